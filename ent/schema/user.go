@@ -1,0 +1,53 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// User is a person using the platform: a client, an expert or an admin.
+type User struct{ ent.Schema }
+
+// Mixin of the User.
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+// Fields of the User.
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		// Stored normalised (trimmed, lower case) so that the unique index holds regardless of case.
+		field.String("email").MaxLen(254).NotEmpty().Validate(lowerCase).
+			Annotations(entgql.OrderField("EMAIL")),
+		field.String("password_hash").Sensitive(),
+		field.String("display_name").MaxLen(100).NotEmpty(),
+		field.Enum("role").Values("CLIENT", "EXPERT", "ADMIN").Default("CLIENT"),
+		field.Enum("status").Values("ACTIVE", "SUSPENDED").Default("ACTIVE"),
+	}
+}
+
+// Edges of the User.
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("audit_logs", AuditLog.Type).Annotations(entgql.Skip()),
+	}
+}
+
+// Indexes of the User.
+func (User) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("email").Unique(),
+		index.Fields("role", "status"),
+	}
+}
+
+func lowerCase(s string) error {
+	if s != strings.ToLower(strings.TrimSpace(s)) {
+		return errors.New("email must be stored trimmed and in lower case")
+	}
+	return nil
+}
