@@ -1,0 +1,227 @@
+// Package config reads Backbone's configuration from the environment and validates it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Environments Backbone knows.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// Config is the whole configuration of a server process. Tests build it literally.
+type Config struct {
+	Env  string // APP_ENV: development (default) or production
+	Addr string // ADDR: listen address, default :8080
+
+	DatabaseURL string // DATABASE_URL: postgres://... or sqlite://path (default sqlite://backbone.db)
+	RedisURL    string // REDIS_URL: empty means the in-process bus, cache and rate limits
+	AMQPURL     string // AMQP_URL: empty means the in-process job queue
+
+	MigrateOnStart bool          // MIGRATE_ON_START: apply pending migrations at start-up (default true)
+	StartupTimeout time.Duration // STARTUP_TIMEOUT: how long to wait for services at start-up (default 30s)
+
+	JWTSecret string // JWT_SECRET: one HS256 signing key (32 bytes or more)
+	JWTKeys   string // JWT_KEYS: kid1:secret1,kid2:secret2 — the first signs, all verify
+
+	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
+	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
+
+	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production
+	TrustedHosts   []string       // TRUSTED_HOSTS: comma-separated Host values accepted; empty accepts any
+	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+
+	MaxBodyBytes    int64         // MAX_BODY_BYTES: request body limit (default 1 MiB)
+	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted query complexity (default 1000)
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
+
+	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
+	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
+
+	// set records which variables were given, so Validate can tell a default from a choice.
+	set map[string]bool
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv in main), applying defaults.
+// It fails on a value that cannot be parsed; cross-field rules are checked by Validate.
+func FromEnv(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv, set: map[string]bool{}}
+	c := Config{
+		Env:  strings.ToLower(r.str("APP_ENV", Development)),
+		Addr: r.str("ADDR", ":8080"),
+
+		DatabaseURL: r.str("DATABASE_URL", "sqlite://backbone.db"),
+		RedisURL:    r.str("REDIS_URL", ""),
+		AMQPURL:     r.str("AMQP_URL", ""),
+
+		MigrateOnStart: r.bool("MIGRATE_ON_START", true),
+		StartupTimeout: r.duration("STARTUP_TIMEOUT", 30*time.Second),
+
+		JWTSecret: r.str("JWT_SECRET", ""),
+		JWTKeys:   r.str("JWT_KEYS", ""),
+
+		CORSOrigins:    r.list("CORS_ORIGINS"),
+		TrustedHosts:   r.list("TRUSTED_HOSTS"),
+		TrustedProxies: r.prefixes("TRUSTED_PROXIES"),
+
+		MaxBodyBytes:    int64(r.int("MAX_BODY_BYTES", 1<<20)),
+		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", 1000),
+		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
+	}
+	dev := c.Env != Production
+	c.Playground = r.bool("PLAYGROUND", dev)
+	c.Introspection = r.bool("INTROSPECTION", dev)
+	c.LogFormat = strings.ToLower(r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[dev]))
+	c.set = r.set
+	return c, errors.Join(r.errs...)
+}
+
+// IsProduction reports whether insecure defaults must be refused.
+func (c Config) IsProduction() bool { return c.Env == Production }
+
+// Validate checks values and the rules between them; every problem is reported at once.
+func (c Config) Validate() error {
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+
+	if c.Env != Development && c.Env != Production {
+		bad("APP_ENV: %q is neither %q nor %q", c.Env, Development, Production)
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ADDR: %q is not host:port (such as :8080): %v", c.Addr, err)
+	}
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		bad("DATABASE_URL: %v", err)
+	}
+	if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
+		bad("REDIS_URL: %v", err)
+	}
+	if err := checkURL(c.AMQPURL, "amqp", "amqps"); err != nil {
+		bad("AMQP_URL: %v", err)
+	}
+	if c.JWTSecret != "" && c.JWTKeys != "" {
+		bad("JWT_SECRET and JWT_KEYS: set one of them, not both")
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		bad("JWT_SECRET: must be at least 32 bytes long")
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
+	}
+	if c.ComplexityLimit < 1 {
+		bad("QUERY_COMPLEXITY_LIMIT: must be positive")
+	}
+	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("LOG_FORMAT: %q is neither json nor text", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.IsProduction() {
+		problems = append(problems, c.productionProblems()...)
+	}
+	return errors.Join(problems...)
+}
+
+// productionProblems lists the insecure defaults production refuses.
+func (c Config) productionProblems() []error {
+	var p []error
+	if c.JWTSecret == "" && c.JWTKeys == "" {
+		p = append(p, errors.New("APP_ENV=production: JWT_SECRET or JWT_KEYS is required"))
+	}
+	for _, o := range c.CORSOrigins {
+		if strings.Contains(o, "*") {
+			p = append(p, fmt.Errorf("APP_ENV=production: CORS_ORIGINS may not hold a wildcard (%q)", o))
+		}
+	}
+	if c.Playground {
+		p = append(p, errors.New("APP_ENV=production: PLAYGROUND must be off"))
+	}
+	if c.Introspection && !c.set["INTROSPECTION"] {
+		p = append(p, errors.New("APP_ENV=production: introspection is on without INTROSPECTION=true"))
+	}
+	return p
+}
+
+// String prints the configuration with secrets and URL passwords masked.
+func (c Config) String() string {
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v",
+		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL),
+		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts)
+}
+
+func checkDatabaseURL(raw string) error {
+	if strings.HasPrefix(raw, "sqlite:") || strings.HasPrefix(raw, "file:") {
+		return nil
+	}
+	if err := checkURL(raw, "postgres", "postgresql"); err != nil {
+		return fmt.Errorf("%w (or sqlite://path)", err)
+	}
+	if raw == "" {
+		return errors.New("empty")
+	}
+	return nil
+}
+
+func checkURL(raw string, schemes ...string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("cannot parse URL: %v", maskErr(err, raw))
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			if u.Host == "" {
+				return fmt.Errorf("URL has no host")
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("scheme %q is not one of %s", u.Scheme, strings.Join(schemes, ", "))
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparsable)"
+		}
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// maskErr keeps a URL parse error from echoing the password it contains.
+func maskErr(err error, raw string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	if i := strings.Index(raw, "@"); i > 0 {
+		msg = strings.ReplaceAll(msg, raw[:i], "(credentials)")
+	}
+	return msg
+}

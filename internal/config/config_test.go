@@ -1,0 +1,96 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"backbone/internal/config"
+)
+
+func envOf(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestDefaultsAreTheEmbeddedDevelopmentMode(t *testing.T) {
+	c, err := config.FromEnv(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL != "sqlite://backbone.db" || c.RedisURL != "" || c.AMQPURL != "" {
+		t.Errorf("unexpected defaults: %s", c)
+	}
+	if !c.Playground || !c.Introspection || !c.MigrateOnStart {
+		t.Errorf("development should default to playground, introspection and migrations on: %s", c)
+	}
+}
+
+func TestInvalidConfigurationIsRefused(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // a variable name the error must mention
+	}{
+		{"unparsable database URL", map[string]string{"DATABASE_URL": "postgres://%zz"}, "DATABASE_URL"},
+		{"unknown database scheme", map[string]string{"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"},
+		{"redis URL with the wrong scheme", map[string]string{"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"},
+		{"amqp URL without a host", map[string]string{"AMQP_URL": "amqp://"}, "AMQP_URL"},
+		{"address without a port", map[string]string{"ADDR": "localhost"}, "ADDR"},
+		{"short JWT secret", map[string]string{"JWT_SECRET": "short"}, "JWT_SECRET"},
+		{"unknown environment", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
+		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},
+		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{"bad proxy CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/99"}, "TRUSTED_PROXIES"},
+		{"production without a JWT key", map[string]string{"APP_ENV": "production"}, "JWT_SECRET"},
+		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
+		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.FromEnv(envOf(tt.env))
+			if err == nil {
+				err = c.Validate()
+			}
+			if err == nil {
+				t.Fatalf("accepted %v", tt.env)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not name %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestProductionDefaultsAreSecure(t *testing.T) {
+	c, err := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("secure production config refused: %v", err)
+	}
+	if c.Playground || c.Introspection || c.LogFormat != "json" {
+		t.Errorf("production defaults: playground=%t introspection=%t log=%s", c.Playground, c.Introspection, c.LogFormat)
+	}
+	c2, _ := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "INTROSPECTION": "true"}))
+	if err := c2.Validate(); err != nil || !c2.Introspection {
+		t.Errorf("introspection asked for explicitly should be allowed: %v", err)
+	}
+}
+
+func TestStringMasksSecrets(t *testing.T) {
+	c, _ := config.FromEnv(envOf(map[string]string{
+		"DATABASE_URL": "postgres://app:hunter2@db:5432/app",
+		"AMQP_URL":     "amqp://guest:guestpw@mq:5672/",
+		"JWT_SECRET":   "super-secret-signing-key-of-32-bytes!",
+	}))
+	s := c.String()
+	for _, secret := range []string{"hunter2", "guestpw", "super-secret"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("String() leaks %q: %s", secret, s)
+		}
+	}
+}
