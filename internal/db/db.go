@@ -1,0 +1,72 @@
+// Package db opens Backbone's database (PostgreSQL, or SQLite for the embedded default) and its ent client.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"backbone/ent"
+)
+
+// DB is an open database: the pool, its ent dialect and an ent client over that pool.
+type DB struct {
+	// SQL is the connection pool; Client uses it too.
+	SQL *sql.DB
+	// Dialect is dialect.Postgres or dialect.SQLite.
+	Dialect string
+	// Client is the ent client over SQL.
+	Client *ent.Client
+}
+
+// Open opens the database a URL names and checks that it answers. Accepted URLs:
+// postgres:// or postgresql:// (lib/pq; a server that is still starting is waited for,
+// up to 30 s), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
+// or sqlite://:memory: (one private in-memory database, for tests), and file:PATH (a
+// SQLite DSN, query parameters kept). Errors about the URL wrap ErrBadURL. Open does
+// not migrate: see package migrate.
+func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	driver, dsn, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		pool *sql.DB
+		dia  string
+	)
+	switch driver {
+	case DriverPostgres:
+		dia = dialect.Postgres
+		pool, err = openPostgres(ctx, dsn, log)
+	default:
+		dia = dialect.SQLite
+		pool, err = openSQLite(ctx, dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db.Open: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, pool)))
+	log.InfoContext(ctx, "database open", "driver", driver)
+	return &DB{SQL: pool, Dialect: dia, Client: client}, nil
+}
+
+// Close closes the ent client and the pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// Ping checks that the database answers, for health checks.
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// Driver returns "postgres" or "sqlite".
+func (d *DB) Driver() string {
+	if d.Dialect == dialect.Postgres {
+		return DriverPostgres
+	}
+	return DriverSQLite
+}

@@ -1,0 +1,85 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
+)
+
+// Pool sizes for PostgreSQL: enough for a busy instance, well under the server's default
+// max_connections (100) when a few instances and workers share it.
+const (
+	pgMaxOpen     = 20
+	pgMaxIdle     = 10
+	pgMaxLifetime = 30 * time.Minute
+	pgMaxIdleTime = 5 * time.Minute
+)
+
+// startupWait bounds how long Open waits for a PostgreSQL server that is still starting.
+const startupWait = 30 * time.Second
+
+// openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer.
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*sql.DB, error) {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(pgMaxOpen)
+	db.SetMaxIdleConns(pgMaxIdle)
+	db.SetConnMaxLifetime(pgMaxLifetime)
+	db.SetConnMaxIdleTime(pgMaxIdleTime)
+	if err := waitReady(ctx, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// waitReady pings until the server answers, a permanent error occurs (bad password,
+// unknown database) or startupWait passes.
+func waitReady(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, startupWait)
+	defer cancel()
+	delay := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		if !transient(err) {
+			return fmt.Errorf("connect to postgres: %w", err)
+		}
+		log.WarnContext(ctx, "postgres not ready, retrying", "attempt", attempt, "in", delay, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("connect to postgres: gave up after %d attempts: %w", attempt, err)
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 2*time.Second)
+	}
+}
+
+// transient reports whether a failed connection may succeed later: the server is
+// unreachable or still starting up. Any other server error is final.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == pqerror.CannotConnectNow || pe.Code == pqerror.TooManyConnections
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, driver.ErrBadConn)
+}
