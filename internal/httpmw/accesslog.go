@@ -1,0 +1,57 @@
+package httpmw
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// AccessLog writes one structured line per request: method, path, query keys
+// (never values: they may hold tokens), status, bytes, duration, request id,
+// remote IP and user agent. 5xx responses are logged at error level.
+// A websocket upgrade is logged with status 101 when the connection closes.
+func AccessLog(log *slog.Logger) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := record(w)
+			next.ServeHTTP(rec, r)
+
+			status := rec.Status()
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int64("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("request_id", RequestIDFrom(r.Context())),
+				slog.String("remote_ip", remoteIP(r)),
+				slog.String("user_agent", r.UserAgent()),
+			}
+			if keys := queryKeys(r); keys != "" {
+				attrs = append(attrs, slog.String("query_keys", keys))
+			}
+			log.LogAttrs(r.Context(), level, "http request", attrs...)
+		})
+	}
+}
+
+// queryKeys lists the query parameter names, sorted, without their values.
+func queryKeys(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	q := r.URL.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
