@@ -1,0 +1,150 @@
+package gqlhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// requestError is a request the transport refuses before gqlgen sees it.
+type requestError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *requestError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) *requestError {
+	return &requestError{status: http.StatusBadRequest, code: CodeBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// readPOST checks the Content-Type and reads the body of a POST, at most limit bytes.
+func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.RawParams, *requestError) {
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != MediaTypeJSON {
+		return nil, &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"Content-Type must be application/json"}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			"charset must be utf-8"}
+	}
+	if r.Body == nil {
+		return nil, badRequest("request body is empty")
+	}
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		// The server's own body-limit middleware may have wrapped the body too.
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, tooLarge(mbe.Limit)
+		}
+		return nil, badRequest("request body could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("request body is empty")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return nil, badRequest("request body must be a JSON object")
+	}
+	return decodeFields(fields)
+}
+
+func tooLarge(limit int64) *requestError {
+	return &requestError{http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+		fmt.Sprintf("request body is larger than %d bytes", limit)}
+}
+
+// decodeFields checks the four request parameters of a POST body. Keys are matched
+// exactly (encoding/json's struct decoding would also take "Query").
+func decodeFields(f map[string]json.RawMessage) (*graphql.RawParams, *requestError) {
+	p := &graphql.RawParams{}
+	raw, hasQuery := f["query"]
+	hasQuery = hasQuery && !isNull(raw)
+	if hasQuery {
+		if err := json.Unmarshal(raw, &p.Query); err != nil {
+			return nil, badRequest("query must be a string")
+		}
+	}
+	if raw, ok := f["operationName"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &p.OperationName); err != nil {
+			return nil, badRequest("operationName must be a string or null")
+		}
+	}
+	var err *requestError
+	if p.Variables, err = decodeObject("variables", f["variables"]); err != nil {
+		return nil, err
+	}
+	if p.Extensions, err = decodeObject("extensions", f["extensions"]); err != nil {
+		return nil, err
+	}
+	return p, checkQuery(p, hasQuery)
+}
+
+// readGET takes the request parameters from the URL's query component.
+func readGET(r *http.Request) (*graphql.RawParams, *requestError) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("query string could not be parsed")
+	}
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	var rerr *requestError
+	if v := q.Get("variables"); v != "" {
+		if p.Variables, rerr = decodeObject("variables", json.RawMessage(v)); rerr != nil {
+			return nil, rerr
+		}
+	}
+	if v := q.Get("extensions"); v != "" {
+		if p.Extensions, rerr = decodeObject("extensions", json.RawMessage(v)); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return p, checkQuery(p, q.Has("query"))
+}
+
+// decodeObject decodes a parameter that must be a JSON object or null. Numbers stay
+// json.Number, as gqlgen's own transports keep them, so large integers survive.
+func decodeObject(name string, raw json.RawMessage) (map[string]any, *requestError) {
+	if len(raw) == 0 || isNull(raw) {
+		return nil, nil
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil || m == nil || dec.More() {
+		return nil, badRequest("%s must be a JSON object or null", name)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("%s must be a JSON object or null", name)
+	}
+	return m, nil
+}
+
+// checkQuery refuses a request without a query parameter, unless it names a persisted query:
+// gqlgen's APQ extension fills the query in from its cache.
+func checkQuery(p *graphql.RawParams, present bool) *requestError {
+	if present {
+		return nil
+	}
+	if _, ok := p.Extensions["persistedQuery"]; ok {
+		return nil
+	}
+	return badRequest("query is missing")
+}
+
+func isNull(raw json.RawMessage) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}

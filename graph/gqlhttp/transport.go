@@ -1,0 +1,142 @@
+// Package gqlhttp is a gqlgen transport for GraphQL over HTTP (GET and POST) that follows the GraphQL-over-HTTP spec.
+package gqlhttp
+
+import (
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// DefaultMaxBodyBytes caps a POST body when Transport.MaxBodyBytes is zero.
+const DefaultMaxBodyBytes int64 = 1 << 20
+
+// Transport serves GraphQL over HTTP as the GraphQL-over-HTTP draft spec says, for both
+// application/json and application/graphql-response+json responses. It replaces gqlgen's
+// transport.GET and transport.POST. The zero value is ready to use:
+//
+//	srv := handler.New(schema)
+//	srv.AddTransport(transport.Websocket{...}) // and SSE, MultipartForm if used
+//	srv.AddTransport(gqlhttp.Transport{})      // last: it answers every other request
+//
+// It claims every request without an Upgrade header, so that wrong methods and media
+// types get 405, 406 and 415 rather than gqlgen's "transport not supported"; add it after
+// the transports that claim narrower requests (SSE, MultipartForm).
+type Transport struct {
+	// MaxBodyBytes caps a POST body; a larger one gets 413. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// ResponseHeaders are added to every response this transport writes.
+	ResponseHeaders http.Header
+	// ErrorStatus picks the status of an application/graphql-response+json response that
+	// has no data entry (the spec requires 4xx or 5xx there). Zero means: DefaultErrorStatus,
+	// then 400 for a request refused before execution and 500 after it.
+	ErrorStatus func(errs gqlerror.List) int
+}
+
+var _ graphql.Transport = Transport{}
+
+// Supports claims every request except websocket upgrades.
+func (t Transport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == ""
+}
+
+// Do serves one GraphQL-over-HTTP request.
+func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Add("Vary", "Accept")
+	mediaType := negotiate(r.Header.Get("Accept"))
+	out := responder{w: w, mediaType: mediaType, headers: t.ResponseHeaders}
+	if mediaType == "" {
+		out.mediaType = MediaTypeJSON
+	}
+	start := graphql.Now()
+	var params *graphql.RawParams
+	var rerr *requestError
+	switch r.Method {
+	case http.MethodOptions:
+		w.Header().Set("Allow", allowed)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	case http.MethodGet, http.MethodPost:
+	default:
+		w.Header().Set("Allow", allowed)
+		out.refuse(&requestError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method must be GET or POST"})
+		return
+	}
+	if mediaType == "" {
+		out.refuse(&requestError{http.StatusNotAcceptable, CodeNotAcceptable,
+			"Accept must allow application/graphql-response+json or application/json"})
+		return
+	}
+	if r.Method == http.MethodGet {
+		params, rerr = readGET(r)
+	} else {
+		params, rerr = readPOST(w, r, t.maxBody())
+	}
+	if rerr != nil {
+		out.refuse(rerr)
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	t.execute(out, r, params, exec)
+}
+
+// allowed is the Allow header of a 405.
+const allowed = "GET, POST, OPTIONS"
+
+func (t Transport) maxBody() int64 {
+	if t.MaxBodyBytes > 0 {
+		return t.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+// execute runs gqlgen's flow: build the operation context, check the operation suits the
+// method, dispatch and write the single response.
+func (t Transport) execute(out responder, r *http.Request, params *graphql.RawParams, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
+		return
+	}
+	switch op := opCtx.Operation.Operation; {
+	case r.Method == http.MethodGet && op != ast.Query:
+		// GET is safe: the spec requires 405 for a mutation, before anything runs.
+		out.w.Header().Set("Allow", "POST")
+		out.refuse(&requestError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+			"GET can only run queries; send " + string(op) + " operations with POST"})
+		return
+	case op == ast.Subscription:
+		errs := gqlerror.List{{Message: "subscriptions need a websocket or server-sent events",
+			Extensions: map[string]any{"code": CodeOperationNotSupported}}}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
+		return
+	}
+	handle, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := handle(ctx)
+	if resp == nil {
+		resp = &graphql.Response{Errors: gqlerror.List{{Message: "the operation produced no response"}}}
+	}
+	out.write(t.status(out.mediaType, resp, http.StatusInternalServerError), resp)
+}
+
+// status is 200 for application/json (the spec's legacy rule) and for any response with
+// a data entry; otherwise ErrorStatus, DefaultErrorStatus, then fallback.
+func (t Transport) status(mediaType string, resp *graphql.Response, fallback int) int {
+	if mediaType == MediaTypeJSON || len(resp.Data) > 0 {
+		return http.StatusOK
+	}
+	if t.ErrorStatus != nil {
+		if s := t.ErrorStatus(resp.Errors); s != 0 {
+			return s
+		}
+	}
+	if s := DefaultErrorStatus(resp.Errors); s != 0 {
+		return s
+	}
+	return fallback
+}

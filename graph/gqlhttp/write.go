@@ -1,0 +1,89 @@
+package gqlhttp
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The extensions.code values of the errors this transport writes itself.
+const (
+	CodeBadRequest            = "BAD_REQUEST"
+	CodeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
+	CodeNotAcceptable         = "NOT_ACCEPTABLE"
+	CodeUnsupportedMediaType  = "UNSUPPORTED_MEDIA_TYPE"
+	CodePayloadTooLarge       = "PAYLOAD_TOO_LARGE"
+	CodeOperationNotSupported = "OPERATION_NOT_SUPPORTED"
+)
+
+// statusByCode maps the extensions.code values of Backbone's errors (internal/errs) to
+// the status a data-less application/graphql-response+json response carries.
+var statusByCode = map[string]int{
+	"UNAUTHENTICATED": http.StatusUnauthorized,
+	"FORBIDDEN":       http.StatusForbidden,
+	"RATE_LIMITED":    http.StatusTooManyRequests,
+	"UNAVAILABLE":     http.StatusServiceUnavailable,
+	"INTERNAL":        http.StatusInternalServerError,
+}
+
+// DefaultErrorStatus returns the status for the first error whose extensions.code it
+// knows (UNAUTHENTICATED 401, FORBIDDEN 403, RATE_LIMITED 429, UNAVAILABLE 503,
+// INTERNAL 500), or 0 when none has such a code.
+func DefaultErrorStatus(errs gqlerror.List) int {
+	for _, e := range errs {
+		if code, ok := e.Extensions["code"].(string); ok {
+			if s, ok := statusByCode[code]; ok {
+				return s
+			}
+		}
+	}
+	return 0
+}
+
+// wireResponse is graphql.Response with the data entry left out when there is no data:
+// the spec requires no data entry on a request error, and gqlgen's type writes "data":null.
+type wireResponse struct {
+	Errors     gqlerror.List   `json:"errors,omitempty"`
+	Data       json.RawMessage `json:"data,omitempty"`
+	Label      string          `json:"label,omitempty"`
+	Path       ast.Path        `json:"path,omitempty"`
+	HasNext    *bool           `json:"hasNext,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
+}
+
+// responder writes responses in the negotiated media type.
+type responder struct {
+	w         http.ResponseWriter
+	mediaType string
+	headers   http.Header
+}
+
+// refuse answers a request refused before gqlgen saw it.
+func (o responder) refuse(e *requestError) {
+	o.write(e.status, &graphql.Response{Errors: gqlerror.List{{
+		Message: e.msg, Extensions: map[string]any{"code": e.code},
+	}}})
+}
+
+func (o responder) write(status int, resp *graphql.Response) {
+	body, err := json.Marshal(wireResponse{
+		Errors: resp.Errors, Data: resp.Data, Label: resp.Label,
+		Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions,
+	})
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"errors":[{"message":"the response could not be encoded","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	h := o.w.Header()
+	for k, vs := range o.headers {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	h.Set("Content-Type", o.mediaType+"; charset=utf-8")
+	o.w.WriteHeader(status)
+	_, _ = o.w.Write(body)
+}
