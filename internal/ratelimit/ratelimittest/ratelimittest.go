@@ -1,0 +1,174 @@
+// Package ratelimittest is the contract every ratelimit.Limiter implementation must meet.
+package ratelimittest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"backbone/internal/ratelimit"
+)
+
+// hour is a period long enough that no token comes back while a test runs, however loaded
+// the machine: tests on it assert exact counts without any timing.
+const hour = time.Hour
+
+// Run runs the contract against limiters made by newLimiter. Each call must return a
+// Limiter whose keys no other call shares (a fresh process, or a random Redis prefix).
+func Run(t *testing.T, newLimiter func(t *testing.T) ratelimit.Limiter) {
+	t.Run("BurstIsAllowedThenDenied", func(t *testing.T) { t.Parallel(); testBurst(t, newLimiter(t)) })
+	t.Run("RetryAfterFollowsPeriodOverRate", func(t *testing.T) { t.Parallel(); testRetryAfter(t, newLimiter(t)) })
+	t.Run("KeysAreIndependent", func(t *testing.T) { t.Parallel(); testKeys(t, newLimiter(t)) })
+	t.Run("ResetRestoresTheBurst", func(t *testing.T) { t.Parallel(); testReset(t, newLimiter(t)) })
+	t.Run("TokensComeBackAfterThePeriod", func(t *testing.T) { t.Parallel(); testRefill(t, newLimiter(t)) })
+	t.Run("ConcurrentCallsAdmitExactlyTheBurst", func(t *testing.T) { t.Parallel(); testConcurrent(t, newLimiter(t)) })
+	t.Run("InvalidLimitIsRejected", func(t *testing.T) { t.Parallel(); testInvalid(t, newLimiter(t)) })
+}
+
+func testBurst(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 3, Burst: 3, Period: hour}
+	for want := 2; want >= 0; want-- {
+		res := mustAllow(t, l, "k", limit)
+		if !res.Allowed || res.Remaining != want || res.RetryAfter != 0 {
+			t.Fatalf("within burst: got %+v, want allowed with remaining %d", res, want)
+		}
+	}
+	for range 3 { // denied attempts cost nothing and keep being denied
+		res := mustAllow(t, l, "k", limit)
+		if res.Allowed || res.Remaining != 0 {
+			t.Fatalf("past burst: got %+v, want denied with remaining 0", res)
+		}
+		if res.RetryAfter <= 0 || res.RetryAfter > limit.Period/time.Duration(limit.Rate) {
+			t.Fatalf("past burst: RetryAfter %v, want in (0, %v]", res.RetryAfter, limit.Period/3)
+		}
+	}
+}
+
+// testRetryAfter uses a burst larger than the rate: the wait is still one emission interval.
+func testRetryAfter(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 2, Burst: 4, Period: hour}
+	exhaust(t, l, "k", limit, 4)
+	res := mustAllow(t, l, "k", limit)
+	interval := hour / 2
+	// A loaded machine may take seconds between calls, never minutes.
+	if res.Allowed || res.RetryAfter > interval || res.RetryAfter < interval-time.Minute {
+		t.Fatalf("got %+v, want denied with RetryAfter just under %v", res, interval)
+	}
+}
+
+func testKeys(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 1, Burst: 2, Period: hour}
+	exhaust(t, l, "a", limit, 2)
+	if res := mustAllow(t, l, "a", limit); res.Allowed {
+		t.Fatalf("key a past its burst: got %+v, want denied", res)
+	}
+	for _, key := range []string{"b", "a2", "A"} {
+		if res := mustAllow(t, l, key, limit); !res.Allowed || res.Remaining != 1 {
+			t.Fatalf("key %q after a is exhausted: got %+v, want allowed with remaining 1", key, res)
+		}
+	}
+}
+
+func testReset(t *testing.T, l ratelimit.Limiter) {
+	ctx := context.Background()
+	limit := ratelimit.Limit{Rate: 1, Burst: 3, Period: hour}
+	exhaust(t, l, "k", limit, 3)
+	if err := l.Reset(ctx, "k"); err != nil {
+		t.Fatalf("Reset: %v", err)
+	}
+	if res := mustAllow(t, l, "k", limit); !res.Allowed || res.Remaining != 2 {
+		t.Fatalf("after Reset: got %+v, want allowed with remaining 2", res)
+	}
+	if err := l.Reset(ctx, "never-used"); err != nil {
+		t.Fatalf("Reset of an unknown key: %v", err)
+	}
+}
+
+// testRefill waits for real time to pass, so it only asserts that a token comes back
+// within a generous deadline, never how fast.
+func testRefill(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 1, Burst: 2, Period: 200 * time.Millisecond}
+	var denied ratelimit.Result
+	for i := 0; ; i++ { // tokens refill while we spend them: spend until the first denial
+		if i == 1000 {
+			t.Fatal("1000 attempts in a row were allowed at 1 per 200ms")
+		}
+		if denied = mustAllow(t, l, "k", limit); !denied.Allowed {
+			break
+		}
+	}
+	if denied.RetryAfter <= 0 || denied.RetryAfter > limit.Period+5*time.Millisecond {
+		t.Fatalf("denied RetryAfter %v, want in (0, %v]", denied.RetryAfter, limit.Period)
+	}
+	time.Sleep(denied.RetryAfter)
+	deadline := time.Now().Add(10 * time.Second)
+	for !mustAllow(t, l, "k", limit).Allowed {
+		if time.Now().After(deadline) {
+			t.Fatalf("no token came back within 10s at 1 per %v", limit.Period)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func testConcurrent(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 5, Burst: 5, Period: hour}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		allowed int
+		errs    []error
+	)
+	for range 32 {
+		wg.Go(func() {
+			res, err := l.Allow(context.Background(), "k", limit)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			} else if res.Allowed {
+				allowed++
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("Allow: %v", err)
+	}
+	if allowed != limit.Burst {
+		t.Fatalf("32 concurrent attempts: %d allowed, want exactly %d", allowed, limit.Burst)
+	}
+}
+
+func testInvalid(t *testing.T, l ratelimit.Limiter) {
+	for name, limit := range map[string]ratelimit.Limit{
+		"zero limit":      {},
+		"zero rate":       {Burst: 1, Period: hour},
+		"zero burst":      {Rate: 1, Period: hour},
+		"zero period":     {Rate: 1, Burst: 1},
+		"negative period": {Rate: 1, Burst: 1, Period: -time.Second},
+	} {
+		if _, err := l.Allow(context.Background(), "k", limit); !errors.Is(err, ratelimit.ErrInvalidLimit) {
+			t.Errorf("%s: got error %v, want ErrInvalidLimit", name, err)
+		}
+	}
+}
+
+func exhaust(t *testing.T, l ratelimit.Limiter, key string, limit ratelimit.Limit, n int) {
+	t.Helper()
+	for i := range n {
+		if res := mustAllow(t, l, key, limit); !res.Allowed {
+			t.Fatalf("attempt %d of a burst of %d: got %+v, want allowed", i+1, n, res)
+		}
+	}
+}
+
+func mustAllow(t *testing.T, l ratelimit.Limiter, key string, limit ratelimit.Limit) ratelimit.Result {
+	t.Helper()
+	res, err := l.Allow(context.Background(), key, limit)
+	if err != nil {
+		t.Fatalf("Allow(%q, %s): %v", key, limit, err)
+	}
+	return res
+}
