@@ -35,8 +35,8 @@ type Implementation struct {
 var _ transport.WebsocketImplementation = Implementation{}
 
 // New returns an Implementation with 1 KiB buffers, a shared write buffer pool, a 10 s
-// handshake timeout, both GraphQL subprotocols and checkOrigin (nil: same origin only;
-// see AllowOrigins).
+// handshake timeout, both GraphQL subprotocols, a refusal that leaves the body to gqlgen,
+// and checkOrigin (nil: same origin only; see AllowOrigins).
 func New(checkOrigin func(r *http.Request) bool) Implementation {
 	return Implementation{Upgrader: websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
@@ -45,7 +45,16 @@ func New(checkOrigin func(r *http.Request) bool) Implementation {
 		WriteBufferPool:  writeBufferPool,
 		Subprotocols:     slices.Clone(Subprotocols),
 		CheckOrigin:      checkOrigin,
+		Error:            writeStatus,
 	}}
+}
+
+// writeStatus answers a refused handshake with its status only: gqlgen's transport then
+// writes its own JSON error body, which would otherwise follow gorilla's text one.
+func writeStatus(w http.ResponseWriter, _ *http.Request, status int, _ error) {
+	w.Header().Set("Sec-Websocket-Version", "13")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 }
 
 // Accept upgrades the request. On failure gorilla has already answered (403 for a refused

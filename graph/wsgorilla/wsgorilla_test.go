@@ -104,6 +104,9 @@ func TestOriginCheck(t *testing.T) {
 			if res.StatusCode != tc.wantStatus {
 				t.Fatalf("status = %d, want %d (%v)", res.StatusCode, tc.wantStatus, err)
 			}
+			if res.StatusCode == http.StatusForbidden && res.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("refusal Content-Type = %q, want gqlgen's JSON body", res.Header.Get("Content-Type"))
+			}
 		})
 	}
 }
