@@ -154,4 +154,3 @@ func rehash(dir string) error {
 	}
 	return migrate.WriteSumFile(d, sum)
 }
-

@@ -74,17 +74,13 @@ func ParseURL(rawURL string) (driver, dsn string, err error) {
 
 // postgresDSN validates a PostgreSQL URL the way lib/pq will read it.
 func postgresDSN(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil {
+	if _, err := url.Parse(s); err != nil {
 		// url.Error quotes the whole URL, password included: report only the cause.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
 		return "", fmt.Errorf("%w: %v", ErrBadURL, err)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("%w: postgres URL has no host", ErrBadURL)
 	}
 	if _, err := pq.NewConfig(s); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadURL, err)
