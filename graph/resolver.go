@@ -1,5 +1,29 @@
 // Package graph is the GraphQL layer: thin resolvers over the services in internal/.
 package graph
 
+import (
+	"log/slog"
+
+	"backbone/ent"
+)
+
 // Resolver is the root resolver; it holds the services the resolvers call.
-type Resolver struct{}
+type Resolver struct {
+	Client *ent.Client
+	Info   ServerInfo
+	Log    *slog.Logger
+}
+
+// ServerInfo describes this server for the public serverInfo query.
+type ServerInfo struct {
+	Version     string
+	Environment string
+	Components  []Component
+}
+
+// Component is one dependency of the server and how it is provided.
+type Component struct {
+	Name     string // database, bus, queue, cache
+	External bool   // an external service rather than an in-process implementation
+	Driver   string // sqlite, postgres, memory, redis, amqp
+}

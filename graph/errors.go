@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"backbone/ent"
+	"backbone/internal/errs"
+	"backbone/internal/httpmw"
+)
+
+// presentError is the one place that turns errors into GraphQL errors with extensions.code.
+// Coded errors show their message; anything else is logged with the request id and shown
+// as "internal error".
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		var coded *errs.Error
+		switch {
+		case errors.As(err, &coded):
+		case ent.IsNotFound(err):
+			coded = errs.E(errs.NotFound, "not found")
+		case ent.IsValidationError(err):
+			coded = errs.E(errs.BadUserInput, "invalid input")
+		case ent.IsConstraintError(err):
+			coded = errs.E(errs.Conflict, "conflicts with existing data")
+		case isGraphQLRequestError(err):
+			return gqlErr // parse and validation errors already carry their own code
+		default:
+			coded = &errs.Error{Code: errs.Internal, Err: err}
+		}
+		if coded.Code == errs.Internal {
+			log.ErrorContext(ctx, "internal error", "request_id", httpmw.RequestIDFrom(ctx),
+				"path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "internal error"
+		} else {
+			gqlErr.Message = coded.Message
+		}
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		for k, v := range coded.Extensions {
+			gqlErr.Extensions[k] = v
+		}
+		gqlErr.Extensions["code"] = string(coded.Code)
+		return gqlErr
+	}
+}
+
+// isGraphQLRequestError reports errors gqlgen raised itself (parsing, validation, variable
+// coercion): they carry a code already and a message meant for the client.
+func isGraphQLRequestError(err error) bool {
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) {
+		return false
+	}
+	_, hasCode := gqlErr.Extensions["code"]
+	return hasCode || gqlErr.Err == nil
+}
+
+// recoverPanic turns a resolver panic into an INTERNAL error, logged with its stack.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", httpmw.RequestIDFrom(ctx),
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return &errs.Error{Code: errs.Internal, Err: fmt.Errorf("panic: %v", p)}
+	}
+}

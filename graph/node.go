@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"context"
+
+	"backbone/ent"
+	"backbone/internal/errs"
+)
+
+// maxNodes bounds nodes(ids:) so one request cannot ask for an unbounded batch.
+const maxNodes = 100
+
+// node resolves one global id. An id that does not exist, or that the viewer may not see,
+// is null: the two cases cannot be told apart.
+func (r *Resolver) node(ctx context.Context, gid string) (ent.Noder, error) {
+	_, table, id, err := parseGlobalID(gid)
+	if err != nil {
+		return nil, err
+	}
+	n, err := r.Client.Noder(ctx, id, ent.WithFixedNodeType(table))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return n, err
+}
+
+// nodes resolves global ids in order, null where one is absent or hidden.
+func (r *Resolver) nodes(ctx context.Context, gids []string) ([]ent.Noder, error) {
+	if len(gids) > maxNodes {
+		return nil, errs.Ef(errs.BadUserInput, "at most %d ids at once", maxNodes)
+	}
+	out := make([]ent.Noder, len(gids))
+	for i, gid := range gids {
+		n, err := r.node(ctx, gid)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,46 @@
+package graph
+
+import (
+	"encoding/base64"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"backbone/ent/auditlog"
+	"backbone/ent/user"
+	"backbone/internal/errs"
+)
+
+// nodeTables maps each GraphQL Node type to the ent table that holds it.
+var nodeTables = map[string]string{
+	"User":     user.Table,
+	"AuditLog": auditlog.Table,
+}
+
+// globalID makes the opaque Relay id of an object: base64url of "Type:uuid".
+func globalID(typ string, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))
+}
+
+// parseGlobalID splits an opaque id into its GraphQL type and ent id. Anything malformed,
+// or of a type that is not a Node, answers BAD_USER_INPUT.
+func parseGlobalID(gid string) (typ string, table string, id uuid.UUID, err error) {
+	bad := errs.E(errs.BadUserInput, "malformed id").With("field", "id")
+	if len(gid) > 128 {
+		return "", "", uuid.Nil, bad
+	}
+	raw, derr := base64.RawURLEncoding.DecodeString(gid)
+	if derr != nil {
+		return "", "", uuid.Nil, bad
+	}
+	typ, rawID, ok := strings.Cut(string(raw), ":")
+	table, known := nodeTables[typ]
+	if !ok || !known {
+		return "", "", uuid.Nil, bad
+	}
+	id, perr := uuid.Parse(rawID)
+	if perr != nil {
+		return "", "", uuid.Nil, bad
+	}
+	return typ, table, id, nil
+}

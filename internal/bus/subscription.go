@@ -1,0 +1,95 @@
+package bus
+
+import (
+	"context"
+	"sync"
+)
+
+// Subscription is one subscriber's stream of messages on a topic. Receive from C until
+// it is closed, then Err tells why.
+type Subscription struct {
+	topic string
+	ch    chan Message
+	// leave unregisters the subscription from its bus; called once, without mu held.
+	leave func(*Subscription)
+
+	mu     sync.Mutex
+	closed bool
+	err    error
+	stop   func() bool // stops the context watcher
+}
+
+func newSubscription(topic string, buffer int, leave func(*Subscription)) *Subscription {
+	return &Subscription{topic: topic, ch: make(chan Message, buffer), leave: leave}
+}
+
+// watch ends the subscription when ctx ends. It is called after the subscription is
+// registered, so that an early cancel still unregisters it.
+func (s *Subscription) watch(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stop = context.AfterFunc(ctx, func() { s.end(context.Cause(ctx)) })
+}
+
+// Topic is the subscribed topic.
+func (s *Subscription) Topic() string { return s.topic }
+
+// C delivers the messages in publishing order (per publisher); it is closed when the
+// subscription ends.
+func (s *Subscription) C() <-chan Message { return s.ch }
+
+// Err is why the subscription ended: nil while it runs or after Close, ErrSlowConsumer,
+// ErrClosed when the bus closed, or the cause of the Subscribe context.
+func (s *Subscription) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Close ends the subscription; C is closed and Err stays nil. It is idempotent.
+func (s *Subscription) Close() { s.end(nil) }
+
+// offer hands m to the subscriber without blocking. If the buffer is full it closes
+// the subscription with ErrSlowConsumer and reports false; the caller then detaches it.
+func (s *Subscription) offer(m Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return true
+	}
+	select {
+	case s.ch <- m:
+		return true
+	default:
+		s.closeLocked(ErrSlowConsumer)
+		return false
+	}
+}
+
+// end closes the subscription with reason, once, and detaches it.
+func (s *Subscription) end(reason error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closeLocked(reason)
+	s.mu.Unlock()
+	s.detach()
+}
+
+func (s *Subscription) closeLocked(reason error) {
+	s.closed, s.err = true, reason
+	close(s.ch)
+}
+
+// detach stops the context watcher and unregisters the closed subscription.
+func (s *Subscription) detach() {
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	s.leave(s)
+}

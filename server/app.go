@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"backbone/internal/bus"
+	"backbone/internal/cache"
+	"backbone/internal/config"
+	"backbone/internal/db"
+	"backbone/internal/health"
+	"backbone/internal/migrate"
+	"backbone/internal/queue"
+	"backbone/internal/redisconn"
+)
+
+// app holds the resources of a running process, opened in order and closed in reverse.
+type app struct {
+	cfg   config.Config
+	log   *slog.Logger
+	db    *db.DB
+	redis *redis.Client // nil in the embedded mode
+	bus   bus.Bus
+	cache cache.Cache
+	queue queue.Queue
+
+	closers []func() error
+}
+
+// openApp connects to everything the configuration names, waiting for services that are
+// still starting, and applies migrations unless told not to.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+
+	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
+	defer cancel()
+
+	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	a.closers = append(a.closers, a.db.Close)
+	if cfg.MigrateOnStart {
+		n, err := migrate.Apply(startCtx, a.db, log)
+		if err != nil {
+			return nil, fmt.Errorf("migrations: %w", err)
+		}
+		log.Info("migrations applied", "files", n)
+	}
+
+	if cfg.RedisURL != "" {
+		if a.redis, err = redisconn.Open(startCtx, cfg.RedisURL, log); err != nil {
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		a.closers = append(a.closers, a.redis.Close)
+		a.bus = bus.NewRedis(a.redis, log)
+		a.cache = cache.NewRedis(a.redis, "backbone:cache:")
+	} else {
+		a.bus = bus.NewMemory()
+		a.cache = cache.NewMemory(10_000)
+	}
+	a.closers = append(a.closers, a.bus.Close)
+
+	if cfg.AMQPURL != "" {
+		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log); err != nil {
+			return nil, fmt.Errorf("rabbitmq: %w", err)
+		}
+	} else {
+		a.queue = queue.NewMemory(log)
+	}
+	a.closers = append(a.closers, a.queue.Close)
+	return a, nil
+}
+
+// close releases resources in reverse order of opening.
+func (a *app) close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// healthChecks lists every dependency. The database is required; Redis and RabbitMQ are not:
+// GraphQL keeps answering without them, so their outage shows but does not fail readiness.
+func (a *app) healthChecks() []health.Check {
+	mode := func(external bool) string {
+		if external {
+			return "external"
+		}
+		return "embedded"
+	}
+	return []health.Check{
+		{Name: "database", Required: true, Mode: mode(a.db.Driver() == "postgres"), Driver: a.db.Driver(), Ping: a.db.Ping},
+		{Name: "bus", Mode: mode(a.redis != nil), Driver: driverName(a.redis != nil, "redis"), Ping: a.bus.Ping},
+		{Name: "cache", Mode: mode(a.redis != nil), Driver: driverName(a.redis != nil, "redis"), Ping: a.cache.Ping},
+		{Name: "queue", Mode: mode(a.cfg.AMQPURL != ""), Driver: driverName(a.cfg.AMQPURL != "", "amqp"), Ping: a.queue.Ping},
+	}
+}
+
+func driverName(external bool, name string) string {
+	if external {
+		return name
+	}
+	return "memory"
+}
+

@@ -1,0 +1,61 @@
+// Command server runs Backbone: the GraphQL API, its background workers, and the
+// maintenance commands (migrate).
+//
+//	go run ./server            serve the API (embedded default: SQLite, in-process bus, queue, cache)
+//	go run ./server migrate    apply pending database migrations and exit
+//	go run ./server version    print the version
+//	server healthcheck         probe /healthz of a running server (Docker HEALTHCHECK)
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "backbone:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; tests call it with their own environment and a context they cancel.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, getenv, stdout, nil)
+	case "migrate":
+		return migrateCommand(ctx, getenv, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
+	case "version":
+		_, err := fmt.Fprintln(stdout, version())
+		return err
+	case "help", "-h", "--help":
+		_, err := fmt.Fprint(stdout, usage)
+		return err
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage: server [command]
+
+commands:
+  serve     serve the GraphQL API and run the workers (default)
+  migrate   apply pending database migrations, print the status and exit
+  healthcheck exit 0 if the server at ADDR answers /healthz (for container health checks)
+  version   print the version
+
+Configuration comes from environment variables; see README.md.
+`

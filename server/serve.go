@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"backbone/internal/config"
+)
+
+// serve runs the API until ctx is cancelled, then shuts down within the configured deadline.
+// When ready is not nil it receives the listening address (tests listen on :0).
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	log.Info("starting backbone", "version", version(), "config", cfg.String())
+
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.close(); err != nil {
+			log.Error("closing resources", "err", err)
+		}
+	}()
+
+	h, err := newHTTP(a)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	// Shutdown does not wait for hijacked websockets: close them with a close frame.
+	srv.RegisterOnShutdown(h.closeWebsockets)
+
+	log.Info("listening", "addr", ln.Addr().String(), "playground", cfg.Playground)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down", "deadline", cfg.ShutdownTimeout)
+		h.health.SetDraining(true)
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("http shutdown: %w", err)
+		}
+		h.waitWebsockets(sctx)
+		return nil
+	})
+	err = g.Wait()
+	log.Info("stopped", "err", err)
+	return err
+}
+
+// loadConfig reads and validates the configuration.
+func loadConfig(getenv func(string) string) (config.Config, error) {
+	cfg, err := config.FromEnv(getenv)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("configuration:\n%w", err)
+	}
+	return cfg, nil
+}
