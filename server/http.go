@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"backbone/graph"
 	"backbone/graph/wsgorilla"
@@ -35,8 +34,7 @@ func newHTTP(a *app) (*httpApp, error) {
 	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
 	h.wsStop, h.wsCancel = context.WithCancel(context.Background())
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := httpmw.NewRegistry()
 
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
@@ -46,51 +44,49 @@ func newHTTP(a *app) (*httpApp, error) {
 		},
 		Introspection:    a.cfg.Introspection,
 		ComplexityLimit:  a.cfg.ComplexityLimit,
-		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
 		MaxBodyBytes:     a.cfg.MaxBodyBytes,
+		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
 		CheckOrigin:      wsgorilla.AllowOrigins(a.cfg.CORSOrigins...),
 	})
-
-	mux := http.NewServeMux()
-	mux.Handle("/query", h.trackWebsockets(gql))
-	mux.HandleFunc("GET /healthz", h.health.Healthz)
-	mux.HandleFunc("GET /livez", h.health.Livez)
-	mux.HandleFunc("GET /readyz", h.health.Readyz)
-	mux.HandleFunc("GET /health/detailed", h.health.Detailed)
-	mux.Handle("GET /metrics", httpmw.MetricsHandler(reg))
-	if a.cfg.Playground {
-		mux.Handle("GET /{$}", httpmw.PlaygroundCSP(playground.Handler("Backbone", "/query")))
+	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
+	if err != nil {
+		return nil, fmt.Errorf("CORS_ORIGINS: %w", err)
 	}
 
-	h.handler = chain(mux,
-		httpmw.Recover(a.log),
+	mux := http.NewServeMux()
+	route := func(pattern, name string, h http.Handler) { mux.Handle(pattern, httpmw.Route(name)(h)) }
+	route("/query", "query", h.trackWebsockets(gql))
+	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
+	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
+	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
+	route("GET /health/detailed", "health_detailed", http.HandlerFunc(h.health.Detailed))
+	route("GET /metrics", "metrics", httpmw.MetricsHandler(reg))
+	if a.cfg.Playground {
+		route("GET /{$}", "playground", httpmw.CSP(httpmw.PlaygroundCSP)(playground.Handler("Backbone", "/query")))
+	}
+
+	// Recover sits inside AccessLog and Metrics so that the 500 it writes is logged and
+	// counted; BodyLimit is innermost so MaxBytesReader gets the server's own writer.
+	h.handler = httpmw.Chain(
 		httpmw.RequestID,
-		httpmw.ClientIP(a.cfg.TrustedProxies),
+		httpmw.ClientIPContext(a.cfg.TrustedProxies),
 		httpmw.AccessLog(a.log),
-		httpmw.Metrics(reg, routeName),
-		httpmw.SecurityHeaders(httpmw.SecurityOptions{HSTS: a.cfg.IsProduction()}),
+		httpmw.Metrics(reg),
+		httpmw.Recover(a.log),
 		httpmw.TrustedHosts(a.cfg.TrustedHosts, "/healthz", "/livez", "/readyz"),
-		httpmw.CORS(a.cfg.CORSOrigins),
+		httpmw.SecurityHeaders(httpmw.SecurityOptions{HSTSMaxAge: hstsMaxAge(a.cfg.IsProduction())}),
+		cors,
 		httpmw.BodyLimit(a.cfg.MaxBodyBytes),
-	)
+	)(mux)
 	return h, nil
 }
 
-// routeName labels metrics by route, never by raw path, to bound their cardinality.
-func routeName(r *http.Request) string {
-	switch r.URL.Path {
-	case "/query", "/healthz", "/livez", "/readyz", "/health/detailed", "/metrics", "/":
-		return r.URL.Path
+// hstsMaxAge turns HSTS on in production, where TLS terminates in front of the server.
+func hstsMaxAge(production bool) time.Duration {
+	if production {
+		return 365 * 24 * time.Hour
 	}
-	return "other"
-}
-
-// chain applies middleware so that the first one listed is the outermost.
-func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
-	for i := len(mw) - 1; i >= 0; i-- {
-		h = mw[i](h)
-	}
-	return h
+	return 0
 }
 
 // trackWebsockets gives each websocket request a context that shutdown cancels, which makes

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"backbone/internal/testenv"
+)
+
+// testServer is a real server started in-process on a random port.
+type testServer struct {
+	URL  string
+	logs *syncBuffer
+	stop func() error
+}
+
+// startServer runs serve with env (plus ADDR=127.0.0.1:0) until the test ends.
+func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	logs := &syncBuffer{}
+	go func() { done <- serve(ctx, mapEnv(env), logs, ready) }()
+	select {
+	case addr := <-ready:
+		ts := &testServer{URL: "http://" + addr, logs: logs}
+		var once sync.Once
+		var stopErr error
+		ts.stop = func() error {
+			once.Do(func() { cancel(); stopErr = <-done })
+			return stopErr
+		}
+		t.Cleanup(func() {
+			if err := ts.stop(); err != nil {
+				t.Errorf("server stopped with error: %v", err)
+			}
+		})
+		return ts
+	case err := <-done:
+		cancel()
+		t.Fatalf("server did not start: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatalf("server did not start within 60s\n%s", logs.String())
+	}
+	return nil
+}
+
+func withDefaults(env, defaults map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range defaults {
+		out[k] = v
+	}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
+}
+
+func mapEnv(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
+
+// gqlResponse is a GraphQL response with the data left raw.
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// post sends a GraphQL request over POST and decodes the answer.
+func (ts *testServer) post(t *testing.T, query string, vars map[string]any, header http.Header) (int, gqlResponse) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return ts.do(t, req)
+}
+
+// get sends a GraphQL query over GET.
+func (ts *testServer) get(t *testing.T, query string) (int, gqlResponse) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/query?query="+url.QueryEscape(query), nil)
+	req.Header.Set("Accept", "application/json")
+	return ts.do(t, req)
+}
+
+func (ts *testServer) do(t *testing.T, req *http.Request) (int, gqlResponse) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: status %d, body not JSON: %s", req.Method, req.URL.Path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+// getJSON fetches a plain JSON endpoint such as /health/detailed.
+func (ts *testServer) getJSON(t *testing.T, path string, into any) int {
+	t.Helper()
+	resp, err := http.Get(ts.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if into != nil {
+		if err := json.Unmarshal(raw, into); err != nil {
+			t.Fatalf("GET %s: status %d, body not JSON: %s", path, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+// syncBuffer collects the server's logs for failure messages.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// codes lists the extensions.code of each error.
+func (r gqlResponse) codes() string {
+	var c []string
+	for _, e := range r.Errors {
+		c = append(c, fmt.Sprint(e.Extensions["code"]))
+	}
+	return strings.Join(c, ",")
+}
+
+// embeddedEnv is the zero-configuration mode with its SQLite file in a temp dir.
+func embeddedEnv(t *testing.T) map[string]string {
+	return map[string]string{"DATABASE_URL": testenv.NewSQLiteURL(t)}
+}
