@@ -113,4 +113,3 @@ func driverName(external bool, name string) string {
 	}
 	return "memory"
 }
-
