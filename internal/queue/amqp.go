@@ -1,0 +1,283 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"backbone/internal/errs"
+)
+
+// AMQP is the RabbitMQ Queue. Per topic T and prefix P it uses durable queues P.T (jobs),
+// P.T.retry.<ms> (a failed job waits there for its message TTL, then is dead-lettered
+// back to P.T) and P.T.dead (dead letters). Messages are persistent, publishes wait for
+// the broker's confirm, consumers ack by hand. A lost connection is re-dialled with
+// backoff in the background; consumers resume by themselves.
+type AMQP struct {
+	url string
+	cfg amqpConfig
+	log *slog.Logger
+
+	mu       sync.Mutex
+	conn     *amqp.Connection // nil while disconnected
+	pub      *amqp.Channel    // confirm-mode channel for all publishes
+	ready    chan struct{}    // closed while connected; replaced when the connection is lost
+	declared map[string]bool  // queues declared on the current connection
+	names    map[string]bool  // every queue this instance declared, for DeleteTopology
+
+	closed    chan struct{}
+	closeOnce sync.Once
+	done      chan struct{} // closed when the supervisor has stopped
+}
+
+var _ Queue = (*AMQP)(nil)
+
+type amqpConfig struct {
+	prefix         string
+	connectTimeout time.Duration
+	minBackoff     time.Duration
+	maxBackoff     time.Duration
+	connName       string
+}
+
+// AMQPOption configures NewAMQP.
+type AMQPOption func(*amqpConfig)
+
+// WithPrefix sets the prefix of every queue name (default "backbone"). Tests use a random
+// one and call DeleteTopology at the end.
+func WithPrefix(prefix string) AMQPOption { return func(c *amqpConfig) { c.prefix = prefix } }
+
+// WithConnectTimeout bounds how long NewAMQP keeps trying to reach the broker (default 30s).
+func WithConnectTimeout(d time.Duration) AMQPOption {
+	return func(c *amqpConfig) { c.connectTimeout = d }
+}
+
+// WithReconnectBackoff sets the first and the largest delay between connection attempts
+// (default 200ms and 10s), at start-up and after a connection is lost.
+func WithReconnectBackoff(first, max time.Duration) AMQPOption {
+	return func(c *amqpConfig) { c.minBackoff, c.maxBackoff = first, max }
+}
+
+// WithConnectionName sets the name the broker shows for the connection (default
+// "backbone-<host>-<pid>").
+func WithConnectionName(name string) AMQPOption { return func(c *amqpConfig) { c.connName = name } }
+
+// NewAMQP connects to RabbitMQ at url, retrying with exponential backoff until the connect
+// timeout. A malformed URL or refused credentials fail at once. It returns errs.Unavailable
+// when the broker stays unreachable.
+func NewAMQP(ctx context.Context, url string, log *slog.Logger, opts ...AMQPOption) (*AMQP, error) {
+	const op = "queue.NewAMQP"
+	host, _ := os.Hostname()
+	cfg := amqpConfig{
+		prefix:         "backbone",
+		connectTimeout: 30 * time.Second,
+		minBackoff:     200 * time.Millisecond,
+		maxBackoff:     10 * time.Second,
+		connName:       fmt.Sprintf("backbone-%s-%d", host, os.Getpid()),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if _, err := amqp.ParseURI(url); err != nil {
+		return nil, errs.Wrap(op, fmt.Errorf("invalid AMQP URL: %w", err))
+	}
+	q := &AMQP{
+		url: url, cfg: cfg, log: log,
+		ready:  make(chan struct{}),
+		names:  map[string]bool{},
+		closed: make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.connectTimeout)
+	defer cancel()
+	conn, err := q.dialRetry(ctx)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	go q.supervise(conn)
+	return q, nil
+}
+
+// dialRetry dials until it succeeds, ctx ends or the queue is closed.
+func (q *AMQP) dialRetry(ctx context.Context) (*amqp.Connection, error) {
+	delay := q.cfg.minBackoff
+	for attempt := 1; ; attempt++ {
+		if q.isClosed() {
+			return nil, errs.E(errs.Unavailable, "queue closed")
+		}
+		conn, err := q.dial()
+		if err == nil {
+			return conn, nil
+		}
+		if errors.Is(err, amqp.ErrCredentials) || errors.Is(err, amqp.ErrVhost) || errors.Is(err, amqp.ErrSASL) {
+			return nil, fmt.Errorf("connect to RabbitMQ: %w", err)
+		}
+		q.log.Warn("queue: RabbitMQ unreachable, retrying", "attempt", attempt, "in", delay, "err", err)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, errs.E(errs.Unavailable, "RabbitMQ unreachable").With("cause", err.Error())
+		case <-q.closed:
+			return nil, errs.E(errs.Unavailable, "queue closed")
+		}
+		delay = min(delay*2, q.cfg.maxBackoff)
+	}
+}
+
+// dial opens a connection and its confirm-mode publishing channel, and makes them current.
+func (q *AMQP) dial() (*amqp.Connection, error) {
+	props := amqp.NewConnectionProperties()
+	props.SetClientConnectionName(q.cfg.connName)
+	conn, err := amqp.DialConfig(q.url, amqp.Config{
+		Properties: props,
+		Heartbeat:  10 * time.Second,
+		Dial:       amqp.DefaultDial(5 * time.Second),
+	})
+	if err != nil {
+		return nil, err
+	}
+	pub, err := openConfirmChannel(conn)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	q.mu.Lock()
+	if q.isClosed() { // Close ran while we dialled
+		q.mu.Unlock()
+		_ = conn.Close()
+		return nil, errs.E(errs.Unavailable, "queue closed")
+	}
+	q.conn, q.pub, q.declared = conn, pub, map[string]bool{}
+	close(q.ready)
+	q.mu.Unlock()
+	q.log.Info("queue: connected to RabbitMQ", "name", q.cfg.connName)
+	return conn, nil
+}
+
+func openConfirmChannel(conn *amqp.Connection) (*amqp.Channel, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.Confirm(false); err != nil {
+		_ = ch.Close()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// supervise waits for the connection to drop and dials again, until Close.
+func (q *AMQP) supervise(conn *amqp.Connection) {
+	defer close(q.done)
+	for {
+		lost := conn.NotifyClose(make(chan *amqp.Error, 1))
+		select {
+		case <-q.closed:
+			return
+		case err := <-lost:
+			q.log.Warn("queue: RabbitMQ connection lost, reconnecting", "err", err)
+		}
+		q.mu.Lock()
+		if q.conn == conn {
+			q.conn, q.pub, q.ready = nil, nil, make(chan struct{})
+		}
+		q.mu.Unlock()
+		var err error
+		if conn, err = q.dialRetry(context.Background()); err != nil {
+			return // closed
+		}
+	}
+}
+
+// current returns the live connection and publishing channel, reopening the channel if a
+// channel error closed it; errs.Unavailable while disconnected.
+func (q *AMQP) current() (*amqp.Connection, *amqp.Channel, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.conn == nil || q.conn.IsClosed() {
+		return nil, nil, errs.E(errs.Unavailable, "RabbitMQ unavailable")
+	}
+	if q.pub == nil || q.pub.IsClosed() {
+		pub, err := openConfirmChannel(q.conn)
+		if err != nil {
+			return nil, nil, errs.Wrap("queue", errs.E(errs.Unavailable, "RabbitMQ unavailable").With("cause", err.Error()))
+		}
+		q.pub, q.declared = pub, map[string]bool{}
+	}
+	return q.conn, q.pub, nil
+}
+
+// waitConn blocks until connected; it returns nil when ctx ends or the queue is closed.
+func (q *AMQP) waitConn(ctx context.Context) *amqp.Connection {
+	for {
+		q.mu.Lock()
+		conn, ready := q.conn, q.ready
+		q.mu.Unlock()
+		if conn != nil && !conn.IsClosed() {
+			return conn
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil
+		case <-q.closed:
+			return nil
+		}
+	}
+}
+
+// Ping implements Queue: it opens and closes a channel on the live connection.
+func (q *AMQP) Ping(ctx context.Context) error {
+	conn, _, err := q.current()
+	if err != nil {
+		return err
+	}
+	res := make(chan error, 1)
+	go func() {
+		ch, err := conn.Channel()
+		if err == nil {
+			err = ch.Close()
+		}
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		if err != nil {
+			return errs.E(errs.Unavailable, "RabbitMQ unavailable").With("cause", err.Error())
+		}
+		return nil
+	case <-ctx.Done():
+		return errs.E(errs.Unavailable, "RabbitMQ ping timed out")
+	}
+}
+
+// Close implements Queue: it stops reconnecting and closes the connection.
+func (q *AMQP) Close() error {
+	q.closeOnce.Do(func() {
+		close(q.closed)
+		q.mu.Lock()
+		conn := q.conn
+		q.conn, q.pub = nil, nil
+		q.mu.Unlock()
+		if conn != nil {
+			_ = conn.Close()
+		}
+		<-q.done
+	})
+	return nil
+}
+
+func (q *AMQP) isClosed() bool {
+	select {
+	case <-q.closed:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,77 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"backbone/internal/errs"
+)
+
+// maxDeadLetters caps what DeadLetters reads from RabbitMQ in one call.
+const maxDeadLetters = 1000
+
+// DeadLetters implements Queue: it reads up to 1000 messages of the topic's dead-letter
+// queue on a channel of its own and closes it without acking, so they stay.
+func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, error) {
+	const op = "queue.DeadLetters"
+	conn, _, err := q.current()
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, errs.Wrap(op, unavailable(err))
+	}
+	defer func() { _ = ch.Close() }()
+	if err := q.declareTopic(ch, topic); err != nil {
+		return nil, errs.Wrap(op, unavailable(err))
+	}
+	var out []DeadLetter
+	for len(out) < maxDeadLetters && ctx.Err() == nil {
+		d, ok, err := ch.Get(q.deadQueue(topic), false)
+		if err != nil {
+			return nil, errs.Wrap(op, unavailable(err))
+		}
+		if !ok {
+			break
+		}
+		reason, _ := d.Headers[headerReason].(string)
+		out = append(out, DeadLetter{
+			Job:    Job{ID: d.MessageId, Topic: topic, Payload: d.Body, Attempt: attemptOf(d.Headers)},
+			Reason: reason,
+		})
+	}
+	return out, ctx.Err()
+}
+
+// DeleteTopology deletes every queue this instance declared, with its messages, over a
+// connection of its own (so it works after Close). It is for tests that use a random
+// prefix; never call it in production.
+func (q *AMQP) DeleteTopology(context.Context) error {
+	const op = "queue.DeleteTopology"
+	conn, err := amqp.Dial(q.url)
+	if err != nil {
+		return errs.Wrap(op, unavailable(err))
+	}
+	defer func() { _ = conn.Close() }()
+	ch, err := conn.Channel()
+	if err != nil {
+		return errs.Wrap(op, unavailable(err))
+	}
+	q.mu.Lock()
+	names := make([]string, 0, len(q.names))
+	for n := range q.names {
+		names = append(names, n)
+	}
+	q.mu.Unlock()
+	sort.Strings(names)
+	for _, n := range names {
+		if _, err := ch.QueueDelete(n, false, false, false); err != nil {
+			return errs.Wrap(op, fmt.Errorf("delete %s: %w", n, err))
+		}
+	}
+	return nil
+}
