@@ -30,7 +30,10 @@ func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, err
 		return nil, errs.Wrap(op, unavailable(err))
 	}
 	var out []DeadLetter
-	for len(out) < maxDeadLetters && ctx.Err() == nil {
+	for len(out) < maxDeadLetters {
+		if err := ctx.Err(); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
 		d, ok, err := ch.Get(q.deadQueue(topic), false)
 		if err != nil {
 			return nil, errs.Wrap(op, unavailable(err))
@@ -44,7 +47,7 @@ func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, err
 			Reason: reason,
 		})
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 // DeleteTopology deletes every queue this instance declared, with its messages, over a

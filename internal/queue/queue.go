@@ -12,7 +12,8 @@ type Job struct {
 	ID      string
 	Topic   string
 	Payload []byte
-	// Attempt counts deliveries of this job, starting at 1.
+	// Attempt is 1 on the first delivery and grows by one after each failed attempt.
+	// A redelivery after a consumer crashed or lost its connection repeats the number.
 	Attempt int
 }
 
