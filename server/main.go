@@ -2,6 +2,7 @@
 // maintenance commands (migrate).
 //
 //	go run ./server            serve the API (embedded default: SQLite, in-process bus, queue, cache)
+//	go run ./server worker     run only the background workers
 //	go run ./server migrate    apply pending database migrations and exit
 //	go run ./server version    print the version
 //	server healthcheck         probe /healthz of a running server (Docker HEALTHCHECK)
@@ -35,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, getenv, stdout, nil)
+	case "worker":
+		return workerCommand(ctx, getenv, stdout)
 	case "migrate":
 		return migrateCommand(ctx, getenv, stdout)
 	case "healthcheck":
@@ -53,6 +56,7 @@ const usage = `usage: server [command]
 
 commands:
   serve     serve the GraphQL API and run the workers (default)
+  worker    run only the background workers (scale them apart from the API)
   migrate   apply pending database migrations, print the status and exit
   healthcheck exit 0 if the server at ADDR answers /healthz (for container health checks)
   version   print the version

@@ -59,6 +59,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	if cfg.RunWorkers {
+		g.Go(func() error { return a.workers().Run(gctx) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http server: %w", err)

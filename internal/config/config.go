@@ -27,6 +27,7 @@ type Config struct {
 	AMQPURL     string // AMQP_URL: empty means the in-process job queue
 
 	MigrateOnStart bool          // MIGRATE_ON_START: apply pending migrations at start-up (default true)
+	RunWorkers     bool          // RUN_WORKERS: run background workers inside the API process (default true)
 	StartupTimeout time.Duration // STARTUP_TIMEOUT: how long to wait for services at start-up (default 30s)
 
 	JWTSecret string // JWT_SECRET: one HS256 signing key (32 bytes or more)
@@ -63,6 +64,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AMQPURL:     r.str("AMQP_URL", ""),
 
 		MigrateOnStart: r.bool("MIGRATE_ON_START", true),
+		RunWorkers:     r.bool("RUN_WORKERS", true),
 		StartupTimeout: r.duration("STARTUP_TIMEOUT", 30*time.Second),
 
 		JWTSecret: r.str("JWT_SECRET", ""),

@@ -1,0 +1,75 @@
+package workers
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"hash/fnv"
+	"sync"
+
+	"backbone/internal/db"
+)
+
+// Locker hands out named locks shared by every instance on one database: PostgreSQL
+// advisory locks, or, for the embedded SQLite default (one process owns the file), locks
+// within the process.
+type Locker struct {
+	db    *db.DB
+	mu    sync.Mutex
+	local map[string]bool
+}
+
+// NewLocker returns a Locker on d.
+func NewLocker(d *db.DB) *Locker { return &Locker{db: d, local: map[string]bool{}} }
+
+// TryLock takes the named lock if it is free. When ok is true, call release when done.
+func (l *Locker) TryLock(ctx context.Context, name string) (release func(), ok bool, err error) {
+	if l.db.Driver() != "postgres" {
+		return l.tryLocal(name)
+	}
+	// A session-level advisory lock lives on one connection: hold that connection until release.
+	conn, err := l.db.SQL.Conn(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
+	}
+	key := lockKey(name)
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		if err != nil {
+			return nil, false, fmt.Errorf("lock %s: %w", name, err)
+		}
+		return nil, false, nil
+	}
+	return func() { unlock(conn, key) }, true, nil
+}
+
+func unlock(conn *sql.Conn, key int64) {
+	// If the unlock fails, mark the connection bad so the pool closes it: ending the
+	// session releases the lock on the server.
+	if _, err := conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	conn.Close()
+}
+
+func (l *Locker) tryLocal(name string) (func(), bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.local[name] {
+		return nil, false, nil
+	}
+	l.local[name] = true
+	return func() {
+		l.mu.Lock()
+		delete(l.local, name)
+		l.mu.Unlock()
+	}, true, nil
+}
+
+// lockKey maps a lock name to the 64-bit key PostgreSQL advisory locks take.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("backbone:" + name))
+	return int64(h.Sum64())
+}
