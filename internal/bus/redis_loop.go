@@ -32,8 +32,6 @@ func (b *redisBus) receive() {
 			if failures == 1 {
 				b.down.Store(true)
 				b.log.Warn("bus: redis subscription connection lost, reconnecting", "err", err)
-			} else if true {
-				return
 			} else if !sleep(b.ctx, bo.NextBackOff()) {
 				return
 			}
