@@ -2,9 +2,9 @@ package bus_test
 
 import (
 	"context"
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +65,41 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 	}
 }
 
+// TestRedisReplacesHalfOpenConnection freezes the subscription connection without
+// closing it, as a dead peer behind a firewall would: only the health check can notice.
+func TestRedisReplacesHalfOpenConnection(t *testing.T) {
+	t.Parallel()
+	admin := newClient(t, "")
+	relay := startRelay(t, admin.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: relay.addr})
+	t.Cleanup(func() { client.Close() })
+	prefix := testenv.RandomName("bustest:") + ":"
+	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix), bus.WithHealthCheck(200*time.Millisecond))
+	s := bustest.MustSubscribe(t, b, "t")
+	relay.freeze()
+
+	deadline := time.Now().Add(bustest.Wait)
+	for {
+		if err := admin.Publish(context.Background(), prefix+"t", "after").Err(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m, ok := <-s.C():
+			if !ok {
+				t.Fatalf("subscription ended: %v", s.Err())
+			}
+			if string(m.Payload) != "after" {
+				t.Fatalf("got %q, want after", m.Payload)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("delivery did not resume after the connection went half-open")
+		}
+	}
+}
+
 func waitPingCode(b bus.Bus, want errs.Code) error {
 	deadline := time.Now().Add(bustest.Wait)
 	for {
@@ -86,6 +121,7 @@ type relay struct {
 	mu           sync.Mutex
 	ln           net.Listener
 	conns        []net.Conn
+	frozen       []*atomic.Bool
 }
 
 func startRelay(t *testing.T, target string) *relay {
@@ -111,11 +147,40 @@ func (r *relay) serve(ln net.Listener) {
 			in.Close()
 			continue
 		}
+		frozen := new(atomic.Bool)
 		r.mu.Lock()
 		r.conns = append(r.conns, in, out)
+		r.frozen = append(r.frozen, frozen)
 		r.mu.Unlock()
-		go func() { _, _ = io.Copy(out, in); out.Close() }()
-		go func() { _, _ = io.Copy(in, out); in.Close() }()
+		go pipe(out, in, frozen)
+		go pipe(in, out, frozen)
+	}
+}
+
+// pipe copies src to dst, dropping what it reads while frozen.
+func pipe(dst, src net.Conn, frozen *atomic.Bool) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !frozen.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// freeze makes the current connections half-open: they stay up but carry nothing.
+// New connections work.
+func (r *relay) freeze() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.frozen {
+		f.Store(true)
 	}
 }
 
