@@ -3,7 +3,10 @@
 package ent
 
 import (
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/refreshtoken"
+	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -74,8 +77,11 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			auditlog.Table: auditlog.ValidColumn,
-			user.Table:     user.ValidColumn,
+			apikey.Table:       apikey.ValidColumn,
+			auditlog.Table:     auditlog.ValidColumn,
+			refreshtoken.Table: refreshtoken.ValidColumn,
+			session.Table:      session.ValidColumn,
+			user.Table:         user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

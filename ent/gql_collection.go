@@ -3,13 +3,135 @@
 package ent
 
 import (
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/refreshtoken"
+	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *APIKeyQuery) CollectFields(ctx context.Context, satisfies ...string) (*APIKeyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(apikey.Columns))
+		selectedFields = []string{apikey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "owner":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withOwner = query
+			if _, ok := fieldSeen[apikey.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldOwnerID)
+				fieldSeen[apikey.FieldOwnerID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[apikey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldCreatedAt)
+				fieldSeen[apikey.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[apikey.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldUpdatedAt)
+				fieldSeen[apikey.FieldUpdatedAt] = struct{}{}
+			}
+		case "ownerID":
+			if _, ok := fieldSeen[apikey.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldOwnerID)
+				fieldSeen[apikey.FieldOwnerID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[apikey.FieldName]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldName)
+				fieldSeen[apikey.FieldName] = struct{}{}
+			}
+		case "prefix":
+			if _, ok := fieldSeen[apikey.FieldPrefix]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldPrefix)
+				fieldSeen[apikey.FieldPrefix] = struct{}{}
+			}
+		case "scopes":
+			if _, ok := fieldSeen[apikey.FieldScopes]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldScopes)
+				fieldSeen[apikey.FieldScopes] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[apikey.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldLastUsedAt)
+				fieldSeen[apikey.FieldLastUsedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[apikey.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldExpiresAt)
+				fieldSeen[apikey.FieldExpiresAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[apikey.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, apikey.FieldRevokedAt)
+				fieldSeen[apikey.FieldRevokedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type apikeyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []APIKeyPaginateOption
+}
+
+func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
+	args := &apikeyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AuditLogQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditLogQuery, error) {
@@ -126,6 +248,232 @@ func newAuditLogPaginateArgs(rv map[string]any) *auditlogPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RefreshTokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*RefreshTokenQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RefreshTokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(refreshtoken.Columns))
+		selectedFields = []string{refreshtoken.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "session":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SessionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
+				return err
+			}
+			_q.withSession = query
+			if _, ok := fieldSeen[refreshtoken.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, refreshtoken.FieldSessionID)
+				fieldSeen[refreshtoken.FieldSessionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[refreshtoken.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, refreshtoken.FieldCreatedAt)
+				fieldSeen[refreshtoken.FieldCreatedAt] = struct{}{}
+			}
+		case "sessionID":
+			if _, ok := fieldSeen[refreshtoken.FieldSessionID]; !ok {
+				selectedFields = append(selectedFields, refreshtoken.FieldSessionID)
+				fieldSeen[refreshtoken.FieldSessionID] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[refreshtoken.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, refreshtoken.FieldExpiresAt)
+				fieldSeen[refreshtoken.FieldExpiresAt] = struct{}{}
+			}
+		case "usedAt":
+			if _, ok := fieldSeen[refreshtoken.FieldUsedAt]; !ok {
+				selectedFields = append(selectedFields, refreshtoken.FieldUsedAt)
+				fieldSeen[refreshtoken.FieldUsedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type refreshtokenPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RefreshTokenPaginateOption
+}
+
+func newRefreshTokenPaginateArgs(rv map[string]any) *refreshtokenPaginateArgs {
+	args := &refreshtokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SessionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SessionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(session.Columns))
+		selectedFields = []string{session.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[session.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, session.FieldUserID)
+				fieldSeen[session.FieldUserID] = struct{}{}
+			}
+
+		case "refreshTokens":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&RefreshTokenClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, refreshtokenImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedRefreshTokens(alias, func(wq *RefreshTokenQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[session.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldCreatedAt)
+				fieldSeen[session.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[session.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldUpdatedAt)
+				fieldSeen[session.FieldUpdatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[session.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, session.FieldUserID)
+				fieldSeen[session.FieldUserID] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[session.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldExpiresAt)
+				fieldSeen[session.FieldExpiresAt] = struct{}{}
+			}
+		case "lastUsedAt":
+			if _, ok := fieldSeen[session.FieldLastUsedAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldLastUsedAt)
+				fieldSeen[session.FieldLastUsedAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[session.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, session.FieldRevokedAt)
+				fieldSeen[session.FieldRevokedAt] = struct{}{}
+			}
+		case "revokeReason":
+			if _, ok := fieldSeen[session.FieldRevokeReason]; !ok {
+				selectedFields = append(selectedFields, session.FieldRevokeReason)
+				fieldSeen[session.FieldRevokeReason] = struct{}{}
+			}
+		case "ip":
+			if _, ok := fieldSeen[session.FieldIP]; !ok {
+				selectedFields = append(selectedFields, session.FieldIP)
+				fieldSeen[session.FieldIP] = struct{}{}
+			}
+		case "userAgent":
+			if _, ok := fieldSeen[session.FieldUserAgent]; !ok {
+				selectedFields = append(selectedFields, session.FieldUserAgent)
+				fieldSeen[session.FieldUserAgent] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type sessionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SessionPaginateOption
+}
+
+func newSessionPaginateArgs(rv map[string]any) *sessionPaginateArgs {
+	args := &sessionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *UserQuery) CollectFields(ctx context.Context, satisfies ...string) (*UserQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -175,6 +523,21 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, user.FieldStatus)
 				fieldSeen[user.FieldStatus] = struct{}{}
+			}
+		case "expertStatus":
+			if _, ok := fieldSeen[user.FieldExpertStatus]; !ok {
+				selectedFields = append(selectedFields, user.FieldExpertStatus)
+				fieldSeen[user.FieldExpertStatus] = struct{}{}
+			}
+		case "expertSubjects":
+			if _, ok := fieldSeen[user.FieldExpertSubjects]; !ok {
+				selectedFields = append(selectedFields, user.FieldExpertSubjects)
+				fieldSeen[user.FieldExpertSubjects] = struct{}{}
+			}
+		case "expertBio":
+			if _, ok := fieldSeen[user.FieldExpertBio]; !ok {
+				selectedFields = append(selectedFields, user.FieldExpertBio)
+				fieldSeen[user.FieldExpertBio] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -4,7 +4,17 @@ package ent
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 )
+
+func (_m *APIKey) Owner(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.OwnerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOwner().Only(ctx)
+	}
+	return result, err
+}
 
 func (_m *AuditLog) Actor(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ActorOrErr()
@@ -12,4 +22,32 @@ func (_m *AuditLog) Actor(ctx context.Context) (*User, error) {
 		result, err = _m.QueryActor().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *RefreshToken) Session(ctx context.Context) (*Session, error) {
+	result, err := _m.Edges.SessionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySession().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Session) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Session) RefreshTokens(ctx context.Context) (result []*RefreshToken, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedRefreshTokens(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RefreshTokensOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRefreshTokens().All(ctx)
+	}
+	return result, err
 }

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/user"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -32,6 +33,12 @@ type User struct {
 	Role user.Role `json:"role,omitempty"`
 	// Status holds the value of the "status" field.
 	Status user.Status `json:"status,omitempty"`
+	// ExpertStatus holds the value of the "expert_status" field.
+	ExpertStatus *user.ExpertStatus `json:"expert_status,omitempty"`
+	// ExpertSubjects holds the value of the "expert_subjects" field.
+	ExpertSubjects []string `json:"expert_subjects,omitempty"`
+	// ExpertBio holds the value of the "expert_bio" field.
+	ExpertBio string `json:"expert_bio,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -42,11 +49,17 @@ type User struct {
 type UserEdges struct {
 	// AuditLogs holds the value of the audit_logs edge.
 	AuditLogs []*AuditLog `json:"audit_logs,omitempty"`
+	// Sessions holds the value of the sessions edge.
+	Sessions []*Session `json:"sessions,omitempty"`
+	// APIKeys holds the value of the api_keys edge.
+	APIKeys []*APIKey `json:"api_keys,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
 
 	namedAuditLogs map[string][]*AuditLog
+	namedSessions  map[string][]*Session
+	namedAPIKeys   map[string][]*APIKey
 }
 
 // AuditLogsOrErr returns the AuditLogs value or an error if the edge
@@ -58,12 +71,32 @@ func (e UserEdges) AuditLogsOrErr() ([]*AuditLog, error) {
 	return nil, &NotLoadedError{edge: "audit_logs"}
 }
 
+// SessionsOrErr returns the Sessions value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SessionsOrErr() ([]*Session, error) {
+	if e.loadedTypes[1] {
+		return e.Sessions, nil
+	}
+	return nil, &NotLoadedError{edge: "sessions"}
+}
+
+// APIKeysOrErr returns the APIKeys value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) APIKeysOrErr() ([]*APIKey, error) {
+	if e.loadedTypes[2] {
+		return e.APIKeys, nil
+	}
+	return nil, &NotLoadedError{edge: "api_keys"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldEmail, user.FieldPasswordHash, user.FieldDisplayName, user.FieldRole, user.FieldStatus:
+		case user.FieldExpertSubjects:
+			values[i] = new([]byte)
+		case user.FieldEmail, user.FieldPasswordHash, user.FieldDisplayName, user.FieldRole, user.FieldStatus, user.FieldExpertStatus, user.FieldExpertBio:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +165,27 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = user.Status(value.String)
 			}
+		case user.FieldExpertStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field expert_status", values[i])
+			} else if value.Valid {
+				_m.ExpertStatus = new(user.ExpertStatus)
+				*_m.ExpertStatus = user.ExpertStatus(value.String)
+			}
+		case user.FieldExpertSubjects:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field expert_subjects", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ExpertSubjects); err != nil {
+					return fmt.Errorf("unmarshal field expert_subjects: %w", err)
+				}
+			}
+		case user.FieldExpertBio:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field expert_bio", values[i])
+			} else if value.Valid {
+				_m.ExpertBio = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -148,6 +202,16 @@ func (_m *User) Value(name string) (ent.Value, error) {
 // QueryAuditLogs queries the "audit_logs" edge of the User entity.
 func (_m *User) QueryAuditLogs() *AuditLogQuery {
 	return NewUserClient(_m.config).QueryAuditLogs(_m)
+}
+
+// QuerySessions queries the "sessions" edge of the User entity.
+func (_m *User) QuerySessions() *SessionQuery {
+	return NewUserClient(_m.config).QuerySessions(_m)
+}
+
+// QueryAPIKeys queries the "api_keys" edge of the User entity.
+func (_m *User) QueryAPIKeys() *APIKeyQuery {
+	return NewUserClient(_m.config).QueryAPIKeys(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -192,6 +256,17 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	if v := _m.ExpertStatus; v != nil {
+		builder.WriteString("expert_status=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("expert_subjects=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ExpertSubjects))
+	builder.WriteString(", ")
+	builder.WriteString("expert_bio=")
+	builder.WriteString(_m.ExpertBio)
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -217,6 +292,54 @@ func (_m *User) appendNamedAuditLogs(name string, edges ...*AuditLog) {
 		_m.Edges.namedAuditLogs[name] = []*AuditLog{}
 	} else {
 		_m.Edges.namedAuditLogs[name] = append(_m.Edges.namedAuditLogs[name], edges...)
+	}
+}
+
+// NamedSessions returns the Sessions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedSessions(name string) ([]*Session, error) {
+	if _m.Edges.namedSessions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedSessions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedSessions(name string, edges ...*Session) {
+	if _m.Edges.namedSessions == nil {
+		_m.Edges.namedSessions = make(map[string][]*Session)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedSessions[name] = []*Session{}
+	} else {
+		_m.Edges.namedSessions[name] = append(_m.Edges.namedSessions[name], edges...)
+	}
+}
+
+// NamedAPIKeys returns the APIKeys named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedAPIKeys(name string) ([]*APIKey, error) {
+	if _m.Edges.namedAPIKeys == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAPIKeys[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedAPIKeys(name string, edges ...*APIKey) {
+	if _m.Edges.namedAPIKeys == nil {
+		_m.Edges.namedAPIKeys = make(map[string][]*APIKey)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAPIKeys[name] = []*APIKey{}
+	} else {
+		_m.Edges.namedAPIKeys[name] = append(_m.Edges.namedAPIKeys[name], edges...)
 	}
 }
 

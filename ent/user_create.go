@@ -3,7 +3,9 @@
 package ent
 
 import (
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -99,6 +101,40 @@ func (_c *UserCreate) SetNillableStatus(v *user.Status) *UserCreate {
 	return _c
 }
 
+// SetExpertStatus sets the "expert_status" field.
+func (_c *UserCreate) SetExpertStatus(v user.ExpertStatus) *UserCreate {
+	_c.mutation.SetExpertStatus(v)
+	return _c
+}
+
+// SetNillableExpertStatus sets the "expert_status" field if the given value is not nil.
+func (_c *UserCreate) SetNillableExpertStatus(v *user.ExpertStatus) *UserCreate {
+	if v != nil {
+		_c.SetExpertStatus(*v)
+	}
+	return _c
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (_c *UserCreate) SetExpertSubjects(v []string) *UserCreate {
+	_c.mutation.SetExpertSubjects(v)
+	return _c
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (_c *UserCreate) SetExpertBio(v string) *UserCreate {
+	_c.mutation.SetExpertBio(v)
+	return _c
+}
+
+// SetNillableExpertBio sets the "expert_bio" field if the given value is not nil.
+func (_c *UserCreate) SetNillableExpertBio(v *string) *UserCreate {
+	if v != nil {
+		_c.SetExpertBio(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v uuid.UUID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -126,6 +162,36 @@ func (_c *UserCreate) AddAuditLogs(v ...*AuditLog) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAuditLogIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
+func (_c *UserCreate) AddSessionIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddSessionIDs(ids...)
+	return _c
+}
+
+// AddSessions adds the "sessions" edges to the Session entity.
+func (_c *UserCreate) AddSessions(v ...*Session) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddSessionIDs(ids...)
+}
+
+// AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
+func (_c *UserCreate) AddAPIKeyIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddAPIKeyIDs(ids...)
+	return _c
+}
+
+// AddAPIKeys adds the "api_keys" edges to the APIKey entity.
+func (_c *UserCreate) AddAPIKeys(v ...*APIKey) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAPIKeyIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -228,6 +294,16 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "User.status": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ExpertStatus(); ok {
+		if err := user.ExpertStatusValidator(v); err != nil {
+			return &ValidationError{Name: "expert_status", err: fmt.Errorf(`ent: validator failed for field "User.expert_status": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ExpertBio(); ok {
+		if err := user.ExpertBioValidator(v); err != nil {
+			return &ValidationError{Name: "expert_bio", err: fmt.Errorf(`ent: validator failed for field "User.expert_bio": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -292,6 +368,18 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
+	if value, ok := _c.mutation.ExpertStatus(); ok {
+		_spec.SetField(user.FieldExpertStatus, field.TypeEnum, value)
+		_node.ExpertStatus = &value
+	}
+	if value, ok := _c.mutation.ExpertSubjects(); ok {
+		_spec.SetField(user.FieldExpertSubjects, field.TypeJSON, value)
+		_node.ExpertSubjects = value
+	}
+	if value, ok := _c.mutation.ExpertBio(); ok {
+		_spec.SetField(user.FieldExpertBio, field.TypeString, value)
+		_node.ExpertBio = value
+	}
 	if nodes := _c.mutation.AuditLogsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -301,6 +389,38 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditlog.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.APIKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -429,6 +549,60 @@ func (u *UserUpsert) SetStatus(v user.Status) *UserUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *UserUpsert) UpdateStatus() *UserUpsert {
 	u.SetExcluded(user.FieldStatus)
+	return u
+}
+
+// SetExpertStatus sets the "expert_status" field.
+func (u *UserUpsert) SetExpertStatus(v user.ExpertStatus) *UserUpsert {
+	u.Set(user.FieldExpertStatus, v)
+	return u
+}
+
+// UpdateExpertStatus sets the "expert_status" field to the value that was provided on create.
+func (u *UserUpsert) UpdateExpertStatus() *UserUpsert {
+	u.SetExcluded(user.FieldExpertStatus)
+	return u
+}
+
+// ClearExpertStatus clears the value of the "expert_status" field.
+func (u *UserUpsert) ClearExpertStatus() *UserUpsert {
+	u.SetNull(user.FieldExpertStatus)
+	return u
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (u *UserUpsert) SetExpertSubjects(v []string) *UserUpsert {
+	u.Set(user.FieldExpertSubjects, v)
+	return u
+}
+
+// UpdateExpertSubjects sets the "expert_subjects" field to the value that was provided on create.
+func (u *UserUpsert) UpdateExpertSubjects() *UserUpsert {
+	u.SetExcluded(user.FieldExpertSubjects)
+	return u
+}
+
+// ClearExpertSubjects clears the value of the "expert_subjects" field.
+func (u *UserUpsert) ClearExpertSubjects() *UserUpsert {
+	u.SetNull(user.FieldExpertSubjects)
+	return u
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (u *UserUpsert) SetExpertBio(v string) *UserUpsert {
+	u.Set(user.FieldExpertBio, v)
+	return u
+}
+
+// UpdateExpertBio sets the "expert_bio" field to the value that was provided on create.
+func (u *UserUpsert) UpdateExpertBio() *UserUpsert {
+	u.SetExcluded(user.FieldExpertBio)
+	return u
+}
+
+// ClearExpertBio clears the value of the "expert_bio" field.
+func (u *UserUpsert) ClearExpertBio() *UserUpsert {
+	u.SetNull(user.FieldExpertBio)
 	return u
 }
 
@@ -564,6 +738,69 @@ func (u *UserUpsertOne) SetStatus(v user.Status) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateStatus() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetExpertStatus sets the "expert_status" field.
+func (u *UserUpsertOne) SetExpertStatus(v user.ExpertStatus) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertStatus(v)
+	})
+}
+
+// UpdateExpertStatus sets the "expert_status" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateExpertStatus() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertStatus()
+	})
+}
+
+// ClearExpertStatus clears the value of the "expert_status" field.
+func (u *UserUpsertOne) ClearExpertStatus() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertStatus()
+	})
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (u *UserUpsertOne) SetExpertSubjects(v []string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertSubjects(v)
+	})
+}
+
+// UpdateExpertSubjects sets the "expert_subjects" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateExpertSubjects() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertSubjects()
+	})
+}
+
+// ClearExpertSubjects clears the value of the "expert_subjects" field.
+func (u *UserUpsertOne) ClearExpertSubjects() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertSubjects()
+	})
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (u *UserUpsertOne) SetExpertBio(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertBio(v)
+	})
+}
+
+// UpdateExpertBio sets the "expert_bio" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateExpertBio() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertBio()
+	})
+}
+
+// ClearExpertBio clears the value of the "expert_bio" field.
+func (u *UserUpsertOne) ClearExpertBio() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertBio()
 	})
 }
 
@@ -866,6 +1103,69 @@ func (u *UserUpsertBulk) SetStatus(v user.Status) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateStatus() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetExpertStatus sets the "expert_status" field.
+func (u *UserUpsertBulk) SetExpertStatus(v user.ExpertStatus) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertStatus(v)
+	})
+}
+
+// UpdateExpertStatus sets the "expert_status" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateExpertStatus() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertStatus()
+	})
+}
+
+// ClearExpertStatus clears the value of the "expert_status" field.
+func (u *UserUpsertBulk) ClearExpertStatus() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertStatus()
+	})
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (u *UserUpsertBulk) SetExpertSubjects(v []string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertSubjects(v)
+	})
+}
+
+// UpdateExpertSubjects sets the "expert_subjects" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateExpertSubjects() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertSubjects()
+	})
+}
+
+// ClearExpertSubjects clears the value of the "expert_subjects" field.
+func (u *UserUpsertBulk) ClearExpertSubjects() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertSubjects()
+	})
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (u *UserUpsertBulk) SetExpertBio(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetExpertBio(v)
+	})
+}
+
+// UpdateExpertBio sets the "expert_bio" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateExpertBio() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateExpertBio()
+	})
+}
+
+// ClearExpertBio clears the value of the "expert_bio" field.
+func (u *UserUpsertBulk) ClearExpertBio() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearExpertBio()
 	})
 }
 

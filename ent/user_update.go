@@ -3,8 +3,10 @@
 package ent
 
 import (
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/predicate"
+	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -13,6 +15,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 )
@@ -107,6 +110,64 @@ func (_u *UserUpdate) SetNillableStatus(v *user.Status) *UserUpdate {
 	return _u
 }
 
+// SetExpertStatus sets the "expert_status" field.
+func (_u *UserUpdate) SetExpertStatus(v user.ExpertStatus) *UserUpdate {
+	_u.mutation.SetExpertStatus(v)
+	return _u
+}
+
+// SetNillableExpertStatus sets the "expert_status" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableExpertStatus(v *user.ExpertStatus) *UserUpdate {
+	if v != nil {
+		_u.SetExpertStatus(*v)
+	}
+	return _u
+}
+
+// ClearExpertStatus clears the value of the "expert_status" field.
+func (_u *UserUpdate) ClearExpertStatus() *UserUpdate {
+	_u.mutation.ClearExpertStatus()
+	return _u
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (_u *UserUpdate) SetExpertSubjects(v []string) *UserUpdate {
+	_u.mutation.SetExpertSubjects(v)
+	return _u
+}
+
+// AppendExpertSubjects appends value to the "expert_subjects" field.
+func (_u *UserUpdate) AppendExpertSubjects(v []string) *UserUpdate {
+	_u.mutation.AppendExpertSubjects(v)
+	return _u
+}
+
+// ClearExpertSubjects clears the value of the "expert_subjects" field.
+func (_u *UserUpdate) ClearExpertSubjects() *UserUpdate {
+	_u.mutation.ClearExpertSubjects()
+	return _u
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (_u *UserUpdate) SetExpertBio(v string) *UserUpdate {
+	_u.mutation.SetExpertBio(v)
+	return _u
+}
+
+// SetNillableExpertBio sets the "expert_bio" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableExpertBio(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetExpertBio(*v)
+	}
+	return _u
+}
+
+// ClearExpertBio clears the value of the "expert_bio" field.
+func (_u *UserUpdate) ClearExpertBio() *UserUpdate {
+	_u.mutation.ClearExpertBio()
+	return _u
+}
+
 // AddAuditLogIDs adds the "audit_logs" edge to the AuditLog entity by IDs.
 func (_u *UserUpdate) AddAuditLogIDs(ids ...uuid.UUID) *UserUpdate {
 	_u.mutation.AddAuditLogIDs(ids...)
@@ -120,6 +181,36 @@ func (_u *UserUpdate) AddAuditLogs(v ...*AuditLog) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuditLogIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
+func (_u *UserUpdate) AddSessionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddSessionIDs(ids...)
+	return _u
+}
+
+// AddSessions adds the "sessions" edges to the Session entity.
+func (_u *UserUpdate) AddSessions(v ...*Session) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSessionIDs(ids...)
+}
+
+// AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
+func (_u *UserUpdate) AddAPIKeyIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddAPIKeyIDs(ids...)
+	return _u
+}
+
+// AddAPIKeys adds the "api_keys" edges to the APIKey entity.
+func (_u *UserUpdate) AddAPIKeys(v ...*APIKey) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAPIKeyIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -146,6 +237,48 @@ func (_u *UserUpdate) RemoveAuditLogs(v ...*AuditLog) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditLogIDs(ids...)
+}
+
+// ClearSessions clears all "sessions" edges to the Session entity.
+func (_u *UserUpdate) ClearSessions() *UserUpdate {
+	_u.mutation.ClearSessions()
+	return _u
+}
+
+// RemoveSessionIDs removes the "sessions" edge to Session entities by IDs.
+func (_u *UserUpdate) RemoveSessionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSessions removes "sessions" edges to Session entities.
+func (_u *UserUpdate) RemoveSessions(v ...*Session) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearAPIKeys clears all "api_keys" edges to the APIKey entity.
+func (_u *UserUpdate) ClearAPIKeys() *UserUpdate {
+	_u.mutation.ClearAPIKeys()
+	return _u
+}
+
+// RemoveAPIKeyIDs removes the "api_keys" edge to APIKey entities by IDs.
+func (_u *UserUpdate) RemoveAPIKeyIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveAPIKeyIDs(ids...)
+	return _u
+}
+
+// RemoveAPIKeys removes "api_keys" edges to APIKey entities.
+func (_u *UserUpdate) RemoveAPIKeys(v ...*APIKey) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAPIKeyIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -206,6 +339,16 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "User.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExpertStatus(); ok {
+		if err := user.ExpertStatusValidator(v); err != nil {
+			return &ValidationError{Name: "expert_status", err: fmt.Errorf(`ent: validator failed for field "User.expert_status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ExpertBio(); ok {
+		if err := user.ExpertBioValidator(v); err != nil {
+			return &ValidationError{Name: "expert_bio", err: fmt.Errorf(`ent: validator failed for field "User.expert_bio": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -245,6 +388,29 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(user.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.ExpertStatus(); ok {
+		_spec.SetField(user.FieldExpertStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.ExpertStatusCleared() {
+		_spec.ClearField(user.FieldExpertStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ExpertSubjects(); ok {
+		_spec.SetField(user.FieldExpertSubjects, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedExpertSubjects(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldExpertSubjects, value)
+		})
+	}
+	if _u.mutation.ExpertSubjectsCleared() {
+		_spec.ClearField(user.FieldExpertSubjects, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExpertBio(); ok {
+		_spec.SetField(user.FieldExpertBio, field.TypeString, value)
+	}
+	if _u.mutation.ExpertBioCleared() {
+		_spec.ClearField(user.FieldExpertBio, field.TypeString)
+	}
 	if _u.mutation.AuditLogsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -283,6 +449,96 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditlog.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSessionsIDs(); len(nodes) > 0 && !_u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.APIKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAPIKeysIDs(); len(nodes) > 0 && !_u.mutation.APIKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.APIKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -388,6 +644,64 @@ func (_u *UserUpdateOne) SetNillableStatus(v *user.Status) *UserUpdateOne {
 	return _u
 }
 
+// SetExpertStatus sets the "expert_status" field.
+func (_u *UserUpdateOne) SetExpertStatus(v user.ExpertStatus) *UserUpdateOne {
+	_u.mutation.SetExpertStatus(v)
+	return _u
+}
+
+// SetNillableExpertStatus sets the "expert_status" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableExpertStatus(v *user.ExpertStatus) *UserUpdateOne {
+	if v != nil {
+		_u.SetExpertStatus(*v)
+	}
+	return _u
+}
+
+// ClearExpertStatus clears the value of the "expert_status" field.
+func (_u *UserUpdateOne) ClearExpertStatus() *UserUpdateOne {
+	_u.mutation.ClearExpertStatus()
+	return _u
+}
+
+// SetExpertSubjects sets the "expert_subjects" field.
+func (_u *UserUpdateOne) SetExpertSubjects(v []string) *UserUpdateOne {
+	_u.mutation.SetExpertSubjects(v)
+	return _u
+}
+
+// AppendExpertSubjects appends value to the "expert_subjects" field.
+func (_u *UserUpdateOne) AppendExpertSubjects(v []string) *UserUpdateOne {
+	_u.mutation.AppendExpertSubjects(v)
+	return _u
+}
+
+// ClearExpertSubjects clears the value of the "expert_subjects" field.
+func (_u *UserUpdateOne) ClearExpertSubjects() *UserUpdateOne {
+	_u.mutation.ClearExpertSubjects()
+	return _u
+}
+
+// SetExpertBio sets the "expert_bio" field.
+func (_u *UserUpdateOne) SetExpertBio(v string) *UserUpdateOne {
+	_u.mutation.SetExpertBio(v)
+	return _u
+}
+
+// SetNillableExpertBio sets the "expert_bio" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableExpertBio(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetExpertBio(*v)
+	}
+	return _u
+}
+
+// ClearExpertBio clears the value of the "expert_bio" field.
+func (_u *UserUpdateOne) ClearExpertBio() *UserUpdateOne {
+	_u.mutation.ClearExpertBio()
+	return _u
+}
+
 // AddAuditLogIDs adds the "audit_logs" edge to the AuditLog entity by IDs.
 func (_u *UserUpdateOne) AddAuditLogIDs(ids ...uuid.UUID) *UserUpdateOne {
 	_u.mutation.AddAuditLogIDs(ids...)
@@ -401,6 +715,36 @@ func (_u *UserUpdateOne) AddAuditLogs(v ...*AuditLog) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuditLogIDs(ids...)
+}
+
+// AddSessionIDs adds the "sessions" edge to the Session entity by IDs.
+func (_u *UserUpdateOne) AddSessionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddSessionIDs(ids...)
+	return _u
+}
+
+// AddSessions adds the "sessions" edges to the Session entity.
+func (_u *UserUpdateOne) AddSessions(v ...*Session) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddSessionIDs(ids...)
+}
+
+// AddAPIKeyIDs adds the "api_keys" edge to the APIKey entity by IDs.
+func (_u *UserUpdateOne) AddAPIKeyIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddAPIKeyIDs(ids...)
+	return _u
+}
+
+// AddAPIKeys adds the "api_keys" edges to the APIKey entity.
+func (_u *UserUpdateOne) AddAPIKeys(v ...*APIKey) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAPIKeyIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -427,6 +771,48 @@ func (_u *UserUpdateOne) RemoveAuditLogs(v ...*AuditLog) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditLogIDs(ids...)
+}
+
+// ClearSessions clears all "sessions" edges to the Session entity.
+func (_u *UserUpdateOne) ClearSessions() *UserUpdateOne {
+	_u.mutation.ClearSessions()
+	return _u
+}
+
+// RemoveSessionIDs removes the "sessions" edge to Session entities by IDs.
+func (_u *UserUpdateOne) RemoveSessionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveSessionIDs(ids...)
+	return _u
+}
+
+// RemoveSessions removes "sessions" edges to Session entities.
+func (_u *UserUpdateOne) RemoveSessions(v ...*Session) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveSessionIDs(ids...)
+}
+
+// ClearAPIKeys clears all "api_keys" edges to the APIKey entity.
+func (_u *UserUpdateOne) ClearAPIKeys() *UserUpdateOne {
+	_u.mutation.ClearAPIKeys()
+	return _u
+}
+
+// RemoveAPIKeyIDs removes the "api_keys" edge to APIKey entities by IDs.
+func (_u *UserUpdateOne) RemoveAPIKeyIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveAPIKeyIDs(ids...)
+	return _u
+}
+
+// RemoveAPIKeys removes "api_keys" edges to APIKey entities.
+func (_u *UserUpdateOne) RemoveAPIKeys(v ...*APIKey) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAPIKeyIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -500,6 +886,16 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "User.status": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ExpertStatus(); ok {
+		if err := user.ExpertStatusValidator(v); err != nil {
+			return &ValidationError{Name: "expert_status", err: fmt.Errorf(`ent: validator failed for field "User.expert_status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ExpertBio(); ok {
+		if err := user.ExpertBioValidator(v); err != nil {
+			return &ValidationError{Name: "expert_bio", err: fmt.Errorf(`ent: validator failed for field "User.expert_bio": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -556,6 +952,29 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(user.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.ExpertStatus(); ok {
+		_spec.SetField(user.FieldExpertStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.ExpertStatusCleared() {
+		_spec.ClearField(user.FieldExpertStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ExpertSubjects(); ok {
+		_spec.SetField(user.FieldExpertSubjects, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedExpertSubjects(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldExpertSubjects, value)
+		})
+	}
+	if _u.mutation.ExpertSubjectsCleared() {
+		_spec.ClearField(user.FieldExpertSubjects, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ExpertBio(); ok {
+		_spec.SetField(user.FieldExpertBio, field.TypeString, value)
+	}
+	if _u.mutation.ExpertBioCleared() {
+		_spec.ClearField(user.FieldExpertBio, field.TypeString)
+	}
 	if _u.mutation.AuditLogsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -594,6 +1013,96 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditlog.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSessionsIDs(); len(nodes) > 0 && !_u.mutation.SessionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SessionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.SessionsTable,
+			Columns: []string{user.SessionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(session.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.APIKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAPIKeysIDs(); len(nodes) > 0 && !_u.mutation.APIKeysCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.APIKeysIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.APIKeysTable,
+			Columns: []string{user.APIKeysColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

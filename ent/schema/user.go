@@ -27,6 +27,10 @@ func (User) Fields() []ent.Field {
 		field.String("display_name").MaxLen(100).NotEmpty(),
 		field.Enum("role").Values("CLIENT", "EXPERT", "ADMIN").Default("CLIENT"),
 		field.Enum("status").Values("ACTIVE", "SUSPENDED").Default("ACTIVE"),
+		// Expert application: set when someone applies as an expert; an admin decides.
+		field.Enum("expert_status").Values("PENDING", "APPROVED", "REJECTED").Optional().Nillable(),
+		field.Strings("expert_subjects").Optional(),
+		field.String("expert_bio").MaxLen(2000).Optional(),
 	}
 }
 
@@ -34,6 +38,8 @@ func (User) Fields() []ent.Field {
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("audit_logs", AuditLog.Type).Annotations(entgql.Skip()),
+		edge.To("sessions", Session.Type).Annotations(entgql.Skip()),
+		edge.To("api_keys", APIKey.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -32,8 +32,18 @@ const (
 	FieldRole = "role"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldExpertStatus holds the string denoting the expert_status field in the database.
+	FieldExpertStatus = "expert_status"
+	// FieldExpertSubjects holds the string denoting the expert_subjects field in the database.
+	FieldExpertSubjects = "expert_subjects"
+	// FieldExpertBio holds the string denoting the expert_bio field in the database.
+	FieldExpertBio = "expert_bio"
 	// EdgeAuditLogs holds the string denoting the audit_logs edge name in mutations.
 	EdgeAuditLogs = "audit_logs"
+	// EdgeSessions holds the string denoting the sessions edge name in mutations.
+	EdgeSessions = "sessions"
+	// EdgeAPIKeys holds the string denoting the api_keys edge name in mutations.
+	EdgeAPIKeys = "api_keys"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// AuditLogsTable is the table that holds the audit_logs relation/edge.
@@ -43,6 +53,20 @@ const (
 	AuditLogsInverseTable = "audit_logs"
 	// AuditLogsColumn is the table column denoting the audit_logs relation/edge.
 	AuditLogsColumn = "actor_id"
+	// SessionsTable is the table that holds the sessions relation/edge.
+	SessionsTable = "sessions"
+	// SessionsInverseTable is the table name for the Session entity.
+	// It exists in this package in order to avoid circular dependency with the "session" package.
+	SessionsInverseTable = "sessions"
+	// SessionsColumn is the table column denoting the sessions relation/edge.
+	SessionsColumn = "user_id"
+	// APIKeysTable is the table that holds the api_keys relation/edge.
+	APIKeysTable = "api_keys"
+	// APIKeysInverseTable is the table name for the APIKey entity.
+	// It exists in this package in order to avoid circular dependency with the "apikey" package.
+	APIKeysInverseTable = "api_keys"
+	// APIKeysColumn is the table column denoting the api_keys relation/edge.
+	APIKeysColumn = "owner_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -55,6 +79,9 @@ var Columns = []string{
 	FieldDisplayName,
 	FieldRole,
 	FieldStatus,
+	FieldExpertStatus,
+	FieldExpertSubjects,
+	FieldExpertBio,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -78,6 +105,8 @@ var (
 	EmailValidator func(string) error
 	// DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
 	DisplayNameValidator func(string) error
+	// ExpertBioValidator is a validator for the "expert_bio" field. It is called by the builders before save.
+	ExpertBioValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -135,6 +164,30 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// ExpertStatus defines the type for the "expert_status" enum field.
+type ExpertStatus string
+
+// ExpertStatus values.
+const (
+	ExpertStatusPENDING  ExpertStatus = "PENDING"
+	ExpertStatusAPPROVED ExpertStatus = "APPROVED"
+	ExpertStatusREJECTED ExpertStatus = "REJECTED"
+)
+
+func (es ExpertStatus) String() string {
+	return string(es)
+}
+
+// ExpertStatusValidator is a validator for the "expert_status" field enum values. It is called by the builders before save.
+func ExpertStatusValidator(es ExpertStatus) error {
+	switch es {
+	case ExpertStatusPENDING, ExpertStatusAPPROVED, ExpertStatusREJECTED:
+		return nil
+	default:
+		return fmt.Errorf("user: invalid enum value for expert_status field: %q", es)
+	}
+}
+
 // OrderOption defines the ordering options for the User queries.
 type OrderOption func(*sql.Selector)
 
@@ -178,6 +231,16 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
 }
 
+// ByExpertStatus orders the results by the expert_status field.
+func ByExpertStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpertStatus, opts...).ToFunc()
+}
+
+// ByExpertBio orders the results by the expert_bio field.
+func ByExpertBio(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpertBio, opts...).ToFunc()
+}
+
 // ByAuditLogsCount orders the results by audit_logs count.
 func ByAuditLogsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -191,11 +254,53 @@ func ByAuditLogs(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuditLogsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// BySessionsCount orders the results by sessions count.
+func BySessionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newSessionsStep(), opts...)
+	}
+}
+
+// BySessions orders the results by sessions terms.
+func BySessions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByAPIKeysCount orders the results by api_keys count.
+func ByAPIKeysCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAPIKeysStep(), opts...)
+	}
+}
+
+// ByAPIKeys orders the results by api_keys terms.
+func ByAPIKeys(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAPIKeysStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAuditLogsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuditLogsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuditLogsTable, AuditLogsColumn),
+	)
+}
+func newSessionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
+	)
+}
+func newAPIKeysStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(APIKeysInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, APIKeysTable, APIKeysColumn),
 	)
 }
 
@@ -231,6 +336,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e ExpertStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *ExpertStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = ExpertStatus(str)
+	if err := ExpertStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid ExpertStatus", str)
 	}
 	return nil
 }

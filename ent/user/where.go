@@ -81,6 +81,11 @@ func DisplayName(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldDisplayName, v))
 }
 
+// ExpertBio applies equality check predicate on the "expert_bio" field. It's identical to ExpertBioEQ.
+func ExpertBio(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldExpertBio, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -396,6 +401,121 @@ func StatusNotIn(vs ...Status) predicate.User {
 	return predicate.User(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// ExpertStatusEQ applies the EQ predicate on the "expert_status" field.
+func ExpertStatusEQ(v ExpertStatus) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldExpertStatus, v))
+}
+
+// ExpertStatusNEQ applies the NEQ predicate on the "expert_status" field.
+func ExpertStatusNEQ(v ExpertStatus) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldExpertStatus, v))
+}
+
+// ExpertStatusIn applies the In predicate on the "expert_status" field.
+func ExpertStatusIn(vs ...ExpertStatus) predicate.User {
+	return predicate.User(sql.FieldIn(FieldExpertStatus, vs...))
+}
+
+// ExpertStatusNotIn applies the NotIn predicate on the "expert_status" field.
+func ExpertStatusNotIn(vs ...ExpertStatus) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldExpertStatus, vs...))
+}
+
+// ExpertStatusIsNil applies the IsNil predicate on the "expert_status" field.
+func ExpertStatusIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldExpertStatus))
+}
+
+// ExpertStatusNotNil applies the NotNil predicate on the "expert_status" field.
+func ExpertStatusNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldExpertStatus))
+}
+
+// ExpertSubjectsIsNil applies the IsNil predicate on the "expert_subjects" field.
+func ExpertSubjectsIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldExpertSubjects))
+}
+
+// ExpertSubjectsNotNil applies the NotNil predicate on the "expert_subjects" field.
+func ExpertSubjectsNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldExpertSubjects))
+}
+
+// ExpertBioEQ applies the EQ predicate on the "expert_bio" field.
+func ExpertBioEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldExpertBio, v))
+}
+
+// ExpertBioNEQ applies the NEQ predicate on the "expert_bio" field.
+func ExpertBioNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldExpertBio, v))
+}
+
+// ExpertBioIn applies the In predicate on the "expert_bio" field.
+func ExpertBioIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldExpertBio, vs...))
+}
+
+// ExpertBioNotIn applies the NotIn predicate on the "expert_bio" field.
+func ExpertBioNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldExpertBio, vs...))
+}
+
+// ExpertBioGT applies the GT predicate on the "expert_bio" field.
+func ExpertBioGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldExpertBio, v))
+}
+
+// ExpertBioGTE applies the GTE predicate on the "expert_bio" field.
+func ExpertBioGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldExpertBio, v))
+}
+
+// ExpertBioLT applies the LT predicate on the "expert_bio" field.
+func ExpertBioLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldExpertBio, v))
+}
+
+// ExpertBioLTE applies the LTE predicate on the "expert_bio" field.
+func ExpertBioLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldExpertBio, v))
+}
+
+// ExpertBioContains applies the Contains predicate on the "expert_bio" field.
+func ExpertBioContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldExpertBio, v))
+}
+
+// ExpertBioHasPrefix applies the HasPrefix predicate on the "expert_bio" field.
+func ExpertBioHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldExpertBio, v))
+}
+
+// ExpertBioHasSuffix applies the HasSuffix predicate on the "expert_bio" field.
+func ExpertBioHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldExpertBio, v))
+}
+
+// ExpertBioIsNil applies the IsNil predicate on the "expert_bio" field.
+func ExpertBioIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldExpertBio))
+}
+
+// ExpertBioNotNil applies the NotNil predicate on the "expert_bio" field.
+func ExpertBioNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldExpertBio))
+}
+
+// ExpertBioEqualFold applies the EqualFold predicate on the "expert_bio" field.
+func ExpertBioEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldExpertBio, v))
+}
+
+// ExpertBioContainsFold applies the ContainsFold predicate on the "expert_bio" field.
+func ExpertBioContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldExpertBio, v))
+}
+
 // HasAuditLogs applies the HasEdge predicate on the "audit_logs" edge.
 func HasAuditLogs() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -411,6 +531,52 @@ func HasAuditLogs() predicate.User {
 func HasAuditLogsWith(preds ...predicate.AuditLog) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newAuditLogsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSessions applies the HasEdge predicate on the "sessions" edge.
+func HasSessions() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, SessionsTable, SessionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionsWith applies the HasEdge predicate on the "sessions" edge with a given conditions (other predicates).
+func HasSessionsWith(preds ...predicate.Session) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newSessionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAPIKeys applies the HasEdge predicate on the "api_keys" edge.
+func HasAPIKeys() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, APIKeysTable, APIKeysColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAPIKeysWith applies the HasEdge predicate on the "api_keys" edge with a given conditions (other predicates).
+func HasAPIKeysWith(preds ...predicate.APIKey) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newAPIKeysStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
