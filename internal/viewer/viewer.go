@@ -1,0 +1,75 @@
+// Package viewer carries the authenticated caller of a request in its context. It is a leaf
+// package (no ent import) so that the ent privacy rules in ent/schema can use it.
+package viewer
+
+import (
+	"context"
+	"slices"
+
+	"github.com/google/uuid"
+)
+
+// Roles, spelled as in the database and the GraphQL schema.
+const (
+	RoleClient = "CLIENT"
+	RoleExpert = "EXPERT"
+	RoleAdmin  = "ADMIN"
+)
+
+// API key scopes.
+const (
+	ScopeRead  = "READ"
+	ScopeWrite = "WRITE"
+)
+
+// Principal is the authenticated caller of a request: a user's session, or an API key
+// acting for its owner within its scopes.
+type Principal struct {
+	UserID    uuid.UUID
+	Role      string
+	SessionID uuid.UUID // the refresh-token family behind an access token; zero for API keys
+	APIKeyID  uuid.UUID // zero for a user's own session
+	Scopes    []string  // API key scopes; empty for a session, which may do all its role may
+}
+
+// HasRole reports whether the principal has one of the roles.
+func (p Principal) HasRole(roles ...string) bool { return slices.Contains(roles, p.Role) }
+
+// IsAdmin reports whether the principal is an admin.
+func (p Principal) IsAdmin() bool { return p.Role == RoleAdmin }
+
+// IsAPIKey reports whether the principal authenticated with an API key.
+func (p Principal) IsAPIKey() bool { return p.APIKeyID != uuid.Nil }
+
+// CanWrite reports whether the principal may call mutations: sessions always, API keys
+// only with the WRITE scope.
+func (p Principal) CanWrite() bool {
+	return !p.IsAPIKey() || slices.Contains(p.Scopes, ScopeWrite)
+}
+
+type principalKey struct{}
+
+// With returns ctx carrying p.
+func With(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// From returns the caller, if the request is authenticated.
+func From(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+type authErrKey struct{}
+
+// WithAuthError records why the credentials sent with a request were refused (expired,
+// revoked...), so that a field that needs sign-in can say why rather than "sign in first".
+func WithAuthError(ctx context.Context, err error) context.Context {
+	return context.WithValue(ctx, authErrKey{}, err)
+}
+
+// AuthError returns the error recorded by WithAuthError, if any.
+func AuthError(ctx context.Context) error {
+	err, _ := ctx.Value(authErrKey{}).(error)
+	return err
+}
