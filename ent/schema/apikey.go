@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"backbone/ent/privacy"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -39,4 +41,11 @@ func (APIKey) Edges() []ent.Edge {
 // Indexes of the APIKey.
 func (APIKey) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("owner_id", "revoked_at")}
+}
+
+// Policy of the APIKey: who may read its rows.
+func (APIKey) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{allowAdmin(), ownRowsOnly("owner_id")},
+	}
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"backbone/ent/privacy"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -41,5 +43,12 @@ func (AuditLog) Indexes() []ent.Index {
 		index.Fields("actor_id", "created_at"),
 		index.Fields("action", "created_at"),
 		index.Fields("created_at"),
+	}
+}
+
+// Policy of the AuditLog: who may read its rows.
+func (AuditLog) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{allowAdmin(), systemOnly()},
 	}
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"backbone/ent/privacy"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -28,5 +30,12 @@ func (RefreshToken) Fields() []ent.Field {
 func (RefreshToken) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("session", Session.Type).Ref("refresh_tokens").Field("session_id").Unique().Required().Immutable(),
+	}
+}
+
+// Policy of the RefreshToken: who may read its rows.
+func (RefreshToken) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{systemOnly()},
 	}
 }

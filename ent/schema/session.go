@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"backbone/ent/privacy"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -42,5 +44,12 @@ func (Session) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id", "revoked_at"),
 		index.Fields("revoked_at"),
+	}
+}
+
+// Policy of the Session: who may read its rows.
+func (Session) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{systemOnly()},
 	}
 }

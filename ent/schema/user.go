@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"backbone/ent/privacy"
 	"errors"
 	"strings"
 
@@ -56,4 +57,11 @@ func lowerCase(s string) error {
 		return errors.New("email must be stored trimmed and in lower case")
 	}
 	return nil
+}
+
+// Policy of the User: who may read its rows.
+func (User) Policy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{allowAdmin(), ownRowsOnly("id")},
+	}
 }

@@ -11,6 +11,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"backbone/ent"
+	_ "backbone/ent/runtime" // registers the schema's defaults, hooks and privacy policies
 )
 
 // DB is an open database: the pool, its ent dialect and an ent client over that pool.
