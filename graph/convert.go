@@ -1,6 +1,13 @@
 package graph
 
-import "backbone/graph/model"
+import (
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/graph/model"
+	"backbone/internal/auth"
+)
 
 // serverInfoModel converts the static server description to its GraphQL shape.
 func serverInfoModel(info ServerInfo) *model.ServerInfo {
@@ -10,7 +17,69 @@ func serverInfoModel(info ServerInfo) *model.ServerInfo {
 		if c.External {
 			mode = model.ComponentModeExternal
 		}
-		out.Components = append(out.Components, model.Component{Name: c.Name, Mode: mode, Driver: c.Driver})
+		out.Components = append(out.Components, &model.Component{Name: c.Name, Mode: mode, Driver: c.Driver})
 	}
 	return out
 }
+
+func registerInput(in model.RegisterInput) auth.RegisterInput {
+	out := auth.RegisterInput{Email: in.Email, Password: in.Password, DisplayName: in.DisplayName}
+	if in.Expert != nil {
+		out.Expert = &auth.ExpertApplication{Subjects: in.Expert.Subjects, Bio: in.Expert.Bio}
+	}
+	return out
+}
+
+func usersFilter(in *model.UsersFilter) auth.UserFilter {
+	if in == nil {
+		return auth.UserFilter{}
+	}
+	return auth.UserFilter{Role: in.Role, Status: in.Status, ExpertStatus: in.ExpertStatus, Search: deref(in.Search)}
+}
+
+func auditLogsFilter(in *model.AuditLogsFilter) (auth.AuditLogFilter, error) {
+	if in == nil {
+		return auth.AuditLogFilter{}, nil
+	}
+	out := auth.AuditLogFilter{
+		Action: deref(in.Action), TargetType: deref(in.TargetType), TargetID: deref(in.TargetID),
+		From: in.From, To: in.To,
+	}
+	if in.ActorID != nil {
+		id, err := idOf("User", *in.ActorID)
+		if err != nil {
+			return out, err
+		}
+		out.ActorID = &id
+	}
+	return out, nil
+}
+
+// done turns an error-only service result into a Boolean! mutation result.
+func done(err error) (bool, error) { return err == nil, err }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// idOf decodes a global id that must be of the given type.
+func idOf(typ, gid string) (uuid.UUID, error) {
+	got, _, id, err := parseGlobalID(gid)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if got != typ {
+		return uuid.Nil, errNotFound(typ)
+	}
+	return id, nil
+}
+
+// newestFirst orders the audit log by time, newest first.
+var newestFirst = ent.WithAuditLogOrder(&ent.AuditLogOrder{
+	Direction: entgql.OrderDirectionDesc,
+	Field:     ent.AuditLogOrderFieldCreatedAt,
+})

@@ -25,8 +25,6 @@ type HandlerConfig struct {
 	PersistedQueries graphql.Cache[string]
 	// CheckOrigin decides whether a websocket upgrade from a browser origin is allowed.
 	CheckOrigin func(r *http.Request) bool
-	// WebsocketInit authenticates a websocket connection from its connection_init payload.
-	WebsocketInit transport.WebsocketInitFunc
 }
 
 // queryCacheSize bounds the parsed-document cache; parsing dominates small queries.
@@ -40,7 +38,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		Implementation:        wsgorilla.New(cfg.CheckOrigin),
 		KeepAlivePingInterval: 15 * time.Second,
 		InitTimeout:           10 * time.Second,
-		InitFunc:              cfg.WebsocketInit,
+		InitFunc:              websocketInit(cfg.Resolver.Auth),
 	})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes})
@@ -55,6 +53,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	if cfg.ComplexityLimit > 0 {
 		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	}
+	srv.AroundOperations(requireWriteScope)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return srv

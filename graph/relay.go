@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/user"
 	"backbone/internal/errs"
@@ -15,7 +16,11 @@ import (
 var nodeTables = map[string]string{
 	"User":     user.Table,
 	"AuditLog": auditlog.Table,
+	"APIKey":   apikey.Table,
 }
+
+// errNotFound is the answer for an id of the wrong type: like one that does not exist.
+func errNotFound(typ string) error { return errs.Ef(errs.NotFound, "%s not found", typ) }
 
 // globalID makes the opaque Relay id of an object: base64url of "Type:uuid".
 func globalID(typ string, id uuid.UUID) string {

@@ -5,11 +5,13 @@ import (
 	"log/slog"
 
 	"backbone/ent"
+	"backbone/internal/auth"
 )
 
 // Resolver is the root resolver; it holds the services the resolvers call.
 type Resolver struct {
 	Client *ent.Client
+	Auth   *auth.Service
 	Info   ServerInfo
 	Log    *slog.Logger
 }

@@ -7,9 +7,108 @@ package graph
 
 import (
 	"backbone/ent"
+	"backbone/ent/user"
 	"backbone/graph/model"
+	"backbone/internal/auth"
 	"context"
+
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
 )
+
+// ID is the resolver for the id field.
+func (r *aPIKeyResolver) ID(ctx context.Context, obj *ent.APIKey) (string, error) {
+	return globalID("APIKey", obj.ID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *auditLogResolver) ID(ctx context.Context, obj *ent.AuditLog) (string, error) {
+	return globalID("AuditLog", obj.ID), nil
+}
+
+// Register is the resolver for the register field.
+func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*auth.Tokens, error) {
+	return r.Auth.Register(ctx, registerInput(input))
+}
+
+// Login is the resolver for the login field.
+func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*auth.Tokens, error) {
+	return r.Auth.Login(ctx, email, password)
+}
+
+// RefreshSession is the resolver for the refreshSession field.
+func (r *mutationResolver) RefreshSession(ctx context.Context, refreshToken string) (*auth.Tokens, error) {
+	return r.Auth.Refresh(ctx, refreshToken)
+}
+
+// Logout is the resolver for the logout field.
+func (r *mutationResolver) Logout(ctx context.Context, allSessions bool) (bool, error) {
+	return done(r.Auth.Logout(ctx, allSessions))
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (bool, error) {
+	return done(r.Auth.ChangePassword(ctx, currentPassword, newPassword))
+}
+
+// CreateAPIKey is the resolver for the createApiKey field.
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*auth.NewAPIKey, error) {
+	return r.Auth.CreateAPIKey(ctx, input.Name, input.Scopes, input.ExpiresAt)
+}
+
+// RevokeAPIKey is the resolver for the revokeApiKey field.
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*ent.APIKey, error) {
+	keyID, err := idOf("APIKey", id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.RevokeAPIKey(ctx, keyID)
+}
+
+// SetUserRole is the resolver for the setUserRole field.
+func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role user.Role) (*ent.User, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.SetUserRole(ctx, id, role)
+}
+
+// SuspendUser is the resolver for the suspendUser field.
+func (r *mutationResolver) SuspendUser(ctx context.Context, userID string, reason *string) (*ent.User, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.SuspendUser(ctx, id, deref(reason))
+}
+
+// ReactivateUser is the resolver for the reactivateUser field.
+func (r *mutationResolver) ReactivateUser(ctx context.Context, userID string) (*ent.User, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.ReactivateUser(ctx, id)
+}
+
+// ApproveExpert is the resolver for the approveExpert field.
+func (r *mutationResolver) ApproveExpert(ctx context.Context, userID string) (*ent.User, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.DecideExpert(ctx, id, true, "")
+}
+
+// RejectExpert is the resolver for the rejectExpert field.
+func (r *mutationResolver) RejectExpert(ctx context.Context, userID string, reason *string) (*ent.User, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.DecideExpert(ctx, id, false, deref(reason))
+}
 
 // ServerInfo is the resolver for the serverInfo field.
 func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, error) {
@@ -26,10 +125,47 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 	return r.nodes(ctx, ids)
 }
 
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
+	return r.Auth.Me(ctx)
+}
+
+// APIKeys is the resolver for the apiKeys field.
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
+	return r.Auth.APIKeys(ctx)
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.UsersFilter) (*ent.UserConnection, error) {
+	q, err := r.Auth.Users(usersFilter(filter))
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last)
+}
+
+// AuditLogs is the resolver for the auditLogs field.
+func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) (*ent.AuditLogConnection, error) {
+	f, err := auditLogsFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	return r.Auth.AuditLogs(f).Paginate(ctx, after, first, before, last, newestFirst)
+}
+
 // ID is the resolver for the id field.
 func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
 	return globalID("User", obj.ID), nil
 }
+
+// APIKey returns APIKeyResolver implementation.
+func (r *Resolver) APIKey() APIKeyResolver { return &aPIKeyResolver{r} }
+
+// AuditLog returns AuditLogResolver implementation.
+func (r *Resolver) AuditLog() AuditLogResolver { return &auditLogResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -38,6 +174,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	queryResolver struct{ *Resolver }
-	userResolver  struct{ *Resolver }
+	aPIKeyResolver   struct{ *Resolver }
+	auditLogResolver struct{ *Resolver }
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	userResolver     struct{ *Resolver }
 )

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"backbone/internal/auth"
 	"backbone/internal/bus"
 	"backbone/internal/cache"
 	"backbone/internal/config"
@@ -27,6 +28,9 @@ type app struct {
 	bus   bus.Bus
 	cache cache.Cache
 	queue queue.Queue
+
+	auth        *auth.Service
+	revocations *auth.Revocations
 
 	closers []func() error
 }
@@ -77,6 +81,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		a.queue = queue.NewMemory(log)
 	}
 	a.closers = append(a.closers, a.queue.Close)
+
+	if err := a.openAuth(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

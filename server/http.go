@@ -39,6 +39,7 @@ func newHTTP(a *app) (*httpApp, error) {
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: &graph.Resolver{
 			Client: a.db.Client,
+			Auth:   a.auth,
 			Log:    a.log,
 			Info:   a.serverInfo(),
 		},
@@ -55,7 +56,7 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	mux := http.NewServeMux()
 	route := func(pattern, name string, h http.Handler) { mux.Handle(pattern, httpmw.Route(name)(h)) }
-	route("/query", "query", h.trackWebsockets(gql))
+	route("/query", "query", graph.Authenticate(a.auth)(h.trackWebsockets(gql)))
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
@@ -70,6 +71,7 @@ func newHTTP(a *app) (*httpApp, error) {
 	h.handler = httpmw.Chain(
 		httpmw.RequestID,
 		httpmw.ClientIPContext(a.cfg.TrustedProxies),
+		requestOrigin,
 		httpmw.AccessLog(a.log),
 		httpmw.Metrics(reg),
 		httpmw.Recover(a.log),

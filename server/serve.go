@@ -35,6 +35,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 	}()
 
+	if err := a.revocations.Load(ctx); err != nil {
+		return fmt.Errorf("loading revoked sessions: %w", err)
+	}
 	h, err := newHTTP(a)
 	if err != nil {
 		return err
@@ -59,6 +62,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.revocations.Run(gctx) })
 	if cfg.RunWorkers {
 		g.Go(func() error { return a.workers().Run(gctx) })
 	}

@@ -3,6 +3,9 @@ package schema
 import (
 	"backbone/ent/privacy"
 
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/schema"
+
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -51,4 +54,9 @@ func (AuditLog) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{allowAdmin(), systemOnly()},
 	}
+}
+
+// Annotations of the AuditLog: Relay pagination helpers for its connection.
+func (AuditLog) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
 }

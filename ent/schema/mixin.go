@@ -4,6 +4,7 @@ package schema
 import (
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
@@ -29,7 +30,8 @@ type CreateTimeMixin struct{ mixin.Schema }
 // Fields of the CreateTimeMixin.
 func (CreateTimeMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(now).Immutable(),
+		field.Time("created_at").Default(now).Immutable().
+			Annotations(entgql.OrderField("CREATED_AT")),
 	}
 }
 
@@ -39,7 +41,8 @@ type TimeMixin struct{ mixin.Schema }
 // Fields of the TimeMixin.
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(now).Immutable(),
+		field.Time("created_at").Default(now).Immutable().
+			Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("updated_at").Default(now).UpdateDefault(now),
 	}
 }

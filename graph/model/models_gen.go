@@ -3,11 +3,25 @@
 package model
 
 import (
+	"backbone/ent/user"
 	"bytes"
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+// Filters for the audit log; every given field must match.
+type AuditLogsFilter struct {
+	ActorID    *string `json:"actorId,omitempty"`
+	Action     *string `json:"action,omitempty"`
+	TargetType *string `json:"targetType,omitempty"`
+	TargetID   *string `json:"targetId,omitempty"`
+	// From this time, inclusive.
+	From *time.Time `json:"from,omitempty"`
+	// Until this time, exclusive.
+	To *time.Time `json:"to,omitempty"`
+}
 
 // One component the server depends on.
 type Component struct {
@@ -18,12 +32,41 @@ type Component struct {
 	Driver string `json:"driver"`
 }
 
+type CreateAPIKeyInput struct {
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type ExpertApplicationInput struct {
+	Subjects []string `json:"subjects"`
+	Bio      string   `json:"bio"`
+}
+
+type RegisterInput struct {
+	Email string `json:"email"`
+	// 8 to 128 characters, and not easy to guess.
+	Password    string `json:"password"`
+	DisplayName string `json:"displayName"`
+	// Apply as an expert; the account stays pending until an admin approves it.
+	Expert *ExpertApplicationInput `json:"expert,omitempty"`
+}
+
 // What this server is and what it runs on.
 type ServerInfo struct {
 	Version string `json:"version"`
 	// development or production.
-	Environment string      `json:"environment"`
-	Components  []Component `json:"components"`
+	Environment string       `json:"environment"`
+	Components  []*Component `json:"components"`
+}
+
+// Filters for the admin's user list; every given field must match.
+type UsersFilter struct {
+	Role         *user.Role         `json:"role,omitempty"`
+	Status       *user.Status       `json:"status,omitempty"`
+	ExpertStatus *user.ExpertStatus `json:"expertStatus,omitempty"`
+	// Part of the email or display name, any case.
+	Search *string `json:"search,omitempty"`
 }
 
 // Whether a component runs inside the server process or uses an external service.

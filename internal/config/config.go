@@ -30,8 +30,11 @@ type Config struct {
 	RunWorkers     bool          // RUN_WORKERS: run background workers inside the API process (default true)
 	StartupTimeout time.Duration // STARTUP_TIMEOUT: how long to wait for services at start-up (default 30s)
 
-	JWTSecret string // JWT_SECRET: one HS256 signing key (32 bytes or more)
-	JWTKeys   string // JWT_KEYS: kid1:secret1,kid2:secret2 — the first signs, all verify
+	JWTSecret string        // JWT_SECRET: one HS256 signing key (32 bytes or more)
+	JWTKeys   string        // JWT_KEYS: kid1:secret1,kid2:secret2 — the first signs, all verify
+	AccessTTL time.Duration // ACCESS_TOKEN_TTL: access token lifetime (default 15m)
+	Issuer    string        // JWT_ISSUER: the iss of tokens (default backbone)
+	Audience  string        // JWT_AUDIENCE: the aud of tokens (default backbone-api)
 
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
@@ -69,6 +72,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		JWTSecret: r.str("JWT_SECRET", ""),
 		JWTKeys:   r.str("JWT_KEYS", ""),
+		AccessTTL: r.duration("ACCESS_TOKEN_TTL", 15*time.Minute),
+		Issuer:    r.str("JWT_ISSUER", "backbone"),
+		Audience:  r.str("JWT_AUDIENCE", "backbone-api"),
 
 		CORSOrigins:    r.list("CORS_ORIGINS"),
 		TrustedHosts:   r.list("TRUSTED_HOSTS"),
@@ -116,6 +122,9 @@ func (c Config) Validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		bad("JWT_SECRET: must be at least 32 bytes long")
+	}
+	if c.AccessTTL < 10*time.Second || c.AccessTTL > 24*time.Hour {
+		bad("ACCESS_TOKEN_TTL: %s is outside 10s..24h", c.AccessTTL)
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)

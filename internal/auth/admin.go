@@ -1,0 +1,189 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/auditlog"
+	"backbone/ent/predicate"
+	"backbone/ent/user"
+	"backbone/internal/audit"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+	"backbone/internal/viewer"
+)
+
+// UserFilter narrows the admin's list of users; empty fields do not filter.
+type UserFilter struct {
+	Role         *user.Role
+	Status       *user.Status
+	ExpertStatus *user.ExpertStatus
+	Search       string // matched against email and display name, case-insensitively
+}
+
+// Users returns the query behind the admin's user list; the caller paginates it. Privacy
+// rules let only admins see other users' rows.
+func (s *Service) Users(f UserFilter) (*ent.UserQuery, error) {
+	var ps []predicate.User
+	if f.Role != nil {
+		ps = append(ps, user.RoleEQ(*f.Role))
+	}
+	if f.Status != nil {
+		ps = append(ps, user.StatusEQ(*f.Status))
+	}
+	if f.ExpertStatus != nil {
+		ps = append(ps, user.ExpertStatusEQ(*f.ExpertStatus))
+	}
+	if q := strings.TrimSpace(f.Search); q != "" {
+		if len(q) > 100 {
+			return nil, errs.E(errs.BadUserInput, "search is longer than 100 characters").With("field", "search")
+		}
+		ps = append(ps, user.Or(user.EmailContainsFold(q), user.DisplayNameContainsFold(q)))
+	}
+	return s.client.User.Query().Where(ps...), nil
+}
+
+// AuditLogFilter narrows the audit log; empty fields do not filter.
+type AuditLogFilter struct {
+	ActorID    *uuid.UUID
+	Action     string
+	From, To   *time.Time
+	TargetType string
+	TargetID   string
+}
+
+// AuditLogs returns the query behind the admin's audit log view.
+func (s *Service) AuditLogs(f AuditLogFilter) *ent.AuditLogQuery {
+	q := s.client.AuditLog.Query()
+	if f.ActorID != nil {
+		q.Where(auditlog.ActorID(*f.ActorID))
+	}
+	if f.Action != "" {
+		q.Where(auditlog.Action(f.Action))
+	}
+	if f.TargetType != "" {
+		q.Where(auditlog.TargetType(f.TargetType))
+	}
+	if f.TargetID != "" {
+		q.Where(auditlog.TargetID(f.TargetID))
+	}
+	if f.From != nil {
+		q.Where(auditlog.CreatedAtGTE(*f.From))
+	}
+	if f.To != nil {
+		q.Where(auditlog.CreatedAtLT(*f.To))
+	}
+	return q
+}
+
+// SetUserRole changes a user's role and ends their sessions, so the new role applies at
+// their next sign-in rather than when their old token happens to expire.
+// Errors: FORBIDDEN (your own role), NOT_FOUND.
+func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role) (*ent.User, error) {
+	return s.adminUpdate(ctx, id, "user.role_changed", true, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+		if err := user.RoleValidator(role); err != nil {
+			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
+		}
+		up.SetRole(role)
+		if role == user.RoleEXPERT && u.ExpertStatus == nil {
+			up.SetExpertStatus(user.ExpertStatusAPPROVED) // made an expert by an admin: approved
+		}
+		return map[string]any{"from": string(u.Role), "to": string(role)}, nil
+	})
+}
+
+// SuspendUser stops a user: their sessions end at once, on every instance, and their
+// API keys stop working.
+// Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended).
+func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) (*ent.User, error) {
+	reason, err := cleanText(reason, "reason", 500, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.adminUpdate(ctx, id, "user.suspended", true, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+		if u.Status == user.StatusSUSPENDED {
+			return nil, errs.E(errs.Conflict, "user is already suspended")
+		}
+		up.SetStatus(user.StatusSUSPENDED)
+		return map[string]any{"reason": reason}, nil
+	})
+}
+
+// ReactivateUser lets a suspended user sign in again.
+// Errors: NOT_FOUND, CONFLICT (not suspended).
+func (s *Service) ReactivateUser(ctx context.Context, id uuid.UUID) (*ent.User, error) {
+	return s.adminUpdate(ctx, id, "user.reactivated", false, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+		if u.Status != user.StatusSUSPENDED {
+			return nil, errs.E(errs.Conflict, "user is not suspended")
+		}
+		up.SetStatus(user.StatusACTIVE)
+		return nil, nil
+	})
+}
+
+// DecideExpert approves or rejects a pending expert application.
+// Errors: NOT_FOUND, CONFLICT (no pending application).
+func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, reason string) (*ent.User, error) {
+	reason, err := cleanText(reason, "reason", 500, true)
+	if err != nil {
+		return nil, err
+	}
+	action, status := "expert.rejected", user.ExpertStatusREJECTED
+	if approve {
+		action, status = "expert.approved", user.ExpertStatusAPPROVED
+	}
+	return s.adminUpdate(ctx, id, action, false, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+		if u.ExpertStatus == nil || *u.ExpertStatus != user.ExpertStatusPENDING {
+			return nil, errs.E(errs.Conflict, "this user has no pending expert application")
+		}
+		up.SetExpertStatus(status)
+		return map[string]any{"reason": reason}, nil
+	})
+}
+
+// adminUpdate runs one admin change to another user in a transaction: load, change,
+// audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
+func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, endSessions bool,
+	change func(*ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
+	p, ok := viewer.From(ctx)
+	if !ok || !p.IsAdmin() {
+		return nil, errs.E(errs.Forbidden, "admins only")
+	}
+	if id == p.UserID {
+		return nil, errs.E(errs.Forbidden, "you cannot do this to your own account")
+	}
+	var out *ent.User
+	var revoked []uuid.UUID
+	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		u, err := tx.User.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return errs.E(errs.NotFound, "user not found")
+		}
+		if err != nil {
+			return err
+		}
+		up := tx.User.UpdateOne(u)
+		meta, err := change(u, up)
+		if err != nil {
+			return err
+		}
+		if out, err = up.Save(ctx); err != nil {
+			return err
+		}
+		if endSessions {
+			if revoked, err = s.revokeSessions(ctx, tx, action, userSessions(id)); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: action, TargetType: "User", TargetID: id.String(), Metadata: meta})
+	})
+	if err != nil {
+		return nil, errs.Wrap("auth."+action, err)
+	}
+	s.Broadcast(ctx, revoked)
+	return out, nil
+}

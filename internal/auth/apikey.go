@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/apikey"
+	"backbone/ent/user"
+	"backbone/internal/audit"
+	"backbone/internal/auth/secret"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+	"backbone/internal/viewer"
+)
+
+// NewAPIKey is a created key with its secret, which is shown this once and never again.
+type NewAPIKey struct {
+	Key    *ent.APIKey
+	Secret string
+}
+
+// validScopes are the scopes a key may hold.
+var validScopes = []string{viewer.ScopeRead, viewer.ScopeWrite}
+
+// CreateAPIKey makes a key for the caller, acting with the caller's role within scopes.
+// Errors: UNAUTHENTICATED, FORBIDDEN (an API key cannot make keys), BAD_USER_INPUT, CONFLICT (too many keys).
+func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string, expiresAt *time.Time) (*NewAPIKey, error) {
+	p, err := sessionPrincipal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name, err = cleanText(name, "name", maxAPIKeyName, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(scopes) == 0 {
+		return nil, errs.E(errs.BadUserInput, "give the key at least one scope").With("field", "scopes")
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(validScopes, sc) {
+			return nil, errs.Ef(errs.BadUserInput, "unknown scope %q", sc).With("field", "scopes")
+		}
+	}
+	if expiresAt != nil && !expiresAt.After(s.now()) {
+		return nil, errs.E(errs.BadUserInput, "expiresAt must be in the future").With("field", "expiresAt")
+	}
+	plain, prefix, hash := secret.NewAPIKey(secret.EnvLive)
+	var out *NewAPIKey
+	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		active, err := tx.APIKey.Query().Where(apikey.OwnerID(p.UserID), apikey.RevokedAtIsNil()).Count(system(ctx))
+		if err != nil {
+			return err
+		}
+		if active >= maxActiveAPIKey {
+			return errs.Ef(errs.Conflict, "at most %d active API keys; revoke one first", maxActiveAPIKey)
+		}
+		k, err := tx.APIKey.Create().SetOwnerID(p.UserID).SetName(name).SetPrefix(prefix).
+			SetSecretHash(hash).SetScopes(slices.Compact(slices.Sorted(slices.Values(scopes)))).
+			SetNillableExpiresAt(expiresAt).Save(ctx)
+		if err != nil {
+			return err
+		}
+		out = &NewAPIKey{Key: k, Secret: plain}
+		return audit.Record(ctx, tx, audit.Entry{
+			Action: "apikey.created", TargetType: "APIKey", TargetID: k.ID.String(),
+			Metadata: map[string]any{"name": name, "prefix": prefix, "scopes": k.Scopes},
+		})
+	})
+	return out, errs.Wrap("auth.CreateAPIKey", err)
+}
+
+// APIKeys lists the caller's own keys, newest first.
+func (s *Service) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
+	p, ok := viewer.From(ctx)
+	if !ok {
+		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	keys, err := s.client.APIKey.Query().Where(apikey.OwnerID(p.UserID)).
+		Order(ent.Desc(apikey.FieldCreatedAt)).All(ctx)
+	return keys, errs.Wrap("auth.APIKeys", err)
+}
+
+// RevokeAPIKey revokes one of the caller's keys (an admin may revoke any).
+// Errors: UNAUTHENTICATED, FORBIDDEN (API key), NOT_FOUND, CONFLICT (already revoked).
+func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, error) {
+	if _, err := sessionPrincipal(ctx); err != nil {
+		return nil, err
+	}
+	var out *ent.APIKey
+	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		k, err := tx.APIKey.Get(ctx, id) // privacy: another user's key is not found
+		if ent.IsNotFound(err) {
+			return errs.E(errs.NotFound, "API key not found")
+		}
+		if err != nil {
+			return err
+		}
+		if k.RevokedAt != nil {
+			return errs.E(errs.Conflict, "API key already revoked")
+		}
+		if out, err = k.Update().SetRevokedAt(s.now()).Save(ctx); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{
+			Action: "apikey.revoked", TargetType: "APIKey", TargetID: k.ID.String(),
+			Metadata: map[string]any{"prefix": k.Prefix},
+		})
+	})
+	return out, errs.Wrap("auth.RevokeAPIKey", err)
+}
+
+// lastUsedGranularity limits last-used writes to one per key per minute.
+const lastUsedGranularity = time.Minute
+
+// AuthenticateAPIKey checks an X-API-Key value and returns the principal acting for the
+// key's owner. Unlike access tokens, keys are checked against the database on each use,
+// so a revoked key or a suspended owner stops at once.
+// Errors: UNAUTHENTICATED.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, plain string) (viewer.Principal, error) {
+	refused := errs.E(errs.Unauthenticated, "invalid API key").With("reason", "invalid")
+	prefix, hash, err := secret.ParseAPIKey(plain)
+	if err != nil {
+		return viewer.Principal{}, refused
+	}
+	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix)).WithOwner().Only(system(ctx))
+	if ent.IsNotFound(err) {
+		return viewer.Principal{}, refused
+	}
+	if err != nil {
+		return viewer.Principal{}, errs.Wrap("auth.AuthenticateAPIKey", err)
+	}
+	now := s.now()
+	owner := k.Edges.Owner
+	if !secret.Equal(hash, k.SecretHash) || k.RevokedAt != nil ||
+		(k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)) || owner.Status != user.StatusACTIVE {
+		return viewer.Principal{}, refused
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > lastUsedGranularity {
+		if err := s.client.APIKey.UpdateOneID(k.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
+			s.log.WarnContext(ctx, "API key last-used time not saved", "err", err)
+		}
+	}
+	return viewer.Principal{UserID: owner.ID, Role: string(owner.Role), APIKeyID: k.ID, Scopes: k.Scopes}, nil
+}

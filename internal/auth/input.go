@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"backbone/internal/errs"
+)
+
+// Input limits, in runes unless said otherwise.
+const (
+	maxEmailBytes   = 254
+	maxDisplayName  = 100
+	maxSubjects     = 10
+	maxSubjectLen   = 50
+	maxBio          = 2000
+	maxAPIKeyName   = 100
+	maxActiveAPIKey = 20
+)
+
+// NormalizeEmail trims and lower-cases an address and checks that it is a bare address.
+// Errors are BAD_USER_INPUT on field "email".
+func NormalizeEmail(raw string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(raw))
+	bad := errs.E(errs.BadUserInput, "enter a valid email address").With("field", "email")
+	if e == "" || len(e) > maxEmailBytes || !utf8.ValidString(e) {
+		return "", bad
+	}
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || addr.Name != "" || !strings.Contains(e[strings.LastIndexByte(e, '@'):], ".") {
+		return "", bad
+	}
+	return e, nil
+}
+
+// cleanText trims s and checks it is valid UTF-8 without control characters, of 1..max
+// runes (0..max when optional). Errors are BAD_USER_INPUT naming field.
+func cleanText(s, field string, max int, optional bool) (string, error) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		return "", errs.Ef(errs.BadUserInput, "%s contains invalid characters", field).With("field", field)
+	}
+	n := utf8.RuneCountInString(s)
+	if n == 0 && !optional {
+		return "", errs.Ef(errs.BadUserInput, "%s is required", field).With("field", field)
+	}
+	if n > max {
+		return "", errs.Ef(errs.BadUserInput, "%s is longer than %d characters", field, max).With("field", field)
+	}
+	return s, nil
+}
+
+// cleanSubjects validates an expert's subjects: 1..maxSubjects distinct names.
+func cleanSubjects(in []string) ([]string, error) {
+	if len(in) == 0 || len(in) > maxSubjects {
+		return nil, errs.Ef(errs.BadUserInput, "name between 1 and %d subjects", maxSubjects).With("field", "subjects")
+	}
+	seen := map[string]bool{}
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		c, err := cleanText(s, "subjects", maxSubjectLen, false)
+		if err != nil {
+			return nil, err
+		}
+		c = strings.ToLower(c)
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"backbone/ent"
+	"backbone/ent/user"
+	"backbone/internal/audit"
+	"backbone/internal/auth/password"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+)
+
+// Login checks an email and password and opens a session. An unknown email and a wrong
+// password answer the same error after the same work (a hash comparison), so that
+// logins cannot tell which accounts exist.
+// Errors: UNAUTHENTICATED, FORBIDDEN (suspended, after a correct password), RATE_LIMITED.
+func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, error) {
+	ip := audit.RequestFrom(ctx).IP
+	if err := s.limit(ctx, "login:ip:"+ip, s.opts.Limits.LoginPerIP); err != nil {
+		return nil, err
+	}
+	email, emailErr := NormalizeEmail(rawEmail)
+	if emailErr == nil {
+		if err := s.limit(ctx, "login:account:"+email, s.opts.Limits.LoginPerAccount); err != nil {
+			return nil, err
+		}
+	}
+	var u *ent.User
+	if emailErr == nil && password.Validate(pw) == nil {
+		var err error
+		u, err = s.client.User.Query().Where(user.Email(email)).Only(system(ctx))
+		if err != nil && !ent.IsNotFound(err) {
+			return nil, errs.Wrap("auth.Login", err)
+		}
+	}
+	if u == nil {
+		s.hasher.CompareDummy(ctx, pw)
+		s.recordFailure(ctx, nil, email, "unknown account")
+		return nil, invalidCredentials()
+	}
+	ok, err := s.hasher.Compare(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return nil, errs.Wrap("auth.Login", err)
+	}
+	if !ok {
+		s.recordFailure(ctx, u, email, "wrong password")
+		return nil, invalidCredentials()
+	}
+	if u.Status == user.StatusSUSPENDED {
+		s.recordFailure(ctx, u, email, "suspended")
+		return nil, errs.E(errs.Forbidden, "this account is suspended")
+	}
+	if err := s.limiter.Reset(ctx, "login:account:"+email); err != nil {
+		s.log.WarnContext(ctx, "login rate limit not reset", "err", err)
+	}
+
+	var out *Tokens
+	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		if s.hasher.NeedsRehash(u.PasswordHash) {
+			if err := s.rehash(ctx, tx, u, pw); err != nil {
+				return err
+			}
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{
+			Action: "auth.login", TargetType: "User", TargetID: u.ID.String(), Actor: &u.ID,
+		}); err != nil {
+			return err
+		}
+		out, err = s.startSession(ctx, tx, u)
+		return err
+	})
+	return out, errs.Wrap("auth.Login", err)
+}
+
+// rehash stores the password under the current hashing parameters.
+func (s *Service) rehash(ctx context.Context, tx *ent.Client, u *ent.User, pw string) error {
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		var coded *errs.Error
+		if errors.As(err, &coded) && coded.Code == errs.BadUserInput {
+			return nil // an old password that today's policy refuses still signs in
+		}
+		return err
+	}
+	return tx.User.UpdateOneID(u.ID).SetPasswordHash(hash).Exec(ctx)
+}
+
+// recordFailure audits a refused login. It is written outside any transaction: the
+// refusal itself changes nothing.
+func (s *Service) recordFailure(ctx context.Context, u *ent.User, email, reason string) {
+	e := audit.Entry{Action: "auth.login_failed", Metadata: map[string]any{"reason": reason, "email": truncate(email, 254)}}
+	if u != nil {
+		e.Actor, e.TargetType, e.TargetID = &u.ID, "User", u.ID.String()
+	}
+	if err := audit.Record(ctx, s.client, e); err != nil {
+		s.log.ErrorContext(ctx, "audit of a failed login not written", "err", err)
+	}
+}

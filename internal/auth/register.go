@@ -1,0 +1,86 @@
+package auth
+
+import (
+	"context"
+
+	"backbone/ent"
+	"backbone/ent/user"
+	"backbone/internal/audit"
+	"backbone/internal/auth/password"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+)
+
+// RegisterInput is a new account. With Expert set, it is an expert application that
+// stays pending until an admin approves it.
+type RegisterInput struct {
+	Email, Password, DisplayName string
+	Expert                       *ExpertApplication
+}
+
+// ExpertApplication is what an expert tells about themselves when applying.
+type ExpertApplication struct {
+	Subjects []string
+	Bio      string
+}
+
+// Register creates an account and signs it in.
+// Errors: BAD_USER_INPUT (with the field), CONFLICT (email taken), RATE_LIMITED.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, error) {
+	if err := s.limit(ctx, "register:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.RegisterPerIP); err != nil {
+		return nil, err
+	}
+	email, err := NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	name, err := cleanText(in.DisplayName, "displayName", maxDisplayName, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := password.CheckStrength(in.Password, email, name); err != nil {
+		return nil, err
+	}
+	create := func(c *ent.Client) *ent.UserCreate {
+		return c.User.Create().SetEmail(email).SetDisplayName(name).SetRole(user.RoleCLIENT)
+	}
+	if in.Expert != nil {
+		subjects, err := cleanSubjects(in.Expert.Subjects)
+		if err != nil {
+			return nil, err
+		}
+		bio, err := cleanText(in.Expert.Bio, "bio", maxBio, false)
+		if err != nil {
+			return nil, err
+		}
+		plain := create
+		create = func(c *ent.Client) *ent.UserCreate {
+			return plain(c).SetRole(user.RoleEXPERT).SetExpertStatus(user.ExpertStatusPENDING).
+				SetExpertSubjects(subjects).SetExpertBio(bio)
+		}
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, errs.Wrap("auth.Register", err)
+	}
+
+	var out *Tokens
+	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		u, err := create(tx).SetPasswordHash(hash).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return errs.E(errs.Conflict, "an account with this email already exists").With("field", "email")
+		}
+		if err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, audit.Entry{
+			Action: "user.registered", TargetType: "User", TargetID: u.ID.String(), Actor: &u.ID,
+			Metadata: map[string]any{"role": string(u.Role), "expertApplication": in.Expert != nil},
+		}); err != nil {
+			return err
+		}
+		out, err = s.startSession(ctx, tx, u)
+		return err
+	})
+	return out, errs.Wrap("auth.Register", err)
+}

@@ -1,0 +1,104 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"backbone/ent"
+	"backbone/ent/privacy"
+	"backbone/internal/auth/password"
+	"backbone/internal/auth/token"
+	"backbone/internal/ratelimit"
+)
+
+// Options tune the auth service; zero values take the defaults.
+type Options struct {
+	AccessTTL  time.Duration // access token lifetime (default 15m)
+	SessionTTL time.Duration // absolute lifetime of a refresh-token family (default 30 days)
+	Limits     Limits
+}
+
+// Limits are the brute-force budgets, per IP and per account.
+type Limits struct {
+	LoginPerIP      ratelimit.Limit
+	LoginPerAccount ratelimit.Limit
+	RegisterPerIP   ratelimit.Limit
+	RefreshPerIP    ratelimit.Limit
+	PasswordPerUser ratelimit.Limit
+}
+
+// DefaultLimits suit a public API: a person never meets them, a script soon does.
+var DefaultLimits = Limits{
+	LoginPerIP:      ratelimit.PerMinute(20),
+	LoginPerAccount: ratelimit.Limit{Rate: 10, Burst: 10, Period: 15 * time.Minute},
+	RegisterPerIP:   ratelimit.PerHour(20),
+	RefreshPerIP:    ratelimit.PerMinute(60),
+	PasswordPerUser: ratelimit.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
+}
+
+func (o Options) withDefaults() Options {
+	if o.AccessTTL <= 0 {
+		o.AccessTTL = 15 * time.Minute
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 30 * 24 * time.Hour
+	}
+	if o.Limits == (Limits{}) {
+		o.Limits = DefaultLimits
+	}
+	return o
+}
+
+// Service signs people in and out, keeps their sessions, and authenticates requests.
+type Service struct {
+	client  *ent.Client
+	hasher  *password.Hasher
+	tokens  *token.Issuer
+	limiter ratelimit.Limiter
+	revoked *Revocations
+	log     *slog.Logger
+	opts    Options
+	now     func() time.Time
+}
+
+// Deps are what the service is built from.
+type Deps struct {
+	Client  *ent.Client
+	Hasher  *password.Hasher
+	Keys    *token.KeySet
+	Limiter ratelimit.Limiter
+	Revoked *Revocations
+	Log     *slog.Logger
+	// Issuer and Audience name this deployment in its tokens.
+	Issuer, Audience string
+}
+
+// NewService returns the auth service.
+func NewService(d Deps, opts Options) *Service {
+	opts = opts.withDefaults()
+	return &Service{
+		client:  d.Client,
+		hasher:  d.Hasher,
+		tokens:  &token.Issuer{Keys: d.Keys, Issuer: d.Issuer, Audience: d.Audience, TTL: opts.AccessTTL},
+		limiter: d.Limiter,
+		revoked: d.Revoked,
+		log:     d.Log,
+		opts:    opts,
+		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+}
+
+// Hasher returns the password hasher, for commands that create accounts.
+func (s *Service) Hasher() *password.Hasher { return s.hasher }
+
+// system marks ctx as the service's own work: reads across users that no viewer could make
+// (a login looks a user up by email before anyone is signed in).
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// limit applies a rate limit, answering RATE_LIMITED with a retry-after when it is spent.
+func (s *Service) limit(ctx context.Context, key string, l ratelimit.Limit) error {
+	return ratelimit.Check(ctx, s.log, s.limiter, key, l)
+}
