@@ -125,4 +125,3 @@ func (c *liveCtx) Value(key any) any {
 	}
 	return c.Context.Value(key)
 }
-
