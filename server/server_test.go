@@ -94,6 +94,15 @@ func (ts *testServer) post(t *testing.T, query string, vars map[string]any, head
 	return ts.do(t, req)
 }
 
+// postRaw sends any JSON body to /query, for requests the post helper cannot shape.
+func (ts *testServer) postRaw(t *testing.T, body map[string]any) (int, gqlResponse) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/query", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	return ts.do(t, req)
+}
+
 // get sends a GraphQL query over GET.
 func (ts *testServer) get(t *testing.T, query string) (int, gqlResponse) {
 	t.Helper()
