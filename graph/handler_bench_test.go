@@ -1,0 +1,58 @@
+package graph_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"backbone/graph"
+)
+
+// BenchmarkQuery measures one POST of a small query through the real handler, with the
+// parsed-document cache the server uses and with a cache that never hits (what
+// handler.New gives: every request parsed and validated again).
+//
+//	go test -run '^$' -bench BenchmarkQuery -benchmem ./graph
+func BenchmarkQuery(b *testing.B) {
+	const body = `{"query":"query Info { serverInfo { version environment components { name mode driver } } }"}`
+	for _, bc := range []struct {
+		name  string
+		cache bool
+	}{{"cached", true}, {"reparsed", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := graph.NewHandler(graph.HandlerConfig{
+				Resolver: &graph.Resolver{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+					Info: graph.ServerInfo{Version: "bench", Environment: "development",
+						Components: []graph.Component{{Name: "database", Driver: "sqlite"}}}},
+				ComplexityLimit: 1000,
+			})
+			if !bc.cache {
+				srv.SetQueryCache(noCache{})
+			}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					w := httptest.NewRecorder()
+					srv.ServeHTTP(w, req)
+					if w.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", w.Code, w.Body)
+					}
+				}
+			})
+		})
+	}
+}
+
+// noCache is a query cache that never hits.
+type noCache struct{}
+
+func (noCache) Get(context.Context, string) (*ast.QueryDocument, bool) { return nil, false }
+func (noCache) Add(context.Context, string, *ast.QueryDocument)        {}
