@@ -3,8 +3,13 @@
 package ent
 
 import (
+	"backbone/ent/account"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/idempotencykey"
+	"backbone/ent/ledgertransaction"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
@@ -77,11 +82,16 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:       apikey.ValidColumn,
-			auditlog.Table:     auditlog.ValidColumn,
-			refreshtoken.Table: refreshtoken.ValidColumn,
-			session.Table:      session.ValidColumn,
-			user.Table:         user.ValidColumn,
+			apikey.Table:            apikey.ValidColumn,
+			account.Table:           account.ValidColumn,
+			auditlog.Table:          auditlog.ValidColumn,
+			idempotencykey.Table:    idempotencykey.ValidColumn,
+			ledgertransaction.Table: ledgertransaction.ValidColumn,
+			payout.Table:            payout.ValidColumn,
+			posting.Table:           posting.ValidColumn,
+			refreshtoken.Table:      refreshtoken.ValidColumn,
+			session.Table:           session.ValidColumn,
+			user.Table:              user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

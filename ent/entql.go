@@ -3,8 +3,13 @@
 package ent
 
 import (
+	"backbone/ent/account"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/idempotencykey"
+	"backbone/ent/ledgertransaction"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
 	"backbone/ent/predicate"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
@@ -18,7 +23,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 5)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -44,6 +49,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   account.Table,
+			Columns: account.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: account.FieldID,
+			},
+		},
+		Type: "Account",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			account.FieldCreatedAt:  {Type: field.TypeTime, Column: account.FieldCreatedAt},
+			account.FieldUpdatedAt:  {Type: field.TypeTime, Column: account.FieldUpdatedAt},
+			account.FieldKind:       {Type: field.TypeEnum, Column: account.FieldKind},
+			account.FieldOwnerID:    {Type: field.TypeUUID, Column: account.FieldOwnerID},
+			account.FieldQuestionID: {Type: field.TypeUUID, Column: account.FieldQuestionID},
+			account.FieldBalance:    {Type: field.TypeInt64, Column: account.FieldBalance},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditlog.Table,
 			Columns: auditlog.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -63,7 +87,88 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditlog.FieldUserAgent:  {Type: field.TypeString, Column: auditlog.FieldUserAgent},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   idempotencykey.Table,
+			Columns: idempotencykey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: idempotencykey.FieldID,
+			},
+		},
+		Type: "IdempotencyKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldScope:       {Type: field.TypeString, Column: idempotencykey.FieldScope},
+			idempotencykey.FieldKey:         {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldOperation:   {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldRequestHash: {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
+			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ledgertransaction.Table,
+			Columns: ledgertransaction.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: ledgertransaction.FieldID,
+			},
+		},
+		Type: "LedgerTransaction",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ledgertransaction.FieldCreatedAt:  {Type: field.TypeTime, Column: ledgertransaction.FieldCreatedAt},
+			ledgertransaction.FieldKind:       {Type: field.TypeEnum, Column: ledgertransaction.FieldKind},
+			ledgertransaction.FieldQuestionID: {Type: field.TypeUUID, Column: ledgertransaction.FieldQuestionID},
+			ledgertransaction.FieldPayoutID:   {Type: field.TypeUUID, Column: ledgertransaction.FieldPayoutID},
+			ledgertransaction.FieldActorID:    {Type: field.TypeUUID, Column: ledgertransaction.FieldActorID},
+			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payout.Table,
+			Columns: payout.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: payout.FieldID,
+			},
+		},
+		Type: "Payout",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payout.FieldCreatedAt:             {Type: field.TypeTime, Column: payout.FieldCreatedAt},
+			payout.FieldUpdatedAt:             {Type: field.TypeTime, Column: payout.FieldUpdatedAt},
+			payout.FieldExpertID:              {Type: field.TypeUUID, Column: payout.FieldExpertID},
+			payout.FieldAmount:                {Type: field.TypeInt64, Column: payout.FieldAmount},
+			payout.FieldStatus:                {Type: field.TypeEnum, Column: payout.FieldStatus},
+			payout.FieldDecidedBy:             {Type: field.TypeUUID, Column: payout.FieldDecidedBy},
+			payout.FieldDecidedAt:             {Type: field.TypeTime, Column: payout.FieldDecidedAt},
+			payout.FieldNote:                  {Type: field.TypeString, Column: payout.FieldNote},
+			payout.FieldRequestTransactionID:  {Type: field.TypeUUID, Column: payout.FieldRequestTransactionID},
+			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   posting.Table,
+			Columns: posting.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: posting.FieldID,
+			},
+		},
+		Type: "Posting",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			posting.FieldCreatedAt:     {Type: field.TypeTime, Column: posting.FieldCreatedAt},
+			posting.FieldTransactionID: {Type: field.TypeUUID, Column: posting.FieldTransactionID},
+			posting.FieldAccountID:     {Type: field.TypeUUID, Column: posting.FieldAccountID},
+			posting.FieldOwnerID:       {Type: field.TypeUUID, Column: posting.FieldOwnerID},
+			posting.FieldKind:          {Type: field.TypeEnum, Column: posting.FieldKind},
+			posting.FieldQuestionID:    {Type: field.TypeUUID, Column: posting.FieldQuestionID},
+			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -81,7 +186,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -103,7 +208,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -139,6 +244,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"owner",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   account.OwnerTable,
+			Columns: []string{account.OwnerColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"User",
+	)
+	graph.MustAddE(
+		"postings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.PostingsTable,
+			Columns: []string{account.PostingsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"Posting",
+	)
+	graph.MustAddE(
 		"actor",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -149,6 +278,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AuditLog",
 		"User",
+	)
+	graph.MustAddE(
+		"postings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   ledgertransaction.PostingsTable,
+			Columns: []string{ledgertransaction.PostingsColumn},
+			Bidi:    false,
+		},
+		"LedgerTransaction",
+		"Posting",
+	)
+	graph.MustAddE(
+		"expert",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payout.ExpertTable,
+			Columns: []string{payout.ExpertColumn},
+			Bidi:    false,
+		},
+		"Payout",
+		"User",
+	)
+	graph.MustAddE(
+		"transaction",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   posting.TransactionTable,
+			Columns: []string{posting.TransactionColumn},
+			Bidi:    false,
+		},
+		"Posting",
+		"LedgerTransaction",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   posting.AccountTable,
+			Columns: []string{posting.AccountColumn},
+			Bidi:    false,
+		},
+		"Posting",
+		"Account",
 	)
 	graph.MustAddE(
 		"session",
@@ -336,6 +513,104 @@ func (f *APIKeyFilter) WhereHasOwnerWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccountQuery builder.
+func (_q *AccountQuery) Filter() *AccountFilter {
+	return &AccountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccountMutation builder.
+func (m *AccountMutation) Filter() *AccountFilter {
+	return &AccountFilter{config: m.config, predicateAdder: m}
+}
+
+// AccountFilter provides a generic filtering capability at runtime for AccountQuery.
+type AccountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AccountFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(account.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AccountFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(account.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AccountFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(account.FieldUpdatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *AccountFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(account.FieldKind))
+}
+
+// WhereOwnerID applies the entql [16]byte predicate on the owner_id field.
+func (f *AccountFilter) WhereOwnerID(p entql.ValueP) {
+	f.Where(p.Field(account.FieldOwnerID))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *AccountFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(account.FieldQuestionID))
+}
+
+// WhereBalance applies the entql int64 predicate on the balance field.
+func (f *AccountFilter) WhereBalance(p entql.Int64P) {
+	f.Where(p.Field(account.FieldBalance))
+}
+
+// WhereHasOwner applies a predicate to check if query has an edge owner.
+func (f *AccountFilter) WhereHasOwner() {
+	f.Where(entql.HasEdge("owner"))
+}
+
+// WhereHasOwnerWith applies a predicate to check if query has an edge owner with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasOwnerWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("owner", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPostings applies a predicate to check if query has an edge postings.
+func (f *AccountFilter) WhereHasPostings() {
+	f.Where(entql.HasEdge("postings"))
+}
+
+// WhereHasPostingsWith applies a predicate to check if query has an edge postings with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasPostingsWith(preds ...predicate.Posting) {
+	f.Where(entql.HasEdgeWith("postings", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditLogQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -364,7 +639,7 @@ type AuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -430,6 +705,367 @@ func (f *AuditLogFilter) WhereHasActorWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IdempotencyKeyQuery builder.
+func (_q *IdempotencyKeyQuery) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IdempotencyKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IdempotencyKeyMutation builder.
+func (m *IdempotencyKeyMutation) Filter() *IdempotencyKeyFilter {
+	return &IdempotencyKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// IdempotencyKeyFilter provides a generic filtering capability at runtime for IdempotencyKeyQuery.
+type IdempotencyKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IdempotencyKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *IdempotencyKeyFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(idempotencykey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdempotencyKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idempotencykey.FieldCreatedAt))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *IdempotencyKeyFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldScope))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *IdempotencyKeyFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldKey))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *IdempotencyKeyFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldOperation))
+}
+
+// WhereRequestHash applies the entql string predicate on the request_hash field.
+func (f *IdempotencyKeyFilter) WhereRequestHash(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldRequestHash))
+}
+
+// WhereResult applies the entql json.RawMessage predicate on the result field.
+func (f *IdempotencyKeyFilter) WhereResult(p entql.BytesP) {
+	f.Where(p.Field(idempotencykey.FieldResult))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *LedgerTransactionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LedgerTransactionQuery builder.
+func (_q *LedgerTransactionQuery) Filter() *LedgerTransactionFilter {
+	return &LedgerTransactionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LedgerTransactionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LedgerTransactionMutation builder.
+func (m *LedgerTransactionMutation) Filter() *LedgerTransactionFilter {
+	return &LedgerTransactionFilter{config: m.config, predicateAdder: m}
+}
+
+// LedgerTransactionFilter provides a generic filtering capability at runtime for LedgerTransactionQuery.
+type LedgerTransactionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LedgerTransactionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *LedgerTransactionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(ledgertransaction.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LedgerTransactionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ledgertransaction.FieldCreatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *LedgerTransactionFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(ledgertransaction.FieldKind))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *LedgerTransactionFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(ledgertransaction.FieldQuestionID))
+}
+
+// WherePayoutID applies the entql [16]byte predicate on the payout_id field.
+func (f *LedgerTransactionFilter) WherePayoutID(p entql.ValueP) {
+	f.Where(p.Field(ledgertransaction.FieldPayoutID))
+}
+
+// WhereActorID applies the entql [16]byte predicate on the actor_id field.
+func (f *LedgerTransactionFilter) WhereActorID(p entql.ValueP) {
+	f.Where(p.Field(ledgertransaction.FieldActorID))
+}
+
+// WhereMemo applies the entql string predicate on the memo field.
+func (f *LedgerTransactionFilter) WhereMemo(p entql.StringP) {
+	f.Where(p.Field(ledgertransaction.FieldMemo))
+}
+
+// WhereHasPostings applies a predicate to check if query has an edge postings.
+func (f *LedgerTransactionFilter) WhereHasPostings() {
+	f.Where(entql.HasEdge("postings"))
+}
+
+// WhereHasPostingsWith applies a predicate to check if query has an edge postings with a given conditions (other predicates).
+func (f *LedgerTransactionFilter) WhereHasPostingsWith(preds ...predicate.Posting) {
+	f.Where(entql.HasEdgeWith("postings", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PayoutQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PayoutQuery builder.
+func (_q *PayoutQuery) Filter() *PayoutFilter {
+	return &PayoutFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PayoutMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PayoutMutation builder.
+func (m *PayoutMutation) Filter() *PayoutFilter {
+	return &PayoutFilter{config: m.config, predicateAdder: m}
+}
+
+// PayoutFilter provides a generic filtering capability at runtime for PayoutQuery.
+type PayoutFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PayoutFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PayoutFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(payout.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PayoutFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payout.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PayoutFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payout.FieldUpdatedAt))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *PayoutFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(payout.FieldExpertID))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PayoutFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(payout.FieldAmount))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *PayoutFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(payout.FieldStatus))
+}
+
+// WhereDecidedBy applies the entql [16]byte predicate on the decided_by field.
+func (f *PayoutFilter) WhereDecidedBy(p entql.ValueP) {
+	f.Where(p.Field(payout.FieldDecidedBy))
+}
+
+// WhereDecidedAt applies the entql time.Time predicate on the decided_at field.
+func (f *PayoutFilter) WhereDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(payout.FieldDecidedAt))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *PayoutFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(payout.FieldNote))
+}
+
+// WhereRequestTransactionID applies the entql [16]byte predicate on the request_transaction_id field.
+func (f *PayoutFilter) WhereRequestTransactionID(p entql.ValueP) {
+	f.Where(p.Field(payout.FieldRequestTransactionID))
+}
+
+// WhereDecisionTransactionID applies the entql [16]byte predicate on the decision_transaction_id field.
+func (f *PayoutFilter) WhereDecisionTransactionID(p entql.ValueP) {
+	f.Where(p.Field(payout.FieldDecisionTransactionID))
+}
+
+// WhereHasExpert applies a predicate to check if query has an edge expert.
+func (f *PayoutFilter) WhereHasExpert() {
+	f.Where(entql.HasEdge("expert"))
+}
+
+// WhereHasExpertWith applies a predicate to check if query has an edge expert with a given conditions (other predicates).
+func (f *PayoutFilter) WhereHasExpertWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("expert", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PostingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PostingQuery builder.
+func (_q *PostingQuery) Filter() *PostingFilter {
+	return &PostingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PostingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PostingMutation builder.
+func (m *PostingMutation) Filter() *PostingFilter {
+	return &PostingFilter{config: m.config, predicateAdder: m}
+}
+
+// PostingFilter provides a generic filtering capability at runtime for PostingQuery.
+type PostingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PostingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PostingFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(posting.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PostingFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(posting.FieldCreatedAt))
+}
+
+// WhereTransactionID applies the entql [16]byte predicate on the transaction_id field.
+func (f *PostingFilter) WhereTransactionID(p entql.ValueP) {
+	f.Where(p.Field(posting.FieldTransactionID))
+}
+
+// WhereAccountID applies the entql [16]byte predicate on the account_id field.
+func (f *PostingFilter) WhereAccountID(p entql.ValueP) {
+	f.Where(p.Field(posting.FieldAccountID))
+}
+
+// WhereOwnerID applies the entql [16]byte predicate on the owner_id field.
+func (f *PostingFilter) WhereOwnerID(p entql.ValueP) {
+	f.Where(p.Field(posting.FieldOwnerID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *PostingFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(posting.FieldKind))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *PostingFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(posting.FieldQuestionID))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PostingFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(posting.FieldAmount))
+}
+
+// WhereHasTransaction applies a predicate to check if query has an edge transaction.
+func (f *PostingFilter) WhereHasTransaction() {
+	f.Where(entql.HasEdge("transaction"))
+}
+
+// WhereHasTransactionWith applies a predicate to check if query has an edge transaction with a given conditions (other predicates).
+func (f *PostingFilter) WhereHasTransactionWith(preds ...predicate.LedgerTransaction) {
+	f.Where(entql.HasEdgeWith("transaction", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *PostingFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *PostingFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -458,7 +1094,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -537,7 +1173,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -650,7 +1286,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -3,15 +3,23 @@
 package ent
 
 import (
+	"backbone/ent/account"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/ledgertransaction"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
+	"database/sql/driver"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -156,6 +164,206 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AccountQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccountQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(account.Columns))
+		selectedFields = []string{account.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "postings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PostingClient{config: _q.config}).Query()
+			)
+			args := newPostingPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newPostingPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Account) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID uuid.UUID `sql:"account_id"`
+							Count  int       `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(account.PostingsColumn), ids...))
+						})
+						if err := query.GroupBy(account.PostingsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[uuid.UUID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Account) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Postings)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, postingImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(account.PostingsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedPostings(alias, func(wq *PostingQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[account.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, account.FieldCreatedAt)
+				fieldSeen[account.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[account.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, account.FieldUpdatedAt)
+				fieldSeen[account.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[account.FieldKind]; !ok {
+				selectedFields = append(selectedFields, account.FieldKind)
+				fieldSeen[account.FieldKind] = struct{}{}
+			}
+		case "ownerID":
+			if _, ok := fieldSeen[account.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, account.FieldOwnerID)
+				fieldSeen[account.FieldOwnerID] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[account.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, account.FieldQuestionID)
+				fieldSeen[account.FieldQuestionID] = struct{}{}
+			}
+		case "balance":
+			if _, ok := fieldSeen[account.FieldBalance]; !ok {
+				selectedFields = append(selectedFields, account.FieldBalance)
+				fieldSeen[account.FieldBalance] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type accountPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AccountPaginateOption
+}
+
+func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
+	args := &accountPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AccountOrder{Field: &AccountOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAccountOrder(order))
+			}
+		case *AccountOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAccountOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AuditLogQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditLogQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -285,6 +493,407 @@ func newAuditLogPaginateArgs(rv map[string]any) *auditlogPaginateArgs {
 		case *AuditLogOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithAuditLogOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LedgerTransactionQuery) CollectFields(ctx context.Context, satisfies ...string) (*LedgerTransactionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LedgerTransactionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(ledgertransaction.Columns))
+		selectedFields = []string{ledgertransaction.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "postings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PostingClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, postingImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPostings(alias, func(wq *PostingQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[ledgertransaction.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldCreatedAt)
+				fieldSeen[ledgertransaction.FieldCreatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[ledgertransaction.FieldKind]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldKind)
+				fieldSeen[ledgertransaction.FieldKind] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[ledgertransaction.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldQuestionID)
+				fieldSeen[ledgertransaction.FieldQuestionID] = struct{}{}
+			}
+		case "payoutID":
+			if _, ok := fieldSeen[ledgertransaction.FieldPayoutID]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldPayoutID)
+				fieldSeen[ledgertransaction.FieldPayoutID] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[ledgertransaction.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldActorID)
+				fieldSeen[ledgertransaction.FieldActorID] = struct{}{}
+			}
+		case "memo":
+			if _, ok := fieldSeen[ledgertransaction.FieldMemo]; !ok {
+				selectedFields = append(selectedFields, ledgertransaction.FieldMemo)
+				fieldSeen[ledgertransaction.FieldMemo] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ledgertransactionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LedgerTransactionPaginateOption
+}
+
+func newLedgerTransactionPaginateArgs(rv map[string]any) *ledgertransactionPaginateArgs {
+	args := &ledgertransactionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LedgerTransactionOrder{Field: &LedgerTransactionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLedgerTransactionOrder(order))
+			}
+		case *LedgerTransactionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLedgerTransactionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PayoutQuery) CollectFields(ctx context.Context, satisfies ...string) (*PayoutQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PayoutQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payout.Columns))
+		selectedFields = []string{payout.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[payout.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payout.FieldCreatedAt)
+				fieldSeen[payout.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payout.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payout.FieldUpdatedAt)
+				fieldSeen[payout.FieldUpdatedAt] = struct{}{}
+			}
+		case "expertID":
+			if _, ok := fieldSeen[payout.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, payout.FieldExpertID)
+				fieldSeen[payout.FieldExpertID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[payout.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, payout.FieldAmount)
+				fieldSeen[payout.FieldAmount] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[payout.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, payout.FieldStatus)
+				fieldSeen[payout.FieldStatus] = struct{}{}
+			}
+		case "decidedBy":
+			if _, ok := fieldSeen[payout.FieldDecidedBy]; !ok {
+				selectedFields = append(selectedFields, payout.FieldDecidedBy)
+				fieldSeen[payout.FieldDecidedBy] = struct{}{}
+			}
+		case "decidedAt":
+			if _, ok := fieldSeen[payout.FieldDecidedAt]; !ok {
+				selectedFields = append(selectedFields, payout.FieldDecidedAt)
+				fieldSeen[payout.FieldDecidedAt] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[payout.FieldNote]; !ok {
+				selectedFields = append(selectedFields, payout.FieldNote)
+				fieldSeen[payout.FieldNote] = struct{}{}
+			}
+		case "requestTransactionID":
+			if _, ok := fieldSeen[payout.FieldRequestTransactionID]; !ok {
+				selectedFields = append(selectedFields, payout.FieldRequestTransactionID)
+				fieldSeen[payout.FieldRequestTransactionID] = struct{}{}
+			}
+		case "decisionTransactionID":
+			if _, ok := fieldSeen[payout.FieldDecisionTransactionID]; !ok {
+				selectedFields = append(selectedFields, payout.FieldDecisionTransactionID)
+				fieldSeen[payout.FieldDecisionTransactionID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type payoutPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PayoutPaginateOption
+}
+
+func newPayoutPaginateArgs(rv map[string]any) *payoutPaginateArgs {
+	args := &payoutPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PayoutOrder{Field: &PayoutOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPayoutOrder(order))
+			}
+		case *PayoutOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPayoutOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PostingQuery) CollectFields(ctx context.Context, satisfies ...string) (*PostingQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PostingQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(posting.Columns))
+		selectedFields = []string{posting.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "transaction":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&LedgerTransactionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ledgertransactionImplementors)...); err != nil {
+				return err
+			}
+			_q.withTransaction = query
+			if _, ok := fieldSeen[posting.FieldTransactionID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldTransactionID)
+				fieldSeen[posting.FieldTransactionID] = struct{}{}
+			}
+
+		case "account":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountImplementors)...); err != nil {
+				return err
+			}
+			_q.withAccount = query
+			if _, ok := fieldSeen[posting.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldAccountID)
+				fieldSeen[posting.FieldAccountID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[posting.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, posting.FieldCreatedAt)
+				fieldSeen[posting.FieldCreatedAt] = struct{}{}
+			}
+		case "transactionID":
+			if _, ok := fieldSeen[posting.FieldTransactionID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldTransactionID)
+				fieldSeen[posting.FieldTransactionID] = struct{}{}
+			}
+		case "accountID":
+			if _, ok := fieldSeen[posting.FieldAccountID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldAccountID)
+				fieldSeen[posting.FieldAccountID] = struct{}{}
+			}
+		case "ownerID":
+			if _, ok := fieldSeen[posting.FieldOwnerID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldOwnerID)
+				fieldSeen[posting.FieldOwnerID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[posting.FieldKind]; !ok {
+				selectedFields = append(selectedFields, posting.FieldKind)
+				fieldSeen[posting.FieldKind] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[posting.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, posting.FieldQuestionID)
+				fieldSeen[posting.FieldQuestionID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[posting.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, posting.FieldAmount)
+				fieldSeen[posting.FieldAmount] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type postingPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PostingPaginateOption
+}
+
+func newPostingPaginateArgs(rv map[string]any) *postingPaginateArgs {
+	args := &postingPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PostingOrder{Field: &PostingOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPostingOrder(order))
+			}
+		case *PostingOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPostingOrder(v))
 			}
 		}
 	}

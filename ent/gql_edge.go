@@ -16,12 +16,60 @@ func (_m *APIKey) Owner(ctx context.Context) (*User, error) {
 	return result, err
 }
 
+func (_m *Account) Postings(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PostingOrder,
+) (*PostingConnection, error) {
+	opts := []PostingPaginateOption{
+		WithPostingOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedPostings(alias); err == nil || hasTotalCount {
+		pager, err := newPostingPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PostingConnection{Edges: []*PostingEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryPostings().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *AuditLog) Actor(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ActorOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryActor().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *LedgerTransaction) Postings(ctx context.Context) (result []*Posting, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPostings(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PostingsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPostings().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Posting) Transaction(ctx context.Context) (*LedgerTransaction, error) {
+	result, err := _m.Edges.TransactionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTransaction().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Posting) Account(ctx context.Context) (*Account, error) {
+	result, err := _m.Edges.AccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAccount().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *RefreshToken) Session(ctx context.Context) (*Session, error) {

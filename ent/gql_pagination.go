@@ -3,8 +3,12 @@
 package ent
 
 import (
+	"backbone/ent/account"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/ledgertransaction"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
@@ -399,6 +403,302 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 	}
 }
 
+// AccountEdge is the edge representation of Account.
+type AccountEdge struct {
+	Node   *Account `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// AccountConnection is the connection containing edges to Account.
+type AccountConnection struct {
+	Edges      []*AccountEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *AccountConnection) build(nodes []*Account, pager *accountPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Account
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Account {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Account {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AccountEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AccountEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AccountPaginateOption enables pagination customization.
+type AccountPaginateOption func(*accountPager) error
+
+// WithAccountOrder configures pagination ordering.
+func WithAccountOrder(order *AccountOrder) AccountPaginateOption {
+	if order == nil {
+		order = DefaultAccountOrder
+	}
+	o := *order
+	return func(pager *accountPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAccountOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAccountFilter configures pagination filter.
+func WithAccountFilter(filter func(*AccountQuery) (*AccountQuery, error)) AccountPaginateOption {
+	return func(pager *accountPager) error {
+		if filter == nil {
+			return errors.New("AccountQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type accountPager struct {
+	reverse bool
+	order   *AccountOrder
+	filter  func(*AccountQuery) (*AccountQuery, error)
+}
+
+func newAccountPager(opts []AccountPaginateOption, reverse bool) (*accountPager, error) {
+	pager := &accountPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAccountOrder
+	}
+	return pager, nil
+}
+
+func (p *accountPager) applyFilter(query *AccountQuery) (*AccountQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *accountPager) toCursor(_m *Account) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *accountPager) applyCursors(query *AccountQuery, after, before *Cursor) (*AccountQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAccountOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *accountPager) applyOrder(query *AccountQuery) *AccountQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAccountOrder.Field {
+		query = query.Order(DefaultAccountOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *accountPager) orderExpr(query *AccountQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAccountOrder.Field {
+			b.Comma().Ident(DefaultAccountOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Account.
+func (_m *AccountQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AccountPaginateOption,
+) (*AccountConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAccountPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AccountConnection{Edges: []*AccountEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AccountOrderFieldCreatedAt orders Account by created_at.
+	AccountOrderFieldCreatedAt = &AccountOrderField{
+		Value: func(_m *Account) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: account.FieldCreatedAt,
+		toTerm: account.ByCreatedAt,
+		toCursor: func(_m *Account) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AccountOrderField) String() string {
+	var str string
+	switch f.column {
+	case AccountOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AccountOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AccountOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AccountOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AccountOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AccountOrderField", str)
+	}
+	return nil
+}
+
+// AccountOrderField defines the ordering field of Account.
+type AccountOrderField struct {
+	// Value extracts the ordering value from the given Account.
+	Value    func(*Account) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) account.OrderOption
+	toCursor func(*Account) Cursor
+}
+
+// AccountOrder defines the ordering of Account.
+type AccountOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *AccountOrderField `json:"field"`
+}
+
+// DefaultAccountOrder is the default ordering of Account.
+var DefaultAccountOrder = &AccountOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AccountOrderField{
+		Value: func(_m *Account) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: account.FieldID,
+		toTerm: account.ByID,
+		toCursor: func(_m *Account) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Account into AccountEdge.
+func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
+	if order == nil {
+		order = DefaultAccountOrder
+	}
+	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // AuditLogEdge is the edge representation of AuditLog.
 type AuditLogEdge struct {
 	Node   *AuditLog `json:"node"`
@@ -690,6 +990,894 @@ func (_m *AuditLog) ToEdge(order *AuditLogOrder) *AuditLogEdge {
 		order = DefaultAuditLogOrder
 	}
 	return &AuditLogEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LedgerTransactionEdge is the edge representation of LedgerTransaction.
+type LedgerTransactionEdge struct {
+	Node   *LedgerTransaction `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// LedgerTransactionConnection is the connection containing edges to LedgerTransaction.
+type LedgerTransactionConnection struct {
+	Edges      []*LedgerTransactionEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *LedgerTransactionConnection) build(nodes []*LedgerTransaction, pager *ledgertransactionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LedgerTransaction
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LedgerTransaction {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LedgerTransaction {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LedgerTransactionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LedgerTransactionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LedgerTransactionPaginateOption enables pagination customization.
+type LedgerTransactionPaginateOption func(*ledgertransactionPager) error
+
+// WithLedgerTransactionOrder configures pagination ordering.
+func WithLedgerTransactionOrder(order *LedgerTransactionOrder) LedgerTransactionPaginateOption {
+	if order == nil {
+		order = DefaultLedgerTransactionOrder
+	}
+	o := *order
+	return func(pager *ledgertransactionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLedgerTransactionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLedgerTransactionFilter configures pagination filter.
+func WithLedgerTransactionFilter(filter func(*LedgerTransactionQuery) (*LedgerTransactionQuery, error)) LedgerTransactionPaginateOption {
+	return func(pager *ledgertransactionPager) error {
+		if filter == nil {
+			return errors.New("LedgerTransactionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ledgertransactionPager struct {
+	reverse bool
+	order   *LedgerTransactionOrder
+	filter  func(*LedgerTransactionQuery) (*LedgerTransactionQuery, error)
+}
+
+func newLedgerTransactionPager(opts []LedgerTransactionPaginateOption, reverse bool) (*ledgertransactionPager, error) {
+	pager := &ledgertransactionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLedgerTransactionOrder
+	}
+	return pager, nil
+}
+
+func (p *ledgertransactionPager) applyFilter(query *LedgerTransactionQuery) (*LedgerTransactionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ledgertransactionPager) toCursor(_m *LedgerTransaction) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ledgertransactionPager) applyCursors(query *LedgerTransactionQuery, after, before *Cursor) (*LedgerTransactionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLedgerTransactionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ledgertransactionPager) applyOrder(query *LedgerTransactionQuery) *LedgerTransactionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLedgerTransactionOrder.Field {
+		query = query.Order(DefaultLedgerTransactionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ledgertransactionPager) orderExpr(query *LedgerTransactionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLedgerTransactionOrder.Field {
+			b.Comma().Ident(DefaultLedgerTransactionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LedgerTransaction.
+func (_m *LedgerTransactionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LedgerTransactionPaginateOption,
+) (*LedgerTransactionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLedgerTransactionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LedgerTransactionConnection{Edges: []*LedgerTransactionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LedgerTransactionOrderFieldCreatedAt orders LedgerTransaction by created_at.
+	LedgerTransactionOrderFieldCreatedAt = &LedgerTransactionOrderField{
+		Value: func(_m *LedgerTransaction) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: ledgertransaction.FieldCreatedAt,
+		toTerm: ledgertransaction.ByCreatedAt,
+		toCursor: func(_m *LedgerTransaction) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LedgerTransactionOrderField) String() string {
+	var str string
+	switch f.column {
+	case LedgerTransactionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LedgerTransactionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LedgerTransactionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LedgerTransactionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LedgerTransactionOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid LedgerTransactionOrderField", str)
+	}
+	return nil
+}
+
+// LedgerTransactionOrderField defines the ordering field of LedgerTransaction.
+type LedgerTransactionOrderField struct {
+	// Value extracts the ordering value from the given LedgerTransaction.
+	Value    func(*LedgerTransaction) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) ledgertransaction.OrderOption
+	toCursor func(*LedgerTransaction) Cursor
+}
+
+// LedgerTransactionOrder defines the ordering of LedgerTransaction.
+type LedgerTransactionOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *LedgerTransactionOrderField `json:"field"`
+}
+
+// DefaultLedgerTransactionOrder is the default ordering of LedgerTransaction.
+var DefaultLedgerTransactionOrder = &LedgerTransactionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LedgerTransactionOrderField{
+		Value: func(_m *LedgerTransaction) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: ledgertransaction.FieldID,
+		toTerm: ledgertransaction.ByID,
+		toCursor: func(_m *LedgerTransaction) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LedgerTransaction into LedgerTransactionEdge.
+func (_m *LedgerTransaction) ToEdge(order *LedgerTransactionOrder) *LedgerTransactionEdge {
+	if order == nil {
+		order = DefaultLedgerTransactionOrder
+	}
+	return &LedgerTransactionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PayoutEdge is the edge representation of Payout.
+type PayoutEdge struct {
+	Node   *Payout `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// PayoutConnection is the connection containing edges to Payout.
+type PayoutConnection struct {
+	Edges      []*PayoutEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *PayoutConnection) build(nodes []*Payout, pager *payoutPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Payout
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Payout {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Payout {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PayoutEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PayoutEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PayoutPaginateOption enables pagination customization.
+type PayoutPaginateOption func(*payoutPager) error
+
+// WithPayoutOrder configures pagination ordering.
+func WithPayoutOrder(order *PayoutOrder) PayoutPaginateOption {
+	if order == nil {
+		order = DefaultPayoutOrder
+	}
+	o := *order
+	return func(pager *payoutPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPayoutOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPayoutFilter configures pagination filter.
+func WithPayoutFilter(filter func(*PayoutQuery) (*PayoutQuery, error)) PayoutPaginateOption {
+	return func(pager *payoutPager) error {
+		if filter == nil {
+			return errors.New("PayoutQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type payoutPager struct {
+	reverse bool
+	order   *PayoutOrder
+	filter  func(*PayoutQuery) (*PayoutQuery, error)
+}
+
+func newPayoutPager(opts []PayoutPaginateOption, reverse bool) (*payoutPager, error) {
+	pager := &payoutPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPayoutOrder
+	}
+	return pager, nil
+}
+
+func (p *payoutPager) applyFilter(query *PayoutQuery) (*PayoutQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *payoutPager) toCursor(_m *Payout) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *payoutPager) applyCursors(query *PayoutQuery, after, before *Cursor) (*PayoutQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPayoutOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *payoutPager) applyOrder(query *PayoutQuery) *PayoutQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPayoutOrder.Field {
+		query = query.Order(DefaultPayoutOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *payoutPager) orderExpr(query *PayoutQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPayoutOrder.Field {
+			b.Comma().Ident(DefaultPayoutOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Payout.
+func (_m *PayoutQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PayoutPaginateOption,
+) (*PayoutConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPayoutPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PayoutConnection{Edges: []*PayoutEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PayoutOrderFieldCreatedAt orders Payout by created_at.
+	PayoutOrderFieldCreatedAt = &PayoutOrderField{
+		Value: func(_m *Payout) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: payout.FieldCreatedAt,
+		toTerm: payout.ByCreatedAt,
+		toCursor: func(_m *Payout) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PayoutOrderField) String() string {
+	var str string
+	switch f.column {
+	case PayoutOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PayoutOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PayoutOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PayoutOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PayoutOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PayoutOrderField", str)
+	}
+	return nil
+}
+
+// PayoutOrderField defines the ordering field of Payout.
+type PayoutOrderField struct {
+	// Value extracts the ordering value from the given Payout.
+	Value    func(*Payout) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) payout.OrderOption
+	toCursor func(*Payout) Cursor
+}
+
+// PayoutOrder defines the ordering of Payout.
+type PayoutOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *PayoutOrderField `json:"field"`
+}
+
+// DefaultPayoutOrder is the default ordering of Payout.
+var DefaultPayoutOrder = &PayoutOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PayoutOrderField{
+		Value: func(_m *Payout) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: payout.FieldID,
+		toTerm: payout.ByID,
+		toCursor: func(_m *Payout) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Payout into PayoutEdge.
+func (_m *Payout) ToEdge(order *PayoutOrder) *PayoutEdge {
+	if order == nil {
+		order = DefaultPayoutOrder
+	}
+	return &PayoutEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PostingEdge is the edge representation of Posting.
+type PostingEdge struct {
+	Node   *Posting `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// PostingConnection is the connection containing edges to Posting.
+type PostingConnection struct {
+	Edges      []*PostingEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *PostingConnection) build(nodes []*Posting, pager *postingPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Posting
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Posting {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Posting {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PostingEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PostingEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PostingPaginateOption enables pagination customization.
+type PostingPaginateOption func(*postingPager) error
+
+// WithPostingOrder configures pagination ordering.
+func WithPostingOrder(order *PostingOrder) PostingPaginateOption {
+	if order == nil {
+		order = DefaultPostingOrder
+	}
+	o := *order
+	return func(pager *postingPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPostingOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPostingFilter configures pagination filter.
+func WithPostingFilter(filter func(*PostingQuery) (*PostingQuery, error)) PostingPaginateOption {
+	return func(pager *postingPager) error {
+		if filter == nil {
+			return errors.New("PostingQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type postingPager struct {
+	reverse bool
+	order   *PostingOrder
+	filter  func(*PostingQuery) (*PostingQuery, error)
+}
+
+func newPostingPager(opts []PostingPaginateOption, reverse bool) (*postingPager, error) {
+	pager := &postingPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPostingOrder
+	}
+	return pager, nil
+}
+
+func (p *postingPager) applyFilter(query *PostingQuery) (*PostingQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *postingPager) toCursor(_m *Posting) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *postingPager) applyCursors(query *PostingQuery, after, before *Cursor) (*PostingQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPostingOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *postingPager) applyOrder(query *PostingQuery) *PostingQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPostingOrder.Field {
+		query = query.Order(DefaultPostingOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *postingPager) orderExpr(query *PostingQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPostingOrder.Field {
+			b.Comma().Ident(DefaultPostingOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Posting.
+func (_m *PostingQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PostingPaginateOption,
+) (*PostingConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPostingPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PostingConnection{Edges: []*PostingEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PostingOrderFieldCreatedAt orders Posting by created_at.
+	PostingOrderFieldCreatedAt = &PostingOrderField{
+		Value: func(_m *Posting) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: posting.FieldCreatedAt,
+		toTerm: posting.ByCreatedAt,
+		toCursor: func(_m *Posting) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PostingOrderField) String() string {
+	var str string
+	switch f.column {
+	case PostingOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PostingOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PostingOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PostingOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PostingOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PostingOrderField", str)
+	}
+	return nil
+}
+
+// PostingOrderField defines the ordering field of Posting.
+type PostingOrderField struct {
+	// Value extracts the ordering value from the given Posting.
+	Value    func(*Posting) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) posting.OrderOption
+	toCursor func(*Posting) Cursor
+}
+
+// PostingOrder defines the ordering of Posting.
+type PostingOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *PostingOrderField `json:"field"`
+}
+
+// DefaultPostingOrder is the default ordering of Posting.
+var DefaultPostingOrder = &PostingOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PostingOrderField{
+		Value: func(_m *Posting) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: posting.FieldID,
+		toTerm: posting.ByID,
+		toCursor: func(_m *Posting) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Posting into PostingEdge.
+func (_m *Posting) ToEdge(order *PostingOrder) *PostingEdge {
+	if order == nil {
+		order = DefaultPostingOrder
+	}
+	return &PostingEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -40,6 +41,42 @@ var (
 				Name:    "apikey_owner_id_revoked_at",
 				Unique:  false,
 				Columns: []*schema.Column{APIKeysColumns[10], APIKeysColumns[9]},
+			},
+		},
+	}
+	// AccountsColumns holds the columns for the "accounts" table.
+	AccountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"WALLET", "ESCROW", "EARNINGS", "PAYOUT", "REVENUE", "EXTERNAL"}},
+		{Name: "question_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "balance", Type: field.TypeInt64, Default: 0},
+		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// AccountsTable holds the schema information for the "accounts" table.
+	AccountsTable = &schema.Table{
+		Name:       "accounts",
+		Columns:    AccountsColumns,
+		PrimaryKey: []*schema.Column{AccountsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "accounts_users_owner",
+				Columns:    []*schema.Column{AccountsColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "account_owner_id_kind",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[6], AccountsColumns[3]},
+			},
+			{
+				Name:    "account_question_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[4]},
 			},
 		},
 	}
@@ -83,6 +120,150 @@ var (
 				Name:    "auditlog_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditLogsColumns[1]},
+			},
+		},
+	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "scope", Type: field.TypeString, Size: 100},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "operation", Type: field.TypeString, Size: 50},
+		{Name: "request_hash", Type: field.TypeString, Size: 64},
+		{Name: "result", Type: field.TypeJSON, Nullable: true},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_scope_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[2], IdempotencyKeysColumns[3]},
+			},
+			{
+				Name:    "idempotencykey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1]},
+			},
+		},
+	}
+	// LedgerTransactionsColumns holds the columns for the "ledger_transactions" table.
+	LedgerTransactionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT"}},
+		{Name: "question_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "payout_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "memo", Type: field.TypeString, Nullable: true, Size: 500},
+	}
+	// LedgerTransactionsTable holds the schema information for the "ledger_transactions" table.
+	LedgerTransactionsTable = &schema.Table{
+		Name:       "ledger_transactions",
+		Columns:    LedgerTransactionsColumns,
+		PrimaryKey: []*schema.Column{LedgerTransactionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ledgertransaction_kind_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerTransactionsColumns[2], LedgerTransactionsColumns[1]},
+			},
+			{
+				Name:    "ledgertransaction_question_id",
+				Unique:  false,
+				Columns: []*schema.Column{LedgerTransactionsColumns[3]},
+			},
+		},
+	}
+	// PayoutsColumns holds the columns for the "payouts" table.
+	PayoutsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "APPROVED", "REJECTED"}, Default: "PENDING"},
+		{Name: "decided_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "request_transaction_id", Type: field.TypeUUID},
+		{Name: "decision_transaction_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "expert_id", Type: field.TypeUUID},
+	}
+	// PayoutsTable holds the schema information for the "payouts" table.
+	PayoutsTable = &schema.Table{
+		Name:       "payouts",
+		Columns:    PayoutsColumns,
+		PrimaryKey: []*schema.Column{PayoutsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payouts_users_expert",
+				Columns:    []*schema.Column{PayoutsColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payout_expert_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PayoutsColumns[10], PayoutsColumns[1]},
+			},
+			{
+				Name:    "payout_status_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PayoutsColumns[4], PayoutsColumns[1]},
+			},
+		},
+	}
+	// PostingsColumns holds the columns for the "postings" table.
+	PostingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT"}},
+		{Name: "question_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "transaction_id", Type: field.TypeUUID},
+	}
+	// PostingsTable holds the schema information for the "postings" table.
+	PostingsTable = &schema.Table{
+		Name:       "postings",
+		Columns:    PostingsColumns,
+		PrimaryKey: []*schema.Column{PostingsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "postings_accounts_postings",
+				Columns:    []*schema.Column{PostingsColumns[6]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "postings_ledger_transactions_postings",
+				Columns:    []*schema.Column{PostingsColumns[7]},
+				RefColumns: []*schema.Column{LedgerTransactionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "posting_owner_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PostingsColumns[2], PostingsColumns[1]},
+			},
+			{
+				Name:    "posting_account_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PostingsColumns[6], PostingsColumns[1]},
+			},
+			{
+				Name:    "posting_transaction_id",
+				Unique:  false,
+				Columns: []*schema.Column{PostingsColumns[7]},
 			},
 		},
 	}
@@ -183,7 +364,12 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AccountsTable,
 		AuditLogsTable,
+		IdempotencyKeysTable,
+		LedgerTransactionsTable,
+		PayoutsTable,
+		PostingsTable,
 		RefreshTokensTable,
 		SessionsTable,
 		UsersTable,
@@ -192,7 +378,15 @@ var (
 
 func init() {
 	APIKeysTable.ForeignKeys[0].RefTable = UsersTable
+	AccountsTable.ForeignKeys[0].RefTable = UsersTable
+	AccountsTable.Annotation = &entsql.Annotation{}
+	AccountsTable.Annotation.Checks = map[string]string{
+		"accounts_balance_non_negative": "kind = 'EXTERNAL' OR balance >= 0",
+	}
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
+	PayoutsTable.ForeignKeys[0].RefTable = UsersTable
+	PostingsTable.ForeignKeys[0].RefTable = AccountsTable
+	PostingsTable.ForeignKeys[1].RefTable = LedgerTransactionsTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 }
