@@ -217,4 +217,6 @@ func TestAuthzTableCoversEveryRootField(t *testing.T) {
 	}
 }
 
-func isIntrospection(name string) bool { return name == "__schema" || name == "__type" || name == "__typename" }
+func isIntrospection(name string) bool {
+	return name == "__schema" || name == "__type" || name == "__typename"
+}

@@ -205,7 +205,9 @@ func (w *azWorld) subject(t *testing.T, set func(*ent.UserCreate)) string {
 // apiKey creates a key for owner and returns its global id.
 func (w *azWorld) apiKey(t *testing.T, owner *azAccount) string {
 	t.Helper()
-	var out struct{ CreateAPIKey struct{ APIKey struct{ ID string } } }
+	var out struct {
+		CreateAPIKey struct{ APIKey struct{ ID string } }
+	}
 	w.mustGQL(t, owner.Token, `mutation { createApiKey(input: {name: "table", scopes: [READ]}) { apiKey { id } } }`, nil, &out)
 	return out.CreateAPIKey.APIKey.ID
 }
