@@ -1,0 +1,160 @@
+package wallet_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/posting"
+	"backbone/ent/privacy"
+	"backbone/ent/user"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+	"backbone/internal/migrate"
+	"backbone/internal/payment"
+	"backbone/internal/testenv"
+	"backbone/internal/viewer"
+	"backbone/internal/wallet"
+)
+
+// dialects lists the databases the basic suite runs on, each a fresh migrated one.
+var dialects = []struct {
+	name string
+	url  func(testing.TB) string
+}{
+	{"postgres", testenv.NewPostgresDB},
+	{"sqlite", testenv.NewSQLiteURL},
+}
+
+// env is a migrated database with a wallet service over it.
+type env struct {
+	db  *db.DB
+	svc *wallet.Service
+}
+
+func newEnv(tb testing.TB, url string, opts wallet.Options) *env {
+	tb.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatalf("db.Open: %v", err)
+	}
+	tb.Cleanup(func() { d.Close() })
+	if _, err := migrate.Apply(ctx, d, nil); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	dev, err := payment.NewDevProvider("development")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc, err := wallet.NewService(wallet.Deps{Client: d.Client, Provider: dev}, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &env{db: d, svc: svc}
+}
+
+// mustUser creates a user with role and returns a context in which that user is the viewer.
+func (e *env) mustUser(tb testing.TB, role user.Role) (uuid.UUID, context.Context) {
+	tb.Helper()
+	u, err := e.db.Client.User.Create().SetEmail(testenv.RandomName("u") + "@example.com").
+		SetDisplayName("Test").SetPasswordHash("unusable").SetRole(role).Save(context.Background())
+	if err != nil {
+		tb.Fatalf("create user: %v", err)
+	}
+	return u.ID, viewer.With(context.Background(), viewer.Principal{UserID: u.ID, Role: string(role)})
+}
+
+// mustBuy buys credits for the viewer of ctx.
+func (e *env) mustBuy(tb testing.TB, ctx context.Context, credits int64) {
+	tb.Helper()
+	if _, err := e.svc.BuyCredits(ctx, credits, uuid.NewString()); err != nil {
+		tb.Fatalf("BuyCredits: %v", err)
+	}
+}
+
+// wallet returns the balance and held credits of a user, read as an admin.
+func (e *env) wallet(tb testing.TB, id uuid.UUID) wallet.Wallet {
+	tb.Helper()
+	w, err := e.svc.Wallet(admin(), id)
+	if err != nil {
+		tb.Fatalf("Wallet: %v", err)
+	}
+	return w
+}
+
+// postings returns the amounts a ledger transaction posted, by account kind.
+func (e *env) postings(tb testing.TB, txID uuid.UUID) map[string]int64 {
+	tb.Helper()
+	ps, err := e.db.Client.Posting.Query().Where(posting.TransactionID(txID)).WithAccount().All(allow())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, p := range ps {
+		out[string(p.Edges.Account.Kind)] += p.Amount
+	}
+	if len(out) == 0 {
+		tb.Fatalf("transaction %s has no postings", txID)
+	}
+	return out
+}
+
+// admin is a context whose viewer is an admin that exists nowhere: for reads only.
+func admin() context.Context {
+	return viewer.With(context.Background(), viewer.Principal{UserID: uuid.New(), Role: viewer.RoleAdmin})
+}
+
+// allow is a context that passes every privacy rule, for checks that read everything.
+func allow() context.Context { return privacy.DecisionContext(context.Background(), privacy.Allow) }
+
+// wantCode fails unless err carries code.
+func wantCode(tb testing.TB, err error, code errs.Code) {
+	tb.Helper()
+	if errs.CodeOf(err) != code || err == nil {
+		tb.Fatalf("error = %v; want code %s", err, code)
+	}
+}
+
+// checkInvariants verifies the whole ledger: every transaction sums to zero, every
+// balance equals the sum of its postings, all balances sum to zero, and only EXTERNAL is
+// negative.
+func checkInvariants(tb testing.TB, c *ent.Client) {
+	tb.Helper()
+	ctx := allow()
+	txs, err := c.LedgerTransaction.Query().WithPostings().All(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	perAccount := map[uuid.UUID]int64{}
+	for _, t := range txs {
+		var sum int64
+		for _, p := range t.Edges.Postings {
+			sum += p.Amount
+			perAccount[p.AccountID] += p.Amount
+		}
+		if sum != 0 || len(t.Edges.Postings) < 2 {
+			tb.Errorf("transaction %s (%s): %d postings summing to %d", t.ID, t.Kind, len(t.Edges.Postings), sum)
+		}
+	}
+	accounts, err := c.Account.Query().All(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var total int64
+	for _, a := range accounts {
+		total += a.Balance
+		if a.Balance != perAccount[a.ID] {
+			tb.Errorf("account %s (%s): balance %d, postings sum %d", a.ID, a.Kind, a.Balance, perAccount[a.ID])
+		}
+		if a.Balance < 0 && a.Kind != "EXTERNAL" {
+			tb.Errorf("account %s (%s) is negative: %d", a.ID, a.Kind, a.Balance)
+		}
+	}
+	if total != 0 {
+		tb.Errorf("all balances sum to %d, want 0", total)
+	}
+}

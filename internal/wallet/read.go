@@ -1,0 +1,157 @@
+package wallet
+
+import (
+	"context"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/account"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
+	"backbone/ent/predicate"
+	"backbone/internal/errs"
+	"backbone/internal/viewer"
+)
+
+// The read side. Queries run with the caller's context, so the ent privacy rules apply
+// on top: users see only their own accounts, postings and payouts, admins all.
+
+// Wallet is a user's spendable credits and the credits held for their open questions.
+type Wallet struct {
+	Balance int64
+	Held    int64
+}
+
+// Earnings are an expert's credits: available to request, requested and awaiting an
+// admin, and paid out so far.
+type Earnings struct {
+	Available     int64
+	PendingPayout int64
+	PaidOut       int64
+}
+
+// Wallet returns the wallet of userID: the caller's own, or anyone's for an admin.
+// Errors: UNAUTHENTICATED, FORBIDDEN.
+func (s *Service) Wallet(ctx context.Context, userID uuid.UUID) (Wallet, error) {
+	if err := selfOrAdmin(ctx, userID); err != nil {
+		return Wallet{}, err
+	}
+	bal, err := s.sum(ctx, account.ID(walletAcct(userID).id))
+	if err != nil {
+		return Wallet{}, errs.Wrap("wallet.Wallet", err)
+	}
+	held, err := s.sum(ctx, account.OwnerID(userID), account.KindEQ(account.KindESCROW))
+	if err != nil {
+		return Wallet{}, errs.Wrap("wallet.Wallet", err)
+	}
+	return Wallet{Balance: bal, Held: held}, nil
+}
+
+// Earnings returns the earnings of expertID: the caller's own, or anyone's for an admin.
+// Errors: UNAUTHENTICATED, FORBIDDEN.
+func (s *Service) Earnings(ctx context.Context, expertID uuid.UUID) (Earnings, error) {
+	if err := selfOrAdmin(ctx, expertID); err != nil {
+		return Earnings{}, err
+	}
+	var out Earnings
+	var err error
+	if out.Available, err = s.sum(ctx, account.ID(earningsAcct(expertID).id)); err != nil {
+		return Earnings{}, errs.Wrap("wallet.Earnings", err)
+	}
+	if out.PendingPayout, err = s.sum(ctx, account.ID(payoutAcct(expertID).id)); err != nil {
+		return Earnings{}, errs.Wrap("wallet.Earnings", err)
+	}
+	paid, err := s.client.Payout.Query().
+		Where(payout.ExpertID(expertID), payout.StatusEQ(payout.StatusAPPROVED)).
+		Aggregate(coalesceSum(payout.FieldAmount)).Int(ctx)
+	if err != nil {
+		return Earnings{}, errs.Wrap("wallet.Earnings", err)
+	}
+	out.PaidOut = int64(paid)
+	return out, nil
+}
+
+// PlatformRevenue returns the platform's fees earned so far. Admins only.
+func (s *Service) PlatformRevenue(ctx context.Context) (int64, error) {
+	if p, ok := viewer.From(ctx); !ok || !p.IsAdmin() {
+		return 0, errs.E(errs.Forbidden, "admins only")
+	}
+	n, err := s.sum(ctx, account.ID(revenueAcct().id))
+	return n, errs.Wrap("wallet.PlatformRevenue", err)
+}
+
+// LedgerEntries returns the query of the postings of userID's accounts (wallet, escrows,
+// earnings, payouts), for the caller to order and paginate. Privacy rules limit a
+// non-admin to their own.
+func (s *Service) LedgerEntries(userID uuid.UUID) *ent.PostingQuery {
+	return s.client.Posting.Query().Where(posting.OwnerID(userID))
+}
+
+// AccountEntries returns the query of one account's postings (admin views).
+func (s *Service) AccountEntries(accountID uuid.UUID) *ent.PostingQuery {
+	return s.client.Posting.Query().Where(posting.AccountID(accountID))
+}
+
+// AccountFilter narrows the admin's list of accounts; empty fields do not filter.
+type AccountFilter struct {
+	Kind    *account.Kind
+	OwnerID *uuid.UUID
+}
+
+// Accounts returns the query of accounts (admin views of any account; users get theirs).
+func (s *Service) Accounts(f AccountFilter) *ent.AccountQuery {
+	var ps []predicate.Account
+	if f.Kind != nil {
+		ps = append(ps, account.KindEQ(*f.Kind))
+	}
+	if f.OwnerID != nil {
+		ps = append(ps, account.OwnerID(*f.OwnerID))
+	}
+	return s.client.Account.Query().Where(ps...)
+}
+
+// PayoutFilter narrows a list of payouts; empty fields do not filter.
+type PayoutFilter struct {
+	Status   *payout.Status
+	ExpertID *uuid.UUID
+}
+
+// Payouts returns the query of payouts: an expert's own, or any for an admin (with
+// Status PENDING: the queue to decide).
+func (s *Service) Payouts(f PayoutFilter) *ent.PayoutQuery {
+	q := s.client.Payout.Query()
+	if f.Status != nil {
+		q.Where(payout.StatusEQ(*f.Status))
+	}
+	if f.ExpertID != nil {
+		q.Where(payout.ExpertID(*f.ExpertID))
+	}
+	return q
+}
+
+// sum adds up the balances of the accounts matching ps (0 for none).
+func (s *Service) sum(ctx context.Context, ps ...predicate.Account) (int64, error) {
+	n, err := s.client.Account.Query().Where(ps...).Aggregate(coalesceSum(account.FieldBalance)).Int(ctx)
+	return int64(n), err
+}
+
+// coalesceSum is SUM(column) that is 0, not NULL, over no rows.
+func coalesceSum(column string) ent.AggregateFunc {
+	return func(s *entsql.Selector) string {
+		return entsql.As("COALESCE(SUM("+s.C(column)+"), 0)", "sum")
+	}
+}
+
+// selfOrAdmin lets a user read their own money and an admin anyone's.
+func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
+	p, ok := viewer.From(ctx)
+	switch {
+	case !ok:
+		return errs.E(errs.Unauthenticated, "sign in first")
+	case p.UserID != userID && !p.IsAdmin():
+		return errs.E(errs.Forbidden, "you can only see your own credits")
+	}
+	return nil
+}
