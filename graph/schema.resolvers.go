@@ -150,7 +150,11 @@ func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid
 	if err != nil {
 		return nil, err
 	}
-	return r.Auth.AuditLogs(f).Paginate(ctx, after, first, before, last, newestFirst)
+	q, err := r.Auth.AuditLogs(f)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestFirst)
 }
 
 // ID is the resolver for the id field.

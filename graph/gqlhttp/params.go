@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -56,6 +57,11 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, badRequest("request body is empty")
 	}
+	// encoding/json would quietly turn invalid bytes into U+FFFD, and the mangled text
+	// would be stored; JSON must be UTF-8 (RFC 8259), so refuse it instead.
+	if !utf8.Valid(body) {
+		return nil, badRequest("request body is not valid UTF-8")
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
 		return nil, badRequest("request body must be a JSON object")
@@ -99,6 +105,13 @@ func readGET(r *http.Request) (*graphql.RawParams, *requestError) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, badRequest("query string could not be parsed")
+	}
+	for _, vs := range q {
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return nil, badRequest("query string is not valid UTF-8")
+			}
+		}
 	}
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	var rerr *requestError
