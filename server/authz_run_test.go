@@ -19,7 +19,7 @@ import (
 // websocket too, where the same directives must hold; subscriptions run only there.
 func TestEveryRootFieldAuthorizesEachCaller(t *testing.T) {
 	t.Parallel()
-	w := newAzWorld(t)
+	w := newAzWorld(t, nil)
 	s := graph.NewExecutableSchema(graph.Config{}).Schema()
 	for _, row := range azTable() {
 		name, op, err := azRootField(s, row.op)

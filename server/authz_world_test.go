@@ -55,14 +55,15 @@ type azWorld struct {
 	callers map[azCaller]*azAccount // anonymous has none
 }
 
-// newAzWorld starts the server and signs up the five users: two clients, an approved
-// expert, a pending expert and an admin.
-func newAzWorld(t *testing.T) *azWorld {
+// newAzWorld starts the server with env (plus its own PostgreSQL database) and signs up
+// the five users: two clients, an approved expert, a pending expert and an admin.
+func newAzWorld(t *testing.T, env map[string]string) *azWorld {
 	t.Helper()
 	url := testenv.NewPostgresDB(t)
 	// Every request comes from its own X-Forwarded-For address, so that the per-IP
 	// register and login budgets do not throttle a test that signs up dozens of users.
-	w := &azWorld{ts: startServer(t, map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32"})}
+	env = withDefaults(env, map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32"})
+	w := &azWorld{ts: startServer(t, env)}
 	d, err := db.Open(context.Background(), url, nil)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
