@@ -1,0 +1,98 @@
+package wallet_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"backbone/ent/auditlog"
+	"backbone/ent/payout"
+	"backbone/ent/user"
+	"backbone/internal/errs"
+	"backbone/internal/wallet"
+)
+
+func TestPayoutFlow(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, d.url(t), wallet.Options{})
+			clientID, clientCtx := e.mustUser(t, user.RoleCLIENT)
+			expertID, expertCtx := e.mustUser(t, user.RoleEXPERT)
+			_, adminCtx := e.mustUser(t, user.RoleADMIN)
+			e.mustBuy(t, clientCtx, 100)
+			q := uuid.New()
+			if _, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: 100, IdempotencyKey: "h"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.Capture(clientCtx, wallet.CaptureInput{QuestionID: q, ClientID: clientID, ExpertID: expertID, IdempotencyKey: "c"}); err != nil {
+				t.Fatal(err)
+			}
+			wantEarnings(t, e, expertCtx, expertID, wallet.Earnings{Available: 80})
+
+			_, err := e.svc.RequestPayout(expertCtx, 81, "too-much")
+			wantCode(t, err, errs.InsufficientCredits)
+
+			first, err := e.svc.RequestPayout(expertCtx, 50, "p1")
+			if err != nil || first.Status != payout.StatusPENDING {
+				t.Fatalf("RequestPayout = %+v, %v", first, err)
+			}
+			wantPostings(t, e, first.RequestTransactionID, map[string]int64{"EARNINGS": -50, "PAYOUT": 50})
+			// Only 30 are left to request while 50 await a decision.
+			_, err = e.svc.RequestPayout(expertCtx, 31, "p2")
+			wantCode(t, err, errs.InsufficientCredits)
+			second, err := e.svc.RequestPayout(expertCtx, 30, "p3")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEarnings(t, e, expertCtx, expertID, wallet.Earnings{Available: 0, PendingPayout: 80})
+			if n, err := e.svc.Payouts(wallet.PayoutFilter{Status: ptr(payout.StatusPENDING)}).Count(adminCtx); err != nil || n != 2 {
+				t.Fatalf("pending payouts = %d, %v; want 2", n, err)
+			}
+
+			approved, err := e.svc.DecidePayout(adminCtx, wallet.DecideInput{PayoutID: first.ID, Approve: true, IdempotencyKey: "d1"})
+			if err != nil || approved.Status != payout.StatusAPPROVED {
+				t.Fatalf("approve = %+v, %v", approved, err)
+			}
+			wantPostings(t, e, *approved.DecisionTransactionID, map[string]int64{"PAYOUT": -50, "EXTERNAL": 50})
+			rejected, err := e.svc.DecidePayout(adminCtx, wallet.DecideInput{PayoutID: second.ID, Note: "bank details missing", IdempotencyKey: "d2"})
+			if err != nil || rejected.Status != payout.StatusREJECTED {
+				t.Fatalf("reject = %+v, %v", rejected, err)
+			}
+			wantPostings(t, e, *rejected.DecisionTransactionID, map[string]int64{"PAYOUT": -30, "EARNINGS": 30})
+			wantEarnings(t, e, expertCtx, expertID, wallet.Earnings{Available: 30, PaidOut: 50})
+
+			_, err = e.svc.DecidePayout(adminCtx, wallet.DecideInput{PayoutID: first.ID, IdempotencyKey: "d3"})
+			wantCode(t, err, errs.Conflict)
+			_, err = e.svc.DecidePayout(adminCtx, wallet.DecideInput{PayoutID: uuid.New(), IdempotencyKey: "d4"})
+			wantCode(t, err, errs.NotFound)
+			_, err = e.svc.DecidePayout(expertCtx, wallet.DecideInput{PayoutID: second.ID, Approve: true, IdempotencyKey: "d5"})
+			wantCode(t, err, errs.Forbidden)
+
+			audits, err := e.db.Client.AuditLog.Query().Where(auditlog.TargetType("Payout")).Count(allow())
+			if err != nil || audits != 2 {
+				t.Fatalf("payout audit rows = %d, %v; want 2", audits, err)
+			}
+			// The expert sees their own payouts through privacy rules; a client sees none.
+			if n, _ := e.svc.Payouts(wallet.PayoutFilter{}).Count(expertCtx); n != 2 {
+				t.Fatalf("expert sees %d payouts, want 2", n)
+			}
+			if n, _ := e.svc.Payouts(wallet.PayoutFilter{}).Count(clientCtx); n != 0 {
+				t.Fatalf("client sees %d payouts, want 0", n)
+			}
+			checkInvariants(t, e.db.Client)
+		})
+	}
+}
+
+func wantEarnings(tb testing.TB, e *env, ctx context.Context, id uuid.UUID, want wallet.Earnings) {
+	tb.Helper()
+	got, err := e.svc.Earnings(ctx, id)
+	if err != nil || got != want {
+		tb.Fatalf("Earnings = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,59 @@
+package wallet_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"backbone/ent/user"
+	"backbone/internal/wallet"
+)
+
+func TestLedgerEntriesAreVisibleToTheirOwnerOnly(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, d.url(t), wallet.Options{})
+			aliceID, alice := e.mustUser(t, user.RoleCLIENT)
+			bobID, bob := e.mustUser(t, user.RoleCLIENT)
+			_, adminCtx := e.mustUser(t, user.RoleADMIN)
+			e.mustBuy(t, alice, 50)
+			e.mustBuy(t, bob, 20)
+			if _, err := e.svc.Hold(alice, wallet.HoldInput{QuestionID: uuid.New(), ClientID: aliceID, Amount: 10, IdempotencyKey: "h"}); err != nil {
+				t.Fatal(err)
+			}
+			count := func(q interface {
+				Count(ctx context.Context) (int, error)
+			}, ctx context.Context) int {
+				t.Helper()
+				n, err := q.Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			// Alice: purchase (wallet) and hold (wallet, escrow) = 3 postings.
+			if n := count(e.svc.LedgerEntries(aliceID), alice); n != 3 {
+				t.Errorf("alice sees %d of her entries, want 3", n)
+			}
+			if n := count(e.svc.LedgerEntries(aliceID), bob); n != 0 {
+				t.Errorf("bob sees %d of alice's entries, want 0", n)
+			}
+			if n := count(e.svc.LedgerEntries(bobID), adminCtx); n != 1 {
+				t.Errorf("admin sees %d of bob's entries, want 1", n)
+			}
+			if n := count(e.svc.Accounts(wallet.AccountFilter{}), bob); n != 1 {
+				t.Errorf("bob sees %d accounts, want his wallet only", n)
+			}
+			// Ledger transactions: bob sees his purchase only.
+			if n := count(e.db.Client.LedgerTransaction.Query(), bob); n != 1 {
+				t.Errorf("bob sees %d transactions, want 1", n)
+			}
+			if _, err := e.svc.Wallet(bob, aliceID); err == nil {
+				t.Error("bob read alice's wallet")
+			}
+		})
+	}
+}
