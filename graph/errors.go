@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"backbone/ent"
+	"backbone/ent/privacy"
 	"backbone/internal/errs"
 	"backbone/internal/httpmw"
 )
@@ -24,6 +25,8 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var coded *errs.Error
 		switch {
 		case errors.As(err, &coded):
+		case errors.Is(err, privacy.Deny):
+			coded = errs.E(errs.Forbidden, "not allowed")
 		case ent.IsNotFound(err):
 			coded = errs.E(errs.NotFound, "not found")
 		case ent.IsValidationError(err):
