@@ -55,12 +55,6 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 	if err := ensure(ctx, tx, legs); err != nil {
 		return err
 	}
-	// Balances first: an overdraft fails before anything is written.
-	for _, l := range legs {
-		if err := move(ctx, tx, l); err != nil {
-			return err
-		}
-	}
 	create := tx.LedgerTransaction.Create().SetID(e.id).SetKind(e.kind).
 		SetNillableQuestionID(e.question).SetNillablePayoutID(e.payout).SetNillableActorID(e.actor)
 	if e.memo != "" {
@@ -68,6 +62,13 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 	}
 	if err := create.Exec(ctx); err != nil {
 		return fmt.Errorf("insert transaction: %w", err)
+	}
+	// Balances before postings (whose foreign key needs the accounts: a debited one may
+	// not exist), after the transaction row: a contended row stays locked briefly.
+	for _, l := range legs {
+		if err := move(ctx, tx, l); err != nil {
+			return err
+		}
 	}
 	postings := make([]*ent.PostingCreate, len(legs))
 	for i, l := range legs {
