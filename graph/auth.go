@@ -11,7 +11,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"backbone/graph/wsgorilla"
 	"backbone/internal/auth"
+	"backbone/internal/auth/token"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -64,7 +66,7 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // websocketInit authenticates a websocket from its connection_init payload
 // ({"Authorization": "Bearer <token>"}). A connection without credentials stays anonymous;
 // refused credentials close it with 4403. An authenticated connection is closed when its
-// token expires or its session is revoked, on whichever instance revokes it.
+// token expires (4401) or its session is revoked (4403), on whichever instance revokes it.
 func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		bearer := auth.BearerToken(payload.Authorization())
@@ -76,9 +78,10 @@ func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
 			return forbidden(ctx, "invalid or expired token"), nil, err
 		}
 		ctx = viewer.With(ctx, p)
-		lc := newLiveCtx(ctx)
-		timer := time.AfterFunc(time.Until(expires), func() { lc.end("token expired") })
-		stop := svc.WatchSession(p.SessionID, func() { lc.end("session revoked") })
+		lc := newLiveCtx(ctx, wsgorilla.CloseCodeFrom(ctx))
+		// The same leeway as an HTTP request gets, so both refuse a token at the same moment.
+		timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), func() { lc.end(4401, "token expired") })
+		stop := svc.WatchSession(p.SessionID, func() { lc.end(4403, "session revoked") })
 		context.AfterFunc(lc, func() { timer.Stop(); stop() })
 		return lc, nil, nil
 	}
@@ -91,27 +94,32 @@ func forbidden(ctx context.Context, reason string) context.Context {
 // reasonProbe finds gqlgen's unexported close-reason context key.
 var reasonProbe = transport.AppendCloseReason(context.Background(), "probe")
 
-// liveCtx is a connection context that can be ended later with a reason: gqlgen reads the
-// close reason from the context when it closes the socket (and sends it to the client as
-// a connection error), so the reason must appear only at that moment.
+// liveCtx is a connection context that can be ended later with a code and reason. gqlgen
+// reads the close reason from the context when it closes the socket (the legacy graphql-ws
+// protocol sends it as a connection error), so the reason must appear only at that
+// moment; the close frame's code goes through the connection's wsgorilla.CloseCode.
 type liveCtx struct {
 	context.Context
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	reason string
+	cancel    context.CancelFunc
+	closeCode *wsgorilla.CloseCode // nil when the connection did not come through wsgorilla
+	mu        sync.Mutex
+	reason    string
 }
 
-func newLiveCtx(parent context.Context) *liveCtx {
+func newLiveCtx(parent context.Context, cc *wsgorilla.CloseCode) *liveCtx {
 	ctx, cancel := context.WithCancel(parent)
-	return &liveCtx{Context: ctx, cancel: cancel}
+	return &liveCtx{Context: ctx, cancel: cancel, closeCode: cc}
 }
 
-func (c *liveCtx) end(reason string) {
+func (c *liveCtx) end(code int, reason string) {
 	c.mu.Lock()
 	if c.reason == "" {
 		c.reason = reason
 	}
 	c.mu.Unlock()
+	if c.closeCode != nil {
+		c.closeCode.Set(code, reason)
+	}
 	c.cancel()
 }
 

@@ -1101,7 +1101,7 @@ type Mutation {
   "Changes a user's role; their sessions end so the new role applies at once."
   setUserRole(userId: ID!, role: Role!): User! @hasRole(roles: [ADMIN])
 
-  "Suspends a user: their sessions end everywhere and their API keys stop working."
+  "Suspends a user: their sessions end everywhere and their API keys are revoked for good."
   suspendUser(userId: ID!, reason: String): User! @hasRole(roles: [ADMIN])
 
   "Lets a suspended user sign in again."

@@ -142,7 +142,7 @@ func TestAdminActions(t *testing.T) {
 		}
 	})
 
-	t.Run("suspension stops tokens, refreshes and keys; reactivation restores sign-in", func(t *testing.T) {
+	t.Run("suspension stops tokens and refreshes and revokes keys; reactivation restores sign-in only", func(t *testing.T) {
 		email := uniqueEmail("suspect")
 		s := a.register(t, email)
 		key := a.createKey(t, s, "bot", "READ")
@@ -166,6 +166,8 @@ func TestAdminActions(t *testing.T) {
 		}
 		a.me(t, bearer(a.login(t, email, testPassword).AccessToken))
 		a.fail(t, "CONFLICT", as, reactivateMutation, map[string]any{"id": s.User.ID})
+		a.refused(t, "key:"+key.Secret) // suspension revoked the key for good
+
 	})
 
 	t.Run("expert applications are decided once", func(t *testing.T) {

@@ -88,8 +88,6 @@ func wsMe(t *testing.T, conn *websocket.Conn) (email string, codes []string) {
 
 // wsClosed waits up to limit for the server to close the socket and returns the close
 // frame's error; a socket still open, or dropped without a close frame, fails the test.
-// The code is not checked: gqlgen closes a socket whose context ended with 1000, and
-// graphql-transport-ws drops the connection_error that would carry the reason.
 func wsClosed(t *testing.T, conn *websocket.Conn, limit time.Duration) *websocket.CloseError {
 	t.Helper()
 	deadline := time.Now().Add(limit)
@@ -193,7 +191,9 @@ func TestWebsocketClosedWhenSessionEnds(t *testing.T) {
 				t.Fatalf("socket not working before the revocation: me = %q", email)
 			}
 			tc.end(t, a, admin, victim)
-			wsClosed(t, conn, 5*time.Second)
+			if ce := wsClosed(t, conn, 5*time.Second); ce.Code != 4403 {
+				t.Errorf("close code %d %q, want 4403", ce.Code, ce.Text)
+			}
 			if email, codes := wsMe(t, bystander); email != admin.User.Email || len(codes) > 0 {
 				t.Errorf("another user's socket: me = %q %v", email, codes)
 			}
@@ -209,9 +209,9 @@ func TestWebsocketClosedWhenTokenExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Issued long enough ago that it has two seconds left to live.
+	// Issued long enough ago that it has two seconds left to live, leeway included.
 	claims := claimsOf(t, s.AccessToken)
-	short, _, err := issuerAt(keys, time.Now().Add(-15*time.Minute+2*time.Second)).
+	short, _, err := issuerAt(keys, time.Now().Add(-15*time.Minute-token.DefaultLeeway+2*time.Second)).
 		Issue(claims["sub"].(string), "CLIENT", claims["sid"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +220,9 @@ func TestWebsocketClosedWhenTokenExpires(t *testing.T) {
 	if email, _ := wsMe(t, conn); email == "" {
 		t.Fatal("socket not working before the token expired")
 	}
-	wsClosed(t, conn, 10*time.Second)
+	if ce := wsClosed(t, conn, 10*time.Second); ce.Code != 4401 {
+		t.Errorf("close code %d %q, want 4401", ce.Code, ce.Text)
+	}
 }
 
 func TestWebsocketClosedAcrossInstances(t *testing.T) {
@@ -238,7 +240,9 @@ func TestWebsocketClosedAcrossInstances(t *testing.T) {
 				t.Fatalf("socket not working before the revocation: me = %q", email)
 			}
 			tc.end(t, instB, admin, victim)
-			wsClosed(t, conn, 5*time.Second)
+			if ce := wsClosed(t, conn, 5*time.Second); ce.Code != 4403 {
+				t.Errorf("close code %d %q, want 4403", ce.Code, ce.Text)
+			}
 			if reason := instA.refused(t, bearer(victim.AccessToken)); reason != "revoked" {
 				t.Errorf("instance A still takes the token: reason %q", reason)
 			}

@@ -101,7 +101,7 @@ func (h *httpApp) trackWebsockets(next http.Handler) http.Handler {
 		}
 		h.wsOpen.Add(1)
 		defer h.wsOpen.Done()
-		ctx, cancel := context.WithCancel(r.Context())
+		ctx, cancel := context.WithCancel(wsgorilla.WithCloseCode(r.Context()))
 		defer cancel()
 		stop := context.AfterFunc(h.wsStop, cancel)
 		defer stop()

@@ -75,7 +75,7 @@ func (i Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tran
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	return &Conn{ws: conn, writeTimeout: timeout}, nil
+	return &Conn{ws: conn, writeTimeout: timeout, closeCode: CloseCodeFrom(r.Context())}, nil
 }
 
 // Conn adapts a gorilla connection to transport.WebsocketConn, with the optional read
@@ -83,6 +83,7 @@ func (i Implementation) Accept(w http.ResponseWriter, r *http.Request, opts tran
 type Conn struct {
 	ws           *websocket.Conn
 	writeTimeout time.Duration
+	closeCode    *CloseCode // may override the code of the close frame
 	mu           sync.Mutex // gorilla allows one writer at a time
 }
 
@@ -112,6 +113,11 @@ func (c *Conn) WriteJSON(v any) error {
 // WriteClose sends a close frame with code and message (cut to the 123 bytes a control
 // frame allows). It does not wait for the peer's reply; gqlgen calls Close next.
 func (c *Conn) WriteClose(code int, message string) error {
+	if c.closeCode != nil {
+		if oc, om, ok := c.closeCode.get(); ok {
+			code, message = oc, om
+		}
+	}
 	msg := websocket.FormatCloseMessage(code, truncate(message, 123))
 	err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.writeTimeout))
 	if errors.Is(err, websocket.ErrCloseSent) {

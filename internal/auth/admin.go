@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/predicate"
 	"backbone/ent/user"
@@ -96,7 +97,7 @@ func (s *Service) AuditLogs(f AuditLogFilter) (*ent.AuditLogQuery, error) {
 // their next sign-in rather than when their old token happens to expire.
 // Errors: FORBIDDEN (your own role), NOT_FOUND.
 func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role) (*ent.User, error) {
-	return s.adminUpdate(ctx, id, "user.role_changed", true, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	return s.adminUpdate(ctx, id, "user.role_changed", true, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if err := user.RoleValidator(role); err != nil {
 			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
 		}
@@ -109,26 +110,32 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 }
 
 // SuspendUser stops a user: their sessions end at once, on every instance, and their
-// API keys stop working.
+// API keys are revoked (a reactivation does not bring them back).
 // Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended).
 func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) (*ent.User, error) {
 	reason, err := cleanText(reason, "reason", 500, true)
 	if err != nil {
 		return nil, err
 	}
-	return s.adminUpdate(ctx, id, "user.suspended", true, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	return s.adminUpdate(ctx, id, "user.suspended", true, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.Status == user.StatusSUSPENDED {
 			return nil, errs.E(errs.Conflict, "user is already suspended")
 		}
 		up.SetStatus(user.StatusSUSPENDED)
-		return map[string]any{"reason": reason}, nil
+		// Keys stay dead after a reactivation: the owner makes new ones deliberately.
+		keys, err := tx.APIKey.Update().Where(apikey.OwnerID(u.ID), apikey.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"reason": reason, "apiKeysRevoked": keys}, nil
 	})
 }
 
 // ReactivateUser lets a suspended user sign in again.
 // Errors: NOT_FOUND, CONFLICT (not suspended).
 func (s *Service) ReactivateUser(ctx context.Context, id uuid.UUID) (*ent.User, error) {
-	return s.adminUpdate(ctx, id, "user.reactivated", false, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	return s.adminUpdate(ctx, id, "user.reactivated", false, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.Status != user.StatusSUSPENDED {
 			return nil, errs.E(errs.Conflict, "user is not suspended")
 		}
@@ -148,7 +155,7 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 	if approve {
 		action, status = "expert.approved", user.ExpertStatusAPPROVED
 	}
-	return s.adminUpdate(ctx, id, action, false, func(u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	return s.adminUpdate(ctx, id, action, false, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.ExpertStatus == nil || *u.ExpertStatus != user.ExpertStatusPENDING {
 			return nil, errs.E(errs.Conflict, "this user has no pending expert application")
 		}
@@ -160,7 +167,7 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 // adminUpdate runs one admin change to another user in a transaction: load, change,
 // audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
 func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, endSessions bool,
-	change func(*ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
+	change func(context.Context, *ent.Client, *ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
 	p, ok := viewer.From(ctx)
 	if !ok || !p.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "admins only")
@@ -179,7 +186,7 @@ func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, 
 			return err
 		}
 		up := tx.User.UpdateOne(u)
-		meta, err := change(u, up)
+		meta, err := change(ctx, tx, u, up)
 		if err != nil {
 			return err
 		}
