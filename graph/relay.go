@@ -6,17 +6,23 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/account"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/payout"
+	"backbone/ent/posting"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
 
 // nodeTables maps each GraphQL Node type to the ent table that holds it.
 var nodeTables = map[string]string{
-	"User":     user.Table,
-	"AuditLog": auditlog.Table,
-	"APIKey":   apikey.Table,
+	"User":        user.Table,
+	"AuditLog":    auditlog.Table,
+	"APIKey":      apikey.Table,
+	"Account":     account.Table,
+	"LedgerEntry": posting.Table,
+	"Payout":      payout.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

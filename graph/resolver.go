@@ -6,12 +6,14 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/wallet"
 )
 
 // Resolver is the root resolver; it holds the services the resolvers call.
 type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
+	Ledger *wallet.Service
 	Info   ServerInfo
 	Log    *slog.Logger
 }

@@ -7,9 +7,13 @@ package graph
 
 import (
 	"backbone/ent"
+	"backbone/ent/account"
+	"backbone/ent/payout"
 	"backbone/ent/user"
 	"backbone/graph/model"
 	"backbone/internal/auth"
+	"backbone/internal/viewer"
+	"backbone/internal/wallet"
 	"context"
 
 	"entgo.io/contrib/entgql"
@@ -22,8 +26,28 @@ func (r *aPIKeyResolver) ID(ctx context.Context, obj *ent.APIKey) (string, error
 }
 
 // ID is the resolver for the id field.
+func (r *accountResolver) ID(ctx context.Context, obj *ent.Account) (string, error) {
+	return globalID("Account", obj.ID), nil
+}
+
+// ID is the resolver for the id field.
 func (r *auditLogResolver) ID(ctx context.Context, obj *ent.AuditLog) (string, error) {
 	return globalID("AuditLog", obj.ID), nil
+}
+
+// CheckoutURL is the resolver for the checkoutUrl field.
+func (r *creditPurchaseResolver) CheckoutURL(ctx context.Context, obj *wallet.Purchase) (*string, error) {
+	return nonEmpty(obj.Checkout.RedirectURL), nil
+}
+
+// Wallet is the resolver for the wallet field.
+func (r *creditPurchaseResolver) Wallet(ctx context.Context, obj *wallet.Purchase) (*wallet.Wallet, error) {
+	return r.myWallet(ctx)
+}
+
+// ID is the resolver for the id field.
+func (r *ledgerEntryResolver) ID(ctx context.Context, obj *ent.Posting) (string, error) {
+	return globalID("LedgerEntry", obj.ID), nil
 }
 
 // Register is the resolver for the register field.
@@ -110,6 +134,47 @@ func (r *mutationResolver) RejectExpert(ctx context.Context, userID string, reas
 	return r.Auth.DecideExpert(ctx, id, false, deref(reason))
 }
 
+// BuyCredits is the resolver for the buyCredits field.
+func (r *mutationResolver) BuyCredits(ctx context.Context, credits int, idempotencyKey string) (*wallet.Purchase, error) {
+	return r.Ledger.BuyCredits(ctx, int64(credits), idempotencyKey)
+}
+
+// GrantCredits is the resolver for the grantCredits field.
+func (r *mutationResolver) GrantCredits(ctx context.Context, userID string, credits int, reason string, idempotencyKey string) (*wallet.Wallet, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Ledger.GrantCredits(ctx, wallet.GrantInput{UserID: id, Amount: int64(credits), Reason: reason, IdempotencyKey: idempotencyKey}); err != nil {
+		return nil, err
+	}
+	return r.userWallet(ctx, id)
+}
+
+// RequestPayout is the resolver for the requestPayout field.
+func (r *mutationResolver) RequestPayout(ctx context.Context, amount int, idempotencyKey string) (*ent.Payout, error) {
+	return r.Ledger.RequestPayout(ctx, int64(amount), idempotencyKey)
+}
+
+// DecidePayout is the resolver for the decidePayout field.
+func (r *mutationResolver) DecidePayout(ctx context.Context, payoutID string, approve bool, note *string, idempotencyKey string) (*ent.Payout, error) {
+	id, err := idOf("Payout", payoutID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Ledger.DecidePayout(ctx, wallet.DecideInput{PayoutID: id, Approve: approve, Note: deref(note), IdempotencyKey: idempotencyKey})
+}
+
+// ID is the resolver for the id field.
+func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error) {
+	return globalID("Payout", obj.ID), nil
+}
+
+// Expert is the resolver for the expert field.
+func (r *payoutResolver) Expert(ctx context.Context, obj *ent.Payout) (*ent.User, error) {
+	return obj.QueryExpert().Only(ctx)
+}
+
 // ServerInfo is the resolver for the serverInfo field.
 func (r *queryResolver) ServerInfo(ctx context.Context) (*model.ServerInfo, error) {
 	return serverInfoModel(r.Info), nil
@@ -144,6 +209,74 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUI
 	return q.Paginate(ctx, after, first, before, last)
 }
 
+// Wallet is the resolver for the wallet field.
+func (r *queryResolver) Wallet(ctx context.Context) (*wallet.Wallet, error) {
+	return r.myWallet(ctx)
+}
+
+// LedgerEntries is the resolver for the ledgerEntries field.
+func (r *queryResolver) LedgerEntries(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error) {
+	p, _ := viewer.From(ctx)
+	return r.Ledger.LedgerEntries(p.UserID).Paginate(ctx, after, first, before, last, newestPostingsFirst)
+}
+
+// Earnings is the resolver for the earnings field.
+func (r *queryResolver) Earnings(ctx context.Context) (*wallet.Earnings, error) {
+	p, _ := viewer.From(ctx)
+	return r.userEarnings(ctx, p.UserID)
+}
+
+// Payouts is the resolver for the payouts field.
+func (r *queryResolver) Payouts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) (*ent.PayoutConnection, error) {
+	return r.Ledger.Payouts(wallet.PayoutFilter{Status: status}).Paginate(ctx, after, first, before, last, newestPayoutsFirst)
+}
+
+// UserWallet is the resolver for the userWallet field.
+func (r *queryResolver) UserWallet(ctx context.Context, userID string) (*wallet.Wallet, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.userWallet(ctx, id)
+}
+
+// UserEarnings is the resolver for the userEarnings field.
+func (r *queryResolver) UserEarnings(ctx context.Context, userID string) (*wallet.Earnings, error) {
+	id, err := idOf("User", userID)
+	if err != nil {
+		return nil, err
+	}
+	return r.userEarnings(ctx, id)
+}
+
+// Accounts is the resolver for the accounts field.
+func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) (*ent.AccountConnection, error) {
+	f := wallet.AccountFilter{Kind: kind}
+	if ownerID != nil {
+		id, err := idOf("User", *ownerID)
+		if err != nil {
+			return nil, err
+		}
+		f.OwnerID = &id
+	}
+	return r.Ledger.Accounts(f).Paginate(ctx, after, first, before, last)
+}
+
+// AccountEntries is the resolver for the accountEntries field.
+func (r *queryResolver) AccountEntries(ctx context.Context, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error) {
+	id, err := idOf("Account", accountID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Ledger.AccountEntries(id).Paginate(ctx, after, first, before, last, newestPostingsFirst)
+}
+
+// PlatformRevenue is the resolver for the platformRevenue field.
+func (r *queryResolver) PlatformRevenue(ctx context.Context) (int, error) {
+	n, err := r.Ledger.PlatformRevenue(ctx)
+	return int(n), err
+}
+
 // AuditLogs is the resolver for the auditLogs field.
 func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) (*ent.AuditLogConnection, error) {
 	f, err := auditLogsFilter(filter)
@@ -165,11 +298,23 @@ func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
 // APIKey returns APIKeyResolver implementation.
 func (r *Resolver) APIKey() APIKeyResolver { return &aPIKeyResolver{r} }
 
+// Account returns AccountResolver implementation.
+func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
+
 // AuditLog returns AuditLogResolver implementation.
 func (r *Resolver) AuditLog() AuditLogResolver { return &auditLogResolver{r} }
 
+// CreditPurchase returns CreditPurchaseResolver implementation.
+func (r *Resolver) CreditPurchase() CreditPurchaseResolver { return &creditPurchaseResolver{r} }
+
+// LedgerEntry returns LedgerEntryResolver implementation.
+func (r *Resolver) LedgerEntry() LedgerEntryResolver { return &ledgerEntryResolver{r} }
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// Payout returns PayoutResolver implementation.
+func (r *Resolver) Payout() PayoutResolver { return &payoutResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -178,9 +323,13 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	aPIKeyResolver   struct{ *Resolver }
-	auditLogResolver struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	userResolver     struct{ *Resolver }
+	aPIKeyResolver         struct{ *Resolver }
+	accountResolver        struct{ *Resolver }
+	auditLogResolver       struct{ *Resolver }
+	creditPurchaseResolver struct{ *Resolver }
+	ledgerEntryResolver    struct{ *Resolver }
+	mutationResolver       struct{ *Resolver }
+	payoutResolver         struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	userResolver           struct{ *Resolver }
 )

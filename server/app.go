@@ -17,6 +17,7 @@ import (
 	"backbone/internal/migrate"
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
+	"backbone/internal/wallet"
 )
 
 // app holds the resources of a running process, opened in order and closed in reverse.
@@ -31,6 +32,7 @@ type app struct {
 
 	auth        *auth.Service
 	revocations *auth.Revocations
+	wallet      *wallet.Service
 
 	closers []func() error
 }
@@ -83,6 +85,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.closers = append(a.closers, a.queue.Close)
 
 	if err := a.openAuth(); err != nil {
+		return nil, err
+	}
+	if err := a.openWallet(); err != nil {
 		return nil, err
 	}
 	return a, nil

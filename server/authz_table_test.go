@@ -87,7 +87,7 @@ func azTable() []azRow {
 			req.token = w.login(t, a.Email).Token
 		}
 	}
-	return []azRow{
+	return append([]azRow{
 		{op: `{ serverInfo { version } }`, want: azEveryone()},
 		{op: `query($id: ID!) { node(id: $id) { id } }`, prepare: clientID, want: azOwnedByClient(azHidden)},
 		{op: `query($id: ID!) { nodes(ids: [$id]) { id } }`, prepare: clientID, want: azOwnedByClient(azHidden)},
@@ -162,7 +162,7 @@ func azTable() []azRow {
 		},
 		{op: `mutation($id: ID!) { approveExpert(userId: $id) { expertStatus } }`, prepare: subjectFor(pendingExpert), want: azAdminOnly()},
 		{op: `mutation($id: ID!) { rejectExpert(userId: $id) { expertStatus } }`, prepare: subjectFor(pendingExpert), want: azAdminOnly()},
-	}
+	}, azWalletRows()...)
 }
 
 // azRootField is the "Type.field" a row's operation selects, checked against the schema.

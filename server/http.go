@@ -40,6 +40,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Resolver: &graph.Resolver{
 			Client: a.db.Client,
 			Auth:   a.auth,
+			Ledger: a.wallet,
 			Log:    a.log,
 			Info:   a.serverInfo(),
 		},
@@ -62,6 +63,9 @@ func newHTTP(a *app) (*httpApp, error) {
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
 	route("GET /health/detailed", "health_detailed", http.HandlerFunc(h.health.Detailed))
 	route("GET /metrics", "metrics", httpmw.MetricsHandler(reg))
+	if wh := a.paymentWebhook(); wh != nil {
+		route("POST /webhooks/payments", "payment_webhook", wh)
+	}
 	if a.cfg.Playground {
 		route("GET /{$}", "playground", httpmw.CSP(httpmw.PlaygroundCSP)(playground.Handler("Backbone", "/query")))
 	}

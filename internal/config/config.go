@@ -36,6 +36,8 @@ type Config struct {
 	Issuer    string        // JWT_ISSUER: the iss of tokens (default backbone)
 	Audience  string        // JWT_AUDIENCE: the aud of tokens (default backbone-api)
 
+	PaymentWebhookSecret string // PAYMENT_WEBHOOK_SECRET: HMAC key of the payment provider's webhook (enables /webhooks/payments)
+
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
@@ -75,6 +77,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AccessTTL: r.duration("ACCESS_TOKEN_TTL", 15*time.Minute),
 		Issuer:    r.str("JWT_ISSUER", "backbone"),
 		Audience:  r.str("JWT_AUDIENCE", "backbone-api"),
+
+		PaymentWebhookSecret: r.str("PAYMENT_WEBHOOK_SECRET", ""),
 
 		CORSOrigins:    r.list("CORS_ORIGINS"),
 		TrustedHosts:   r.list("TRUSTED_HOSTS"),
@@ -125,6 +129,9 @@ func (c Config) Validate() error {
 	}
 	if c.AccessTTL < 10*time.Second || c.AccessTTL > 24*time.Hour {
 		bad("ACCESS_TOKEN_TTL: %s is outside 10s..24h", c.AccessTTL)
+	}
+	if c.PaymentWebhookSecret != "" && len(c.PaymentWebhookSecret) < 32 {
+		bad("PAYMENT_WEBHOOK_SECRET: must be at least 32 bytes long")
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
