@@ -8,10 +8,12 @@ import (
 	"backbone/ent/auditlog"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
+	"backbone/ent/setting"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -87,10 +89,12 @@ func checkColumn(t, c string) error {
 			auditlog.Table:          auditlog.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			ledgertransaction.Table: ledgertransaction.ValidColumn,
+			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
 			posting.Table:           posting.ValidColumn,
 			refreshtoken.Table:      refreshtoken.ValidColumn,
 			session.Table:           session.ValidColumn,
+			setting.Table:           setting.ValidColumn,
 			user.Table:              user.ValidColumn,
 		})
 	})

@@ -8,11 +8,13 @@ import (
 	"backbone/ent/auditlog"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
+	"backbone/ent/setting"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -23,7 +25,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -127,6 +129,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   outboxmessage.Table,
+			Columns: outboxmessage.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: outboxmessage.FieldID,
+			},
+		},
+		Type: "OutboxMessage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			outboxmessage.FieldCreatedAt:    {Type: field.TypeTime, Column: outboxmessage.FieldCreatedAt},
+			outboxmessage.FieldKind:         {Type: field.TypeEnum, Column: outboxmessage.FieldKind},
+			outboxmessage.FieldTopic:        {Type: field.TypeString, Column: outboxmessage.FieldTopic},
+			outboxmessage.FieldKey:          {Type: field.TypeString, Column: outboxmessage.FieldKey},
+			outboxmessage.FieldPayload:      {Type: field.TypeBytes, Column: outboxmessage.FieldPayload},
+			outboxmessage.FieldAttempts:     {Type: field.TypeInt, Column: outboxmessage.FieldAttempts},
+			outboxmessage.FieldAvailableAt:  {Type: field.TypeTime, Column: outboxmessage.FieldAvailableAt},
+			outboxmessage.FieldClaimedUntil: {Type: field.TypeTime, Column: outboxmessage.FieldClaimedUntil},
+			outboxmessage.FieldDeliveredAt:  {Type: field.TypeTime, Column: outboxmessage.FieldDeliveredAt},
+			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -148,7 +173,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -168,7 +193,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -186,7 +211,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -208,7 +233,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   setting.Table,
+			Columns: setting.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: setting.FieldID,
+			},
+		},
+		Type: "Setting",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			setting.FieldCreatedAt: {Type: field.TypeTime, Column: setting.FieldCreatedAt},
+			setting.FieldUpdatedAt: {Type: field.TypeTime, Column: setting.FieldUpdatedAt},
+			setting.FieldKey:       {Type: field.TypeString, Column: setting.FieldKey},
+			setting.FieldValue:     {Type: field.TypeJSON, Column: setting.FieldValue},
+			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -859,6 +902,96 @@ func (f *LedgerTransactionFilter) WhereHasPostingsWith(preds ...predicate.Postin
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OutboxMessageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OutboxMessageQuery builder.
+func (_q *OutboxMessageQuery) Filter() *OutboxMessageFilter {
+	return &OutboxMessageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OutboxMessageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OutboxMessageMutation builder.
+func (m *OutboxMessageMutation) Filter() *OutboxMessageFilter {
+	return &OutboxMessageFilter{config: m.config, predicateAdder: m}
+}
+
+// OutboxMessageFilter provides a generic filtering capability at runtime for OutboxMessageQuery.
+type OutboxMessageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OutboxMessageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *OutboxMessageFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(outboxmessage.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OutboxMessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(outboxmessage.FieldCreatedAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *OutboxMessageFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(outboxmessage.FieldKind))
+}
+
+// WhereTopic applies the entql string predicate on the topic field.
+func (f *OutboxMessageFilter) WhereTopic(p entql.StringP) {
+	f.Where(p.Field(outboxmessage.FieldTopic))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *OutboxMessageFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(outboxmessage.FieldKey))
+}
+
+// WherePayload applies the entql []byte predicate on the payload field.
+func (f *OutboxMessageFilter) WherePayload(p entql.BytesP) {
+	f.Where(p.Field(outboxmessage.FieldPayload))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *OutboxMessageFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(outboxmessage.FieldAttempts))
+}
+
+// WhereAvailableAt applies the entql time.Time predicate on the available_at field.
+func (f *OutboxMessageFilter) WhereAvailableAt(p entql.TimeP) {
+	f.Where(p.Field(outboxmessage.FieldAvailableAt))
+}
+
+// WhereClaimedUntil applies the entql time.Time predicate on the claimed_until field.
+func (f *OutboxMessageFilter) WhereClaimedUntil(p entql.TimeP) {
+	f.Where(p.Field(outboxmessage.FieldClaimedUntil))
+}
+
+// WhereDeliveredAt applies the entql time.Time predicate on the delivered_at field.
+func (f *OutboxMessageFilter) WhereDeliveredAt(p entql.TimeP) {
+	f.Where(p.Field(outboxmessage.FieldDeliveredAt))
+}
+
+// WhereLastError applies the entql string predicate on the last_error field.
+func (f *OutboxMessageFilter) WhereLastError(p entql.StringP) {
+	f.Where(p.Field(outboxmessage.FieldLastError))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PayoutQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -887,7 +1020,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -991,7 +1124,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1094,7 +1227,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1173,7 +1306,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1258,6 +1391,71 @@ func (f *SessionFilter) WhereHasRefreshTokensWith(preds ...predicate.RefreshToke
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SettingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SettingQuery builder.
+func (_q *SettingQuery) Filter() *SettingFilter {
+	return &SettingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SettingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SettingMutation builder.
+func (m *SettingMutation) Filter() *SettingFilter {
+	return &SettingFilter{config: m.config, predicateAdder: m}
+}
+
+// SettingFilter provides a generic filtering capability at runtime for SettingQuery.
+type SettingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SettingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SettingFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(setting.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SettingFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(setting.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SettingFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(setting.FieldUpdatedAt))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *SettingFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(setting.FieldKey))
+}
+
+// WhereValue applies the entql json.RawMessage predicate on the value field.
+func (f *SettingFilter) WhereValue(p entql.BytesP) {
+	f.Where(p.Field(setting.FieldValue))
+}
+
+// WhereUpdatedBy applies the entql [16]byte predicate on the updated_by field.
+func (f *SettingFilter) WhereUpdatedBy(p entql.ValueP) {
+	f.Where(p.Field(setting.FieldUpdatedBy))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1286,7 +1484,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -24,6 +24,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// OutboxMessage is the client for interacting with the OutboxMessage builders.
+	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
 	// Posting is the client for interacting with the Posting builders.
@@ -32,6 +34,8 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// Setting is the client for interacting with the Setting builders.
+	Setting *SettingClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -170,10 +174,12 @@ func (tx *Tx) init() {
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
+	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.Setting = NewSettingClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

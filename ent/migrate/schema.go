@@ -179,6 +179,46 @@ var (
 			},
 		},
 	}
+	// OutboxMessagesColumns holds the columns for the "outbox_messages" table.
+	OutboxMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"JOB", "EVENT"}},
+		{Name: "topic", Type: field.TypeString, Size: 200},
+		{Name: "key", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "payload", Type: field.TypeBytes, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "available_at", Type: field.TypeTime},
+		{Name: "claimed_until", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+	}
+	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
+	OutboxMessagesTable = &schema.Table{
+		Name:       "outbox_messages",
+		Columns:    OutboxMessagesColumns,
+		PrimaryKey: []*schema.Column{OutboxMessagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "outboxmessage_available_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "delivered_at IS NULL",
+				},
+			},
+			{
+				Name:    "outboxmessage_delivered_at",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[9]},
+			},
+			{
+				Name:    "outboxmessage_key",
+				Unique:  false,
+				Columns: []*schema.Column{OutboxMessagesColumns[4]},
+			},
+		},
+	}
 	// PayoutsColumns holds the columns for the "payouts" table.
 	PayoutsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -329,6 +369,21 @@ var (
 			},
 		},
 	}
+	// SettingsColumns holds the columns for the "settings" table.
+	SettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 100},
+		{Name: "value", Type: field.TypeJSON},
+		{Name: "updated_by", Type: field.TypeUUID, Nullable: true},
+	}
+	// SettingsTable holds the schema information for the "settings" table.
+	SettingsTable = &schema.Table{
+		Name:       "settings",
+		Columns:    SettingsColumns,
+		PrimaryKey: []*schema.Column{SettingsColumns[0]},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -368,10 +423,12 @@ var (
 		AuditLogsTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
+		OutboxMessagesTable,
 		PayoutsTable,
 		PostingsTable,
 		RefreshTokensTable,
 		SessionsTable,
+		SettingsTable,
 		UsersTable,
 	}
 )

@@ -21,6 +21,9 @@ type IdempotencyKey func(*sql.Selector)
 // LedgerTransaction is the predicate function for ledgertransaction builders.
 type LedgerTransaction func(*sql.Selector)
 
+// OutboxMessage is the predicate function for outboxmessage builders.
+type OutboxMessage func(*sql.Selector)
+
 // Payout is the predicate function for payout builders.
 type Payout func(*sql.Selector)
 
@@ -32,6 +35,9 @@ type RefreshToken func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// Setting is the predicate function for setting builders.
+type Setting func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -231,6 +231,30 @@ func (f LedgerTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerTransactionMutation", m)
 }
 
+// The OutboxMessageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OutboxMessageQueryRuleFunc func(context.Context, *ent.OutboxMessageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OutboxMessageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OutboxMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OutboxMessageQuery", q)
+}
+
+// The OutboxMessageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OutboxMessageMutationRuleFunc func(context.Context, *ent.OutboxMessageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OutboxMessageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OutboxMessageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OutboxMessageMutation", m)
+}
+
 // The PayoutQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PayoutQueryRuleFunc func(context.Context, *ent.PayoutQuery) error
@@ -327,6 +351,30 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
 }
 
+// The SettingQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SettingQueryRuleFunc func(context.Context, *ent.SettingQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SettingQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SettingQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SettingQuery", q)
+}
+
+// The SettingMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SettingMutationRuleFunc func(context.Context, *ent.SettingMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SettingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SettingMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SettingMutation", m)
+}
+
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UserQueryRuleFunc func(context.Context, *ent.UserQuery) error
@@ -396,6 +444,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.LedgerTransactionQuery:
 		return q.Filter(), nil
+	case *ent.OutboxMessageQuery:
+		return q.Filter(), nil
 	case *ent.PayoutQuery:
 		return q.Filter(), nil
 	case *ent.PostingQuery:
@@ -403,6 +453,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
+		return q.Filter(), nil
+	case *ent.SettingQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
@@ -423,6 +475,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.LedgerTransactionMutation:
 		return m.Filter(), nil
+	case *ent.OutboxMessageMutation:
+		return m.Filter(), nil
 	case *ent.PayoutMutation:
 		return m.Filter(), nil
 	case *ent.PostingMutation:
@@ -430,6 +484,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
+		return m.Filter(), nil
+	case *ent.SettingMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

@@ -8,11 +8,13 @@ import (
 	"backbone/ent/auditlog"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/schema"
 	"backbone/ent/session"
+	"backbone/ent/setting"
 	"backbone/ent/user"
 	"context"
 	"time"
@@ -313,6 +315,64 @@ func init() {
 	ledgertransactionDescID := ledgertransactionMixinFields0[0].Descriptor()
 	// ledgertransaction.DefaultID holds the default value on creation for the id field.
 	ledgertransaction.DefaultID = ledgertransactionDescID.Default.(func() uuid.UUID)
+	outboxmessageMixin := schema.OutboxMessage{}.Mixin()
+	outboxmessage.Policy = privacy.NewPolicies(schema.OutboxMessage{})
+	outboxmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := outboxmessage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	outboxmessageMixinFields0 := outboxmessageMixin[0].Fields()
+	_ = outboxmessageMixinFields0
+	outboxmessageMixinFields1 := outboxmessageMixin[1].Fields()
+	_ = outboxmessageMixinFields1
+	outboxmessageFields := schema.OutboxMessage{}.Fields()
+	_ = outboxmessageFields
+	// outboxmessageDescCreatedAt is the schema descriptor for created_at field.
+	outboxmessageDescCreatedAt := outboxmessageMixinFields1[0].Descriptor()
+	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
+	// outboxmessageDescTopic is the schema descriptor for topic field.
+	outboxmessageDescTopic := outboxmessageFields[1].Descriptor()
+	// outboxmessage.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	outboxmessage.TopicValidator = func() func(string) error {
+		validators := outboxmessageDescTopic.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(topic string) error {
+			for _, fn := range fns {
+				if err := fn(topic); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// outboxmessageDescKey is the schema descriptor for key field.
+	outboxmessageDescKey := outboxmessageFields[2].Descriptor()
+	// outboxmessage.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	outboxmessage.KeyValidator = outboxmessageDescKey.Validators[0].(func(string) error)
+	// outboxmessageDescAttempts is the schema descriptor for attempts field.
+	outboxmessageDescAttempts := outboxmessageFields[4].Descriptor()
+	// outboxmessage.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxmessage.DefaultAttempts = outboxmessageDescAttempts.Default.(int)
+	// outboxmessageDescAvailableAt is the schema descriptor for available_at field.
+	outboxmessageDescAvailableAt := outboxmessageFields[5].Descriptor()
+	// outboxmessage.DefaultAvailableAt holds the default value on creation for the available_at field.
+	outboxmessage.DefaultAvailableAt = outboxmessageDescAvailableAt.Default.(func() time.Time)
+	// outboxmessageDescLastError is the schema descriptor for last_error field.
+	outboxmessageDescLastError := outboxmessageFields[8].Descriptor()
+	// outboxmessage.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	outboxmessage.LastErrorValidator = outboxmessageDescLastError.Validators[0].(func(string) error)
+	// outboxmessageDescID is the schema descriptor for id field.
+	outboxmessageDescID := outboxmessageMixinFields0[0].Descriptor()
+	// outboxmessage.DefaultID holds the default value on creation for the id field.
+	outboxmessage.DefaultID = outboxmessageDescID.Default.(func() uuid.UUID)
 	payoutMixin := schema.Payout{}.Mixin()
 	payout.Policy = privacy.NewPolicies(schema.Payout{})
 	payout.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -441,6 +501,54 @@ func init() {
 	sessionDescID := sessionMixinFields0[0].Descriptor()
 	// session.DefaultID holds the default value on creation for the id field.
 	session.DefaultID = sessionDescID.Default.(func() uuid.UUID)
+	settingMixin := schema.Setting{}.Mixin()
+	setting.Policy = privacy.NewPolicies(schema.Setting{})
+	setting.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := setting.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	settingMixinFields0 := settingMixin[0].Fields()
+	_ = settingMixinFields0
+	settingMixinFields1 := settingMixin[1].Fields()
+	_ = settingMixinFields1
+	settingFields := schema.Setting{}.Fields()
+	_ = settingFields
+	// settingDescCreatedAt is the schema descriptor for created_at field.
+	settingDescCreatedAt := settingMixinFields1[0].Descriptor()
+	// setting.DefaultCreatedAt holds the default value on creation for the created_at field.
+	setting.DefaultCreatedAt = settingDescCreatedAt.Default.(func() time.Time)
+	// settingDescUpdatedAt is the schema descriptor for updated_at field.
+	settingDescUpdatedAt := settingMixinFields1[1].Descriptor()
+	// setting.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	setting.DefaultUpdatedAt = settingDescUpdatedAt.Default.(func() time.Time)
+	// setting.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	setting.UpdateDefaultUpdatedAt = settingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// settingDescKey is the schema descriptor for key field.
+	settingDescKey := settingFields[0].Descriptor()
+	// setting.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	setting.KeyValidator = func() func(string) error {
+		validators := settingDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// settingDescID is the schema descriptor for id field.
+	settingDescID := settingMixinFields0[0].Descriptor()
+	// setting.DefaultID holds the default value on creation for the id field.
+	setting.DefaultID = settingDescID.Default.(func() uuid.UUID)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {
