@@ -41,7 +41,7 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 		return nil, err
 	}
 	ctx = system(ctx)
-	return inTx(ctx, s.client, "wallet.RequestPayout", func(tx *ent.Client) (*ent.Payout, error) {
+	return unwrapped(inTx(ctx, s.client, "wallet.RequestPayout", func(tx *ent.Client) (*ent.Payout, error) {
 		res := payoutResult{PayoutID: newID(), TransactionID: newID()}
 		c, err := claim(ctx, tx, call{userScope(p.UserID), idempotencyKey, "payout", payoutInput{amount}}, res)
 		if err != nil {
@@ -61,7 +61,7 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 		}
 		return tx.Payout.Create().SetID(res.PayoutID).SetExpertID(p.UserID).SetAmount(amount).
 			SetRequestTransactionID(res.TransactionID).Save(ctx)
-	})
+	}))
 }
 
 // DecideInput is an admin's decision on a pending payout.
@@ -86,7 +86,7 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 		return nil, errs.E(errs.BadUserInput, "the note is longer than 500 characters").With("field", "note")
 	}
 	ctx = system(ctx)
-	return inTx(ctx, s.client, "wallet.DecidePayout", func(tx *ent.Client) (*ent.Payout, error) {
+	return unwrapped(inTx(ctx, s.client, "wallet.DecidePayout", func(tx *ent.Client) (*ent.Payout, error) {
 		txID := newID()
 		c, err := claim(ctx, tx, call{userScope(p.UserID), in.IdempotencyKey, "decidePayout", in}, Receipt{TransactionID: txID})
 		if err != nil {
@@ -128,5 +128,15 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 			return nil, err
 		}
 		return tx.Payout.Get(ctx, po.ID)
-	})
+	}))
+}
+
+// unwrapped detaches a payout read in a transaction from it once committed, so that its
+// edges (the expert a GraphQL caller selects) load through the client, not the closed
+// transaction.
+func unwrapped(po *ent.Payout, err error) (*ent.Payout, error) {
+	if err != nil {
+		return nil, err
+	}
+	return po.Unwrap(), nil
 }
