@@ -1,0 +1,53 @@
+package settings
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Patch is an admin's change to the settings; nil fields stay as they are.
+type Patch struct {
+	// Subjects replaces the list of subjects. The prices of a removed subject are
+	// dropped; a new subject needs a price at every urgency in Prices.
+	Subjects []string
+	// Prices sets these prices; the others stay.
+	Prices               []Price
+	PlatformFeeBPS       *int
+	Lease                *time.Duration
+	MaxActiveClaims      *int
+	RevisionLimit        *int
+	AutoAcceptDelay      *time.Duration
+	AIPipelineEnabled    *bool
+	OriginalityThreshold *float64
+}
+
+// Apply returns s changed by p. It does not validate: see Validate.
+func (p Patch) Apply(s Settings) Settings {
+	s = s.clone()
+	if p.Subjects != nil {
+		s.Subjects = slices.Clone(p.Subjects)
+		maps.DeleteFunc(s.Prices, func(sub string, _ map[Urgency]int64) bool { return !slices.Contains(s.Subjects, sub) })
+	}
+	for _, pr := range p.Prices {
+		if s.Prices[pr.Subject] == nil {
+			s.Prices[pr.Subject] = map[Urgency]int64{}
+		}
+		s.Prices[pr.Subject][pr.Urgency] = pr.Credits
+	}
+	set(&s.PlatformFeeBPS, p.PlatformFeeBPS)
+	set(&s.Lease, p.Lease)
+	set(&s.MaxActiveClaims, p.MaxActiveClaims)
+	set(&s.RevisionLimit, p.RevisionLimit)
+	set(&s.AutoAcceptDelay, p.AutoAcceptDelay)
+	set(&s.AIPipelineEnabled, p.AIPipelineEnabled)
+	set(&s.OriginalityThreshold, p.OriginalityThreshold)
+	return s
+}
+
+// set copies *v to *dst when v is not nil.
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

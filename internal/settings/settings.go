@@ -1,0 +1,120 @@
+// Package settings holds the marketplace's settings: subjects, prices, fees, leases and
+// limits, with defaults in code, admins' changes in the database, and a short cache.
+package settings
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Urgency is how soon a client needs an answer; the price grows with it.
+type Urgency string
+
+// The urgency levels, from the cheapest.
+const (
+	UrgencyLow    Urgency = "LOW"
+	UrgencyNormal Urgency = "NORMAL"
+	UrgencyHigh   Urgency = "HIGH"
+	UrgencyUrgent Urgency = "URGENT"
+)
+
+// Urgencies lists every urgency level, from the cheapest.
+var Urgencies = []Urgency{UrgencyLow, UrgencyNormal, UrgencyHigh, UrgencyUrgent}
+
+// Valid reports whether u is one of Urgencies.
+func (u Urgency) Valid() bool { return slices.Contains(Urgencies, u) }
+
+// Prices is the price in credits of a question, by subject then urgency.
+type Prices map[string]map[Urgency]int64
+
+// Price is one cell of Prices.
+type Price struct {
+	Subject string
+	Urgency Urgency
+	Credits int64
+}
+
+// Settings are the marketplace's settings. Values returned by Service.Get are copies:
+// changing one changes nothing else.
+type Settings struct {
+	// Subjects that experts declare and questions are asked in, in display order.
+	Subjects []string
+	// Prices holds a price for every subject at every urgency.
+	Prices Prices
+	// PlatformFeeBPS is the platform's share of an accepted answer's price, in basis
+	// points (100 = 1%).
+	PlatformFeeBPS int
+	// Lease is how long an expert holds a claimed question before it returns to the queue.
+	Lease time.Duration
+	// MaxActiveClaims is how many questions one expert may hold claimed at once.
+	MaxActiveClaims int
+	// RevisionLimit is how many revisions a client may request of one answer.
+	RevisionLimit int
+	// AutoAcceptDelay is how long a delivered answer waits for the client before it is
+	// accepted on their behalf.
+	AutoAcceptDelay time.Duration
+	// AIPipelineEnabled sends new questions through the AI draft, rewrite and
+	// originality stages; off, they go straight to the experts.
+	AIPipelineEnabled bool
+	// OriginalityThreshold is the lowest originality score (0 to 1, 1 = wholly
+	// original) an answer may have without being flagged.
+	OriginalityThreshold float64
+	// UpdatedAt is when an admin last changed a setting; zero if none ever did.
+	UpdatedAt time.Time
+}
+
+// Defaults are the settings when nothing is stored.
+func Defaults() Settings {
+	subjects := []string{"Mathematics", "Physics", "Chemistry", "Biology", "Computer Science",
+		"Economics", "History", "Literature", "Law", "Languages"}
+	prices := Prices{}
+	for _, s := range subjects {
+		prices[s] = map[Urgency]int64{UrgencyLow: 10, UrgencyNormal: 20, UrgencyHigh: 35, UrgencyUrgent: 50}
+	}
+	return Settings{
+		Subjects:             subjects,
+		Prices:               prices,
+		PlatformFeeBPS:       2000,
+		Lease:                30 * time.Minute,
+		MaxActiveClaims:      3,
+		RevisionLimit:        2,
+		AutoAcceptDelay:      72 * time.Hour,
+		AIPipelineEnabled:    true,
+		OriginalityThreshold: 0.8,
+	}
+}
+
+// Price returns the price in credits of a question of subject at urgency, and false
+// when the subject or the urgency is unknown.
+func (s Settings) Price(subject string, u Urgency) (int64, bool) {
+	c, ok := s.Prices[subject][u]
+	return c, ok
+}
+
+// HasSubject reports whether subject is one of the subjects (exact spelling).
+func (s Settings) HasSubject(subject string) bool { return slices.Contains(s.Subjects, subject) }
+
+// PriceList returns every price, in the order of Subjects then Urgencies.
+func (s Settings) PriceList() []Price {
+	out := make([]Price, 0, len(s.Subjects)*len(Urgencies))
+	for _, sub := range s.Subjects {
+		for _, u := range Urgencies {
+			if c, ok := s.Price(sub, u); ok {
+				out = append(out, Price{Subject: sub, Urgency: u, Credits: c})
+			}
+		}
+	}
+	return out
+}
+
+// clone returns a deep copy of s, so that callers cannot change the cached value.
+func (s Settings) clone() Settings {
+	c := s
+	c.Subjects = slices.Clone(s.Subjects)
+	c.Prices = make(Prices, len(s.Prices))
+	for sub, byUrgency := range s.Prices {
+		c.Prices[sub] = maps.Clone(byUrgency)
+	}
+	return c
+}
