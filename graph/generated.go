@@ -11,6 +11,7 @@ import (
 	"backbone/graph/model"
 	"backbone/internal/auth"
 	"backbone/internal/payment"
+	"backbone/internal/settings"
 	"backbone/internal/wallet"
 	"bytes"
 	"context"
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Payout() PayoutResolver
 	Query() QueryResolver
+	Settings() SettingsResolver
 	User() UserResolver
 }
 
@@ -177,6 +179,7 @@ type ComplexityRoot struct {
 		RevokeAPIKey   func(childComplexity int, id string) int
 		SetUserRole    func(childComplexity int, userID string, role user.Role) int
 		SuspendUser    func(childComplexity int, userID string, reason *string) int
+		UpdateSettings func(childComplexity int, input model.UpdateSettingsInput) int
 	}
 
 	PageInfo struct {
@@ -220,6 +223,7 @@ type ComplexityRoot struct {
 		Payouts         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) int
 		PlatformRevenue func(childComplexity int) int
 		ServerInfo      func(childComplexity int) int
+		Settings        func(childComplexity int) int
 		UserEarnings    func(childComplexity int, userID string) int
 		UserWallet      func(childComplexity int, userID string) int
 		Users           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.UsersFilter) int
@@ -230,6 +234,25 @@ type ComplexityRoot struct {
 		Components  func(childComplexity int) int
 		Environment func(childComplexity int) int
 		Version     func(childComplexity int) int
+	}
+
+	Settings struct {
+		AIPipelineEnabled    func(childComplexity int) int
+		AutoAcceptSeconds    func(childComplexity int) int
+		LeaseSeconds         func(childComplexity int) int
+		MaxActiveClaims      func(childComplexity int) int
+		OriginalityThreshold func(childComplexity int) int
+		PlatformFeeBPS       func(childComplexity int) int
+		Prices               func(childComplexity int) int
+		RevisionLimit        func(childComplexity int) int
+		Subjects             func(childComplexity int) int
+		UpdatedAt            func(childComplexity int) int
+	}
+
+	SubjectPrice struct {
+		Credits func(childComplexity int) int
+		Subject func(childComplexity int) int
+		Urgency func(childComplexity int) int
 	}
 
 	User struct {
@@ -299,6 +322,7 @@ type MutationResolver interface {
 	GrantCredits(ctx context.Context, userID string, credits int, reason string, idempotencyKey string) (*wallet.Wallet, error)
 	RequestPayout(ctx context.Context, amount int, idempotencyKey string) (*ent.Payout, error)
 	DecidePayout(ctx context.Context, payoutID string, approve bool, note *string, idempotencyKey string) (*ent.Payout, error)
+	UpdateSettings(ctx context.Context, input model.UpdateSettingsInput) (*settings.Settings, error)
 }
 type PayoutResolver interface {
 	ID(ctx context.Context, obj *ent.Payout) (string, error)
@@ -321,7 +345,17 @@ type QueryResolver interface {
 	Accounts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) (*ent.AccountConnection, error)
 	AccountEntries(ctx context.Context, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error)
 	PlatformRevenue(ctx context.Context) (int, error)
+	Settings(ctx context.Context) (*settings.Settings, error)
 	AuditLogs(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) (*ent.AuditLogConnection, error)
+}
+type SettingsResolver interface {
+	Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error)
+
+	LeaseSeconds(ctx context.Context, obj *settings.Settings) (int, error)
+
+	AutoAcceptSeconds(ctx context.Context, obj *settings.Settings) (int, error)
+
+	UpdatedAt(ctx context.Context, obj *settings.Settings) (*time.Time, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
@@ -884,6 +918,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendUser(childComplexity, args["userId"].(string), args["reason"].(*string)), true
+	case "Mutation.updateSettings":
+		if e.ComplexityRoot.Mutation.UpdateSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSettings(childComplexity, args["input"].(model.UpdateSettingsInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1093,6 +1138,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
+	case "Query.settings":
+		if e.ComplexityRoot.Query.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Settings(childComplexity), true
 	case "Query.userEarnings":
 		if e.ComplexityRoot.Query.UserEarnings == nil {
 			break
@@ -1151,6 +1202,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
+
+	case "Settings.aiPipelineEnabled":
+		if e.ComplexityRoot.Settings.AIPipelineEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.AIPipelineEnabled(childComplexity), true
+	case "Settings.autoAcceptSeconds":
+		if e.ComplexityRoot.Settings.AutoAcceptSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.AutoAcceptSeconds(childComplexity), true
+	case "Settings.leaseSeconds":
+		if e.ComplexityRoot.Settings.LeaseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.LeaseSeconds(childComplexity), true
+	case "Settings.maxActiveClaims":
+		if e.ComplexityRoot.Settings.MaxActiveClaims == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.MaxActiveClaims(childComplexity), true
+	case "Settings.originalityThreshold":
+		if e.ComplexityRoot.Settings.OriginalityThreshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.OriginalityThreshold(childComplexity), true
+	case "Settings.platformFeeBps":
+		if e.ComplexityRoot.Settings.PlatformFeeBPS == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.PlatformFeeBPS(childComplexity), true
+	case "Settings.prices":
+		if e.ComplexityRoot.Settings.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.Prices(childComplexity), true
+	case "Settings.revisionLimit":
+		if e.ComplexityRoot.Settings.RevisionLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.RevisionLimit(childComplexity), true
+	case "Settings.subjects":
+		if e.ComplexityRoot.Settings.Subjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.Subjects(childComplexity), true
+	case "Settings.updatedAt":
+		if e.ComplexityRoot.Settings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.UpdatedAt(childComplexity), true
+
+	case "SubjectPrice.credits":
+		if e.ComplexityRoot.SubjectPrice.Credits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectPrice.Credits(childComplexity), true
+	case "SubjectPrice.subject":
+		if e.ComplexityRoot.SubjectPrice.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectPrice.Subject(childComplexity), true
+	case "SubjectPrice.urgency":
+		if e.ComplexityRoot.SubjectPrice.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectPrice.Urgency(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1271,6 +1402,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("ExpertApplicationInput", ec.unmarshalInputExpertApplicationInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("SubjectPriceInput", ec.unmarshalInputSubjectPriceInput),
+			graphql.NewInputUnmarshaler("UpdateSettingsInput", ec.unmarshalInputUpdateSettingsInput),
 			graphql.NewInputUnmarshaler("UsersFilter", ec.unmarshalInputUsersFilter),
 		)
 	}
@@ -1685,6 +1818,73 @@ type CreditPurchase {
   wallet: Wallet!
 }
 
+"How soon a client needs an answer; the price grows with it."
+enum Urgency {
+  LOW
+  NORMAL
+  HIGH
+  URGENT
+}
+
+"The price of a question of one subject at one urgency."
+type SubjectPrice {
+  subject: String!
+  urgency: Urgency!
+  credits: Int!
+}
+
+"The marketplace's settings. Everyone signed in may read them; admins change them."
+type Settings {
+  "The subjects experts declare and questions are asked in, in display order."
+  subjects: [String!]!
+  "The price of every subject at every urgency, in credits, by subject then urgency."
+  prices: [SubjectPrice!]!
+  "The platform's share of an accepted answer's price, in basis points (100 = 1%)."
+  platformFeeBps: Int!
+  "How long an expert holds a claimed question before it returns to the queue, in seconds."
+  leaseSeconds: Int!
+  "How many questions one expert may hold claimed at once."
+  maxActiveClaims: Int!
+  "How many revisions a client may request of one answer."
+  revisionLimit: Int!
+  "How long a delivered answer waits for the client before it is accepted for them, in seconds."
+  autoAcceptSeconds: Int!
+  "Whether new questions get an AI draft, rewrite and originality check before experts see them."
+  aiPipelineEnabled: Boolean!
+  "The lowest originality score (0 to 1, 1 = wholly original) an answer may have without being flagged."
+  originalityThreshold: Float!
+  "When an admin last changed a setting; null while every setting has its default."
+  updatedAt: Time
+}
+
+input SubjectPriceInput {
+  subject: String!
+  urgency: Urgency!
+  "1 to 1,000,000."
+  credits: Int!
+}
+
+"A change to the settings; fields left out stay as they are."
+input UpdateSettingsInput {
+  "Replaces the list of subjects (1 to 100, each 1 to 60 characters). A removed subject's prices are dropped; a new subject needs a price at every urgency in prices."
+  subjects: [String!]
+  "Sets these prices; the others stay."
+  prices: [SubjectPriceInput!]
+  "0 to 10000."
+  platformFeeBps: Int
+  "60 (1 minute) to 604800 (7 days)."
+  leaseSeconds: Int
+  "1 to 100."
+  maxActiveClaims: Int
+  "0 to 20."
+  revisionLimit: Int
+  "60 (1 minute) to 7776000 (90 days)."
+  autoAcceptSeconds: Int
+  aiPipelineEnabled: Boolean
+  "0 to 1."
+  originalityThreshold: Float
+}
+
 type Query {
   "What this server is and what it runs on."
   serverInfo: ServerInfo! @public
@@ -1730,6 +1930,9 @@ type Query {
 
   "Platform fees earned so far, in credits."
   platformRevenue: Int! @hasRole(roles: [ADMIN])
+
+  "The marketplace's settings: subjects, prices, fees and limits."
+  settings: Settings! @auth
 
   "The audit log, newest first."
   auditLogs(after: Cursor, first: Int, before: Cursor, last: Int, filter: AuditLogsFilter): AuditLogConnection! @hasRole(roles: [ADMIN])
@@ -1783,6 +1986,9 @@ type Mutation {
 
   "Approves or rejects a pending payout; a rejection returns the credits to the expert's earnings."
   decidePayout(payoutId: ID!, approve: Boolean!, note: String, idempotencyKey: String!): Payout! @hasRole(roles: [ADMIN])
+
+  "Changes the marketplace's settings; the change is audited with the old and new values."
+  updateSettings(input: UpdateSettingsInput!): Settings! @hasRole(roles: [ADMIN])
 }
 `, BuiltIn: false},
 }
@@ -2064,6 +2270,44 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_components(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Settings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subjects":
+		return ec.fieldContext_Settings_subjects(ctx, field)
+	case "prices":
+		return ec.fieldContext_Settings_prices(ctx, field)
+	case "platformFeeBps":
+		return ec.fieldContext_Settings_platformFeeBps(ctx, field)
+	case "leaseSeconds":
+		return ec.fieldContext_Settings_leaseSeconds(ctx, field)
+	case "maxActiveClaims":
+		return ec.fieldContext_Settings_maxActiveClaims(ctx, field)
+	case "revisionLimit":
+		return ec.fieldContext_Settings_revisionLimit(ctx, field)
+	case "autoAcceptSeconds":
+		return ec.fieldContext_Settings_autoAcceptSeconds(ctx, field)
+	case "aiPipelineEnabled":
+		return ec.fieldContext_Settings_aiPipelineEnabled(ctx, field)
+	case "originalityThreshold":
+		return ec.fieldContext_Settings_originalityThreshold(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Settings_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Settings", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_SubjectPrice_subject(ctx, field)
+	case "urgency":
+		return ec.fieldContext_SubjectPrice_urgency(ctx, field)
+	case "credits":
+		return ec.fieldContext_SubjectPrice_credits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectPrice", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2579,6 +2823,20 @@ func (ec *executionContext) field_Mutation_suspendUser_args(ctx context.Context,
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateSettingsInput, error) {
+			return ec.unmarshalNUpdateSettingsInput2backboneᚋgraphᚋmodelᚐUpdateSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5414,6 +5672,68 @@ func (ec *executionContext) fieldContext_Mutation_decidePayout(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSettings(ctx, fc.Args["input"].(model.UpdateSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *settings.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *settings.Settings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
+			return ec.marshalNSettings2ᚖbackboneᚋinternalᚋsettingsᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Settings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6632,6 +6952,51 @@ func (ec *executionContext) fieldContext_Query_platformRevenue(_ context.Context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_settings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Settings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *settings.Settings
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
+			return ec.marshalNSettings2ᚖbackboneᚋinternalᚋsettingsᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Settings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_auditLogs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6846,6 +7211,314 @@ func (ec *executionContext) fieldContext_ServerInfo_components(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Settings_subjects(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_subjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_subjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "String")
+}
+
+func (ec *executionContext) _Settings_prices(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settings().Prices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SubjectPrice) graphql.Marshaler {
+			return ec.marshalNSubjectPrice2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectPriceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Settings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectPrice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Settings_platformFeeBps(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_platformFeeBps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformFeeBPS, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_platformFeeBps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Settings_leaseSeconds(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_leaseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settings().LeaseSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_leaseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Settings_maxActiveClaims(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_maxActiveClaims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxActiveClaims, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_maxActiveClaims(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Settings_revisionLimit(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_revisionLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_revisionLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Settings_autoAcceptSeconds(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_autoAcceptSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settings().AutoAcceptSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_autoAcceptSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Settings_aiPipelineEnabled(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_aiPipelineEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AIPipelineEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_aiPipelineEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Settings_originalityThreshold(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_originalityThreshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OriginalityThreshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_originalityThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Settings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settings().UpdatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, true, true, "Time")
+}
+
+func (ec *executionContext) _SubjectPrice_subject(ctx context.Context, field graphql.CollectedField, obj *model.SubjectPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectPrice_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectPrice_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectPrice", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectPrice_urgency(ctx context.Context, field graphql.CollectedField, obj *model.SubjectPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectPrice_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Urgency) graphql.Marshaler {
+			return ec.marshalNUrgency2backboneᚋgraphᚋmodelᚐUrgency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectPrice_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectPrice", field, false, false, "Urgency")
+}
+
+func (ec *executionContext) _SubjectPrice_credits(ctx context.Context, field graphql.CollectedField, obj *model.SubjectPrice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectPrice_credits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectPrice_credits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectPrice", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -8584,6 +9257,160 @@ func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSubjectPriceInput(ctx context.Context, obj any) (model.SubjectPriceInput, error) {
+	var it model.SubjectPriceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subject", "urgency", "credits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "urgency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("urgency"))
+			data, err := ec.unmarshalNUrgency2backboneᚋgraphᚋmodelᚐUrgency(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Urgency = data
+		case "credits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credits"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubjectPriceInput unmarshals raw into the SubjectPriceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubjectPriceInput(ctx context.Context, raw any) (model.SubjectPriceInput, error) {
+	var out model.SubjectPriceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubjectPriceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Context, obj any) (model.UpdateSettingsInput, error) {
+	var it model.UpdateSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subjects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjects"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subjects = data
+		case "prices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("prices"))
+			data, err := ec.unmarshalOSubjectPriceInput2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectPriceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Prices = data
+		case "platformFeeBps":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platformFeeBps"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PlatformFeeBps = data
+		case "leaseSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leaseSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeaseSeconds = data
+		case "maxActiveClaims":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxActiveClaims"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxActiveClaims = data
+		case "revisionLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("revisionLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RevisionLimit = data
+		case "autoAcceptSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoAcceptSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoAcceptSeconds = data
+		case "aiPipelineEnabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aiPipelineEnabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AiPipelineEnabled = data
+		case "originalityThreshold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originalityThreshold"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginalityThreshold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSettingsInput unmarshals raw into the UpdateSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSettingsInput(ctx context.Context, raw any) (model.UpdateSettingsInput, error) {
+	var out model.UpdateSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUsersFilter(ctx context.Context, obj any) (model.UsersFilter, error) {
 	var it model.UsersFilter
 	if obj == nil {
@@ -9547,6 +10374,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9867,6 +10701,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_platformRevenue(ctx, field)
 				})
+		case "settings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_settings(ctx, field)
+				})
 		case "auditLogs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -9927,6 +10767,131 @@ func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSe
 			}
 		case "components":
 			out.Values[i] = ec._ServerInfo_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settingsImplementors = []string{"Settings"}
+
+func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet, obj *settings.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Settings")
+		case "subjects":
+			out.Values[i] = ec._Settings_subjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "prices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settings_prices(ctx, field, obj)
+				})
+		case "platformFeeBps":
+			out.Values[i] = ec._Settings_platformFeeBps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "leaseSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settings_leaseSeconds(ctx, field, obj)
+				})
+		case "maxActiveClaims":
+			out.Values[i] = ec._Settings_maxActiveClaims(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revisionLimit":
+			out.Values[i] = ec._Settings_revisionLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoAcceptSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settings_autoAcceptSeconds(ctx, field, obj)
+				})
+		case "aiPipelineEnabled":
+			out.Values[i] = ec._Settings_aiPipelineEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "originalityThreshold":
+			out.Values[i] = ec._Settings_originalityThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settings_updatedAt(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectPriceImplementors = []string{"SubjectPrice"}
+
+func (ec *executionContext) _SubjectPrice(ctx context.Context, sel ast.SelectionSet, obj *model.SubjectPrice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectPriceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectPrice")
+		case "subject":
+			out.Values[i] = ec._SubjectPrice_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "urgency":
+			out.Values[i] = ec._SubjectPrice_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credits":
+			out.Values[i] = ec._SubjectPrice_credits(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10704,6 +11669,20 @@ func (ec *executionContext) marshalNEarnings2ᚖbackboneᚋinternalᚋwalletᚐE
 	return ec._Earnings(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10891,6 +11870,14 @@ func (ec *executionContext) marshalNServerInfo2ᚖbackboneᚋgraphᚋmodelᚐSer
 	return ec._ServerInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSettings2ᚖbackboneᚋinternalᚋsettingsᚐSettings(ctx context.Context, sel ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Settings!")
+		return graphql.Null
+	}
+	return ec._Settings(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10934,6 +11921,35 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNSubjectPrice2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubjectPrice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubjectPrice2ᚖbackboneᚋgraphᚋmodelᚐSubjectPrice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubjectPrice2ᚖbackboneᚋgraphᚋmodelᚐSubjectPrice(ctx context.Context, sel ast.SelectionSet, v *model.SubjectPrice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectPrice!")
+		return graphql.Null
+	}
+	return ec._SubjectPrice(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubjectPriceInput2ᚖbackboneᚋgraphᚋmodelᚐSubjectPriceInput(ctx context.Context, v any) (*model.SubjectPriceInput, error) {
+	res, err := ec.unmarshalInputSubjectPriceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10955,6 +11971,21 @@ func (ec *executionContext) unmarshalNTransactionKind2backboneᚋentᚋposting�
 }
 
 func (ec *executionContext) marshalNTransactionKind2backboneᚋentᚋpostingᚐKind(ctx context.Context, sel ast.SelectionSet, v posting.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNUpdateSettingsInput2backboneᚋgraphᚋmodelᚐUpdateSettingsInput(ctx context.Context, v any) (model.UpdateSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUrgency2backboneᚋgraphᚋmodelᚐUrgency(ctx context.Context, v any) (model.Urgency, error) {
+	var res model.Urgency
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUrgency2backboneᚋgraphᚋmodelᚐUrgency(ctx context.Context, sel ast.SelectionSet, v model.Urgency) graphql.Marshaler {
 	return v
 }
 
@@ -11282,6 +12313,23 @@ func (ec *executionContext) marshalOExpertStatus2ᚖbackboneᚋentᚋuserᚐExpe
 	return v
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -11441,6 +12489,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -11457,6 +12540,23 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOSubjectPriceInput2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectPriceInputᚄ(ctx context.Context, v any) ([]*model.SubjectPriceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SubjectPriceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSubjectPriceInput2ᚖbackboneᚋgraphᚋmodelᚐSubjectPriceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

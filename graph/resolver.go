@@ -6,6 +6,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
 
@@ -14,6 +15,8 @@ type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
 	Ledger *wallet.Service
+	// Market holds the marketplace settings (named so as not to clash with the settings field).
+	Market *settings.Service
 	Info   ServerInfo
 	Log    *slog.Logger
 }

@@ -12,9 +12,11 @@ import (
 	"backbone/ent/user"
 	"backbone/graph/model"
 	"backbone/internal/auth"
+	"backbone/internal/settings"
 	"backbone/internal/viewer"
 	"backbone/internal/wallet"
 	"context"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
@@ -165,6 +167,15 @@ func (r *mutationResolver) DecidePayout(ctx context.Context, payoutID string, ap
 	return r.Ledger.DecidePayout(ctx, wallet.DecideInput{PayoutID: id, Approve: approve, Note: deref(note), IdempotencyKey: idempotencyKey})
 }
 
+// UpdateSettings is the resolver for the updateSettings field.
+func (r *mutationResolver) UpdateSettings(ctx context.Context, input model.UpdateSettingsInput) (*settings.Settings, error) {
+	s, err := r.Market.Update(ctx, settingsPatch(input))
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
 // ID is the resolver for the id field.
 func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error) {
 	return globalID("Payout", obj.ID), nil
@@ -277,6 +288,15 @@ func (r *queryResolver) PlatformRevenue(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
+// Settings is the resolver for the settings field.
+func (r *queryResolver) Settings(ctx context.Context) (*settings.Settings, error) {
+	s, err := r.Market.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
 // AuditLogs is the resolver for the auditLogs field.
 func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) (*ent.AuditLogConnection, error) {
 	f, err := auditLogsFilter(filter)
@@ -288,6 +308,26 @@ func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid
 		return nil, err
 	}
 	return q.Paginate(ctx, after, first, before, last, newestFirst)
+}
+
+// Prices is the resolver for the prices field.
+func (r *settingsResolver) Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error) {
+	return subjectPrices(obj), nil
+}
+
+// LeaseSeconds is the resolver for the leaseSeconds field.
+func (r *settingsResolver) LeaseSeconds(ctx context.Context, obj *settings.Settings) (int, error) {
+	return int(obj.Lease / time.Second), nil
+}
+
+// AutoAcceptSeconds is the resolver for the autoAcceptSeconds field.
+func (r *settingsResolver) AutoAcceptSeconds(ctx context.Context, obj *settings.Settings) (int, error) {
+	return int(obj.AutoAcceptDelay / time.Second), nil
+}
+
+// UpdatedAt is the resolver for the updatedAt field.
+func (r *settingsResolver) UpdatedAt(ctx context.Context, obj *settings.Settings) (*time.Time, error) {
+	return optionalTime(obj.UpdatedAt), nil
 }
 
 // ID is the resolver for the id field.
@@ -319,6 +359,9 @@ func (r *Resolver) Payout() PayoutResolver { return &payoutResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Settings returns SettingsResolver implementation.
+func (r *Resolver) Settings() SettingsResolver { return &settingsResolver{r} }
+
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
@@ -331,5 +374,6 @@ type (
 	mutationResolver       struct{ *Resolver }
 	payoutResolver         struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	settingsResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 )

@@ -17,6 +17,7 @@ import (
 	"backbone/internal/migrate"
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
+	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
 
@@ -33,6 +34,7 @@ type app struct {
 	auth        *auth.Service
 	revocations *auth.Revocations
 	wallet      *wallet.Service
+	settings    *settings.Service
 
 	closers []func() error
 }
@@ -90,6 +92,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	if err := a.openWallet(); err != nil {
 		return nil, err
 	}
+	a.openSettings()
 	return a, nil
 }
 

@@ -41,6 +41,7 @@ func newHTTP(a *app) (*httpApp, error) {
 			Client: a.db.Client,
 			Auth:   a.auth,
 			Ledger: a.wallet,
+			Market: a.settings,
 			Log:    a.log,
 			Info:   a.serverInfo(),
 		},

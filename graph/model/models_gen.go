@@ -60,6 +60,41 @@ type ServerInfo struct {
 	Components  []*Component `json:"components"`
 }
 
+// The price of a question of one subject at one urgency.
+type SubjectPrice struct {
+	Subject string  `json:"subject"`
+	Urgency Urgency `json:"urgency"`
+	Credits int     `json:"credits"`
+}
+
+type SubjectPriceInput struct {
+	Subject string  `json:"subject"`
+	Urgency Urgency `json:"urgency"`
+	// 1 to 1,000,000.
+	Credits int `json:"credits"`
+}
+
+// A change to the settings; fields left out stay as they are.
+type UpdateSettingsInput struct {
+	// Replaces the list of subjects (1 to 100, each 1 to 60 characters). A removed subject's prices are dropped; a new subject needs a price at every urgency in prices.
+	Subjects []string `json:"subjects,omitempty"`
+	// Sets these prices; the others stay.
+	Prices []*SubjectPriceInput `json:"prices,omitempty"`
+	// 0 to 10000.
+	PlatformFeeBps *int `json:"platformFeeBps,omitempty"`
+	// 60 (1 minute) to 604800 (7 days).
+	LeaseSeconds *int `json:"leaseSeconds,omitempty"`
+	// 1 to 100.
+	MaxActiveClaims *int `json:"maxActiveClaims,omitempty"`
+	// 0 to 20.
+	RevisionLimit *int `json:"revisionLimit,omitempty"`
+	// 60 (1 minute) to 7776000 (90 days).
+	AutoAcceptSeconds *int  `json:"autoAcceptSeconds,omitempty"`
+	AiPipelineEnabled *bool `json:"aiPipelineEnabled,omitempty"`
+	// 0 to 1.
+	OriginalityThreshold *float64 `json:"originalityThreshold,omitempty"`
+}
+
 // Filters for the admin's user list; every given field must match.
 type UsersFilter struct {
 	Role         *user.Role         `json:"role,omitempty"`
@@ -120,6 +155,66 @@ func (e *ComponentMode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ComponentMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How soon a client needs an answer; the price grows with it.
+type Urgency string
+
+const (
+	UrgencyLow    Urgency = "LOW"
+	UrgencyNormal Urgency = "NORMAL"
+	UrgencyHigh   Urgency = "HIGH"
+	UrgencyUrgent Urgency = "URGENT"
+)
+
+var AllUrgency = []Urgency{
+	UrgencyLow,
+	UrgencyNormal,
+	UrgencyHigh,
+	UrgencyUrgent,
+}
+
+func (e Urgency) IsValid() bool {
+	switch e {
+	case UrgencyLow, UrgencyNormal, UrgencyHigh, UrgencyUrgent:
+		return true
+	}
+	return false
+}
+
+func (e Urgency) String() string {
+	return string(e)
+}
+
+func (e *Urgency) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Urgency(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Urgency", str)
+	}
+	return nil
+}
+
+func (e Urgency) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Urgency) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Urgency) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
