@@ -2,7 +2,10 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/lib/pq"
 
 	"backbone/ent"
 )
@@ -30,4 +33,15 @@ func InTx(ctx context.Context, c *ent.Client, fn func(tx *ent.Client) error) (er
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// Retryable reports whether err is a transaction conflict that PostgreSQL resolved by
+// aborting this transaction (deadlock detected, serialization failure): running the whole
+// transaction again is the documented remedy.
+func Retryable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "40P01" || pqErr.Code == "40001"
+	}
+	return false
 }

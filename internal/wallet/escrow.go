@@ -88,7 +88,7 @@ func (s *Service) CaptureTx(ctx context.Context, tx *ent.Client, in CaptureInput
 		return replayed(c, err)
 	}
 	escrow, earnings, revenue := escrowAcct(in.QuestionID, in.ClientID), earningsAcct(in.ExpertID), revenueAcct()
-	amount, err := escrowAmount(ctx, tx, escrow, in.Amount, earnings.id, revenue.id)
+	amount, err := escrowAmount(ctx, tx, escrow, in.Amount, earnings, revenue)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -123,7 +123,7 @@ func (s *Service) ReleaseTx(ctx context.Context, tx *ent.Client, in ReleaseInput
 		return replayed(c, err)
 	}
 	escrow, wallet := escrowAcct(in.QuestionID, in.ClientID), walletAcct(in.ClientID)
-	amount, err := escrowAmount(ctx, tx, escrow, in.Amount, wallet.id)
+	amount, err := escrowAmount(ctx, tx, escrow, in.Amount, wallet)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -136,10 +136,17 @@ func (s *Service) ReleaseTx(ctx context.Context, tx *ent.Client, in ReleaseInput
 	return r, complete(ctx, tx, c, r)
 }
 
-// escrowAmount locks the escrow and the other accounts of the entry, in id order, and
-// returns what to move: want, or the whole balance when want is 0.
-func escrowAmount(ctx context.Context, tx *ent.Client, escrow acct, want int64, others ...uuid.UUID) (int64, error) {
-	balances, err := lockBalances(ctx, tx, append(others, escrow.id)...)
+// escrowAmount creates the receiving accounts, then locks them and the escrow in id
+// order, and returns what to move: want, or the whole balance when want is 0.
+func escrowAmount(ctx context.Context, tx *ent.Client, escrow acct, want int64, receivers ...acct) (int64, error) {
+	if err := ensureAccounts(ctx, tx, receivers...); err != nil {
+		return 0, err
+	}
+	ids := []uuid.UUID{escrow.id}
+	for _, a := range receivers {
+		ids = append(ids, a.id)
+	}
+	balances, err := lockBalances(ctx, tx, ids...)
 	if err != nil {
 		return 0, err
 	}

@@ -86,12 +86,28 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 // exist yet. An account only ever debited needs no row: a debit of a missing account
 // matches nothing and is refused like any other overdraft.
 func ensure(ctx context.Context, tx *ent.Client, legs []leg) error {
-	var creates []*ent.AccountCreate
+	var accts []acct
 	for _, l := range legs {
 		if l.amount > 0 || l.acct.kind == account.KindEXTERNAL {
-			creates = append(creates, tx.Account.Create().SetID(l.acct.id).SetKind(l.acct.kind).
-				SetNillableOwnerID(l.acct.owner).SetNillableQuestionID(l.acct.question))
+			accts = append(accts, l.acct)
 		}
+	}
+	return ensureAccounts(ctx, tx, accts...)
+}
+
+// ensureAccounts creates the accounts that do not exist yet, in id order. Every entry
+// creates its accounts before it locks any (lockBalances, move): a transaction then
+// never waits on another's new row while holding a lock that one needs.
+func ensureAccounts(ctx context.Context, tx *ent.Client, accts ...acct) error {
+	accts = slices.Clone(accts)
+	slices.SortFunc(accts, func(a, b acct) int { return cmp.Compare(a.id.String(), b.id.String()) })
+	creates := make([]*ent.AccountCreate, 0, len(accts))
+	for _, a := range accts {
+		creates = append(creates, tx.Account.Create().SetID(a.id).SetKind(a.kind).
+			SetNillableOwnerID(a.owner).SetNillableQuestionID(a.question))
+	}
+	if len(creates) == 0 {
+		return nil
 	}
 	err := tx.Account.CreateBulk(creates...).OnConflictColumns(account.FieldID).DoNothing().Exec(ctx)
 	if err != nil {

@@ -91,17 +91,28 @@ func system(ctx context.Context) context.Context {
 // operations that can also join a caller's transaction.
 func inTx[T any](ctx context.Context, c *ent.Client, op string, fn func(tx *ent.Client) (T, error)) (T, error) {
 	var out T
-	err := db.InTx(ctx, c, func(tx *ent.Client) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
+	var err error
+	// A deadlock or serialization failure aborted the whole transaction, idempotency
+	// claim included, so running it again is safe.
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.InTx(ctx, c, func(tx *ent.Client) error {
+			var err error
+			out, err = fn(tx)
+			return err
+		})
+		if !db.Retryable(err) {
+			break
+		}
+	}
 	if err != nil {
 		var zero T
 		return zero, errs.Wrap(op, err)
 	}
 	return out, nil
 }
+
+// maxAttempts bounds the runs of a transaction that PostgreSQL aborted as a deadlock.
+const maxAttempts = 3
 
 // checkAmount refuses amounts that are not a positive number of credits.
 func checkAmount(n int64) error {
