@@ -1,0 +1,60 @@
+// Package outbox is the transactional outbox: jobs and events written in the transaction of
+// the change that causes them, then published by a relay after commit, at least once.
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"backbone/ent"
+	"backbone/ent/outboxmessage"
+)
+
+// Kind says where a message goes.
+type Kind string
+
+const (
+	// Job goes to the queue, with the row id as its message id (consumers dedupe on it).
+	Job Kind = "JOB"
+	// Event goes to the bus.
+	Event Kind = "EVENT"
+)
+
+// Message is a job or an event to publish once the transaction that adds it commits.
+type Message struct {
+	Kind  Kind
+	Topic string // such as "pipeline.draft"; at most 200 bytes
+	// Key is what the message is about, such as a question id (optional, at most 200
+	// bytes): kept with the row for logs and inspection.
+	Key     string
+	Payload []byte
+}
+
+// Add writes m with tx, which must be the transaction of the change that causes it: if
+// the transaction rolls back, m is never published; once it commits, a relay publishes m
+// at least once. Add wakes this process's relays (they look again shortly after, since
+// the commit comes later). Errors are not coded: a bad message is a programming error.
+func Add(ctx context.Context, tx *ent.Client, m Message) error {
+	switch {
+	case m.Kind != Job && m.Kind != Event:
+		return fmt.Errorf("outbox.Add: unknown kind %q", m.Kind)
+	case m.Topic == "" || len(m.Topic) > 200 || len(m.Key) > 200:
+		return fmt.Errorf("outbox.Add: topic must be 1 to 200 bytes and key at most 200, got %q %q", m.Topic, m.Key)
+	}
+	err := tx.OutboxMessage.Create().
+		SetKind(outboxmessage.Kind(m.Kind)).
+		SetTopic(m.Topic).
+		SetKey(m.Key).
+		SetPayload(m.Payload).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("outbox.Add: %w", err)
+	}
+	wake.notify()
+	return nil
+}
+
+// now is the current time as the database keeps it (UTC, microseconds), so that times
+// written and compared agree on both dialects.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
