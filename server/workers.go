@@ -3,13 +3,27 @@ package main
 import (
 	"context"
 	"io"
+	"time"
 
+	"backbone/internal/outbox"
 	"backbone/workers"
 )
 
-// workers registers every queue consumer and scheduled job of the process.
+// outboxPruneEvery is how often delivered outbox rows past their retention are deleted.
+const outboxPruneEvery = time.Hour
+
+// workers registers every queue consumer and scheduled job of the process. The outbox
+// relay runs on every instance that runs workers (relays share the rows safely), so jobs
+// and events leave promptly wherever they were committed.
 func (a *app) workers() *workers.Runner {
-	return workers.New(a.queue, a.db, a.log)
+	r := workers.New(a.queue, a.db, a.log)
+	relay := outbox.NewRelay(outbox.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log}, outbox.Options{})
+	r.Loop("outbox.relay", relay.Run)
+	r.Every("outbox.prune", outboxPruneEvery, func(ctx context.Context) error {
+		_, err := relay.Prune(ctx)
+		return err
+	})
+	return r
 }
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.

@@ -23,6 +23,7 @@ type Runner struct {
 	log       *slog.Logger
 	consumers []consumer
 	schedules []schedule
+	loops     []loop
 }
 
 type consumer struct {
@@ -67,7 +68,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	for _, s := range r.schedules {
 		g.Go(func() error { r.loop(ctx, s); return nil })
 	}
-	r.log.Info("workers running", "consumers", len(r.consumers), "schedules", len(r.schedules))
+	for _, l := range r.loops {
+		g.Go(func() error { r.runLoop(ctx, l); return nil })
+	}
+	r.log.Info("workers running", "consumers", len(r.consumers), "schedules", len(r.schedules), "loops", len(r.loops))
 	return g.Wait()
 }
 
