@@ -28,7 +28,8 @@ const loadTimeout = 10 * time.Second
 
 // Deps are what the service is built from.
 type Deps struct {
-	DB  *db.DB
+	DB *db.DB
+	// Bus carries invalidations between instances; nil means this instance alone.
 	Bus bus.Bus
 	Log *slog.Logger
 }
@@ -60,6 +61,9 @@ func New(d Deps, o Options) *Service {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Bus == nil {
+		d.Bus = bus.NewMemory()
 	}
 	return &Service{db: d.DB, bus: d.Bus, log: d.Log, ttl: o.TTL}
 }
