@@ -4,13 +4,18 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/setting"
@@ -86,12 +91,17 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:            apikey.ValidColumn,
 			account.Table:           account.ValidColumn,
+			answerrevision.Table:    answerrevision.ValidColumn,
+			assignment.Table:        assignment.ValidColumn,
 			auditlog.Table:          auditlog.ValidColumn,
+			dispute.Table:           dispute.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			ledgertransaction.Table: ledgertransaction.ValidColumn,
 			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
 			posting.Table:           posting.ValidColumn,
+			question.Table:          question.ValidColumn,
+			rating.Table:            rating.ValidColumn,
 			refreshtoken.Table:      refreshtoken.ValidColumn,
 			session.Table:           session.ValidColumn,
 			setting.Table:           setting.ValidColumn,

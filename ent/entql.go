@@ -4,14 +4,19 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/setting"
@@ -25,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -70,6 +75,48 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   answerrevision.Table,
+			Columns: answerrevision.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: answerrevision.FieldID,
+			},
+		},
+		Type: "AnswerRevision",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			answerrevision.FieldCreatedAt:          {Type: field.TypeTime, Column: answerrevision.FieldCreatedAt},
+			answerrevision.FieldQuestionID:         {Type: field.TypeUUID, Column: answerrevision.FieldQuestionID},
+			answerrevision.FieldKind:               {Type: field.TypeEnum, Column: answerrevision.FieldKind},
+			answerrevision.FieldBody:               {Type: field.TypeString, Column: answerrevision.FieldBody},
+			answerrevision.FieldAuthorID:           {Type: field.TypeUUID, Column: answerrevision.FieldAuthorID},
+			answerrevision.FieldOriginalityScore:   {Type: field.TypeFloat64, Column: answerrevision.FieldOriginalityScore},
+			answerrevision.FieldOriginalityMatches: {Type: field.TypeJSON, Column: answerrevision.FieldOriginalityMatches},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   assignment.Table,
+			Columns: assignment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: assignment.FieldID,
+			},
+		},
+		Type: "Assignment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			assignment.FieldCreatedAt:      {Type: field.TypeTime, Column: assignment.FieldCreatedAt},
+			assignment.FieldUpdatedAt:      {Type: field.TypeTime, Column: assignment.FieldUpdatedAt},
+			assignment.FieldQuestionID:     {Type: field.TypeUUID, Column: assignment.FieldQuestionID},
+			assignment.FieldExpertID:       {Type: field.TypeUUID, Column: assignment.FieldExpertID},
+			assignment.FieldClaimedAt:      {Type: field.TypeTime, Column: assignment.FieldClaimedAt},
+			assignment.FieldLeaseExpiresAt: {Type: field.TypeTime, Column: assignment.FieldLeaseExpiresAt},
+			assignment.FieldOutcome:        {Type: field.TypeEnum, Column: assignment.FieldOutcome},
+			assignment.FieldEndedAt:        {Type: field.TypeTime, Column: assignment.FieldEndedAt},
+			assignment.FieldReason:         {Type: field.TypeString, Column: assignment.FieldReason},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditlog.Table,
 			Columns: auditlog.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -89,7 +136,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditlog.FieldUserAgent:  {Type: field.TypeString, Column: auditlog.FieldUserAgent},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   dispute.Table,
+			Columns: dispute.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: dispute.FieldID,
+			},
+		},
+		Type: "Dispute",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			dispute.FieldCreatedAt:  {Type: field.TypeTime, Column: dispute.FieldCreatedAt},
+			dispute.FieldUpdatedAt:  {Type: field.TypeTime, Column: dispute.FieldUpdatedAt},
+			dispute.FieldQuestionID: {Type: field.TypeUUID, Column: dispute.FieldQuestionID},
+			dispute.FieldClientID:   {Type: field.TypeUUID, Column: dispute.FieldClientID},
+			dispute.FieldReason:     {Type: field.TypeString, Column: dispute.FieldReason},
+			dispute.FieldStatus:     {Type: field.TypeEnum, Column: dispute.FieldStatus},
+			dispute.FieldRefund:     {Type: field.TypeInt64, Column: dispute.FieldRefund},
+			dispute.FieldNote:       {Type: field.TypeString, Column: dispute.FieldNote},
+			dispute.FieldResolvedBy: {Type: field.TypeUUID, Column: dispute.FieldResolvedBy},
+			dispute.FieldResolvedAt: {Type: field.TypeTime, Column: dispute.FieldResolvedAt},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -108,7 +178,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -127,7 +197,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -150,7 +220,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -173,7 +243,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -193,7 +263,53 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   question.Table,
+			Columns: question.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: question.FieldID,
+			},
+		},
+		Type: "Question",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			question.FieldCreatedAt:     {Type: field.TypeTime, Column: question.FieldCreatedAt},
+			question.FieldUpdatedAt:     {Type: field.TypeTime, Column: question.FieldUpdatedAt},
+			question.FieldClientID:      {Type: field.TypeUUID, Column: question.FieldClientID},
+			question.FieldSubject:       {Type: field.TypeString, Column: question.FieldSubject},
+			question.FieldTitle:         {Type: field.TypeString, Column: question.FieldTitle},
+			question.FieldBody:          {Type: field.TypeString, Column: question.FieldBody},
+			question.FieldUrgency:       {Type: field.TypeEnum, Column: question.FieldUrgency},
+			question.FieldDeadline:      {Type: field.TypeTime, Column: question.FieldDeadline},
+			question.FieldPrice:         {Type: field.TypeInt64, Column: question.FieldPrice},
+			question.FieldStatus:        {Type: field.TypeEnum, Column: question.FieldStatus},
+			question.FieldExpertID:      {Type: field.TypeUUID, Column: question.FieldExpertID},
+			question.FieldRevisionCount: {Type: field.TypeInt, Column: question.FieldRevisionCount},
+			question.FieldDeliveredAt:   {Type: field.TypeTime, Column: question.FieldDeliveredAt},
+			question.FieldClosedAt:      {Type: field.TypeTime, Column: question.FieldClosedAt},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   rating.Table,
+			Columns: rating.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: rating.FieldID,
+			},
+		},
+		Type: "Rating",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			rating.FieldCreatedAt:  {Type: field.TypeTime, Column: rating.FieldCreatedAt},
+			rating.FieldQuestionID: {Type: field.TypeUUID, Column: rating.FieldQuestionID},
+			rating.FieldClientID:   {Type: field.TypeUUID, Column: rating.FieldClientID},
+			rating.FieldExpertID:   {Type: field.TypeUUID, Column: rating.FieldExpertID},
+			rating.FieldStars:      {Type: field.TypeInt, Column: rating.FieldStars},
+			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -211,7 +327,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -233,7 +349,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -251,7 +367,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -309,6 +425,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"Posting",
+	)
+	graph.MustAddE(
+		"question",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   answerrevision.QuestionTable,
+			Columns: []string{answerrevision.QuestionColumn},
+			Bidi:    false,
+		},
+		"AnswerRevision",
+		"Question",
+	)
+	graph.MustAddE(
+		"question",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   assignment.QuestionTable,
+			Columns: []string{assignment.QuestionColumn},
+			Bidi:    false,
+		},
+		"Assignment",
+		"Question",
 	)
 	graph.MustAddE(
 		"actor",
@@ -369,6 +509,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Posting",
 		"Account",
+	)
+	graph.MustAddE(
+		"client",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   question.ClientTable,
+			Columns: []string{question.ClientColumn},
+			Bidi:    false,
+		},
+		"Question",
+		"User",
+	)
+	graph.MustAddE(
+		"expert",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   question.ExpertTable,
+			Columns: []string{question.ExpertColumn},
+			Bidi:    false,
+		},
+		"Question",
+		"User",
+	)
+	graph.MustAddE(
+		"revisions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.RevisionsTable,
+			Columns: []string{question.RevisionsColumn},
+			Bidi:    false,
+		},
+		"Question",
+		"AnswerRevision",
+	)
+	graph.MustAddE(
+		"assignments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.AssignmentsTable,
+			Columns: []string{question.AssignmentsColumn},
+			Bidi:    false,
+		},
+		"Question",
+		"Assignment",
 	)
 	graph.MustAddE(
 		"session",
@@ -441,6 +629,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"APIKey",
+	)
+	graph.MustAddE(
+		"questions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+		},
+		"User",
+		"Question",
+	)
+	graph.MustAddE(
+		"expert_questions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+		},
+		"User",
+		"Question",
 	)
 	return graph
 }()
@@ -654,6 +866,194 @@ func (f *AccountFilter) WhereHasPostingsWith(preds ...predicate.Posting) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AnswerRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnswerRevisionQuery builder.
+func (_q *AnswerRevisionQuery) Filter() *AnswerRevisionFilter {
+	return &AnswerRevisionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnswerRevisionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnswerRevisionMutation builder.
+func (m *AnswerRevisionMutation) Filter() *AnswerRevisionFilter {
+	return &AnswerRevisionFilter{config: m.config, predicateAdder: m}
+}
+
+// AnswerRevisionFilter provides a generic filtering capability at runtime for AnswerRevisionQuery.
+type AnswerRevisionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnswerRevisionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnswerRevisionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(answerrevision.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AnswerRevisionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(answerrevision.FieldCreatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *AnswerRevisionFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(answerrevision.FieldQuestionID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *AnswerRevisionFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(answerrevision.FieldKind))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *AnswerRevisionFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(answerrevision.FieldBody))
+}
+
+// WhereAuthorID applies the entql [16]byte predicate on the author_id field.
+func (f *AnswerRevisionFilter) WhereAuthorID(p entql.ValueP) {
+	f.Where(p.Field(answerrevision.FieldAuthorID))
+}
+
+// WhereOriginalityScore applies the entql float64 predicate on the originality_score field.
+func (f *AnswerRevisionFilter) WhereOriginalityScore(p entql.Float64P) {
+	f.Where(p.Field(answerrevision.FieldOriginalityScore))
+}
+
+// WhereOriginalityMatches applies the entql json.RawMessage predicate on the originality_matches field.
+func (f *AnswerRevisionFilter) WhereOriginalityMatches(p entql.BytesP) {
+	f.Where(p.Field(answerrevision.FieldOriginalityMatches))
+}
+
+// WhereHasQuestion applies a predicate to check if query has an edge question.
+func (f *AnswerRevisionFilter) WhereHasQuestion() {
+	f.Where(entql.HasEdge("question"))
+}
+
+// WhereHasQuestionWith applies a predicate to check if query has an edge question with a given conditions (other predicates).
+func (f *AnswerRevisionFilter) WhereHasQuestionWith(preds ...predicate.Question) {
+	f.Where(entql.HasEdgeWith("question", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AssignmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AssignmentQuery builder.
+func (_q *AssignmentQuery) Filter() *AssignmentFilter {
+	return &AssignmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AssignmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AssignmentMutation builder.
+func (m *AssignmentMutation) Filter() *AssignmentFilter {
+	return &AssignmentFilter{config: m.config, predicateAdder: m}
+}
+
+// AssignmentFilter provides a generic filtering capability at runtime for AssignmentQuery.
+type AssignmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AssignmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AssignmentFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(assignment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AssignmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(assignment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AssignmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(assignment.FieldUpdatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *AssignmentFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(assignment.FieldQuestionID))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *AssignmentFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(assignment.FieldExpertID))
+}
+
+// WhereClaimedAt applies the entql time.Time predicate on the claimed_at field.
+func (f *AssignmentFilter) WhereClaimedAt(p entql.TimeP) {
+	f.Where(p.Field(assignment.FieldClaimedAt))
+}
+
+// WhereLeaseExpiresAt applies the entql time.Time predicate on the lease_expires_at field.
+func (f *AssignmentFilter) WhereLeaseExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(assignment.FieldLeaseExpiresAt))
+}
+
+// WhereOutcome applies the entql string predicate on the outcome field.
+func (f *AssignmentFilter) WhereOutcome(p entql.StringP) {
+	f.Where(p.Field(assignment.FieldOutcome))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *AssignmentFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(assignment.FieldEndedAt))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *AssignmentFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(assignment.FieldReason))
+}
+
+// WhereHasQuestion applies a predicate to check if query has an edge question.
+func (f *AssignmentFilter) WhereHasQuestion() {
+	f.Where(entql.HasEdge("question"))
+}
+
+// WhereHasQuestionWith applies a predicate to check if query has an edge question with a given conditions (other predicates).
+func (f *AssignmentFilter) WhereHasQuestionWith(preds ...predicate.Question) {
+	f.Where(entql.HasEdgeWith("question", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditLogQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -682,7 +1082,7 @@ type AuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -748,6 +1148,96 @@ func (f *AuditLogFilter) WhereHasActorWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *DisputeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DisputeQuery builder.
+func (_q *DisputeQuery) Filter() *DisputeFilter {
+	return &DisputeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DisputeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DisputeMutation builder.
+func (m *DisputeMutation) Filter() *DisputeFilter {
+	return &DisputeFilter{config: m.config, predicateAdder: m}
+}
+
+// DisputeFilter provides a generic filtering capability at runtime for DisputeQuery.
+type DisputeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DisputeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *DisputeFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(dispute.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *DisputeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(dispute.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *DisputeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(dispute.FieldUpdatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *DisputeFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(dispute.FieldQuestionID))
+}
+
+// WhereClientID applies the entql [16]byte predicate on the client_id field.
+func (f *DisputeFilter) WhereClientID(p entql.ValueP) {
+	f.Where(p.Field(dispute.FieldClientID))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *DisputeFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(dispute.FieldReason))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *DisputeFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(dispute.FieldStatus))
+}
+
+// WhereRefund applies the entql int64 predicate on the refund field.
+func (f *DisputeFilter) WhereRefund(p entql.Int64P) {
+	f.Where(p.Field(dispute.FieldRefund))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *DisputeFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(dispute.FieldNote))
+}
+
+// WhereResolvedBy applies the entql [16]byte predicate on the resolved_by field.
+func (f *DisputeFilter) WhereResolvedBy(p entql.ValueP) {
+	f.Where(p.Field(dispute.FieldResolvedBy))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *DisputeFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(dispute.FieldResolvedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -776,7 +1266,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -846,7 +1336,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -930,7 +1420,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1020,7 +1510,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1124,7 +1614,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1199,6 +1689,242 @@ func (f *PostingFilter) WhereHasAccountWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *QuestionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the QuestionQuery builder.
+func (_q *QuestionQuery) Filter() *QuestionFilter {
+	return &QuestionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *QuestionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the QuestionMutation builder.
+func (m *QuestionMutation) Filter() *QuestionFilter {
+	return &QuestionFilter{config: m.config, predicateAdder: m}
+}
+
+// QuestionFilter provides a generic filtering capability at runtime for QuestionQuery.
+type QuestionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *QuestionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *QuestionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(question.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *QuestionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(question.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *QuestionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(question.FieldUpdatedAt))
+}
+
+// WhereClientID applies the entql [16]byte predicate on the client_id field.
+func (f *QuestionFilter) WhereClientID(p entql.ValueP) {
+	f.Where(p.Field(question.FieldClientID))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *QuestionFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(question.FieldSubject))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *QuestionFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(question.FieldTitle))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *QuestionFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(question.FieldBody))
+}
+
+// WhereUrgency applies the entql string predicate on the urgency field.
+func (f *QuestionFilter) WhereUrgency(p entql.StringP) {
+	f.Where(p.Field(question.FieldUrgency))
+}
+
+// WhereDeadline applies the entql time.Time predicate on the deadline field.
+func (f *QuestionFilter) WhereDeadline(p entql.TimeP) {
+	f.Where(p.Field(question.FieldDeadline))
+}
+
+// WherePrice applies the entql int64 predicate on the price field.
+func (f *QuestionFilter) WherePrice(p entql.Int64P) {
+	f.Where(p.Field(question.FieldPrice))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *QuestionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(question.FieldStatus))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *QuestionFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(question.FieldExpertID))
+}
+
+// WhereRevisionCount applies the entql int predicate on the revision_count field.
+func (f *QuestionFilter) WhereRevisionCount(p entql.IntP) {
+	f.Where(p.Field(question.FieldRevisionCount))
+}
+
+// WhereDeliveredAt applies the entql time.Time predicate on the delivered_at field.
+func (f *QuestionFilter) WhereDeliveredAt(p entql.TimeP) {
+	f.Where(p.Field(question.FieldDeliveredAt))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *QuestionFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(question.FieldClosedAt))
+}
+
+// WhereHasClient applies a predicate to check if query has an edge client.
+func (f *QuestionFilter) WhereHasClient() {
+	f.Where(entql.HasEdge("client"))
+}
+
+// WhereHasClientWith applies a predicate to check if query has an edge client with a given conditions (other predicates).
+func (f *QuestionFilter) WhereHasClientWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("client", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExpert applies a predicate to check if query has an edge expert.
+func (f *QuestionFilter) WhereHasExpert() {
+	f.Where(entql.HasEdge("expert"))
+}
+
+// WhereHasExpertWith applies a predicate to check if query has an edge expert with a given conditions (other predicates).
+func (f *QuestionFilter) WhereHasExpertWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("expert", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRevisions applies a predicate to check if query has an edge revisions.
+func (f *QuestionFilter) WhereHasRevisions() {
+	f.Where(entql.HasEdge("revisions"))
+}
+
+// WhereHasRevisionsWith applies a predicate to check if query has an edge revisions with a given conditions (other predicates).
+func (f *QuestionFilter) WhereHasRevisionsWith(preds ...predicate.AnswerRevision) {
+	f.Where(entql.HasEdgeWith("revisions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAssignments applies a predicate to check if query has an edge assignments.
+func (f *QuestionFilter) WhereHasAssignments() {
+	f.Where(entql.HasEdge("assignments"))
+}
+
+// WhereHasAssignmentsWith applies a predicate to check if query has an edge assignments with a given conditions (other predicates).
+func (f *QuestionFilter) WhereHasAssignmentsWith(preds ...predicate.Assignment) {
+	f.Where(entql.HasEdgeWith("assignments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *RatingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RatingQuery builder.
+func (_q *RatingQuery) Filter() *RatingFilter {
+	return &RatingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RatingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RatingMutation builder.
+func (m *RatingMutation) Filter() *RatingFilter {
+	return &RatingFilter{config: m.config, predicateAdder: m}
+}
+
+// RatingFilter provides a generic filtering capability at runtime for RatingQuery.
+type RatingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RatingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *RatingFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(rating.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RatingFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(rating.FieldCreatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *RatingFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(rating.FieldQuestionID))
+}
+
+// WhereClientID applies the entql [16]byte predicate on the client_id field.
+func (f *RatingFilter) WhereClientID(p entql.ValueP) {
+	f.Where(p.Field(rating.FieldClientID))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *RatingFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(rating.FieldExpertID))
+}
+
+// WhereStars applies the entql int predicate on the stars field.
+func (f *RatingFilter) WhereStars(p entql.IntP) {
+	f.Where(p.Field(rating.FieldStars))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *RatingFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(rating.FieldComment))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1227,7 +1953,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1306,7 +2032,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1419,7 +2145,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1484,7 +2210,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1581,6 +2307,34 @@ func (f *UserFilter) WhereHasAPIKeys() {
 // WhereHasAPIKeysWith applies a predicate to check if query has an edge api_keys with a given conditions (other predicates).
 func (f *UserFilter) WhereHasAPIKeysWith(preds ...predicate.APIKey) {
 	f.Where(entql.HasEdgeWith("api_keys", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasQuestions applies a predicate to check if query has an edge questions.
+func (f *UserFilter) WhereHasQuestions() {
+	f.Where(entql.HasEdge("questions"))
+}
+
+// WhereHasQuestionsWith applies a predicate to check if query has an edge questions with a given conditions (other predicates).
+func (f *UserFilter) WhereHasQuestionsWith(preds ...predicate.Question) {
+	f.Where(entql.HasEdgeWith("questions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasExpertQuestions applies a predicate to check if query has an edge expert_questions.
+func (f *UserFilter) WhereHasExpertQuestions() {
+	f.Where(entql.HasEdge("expert_questions"))
+}
+
+// WhereHasExpertQuestionsWith applies a predicate to check if query has an edge expert_questions with a given conditions (other predicates).
+func (f *UserFilter) WhereHasExpertQuestionsWith(preds ...predicate.Question) {
+	f.Where(entql.HasEdgeWith("expert_questions", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

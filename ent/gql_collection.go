@@ -4,11 +4,16 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
@@ -364,6 +369,278 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AnswerRevisionQuery) CollectFields(ctx context.Context, satisfies ...string) (*AnswerRevisionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AnswerRevisionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(answerrevision.Columns))
+		selectedFields = []string{answerrevision.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "question":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&QuestionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
+				return err
+			}
+			_q.withQuestion = query
+			if _, ok := fieldSeen[answerrevision.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldQuestionID)
+				fieldSeen[answerrevision.FieldQuestionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[answerrevision.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldCreatedAt)
+				fieldSeen[answerrevision.FieldCreatedAt] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[answerrevision.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldQuestionID)
+				fieldSeen[answerrevision.FieldQuestionID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[answerrevision.FieldKind]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldKind)
+				fieldSeen[answerrevision.FieldKind] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[answerrevision.FieldBody]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldBody)
+				fieldSeen[answerrevision.FieldBody] = struct{}{}
+			}
+		case "authorID":
+			if _, ok := fieldSeen[answerrevision.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldAuthorID)
+				fieldSeen[answerrevision.FieldAuthorID] = struct{}{}
+			}
+		case "originalityScore":
+			if _, ok := fieldSeen[answerrevision.FieldOriginalityScore]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldOriginalityScore)
+				fieldSeen[answerrevision.FieldOriginalityScore] = struct{}{}
+			}
+		case "originalityMatches":
+			if _, ok := fieldSeen[answerrevision.FieldOriginalityMatches]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldOriginalityMatches)
+				fieldSeen[answerrevision.FieldOriginalityMatches] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type answerrevisionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AnswerRevisionPaginateOption
+}
+
+func newAnswerRevisionPaginateArgs(rv map[string]any) *answerrevisionPaginateArgs {
+	args := &answerrevisionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AnswerRevisionOrder{Field: &AnswerRevisionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAnswerRevisionOrder(order))
+			}
+		case *AnswerRevisionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAnswerRevisionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AssignmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*AssignmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(assignment.Columns))
+		selectedFields = []string{assignment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "question":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&QuestionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
+				return err
+			}
+			_q.withQuestion = query
+			if _, ok := fieldSeen[assignment.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldQuestionID)
+				fieldSeen[assignment.FieldQuestionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[assignment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldCreatedAt)
+				fieldSeen[assignment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[assignment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldUpdatedAt)
+				fieldSeen[assignment.FieldUpdatedAt] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[assignment.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldQuestionID)
+				fieldSeen[assignment.FieldQuestionID] = struct{}{}
+			}
+		case "expertID":
+			if _, ok := fieldSeen[assignment.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldExpertID)
+				fieldSeen[assignment.FieldExpertID] = struct{}{}
+			}
+		case "claimedAt":
+			if _, ok := fieldSeen[assignment.FieldClaimedAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldClaimedAt)
+				fieldSeen[assignment.FieldClaimedAt] = struct{}{}
+			}
+		case "leaseExpiresAt":
+			if _, ok := fieldSeen[assignment.FieldLeaseExpiresAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldLeaseExpiresAt)
+				fieldSeen[assignment.FieldLeaseExpiresAt] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[assignment.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldOutcome)
+				fieldSeen[assignment.FieldOutcome] = struct{}{}
+			}
+		case "endedAt":
+			if _, ok := fieldSeen[assignment.FieldEndedAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldEndedAt)
+				fieldSeen[assignment.FieldEndedAt] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[assignment.FieldReason]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldReason)
+				fieldSeen[assignment.FieldReason] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type assignmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AssignmentPaginateOption
+}
+
+func newAssignmentPaginateArgs(rv map[string]any) *assignmentPaginateArgs {
+	args := &assignmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AssignmentOrder{Field: &AssignmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAssignmentOrder(order))
+			}
+		case *AssignmentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAssignmentOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AuditLogQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditLogQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -493,6 +770,137 @@ func newAuditLogPaginateArgs(rv map[string]any) *auditlogPaginateArgs {
 		case *AuditLogOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithAuditLogOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DisputeQuery) CollectFields(ctx context.Context, satisfies ...string) (*DisputeQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DisputeQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(dispute.Columns))
+		selectedFields = []string{dispute.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[dispute.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldCreatedAt)
+				fieldSeen[dispute.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[dispute.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldUpdatedAt)
+				fieldSeen[dispute.FieldUpdatedAt] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[dispute.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldQuestionID)
+				fieldSeen[dispute.FieldQuestionID] = struct{}{}
+			}
+		case "clientID":
+			if _, ok := fieldSeen[dispute.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldClientID)
+				fieldSeen[dispute.FieldClientID] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[dispute.FieldReason]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldReason)
+				fieldSeen[dispute.FieldReason] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[dispute.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldStatus)
+				fieldSeen[dispute.FieldStatus] = struct{}{}
+			}
+		case "refund":
+			if _, ok := fieldSeen[dispute.FieldRefund]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldRefund)
+				fieldSeen[dispute.FieldRefund] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[dispute.FieldNote]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldNote)
+				fieldSeen[dispute.FieldNote] = struct{}{}
+			}
+		case "resolvedBy":
+			if _, ok := fieldSeen[dispute.FieldResolvedBy]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldResolvedBy)
+				fieldSeen[dispute.FieldResolvedBy] = struct{}{}
+			}
+		case "resolvedAt":
+			if _, ok := fieldSeen[dispute.FieldResolvedAt]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldResolvedAt)
+				fieldSeen[dispute.FieldResolvedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type disputePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DisputePaginateOption
+}
+
+func newDisputePaginateArgs(rv map[string]any) *disputePaginateArgs {
+	args := &disputePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DisputeOrder{Field: &DisputeOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDisputeOrder(order))
+			}
+		case *DisputeOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDisputeOrder(v))
 			}
 		}
 	}
@@ -894,6 +1302,298 @@ func newPostingPaginateArgs(rv map[string]any) *postingPaginateArgs {
 		case *PostingOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithPostingOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *QuestionQuery) CollectFields(ctx context.Context, satisfies ...string) (*QuestionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(question.Columns))
+		selectedFields = []string{question.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "client":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withClient = query
+			if _, ok := fieldSeen[question.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, question.FieldClientID)
+				fieldSeen[question.FieldClientID] = struct{}{}
+			}
+
+		case "expert":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withExpert = query
+			if _, ok := fieldSeen[question.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, question.FieldExpertID)
+				fieldSeen[question.FieldExpertID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[question.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, question.FieldCreatedAt)
+				fieldSeen[question.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[question.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, question.FieldUpdatedAt)
+				fieldSeen[question.FieldUpdatedAt] = struct{}{}
+			}
+		case "clientID":
+			if _, ok := fieldSeen[question.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, question.FieldClientID)
+				fieldSeen[question.FieldClientID] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[question.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, question.FieldSubject)
+				fieldSeen[question.FieldSubject] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[question.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, question.FieldTitle)
+				fieldSeen[question.FieldTitle] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[question.FieldBody]; !ok {
+				selectedFields = append(selectedFields, question.FieldBody)
+				fieldSeen[question.FieldBody] = struct{}{}
+			}
+		case "urgency":
+			if _, ok := fieldSeen[question.FieldUrgency]; !ok {
+				selectedFields = append(selectedFields, question.FieldUrgency)
+				fieldSeen[question.FieldUrgency] = struct{}{}
+			}
+		case "deadline":
+			if _, ok := fieldSeen[question.FieldDeadline]; !ok {
+				selectedFields = append(selectedFields, question.FieldDeadline)
+				fieldSeen[question.FieldDeadline] = struct{}{}
+			}
+		case "price":
+			if _, ok := fieldSeen[question.FieldPrice]; !ok {
+				selectedFields = append(selectedFields, question.FieldPrice)
+				fieldSeen[question.FieldPrice] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[question.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, question.FieldStatus)
+				fieldSeen[question.FieldStatus] = struct{}{}
+			}
+		case "expertID":
+			if _, ok := fieldSeen[question.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, question.FieldExpertID)
+				fieldSeen[question.FieldExpertID] = struct{}{}
+			}
+		case "revisionCount":
+			if _, ok := fieldSeen[question.FieldRevisionCount]; !ok {
+				selectedFields = append(selectedFields, question.FieldRevisionCount)
+				fieldSeen[question.FieldRevisionCount] = struct{}{}
+			}
+		case "deliveredAt":
+			if _, ok := fieldSeen[question.FieldDeliveredAt]; !ok {
+				selectedFields = append(selectedFields, question.FieldDeliveredAt)
+				fieldSeen[question.FieldDeliveredAt] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[question.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, question.FieldClosedAt)
+				fieldSeen[question.FieldClosedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type questionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []QuestionPaginateOption
+}
+
+func newQuestionPaginateArgs(rv map[string]any) *questionPaginateArgs {
+	args := &questionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &QuestionOrder{Field: &QuestionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithQuestionOrder(order))
+			}
+		case *QuestionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithQuestionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RatingQuery) CollectFields(ctx context.Context, satisfies ...string) (*RatingQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RatingQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(rating.Columns))
+		selectedFields = []string{rating.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[rating.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, rating.FieldCreatedAt)
+				fieldSeen[rating.FieldCreatedAt] = struct{}{}
+			}
+		case "questionID":
+			if _, ok := fieldSeen[rating.FieldQuestionID]; !ok {
+				selectedFields = append(selectedFields, rating.FieldQuestionID)
+				fieldSeen[rating.FieldQuestionID] = struct{}{}
+			}
+		case "clientID":
+			if _, ok := fieldSeen[rating.FieldClientID]; !ok {
+				selectedFields = append(selectedFields, rating.FieldClientID)
+				fieldSeen[rating.FieldClientID] = struct{}{}
+			}
+		case "expertID":
+			if _, ok := fieldSeen[rating.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, rating.FieldExpertID)
+				fieldSeen[rating.FieldExpertID] = struct{}{}
+			}
+		case "stars":
+			if _, ok := fieldSeen[rating.FieldStars]; !ok {
+				selectedFields = append(selectedFields, rating.FieldStars)
+				fieldSeen[rating.FieldStars] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[rating.FieldComment]; !ok {
+				selectedFields = append(selectedFields, rating.FieldComment)
+				fieldSeen[rating.FieldComment] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type ratingPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RatingPaginateOption
+}
+
+func newRatingPaginateArgs(rv map[string]any) *ratingPaginateArgs {
+	args := &ratingPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &RatingOrder{Field: &RatingOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithRatingOrder(order))
+			}
+		case *RatingOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithRatingOrder(v))
 			}
 		}
 	}

@@ -36,6 +36,22 @@ func (_m *Account) Postings(
 	return _m.QueryPostings().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *AnswerRevision) Question(ctx context.Context) (*Question, error) {
+	result, err := _m.Edges.QuestionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryQuestion().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Assignment) Question(ctx context.Context) (*Question, error) {
+	result, err := _m.Edges.QuestionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryQuestion().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *AuditLog) Actor(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.ActorOrErr()
 	if IsNotLoaded(err) {
@@ -70,6 +86,22 @@ func (_m *Posting) Account(ctx context.Context) (*Account, error) {
 		result, err = _m.QueryAccount().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *Question) Client(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ClientOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryClient().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Question) Expert(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ExpertOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryExpert().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *RefreshToken) Session(ctx context.Context) (*Session, error) {

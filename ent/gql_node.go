@@ -4,11 +4,16 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
@@ -36,10 +41,25 @@ var accountImplementors = []string{"Account", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Account) IsNode() {}
 
+var answerrevisionImplementors = []string{"AnswerRevision", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AnswerRevision) IsNode() {}
+
+var assignmentImplementors = []string{"Assignment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Assignment) IsNode() {}
+
 var auditlogImplementors = []string{"AuditLog", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditLog) IsNode() {}
+
+var disputeImplementors = []string{"Dispute", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Dispute) IsNode() {}
 
 var ledgertransactionImplementors = []string{"LedgerTransaction", "Node"}
 
@@ -55,6 +75,16 @@ var postingImplementors = []string{"Posting", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Posting) IsNode() {}
+
+var questionImplementors = []string{"Question", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Question) IsNode() {}
+
+var ratingImplementors = []string{"Rating", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Rating) IsNode() {}
 
 var refreshtokenImplementors = []string{"RefreshToken", "Node"}
 
@@ -147,11 +177,38 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case answerrevision.Table:
+		query := c.AnswerRevision.Query().
+			Where(answerrevision.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, answerrevisionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case assignment.Table:
+		query := c.Assignment.Query().
+			Where(assignment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assignmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case auditlog.Table:
 		query := c.AuditLog.Query().
 			Where(auditlog.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditlogImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case dispute.Table:
+		query := c.Dispute.Query().
+			Where(dispute.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, disputeImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -179,6 +236,24 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(posting.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, postingImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case question.Table:
+		query := c.Question.Query().
+			Where(question.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, questionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case rating.Table:
+		query := c.Rating.Query().
+			Where(rating.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, ratingImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -315,10 +390,58 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case answerrevision.Table:
+		query := c.AnswerRevision.Query().
+			Where(answerrevision.IDIn(ids...))
+		query, err := query.CollectFields(ctx, answerrevisionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case assignment.Table:
+		query := c.Assignment.Query().
+			Where(assignment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, assignmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case auditlog.Table:
 		query := c.AuditLog.Query().
 			Where(auditlog.IDIn(ids...))
 		query, err := query.CollectFields(ctx, auditlogImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case dispute.Table:
+		query := c.Dispute.Query().
+			Where(dispute.IDIn(ids...))
+		query, err := query.CollectFields(ctx, disputeImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -367,6 +490,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Posting.Query().
 			Where(posting.IDIn(ids...))
 		query, err := query.CollectFields(ctx, postingImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case question.Table:
+		query := c.Question.Query().
+			Where(question.IDIn(ids...))
+		query, err := query.CollectFields(ctx, questionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case rating.Table:
+		query := c.Rating.Query().
+			Where(rating.IDIn(ids...))
+		query, err := query.CollectFields(ctx, ratingImplementors...)
 		if err != nil {
 			return nil, err
 		}

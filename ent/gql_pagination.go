@@ -4,11 +4,16 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/user"
@@ -699,6 +704,598 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 	}
 }
 
+// AnswerRevisionEdge is the edge representation of AnswerRevision.
+type AnswerRevisionEdge struct {
+	Node   *AnswerRevision `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// AnswerRevisionConnection is the connection containing edges to AnswerRevision.
+type AnswerRevisionConnection struct {
+	Edges      []*AnswerRevisionEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *AnswerRevisionConnection) build(nodes []*AnswerRevision, pager *answerrevisionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AnswerRevision
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AnswerRevision {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AnswerRevision {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AnswerRevisionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AnswerRevisionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AnswerRevisionPaginateOption enables pagination customization.
+type AnswerRevisionPaginateOption func(*answerrevisionPager) error
+
+// WithAnswerRevisionOrder configures pagination ordering.
+func WithAnswerRevisionOrder(order *AnswerRevisionOrder) AnswerRevisionPaginateOption {
+	if order == nil {
+		order = DefaultAnswerRevisionOrder
+	}
+	o := *order
+	return func(pager *answerrevisionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAnswerRevisionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAnswerRevisionFilter configures pagination filter.
+func WithAnswerRevisionFilter(filter func(*AnswerRevisionQuery) (*AnswerRevisionQuery, error)) AnswerRevisionPaginateOption {
+	return func(pager *answerrevisionPager) error {
+		if filter == nil {
+			return errors.New("AnswerRevisionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type answerrevisionPager struct {
+	reverse bool
+	order   *AnswerRevisionOrder
+	filter  func(*AnswerRevisionQuery) (*AnswerRevisionQuery, error)
+}
+
+func newAnswerRevisionPager(opts []AnswerRevisionPaginateOption, reverse bool) (*answerrevisionPager, error) {
+	pager := &answerrevisionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAnswerRevisionOrder
+	}
+	return pager, nil
+}
+
+func (p *answerrevisionPager) applyFilter(query *AnswerRevisionQuery) (*AnswerRevisionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *answerrevisionPager) toCursor(_m *AnswerRevision) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *answerrevisionPager) applyCursors(query *AnswerRevisionQuery, after, before *Cursor) (*AnswerRevisionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAnswerRevisionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *answerrevisionPager) applyOrder(query *AnswerRevisionQuery) *AnswerRevisionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAnswerRevisionOrder.Field {
+		query = query.Order(DefaultAnswerRevisionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *answerrevisionPager) orderExpr(query *AnswerRevisionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAnswerRevisionOrder.Field {
+			b.Comma().Ident(DefaultAnswerRevisionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AnswerRevision.
+func (_m *AnswerRevisionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AnswerRevisionPaginateOption,
+) (*AnswerRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAnswerRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AnswerRevisionConnection{Edges: []*AnswerRevisionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AnswerRevisionOrderFieldCreatedAt orders AnswerRevision by created_at.
+	AnswerRevisionOrderFieldCreatedAt = &AnswerRevisionOrderField{
+		Value: func(_m *AnswerRevision) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: answerrevision.FieldCreatedAt,
+		toTerm: answerrevision.ByCreatedAt,
+		toCursor: func(_m *AnswerRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AnswerRevisionOrderField) String() string {
+	var str string
+	switch f.column {
+	case AnswerRevisionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AnswerRevisionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AnswerRevisionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AnswerRevisionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AnswerRevisionOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AnswerRevisionOrderField", str)
+	}
+	return nil
+}
+
+// AnswerRevisionOrderField defines the ordering field of AnswerRevision.
+type AnswerRevisionOrderField struct {
+	// Value extracts the ordering value from the given AnswerRevision.
+	Value    func(*AnswerRevision) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) answerrevision.OrderOption
+	toCursor func(*AnswerRevision) Cursor
+}
+
+// AnswerRevisionOrder defines the ordering of AnswerRevision.
+type AnswerRevisionOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *AnswerRevisionOrderField `json:"field"`
+}
+
+// DefaultAnswerRevisionOrder is the default ordering of AnswerRevision.
+var DefaultAnswerRevisionOrder = &AnswerRevisionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AnswerRevisionOrderField{
+		Value: func(_m *AnswerRevision) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: answerrevision.FieldID,
+		toTerm: answerrevision.ByID,
+		toCursor: func(_m *AnswerRevision) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AnswerRevision into AnswerRevisionEdge.
+func (_m *AnswerRevision) ToEdge(order *AnswerRevisionOrder) *AnswerRevisionEdge {
+	if order == nil {
+		order = DefaultAnswerRevisionOrder
+	}
+	return &AnswerRevisionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AssignmentEdge is the edge representation of Assignment.
+type AssignmentEdge struct {
+	Node   *Assignment `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// AssignmentConnection is the connection containing edges to Assignment.
+type AssignmentConnection struct {
+	Edges      []*AssignmentEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *AssignmentConnection) build(nodes []*Assignment, pager *assignmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Assignment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Assignment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Assignment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AssignmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AssignmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AssignmentPaginateOption enables pagination customization.
+type AssignmentPaginateOption func(*assignmentPager) error
+
+// WithAssignmentOrder configures pagination ordering.
+func WithAssignmentOrder(order *AssignmentOrder) AssignmentPaginateOption {
+	if order == nil {
+		order = DefaultAssignmentOrder
+	}
+	o := *order
+	return func(pager *assignmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAssignmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAssignmentFilter configures pagination filter.
+func WithAssignmentFilter(filter func(*AssignmentQuery) (*AssignmentQuery, error)) AssignmentPaginateOption {
+	return func(pager *assignmentPager) error {
+		if filter == nil {
+			return errors.New("AssignmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type assignmentPager struct {
+	reverse bool
+	order   *AssignmentOrder
+	filter  func(*AssignmentQuery) (*AssignmentQuery, error)
+}
+
+func newAssignmentPager(opts []AssignmentPaginateOption, reverse bool) (*assignmentPager, error) {
+	pager := &assignmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAssignmentOrder
+	}
+	return pager, nil
+}
+
+func (p *assignmentPager) applyFilter(query *AssignmentQuery) (*AssignmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *assignmentPager) toCursor(_m *Assignment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *assignmentPager) applyCursors(query *AssignmentQuery, after, before *Cursor) (*AssignmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAssignmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *assignmentPager) applyOrder(query *AssignmentQuery) *AssignmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAssignmentOrder.Field {
+		query = query.Order(DefaultAssignmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *assignmentPager) orderExpr(query *AssignmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAssignmentOrder.Field {
+			b.Comma().Ident(DefaultAssignmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Assignment.
+func (_m *AssignmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AssignmentPaginateOption,
+) (*AssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AssignmentOrderFieldCreatedAt orders Assignment by created_at.
+	AssignmentOrderFieldCreatedAt = &AssignmentOrderField{
+		Value: func(_m *Assignment) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: assignment.FieldCreatedAt,
+		toTerm: assignment.ByCreatedAt,
+		toCursor: func(_m *Assignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AssignmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case AssignmentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AssignmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AssignmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AssignmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AssignmentOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AssignmentOrderField", str)
+	}
+	return nil
+}
+
+// AssignmentOrderField defines the ordering field of Assignment.
+type AssignmentOrderField struct {
+	// Value extracts the ordering value from the given Assignment.
+	Value    func(*Assignment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) assignment.OrderOption
+	toCursor func(*Assignment) Cursor
+}
+
+// AssignmentOrder defines the ordering of Assignment.
+type AssignmentOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *AssignmentOrderField `json:"field"`
+}
+
+// DefaultAssignmentOrder is the default ordering of Assignment.
+var DefaultAssignmentOrder = &AssignmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AssignmentOrderField{
+		Value: func(_m *Assignment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: assignment.FieldID,
+		toTerm: assignment.ByID,
+		toCursor: func(_m *Assignment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Assignment into AssignmentEdge.
+func (_m *Assignment) ToEdge(order *AssignmentOrder) *AssignmentEdge {
+	if order == nil {
+		order = DefaultAssignmentOrder
+	}
+	return &AssignmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // AuditLogEdge is the edge representation of AuditLog.
 type AuditLogEdge struct {
 	Node   *AuditLog `json:"node"`
@@ -990,6 +1587,302 @@ func (_m *AuditLog) ToEdge(order *AuditLogOrder) *AuditLogEdge {
 		order = DefaultAuditLogOrder
 	}
 	return &AuditLogEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DisputeEdge is the edge representation of Dispute.
+type DisputeEdge struct {
+	Node   *Dispute `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// DisputeConnection is the connection containing edges to Dispute.
+type DisputeConnection struct {
+	Edges      []*DisputeEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *DisputeConnection) build(nodes []*Dispute, pager *disputePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Dispute
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Dispute {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Dispute {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DisputeEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DisputeEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DisputePaginateOption enables pagination customization.
+type DisputePaginateOption func(*disputePager) error
+
+// WithDisputeOrder configures pagination ordering.
+func WithDisputeOrder(order *DisputeOrder) DisputePaginateOption {
+	if order == nil {
+		order = DefaultDisputeOrder
+	}
+	o := *order
+	return func(pager *disputePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDisputeOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDisputeFilter configures pagination filter.
+func WithDisputeFilter(filter func(*DisputeQuery) (*DisputeQuery, error)) DisputePaginateOption {
+	return func(pager *disputePager) error {
+		if filter == nil {
+			return errors.New("DisputeQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type disputePager struct {
+	reverse bool
+	order   *DisputeOrder
+	filter  func(*DisputeQuery) (*DisputeQuery, error)
+}
+
+func newDisputePager(opts []DisputePaginateOption, reverse bool) (*disputePager, error) {
+	pager := &disputePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDisputeOrder
+	}
+	return pager, nil
+}
+
+func (p *disputePager) applyFilter(query *DisputeQuery) (*DisputeQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *disputePager) toCursor(_m *Dispute) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *disputePager) applyCursors(query *DisputeQuery, after, before *Cursor) (*DisputeQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDisputeOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *disputePager) applyOrder(query *DisputeQuery) *DisputeQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDisputeOrder.Field {
+		query = query.Order(DefaultDisputeOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *disputePager) orderExpr(query *DisputeQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDisputeOrder.Field {
+			b.Comma().Ident(DefaultDisputeOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Dispute.
+func (_m *DisputeQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DisputePaginateOption,
+) (*DisputeConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDisputePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DisputeConnection{Edges: []*DisputeEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DisputeOrderFieldCreatedAt orders Dispute by created_at.
+	DisputeOrderFieldCreatedAt = &DisputeOrderField{
+		Value: func(_m *Dispute) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: dispute.FieldCreatedAt,
+		toTerm: dispute.ByCreatedAt,
+		toCursor: func(_m *Dispute) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DisputeOrderField) String() string {
+	var str string
+	switch f.column {
+	case DisputeOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DisputeOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DisputeOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DisputeOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DisputeOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid DisputeOrderField", str)
+	}
+	return nil
+}
+
+// DisputeOrderField defines the ordering field of Dispute.
+type DisputeOrderField struct {
+	// Value extracts the ordering value from the given Dispute.
+	Value    func(*Dispute) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) dispute.OrderOption
+	toCursor func(*Dispute) Cursor
+}
+
+// DisputeOrder defines the ordering of Dispute.
+type DisputeOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *DisputeOrderField `json:"field"`
+}
+
+// DefaultDisputeOrder is the default ordering of Dispute.
+var DefaultDisputeOrder = &DisputeOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DisputeOrderField{
+		Value: func(_m *Dispute) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: dispute.FieldID,
+		toTerm: dispute.ByID,
+		toCursor: func(_m *Dispute) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Dispute into DisputeEdge.
+func (_m *Dispute) ToEdge(order *DisputeOrder) *DisputeEdge {
+	if order == nil {
+		order = DefaultDisputeOrder
+	}
+	return &DisputeEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1878,6 +2771,598 @@ func (_m *Posting) ToEdge(order *PostingOrder) *PostingEdge {
 		order = DefaultPostingOrder
 	}
 	return &PostingEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// QuestionEdge is the edge representation of Question.
+type QuestionEdge struct {
+	Node   *Question `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// QuestionConnection is the connection containing edges to Question.
+type QuestionConnection struct {
+	Edges      []*QuestionEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *QuestionConnection) build(nodes []*Question, pager *questionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Question
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Question {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Question {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*QuestionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &QuestionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// QuestionPaginateOption enables pagination customization.
+type QuestionPaginateOption func(*questionPager) error
+
+// WithQuestionOrder configures pagination ordering.
+func WithQuestionOrder(order *QuestionOrder) QuestionPaginateOption {
+	if order == nil {
+		order = DefaultQuestionOrder
+	}
+	o := *order
+	return func(pager *questionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultQuestionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithQuestionFilter configures pagination filter.
+func WithQuestionFilter(filter func(*QuestionQuery) (*QuestionQuery, error)) QuestionPaginateOption {
+	return func(pager *questionPager) error {
+		if filter == nil {
+			return errors.New("QuestionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type questionPager struct {
+	reverse bool
+	order   *QuestionOrder
+	filter  func(*QuestionQuery) (*QuestionQuery, error)
+}
+
+func newQuestionPager(opts []QuestionPaginateOption, reverse bool) (*questionPager, error) {
+	pager := &questionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultQuestionOrder
+	}
+	return pager, nil
+}
+
+func (p *questionPager) applyFilter(query *QuestionQuery) (*QuestionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *questionPager) toCursor(_m *Question) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *questionPager) applyCursors(query *QuestionQuery, after, before *Cursor) (*QuestionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultQuestionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *questionPager) applyOrder(query *QuestionQuery) *QuestionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultQuestionOrder.Field {
+		query = query.Order(DefaultQuestionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *questionPager) orderExpr(query *QuestionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultQuestionOrder.Field {
+			b.Comma().Ident(DefaultQuestionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Question.
+func (_m *QuestionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...QuestionPaginateOption,
+) (*QuestionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newQuestionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &QuestionConnection{Edges: []*QuestionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// QuestionOrderFieldCreatedAt orders Question by created_at.
+	QuestionOrderFieldCreatedAt = &QuestionOrderField{
+		Value: func(_m *Question) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: question.FieldCreatedAt,
+		toTerm: question.ByCreatedAt,
+		toCursor: func(_m *Question) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f QuestionOrderField) String() string {
+	var str string
+	switch f.column {
+	case QuestionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f QuestionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *QuestionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("QuestionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *QuestionOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid QuestionOrderField", str)
+	}
+	return nil
+}
+
+// QuestionOrderField defines the ordering field of Question.
+type QuestionOrderField struct {
+	// Value extracts the ordering value from the given Question.
+	Value    func(*Question) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) question.OrderOption
+	toCursor func(*Question) Cursor
+}
+
+// QuestionOrder defines the ordering of Question.
+type QuestionOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *QuestionOrderField `json:"field"`
+}
+
+// DefaultQuestionOrder is the default ordering of Question.
+var DefaultQuestionOrder = &QuestionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &QuestionOrderField{
+		Value: func(_m *Question) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: question.FieldID,
+		toTerm: question.ByID,
+		toCursor: func(_m *Question) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Question into QuestionEdge.
+func (_m *Question) ToEdge(order *QuestionOrder) *QuestionEdge {
+	if order == nil {
+		order = DefaultQuestionOrder
+	}
+	return &QuestionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RatingEdge is the edge representation of Rating.
+type RatingEdge struct {
+	Node   *Rating `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// RatingConnection is the connection containing edges to Rating.
+type RatingConnection struct {
+	Edges      []*RatingEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *RatingConnection) build(nodes []*Rating, pager *ratingPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Rating
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Rating {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Rating {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RatingEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RatingEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RatingPaginateOption enables pagination customization.
+type RatingPaginateOption func(*ratingPager) error
+
+// WithRatingOrder configures pagination ordering.
+func WithRatingOrder(order *RatingOrder) RatingPaginateOption {
+	if order == nil {
+		order = DefaultRatingOrder
+	}
+	o := *order
+	return func(pager *ratingPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRatingOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRatingFilter configures pagination filter.
+func WithRatingFilter(filter func(*RatingQuery) (*RatingQuery, error)) RatingPaginateOption {
+	return func(pager *ratingPager) error {
+		if filter == nil {
+			return errors.New("RatingQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type ratingPager struct {
+	reverse bool
+	order   *RatingOrder
+	filter  func(*RatingQuery) (*RatingQuery, error)
+}
+
+func newRatingPager(opts []RatingPaginateOption, reverse bool) (*ratingPager, error) {
+	pager := &ratingPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRatingOrder
+	}
+	return pager, nil
+}
+
+func (p *ratingPager) applyFilter(query *RatingQuery) (*RatingQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *ratingPager) toCursor(_m *Rating) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *ratingPager) applyCursors(query *RatingQuery, after, before *Cursor) (*RatingQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRatingOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *ratingPager) applyOrder(query *RatingQuery) *RatingQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRatingOrder.Field {
+		query = query.Order(DefaultRatingOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *ratingPager) orderExpr(query *RatingQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRatingOrder.Field {
+			b.Comma().Ident(DefaultRatingOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Rating.
+func (_m *RatingQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RatingPaginateOption,
+) (*RatingConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRatingPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RatingConnection{Edges: []*RatingEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// RatingOrderFieldCreatedAt orders Rating by created_at.
+	RatingOrderFieldCreatedAt = &RatingOrderField{
+		Value: func(_m *Rating) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: rating.FieldCreatedAt,
+		toTerm: rating.ByCreatedAt,
+		toCursor: func(_m *Rating) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f RatingOrderField) String() string {
+	var str string
+	switch f.column {
+	case RatingOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f RatingOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *RatingOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("RatingOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *RatingOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid RatingOrderField", str)
+	}
+	return nil
+}
+
+// RatingOrderField defines the ordering field of Rating.
+type RatingOrderField struct {
+	// Value extracts the ordering value from the given Rating.
+	Value    func(*Rating) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) rating.OrderOption
+	toCursor func(*Rating) Cursor
+}
+
+// RatingOrder defines the ordering of Rating.
+type RatingOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *RatingOrderField `json:"field"`
+}
+
+// DefaultRatingOrder is the default ordering of Rating.
+var DefaultRatingOrder = &RatingOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RatingOrderField{
+		Value: func(_m *Rating) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: rating.FieldID,
+		toTerm: rating.ByID,
+		toCursor: func(_m *Rating) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Rating into RatingEdge.
+func (_m *Rating) ToEdge(order *RatingOrder) *RatingEdge {
+	if order == nil {
+		order = DefaultRatingOrder
+	}
+	return &RatingEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -18,8 +18,14 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AnswerRevision is the client for interacting with the AnswerRevision builders.
+	AnswerRevision *AnswerRevisionClient
+	// Assignment is the client for interacting with the Assignment builders.
+	Assignment *AssignmentClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// Dispute is the client for interacting with the Dispute builders.
+	Dispute *DisputeClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
@@ -30,6 +36,10 @@ type Tx struct {
 	Payout *PayoutClient
 	// Posting is the client for interacting with the Posting builders.
 	Posting *PostingClient
+	// Question is the client for interacting with the Question builders.
+	Question *QuestionClient
+	// Rating is the client for interacting with the Rating builders.
+	Rating *RatingClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Session is the client for interacting with the Session builders.
@@ -171,12 +181,17 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.AnswerRevision = NewAnswerRevisionClient(tx.config)
+	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.Dispute = NewDisputeClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
+	tx.Question = NewQuestionClient(tx.config)
+	tx.Rating = NewRatingClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)

@@ -53,13 +53,19 @@ type UserEdges struct {
 	Sessions []*Session `json:"sessions,omitempty"`
 	// APIKeys holds the value of the api_keys edge.
 	APIKeys []*APIKey `json:"api_keys,omitempty"`
+	// Questions holds the value of the questions edge.
+	Questions []*Question `json:"questions,omitempty"`
+	// ExpertQuestions holds the value of the expert_questions edge.
+	ExpertQuestions []*Question `json:"expert_questions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [5]bool
 
-	namedAuditLogs map[string][]*AuditLog
-	namedSessions  map[string][]*Session
-	namedAPIKeys   map[string][]*APIKey
+	namedAuditLogs       map[string][]*AuditLog
+	namedSessions        map[string][]*Session
+	namedAPIKeys         map[string][]*APIKey
+	namedQuestions       map[string][]*Question
+	namedExpertQuestions map[string][]*Question
 }
 
 // AuditLogsOrErr returns the AuditLogs value or an error if the edge
@@ -87,6 +93,24 @@ func (e UserEdges) APIKeysOrErr() ([]*APIKey, error) {
 		return e.APIKeys, nil
 	}
 	return nil, &NotLoadedError{edge: "api_keys"}
+}
+
+// QuestionsOrErr returns the Questions value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) QuestionsOrErr() ([]*Question, error) {
+	if e.loadedTypes[3] {
+		return e.Questions, nil
+	}
+	return nil, &NotLoadedError{edge: "questions"}
+}
+
+// ExpertQuestionsOrErr returns the ExpertQuestions value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ExpertQuestionsOrErr() ([]*Question, error) {
+	if e.loadedTypes[4] {
+		return e.ExpertQuestions, nil
+	}
+	return nil, &NotLoadedError{edge: "expert_questions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -212,6 +236,16 @@ func (_m *User) QuerySessions() *SessionQuery {
 // QueryAPIKeys queries the "api_keys" edge of the User entity.
 func (_m *User) QueryAPIKeys() *APIKeyQuery {
 	return NewUserClient(_m.config).QueryAPIKeys(_m)
+}
+
+// QueryQuestions queries the "questions" edge of the User entity.
+func (_m *User) QueryQuestions() *QuestionQuery {
+	return NewUserClient(_m.config).QueryQuestions(_m)
+}
+
+// QueryExpertQuestions queries the "expert_questions" edge of the User entity.
+func (_m *User) QueryExpertQuestions() *QuestionQuery {
+	return NewUserClient(_m.config).QueryExpertQuestions(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -340,6 +374,54 @@ func (_m *User) appendNamedAPIKeys(name string, edges ...*APIKey) {
 		_m.Edges.namedAPIKeys[name] = []*APIKey{}
 	} else {
 		_m.Edges.namedAPIKeys[name] = append(_m.Edges.namedAPIKeys[name], edges...)
+	}
+}
+
+// NamedQuestions returns the Questions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedQuestions(name string) ([]*Question, error) {
+	if _m.Edges.namedQuestions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedQuestions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedQuestions(name string, edges ...*Question) {
+	if _m.Edges.namedQuestions == nil {
+		_m.Edges.namedQuestions = make(map[string][]*Question)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedQuestions[name] = []*Question{}
+	} else {
+		_m.Edges.namedQuestions[name] = append(_m.Edges.namedQuestions[name], edges...)
+	}
+}
+
+// NamedExpertQuestions returns the ExpertQuestions named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedExpertQuestions(name string) ([]*Question, error) {
+	if _m.Edges.namedExpertQuestions == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedExpertQuestions[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedExpertQuestions(name string, edges ...*Question) {
+	if _m.Edges.namedExpertQuestions == nil {
+		_m.Edges.namedExpertQuestions = make(map[string][]*Question)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedExpertQuestions[name] = []*Question{}
+	} else {
+		_m.Edges.namedExpertQuestions[name] = append(_m.Edges.namedExpertQuestions[name], edges...)
 	}
 }
 

@@ -5,6 +5,7 @@ package ent
 import (
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
+	"backbone/ent/question"
 	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
@@ -192,6 +193,36 @@ func (_c *UserCreate) AddAPIKeys(v ...*APIKey) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAPIKeyIDs(ids...)
+}
+
+// AddQuestionIDs adds the "questions" edge to the Question entity by IDs.
+func (_c *UserCreate) AddQuestionIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddQuestionIDs(ids...)
+	return _c
+}
+
+// AddQuestions adds the "questions" edges to the Question entity.
+func (_c *UserCreate) AddQuestions(v ...*Question) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddQuestionIDs(ids...)
+}
+
+// AddExpertQuestionIDs adds the "expert_questions" edge to the Question entity by IDs.
+func (_c *UserCreate) AddExpertQuestionIDs(ids ...uuid.UUID) *UserCreate {
+	_c.mutation.AddExpertQuestionIDs(ids...)
+	return _c
+}
+
+// AddExpertQuestions adds the "expert_questions" edges to the Question entity.
+func (_c *UserCreate) AddExpertQuestions(v ...*Question) *UserCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddExpertQuestionIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -433,6 +464,38 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.QuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ExpertQuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -6,6 +6,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/predicate"
+	"backbone/ent/question"
 	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
@@ -25,18 +26,22 @@ import (
 // UserQuery is the builder for querying User entities.
 type UserQuery struct {
 	config
-	ctx                *QueryContext
-	order              []user.OrderOption
-	inters             []Interceptor
-	predicates         []predicate.User
-	withAuditLogs      *AuditLogQuery
-	withSessions       *SessionQuery
-	withAPIKeys        *APIKeyQuery
-	loadTotal          []func(context.Context, []*User) error
-	modifiers          []func(*sql.Selector)
-	withNamedAuditLogs map[string]*AuditLogQuery
-	withNamedSessions  map[string]*SessionQuery
-	withNamedAPIKeys   map[string]*APIKeyQuery
+	ctx                      *QueryContext
+	order                    []user.OrderOption
+	inters                   []Interceptor
+	predicates               []predicate.User
+	withAuditLogs            *AuditLogQuery
+	withSessions             *SessionQuery
+	withAPIKeys              *APIKeyQuery
+	withQuestions            *QuestionQuery
+	withExpertQuestions      *QuestionQuery
+	loadTotal                []func(context.Context, []*User) error
+	modifiers                []func(*sql.Selector)
+	withNamedAuditLogs       map[string]*AuditLogQuery
+	withNamedSessions        map[string]*SessionQuery
+	withNamedAPIKeys         map[string]*APIKeyQuery
+	withNamedQuestions       map[string]*QuestionQuery
+	withNamedExpertQuestions map[string]*QuestionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -132,6 +137,50 @@ func (_q *UserQuery) QueryAPIKeys() *APIKeyQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(apikey.Table, apikey.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.APIKeysTable, user.APIKeysColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryQuestions chains the current query on the "questions" edge.
+func (_q *UserQuery) QueryQuestions() *QuestionQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(question.Table, question.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.QuestionsTable, user.QuestionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryExpertQuestions chains the current query on the "expert_questions" edge.
+func (_q *UserQuery) QueryExpertQuestions() *QuestionQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(question.Table, question.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.ExpertQuestionsTable, user.ExpertQuestionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -326,14 +375,16 @@ func (_q *UserQuery) Clone() *UserQuery {
 		return nil
 	}
 	return &UserQuery{
-		config:        _q.config,
-		ctx:           _q.ctx.Clone(),
-		order:         append([]user.OrderOption{}, _q.order...),
-		inters:        append([]Interceptor{}, _q.inters...),
-		predicates:    append([]predicate.User{}, _q.predicates...),
-		withAuditLogs: _q.withAuditLogs.Clone(),
-		withSessions:  _q.withSessions.Clone(),
-		withAPIKeys:   _q.withAPIKeys.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]user.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.User{}, _q.predicates...),
+		withAuditLogs:       _q.withAuditLogs.Clone(),
+		withSessions:        _q.withSessions.Clone(),
+		withAPIKeys:         _q.withAPIKeys.Clone(),
+		withQuestions:       _q.withQuestions.Clone(),
+		withExpertQuestions: _q.withExpertQuestions.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -371,6 +422,28 @@ func (_q *UserQuery) WithAPIKeys(opts ...func(*APIKeyQuery)) *UserQuery {
 		opt(query)
 	}
 	_q.withAPIKeys = query
+	return _q
+}
+
+// WithQuestions tells the query-builder to eager-load the nodes that are connected to
+// the "questions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithQuestions(opts ...func(*QuestionQuery)) *UserQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withQuestions = query
+	return _q
+}
+
+// WithExpertQuestions tells the query-builder to eager-load the nodes that are connected to
+// the "expert_questions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithExpertQuestions(opts ...func(*QuestionQuery)) *UserQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withExpertQuestions = query
 	return _q
 }
 
@@ -458,10 +531,12 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [5]bool{
 			_q.withAuditLogs != nil,
 			_q.withSessions != nil,
 			_q.withAPIKeys != nil,
+			_q.withQuestions != nil,
+			_q.withExpertQuestions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -506,6 +581,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withQuestions; query != nil {
+		if err := _q.loadQuestions(ctx, query, nodes,
+			func(n *User) { n.Edges.Questions = []*Question{} },
+			func(n *User, e *Question) { n.Edges.Questions = append(n.Edges.Questions, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withExpertQuestions; query != nil {
+		if err := _q.loadExpertQuestions(ctx, query, nodes,
+			func(n *User) { n.Edges.ExpertQuestions = []*Question{} },
+			func(n *User, e *Question) { n.Edges.ExpertQuestions = append(n.Edges.ExpertQuestions, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAuditLogs {
 		if err := _q.loadAuditLogs(ctx, query, nodes,
 			func(n *User) { n.appendNamedAuditLogs(name) },
@@ -524,6 +613,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadAPIKeys(ctx, query, nodes,
 			func(n *User) { n.appendNamedAPIKeys(name) },
 			func(n *User, e *APIKey) { n.appendNamedAPIKeys(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedQuestions {
+		if err := _q.loadQuestions(ctx, query, nodes,
+			func(n *User) { n.appendNamedQuestions(name) },
+			func(n *User, e *Question) { n.appendNamedQuestions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedExpertQuestions {
+		if err := _q.loadExpertQuestions(ctx, query, nodes,
+			func(n *User) { n.appendNamedExpertQuestions(name) },
+			func(n *User, e *Question) { n.appendNamedExpertQuestions(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -623,6 +726,69 @@ func (_q *UserQuery) loadAPIKeys(ctx context.Context, query *APIKeyQuery, nodes 
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "owner_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadQuestions(ctx context.Context, query *QuestionQuery, nodes []*User, init func(*User), assign func(*User, *Question)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(question.FieldClientID)
+	}
+	query.Where(predicate.Question(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.QuestionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ClientID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "client_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadExpertQuestions(ctx context.Context, query *QuestionQuery, nodes []*User, init func(*User), assign func(*User, *Question)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(question.FieldExpertID)
+	}
+	query.Where(predicate.Question(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ExpertQuestionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ExpertID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "expert_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "expert_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -787,6 +953,34 @@ func (_q *UserQuery) WithNamedAPIKeys(name string, opts ...func(*APIKeyQuery)) *
 		_q.withNamedAPIKeys = make(map[string]*APIKeyQuery)
 	}
 	_q.withNamedAPIKeys[name] = query
+	return _q
+}
+
+// WithNamedQuestions tells the query-builder to eager-load the nodes that are connected to the "questions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedQuestions(name string, opts ...func(*QuestionQuery)) *UserQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedQuestions == nil {
+		_q.withNamedQuestions = make(map[string]*QuestionQuery)
+	}
+	_q.withNamedQuestions[name] = query
+	return _q
+}
+
+// WithNamedExpertQuestions tells the query-builder to eager-load the nodes that are connected to the "expert_questions"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedExpertQuestions(name string, opts ...func(*QuestionQuery)) *UserQuery {
+	query := (&QuestionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedExpertQuestions == nil {
+		_q.withNamedExpertQuestions = make(map[string]*QuestionQuery)
+	}
+	_q.withNamedExpertQuestions[name] = query
 	return _q
 }
 

@@ -6,6 +6,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/predicate"
+	"backbone/ent/question"
 	"backbone/ent/session"
 	"backbone/ent/user"
 	"context"
@@ -213,6 +214,36 @@ func (_u *UserUpdate) AddAPIKeys(v ...*APIKey) *UserUpdate {
 	return _u.AddAPIKeyIDs(ids...)
 }
 
+// AddQuestionIDs adds the "questions" edge to the Question entity by IDs.
+func (_u *UserUpdate) AddQuestionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddQuestionIDs(ids...)
+	return _u
+}
+
+// AddQuestions adds the "questions" edges to the Question entity.
+func (_u *UserUpdate) AddQuestions(v ...*Question) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuestionIDs(ids...)
+}
+
+// AddExpertQuestionIDs adds the "expert_questions" edge to the Question entity by IDs.
+func (_u *UserUpdate) AddExpertQuestionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.AddExpertQuestionIDs(ids...)
+	return _u
+}
+
+// AddExpertQuestions adds the "expert_questions" edges to the Question entity.
+func (_u *UserUpdate) AddExpertQuestions(v ...*Question) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExpertQuestionIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -279,6 +310,48 @@ func (_u *UserUpdate) RemoveAPIKeys(v ...*APIKey) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAPIKeyIDs(ids...)
+}
+
+// ClearQuestions clears all "questions" edges to the Question entity.
+func (_u *UserUpdate) ClearQuestions() *UserUpdate {
+	_u.mutation.ClearQuestions()
+	return _u
+}
+
+// RemoveQuestionIDs removes the "questions" edge to Question entities by IDs.
+func (_u *UserUpdate) RemoveQuestionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveQuestionIDs(ids...)
+	return _u
+}
+
+// RemoveQuestions removes "questions" edges to Question entities.
+func (_u *UserUpdate) RemoveQuestions(v ...*Question) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuestionIDs(ids...)
+}
+
+// ClearExpertQuestions clears all "expert_questions" edges to the Question entity.
+func (_u *UserUpdate) ClearExpertQuestions() *UserUpdate {
+	_u.mutation.ClearExpertQuestions()
+	return _u
+}
+
+// RemoveExpertQuestionIDs removes the "expert_questions" edge to Question entities by IDs.
+func (_u *UserUpdate) RemoveExpertQuestionIDs(ids ...uuid.UUID) *UserUpdate {
+	_u.mutation.RemoveExpertQuestionIDs(ids...)
+	return _u
+}
+
+// RemoveExpertQuestions removes "expert_questions" edges to Question entities.
+func (_u *UserUpdate) RemoveExpertQuestions(v ...*Question) *UserUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExpertQuestionIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -552,6 +625,96 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.QuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuestionsIDs(); len(nodes) > 0 && !_u.mutation.QuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExpertQuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExpertQuestionsIDs(); len(nodes) > 0 && !_u.mutation.ExpertQuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExpertQuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -753,6 +916,36 @@ func (_u *UserUpdateOne) AddAPIKeys(v ...*APIKey) *UserUpdateOne {
 	return _u.AddAPIKeyIDs(ids...)
 }
 
+// AddQuestionIDs adds the "questions" edge to the Question entity by IDs.
+func (_u *UserUpdateOne) AddQuestionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddQuestionIDs(ids...)
+	return _u
+}
+
+// AddQuestions adds the "questions" edges to the Question entity.
+func (_u *UserUpdateOne) AddQuestions(v ...*Question) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddQuestionIDs(ids...)
+}
+
+// AddExpertQuestionIDs adds the "expert_questions" edge to the Question entity by IDs.
+func (_u *UserUpdateOne) AddExpertQuestionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.AddExpertQuestionIDs(ids...)
+	return _u
+}
+
+// AddExpertQuestions adds the "expert_questions" edges to the Question entity.
+func (_u *UserUpdateOne) AddExpertQuestions(v ...*Question) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddExpertQuestionIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -819,6 +1012,48 @@ func (_u *UserUpdateOne) RemoveAPIKeys(v ...*APIKey) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAPIKeyIDs(ids...)
+}
+
+// ClearQuestions clears all "questions" edges to the Question entity.
+func (_u *UserUpdateOne) ClearQuestions() *UserUpdateOne {
+	_u.mutation.ClearQuestions()
+	return _u
+}
+
+// RemoveQuestionIDs removes the "questions" edge to Question entities by IDs.
+func (_u *UserUpdateOne) RemoveQuestionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveQuestionIDs(ids...)
+	return _u
+}
+
+// RemoveQuestions removes "questions" edges to Question entities.
+func (_u *UserUpdateOne) RemoveQuestions(v ...*Question) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveQuestionIDs(ids...)
+}
+
+// ClearExpertQuestions clears all "expert_questions" edges to the Question entity.
+func (_u *UserUpdateOne) ClearExpertQuestions() *UserUpdateOne {
+	_u.mutation.ClearExpertQuestions()
+	return _u
+}
+
+// RemoveExpertQuestionIDs removes the "expert_questions" edge to Question entities by IDs.
+func (_u *UserUpdateOne) RemoveExpertQuestionIDs(ids ...uuid.UUID) *UserUpdateOne {
+	_u.mutation.RemoveExpertQuestionIDs(ids...)
+	return _u
+}
+
+// RemoveExpertQuestions removes "expert_questions" edges to Question entities.
+func (_u *UserUpdateOne) RemoveExpertQuestions(v ...*Question) *UserUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveExpertQuestionIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1115,6 +1350,96 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(apikey.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.QuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedQuestionsIDs(); len(nodes) > 0 && !_u.mutation.QuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.QuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.QuestionsTable,
+			Columns: []string{user.QuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ExpertQuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedExpertQuestionsIDs(); len(nodes) > 0 && !_u.mutation.ExpertQuestionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ExpertQuestionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.ExpertQuestionsTable,
+			Columns: []string{user.ExpertQuestionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(question.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -8,14 +8,19 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/setting"
@@ -134,6 +139,60 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
 }
 
+// The AnswerRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnswerRevisionFunc func(context.Context, *ent.AnswerRevisionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnswerRevisionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnswerRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnswerRevisionQuery", q)
+}
+
+// The TraverseAnswerRevision type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnswerRevision func(context.Context, *ent.AnswerRevisionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnswerRevision) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnswerRevision) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnswerRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnswerRevisionQuery", q)
+}
+
+// The AssignmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AssignmentFunc func(context.Context, *ent.AssignmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AssignmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AssignmentQuery", q)
+}
+
+// The TraverseAssignment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAssignment func(context.Context, *ent.AssignmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAssignment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAssignment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AssignmentQuery", q)
+}
+
 // The AuditLogFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuditLogFunc func(context.Context, *ent.AuditLogQuery) (ent.Value, error)
 
@@ -159,6 +218,33 @@ func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
+}
+
+// The DisputeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DisputeFunc func(context.Context, *ent.DisputeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DisputeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DisputeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DisputeQuery", q)
+}
+
+// The TraverseDispute type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDispute func(context.Context, *ent.DisputeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDispute) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDispute) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DisputeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DisputeQuery", q)
 }
 
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -296,6 +382,60 @@ func (f TraversePosting) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PostingQuery", q)
 }
 
+// The QuestionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type QuestionFunc func(context.Context, *ent.QuestionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f QuestionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.QuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.QuestionQuery", q)
+}
+
+// The TraverseQuestion type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseQuestion func(context.Context, *ent.QuestionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseQuestion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseQuestion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.QuestionQuery", q)
+}
+
+// The RatingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RatingFunc func(context.Context, *ent.RatingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RatingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RatingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RatingQuery", q)
+}
+
+// The TraverseRating type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRating func(context.Context, *ent.RatingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRating) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRating) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RatingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RatingQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -411,8 +551,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.AnswerRevisionQuery:
+		return &query[*ent.AnswerRevisionQuery, predicate.AnswerRevision, answerrevision.OrderOption]{typ: ent.TypeAnswerRevision, tq: q}, nil
+	case *ent.AssignmentQuery:
+		return &query[*ent.AssignmentQuery, predicate.Assignment, assignment.OrderOption]{typ: ent.TypeAssignment, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
+	case *ent.DisputeQuery:
+		return &query[*ent.DisputeQuery, predicate.Dispute, dispute.OrderOption]{typ: ent.TypeDispute, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LedgerTransactionQuery:
@@ -423,6 +569,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PayoutQuery, predicate.Payout, payout.OrderOption]{typ: ent.TypePayout, tq: q}, nil
 	case *ent.PostingQuery:
 		return &query[*ent.PostingQuery, predicate.Posting, posting.OrderOption]{typ: ent.TypePosting, tq: q}, nil
+	case *ent.QuestionQuery:
+		return &query[*ent.QuestionQuery, predicate.Question, question.OrderOption]{typ: ent.TypeQuestion, tq: q}, nil
+	case *ent.RatingQuery:
+		return &query[*ent.RatingQuery, predicate.Rating, rating.OrderOption]{typ: ent.TypeRating, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.SessionQuery:

@@ -80,6 +80,82 @@ var (
 			},
 		},
 	}
+	// AnswerRevisionsColumns holds the columns for the "answer_revisions" table.
+	AnswerRevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"AI_DRAFT", "REWRITE", "EXPERT"}},
+		{Name: "body", Type: field.TypeString, Size: 50000},
+		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "originality_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "originality_matches", Type: field.TypeJSON, Nullable: true},
+		{Name: "question_id", Type: field.TypeUUID},
+	}
+	// AnswerRevisionsTable holds the schema information for the "answer_revisions" table.
+	AnswerRevisionsTable = &schema.Table{
+		Name:       "answer_revisions",
+		Columns:    AnswerRevisionsColumns,
+		PrimaryKey: []*schema.Column{AnswerRevisionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "answer_revisions_questions_revisions",
+				Columns:    []*schema.Column{AnswerRevisionsColumns[7]},
+				RefColumns: []*schema.Column{QuestionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "answerrevision_question_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AnswerRevisionsColumns[7], AnswerRevisionsColumns[1]},
+			},
+		},
+	}
+	// AssignmentsColumns holds the columns for the "assignments" table.
+	AssignmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "expert_id", Type: field.TypeUUID},
+		{Name: "claimed_at", Type: field.TypeTime},
+		{Name: "lease_expires_at", Type: field.TypeTime},
+		{Name: "outcome", Type: field.TypeEnum, Nullable: true, Enums: []string{"SUBMITTED", "RELEASED", "EXPIRED", "DECLINED", "REASSIGNED"}},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "question_id", Type: field.TypeUUID},
+	}
+	// AssignmentsTable holds the schema information for the "assignments" table.
+	AssignmentsTable = &schema.Table{
+		Name:       "assignments",
+		Columns:    AssignmentsColumns,
+		PrimaryKey: []*schema.Column{AssignmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "assignments_questions_assignments",
+				Columns:    []*schema.Column{AssignmentsColumns[9]},
+				RefColumns: []*schema.Column{QuestionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "assignment_expert_id_outcome",
+				Unique:  false,
+				Columns: []*schema.Column{AssignmentsColumns[3], AssignmentsColumns[6]},
+			},
+			{
+				Name:    "assignment_question_id_claimed_at",
+				Unique:  false,
+				Columns: []*schema.Column{AssignmentsColumns[9], AssignmentsColumns[4]},
+			},
+			{
+				Name:    "assignment_outcome_lease_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{AssignmentsColumns[6], AssignmentsColumns[5]},
+			},
+		},
+	}
 	// AuditLogsColumns holds the columns for the "audit_logs" table.
 	AuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -120,6 +196,33 @@ var (
 				Name:    "auditlog_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditLogsColumns[1]},
+			},
+		},
+	}
+	// DisputesColumns holds the columns for the "disputes" table.
+	DisputesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "question_id", Type: field.TypeUUID, Unique: true},
+		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "reason", Type: field.TypeString, Size: 2000},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "RESOLVED"}, Default: "OPEN"},
+		{Name: "refund", Type: field.TypeInt64, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "resolved_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+	}
+	// DisputesTable holds the schema information for the "disputes" table.
+	DisputesTable = &schema.Table{
+		Name:       "disputes",
+		Columns:    DisputesColumns,
+		PrimaryKey: []*schema.Column{DisputesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "dispute_status_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DisputesColumns[6], DisputesColumns[1]},
 			},
 		},
 	}
@@ -307,6 +410,84 @@ var (
 			},
 		},
 	}
+	// QuestionsColumns holds the columns for the "questions" table.
+	QuestionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subject", Type: field.TypeString, Size: 50},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "body", Type: field.TypeString, Size: 20000},
+		{Name: "urgency", Type: field.TypeEnum, Enums: []string{"LOW", "NORMAL", "HIGH", "URGENT"}},
+		{Name: "deadline", Type: field.TypeTime},
+		{Name: "price", Type: field.TypeInt64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "DRAFTING", "REWRITING", "CHECKING", "AWAITING_EXPERT", "CLAIMED", "DELIVERED", "REVISION_REQUESTED", "ACCEPTED", "DISPUTED", "RESOLVED", "CANCELLED", "DECLINED", "EXPIRED"}, Default: "SUBMITTED"},
+		{Name: "revision_count", Type: field.TypeInt, Default: 0},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "expert_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// QuestionsTable holds the schema information for the "questions" table.
+	QuestionsTable = &schema.Table{
+		Name:       "questions",
+		Columns:    QuestionsColumns,
+		PrimaryKey: []*schema.Column{QuestionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "questions_users_client",
+				Columns:    []*schema.Column{QuestionsColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "questions_users_expert",
+				Columns:    []*schema.Column{QuestionsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "question_client_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{QuestionsColumns[13], QuestionsColumns[1]},
+			},
+			{
+				Name:    "question_status_subject_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{QuestionsColumns[9], QuestionsColumns[3], QuestionsColumns[7]},
+			},
+			{
+				Name:    "question_expert_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{QuestionsColumns[14], QuestionsColumns[9]},
+			},
+		},
+	}
+	// RatingsColumns holds the columns for the "ratings" table.
+	RatingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "question_id", Type: field.TypeUUID, Unique: true},
+		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "expert_id", Type: field.TypeUUID},
+		{Name: "stars", Type: field.TypeInt},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2000},
+	}
+	// RatingsTable holds the schema information for the "ratings" table.
+	RatingsTable = &schema.Table{
+		Name:       "ratings",
+		Columns:    RatingsColumns,
+		PrimaryKey: []*schema.Column{RatingsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "rating_expert_id",
+				Unique:  false,
+				Columns: []*schema.Column{RatingsColumns[4]},
+			},
+		},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -420,12 +601,17 @@ var (
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AccountsTable,
+		AnswerRevisionsTable,
+		AssignmentsTable,
 		AuditLogsTable,
+		DisputesTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
 		OutboxMessagesTable,
 		PayoutsTable,
 		PostingsTable,
+		QuestionsTable,
+		RatingsTable,
 		RefreshTokensTable,
 		SessionsTable,
 		SettingsTable,
@@ -440,10 +626,14 @@ func init() {
 	AccountsTable.Annotation.Checks = map[string]string{
 		"accounts_balance_non_negative": "kind = 'EXTERNAL' OR balance >= 0",
 	}
+	AnswerRevisionsTable.ForeignKeys[0].RefTable = QuestionsTable
+	AssignmentsTable.ForeignKeys[0].RefTable = QuestionsTable
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
 	PayoutsTable.ForeignKeys[0].RefTable = UsersTable
 	PostingsTable.ForeignKeys[0].RefTable = AccountsTable
 	PostingsTable.ForeignKeys[1].RefTable = LedgerTransactionsTable
+	QuestionsTable.ForeignKeys[0].RefTable = UsersTable
+	QuestionsTable.ForeignKeys[1].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 }

@@ -12,8 +12,17 @@ type APIKey func(*sql.Selector)
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// AnswerRevision is the predicate function for answerrevision builders.
+type AnswerRevision func(*sql.Selector)
+
+// Assignment is the predicate function for assignment builders.
+type Assignment func(*sql.Selector)
+
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
+
+// Dispute is the predicate function for dispute builders.
+type Dispute func(*sql.Selector)
 
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
@@ -29,6 +38,12 @@ type Payout func(*sql.Selector)
 
 // Posting is the predicate function for posting builders.
 type Posting func(*sql.Selector)
+
+// Question is the predicate function for question builders.
+type Question func(*sql.Selector)
+
+// Rating is the predicate function for rating builders.
+type Rating func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)

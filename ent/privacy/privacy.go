@@ -159,6 +159,54 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
 }
 
+// The AnswerRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnswerRevisionQueryRuleFunc func(context.Context, *ent.AnswerRevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnswerRevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnswerRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnswerRevisionQuery", q)
+}
+
+// The AnswerRevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnswerRevisionMutationRuleFunc func(context.Context, *ent.AnswerRevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnswerRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnswerRevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnswerRevisionMutation", m)
+}
+
+// The AssignmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AssignmentQueryRuleFunc func(context.Context, *ent.AssignmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AssignmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AssignmentQuery", q)
+}
+
+// The AssignmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AssignmentMutationRuleFunc func(context.Context, *ent.AssignmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AssignmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssignmentMutation", m)
+}
+
 // The AuditLogQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditLogQueryRuleFunc func(context.Context, *ent.AuditLogQuery) error
@@ -181,6 +229,30 @@ func (f AuditLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditLogMutation", m)
+}
+
+// The DisputeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DisputeQueryRuleFunc func(context.Context, *ent.DisputeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DisputeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DisputeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DisputeQuery", q)
+}
+
+// The DisputeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DisputeMutationRuleFunc func(context.Context, *ent.DisputeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DisputeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DisputeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DisputeMutation", m)
 }
 
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -301,6 +373,54 @@ func (f PostingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PostingMutation", m)
+}
+
+// The QuestionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type QuestionQueryRuleFunc func(context.Context, *ent.QuestionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f QuestionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.QuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.QuestionQuery", q)
+}
+
+// The QuestionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type QuestionMutationRuleFunc func(context.Context, *ent.QuestionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f QuestionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.QuestionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.QuestionMutation", m)
+}
+
+// The RatingQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RatingQueryRuleFunc func(context.Context, *ent.RatingQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RatingQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RatingQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RatingQuery", q)
+}
+
+// The RatingMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RatingMutationRuleFunc func(context.Context, *ent.RatingMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RatingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RatingMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RatingMutation", m)
 }
 
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -438,7 +558,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AccountQuery:
 		return q.Filter(), nil
+	case *ent.AnswerRevisionQuery:
+		return q.Filter(), nil
+	case *ent.AssignmentQuery:
+		return q.Filter(), nil
 	case *ent.AuditLogQuery:
+		return q.Filter(), nil
+	case *ent.DisputeQuery:
 		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
@@ -449,6 +575,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.PayoutQuery:
 		return q.Filter(), nil
 	case *ent.PostingQuery:
+		return q.Filter(), nil
+	case *ent.QuestionQuery:
+		return q.Filter(), nil
+	case *ent.RatingQuery:
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
@@ -469,7 +599,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.AccountMutation:
 		return m.Filter(), nil
+	case *ent.AnswerRevisionMutation:
+		return m.Filter(), nil
+	case *ent.AssignmentMutation:
+		return m.Filter(), nil
 	case *ent.AuditLogMutation:
+		return m.Filter(), nil
+	case *ent.DisputeMutation:
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
@@ -480,6 +616,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PayoutMutation:
 		return m.Filter(), nil
 	case *ent.PostingMutation:
+		return m.Filter(), nil
+	case *ent.QuestionMutation:
+		return m.Filter(), nil
+	case *ent.RatingMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil

@@ -4,13 +4,18 @@ package runtime
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/schema"
 	"backbone/ent/session"
@@ -133,6 +138,82 @@ func init() {
 	accountDescID := accountMixinFields0[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
 	account.DefaultID = accountDescID.Default.(func() uuid.UUID)
+	answerrevisionMixin := schema.AnswerRevision{}.Mixin()
+	answerrevision.Policy = privacy.NewPolicies(schema.AnswerRevision{})
+	answerrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := answerrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	answerrevisionMixinFields0 := answerrevisionMixin[0].Fields()
+	_ = answerrevisionMixinFields0
+	answerrevisionMixinFields1 := answerrevisionMixin[1].Fields()
+	_ = answerrevisionMixinFields1
+	answerrevisionFields := schema.AnswerRevision{}.Fields()
+	_ = answerrevisionFields
+	// answerrevisionDescCreatedAt is the schema descriptor for created_at field.
+	answerrevisionDescCreatedAt := answerrevisionMixinFields1[0].Descriptor()
+	// answerrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	answerrevision.DefaultCreatedAt = answerrevisionDescCreatedAt.Default.(func() time.Time)
+	// answerrevisionDescBody is the schema descriptor for body field.
+	answerrevisionDescBody := answerrevisionFields[2].Descriptor()
+	// answerrevision.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	answerrevision.BodyValidator = func() func(string) error {
+		validators := answerrevisionDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// answerrevisionDescID is the schema descriptor for id field.
+	answerrevisionDescID := answerrevisionMixinFields0[0].Descriptor()
+	// answerrevision.DefaultID holds the default value on creation for the id field.
+	answerrevision.DefaultID = answerrevisionDescID.Default.(func() uuid.UUID)
+	assignmentMixin := schema.Assignment{}.Mixin()
+	assignment.Policy = privacy.NewPolicies(schema.Assignment{})
+	assignment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := assignment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	assignmentMixinFields0 := assignmentMixin[0].Fields()
+	_ = assignmentMixinFields0
+	assignmentMixinFields1 := assignmentMixin[1].Fields()
+	_ = assignmentMixinFields1
+	assignmentFields := schema.Assignment{}.Fields()
+	_ = assignmentFields
+	// assignmentDescCreatedAt is the schema descriptor for created_at field.
+	assignmentDescCreatedAt := assignmentMixinFields1[0].Descriptor()
+	// assignment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	assignment.DefaultCreatedAt = assignmentDescCreatedAt.Default.(func() time.Time)
+	// assignmentDescUpdatedAt is the schema descriptor for updated_at field.
+	assignmentDescUpdatedAt := assignmentMixinFields1[1].Descriptor()
+	// assignment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	assignment.DefaultUpdatedAt = assignmentDescUpdatedAt.Default.(func() time.Time)
+	// assignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	assignment.UpdateDefaultUpdatedAt = assignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// assignmentDescReason is the schema descriptor for reason field.
+	assignmentDescReason := assignmentFields[6].Descriptor()
+	// assignment.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	assignment.ReasonValidator = assignmentDescReason.Validators[0].(func(string) error)
+	// assignmentDescID is the schema descriptor for id field.
+	assignmentDescID := assignmentMixinFields0[0].Descriptor()
+	// assignment.DefaultID holds the default value on creation for the id field.
+	assignment.DefaultID = assignmentDescID.Default.(func() uuid.UUID)
 	auditlogMixin := schema.AuditLog{}.Mixin()
 	auditlog.Policy = privacy.NewPolicies(schema.AuditLog{})
 	auditlog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -191,6 +272,58 @@ func init() {
 	auditlogDescID := auditlogMixinFields0[0].Descriptor()
 	// auditlog.DefaultID holds the default value on creation for the id field.
 	auditlog.DefaultID = auditlogDescID.Default.(func() uuid.UUID)
+	disputeMixin := schema.Dispute{}.Mixin()
+	dispute.Policy = privacy.NewPolicies(schema.Dispute{})
+	dispute.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := dispute.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	disputeMixinFields0 := disputeMixin[0].Fields()
+	_ = disputeMixinFields0
+	disputeMixinFields1 := disputeMixin[1].Fields()
+	_ = disputeMixinFields1
+	disputeFields := schema.Dispute{}.Fields()
+	_ = disputeFields
+	// disputeDescCreatedAt is the schema descriptor for created_at field.
+	disputeDescCreatedAt := disputeMixinFields1[0].Descriptor()
+	// dispute.DefaultCreatedAt holds the default value on creation for the created_at field.
+	dispute.DefaultCreatedAt = disputeDescCreatedAt.Default.(func() time.Time)
+	// disputeDescUpdatedAt is the schema descriptor for updated_at field.
+	disputeDescUpdatedAt := disputeMixinFields1[1].Descriptor()
+	// dispute.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	dispute.DefaultUpdatedAt = disputeDescUpdatedAt.Default.(func() time.Time)
+	// dispute.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	dispute.UpdateDefaultUpdatedAt = disputeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// disputeDescReason is the schema descriptor for reason field.
+	disputeDescReason := disputeFields[2].Descriptor()
+	// dispute.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	dispute.ReasonValidator = func() func(string) error {
+		validators := disputeDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// disputeDescNote is the schema descriptor for note field.
+	disputeDescNote := disputeFields[5].Descriptor()
+	// dispute.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	dispute.NoteValidator = disputeDescNote.Validators[0].(func(string) error)
+	// disputeDescID is the schema descriptor for id field.
+	disputeDescID := disputeMixinFields0[0].Descriptor()
+	// dispute.DefaultID holds the default value on creation for the id field.
+	dispute.DefaultID = disputeDescID.Default.(func() uuid.UUID)
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -435,6 +568,132 @@ func init() {
 	postingDescID := postingMixinFields0[0].Descriptor()
 	// posting.DefaultID holds the default value on creation for the id field.
 	posting.DefaultID = postingDescID.Default.(func() uuid.UUID)
+	questionMixin := schema.Question{}.Mixin()
+	question.Policy = privacy.NewPolicies(schema.Question{})
+	question.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := question.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	questionMixinFields0 := questionMixin[0].Fields()
+	_ = questionMixinFields0
+	questionMixinFields1 := questionMixin[1].Fields()
+	_ = questionMixinFields1
+	questionFields := schema.Question{}.Fields()
+	_ = questionFields
+	// questionDescCreatedAt is the schema descriptor for created_at field.
+	questionDescCreatedAt := questionMixinFields1[0].Descriptor()
+	// question.DefaultCreatedAt holds the default value on creation for the created_at field.
+	question.DefaultCreatedAt = questionDescCreatedAt.Default.(func() time.Time)
+	// questionDescUpdatedAt is the schema descriptor for updated_at field.
+	questionDescUpdatedAt := questionMixinFields1[1].Descriptor()
+	// question.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	question.DefaultUpdatedAt = questionDescUpdatedAt.Default.(func() time.Time)
+	// question.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	question.UpdateDefaultUpdatedAt = questionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// questionDescSubject is the schema descriptor for subject field.
+	questionDescSubject := questionFields[1].Descriptor()
+	// question.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	question.SubjectValidator = func() func(string) error {
+		validators := questionDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// questionDescTitle is the schema descriptor for title field.
+	questionDescTitle := questionFields[2].Descriptor()
+	// question.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	question.TitleValidator = func() func(string) error {
+		validators := questionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// questionDescBody is the schema descriptor for body field.
+	questionDescBody := questionFields[3].Descriptor()
+	// question.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	question.BodyValidator = func() func(string) error {
+		validators := questionDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// questionDescPrice is the schema descriptor for price field.
+	questionDescPrice := questionFields[6].Descriptor()
+	// question.PriceValidator is a validator for the "price" field. It is called by the builders before save.
+	question.PriceValidator = questionDescPrice.Validators[0].(func(int64) error)
+	// questionDescRevisionCount is the schema descriptor for revision_count field.
+	questionDescRevisionCount := questionFields[9].Descriptor()
+	// question.DefaultRevisionCount holds the default value on creation for the revision_count field.
+	question.DefaultRevisionCount = questionDescRevisionCount.Default.(int)
+	// question.RevisionCountValidator is a validator for the "revision_count" field. It is called by the builders before save.
+	question.RevisionCountValidator = questionDescRevisionCount.Validators[0].(func(int) error)
+	// questionDescID is the schema descriptor for id field.
+	questionDescID := questionMixinFields0[0].Descriptor()
+	// question.DefaultID holds the default value on creation for the id field.
+	question.DefaultID = questionDescID.Default.(func() uuid.UUID)
+	ratingMixin := schema.Rating{}.Mixin()
+	rating.Policy = privacy.NewPolicies(schema.Rating{})
+	rating.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := rating.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ratingMixinFields0 := ratingMixin[0].Fields()
+	_ = ratingMixinFields0
+	ratingMixinFields1 := ratingMixin[1].Fields()
+	_ = ratingMixinFields1
+	ratingFields := schema.Rating{}.Fields()
+	_ = ratingFields
+	// ratingDescCreatedAt is the schema descriptor for created_at field.
+	ratingDescCreatedAt := ratingMixinFields1[0].Descriptor()
+	// rating.DefaultCreatedAt holds the default value on creation for the created_at field.
+	rating.DefaultCreatedAt = ratingDescCreatedAt.Default.(func() time.Time)
+	// ratingDescStars is the schema descriptor for stars field.
+	ratingDescStars := ratingFields[3].Descriptor()
+	// rating.StarsValidator is a validator for the "stars" field. It is called by the builders before save.
+	rating.StarsValidator = ratingDescStars.Validators[0].(func(int) error)
+	// ratingDescComment is the schema descriptor for comment field.
+	ratingDescComment := ratingFields[4].Descriptor()
+	// rating.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	rating.CommentValidator = ratingDescComment.Validators[0].(func(string) error)
+	// ratingDescID is the schema descriptor for id field.
+	ratingDescID := ratingMixinFields0[0].Descriptor()
+	// rating.DefaultID holds the default value on creation for the id field.
+	rating.DefaultID = ratingDescID.Default.(func() uuid.UUID)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {

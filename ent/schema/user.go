@@ -43,6 +43,8 @@ func (User) Edges() []ent.Edge {
 		edge.To("audit_logs", AuditLog.Type).Annotations(entgql.Skip()),
 		edge.To("sessions", Session.Type).Annotations(entgql.Skip()),
 		edge.To("api_keys", APIKey.Type).Annotations(entgql.Skip()),
+		edge.From("questions", Question.Type).Ref("client").Annotations(entgql.Skip()),
+		edge.From("expert_questions", Question.Type).Ref("expert").Annotations(entgql.Skip()),
 	}
 }
 

@@ -45,6 +45,10 @@ const (
 	EdgeSessions = "sessions"
 	// EdgeAPIKeys holds the string denoting the api_keys edge name in mutations.
 	EdgeAPIKeys = "api_keys"
+	// EdgeQuestions holds the string denoting the questions edge name in mutations.
+	EdgeQuestions = "questions"
+	// EdgeExpertQuestions holds the string denoting the expert_questions edge name in mutations.
+	EdgeExpertQuestions = "expert_questions"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// AuditLogsTable is the table that holds the audit_logs relation/edge.
@@ -68,6 +72,20 @@ const (
 	APIKeysInverseTable = "api_keys"
 	// APIKeysColumn is the table column denoting the api_keys relation/edge.
 	APIKeysColumn = "owner_id"
+	// QuestionsTable is the table that holds the questions relation/edge.
+	QuestionsTable = "questions"
+	// QuestionsInverseTable is the table name for the Question entity.
+	// It exists in this package in order to avoid circular dependency with the "question" package.
+	QuestionsInverseTable = "questions"
+	// QuestionsColumn is the table column denoting the questions relation/edge.
+	QuestionsColumn = "client_id"
+	// ExpertQuestionsTable is the table that holds the expert_questions relation/edge.
+	ExpertQuestionsTable = "questions"
+	// ExpertQuestionsInverseTable is the table name for the Question entity.
+	// It exists in this package in order to avoid circular dependency with the "question" package.
+	ExpertQuestionsInverseTable = "questions"
+	// ExpertQuestionsColumn is the table column denoting the expert_questions relation/edge.
+	ExpertQuestionsColumn = "expert_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -290,6 +308,34 @@ func ByAPIKeys(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAPIKeysStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByQuestionsCount orders the results by questions count.
+func ByQuestionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newQuestionsStep(), opts...)
+	}
+}
+
+// ByQuestions orders the results by questions terms.
+func ByQuestions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newQuestionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByExpertQuestionsCount orders the results by expert_questions count.
+func ByExpertQuestionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newExpertQuestionsStep(), opts...)
+	}
+}
+
+// ByExpertQuestions orders the results by expert_questions terms.
+func ByExpertQuestions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newExpertQuestionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAuditLogsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -309,6 +355,20 @@ func newAPIKeysStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(APIKeysInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, APIKeysTable, APIKeysColumn),
+	)
+}
+func newQuestionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(QuestionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, QuestionsTable, QuestionsColumn),
+	)
+}
+func newExpertQuestionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ExpertQuestionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, ExpertQuestionsTable, ExpertQuestionsColumn),
 	)
 }
 

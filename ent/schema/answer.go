@@ -1,0 +1,50 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+
+	"backbone/ent/privacy"
+)
+
+// AnswerRevision is one version of a question's answer: an AI draft, its rewrite, or an
+// expert's answer. Revisions are append-only; a client only ever sees EXPERT ones that were
+// delivered.
+type AnswerRevision struct{ ent.Schema }
+
+// Mixin of the AnswerRevision.
+func (AnswerRevision) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, CreateTimeMixin{}} }
+
+// Fields of the AnswerRevision.
+func (AnswerRevision) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("question_id", uuid.UUID{}).Immutable(),
+		field.Enum("kind").Values("AI_DRAFT", "REWRITE", "EXPERT").Immutable(),
+		field.Text("body").MaxLen(50000).NotEmpty().Immutable(),
+		// The expert who wrote it; empty for AI revisions.
+		field.UUID("author_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+		// Similarity to known text, 0..1, once checked.
+		field.Float("originality_score").Optional().Nillable(),
+		field.JSON("originality_matches", []map[string]any{}).Optional(),
+	}
+}
+
+// Edges of the AnswerRevision.
+func (AnswerRevision) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("question", Question.Type).Ref("revisions").Field("question_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the AnswerRevision.
+func (AnswerRevision) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("question_id", "created_at")}
+}
+
+// Policy of the AnswerRevision: read through services, which decide who sees drafts.
+func (AnswerRevision) Policy() ent.Policy {
+	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), systemOnly()}}
+}

@@ -1,0 +1,77 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
+
+	"backbone/ent/privacy"
+)
+
+// questionStatuses follow the lifecycle in DESIGN.md.
+var questionStatuses = []string{
+	"SUBMITTED", "DRAFTING", "REWRITING", "CHECKING", "AWAITING_EXPERT", "CLAIMED",
+	"DELIVERED", "REVISION_REQUESTED", "ACCEPTED", "DISPUTED", "RESOLVED",
+	"CANCELLED", "DECLINED", "EXPIRED",
+}
+
+// Question is a client's paid question and where it stands in its lifecycle.
+type Question struct{ ent.Schema }
+
+// Mixin of the Question.
+func (Question) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+// Fields of the Question.
+func (Question) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("client_id", uuid.UUID{}).Immutable(),
+		field.String("subject").MaxLen(50).NotEmpty().Immutable(),
+		field.String("title").MaxLen(200).NotEmpty(),
+		field.Text("body").MaxLen(20000).NotEmpty(),
+		field.Enum("urgency").Values("LOW", "NORMAL", "HIGH", "URGENT").Immutable(),
+		field.Time("deadline").Immutable(),
+		// The price held in escrow at submission, in credits.
+		field.Int64("price").Positive().Immutable(),
+		field.Enum("status").Values(questionStatuses...).Default("SUBMITTED"),
+		// The expert who holds or last held the question; revisions go back to them.
+		field.UUID("expert_id", uuid.UUID{}).Optional().Nillable(),
+		field.Int("revision_count").Default(0).NonNegative(),
+		field.Time("delivered_at").Optional().Nillable(),
+		field.Time("closed_at").Optional().Nillable(),
+	}
+}
+
+// Edges of the Question.
+func (Question) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("client", User.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("expert", User.Type).Field("expert_id").Unique(),
+		edge.To("revisions", AnswerRevision.Type).Annotations(entgql.Skip()),
+		edge.To("assignments", Assignment.Type).Annotations(entgql.Skip()),
+	}
+}
+
+// Indexes of the Question.
+func (Question) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("client_id", "created_at"),
+		index.Fields("status", "subject", "deadline"),
+		index.Fields("expert_id", "status"),
+	}
+}
+
+// Policy of the Question: clients read their own questions, experts the open ones and
+// those they hold or held, admins all. Services narrow open questions to an expert's
+// subjects.
+func (Question) Policy() ent.Policy {
+	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), questionReaders()}}
+}
+
+// Annotations of the Question: Relay pagination.
+func (Question) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
