@@ -25,9 +25,17 @@ type CaptureInput struct {
 	ClientID   uuid.UUID `json:"clientId"`
 	ExpertID   uuid.UUID `json:"expertId"`
 	// Amount to capture; 0 captures the whole escrow.
-	Amount         int64  `json:"amount"`
+	Amount int64 `json:"amount"`
+	// FeeBPS is the platform fee of this capture in basis points: 0 takes the service's
+	// rate (Options.FeeBPS), NoFee takes none, 1..10000 that rate. The lifecycle passes
+	// the current settings' fee.
+	FeeBPS         int    `json:"feeBps,omitempty"`
 	IdempotencyKey string `json:"-"`
 }
+
+// NoFee as CaptureInput.FeeBPS captures without a platform fee (a zero fee in the
+// settings), since 0 means the service's default rate.
+const NoFee = -1
 
 // ReleaseInput returns the escrow of a question to the client's wallet (a refund).
 type ReleaseInput struct {
@@ -83,6 +91,10 @@ func (s *Service) CaptureTx(ctx context.Context, tx *ent.Client, in CaptureInput
 			return Receipt{}, err
 		}
 	}
+	bps, err := s.captureFee(in.FeeBPS)
+	if err != nil {
+		return Receipt{}, err
+	}
 	c, err := claim(ctx, tx, call{questionScope(in.QuestionID), in.IdempotencyKey, "capture", in}, nil)
 	if err != nil || c.prior != nil {
 		return replayed(c, err)
@@ -92,7 +104,7 @@ func (s *Service) CaptureTx(ctx context.Context, tx *ent.Client, in CaptureInput
 	if err != nil {
 		return Receipt{}, err
 	}
-	fee := Fee(amount, s.feeBPS)
+	fee := Fee(amount, bps)
 	r := Receipt{TransactionID: newID(), Amount: amount, Fee: fee}
 	err = post(ctx, tx, entry{id: r.TransactionID, kind: ledgertransaction.KindCAPTURE, question: &in.QuestionID,
 		legs: []leg{{escrow, -amount}, {earnings, amount - fee}, {revenue, fee}}})
@@ -173,4 +185,17 @@ func replayed(c claimed, err error) (Receipt, error) {
 	}
 	r.Replayed = true
 	return r, nil
+}
+
+// captureFee resolves CaptureInput.FeeBPS to a rate in basis points.
+func (s *Service) captureFee(bps int) (int, error) {
+	switch {
+	case bps == 0:
+		return s.feeBPS, nil
+	case bps == NoFee:
+		return 0, nil
+	case bps < 0 || bps > 10000:
+		return 0, errs.E(errs.BadUserInput, "the fee must be 0 to 10000 basis points").With("field", "feeBps")
+	}
+	return bps, nil
 }

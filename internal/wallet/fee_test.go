@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent/user"
+	"backbone/internal/errs"
 	"backbone/internal/wallet"
 )
 
@@ -64,6 +65,53 @@ func TestNewServiceRejectsFeeOutOfRange(t *testing.T) {
 	for _, bps := range []int{-1, 10001} {
 		if _, err := wallet.NewService(wallet.Deps{}, wallet.Options{FeeBPS: bps}); err == nil {
 			t.Errorf("NewService accepted a fee of %d basis points", bps)
+		}
+	}
+}
+
+func TestCaptureFeeOfTheCallOverridesTheServiceRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		bps           int
+		earn, revenue int64
+	}{
+		{"service default", 0, 80, 20},
+		{"the call's rate", 1000, 90, 10},
+		{"no fee", wallet.NoFee, 100, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, dialects[0].url(t), wallet.Options{FeeBPS: 2000})
+			clientID, ctx := e.mustUser(t, user.RoleCLIENT)
+			expertID, _ := e.mustUser(t, user.RoleEXPERT)
+			e.mustBuy(t, ctx, 100)
+			q := uuid.New()
+			if _, err := e.svc.Hold(ctx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: 100, IdempotencyKey: "h"}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.svc.Capture(ctx, wallet.CaptureInput{QuestionID: q, ClientID: clientID, ExpertID: expertID, FeeBPS: tt.bps, IdempotencyKey: "c"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]int64{"ESCROW": -100, "EARNINGS": tt.earn}
+			if tt.revenue != 0 {
+				want["REVENUE"] = tt.revenue
+			}
+			wantPostings(t, e, r.TransactionID, want)
+		})
+	}
+}
+
+func TestCaptureRefusesAFeeOutOfRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, dialects[0].url(t), wallet.Options{})
+	clientID, ctx := e.mustUser(t, user.RoleCLIENT)
+	for _, bps := range []int{-2, 10001} {
+		_, err := e.svc.Capture(ctx, wallet.CaptureInput{QuestionID: uuid.New(), ClientID: clientID, ExpertID: clientID, FeeBPS: bps, IdempotencyKey: "c"})
+		if got := errs.CodeOf(err); got != errs.BadUserInput {
+			t.Fatalf("fee %d: code %s, want BAD_USER_INPUT", bps, got)
 		}
 	}
 }
