@@ -52,9 +52,6 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 		return fmt.Errorf("wallet: unbalanced entry %s (sum %d, %d legs)", e.kind, sum, len(legs))
 	}
 	slices.SortFunc(legs, func(a, b leg) int { return cmp.Compare(a.acct.id.String(), b.acct.id.String()) })
-	if err := ensure(ctx, tx, legs); err != nil {
-		return err
-	}
 	create := tx.LedgerTransaction.Create().SetID(e.id).SetKind(e.kind).
 		SetNillableQuestionID(e.question).SetNillablePayoutID(e.payout).SetNillableActorID(e.actor)
 	if e.memo != "" {
@@ -63,8 +60,9 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 	if err := create.Exec(ctx); err != nil {
 		return fmt.Errorf("insert transaction: %w", err)
 	}
-	// Balances before postings (whose foreign key needs the accounts: a debited one may
-	// not exist), after the transaction row: a contended row stays locked briefly.
+	// Balances before postings (whose foreign key needs the accounts: a credited one may
+	// not exist yet), after the transaction row: a contended row stays locked briefly.
+	// Every row is touched in account-id order, created or updated.
 	for _, l := range legs {
 		if err := move(ctx, tx, l); err != nil {
 			return err
@@ -80,19 +78,6 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 		return fmt.Errorf("insert postings: %w", err)
 	}
 	return nil
-}
-
-// ensure creates the accounts that receive credits, or may go negative, if they do not
-// exist yet. An account only ever debited needs no row: a debit of a missing account
-// matches nothing and is refused like any other overdraft.
-func ensure(ctx context.Context, tx *ent.Client, legs []leg) error {
-	var accts []acct
-	for _, l := range legs {
-		if l.amount > 0 || l.acct.kind == account.KindEXTERNAL {
-			accts = append(accts, l.acct)
-		}
-	}
-	return ensureAccounts(ctx, tx, accts...)
 }
 
 // ensureAccounts creates the accounts that do not exist yet, in id order. Every entry
@@ -116,8 +101,21 @@ func ensureAccounts(ctx context.Context, tx *ent.Client, accts ...acct) error {
 	return nil
 }
 
-// move applies one leg to its account's balance.
+// move applies one leg to its account's balance. A credit (or any leg of EXTERNAL, which
+// may go negative) is an upsert that creates the account on first use, in one statement;
+// a debit is a conditional update that matches no row when it would overdraw.
 func move(ctx context.Context, tx *ent.Client, l leg) error {
+	if l.amount > 0 || l.acct.kind == account.KindEXTERNAL {
+		err := tx.Account.Create().SetID(l.acct.id).SetKind(l.acct.kind).
+			SetNillableOwnerID(l.acct.owner).SetNillableQuestionID(l.acct.question).SetBalance(l.amount).
+			OnConflictColumns(account.FieldID).
+			Update(func(u *ent.AccountUpsert) { u.AddBalance(l.amount) }).
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("update balance: %w", err)
+		}
+		return nil
+	}
 	up := tx.Account.Update().Where(account.ID(l.acct.id)).AddBalance(l.amount)
 	if l.amount < 0 && l.acct.kind != account.KindEXTERNAL {
 		up.Where(account.BalanceGTE(-l.amount))
@@ -128,9 +126,6 @@ func move(ctx context.Context, tx *ent.Client, l leg) error {
 	}
 	if n == 1 {
 		return nil
-	}
-	if l.amount > 0 {
-		return fmt.Errorf("wallet: account %s vanished", l.acct.id)
 	}
 	have, err := balance(ctx, tx, l.acct.id)
 	if err != nil {
