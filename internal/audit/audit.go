@@ -51,8 +51,8 @@ func Record(ctx context.Context, c *ent.Client, e Entry) error {
 		SetAction(e.Action).
 		SetTargetType(e.TargetType).
 		SetTargetID(e.TargetID).
-		SetIP(truncate(req.IP, 64)).
-		SetUserAgent(truncate(req.UserAgent, maxUserAgent))
+		SetIP(Clip(req.IP, 64)).
+		SetUserAgent(Clip(req.UserAgent, maxUserAgent))
 	if e.Metadata != nil {
 		create.SetMetadata(e.Metadata)
 	}
@@ -67,8 +67,9 @@ func Record(ctx context.Context, c *ent.Client, e Entry) error {
 	return create.Exec(ctx)
 }
 
-// truncate cuts s to at most n bytes of valid UTF-8 (PostgreSQL refuses invalid text).
-func truncate(s string, n int) string {
+// Clip cuts s to at most n bytes of valid UTF-8 (PostgreSQL refuses invalid text), for
+// values a client chose, such as a user agent.
+func Clip(s string, n int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s

@@ -90,7 +90,7 @@ func (s *Service) rehash(ctx context.Context, tx *ent.Client, u *ent.User, pw st
 // recordFailure audits a refused login. It is written outside any transaction: the
 // refusal itself changes nothing.
 func (s *Service) recordFailure(ctx context.Context, u *ent.User, email, reason string) {
-	e := audit.Entry{Action: "auth.login_failed", Metadata: map[string]any{"reason": reason, "email": truncate(email, 254)}}
+	e := audit.Entry{Action: "auth.login_failed", Metadata: map[string]any{"reason": reason, "email": audit.Clip(email, 254)}}
 	if u != nil {
 		e.Actor, e.TargetType, e.TargetID = &u.ID, "User", u.ID.String()
 	}

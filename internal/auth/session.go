@@ -31,8 +31,8 @@ func (s *Service) startSession(ctx context.Context, tx *ent.Client, u *ent.User)
 		SetUserID(u.ID).
 		SetExpiresAt(now.Add(s.opts.SessionTTL)).
 		SetLastUsedAt(now).
-		SetIP(truncate(req.IP, 64)).
-		SetUserAgent(truncate(req.UserAgent, 512)).
+		SetIP(audit.Clip(req.IP, 64)).
+		SetUserAgent(audit.Clip(req.UserAgent, 512)).
 		Save(ctx)
 	if err != nil {
 		return nil, err
@@ -106,14 +106,4 @@ func (s *Service) Broadcast(ctx context.Context, sessionIDs []uuid.UUID) {
 
 func invalidCredentials() error {
 	return errs.E(errs.Unauthenticated, "invalid email or password")
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }
