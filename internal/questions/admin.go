@@ -1,0 +1,125 @@
+package questions
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/assignment"
+	"backbone/ent/dispute"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+)
+
+// ResolveDispute closes a disputed question: refund credits (0..price) go back to the
+// client, the rest is captured for the expert less the current platform fee.
+// Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), BAD_USER_INPUT (refund out of
+// range, note over 2000 characters), NOT_FOUND, CONFLICT (not DISPUTED).
+func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64, note string) (*ent.Question, error) {
+	p, err := admin(ctx)
+	if err == nil {
+		_, err = text("note", note, 2000, 2000, false)
+	}
+	if err != nil {
+		return nil, errs.Wrap("questions.ResolveDispute", err)
+	}
+	return s.txQuestion(ctx, "questions.ResolveDispute", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+		q, err := load(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if refund < 0 || refund > q.Price {
+			return nil, errs.Ef(errs.BadUserInput, "the refund must be 0 to %d credits", q.Price).With("field", "refund")
+		}
+		q, err = s.close(ctx, tx, q, question.StatusRESOLVED, "only a disputed question can be resolved", question.StatusDISPUTED)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		n, err := tx.Dispute.Update().Where(dispute.QuestionID(q.ID), dispute.StatusEQ(dispute.StatusOPEN)).
+			SetStatus(dispute.StatusRESOLVED).SetRefund(refund).SetNote(note).SetResolvedBy(p.UserID).
+			SetResolvedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n != 1 {
+			return nil, conflict(question.StatusDISPUTED, "this dispute is not open")
+		}
+		if refund > 0 {
+			if err := s.refund(ctx, tx, q, refund, "dispute-refund"); err != nil {
+				return nil, err
+			}
+		}
+		if refund < q.Price {
+			if q.ExpertID == nil {
+				return nil, errs.E(errs.Internal, "disputed question without an expert")
+			}
+			if err := s.capture(ctx, tx, q, 0); err != nil {
+				return nil, err
+			}
+		}
+		return q, record(ctx, tx, q, change{action: "question.dispute_resolved", meta: map[string]any{"refund": refund, "note": note}})
+	})
+}
+
+// Reassign ends the current claim on a question (outcome REASSIGNED): with expertID
+// nil the question returns to the queue; otherwise that approved expert holds it under
+// a fresh lease (an open question may be assigned directly too). The expert's claim
+// limit and subjects do not bind an admin. Errors: UNAUTHENTICATED, FORBIDDEN,
+// BAD_USER_INPUT (expertID is not an approved expert), NOT_FOUND, CONFLICT (neither
+// claimed nor, with an expert, open).
+func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUID) (*ent.Question, error) {
+	if _, err := admin(ctx); err != nil {
+		return nil, errs.Wrap("questions.Reassign", err)
+	}
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.Reassign", err)
+	}
+	return s.txQuestion(ctx, "questions.Reassign", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+		if expertID != nil {
+			if _, err := s.approvedExpert(ctx, tx, *expertID, false); err != nil {
+				return nil, errs.E(errs.BadUserInput, "not an approved expert").With("field", "expertId")
+			}
+		}
+		q, err := load(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		from := []question.Status{question.StatusCLAIMED}
+		if expertID != nil {
+			from = append(from, question.StatusAWAITING_EXPERT)
+		}
+		wasQueued := q.Status == question.StatusAWAITING_EXPERT
+		previous := q.ExpertID
+		now := s.now()
+		q, err = s.update(ctx, tx, q, "only a claimed question can be reassigned", from, func(up *ent.QuestionUpdateOne) {
+			if expertID == nil {
+				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
+			} else {
+				up.SetStatus(question.StatusCLAIMED).SetExpertID(*expertID)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		_, err = tx.Assignment.Update().Where(assignment.QuestionID(q.ID), assignment.OutcomeIsNil()).
+			SetOutcome(assignment.OutcomeREASSIGNED).SetEndedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c := change{action: "question.reassigned", meta: map[string]any{"from": previous, "to": expertID}}
+		if expertID == nil {
+			c.available = true
+		} else {
+			c.taken, c.takenBy = wasQueued, expertID
+			err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*expertID).SetClaimedAt(now).
+				SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+			if err != nil {
+				return nil, err
+			}
+		}
+		return q, record(ctx, tx, q, c)
+	})
+}

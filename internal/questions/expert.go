@@ -1,0 +1,227 @@
+package questions
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/answerrevision"
+	"backbone/ent/assignment"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+)
+
+// Claim takes an open question in one of the expert's subjects: exactly one of several
+// racing experts wins. The claim holds for settings.Lease (ExtendLease renews it).
+// Errors: UNAUTHENTICATED, FORBIDDEN (not an approved expert, or not the expert's
+// subject), NOT_FOUND, CONFLICT (no longer open, its deadline passed, or the expert
+// holds settings.MaxActiveClaims claims already: extension "limit").
+func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.Claim", err)
+	}
+	var a *ent.Assignment
+	err = s.inTx(ctx, "questions.Claim", func(ctx context.Context, tx *ent.Client) error {
+		// The locked user row serialises this expert's claims, so the limit holds.
+		p, u, err := s.expert(ctx, tx, true, true)
+		if err != nil {
+			return err
+		}
+		q, err := load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case slices.Contains(preMarket, q.Status):
+			return notFound() // no expert can have seen it
+		case q.Status != question.StatusAWAITING_EXPERT:
+			return conflict(q.Status, "this question is no longer open")
+		case !hasSubject(u, q.Subject):
+			return errs.E(errs.Forbidden, "this question is not in your subjects")
+		case !q.Deadline.After(now):
+			return conflict(q.Status, "this question's deadline has passed")
+		}
+		active, err := tx.Assignment.Query().Where(assignment.ExpertID(p.UserID), assignment.OutcomeIsNil()).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if active >= set.MaxActiveClaims {
+			return conflict(q.Status, "you hold as many claims as allowed").With("limit", set.MaxActiveClaims)
+		}
+		q, err = s.update(ctx, tx, q, "this question is no longer open", []question.Status{question.StatusAWAITING_EXPERT},
+			func(up *ent.QuestionUpdateOne) { up.SetStatus(question.StatusCLAIMED).SetExpertID(p.UserID) })
+		if err != nil {
+			return err
+		}
+		a, err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(p.UserID).SetClaimedAt(now).
+			SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, q, change{action: "question.claimed", taken: true, takenBy: &p.UserID,
+			meta: map[string]any{"assignmentId": a.ID.String()}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return unwrapA(a), nil
+}
+
+// activeClaim returns the expert's active assignment on question id (an assignment's
+// own id is accepted too); another expert's answers NOT_FOUND like a missing one.
+func activeClaim(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (*ent.Assignment, error) {
+	a, err := tx.Assignment.Query().
+		Where(assignment.Or(assignment.QuestionID(id), assignment.ID(id)), assignment.ExpertID(expertID)).
+		Order(ent.Desc(assignment.FieldClaimedAt), ent.Desc(assignment.FieldID)).First(ctx)
+	if ent.IsNotFound(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Outcome != nil {
+		q, err := load(ctx, tx, a.QuestionID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, conflict(q.Status, "you no longer hold this question").With("outcome", string(*a.Outcome))
+	}
+	return a, nil
+}
+
+// ExtendLease renews the expert's claim on question id (or the assignment id) for
+// settings.Lease from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
+// expert's), CONFLICT (the claim ended, or its lease already ran out).
+func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.ExtendLease", err)
+	}
+	var a *ent.Assignment
+	err = s.inTx(ctx, "questions.ExtendLease", func(ctx context.Context, tx *ent.Client) error {
+		p, _, err := s.expert(ctx, tx, true, false)
+		if err != nil {
+			return err
+		}
+		cur, err := activeClaim(ctx, tx, id, p.UserID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		a, err = tx.Assignment.UpdateOneID(cur.ID).
+			Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtGT(now)).
+			SetLeaseExpiresAt(now.Add(set.Lease)).SetUpdatedAt(now).Save(ctx)
+		if ent.IsNotFound(err) {
+			return afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
+		}
+		if err != nil {
+			return err
+		}
+		q, err := load(ctx, tx, a.QuestionID)
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, q, change{action: "question.lease_extended", meta: map[string]any{"leaseExpiresAt": a.LeaseExpiresAt}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return unwrapA(a), nil
+}
+
+// ReleaseTask gives the expert's claim back: the question returns to the queue.
+// Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (the claim already ended).
+func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
+	return s.txQuestion(ctx, "questions.ReleaseTask", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+		p, _, err := s.expert(ctx, tx, true, false)
+		if err != nil {
+			return nil, err
+		}
+		a, err := activeClaim(ctx, tx, id, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		q, err := s.endClaim(ctx, tx, a, assignment.OutcomeRELEASED, "")
+		if err != nil {
+			return nil, err
+		}
+		return q, record(ctx, tx, q, change{action: "question.released", available: true, meta: map[string]any{"expertId": p.UserID.String()}})
+	})
+}
+
+// endClaim ends assignment a with outcome and puts its question back in the queue.
+func (s *Service) endClaim(ctx context.Context, tx *ent.Client, a *ent.Assignment, outcome assignment.Outcome, reason string) (*ent.Question, error) {
+	if err := finish(ctx, tx, a, outcome, reason, s.now()); err != nil {
+		return nil, err
+	}
+	q, err := load(ctx, tx, a.QuestionID)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
+		func(up *ent.QuestionUpdateOne) {
+			up.Where(question.ExpertID(a.ExpertID)).SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
+		})
+}
+
+// finish ends an active assignment; CONFLICT if it ended meanwhile.
+func finish(ctx context.Context, tx *ent.Client, a *ent.Assignment, outcome assignment.Outcome, reason string, now time.Time) error {
+	up := tx.Assignment.Update().Where(assignment.ID(a.ID), assignment.OutcomeIsNil()).
+		SetOutcome(outcome).SetEndedAt(now).SetUpdatedAt(now)
+	if reason != "" {
+		up.SetReason(reason)
+	}
+	n, err := up.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return afterMiss(ctx, tx, a.QuestionID, "this claim has already ended")
+	}
+	return nil
+}
+
+// SubmitAnswer delivers the expert's answer to the client: an EXPERT revision, the claim
+// ends as SUBMITTED, the question becomes DELIVERED. Errors: UNAUTHENTICATED,
+// FORBIDDEN, BAD_USER_INPUT (body 1..50000 characters), NOT_FOUND, CONFLICT.
+func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string) (*ent.Question, error) {
+	if _, err := text("body", body, 50000, 50000, true); err != nil {
+		return nil, errs.Wrap("questions.SubmitAnswer", err)
+	}
+	return s.txQuestion(ctx, "questions.SubmitAnswer", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+		p, _, err := s.expert(ctx, tx, true, false)
+		if err != nil {
+			return nil, err
+		}
+		a, err := activeClaim(ctx, tx, id, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		if err := finish(ctx, tx, a, assignment.OutcomeSUBMITTED, "", now); err != nil {
+			return nil, err
+		}
+		q, err := load(ctx, tx, a.QuestionID)
+		if err != nil {
+			return nil, err
+		}
+		q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
+			func(up *ent.QuestionUpdateOne) {
+				up.Where(question.ExpertID(p.UserID)).SetStatus(question.StatusDELIVERED).SetDeliveredAt(now)
+			})
+		if err != nil {
+			return nil, err
+		}
+		err = tx.AnswerRevision.Create().SetQuestionID(q.ID).SetKind(answerrevision.KindEXPERT).
+			SetBody(body).SetAuthorID(p.UserID).SetCreatedAt(now).Exec(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return q, record(ctx, tx, q, change{action: "question.delivered", delivered: true})
+	})
+}

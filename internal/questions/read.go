@@ -1,0 +1,115 @@
+package questions
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/answerrevision"
+	"backbone/ent/assignment"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+)
+
+// MyQuestions returns the query of the viewer's own questions, of one status when status
+// is set; the caller paginates it (newest first). Errors: UNAUTHENTICATED.
+func (s *Service) MyQuestions(ctx context.Context, status *question.Status) (*ent.QuestionQuery, error) {
+	p, err := principal(ctx, false)
+	if err != nil {
+		return nil, errs.Wrap("questions.MyQuestions", err)
+	}
+	q := s.db.Client.Question.Query().Where(question.ClientID(p.UserID))
+	if status != nil {
+		if question.StatusValidator(*status) != nil {
+			return nil, errs.E(errs.BadUserInput, "unknown status").With("field", "status")
+		}
+		q.Where(question.StatusEQ(*status))
+	}
+	return q, nil
+}
+
+// Question returns one question the viewer may read (privacy rules: the client's own,
+// an open one or one an expert holds, any for admins). Errors: UNAUTHENTICATED,
+// NOT_FOUND (missing or not visible).
+func (s *Service) Question(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
+	if _, err := principal(ctx, false); err != nil {
+		return nil, errs.Wrap("questions.Question", err)
+	}
+	q, err := s.db.Client.Question.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, errs.Wrap("questions.Question", notFound())
+	}
+	return q, errs.Wrap("questions.Question", err)
+}
+
+// RevisionsFor returns, by question id, the answer revisions the viewer may see, oldest
+// first: to the client only the EXPERT revisions of a delivered question (never AI
+// drafts); to the question's expert and to admins every kind. Questions the viewer may
+// not read have no entry. Batched for dataloaders. Errors: UNAUTHENTICATED.
+func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error) {
+	p, err := principal(ctx, false)
+	if err != nil {
+		return nil, errs.Wrap("questions.RevisionsFor", err)
+	}
+	out := make(map[uuid.UUID][]*ent.AnswerRevision, len(questionIDs))
+	if len(questionIDs) == 0 {
+		return out, nil
+	}
+	// Read with the viewer's rights: a question it may not read is skipped.
+	qs, err := s.db.Client.Question.Query().Where(question.IDIn(questionIDs...)).All(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.RevisionsFor", err)
+	}
+	all, expertOnly := []uuid.UUID{}, []uuid.UUID{}
+	for _, q := range qs {
+		switch {
+		case p.IsAdmin() || (q.ExpertID != nil && *q.ExpertID == p.UserID):
+			all = append(all, q.ID)
+		case q.ClientID == p.UserID && q.DeliveredAt != nil:
+			expertOnly = append(expertOnly, q.ID)
+		}
+	}
+	var revs []*ent.AnswerRevision
+	if len(all) > 0 || len(expertOnly) > 0 {
+		revs, err = s.db.Client.AnswerRevision.Query().
+			Where(answerrevision.Or(
+				answerrevision.QuestionIDIn(all...),
+				answerrevision.And(answerrevision.QuestionIDIn(expertOnly...), answerrevision.KindEQ(answerrevision.KindEXPERT)),
+			)).
+			Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(system(ctx))
+		if err != nil {
+			return nil, errs.Wrap("questions.RevisionsFor", err)
+		}
+	}
+	for _, r := range revs {
+		out[r.QuestionID] = append(out[r.QuestionID], r)
+	}
+	return out, nil
+}
+
+// AvailableTasks returns the query of open questions in the expert's subjects; the
+// caller paginates it (deadline first). Errors: UNAUTHENTICATED, FORBIDDEN (not an
+// approved expert).
+func (s *Service) AvailableTasks(ctx context.Context) (*ent.QuestionQuery, error) {
+	_, u, err := s.expert(ctx, s.db.Client, false, false)
+	if err != nil {
+		return nil, errs.Wrap("questions.AvailableTasks", err)
+	}
+	return s.db.Client.Question.Query().
+		Where(question.StatusEQ(question.StatusAWAITING_EXPERT), question.SubjectIn(u.ExpertSubjects...)), nil
+}
+
+// MyAssignments returns the query of the expert's claims, only the active ones when
+// activeOnly; the caller paginates it. Errors: UNAUTHENTICATED, FORBIDDEN.
+func (s *Service) MyAssignments(ctx context.Context, activeOnly bool) (*ent.AssignmentQuery, error) {
+	p, _, err := s.expert(ctx, s.db.Client, false, false)
+	if err != nil {
+		return nil, errs.Wrap("questions.MyAssignments", err)
+	}
+	q := s.db.Client.Assignment.Query().Where(assignment.ExpertID(p.UserID))
+	if activeOnly {
+		q.Where(assignment.OutcomeIsNil())
+	}
+	return q, nil
+}

@@ -1,0 +1,133 @@
+// Package questions is the marketplace's question lifecycle: submission, routing, claims
+// under a lease, answers, revisions, acceptance, disputes and the sweeps that expire them.
+package questions
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"backbone/ent"
+	"backbone/ent/privacy"
+	"backbone/internal/db"
+	"backbone/internal/errs"
+	"backbone/internal/settings"
+	"backbone/internal/wallet"
+)
+
+// Deps are what the service is built from.
+type Deps struct {
+	DB       *db.DB
+	Wallet   *wallet.Service
+	Settings *settings.Service
+	Log      *slog.Logger
+}
+
+// Options tune the service; zero values take the defaults.
+type Options struct {
+	// Now is the clock, for tests; default time.Now().UTC().
+	Now func() time.Time
+}
+
+// Service runs the question lifecycle. Every method that changes state is one database
+// transaction that also writes its audit row and outbox events. Safe for concurrent use.
+type Service struct {
+	db       *db.DB
+	wallet   *wallet.Service
+	settings *settings.Service
+	log      *slog.Logger
+	clock    func() time.Time
+}
+
+// New returns the lifecycle service.
+func New(d Deps, o Options) *Service {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, log: d.Log, clock: o.Now}
+}
+
+// now is the clock in UTC at the microsecond precision both databases keep.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+
+// postgres reports whether row locks (FOR UPDATE) exist: a SQLite transaction already
+// holds the database's write lock.
+func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
+
+// system marks ctx as the service's own read: the service checks ownership itself, so
+// that another user's row answers NOT_FOUND exactly like a missing one.
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// maxAttempts bounds the runs of a transaction PostgreSQL aborted as a deadlock or a
+// serialization failure, or that lost an insert race it can resolve by reading again.
+const maxAttempts = 3
+
+// inTx runs fn in one transaction, again when PostgreSQL aborted it as a deadlock, and
+// wraps its error with op. Entities fn returns are unwrapped from the transaction after
+// commit by the caller (see unwrapQ).
+func (s *Service) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.InTx(ctx, s.db.Client, func(tx *ent.Client) error { return fn(system(ctx), tx) })
+		if !db.Retryable(err) && !errs.Is(err, retry) {
+			break
+		}
+	}
+	if errs.Is(err, retry) {
+		err = errs.E(errs.Conflict, "a concurrent request changed this question; retry")
+	}
+	return errs.Wrap(op, err)
+}
+
+// retry is the code of errRetry, an error that asks inTx to run the transaction again.
+const retry errs.Code = "questions.retry"
+
+// errRetry asks inTx for another attempt (an insert race that a new read resolves).
+var errRetry = errs.E(retry, "retry")
+
+// txQuestion runs fn in a transaction and returns its question unwrapped from it, so
+// that the caller can load edges after commit.
+func (s *Service) txQuestion(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client) (*ent.Question, error)) (*ent.Question, error) {
+	var q *ent.Question
+	err := s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
+		var err error
+		q, err = fn(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return unwrapQ(q), nil
+}
+
+// unwrapQ detaches q from a committed transaction; q may already be detached.
+func unwrapQ(q *ent.Question) (out *ent.Question) {
+	defer func() {
+		if recover() != nil { // not a transactional entity
+			out = q
+		}
+	}()
+	return q.Unwrap()
+}
+
+// unwrapA detaches a from a committed transaction; a may already be detached.
+func unwrapA(a *ent.Assignment) (out *ent.Assignment) {
+	defer func() {
+		if recover() != nil {
+			out = a
+		}
+	}()
+	return a.Unwrap()
+}
+
+// current reads the settings, wrapped for the caller.
+func (s *Service) current(ctx context.Context) (settings.Settings, error) {
+	return s.settings.Get(ctx)
+}

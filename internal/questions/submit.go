@@ -1,0 +1,125 @@
+package questions
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+	"backbone/internal/outbox"
+	"backbone/internal/settings"
+	"backbone/internal/wallet"
+)
+
+// SubmitInput is a client's new question.
+type SubmitInput struct {
+	Subject, Title, Body string
+	Urgency              question.Urgency
+	// IdempotencyKey makes a retried submission return the first one's question (scoped
+	// to the client; the same key with another input is CONFLICT). Empty: no replay.
+	IdempotencyKey string
+}
+
+// Turnaround is how long an expert has to answer a question of urgency u, from
+// submission: URGENT 6 hours, HIGH 24 hours, NORMAL 72 hours, LOW 7 days.
+func Turnaround(u question.Urgency) time.Duration {
+	switch u {
+	case question.UrgencyURGENT:
+		return 6 * time.Hour
+	case question.UrgencyHIGH:
+		return 24 * time.Hour
+	case question.UrgencyNORMAL:
+		return 72 * time.Hour
+	}
+	return 7 * 24 * time.Hour
+}
+
+// idNamespace derives a question's id from its client and idempotency key, so that the
+// key is scoped per client and a retry finds the first question by primary key.
+var idNamespace = uuid.MustParse("6f1d3c8e-6a55-4c55-9a8e-2f0c1d9b7a01")
+
+// Submit asks a question: it validates the input, prices it from the settings, holds the
+// price from the client's wallet into the question's escrow and queues the job
+// "questions.route", which moves it to the experts (Route). With the AI pipeline
+// switched on the same job is queued for now: the pipeline stages replace it later.
+// Errors: UNAUTHENTICATED, FORBIDDEN (not a client), BAD_USER_INPUT (with "field"),
+// INSUFFICIENT_CREDITS (with "shortfall"), CONFLICT (idempotency key reused with
+// another input).
+func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, error) {
+	p, err := client(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.Submit", err)
+	}
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.Submit", err)
+	}
+	price, err := validateSubmit(set, in)
+	if err != nil {
+		return nil, errs.Wrap("questions.Submit", err)
+	}
+	id, key := uuid.Must(uuid.NewV7()), "submit"
+	if in.IdempotencyKey != "" {
+		id, key = uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey
+	}
+	return s.txQuestion(ctx, "questions.Submit", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+		if prior, err := tx.Question.Get(ctx, id); err == nil {
+			return replaySubmit(prior, in)
+		} else if !ent.IsNotFound(err) {
+			return nil, err
+		}
+		now := s.now()
+		q, err := tx.Question.Create().SetID(id).SetClientID(p.UserID).SetSubject(in.Subject).
+			SetTitle(in.Title).SetBody(in.Body).SetUrgency(in.Urgency).
+			SetDeadline(now.Add(Turnaround(in.Urgency))).SetPrice(price).
+			SetStatus(question.StatusSUBMITTED).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return nil, errRetry // a concurrent retry with this key committed first
+		}
+		if err != nil {
+			return nil, err
+		}
+		_, err = s.wallet.HoldTx(ctx, tx, wallet.HoldInput{QuestionID: id, ClientID: p.UserID, Amount: price, IdempotencyKey: key})
+		if err != nil {
+			return nil, err
+		}
+		if err := emit(ctx, tx, outbox.Job, TopicRoute, id, RouteJob{QuestionID: id}); err != nil {
+			return nil, err
+		}
+		return q, record(ctx, tx, q, change{action: "question.submitted", meta: map[string]any{"price": price, "aiPipeline": set.AIPipelineEnabled}})
+	})
+}
+
+// validateSubmit checks the input against the settings and returns the price.
+func validateSubmit(set settings.Settings, in SubmitInput) (int64, error) {
+	if !set.HasSubject(in.Subject) {
+		return 0, errs.E(errs.BadUserInput, "unknown subject").With("field", "subject")
+	}
+	if _, err := text("title", in.Title, 200, 200, true); err != nil {
+		return 0, err
+	}
+	if _, err := text("body", in.Body, 20000, 20000, true); err != nil {
+		return 0, err
+	}
+	if question.UrgencyValidator(in.Urgency) != nil {
+		return 0, errs.E(errs.BadUserInput, "unknown urgency").With("field", "urgency")
+	}
+	price, ok := set.Price(in.Subject, settings.Urgency(in.Urgency))
+	if !ok || price <= 0 {
+		return 0, errs.E(errs.BadUserInput, "no price for this subject and urgency").With("field", "urgency")
+	}
+	return price, nil
+}
+
+// replaySubmit answers a retried submission: the first question when the input is the
+// same, CONFLICT otherwise.
+func replaySubmit(prior *ent.Question, in SubmitInput) (*ent.Question, error) {
+	if prior.Subject != in.Subject || prior.Title != in.Title || prior.Body != in.Body || prior.Urgency != in.Urgency {
+		return nil, errs.E(errs.Conflict, "this idempotency key was used with a different question").
+			With("field", "idempotencyKey").With("status", string(prior.Status))
+	}
+	return prior, nil
+}

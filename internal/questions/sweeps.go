@@ -1,0 +1,180 @@
+package questions
+
+import (
+	"context"
+	"errors"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/assignment"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+)
+
+// sweepBatch bounds the rows one sweep call handles; the scheduler calls again.
+// ExpireDeadlines and AutoAccept return, like ExpireLeases, the count and the failures.
+const sweepBatch = 200
+
+// Route is the handler of the job "questions.route": a SUBMITTED question enters the
+// experts' queue (AWAITING_EXPERT). Idempotent: a redelivered job, or one for a question
+// that moved on or is gone, changes nothing and succeeds.
+func (s *Service) Route(ctx context.Context, questionID uuid.UUID) error {
+	return s.inTx(ctx, "questions.Route", func(ctx context.Context, tx *ent.Client) error {
+		q, err := tx.Question.UpdateOneID(questionID).Where(question.StatusEQ(question.StatusSUBMITTED)).
+			SetStatus(question.StatusAWAITING_EXPERT).SetUpdatedAt(s.now()).Save(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return record(ctx, tx, q, change{action: "question.routed", available: true})
+	})
+}
+
+// ExpireLeases ends the claims whose lease ran out (outcome EXPIRED) and puts their
+// questions back in the queue. It returns how many it ended (up to a batch of 200 per
+// call) and the rows that failed, joined. Safe on several instances (see sweep).
+func (s *Service) ExpireLeases(ctx context.Context) (int, error) {
+	return s.sweep(ctx, "questions.ExpireLeases", func(ctx context.Context) ([]uuid.UUID, error) {
+		return s.db.Client.Assignment.Query().Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtLTE(s.now())).
+			Order(ent.Asc(assignment.FieldLeaseExpiresAt)).Limit(sweepBatch).IDs(ctx)
+	}, s.lockAssignment, s.expireLease)
+}
+
+// expireLease ends one claim if its lease still ran out; false when it changed meanwhile.
+func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+	now := s.now()
+	n, err := tx.Assignment.Update().
+		Where(assignment.ID(id), assignment.OutcomeIsNil(), assignment.LeaseExpiresAtLTE(now)).
+		SetOutcome(assignment.OutcomeEXPIRED).SetEndedAt(now).SetUpdatedAt(now).Save(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	a, err := tx.Assignment.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	q, err := tx.Question.UpdateOneID(a.QuestionID).
+		Where(question.StatusEQ(question.StatusCLAIMED), question.ExpertID(a.ExpertID)).
+		SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID().SetUpdatedAt(now).Save(ctx)
+	if ent.IsNotFound(err) {
+		return true, nil // a stray claim on a question that moved on: ended, nothing to requeue
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, record(ctx, tx, q, change{action: "question.lease_expired", available: true,
+		meta: map[string]any{"expertId": a.ExpertID.String(), "assignmentId": id.String()}})
+}
+
+// ExpireDeadlines closes the open questions whose deadline passed with no expert
+// (EXPIRED) and refunds their clients. It returns how many it closed.
+func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
+	return s.sweep(ctx, "questions.ExpireDeadlines", func(ctx context.Context) ([]uuid.UUID, error) {
+		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusAWAITING_EXPERT),
+			question.DeadlineLTE(s.now())).Order(ent.Asc(question.FieldDeadline)).Limit(sweepBatch).IDs(ctx)
+	}, s.lockQuestion, func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+		now := s.now()
+		q, err := tx.Question.UpdateOneID(id).
+			Where(question.StatusEQ(question.StatusAWAITING_EXPERT), question.DeadlineLTE(now)).
+			SetStatus(question.StatusEXPIRED).SetClosedAt(now).SetUpdatedAt(now).Save(ctx)
+		if ent.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if err := s.refund(ctx, tx, q, 0, "refund"); err != nil {
+			return false, err
+		}
+		return true, record(ctx, tx, q, change{action: "question.expired", taken: true})
+	})
+}
+
+// AutoAccept accepts, on their clients' behalf and without a rating, the answers
+// delivered at least settings.AutoAcceptDelay ago, paying their experts. It returns how
+// many it accepted.
+func (s *Service) AutoAccept(ctx context.Context) (int, error) {
+	set, err := s.current(ctx)
+	if err != nil {
+		return 0, errs.Wrap("questions.AutoAccept", err)
+	}
+	return s.sweep(ctx, "questions.AutoAccept", func(ctx context.Context) ([]uuid.UUID, error) {
+		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusDELIVERED),
+			question.DeliveredAtLTE(s.now().Add(-set.AutoAcceptDelay))).Order(ent.Asc(question.FieldDeliveredAt)).Limit(sweepBatch).IDs(ctx)
+	}, s.lockQuestion, func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+		q, err := load(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
+		if q.Status != question.StatusDELIVERED || q.DeliveredAt == nil || q.DeliveredAt.Add(set.AutoAcceptDelay).After(s.now()) {
+			return false, nil
+		}
+		q, err = s.accept(ctx, tx, q)
+		if errs.Is(err, errs.Conflict) {
+			return false, nil // accepted, revised or disputed meanwhile
+		}
+		if err != nil {
+			return false, err
+		}
+		return true, record(ctx, tx, q, change{action: "question.auto_accepted"})
+	})
+}
+
+// lockQuestion locks one question row for a sweep, skipping it (false) when another
+// instance holds it; on SQLite the transaction already serialises writers.
+func (s *Service) lockQuestion(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+	if !s.postgres() {
+		return true, nil
+	}
+	n, err := tx.Question.Query().Where(question.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).Count(ctx)
+	return n == 1, err
+}
+
+// lockAssignment is lockQuestion for an assignment row.
+func (s *Service) lockAssignment(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+	if !s.postgres() {
+		return true, nil
+	}
+	n, err := tx.Assignment.Query().Where(assignment.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).Count(ctx)
+	return n == 1, err
+}
+
+// sweep reads a batch of candidates, then handles each in its own transaction: the row
+// is locked with SKIP LOCKED (another instance working on it is passed by) and changed
+// by a conditional update, so two instances never act on one row and one failing row
+// does not hold the others back. It returns how many rows changed, and the failures.
+func (s *Service) sweep(ctx context.Context, op string,
+	find func(ctx context.Context) ([]uuid.UUID, error),
+	lock func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error),
+	handle func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error)) (int, error) {
+	ids, err := find(system(ctx))
+	if err != nil {
+		return 0, errs.Wrap(op, err)
+	}
+	var done int
+	var failed []error
+	for _, id := range ids {
+		var changed bool
+		err := s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
+			ok, err := lock(ctx, tx, id)
+			if err != nil || !ok {
+				return err
+			}
+			changed, err = handle(ctx, tx, id)
+			return err
+		})
+		if err != nil {
+			s.log.ErrorContext(ctx, "sweep failed on one row", "op", op, "id", id, "err", err)
+			failed = append(failed, err)
+			continue
+		}
+		if changed {
+			done++
+		}
+	}
+	return done, errors.Join(failed...)
+}
