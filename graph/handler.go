@@ -54,6 +54,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	}
 	srv.AroundOperations(requireWriteScope)
+	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.revisionsFor))
 	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))

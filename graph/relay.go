@@ -7,22 +7,28 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent/account"
+	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
+	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
+	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
 
 // nodeTables maps each GraphQL Node type to the ent table that holds it.
 var nodeTables = map[string]string{
-	"User":        user.Table,
-	"AuditLog":    auditlog.Table,
-	"APIKey":      apikey.Table,
-	"Account":     account.Table,
-	"LedgerEntry": posting.Table,
-	"Payout":      payout.Table,
+	"User":           user.Table,
+	"AuditLog":       auditlog.Table,
+	"APIKey":         apikey.Table,
+	"Account":        account.Table,
+	"LedgerEntry":    posting.Table,
+	"Payout":         payout.Table,
+	"Question":       question.Table,
+	"AnswerRevision": answerrevision.Table,
+	"Assignment":     assignment.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

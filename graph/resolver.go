@@ -6,6 +6,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/questions"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
@@ -17,8 +18,10 @@ type Resolver struct {
 	Ledger *wallet.Service
 	// Market holds the marketplace settings (named so as not to clash with the settings field).
 	Market *settings.Service
-	Info   ServerInfo
-	Log    *slog.Logger
+	// Questions runs the question lifecycle: questions, tasks, answers, disputes.
+	Questions *questions.Service
+	Info      ServerInfo
+	Log       *slog.Logger
 }
 
 // ServerInfo describes this server for the public serverInfo query.

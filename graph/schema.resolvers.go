@@ -9,6 +9,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/account"
 	"backbone/ent/payout"
+	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/graph/model"
 	"backbone/internal/auth"
@@ -30,6 +31,26 @@ func (r *aPIKeyResolver) ID(ctx context.Context, obj *ent.APIKey) (string, error
 // ID is the resolver for the id field.
 func (r *accountResolver) ID(ctx context.Context, obj *ent.Account) (string, error) {
 	return globalID("Account", obj.ID), nil
+}
+
+// ID is the resolver for the id field.
+func (r *answerRevisionResolver) ID(ctx context.Context, obj *ent.AnswerRevision) (string, error) {
+	return globalID("AnswerRevision", obj.ID), nil
+}
+
+// Author is the resolver for the author field.
+func (r *answerRevisionResolver) Author(ctx context.Context, obj *ent.AnswerRevision) (*ent.User, error) {
+	return r.userOrNil(ctx, obj.AuthorID)
+}
+
+// ID is the resolver for the id field.
+func (r *assignmentResolver) ID(ctx context.Context, obj *ent.Assignment) (string, error) {
+	return globalID("Assignment", obj.ID), nil
+}
+
+// Question is the resolver for the question field.
+func (r *assignmentResolver) Question(ctx context.Context, obj *ent.Assignment) (*ent.Question, error) {
+	return r.loaders(ctx).questions.Load(ctx, obj.QuestionID)
 }
 
 // ID is the resolver for the id field.
@@ -176,6 +197,114 @@ func (r *mutationResolver) UpdateSettings(ctx context.Context, input model.Updat
 	return &s, nil
 }
 
+// SubmitQuestion is the resolver for the submitQuestion field.
+func (r *mutationResolver) SubmitQuestion(ctx context.Context, input model.SubmitQuestionInput) (*ent.Question, error) {
+	return r.Questions.Submit(ctx, submitInput(input))
+}
+
+// CancelQuestion is the resolver for the cancelQuestion field.
+func (r *mutationResolver) CancelQuestion(ctx context.Context, id string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Cancel(ctx, qid)
+}
+
+// AcceptAnswer is the resolver for the acceptAnswer field.
+func (r *mutationResolver) AcceptAnswer(ctx context.Context, id string, stars int, comment *string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Accept(ctx, qid, stars, deref(comment))
+}
+
+// RequestRevision is the resolver for the requestRevision field.
+func (r *mutationResolver) RequestRevision(ctx context.Context, id string, note string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.RequestRevision(ctx, qid, note)
+}
+
+// OpenDispute is the resolver for the openDispute field.
+func (r *mutationResolver) OpenDispute(ctx context.Context, id string, reason string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.OpenDispute(ctx, qid, reason)
+}
+
+// ClaimTask is the resolver for the claimTask field.
+func (r *mutationResolver) ClaimTask(ctx context.Context, id string) (*ent.Assignment, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Claim(ctx, qid)
+}
+
+// ExtendLease is the resolver for the extendLease field.
+func (r *mutationResolver) ExtendLease(ctx context.Context, id string) (*ent.Assignment, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.ExtendLease(ctx, qid)
+}
+
+// ReleaseTask is the resolver for the releaseTask field.
+func (r *mutationResolver) ReleaseTask(ctx context.Context, id string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.ReleaseTask(ctx, qid)
+}
+
+// SubmitAnswer is the resolver for the submitAnswer field.
+func (r *mutationResolver) SubmitAnswer(ctx context.Context, id string, body string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.SubmitAnswer(ctx, qid, body)
+}
+
+// DeclineQuestion is the resolver for the declineQuestion field.
+func (r *mutationResolver) DeclineQuestion(ctx context.Context, id string, reason string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Decline(ctx, qid, reason)
+}
+
+// ResolveDispute is the resolver for the resolveDispute field.
+func (r *mutationResolver) ResolveDispute(ctx context.Context, id string, refund int, note string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.ResolveDispute(ctx, qid, int64(refund), note)
+}
+
+// ReassignQuestion is the resolver for the reassignQuestion field.
+func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expertID *string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	expert, err := optionalUserID(expertID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Reassign(ctx, qid, expert)
+}
+
 // ID is the resolver for the id field.
 func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error) {
 	return globalID("Payout", obj.ID), nil
@@ -310,6 +439,72 @@ func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid
 	return q.Paginate(ctx, after, first, before, last, newestFirst)
 }
 
+// MyQuestions is the resolver for the myQuestions field.
+func (r *queryResolver) MyQuestions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *question.Status) (*ent.QuestionConnection, error) {
+	q, err := r.Questions.MyQuestions(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestQuestionsFirst)
+}
+
+// Question is the resolver for the question field.
+func (r *queryResolver) Question(ctx context.Context, id string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.Question(ctx, qid)
+}
+
+// AvailableTasks is the resolver for the availableTasks field.
+func (r *queryResolver) AvailableTasks(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.QuestionConnection, error) {
+	q, err := r.Questions.AvailableTasks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pageByDeadline(ctx, q, after, first, before, last)
+}
+
+// MyAssignments is the resolver for the myAssignments field.
+func (r *queryResolver) MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error) {
+	q, err := r.Questions.MyAssignments(ctx, activeOnly)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestAssignmentsFirst)
+}
+
+// ID is the resolver for the id field.
+func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
+	return globalID("Question", obj.ID), nil
+}
+
+// Urgency is the resolver for the urgency field.
+func (r *questionResolver) Urgency(ctx context.Context, obj *ent.Question) (model.Urgency, error) {
+	return model.Urgency(obj.Urgency), nil
+}
+
+// Client is the resolver for the client field.
+func (r *questionResolver) Client(ctx context.Context, obj *ent.Question) (*ent.User, error) {
+	return r.loaders(ctx).users.Load(ctx, obj.ClientID)
+}
+
+// Expert is the resolver for the expert field.
+func (r *questionResolver) Expert(ctx context.Context, obj *ent.Question) (*ent.User, error) {
+	return r.userOrNil(ctx, obj.ExpertID)
+}
+
+// Answer is the resolver for the answer field.
+func (r *questionResolver) Answer(ctx context.Context, obj *ent.Question) (*ent.AnswerRevision, error) {
+	return r.deliveredAnswer(ctx, obj.ID)
+}
+
+// Revisions is the resolver for the revisions field.
+func (r *questionResolver) Revisions(ctx context.Context, obj *ent.Question) ([]*ent.AnswerRevision, error) {
+	return nonNilRevisions(r.loaders(ctx).revisions.Load(ctx, obj.ID))
+}
+
 // Prices is the resolver for the prices field.
 func (r *settingsResolver) Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error) {
 	return subjectPrices(obj), nil
@@ -341,6 +536,12 @@ func (r *Resolver) APIKey() APIKeyResolver { return &aPIKeyResolver{r} }
 // Account returns AccountResolver implementation.
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
+// AnswerRevision returns AnswerRevisionResolver implementation.
+func (r *Resolver) AnswerRevision() AnswerRevisionResolver { return &answerRevisionResolver{r} }
+
+// Assignment returns AssignmentResolver implementation.
+func (r *Resolver) Assignment() AssignmentResolver { return &assignmentResolver{r} }
+
 // AuditLog returns AuditLogResolver implementation.
 func (r *Resolver) AuditLog() AuditLogResolver { return &auditLogResolver{r} }
 
@@ -359,6 +560,9 @@ func (r *Resolver) Payout() PayoutResolver { return &payoutResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Question returns QuestionResolver implementation.
+func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
+
 // Settings returns SettingsResolver implementation.
 func (r *Resolver) Settings() SettingsResolver { return &settingsResolver{r} }
 
@@ -368,12 +572,15 @@ func (r *Resolver) User() UserResolver { return &userResolver{r} }
 type (
 	aPIKeyResolver         struct{ *Resolver }
 	accountResolver        struct{ *Resolver }
+	answerRevisionResolver struct{ *Resolver }
+	assignmentResolver     struct{ *Resolver }
 	auditLogResolver       struct{ *Resolver }
 	creditPurchaseResolver struct{ *Resolver }
 	ledgerEntryResolver    struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
 	payoutResolver         struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	questionResolver       struct{ *Resolver }
 	settingsResolver       struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 )

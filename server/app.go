@@ -15,6 +15,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/health"
 	"backbone/internal/migrate"
+	"backbone/internal/questions"
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
 	"backbone/internal/settings"
@@ -35,6 +36,7 @@ type app struct {
 	revocations *auth.Revocations
 	wallet      *wallet.Service
 	settings    *settings.Service
+	questions   *questions.Service
 
 	closers []func() error
 }
@@ -55,6 +57,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
+	a.wrapDriver(ctx)
 	a.closers = append(a.closers, a.db.Close)
 	if cfg.MigrateOnStart {
 		n, err := migrate.Apply(startCtx, a.db, log)
@@ -93,6 +96,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		return nil, err
 	}
 	a.openSettings()
+	a.openQuestions()
 	return a, nil
 }
 

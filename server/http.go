@@ -36,15 +36,17 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	reg := httpmw.NewRegistry()
 
+	resolver := &graph.Resolver{
+		Client:    a.db.Client,
+		Auth:      a.auth,
+		Ledger:    a.wallet,
+		Market:    a.settings,
+		Questions: a.questions,
+		Log:       a.log,
+		Info:      a.serverInfo(),
+	}
 	gql := graph.NewHandler(graph.HandlerConfig{
-		Resolver: &graph.Resolver{
-			Client: a.db.Client,
-			Auth:   a.auth,
-			Ledger: a.wallet,
-			Market: a.settings,
-			Log:    a.log,
-			Info:   a.serverInfo(),
-		},
+		Resolver:         resolver,
 		Introspection:    a.cfg.Introspection,
 		ComplexityLimit:  a.cfg.ComplexityLimit,
 		MaxBodyBytes:     a.cfg.MaxBodyBytes,
@@ -58,7 +60,7 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	mux := http.NewServeMux()
 	route := func(pattern, name string, h http.Handler) { mux.Handle(pattern, httpmw.Route(name)(h)) }
-	route("/query", "query", graph.Authenticate(a.auth)(h.trackWebsockets(gql)))
+	route("/query", "query", graph.Authenticate(a.auth)(graph.LoadersMiddleware(resolver)(h.trackWebsockets(gql))))
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))

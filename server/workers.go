@@ -23,6 +23,7 @@ func (a *app) workers() *workers.Runner {
 		_, err := relay.Prune(ctx)
 		return err
 	})
+	a.questionWorkers(r)
 	return r
 }
 

@@ -74,6 +74,16 @@ type SubjectPriceInput struct {
 	Credits int `json:"credits"`
 }
 
+type SubmitQuestionInput struct {
+	// One of the subjects in settings.
+	Subject string  `json:"subject"`
+	Title   string  `json:"title"`
+	Body    string  `json:"body"`
+	Urgency Urgency `json:"urgency"`
+	// Retrying with the same key submits (and pays) once.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
 // A change to the settings; fields left out stay as they are.
 type UpdateSettingsInput struct {
 	// Replaces the list of subjects (1 to 100, each 1 to 60 characters). A removed subject's prices are dropped; a new subject needs a price at every urgency in prices.

@@ -1,0 +1,111 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
+
+	"backbone/ent"
+	"backbone/ent/privacy"
+	"backbone/ent/question"
+	"backbone/ent/user"
+)
+
+// RevisionsFunc returns the answer revisions the viewer in ctx may see, by question id
+// (oldest first); questions without any may be missing from the map.
+type RevisionsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error)
+
+// Loaders batch the lookups of one request: every user, question or revision list asked
+// for while a response is built is fetched in one query per kind.
+type Loaders struct {
+	users     *dataloadgen.Loader[uuid.UUID, *ent.User]
+	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
+	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
+}
+
+// NewLoaders returns fresh loaders over client and revisions; they cache for their
+// lifetime, so make one set per request.
+//
+// Users and questions are read past the privacy rules: they are only reached through an
+// object the viewer was already allowed to read (a question's client and expert, a
+// revision's author, an assignment's question). Revisions are the service's decision.
+func NewLoaders(client *ent.Client, revisions RevisionsFunc) *Loaders {
+	return &Loaders{
+		users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
+			rows, err := client.User.Query().Where(user.IDIn(ids...)).All(system(ctx))
+			return byID(rows, func(u *ent.User) uuid.UUID { return u.ID }), err
+		}),
+		questions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
+			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(system(ctx))
+			return byID(rows, func(q *ent.Question) uuid.UUID { return q.ID }), err
+		}),
+		revisions: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([][]*ent.AnswerRevision, []error) {
+			m, err := revisions(ctx, ids)
+			out := make([][]*ent.AnswerRevision, len(ids))
+			for i, id := range ids {
+				out[i] = m[id]
+			}
+			if err != nil {
+				return out, []error{err}
+			}
+			return out, nil
+		}),
+	}
+}
+
+// system lets a loader read rows that the caller reached through an authorized object.
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+func byID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
+	m := make(map[uuid.UUID]T, len(rows))
+	for _, r := range rows {
+		m[id(r)] = r
+	}
+	return m
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns ctx carrying l.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// LoadersMiddleware installs fresh loaders in every HTTP request. A websocket lives for
+// many operations, so its operations get loaders of their own instead (see
+// operationLoaders): a connection-wide cache would serve stale rows.
+func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.Header.Get("Upgrade") != "" {
+				next.ServeHTTP(w, req)
+				return
+			}
+			next.ServeHTTP(w, req.WithContext(WithLoaders(req.Context(), NewLoaders(r.Client, r.revisionsFor))))
+		})
+	}
+}
+
+// operationLoaders gives an operation that arrived without loaders (over a websocket)
+// loaders of its own.
+func operationLoaders(client *ent.Client, revisions RevisionsFunc) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if _, ok := ctx.Value(loadersKey{}).(*Loaders); !ok {
+			ctx = WithLoaders(ctx, NewLoaders(client, revisions))
+		}
+		return next(ctx)
+	}
+}
+
+// loaders returns the loaders of ctx; an operation always has them (operationLoaders).
+func (r *Resolver) loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return NewLoaders(r.Client, r.revisionsFor)
+}

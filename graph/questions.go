@@ -1,0 +1,83 @@
+package graph
+
+import (
+	"context"
+
+	"entgo.io/contrib/entgql"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/answerrevision"
+	"backbone/graph/model"
+	"backbone/internal/questions"
+)
+
+// Orders of the question connections.
+var (
+	newestQuestionsFirst = ent.WithQuestionOrder(&ent.QuestionOrder{
+		Direction: entgql.OrderDirectionDesc, Field: ent.QuestionOrderFieldCreatedAt,
+	})
+	newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
+		Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
+	})
+)
+
+// revisionsFor is the revisions loaders' source: what the questions service lets the
+// viewer see.
+func (r *Resolver) revisionsFor(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error) {
+	return r.Questions.RevisionsFor(ctx, ids)
+}
+
+// submitInput converts the submitQuestion input to the service's.
+func submitInput(in model.SubmitQuestionInput) questions.SubmitInput {
+	return questions.SubmitInput{
+		Subject: in.Subject, Title: in.Title, Body: in.Body,
+		Urgency: questionUrgency(in.Urgency), IdempotencyKey: in.IdempotencyKey,
+	}
+}
+
+// questionID decodes the global id of a Question.
+func questionID(gid string) (uuid.UUID, error) { return idOf("Question", gid) }
+
+// optionalUserID decodes the global id of a User, or nil.
+func optionalUserID(gid *string) (*uuid.UUID, error) {
+	if gid == nil {
+		return nil, nil
+	}
+	id, err := idOf("User", *gid)
+	if err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// userOrNil loads the user id names, or nil when id is nil.
+func (r *Resolver) userOrNil(ctx context.Context, id *uuid.UUID) (*ent.User, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return r.loaders(ctx).users.Load(ctx, *id)
+}
+
+// deliveredAnswer is the newest expert revision among those the viewer may see: for a
+// client, the answer as last delivered.
+func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*ent.AnswerRevision, error) {
+	revs, err := r.loaders(ctx).revisions.Load(ctx, questionID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(revs) - 1; i >= 0; i-- {
+		if revs[i].Kind == answerrevision.KindEXPERT {
+			return revs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// nonNilRevisions turns a missing list into an empty one (the field is non-null).
+func nonNilRevisions(revs []*ent.AnswerRevision, err error) ([]*ent.AnswerRevision, error) {
+	if revs == nil && err == nil {
+		revs = []*ent.AnswerRevision{}
+	}
+	return revs, err
+}
