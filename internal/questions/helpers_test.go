@@ -213,3 +213,13 @@ func (e *env) outbox(tb testing.TB, id uuid.UUID, topic string) int {
 	}
 	return n
 }
+
+// submitOnly submits a NORMAL question without routing it.
+func (e *env) submitOnly(tb testing.TB, ctx context.Context) *ent.Question {
+	tb.Helper()
+	q, err := e.svc.Submit(ctx, questions.SubmitInput{Subject: subject, Title: "Integral", Body: "What is the integral of x?", Urgency: question.UrgencyNORMAL, IdempotencyKey: uuid.NewString()})
+	if err != nil {
+		tb.Fatalf("Submit: %v", err)
+	}
+	return q
+}

@@ -130,8 +130,8 @@ func (s *Service) lockQuestion(ctx context.Context, tx *ent.Client, id uuid.UUID
 	if !s.postgres() {
 		return true, nil
 	}
-	n, err := tx.Question.Query().Where(question.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).Count(ctx)
-	return n == 1, err
+	ids, err := tx.Question.Query().Where(question.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
+	return len(ids) == 1, err
 }
 
 // lockAssignment is lockQuestion for an assignment row.
@@ -139,8 +139,8 @@ func (s *Service) lockAssignment(ctx context.Context, tx *ent.Client, id uuid.UU
 	if !s.postgres() {
 		return true, nil
 	}
-	n, err := tx.Assignment.Query().Where(assignment.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).Count(ctx)
-	return n == 1, err
+	ids, err := tx.Assignment.Query().Where(assignment.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
+	return len(ids) == 1, err
 }
 
 // sweep reads a batch of candidates, then handles each in its own transaction: the row
