@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -77,7 +78,9 @@ func admin(ctx context.Context) (viewer.Principal, error) {
 func (s *Service) approvedExpert(ctx context.Context, c *ent.Client, id uuid.UUID, lock bool) (*ent.User, error) {
 	q := c.User.Query().Where(user.ID(id))
 	if lock && s.postgres() {
-		q.ForUpdate()
+		// NO KEY UPDATE: serialises this expert's claims without blocking the inserts
+		// elsewhere whose foreign keys point at the row (KEY SHARE).
+		q.Modify(func(s *entsql.Selector) { s.For(entsql.LockNoKeyUpdate) })
 	}
 	u, err := q.Only(system(ctx))
 	if ent.IsNotFound(err) {
