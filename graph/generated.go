@@ -2633,19 +2633,19 @@ type Mutation {
   updateSettings(input: UpdateSettingsInput!): Settings! @hasRole(roles: [ADMIN])
 
   "Asks a question; its price is held from your wallet until the answer is accepted or the question ends."
-  submitQuestion(input: SubmitQuestionInput!): Question! @auth
+  submitQuestion(input: SubmitQuestionInput!): Question! @hasRole(roles: [CLIENT])
 
   "Cancels your question before an expert claims it; the price comes back to your wallet."
-  cancelQuestion(id: ID!): Question! @auth
+  cancelQuestion(id: ID!): Question! @hasRole(roles: [CLIENT])
 
   "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid."
-  acceptAnswer(id: ID!, stars: Int!, comment: String): Question! @auth
+  acceptAnswer(id: ID!, stars: Int!, comment: String): Question! @hasRole(roles: [CLIENT])
 
   "Sends the delivered answer back to its expert for a revision, within the revision limit."
-  requestRevision(id: ID!, note: String!): Question! @auth
+  requestRevision(id: ID!, note: String!): Question! @hasRole(roles: [CLIENT])
 
   "Disputes the delivered answer; an admin decides."
-  openDispute(id: ID!, reason: String!): Question! @auth
+  openDispute(id: ID!, reason: String!): Question! @hasRole(roles: [CLIENT])
 
   "Claims a waiting question in your subjects, under a lease."
   claimTask(id: ID!): Assignment! @hasRole(roles: [EXPERT])
@@ -7362,11 +7362,16 @@ func (ec *executionContext) _Mutation_submitQuestion(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.Question
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1
@@ -7419,11 +7424,16 @@ func (ec *executionContext) _Mutation_cancelQuestion(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.Question
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1
@@ -7476,11 +7486,16 @@ func (ec *executionContext) _Mutation_acceptAnswer(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.Question
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1
@@ -7533,11 +7548,16 @@ func (ec *executionContext) _Mutation_requestRevision(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.Question
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1
@@ -7590,11 +7610,16 @@ func (ec *executionContext) _Mutation_openDispute(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.Question
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1

@@ -12,15 +12,10 @@ import (
 	"backbone/internal/questions"
 )
 
-// Orders of the question connections.
-var (
-	newestQuestionsFirst = ent.WithQuestionOrder(&ent.QuestionOrder{
-		Direction: entgql.OrderDirectionDesc, Field: ent.QuestionOrderFieldCreatedAt,
-	})
-	newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
-		Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
-	})
-)
+// newestAssignmentsFirst orders an expert's claims.
+var newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
+	Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
+})
 
 // revisionsFor is the revisions loaders' source: what the questions service lets the
 // viewer see.

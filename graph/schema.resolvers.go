@@ -445,7 +445,7 @@ func (r *queryResolver) MyQuestions(ctx context.Context, after *entgql.Cursor[uu
 	if err != nil {
 		return nil, err
 	}
-	return q.Paginate(ctx, after, first, before, last, newestQuestionsFirst)
+	return pageQuestions(ctx, q, newestQuestionsFirst, after, first, before, last)
 }
 
 // Question is the resolver for the question field.
@@ -463,7 +463,7 @@ func (r *queryResolver) AvailableTasks(ctx context.Context, after *entgql.Cursor
 	if err != nil {
 		return nil, err
 	}
-	return pageByDeadline(ctx, q, after, first, before, last)
+	return pageQuestions(ctx, q, earliestDeadlineFirst, after, first, before, last)
 }
 
 // MyAssignments is the resolver for the myAssignments field.
