@@ -51,8 +51,14 @@ const subject = "Mathematics"
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvAt(tb, testenv.NewPostgresDB(tb))
+}
+
+// newEnvAt is newEnv on the database at url.
+func newEnvAt(tb testing.TB, url string) *env {
+	tb.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, testenv.NewPostgresDB(tb), slog.New(slog.DiscardHandler))
+	d, err := db.Open(ctx, url, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatalf("db.Open: %v", err)
 	}
