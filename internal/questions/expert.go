@@ -134,7 +134,8 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 	return unwrapA(a), nil
 }
 
-// ReleaseTask gives the expert's claim back: the question returns to the queue.
+// ReleaseTask gives the expert's claim back: the question returns to the queue, or,
+// for a revision of an answer already delivered, back to DELIVERED (see unclaim).
 // Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (the claim already ended).
 func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
 	return s.txQuestion(ctx, "questions.ReleaseTask", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
@@ -146,27 +147,40 @@ func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question,
 		if err != nil {
 			return nil, err
 		}
-		q, err := s.endClaim(ctx, tx, a, assignment.OutcomeRELEASED, "")
+		if err := finish(ctx, tx, a, assignment.OutcomeRELEASED, "", s.now()); err != nil {
+			return nil, err
+		}
+		q, c, err := s.unclaim(ctx, tx, a)
 		if err != nil {
 			return nil, err
 		}
-		return q, record(ctx, tx, q, change{action: "question.released", available: true, meta: map[string]any{"expertId": p.UserID.String()}})
+		c.action, c.meta = "question.released", map[string]any{"expertId": p.UserID.String()}
+		return q, record(ctx, tx, q, c)
 	})
 }
 
-// endClaim ends assignment a with outcome and puts its question back in the queue.
-func (s *Service) endClaim(ctx context.Context, tx *ent.Client, a *ent.Assignment, outcome assignment.Outcome, reason string) (*ent.Question, error) {
-	if err := finish(ctx, tx, a, outcome, reason, s.now()); err != nil {
-		return nil, err
-	}
+// unclaim takes a CLAIMED question from the expert of the ended assignment a. A first
+// claim returns the question to the queue (AWAITING_EXPERT). A revision claim returns
+// it to DELIVERED with its last answer, the auto-accept delay starting again: the
+// client may accept, dispute or ask again (a requeued revision could otherwise expire
+// past its deadline and refund an answer already delivered). It answers CONFLICT when
+// the question is no longer held by that expert.
+func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment) (*ent.Question, change, error) {
 	q, err := load(ctx, tx, a.QuestionID)
 	if err != nil {
-		return nil, err
+		return nil, change{}, err
 	}
-	return s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
+	revision := q.DeliveredAt != nil
+	q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
 		func(up *ent.QuestionUpdateOne) {
-			up.Where(question.ExpertID(a.ExpertID)).SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
+			up.Where(question.ExpertID(a.ExpertID))
+			if revision {
+				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(s.now())
+			} else {
+				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
+			}
 		})
+	return q, change{available: !revision}, err
 }
 
 // finish ends an active assignment; CONFLICT if it ended meanwhile.

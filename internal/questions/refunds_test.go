@@ -192,3 +192,34 @@ func TestResolvedDisputeSplitsTheEscrow(t *testing.T) {
 	_, err = e.svc.ResolveDispute(e.admin, q.ID, 10, "")
 	wantConflict(t, err, question.StatusRESOLVED)
 }
+
+func TestAnExpiredRevisionKeepsTheDeliveredAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clientID, cctx := e.client(t, 100)
+	expertID, xctx := e.expert(t)
+	q := e.delivered(t, cctx, xctx)
+	e.clock.advance(questions.Turnaround(question.UrgencyNORMAL)) // the revision comes after the deadline
+	if _, err := e.svc.RequestRevision(cctx, q.ID, "more detail"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(settings.Defaults().Lease)
+	if n, err := e.svc.ExpireLeases(context.Background()); err != nil || n != 1 {
+		t.Fatalf("ExpireLeases = %d, %v", n, err)
+	}
+	if n, err := e.svc.ExpireDeadlines(context.Background()); err != nil || n != 0 {
+		t.Fatalf("ExpireDeadlines = %d, %v; want 0", n, err)
+	}
+	got, err := e.svc.Question(cctx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != question.StatusDELIVERED || got.ExpertID == nil || *got.ExpertID != expertID || got.RevisionCount != 1 {
+		t.Fatalf("after the revision's lease: %s by %v, count %d", got.Status, got.ExpertID, got.RevisionCount)
+	}
+	wantMoney(t, "revision expired", e.money(t, clientID, expertID), money{balance: 80, held: 20})
+	if _, err := e.svc.Accept(cctx, q.ID, 3, ""); err != nil {
+		t.Fatal(err)
+	}
+	wantMoney(t, "accepted", e.money(t, clientID, expertID), money{balance: 80, earned: 16, revenue: 4})
+}

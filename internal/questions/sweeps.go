@@ -35,7 +35,7 @@ func (s *Service) Route(ctx context.Context, questionID uuid.UUID) error {
 }
 
 // ExpireLeases ends the claims whose lease ran out (outcome EXPIRED) and puts their
-// questions back in the queue. It returns how many it ended (up to a batch of 200 per
+// questions back in the queue (a revision's back to DELIVERED: see unclaim). It returns how many it ended (up to a batch of 200 per
 // call) and the rows that failed, joined. Safe on several instances (see sweep).
 func (s *Service) ExpireLeases(ctx context.Context) (int, error) {
 	return s.sweep(ctx, "questions.ExpireLeases", func(ctx context.Context) ([]uuid.UUID, error) {
@@ -57,17 +57,15 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 	if err != nil {
 		return false, err
 	}
-	q, err := tx.Question.UpdateOneID(a.QuestionID).
-		Where(question.StatusEQ(question.StatusCLAIMED), question.ExpertID(a.ExpertID)).
-		SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID().SetUpdatedAt(now).Save(ctx)
-	if ent.IsNotFound(err) {
+	q, c, err := s.unclaim(ctx, tx, a)
+	if errs.Is(err, errs.Conflict) {
 		return true, nil // a stray claim on a question that moved on: ended, nothing to requeue
 	}
 	if err != nil {
 		return false, err
 	}
-	return true, record(ctx, tx, q, change{action: "question.lease_expired", available: true,
-		meta: map[string]any{"expertId": a.ExpertID.String(), "assignmentId": id.String()}})
+	c.action, c.meta = "question.lease_expired", map[string]any{"expertId": a.ExpertID.String(), "assignmentId": id.String()}
+	return true, record(ctx, tx, q, c)
 }
 
 // ExpireDeadlines closes the open questions whose deadline passed with no expert
