@@ -81,9 +81,10 @@ func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question) (
 	return q, s.capture(ctx, tx, q, 0)
 }
 
-// RequestRevision sends a delivered answer back to its expert, with the client's note:
-// a new claim for the same expert (status CLAIMED, revision count + 1) under a fresh
-// lease. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (note over 1000
+// RequestRevision sends a delivered answer back to its expert, with the client's note
+// (kept as the new assignment's reason): a new claim for the same expert (status
+// CLAIMED, revision count + 1) under a fresh lease; the expert's claim limit does not
+// apply. The lifecycle's REVISION_REQUESTED is passed through in the same transaction. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (note over 1000
 // characters), NOT_FOUND, CONFLICT (not DELIVERED, or the revision limit is reached).
 func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string) (*ent.Question, error) {
 	p, err := client(ctx)

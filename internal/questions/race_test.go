@@ -12,6 +12,7 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/questions"
 	"backbone/internal/settings"
 )
 
@@ -168,4 +169,36 @@ func TestConcurrentSweepsActOnceOnEachRow(t *testing.T) {
 		t.Fatalf("accepted %d in all, want %d", total, n)
 	}
 	wantMoney(t, "auto-accepted", e.money(t, clientID, expertID), money{balance: 1000 - n*20, earned: n * 16, revenue: n * 4})
+}
+
+func TestConcurrentRetriesOfOneSubmissionHoldOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clientID, cctx := e.client(t, 100)
+	in := questions.SubmitInput{Subject: subject, Title: "Once", Body: "Only once", Urgency: question.UrgencyHIGH, IdempotencyKey: "retry-me"}
+	const n = 8
+	ids := make([]uuid.UUID, n)
+	failures := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			q, err := e.svc.Submit(cctx, in)
+			failures[i] = err
+			if err == nil {
+				ids[i] = q.ID
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if failures[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("submission %d: %v, id %s want %s", i, failures[i], ids[i], ids[0])
+		}
+	}
+	wantMoney(t, "one hold", e.money(t, clientID, uuid.Nil), money{balance: 65, held: 35})
 }

@@ -69,7 +69,7 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 }
 
 // ExpireDeadlines closes the open questions whose deadline passed with no expert
-// (EXPIRED) and refunds their clients. It returns how many it closed.
+// (EXPIRED) and refunds their clients; a claimed question is left to its lease. It returns how many it closed.
 func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
 	return s.sweep(ctx, "questions.ExpireDeadlines", func(ctx context.Context) ([]uuid.UUID, error) {
 		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusAWAITING_EXPERT),
