@@ -1,0 +1,103 @@
+package main
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"backbone/internal/testenv"
+)
+
+// qfPage is a page of a question connection as the tests read it.
+type qfPage struct {
+	TotalCount int
+	PageInfo   struct {
+		HasNextPage, HasPreviousPage bool
+		StartCursor, EndCursor       *string
+	}
+	Edges []struct {
+		Node struct{ ID, Urgency string }
+	}
+}
+
+func (p qfPage) urgencies() []string {
+	out := make([]string, len(p.Edges))
+	for i, e := range p.Edges {
+		out[i] = e.Node.Urgency
+	}
+	return out
+}
+
+// TestQuestionConnectionsPageInTheirOrder pages availableTasks (earliest deadline first)
+// and myQuestions (newest first) forwards and backwards with cursors.
+func TestQuestionConnectionsPageInTheirOrder(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, expert := w.callers[azClient], w.qfExpert(t)
+	w.wfBuy(t, client.Token, 10+20+35+50, uuid.NewString())
+	// Submitted in this order, the deadlines run the other way: URGENT is due first.
+	for _, u := range []string{"LOW", "NORMAL", "HIGH", "URGENT"} {
+		var out struct{ SubmitQuestion struct{ ID string } }
+		w.mustGQL(t, client.Token, qfSubmitMutation, map[string]any{"in": map[string]any{
+			"subject": qfSubject, "title": "Question " + u, "body": "Body.", "urgency": u, "idempotencyKey": uuid.NewString()}}, &out)
+		w.qfAwait(t, client.Token, out.SubmitQuestion.ID, "AWAITING_EXPERT")
+	}
+	const fields = `totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id urgency } }`
+	tasks := func(vars map[string]any) qfPage {
+		t.Helper()
+		var out struct{ AvailableTasks qfPage }
+		w.mustGQL(t, expert.Token, `query($f: Int, $a: Cursor, $l: Int, $b: Cursor) { availableTasks(first: $f, after: $a, last: $l, before: $b) { `+fields+` } }`, vars, &out)
+		return out.AvailableTasks
+	}
+	mine := func(vars map[string]any) qfPage {
+		t.Helper()
+		var out struct{ MyQuestions qfPage }
+		w.mustGQL(t, client.Token, `query($f: Int, $a: Cursor, $l: Int, $b: Cursor) { myQuestions(first: $f, after: $a, last: $l, before: $b) { `+fields+` } }`, vars, &out)
+		return out.MyQuestions
+	}
+	want := []string{"URGENT", "HIGH", "NORMAL", "LOW"}
+
+	t.Run("availableTasks forwards one at a time", func(t *testing.T) {
+		var got []string
+		vars := map[string]any{"f": 1}
+		for i := range want {
+			p := tasks(vars)
+			if p.TotalCount != 4 || len(p.Edges) != 1 || p.PageInfo.HasNextPage != (i < 3) || p.PageInfo.HasPreviousPage != (i > 0) {
+				t.Fatalf("page %d: %+v", i, p)
+			}
+			got = append(got, p.urgencies()...)
+			vars = map[string]any{"f": 1, "a": *p.PageInfo.EndCursor}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("order %v, want %v", got, want)
+		}
+	})
+
+	t.Run("availableTasks backwards", func(t *testing.T) {
+		p := tasks(map[string]any{"l": 2})
+		if got := p.urgencies(); !slices.Equal(got, want[2:]) || !p.PageInfo.HasPreviousPage {
+			t.Fatalf("last 2: %v %+v", got, p.PageInfo)
+		}
+		p = tasks(map[string]any{"l": 2, "b": *p.PageInfo.StartCursor})
+		if got := p.urgencies(); !slices.Equal(got, want[:2]) || p.PageInfo.HasPreviousPage {
+			t.Fatalf("the 2 before: %v %+v", got, p.PageInfo)
+		}
+	})
+
+	t.Run("myQuestions newest first", func(t *testing.T) {
+		p := mine(map[string]any{"f": 3})
+		if got := p.urgencies(); !slices.Equal(got, want[:3]) || !p.PageInfo.HasNextPage || p.TotalCount != 4 {
+			t.Fatalf("first 3: %v %+v total %d", got, p.PageInfo, p.TotalCount)
+		}
+		p = mine(map[string]any{"f": 3, "a": *p.PageInfo.EndCursor})
+		if got := p.urgencies(); !slices.Equal(got, want[3:]) || p.PageInfo.HasNextPage {
+			t.Fatalf("after them: %v %+v", got, p.PageInfo)
+		}
+	})
+
+	t.Run("a client has no tasks", func(t *testing.T) {
+		w.wfFail(t, client.Token, "FORBIDDEN", `{ availableTasks(first: 5) { totalCount } }`, nil)
+	})
+}
