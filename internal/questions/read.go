@@ -13,7 +13,8 @@ import (
 )
 
 // MyQuestions returns the query of the viewer's own questions, of one status when status
-// is set; the caller paginates it (newest first). Errors: UNAUTHENTICATED.
+// is set; the caller paginates it (newest first). Errors: UNAUTHENTICATED,
+// BAD_USER_INPUT (unknown status).
 func (s *Service) MyQuestions(ctx context.Context, status *question.Status) (*ent.QuestionQuery, error) {
 	p, err := principal(ctx, false)
 	if err != nil {
@@ -22,7 +23,7 @@ func (s *Service) MyQuestions(ctx context.Context, status *question.Status) (*en
 	q := s.db.Client.Question.Query().Where(question.ClientID(p.UserID))
 	if status != nil {
 		if question.StatusValidator(*status) != nil {
-			return nil, errs.E(errs.BadUserInput, "unknown status").With("field", "status")
+			return nil, errs.Wrap("questions.MyQuestions", errs.E(errs.BadUserInput, "unknown status").With("field", "status"))
 		}
 		q.Where(question.StatusEQ(*status))
 	}
