@@ -145,6 +145,12 @@ func TestQuestionLifecycleOverGraphQL(t *testing.T) {
 		if out.MyQuestions.TotalCount != 0 {
 			t.Fatalf("another client lists %d questions", out.MyQuestions.TotalCount)
 		}
+		if typ := w.wfNode(t, other.Token, q.ID); typ != "" {
+			t.Fatalf("node(id:) shows another client's question as %s", typ)
+		}
+		if typ := w.wfNode(t, owner.Token, q.ID); typ != "Question" {
+			t.Fatalf("node(id:) of the owner's question is %q", typ)
+		}
 		qfWantWallet(t, w, owner, wfWallet{Held: qfPrice})
 	})
 }
