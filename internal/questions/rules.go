@@ -155,5 +155,8 @@ func text(field, v string, maxRunes, maxBytes int, required bool) (string, error
 	return v, nil
 }
 
-// hasSubject reports whether an expert declared subject.
-func hasSubject(u *ent.User, subject string) bool { return slices.Contains(u.ExpertSubjects, subject) }
+// hasSubject reports whether an expert declared subject, regardless of case (experts'
+// subjects are stored lower-cased at registration; questions use the settings' spelling).
+func hasSubject(u *ent.User, subject string) bool {
+	return slices.ContainsFunc(u.ExpertSubjects, func(s string) bool { return strings.EqualFold(s, subject) })
+}

@@ -61,6 +61,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
+	in.Subject, _ = set.Subject(in.Subject) // stored in the settings' spelling
 	id, key := uuid.Must(uuid.NewV7()), "submit"
 	if in.IdempotencyKey != "" {
 		id, key = uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey

@@ -5,6 +5,7 @@ package settings
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -93,7 +94,18 @@ func (s Settings) Price(subject string, u Urgency) (int64, bool) {
 }
 
 // HasSubject reports whether subject is one of the subjects (exact spelling).
-func (s Settings) HasSubject(subject string) bool { return slices.Contains(s.Subjects, subject) }
+func (s Settings) HasSubject(subject string) bool { _, ok := s.Subject(subject); return ok }
+
+// Subject returns the settings' spelling of a subject, matched regardless of case: a
+// subject is one thing whether a client writes "Physics" or an expert "physics".
+func (s Settings) Subject(name string) (string, bool) {
+	for _, sub := range s.Subjects {
+		if strings.EqualFold(sub, strings.TrimSpace(name)) {
+			return sub, true
+		}
+	}
+	return "", false
+}
 
 // PriceList returns every price, in the order of Subjects then Urgencies.
 func (s Settings) PriceList() []Price {
