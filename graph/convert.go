@@ -1,12 +1,16 @@
 package graph
 
 import (
+	"context"
+
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/graph/model"
 	"backbone/internal/auth"
+	"backbone/internal/viewer"
 )
 
 // serverInfoModel converts the static server description to its GraphQL shape.
@@ -83,3 +87,16 @@ var newestFirst = ent.WithAuditLogOrder(&ent.AuditLogOrder{
 	Direction: entgql.OrderDirectionDesc,
 	Field:     ent.AuditLogOrderFieldCreatedAt,
 })
+
+// visibleEmail is a user's email for themselves and admins, and for the account a sign-in
+// returns (AuthPayload.user, before any token exists); nil for anyone else who reaches the
+// user through a question (its client or expert).
+func visibleEmail(ctx context.Context, u *ent.User) *string {
+	if p, ok := viewer.From(ctx); ok && (p.UserID == u.ID || p.IsAdmin()) {
+		return &u.Email
+	}
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Parent != nil && fc.Parent.Object == "AuthPayload" {
+		return &u.Email
+	}
+	return nil
+}

@@ -530,6 +530,11 @@ func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
 	return globalID("User", obj.ID), nil
 }
 
+// Email is the resolver for the email field.
+func (r *userResolver) Email(ctx context.Context, obj *ent.User) (*string, error) {
+	return visibleEmail(ctx, obj), nil
+}
+
 // APIKey returns APIKeyResolver implementation.
 func (r *Resolver) APIKey() APIKeyResolver { return &aPIKeyResolver{r} }
 

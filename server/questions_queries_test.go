@@ -94,14 +94,18 @@ func TestMyQuestionsRunsTheSameFewStatementsForAnyPageSize(t *testing.T) {
 	for i := range 4 {
 		w.qfDelivered(t, client, experts[i%2])
 	}
-	const page = `query($n: Int!) { myQuestions(first: $n) { edges { node { title client { email } expert { email } answer { body } } } } }`
+	const page = `query($n: Int!) { myQuestions(first: $n) { edges { node { title client { email } expert { id displayName email } answer { body } } } } }`
 	type result struct {
 		MyQuestions struct {
 			Edges []struct {
 				Node struct {
 					Title  string
 					Client struct{ Email string }
-					Expert *struct{ Email string }
+					Expert *struct {
+						ID          string
+						DisplayName string
+						Email       *string
+					}
 					Answer *struct{ Body string }
 				}
 			}
@@ -123,8 +127,11 @@ func TestMyQuestionsRunsTheSameFewStatementsForAnyPageSize(t *testing.T) {
 			}
 			if e.Node.Answer != nil {
 				answered++
-				if e.Node.Expert == nil || (e.Node.Expert.Email != experts[0].Email && e.Node.Expert.Email != experts[1].Email) {
+				if e.Node.Expert == nil || (e.Node.Expert.ID != experts[0].ID && e.Node.Expert.ID != experts[1].ID) || e.Node.Expert.DisplayName == "" {
 					t.Fatalf("an answered question's expert is %+v", e.Node.Expert)
+				}
+				if e.Node.Expert.Email != nil {
+					t.Fatalf("the client sees the expert's email %q", *e.Node.Expert.Email)
 				}
 			}
 		}
