@@ -19,6 +19,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -59,6 +60,8 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
@@ -96,6 +99,7 @@ func (c *Client) init() {
 	c.Dispute = NewDisputeClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.Payout = NewPayoutClient(c.config)
 	c.Posting = NewPostingClient(c.config)
@@ -205,6 +209,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Dispute:           NewDisputeClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
+		Notification:      NewNotificationClient(cfg),
 		OutboxMessage:     NewOutboxMessageClient(cfg),
 		Payout:            NewPayoutClient(cfg),
 		Posting:           NewPostingClient(cfg),
@@ -241,6 +246,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Dispute:           NewDisputeClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
+		Notification:      NewNotificationClient(cfg),
 		OutboxMessage:     NewOutboxMessageClient(cfg),
 		Payout:            NewPayoutClient(cfg),
 		Posting:           NewPostingClient(cfg),
@@ -280,8 +286,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.OutboxMessage, c.Payout, c.Posting,
-		c.Question, c.Rating, c.RefreshToken, c.Session, c.Setting, c.User,
+		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
+		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -292,8 +299,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.OutboxMessage, c.Payout, c.Posting,
-		c.Question, c.Rating, c.RefreshToken, c.Session, c.Setting, c.User,
+		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
+		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -318,6 +326,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LedgerTransactionMutation:
 		return c.LedgerTransaction.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
 	case *OutboxMessageMutation:
 		return c.OutboxMessage.mutate(ctx, m)
 	case *PayoutMutation:
@@ -1522,6 +1532,140 @@ func (c *LedgerTransactionClient) mutate(ctx context.Context, m *LedgerTransacti
 		return (&LedgerTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LedgerTransaction mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id uuid.UUID) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id uuid.UUID) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id uuid.UUID) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id uuid.UUID) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
 	}
 }
 
@@ -2975,13 +3119,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, OutboxMessage, Payout, Posting, Question, Rating,
-		RefreshToken, Session, Setting, User []ent.Hook
+		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
+		Rating, RefreshToken, Session, Setting, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, OutboxMessage, Payout, Posting, Question, Rating,
-		RefreshToken, Session, Setting, User []ent.Interceptor
+		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
+		Rating, RefreshToken, Session, Setting, User []ent.Interceptor
 	}
 )
 

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -97,6 +98,7 @@ func checkColumn(t, c string) error {
 			dispute.Table:           dispute.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			ledgertransaction.Table: ledgertransaction.ValidColumn,
+			notification.Table:      notification.ValidColumn,
 			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
 			posting.Table:           posting.ValidColumn,

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -30,7 +31,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -199,6 +200,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notification.Table,
+			Columns: notification.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: notification.FieldID,
+			},
+		},
+		Type: "Notification",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notification.FieldCreatedAt: {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldUserID:    {Type: field.TypeUUID, Column: notification.FieldUserID},
+			notification.FieldKind:      {Type: field.TypeString, Column: notification.FieldKind},
+			notification.FieldPayload:   {Type: field.TypeJSON, Column: notification.FieldPayload},
+			notification.FieldReadAt:    {Type: field.TypeTime, Column: notification.FieldReadAt},
+			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -220,7 +240,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -243,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -263,7 +283,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -290,7 +310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldClosedAt:      {Type: field.TypeTime, Column: question.FieldClosedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -309,7 +329,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -327,7 +347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -349,7 +369,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -367,7 +387,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1392,6 +1412,76 @@ func (f *LedgerTransactionFilter) WhereHasPostingsWith(preds ...predicate.Postin
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationQuery builder.
+func (_q *NotificationQuery) Filter() *NotificationFilter {
+	return &NotificationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationMutation builder.
+func (m *NotificationMutation) Filter() *NotificationFilter {
+	return &NotificationFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationFilter provides a generic filtering capability at runtime for NotificationQuery.
+type NotificationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *NotificationFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(notification.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *NotificationFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(notification.FieldUserID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notification.FieldKind))
+}
+
+// WherePayload applies the entql json.RawMessage predicate on the payload field.
+func (f *NotificationFilter) WherePayload(p entql.BytesP) {
+	f.Where(p.Field(notification.FieldPayload))
+}
+
+// WhereReadAt applies the entql time.Time predicate on the read_at field.
+func (f *NotificationFilter) WhereReadAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldReadAt))
+}
+
+// WhereDedupKey applies the entql string predicate on the dedup_key field.
+func (f *NotificationFilter) WhereDedupKey(p entql.StringP) {
+	f.Where(p.Field(notification.FieldDedupKey))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OutboxMessageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1420,7 +1510,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1510,7 +1600,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1614,7 +1704,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1717,7 +1807,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1883,7 +1973,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1953,7 +2043,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2032,7 +2122,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2145,7 +2235,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2210,7 +2300,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -1025,6 +1026,112 @@ func newLedgerTransactionPaginateArgs(rv map[string]any) *ledgertransactionPagin
 		case *LedgerTransactionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithLedgerTransactionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NotificationQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NotificationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(notification.Columns))
+		selectedFields = []string{notification.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[notification.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldCreatedAt)
+				fieldSeen[notification.FieldCreatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[notification.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, notification.FieldUserID)
+				fieldSeen[notification.FieldUserID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[notification.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notification.FieldKind)
+				fieldSeen[notification.FieldKind] = struct{}{}
+			}
+		case "payload":
+			if _, ok := fieldSeen[notification.FieldPayload]; !ok {
+				selectedFields = append(selectedFields, notification.FieldPayload)
+				fieldSeen[notification.FieldPayload] = struct{}{}
+			}
+		case "readAt":
+			if _, ok := fieldSeen[notification.FieldReadAt]; !ok {
+				selectedFields = append(selectedFields, notification.FieldReadAt)
+				fieldSeen[notification.FieldReadAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notificationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotificationPaginateOption
+}
+
+func newNotificationPaginateArgs(rv map[string]any) *notificationPaginateArgs {
+	args := &notificationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &NotificationOrder{Field: &NotificationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithNotificationOrder(order))
+			}
+		case *NotificationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithNotificationOrder(v))
 			}
 		}
 	}

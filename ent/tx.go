@@ -30,6 +30,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.Dispute = NewDisputeClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)

@@ -15,6 +15,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -301,6 +302,33 @@ func (f TraverseLedgerTransaction) Traverse(ctx context.Context, q ent.Query) er
 	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerTransactionQuery", q)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
 // The OutboxMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OutboxMessageFunc func(context.Context, *ent.OutboxMessageQuery) (ent.Value, error)
 
@@ -563,6 +591,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LedgerTransactionQuery:
 		return &query[*ent.LedgerTransactionQuery, predicate.LedgerTransaction, ledgertransaction.OrderOption]{typ: ent.TypeLedgerTransaction, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.OutboxMessageQuery:
 		return &query[*ent.OutboxMessageQuery, predicate.OutboxMessage, outboxmessage.OrderOption]{typ: ent.TypeOutboxMessage, tq: q}, nil
 	case *ent.PayoutQuery:

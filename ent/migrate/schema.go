@@ -282,6 +282,29 @@ var (
 			},
 		},
 	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeString, Size: 64},
+		{Name: "payload", Type: field.TypeJSON, Nullable: true},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "dedup_key", Type: field.TypeString, Unique: true, Size: 200},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[0]},
+			},
+		},
+	}
 	// OutboxMessagesColumns holds the columns for the "outbox_messages" table.
 	OutboxMessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -607,6 +630,7 @@ var (
 		DisputesTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
+		NotificationsTable,
 		OutboxMessagesTable,
 		PayoutsTable,
 		PostingsTable,

@@ -303,6 +303,30 @@ func (f LedgerTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerTransactionMutation", m)
 }
 
+// The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationQuery", q)
+}
+
+// The NotificationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationMutationRuleFunc func(context.Context, *ent.NotificationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
 // The OutboxMessageQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OutboxMessageQueryRuleFunc func(context.Context, *ent.OutboxMessageQuery) error
@@ -570,6 +594,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.LedgerTransactionQuery:
 		return q.Filter(), nil
+	case *ent.NotificationQuery:
+		return q.Filter(), nil
 	case *ent.OutboxMessageQuery:
 		return q.Filter(), nil
 	case *ent.PayoutQuery:
@@ -610,6 +636,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.LedgerTransactionMutation:
+		return m.Filter(), nil
+	case *ent.NotificationMutation:
 		return m.Filter(), nil
 	case *ent.OutboxMessageMutation:
 		return m.Filter(), nil

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -448,6 +449,66 @@ func init() {
 	ledgertransactionDescID := ledgertransactionMixinFields0[0].Descriptor()
 	// ledgertransaction.DefaultID holds the default value on creation for the id field.
 	ledgertransaction.DefaultID = ledgertransactionDescID.Default.(func() uuid.UUID)
+	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescKind is the schema descriptor for kind field.
+	notificationDescKind := notificationFields[1].Descriptor()
+	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	notification.KindValidator = func() func(string) error {
+		validators := notificationDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescDedupKey is the schema descriptor for dedup_key field.
+	notificationDescDedupKey := notificationFields[4].Descriptor()
+	// notification.DedupKeyValidator is a validator for the "dedup_key" field. It is called by the builders before save.
+	notification.DedupKeyValidator = func() func(string) error {
+		validators := notificationDescDedupKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(dedup_key string) error {
+			for _, fn := range fns {
+				if err := fn(dedup_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() uuid.UUID)
 	outboxmessageMixin := schema.OutboxMessage{}.Mixin()
 	outboxmessage.Policy = privacy.NewPolicies(schema.OutboxMessage{})
 	outboxmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
