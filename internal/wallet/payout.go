@@ -127,6 +127,9 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 		if err != nil {
 			return nil, err
 		}
+		if err := emitPayoutDecided(ctx, tx, po, string(status)); err != nil {
+			return nil, err
+		}
 		return tx.Payout.Get(ctx, po.ID)
 	}))
 }

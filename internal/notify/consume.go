@@ -1,0 +1,161 @@
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/user"
+	"backbone/internal/bus"
+)
+
+// Run consumes the domain events from the bus and creates notifications until ctx ends
+// or a subscription is dropped (run it as a workers Loop, which restarts it). Several
+// instances may run it at once: each event makes one notification per user, whoever
+// handles it first.
+func (s *Service) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	merged := make(chan bus.Message)
+	done := make(chan error, 4)
+	for _, topic := range []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided} {
+		sub, err := s.bus.Subscribe(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("notify: subscribe %s: %w", topic, err)
+		}
+		go forward(ctx, sub, merged, done)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-done:
+			return fmt.Errorf("notify: subscription ended: %w", err)
+		case m := <-merged:
+			if err := s.Handle(ctx, m.Topic, m.Payload); err != nil {
+				s.log.Error("notify: event not handled", "topic", m.Topic, "err", err)
+			}
+		}
+	}
+}
+
+// forward copies one subscription into out, and reports on done when it ends.
+func forward(ctx context.Context, sub *bus.Subscription, out chan<- bus.Message, done chan<- error) {
+	defer sub.Close()
+	for m := range sub.C() {
+		select {
+		case out <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+	err := sub.Err()
+	if err == nil {
+		err = errors.New("closed")
+	}
+	done <- err
+}
+
+// event is the union of the payloads the consumer reads.
+type event struct {
+	QuestionID string  `json:"questionId"`
+	Status     string  `json:"status"`
+	ClientID   *string `json:"clientId"`
+	Subject    string  `json:"subject"`
+	PayoutID   string  `json:"payoutId"`
+	ExpertID   *string `json:"expertId"`
+	Amount     int64   `json:"amount"`
+}
+
+// Handle creates the notifications of one event. Handling an event again creates nothing.
+func (s *Service) Handle(ctx context.Context, topic string, payload []byte) error {
+	var e event
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return fmt.Errorf("decode %s: %w", topic, err)
+	}
+	ctx = system(ctx)
+	sum := sha256.Sum256(append([]byte(topic+"\x00"), payload...))
+	key := hex.EncodeToString(sum[:16])
+	var (
+		kind  string
+		users []uuid.UUID
+		body  map[string]any
+	)
+	switch topic {
+	case TopicQuestionUpdated:
+		kind, users, body = KindQuestionUpdated, ids(e.ClientID), map[string]any{"questionId": e.QuestionID, "status": e.Status}
+	case TopicAnswerDelivered:
+		kind, users, body = KindAnswerDelivered, ids(e.ClientID), map[string]any{"questionId": e.QuestionID}
+	case TopicPayoutDecided:
+		kind, users, body = KindPayoutDecided, ids(e.ExpertID), map[string]any{"payoutId": e.PayoutID, "status": e.Status, "amount": e.Amount}
+	case TopicTaskAvailable:
+		experts, err := s.expertsIn(ctx, e.Subject)
+		if err != nil {
+			return err
+		}
+		kind, users, body = KindTaskAvailable, experts, map[string]any{"questionId": e.QuestionID, "subject": e.Subject}
+	default:
+		return nil
+	}
+	for _, u := range users {
+		if err := s.add(ctx, u, kind, key, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ids parses an optional user id; nil or malformed gives none.
+func ids(s *string) []uuid.UUID {
+	if s == nil {
+		return nil
+	}
+	id, err := uuid.Parse(*s)
+	if err != nil || id == uuid.Nil {
+		return nil
+	}
+	return []uuid.UUID{id}
+}
+
+// expertsIn lists the approved experts of subject (subjects match regardless of case).
+func (s *Service) expertsIn(ctx context.Context, subject string) ([]uuid.UUID, error) {
+	us, err := s.client.User.Query().Where(user.ExpertStatusEQ(user.ExpertStatusAPPROVED)).
+		Select(user.FieldID, user.FieldExpertSubjects).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("experts: %w", err)
+	}
+	var out []uuid.UUID
+	for _, u := range us {
+		for _, sub := range u.ExpertSubjects {
+			if strings.EqualFold(sub, subject) {
+				out = append(out, u.ID)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// add inserts one notification unless this event already made it, and announces it.
+func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey string, body map[string]any) error {
+	n, err := s.client.Notification.Create().SetUserID(userID).SetKind(kind).SetPayload(body).
+		SetDedupKey(eventKey + ":" + userID.String()).Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil // a redelivery: made and announced before
+	}
+	if err != nil {
+		return fmt.Errorf("insert notification: %w", err)
+	}
+	// At most once, like the bus: a subscriber that misses it replays from the database.
+	if err := s.bus.Publish(ctx, UserTopic(userID), []byte(n.ID.String())); err != nil {
+		s.log.Warn("notify: announce failed", "user", userID, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+// Package notify turns domain events into per-user notifications and streams them live.
+package notify
+
+import (
+	"context"
+	"log/slog"
+
+	"entgo.io/ent/privacy"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/internal/bus"
+)
+
+// Kinds of notification.
+const (
+	KindQuestionUpdated = "QUESTION_UPDATED"
+	KindAnswerDelivered = "ANSWER_DELIVERED"
+	KindTaskAvailable   = "TASK_AVAILABLE"
+	KindPayoutDecided   = "PAYOUT_DECIDED"
+)
+
+// Bus topics the consumer reads (written by the questions and wallet services' outbox).
+const (
+	TopicQuestionUpdated = "question.updated"
+	TopicAnswerDelivered = "answer.delivered"
+	TopicTaskAvailable   = "task.available"
+	TopicPayoutDecided   = "payout.decided"
+)
+
+// UserTopic is the bus topic on which a new notification of user id is announced; the
+// payload is the notification id.
+func UserTopic(id uuid.UUID) string { return "notify.user." + id.String() }
+
+// Service creates, lists and streams notifications.
+type Service struct {
+	client *ent.Client
+	bus    bus.Bus
+	log    *slog.Logger
+}
+
+// New returns a Service over client and b.
+func New(client *ent.Client, b bus.Bus, log *slog.Logger) *Service {
+	return &Service{client: client, bus: b, log: log}
+}
+
+// system lets the consumer read and write across users.
+func system(ctx context.Context) context.Context { return privacy.DecisionContext(ctx, privacy.Allow) }
