@@ -11,6 +11,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/notification"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -29,6 +30,7 @@ var nodeTables = map[string]string{
 	"Question":       question.Table,
 	"AnswerRevision": answerrevision.Table,
 	"Assignment":     assignment.Table,
+	"Notification":   notification.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

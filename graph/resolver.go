@@ -6,6 +6,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/notify"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
@@ -20,8 +21,10 @@ type Resolver struct {
 	Market *settings.Service
 	// Questions runs the question lifecycle: questions, tasks, answers, disputes.
 	Questions *questions.Service
-	Info      ServerInfo
-	Log       *slog.Logger
+	// Notify lists, marks and streams the viewer's notifications.
+	Notify *notify.Service
+	Info   ServerInfo
+	Log    *slog.Logger
 }
 
 // ServerInfo describes this server for the public serverInfo query.

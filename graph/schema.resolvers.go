@@ -305,6 +305,25 @@ func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expe
 	return r.Questions.Reassign(ctx, qid, expert)
 }
 
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, gids []string, all *bool) (int, error) {
+	ids, err := notificationIDs(gids)
+	if err != nil {
+		return 0, err
+	}
+	return r.Notify.MarkRead(ctx, ids, all != nil && *all)
+}
+
+// ID is the resolver for the id field.
+func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (string, error) {
+	return globalID("Notification", obj.ID), nil
+}
+
+// Cursor is the resolver for the cursor field.
+func (r *notificationResolver) Cursor(ctx context.Context, obj *ent.Notification) (*entgql.Cursor[uuid.UUID], error) {
+	return &entgql.Cursor[uuid.UUID]{ID: obj.ID}, nil
+}
+
 // ID is the resolver for the id field.
 func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error) {
 	return globalID("Payout", obj.ID), nil
@@ -475,6 +494,20 @@ func (r *queryResolver) MyAssignments(ctx context.Context, after *entgql.Cursor[
 	return q.Paginate(ctx, after, first, before, last, newestAssignmentsFirst)
 }
 
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) (*ent.NotificationConnection, error) {
+	q, err := r.Notify.List(ctx, unreadOnly != nil && *unreadOnly)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestNotificationsFirst)
+}
+
+// UnreadNotificationCount is the resolver for the unreadNotificationCount field.
+func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (int, error) {
+	return r.Notify.UnreadCount(ctx)
+}
+
 // ID is the resolver for the id field.
 func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
 	return globalID("Question", obj.ID), nil
@@ -525,6 +558,11 @@ func (r *settingsResolver) UpdatedAt(ctx context.Context, obj *settings.Settings
 	return optionalTime(obj.UpdatedAt), nil
 }
 
+// NotificationAdded is the resolver for the notificationAdded field.
+func (r *subscriptionResolver) NotificationAdded(ctx context.Context, after *entgql.Cursor[uuid.UUID]) (<-chan *ent.Notification, error) {
+	return r.Notify.Stream(ctx, cursorID(after))
+}
+
 // ID is the resolver for the id field.
 func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
 	return globalID("User", obj.ID), nil
@@ -559,6 +597,9 @@ func (r *Resolver) LedgerEntry() LedgerEntryResolver { return &ledgerEntryResolv
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
+// Notification returns NotificationResolver implementation.
+func (r *Resolver) Notification() NotificationResolver { return &notificationResolver{r} }
+
 // Payout returns PayoutResolver implementation.
 func (r *Resolver) Payout() PayoutResolver { return &payoutResolver{r} }
 
@@ -570,6 +611,9 @@ func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
 
 // Settings returns SettingsResolver implementation.
 func (r *Resolver) Settings() SettingsResolver { return &settingsResolver{r} }
+
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
@@ -583,9 +627,11 @@ type (
 	creditPurchaseResolver struct{ *Resolver }
 	ledgerEntryResolver    struct{ *Resolver }
 	mutationResolver       struct{ *Resolver }
+	notificationResolver   struct{ *Resolver }
 	payoutResolver         struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	questionResolver       struct{ *Resolver }
 	settingsResolver       struct{ *Resolver }
+	subscriptionResolver   struct{ *Resolver }
 	userResolver           struct{ *Resolver }
 )

@@ -15,6 +15,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/health"
 	"backbone/internal/migrate"
+	"backbone/internal/notify"
 	"backbone/internal/questions"
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
@@ -37,6 +38,7 @@ type app struct {
 	wallet      *wallet.Service
 	settings    *settings.Service
 	questions   *questions.Service
+	notify      *notify.Service
 
 	closers []func() error
 }
@@ -97,6 +99,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	}
 	a.openSettings()
 	a.openQuestions()
+	a.openNotify()
 	return a, nil
 }
 

@@ -42,6 +42,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Ledger:    a.wallet,
 		Market:    a.settings,
 		Questions: a.questions,
+		Notify:    a.notify,
 		Log:       a.log,
 		Info:      a.serverInfo(),
 	}

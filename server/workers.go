@@ -24,6 +24,7 @@ func (a *app) workers() *workers.Runner {
 		return err
 	})
 	a.questionWorkers(r)
+	a.notifyWorkers(r)
 	return r
 }
 

@@ -84,6 +84,9 @@ type SubmitQuestionInput struct {
 	IdempotencyKey string `json:"idempotencyKey"`
 }
 
+type Subscription struct {
+}
+
 // A change to the settings; fields left out stay as they are.
 type UpdateSettingsInput struct {
 	// Replaces the list of subjects (1 to 100, each 1 to 60 characters). A removed subject's prices are dropped; a new subject needs a price at every urgency in prices.
