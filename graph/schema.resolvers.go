@@ -464,7 +464,7 @@ func (r *queryResolver) MyQuestions(ctx context.Context, after *entgql.Cursor[uu
 	if err != nil {
 		return nil, err
 	}
-	return pageQuestions(ctx, q, newestQuestionsFirst, after, first, before, last)
+	return r.questionPage(ctx, q, newestQuestionsFirst, after, first, before, last)
 }
 
 // Question is the resolver for the question field.
@@ -482,7 +482,7 @@ func (r *queryResolver) AvailableTasks(ctx context.Context, after *entgql.Cursor
 	if err != nil {
 		return nil, err
 	}
-	return pageQuestions(ctx, q, earliestDeadlineFirst, after, first, before, last)
+	return r.questionPage(ctx, q, earliestDeadlineFirst, after, first, before, last)
 }
 
 // MyAssignments is the resolver for the myAssignments field.

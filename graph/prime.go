@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
+
+	"backbone/ent"
+)
+
+// primeQuestionPage loads, in one query per kind and before any field resolves, the users
+// and revisions a page of questions will ask the loaders for. The loaders' time window
+// would batch them too, but only as long as the resolvers run within it: on a loaded
+// machine a page could take a second batch. Priming makes the count of statements fixed.
+func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConnection) {
+	if conn == nil || len(conn.Edges) == 0 {
+		return
+	}
+	fields := nodeFields(ctx)
+	l := r.loaders(ctx)
+	if fields["client"] || fields["expert"] {
+		var ids []uuid.UUID
+		for _, e := range conn.Edges {
+			ids = append(ids, e.Node.ClientID)
+			if e.Node.ExpertID != nil {
+				ids = append(ids, *e.Node.ExpertID)
+			}
+		}
+		_, _ = l.users.LoadAll(ctx, ids) // errors surface again when the field loads
+	}
+	if fields["answer"] || fields["revisions"] {
+		ids := make([]uuid.UUID, 0, len(conn.Edges))
+		for _, e := range conn.Edges {
+			ids = append(ids, e.Node.ID)
+		}
+		_, _ = l.revisions.LoadAll(ctx, ids)
+	}
+}
+
+// nodeFields lists the fields selected on edges.node of the connection field in ctx,
+// fragments included.
+func nodeFields(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return out
+	}
+	op := graphql.GetOperationContext(ctx)
+	for _, edges := range graphql.CollectFields(op, fc.Field.Selections, nil) {
+		if edges.Name != "edges" {
+			continue
+		}
+		for _, node := range graphql.CollectFields(op, edges.Selections, nil) {
+			if node.Name != "node" {
+				continue
+			}
+			for _, f := range graphql.CollectFields(op, node.Selections, nil) {
+				out[f.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// questionPage pages q (see pageQuestions) and primes the loaders for the page.
+func (r *Resolver) questionPage(ctx context.Context, q *ent.QuestionQuery, o questionOrder, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*ent.QuestionConnection, error) {
+	conn, err := pageQuestions(ctx, q, o, after, first, before, last)
+	if err != nil {
+		return nil, err
+	}
+	r.primeQuestionPage(ctx, conn)
+	return conn, nil
+}
