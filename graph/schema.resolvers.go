@@ -306,12 +306,12 @@ func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expe
 }
 
 // MarkNotificationsRead is the resolver for the markNotificationsRead field.
-func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, gids []string, all *bool) (int, error) {
-	ids, err := notificationIDs(gids)
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []string, all *bool) (int, error) {
+	uuids, err := notificationIDs(ids)
 	if err != nil {
 		return 0, err
 	}
-	return r.Notify.MarkRead(ctx, ids, all != nil && *all)
+	return r.Notify.MarkRead(ctx, uuids, all != nil && *all)
 }
 
 // ID is the resolver for the id field.
