@@ -64,11 +64,7 @@ func createAdminCommand(ctx context.Context, args []string, getenv func(string) 
 		}
 	}
 
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openCommandApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
@@ -101,6 +102,16 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.openQuestions()
 	a.openNotify()
 	return a, nil
+}
+
+// openCommandApp reads the configuration and opens the app for a command other than the
+// server (worker, create-admin, seed), logging to logTo.
+func openCommandApp(ctx context.Context, getenv func(string) string, logTo io.Writer) (*app, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return openApp(ctx, cfg, newLogger(cfg, logTo))
 }
 
 // close releases resources in reverse order of opening.

@@ -52,10 +52,7 @@ func seedCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err == nil && cfg.IsProduction() {
 		return errs.E(errs.Forbidden, "seed writes accounts with published passwords: refused with APP_ENV=production")
 	}
-	if cfg, err = loadConfig(getenv); err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	a, err := openCommandApp(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

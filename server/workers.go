@@ -30,16 +30,11 @@ func (a *app) workers() *workers.Runner {
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.
 func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stdout)
-	log.Info("starting backbone workers", "version", version(), "config", cfg.String())
-	a, err := openApp(ctx, cfg, log)
+	a, err := openCommandApp(ctx, getenv, stdout)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	a.log.Info("starting backbone workers", "version", version(), "config", a.cfg.String())
 	return a.workers().Run(ctx)
 }

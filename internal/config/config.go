@@ -2,6 +2,7 @@
 package config
 
 import (
+	"backbone/internal/db"
 	"errors"
 	"fmt"
 	"net"
@@ -112,7 +113,7 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("ADDR: %q is not host:port (such as :8080): %v", c.Addr, err)
 	}
-	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+	if _, _, err := db.ParseURL(c.DatabaseURL); err != nil {
 		bad("DATABASE_URL: %v", err)
 	}
 	if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
@@ -182,19 +183,6 @@ func (c Config) String() string {
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL),
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
 		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts)
-}
-
-func checkDatabaseURL(raw string) error {
-	if strings.HasPrefix(raw, "sqlite:") || strings.HasPrefix(raw, "file:") {
-		return nil
-	}
-	if err := checkURL(raw, "postgres", "postgresql"); err != nil {
-		return fmt.Errorf("%w (or sqlite://path)", err)
-	}
-	if raw == "" {
-		return errors.New("empty")
-	}
-	return nil
 }
 
 func checkURL(raw string, schemes ...string) error {
