@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"backbone/internal/bus"
+)
+
+// measure runs one server with len(tokens) subscribers and fires the events at them.
+func measure(ctx context.Context, o options, bin string, env serverEnv, logPath string, pub bus.Bus, tokens []string, out io.Writer) (r result, err error) {
+	n := len(tokens)
+	tick := clockTick()
+	srv, err := startServer(ctx, bin, env, logPath)
+	if err != nil {
+		return r, err
+	}
+	defer func() {
+		if serr := srv.stop(); serr != nil && err == nil {
+			err = fmt.Errorf("stopping the server: %w", serr)
+		}
+		if tail := srv.logTail(10); strings.TrimSpace(tail) != "" {
+			fmt.Fprintf(out, "  server log (last lines, LOG_LEVEL=%s):\n%s\n", o.logLevel, indent(tail))
+		}
+	}()
+	pid := srv.pid()
+
+	if !sleep(ctx, o.settle) {
+		return r, ctx.Err()
+	}
+	idle, err := readProc(pid)
+	if err != nil {
+		return r, err
+	}
+	rtIdle := scrapeRuntime(ctx, srv.base)
+
+	events := newEventTable(o.events)
+	f := newFleet(n, events, o.query)
+	defer f.close()
+	started := time.Now()
+	f.connect(ctx, "ws"+strings.TrimPrefix(srv.base, "http")+"/query", tokens, o.concurrency)
+	fmt.Fprintf(out, "  connected %d of %d in %s (%d handshakes at a time)\n",
+		f.connected.Load(), n, time.Since(started).Round(time.Millisecond), o.concurrency)
+	if err := failed(f); err != nil {
+		return r, err
+	}
+
+	// Settle, then sample memory and the idle CPU rate with every subscription open.
+	if !sleep(ctx, o.settle) {
+		return r, ctx.Err()
+	}
+	subscribed, err := readProc(pid)
+	if err != nil {
+		return r, err
+	}
+	rtSub := scrapeRuntime(ctx, srv.base)
+	const idleWindow = 2 * time.Second
+	if !sleep(ctx, idleWindow) {
+		return r, ctx.Err()
+	}
+	afterIdle, err := readProc(pid)
+	if err != nil {
+		return r, err
+	}
+	if err := failed(f); err != nil {
+		return r, err
+	}
+
+	// The warm-up event proves each subscription live before anything is timed.
+	if err := events.publish(ctx, pub, 0); err != nil {
+		return r, fmt.Errorf("publish warm-up: %w", err)
+	}
+	waitFor(ctx, &f.warm, int64(n), o.drain)
+	if w := f.warm.Load(); w < int64(n) {
+		fmt.Fprintf(out, "  warning: the warm-up event reached %d of %d subscribers within %s\n", w, n, o.drain)
+	}
+
+	before, err := readProc(pid)
+	if err != nil {
+		return r, err
+	}
+	fireStart := time.Now()
+	for i := 1; i <= o.events; i++ {
+		if i > 1 && !sleep(ctx, o.interval) {
+			return r, ctx.Err()
+		}
+		if err := events.publish(ctx, pub, i); err != nil {
+			return r, fmt.Errorf("publish event %d: %w", i, err)
+		}
+	}
+	want := int64(n) * int64(o.events)
+	waitFor(ctx, &f.delivered, want, o.drain)
+	window := time.Since(fireStart)
+	after, err := readProc(pid)
+	if err != nil {
+		return r, err
+	}
+	if ctx.Err() != nil {
+		return r, ctx.Err()
+	}
+
+	f.close()
+	r = result{
+		Subscribers: n, Events: o.events,
+		Delivered: f.delivered.Load(), Dups: f.dups.Load(), Foreign: f.foreign.Load(), Warm: f.warm.Load(),
+		CPUWindow:   time.Duration(after.CPUTicks-before.CPUTicks) * tick,
+		Window:      window,
+		IdleCPURate: (time.Duration(afterIdle.CPUTicks-subscribed.CPUTicks) * tick).Seconds() / idleWindow.Seconds(),
+		IdleRSSKiB:  idle.RSSKiB, SubRSSKiB: subscribed.RSSKiB,
+		KiBPerSub:        float64(subscribed.RSSKiB-idle.RSSKiB) / float64(n),
+		HeapPerSubKiB:    (rtSub.HeapInuse - rtIdle.HeapInuse) / 1024 / float64(n),
+		GoroutinesPerSub: (rtSub.Goroutines - rtIdle.Goroutines) / float64(n),
+	}
+	r.Lost = want - r.Delivered
+	if r.Delivered > 0 {
+		r.CPUPerEvent = r.CPUWindow / time.Duration(r.Delivered)
+	}
+	r.summarize(f.latencies())
+	if d := f.dropped.Load(); d > 0 {
+		return r, fmt.Errorf("%d connections ended during the run; first: %s", d, firstFailure(f))
+	}
+	return r, nil
+}
+
+// failed reports the fleet's connection and subscription failures so far.
+func failed(f *fleet) error {
+	list := f.failureList()
+	if len(list) == 0 {
+		return nil
+	}
+	shown := list[:min(len(list), 5)]
+	return fmt.Errorf("%d connection failure(s), nothing retried:\n%s", len(list), indent(strings.Join(shown, "\n")))
+}
+
+func firstFailure(f *fleet) string {
+	if list := f.failureList(); len(list) > 0 {
+		return list[0]
+	}
+	return "(none recorded)"
+}
+
+// waitFor polls c until it reaches want or timeout passes.
+func waitFor(ctx context.Context, c *atomic.Int64, want int64, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for c.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// sleep waits d unless ctx ends first; it reports whether the whole time passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/lib/pq" // PostgreSQL driver for the admin and insert connections
+
+	"backbone/internal/auth/password"
+	"backbone/internal/auth/token"
+)
+
+// benchSubject is the subject of every expert and event: no real deployment uses it, so
+// events that reach other servers on a shared Redis match none of their experts.
+const benchSubject = "bench"
+
+// moduleRoot is the directory of backbone's go.mod, where `go build ./server` runs.
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the backbone module (run from the repository)")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// buildServer compiles ./server into dir and returns the binary's path.
+func buildServer(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "backbone")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./server: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// scratchDB is a PostgreSQL database of the run's own, dropped at the end.
+type scratchDB struct {
+	admin string // URL of the admin connection (any existing database)
+	name  string
+	URL   string
+}
+
+// createScratchDB creates an empty database next to the admin URL's.
+func createScratchDB(ctx context.Context, adminURL string) (*scratchDB, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return nil, fmt.Errorf("admin database URL: %w", err)
+	}
+	name := "bench_live_" + randomHex(6)
+	if err := adminExec(ctx, adminURL, "CREATE DATABASE "+name); err != nil {
+		return nil, fmt.Errorf("create database: %w", err)
+	}
+	u.Path = "/" + name
+	return &scratchDB{admin: adminURL, name: name, URL: u.String()}, nil
+}
+
+// drop removes the database, closing any connection still open to it.
+func (s *scratchDB) drop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return adminExec(ctx, s.admin, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)")
+}
+
+func adminExec(ctx context.Context, adminURL, stmt string) error {
+	db, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, stmt)
+	return err
+}
+
+// expert is one inserted user and the access token the server will accept for it.
+type expert struct {
+	ID    uuid.UUID
+	Token string
+}
+
+// insertExperts adds n approved experts of benchSubject, each with an open session, in
+// one statement. Nobody signs in, so every row shares one valid hash no password matches.
+func insertExperts(ctx context.Context, dbURL string, n int) ([]uuid.UUID, []uuid.UUID, error) {
+	h, err := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	// The session rows make each token's sid name a real open session, as after a login.
+	rows, err := db.QueryContext(ctx, `
+WITH u AS (
+	INSERT INTO users (id, created_at, updated_at, email, password_hash, display_name,
+	                   role, status, expert_status, expert_subjects)
+	SELECT gen_random_uuid(), now(), now(), 'bench-expert-' || i || '@bench.invalid', $1,
+	       'Bench Expert ' || i, 'EXPERT', 'ACTIVE', 'APPROVED', jsonb_build_array($2::text)
+	FROM generate_series(1, $3::int) AS i
+	RETURNING id
+)
+INSERT INTO sessions (id, created_at, updated_at, expires_at, last_used_at, user_id)
+SELECT gen_random_uuid(), now(), now(), now() + interval '1 day', now(), u.id FROM u
+RETURNING user_id, id`, h.DummyHash(), benchSubject, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("insert experts: %w", err)
+	}
+	defer rows.Close()
+	users := make([]uuid.UUID, 0, n)
+	sessions := make([]uuid.UUID, 0, n)
+	for rows.Next() {
+		var uid, sid uuid.UUID
+		if err := rows.Scan(&uid, &sid); err != nil {
+			return nil, nil, err
+		}
+		users, sessions = append(users, uid), append(sessions, sid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(users) != n {
+		return nil, nil, fmt.Errorf("inserted %d experts, want %d", len(users), n)
+	}
+	return users, sessions, nil
+}
+
+// mintTokens signs an EXPERT access token per user and session with the key the server
+// is given (JWT_SECRET), living ttl: the server checks signature, claims and its memory
+// of revoked sessions only, so no login is needed.
+func mintTokens(secret, issuer, audience string, ttl time.Duration, users, sessions []uuid.UUID) ([]expert, error) {
+	keys, err := token.FromSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	iss := &token.Issuer{Keys: keys, Issuer: issuer, Audience: audience, TTL: ttl}
+	out := make([]expert, len(users))
+	for i := range users {
+		tok, _, err := iss.Issue(users[i].String(), "EXPERT", sessions[i].String())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = expert{ID: users[i], Token: tok}
+	}
+	return out, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
