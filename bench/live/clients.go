@@ -40,7 +40,8 @@ type fleet struct {
 	closing   atomic.Bool
 
 	mu       sync.Mutex
-	failures []string // dial, init, ack and subscription failures, in order
+	failures []string     // each failed client's first failure (dial, init, ack, subscription, drop), in order
+	failed   map[int]bool // clients with a failure
 
 	wg sync.WaitGroup // reader goroutines
 }
@@ -51,15 +52,21 @@ func newFleet(n int, events *eventTable, subscription string) *fleet {
 	})
 	return &fleet{
 		events: events, query: msg,
-		conns: make([]*websocket.Conn, n),
-		lat:   make([]int64, n*len(events.ids)),
+		conns:  make([]*websocket.Conn, n),
+		failed: map[int]bool{},
+		lat:    make([]int64, n*len(events.ids)),
 	}
 }
 
-func (f *fleet) fail(format string, args ...any) {
+// fail records client c's first failure; later ones are consequences.
+func (f *fleet) fail(c int, format string, args ...any) {
 	f.mu.Lock()
-	f.failures = append(f.failures, fmt.Sprintf(format, args...))
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	if f.failed[c] {
+		return
+	}
+	f.failed[c] = true
+	f.failures = append(f.failures, fmt.Sprintf("client %d: ", c)+fmt.Sprintf(format, args...))
 }
 
 // failureList returns the failures recorded so far.
@@ -85,7 +92,7 @@ func (f *fleet) connect(ctx context.Context, wsURL string, tokens []string, conc
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
-			f.fail("client %d: %v", i, ctx.Err())
+			f.fail(i, "%v", ctx.Err())
 			continue
 		}
 		setup.Add(1)
@@ -96,7 +103,7 @@ func (f *fleet) connect(ctx context.Context, wsURL string, tokens []string, conc
 			<-sem
 			setup.Done()
 			if err != nil {
-				f.fail("client %d: %v", i, err)
+				f.fail(i, "%v", err)
 				return
 			}
 			f.conns[i] = conn
@@ -153,7 +160,7 @@ func (f *fleet) read(c int, conn *websocket.Conn) {
 		if err != nil {
 			if !f.closing.Load() {
 				f.dropped.Add(1)
-				f.fail("client %d: connection ended: %v", c, err)
+				f.fail(c, "connection ended: %v", err)
 			}
 			return
 		}
@@ -166,7 +173,7 @@ func (f *fleet) read(c int, conn *websocket.Conn) {
 			_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"pong"}`))
 		case "pong":
 		default: // error, complete, or a next without a questionId: the subscription is not working
-			f.fail("client %d: unexpected %q message: %.300s", c, typ, msg)
+			f.fail(c, "unexpected %q message: %.300s", typ, msg)
 		}
 	}
 }

@@ -161,6 +161,9 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 	if err := migrateDB(ctx, bin, env); err != nil {
 		return nil, err
 	}
+	if err := addBenchSubject(ctx, scratch.URL); err != nil {
+		return nil, fmt.Errorf("add subject %q to the settings: %w", benchSubject, err)
+	}
 	started := time.Now()
 	users, sessions, err := insertExperts(ctx, scratch.URL, most)
 	if err != nil {

@@ -45,7 +45,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	f.connect(ctx, "ws"+strings.TrimPrefix(srv.base, "http")+"/query", tokens, o.concurrency)
 	fmt.Fprintf(out, "  connected %d of %d in %s (%d handshakes at a time)\n",
 		f.connected.Load(), n, time.Since(started).Round(time.Millisecond), o.concurrency)
-	if err := failed(f); err != nil {
+	if err := failed(f, n); err != nil {
 		return r, err
 	}
 
@@ -66,7 +66,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	if err != nil {
 		return r, err
 	}
-	if err := failed(f); err != nil {
+	if err := failed(f, n); err != nil {
 		return r, err
 	}
 
@@ -127,13 +127,13 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 }
 
 // failed reports the fleet's connection and subscription failures so far.
-func failed(f *fleet) error {
+func failed(f *fleet, n int) error {
 	list := f.failureList()
 	if len(list) == 0 {
 		return nil
 	}
 	shown := list[:min(len(list), 5)]
-	return fmt.Errorf("%d connection failure(s), nothing retried:\n%s", len(list), indent(strings.Join(shown, "\n")))
+	return fmt.Errorf("%d of %d clients failed, nothing retried; the first:\n%s", len(list), n, indent(strings.Join(shown, "\n")))
 }
 
 func firstFailure(f *fleet) string {

@@ -18,11 +18,15 @@ import (
 
 	"backbone/internal/auth/password"
 	"backbone/internal/auth/token"
+	"backbone/internal/db"
+	"backbone/internal/settings"
+	"backbone/internal/viewer"
 )
 
-// benchSubject is the subject of every expert and event: no real deployment uses it, so
-// events that reach other servers on a shared Redis match none of their experts.
-const benchSubject = "bench"
+// benchSubject is the subject of every expert and event. The run adds it to the scratch
+// database's settings (experts follow only the settings' subjects); no other deployment
+// has it, so events that reach other servers on a shared Redis match none of their experts.
+const benchSubject = "Bench"
 
 // moduleRoot is the directory of backbone's go.mod, where `go build ./server` runs.
 func moduleRoot(ctx context.Context) (string, error) {
@@ -92,20 +96,25 @@ type expert struct {
 	Token string
 }
 
-// insertExperts adds n approved experts of benchSubject, each with an open session, in
-// one statement. Nobody signs in, so every row shares one valid hash no password matches.
-func insertExperts(ctx context.Context, dbURL string, n int) ([]uuid.UUID, []uuid.UUID, error) {
+// placeholderHash is a valid argon2id hash that no password matches: nobody signs in.
+var placeholderHash = func() string {
 	h, err := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	if err != nil {
-		return nil, nil, err
+		panic(err) // unreachable: the parameters are valid
 	}
-	db, err := sql.Open("postgres", dbURL)
+	return h.DummyHash()
+}()
+
+// insertExperts adds n approved experts of benchSubject, each with an open session, in
+// one statement.
+func insertExperts(ctx context.Context, dbURL string, n int) ([]uuid.UUID, []uuid.UUID, error) {
+	conn, err := sql.Open("postgres", dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer db.Close()
+	defer conn.Close()
 	// The session rows make each token's sid name a real open session, as after a login.
-	rows, err := db.QueryContext(ctx, `
+	rows, err := conn.QueryContext(ctx, `
 WITH u AS (
 	INSERT INTO users (id, created_at, updated_at, email, password_hash, display_name,
 	                   role, status, expert_status, expert_subjects)
@@ -116,7 +125,7 @@ WITH u AS (
 )
 INSERT INTO sessions (id, created_at, updated_at, expires_at, last_used_at, user_id)
 SELECT gen_random_uuid(), now(), now(), now() + interval '1 day', now(), u.id FROM u
-RETURNING user_id, id`, h.DummyHash(), benchSubject, n)
+RETURNING user_id, id`, placeholderHash, benchSubject, n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("insert experts: %w", err)
 	}
@@ -157,6 +166,35 @@ func mintTokens(secret, issuer, audience string, ttl time.Duration, users, sessi
 		out[i] = expert{ID: users[i], Token: tok}
 	}
 	return out, nil
+}
+
+// addBenchSubject adds benchSubject, with a price at every urgency, to the marketplace
+// settings through the settings service, as an admin of its own (the audit row names one).
+func addBenchSubject(ctx context.Context, dbURL string) error {
+	d, err := db.Open(ctx, dbURL, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var admin uuid.UUID
+	err = d.SQL.QueryRowContext(ctx, `
+INSERT INTO users (id, created_at, updated_at, email, password_hash, display_name, role, status)
+VALUES (gen_random_uuid(), now(), now(), 'bench-admin@bench.invalid', $1, 'Bench Admin', 'ADMIN', 'ACTIVE')
+RETURNING id`, placeholderHash).Scan(&admin)
+	if err != nil {
+		return fmt.Errorf("insert admin: %w", err)
+	}
+	svc := settings.New(settings.Deps{DB: d}, settings.Options{})
+	cur, err := svc.Get(ctx)
+	if err != nil {
+		return err
+	}
+	patch := settings.Patch{Subjects: append(cur.Subjects, benchSubject)}
+	for _, u := range settings.Urgencies {
+		patch.Prices = append(patch.Prices, settings.Price{Subject: benchSubject, Urgency: u, Credits: 20})
+	}
+	_, err = svc.Update(viewer.With(ctx, viewer.Principal{UserID: admin, Role: viewer.RoleAdmin}), patch)
+	return err
 }
 
 func randomHex(n int) string {
