@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/internal/audit"
+	"backbone/internal/events"
 	"backbone/internal/outbox"
 )
 
@@ -16,15 +18,15 @@ import (
 const (
 	// TopicRoute is the job that moves a submitted question on (Service.Route handles it).
 	TopicRoute = "questions.route"
-	// EventQuestionUpdated follows every state change: {questionId, status, clientId, expertId}.
-	EventQuestionUpdated = "question.updated"
-	// EventTaskAvailable says a question entered the experts' queue: {questionId, subject}.
-	EventTaskAvailable = "task.available"
-	// EventTaskTaken says a question left the queue: {questionId, expertId}; expertId is
-	// null when it left without a claim (cancelled, declined, expired).
-	EventTaskTaken = "task.taken"
-	// EventAnswerDelivered says an expert delivered an answer: {questionId, clientId}.
-	EventAnswerDelivered = "answer.delivered"
+	// EventQuestionUpdated follows every state change (events.QuestionUpdated).
+	EventQuestionUpdated = events.TopicQuestionUpdated
+	// EventTaskAvailable says a question entered the experts' queue (events.TaskAvailable).
+	EventTaskAvailable = events.TopicTaskAvailable
+	// EventTaskTaken says a question left the queue (events.TaskTaken); expertId is null
+	// when it left without a claim (cancelled, declined, expired).
+	EventTaskTaken = events.TopicTaskTaken
+	// EventAnswerDelivered says an expert delivered an answer (events.AnswerDelivered).
+	EventAnswerDelivered = events.TopicAnswerDelivered
 )
 
 // RouteJob is the payload of a TopicRoute job.
@@ -41,6 +43,9 @@ type change struct {
 	taken     bool
 	takenBy   *uuid.UUID
 	delivered bool
+	// at is when the change happened; zero means q.UpdatedAt, which every transition of
+	// the question sets (a lease extension changes the assignment only, and says when).
+	at time.Time
 }
 
 // event is one outbox event about to be written.
@@ -55,17 +60,23 @@ func record(ctx context.Context, tx *ent.Client, q *ent.Question, c change) erro
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	events := []event{{EventQuestionUpdated, map[string]any{"questionId": q.ID, "status": q.Status, "clientId": q.ClientID, "expertId": q.ExpertID}}}
+	at := c.at
+	if at.IsZero() {
+		at = q.UpdatedAt
+	}
+	out := []event{{EventQuestionUpdated, events.QuestionUpdated{
+		QuestionID: q.ID, Status: q.Status, ClientID: q.ClientID, ExpertID: q.ExpertID, At: at}}}
 	if c.available {
-		events = append(events, event{EventTaskAvailable, map[string]any{"questionId": q.ID, "subject": q.Subject}})
+		out = append(out, event{EventTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject,
+			Title: q.Title, Urgency: q.Urgency, Price: q.Price, Deadline: q.Deadline, At: at}})
 	}
 	if c.taken {
-		events = append(events, event{EventTaskTaken, map[string]any{"questionId": q.ID, "expertId": c.takenBy}})
+		out = append(out, event{EventTaskTaken, events.TaskTaken{QuestionID: q.ID, Subject: q.Subject, ExpertID: c.takenBy, At: at}})
 	}
 	if c.delivered {
-		events = append(events, event{EventAnswerDelivered, map[string]any{"questionId": q.ID, "clientId": q.ClientID}})
+		out = append(out, event{EventAnswerDelivered, events.AnswerDelivered{QuestionID: q.ID, ClientID: q.ClientID}})
 	}
-	for _, e := range events {
+	for _, e := range out {
 		if err := emit(ctx, tx, outbox.Event, e.topic, q.ID, e.payload); err != nil {
 			return err
 		}

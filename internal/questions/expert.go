@@ -126,7 +126,8 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, q, change{action: "question.lease_extended", meta: map[string]any{"leaseExpiresAt": a.LeaseExpiresAt}})
+		return record(ctx, tx, q, change{action: "question.lease_extended", at: now,
+			meta: map[string]any{"leaseExpiresAt": a.LeaseExpiresAt}})
 	})
 	if err != nil {
 		return nil, err

@@ -97,19 +97,12 @@ func (s *Service) AvailableTasks(ctx context.Context) (*ent.QuestionQuery, error
 	if err != nil {
 		return nil, errs.Wrap("questions.AvailableTasks", err)
 	}
-	set, err := s.current(ctx)
+	// Questions store the settings' spelling of a subject; experts may have written it otherwise.
+	subjects, err := s.queueSubjects(ctx, u)
 	if err != nil {
 		return nil, errs.Wrap("questions.AvailableTasks", err)
 	}
-	// Questions store the settings' spelling of a subject; experts may have written it otherwise.
-	var subjects []string
-	for _, sub := range u.ExpertSubjects {
-		if canonical, ok := set.Subject(sub); ok {
-			subjects = append(subjects, canonical)
-		}
-	}
-	return s.db.Client.Question.Query().
-		Where(question.StatusEQ(question.StatusAWAITING_EXPERT), question.SubjectIn(subjects...)), nil
+	return s.db.Client.Question.Query().Where(question.StatusEQ(QueueStatus), question.SubjectIn(subjects...)), nil
 }
 
 // MyAssignments returns the query of the expert's claims, only the active ones when
