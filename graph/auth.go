@@ -3,15 +3,13 @@ package graph
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"backbone/graph/wsgorilla"
+	"backbone/graph/gqlws"
 	"backbone/internal/auth"
 	"backbone/internal/auth/token"
 	"backbone/internal/errs"
@@ -67,69 +65,30 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // ({"Authorization": "Bearer <token>"}). A connection without credentials stays anonymous;
 // refused credentials close it with 4403. An authenticated connection is closed when its
 // token expires (4401) or its session is revoked (4403), on whichever instance revokes it.
-func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+func websocketInit(svc *auth.Service) gqlws.InitFunc {
+	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
 		bearer := auth.BearerToken(payload.Authorization())
 		if bearer == "" && payload.Authorization() == "" {
-			return ctx, nil, nil
+			return ctx, nil
 		}
 		p, expires, err := svc.Authenticate(ctx, bearer)
 		if err != nil {
-			return forbidden(ctx, "invalid or expired token"), nil, err
+			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: "invalid or expired token"}
 		}
 		ctx = viewer.With(ctx, p)
-		lc := newLiveCtx(ctx, wsgorilla.CloseCodeFrom(ctx))
 		// The same leeway as an HTTP request gets, so both refuse a token at the same moment.
-		timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), func() { lc.end(4401, "token expired") })
-		stop := svc.WatchSession(p.SessionID, func() { lc.end(4403, "session revoked") })
-		context.AfterFunc(lc, func() { timer.Stop(); stop() })
-		return lc, nil, nil
+		timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), func() { gqlws.Close(ctx, gqlws.CloseUnauthorized, "token expired") })
+		stop := svc.WatchSession(p.SessionID, func() { gqlws.Close(ctx, gqlws.CloseForbidden, "session revoked") })
+		context.AfterFunc(ctx, func() { timer.Stop(); stop() }) // the connection's context ends with it
+		return ctx, nil
 	}
 }
 
-func forbidden(ctx context.Context, reason string) context.Context {
-	return transport.WithWebsocketCloseCode(transport.AppendCloseReason(ctx, reason), 4403)
-}
-
-// reasonProbe finds gqlgen's unexported close-reason context key.
-var reasonProbe = transport.AppendCloseReason(context.Background(), "probe")
-
-// liveCtx is a connection context that can be ended later with a code and reason. gqlgen
-// reads the close reason from the context when it closes the socket (the legacy graphql-ws
-// protocol sends it as a connection error), so the reason must appear only at that
-// moment; the close frame's code goes through the connection's wsgorilla.CloseCode.
-type liveCtx struct {
-	context.Context
-	cancel    context.CancelFunc
-	closeCode *wsgorilla.CloseCode // nil when the connection did not come through wsgorilla
-	mu        sync.Mutex
-	reason    string
-}
-
-func newLiveCtx(parent context.Context, cc *wsgorilla.CloseCode) *liveCtx {
-	ctx, cancel := context.WithCancel(parent)
-	return &liveCtx{Context: ctx, cancel: cancel, closeCode: cc}
-}
-
-func (c *liveCtx) end(code int, reason string) {
-	c.mu.Lock()
-	if c.reason == "" {
-		c.reason = reason
+// connectionOwner names the user of a connection for the per-user limit: the session's
+// user, or the API key's owner; "" for anonymous connections.
+func connectionOwner(ctx context.Context) string {
+	if p, ok := viewer.From(ctx); ok {
+		return p.UserID.String()
 	}
-	c.mu.Unlock()
-	if c.closeCode != nil {
-		c.closeCode.Set(code, reason)
-	}
-	c.cancel()
-}
-
-// Value answers gqlgen's close reason once the context was ended.
-func (c *liveCtx) Value(key any) any {
-	c.mu.Lock()
-	reason := c.reason
-	c.mu.Unlock()
-	if reason != "" && reasonProbe.Value(key) != nil {
-		return reason
-	}
-	return c.Context.Value(key)
+	return ""
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/graph/gqlhttp"
-	"backbone/graph/wsgorilla"
+	"backbone/graph/gqlws"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -25,21 +26,47 @@ type HandlerConfig struct {
 	PersistedQueries graphql.Cache[string]
 	// CheckOrigin decides whether a websocket upgrade from a browser origin is allowed.
 	CheckOrigin func(r *http.Request) bool
+	// MaxConnsPerUser limits one user's open websockets and event streams (0: no limit).
+	MaxConnsPerUser int
+	// SendQueue is how many messages a slow websocket client may have waiting before it
+	// is disconnected (0: the transport's default).
+	SendQueue int
+	// OnConnect is called for every authenticated websocket; release runs at its close.
+	OnConnect func(ctx context.Context) (release func())
+}
+
+// Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
+// shutdown must close (it does not close hijacked connections itself).
+type Handler struct {
+	*handler.Server
+	Websockets *gqlws.Server
 }
 
 // queryCacheSize bounds the parsed-document cache; parsing dominates small queries.
 const queryCacheSize = 1000
 
+// keepAliveInterval is how often idle websockets and event streams get a ping, so that
+// proxies do not close them.
+const keepAliveInterval = 15 * time.Second
+
 // NewHandler builds the GraphQL endpoint: POST and GET per the GraphQL over HTTP spec,
-// websockets (graphql-transport-ws and graphql-ws), with a query cache and APQ.
-func NewHandler(cfg HandlerConfig) *handler.Server {
+// websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
+// cache and APQ.
+func NewHandler(cfg HandlerConfig) *Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()}))
-	srv.AddTransport(transport.Websocket{
-		Implementation:        wsgorilla.New(cfg.CheckOrigin),
-		KeepAlivePingInterval: 15 * time.Second,
-		InitTimeout:           10 * time.Second,
-		InitFunc:              websocketInit(cfg.Resolver.Auth),
+	ws := gqlws.New(gqlws.Config{
+		CheckOrigin:     cfg.CheckOrigin,
+		InitFunc:        websocketInit(cfg.Resolver.Auth),
+		InitTimeout:     10 * time.Second,
+		KeepAlive:       keepAliveInterval,
+		SendQueue:       cfg.SendQueue,
+		MaxConnsPerUser: cfg.MaxConnsPerUser,
+		UserKey:         connectionOwner,
+		OnConnect:       cfg.OnConnect,
+		Log:             cfg.Resolver.Log,
 	})
+	srv.AddTransport(ws)
+	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes})
 
@@ -58,5 +85,5 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
-	return srv
+	return &Handler{Server: srv, Websockets: ws}
 }

@@ -4,27 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
 	"backbone/graph"
-	"backbone/graph/wsgorilla"
+	"backbone/graph/gqlws"
 	"backbone/internal/health"
 	"backbone/internal/httpmw"
 )
 
-// httpApp is the HTTP face of the process: routes, middleware, and the websocket registry
+// httpApp is the HTTP face of the process: routes, middleware, and the websocket server
 // that shutdown closes.
 type httpApp struct {
-	handler http.Handler
-	health  *health.Checker
-
-	// wsStop is cancelled at shutdown; every websocket's context derives from it.
-	wsStop   context.Context
-	wsCancel context.CancelFunc
-	wsOpen   sync.WaitGroup
+	handler    http.Handler
+	health     *health.Checker
+	websockets *gqlws.Server
 }
 
 // persistedQueryTTL is how long an automatic persisted query stays registered.
@@ -32,7 +27,6 @@ const persistedQueryTTL = 24 * time.Hour
 
 func newHTTP(a *app) (*httpApp, error) {
 	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
-	h.wsStop, h.wsCancel = context.WithCancel(context.Background())
 
 	reg := httpmw.NewRegistry()
 
@@ -52,8 +46,11 @@ func newHTTP(a *app) (*httpApp, error) {
 		ComplexityLimit:  a.cfg.ComplexityLimit,
 		MaxBodyBytes:     a.cfg.MaxBodyBytes,
 		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
-		CheckOrigin:      wsgorilla.AllowOrigins(a.cfg.CORSOrigins...),
+		CheckOrigin:      gqlws.AllowOrigins(a.cfg.CORSOrigins...),
+		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
+		SendQueue:        a.cfg.WSSendQueue,
 	})
+	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
 	if err != nil {
 		return nil, fmt.Errorf("CORS_ORIGINS: %w", err)
@@ -61,7 +58,7 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	mux := http.NewServeMux()
 	route := func(pattern, name string, h http.Handler) { mux.Handle(pattern, httpmw.Route(name)(h)) }
-	route("/query", "query", graph.Authenticate(a.auth)(graph.LoadersMiddleware(resolver)(h.trackWebsockets(gql))))
+	route("/query", "query", graph.Authenticate(a.auth)(graph.LoadersMiddleware(resolver)(gql)))
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
@@ -99,33 +96,9 @@ func hstsMaxAge(production bool) time.Duration {
 	return 0
 }
 
-// trackWebsockets gives each websocket request a context that shutdown cancels, which makes
-// gqlgen close the socket with a close frame, and counts open sockets so shutdown can wait.
-func (h *httpApp) trackWebsockets(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.wsOpen.Add(1)
-		defer h.wsOpen.Done()
-		ctx, cancel := context.WithCancel(wsgorilla.WithCloseCode(r.Context()))
-		defer cancel()
-		stop := context.AfterFunc(h.wsStop, cancel)
-		defer stop()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// closeWebsockets asks every open websocket to close.
-func (h *httpApp) closeWebsockets() { h.wsCancel() }
+// closeWebsockets closes every open websocket with 1001 (going away); the HTTP server's
+// Shutdown does not close hijacked connections.
+func (h *httpApp) closeWebsockets() { go h.websockets.Shutdown(context.Background()) }
 
 // waitWebsockets waits until the websockets have closed, or ctx ends.
-func (h *httpApp) waitWebsockets(ctx context.Context) {
-	done := make(chan struct{})
-	go func() { h.wsOpen.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
+func (h *httpApp) waitWebsockets(ctx context.Context) { h.websockets.Shutdown(ctx) }

@@ -50,6 +50,9 @@ type Config struct {
 	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted query complexity (default 1000)
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
 
+	WSMaxConnsPerUser int // WS_MAX_CONNECTIONS_PER_USER: open websockets and event streams per user (default 20; 0: no limit)
+	WSSendQueue       int // WS_SEND_QUEUE: messages a slow subscriber may have waiting before it is disconnected (default 256)
+
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
 
@@ -88,6 +91,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:    int64(r.int("MAX_BODY_BYTES", 1<<20)),
 		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", 1000),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		WSMaxConnsPerUser: r.int("WS_MAX_CONNECTIONS_PER_USER", 20),
+		WSSendQueue:       r.int("WS_SEND_QUEUE", 256),
 
 		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
 	}
@@ -136,6 +142,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
+	}
+	if c.WSMaxConnsPerUser < 0 {
+		bad("WS_MAX_CONNECTIONS_PER_USER: %d is negative (0 means no limit)", c.WSMaxConnsPerUser)
+	}
+	if c.WSSendQueue < 1 {
+		bad("WS_SEND_QUEUE: %d is below 1", c.WSSendQueue)
 	}
 	if c.ComplexityLimit < 1 {
 		bad("QUERY_COMPLEXITY_LIMIT: must be positive")

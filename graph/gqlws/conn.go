@@ -1,0 +1,248 @@
+package gqlws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/gorilla/websocket"
+)
+
+// conn is one websocket connection. Its reader runs in the HTTP handler's goroutine;
+// see send.go for the writing side.
+type conn struct {
+	srv     *Server
+	ws      *websocket.Conn
+	proto   protocol
+	exec    graphql.GraphExecutor
+	headers http.Header
+	ctx     context.Context // the request's, then InitFunc's; ended when the connection closes
+	cancel  context.CancelFunc
+	user    string // counted against the per-user limit; set by Server.admit
+
+	mu         sync.Mutex
+	queue      []frame
+	writing    bool // a writer goroutine is running
+	writerDone chan struct{}
+	skipBatch  atomic.Bool // set by abort: the writer skips all but the close frame
+	closing    bool        // no more messages are queued
+	acked      bool
+	ops        map[string]*operation
+	release    func() // from OnConnect
+}
+
+type connKey struct{}
+
+func newConn(s *Server, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
+	c := &conn{srv: s, ws: ws, proto: protocolOf(ws.Subprotocol()), exec: exec, headers: r.Header,
+		ops: make(map[string]*operation)}
+	ctx, cancel := context.WithCancel(r.Context())
+	c.ctx, c.cancel = context.WithValue(ctx, connKey{}, c), cancel
+	return c
+}
+
+// Close ends the connection whose context (from InitFunc, or of any operation on it) is
+// ctx, with code and reason. It reports false when ctx belongs to no websocket.
+func Close(ctx context.Context, code int, reason string) bool {
+	c, _ := ctx.Value(connKey{}).(*conn)
+	if c == nil {
+		return false
+	}
+	c.close(code, reason)
+	return true
+}
+
+// serve reads client messages until the connection ends.
+func (c *conn) serve() {
+	defer c.teardown()
+	c.ws.SetReadLimit(c.srv.cfg.ReadLimit)
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.InitTimeout))
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		var m inbound
+		if err := json.Unmarshal(data, &m); err != nil {
+			c.protocolError("invalid message: " + err.Error())
+			return
+		}
+		if !c.handle(m) {
+			return
+		}
+	}
+}
+
+// readFailed closes after a read error: the init timeout, an oversized message, or the
+// client going away.
+func (c *conn) readFailed(err error) {
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne) && ne.Timeout() && !c.isAcked():
+		c.close(CloseInitTimeout, "Connection initialisation timeout")
+	case errors.Is(err, websocket.ErrReadLimit):
+		c.close(websocket.CloseMessageTooBig, fmt.Sprintf("message larger than %d bytes", c.srv.cfg.ReadLimit))
+	default:
+		c.abandon()
+	}
+}
+
+// handle acts on one client message; false ends the reading.
+func (c *conn) handle(m inbound) bool {
+	switch m.Type {
+	case "connection_init":
+		return c.init(m.Payload)
+	case "ping":
+		if !c.proto.legacy {
+			c.send(withPayloadOrPlain("", "pong", m.Payload))
+		}
+	case "pong":
+	case c.proto.subscribe:
+		if !c.isAcked() {
+			c.close(CloseUnauthorized, "Unauthorized")
+			return false
+		}
+		if m.ID == "" {
+			c.protocolError("operation without an id")
+			return false
+		}
+		if !c.start(m.ID, m.Payload) {
+			c.close(CloseSubscriberExists, "Subscriber for "+m.ID+" already exists")
+			return false
+		}
+	case c.proto.stop:
+		c.stop(m.ID)
+	case "connection_terminate":
+		if c.proto.legacy {
+			c.close(websocket.CloseNormalClosure, "terminated")
+			return false
+		}
+		fallthrough
+	default:
+		c.protocolError(fmt.Sprintf("unexpected message type %q", m.Type))
+		return false
+	}
+	return true
+}
+
+// protocolError closes the connection with 4400; the legacy protocol hears why first.
+func (c *conn) protocolError(reason string) {
+	if c.proto.legacy {
+		c.send(withPayload("", "connection_error", messageError(reason)))
+	}
+	c.close(CloseBadRequest, reason)
+}
+
+// init runs InitFunc and the per-user limit, then acknowledges.
+func (c *conn) init(payload json.RawMessage) bool {
+	if c.isAcked() {
+		c.close(CloseTooManyInitRequests, "Too many initialisation requests")
+		return false
+	}
+	var p InitPayload
+	if len(payload) > 0 && string(payload) != "null" {
+		if err := json.Unmarshal(payload, &p); err != nil {
+			c.protocolError("connection_init payload is not an object")
+			return false
+		}
+	}
+	ctx := c.ctx
+	if f := c.srv.cfg.InitFunc; f != nil {
+		var err error
+		if ctx, err = f(c.ctx, p); err != nil {
+			code, reason := CloseForbidden, err.Error()
+			var ce *CloseError
+			if errors.As(err, &ce) {
+				code, reason = ce.Code, ce.Reason
+			}
+			c.refuse(code, reason)
+			return false
+		}
+	}
+	if open, ok := c.srv.admit(c, c.srv.cfg.UserKey(ctx)); !ok {
+		c.refuse(CloseTooManyConnections, tooManyConnections(open, c.srv.cfg.MaxConnsPerUser).Error())
+		return false
+	}
+	c.mu.Lock()
+	c.ctx, c.acked = ctx, true
+	c.mu.Unlock()
+	_ = c.ws.SetReadDeadline(time.Time{})
+	c.send(plain("", "connection_ack"))
+	if c.proto.legacy {
+		c.send(plain("", "ka"))
+	}
+	if f := c.srv.cfg.OnConnect; f != nil {
+		release := f(ctx)
+		c.mu.Lock()
+		c.release = release
+		c.mu.Unlock()
+	}
+	return true
+}
+
+// refuse closes a connection whose init failed; the legacy protocol hears why first.
+func (c *conn) refuse(code int, reason string) {
+	if c.proto.legacy {
+		c.send(withPayload("", "connection_error", messageError(reason)))
+	}
+	c.close(code, reason)
+}
+
+func (c *conn) isAcked() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.acked
+}
+
+// keepAlive queues the protocol's keep-alive message on an initialised connection.
+func (c *conn) keepAlive() {
+	if !c.isAcked() {
+		return
+	}
+	if c.proto.legacy {
+		c.send(kaMessage)
+	} else {
+		c.send(pingMessage)
+	}
+}
+
+var (
+	kaMessage   = plain("", "ka")
+	pingMessage = plain("", "ping")
+)
+
+func withPayloadOrPlain(id, typ string, payload json.RawMessage) []byte {
+	if len(payload) == 0 {
+		return plain(id, typ)
+	}
+	return withPayload(id, typ, payload)
+}
+
+// teardown runs when the reader stops: operations end, the socket closes, hooks run.
+func (c *conn) teardown() {
+	c.mu.Lock()
+	c.closing = true
+	ops := c.ops
+	c.ops = map[string]*operation{}
+	release := c.release
+	c.release = nil
+	c.mu.Unlock()
+	for _, op := range ops {
+		op.end()
+	}
+	c.cancel()
+	if release != nil {
+		release()
+	}
+	// A close frame queued by close() gets WriteTimeout to leave before the socket goes.
+	c.waitWriter(c.srv.cfg.WriteTimeout)
+	_ = c.ws.Close()
+}

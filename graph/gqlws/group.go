@@ -1,0 +1,142 @@
+package gqlws
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+	"sync"
+)
+
+// group is one execution of a shared subscription and the operations it serves.
+type group struct {
+	key          string
+	cancel       context.CancelFunc // ends the execution
+	replayLatest bool
+
+	mu      sync.Mutex
+	members []*member
+	latest  []byte // the last event, for replayLatest
+	ended   bool
+}
+
+// member is an operation in a group, with its ready-made envelope.
+type member struct {
+	op       *operation
+	group    *group
+	envelope []byte
+	idx      int
+}
+
+// share puts op into the group of key, creating it (and running its execution in this
+// goroutine) if there is none; a joining operation's own execution is cancelled.
+func (s *Server) share(op *operation, key string, replayLatest bool, responses graphql.ResponseHandler, rctx context.Context, cancel context.CancelFunc) {
+	s.mu.Lock()
+	if op.isStopped() {
+		s.mu.Unlock()
+		cancel()
+		return
+	}
+	g := s.groups[key]
+	leader := g == nil
+	if leader {
+		g = &group{key: key, cancel: cancel, replayLatest: replayLatest}
+		s.groups[key] = g
+	}
+	m := &member{op: op, group: g, envelope: envelope(op.id, op.c.proto.next)}
+	g.mu.Lock()
+	m.idx = len(g.members)
+	g.members = append(g.members, m)
+	if g.latest != nil {
+		op.c.sendShared(m.envelope, g.latest)
+	}
+	g.mu.Unlock()
+	op.member = m
+	s.mu.Unlock()
+
+	if !leader {
+		cancel()
+		return
+	}
+	for {
+		resp := responses(rctx)
+		if resp == nil {
+			break
+		}
+		b, err := json.Marshal(resp)
+		if err != nil {
+			s.cfg.Log.Error("websocket: shared event not encoded", "err", err)
+			continue
+		}
+		g.broadcast(b)
+	}
+	s.endGroup(g)
+}
+
+// broadcast queues event for every member; it never waits for a client.
+func (g *group) broadcast(event []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.replayLatest {
+		g.latest = event
+	}
+	for _, m := range g.members {
+		m.op.c.sendShared(m.envelope, event)
+	}
+}
+
+// leave takes op out of its group, ending the group's execution with its last member.
+// It reports false when op was in no group.
+func (s *Server) leave(op *operation) bool {
+	s.mu.Lock()
+	m := op.member
+	if m == nil {
+		s.mu.Unlock()
+		return false
+	}
+	op.member = nil
+	g := m.group
+	g.mu.Lock()
+	last := len(g.members) - 1
+	if m.idx <= last && g.members[m.idx] == m {
+		g.members[m.idx] = g.members[last]
+		g.members[m.idx].idx = m.idx
+		g.members[last] = nil
+		g.members = g.members[:last]
+	}
+	empty := len(g.members) == 0 && !g.ended
+	if empty {
+		g.ended = true
+		if s.groups[g.key] == g {
+			delete(s.groups, g.key)
+		}
+	}
+	g.mu.Unlock()
+	s.mu.Unlock()
+	if empty {
+		g.cancel()
+	}
+	return true
+}
+
+// endGroup runs when the execution stops: members that are still there are completed
+// (the resolver ended the stream, for example a question the viewer may no longer see).
+func (s *Server) endGroup(g *group) {
+	s.mu.Lock()
+	if s.groups[g.key] == g {
+		delete(s.groups, g.key)
+	}
+	g.mu.Lock()
+	g.ended = true
+	members := g.members
+	g.members = nil
+	g.mu.Unlock()
+	for _, m := range members {
+		m.op.member = nil
+	}
+	s.mu.Unlock()
+	g.cancel()
+	for _, m := range members {
+		m.op.complete()
+	}
+}

@@ -1,0 +1,197 @@
+package gqlws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// operation is one subscribe (or start) of a client: a query, a mutation or a
+// subscription, running in its own goroutine or as a member of a shared group.
+type operation struct {
+	c  *conn
+	id string
+
+	mu      sync.Mutex
+	stopped bool               // nothing more is sent: completed, stopped by the client, or closed
+	cancel  context.CancelFunc // ends its own execution (not a group's)
+
+	member *member // while in a shared group; guarded by Server.mu
+}
+
+// start runs the operation id of payload; false if the id is already in use.
+func (c *conn) start(id string, payload json.RawMessage) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return true
+	}
+	if _, dup := c.ops[id]; dup {
+		return false
+	}
+	op := &operation{c: c, id: id}
+	c.ops[id] = op
+	go op.run(c.ctx, payload, graphql.Now())
+	return true
+}
+
+// stop ends the operation id at the client's request.
+func (c *conn) stop(id string) {
+	c.mu.Lock()
+	op := c.ops[id]
+	delete(c.ops, id)
+	c.mu.Unlock()
+	if op != nil {
+		op.end()
+	}
+}
+
+// forget removes a finished operation, so that its id may be used again.
+func (c *conn) forget(op *operation) {
+	c.mu.Lock()
+	if c.ops[op.id] == op {
+		delete(c.ops, op.id)
+	}
+	c.mu.Unlock()
+}
+
+// markStopped reports whether this call stopped the operation.
+func (op *operation) markStopped() bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if op.stopped {
+		return false
+	}
+	op.stopped = true
+	return true
+}
+
+// end stops the operation: it leaves its group or cancels its execution.
+func (op *operation) end() {
+	if !op.markStopped() {
+		return
+	}
+	if op.c.srv.leave(op) {
+		return
+	}
+	op.mu.Lock()
+	cancel := op.cancel
+	op.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// setCancel records the execution's cancel; false if the operation already stopped.
+func (op *operation) setCancel(cancel context.CancelFunc) bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.cancel = cancel
+	return !op.stopped
+}
+
+func (op *operation) isStopped() bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.stopped
+}
+
+// complete tells the client the operation is over, unless it was stopped.
+func (op *operation) complete() {
+	if op.markStopped() {
+		op.c.send(plain(op.id, "complete"))
+	}
+	op.c.forget(op)
+}
+
+func (op *operation) sendResponse(resp *graphql.Response) bool {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return op.sendErrors(gqlerror.List{{Message: "the response could not be encoded"}})
+	}
+	return !op.isStopped() && op.c.send(withPayload(op.id, op.c.proto.next, b))
+}
+
+func (op *operation) sendErrors(errs gqlerror.List) bool {
+	b, err := json.Marshal(errs)
+	if err != nil {
+		b = []byte(`[{"message":"the error could not be encoded"}]`)
+	}
+	return !op.isStopped() && op.c.send(withPayload(op.id, "error", b))
+}
+
+// run executes the operation. Subscriptions whose resolver called Share join or lead a
+// group; everything else is executed for this client alone, as gqlgen's transport does.
+func (op *operation) run(ctx context.Context, payload json.RawMessage, start time.Time) {
+	c := op.c
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.cfg.Log.Error("websocket operation panicked", "panic", fmt.Sprint(r))
+			op.sendErrors(gqlerror.List{{Message: "internal server error", Extensions: map[string]any{"code": "INTERNAL"}}})
+			op.complete()
+		}
+	}()
+	ctx = graphql.StartOperationTrace(ctx)
+	params := &graphql.RawParams{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(params); err != nil {
+		op.sendErrors(gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		op.complete()
+		return
+	}
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	params.Headers = c.headers
+
+	rc, gerr := c.exec.CreateOperationContext(ctx, params)
+	if gerr != nil {
+		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), gerr)
+		if errcode.GetErrorKind(gerr) == errcode.KindProtocol {
+			op.sendErrors(resp.Errors)
+		} else {
+			op.sendResponse(resp)
+		}
+		op.complete()
+		return
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+
+	// The execution's context is cancelled explicitly, by the operation's end or, for a
+	// group, by its last member leaving: a group outlives the client that started it.
+	slot := &shareSlot{}
+	octx, cancel := context.WithCancel(withShareSlot(context.WithoutCancel(ctx), slot))
+	if !op.setCancel(cancel) {
+		cancel()
+		return
+	}
+	responses, rctx := c.exec.DispatchOperation(octx, rc)
+	if rc.Operation.Operation == ast.Subscription && slot.audience != "" {
+		c.srv.share(op, groupKey(slot.audience, rc), slot.replayLatest, responses, rctx, cancel)
+		return
+	}
+	defer cancel()
+	for {
+		resp := responses(rctx)
+		if resp == nil {
+			break
+		}
+		if !op.sendResponse(resp) {
+			return
+		}
+	}
+	op.complete()
+}
+
+// groupKey identifies the subscribers who receive the same bytes.
+func groupKey(audience string, rc *graphql.OperationContext) string {
+	vars, _ := json.Marshal(rc.Variables) // map keys are sorted: equal variables, equal bytes
+	return audience + "\x00" + rc.OperationName + "\x00" + rc.RawQuery + "\x00" + string(vars)
+}

@@ -1,0 +1,29 @@
+package gqlws
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// AllowOrigins returns an origin check for Config.CheckOrigin that admits requests without an Origin
+// header (non-browser clients), same-origin requests, and the listed origins, written as
+// "https://app.example.com" and compared case-insensitively. "*" admits every origin.
+func AllowOrigins(origins ...string) func(r *http.Request) bool {
+	allowed := make([]string, 0, len(origins))
+	for _, o := range origins {
+		allowed = append(allowed, strings.ToLower(strings.TrimSuffix(o, "/")))
+	}
+	all := slices.Contains(allowed, "*")
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" || all {
+			return true
+		}
+		if u, err := url.Parse(origin); err == nil && strings.EqualFold(u.Host, r.Host) {
+			return true
+		}
+		return slices.Contains(allowed, strings.ToLower(origin))
+	}
+}
