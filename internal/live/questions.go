@@ -1,0 +1,95 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/internal/bus"
+	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/viewer"
+)
+
+// QuestionEvent is a question.updated event: a question's new state.
+type QuestionEvent = events.QuestionUpdated
+
+// questionBox keeps only a question's latest event: its subscribers read the question
+// again anyway, so older events add nothing.
+const questionBox = 1
+
+func newQuestionRouter(s *Service) *router[QuestionEvent] {
+	return newRouter(s, func(m bus.Message) (QuestionEvent, string, bool) {
+		var e QuestionEvent
+		if err := json.Unmarshal(m.Payload, &e); err != nil || e.QuestionID == uuid.Nil {
+			return e, "", false
+		}
+		return e, e.QuestionID.String(), true
+	}, events.TopicQuestionUpdated)
+}
+
+// QuestionUpdates streams the question.updated events of question id until ctx ends. The
+// events coalesce: a subscriber that falls behind gets the latest only. It checks no
+// rights: QuestionUpdated does. Errors: UNAVAILABLE.
+func (s *Service) QuestionUpdates(ctx context.Context, id uuid.UUID) (<-chan QuestionEvent, error) {
+	return listen(ctx, s.questionUpdates, &listener[QuestionEvent]{keys: []string{id.String()}, box: newMailbox[QuestionEvent](questionBox)})
+}
+
+// QuestionUpdated streams question id, read again with the viewer's rights, each time it
+// changes, for as long as the viewer may follow it (its client, the expert who holds or
+// last held it, admins: see questions.FollowedQuestion). The stream closes when ctx ends
+// or when the viewer no longer may follow the question (an expert who released it). It
+// also returns the audience of the stream: who would see the same values. Errors:
+// UNAUTHENTICATED, NOT_FOUND, UNAVAILABLE.
+func (s *Service) QuestionUpdated(ctx context.Context, id uuid.UUID) (<-chan *ent.Question, string, error) {
+	p, ok := viewer.From(ctx)
+	if !ok {
+		return nil, "", errs.E(errs.Unauthenticated, "sign in first")
+	}
+	// Listen first, so that no change falls between the check and the stream.
+	lctx, cancel := context.WithCancel(ctx)
+	changes, err := s.QuestionUpdates(lctx, id)
+	if err != nil {
+		cancel()
+		return nil, "", errs.Wrap("live.QuestionUpdated", err)
+	}
+	if _, err := s.questions.FollowedQuestion(ctx, id); err != nil {
+		cancel()
+		return nil, "", errs.Wrap("live.QuestionUpdated", err)
+	}
+	out := make(chan *ent.Question)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for range changes {
+			q, err := s.questions.FollowedQuestion(ctx, id)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case errs.CodeOf(err) == errs.NotFound || errs.CodeOf(err) == errs.Unauthenticated:
+				return // no longer the viewer's to follow
+			case err != nil:
+				// The next change reads it again; ending would make the client resubscribe.
+				s.log.Warn("live: question reload failed", "question", id, "err", err)
+				continue
+			}
+			select {
+			case out <- q:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, QuestionAudience(p, id), nil
+}
+
+// QuestionAudience is who sees the same questionUpdated values as p: every admin alike,
+// anyone else alone (the privacy rules and the fields shown differ per viewer).
+func QuestionAudience(p viewer.Principal, id uuid.UUID) string {
+	if p.IsAdmin() {
+		return "question:" + id.String() + ":admin"
+	}
+	return "question:" + id.String() + ":user:" + p.UserID.String()
+}

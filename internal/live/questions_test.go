@@ -1,0 +1,118 @@
+package live_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/question"
+	"backbone/ent/user"
+	"backbone/internal/bus"
+	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/live"
+	"backbone/internal/viewer"
+)
+
+func TestQuestionUpdatedReadsTheQuestionAgainAndEndsWhenItIsNoLongerTheViewers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mem := bus.NewMemory()
+	t.Cleanup(func() { _ = mem.Close() })
+	s := newLive(t, mem, w.questions, fast())
+	clientID, clientCtx := w.client(t)
+	_, otherClient := w.client(t)
+	expertID, expertCtx := w.user(t, user.RoleEXPERT)
+	q := w.waiting(t, clientCtx)
+	changed := func(q *ent.Question) {
+		publish(t, mem, events.TopicQuestionUpdated, events.QuestionUpdated{QuestionID: q.ID, Status: q.Status, At: time.Now()})
+	}
+
+	forClient, audience, err := s.QuestionUpdated(clientCtx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "question:" + q.ID.String() + ":user:" + clientID.String(); audience != want {
+		t.Errorf("audience %q, want %q", audience, want)
+	}
+	forAdmin, audience, err := s.QuestionUpdated(w.admin, q.ID)
+	if err != nil || audience != "question:"+q.ID.String()+":admin" {
+		t.Fatalf("admin: %q, %v", audience, err)
+	}
+	for _, ctx := range []context.Context{otherClient, expertCtx} { // the expert sees it in the queue only
+		if _, _, err := s.QuestionUpdated(ctx, q.ID); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("want NOT_FOUND, got %v", err)
+		}
+	}
+	if _, _, err := s.QuestionUpdated(clientCtx, uuid.New()); errs.CodeOf(err) != errs.NotFound {
+		t.Fatalf("a missing question: %v", err)
+	}
+
+	if _, err := w.questions.Claim(expertCtx, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	forExpert, _, err := s.QuestionUpdated(expertCtx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed(q)
+	for _, ch := range []<-chan *ent.Question{forClient, forAdmin} {
+		if got := next(t, ch); got.Status != question.StatusCLAIMED || got.ExpertID == nil || *got.ExpertID != expertID {
+			t.Fatalf("after the claim: %+v", got)
+		}
+	}
+	next(t, forExpert)
+
+	released, err := w.questions.ReleaseTask(expertCtx, q.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed(released)
+	closes(t, forExpert)
+	if got := next(t, forClient); got.Status != question.StatusAWAITING_EXPERT {
+		t.Fatalf("after the release: %+v", got)
+	}
+}
+
+func TestQuestionUpdatedNeedsAViewer(t *testing.T) {
+	t.Parallel()
+	s := newLive(t, nil, nil, fast())
+	if _, _, err := s.QuestionUpdated(context.Background(), uuid.New()); errs.CodeOf(err) != errs.Unauthenticated {
+		t.Fatalf("got %v", err)
+	}
+	if got := live.QuestionAudience(viewer.Principal{Role: viewer.RoleAdmin, UserID: uuid.New()}, uuid.Nil); got != "question:"+uuid.Nil.String()+":admin" {
+		t.Fatalf("audience %q", got)
+	}
+}
+
+func TestTaskQueueChangedIsForApprovedExpertsInTheirSubjects(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mem := bus.NewMemory()
+	t.Cleanup(func() { _ = mem.Close() })
+	s := newLive(t, mem, w.questions, fast())
+	_, expert := w.user(t, user.RoleEXPERT)
+	ch, audience, err := s.TaskQueueChanged(expert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audience != `taskqueue:"physics"` {
+		t.Errorf("audience %q", audience)
+	}
+	_, pending := w.user(t, user.RoleEXPERT, true)
+	if _, _, err := s.TaskQueueChanged(pending); errs.CodeOf(err) != errs.Forbidden {
+		t.Errorf("a pending expert: %v", err)
+	}
+	_, clientCtx := w.client(t)
+	if _, _, err := s.TaskQueueChanged(clientCtx); errs.CodeOf(err) != errs.Forbidden {
+		t.Errorf("a client: %v", err)
+	}
+	q := w.waiting(t, clientCtx)
+	publish(t, mem, events.TopicTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject, Title: q.Title, At: time.Now()})
+	if e := next(t, ch); e.QuestionID != q.ID || e.Change != live.TaskAdded {
+		t.Fatalf("got %+v", e)
+	}
+}

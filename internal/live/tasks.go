@@ -1,0 +1,152 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent/question"
+	"backbone/internal/bus"
+	"backbone/internal/errs"
+	"backbone/internal/events"
+)
+
+// TaskQueueChange says whether a question entered or left the experts' queue.
+type TaskQueueChange string
+
+// The changes of the experts' queue.
+const (
+	TaskAdded   TaskQueueChange = "ADDED"
+	TaskRemoved TaskQueueChange = "REMOVED"
+)
+
+// TaskQueueEvent is one change of the experts' queue, made from the event alone (no
+// database read), so that it is the same for every expert of its subject.
+type TaskQueueEvent struct {
+	Change     TaskQueueChange
+	QuestionID uuid.UUID
+	Subject    string
+	// Title, Urgency, Price and Deadline are set when the question was added.
+	Title    *string
+	Urgency  *question.Urgency
+	Price    *int64
+	Deadline *time.Time
+	At       time.Time
+}
+
+// taskBox is how many queue changes a subscriber may fall behind before its oldest are
+// dropped: unlike question updates, each change is about another question.
+const taskBox = 256
+
+func newTaskRouter(s *Service) *router[TaskQueueEvent] {
+	r := newRouter(s, decodeTask, events.TopicTaskAvailable, events.TopicTaskTaken)
+	r.accept = newRecency(4096).fresh
+	return r
+}
+
+// decodeTask reads a task.available or task.taken event, keyed by its lower-cased subject.
+func decodeTask(m bus.Message) (TaskQueueEvent, string, bool) {
+	var out TaskQueueEvent
+	switch m.Topic {
+	case events.TopicTaskAvailable:
+		var e events.TaskAvailable
+		if json.Unmarshal(m.Payload, &e) != nil {
+			return out, "", false
+		}
+		out = TaskQueueEvent{Change: TaskAdded, QuestionID: e.QuestionID, Subject: e.Subject,
+			Title: &e.Title, Urgency: &e.Urgency, Price: &e.Price, Deadline: &e.Deadline, At: e.At}
+	case events.TopicTaskTaken:
+		var e events.TaskTaken
+		if json.Unmarshal(m.Payload, &e) != nil {
+			return out, "", false
+		}
+		out = TaskQueueEvent{Change: TaskRemoved, QuestionID: e.QuestionID, Subject: e.Subject, At: e.At}
+	}
+	if out.QuestionID == uuid.Nil || out.Subject == "" {
+		return out, "", false
+	}
+	return out, strings.ToLower(out.Subject), true
+}
+
+// recency remembers when each recent question last changed, to drop an event older than
+// one already handed out: the two topics arrive on two subscriptions, so a question
+// released then claimed at once could otherwise be seen removed, then added.
+type recency struct {
+	mu    sync.Mutex
+	last  map[uuid.UUID]time.Time
+	order []uuid.UUID // oldest first, to forget beyond size
+	size  int
+}
+
+func newRecency(size int) *recency {
+	return &recency{last: map[uuid.UUID]time.Time{}, size: size}
+}
+
+// fresh reports whether e is not older than the last event of its question, and
+// remembers it.
+func (r *recency) fresh(e TaskQueueEvent) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last, seen := r.last[e.QuestionID]
+	if seen && e.At.Before(last) {
+		return false
+	}
+	if !seen {
+		r.order = append(r.order, e.QuestionID)
+		if len(r.order) > r.size {
+			delete(r.last, r.order[0])
+			r.order = slices.Delete(r.order, 0, 1)
+		}
+	}
+	r.last[e.QuestionID] = e.At
+	return true
+}
+
+// TaskQueue streams the changes of the experts' queue in subjects (matched regardless
+// of case) until ctx ends. A subscriber that falls more than 256 changes behind loses
+// the oldest. It checks no rights: TaskQueueChanged does. Errors: UNAVAILABLE.
+func (s *Service) TaskQueue(ctx context.Context, subjects []string) (<-chan TaskQueueEvent, error) {
+	return listen(ctx, s.taskQueue, &listener[TaskQueueEvent]{keys: lowerSubjects(subjects), box: newMailbox[TaskQueueEvent](taskBox)})
+}
+
+// TaskQueueChanged streams the changes of the queue the viewer, an approved expert,
+// works (questions.TaskSubjects), and returns the audience of the stream: every expert
+// of the same subjects sees the same events. Errors: UNAUTHENTICATED, FORBIDDEN,
+// UNAVAILABLE.
+func (s *Service) TaskQueueChanged(ctx context.Context) (<-chan TaskQueueEvent, string, error) {
+	subjects, err := s.questions.TaskSubjects(ctx)
+	if err != nil {
+		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+	}
+	ch, err := s.TaskQueue(ctx, subjects)
+	if err != nil {
+		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+	}
+	return ch, TaskQueueAudience(subjects), nil
+}
+
+// TaskQueueAudience names the experts of subjects: "taskqueue:" and the sorted,
+// lower-cased subjects, each quoted.
+func TaskQueueAudience(subjects []string) string {
+	quoted := lowerSubjects(subjects)
+	for i, s := range quoted {
+		quoted[i] = strconv.Quote(s)
+	}
+	return "taskqueue:" + strings.Join(quoted, ",")
+}
+
+// lowerSubjects lower-cases, sorts and de-duplicates subjects.
+func lowerSubjects(subjects []string) []string {
+	out := make([]string, 0, len(subjects))
+	for _, s := range subjects {
+		out = append(out, strings.ToLower(s))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
