@@ -9,20 +9,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/question"
 	"backbone/internal/bus"
-	"backbone/internal/questions"
+	"backbone/internal/events"
 )
-
-// taskAvailable is the payload of a task.available bus event.
-type taskAvailable struct {
-	QuestionID uuid.UUID `json:"questionId"`
-	Subject    string    `json:"subject"`
-	Title      string    `json:"title"`
-	Urgency    string    `json:"urgency"`
-	Price      int       `json:"price"`
-	Deadline   time.Time `json:"deadline"`
-	At         time.Time `json:"at"`
-}
 
 // eventTable is the run's events, made before any is sent so that readers look them up
 // without locks. Event 0 is the warm-up, which proves every subscription live and is left
@@ -58,11 +48,11 @@ func (t *eventTable) lookup(questionID []byte) (idx int, at int64, ok bool) {
 // publish sends event i as task.available with at = now, and records at.
 func (t *eventTable) publish(ctx context.Context, b bus.Bus, i int) error {
 	now := time.Now()
-	payload, err := json.Marshal(taskAvailable{
+	payload, err := json.Marshal(events.TaskAvailable{
 		QuestionID: t.ids[i],
 		Subject:    benchSubject,
 		Title:      "Bench question",
-		Urgency:    "NORMAL",
+		Urgency:    question.UrgencyNORMAL,
 		Price:      20,
 		Deadline:   now.Add(24 * time.Hour).UTC().Truncate(time.Second),
 		At:         now,
@@ -71,7 +61,7 @@ func (t *eventTable) publish(ctx context.Context, b bus.Bus, i int) error {
 		return err
 	}
 	t.sent[i].Store(now.UnixNano())
-	return b.Publish(ctx, questions.EventTaskAvailable, payload)
+	return b.Publish(ctx, events.TopicTaskAvailable, payload)
 }
 
 // relayID is the opaque Relay id the GraphQL layer gives a node: base64url of "Type:uuid".
