@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/graph/gqlhttp"
@@ -33,6 +34,8 @@ type HandlerConfig struct {
 	SendQueue int
 	// OnConnect is called for every authenticated websocket; release runs at its close.
 	OnConnect func(ctx context.Context) (release func())
+	// Metrics receives the websocket transport's metrics when set.
+	Metrics prometheus.Registerer
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -65,6 +68,11 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		OnConnect:       cfg.OnConnect,
 		Log:             cfg.Resolver.Log,
 	})
+	if cfg.Metrics != nil {
+		if err := ws.Register(cfg.Metrics); err != nil {
+			cfg.Resolver.Log.Warn("websocket metrics not registered", "err", err)
+		}
+	}
 	srv.AddTransport(ws)
 	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.

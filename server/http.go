@@ -49,6 +49,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		CheckOrigin:      gqlws.AllowOrigins(a.cfg.CORSOrigins...),
 		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
 		SendQueue:        a.cfg.WSSendQueue,
+		Metrics:          reg,
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})

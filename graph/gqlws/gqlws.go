@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -108,6 +109,9 @@ type Server struct {
 	kaOnce   sync.Once
 	kaStop   chan struct{}
 	wg       sync.WaitGroup
+
+	sent       atomic.Int64 // messages written
+	slowClosed atomic.Int64 // connections closed for a full send queue
 }
 
 var _ graphql.Transport = (*Server)(nil)

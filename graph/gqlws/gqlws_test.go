@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"backbone/graph/gqlws"
 )
@@ -348,4 +349,38 @@ func TestOriginCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	b, ws, ts := newTestServer(t, gqlws.Config{})
+	reg := prometheus.NewRegistry()
+	if err := ws.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, ts, "graphql-transport-ws", "m")
+	c.subscribe("1", ticksQuery, map[string]any{"topic": "shared-metrics"})
+	c.subscribe("2", ticksQuery, map[string]any{"topic": "shared-metrics"})
+	eventually(t, "one execution", func() bool { return b.count("shared-metrics") == 1 })
+	b.publish("shared-metrics", 1)
+	c.next()
+	c.next()
+	want := map[string]float64{"websocket_connections": 1, "websocket_shared_subscriptions": 1, "websocket_shared_subscribers": 2}
+	eventually(t, "the gauges", func() bool {
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, f := range families {
+			m := f.GetMetric()[0]
+			got[f.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+		for name, v := range want {
+			if got[name] != v {
+				return false
+			}
+		}
+		return got["websocket_messages_sent_total"] >= 3 // ack and two events
+	})
 }

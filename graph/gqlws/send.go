@@ -85,6 +85,9 @@ func (c *conn) abort(code int, reason string) {
 	c.queue = []frame{{close: true, code: code, reason: reason}}
 	c.skipBatch.Store(true)
 	c.startWriterLocked()
+	if code == CloseSlowConsumer {
+		c.srv.slowClosed.Add(1)
+	}
 	c.srv.cfg.Log.Info("websocket: closing", "code", code, "reason", reason)
 }
 
@@ -150,7 +153,11 @@ func (c *conn) write(f frame) error {
 			}
 		}
 	}
-	return w.Close()
+	if err := w.Close(); err != nil {
+		return err
+	}
+	c.srv.sent.Add(1)
+	return nil
 }
 
 // waitWriter waits until the writer has finished, at most timeout.
