@@ -280,6 +280,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PlatformStats struct {
+		At                func(childComplexity int) int
+		ExpertsOnline     func(childComplexity int) int
+		QuestionsByStatus func(childComplexity int) int
+		QueueDepth        func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                 func(childComplexity int) int
 		AccountEntries          func(childComplexity int, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
@@ -334,6 +341,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	QuestionStatusCount struct {
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		Components  func(childComplexity int) int
 		Environment func(childComplexity int) int
@@ -361,6 +373,20 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		NotificationAdded func(childComplexity int, after *entgql.Cursor[uuid.UUID]) int
+		PlatformStats     func(childComplexity int) int
+		QuestionUpdated   func(childComplexity int, id string) int
+		TaskQueueChanged  func(childComplexity int) int
+	}
+
+	TaskQueueEvent struct {
+		At         func(childComplexity int) int
+		Change     func(childComplexity int) int
+		Deadline   func(childComplexity int) int
+		Price      func(childComplexity int) int
+		QuestionID func(childComplexity int) int
+		Subject    func(childComplexity int) int
+		Title      func(childComplexity int) int
+		Urgency    func(childComplexity int) int
 	}
 
 	User struct {
@@ -510,6 +536,9 @@ type SettingsResolver interface {
 }
 type SubscriptionResolver interface {
 	NotificationAdded(ctx context.Context, after *entgql.Cursor[uuid.UUID]) (<-chan *ent.Notification, error)
+	QuestionUpdated(ctx context.Context, id string) (<-chan *ent.Question, error)
+	TaskQueueChanged(ctx context.Context) (<-chan *model.TaskQueueEvent, error)
+	PlatformStats(ctx context.Context) (<-chan *model.PlatformStats, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *ent.User) (string, error)
@@ -1503,6 +1532,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PayoutEdge.Node(childComplexity), true
 
+	case "PlatformStats.at":
+		if e.ComplexityRoot.PlatformStats.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformStats.At(childComplexity), true
+	case "PlatformStats.expertsOnline":
+		if e.ComplexityRoot.PlatformStats.ExpertsOnline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformStats.ExpertsOnline(childComplexity), true
+	case "PlatformStats.questionsByStatus":
+		if e.ComplexityRoot.PlatformStats.QuestionsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformStats.QuestionsByStatus(childComplexity), true
+	case "PlatformStats.queueDepth":
+		if e.ComplexityRoot.PlatformStats.QueueDepth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformStats.QueueDepth(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -1835,6 +1889,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuestionEdge.Node(childComplexity), true
 
+	case "QuestionStatusCount.count":
+		if e.ComplexityRoot.QuestionStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStatusCount.Count(childComplexity), true
+	case "QuestionStatusCount.status":
+		if e.ComplexityRoot.QuestionStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStatusCount.Status(childComplexity), true
+
 	case "ServerInfo.components":
 		if e.ComplexityRoot.ServerInfo.Components == nil {
 			break
@@ -1945,6 +2012,78 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.NotificationAdded(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID])), true
+	case "Subscription.platformStats":
+		if e.ComplexityRoot.Subscription.PlatformStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.PlatformStats(childComplexity), true
+	case "Subscription.questionUpdated":
+		if e.ComplexityRoot.Subscription.QuestionUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_questionUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.QuestionUpdated(childComplexity, args["id"].(string)), true
+	case "Subscription.taskQueueChanged":
+		if e.ComplexityRoot.Subscription.TaskQueueChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.TaskQueueChanged(childComplexity), true
+
+	case "TaskQueueEvent.at":
+		if e.ComplexityRoot.TaskQueueEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.At(childComplexity), true
+	case "TaskQueueEvent.change":
+		if e.ComplexityRoot.TaskQueueEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Change(childComplexity), true
+	case "TaskQueueEvent.deadline":
+		if e.ComplexityRoot.TaskQueueEvent.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Deadline(childComplexity), true
+	case "TaskQueueEvent.price":
+		if e.ComplexityRoot.TaskQueueEvent.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Price(childComplexity), true
+	case "TaskQueueEvent.questionId":
+		if e.ComplexityRoot.TaskQueueEvent.QuestionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.QuestionID(childComplexity), true
+	case "TaskQueueEvent.subject":
+		if e.ComplexityRoot.TaskQueueEvent.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Subject(childComplexity), true
+	case "TaskQueueEvent.title":
+		if e.ComplexityRoot.TaskQueueEvent.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Title(childComplexity), true
+	case "TaskQueueEvent.urgency":
+		if e.ComplexityRoot.TaskQueueEvent.Urgency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaskQueueEvent.Urgency(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -2875,12 +3014,72 @@ extend type Mutation {
   markNotificationsRead(ids: [ID!], all: Boolean): Int! @auth
 }
 
+"Whether a question entered or left the experts' queue."
+enum TaskQueueChange {
+  "The question is waiting for an expert."
+  ADDED
+  "The question left the queue: claimed, cancelled, declined or expired."
+  REMOVED
+}
+
+"A change of the experts' queue in the viewer's subjects."
+type TaskQueueEvent {
+  change: TaskQueueChange!
+  "The Relay id of the Question."
+  questionId: ID!
+  subject: String!
+  "The question's title; set when it was ADDED."
+  title: String
+  "Set when the question was ADDED."
+  urgency: Urgency
+  "The price in credits; set when the question was ADDED."
+  price: Int
+  "When the answer is due; set when the question was ADDED."
+  deadline: Time
+  "When the change happened."
+  at: Time!
+}
+
+"How many questions have one status."
+type QuestionStatusCount {
+  status: QuestionStatus!
+  count: Int!
+}
+
+"A live summary of the marketplace."
+type PlatformStats {
+  "The count of questions of each status that has any, by status name."
+  questionsByStatus: [QuestionStatusCount!]!
+  "Questions waiting in the experts' queue, in every subject."
+  queueDepth: Int!
+  "Approved experts connected to the API now, on any server instance."
+  expertsOnline: Int!
+  "When the figures were read."
+  at: Time!
+}
+
 type Subscription {
   """
   The viewer's new notifications. With after (a Notification.cursor), every notification
   after it is replayed first, in order, then new ones follow, each once.
   """
   notificationAdded(after: Cursor): Notification! @auth
+
+  """
+  The question each time it changes, for its client, the expert who holds or last held
+  it, and admins (anyone else gets NOT_FOUND). The stream completes when the viewer may
+  no longer see the question, as when an expert releases it.
+  """
+  questionUpdated(id: ID!): Question! @auth
+
+  "Questions entering and leaving the queue in your subjects (approved experts only)."
+  taskQueueChanged: TaskQueueEvent! @hasRole(roles: [EXPERT])
+
+  """
+  The marketplace's figures: the current ones at once, then new ones whenever they
+  change, at most once a second.
+  """
+  platformStats: PlatformStats! @hasRole(roles: [ADMIN])
 }
 `, BuiltIn: false},
 }
@@ -3250,6 +3449,20 @@ func (ec *executionContext) childFields_PayoutEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PayoutEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "questionsByStatus":
+		return ec.fieldContext_PlatformStats_questionsByStatus(ctx, field)
+	case "queueDepth":
+		return ec.fieldContext_PlatformStats_queueDepth(ctx, field)
+	case "expertsOnline":
+		return ec.fieldContext_PlatformStats_expertsOnline(ctx, field)
+	case "at":
+		return ec.fieldContext_PlatformStats_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Question(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3306,6 +3519,16 @@ func (ec *executionContext) childFields_QuestionEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type QuestionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_QuestionStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_QuestionStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_QuestionStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionStatusCount", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -3354,6 +3577,28 @@ func (ec *executionContext) childFields_SubjectPrice(ctx context.Context, field 
 		return ec.fieldContext_SubjectPrice_credits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubjectPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_TaskQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_TaskQueueEvent_change(ctx, field)
+	case "questionId":
+		return ec.fieldContext_TaskQueueEvent_questionId(ctx, field)
+	case "subject":
+		return ec.fieldContext_TaskQueueEvent_subject(ctx, field)
+	case "title":
+		return ec.fieldContext_TaskQueueEvent_title(ctx, field)
+	case "urgency":
+		return ec.fieldContext_TaskQueueEvent_urgency(ctx, field)
+	case "price":
+		return ec.fieldContext_TaskQueueEvent_price(ctx, field)
+	case "deadline":
+		return ec.fieldContext_TaskQueueEvent_deadline(ctx, field)
+	case "at":
+		return ec.fieldContext_TaskQueueEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaskQueueEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4695,6 +4940,20 @@ func (ec *executionContext) field_Subscription_notificationAdded_args(ctx contex
 		return nil, err
 	}
 	args["after"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_questionUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -9167,6 +9426,107 @@ func (ec *executionContext) fieldContext_PayoutEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("PayoutEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PlatformStats_questionsByStatus(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformStats_questionsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuestionsByStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.QuestionStatusCount) graphql.Marshaler {
+			return ec.marshalNQuestionStatusCount2ᚕᚖbackboneᚋgraphᚋmodelᚐQuestionStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformStats_questionsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuestionStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlatformStats_queueDepth(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformStats_queueDepth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueueDepth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformStats_queueDepth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlatformStats_expertsOnline(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformStats_expertsOnline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpertsOnline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformStats_expertsOnline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlatformStats_at(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformStats_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformStats_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformStats", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Query_serverInfo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10995,6 +11355,52 @@ func (ec *executionContext) fieldContext_QuestionEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("QuestionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _QuestionStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.QuestionStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v question.Status) graphql.Marshaler {
+			return ec.marshalNQuestionStatus2backboneᚋentᚋquestionᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStatusCount", field, false, false, "QuestionStatus")
+}
+
+func (ec *executionContext) _QuestionStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.QuestionStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionStatusCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11436,6 +11842,347 @@ func (ec *executionContext) fieldContext_Subscription_notificationAdded(ctx cont
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_questionUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_questionUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().QuestionUpdated(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_questionUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_questionUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_taskQueueChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_taskQueueChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().TaskQueueChanged(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *model.TaskQueueEvent
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TaskQueueEvent
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TaskQueueEvent) graphql.Marshaler {
+			return ec.marshalNTaskQueueEvent2ᚖbackboneᚋgraphᚋmodelᚐTaskQueueEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_taskQueueChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaskQueueEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_platformStats(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_platformStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().PlatformStats(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.PlatformStats
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PlatformStats
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformStats) graphql.Marshaler {
+			return ec.marshalNPlatformStats2ᚖbackboneᚋgraphᚋmodelᚐPlatformStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_platformStats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaskQueueEvent_change(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TaskQueueChange) graphql.Marshaler {
+			return ec.marshalNTaskQueueChange2backboneᚋgraphᚋmodelᚐTaskQueueChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "TaskQueueChange")
+}
+
+func (ec *executionContext) _TaskQueueEvent_questionId(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_questionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuestionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_questionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TaskQueueEvent_subject(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaskQueueEvent_title(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaskQueueEvent_urgency(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_urgency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Urgency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Urgency) graphql.Marshaler {
+			return ec.marshalOUrgency2ᚖbackboneᚋgraphᚋmodelᚐUrgency(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_urgency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "Urgency")
+}
+
+func (ec *executionContext) _TaskQueueEvent_price(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TaskQueueEvent_deadline(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TaskQueueEvent_at(ctx context.Context, field graphql.CollectedField, obj *model.TaskQueueEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaskQueueEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaskQueueEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaskQueueEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -15032,6 +15779,54 @@ func (ec *executionContext) _PayoutEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var platformStatsImplementors = []string{"PlatformStats"}
+
+func (ec *executionContext) _PlatformStats(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformStats")
+		case "questionsByStatus":
+			out.Values[i] = ec._PlatformStats_questionsByStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queueDepth":
+			out.Values[i] = ec._PlatformStats_queueDepth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expertsOnline":
+			out.Values[i] = ec._PlatformStats_expertsOnline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._PlatformStats_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -15405,6 +16200,44 @@ func (ec *executionContext) _QuestionEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var questionStatusCountImplementors = []string{"QuestionStatusCount"}
+
+func (ec *executionContext) _QuestionStatusCount(ctx context.Context, sel ast.SelectionSet, obj *model.QuestionStatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, questionStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuestionStatusCount")
+		case "status":
+			out.Values[i] = ec._QuestionStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._QuestionStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serverInfoImplementors = []string{"ServerInfo"}
 
 func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
@@ -15588,9 +16421,83 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "notificationAdded":
 		return ec._Subscription_notificationAdded(ctx, fields[0])
+	case "questionUpdated":
+		return ec._Subscription_questionUpdated(ctx, fields[0])
+	case "taskQueueChanged":
+		return ec._Subscription_taskQueueChanged(ctx, fields[0])
+	case "platformStats":
+		return ec._Subscription_platformStats(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var taskQueueEventImplementors = []string{"TaskQueueEvent"}
+
+func (ec *executionContext) _TaskQueueEvent(ctx context.Context, sel ast.SelectionSet, obj *model.TaskQueueEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taskQueueEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaskQueueEvent")
+		case "change":
+			out.Values[i] = ec._TaskQueueEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "questionId":
+			out.Values[i] = ec._TaskQueueEvent_questionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._TaskQueueEvent_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._TaskQueueEvent_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "urgency":
+			out.Values[i] = ec._TaskQueueEvent_urgency(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._TaskQueueEvent_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._TaskQueueEvent_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._TaskQueueEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -16579,6 +17486,14 @@ func (ec *executionContext) marshalNPayoutStatus2backboneᚋentᚋpayoutᚐStatu
 	return v
 }
 
+func (ec *executionContext) marshalNPlatformStats2ᚖbackboneᚋgraphᚋmodelᚐPlatformStats(ctx context.Context, sel ast.SelectionSet, v *model.PlatformStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformStats!")
+		return graphql.Null
+	}
+	return ec._PlatformStats(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx context.Context, sel ast.SelectionSet, v *ent.Question) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Question!")
@@ -16603,6 +17518,30 @@ func (ec *executionContext) unmarshalNQuestionStatus2backboneᚋentᚋquestion�
 
 func (ec *executionContext) marshalNQuestionStatus2backboneᚋentᚋquestionᚐStatus(ctx context.Context, sel ast.SelectionSet, v question.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNQuestionStatusCount2ᚕᚖbackboneᚋgraphᚋmodelᚐQuestionStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.QuestionStatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuestionStatusCount2ᚖbackboneᚋgraphᚋmodelᚐQuestionStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuestionStatusCount2ᚖbackboneᚋgraphᚋmodelᚐQuestionStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.QuestionStatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QuestionStatusCount!")
+		return graphql.Null
+	}
+	return ec._QuestionStatusCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRegisterInput2backboneᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
@@ -16741,6 +17680,24 @@ func (ec *executionContext) unmarshalNSubjectPriceInput2ᚖbackboneᚋgraphᚋmo
 func (ec *executionContext) unmarshalNSubmitQuestionInput2backboneᚋgraphᚋmodelᚐSubmitQuestionInput(ctx context.Context, v any) (model.SubmitQuestionInput, error) {
 	res, err := ec.unmarshalInputSubmitQuestionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTaskQueueChange2backboneᚋgraphᚋmodelᚐTaskQueueChange(ctx context.Context, v any) (model.TaskQueueChange, error) {
+	var res model.TaskQueueChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaskQueueChange2backboneᚋgraphᚋmodelᚐTaskQueueChange(ctx context.Context, sel ast.SelectionSet, v model.TaskQueueChange) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTaskQueueEvent2ᚖbackboneᚋgraphᚋmodelᚐTaskQueueEvent(ctx context.Context, sel ast.SelectionSet, v *model.TaskQueueEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaskQueueEvent!")
+		return graphql.Null
+	}
+	return ec._TaskQueueEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -17523,6 +18480,22 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOUrgency2ᚖbackboneᚋgraphᚋmodelᚐUrgency(ctx context.Context, v any) (*model.Urgency, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Urgency)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUrgency2ᚖbackboneᚋgraphᚋmodelᚐUrgency(ctx context.Context, sel ast.SelectionSet, v *model.Urgency) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOUser2ᚖbackboneᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vikstrous/dataloadgen"
 
 	"backbone/ent"
@@ -92,9 +93,17 @@ func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
 }
 
 // operationLoaders gives an operation that arrived without loaders (over a websocket)
-// loaders of its own.
+// loaders of its own. A subscription gets fresh loaders for every response it sends: it
+// lives long, and may be shared by many subscribers, so a row cached while building one
+// event must not be served again in a later one.
 func operationLoaders(client *ent.Client, revisions RevisionsFunc) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Subscription {
+			responses := next(WithLoaders(ctx, NewLoaders(client, revisions)))
+			return func(ctx context.Context) *graphql.Response {
+				return responses(WithLoaders(ctx, NewLoaders(client, revisions)))
+			}
+		}
 		if _, ok := ctx.Value(loadersKey{}).(*Loaders); !ok {
 			ctx = WithLoaders(ctx, NewLoaders(client, revisions))
 		}

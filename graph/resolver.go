@@ -6,6 +6,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/live"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
@@ -23,8 +24,10 @@ type Resolver struct {
 	Questions *questions.Service
 	// Notify lists, marks and streams the viewer's notifications.
 	Notify *notify.Service
-	Info   ServerInfo
-	Log    *slog.Logger
+	// Live feeds questionUpdated, taskQueueChanged and platformStats.
+	Live *live.Service
+	Info ServerInfo
+	Log  *slog.Logger
 }
 
 // ServerInfo describes this server for the public serverInfo query.

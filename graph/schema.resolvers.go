@@ -11,8 +11,10 @@ import (
 	"backbone/ent/payout"
 	"backbone/ent/question"
 	"backbone/ent/user"
+	"backbone/graph/gqlws"
 	"backbone/graph/model"
 	"backbone/internal/auth"
+	"backbone/internal/live"
 	"backbone/internal/settings"
 	"backbone/internal/viewer"
 	"backbone/internal/wallet"
@@ -561,6 +563,52 @@ func (r *settingsResolver) UpdatedAt(ctx context.Context, obj *settings.Settings
 // NotificationAdded is the resolver for the notificationAdded field.
 func (r *subscriptionResolver) NotificationAdded(ctx context.Context, after *entgql.Cursor[uuid.UUID]) (<-chan *ent.Notification, error) {
 	return r.Notify.Stream(ctx, cursorID(after))
+}
+
+// QuestionUpdated is the resolver for the questionUpdated field.
+func (r *subscriptionResolver) QuestionUpdated(ctx context.Context, id string) (<-chan *ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.liveService()
+	if err != nil {
+		return nil, err
+	}
+	ch, audience, err := l.QuestionUpdated(ctx, qid)
+	if err != nil {
+		return nil, err
+	}
+	gqlws.Share(ctx, audience)
+	return ch, nil
+}
+
+// TaskQueueChanged is the resolver for the taskQueueChanged field.
+func (r *subscriptionResolver) TaskQueueChanged(ctx context.Context) (<-chan *model.TaskQueueEvent, error) {
+	l, err := r.liveService()
+	if err != nil {
+		return nil, err
+	}
+	ch, audience, err := l.TaskQueueChanged(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gqlws.Share(ctx, audience)
+	return mapStream(ctx, ch, taskQueueEvent), nil
+}
+
+// PlatformStats is the resolver for the platformStats field.
+func (r *subscriptionResolver) PlatformStats(ctx context.Context) (<-chan *model.PlatformStats, error) {
+	l, err := r.liveService()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := l.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	gqlws.Share(ctx, live.PlatformStatsAudience, gqlws.ReplayLatest())
+	return mapStream(ctx, ch, platformStats), nil
 }
 
 // ID is the resolver for the id field.

@@ -15,6 +15,7 @@ import (
 	"backbone/internal/config"
 	"backbone/internal/db"
 	"backbone/internal/health"
+	"backbone/internal/live"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -40,6 +41,7 @@ type app struct {
 	settings    *settings.Service
 	questions   *questions.Service
 	notify      *notify.Service
+	live        *live.Service
 
 	closers []func() error
 }
@@ -101,6 +103,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.openSettings()
 	a.openQuestions()
 	a.openNotify()
+	a.openLive()
 	return a, nil
 }
 

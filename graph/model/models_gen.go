@@ -3,6 +3,7 @@
 package model
 
 import (
+	"backbone/ent/question"
 	"backbone/ent/user"
 	"bytes"
 	"fmt"
@@ -41,6 +42,24 @@ type CreateAPIKeyInput struct {
 type ExpertApplicationInput struct {
 	Subjects []string `json:"subjects"`
 	Bio      string   `json:"bio"`
+}
+
+// A live summary of the marketplace.
+type PlatformStats struct {
+	// The count of questions of each status that has any, by status name.
+	QuestionsByStatus []*QuestionStatusCount `json:"questionsByStatus"`
+	// Questions waiting in the experts' queue, in every subject.
+	QueueDepth int `json:"queueDepth"`
+	// Approved experts connected to the API now, on any server instance.
+	ExpertsOnline int `json:"expertsOnline"`
+	// When the figures were read.
+	At time.Time `json:"at"`
+}
+
+// How many questions have one status.
+type QuestionStatusCount struct {
+	Status question.Status `json:"status"`
+	Count  int             `json:"count"`
 }
 
 type RegisterInput struct {
@@ -85,6 +104,24 @@ type SubmitQuestionInput struct {
 }
 
 type Subscription struct {
+}
+
+// A change of the experts' queue in the viewer's subjects.
+type TaskQueueEvent struct {
+	Change TaskQueueChange `json:"change"`
+	// The Relay id of the Question.
+	QuestionID string `json:"questionId"`
+	Subject    string `json:"subject"`
+	// The question's title; set when it was ADDED.
+	Title *string `json:"title,omitempty"`
+	// Set when the question was ADDED.
+	Urgency *Urgency `json:"urgency,omitempty"`
+	// The price in credits; set when the question was ADDED.
+	Price *int `json:"price,omitempty"`
+	// When the answer is due; set when the question was ADDED.
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// When the change happened.
+	At time.Time `json:"at"`
 }
 
 // A change to the settings; fields left out stay as they are.
@@ -168,6 +205,64 @@ func (e *ComponentMode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ComponentMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Whether a question entered or left the experts' queue.
+type TaskQueueChange string
+
+const (
+	// The question is waiting for an expert.
+	TaskQueueChangeAdded TaskQueueChange = "ADDED"
+	// The question left the queue: claimed, cancelled, declined or expired.
+	TaskQueueChangeRemoved TaskQueueChange = "REMOVED"
+)
+
+var AllTaskQueueChange = []TaskQueueChange{
+	TaskQueueChangeAdded,
+	TaskQueueChangeRemoved,
+}
+
+func (e TaskQueueChange) IsValid() bool {
+	switch e {
+	case TaskQueueChangeAdded, TaskQueueChangeRemoved:
+		return true
+	}
+	return false
+}
+
+func (e TaskQueueChange) String() string {
+	return string(e)
+}
+
+func (e *TaskQueueChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskQueueChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskQueueChange", str)
+	}
+	return nil
+}
+
+func (e TaskQueueChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskQueueChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskQueueChange) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+// lvQuestion is a Question as the live tests read it.
+type lvQuestion struct {
+	ID, Status string
+	Answer     *struct{ Body string }
+	Client     struct{ ID string }
+	Expert     *struct{ ID string }
+}
+
+const lvQuestionUpdated = `subscription($id: ID!) { questionUpdated(id: $id) { id status answer { body } client { id } expert { id } } }`
+
+func TestLiveQuestionUpdatedReachesItsClientItsExpertAndAdminsOnly(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, admin := w.callers[azClient], w.callers[azAdmin]
+	expert := w.qfExpert(t)
+	id := w.qfClaimed(t, client, expert)
+	vars := map[string]any{"id": id}
+	streams := []*lvStream{
+		lvSubscribe(t, w, client.Token, lvQuestionUpdated, vars),
+		lvSubscribe(t, w, expert.Token, lvQuestionUpdated, vars),
+		lvSubscribe(t, w, admin.Token, lvQuestionUpdated, vars),
+	}
+	for _, c := range []azCaller{azClient2, azPending, azExpert} {
+		if code := lvSubscribe(t, w, w.callers[c].Token, lvQuestionUpdated, vars).refused(t); code != "NOT_FOUND" {
+			t.Errorf("%s: %s, want NOT_FOUND", c, code)
+		}
+	}
+	lvWarm(t, func() {
+		var out struct{ ExtendLease struct{ ID string } }
+		w.mustGQL(t, expert.Token, `mutation($id: ID!) { extendLease(id: $id) { id } }`, vars, &out)
+	}, streams...)
+	for _, s := range streams { // the other extensions of the warm-up
+		for {
+			if _, ok := s.within(300 * time.Millisecond); !ok {
+				break
+			}
+		}
+	}
+
+	// The answer is in the event: each event reads the question and its answer afresh.
+	w.qfAnswer(t, expert, id, "Shorter wavelengths scatter more.")
+	for i, s := range streams {
+		var got struct{ QuestionUpdated lvQuestion }
+		s.event(t, &got)
+		q := got.QuestionUpdated
+		if q.ID != id || q.Status != "DELIVERED" || q.Answer == nil || q.Answer.Body != "Shorter wavelengths scatter more." ||
+			q.Client.ID != client.ID || q.Expert == nil || q.Expert.ID != expert.ID {
+			t.Errorf("subscriber %d got %+v", i, q)
+		}
+	}
+}
+
+func TestLiveQuestionUpdatedEndsForAnExpertWhoReleasesTheQuestion(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client := w.callers[azClient]
+	expert := w.qfExpert(t)
+	id := w.qfClaimed(t, client, expert)
+	vars := map[string]any{"id": id}
+	forClient := lvSubscribe(t, w, client.Token, lvQuestionUpdated, vars)
+	forExpert := lvSubscribe(t, w, expert.Token, lvQuestionUpdated, vars)
+	lvWarm(t, func() {
+		var out struct{ ExtendLease struct{ ID string } }
+		w.mustGQL(t, expert.Token, `mutation($id: ID!) { extendLease(id: $id) { id } }`, vars, &out)
+	}, forClient, forExpert)
+
+	var out struct{ ReleaseTask struct{ Status string } }
+	w.mustGQL(t, expert.Token, `mutation($id: ID!) { releaseTask(id: $id) { status } }`, vars, &out)
+	for {
+		m := forExpert.next(t)
+		if m.Type == "complete" {
+			break
+		}
+		var got struct{ QuestionUpdated lvQuestion }
+		if m.Type != "next" || jsonInto(m.Data, &got) != nil || got.QuestionUpdated.Status != "CLAIMED" {
+			t.Fatalf("the expert got %s %v %s after the release", m.Type, m.Codes, m.Data)
+		}
+	}
+	for {
+		var got struct{ QuestionUpdated lvQuestion }
+		forClient.event(t, &got)
+		if got.QuestionUpdated.Status == "AWAITING_EXPERT" && got.QuestionUpdated.Expert == nil {
+			break
+		}
+	}
+}
+
+// lvTask is a TaskQueueEvent as the tests read it.
+type lvTask struct {
+	Change, QuestionID, Subject string
+	Title, Urgency, Deadline    *string
+	Price                       *int
+	At                          string
+}
+
+const lvTaskQueueChanged = `subscription { taskQueueChanged { change questionId subject title urgency price deadline at } }`
+
+// lvTasksUntil reads queue changes until one is change of question id, and returns all read.
+func lvTasksUntil(t *testing.T, s *lvStream, change, id string) []lvTask {
+	t.Helper()
+	var got []lvTask
+	for {
+		var e struct{ TaskQueueChanged lvTask }
+		s.event(t, &e)
+		got = append(got, e.TaskQueueChanged)
+		if e.TaskQueueChanged.Change == change && e.TaskQueueChanged.QuestionID == id {
+			return got
+		}
+	}
+}
+
+func TestLiveTaskQueueChangedReachesTheApprovedExpertsOfItsSubjectOnly(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client := w.callers[azClient]
+	physicist, chemist := w.qfExpert(t), w.qfExpertIn(t, "chemistry")
+	for _, c := range []azCaller{azPending, azClient, azAdmin} {
+		if code := lvSubscribe(t, w, w.callers[c].Token, lvTaskQueueChanged, nil).refused(t); code != "FORBIDDEN" {
+			t.Errorf("%s: %s, want FORBIDDEN", c, code)
+		}
+	}
+	forPhysicist := lvSubscribe(t, w, physicist.Token, lvTaskQueueChanged, nil)
+	forChemist := lvSubscribe(t, w, chemist.Token, lvTaskQueueChanged, nil)
+	lvWarm(t, func() {
+		w.qfSubmitIn(t, client, "Physics")
+		w.qfSubmitIn(t, client, "Chemistry")
+	}, forPhysicist, forChemist)
+
+	physics := w.qfSubmitIn(t, client, qfSubject)
+	added := lvTasksUntil(t, forPhysicist, "ADDED", physics)
+	e := added[len(added)-1]
+	if e.Subject != qfSubject || e.Title == nil || *e.Title != "About Physics" || e.Urgency == nil || *e.Urgency != "NORMAL" ||
+		e.Price == nil || *e.Price != qfPrice || e.Deadline == nil || e.At == "" {
+		t.Errorf("added %+v", e)
+	}
+	w.qfAwait(t, client.Token, physics, "AWAITING_EXPERT")
+	w.qfClaim(t, physicist, physics)
+	removed := lvTasksUntil(t, forPhysicist, "REMOVED", physics)
+	if e := removed[len(removed)-1]; e.Subject != qfSubject || e.Title != nil || e.Price != nil || e.At == "" {
+		t.Errorf("removed %+v", e)
+	}
+
+	// The chemist saw neither: the next chemistry question comes before anything of physics.
+	chemistry := w.qfSubmitIn(t, client, "Chemistry")
+	for _, e := range lvTasksUntil(t, forChemist, "ADDED", chemistry) {
+		if e.QuestionID == physics || e.Subject != "Chemistry" {
+			t.Fatalf("the chemist got %+v", e)
+		}
+	}
+	for _, e := range append(added, removed...) {
+		if e.Subject != qfSubject {
+			t.Fatalf("the physicist got %+v", e)
+		}
+	}
+}
+
+// lvStats is PlatformStats as the tests read it.
+type lvStats struct {
+	QueueDepth, ExpertsOnline int
+	QuestionsByStatus         []struct {
+		Status string
+		Count  int
+	}
+	At string
+}
+
+func (s lvStats) count(status string) int {
+	for _, c := range s.QuestionsByStatus {
+		if c.Status == status {
+			return c.Count
+		}
+	}
+	return 0
+}
+
+func TestLivePlatformStatsChangeWhenAQuestionIsSubmitted(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, admin := w.callers[azClient], w.callers[azAdmin]
+	const op = `subscription { platformStats { queueDepth expertsOnline questionsByStatus { status count } at } }`
+	for _, c := range []azCaller{azClient, azClient2} {
+		if code := lvSubscribe(t, w, w.callers[c].Token, op, nil).refused(t); code != "FORBIDDEN" {
+			t.Errorf("%s: %s, want FORBIDDEN", c, code)
+		}
+	}
+	stats := lvSubscribe(t, w, admin.Token, op, nil)
+	var first struct{ PlatformStats lvStats }
+	stats.event(t, &first) // at once
+	before := first.PlatformStats
+	if before.At == "" || before.QueueDepth != 0 || before.ExpertsOnline != 0 || len(before.QuestionsByStatus) != 0 {
+		t.Fatalf("first stats %+v", before)
+	}
+
+	id := w.qfSubmitIn(t, client, qfSubject)
+	w.qfAwait(t, client.Token, id, "AWAITING_EXPERT")
+	for {
+		var got struct{ PlatformStats lvStats }
+		stats.event(t, &got)
+		if s := got.PlatformStats; s.QueueDepth == 1 && s.count("AWAITING_EXPERT") == 1 {
+			break
+		}
+	}
+
+	// An approved expert's socket counts as online while it is open.
+	conn := wsAuthed(t, w.ts, w.callers[azExpert].Token)
+	for {
+		var got struct{ PlatformStats lvStats }
+		stats.event(t, &got)
+		if got.PlatformStats.ExpertsOnline == 1 {
+			break
+		}
+	}
+	_ = conn.Close()
+	for {
+		var got struct{ PlatformStats lvStats }
+		stats.event(t, &got)
+		if got.PlatformStats.ExpertsOnline == 0 {
+			break
+		}
+	}
+}
