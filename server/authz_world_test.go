@@ -55,11 +55,15 @@ type azWorld struct {
 	callers map[azCaller]*azAccount // anonymous has none
 }
 
-// newAzWorld starts the server with env (plus its own PostgreSQL database) and signs up
-// the five users: two clients, an approved expert, a pending expert and an admin.
+// newAzWorld starts the server with env (plus its own PostgreSQL database, unless env
+// names one) and signs up the five users: two clients, an approved expert, a pending
+// expert and an admin.
 func newAzWorld(t *testing.T, env map[string]string) *azWorld {
 	t.Helper()
-	url := testenv.NewPostgresDB(t)
+	url := env["DATABASE_URL"]
+	if url == "" {
+		url = testenv.NewPostgresDB(t)
+	}
 	// Every request comes from its own X-Forwarded-For address, so that the per-IP
 	// register and login budgets do not throttle a test that signs up dozens of users.
 	env = withDefaults(env, map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32"})
