@@ -37,6 +37,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Market:    a.settings,
 		Questions: a.questions,
 		Notify:    a.notify,
+		Live:      a.live,
 		Log:       a.log,
 		Info:      a.serverInfo(),
 	}
@@ -50,6 +51,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
 		SendQueue:        a.cfg.WSSendQueue,
 		Metrics:          reg,
+		OnConnect:        a.live.Track,
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
