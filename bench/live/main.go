@@ -193,7 +193,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 
 	var results []result
 	for _, n := range o.counts {
-		fmt.Fprintf(out, "\n== %d subscribers\n", n)
+		fmt.Fprintf(out, "\n== %d subscribers (load average %s before the run)\n", n, loadAverage())
 		tokens := make([]string, n)
 		for i := range tokens {
 			tokens[i] = experts[i].Token

@@ -102,3 +102,15 @@ func auxvValue(auxv []byte, key uint64) uint64 {
 	}
 	return 0
 }
+
+// loadAverage is the 1-minute load average, a hint of what else shared the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}

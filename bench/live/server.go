@@ -76,6 +76,8 @@ func startServer(ctx context.Context, bin string, env serverEnv, logPath string)
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = env.list()
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// A tool killed outright (SIGKILL, a closed pipe) must not leave its server behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start server: %w", err)
