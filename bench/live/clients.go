@@ -100,15 +100,17 @@ func (f *fleet) connect(ctx context.Context, wsURL string, tokens []string, conc
 		go func() {
 			defer f.wg.Done()
 			conn, err := f.open(ctx, &dialer, wsURL, tok)
-			<-sem
-			setup.Done()
 			if err != nil {
 				f.fail(i, "%v", err)
-				return
+			} else {
+				f.conns[i] = conn
+				f.connected.Add(1)
 			}
-			f.conns[i] = conn
-			f.connected.Add(1)
-			f.read(i, conn)
+			<-sem
+			setup.Done()
+			if conn != nil {
+				f.read(i, conn)
+			}
 		}()
 	}
 	setup.Wait()

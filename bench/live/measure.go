@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -53,12 +54,21 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	if !sleep(ctx, o.settle) {
 		return r, ctx.Err()
 	}
+	busy, quiet, err := waitQuiet(ctx, pid, tick, 30*time.Second)
+	switch {
+	case err != nil:
+		return r, err
+	case !quiet:
+		fmt.Fprintf(out, "  warning: the server stayed above %s/s of CPU for %d s after the settle time; measuring anyway\n", quietCPU, busy)
+	case busy > 0:
+		fmt.Fprintf(out, "  the server was busy for %d s more after the settle time\n", busy)
+	}
 	subscribed, err := readProc(pid)
 	if err != nil {
 		return r, err
 	}
 	rtSub := scrapeRuntime(ctx, srv.base)
-	const idleWindow = 2 * time.Second
+	const idleWindow = 5 * time.Second
 	if !sleep(ctx, idleWindow) {
 		return r, ctx.Err()
 	}
@@ -83,6 +93,10 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	if err != nil {
 		return r, err
 	}
+	selfBefore, err := readProc(os.Getpid())
+	if err != nil {
+		return r, err
+	}
 	fireStart := time.Now()
 	for i := 1; i <= o.events; i++ {
 		if i > 1 && !sleep(ctx, o.interval) {
@@ -99,6 +113,10 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	if err != nil {
 		return r, err
 	}
+	selfAfter, err := readProc(os.Getpid())
+	if err != nil {
+		return r, err
+	}
 	if ctx.Err() != nil {
 		return r, ctx.Err()
 	}
@@ -107,10 +125,11 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	r = result{
 		Subscribers: n, Events: o.events,
 		Delivered: f.delivered.Load(), Dups: f.dups.Load(), Foreign: f.foreign.Load(), Warm: f.warm.Load(),
-		CPUWindow:   time.Duration(after.CPUTicks-before.CPUTicks) * tick,
-		Window:      window,
-		IdleCPURate: (time.Duration(afterIdle.CPUTicks-subscribed.CPUTicks) * tick).Seconds() / idleWindow.Seconds(),
-		IdleRSSKiB:  idle.RSSKiB, SubRSSKiB: subscribed.RSSKiB,
+		CPUWindow:       time.Duration(after.CPUTicks-before.CPUTicks) * tick,
+		ClientCPUWindow: time.Duration(selfAfter.CPUTicks-selfBefore.CPUTicks) * tick,
+		Window:          window,
+		IdleCPURate:     (time.Duration(afterIdle.CPUTicks-subscribed.CPUTicks) * tick).Seconds() / idleWindow.Seconds(),
+		IdleRSSKiB:      idle.RSSKiB, SubRSSKiB: subscribed.RSSKiB,
 		KiBPerSub:        float64(subscribed.RSSKiB-idle.RSSKiB) / float64(n),
 		HeapPerSubKiB:    (rtSub.HeapInuse - rtIdle.HeapInuse) / 1024 / float64(n),
 		GoroutinesPerSub: (rtSub.Goroutines - rtIdle.Goroutines) / float64(n),
@@ -124,6 +143,33 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 		return r, fmt.Errorf("%d connections ended during the run; first: %s", d, firstFailure(f))
 	}
 	return r, nil
+}
+
+// quietCPU is the server CPU rate under which it counts as idle: 5% of one core.
+const quietCPU = 50 * time.Millisecond // per second
+
+// waitQuiet waits until the server spends under quietCPU in a one-second window (it may
+// still be setting up subscriptions or publishing presence), for at most limit. It
+// returns how many busy windows passed first and whether it found a quiet one.
+func waitQuiet(ctx context.Context, pid int, tick, limit time.Duration) (busy int, quiet bool, err error) {
+	for range int(limit / time.Second) {
+		a, err := readProc(pid)
+		if err != nil {
+			return busy, false, err
+		}
+		if !sleep(ctx, time.Second) {
+			return busy, false, ctx.Err()
+		}
+		b, err := readProc(pid)
+		if err != nil {
+			return busy, false, err
+		}
+		if time.Duration(b.CPUTicks-a.CPUTicks)*tick < quietCPU {
+			return busy, true, nil
+		}
+		busy++
+	}
+	return busy, false, nil
 }
 
 // failed reports the fleet's connection and subscription failures so far.

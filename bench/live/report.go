@@ -20,14 +20,16 @@ type result struct {
 
 	P50, P99, Max time.Duration
 
-	CPUPerEvent   time.Duration // server CPU over the firing window / delivered
-	CPUWindow     time.Duration // server CPU over the firing window
-	Window        time.Duration // wall time from the first publish to the last delivery (or the drain timeout)
-	IdleCPURate   float64       // server CPU seconds per second while idle with every subscription open
-	IdleRSSKiB    int64         // before any connection
-	SubRSSKiB     int64         // with every subscription open, settled
-	KiBPerSub     float64       // (SubRSSKiB - IdleRSSKiB) / N
-	HeapPerSubKiB float64       // from go_memstats_heap_inuse_bytes; NaN when /metrics lacks it
+	CPUPerEvent time.Duration // server CPU over the firing window / delivered
+	CPUWindow   time.Duration // server CPU over the firing window
+	// ClientCPUWindow is this tool's CPU over the firing window: the cores it took from the server.
+	ClientCPUWindow time.Duration
+	Window          time.Duration // wall time from the first publish to the last delivery (or the drain timeout)
+	IdleCPURate     float64       // server CPU seconds per second while idle with every subscription open
+	IdleRSSKiB      int64         // before any connection
+	SubRSSKiB       int64         // with every subscription open, settled
+	KiBPerSub       float64       // (SubRSSKiB - IdleRSSKiB) / N
+	HeapPerSubKiB   float64       // from go_memstats_heap_inuse_bytes; NaN when /metrics lacks it
 
 	GoroutinesPerSub float64 // from go_goroutines; NaN when /metrics lacks it
 }
@@ -102,6 +104,7 @@ func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "  latency p50/p99/max    %s / %s / %s\n", ms(r.P50), ms(r.P99), ms(r.Max))
 	fmt.Fprintf(w, "  server CPU             %s over %s of firing = %s per delivered event\n",
 		r.CPUWindow.Round(time.Millisecond), r.Window.Round(time.Millisecond), us(r.CPUPerEvent))
+	fmt.Fprintf(w, "  this tool's CPU        %s over the same window (it shares the cores)\n", r.ClientCPUWindow.Round(time.Millisecond))
 	fmt.Fprintf(w, "  server CPU when idle   %.1f ms/s with every subscription open\n", r.IdleCPURate*1000)
 	fmt.Fprintf(w, "  server RSS             %d KiB idle -> %d KiB subscribed = %.1f KiB per idle subscription\n",
 		r.IdleRSSKiB, r.SubRSSKiB, r.KiBPerSub)
