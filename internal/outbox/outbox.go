@@ -17,7 +17,9 @@ type Kind string
 const (
 	// Job goes to the queue, with the row id as its message id (consumers dedupe on it).
 	Job Kind = "JOB"
-	// Event goes to the bus.
+	// Event goes to the bus, at most once to each subscriber, and as a job to the queue
+	// topics the relay's Options.EventJobs names for its topic, for consumers that must
+	// not miss it.
 	Event Kind = "EVENT"
 )
 

@@ -3,7 +3,9 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"backbone/internal/bus"
@@ -37,6 +39,13 @@ type Options struct {
 	PublishTimeout time.Duration
 	// Retention is how long delivered rows are kept before Prune deletes them (default 7 days).
 	Retention time.Duration
+	// EventJobs names, by event topic, queue topics that also get each event of that topic
+	// as a job (id: the row id; payload: the event's), published before the event goes to
+	// the bus. It is for consumers that must see every event, which the bus (at most once,
+	// nothing kept while a subscriber reconnects) does not promise. A failed publish retries
+	// the whole row, so a job may come again: consumers dedupe on its id or content. Name
+	// only topics that a consumer of this deployment reads, or their jobs pile up.
+	EventJobs map[string][]string
 }
 
 func (o Options) withDefaults() Options {
@@ -58,10 +67,12 @@ func (o Options) withDefaults() Options {
 	if o.Retention <= 0 {
 		o.Retention = 7 * 24 * time.Hour
 	}
+	o.EventJobs = maps.Clone(o.EventJobs)
 	return o
 }
 
-// Relay publishes committed outbox rows: jobs to the queue, events to the bus. Any number
+// Relay publishes committed outbox rows: jobs to the queue, events to the bus (and to the
+// queue topics Options.EventJobs names for them). Any number
 // of relays may run at once, in one process or many: each row is claimed by one of them
 // at a time (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite transactions are serial).
 type Relay struct {
@@ -150,12 +161,19 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	return len(claimed), errors.Join(failures...)
 }
 
-// publish sends one row where its kind says.
+// publish sends one row where its kind says. An event goes to its durable queue topics
+// first: if one fails, the bus has not had it yet and a retry does not show it twice to
+// live subscribers; if the bus fails, the retry repeats jobs, which consumers dedupe.
 func (r *Relay) publish(ctx context.Context, m message) error {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
 	defer cancel()
 	if m.Kind == Job {
 		return r.queue.Publish(ctx, m.Topic, m.ID.String(), m.Payload)
+	}
+	for _, topic := range r.opts.EventJobs[m.Topic] {
+		if err := r.queue.Publish(ctx, topic, m.ID.String(), m.Payload); err != nil {
+			return fmt.Errorf("event job %s: %w", topic, err)
+		}
 	}
 	return r.bus.Publish(ctx, m.Topic, m.Payload)
 }
