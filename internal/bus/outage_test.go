@@ -2,9 +2,6 @@ package bus_test
 
 import (
 	"context"
-	"net"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,15 +19,15 @@ import (
 func TestRedisRecoversFromOutage(t *testing.T) {
 	t.Parallel()
 	admin := newClient(t, "")
-	relay := startRelay(t, admin.Options().Addr)
-	client := redis.NewClient(&redis.Options{Addr: relay.addr, DialTimeout: time.Second, MaxRetries: -1})
+	relay := bustest.NewRelay(t, admin.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: relay.Addr(), DialTimeout: time.Second, MaxRetries: -1})
 	t.Cleanup(func() { client.Close() })
 	prefix := testenv.RandomName("bustest:") + ":"
 	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix))
 	s := bustest.MustSubscribe(t, b, "t")
 	ctx := context.Background()
 
-	relay.down(t)
+	relay.Down()
 	if err := waitPingCode(b, errs.Unavailable); err != nil {
 		t.Fatalf("Ping during the outage: %v", err)
 	}
@@ -38,7 +35,7 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 		t.Fatalf("Subscribe during the outage = %v, want UNAVAILABLE", err)
 	}
 	time.Sleep(time.Second) // stay down across several reconnect attempts
-	relay.up(t)
+	relay.Up(t)
 
 	deadline := time.Now().Add(bustest.Wait)
 	for {
@@ -70,13 +67,13 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 func TestRedisReplacesHalfOpenConnection(t *testing.T) {
 	t.Parallel()
 	admin := newClient(t, "")
-	relay := startRelay(t, admin.Options().Addr)
-	client := redis.NewClient(&redis.Options{Addr: relay.addr})
+	relay := bustest.NewRelay(t, admin.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: relay.Addr()})
 	t.Cleanup(func() { client.Close() })
 	prefix := testenv.RandomName("bustest:") + ":"
 	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix), bus.WithHealthCheck(200*time.Millisecond))
 	s := bustest.MustSubscribe(t, b, "t")
-	relay.freeze()
+	relay.Freeze()
 
 	deadline := time.Now().Add(bustest.Wait)
 	for {
@@ -112,102 +109,4 @@ func waitPingCode(b bus.Bus, want errs.Code) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// relay forwards TCP connections to target and can be taken down and up again on the
-// same address.
-type relay struct {
-	target, addr string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-	frozen       []*atomic.Bool
-}
-
-func startRelay(t *testing.T, target string) *relay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{target: target, addr: ln.Addr().String(), ln: ln}
-	go r.serve(ln)
-	t.Cleanup(func() { r.down(t) })
-	return r
-}
-
-func (r *relay) serve(ln net.Listener) {
-	for {
-		in, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		out, err := net.Dial("tcp", r.target)
-		if err != nil {
-			in.Close()
-			continue
-		}
-		frozen := new(atomic.Bool)
-		r.mu.Lock()
-		r.conns = append(r.conns, in, out)
-		r.frozen = append(r.frozen, frozen)
-		r.mu.Unlock()
-		go pipe(out, in, frozen)
-		go pipe(in, out, frozen)
-	}
-}
-
-// pipe copies src to dst, dropping what it reads while frozen.
-func pipe(dst, src net.Conn, frozen *atomic.Bool) {
-	defer dst.Close()
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 && !frozen.Load() {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// freeze makes the current connections half-open: they stay up but carry nothing.
-// New connections work.
-func (r *relay) freeze() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, f := range r.frozen {
-		f.Store(true)
-	}
-}
-
-// down closes the listener and every relayed connection.
-func (r *relay) down(t *testing.T) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ln != nil {
-		r.ln.Close()
-		r.ln = nil
-	}
-	for _, c := range r.conns {
-		c.Close()
-	}
-	r.conns = nil
-}
-
-// up listens again on the same address.
-func (r *relay) up(t *testing.T) {
-	t.Helper()
-	ln, err := net.Listen("tcp", r.addr)
-	if err != nil {
-		t.Fatalf("relay: listen again on %s: %v", r.addr, err)
-	}
-	r.mu.Lock()
-	r.ln = ln
-	r.mu.Unlock()
-	go r.serve(ln)
 }
