@@ -11,9 +11,11 @@ import (
 // Bus delivers payloads published on a topic to every current subscriber of that topic,
 // in this process and, for the Redis bus, in every process sharing the Redis server.
 // Delivery is at most once: a message published while no one listens, while Redis is
-// unreachable, or to a subscriber that has been dropped is lost. Consumers that must not
-// miss anything (notificationAdded) replay from the database and use the bus for what
-// comes after. All methods are safe for concurrent use.
+// unreachable, or to a subscriber that has been dropped is lost. A subscription that
+// stays open across such a loss is told through its Gaps channel. Consumers that must
+// not miss anything (notificationAdded) replay from the database when they start and
+// after every gap, and use the bus for what comes after. All methods are safe for
+// concurrent use.
 type Bus interface {
 	// Publish sends payload to the topic's subscribers. It does not wait for them: a
 	// subscriber whose buffer is full is dropped with ErrSlowConsumer. The bus may keep

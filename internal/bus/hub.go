@@ -64,6 +64,15 @@ func (h *hub) deliver(topic string, payload []byte) {
 	}
 }
 
+// gap tells every subscriber of topic that messages may have been lost.
+func (h *hub) gap(topic string) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for s := range h.topics[topic] {
+		s.markGap()
+	}
+}
+
 // names lists the topics that have subscribers.
 func (h *hub) names() []string {
 	h.mu.RLock()

@@ -44,7 +44,7 @@ type redisBus struct {
 // NewRedis returns a bus over Redis pub/sub that connects every process using the same
 // Redis server (and channel prefix). It reconnects with backoff after Redis restarts and
 // resubscribes every topic in use by itself; messages published during the outage are
-// lost. Options: WithBuffer, WithChannelPrefix, WithHealthCheck. The caller keeps
+// lost, and each subscription's Gaps fires once its topic is subscribed again. Options: WithBuffer, WithChannelPrefix, WithHealthCheck. The caller keeps
 // ownership of client and closes it after the bus.
 func NewRedis(client *redis.Client, log *slog.Logger, opts ...Option) Bus {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -152,14 +152,16 @@ func (b *redisBus) unsubscribeRedis(ch string) {
 	}
 }
 
-// confirm releases the Subscribe calls waiting for ch.
-func (b *redisBus) confirm(ch string) {
+// confirm releases the Subscribe calls waiting for ch and reports whether there were any.
+func (b *redisBus) confirm(ch string) bool {
 	b.pendMu.Lock()
 	defer b.pendMu.Unlock()
-	for _, done := range b.pending[ch] {
+	waiting := b.pending[ch]
+	for _, done := range waiting {
 		close(done)
 	}
 	delete(b.pending, ch)
+	return len(waiting) > 0
 }
 
 // Ping checks Redis with a PING and reports the subscription connection's state; both

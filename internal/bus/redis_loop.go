@@ -49,8 +49,12 @@ func (b *redisBus) receive() {
 		case *redis.Message:
 			b.hub.deliver(strings.TrimPrefix(m.Channel, b.o.prefix), []byte(m.Payload))
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
-				b.confirm(m.Channel)
+			// A confirmation no Subscribe call waits for comes from subscribing again on
+			// a new connection (go-redis after a failure, or replace): what was published
+			// on the channel since the old connection broke is lost, and what comes from
+			// now on is delivered.
+			if m.Kind == "subscribe" && !b.confirm(m.Channel) {
+				b.hub.gap(strings.TrimPrefix(m.Channel, b.o.prefix))
 			}
 		}
 	}

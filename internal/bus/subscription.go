@@ -6,10 +6,11 @@ import (
 )
 
 // Subscription is one subscriber's stream of messages on a topic. Receive from C until
-// it is closed, then Err tells why.
+// it is closed, then Err tells why. Gaps tells when messages may have been lost.
 type Subscription struct {
 	topic string
 	ch    chan Message
+	gaps  chan struct{}
 	// leave unregisters the subscription from its bus; called once, without mu held.
 	leave func(*Subscription)
 
@@ -20,7 +21,7 @@ type Subscription struct {
 }
 
 func newSubscription(topic string, buffer int, leave func(*Subscription)) *Subscription {
-	return &Subscription{topic: topic, ch: make(chan Message, buffer), leave: leave}
+	return &Subscription{topic: topic, ch: make(chan Message, buffer), gaps: make(chan struct{}, 1), leave: leave}
 }
 
 // watch ends the subscription when ctx ends. It is called after the subscription is
@@ -37,6 +38,22 @@ func (s *Subscription) Topic() string { return s.topic }
 // C delivers the messages in publishing order (per publisher); it is closed when the
 // subscription ends.
 func (s *Subscription) C() <-chan Message { return s.ch }
+
+// Gaps receives a value after the bus may have lost messages of the topic without
+// ending the subscription: the Redis bus lost its connection (or replaced it) and has
+// just subscribed the topic again, so messages published after the value was sent are
+// delivered as usual. Losses not yet received are merged into the pending value. A
+// consumer that must not miss anything reads its source of truth again when it fires.
+// The memory bus loses nothing: its Gaps never fires. Gaps is never closed.
+func (s *Subscription) Gaps() <-chan struct{} { return s.gaps }
+
+// markGap records a possible loss for Gaps without blocking.
+func (s *Subscription) markGap() {
+	select {
+	case s.gaps <- struct{}{}:
+	default: // one pending value stands for every loss before it is received
+	}
+}
 
 // Err is why the subscription ended: nil while it runs or after Close, ErrSlowConsumer,
 // ErrClosed when the bus closed, or the cause of the Subscribe context.

@@ -36,6 +36,7 @@ func Run(t *testing.T, newBus NewBus) {
 		{"survives concurrent publish and subscribe", testConcurrent},
 		{"ends subscriptions and refuses calls after Close", testClose},
 		{"answers Ping", testPing},
+		{"signals no gap while nothing is lost", testNoGap},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +82,26 @@ func Receive(tb testing.TB, s *bus.Subscription) string {
 		tb.Fatalf("no message on %q within %s", s.Topic(), Wait)
 	}
 	return ""
+}
+
+// AwaitGap waits until s signals a gap, failing the test if none comes within Wait.
+func AwaitGap(tb testing.TB, s *bus.Subscription) {
+	tb.Helper()
+	select {
+	case <-s.Gaps():
+	case <-time.After(Wait):
+		tb.Fatalf("no gap signalled on %q within %s", s.Topic(), Wait)
+	}
+}
+
+// NoGap fails the test if s has a gap signal pending.
+func NoGap(tb testing.TB, s *bus.Subscription) {
+	tb.Helper()
+	select {
+	case <-s.Gaps():
+		tb.Fatalf("gap signalled on %q though nothing was lost", s.Topic())
+	default:
+	}
 }
 
 // WaitEnd drains s until its channel closes and returns Err.
@@ -258,5 +279,27 @@ func testPing(t *testing.T, newBus NewBus) {
 	b := newBus(t)
 	if err := b.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// testNoGap subscribes, leaves and subscribes again, first and later subscribers alike,
+// and publishes: none of it may look like a loss.
+func testNoGap(t *testing.T, newBus NewBus) {
+	b := newBus(t)
+	first, second := MustSubscribe(t, b, "g"), MustSubscribe(t, b, "g")
+	other := MustSubscribe(t, b, "h")
+	MustSubscribe(t, b, "h").Close()
+	first.Close()
+	second.Close()
+	again := MustSubscribe(t, b, "g")
+	for i := range 10 {
+		MustPublish(t, b, "g", strconv.Itoa(i))
+		MustPublish(t, b, "h", strconv.Itoa(i))
+		Receive(t, again)
+		Receive(t, other)
+	}
+	// Round trips after the last subscribe: any confirmation has been read by now.
+	for _, s := range []*bus.Subscription{first, second, other, again} {
+		NoGap(t, s)
 	}
 }
