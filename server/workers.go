@@ -14,17 +14,20 @@ const outboxPruneEvery = time.Hour
 
 // workers registers every queue consumer and scheduled job of the process. The outbox
 // relay runs on every instance that runs workers (relays share the rows safely), so jobs
-// and events leave promptly wherever they were committed.
+// and events leave promptly wherever they were committed. The events that consumers of
+// this runner read from the queue are handed to it by this runner's relay only, so that
+// no instance queues events that nobody consumes.
 func (a *app) workers() *workers.Runner {
 	r := workers.New(a.queue, a.db, a.log)
-	relay := outbox.NewRelay(outbox.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log}, outbox.Options{})
+	a.questionWorkers(r)
+	eventJobs := a.notifyWorkers(r)
+	relay := outbox.NewRelay(outbox.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log},
+		outbox.Options{EventJobs: eventJobs})
 	r.Loop("outbox.relay", relay.Run)
 	r.Every("outbox.prune", outboxPruneEvery, func(ctx context.Context) error {
 		_, err := relay.Prune(ctx)
 		return err
 	})
-	a.questionWorkers(r)
-	a.notifyWorkers(r)
 	return r
 }
 

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,54 +12,19 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/user"
-	"backbone/internal/bus"
+	"backbone/internal/queue"
 )
 
-// Run consumes the domain events from the bus and creates notifications until ctx ends
-// or a subscription is dropped (run it as a workers Loop, which restarts it). Several
-// instances may run it at once: each event makes one notification per user, whoever
-// handles it first.
-func (s *Service) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	merged := make(chan bus.Message)
-	done := make(chan error, 4)
-	for _, topic := range []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided} {
-		sub, err := s.bus.Subscribe(ctx, topic)
-		if err != nil {
-			return fmt.Errorf("notify: subscribe %s: %w", topic, err)
-		}
-		go forward(ctx, sub, merged, done)
+// HandleJob handles a job of JobTopic(t): the event of topic t that the outbox relay
+// handed to the queue. Delivery is at least once, and Handle makes nothing twice, so a
+// redelivery (after a crash, or a relay retry) is harmless. Several instances may consume
+// at once: each event makes one notification per user, whoever handles it first.
+func (s *Service) HandleJob(ctx context.Context, job queue.Job) error {
+	topic, ok := strings.CutPrefix(job.Topic, jobTopicPrefix)
+	if !ok {
+		return queue.Permanent(fmt.Errorf("notify: job of topic %q carries no event", job.Topic))
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-done:
-			return fmt.Errorf("notify: subscription ended: %w", err)
-		case m := <-merged:
-			if err := s.Handle(ctx, m.Topic, m.Payload); err != nil {
-				s.log.Error("notify: event not handled", "topic", m.Topic, "err", err)
-			}
-		}
-	}
-}
-
-// forward copies one subscription into out, and reports on done when it ends.
-func forward(ctx context.Context, sub *bus.Subscription, out chan<- bus.Message, done chan<- error) {
-	defer sub.Close()
-	for m := range sub.C() {
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return
-		}
-	}
-	err := sub.Err()
-	if err == nil {
-		err = errors.New("closed")
-	}
-	done <- err
+	return s.Handle(ctx, topic, job.Payload)
 }
 
 // event is the union of the payloads the consumer reads.
@@ -78,7 +42,7 @@ type event struct {
 func (s *Service) Handle(ctx context.Context, topic string, payload []byte) error {
 	var e event
 	if err := json.Unmarshal(payload, &e); err != nil {
-		return fmt.Errorf("decode %s: %w", topic, err)
+		return queue.Permanent(fmt.Errorf("decode %s: %w", topic, err))
 	}
 	ctx = system(ctx)
 	sum := sha256.Sum256(append([]byte(topic+"\x00"), payload...))

@@ -20,13 +20,26 @@ const (
 	KindPayoutDecided   = "PAYOUT_DECIDED"
 )
 
-// Bus topics the consumer reads (written by the questions and wallet services' outbox).
+// Event topics notifications are made from (written by the questions and wallet
+// services' outbox).
 const (
 	TopicQuestionUpdated = "question.updated"
 	TopicAnswerDelivered = "answer.delivered"
 	TopicTaskAvailable   = "task.available"
 	TopicPayoutDecided   = "payout.decided"
 )
+
+// Topics lists the event topics notifications are made from.
+var Topics = []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided}
+
+// jobTopicPrefix starts the queue topic of each event topic.
+const jobTopicPrefix = "notify."
+
+// JobTopic is the queue topic on which the outbox relay hands the events of topic to the
+// consumer (outbox.Options.EventJobs), for HandleJob. Notifications come from the queue,
+// at least once, and not from the bus, which loses what it publishes while a subscription
+// reconnects.
+func JobTopic(topic string) string { return jobTopicPrefix + topic }
 
 // UserTopic is the bus topic on which a new notification of user id is announced; the
 // payload is the notification id.
