@@ -61,7 +61,9 @@ func TestNotificationOfAnEventCommittedDuringARedisOutage(t *testing.T) {
 func notificationsWithStatus(t *testing.T, on *api, cred, id, status string) int {
 	t.Helper()
 	var out struct {
-		Notifications struct{ Edges []struct{ Node nfNotification } }
+		Notifications struct {
+			Edges []struct{ Node nfNotification }
+		}
 	}
 	on.ok(t, cred, `{ notifications(first: 100) { edges { node { id kind cursor payload } } } }`, nil, &out)
 	n := 0
