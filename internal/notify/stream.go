@@ -9,17 +9,21 @@ import (
 	"backbone/ent"
 	"backbone/ent/notification"
 	"backbone/internal/bus"
+	"backbone/internal/errs"
 )
 
-// replayBatch bounds one database read of a replay.
+// replayBatch bounds one database read of a catch-up.
 const replayBatch = 100
 
-// Stream delivers the viewer's notifications after the id after (uuid.Nil: only those
-// made from now on) in id order: first those in the database, then live ones, each once.
-// It subscribes to the bus before reading the database, and skips live ids at or before
-// the last one sent, so nothing falls between the two. When the bus drops the
-// subscription (a slow client), it subscribes and replays again from the last id sent.
-// The channel closes when ctx ends. Errors: UNAUTHENTICATED.
+// Stream delivers the viewer's notifications after the id after (uuid.Nil: after the
+// newest one stored now, so only those made from now on) in id order, each once. The
+// database is the source of truth; the bus only says when to read it again. The stream
+// subscribes before its first read, then reads everything after the last id sent when it
+// starts, when an id after that one is announced (which also brings along any whose
+// announcement was lost), when the bus reports a gap (it lost its Redis connection and
+// is subscribed again), and after the bus dropped the subscription (a slow client) and
+// it subscribed again. The channel closes when ctx ends. Errors: UNAUTHENTICATED, and
+// INTERNAL when the database cannot be read.
 func (s *Service) Stream(ctx context.Context, after uuid.UUID) (<-chan *ent.Notification, error) {
 	uid, err := viewerID(ctx)
 	if err != nil {
@@ -29,10 +33,16 @@ func (s *Service) Stream(ctx context.Context, after uuid.UUID) (<-chan *ent.Noti
 	if err != nil {
 		return nil, err
 	}
+	last := after
+	if last == uuid.Nil {
+		if last, err = s.newest(ctx, uid); err != nil {
+			sub.Close()
+			return nil, err
+		}
+	}
 	out := make(chan *ent.Notification)
 	go func() {
 		defer close(out)
-		last := after
 		for {
 			var ok bool
 			last, ok = s.pump(ctx, uid, sub, last, out)
@@ -50,59 +60,68 @@ func (s *Service) Stream(ctx context.Context, after uuid.UUID) (<-chan *ent.Noti
 	return out, nil
 }
 
-// pump replays from the database after last (unless last is Nil: nothing to resume
-// from), then forwards sub until it ends. It returns the last id sent, and false when
-// the stream must stop (ctx ended, a read failed).
-func (s *Service) pump(ctx context.Context, uid uuid.UUID, sub *bus.Subscription, last uuid.UUID, out chan<- *ent.Notification) (uuid.UUID, bool) {
-	send := func(n *ent.Notification) bool {
-		select {
-		case out <- n:
-			last = n.ID
-			return true
-		case <-ctx.Done():
-			return false
-		}
+// newest is the id of the user's newest notification, or uuid.Nil if there is none.
+func (s *Service) newest(ctx context.Context, uid uuid.UUID) (uuid.UUID, error) {
+	ids, err := s.client.Notification.Query().Where(notification.UserID(uid)).
+		Order(ent.Desc(notification.FieldID)).Limit(1).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return uuid.Nil, errs.Wrap("notify.Stream", err)
 	}
-	for last != uuid.Nil {
-		page, err := s.client.Notification.Query().
-			Where(notification.UserID(uid), notification.IDGT(last)).
-			Order(ent.Asc(notification.FieldID)).Limit(replayBatch).All(ctx)
-		if err != nil {
-			s.log.Warn("notify: replay failed", "user", uid, "err", err)
-			return last, false
-		}
-		for _, n := range page {
-			if !send(n) {
-				return last, false
-			}
-		}
-		if len(page) < replayBatch {
-			break
-		}
+	return ids[0], nil
+}
+
+// pump catches up from the database after last, then again on every announcement of a
+// later id and every gap of sub, until sub ends. It returns the last id sent, and false
+// when the stream must stop (ctx ended, a read failed).
+func (s *Service) pump(ctx context.Context, uid uuid.UUID, sub *bus.Subscription, last uuid.UUID, out chan<- *ent.Notification) (uuid.UUID, bool) {
+	if !s.catchUp(ctx, uid, &last, out) {
+		return last, false
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return last, false
+		case <-sub.Gaps():
+			s.log.Info("notify: bus may have missed announcements, reading the database", "user", uid)
 		case m, open := <-sub.C():
 			if !open {
 				return last, true
 			}
 			id, err := uuid.ParseBytes(m.Payload)
-			if err != nil || (last != uuid.Nil && bytes.Compare(id[:], last[:]) <= 0) {
-				continue // malformed, or already replayed
+			if err != nil || bytes.Compare(id[:], last[:]) <= 0 {
+				continue // malformed, or already sent
 			}
-			n, err := s.client.Notification.Query().Where(notification.ID(id), notification.UserID(uid)).Only(ctx)
-			if ent.IsNotFound(err) {
-				continue
+		}
+		if !s.catchUp(ctx, uid, &last, out) {
+			return last, false
+		}
+	}
+}
+
+// catchUp sends the user's notifications after *last in id order, advancing *last with
+// each one sent: ids only go up, so nothing is sent twice. It reports false when the
+// stream must stop.
+func (s *Service) catchUp(ctx context.Context, uid uuid.UUID, last *uuid.UUID, out chan<- *ent.Notification) bool {
+	for {
+		page, err := s.client.Notification.Query().
+			Where(notification.UserID(uid), notification.IDGT(*last)).
+			Order(ent.Asc(notification.FieldID)).Limit(replayBatch).All(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("notify: catch-up read failed", "user", uid, "err", err)
 			}
-			if err != nil {
-				s.log.Warn("notify: live read failed", "user", uid, "err", err)
-				return last, false
+			return false
+		}
+		for _, n := range page {
+			select {
+			case out <- n:
+				*last = n.ID
+			case <-ctx.Done():
+				return false
 			}
-			if !send(n) {
-				return last, false
-			}
+		}
+		if len(page) < replayBatch {
+			return true
 		}
 	}
 }
