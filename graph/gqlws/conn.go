@@ -8,44 +8,72 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gorilla/websocket"
 )
 
-// conn is one websocket connection. Its reader runs in the HTTP handler's goroutine;
-// see send.go for the writing side.
+// conn is one websocket connection. Its reader runs in its own goroutine; see send.go
+// for the writing side.
 type conn struct {
 	srv     *Server
-	ws      *websocket.Conn
+	ws      *websocket.Conn // reads only
+	netConn net.Conn
+	raw     syscall.RawConn // for non-blocking writes; nil when the connection is not TCP
 	proto   protocol
 	exec    graphql.GraphExecutor
 	headers http.Header
-	ctx     context.Context // the request's, then InitFunc's; ended when the connection closes
+	ctx     context.Context // the request's values, then InitFunc's; ended when the connection closes
 	cancel  context.CancelFunc
 	user    string // counted against the per-user limit; set by Server.admit
 
-	mu         sync.Mutex
-	queue      []frame
-	writing    bool // a writer goroutine is running
-	writerDone chan struct{}
-	skipBatch  atomic.Bool // set by abort: the writer skips all but the close frame
-	closing    bool        // no more messages are queued
-	acked      bool
-	ops        map[string]*operation
-	release    func() // from OnConnect
+	mu          sync.Mutex
+	pending     []byte   // the end of a frame the socket did not take at once
+	queue       [][]byte // whole frames waiting behind it
+	writing     bool     // the writer goroutine owns the socket
+	writerDone  chan struct{}
+	closing     bool // nothing more is accepted
+	closeQueued bool // a close frame is queued or written
+	acked       bool
+	ops         map[string]*operation
+	release     func() // from OnConnect
 }
 
 type connKey struct{}
 
 func newConn(s *Server, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
-	c := &conn{srv: s, ws: ws, proto: protocolOf(ws.Subprotocol()), exec: exec, headers: r.Header,
-		ops: make(map[string]*operation)}
-	ctx, cancel := context.WithCancel(r.Context())
+	c := &conn{srv: s, ws: ws, netConn: ws.NetConn(), proto: protocolOf(ws.Subprotocol()), exec: exec,
+		headers: r.Header, ops: make(map[string]*operation)}
+	if tc, ok := c.netConn.(*net.TCPConn); ok {
+		c.raw, _ = tc.SyscallConn()
+	}
+	// The request's context ends when its handler returns, which Do does at once: the
+	// connection keeps its values (the caller, the request id) but not its end.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c.ctx, c.cancel = context.WithValue(ctx, connKey{}, c), cancel
+	// Control frames are answered through the same writer as everything else.
+	ws.SetPingHandler(func(data string) error { c.control(opPong, []byte(data)); return nil })
+	ws.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		c.close(code, "")
+		return nil
+	})
 	return c
+}
+
+// control sends a control frame unless the connection is closing.
+func (c *conn) control(op int, payload []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		scratch := scratchPool.Get().(*[]byte)
+		c.pushLocked(scratch, op, payload)
+		scratchPool.Put(scratch)
+	}
 }
 
 // Close ends the connection whose context (from InitFunc, or of any operation on it) is
@@ -99,7 +127,12 @@ func (c *conn) readFailed(err error) {
 func (c *conn) handle(m inbound) bool {
 	switch m.Type {
 	case "connection_init":
-		return c.init(m.Payload)
+		// InitFunc and OnConnect may go deep (token checks, a database read): they run
+		// on a short-lived goroutine so that the reader's stack, kept for the
+		// connection's whole life, stays small.
+		done := make(chan bool)
+		go func() { done <- c.init(m.Payload) }()
+		return <-done
 	case "ping":
 		if !c.proto.legacy {
 			c.send(withPayloadOrPlain("", "pong", m.Payload))
@@ -244,5 +277,5 @@ func (c *conn) teardown() {
 	}
 	// A close frame queued by close() gets WriteTimeout to leave before the socket goes.
 	c.waitWriter(c.srv.cfg.WriteTimeout)
-	_ = c.ws.Close()
+	_ = c.netConn.Close()
 }

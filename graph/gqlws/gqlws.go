@@ -91,9 +91,9 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// writeBufferPool lends write buffers to connections while they write, so that idle
-// connections hold none.
-var writeBufferPool = &sync.Pool{}
+// handshakeBufferPool lends gorilla its write buffer; it writes nothing after the
+// handshake (see send.go).
+var handshakeBufferPool = &sync.Pool{}
 
 // Server is a gqlgen transport (add it with handler.Server.AddTransport). Call Shutdown
 // when the HTTP server shuts down: hijacked connections are not closed by it.
@@ -124,8 +124,7 @@ func New(cfg Config) *Server {
 		upgrader: websocket.Upgrader{
 			HandshakeTimeout: 10 * time.Second,
 			ReadBufferSize:   1024,
-			WriteBufferSize:  1024,
-			WriteBufferPool:  writeBufferPool,
+			WriteBufferPool:  handshakeBufferPool, // gorilla writes only the handshake
 			Subprotocols:     slices.Clone(Subprotocols),
 			CheckOrigin:      cfg.CheckOrigin,
 			Error:            refuseUpgrade,
@@ -159,9 +158,13 @@ func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		_ = ws.Close()
 		return
 	}
-	defer s.unregister(c)
 	s.kaOnce.Do(func() { go s.keepAlive() })
-	c.serve()
+	// A fresh goroutine reads: the handler's goroutine, deep in the middleware chain,
+	// returns, and with it the HTTP server's per-request buffers.
+	go func() {
+		defer s.unregister(c)
+		c.serve()
+	}()
 }
 
 // Shutdown closes every connection with 1001 and waits until they are gone or ctx ends.

@@ -54,7 +54,7 @@ func TestQueriesAndSubscriptionsOnBothProtocols(t *testing.T) {
 
 func TestSharedSubscriptionRunsOnceForItsAudience(t *testing.T) {
 	t.Parallel()
-	b, _, ts := newTestServer(t, gqlws.Config{})
+	b, ws, ts := newTestServer(t, gqlws.Config{})
 	var clients []*client
 	for i := range 3 {
 		c := connect(t, ts, protocols[i%2], fmt.Sprint("user", i))
@@ -65,6 +65,7 @@ func TestSharedSubscriptionRunsOnceForItsAudience(t *testing.T) {
 	}
 	clients[0].subscribe("b", ticksQuery, map[string]any{"topic": "shared-b"})
 	clients[0].subscribe("a-other-vars", ticksQuery, map[string]any{"topic": "shared-a", "pad": 1})
+	waitShared(t, ws, 32)
 	eventually(t, "one execution per group", func() bool {
 		return b.count("shared-a") == 2 && b.count("shared-b") == 1
 	})
@@ -95,13 +96,13 @@ func TestSharedSubscriptionRunsOnceForItsAudience(t *testing.T) {
 
 func TestSharedSubscriptionEndsForEveryMember(t *testing.T) {
 	t.Parallel()
-	b, _, ts := newTestServer(t, gqlws.Config{})
+	b, ws, ts := newTestServer(t, gqlws.Config{})
 	c1 := connect(t, ts, "graphql-transport-ws", "u1")
 	c2 := connect(t, ts, "graphql-ws", "u2")
 	c1.subscribe("x", ticksQuery, map[string]any{"topic": "shared-end"})
 	c2.subscribe("y", ticksQuery, map[string]any{"topic": "shared-end"})
-	eventually(t, "both subscribed", func() bool { return b.count("shared-end") == 1 })
-	time.Sleep(50 * time.Millisecond) // the second member's join follows its own execution's start
+	waitShared(t, ws, 2)
+	eventually(t, "one execution", func() bool { return b.count("shared-end") == 1 })
 	b.end("shared-end")
 	if m := c1.next(); m.Type != "complete" || m.ID != "x" {
 		t.Fatalf("c1: %+v, want complete", m)
@@ -147,14 +148,14 @@ func TestUnsharedSubscriptionsRunPerSubscriber(t *testing.T) {
 
 func TestSlowConsumerIsDisconnectedWithoutStallingOthers(t *testing.T) {
 	t.Parallel()
-	b, _, ts := newTestServer(t, gqlws.Config{SendQueue: 64, WriteTimeout: time.Minute})
+	b, ws, ts := newTestServer(t, gqlws.Config{SendQueue: 64, WriteTimeout: time.Minute})
 	slow := connect(t, ts, "graphql-transport-ws", "slow")
 	fast := connect(t, ts, "graphql-transport-ws", "fast")
 	vars := map[string]any{"topic": "shared-flood", "pad": 64 << 10}
 	slow.subscribe("s", ticksQuery, vars)
 	fast.subscribe("f", ticksQuery, vars)
+	waitShared(t, ws, 2)
 	eventually(t, "one execution", func() bool { return b.count("shared-flood") == 1 })
-	time.Sleep(50 * time.Millisecond)
 
 	// 38 MiB: more than the socket buffers hold for a client that reads nothing. The
 	// publisher stays at most 32 events ahead of the fast client, which therefore never

@@ -3,9 +3,10 @@ package gqlws
 import (
 	"context"
 	"encoding/json"
+	"runtime"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"sync"
 )
 
 // group is one execution of a shared subscription and the operations it serves.
@@ -48,7 +49,9 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 	m.idx = len(g.members)
 	g.members = append(g.members, m)
 	if g.latest != nil {
-		op.c.sendShared(m.envelope, g.latest)
+		scratch := scratchPool.Get().(*[]byte)
+		op.c.deliver(scratch, m.envelope, g.latest, closingBrace)
+		scratchPool.Put(scratch)
 	}
 	g.mu.Unlock()
 	op.member = m
@@ -73,15 +76,43 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 	s.endGroup(g)
 }
 
-// broadcast queues event for every member; it never waits for a client.
+// broadcast sends event to every member; it never waits for a client. Large groups are
+// split between the processors: the writes are system calls.
 func (g *group) broadcast(event []byte) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.replayLatest {
 		g.latest = event
 	}
-	for _, m := range g.members {
-		m.op.c.sendShared(m.envelope, event)
+	members := g.members
+	workers := min(runtime.GOMAXPROCS(0), len(members)/broadcastChunk)
+	if workers <= 1 {
+		sendEach(members, event)
+		return
+	}
+	per := (len(members) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for start := 0; start < len(members); start += per {
+		part := members[start:min(start+per, len(members))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sendEach(part, event)
+		}()
+	}
+	wg.Wait()
+}
+
+// broadcastChunk is the group size from which a broadcast uses a second processor.
+const broadcastChunk = 256
+
+// sendEach writes event behind each member's envelope, building every frame in one
+// reused buffer.
+func sendEach(members []*member, event []byte) {
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
+	for _, m := range members {
+		m.op.c.deliver(scratch, m.envelope, event, closingBrace)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -277,4 +278,27 @@ func tick(t *testing.T, m msg) int {
 		t.Fatalf("want a ticks event, got %s %s", m.Type, m.Payload)
 	}
 	return p.Data.Ticks
+}
+
+// waitShared waits until n subscriptions are members of shared executions: a subscribe
+// message is handled asynchronously, so a count of executions alone can be reached
+// before every member has joined.
+func waitShared(t *testing.T, ws *gqlws.Server, n int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d shared subscribers", n), func() bool {
+		reg := prometheus.NewRegistry()
+		if err := ws.Register(reg); err != nil {
+			t.Fatal(err)
+		}
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "websocket_shared_subscribers" {
+				return int(f.GetMetric()[0].GetGauge().GetValue()) == n
+			}
+		}
+		return false
+	})
 }

@@ -1,48 +1,101 @@
 package gqlws
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
+	"net"
+	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
-
-	"github.com/gorilla/websocket"
 )
 
-// frame is one message to write: head, body and tail go out as one text message (a
-// shared event is an envelope, the encoded event and a closing brace, so the event's
-// bytes are never copied per subscriber). A close frame ends the writing.
-type frame struct {
-	head, body, tail []byte
-	close            bool
-	code             int
-	reason           string
+// Sending. A message is written straight from the goroutine that sends it, with one
+// non-blocking write: no goroutine, timer or buffer is needed per delivery. When the
+// socket cannot take all of it (the client reads slowly), a writer goroutine takes over
+// and finishes it with a deadline while later messages wait in the bounded queue; a
+// client with SendQueue messages waiting is disconnected. All writes go through here
+// (gorilla only reads), so frames never interleave.
+
+// scratchPool holds frame buffers for senders that do not bring their own.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// send queues a text message. It never blocks: it reports whether the message was
+// accepted (false once the connection is closing).
+func (c *conn) send(msg []byte) bool {
+	scratch := scratchPool.Get().(*[]byte)
+	ok := c.deliver(scratch, msg)
+	scratchPool.Put(scratch)
+	return ok
 }
 
-// send queues a message. It never blocks: a client with SendQueue messages already
-// waiting is disconnected instead. It reports whether the message was queued.
-func (c *conn) send(msg []byte) bool { return c.enqueue(frame{head: msg}) }
-
-// sendShared queues an encoded event behind a subscriber's envelope.
-func (c *conn) sendShared(envelope, event []byte) bool {
-	return c.enqueue(frame{head: envelope, body: event, tail: closingBrace})
-}
-
-func (c *conn) enqueue(f frame) bool {
+// deliver sends parts as one text message, building the frame in *scratch.
+func (c *conn) deliver(scratch *[]byte, parts ...[]byte) bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closing {
-		c.mu.Unlock()
 		return false
 	}
-	if n := len(c.queue); n >= c.srv.cfg.SendQueue {
-		c.mu.Unlock()
-		c.abort(CloseSlowConsumer, fmt.Sprintf("slow consumer: %d messages waiting to be sent", n))
+	if c.writing && len(c.queue) >= c.srv.cfg.SendQueue {
+		c.abortLocked(CloseSlowConsumer, fmt.Sprintf("slow consumer: %d messages waiting to be sent", len(c.queue)))
 		return false
 	}
-	c.queue = append(c.queue, f)
-	c.startWriterLocked()
-	c.mu.Unlock()
+	c.pushLocked(scratch, opText, parts...)
 	return true
+}
+
+// pushLocked writes a frame now if the socket is free and takes it, and otherwise
+// queues it for the writer goroutine. c.mu is held.
+func (c *conn) pushLocked(scratch *[]byte, op int, parts ...[]byte) {
+	if c.writing || c.raw == nil {
+		c.queue = append(c.queue, appendFrame(nil, op, parts...))
+		c.startWriterLocked()
+		return
+	}
+	frame := appendFrame((*scratch)[:0], op, parts...)
+	*scratch = frame
+	n, err := c.writeNow(frame)
+	if err != nil {
+		c.brokenLocked()
+		return
+	}
+	c.srv.sent.Add(1)
+	if n < len(frame) {
+		c.pending = bytes.Clone(frame[n:]) // the rest of this frame goes before anything else
+		c.startWriterLocked()
+		return
+	}
+	if op == opClose {
+		c.closeWrittenLocked()
+	}
+}
+
+// writeNow writes as much of b as the socket takes without waiting.
+func (c *conn) writeNow(b []byte) (int, error) {
+	n := 0
+	var werr error
+	err := c.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			switch e {
+			case nil:
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return true // full: the writer goroutine waits for the rest
+			default:
+				werr = e
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
 }
 
 // startWriterLocked starts the writer goroutine unless it runs; c.mu is held.
@@ -54,7 +107,46 @@ func (c *conn) startWriterLocked() {
 	}
 }
 
-// close queues a close frame with code and reason after the messages already queued;
+// writeLoop writes what the socket could not take at once, then whatever was queued
+// meanwhile, each round with one vectored write under a deadline, and exits when
+// nothing is left: an idle connection has no writer.
+func (c *conn) writeLoop(done chan struct{}) {
+	defer close(done)
+	for {
+		c.mu.Lock()
+		bufs := make(net.Buffers, 0, len(c.queue)+1)
+		if c.pending != nil {
+			bufs = append(bufs, c.pending)
+		}
+		bufs = append(bufs, c.queue...)
+		sent := len(c.queue)
+		closeQueued := c.closeQueued
+		c.pending, c.queue = nil, nil
+		if len(bufs) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+
+		_ = c.netConn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+		_, err := bufs.WriteTo(c.netConn)
+		c.mu.Lock()
+		if err != nil {
+			c.writing = false
+			c.brokenLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.srv.sent.Add(int64(sent))
+		if closeQueued && len(c.queue) == 0 {
+			c.closeWrittenLocked()
+		}
+		c.mu.Unlock()
+	}
+}
+
+// close sends a close frame with code and reason after the messages already accepted;
 // the connection then ends. The legacy protocol has no close reasons of its own, so its
 // clients are told in a connection_error first.
 func (c *conn) close(code int, reason string) {
@@ -64,26 +156,23 @@ func (c *conn) close(code int, reason string) {
 		return
 	}
 	c.closing = true
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
 	if c.proto.legacy && code >= 4000 && reason != "" {
-		c.queue = append(c.queue, frame{head: withPayload("", "connection_error", messageError(reason))})
+		c.pushLocked(scratch, opText, withPayload("", "connection_error", messageError(reason)))
 	}
-	c.queue = append(c.queue, frame{close: true, code: code, reason: reason})
-	c.startWriterLocked()
+	c.closeQueued = true
+	c.pushLocked(scratch, opClose, closePayload(code, reason))
 }
 
-// abort drops what is queued and closes: for a client that cannot keep up, the close
-// frame must not wait behind its backlog. The writer finishes the message it is writing
-// (a frame cannot be cut), then sends the close frame; a client that reads nothing at
-// all is cut off when that write times out.
-func (c *conn) abort(code int, reason string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closing {
-		return
-	}
-	c.closing = true
-	c.queue = []frame{{close: true, code: code, reason: reason}}
-	c.skipBatch.Store(true)
+// abortLocked drops the messages waiting and closes: for a client that cannot keep up,
+// the close frame must not wait behind its backlog. A frame already begun is finished
+// first (a frame cannot be cut); a client that reads nothing at all is cut off when that
+// write times out. c.mu is held.
+func (c *conn) abortLocked(code int, reason string) {
+	c.closing, c.queue = true, nil
+	c.closeQueued = true
+	c.queue = append(c.queue, appendFrame(nil, opClose, closePayload(code, reason)))
 	c.startWriterLocked()
 	if code == CloseSlowConsumer {
 		c.srv.slowClosed.Add(1)
@@ -91,80 +180,30 @@ func (c *conn) abort(code int, reason string) {
 	c.srv.cfg.Log.Info("websocket: closing", "code", code, "reason", reason)
 }
 
-// abandon stops queueing after the client went away.
+// closeWrittenLocked runs once the close frame is out: the client has a second to
+// answer with its own, then the reader gives up.
+func (c *conn) closeWrittenLocked() {
+	_ = c.netConn.SetReadDeadline(time.Now().Add(time.Second))
+}
+
+// brokenLocked gives up on a socket that failed a write: nothing more is sent and the
+// reader stops.
+func (c *conn) brokenLocked() {
+	c.closing, c.queue, c.pending = true, nil, nil
+	_ = c.netConn.SetReadDeadline(time.Now())
+}
+
+// abandon stops sending after the client went away.
 func (c *conn) abandon() {
 	c.mu.Lock()
 	c.closing, c.queue = true, nil
 	c.mu.Unlock()
 }
 
-// errClosing stops the writer after a close frame.
-var errClosing = errors.New("close frame sent")
-
-// writeLoop writes queued messages until the queue is empty, then exits: an idle
-// connection has no writer goroutine.
-func (c *conn) writeLoop(done chan struct{}) {
-	defer close(done)
-	for {
-		c.mu.Lock()
-		batch := c.queue
-		c.queue = nil
-		if len(batch) == 0 {
-			c.writing = false
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		for _, f := range batch {
-			if !f.close && c.skipBatch.Load() {
-				continue // aborted: only the close frame is still sent
-			}
-			if err := c.write(f); err != nil {
-				c.mu.Lock()
-				c.closing, c.queue, c.writing = true, nil, false
-				c.mu.Unlock()
-				if !errors.Is(err, errClosing) {
-					_ = c.ws.SetReadDeadline(time.Now()) // a broken socket: stop the reader too
-				}
-				return
-			}
-		}
-	}
-}
-
-func (c *conn) write(f frame) error {
-	deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
-	if f.close {
-		msg := websocket.FormatCloseMessage(f.code, truncate(f.reason, 123))
-		_ = c.ws.WriteControl(websocket.CloseMessage, msg, deadline)
-		// Wait briefly for the client's close frame, then let the reader give up.
-		_ = c.ws.SetReadDeadline(time.Now().Add(time.Second))
-		return errClosing
-	}
-	_ = c.ws.SetWriteDeadline(deadline)
-	w, err := c.ws.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
-	}
-	for _, part := range [][]byte{f.head, f.body, f.tail} {
-		if len(part) > 0 {
-			if _, err := w.Write(part); err != nil {
-				return err
-			}
-		}
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	c.srv.sent.Add(1)
-	return nil
-}
-
 // waitWriter waits until the writer has finished, at most timeout.
 func (c *conn) waitWriter(timeout time.Duration) {
 	c.mu.Lock()
-	done := c.writerDone
-	writing := c.writing
+	done, writing := c.writerDone, c.writing
 	c.mu.Unlock()
 	if !writing || done == nil {
 		return
