@@ -1,25 +1,33 @@
 package main
 
 import (
+	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"backbone/ent/outboxmessage"
+	"backbone/ent/privacy"
+	"backbone/internal/db"
 	"backbone/internal/testenv"
 )
 
 // TestNotificationOfAnEventCommittedDuringARedisOutage runs the server as a process on a
 // private Redis and the memory queue. Redis dies; a question is cancelled; Redis comes
-// back. The relay may publish the event on the bus before the subscriptions of the
-// process are restored, and the bus keeps nothing for them: the notification must not
-// depend on it. It is stored once, though the relay retries the event until the bus is
-// back.
+// back, and the relay publishes the event before the process's bus subscriptions are
+// restored (held off here until it has, as a slower reconnect does), so the bus delivers
+// it to no one. The notification must not depend on the bus: it is stored, once, though
+// the relay retried the event while Redis was away.
 func TestNotificationOfAnEventCommittedDuringARedisOutage(t *testing.T) {
 	t.Parallel()
 	redisPort := freePort(t)
 	stopRedis := startRedis(t, redisPort)
+	dbURL := testenv.NewPostgresDB(t)
 	env := map[string]string{
-		"DATABASE_URL":     testenv.NewPostgresDB(t),
+		"DATABASE_URL":     dbURL,
 		"REDIS_URL":        "redis://127.0.0.1:" + strconv.Itoa(redisPort) + "/0",
 		"JWT_SECRET":       testJWTSecret,
 		"TRUSTED_PROXIES":  "127.0.0.1/32",
@@ -41,19 +49,63 @@ func TestNotificationOfAnEventCommittedDuringARedisOutage(t *testing.T) {
 
 	stopRedis()
 	waitFor(t, mpEventLimit, "the bus reported down", func() bool { return busStatus(t, proc.testServer) == "down" })
-	// A real outage lasts: the subscriptions' reconnect backoff grows meanwhile.
-	time.Sleep(6 * time.Second)
 	mpCancel(t, on, cred, q) // commits question.updated CANCELLED to the outbox
+	time.Sleep(time.Second)  // the relay tries the event while Redis is away
 	startRedis(t, redisPort)
+	letSubscribersBack := holdSubscribersOff(t, redisPort)
+	waitFor(t, mpEventLimit, "the relay published every event", func() bool { return undeliveredEvents(t, dbURL) == 0 })
+	letSubscribersBack()
 	waitFor(t, mpEventLimit, "the bus reported up again", func() bool { return busStatus(t, proc.testServer) == "up" })
 
 	waitFor(t, mpEventLimit, "the CANCELLED notification", func() bool {
 		return notificationsWithStatus(t, on, cred, q, "CANCELLED") > 0
 	})
-	time.Sleep(3 * time.Second) // room for a repeated delivery to show
+	time.Sleep(2 * time.Second) // room for a repeated delivery to show
 	if n := notificationsWithStatus(t, on, cred, q, "CANCELLED"); n != 1 {
 		t.Fatalf("%d CANCELLED notifications of question %s, want 1", n, q)
 	}
+}
+
+// holdSubscribersOff disconnects every subscriber of the Redis on port as soon as it
+// connects, until the returned func is called: publishing works, subscriptions do not.
+func holdSubscribersOff(t *testing.T, port int) (release func()) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			_ = c.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err()
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			_ = c.Close()
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// undeliveredEvents counts the outbox events not yet published.
+func undeliveredEvents(t *testing.T, url string) int {
+	t.Helper()
+	d, err := db.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	n, err := d.Client.OutboxMessage.Query().
+		Where(outboxmessage.KindEQ(outboxmessage.KindEVENT), outboxmessage.DeliveredAtIsNil()).
+		Count(privacy.DecisionContext(context.Background(), privacy.Allow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // notificationsWithStatus counts the viewer's QUESTION_UPDATED notifications of question
