@@ -54,12 +54,12 @@ func TestParseVmRSS(t *testing.T) {
 func TestParseCPUTicksCountsFromTheLastParenthesis(t *testing.T) {
 	// comm may hold spaces and parentheses; utime (14) = 1234, stime (15) = 567.
 	stat := "4242 (my (odd) server) S 1 4242 4242 0 -1 4194560 5000 0 0 0 1234 567 0 0 20 0 12 0 100 2000000 20000\n"
-	got, err := parseCPUTicks([]byte(stat))
-	if err != nil || got != 1234+567 {
-		t.Fatalf("parseCPUTicks = %d, %v; want 1801", got, err)
+	got, sys, err := parseCPUTicks([]byte(stat))
+	if err != nil || got != 1234+567 || sys != 567 {
+		t.Fatalf("parseCPUTicks = %d, %d, %v; want 1801, 567", got, sys, err)
 	}
 	for _, bad := range []string{"", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 eleven 12"} {
-		if _, err := parseCPUTicks([]byte(bad)); err == nil {
+		if _, _, err := parseCPUTicks([]byte(bad)); err == nil {
 			t.Errorf("parseCPUTicks(%q) succeeded", bad)
 		}
 	}

@@ -126,6 +126,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 		Subscribers: n, Events: o.events,
 		Delivered: f.delivered.Load(), Dups: f.dups.Load(), Foreign: f.foreign.Load(), Warm: f.warm.Load(),
 		CPUWindow:       time.Duration(after.CPUTicks-before.CPUTicks) * tick,
+		SysWindow:       time.Duration(after.SysTicks-before.SysTicks) * tick,
 		ClientCPUWindow: time.Duration(selfAfter.CPUTicks-selfBefore.CPUTicks) * tick,
 		Window:          window,
 		IdleCPURate:     (time.Duration(afterIdle.CPUTicks-subscribed.CPUTicks) * tick).Seconds() / idleWindow.Seconds(),

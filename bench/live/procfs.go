@@ -15,6 +15,7 @@ import (
 type procSample struct {
 	RSSKiB   int64 // VmRSS
 	CPUTicks int64 // utime + stime, in clock ticks
+	SysTicks int64 // stime alone: time in the kernel (the socket writes)
 }
 
 // readProc samples /proc/<pid>/status and /proc/<pid>/stat.
@@ -31,11 +32,11 @@ func readProc(pid int) (procSample, error) {
 	if err != nil {
 		return procSample{}, err
 	}
-	ticks, err := parseCPUTicks(stat)
+	ticks, sys, err := parseCPUTicks(stat)
 	if err != nil {
 		return procSample{}, err
 	}
-	return procSample{RSSKiB: rss, CPUTicks: ticks}, nil
+	return procSample{RSSKiB: rss, CPUTicks: ticks, SysTicks: sys}, nil
 }
 
 // parseVmRSS reads the "VmRSS:  12345 kB" line of /proc/<pid>/status.
@@ -55,24 +56,25 @@ func parseVmRSS(status []byte) (int64, error) {
 	return 0, fmt.Errorf("no VmRSS line in /proc status")
 }
 
-// parseCPUTicks returns utime+stime (fields 14 and 15) of /proc/<pid>/stat. The command
+// parseCPUTicks returns utime+stime (fields 14 and 15) of /proc/<pid>/stat, and stime
+// alone. The command
 // name (field 2) is in parentheses and may contain spaces, so fields count from the last ')'.
-func parseCPUTicks(stat []byte) (int64, error) {
+func parseCPUTicks(stat []byte) (total, sys int64, err error) {
 	end := bytes.LastIndexByte(stat, ')')
 	if end < 0 {
-		return 0, fmt.Errorf("malformed /proc stat: no ')'")
+		return 0, 0, fmt.Errorf("malformed /proc stat: no ')'")
 	}
 	f := strings.Fields(string(stat[end+1:]))
 	// f[0] is field 3 (state): utime is field 14 -> f[11], stime field 15 -> f[12].
 	if len(f) < 13 {
-		return 0, fmt.Errorf("malformed /proc stat: %d fields after the name", len(f))
+		return 0, 0, fmt.Errorf("malformed /proc stat: %d fields after the name", len(f))
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
 	stime, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("malformed /proc stat: utime %q stime %q", f[11], f[12])
+		return 0, 0, fmt.Errorf("malformed /proc stat: utime %q stime %q", f[11], f[12])
 	}
-	return utime + stime, nil
+	return utime + stime, stime, nil
 }
 
 // atClkTck is the auxiliary vector entry holding sysconf(_SC_CLK_TCK).

@@ -22,6 +22,7 @@ type result struct {
 
 	CPUPerEvent time.Duration // server CPU over the firing window / delivered
 	CPUWindow   time.Duration // server CPU over the firing window
+	SysWindow   time.Duration // the part of it spent in the kernel
 	// ClientCPUWindow is this tool's CPU over the firing window: the cores it took from the server.
 	ClientCPUWindow time.Duration
 	Window          time.Duration // wall time from the first publish to the last delivery (or the drain timeout)
@@ -102,8 +103,8 @@ func (r result) print(w io.Writer) {
 		fmt.Fprintf(w, "  duplicates             %d; events from another publisher ignored: %d\n", r.Dups, r.Foreign)
 	}
 	fmt.Fprintf(w, "  latency p50/p99/max    %s / %s / %s\n", ms(r.P50), ms(r.P99), ms(r.Max))
-	fmt.Fprintf(w, "  server CPU             %s over %s of firing = %s per delivered event\n",
-		r.CPUWindow.Round(time.Millisecond), r.Window.Round(time.Millisecond), us(r.CPUPerEvent))
+	fmt.Fprintf(w, "  server CPU             %s over %s of firing = %s per delivered event (%s of it in the kernel)\n",
+		r.CPUWindow.Round(time.Millisecond), r.Window.Round(time.Millisecond), us(r.CPUPerEvent), us(perEvent(r.SysWindow, r.Delivered)))
 	fmt.Fprintf(w, "  this tool's CPU        %s over the same window (it shares the cores)\n", r.ClientCPUWindow.Round(time.Millisecond))
 	fmt.Fprintf(w, "  server CPU when idle   %.1f ms/s with every subscription open\n", r.IdleCPURate*1000)
 	fmt.Fprintf(w, "  server RSS             %d KiB idle -> %d KiB subscribed = %.1f KiB per idle subscription\n",
@@ -141,3 +142,11 @@ func passFail(ok bool) string {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
 func us(d time.Duration) string { return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond)) }
+
+// perEvent divides d over n delivered events (0 when none was).
+func perEvent(d time.Duration, n int64) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	return d / time.Duration(n)
+}
