@@ -10,19 +10,58 @@ import (
 
 	"backbone/internal/notify"
 	"backbone/internal/queue"
+	"backbone/internal/testenv"
 )
 
-// TestJobsRedeliveredMakeOneNotification consumes the jobs of the event topics from a
-// memory queue: an event delivered twice under one id (a relay retry, a crash before the
-// ack) makes one notification, and a job whose payload is not an event is dead-lettered
-// at once instead of retried.
+// queues are the job queues the consumer runs on: in process, and RabbitMQ (queues of a
+// random prefix, deleted at the end).
+var queues = []struct {
+	name string
+	open func(t *testing.T) queue.Queue
+}{
+	{"memory", func(t *testing.T) queue.Queue {
+		q := queue.NewMemory(slog.New(slog.DiscardHandler))
+		t.Cleanup(func() { q.Close() })
+		return q
+	}},
+	{"rabbitmq", func(t *testing.T) queue.Queue {
+		url := testenv.NeedAMQP(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		q, err := queue.NewAMQP(ctx, url, slog.New(slog.DiscardHandler), queue.WithPrefix(testenv.RandomName("ntest")))
+		if err != nil {
+			t.Fatalf("NewAMQP: %v", err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := q.DeleteTopology(ctx); err != nil {
+				t.Errorf("DeleteTopology: %v", err)
+			}
+			_ = q.Close()
+		})
+		return q
+	}},
+}
+
+// TestJobsRedeliveredMakeOneNotification consumes the jobs of the event topics: an event
+// delivered twice under one id (a relay retry, a crash before the ack) makes one
+// notification, and a job whose payload is not an event is dead-lettered at once instead
+// of retried.
 func TestJobsRedeliveredMakeOneNotification(t *testing.T) {
 	t.Parallel()
+	for _, qk := range queues {
+		t.Run(qk.name, func(t *testing.T) {
+			t.Parallel()
+			testJobsRedelivered(t, qk.open(t))
+		})
+	}
+}
+
+func testJobsRedelivered(t *testing.T, q queue.Queue) {
 	s, c := newService(t)
 	client, clientCtx := newUser(t, c)
 	expert, expertCtx := newUser(t, c, "law")
-	q := queue.NewMemory(slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { q.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, len(notify.Topics))
 	for _, topic := range notify.Topics {
