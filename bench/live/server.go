@@ -14,7 +14,8 @@ import (
 )
 
 // serverEnv is the whole environment of the server process: nothing is inherited from
-// the caller's shell but PATH and HOME, so a stray APP_ENV or AMQP_URL cannot change it.
+// the caller's shell but PATH, HOME and GODEBUG (runtime experiments), so a stray
+// APP_ENV or AMQP_URL cannot change it.
 type serverEnv struct {
 	DatabaseURL, RedisURL string
 	JWTSecret             string
@@ -27,6 +28,7 @@ func (e serverEnv) list() []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + os.Getenv("HOME"),
+		"GODEBUG=" + os.Getenv("GODEBUG"),
 		"APP_ENV=development",
 		"ADDR=" + e.Addr,
 		"DATABASE_URL=" + e.DatabaseURL,
