@@ -147,3 +147,25 @@ func TestNotificationsAreListedCountedAndMarkedReadByTheirOwnerOnly(t *testing.T
 	}
 	w.wfFail(t, client.Token, "BAD_USER_INPUT", `mutation { markNotificationsRead }`, nil)
 }
+
+func TestEachDeliveredAnswerIsNotified(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client := w.callers[azClient]
+	expert := w.qfExpert(t)
+	id := w.qfDelivered(t, client, expert)
+	w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "Add the formula.") { status } }`,
+		map[string]any{"id": id}, &struct{}{})
+	w.qfAnswer(t, expert, id, "Shorter wavelengths scatter more: intensity goes as 1/λ⁴.")
+	qid := azUUID(t, id).String()
+	delivered := func(ns []nfNotification) int {
+		n := 0
+		for _, x := range ns {
+			if x.Kind == "ANSWER_DELIVERED" && x.Payload["questionId"] == qid {
+				n++
+			}
+		}
+		return n
+	}
+	w.nfAwait(t, client.Token, func(ns []nfNotification) bool { return delivered(ns) == 2 })
+}

@@ -57,8 +57,10 @@ type TaskTaken struct {
 	At         time.Time  `json:"at"`
 }
 
-// AnswerDelivered is the payload of answer.delivered.
+// AnswerDelivered is the payload of answer.delivered. At tells one delivery from the
+// next (a revised answer): notifications are deduplicated by payload.
 type AnswerDelivered struct {
 	QuestionID uuid.UUID `json:"questionId"`
 	ClientID   uuid.UUID `json:"clientId"`
+	At         time.Time `json:"at"`
 }

@@ -74,7 +74,7 @@ func record(ctx context.Context, tx *ent.Client, q *ent.Question, c change) erro
 		out = append(out, event{EventTaskTaken, events.TaskTaken{QuestionID: q.ID, Subject: q.Subject, ExpertID: c.takenBy, At: at}})
 	}
 	if c.delivered {
-		out = append(out, event{EventAnswerDelivered, events.AnswerDelivered{QuestionID: q.ID, ClientID: q.ClientID}})
+		out = append(out, event{EventAnswerDelivered, events.AnswerDelivered{QuestionID: q.ID, ClientID: q.ClientID, At: at}})
 	}
 	for _, e := range out {
 		if err := emit(ctx, tx, outbox.Event, e.topic, q.ID, e.payload); err != nil {
