@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +24,13 @@ func Authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
+			if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+				// A websocket lives longer than its token: websocketInit authenticates it
+				// and closes it when the token expires or the session ends.
+				ctx = context.WithValue(ctx, upgradeAuthorizationKey{}, r.Header.Get("Authorization"))
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return
+			}
 			var p viewer.Principal
 			var err error
 			switch {
@@ -62,14 +70,22 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
-// ({"Authorization": "Bearer <token>"}). A connection without credentials stays anonymous;
+// ({"Authorization": "Bearer <token>"}) or else the upgrade request's Authorization
+// header. API keys are for HTTP requests. A connection without credentials stays anonymous;
 // refused credentials close it with 4403. An authenticated connection is closed when its
 // token expires (4401) or its session is revoked (4403), on whichever instance revokes it.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
-		bearer := auth.BearerToken(payload.Authorization())
-		if bearer == "" && payload.Authorization() == "" {
+		authorization := payload.Authorization()
+		if authorization == "" {
+			authorization, _ = ctx.Value(upgradeAuthorizationKey{}).(string) // the upgrade request's header
+		}
+		if authorization == "" {
 			return ctx, nil
+		}
+		bearer := auth.BearerToken(authorization)
+		if bearer == "" {
+			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: "use Authorization: Bearer <token>"}
 		}
 		p, expires, err := svc.Authenticate(ctx, bearer)
 		if err != nil {
@@ -83,6 +99,9 @@ func websocketInit(svc *auth.Service) gqlws.InitFunc {
 		return ctx, nil
 	}
 }
+
+// upgradeAuthorizationKey holds the Authorization header of a websocket upgrade request.
+type upgradeAuthorizationKey struct{}
 
 // connectionOwner names the user of a connection for the per-user limit: the session's
 // user, or the API key's owner; "" for anonymous connections.

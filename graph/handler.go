@@ -74,7 +74,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		}
 	}
 	srv.AddTransport(ws)
-	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws})
+	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes})
 

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -10,16 +11,22 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"backbone/graph/gqlws"
+	"backbone/internal/auth"
+	"backbone/internal/auth/token"
 	"backbone/internal/errs"
 )
 
 // eventStream is GraphQL over server-sent events (a POST with Accept: text/event-stream),
 // for clients that cannot use websockets. Its streams count against the same per-user
-// limit as websockets.
+// limit as websockets, and end, like them, when the token expires or the session ends.
 type eventStream struct {
 	transport.SSE
 	limits *gqlws.Server
+	auth   *auth.Service
 }
+
+// sseWriteTimeout bounds one write of a stream: a client that stops reading loses it.
+const sseWriteTimeout = 10 * time.Second
 
 func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	release, err := t.limits.Reserve(connectionOwner(r.Context()))
@@ -32,10 +39,35 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	defer release()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	if tok := auth.BearerToken(r.Header.Get("Authorization")); tok != "" {
+		if p, expires, err := t.auth.Authenticate(ctx, tok); err == nil {
+			timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), cancel)
+			defer timer.Stop()
+			defer t.auth.WatchSession(p.SessionID, cancel)()
+		}
+	}
 	// The server's ReadTimeout would end the stream: its deadline stays on the connection
-	// and the read that watches for the client going away would fail with it.
+	// and the read that watches for the client going away would fail with it. Writes get
+	// a deadline each instead.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
-	t.SSE.Do(w, r, exec)
+	t.SSE.Do(deadlineWriter{ResponseWriter: w, rc: rc}, r.WithContext(ctx), exec)
+}
+
+// deadlineWriter gives every write and flush of a stream its own deadline.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	return w.ResponseWriter.Write(p)
+}
+
+func (w deadlineWriter) Flush() {
+	_ = w.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	_ = w.rc.Flush()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,32 @@ func TestWebsocketClosedAcrossInstances(t *testing.T) {
 				t.Errorf("instance A still takes the token: reason %q", reason)
 			}
 		})
+	}
+}
+
+func TestHeaderAuthenticatedWebsocketIsClosedWhenItsSessionEnds(t *testing.T) {
+	t.Parallel()
+	env := authEnv(t)
+	a := newAPI(startServer(t, env))
+	admin := a.makeAdmin(t, env["DATABASE_URL"], a.register(t, uniqueEmail("boss")).User.Email)
+	victim := a.register(t, uniqueEmail("victim"))
+
+	dialer := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}, HandshakeTimeout: 10 * time.Second}
+	h := http.Header{"Authorization": {bearer(victim.AccessToken)}}
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(a.ts.URL, "http")+"/query", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	mustWriteJSON(t, conn, map[string]any{"type": "connection_init"})
+	if m, err := wsRead(conn, 10*time.Second); err != nil || m["type"] != "connection_ack" {
+		t.Fatalf("ack: %v %v", m, err)
+	}
+	if email, _ := wsMe(t, conn); email != victim.User.Email {
+		t.Fatalf("the header's token was not used: me = %q", email)
+	}
+	revocationCases[0].end(t, a, admin, victim)
+	if ce := wsClosed(t, conn, 5*time.Second); ce.Code != 4403 {
+		t.Errorf("close code %d %q, want 4403", ce.Code, ce.Text)
 	}
 }

@@ -109,6 +109,21 @@ func TestServerSentEvents(t *testing.T) {
 			t.Fatalf("got %s %s, want a QUESTION_UPDATED notification", kind, data)
 		}
 	})
+
+	t.Run("a stream ends with its session", func(t *testing.T) {
+		other := w.callers[azClient2]
+		s, res := sseOpen(t, w, other.Token, `subscription { notificationAdded { kind } }`, nil)
+		if s == nil {
+			t.Fatalf("status %d, want an event stream", res.StatusCode)
+		}
+		w.mustGQL(t, other.Token, `mutation { logout(allSessions: true) }`, nil, &struct{}{})
+		for {
+			kind, _ := s.event(t) // fails the test if the stream stays open (20 s)
+			if kind == "complete" {
+				return
+			}
+		}
+	})
 }
 
 func TestWebsocketFromAForeignOriginIsRefused(t *testing.T) {

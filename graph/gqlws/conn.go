@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -32,6 +33,7 @@ type conn struct {
 	mu          sync.Mutex
 	pending     []byte   // the end of a frame the socket did not take at once
 	queue       [][]byte // whole frames waiting behind it
+	queued      int      // their bytes
 	writing     bool     // the writer goroutine owns the socket
 	writerDone  chan struct{}
 	closing     bool // nothing more is accepted
@@ -90,14 +92,16 @@ func Close(ctx context.Context, code int, reason string) bool {
 // serve reads client messages until the connection ends.
 func (c *conn) serve() {
 	defer c.teardown()
-	c.ws.SetReadLimit(c.srv.cfg.ReadLimit)
+	defer c.recoverPanic("reader")
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.InitTimeout))
+	c.ws.SetPongHandler(func(string) error { c.touch(); return nil })
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := c.read()
 		if err != nil {
 			c.readFailed(err)
 			return
 		}
+		c.touch()
 		var m inbound
 		if err := json.Unmarshal(data, &m); err != nil {
 			c.protocolError("invalid message: " + err.Error())
@@ -109,6 +113,45 @@ func (c *conn) serve() {
 	}
 }
 
+// errTooBig is a client message over ReadLimit.
+var errTooBig = errors.New("message too big")
+
+// read returns the next message. The size limit is enforced here rather than by
+// gorilla, which would write its own close frame past the connection's writer.
+func (c *conn) read() ([]byte, error) {
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, c.srv.cfg.ReadLimit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > c.srv.cfg.ReadLimit {
+		return nil, errTooBig
+	}
+	return data, nil
+}
+
+// touch pushes back the moment an initialised connection that has said nothing (no
+// message, no pong to the pings of keepAlive) counts as gone.
+func (c *conn) touch() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.acked && !c.closing {
+		_ = c.netConn.SetReadDeadline(time.Now().Add(c.srv.idleTimeout()))
+	}
+}
+
+// recoverPanic turns a panic on one of the connection's goroutines (a hook such as
+// InitFunc or OnConnect) into a logged 4500 close instead of a crashed server.
+func (c *conn) recoverPanic(where string) {
+	if r := recover(); r != nil {
+		c.srv.cfg.Log.Error("websocket: panic", "in", where, "panic", fmt.Sprint(r))
+		c.close(CloseInternalError, "internal server error")
+	}
+}
+
 // readFailed closes after a read error: the init timeout, an oversized message, or the
 // client going away.
 func (c *conn) readFailed(err error) {
@@ -116,7 +159,7 @@ func (c *conn) readFailed(err error) {
 	switch {
 	case errors.As(err, &ne) && ne.Timeout() && !c.isAcked():
 		c.close(CloseInitTimeout, "Connection initialisation timeout")
-	case errors.Is(err, websocket.ErrReadLimit):
+	case errors.Is(err, errTooBig):
 		c.close(websocket.CloseMessageTooBig, fmt.Sprintf("message larger than %d bytes", c.srv.cfg.ReadLimit))
 	default:
 		c.abandon()
@@ -130,8 +173,13 @@ func (c *conn) handle(m inbound) bool {
 		// InitFunc and OnConnect may go deep (token checks, a database read): they run
 		// on a short-lived goroutine so that the reader's stack, kept for the
 		// connection's whole life, stays small.
-		done := make(chan bool)
-		go func() { done <- c.init(m.Payload) }()
+		done := make(chan bool, 1)
+		go func() {
+			ok := false
+			defer func() { done <- ok }()
+			defer c.recoverPanic("connection_init")
+			ok = c.init(m.Payload)
+		}()
 		return <-done
 	case "ping":
 		if !c.proto.legacy {
@@ -143,8 +191,8 @@ func (c *conn) handle(m inbound) bool {
 			c.close(CloseUnauthorized, "Unauthorized")
 			return false
 		}
-		if m.ID == "" {
-			c.protocolError("operation without an id")
+		if m.ID == "" || len(m.ID) > maxIDLength {
+			c.protocolError(fmt.Sprintf("an operation id must have 1 to %d bytes", maxIDLength))
 			return false
 		}
 		if !c.start(m.ID, m.Payload) {
@@ -166,13 +214,9 @@ func (c *conn) handle(m inbound) bool {
 	return true
 }
 
-// protocolError closes the connection with 4400; the legacy protocol hears why first.
-func (c *conn) protocolError(reason string) {
-	if c.proto.legacy {
-		c.send(withPayload("", "connection_error", messageError(reason)))
-	}
-	c.close(CloseBadRequest, reason)
-}
+// protocolError closes the connection with 4400 (the legacy protocol hears why in a
+// connection_error first: see close).
+func (c *conn) protocolError(reason string) { c.close(CloseBadRequest, reason) }
 
 // init runs InitFunc and the per-user limit, then acknowledges.
 func (c *conn) init(payload json.RawMessage) bool {
@@ -205,9 +249,13 @@ func (c *conn) init(payload json.RawMessage) bool {
 		return false
 	}
 	c.mu.Lock()
+	if c.closing { // closed (Close, Shutdown) while InitFunc ran
+		c.mu.Unlock()
+		return false
+	}
 	c.ctx, c.acked = ctx, true
 	c.mu.Unlock()
-	_ = c.ws.SetReadDeadline(time.Time{})
+	c.touch()
 	c.send(plain("", "connection_ack"))
 	if c.proto.legacy {
 		c.send(plain("", "ka"))
@@ -221,13 +269,9 @@ func (c *conn) init(payload json.RawMessage) bool {
 	return true
 }
 
-// refuse closes a connection whose init failed; the legacy protocol hears why first.
-func (c *conn) refuse(code int, reason string) {
-	if c.proto.legacy {
-		c.send(withPayload("", "connection_error", messageError(reason)))
-	}
-	c.close(code, reason)
-}
+// refuse closes a connection whose init failed (the legacy protocol hears why in a
+// connection_error first: see close).
+func (c *conn) refuse(code int, reason string) { c.close(code, reason) }
 
 func (c *conn) isAcked() bool {
 	c.mu.Lock()
@@ -245,7 +289,13 @@ func (c *conn) keepAlive() {
 	} else {
 		c.send(pingMessage)
 	}
+	// A websocket ping too: every client answers it (browsers by themselves), which is
+	// how a vanished peer is told from an idle one (see touch).
+	c.control(opPing, nil)
 }
+
+// maxIDLength bounds an operation id, which is echoed in every message of the operation.
+const maxIDLength = 128
 
 var (
 	kaMessage   = plain("", "ka")

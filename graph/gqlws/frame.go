@@ -13,6 +13,7 @@ const (
 	opText  = websocket.TextMessage
 	opClose = websocket.CloseMessage
 	opPong  = websocket.PongMessage
+	opPing  = websocket.PingMessage
 )
 
 // appendFrame appends one unmasked, final frame of opcode op whose payload is parts.

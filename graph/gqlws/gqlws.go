@@ -52,8 +52,11 @@ type Config struct {
 	// WriteTimeout bounds one message write (default 10 s).
 	WriteTimeout time.Duration
 	// SendQueue is how many messages may wait for a slow client before it is
-	// disconnected (default 256).
-	SendQueue int
+	// disconnected (default 256); SendQueueBytes bounds their size (default 8 MiB).
+	SendQueue      int
+	SendQueueBytes int
+	// MaxOperations limits the operations running at once on one connection (default 100).
+	MaxOperations int
 	// ReadLimit caps a client message (default 1 MiB).
 	ReadLimit int64
 	// MaxConnsPerUser limits the open connections of one user (UserKey); 0: no limit.
@@ -78,6 +81,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256
+	}
+	if c.SendQueueBytes <= 0 {
+		c.SendQueueBytes = 8 << 20
+	}
+	if c.MaxOperations <= 0 {
+		c.MaxOperations = 100
 	}
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = 1 << 20
@@ -166,6 +175,10 @@ func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		c.serve()
 	}()
 }
+
+// idleTimeout is how long an initialised connection may stay silent, pongs included:
+// two and a half keep-alive rounds.
+func (s *Server) idleTimeout() time.Duration { return 5 * s.cfg.KeepAlive / 2 }
 
 // Shutdown closes every connection with 1001 and waits until they are gone or ctx ends.
 func (s *Server) Shutdown(ctx context.Context) {

@@ -61,6 +61,7 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 		cancel()
 		return
 	}
+	defer s.endGroup(g) // also when the execution panics: members are completed, not stranded
 	for {
 		resp := responses(rctx)
 		if resp == nil {
@@ -73,7 +74,6 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 		}
 		g.broadcast(b)
 	}
-	s.endGroup(g)
 }
 
 // broadcast sends event to every member; it never waits for a client. Large groups are
@@ -112,7 +112,9 @@ func sendEach(members []*member, event []byte) {
 	scratch := scratchPool.Get().(*[]byte)
 	defer scratchPool.Put(scratch)
 	for _, m := range members {
-		m.op.c.deliver(scratch, m.envelope, event, closingBrace)
+		if !m.op.isStopped() { // stopped by its client, not yet out of the group
+			m.op.c.deliver(scratch, m.envelope, event, closingBrace)
+		}
 	}
 }
 

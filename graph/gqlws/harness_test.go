@@ -224,8 +224,8 @@ func (c *client) subscribe(id, query string, vars map[string]any) {
 // against a hung test.
 func (c *client) next() msg {
 	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second)) // for all the keep-alives skipped too
 	for {
-		_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 		var m msg
 		if err := c.conn.ReadJSON(&m); err != nil {
 			c.t.Fatalf("read: %v", err)

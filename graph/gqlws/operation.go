@@ -27,18 +27,28 @@ type operation struct {
 	member *member // while in a shared group; guarded by Server.mu
 }
 
-// start runs the operation id of payload; false if the id is already in use.
+// start runs the operation id of payload; false if the id is already in use. Over
+// MaxOperations, the operation is refused with an error message.
 func (c *conn) start(id string, payload json.RawMessage) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closing {
+		c.mu.Unlock()
 		return true
 	}
 	if _, dup := c.ops[id]; dup {
+		c.mu.Unlock()
 		return false
+	}
+	if len(c.ops) >= c.srv.cfg.MaxOperations {
+		c.mu.Unlock()
+		msg := fmt.Sprintf("too many operations on this connection (limit %d): complete some first", c.srv.cfg.MaxOperations)
+		b, _ := json.Marshal(gqlerror.List{{Message: msg, Extensions: map[string]any{"code": "RATE_LIMITED"}}})
+		c.send(withPayload(id, "error", b))
+		return true
 	}
 	op := &operation{c: c, id: id}
 	c.ops[id] = op
+	c.mu.Unlock()
 	go op.run(c.ctx, payload, graphql.Now())
 	return true
 }
@@ -104,28 +114,49 @@ func (op *operation) isStopped() bool {
 	return op.stopped
 }
 
-// complete tells the client the operation is over, unless it was stopped.
+// complete tells the client the operation is over, unless it was stopped. The id is
+// freed first: a client may reuse it as soon as it reads complete.
 func (op *operation) complete() {
-	if op.markStopped() {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.c.forget(op)
+	if !op.stopped {
+		op.stopped = true
 		op.c.send(plain(op.id, "complete"))
 	}
-	op.c.forget(op)
 }
 
+// fail ends the operation after an error message: nothing follows an error, not even
+// complete.
+func (op *operation) fail(errs gqlerror.List) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.c.forget(op)
+	if !op.stopped {
+		op.stopped = true
+		op.c.send(withPayload(op.id, "error", encodeErrors(errs)))
+	}
+}
+
+// sendResponse sends a result unless the operation stopped; the check and the send are
+// one step, so nothing follows complete.
 func (op *operation) sendResponse(resp *graphql.Response) bool {
 	b, err := json.Marshal(resp)
 	if err != nil {
-		return op.sendErrors(gqlerror.List{{Message: "the response could not be encoded"}})
+		op.fail(gqlerror.List{{Message: "the response could not be encoded"}})
+		return false
 	}
-	return !op.isStopped() && op.c.send(withPayload(op.id, op.c.proto.next, b))
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return !op.stopped && op.c.send(withPayload(op.id, op.c.proto.next, b))
 }
 
-func (op *operation) sendErrors(errs gqlerror.List) bool {
+func encodeErrors(errs gqlerror.List) []byte {
 	b, err := json.Marshal(errs)
 	if err != nil {
-		b = []byte(`[{"message":"the error could not be encoded"}]`)
+		return []byte(`[{"message":"the error could not be encoded"}]`)
 	}
-	return !op.isStopped() && op.c.send(withPayload(op.id, "error", b))
+	return b
 }
 
 // run executes the operation. Subscriptions whose resolver called Share join or lead a
@@ -135,8 +166,7 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.cfg.Log.Error("websocket operation panicked", "panic", fmt.Sprint(r))
-			op.sendErrors(gqlerror.List{{Message: "internal server error", Extensions: map[string]any{"code": "INTERNAL"}}})
-			op.complete()
+			op.fail(gqlerror.List{{Message: "internal server error", Extensions: map[string]any{"code": "INTERNAL"}}})
 		}
 	}()
 	ctx = graphql.StartOperationTrace(ctx)
@@ -144,8 +174,7 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
 	if err := dec.Decode(params); err != nil {
-		op.sendErrors(gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
-		op.complete()
+		op.fail(gqlerror.List{{Message: "invalid json", Extensions: map[string]any{"code": "BAD_REQUEST"}}})
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
@@ -155,10 +184,10 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	if gerr != nil {
 		resp := c.exec.DispatchError(graphql.WithOperationContext(ctx, rc), gerr)
 		if errcode.GetErrorKind(gerr) == errcode.KindProtocol {
-			op.sendErrors(resp.Errors)
-		} else {
-			op.sendResponse(resp)
+			op.fail(resp.Errors)
+			return
 		}
+		op.sendResponse(resp) // a validation error is a result, as over HTTP
 		op.complete()
 		return
 	}

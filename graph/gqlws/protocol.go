@@ -24,6 +24,8 @@ const (
 	CloseTooManyConnections = 4429
 	// CloseSlowConsumer ends a connection whose send queue overflowed (policy violation).
 	CloseSlowConsumer = 1008
+	// CloseInternalError ends a connection after a server fault.
+	CloseInternalError = 4500
 )
 
 // CloseError is an InitFunc error that chooses the close code.
@@ -67,7 +69,7 @@ func protocolOf(subprotocol string) protocol {
 func envelope(id, typ string) []byte {
 	b := make([]byte, 0, len(id)+len(typ)+32)
 	b = append(b, `{"id":`...)
-	b = strconv.AppendQuote(b, id)
+	b = appendJSONString(b, id)
 	b = append(b, `,"type":`...)
 	b = strconv.AppendQuote(b, typ)
 	return append(b, `,"payload":`...)
@@ -81,7 +83,7 @@ func plain(id, typ string) []byte {
 	b = append(b, '{')
 	if id != "" {
 		b = append(b, `"id":`...)
-		b = strconv.AppendQuote(b, id)
+		b = appendJSONString(b, id)
 		b = append(b, ',')
 	}
 	b = append(b, `"type":`...)
@@ -112,4 +114,11 @@ func errorBody(msg string) []byte {
 func messageError(msg string) []byte {
 	b, _ := json.Marshal(map[string]string{"message": msg})
 	return b
+}
+
+// appendJSONString appends s as a JSON string (ids come from clients and may hold any
+// character; strconv's Go quoting is not JSON).
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s)
+	return append(b, q...)
 }

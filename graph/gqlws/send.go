@@ -36,8 +36,8 @@ func (c *conn) deliver(scratch *[]byte, parts ...[]byte) bool {
 	if c.closing {
 		return false
 	}
-	if c.writing && len(c.queue) >= c.srv.cfg.SendQueue {
-		c.abortLocked(CloseSlowConsumer, fmt.Sprintf("slow consumer: %d messages waiting to be sent", len(c.queue)))
+	if c.writing && (len(c.queue) >= c.srv.cfg.SendQueue || c.queued >= c.srv.cfg.SendQueueBytes) {
+		c.abortLocked(CloseSlowConsumer, fmt.Sprintf("slow consumer: %d messages (%d bytes) waiting to be sent", len(c.queue), c.queued))
 		return false
 	}
 	c.pushLocked(scratch, opText, parts...)
@@ -48,7 +48,9 @@ func (c *conn) deliver(scratch *[]byte, parts ...[]byte) bool {
 // queues it for the writer goroutine. c.mu is held.
 func (c *conn) pushLocked(scratch *[]byte, op int, parts ...[]byte) {
 	if c.writing || c.raw == nil {
-		c.queue = append(c.queue, appendFrame(nil, op, parts...))
+		frame := appendFrame(nil, op, parts...)
+		c.queue = append(c.queue, frame)
+		c.queued += len(frame)
 		c.startWriterLocked()
 		return
 	}
@@ -121,7 +123,7 @@ func (c *conn) writeLoop(done chan struct{}) {
 		bufs = append(bufs, c.queue...)
 		sent := len(c.queue)
 		closeQueued := c.closeQueued
-		c.pending, c.queue = nil, nil
+		c.pending, c.queue, c.queued = nil, nil, 0
 		if len(bufs) == 0 {
 			c.writing = false
 			c.mu.Unlock()
@@ -170,9 +172,9 @@ func (c *conn) close(code int, reason string) {
 // first (a frame cannot be cut); a client that reads nothing at all is cut off when that
 // write times out. c.mu is held.
 func (c *conn) abortLocked(code int, reason string) {
-	c.closing, c.queue = true, nil
-	c.closeQueued = true
-	c.queue = append(c.queue, appendFrame(nil, opClose, closePayload(code, reason)))
+	c.closing, c.closeQueued = true, true
+	c.queue = [][]byte{appendFrame(nil, opClose, closePayload(code, reason))}
+	c.queued = len(c.queue[0])
 	c.startWriterLocked()
 	if code == CloseSlowConsumer {
 		c.srv.slowClosed.Add(1)
@@ -189,14 +191,15 @@ func (c *conn) closeWrittenLocked() {
 // brokenLocked gives up on a socket that failed a write: nothing more is sent and the
 // reader stops.
 func (c *conn) brokenLocked() {
-	c.closing, c.queue, c.pending = true, nil, nil
+	c.closing, c.queue, c.queued, c.pending = true, nil, 0, nil
 	_ = c.netConn.SetReadDeadline(time.Now())
 }
 
-// abandon stops sending after the client went away.
+// abandon stops accepting messages after the client went away; what is queued (an
+// echo of the client's close frame) may still leave.
 func (c *conn) abandon() {
 	c.mu.Lock()
-	c.closing, c.queue = true, nil
+	c.closing = true
 	c.mu.Unlock()
 }
 

@@ -38,9 +38,9 @@ func NewRegistry() *prometheus.Registry {
 // http_request_duration_seconds{route,method} and http_requests_in_flight in
 // reg. The route label is the name given by Route on the matched handler, or
 // RouteOther; unusual methods are counted as "OTHER". A websocket is counted
-// (code 101) but not timed, since its duration is the connection's lifetime;
-// it stays in flight while open. Metrics may be called again with the same
-// registry: it reuses the collectors already there.
+// (code 101) but not timed; it leaves the in-flight gauge once upgraded (the
+// websocket transport counts open connections: websocket_connections). Metrics
+// may be called again with the same registry: it reuses the collectors there.
 func Metrics(reg prometheus.Registerer) Middleware {
 	m := httpMetrics{
 		requests: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,7 +54,7 @@ func Metrics(reg prometheus.Registerer) Middleware {
 		}, []string{"route", "method"})),
 		inFlight: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "http_requests_in_flight",
-			Help: "HTTP requests being served, open websockets included.",
+			Help: "HTTP requests being served (websockets count until they are upgraded).",
 		})),
 	}
 	return func(next http.Handler) http.Handler {
