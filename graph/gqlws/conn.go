@@ -25,7 +25,6 @@ type conn struct {
 	raw     syscall.RawConn // for non-blocking writes; nil when the connection is not TCP
 	proto   protocol
 	exec    graphql.GraphExecutor
-	headers http.Header
 	ctx     context.Context // the request's values, then InitFunc's; ended when the connection closes
 	cancel  context.CancelFunc
 	user    string // counted against the per-user limit; set by Server.admit
@@ -46,8 +45,11 @@ type conn struct {
 type connKey struct{}
 
 func newConn(s *Server, ws *websocket.Conn, r *http.Request, exec graphql.GraphExecutor) *conn {
+	// The upgrade request's headers are not kept (operations see none): what matters of
+	// them, the caller and the request id, travels in the context, and an idle
+	// connection is cheaper without them.
 	c := &conn{srv: s, ws: ws, netConn: ws.NetConn(), proto: protocolOf(ws.Subprotocol()), exec: exec,
-		headers: r.Header, ops: make(map[string]*operation)}
+		ops: make(map[string]*operation)}
 	if tc, ok := c.netConn.(*net.TCPConn); ok {
 		c.raw, _ = tc.SyscallConn()
 	}

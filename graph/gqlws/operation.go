@@ -178,7 +178,6 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	params.Headers = c.headers
 
 	rc, gerr := c.exec.CreateOperationContext(ctx, params)
 	if gerr != nil {
