@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"backbone/internal/bus"
+	"backbone/internal/timex"
 )
 
 // measure runs one server with len(tokens) subscribers and fires the events at them.
@@ -30,7 +31,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	}()
 	pid := srv.pid()
 
-	if !sleep(ctx, o.settle) {
+	if !timex.Sleep(ctx, o.settle) {
 		return r, ctx.Err()
 	}
 	idle, err := readProc(pid)
@@ -51,7 +52,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	}
 
 	// Settle, then sample memory and the idle CPU rate with every subscription open.
-	if !sleep(ctx, o.settle) {
+	if !timex.Sleep(ctx, o.settle) {
 		return r, ctx.Err()
 	}
 	busy, quiet, err := waitQuiet(ctx, pid, tick, 30*time.Second)
@@ -69,7 +70,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	}
 	rtSub := scrapeRuntime(ctx, srv.base)
 	const idleWindow = 5 * time.Second
-	if !sleep(ctx, idleWindow) {
+	if !timex.Sleep(ctx, idleWindow) {
 		return r, ctx.Err()
 	}
 	afterIdle, err := readProc(pid)
@@ -99,7 +100,7 @@ func measure(ctx context.Context, o options, bin string, env serverEnv, logPath 
 	}
 	fireStart := time.Now()
 	for i := 1; i <= o.events; i++ {
-		if i > 1 && !sleep(ctx, o.interval) {
+		if i > 1 && !timex.Sleep(ctx, o.interval) {
 			return r, ctx.Err()
 		}
 		if err := events.publish(ctx, pub, i); err != nil {
@@ -158,7 +159,7 @@ func waitQuiet(ctx context.Context, pid int, tick, limit time.Duration) (busy in
 		if err != nil {
 			return busy, false, err
 		}
-		if !sleep(ctx, time.Second) {
+		if !timex.Sleep(ctx, time.Second) {
 			return busy, false, ctx.Err()
 		}
 		b, err := readProc(pid)
@@ -195,18 +196,6 @@ func waitFor(ctx context.Context, c *atomic.Int64, want int64, timeout time.Dura
 	deadline := time.Now().Add(timeout)
 	for c.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// sleep waits d unless ctx ends first; it reports whether the whole time passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 
 	"github.com/gorilla/websocket"
+
+	"backbone/internal/textx"
 )
 
 // Websocket opcodes of the frames the server writes itself (RFC 6455 5.2). gorilla
@@ -41,5 +43,5 @@ func appendFrame(b []byte, op int, parts ...[]byte) []byte {
 // closePayload is a close frame's payload: the code, then the reason cut to the 123
 // bytes a control frame leaves for it.
 func closePayload(code int, reason string) []byte {
-	return websocket.FormatCloseMessage(code, truncate(reason, 123))
+	return websocket.FormatCloseMessage(code, textx.Truncate(reason, 123))
 }

@@ -362,6 +362,7 @@ func TestMetrics(t *testing.T) {
 	c := connect(t, ts, "graphql-transport-ws", "m")
 	c.subscribe("1", ticksQuery, map[string]any{"topic": "shared-metrics"})
 	c.subscribe("2", ticksQuery, map[string]any{"topic": "shared-metrics"})
+	waitShared(t, ws, 2)
 	eventually(t, "one execution", func() bool { return b.count("shared-metrics") == 1 })
 	b.publish("shared-metrics", 1)
 	c.next()

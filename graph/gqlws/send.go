@@ -7,7 +7,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 )
 
 // Sending. A message is written straight from the goroutine that sends it, with one
@@ -217,16 +216,4 @@ func (c *conn) waitWriter(timeout time.Duration) {
 	case <-done:
 	case <-t.C:
 	}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence (a close
-// frame's reason is limited to 123 bytes).
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

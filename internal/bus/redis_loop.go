@@ -8,6 +8,8 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/redis/go-redis/v9"
+
+	"backbone/internal/timex"
 )
 
 // receive reads the PubSub connection and fans messages out. On a read error go-redis
@@ -32,7 +34,7 @@ func (b *redisBus) receive() {
 			if failures == 1 {
 				b.down.Store(true)
 				b.log.Warn("bus: redis subscription connection lost, reconnecting", "err", err)
-			} else if !sleep(b.ctx, bo.NextBackOff()) {
+			} else if !timex.Sleep(b.ctx, bo.NextBackOff()) {
 				return
 			}
 			continue
@@ -116,17 +118,5 @@ func (b *redisBus) replace() {
 	old := b.ps.Swap(b.client.Subscribe(ctx, chans...))
 	if err := old.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 		b.log.Debug("bus: close replaced pubsub", "err", err)
-	}
-}
-
-// sleep waits d or until ctx ends; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -188,7 +189,7 @@ func (p *presence) publishLoop(ctx context.Context) {
 			return
 		case <-p.wake:
 			// Changes during the wait coalesce into this publication.
-			if wait := p.s.opt.MinInterval - time.Since(last); wait > 0 && !sleep(ctx, wait) {
+			if wait := p.s.opt.MinInterval - time.Since(last); wait > 0 && !timex.Sleep(ctx, wait) {
 				return
 			}
 			p.publish(ctx, false)
@@ -262,7 +263,7 @@ func (p *presence) receiveLoop(ctx context.Context) {
 			}
 			p.s.log.Warn("live: presence subscription ended; subscribing again", "err", sub.Err(), "retry_in", wait)
 		}
-		if !sleep(ctx, wait) {
+		if !timex.Sleep(ctx, wait) {
 			return
 		}
 		wait = min(2*wait, p.s.opt.ResubscribeMax)

@@ -8,6 +8,7 @@ import (
 
 	"backbone/internal/bus"
 	"backbone/internal/errs"
+	"backbone/internal/timex"
 )
 
 // router shares one bus subscription per topic among every listener of this process, for
@@ -137,7 +138,7 @@ func (r *router[E]) run(ctx context.Context, prev <-chan struct{}, ready, done c
 			}
 			r.s.log.Warn("live: bus subscription ended; subscribing again", "topics", r.topics, "err", err, "retry_in", wait)
 		}
-		if !sleep(ctx, wait) {
+		if !timex.Sleep(ctx, wait) {
 			return
 		}
 		wait = min(2*wait, r.s.opt.ResubscribeMax)

@@ -10,6 +10,7 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/errs"
 	"backbone/internal/questions"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -138,7 +139,7 @@ func (h *statsHub) run(ctx context.Context, prev <-chan struct{}, done chan stru
 
 	var last time.Time
 	for {
-		if wait := h.s.opt.MinInterval - time.Since(last); wait > 0 && !sleep(ctx, wait) {
+		if wait := h.s.opt.MinInterval - time.Since(last); wait > 0 && !timex.Sleep(ctx, wait) {
 			return
 		}
 		changes.box.take() // what woke the loop, and whatever came during the wait, is read now

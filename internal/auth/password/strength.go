@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn"
+
+	"backbone/internal/textx"
 )
 
 // Why trustelem/zxcvbn: it is a faithful port of Dropbox's zxcvbn 4.4.2 (same guesses and
@@ -35,7 +37,7 @@ func CheckStrength(password, email, displayName string) error {
 		return err
 	}
 	pw := string(normalize(password))
-	res := zxcvbn.PasswordStrength(truncate(pw, strengthWindow), userInputs(email, displayName))
+	res := zxcvbn.PasswordStrength(textx.Truncate(pw, strengthWindow), userInputs(email, displayName))
 	personal := containsUserInput(pw, email, displayName)
 	if res.Score >= MinScore && !personal {
 		return nil
@@ -91,17 +93,6 @@ func containsUserInput(pw, email, displayName string) bool {
 }
 
 func isSeparator(r rune) bool { return strings.ContainsRune(" .-_+@", r) }
-
-// truncate returns the longest prefix of s of at most n bytes that ends on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
 
 func contains(list []string, s string) bool {
 	for _, v := range list {
