@@ -10,7 +10,7 @@ import (
 
 // openNotify builds the notification service.
 func (a *app) openNotify() {
-	a.notify = notify.New(a.db.Client, a.bus, a.log)
+	a.notify = notify.New(a.db, a.bus, a.log)
 }
 
 // notifyWorkers registers the consumers that turn events into notifications and returns,

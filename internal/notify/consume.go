@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/schema"
 	"backbone/ent/user"
+	"backbone/internal/db"
 	"backbone/internal/queue"
 )
 
@@ -108,9 +111,24 @@ func (s *Service) expertsIn(ctx context.Context, subject string) ([]uuid.UUID, e
 }
 
 // add inserts one notification unless this event already made it, and announces it.
+//
+// A user's notifications commit in id order: a stream sends what comes after the last
+// id it sent, so an id made earlier but committed later would never be sent. The
+// insert holds a per-user lock (PostgreSQL advisory lock; SQLite transactions take the
+// write lock when they begin) and makes its id only then.
 func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey string, body map[string]any) error {
-	n, err := s.client.Notification.Create().SetUserID(userID).SetKind(kind).SetPayload(body).
-		SetDedupKey(eventKey + ":" + userID.String()).Save(ctx)
+	var n *ent.Notification
+	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
+		if s.db.Driver() == db.DriverPostgres {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", userLockKey(userID)); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		var err error
+		n, err = tx.Notification.Create().SetID(schema.NewID()).SetUserID(userID).SetKind(kind).SetPayload(body).
+			SetDedupKey(eventKey + ":" + userID.String()).Save(ctx)
+		return err
+	})
 	if ent.IsConstraintError(err) {
 		return nil // a redelivery: made and announced before
 	}
@@ -122,4 +140,12 @@ func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey stri
 		s.log.Warn("notify: announce failed", "user", userID, "err", err)
 	}
 	return nil
+}
+
+// userLockKey is the advisory lock key of a user's notifications.
+func userLockKey(id uuid.UUID) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("backbone:notify:"))
+	h.Write(id[:])
+	return int64(h.Sum64())
 }

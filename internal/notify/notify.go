@@ -10,6 +10,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/bus"
+	"backbone/internal/db"
 )
 
 // Kinds of notification.
@@ -47,14 +48,15 @@ func UserTopic(id uuid.UUID) string { return "notify.user." + id.String() }
 
 // Service creates, lists and streams notifications.
 type Service struct {
+	db     *db.DB
 	client *ent.Client
 	bus    bus.Bus
 	log    *slog.Logger
 }
 
-// New returns a Service over client and b.
-func New(client *ent.Client, b bus.Bus, log *slog.Logger) *Service {
-	return &Service{client: client, bus: b, log: log}
+// New returns a Service over d and b.
+func New(d *db.DB, b bus.Bus, log *slog.Logger) *Service {
+	return &Service{db: d, client: d.Client, bus: b, log: log}
 }
 
 // system lets the consumer read and write across users.

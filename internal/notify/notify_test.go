@@ -22,6 +22,12 @@ import (
 
 // newService is a notify.Service on a fresh migrated PostgreSQL database and a memory bus.
 func newService(t *testing.T) (*notify.Service, *ent.Client) {
+	s, d := newServiceDB(t)
+	return s, d.Client
+}
+
+// newServiceDB is newService with the database itself.
+func newServiceDB(t *testing.T) (*notify.Service, *db.DB) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := db.Open(ctx, testenv.NewPostgresDB(t), slog.New(slog.DiscardHandler))
@@ -34,7 +40,7 @@ func newService(t *testing.T) (*notify.Service, *ent.Client) {
 	}
 	b := bus.NewMemory()
 	t.Cleanup(func() { b.Close() })
-	return notify.New(d.Client, b, slog.New(slog.DiscardHandler)), d.Client
+	return notify.New(d, b, slog.New(slog.DiscardHandler)), d
 }
 
 // newUser creates a user (an approved expert in subjects when given) and its viewer context.

@@ -26,7 +26,8 @@ import (
 // waiting for another, then the later ones, each once and in id order.
 func TestStreamDeliversWhatTheBusMissedDuringAnOutage(t *testing.T) {
 	t.Parallel()
-	_, c := newService(t)
+	_, d := newServiceDB(t)
+	c := d.Client
 	opt, err := redis.ParseURL(testenv.NeedRedis(t))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestStreamDeliversWhatTheBusMissedDuringAnOutage(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	busA, busB := bus.NewRedis(direct, log, prefix), bus.NewRedis(cut, log, prefix)
 	t.Cleanup(func() { busA.Close(); busB.Close() })
-	a, b := notify.New(c, busA, log), notify.New(c, busB, log)
+	a, b := notify.New(d, busA, log), notify.New(d, busB, log)
 
 	userID, userCtx := newUser(t, c)
 	emit := func(status string) {
