@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -21,13 +22,19 @@ type QuestionEvent = events.QuestionUpdated
 const questionBox = 1
 
 func newQuestionRouter(s *Service) *router[QuestionEvent] {
-	return newRouter(s, func(m bus.Message) (QuestionEvent, string, bool) {
+	r := newRouter(s, func(m bus.Message) (QuestionEvent, string, bool) {
 		var e QuestionEvent
 		if err := json.Unmarshal(m.Payload, &e); err != nil || e.QuestionID == uuid.Nil {
 			return e, "", false
 		}
 		return e, e.QuestionID.String(), true
 	}, events.TopicQuestionUpdated)
+	// After a gap every followed question is read again: a change may have been missed.
+	r.refresh = func(key string) (QuestionEvent, bool) {
+		id, err := uuid.Parse(key)
+		return QuestionEvent{QuestionID: id, At: time.Now()}, err == nil
+	}
+	return r
 }
 
 // QuestionUpdates streams the question.updated events of question id until ctx ends. The

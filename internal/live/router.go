@@ -22,6 +22,10 @@ type router[E any] struct {
 	// accept, when set, is asked (under the router's lock, so in delivery order) before
 	// an event is handed out; false drops it as stale.
 	accept func(E) bool
+	// refresh, when set, makes the event handed to the listeners of key after the bus
+	// reported a gap (messages may have been lost while Redis was away), so that they
+	// read their state again; false hands nothing.
+	refresh func(key string) (E, bool)
 
 	mu        sync.Mutex
 	byKey     map[string]map[*mailbox[E]]struct{}
@@ -170,8 +174,15 @@ func (r *router[E]) pump(ctx context.Context, subs []*bus.Subscription) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for m := range sub.C() {
-				r.dispatch(m)
+			for open := true; open; {
+				select {
+				case m, ok := <-sub.C():
+					if open = ok; ok {
+						r.dispatch(m)
+					}
+				case <-sub.Gaps():
+					r.refreshAll()
+				}
 			}
 			err := sub.Err()
 			if err == nil {
@@ -209,6 +220,22 @@ func (r *router[E]) dispatch(m bus.Message) {
 	}
 	for box := range r.all {
 		box.put(e)
+	}
+}
+
+// refreshAll hands every keyed listener its refresh event after a gap.
+func (r *router[E]) refreshAll() {
+	if r.refresh == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for key, set := range r.byKey {
+		if e, ok := r.refresh(key); ok {
+			for box := range set {
+				box.put(e)
+			}
+		}
 	}
 }
 
