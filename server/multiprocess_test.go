@@ -91,7 +91,8 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 	sock.awaitCancelled(t, after)
 	t.Logf("cancellation through A seen on B, on the same socket, after %s", time.Since(began).Round(time.Millisecond))
 
-	// The same socket still answers, and nothing arrives twice or late.
+	// The same socket still answers, no notification arrives twice, and each question ends
+	// in its real state.
 	sock.query(t, "me", `{ me { id } }`)
 	sock.await(t, "a query on the socket after the outage", func(ms []mpMessage) bool {
 		return slices.ContainsFunc(ms, func(m mpMessage) bool {
@@ -371,7 +372,7 @@ func (s *mpSocket) awaitCancelled(t *testing.T, id string) {
 }
 
 // requireNoDuplicates checks that no notification came twice and that each question's
-// one change since it was followed (its cancellation) came once.
+// stream ends with its cancellation.
 func (s *mpSocket) requireNoDuplicates(t *testing.T, questions []string) {
 	t.Helper()
 	msgs := s.snapshot()
@@ -381,9 +382,18 @@ func (s *mpSocket) requireNoDuplicates(t *testing.T, questions []string) {
 			t.Errorf("notification %s (%s %v) delivered more than once", n.ID, n.Kind, n.Payload)
 		}
 	}
+	// questionUpdated is a live view: after the Redis restart each follower reads its
+	// question again (the bus may have lost a change), so a state may come twice, but
+	// only real states, and the last one is the question's.
 	for _, id := range questions {
-		if got := statesOf(t, msgs, id); !slices.Equal(got, []string{"CANCELLED"}) {
-			t.Errorf("questionUpdated of %s delivered %v, want [CANCELLED] once", id, got)
+		got := statesOf(t, msgs, id)
+		if len(got) == 0 || got[len(got)-1] != "CANCELLED" {
+			t.Errorf("questionUpdated of %s delivered %v, want it to end with CANCELLED", id, got)
+		}
+		for _, st := range got {
+			if st != "CANCELLED" && st != "AWAITING_EXPERT" {
+				t.Errorf("questionUpdated of %s delivered %v: %s is no state it was in", id, got, st)
+			}
 		}
 	}
 }
