@@ -115,14 +115,6 @@ func (s *lvStream) refused(t *testing.T) string {
 	return m.Codes[0]
 }
 
-// quiet checks that the subscription sends nothing for d.
-func (s *lvStream) quiet(t *testing.T, d time.Duration) {
-	t.Helper()
-	if m, ok := s.within(d); ok {
-		t.Fatalf("unexpected %s %v %s", m.Type, m.Codes, m.Data)
-	}
-}
-
 // lvWarm repeats change until every stream has delivered an event, so that all are
 // live (a change made before the server subscribed is lost), and returns what each
 // delivered, in order.

@@ -302,3 +302,16 @@ func waitShared(t *testing.T, ws *gqlws.Server, n int) {
 		return false
 	})
 }
+
+// acked opens a connection as user and reports whether it was acknowledged.
+func acked(t *testing.T, ts *httptest.Server, user string) bool {
+	t.Helper()
+	c, _, err := dial(t, ts, "graphql-transport-ws", nil)
+	if err != nil {
+		return false
+	}
+	c.send(msg{Type: "connection_init", Payload: mustJSON(map[string]any{"user": user})})
+	var m msg
+	_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	return c.conn.ReadJSON(&m) == nil && m.Type == "connection_ack"
+}
