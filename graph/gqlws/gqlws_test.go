@@ -44,9 +44,15 @@ func TestQueriesAndSubscriptionsOnBothProtocols(t *testing.T) {
 			c.send(msg{ID: "s", Type: stop})
 			eventually(t, "the execution to end", func() bool { return b.count("solo-"+proto) == 0 })
 
+			// An operation that fails validation gets error, and nothing after it.
 			c.subscribe("bad", `subscription { nope }`, nil)
-			if m := c.next(); m.ID != "bad" || !strings.Contains(string(m.Payload), "nope") {
-				t.Fatalf("invalid operation: %+v, want its validation error", m)
+			m := c.next()
+			if m.ID != "bad" || m.Type != "error" || !strings.Contains(string(m.Payload), "nope") || !strings.Contains(string(m.Payload), "GRAPHQL_VALIDATION_FAILED") {
+				t.Fatalf("invalid operation: %+v, want an error message with its validation error", m)
+			}
+			c.subscribe("after", `{ hello }`, nil)
+			if m := c.next(); m.ID != "after" {
+				t.Fatalf("after the invalid operation: %+v, want the next operation's result", m)
 			}
 		})
 	}
