@@ -1,6 +1,9 @@
 package bus
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // hub is the local fan-out shared by both implementations: topic -> subscribers.
 type hub struct {
@@ -64,12 +67,13 @@ func (h *hub) deliver(topic string, payload []byte) {
 	}
 }
 
-// gap tells every subscriber of topic that messages may have been lost.
-func (h *hub) gap(topic string) {
+// gap tells every subscriber of topic that messages published since since may have
+// been lost.
+func (h *hub) gap(topic string, since time.Time) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for s := range h.topics[topic] {
-		s.markGap()
+		s.markGap(since)
 	}
 }
 

@@ -26,9 +26,11 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	prefix := testenv.RandomName("bustest:") + ":"
 	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix))
+	subscribed := time.Now()
 	s, other := bustest.MustSubscribe(t, b, "t"), bustest.MustSubscribe(t, b, "v")
 	ctx := context.Background()
 
+	down := time.Now()
 	relay.Down()
 	if err := waitPingCode(b, errs.Unavailable); err != nil {
 		t.Fatalf("Ping during the outage: %v", err)
@@ -42,7 +44,7 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 	relay.Up(t)
 
 	for _, sub := range []*bus.Subscription{s, late, other} {
-		bustest.AwaitGap(t, sub)
+		bustest.GapWithin(t, sub, bustest.AwaitGap(t, sub), subscribed, down)
 	}
 	publish(t, admin, prefix+"t", "after")
 	publish(t, admin, prefix+"v", "after")
@@ -67,10 +69,12 @@ func TestRedisReplacesHalfOpenConnection(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	prefix := testenv.RandomName("bustest:") + ":"
 	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix), bus.WithHealthCheck(200*time.Millisecond))
+	subscribed := time.Now()
 	s := bustest.MustSubscribe(t, b, "t")
+	frozen := time.Now()
 	relay.Freeze()
 
-	bustest.AwaitGap(t, s)
+	bustest.GapWithin(t, s, bustest.AwaitGap(t, s), subscribed, frozen)
 	publish(t, admin, prefix+"t", "after")
 	if got := bustest.Receive(t, s); got != "after" {
 		t.Fatalf("got %q, want after", got)

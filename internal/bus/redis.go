@@ -34,6 +34,7 @@ type redisBus struct {
 	pending map[string][]chan struct{} // Redis channel -> Subscribe calls awaiting confirmation
 
 	lastRecv atomic.Int64 // unix nanos of the last frame read from the connection
+	lostAt   atomic.Int64 // lastRecv when the connection was last lost or replaced: where a gap begins
 	down     atomic.Bool  // the receive loop is failing
 
 	ctx    context.Context

@@ -32,6 +32,7 @@ func (b *redisBus) receive() {
 			}
 			failures++
 			if failures == 1 {
+				b.lostAt.Store(b.lastRecv.Load())
 				b.down.Store(true)
 				b.log.Warn("bus: redis subscription connection lost, reconnecting", "err", err)
 			} else if !timex.Sleep(b.ctx, bo.NextBackOff()) {
@@ -56,7 +57,7 @@ func (b *redisBus) receive() {
 			// on the channel since the old connection broke is lost, and what comes from
 			// now on is delivered.
 			if m.Kind == "subscribe" && !b.confirm(m.Channel) {
-				b.hub.gap(strings.TrimPrefix(m.Channel, b.o.prefix))
+				b.hub.gap(strings.TrimPrefix(m.Channel, b.o.prefix), time.Unix(0, b.lostAt.Load()))
 			}
 		}
 	}
@@ -106,6 +107,7 @@ func (b *redisBus) replace() {
 	if b.hub.isClosed() {
 		return
 	}
+	b.lostAt.Store(b.lastRecv.Load())
 	topics := b.hub.names()
 	chans := make([]string, len(topics))
 	for i, t := range topics {

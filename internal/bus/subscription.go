@@ -3,6 +3,7 @@ package bus
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Subscription is one subscriber's stream of messages on a topic. Receive from C until
@@ -10,7 +11,7 @@ import (
 type Subscription struct {
 	topic string
 	ch    chan Message
-	gaps  chan struct{}
+	gaps  chan time.Time
 	// leave unregisters the subscription from its bus; called once, without mu held.
 	leave func(*Subscription)
 
@@ -21,7 +22,7 @@ type Subscription struct {
 }
 
 func newSubscription(topic string, buffer int, leave func(*Subscription)) *Subscription {
-	return &Subscription{topic: topic, ch: make(chan Message, buffer), gaps: make(chan struct{}, 1), leave: leave}
+	return &Subscription{topic: topic, ch: make(chan Message, buffer), gaps: make(chan time.Time, 1), leave: leave}
 }
 
 // watch ends the subscription when ctx ends. It is called after the subscription is
@@ -42,17 +43,25 @@ func (s *Subscription) C() <-chan Message { return s.ch }
 // Gaps receives a value after the bus may have lost messages of the topic without
 // ending the subscription: the Redis bus lost its connection (or replaced it) and has
 // just subscribed the topic again, so messages published after the value was sent are
-// delivered as usual. Losses not yet received are merged into the pending value. A
-// consumer that must not miss anything reads its source of truth again when it fires.
-// The memory bus loses nothing: its Gaps never fires. Gaps is never closed.
-func (s *Subscription) Gaps() <-chan struct{} { return s.gaps }
+// delivered as usual. The value is when the loss may have begun: the last time the
+// connection was known to deliver. Losses not yet received are merged into the pending
+// value (the earliest time wins). A consumer that must not miss anything reads its
+// source of truth again when it fires. The memory bus loses nothing: its Gaps never
+// fires. Gaps is never closed.
+func (s *Subscription) Gaps() <-chan time.Time { return s.gaps }
 
-// markGap records a possible loss for Gaps without blocking.
-func (s *Subscription) markGap() {
+// markGap records a possible loss since since for Gaps without blocking.
+func (s *Subscription) markGap(since time.Time) {
+	s.mu.Lock() // the only sender: the drain and the send below cannot interleave with another
+	defer s.mu.Unlock()
 	select {
-	case s.gaps <- struct{}{}:
-	default: // one pending value stands for every loss before it is received
+	case pending := <-s.gaps: // one pending value stands for every loss before it is received
+		if pending.Before(since) {
+			since = pending
+		}
+	default:
 	}
+	s.gaps <- since
 }
 
 // Err is why the subscription ended: nil while it runs or after Close, ErrSlowConsumer,

@@ -84,13 +84,26 @@ func Receive(tb testing.TB, s *bus.Subscription) string {
 	return ""
 }
 
-// AwaitGap waits until s signals a gap, failing the test if none comes within Wait.
-func AwaitGap(tb testing.TB, s *bus.Subscription) {
+// AwaitGap waits until s signals a gap, failing the test if none comes within Wait. It
+// returns when the gap may have begun.
+func AwaitGap(tb testing.TB, s *bus.Subscription) time.Time {
 	tb.Helper()
 	select {
-	case <-s.Gaps():
+	case since := <-s.Gaps():
+		return since
 	case <-time.After(Wait):
 		tb.Fatalf("no gap signalled on %q within %s", s.Topic(), Wait)
+	}
+	return time.Time{}
+}
+
+// GapWithin fails the test unless a gap's start lies in [from, to]: not after the loss
+// began (to), and not before the connection was last known to deliver (from).
+func GapWithin(tb testing.TB, s *bus.Subscription, since, from, to time.Time) {
+	tb.Helper()
+	if since.Before(from) || since.After(to) {
+		tb.Fatalf("gap on %q begins at %s, want between %s and %s", s.Topic(),
+			since.Format(time.StampMicro), from.Format(time.StampMicro), to.Format(time.StampMicro))
 	}
 }
 
