@@ -2,7 +2,10 @@ package questions
 
 import (
 	"context"
+	"strings"
+	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -65,6 +68,39 @@ func (s *Service) queueSubjects(ctx context.Context, u *ent.User) ([]string, err
 		}
 	}
 	return subjects, nil
+}
+
+// beforeQueue are the statuses of a question the AI pipeline still holds: it has not
+// reached the experts' queue yet.
+var beforeQueue = []question.Status{question.StatusSUBMITTED, question.StatusDRAFTING, question.StatusREWRITING, question.StatusCHECKING}
+
+// QueueChanges returns the questions of subjects (matched regardless of case) that
+// entered or may have left the experts' queue since since: queued are in it now, left
+// are past it and were updated since then. At most limit of each, the latest first.
+// Live subscriptions read it after the bus may have lost the queue's events. It reads
+// past the privacy rules: callers decide who sees it. Errors: INTERNAL.
+func (s *Service) QueueChanges(ctx context.Context, subjects []string, since time.Time, limit int) (queued, left []*ent.Question, err error) {
+	if len(subjects) == 0 {
+		return nil, nil, nil
+	}
+	lower := make([]any, len(subjects))
+	for i, sub := range subjects {
+		lower[i] = strings.ToLower(sub)
+	}
+	inSubjects := func(sel *sql.Selector) { sel.Where(sql.In(sql.Lower(sel.C(question.FieldSubject)), lower...)) }
+	changed := func() *ent.QuestionQuery {
+		return s.db.Client.Question.Query().Where(inSubjects, question.UpdatedAtGTE(since)).
+			Order(ent.Desc(question.FieldUpdatedAt), ent.Desc(question.FieldID)).Limit(limit)
+	}
+	queued, err = changed().Where(question.StatusEQ(QueueStatus)).All(system(ctx))
+	if err != nil {
+		return nil, nil, errs.Wrap("questions.QueueChanges", err)
+	}
+	left, err = changed().Where(question.StatusNotIn(append(beforeQueue, QueueStatus)...)).All(system(ctx))
+	if err != nil {
+		return nil, nil, errs.Wrap("questions.QueueChanges", err)
+	}
+	return queued, left, nil
 }
 
 // ApprovedExpert reports whether user id is an active, approved expert, read from the

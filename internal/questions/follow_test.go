@@ -3,8 +3,13 @@ package questions_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+
+	"backbone/ent"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -95,4 +100,53 @@ func TestStatusCountsGroupEveryQuestion(t *testing.T) {
 			t.Fatalf("StatusCounts = %v, want %v", got, want)
 		}
 	}
+}
+
+func TestQueueChangesAreTheQuestionsThatEnteredOrLeftTheQueueSince(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, cctx := e.client(t, 1000)
+	_, xctx := e.expert(t)
+	e.submit(t, cctx)                         // queued before: not a change
+	claimedBefore := e.claimed(t, cctx, xctx) // left before: not a change
+	e.clock.advance(time.Minute)
+	since := e.clock.Now()
+
+	entered := e.submit(t, cctx)
+	cancelled := e.submit(t, cctx)
+	if _, err := e.svc.Cancel(cctx, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	claimed := e.claimed(t, cctx, xctx)
+	e.submitOnly(t, cctx) // still with the AI pipeline: never in the queue
+	e.clock.advance(time.Second)
+	latest := e.submit(t, cctx)
+
+	queued, left, err := e.svc.QueueChanges(context.Background(), []string{strings.ToUpper(subject)}, since, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(queued), []uuid.UUID{latest.ID, entered.ID}; !slices.Equal(got, want) {
+		t.Fatalf("queued = %v, want %v (the latest first)", got, want)
+	}
+	if got := ids(left); len(got) != 2 || !slices.Contains(got, cancelled.ID) || !slices.Contains(got, claimed.ID) || slices.Contains(got, claimedBefore.ID) {
+		t.Fatalf("left = %v, want the cancelled %s and the claimed %s", got, cancelled.ID, claimed.ID)
+	}
+
+	queued, _, err = e.svc.QueueChanges(context.Background(), []string{subject}, since, 1)
+	if err != nil || len(queued) != 1 || queued[0].ID != latest.ID {
+		t.Fatalf("limit 1: %v, %v; want only the latest", ids(queued), err)
+	}
+	queued, left, err = e.svc.QueueChanges(context.Background(), []string{"Astronomy"}, since, 10)
+	if err != nil || len(queued)+len(left) != 0 {
+		t.Fatalf("another subject: %v, %v, %v; want nothing", ids(queued), ids(left), err)
+	}
+}
+
+func ids(qs []*ent.Question) []uuid.UUID {
+	out := make([]uuid.UUID, len(qs))
+	for i, q := range qs {
+		out[i] = q.ID
+	}
+	return out
 }
