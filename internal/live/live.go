@@ -32,6 +32,9 @@ type Questions interface {
 	ApprovedExpert(ctx context.Context, id uuid.UUID) (bool, error)
 	// StatusCounts counts the questions by status.
 	StatusCounts(ctx context.Context) (map[question.Status]int, error)
+	// QueueChanges returns the questions of subjects (any case) that entered the experts'
+	// queue (queued) or left it since since, at most limit of each.
+	QueueChanges(ctx context.Context, subjects []string, since time.Time, limit int) (queued, left []*ent.Question, err error)
 }
 
 // Deps are what the service is built from.

@@ -26,6 +26,10 @@ type router[E any] struct {
 	// reported a gap (messages may have been lost while Redis was away), so that they
 	// read their state again; false hands nothing.
 	refresh func(key string) (E, bool)
+	// catchUp, when set, reads from the source of truth what happened to keys since a
+	// gap began; its events, oldest first, are handed out like the bus's (accept
+	// included).
+	catchUp func(ctx context.Context, keys []string, since time.Time) ([]keyed[E], error)
 
 	mu        sync.Mutex
 	byKey     map[string]map[*mailbox[E]]struct{}
@@ -34,6 +38,12 @@ type router[E any] struct {
 	cancel    context.CancelFunc // of the running pump; nil while idle
 	done      chan struct{}      // closed when the latest pump has let go of its subscriptions
 	ready     chan struct{}      // closed once the running pump first subscribed
+}
+
+// keyed is an event and the key of the listeners it concerns.
+type keyed[E any] struct {
+	event E
+	key   string
 }
 
 // listener is one subscriber of a router: the keys of the events it wants (every event
@@ -180,8 +190,8 @@ func (r *router[E]) pump(ctx context.Context, subs []*bus.Subscription) error {
 					if open = ok; ok {
 						r.dispatch(m)
 					}
-				case <-sub.Gaps():
-					r.refreshAll()
+				case since := <-sub.Gaps():
+					r.afterGap(ctx, since)
 				}
 			}
 			err := sub.Err()
@@ -210,6 +220,12 @@ func (r *router[E]) dispatch(m bus.Message) {
 		r.s.log.Warn("live: malformed event dropped", "topic", m.Topic)
 		return
 	}
+	r.handOut(e, key)
+}
+
+// handOut gives e to the listeners of key and to those of every event, unless accept
+// finds it stale.
+func (r *router[E]) handOut(e E, key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.accept != nil && !r.accept(e) {
@@ -220,6 +236,39 @@ func (r *router[E]) dispatch(m bus.Message) {
 	}
 	for box := range r.all {
 		box.put(e)
+	}
+}
+
+// catchUpTimeout bounds the read of what a gap may have lost.
+const catchUpTimeout = 10 * time.Second
+
+// afterGap runs when the bus may have lost messages since since: listeners are told to
+// read their state again (refresh), and what the source of truth says happened
+// meanwhile is handed out (catchUp).
+func (r *router[E]) afterGap(ctx context.Context, since time.Time) {
+	r.refreshAll()
+	if r.catchUp == nil {
+		return
+	}
+	r.mu.Lock()
+	keys := make([]string, 0, len(r.byKey))
+	for k := range r.byKey {
+		keys = append(keys, k)
+	}
+	r.mu.Unlock()
+	if len(keys) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	missed, err := r.catchUp(ctx, keys, since)
+	if err != nil {
+		r.s.log.Warn("live: could not read what the bus may have lost", "topics", r.topics, "since", since, "err", err)
+		return
+	}
+	r.s.log.Info("live: read what the bus may have lost", "topics", r.topics, "since", since, "events", len(missed))
+	for _, m := range missed {
+		r.handOut(m.event, m.key)
 	}
 }
 

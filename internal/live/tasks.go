@@ -47,7 +47,38 @@ const taskBox = 256
 func newTaskRouter(s *Service) *router[TaskQueueEvent] {
 	r := newRouter(s, decodeTask, events.TopicTaskAvailable, events.TopicTaskTaken)
 	r.accept = newRecency(4096).fresh
+	r.catchUp = s.queueChanges
 	return r
+}
+
+// Catching up after a gap reads the queue's changes from the database, from a little
+// before the gap began (the change times come from the clocks of every instance), at
+// most catchUpLimit of each kind.
+const (
+	clockSkew    = 5 * time.Second
+	catchUpLimit = 1000
+)
+
+// queueChanges makes the events of the questions that entered or left the queue in
+// subjects since since, oldest first. Those the subscribers already had are dropped by
+// the recency check, which knows the events already handed out.
+func (s *Service) queueChanges(ctx context.Context, subjects []string, since time.Time) ([]keyed[TaskQueueEvent], error) {
+	queued, left, err := s.questions.QueueChanges(ctx, subjects, since.Add(-clockSkew), catchUpLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyed[TaskQueueEvent], 0, len(queued)+len(left))
+	for _, q := range queued {
+		out = append(out, keyed[TaskQueueEvent]{key: strings.ToLower(q.Subject), event: TaskQueueEvent{
+			Change: TaskAdded, QuestionID: q.ID, Subject: q.Subject,
+			Title: &q.Title, Urgency: &q.Urgency, Price: &q.Price, Deadline: &q.Deadline, At: q.UpdatedAt}})
+	}
+	for _, q := range left {
+		out = append(out, keyed[TaskQueueEvent]{key: strings.ToLower(q.Subject), event: TaskQueueEvent{
+			Change: TaskRemoved, QuestionID: q.ID, Subject: q.Subject, At: q.UpdatedAt}})
+	}
+	slices.SortStableFunc(out, func(a, b keyed[TaskQueueEvent]) int { return a.event.At.Compare(b.event.At) })
+	return out, nil
 }
 
 // decodeTask reads a task.available or task.taken event, keyed by its lower-cased subject.
@@ -74,27 +105,33 @@ func decodeTask(m bus.Message) (TaskQueueEvent, string, bool) {
 	return out, strings.ToLower(out.Subject), true
 }
 
-// recency remembers when each recent question last changed, to drop an event older than
-// one already handed out: the two topics arrive on two subscriptions, so a question
-// released then claimed at once could otherwise be seen removed, then added.
+// recency remembers each recent question's last change, to drop an event older than
+// one already handed out (the two topics arrive on two subscriptions, so a question
+// released then claimed at once could otherwise be seen removed, then added) and one
+// handed out already (read again after a gap).
 type recency struct {
 	mu    sync.Mutex
-	last  map[uuid.UUID]time.Time
+	last  map[uuid.UUID]lastChange
 	order []uuid.UUID // oldest first, to forget beyond size
 	size  int
 }
 
-func newRecency(size int) *recency {
-	return &recency{last: map[uuid.UUID]time.Time{}, size: size}
+type lastChange struct {
+	at     time.Time
+	change TaskQueueChange
 }
 
-// fresh reports whether e is not older than the last event of its question, and
-// remembers it.
+func newRecency(size int) *recency {
+	return &recency{last: map[uuid.UUID]lastChange{}, size: size}
+}
+
+// fresh reports whether e is newer than the last event of its question, or as old but
+// another change, and remembers it.
 func (r *recency) fresh(e TaskQueueEvent) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	last, seen := r.last[e.QuestionID]
-	if seen && e.At.Before(last) {
+	if seen && (e.At.Before(last.at) || e.At.Equal(last.at) && e.Change == last.change) {
 		return false
 	}
 	if !seen {
@@ -104,7 +141,7 @@ func (r *recency) fresh(e TaskQueueEvent) bool {
 			r.order = slices.Delete(r.order, 0, 1)
 		}
 	}
-	r.last[e.QuestionID] = e.At
+	r.last[e.QuestionID] = lastChange{at: e.At, change: e.Change}
 	return true
 }
 
