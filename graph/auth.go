@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -25,9 +26,10 @@ func Authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := r.Context()
 			if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
-				// A websocket lives longer than its token: websocketInit authenticates it
-				// and closes it when the token expires or the session ends.
-				ctx = context.WithValue(ctx, upgradeAuthorizationKey{}, r.Header.Get("Authorization"))
+				// A websocket lives longer than its credential: websocketInit authenticates
+				// it and closes it when the credential expires or is revoked.
+				ctx = context.WithValue(ctx, upgradeCredentialsKey{}, liveCredentials{
+					authorization: r.Header.Get("Authorization"), apiKey: r.Header.Get("X-API-Key")})
 				next.ServeHTTP(w, r.WithContext(ctx))
 				return
 			}
@@ -70,38 +72,69 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
-// ({"Authorization": "Bearer <token>"}) or else the upgrade request's Authorization
-// header. API keys are for HTTP requests. A connection without credentials stays anonymous;
+// ({"Authorization": "Bearer <token>"} or {"X-API-Key": "<key>"}) or else the upgrade
+// request's headers of the same names. A connection without credentials stays anonymous;
 // refused credentials close it with 4403. An authenticated connection is closed when its
-// token expires (4401) or its session is revoked (4403), on whichever instance revokes it.
+// token or key expires (4401) or its session or key is revoked (4403), on whichever
+// instance revokes it.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
-		authorization := payload.Authorization()
-		if authorization == "" {
-			authorization, _ = ctx.Value(upgradeAuthorizationKey{}).(string) // the upgrade request's header
+		cred := liveCredentials{authorization: payload.Authorization(), apiKey: payload.GetString("X-API-Key")}
+		if cred.empty() {
+			cred, _ = ctx.Value(upgradeCredentialsKey{}).(liveCredentials)
 		}
-		if authorization == "" {
+		if cred.empty() {
 			return ctx, nil
 		}
-		bearer := auth.BearerToken(authorization)
-		if bearer == "" {
-			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: "use Authorization: Bearer <token>"}
-		}
-		p, expires, err := svc.Authenticate(ctx, bearer)
+		p, end, err := cred.watch(ctx, svc, func(code int, reason string) { gqlws.Close(ctx, code, reason) })
 		if err != nil {
-			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: "invalid or expired token"}
+			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: err.Error()}
 		}
-		ctx = viewer.With(ctx, p)
-		// The same leeway as an HTTP request gets, so both refuse a token at the same moment.
-		timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), func() { gqlws.Close(ctx, gqlws.CloseUnauthorized, "token expired") })
-		stop := svc.WatchSession(p.SessionID, func() { gqlws.Close(ctx, gqlws.CloseForbidden, "session revoked") })
-		context.AfterFunc(ctx, func() { timer.Stop(); stop() }) // the connection's context ends with it
-		return ctx, nil
+		context.AfterFunc(ctx, end) // the connection's context ends with it
+		return viewer.With(ctx, p), nil
 	}
 }
 
-// upgradeAuthorizationKey holds the Authorization header of a websocket upgrade request.
-type upgradeAuthorizationKey struct{}
+// liveCredentials are what a long-lived connection authenticates with: an API key, or
+// else an Authorization value.
+type liveCredentials struct{ authorization, apiKey string }
+
+func (c liveCredentials) empty() bool { return c.authorization == "" && c.apiKey == "" }
+
+// watch authenticates c and calls closeWith once, when the credential expires (4401) or
+// is revoked (4403); end stops watching. The error says why c was refused.
+func (c liveCredentials) watch(ctx context.Context, svc *auth.Service, closeWith func(code int, reason string)) (p viewer.Principal, end func(), err error) {
+	bearer := auth.BearerToken(c.authorization)
+	if c.apiKey == "" && bearer == "" {
+		return p, nil, errors.New("use Authorization: Bearer <token>")
+	}
+	p, expires, err := svc.AuthenticateLive(ctx, bearer, c.apiKey)
+	if err != nil {
+		if c.apiKey != "" {
+			return p, nil, errors.New("invalid API key")
+		}
+		return p, nil, errors.New("invalid or expired token")
+	}
+	what := "session"
+	if p.IsAPIKey() {
+		what = "API key"
+	}
+	stopWatch := svc.WatchRevocation(p, func() { closeWith(gqlws.CloseForbidden, what+" revoked") })
+	if expires.IsZero() {
+		return p, stopWatch, nil
+	}
+	// The same leeway as an HTTP request gets, so both refuse a credential at the same
+	// moment: tokens have some, keys none.
+	expiry, at := "token expired", expires.Add(token.DefaultLeeway)
+	if p.IsAPIKey() {
+		expiry, at = "API key expired", expires
+	}
+	timer := time.AfterFunc(time.Until(at), func() { closeWith(gqlws.CloseUnauthorized, expiry) })
+	return p, func() { timer.Stop(); stopWatch() }, nil
+}
+
+// upgradeCredentialsKey holds the credentials of a websocket upgrade request.
+type upgradeCredentialsKey struct{}
 
 // connectionOwner names the user of a connection for the per-user limit: the session's
 // user, or the API key's owner; "" for anonymous connections.

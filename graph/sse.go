@@ -12,7 +12,6 @@ import (
 
 	"backbone/graph/gqlws"
 	"backbone/internal/auth"
-	"backbone/internal/auth/token"
 	"backbone/internal/errs"
 )
 
@@ -41,11 +40,12 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	if tok := auth.BearerToken(r.Header.Get("Authorization")); tok != "" {
-		if p, expires, err := t.auth.Authenticate(ctx, tok); err == nil {
-			timer := time.AfterFunc(time.Until(expires.Add(token.DefaultLeeway)), cancel)
-			defer timer.Stop()
-			defer t.auth.WatchSession(p.SessionID, cancel)()
+	// The middleware authenticated the request; the stream ends when its credential
+	// expires or is revoked (refused credentials were answered by the fields that need one).
+	cred := liveCredentials{authorization: r.Header.Get("Authorization"), apiKey: r.Header.Get("X-API-Key")}
+	if !cred.empty() {
+		if _, end, err := cred.watch(ctx, t.auth, func(int, string) { cancel() }); err == nil {
+			defer end()
 		}
 	}
 	// The server's ReadTimeout would end the stream: its deadline stays on the connection

@@ -19,8 +19,8 @@ type sseStream struct {
 	read *bufio.Reader
 }
 
-// sseOpen posts query as tok with Accept: text/event-stream and returns the stream, or
-// the response when the server refused it.
+// sseOpen posts query as tok ("key:<secret>" for an API key) with Accept:
+// text/event-stream and returns the stream, or the response when the server refused it.
 func sseOpen(t *testing.T, w *azWorld, tok, query string, vars map[string]any) (*sseStream, *http.Response) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
@@ -30,7 +30,11 @@ func sseOpen(t *testing.T, w *azWorld, tok, query string, vars map[string]any) (
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", bearer(tok))
+	if key, ok := strings.CutPrefix(tok, "key:"); ok {
+		req.Header.Set("X-API-Key", key)
+	} else {
+		req.Header.Set("Authorization", bearer(tok))
+	}
 	req.Header.Set("X-Forwarded-For", "10.9.0.1")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -117,19 +117,27 @@ func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	return s.adminUpdate(ctx, id, "user.suspended", true, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	var keys []uuid.UUID
+	out, err := s.adminUpdate(ctx, id, "user.suspended", true, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.Status == user.StatusSUSPENDED {
 			return nil, errs.E(errs.Conflict, "user is already suspended")
 		}
 		up.SetStatus(user.StatusSUSPENDED)
 		// Keys stay dead after a reactivation: the owner makes new ones deliberately.
-		keys, err := tx.APIKey.Update().Where(apikey.OwnerID(u.ID), apikey.RevokedAtIsNil()).
-			SetRevokedAt(s.now()).Save(ctx)
-		if err != nil {
+		open := tx.APIKey.Query().Where(apikey.OwnerID(u.ID), apikey.RevokedAtIsNil())
+		var err error
+		if keys, err = open.IDs(system(ctx)); err != nil {
 			return nil, err
 		}
-		return map[string]any{"reason": reason, "apiKeysRevoked": keys}, nil
+		if _, err = tx.APIKey.Update().Where(apikey.IDIn(keys...)).SetRevokedAt(s.now()).Save(ctx); err != nil {
+			return nil, err
+		}
+		return map[string]any{"reason": reason, "apiKeysRevoked": len(keys)}, nil
 	})
+	if err == nil {
+		s.Broadcast(ctx, keys) // live connections using the keys end, on every instance
+	}
+	return out, err
 }
 
 // ReactivateUser lets a suspended user sign in again.

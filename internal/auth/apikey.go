@@ -110,7 +110,11 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, 
 			Metadata: map[string]any{"prefix": k.Prefix},
 		})
 	})
-	return out, errs.Wrap("auth.RevokeAPIKey", err)
+	if err != nil {
+		return nil, errs.Wrap("auth.RevokeAPIKey", err)
+	}
+	s.Broadcast(ctx, []uuid.UUID{out.ID}) // live connections using the key end, on every instance
+	return out, nil
 }
 
 // lastUsedGranularity limits last-used writes to one per key per minute.
@@ -121,28 +125,43 @@ const lastUsedGranularity = time.Minute
 // so a revoked key or a suspended owner stops at once.
 // Errors: UNAUTHENTICATED.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, plain string) (viewer.Principal, error) {
+	k, err := s.apiKey(ctx, plain)
+	if err != nil {
+		return viewer.Principal{}, err
+	}
+	return keyPrincipal(k), nil
+}
+
+// apiKey finds the live key of plain, with its owner, and records its use.
+func (s *Service) apiKey(ctx context.Context, plain string) (*ent.APIKey, error) {
 	refused := errs.E(errs.Unauthenticated, "invalid API key").With("reason", "invalid")
 	prefix, hash, err := secret.ParseAPIKey(plain)
 	if err != nil {
-		return viewer.Principal{}, refused
+		return nil, refused
 	}
 	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix)).WithOwner().Only(system(ctx))
 	if ent.IsNotFound(err) {
-		return viewer.Principal{}, refused
+		return nil, refused
 	}
 	if err != nil {
-		return viewer.Principal{}, errs.Wrap("auth.AuthenticateAPIKey", err)
+		return nil, errs.Wrap("auth.AuthenticateAPIKey", err)
 	}
 	now := s.now()
 	owner := k.Edges.Owner
 	if !secret.Equal(hash, k.SecretHash) || k.RevokedAt != nil ||
 		(k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)) || owner.Status != user.StatusACTIVE {
-		return viewer.Principal{}, refused
+		return nil, refused
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > lastUsedGranularity {
 		if err := s.client.APIKey.UpdateOneID(k.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
 			s.log.WarnContext(ctx, "API key last-used time not saved", "err", err)
 		}
 	}
-	return viewer.Principal{UserID: owner.ID, Role: string(owner.Role), APIKeyID: k.ID, Scopes: k.Scopes}, nil
+	return k, nil
+}
+
+// keyPrincipal is the principal acting for a key's owner (loaded with the key).
+func keyPrincipal(k *ent.APIKey) viewer.Principal {
+	owner := k.Edges.Owner
+	return viewer.Principal{UserID: owner.ID, Role: string(owner.Role), APIKeyID: k.ID, Scopes: k.Scopes}
 }

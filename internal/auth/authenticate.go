@@ -44,3 +44,32 @@ func BearerToken(header string) string {
 func (s *Service) WatchSession(sessionID uuid.UUID, fn func()) (stop func()) {
 	return s.revoked.Watch(sessionID, fn)
 }
+
+// AuthenticateLive checks the credential of a long-lived connection (a websocket, an
+// event stream): an API key, or else a bearer access token, in the order HTTP requests
+// are checked. It returns the principal and when the credential expires (zero: never).
+// WatchRevocation then tells when it is revoked. Errors: UNAUTHENTICATED with a reason.
+func (s *Service) AuthenticateLive(ctx context.Context, bearer, apiKey string) (viewer.Principal, time.Time, error) {
+	if apiKey == "" {
+		return s.Authenticate(ctx, bearer)
+	}
+	k, err := s.apiKey(ctx, apiKey)
+	if err != nil {
+		return viewer.Principal{}, time.Time{}, err
+	}
+	var expires time.Time
+	if k.ExpiresAt != nil {
+		expires = *k.ExpiresAt
+	}
+	return keyPrincipal(k), expires, nil
+}
+
+// WatchRevocation calls fn when p's credential is revoked, on whichever instance revoked
+// it: the session of a token (sign-out, a role change, a suspension), or an API key (by
+// its owner, or revoked with its suspended owner).
+func (s *Service) WatchRevocation(p viewer.Principal, fn func()) (stop func()) {
+	if p.IsAPIKey() {
+		return s.revoked.Watch(p.APIKeyID, fn)
+	}
+	return s.revoked.Watch(p.SessionID, fn)
+}

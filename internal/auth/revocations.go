@@ -10,11 +10,12 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/apikey"
 	"backbone/ent/session"
 	"backbone/internal/bus"
 )
 
-// RevocationTopic carries revoked session ids between server instances.
+// RevocationTopic carries revoked session and API key ids between server instances.
 const RevocationTopic = "auth.sessions.revoked"
 
 // Revocations is each instance's memory of the sessions revoked while their access tokens
@@ -136,8 +137,8 @@ func (r *Revocations) Run(ctx context.Context) error {
 	}
 }
 
-// pollSince loads sessions revoked at or after since and returns the next starting point,
-// overlapping a little to absorb clock skew between instances.
+// pollSince loads the sessions and API keys revoked at or after since and returns the
+// next starting point, overlapping a little to absorb clock skew between instances.
 func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time, error) {
 	started := time.Now()
 	ids, err := r.client.Session.Query().
@@ -146,7 +147,11 @@ func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time
 	if err != nil {
 		return since, err
 	}
-	r.add(ids)
+	keys, err := r.client.APIKey.Query().Where(apikey.RevokedAtGTE(since)).IDs(system(ctx))
+	if err != nil {
+		return since, err
+	}
+	r.add(append(ids, keys...))
 	return started.Add(-10 * time.Second), nil
 }
 
