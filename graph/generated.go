@@ -238,6 +238,8 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Payload   func(childComplexity int) int
+		Payout    func(childComplexity int) int
+		Question  func(childComplexity int) int
 		ReadAt    func(childComplexity int) int
 	}
 
@@ -482,6 +484,10 @@ type MutationResolver interface {
 }
 type NotificationResolver interface {
 	ID(ctx context.Context, obj *ent.Notification) (string, error)
+
+	Payload(ctx context.Context, obj *ent.Notification) (map[string]any, error)
+	Question(ctx context.Context, obj *ent.Notification) (*ent.Question, error)
+	Payout(ctx context.Context, obj *ent.Notification) (*ent.Payout, error)
 
 	Cursor(ctx context.Context, obj *ent.Notification) (*entgql.Cursor[uuid.UUID], error)
 }
@@ -1393,6 +1399,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Notification.Payload(childComplexity), true
+	case "Notification.payout":
+		if e.ComplexityRoot.Notification.Payout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Payout(childComplexity), true
+	case "Notification.question":
+		if e.ComplexityRoot.Notification.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Question(childComplexity), true
 	case "Notification.readAt":
 		if e.ComplexityRoot.Notification.ReadAt == nil {
 			break
@@ -2981,8 +2999,19 @@ type Notification implements Node {
   id: ID!
   "What happened: QUESTION_UPDATED, ANSWER_DELIVERED, TASK_AVAILABLE or PAYOUT_DECIDED."
   kind: String!
-  "The details, such as the questionId and its new status."
+  """
+  The details: questionId (a Question id) and the new status for QUESTION_UPDATED,
+  questionId for ANSWER_DELIVERED, questionId and subject for TASK_AVAILABLE, payoutId (a
+  Payout id), status and amount for PAYOUT_DECIDED.
+  """
   payload: JSON
+  """
+  The question it is about, as the viewer may see it now: null for a payout, or when the
+  viewer no longer may see the question (a task another expert claimed).
+  """
+  question: Question
+  "The payout it is about (PAYOUT_DECIDED); null otherwise."
+  payout: Payout
   "When the viewer marked it read; null while unread."
   readAt: Time
   createdAt: Time!
@@ -3361,6 +3390,10 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 		return ec.fieldContext_Notification_kind(ctx, field)
 	case "payload":
 		return ec.fieldContext_Notification_payload(ctx, field)
+	case "question":
+		return ec.fieldContext_Notification_question(ctx, field)
+	case "payout":
+		return ec.fieldContext_Notification_payout(ctx, field)
 	case "readAt":
 		return ec.fieldContext_Notification_readAt(ctx, field)
 	case "createdAt":
@@ -8797,7 +8830,7 @@ func (ec *executionContext) _Notification_payload(ctx context.Context, field gra
 			return ec.fieldContext_Notification_payload(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Payload, nil
+			return ec.Resolvers.Notification().Payload(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -8808,7 +8841,71 @@ func (ec *executionContext) _Notification_payload(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Notification_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "JSON")
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "JSON")
+}
+
+func (ec *executionContext) _Notification_question(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Question(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_payout(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_payout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Payout(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payout) graphql.Marshaler {
+			return ec.marshalOPayout2ᚖbackboneᚋentᚐPayout(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_payout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Notification",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payout(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Notification_readAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -15467,10 +15564,23 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "payload":
-			out.Values[i] = ec._Notification_payload(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_payload(ctx, field, obj)
+				})
+		case "question":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_question(ctx, field, obj)
+				})
+		case "payout":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_payout(ctx, field, obj)
+				})
 		case "readAt":
 			out.Values[i] = ec._Notification_readAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

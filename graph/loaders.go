@@ -10,6 +10,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"backbone/ent"
+	"backbone/ent/payout"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -25,6 +26,10 @@ type Loaders struct {
 	users     *dataloadgen.Loader[uuid.UUID, *ent.User]
 	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
+	// Read with the viewer's rights: a notification names a question or payout by id,
+	// and the viewer may no longer see a question it was told about.
+	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
+	visiblePayouts   *dataloadgen.Loader[uuid.UUID, *ent.Payout]
 }
 
 // NewLoaders returns fresh loaders over client and revisions; they cache for their
@@ -42,6 +47,14 @@ func NewLoaders(client *ent.Client, revisions RevisionsFunc) *Loaders {
 		questions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
 			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(system(ctx))
 			return byID(rows, func(q *ent.Question) uuid.UUID { return q.ID }), err
+		}),
+		visibleQuestions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
+			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(ctx)
+			return byID(rows, func(q *ent.Question) uuid.UUID { return q.ID }), err
+		}),
+		visiblePayouts: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Payout, error) {
+			rows, err := client.Payout.Query().Where(payout.IDIn(ids...)).All(ctx)
+			return byID(rows, func(p *ent.Payout) uuid.UUID { return p.ID }), err
 		}),
 		revisions: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([][]*ent.AnswerRevision, []error) {
 			m, err := revisions(ctx, ids)

@@ -1,8 +1,12 @@
 package graph
 
 import (
+	"context"
+	"errors"
+
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
+	"github.com/vikstrous/dataloadgen"
 
 	"backbone/ent"
 )
@@ -31,4 +35,58 @@ func cursorID(c *entgql.Cursor[uuid.UUID]) uuid.UUID {
 		return uuid.Nil
 	}
 	return c.ID
+}
+
+// notificationPayload is a notification's payload with the ids it names (questionId,
+// payoutId) as the API's global ids, so that question(id:) and node(id:) take them.
+func notificationPayload(n *ent.Notification) map[string]any {
+	if n.Payload == nil {
+		return nil
+	}
+	out := make(map[string]any, len(n.Payload))
+	for k, v := range n.Payload {
+		out[k] = v
+	}
+	for field, typ := range notificationRefs {
+		if id, ok := payloadID(n, field); ok {
+			out[field] = globalID(typ, id)
+		}
+	}
+	return out
+}
+
+// notificationRefs are the payload fields that name a node, and the node's type.
+var notificationRefs = map[string]string{"questionId": "Question", "payoutId": "Payout"}
+
+// payloadID reads the stored (raw) id of field in n's payload.
+func payloadID(n *ent.Notification, field string) (uuid.UUID, bool) {
+	s, _ := n.Payload[field].(string)
+	id, err := uuid.Parse(s)
+	return id, err == nil && id != uuid.Nil
+}
+
+// notificationQuestion is the question n is about, if the viewer may see it.
+func (r *Resolver) notificationQuestion(ctx context.Context, n *ent.Notification) (*ent.Question, error) {
+	id, ok := payloadID(n, "questionId")
+	if !ok {
+		return nil, nil
+	}
+	return hiddenIsNull(r.loaders(ctx).visibleQuestions.Load(ctx, id))
+}
+
+// notificationPayout is the payout n is about, if the viewer may see it.
+func (r *Resolver) notificationPayout(ctx context.Context, n *ent.Notification) (*ent.Payout, error) {
+	id, ok := payloadID(n, "payoutId")
+	if !ok {
+		return nil, nil
+	}
+	return hiddenIsNull(r.loaders(ctx).visiblePayouts.Load(ctx, id))
+}
+
+// hiddenIsNull turns a row the viewer may not see (or that is gone) into null.
+func hiddenIsNull[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
 }

@@ -321,6 +321,21 @@ func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (s
 	return globalID("Notification", obj.ID), nil
 }
 
+// Payload is the resolver for the payload field.
+func (r *notificationResolver) Payload(ctx context.Context, obj *ent.Notification) (map[string]any, error) {
+	return notificationPayload(obj), nil
+}
+
+// Question is the resolver for the question field.
+func (r *notificationResolver) Question(ctx context.Context, obj *ent.Notification) (*ent.Question, error) {
+	return r.notificationQuestion(ctx, obj)
+}
+
+// Payout is the resolver for the payout field.
+func (r *notificationResolver) Payout(ctx context.Context, obj *ent.Notification) (*ent.Payout, error) {
+	return r.notificationPayout(ctx, obj)
+}
+
 // Cursor is the resolver for the cursor field.
 func (r *notificationResolver) Cursor(ctx context.Context, obj *ent.Notification) (*entgql.Cursor[uuid.UUID], error) {
 	return &entgql.Cursor[uuid.UUID]{ID: obj.ID}, nil

@@ -353,10 +353,9 @@ func statesOf(t *testing.T, msgs []mpMessage, id string) []string {
 // awaitNotification waits for the QUESTION_UPDATED notification of question id at status.
 func (s *mpSocket) awaitNotification(t *testing.T, id, status string) {
 	t.Helper()
-	qid := azUUID(t, id).String()
 	s.await(t, "the notification of question "+id+" "+status, func(ms []mpMessage) bool {
 		return slices.ContainsFunc(notificationsOf(t, ms), func(n nfNotification) bool {
-			return n.Kind == "QUESTION_UPDATED" && n.Payload["questionId"] == qid && n.Payload["status"] == status
+			return n.Kind == "QUESTION_UPDATED" && n.Payload["questionId"] == id && n.Payload["status"] == status
 		})
 	})
 }

@@ -41,14 +41,13 @@ func TestNotificationAddedTellsTheClientOfClaimAndAnswerOnly(t *testing.T) {
 	otherConn := nfSubscribe(t, w, other.Token, start)
 
 	id := w.qfClaimed(t, client, expert)
-	qid := azUUID(t, id).String()
 	claimed := w.qfQuestion(t, client.Token, id).Status
 	nfUntil(t, conn, func(n nfNotification) bool {
-		return n.Kind == "QUESTION_UPDATED" && n.Payload["questionId"] == qid && n.Payload["status"] == claimed
+		return n.Kind == "QUESTION_UPDATED" && n.Payload["questionId"] == id && n.Payload["status"] == claimed
 	})
 	w.qfAnswer(t, expert, id, "Shorter wavelengths scatter more.")
 	nfUntil(t, conn, func(n nfNotification) bool {
-		return n.Kind == "ANSWER_DELIVERED" && n.Payload["questionId"] == qid
+		return n.Kind == "ANSWER_DELIVERED" && n.Payload["questionId"] == id
 	})
 
 	if total, _ := w.nfList(t, other.Token, false); total != 0 {
@@ -157,15 +156,81 @@ func TestEachDeliveredAnswerIsNotified(t *testing.T) {
 	w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "Add the formula.") { status } }`,
 		map[string]any{"id": id}, &struct{}{})
 	w.qfAnswer(t, expert, id, "Shorter wavelengths scatter more: intensity goes as 1/λ⁴.")
-	qid := azUUID(t, id).String()
 	delivered := func(ns []nfNotification) int {
 		n := 0
 		for _, x := range ns {
-			if x.Kind == "ANSWER_DELIVERED" && x.Payload["questionId"] == qid {
+			if x.Kind == "ANSWER_DELIVERED" && x.Payload["questionId"] == id {
 				n++
 			}
 		}
 		return n
 	}
 	w.nfAwait(t, client.Token, func(ns []nfNotification) bool { return delivered(ns) == 2 })
+}
+
+// nfRefs is a notification with the question and payout it names.
+type nfRefs struct {
+	Kind     string
+	Payload  map[string]any
+	Question *struct{ ID, Status string }
+	Payout   *struct{ ID, Status string }
+}
+
+// nfRefsOf lists the viewer's notifications of kind, newest first, with what they name.
+func (w *azWorld) nfRefsOf(t *testing.T, tok, kind string) []nfRefs {
+	t.Helper()
+	var out struct {
+		Notifications struct{ Edges []struct{ Node nfRefs } }
+	}
+	w.mustGQL(t, tok, `{ notifications(first: 100) { edges { node { kind payload question { id status } payout { id status } } } } }`, nil, &out)
+	var got []nfRefs
+	for _, e := range out.Notifications.Edges {
+		if e.Node.Kind == kind {
+			got = append(got, e.Node)
+		}
+	}
+	return got
+}
+
+// A notification names its question or payout by the API's global id, and resolves it
+// as the viewer may see it now.
+func TestNotificationsNameTheirQuestionOrPayout(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client := w.callers[azClient]
+	first, second := w.qfExpert(t), w.qfExpert(t)
+
+	id := w.qfWaiting(t, client)
+	w.nfAwait(t, first.Token, hasKind("TASK_AVAILABLE"))
+	task := w.nfRefsOf(t, first.Token, "TASK_AVAILABLE")[0]
+	if task.Payload["questionId"] != id || task.Question == nil || task.Question.ID != id || task.Payout != nil {
+		t.Fatalf("TASK_AVAILABLE while open: %+v, want question %s", task, id)
+	}
+	var byID struct{ Question struct{ ID string } }
+	w.mustGQL(t, first.Token, `query($id: ID!) { question(id: $id) { id } }`, map[string]any{"id": task.Payload["questionId"]}, &byID)
+	if byID.Question.ID != id {
+		t.Fatalf("question(id: payload.questionId) = %+v", byID)
+	}
+
+	w.qfClaim(t, second, id)
+	if task := w.nfRefsOf(t, first.Token, "TASK_AVAILABLE")[0]; task.Question != nil || task.Payload["questionId"] != id {
+		t.Errorf("TASK_AVAILABLE after another expert claimed it: %+v, want the id but no question", task)
+	}
+	w.nfAwait(t, client.Token, func(ns []nfNotification) bool {
+		return slices.ContainsFunc(ns, func(n nfNotification) bool { return n.Payload["status"] == "CLAIMED" })
+	})
+	for _, n := range w.nfRefsOf(t, client.Token, "QUESTION_UPDATED") {
+		if n.Question == nil || n.Question.ID != id || n.Payload["questionId"] != id {
+			t.Errorf("the client's QUESTION_UPDATED: %+v, want question %s", n, id)
+		}
+	}
+
+	payout := w.azPayout(t)
+	w.wfDecide(t, payout, true, "")
+	expert := w.callers[azExpert]
+	w.nfAwait(t, expert.Token, hasKind("PAYOUT_DECIDED"))
+	decided := w.nfRefsOf(t, expert.Token, "PAYOUT_DECIDED")[0]
+	if decided.Payload["payoutId"] != payout || decided.Payout == nil || decided.Payout.ID != payout || decided.Question != nil {
+		t.Errorf("PAYOUT_DECIDED: %+v, want payout %s", decided, payout)
+	}
 }
