@@ -77,8 +77,8 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		a.closers = append(a.closers, a.redis.Close)
-		a.bus = bus.NewRedis(a.redis, log)
-		a.cache = cache.NewRedis(a.redis, "backbone:cache:")
+		a.bus = bus.NewRedis(a.redis, log, bus.WithChannelPrefix(cfg.Namespace+":bus:"))
+		a.cache = cache.NewRedis(a.redis, cfg.Namespace+":cache:")
 	} else {
 		a.bus = bus.NewMemory()
 		a.cache = cache.NewMemory(10_000)
@@ -86,7 +86,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.closers = append(a.closers, a.bus.Close)
 
 	if cfg.AMQPURL != "" {
-		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log); err != nil {
+		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace)); err != nil {
 			return nil, fmt.Errorf("rabbitmq: %w", err)
 		}
 	} else {

@@ -26,7 +26,7 @@ func (a *app) openAuth() error {
 	}
 	var limiter ratelimit.Limiter = ratelimit.NewMemory(0)
 	if a.redis != nil {
-		limiter = ratelimit.NewRedis(a.redis, "backbone:")
+		limiter = ratelimit.NewRedis(a.redis, a.cfg.Namespace+":")
 	}
 	a.revocations = auth.NewRevocations(a.db.Client, a.bus, a.log, a.cfg.AccessTTL)
 	a.auth = auth.NewService(auth.Deps{

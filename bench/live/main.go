@@ -153,7 +153,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 		}
 	}()
 	env := serverEnv{
-		DatabaseURL: scratch.URL, RedisURL: o.redisURL,
+		DatabaseURL: scratch.URL, RedisURL: o.redisURL, Namespace: "bench-live-" + randomHex(4),
 		JWTSecret: randomHex(32), Issuer: "backbone", Audience: "backbone-api",
 		LogLevel: o.logLevel,
 	}
@@ -182,8 +182,8 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	// The server builds its bus with NewRedis's default channel prefix; so does this one.
-	pub := bus.NewRedis(rc, slog.New(slog.DiscardHandler))
+	// The server's bus channels are prefixed with its NAMESPACE, which no other server uses.
+	pub := bus.NewRedis(rc, slog.New(slog.DiscardHandler), bus.WithChannelPrefix(env.Namespace+":bus:"))
 	defer pub.Close()
 
 	fmt.Fprintf(out, "server: RUN_WORKERS=false (no notification consumer or sweeps competing for the CPU), LOG_LEVEL=%s, in-process job queue\n", o.logLevel)

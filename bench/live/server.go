@@ -18,6 +18,7 @@ import (
 // APP_ENV or AMQP_URL cannot change it.
 type serverEnv struct {
 	DatabaseURL, RedisURL string
+	Namespace             string // the server's NAMESPACE: its bus channels are the bench's alone
 	JWTSecret             string
 	Issuer, Audience      string
 	Addr                  string
@@ -33,6 +34,7 @@ func (e serverEnv) list() []string {
 		"ADDR=" + e.Addr,
 		"DATABASE_URL=" + e.DatabaseURL,
 		"REDIS_URL=" + e.RedisURL,
+		"NAMESPACE=" + e.Namespace,
 		"MIGRATE_ON_START=false", // migrated once by the migrate command
 		// The notification consumer and sweeps would compete for the two cores and would
 		// consume the bench's task.available events themselves.

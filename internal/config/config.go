@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -18,6 +19,9 @@ const (
 	Production  = "production"
 )
 
+// namespacePattern is what NAMESPACE may be: safe in Redis keys and RabbitMQ queue names.
+var namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,39}$`)
+
 // Config is the whole configuration of a server process. Tests build it literally.
 type Config struct {
 	Env  string // APP_ENV: development (default) or production
@@ -26,6 +30,10 @@ type Config struct {
 	DatabaseURL string // DATABASE_URL: postgres://... or sqlite://path (default sqlite://backbone.db)
 	RedisURL    string // REDIS_URL: empty means the in-process bus, cache and rate limits
 	AMQPURL     string // AMQP_URL: empty means the in-process job queue
+	// NAMESPACE: prefixes what deployments sharing a Redis or RabbitMQ must not share: bus
+	// channels (Redis pub/sub ignores the database number), cache and rate-limit keys,
+	// job queues (default backbone).
+	Namespace string
 
 	MigrateOnStart bool          // MIGRATE_ON_START: apply pending migrations at start-up (default true)
 	RunWorkers     bool          // RUN_WORKERS: run background workers inside the API process (default true)
@@ -71,6 +79,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DatabaseURL: r.str("DATABASE_URL", "sqlite://backbone.db"),
 		RedisURL:    r.str("REDIS_URL", ""),
 		AMQPURL:     r.str("AMQP_URL", ""),
+		Namespace:   r.str("NAMESPACE", "backbone"),
 
 		MigrateOnStart: r.bool("MIGRATE_ON_START", true),
 		RunWorkers:     r.bool("RUN_WORKERS", true),
@@ -127,6 +136,9 @@ func (c Config) Validate() error {
 	}
 	if err := checkURL(c.AMQPURL, "amqp", "amqps"); err != nil {
 		bad("AMQP_URL: %v", err)
+	}
+	if !namespacePattern.MatchString(c.Namespace) {
+		bad("NAMESPACE: %q must be 1 to 40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", c.Namespace)
 	}
 	if c.JWTSecret != "" && c.JWTKeys != "" {
 		bad("JWT_SECRET and JWT_KEYS: set one of them, not both")
@@ -191,8 +203,8 @@ func (c Config) productionProblems() []error {
 
 // String prints the configuration with secrets and URL passwords masked.
 func (c Config) String() string {
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v",
-		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL),
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v",
+		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
 		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts)
 }

@@ -38,6 +38,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"unknown database scheme", map[string]string{"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"},
 		{"redis URL with the wrong scheme", map[string]string{"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"},
 		{"amqp URL without a host", map[string]string{"AMQP_URL": "amqp://"}, "AMQP_URL"},
+		{"namespace with a space", map[string]string{"NAMESPACE": "my app"}, "NAMESPACE"},
+		{"namespace in capitals", map[string]string{"NAMESPACE": "Backbone"}, "NAMESPACE"},
 		{"address without a port", map[string]string{"ADDR": "localhost"}, "ADDR"},
 		{"short JWT secret", map[string]string{"JWT_SECRET": "short"}, "JWT_SECRET"},
 		{"unknown environment", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
