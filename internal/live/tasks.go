@@ -106,9 +106,10 @@ func decodeTask(m bus.Message) (TaskQueueEvent, string, bool) {
 }
 
 // recency remembers each recent question's last change, to drop an event older than
-// one already handed out (the two topics arrive on two subscriptions, so a question
-// released then claimed at once could otherwise be seen removed, then added) and one
-// handed out already (read again after a gap).
+// the one handed out (the two topics arrive on two subscriptions, so a question released
+// then claimed at once could otherwise be seen removed, then added) and one that repeats
+// it (read again after a gap): the queue is a set, and a second ADDED or REMOVED in a
+// row changes nothing.
 type recency struct {
 	mu    sync.Mutex
 	last  map[uuid.UUID]lastChange
@@ -125,13 +126,13 @@ func newRecency(size int) *recency {
 	return &recency{last: map[uuid.UUID]lastChange{}, size: size}
 }
 
-// fresh reports whether e is newer than the last event of its question, or as old but
-// another change, and remembers it.
+// fresh reports whether e is not older than the last event of its question and another
+// change than it, and remembers it.
 func (r *recency) fresh(e TaskQueueEvent) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	last, seen := r.last[e.QuestionID]
-	if seen && (e.At.Before(last.at) || e.At.Equal(last.at) && e.Change == last.change) {
+	if seen && (e.At.Before(last.at) || e.Change == last.change) {
 		return false
 	}
 	if !seen {
