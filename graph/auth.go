@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -79,7 +80,7 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // instance revokes it.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
-		cred := liveCredentials{authorization: payload.Authorization(), apiKey: payload.GetString("X-API-Key")}
+		cred := liveCredentials{authorization: payload.Authorization(), apiKey: cmp.Or(payload.GetString("X-API-Key"), payload.GetString("x-api-key"))}
 		if cred.empty() {
 			cred, _ = ctx.Value(upgradeCredentialsKey{}).(liveCredentials)
 		}

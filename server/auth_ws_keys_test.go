@@ -45,7 +45,7 @@ func TestAPIKeysOnLiveConnections(t *testing.T) {
 	owner := onA.register(t, email)
 	key := onA.createKey(t, owner, "dashboard", "READ")
 
-	byPayload, msg, err := wsDialWith(t, onA.ts, nil, map[string]any{"X-API-Key": key.Secret})
+	byPayload, msg, err := wsDialWith(t, onA.ts, nil, map[string]any{"x-api-key": key.Secret}) // header names are case-insensitive
 	if err != nil || msg["type"] != "connection_ack" {
 		t.Fatalf("key in the payload: %v %v, want connection_ack", msg, err)
 	}
