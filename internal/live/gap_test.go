@@ -12,7 +12,6 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/bus"
 	"backbone/internal/bus/bustest"
-	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/live"
 	"backbone/internal/testenv"
@@ -33,7 +32,7 @@ func TestQuestionFollowersReadAgainAfterABusGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	relay.Down()
-	awaitDown(t, b)
+	bustest.AwaitDown(t, b)
 	publish(t, publisher, events.TopicQuestionUpdated, events.QuestionUpdated{QuestionID: id, Status: "CANCELLED", At: time.Now()})
 	relay.Up(t)
 	select {
@@ -62,7 +61,7 @@ func TestTaskQueueCatchesUpAfterABusGap(t *testing.T) {
 		t.Fatal(err)
 	}
 	relay.Down()
-	awaitDown(t, b)
+	bustest.AwaitDown(t, b)
 	// Nothing relays the outbox to the bus here: every change below is lost on it.
 	entered := w.waiting(t, cctx)
 	if _, err := w.questions.Claim(xctx, before.ID); err != nil {
@@ -91,16 +90,4 @@ func cutBus(t *testing.T, prefix string) (bus.Bus, *bustest.Relay) {
 	b := bus.NewRedis(cut, slog.New(slog.DiscardHandler), bus.WithChannelPrefix(prefix))
 	t.Cleanup(func() { _ = b.Close(); _ = cut.Close() })
 	return b, relay
-}
-
-// awaitDown waits until the bus has noticed that Redis is gone.
-func awaitDown(t *testing.T, b bus.Bus) {
-	t.Helper()
-	deadline := time.Now().Add(bustest.Wait)
-	for !errs.Is(b.Ping(context.Background()), errs.Unavailable) {
-		if time.Now().After(deadline) {
-			t.Fatal("the bus did not notice that Redis is gone")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -15,7 +15,6 @@ import (
 	"backbone/ent/privacy"
 	"backbone/internal/bus"
 	"backbone/internal/bus/bustest"
-	"backbone/internal/errs"
 	"backbone/internal/notify"
 	"backbone/internal/testenv"
 )
@@ -63,7 +62,7 @@ func TestStreamDeliversWhatTheBusMissedDuringAnOutage(t *testing.T) {
 	fromNow.expect(t, "live")
 
 	relay.Down()
-	waitUnavailable(t, busB)
+	bustest.AwaitDown(t, busB)
 	emit("missed")
 	relay.Up(t)
 	fromCursor.expect(t, "missed")
@@ -158,16 +157,4 @@ func (r *recorder) check(t *testing.T, n *ent.Notification) {
 		t.Fatalf("notification %s (%q) after %s: repeated or out of order", n.ID, n.Payload["status"], r.last)
 	}
 	r.last = n.ID
-}
-
-// waitUnavailable waits until b reports that it lost Redis.
-func waitUnavailable(t *testing.T, b bus.Bus) {
-	t.Helper()
-	deadline := time.Now().Add(bustest.Wait)
-	for !errs.Is(b.Ping(context.Background()), errs.Unavailable) {
-		if time.Now().After(deadline) {
-			t.Fatal("the bus did not notice that Redis is gone")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"backbone/internal/bus"
+	"backbone/internal/errs"
 )
 
 // Wait bounds every wait for a message; it only has to be long enough never to fail a
@@ -314,5 +315,17 @@ func testNoGap(t *testing.T, newBus NewBus) {
 	// Round trips after the last subscribe: any confirmation has been read by now.
 	for _, s := range []*bus.Subscription{first, second, other, again} {
 		NoGap(t, s)
+	}
+}
+
+// AwaitDown waits until b reports that it lost Redis (Ping: UNAVAILABLE).
+func AwaitDown(tb testing.TB, b bus.Bus) {
+	tb.Helper()
+	deadline := time.Now().Add(Wait)
+	for !errs.Is(b.Ping(context.Background()), errs.Unavailable) {
+		if time.Now().After(deadline) {
+			tb.Fatal("the bus did not notice that Redis is gone")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
