@@ -70,7 +70,12 @@ func TestNotificationAddedResumesWithEveryMissedNotificationOnce(t *testing.T) {
 
 	w.qfClaim(t, expert, id)
 	w.qfAnswer(t, expert, id, "Shorter wavelengths scatter more.")
-	all := w.nfAwait(t, client.Token, hasKind("ANSWER_DELIVERED"))
+	// The delivery makes two notifications, from two events handled apart: wait for both.
+	all := w.nfAwait(t, client.Token, func(ns []nfNotification) bool {
+		return hasKind("ANSWER_DELIVERED")(ns) && slices.ContainsFunc(ns, func(n nfNotification) bool {
+			return n.Kind == "QUESTION_UPDATED" && n.Payload["status"] == "DELIVERED"
+		})
+	})
 	// all is newest first: the missed ones are those before seen, oldest first.
 	var missed []string
 	for i := len(all) - 1; i >= 0; i-- {
