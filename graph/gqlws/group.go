@@ -59,6 +59,7 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 
 	if !leader {
 		cancel()
+		op.setCancel(nil) // a member ends by leaving; its cancelled execution's context may go
 		return
 	}
 	defer s.endGroup(g) // also when the execution panics: members are completed, not stranded

@@ -7,15 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/gorilla/websocket"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/graph/gqlws"
 )
@@ -146,27 +143,7 @@ func TestAnOversizedMessageGetsOneCloseFrame(t *testing.T) {
 
 func TestAPanickingSharedExecutionCompletesItsMembers(t *testing.T) {
 	t.Parallel()
-	b := newBroker()
-	inner := b.schema().(*graphql.ExecutableSchemaMock)
-	exec := inner.ExecFunc
-	inner.ExecFunc = func(ctx context.Context) graphql.ResponseHandler {
-		next := exec(ctx)
-		if graphql.GetOperationContext(ctx).Operation.Operation != ast.Subscription {
-			return next
-		}
-		return func(ctx context.Context) *graphql.Response {
-			r := next(ctx)
-			if r != nil && strings.HasPrefix(string(r.Data), `{"ticks":-1,`) {
-				panic("boom")
-			}
-			return r
-		}
-	}
-	ws := gqlws.New(gqlws.Config{})
-	srv := handler.New(inner)
-	srv.AddTransport(ws)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	b, ws, ts := newTestServer(t, gqlws.Config{}) // a tick of -1 panics in the execution
 
 	a := connect(t, ts, "graphql-transport-ws", "a")
 	m := connect(t, ts, "graphql-transport-ws", "m")
@@ -230,5 +207,32 @@ func TestLegacyRefusalSendsOneConnectionError(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("connection_error sent %d times, want 1", n)
+	}
+}
+
+// A subscriber that joined a shared execution keeps nothing of its own cancelled one:
+// an idle subscription costs its connection and its membership, not an operation's
+// context (with its loaders and parsed variables).
+func TestAMemberKeepsNothingOfItsCancelledExecution(t *testing.T) {
+	t.Parallel()
+	b, ws, ts := newTestServer(t, gqlws.Config{})
+	c := connect(t, ts, "graphql-transport-ws", "ann")
+	for i := range 5 {
+		c.subscribe(fmt.Sprint("s", i), ticksQuery, map[string]any{"topic": "shared-gc"})
+	}
+	waitShared(t, ws, 5)
+	eventually(t, "the four joiners' operation contexts collected", func() bool {
+		runtime.GC()
+		return b.collected.Load() == 4
+	})
+	b.publish("shared-gc", 1)
+	for range 5 {
+		if got := tick(t, c.next()); got != 1 {
+			t.Fatalf("tick = %d, want 1", got)
+		}
+	}
+	runtime.GC()
+	if n := b.collected.Load(); n != 4 {
+		t.Fatalf("%d operation contexts collected, want 4 (the leader's runs the group)", n)
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 // The test schema: hello answers with the connection's user; ticks(topic, pad) streams
 // the broker's values for topic. Topics starting with "shared" call Share, "latest" also
 // asks for ReplayLatest; others run per subscriber. pad adds that many bytes per event.
+// A value of -1 makes the execution panic.
 var testSchema = gqlparser.MustLoadSchema(&ast.Source{Input: `
 	type Query { hello: String! }
 	type Subscription { ticks(topic: String!, pad: Int): Int! }
@@ -36,6 +39,9 @@ type userKey struct{}
 type broker struct {
 	mu   sync.Mutex
 	subs map[string]map[chan int]struct{}
+	// collected counts the operation contexts of executions of topic "shared-gc" that
+	// the garbage collector freed.
+	collected atomic.Int64
 }
 
 func newBroker() *broker { return &broker{subs: map[string]map[chan int]struct{}{}} }
@@ -82,42 +88,55 @@ func (b *broker) end(topic string) {
 	delete(b.subs, topic)
 }
 
-func (b *broker) schema() graphql.ExecutableSchema {
-	return &graphql.ExecutableSchemaMock{
-		SchemaFunc:     func() *ast.Schema { return testSchema },
-		ComplexityFunc: func(context.Context, string, string, int, map[string]any) (int, bool) { return 1, true },
-		ExecFunc: func(ctx context.Context) graphql.ResponseHandler {
-			op := graphql.GetOperationContext(ctx)
-			if op.Operation.Operation != ast.Subscription {
-				user, _ := ctx.Value(userKey{}).(string)
-				data, _ := json.Marshal(map[string]string{"hello": user})
-				return graphql.OneShot(&graphql.Response{Data: data})
+// schema is the test schema executed over b. (Not gqlgen's ExecutableSchemaMock: it
+// records every call's context, and so keeps every execution alive.)
+func (b *broker) schema() graphql.ExecutableSchema { return testExecutable{b} }
+
+type testExecutable struct{ b *broker }
+
+func (testExecutable) Schema() *ast.Schema { return testSchema }
+
+func (testExecutable) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 1, true
+}
+
+func (e testExecutable) Exec(ctx context.Context) graphql.ResponseHandler {
+	b := e.b
+	op := graphql.GetOperationContext(ctx)
+	if op.Operation.Operation != ast.Subscription {
+		user, _ := ctx.Value(userKey{}).(string)
+		data, _ := json.Marshal(map[string]string{"hello": user})
+		return graphql.OneShot(&graphql.Response{Data: data})
+	}
+	args := op.Operation.SelectionSet[0].(*ast.Field).ArgumentMap(op.Variables)
+	topic, _ := args["topic"].(string)
+	pad := 0
+	if p, ok := args["pad"].(int64); ok {
+		pad = int(p)
+	}
+	if topic == "shared-gc" {
+		runtime.AddCleanup(op, func(n *atomic.Int64) { n.Add(1) }, &b.collected)
+	}
+	switch {
+	case strings.HasPrefix(topic, "shared"):
+		gqlws.Share(ctx, "topic:"+topic)
+	case strings.HasPrefix(topic, "latest"):
+		gqlws.Share(ctx, "topic:"+topic, gqlws.ReplayLatest())
+	}
+	ch := b.listen(ctx, topic)
+	return func(ctx context.Context) *graphql.Response {
+		select {
+		case v, ok := <-ch:
+			if !ok {
+				return nil
 			}
-			args := op.Operation.SelectionSet[0].(*ast.Field).ArgumentMap(op.Variables)
-			topic, _ := args["topic"].(string)
-			pad := 0
-			if p, ok := args["pad"].(int64); ok {
-				pad = int(p)
+			if v == -1 {
+				panic("boom: the test schema fails on a tick of -1")
 			}
-			switch {
-			case strings.HasPrefix(topic, "shared"):
-				gqlws.Share(ctx, "topic:"+topic)
-			case strings.HasPrefix(topic, "latest"):
-				gqlws.Share(ctx, "topic:"+topic, gqlws.ReplayLatest())
-			}
-			ch := b.listen(ctx, topic)
-			return func(ctx context.Context) *graphql.Response {
-				select {
-				case v, ok := <-ch:
-					if !ok {
-						return nil
-					}
-					return &graphql.Response{Data: fmt.Appendf(nil, `{"ticks":%d,"pad":%q}`, v, strings.Repeat("x", pad))}
-				case <-ctx.Done():
-					return nil
-				}
-			}
-		},
+			return &graphql.Response{Data: fmt.Appendf(nil, `{"ticks":%d,"pad":%q}`, v, strings.Repeat("x", pad))}
+		case <-ctx.Done():
+			return nil
+		}
 	}
 }
 
