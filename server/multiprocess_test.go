@@ -25,9 +25,10 @@ const mpEventLimit = 20 * time.Second
 
 // TestTwoProcessesShareEventsThroughRedis runs two server processes on one PostgreSQL
 // database and one Redis (a private redis-server, so that it can be killed): a change
-// made through process A reaches a subscriber of process B; Redis dies and comes back
-// under both, the socket to B stays open, and the next change reaches it too; every
-// notification arrives exactly once.
+// made through process A reaches subscribers of process B; Redis dies and comes back
+// under both, the sockets to B stay open, a change made while Redis was down reaches
+// every subscription (notificationAdded, questionUpdated, taskQueueChanged), and so does
+// the next change; every notification and queue change arrives exactly once.
 func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 	t.Parallel()
 	redisPort := freePort(t)
@@ -49,33 +50,41 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 
 	client := onA.register(t, uniqueEmail("twoproc"))
 	cred := bearer(client.AccessToken)
-	mpBuyCredits(t, onA, cred, 2*qfPrice)
+	mpBuyCredits(t, onA, cred, 3*qfPrice)
+	expert := mpExpert(t, onA, env["DATABASE_URL"])
 
 	start := uuid.Must(uuid.NewV7())
 	sock := mpListen(t, procB.testServer, client.AccessToken)
 	sock.subscribe(t, "n", nfSubscription, map[string]any{"after": nfCursor(t, start)})
+	tasks := mpListen(t, procB.testServer, expert.AccessToken)
+	tasks.subscribe(t, "tasks", `subscription { taskQueueChanged { change questionId } }`, nil)
+	tasks.await(t, "B's taskQueueChanged subscription live", func([]mpMessage) bool {
+		return mpGauge(t, procB.testServer, "websocket_shared_subscribers") >= 1
+	})
 
-	// One question to cancel before the outage, one after.
-	before, after := mpSubmit(t, onA, cred), mpSubmit(t, onA, cred)
-	questions := []string{before, after}
+	// One question to cancel before the outage, one during it, one after.
+	before, during, after := mpSubmit(t, onA, cred), mpSubmit(t, onA, cred), mpSubmit(t, onA, cred)
+	questions := []string{before, during, after}
 	for _, id := range questions {
 		mpAwaitStatus(t, onB, cred, id, "AWAITING_EXPERT") // B reads what A's workers wrote
 		sock.awaitNotification(t, id, "AWAITING_EXPERT")
+		tasks.awaitTask(t, "ADDED", id)
 	}
-	sock.followQuestions(t, procB.testServer, questions)
+	sock.followQuestions(t, procB.testServer, questions, 1+len(questions))
 	began := time.Now()
 	mpCancel(t, onA, cred, before)
 	sock.awaitCancelled(t, before)
+	tasks.awaitTask(t, "REMOVED", before)
 	t.Logf("cancellation through A seen on B after %s", time.Since(began).Round(time.Millisecond))
 
 	stopRedis()
 	for _, p := range procs {
 		waitFor(t, mpEventLimit, "process "+p.name+" reporting the bus down", func() bool { return busStatus(t, p.testServer) == "down" })
 	}
-	// Without Redis, A still takes a mutation and B still answers a query. No change with
-	// events is made here: the bus is at most once, and an event the outbox relays before
-	// the processes have resubscribed is lost, so its fate is no part of the contract.
-	mpBuyCredits(t, onA, cred, 1)
+	// Without Redis, A still takes a mutation and B still answers a query. The bus loses
+	// the cancellation's events (or delivers them late): B's subscriptions read what they
+	// may have missed from the database once their bus is back.
+	mpCancel(t, onA, cred, during)
 	if me := onB.me(t, cred); me.ID != client.User.ID {
 		t.Fatalf("me on B during the outage: %+v", me)
 	}
@@ -85,10 +94,14 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 		waitFor(t, mpEventLimit, "process "+p.name+" reporting the bus up again", func() bool { return busStatus(t, p.testServer) == "up" })
 	}
 	t.Logf("both buses up %s after Redis restarted", time.Since(began).Round(time.Millisecond))
+	sock.awaitCancelled(t, during)
+	tasks.awaitTask(t, "REMOVED", during)
+	t.Logf("the cancellation made during the outage seen on B %s after Redis restarted", time.Since(began).Round(time.Millisecond))
 
 	began = time.Now()
 	mpCancel(t, onA, cred, after)
 	sock.awaitCancelled(t, after)
+	tasks.awaitTask(t, "REMOVED", after)
 	t.Logf("cancellation through A seen on B, on the same socket, after %s", time.Since(began).Round(time.Millisecond))
 
 	// The same socket still answers, no notification arrives twice, and each question ends
@@ -101,6 +114,7 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 	})
 	time.Sleep(3 * time.Second)
 	sock.requireNoDuplicates(t, questions)
+	tasks.requireEachTaskChangeOnce(t, questions)
 	streamed := sock.notificationIDs(t)
 	stored := mpStoredNotifications(t, onA, cred, start)
 	if !slices.Equal(streamed, stored) {
@@ -109,17 +123,73 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 	}
 }
 
-// followQuestions subscribes to questionUpdated of each question and waits until B's
-// subscriptions are live: they send nothing until the question changes, and B counts
-// them among its shared subscribers once its bus subscription is live.
-func (s *mpSocket) followQuestions(t *testing.T, ts *testServer, questions []string) {
+// followQuestions subscribes to questionUpdated of each question and waits until B has
+// shared subscribers in all (they send nothing until the question changes, and B counts
+// them once their bus subscription is live).
+func (s *mpSocket) followQuestions(t *testing.T, ts *testServer, questions []string, shared int) {
 	t.Helper()
 	for _, id := range questions {
 		s.subscribe(t, "q:"+id, `subscription($id: ID!) { questionUpdated(id: $id) { id status } }`, map[string]any{"id": id})
 	}
 	s.await(t, "B's questionUpdated subscriptions live", func([]mpMessage) bool {
-		return mpGauge(t, ts, "websocket_shared_subscribers") >= float64(len(questions))
+		return mpGauge(t, ts, "websocket_shared_subscribers") >= float64(shared)
 	})
+}
+
+// mpExpert registers an expert of qfSubject and has an admin (made in the database)
+// approve them; it returns the expert's session after the approval.
+func mpExpert(t *testing.T, on *api, databaseURL string) tokens {
+	t.Helper()
+	admin := on.makeAdmin(t, databaseURL, on.register(t, uniqueEmail("mpadmin")).User.Email)
+	email := uniqueEmail("mpexpert")
+	var reg struct{ Register tokens }
+	on.ok(t, "", registerMutation, map[string]any{"in": map[string]any{"email": email, "password": testPassword,
+		"displayName": "Expert", "expert": map[string]any{"subjects": []string{qfSubject}, "bio": "Teaches physics."}}}, &reg)
+	on.ok(t, bearer(admin.AccessToken), `mutation($id: ID!) { approveExpert(userId: $id) { expertStatus } }`,
+		map[string]any{"id": reg.Register.User.ID}, nil)
+	return on.login(t, email, testPassword)
+}
+
+// mpTask is one taskQueueChanged event.
+type mpTask struct{ Change, QuestionID string }
+
+// tasksOf lists the taskQueueChanged events delivered on subscription "tasks".
+func tasksOf(t *testing.T, msgs []mpMessage) []mpTask {
+	t.Helper()
+	var out []mpTask
+	for _, m := range msgs {
+		if m.ID != "tasks" || m.Type != "next" {
+			continue
+		}
+		var p struct{ Data struct{ TaskQueueChanged mpTask } }
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			t.Fatalf("taskQueueChanged payload %s: %v", m.Payload, err)
+		}
+		out = append(out, p.Data.TaskQueueChanged)
+	}
+	return out
+}
+
+// awaitTask waits for the queue change of question id.
+func (s *mpSocket) awaitTask(t *testing.T, change, id string) {
+	t.Helper()
+	s.await(t, "taskQueueChanged "+change+" "+id, func(ms []mpMessage) bool {
+		return slices.Contains(tasksOf(t, ms), mpTask{Change: change, QuestionID: id})
+	})
+}
+
+// requireEachTaskChangeOnce checks that each question was added once, then removed once.
+func (s *mpSocket) requireEachTaskChangeOnce(t *testing.T, questions []string) {
+	t.Helper()
+	got := map[string][]string{}
+	for _, e := range tasksOf(t, s.snapshot()) {
+		got[e.QuestionID] = append(got[e.QuestionID], e.Change)
+	}
+	for _, id := range questions {
+		if !slices.Equal(got[id], []string{"ADDED", "REMOVED"}) {
+			t.Errorf("taskQueueChanged of %s delivered %v, want ADDED then REMOVED", id, got[id])
+		}
+	}
 }
 
 // mpBuyCredits buys credits for the client (the development provider completes at once).
