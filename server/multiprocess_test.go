@@ -161,7 +161,9 @@ func tasksOf(t *testing.T, msgs []mpMessage) []mpTask {
 		if m.ID != "tasks" || m.Type != "next" {
 			continue
 		}
-		var p struct{ Data struct{ TaskQueueChanged mpTask } }
+		var p struct {
+			Data struct{ TaskQueueChanged mpTask }
+		}
 		if err := json.Unmarshal(m.Payload, &p); err != nil {
 			t.Fatalf("taskQueueChanged payload %s: %v", m.Payload, err)
 		}
