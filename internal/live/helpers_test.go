@@ -17,9 +17,8 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/bus"
-	"backbone/internal/db"
+	"backbone/internal/dbtest"
 	"backbone/internal/live"
-	"backbone/internal/migrate"
 	"backbone/internal/payment"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
@@ -173,15 +172,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, testenv.NewPostgresDB(t), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	d := dbtest.Open(t, testenv.NewPostgresDB(t))
 	dev, err := payment.NewDevProvider("development")
 	if err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/bus"
 	"backbone/internal/db"
+	"backbone/internal/dbtest"
 	"backbone/internal/errs"
-	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
@@ -29,15 +29,7 @@ func newService(t *testing.T) (*notify.Service, *ent.Client) {
 // newServiceDB is newService with the database itself.
 func newServiceDB(t *testing.T) (*notify.Service, *db.DB) {
 	t.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, testenv.NewPostgresDB(t), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
+	d := dbtest.Open(t, testenv.NewPostgresDB(t))
 	b := bus.NewMemory()
 	t.Cleanup(func() { b.Close() })
 	return notify.New(d, b, slog.New(slog.DiscardHandler)), d

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,8 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent/user"
-	"backbone/internal/db"
-	"backbone/internal/migrate"
+	"backbone/internal/dbtest"
 	"backbone/internal/payment"
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
@@ -24,14 +22,7 @@ import (
 func TestWebhookCreditsOncePerEvent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, err := db.Open(ctx, testenv.NewPostgresDB(t), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.Open(t, testenv.NewPostgresDB(t))
 	svc, err := wallet.NewService(wallet.Deps{Client: d.Client}, wallet.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package questions_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -16,8 +15,8 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/db"
+	"backbone/internal/dbtest"
 	"backbone/internal/errs"
-	"backbone/internal/migrate"
 	"backbone/internal/payment"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
@@ -57,15 +56,7 @@ func newEnv(tb testing.TB) *env {
 // newEnvAt is newEnv on the database at url.
 func newEnvAt(tb testing.TB, url string) *env {
 	tb.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatalf("db.Open: %v", err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
+	d := dbtest.Open(tb, url)
 	dev, err := payment.NewDevProvider("development")
 	if err != nil {
 		tb.Fatal(err)

@@ -16,8 +16,8 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/bus"
 	"backbone/internal/db"
+	"backbone/internal/dbtest"
 	"backbone/internal/errs"
-	"backbone/internal/migrate"
 	"backbone/internal/settings"
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
@@ -35,16 +35,7 @@ var dialects = []struct {
 // mustDB opens and migrates the database at url.
 func mustDB(tb testing.TB, url string) *db.DB {
 	tb.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatalf("db.Open: %v", err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
-	return d
+	return dbtest.Open(tb, url)
 }
 
 // newService returns a settings service on d publishing on b (a fresh memory bus if nil).

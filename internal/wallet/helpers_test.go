@@ -2,7 +2,6 @@ package wallet_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 
 	"github.com/google/uuid"
@@ -12,8 +11,8 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/user"
 	"backbone/internal/db"
+	"backbone/internal/dbtest"
 	"backbone/internal/errs"
-	"backbone/internal/migrate"
 	"backbone/internal/payment"
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
@@ -37,15 +36,7 @@ type env struct {
 
 func newEnv(tb testing.TB, url string, opts wallet.Options) *env {
 	tb.Helper()
-	ctx := context.Background()
-	d, err := db.Open(ctx, url, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatalf("db.Open: %v", err)
-	}
-	tb.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d, nil); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
+	d := dbtest.Open(tb, url)
 	dev, err := payment.NewDevProvider("development")
 	if err != nil {
 		tb.Fatal(err)
