@@ -84,8 +84,7 @@ func fast() live.Options {
 func newLive(t *testing.T, b bus.Bus, qs live.Questions, o live.Options) *live.Service {
 	t.Helper()
 	if b == nil {
-		b = bus.NewMemory()
-		t.Cleanup(func() { _ = b.Close() })
+		b = memoryBus(t)
 	}
 	s := live.New(live.Deps{Bus: b, Questions: qs, Log: slog.New(slog.DiscardHandler)}, o)
 	t.Cleanup(func() { _ = s.Close() })
@@ -160,6 +159,14 @@ func closes[T any](t *testing.T, ch <-chan T) {
 			t.Fatal("stream still open")
 		}
 	}
+}
+
+// memoryBus is an in-process bus closed when the test ends.
+func memoryBus(t *testing.T) bus.Bus {
+	t.Helper()
+	b := bus.NewMemory()
+	t.Cleanup(func() { _ = b.Close() })
+	return b
 }
 
 // world is a migrated PostgreSQL database with the question lifecycle over it.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"backbone/ent/user"
-	"backbone/internal/bus"
 	"backbone/internal/live"
 	"backbone/internal/testenv"
 )
@@ -100,7 +99,7 @@ func TestAStartingInstanceLearnsTheOthersWithoutWaitingForAHeartbeat(t *testing.
 func TestTrackReadsApprovalFromTheDatabase(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	s := newLive(t, bus.NewMemory(), w.questions, fast())
+	s := newLive(t, nil, w.questions, fast())
 	id, ctx := w.user(t, user.RoleEXPERT)
 	// A token that still says EXPERT after the approval was withdrawn.
 	w.db.User.UpdateOneID(id).SetExpertStatus(user.ExpertStatusREJECTED).ExecX(w.admin)

@@ -10,7 +10,6 @@ import (
 	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/ent/user"
-	"backbone/internal/bus"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/live"
@@ -20,8 +19,7 @@ import (
 func TestQuestionUpdatedReadsTheQuestionAgainAndEndsWhenItIsNoLongerTheViewers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	s := newLive(t, mem, w.questions, fast())
 	clientID, clientCtx := w.client(t)
 	_, otherClient := w.client(t)
@@ -91,8 +89,7 @@ func TestQuestionUpdatedNeedsAViewer(t *testing.T) {
 func TestTaskQueueChangedIsForApprovedExpertsInTheirSubjects(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	s := newLive(t, mem, w.questions, fast())
 	_, expert := w.user(t, user.RoleEXPERT)
 	ch, audience, err := s.TaskQueueChanged(expert)

@@ -125,12 +125,8 @@ func (r *router[E]) start() bool {
 // a subscription has lasted that long.
 func (r *router[E]) run(ctx context.Context, prev <-chan struct{}, ready, done chan struct{}) {
 	defer close(done)
-	if prev != nil {
-		select {
-		case <-prev:
-		case <-ctx.Done():
-			return
-		}
+	if !awaitPrevious(ctx, prev) {
+		return
 	}
 	wait, subscribed := r.s.opt.ResubscribeMin, false
 	for ctx.Err() == nil {
@@ -156,6 +152,20 @@ func (r *router[E]) run(ctx context.Context, prev <-chan struct{}, ready, done c
 			return
 		}
 		wait = min(2*wait, r.s.opt.ResubscribeMax)
+	}
+}
+
+// awaitPrevious waits until the previous loop (prev, nil for none) has let go of what it
+// held; false when ctx ended first.
+func awaitPrevious(ctx context.Context, prev <-chan struct{}) bool {
+	if prev == nil {
+		return true
+	}
+	select {
+	case <-prev:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

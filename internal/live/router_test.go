@@ -14,8 +14,7 @@ import (
 
 func TestQuestionUpdatesReachOnlyTheirQuestionsOverOneSubscription(t *testing.T) {
 	t.Parallel()
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	spy := newSpyBus(mem)
 	s := newLive(t, spy, nil, fast())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -71,8 +70,7 @@ func TestQuestionUpdatesReachOnlyTheirQuestionsOverOneSubscription(t *testing.T)
 
 func TestTaskQueueRoutesBySubjectRegardlessOfCase(t *testing.T) {
 	t.Parallel()
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	spy := newSpyBus(mem)
 	s := newLive(t, spy, nil, fast())
 	ctx := context.Background()
@@ -112,8 +110,7 @@ func TestTaskQueueRoutesBySubjectRegardlessOfCase(t *testing.T) {
 
 func TestTaskQueueDropsAnEventOlderThanOneDelivered(t *testing.T) {
 	t.Parallel()
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	s := newLive(t, mem, nil, fast())
 	ch, err := s.TaskQueue(context.Background(), []string{"physics"})
 	if err != nil {
@@ -139,8 +136,7 @@ func TestTaskQueueDropsAnEventOlderThanOneDelivered(t *testing.T) {
 
 func TestRoutersSubscribeAgainWhenTheBusDropsThem(t *testing.T) {
 	t.Parallel()
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	spy := newSpyBus(mem)
 	s := newLive(t, spy, nil, fast())
 	id := uuid.New()

@@ -119,12 +119,8 @@ func (h *statsHub) remove(box *mailbox[PlatformStats]) {
 // MinInterval), and hands them out when they changed.
 func (h *statsHub) run(ctx context.Context, prev <-chan struct{}, done chan struct{}) {
 	defer close(done)
-	if prev != nil {
-		select {
-		case <-prev:
-		case <-ctx.Done():
-			return
-		}
+	if !awaitPrevious(ctx, prev) {
+		return
 	}
 	// Question changes come through the process's one question.updated subscription.
 	changes := &listener[QuestionEvent]{all: true, box: newMailbox[QuestionEvent](1)}

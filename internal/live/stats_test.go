@@ -10,7 +10,6 @@ import (
 
 	"backbone/ent/question"
 	"backbone/ent/user"
-	"backbone/internal/bus"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/live"
@@ -29,8 +28,7 @@ func count(st live.PlatformStats, status question.Status) int {
 func TestStatsAreSharedThrottledAndSentOnlyWhenChanged(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	qs := &countingQuestions{Service: w.questions}
 	o := fast()
 	o.MinInterval = 300 * time.Millisecond
@@ -119,8 +117,7 @@ func TestStatsAreSharedThrottledAndSentOnlyWhenChanged(t *testing.T) {
 func TestStatsLoopRunsOnlyWhileSomeoneListens(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	mem := bus.NewMemory()
-	t.Cleanup(func() { _ = mem.Close() })
+	mem := memoryBus(t)
 	spy := newSpyBus(mem)
 	qs := &countingQuestions{Service: w.questions}
 	s := newLive(t, spy, qs, fast())
