@@ -21,6 +21,8 @@ const (
 	RateLimited         Code = "RATE_LIMITED"
 	Unavailable         Code = "UNAVAILABLE"
 	Internal            Code = "INTERNAL"
+	// Cancelled: the client went away (closed its stream or request) before the answer.
+	Cancelled Code = "CANCELLED"
 )
 
 // Error is a coded error. Message is shown to the client; Err is only logged.
