@@ -47,6 +47,17 @@ func connectFrom(t *testing.T, ts *httptest.Server, ip, user string) (*client, *
 	return c, nil
 }
 
+// slotFreed closes held and waits until a connection from ip as user is admitted.
+func slotFreed(t *testing.T, ts *httptest.Server, held *client, ip, user string) {
+	t.Helper()
+	held.conn.Close()
+	eventually(t, "a freed slot", func() bool {
+		c, refused := connectFrom(t, ts, ip, user)
+		c.conn.Close()
+		return refused == nil
+	})
+}
+
 func TestAnonymousSocketsPerAddressAreLimited(t *testing.T) {
 	t.Parallel()
 	_, _, ts := newTestServer(t, gqlws.Config{ClientIP: byTestIP, Limits: gqlws.Limits{AnonymousPerIP: 2}})
@@ -93,12 +104,7 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	if _, refused := connectFrom(t, ts, "10.0.0.2", "dan"); refused != nil {
 		t.Fatalf("another address was refused: %+v", refused)
 	}
-	first.conn.Close()
-	eventually(t, "a freed slot", func() bool {
-		c, refused := connectFrom(t, ts, "10.0.0.1", "dan")
-		c.conn.Close()
-		return refused == nil
-	})
+	slotFreed(t, ts, first, "10.0.0.1", "dan")
 }
 
 func TestTheCeilingClosesWith4503(t *testing.T) {
@@ -115,12 +121,7 @@ func TestTheCeilingClosesWith4503(t *testing.T) {
 	if _, err := ws.Reserve(req, "cid"); !errors.As(err, &ce) || ce.Code != gqlws.CloseServerBusy {
 		t.Fatalf("stream over the ceiling: %v, want CloseServerBusy", err)
 	}
-	first.conn.Close()
-	eventually(t, "a freed slot", func() bool {
-		c, refused := connectFrom(t, ts, "10.0.0.3", "bob")
-		c.conn.Close()
-		return refused == nil
-	})
+	slotFreed(t, ts, first, "10.0.0.3", "bob")
 }
 
 func TestRefuseAnonymous(t *testing.T) {
