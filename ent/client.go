@@ -17,6 +17,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -56,6 +57,8 @@ type Client struct {
 	AuditLog *AuditLogClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
+	// Fingerprint is the client for interacting with the Fingerprint builders.
+	Fingerprint *FingerprintClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
@@ -97,6 +100,7 @@ func (c *Client) init() {
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
 	c.Dispute = NewDisputeClient(c.config)
+	c.Fingerprint = NewFingerprintClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
@@ -207,6 +211,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
+		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
 		Notification:      NewNotificationClient(cfg),
@@ -244,6 +249,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
+		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
 		Notification:      NewNotificationClient(cfg),
@@ -286,9 +292,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
-		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.OutboxMessage, c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -299,9 +305,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
-		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.OutboxMessage, c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.Session, c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -322,6 +328,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditLog.mutate(ctx, m)
 	case *DisputeMutation:
 		return c.Dispute.mutate(ctx, m)
+	case *FingerprintMutation:
+		return c.Fingerprint.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LedgerTransactionMutation:
@@ -1248,6 +1256,140 @@ func (c *DisputeClient) mutate(ctx context.Context, m *DisputeMutation) (Value, 
 		return (&DisputeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Dispute mutation op: %q", m.Op())
+	}
+}
+
+// FingerprintClient is a client for the Fingerprint schema.
+type FingerprintClient struct {
+	config
+}
+
+// NewFingerprintClient returns a client for the Fingerprint from the given config.
+func NewFingerprintClient(c config) *FingerprintClient {
+	return &FingerprintClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `fingerprint.Hooks(f(g(h())))`.
+func (c *FingerprintClient) Use(hooks ...Hook) {
+	c.hooks.Fingerprint = append(c.hooks.Fingerprint, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `fingerprint.Intercept(f(g(h())))`.
+func (c *FingerprintClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Fingerprint = append(c.inters.Fingerprint, interceptors...)
+}
+
+// Create returns a builder for creating a Fingerprint entity.
+func (c *FingerprintClient) Create() *FingerprintCreate {
+	mutation := newFingerprintMutation(c.config, OpCreate)
+	return &FingerprintCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Fingerprint entities.
+func (c *FingerprintClient) CreateBulk(builders ...*FingerprintCreate) *FingerprintCreateBulk {
+	return &FingerprintCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FingerprintClient) MapCreateBulk(slice any, setFunc func(*FingerprintCreate, int)) *FingerprintCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FingerprintCreateBulk{err: fmt.Errorf("calling to FingerprintClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FingerprintCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FingerprintCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Fingerprint.
+func (c *FingerprintClient) Update() *FingerprintUpdate {
+	mutation := newFingerprintMutation(c.config, OpUpdate)
+	return &FingerprintUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FingerprintClient) UpdateOne(_m *Fingerprint) *FingerprintUpdateOne {
+	mutation := newFingerprintMutation(c.config, OpUpdateOne, withFingerprint(_m))
+	return &FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FingerprintClient) UpdateOneID(id int) *FingerprintUpdateOne {
+	mutation := newFingerprintMutation(c.config, OpUpdateOne, withFingerprintID(id))
+	return &FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Fingerprint.
+func (c *FingerprintClient) Delete() *FingerprintDelete {
+	mutation := newFingerprintMutation(c.config, OpDelete)
+	return &FingerprintDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FingerprintClient) DeleteOne(_m *Fingerprint) *FingerprintDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FingerprintClient) DeleteOneID(id int) *FingerprintDeleteOne {
+	builder := c.Delete().Where(fingerprint.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FingerprintDeleteOne{builder}
+}
+
+// Query returns a query builder for Fingerprint.
+func (c *FingerprintClient) Query() *FingerprintQuery {
+	return &FingerprintQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFingerprint},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Fingerprint entity by its id.
+func (c *FingerprintClient) Get(ctx context.Context, id int) (*Fingerprint, error) {
+	return c.Query().Where(fingerprint.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FingerprintClient) GetX(ctx context.Context, id int) *Fingerprint {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FingerprintClient) Hooks() []Hook {
+	hooks := c.hooks.Fingerprint
+	return append(hooks[:len(hooks):len(hooks)], fingerprint.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *FingerprintClient) Interceptors() []Interceptor {
+	return c.inters.Fingerprint
+}
+
+func (c *FingerprintClient) mutate(ctx context.Context, m *FingerprintMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FingerprintCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FingerprintUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FingerprintDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Fingerprint mutation op: %q", m.Op())
 	}
 }
 
@@ -3118,14 +3260,15 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
-		Rating, RefreshToken, Session, Setting, User []ent.Hook
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
+		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
+		Posting, Question, Rating, RefreshToken, Session, Setting, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
-		Rating, RefreshToken, Session, Setting, User []ent.Interceptor
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
+		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
+		Posting, Question, Rating, RefreshToken, Session, Setting,
+		User []ent.Interceptor
 	}
 )
 

@@ -9,6 +9,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			assignment.Table:        assignment.ValidColumn,
 			auditlog.Table:          auditlog.ValidColumn,
 			dispute.Table:           dispute.ValidColumn,
+			fingerprint.Table:       fingerprint.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			ledgertransaction.Table: ledgertransaction.ValidColumn,
 			notification.Table:      notification.ValidColumn,

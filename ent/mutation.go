@@ -9,6 +9,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -49,6 +50,7 @@ const (
 	TypeAssignment        = "Assignment"
 	TypeAuditLog          = "AuditLog"
 	TypeDispute           = "Dispute"
+	TypeFingerprint       = "Fingerprint"
 	TypeIdempotencyKey    = "IdempotencyKey"
 	TypeLedgerTransaction = "LedgerTransaction"
 	TypeNotification      = "Notification"
@@ -5344,6 +5346,476 @@ func (m *DisputeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *DisputeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Dispute edge %s", name)
+}
+
+// FingerprintMutation represents an operation that mutates the Fingerprint nodes in the graph.
+type FingerprintMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	hash          *int64
+	addhash       *int64
+	question_id   *uuid.UUID
+	revision_id   *uuid.UUID
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Fingerprint, error)
+	predicates    []predicate.Fingerprint
+}
+
+var _ ent.Mutation = (*FingerprintMutation)(nil)
+
+// fingerprintOption allows management of the mutation configuration using functional options.
+type fingerprintOption func(*FingerprintMutation)
+
+// newFingerprintMutation creates new mutation for the Fingerprint entity.
+func newFingerprintMutation(c config, op Op, opts ...fingerprintOption) *FingerprintMutation {
+	m := &FingerprintMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFingerprint,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFingerprintID sets the ID field of the mutation.
+func withFingerprintID(id int) fingerprintOption {
+	return func(m *FingerprintMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Fingerprint
+		)
+		m.oldValue = func(ctx context.Context) (*Fingerprint, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Fingerprint.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFingerprint sets the old Fingerprint of the mutation.
+func withFingerprint(node *Fingerprint) fingerprintOption {
+	return func(m *FingerprintMutation) {
+		m.oldValue = func(context.Context) (*Fingerprint, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FingerprintMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FingerprintMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FingerprintMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FingerprintMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Fingerprint.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetHash sets the "hash" field.
+func (m *FingerprintMutation) SetHash(i int64) {
+	m.hash = &i
+	m.addhash = nil
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *FingerprintMutation) Hash() (r int64, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldHash(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// AddHash adds i to the "hash" field.
+func (m *FingerprintMutation) AddHash(i int64) {
+	if m.addhash != nil {
+		*m.addhash += i
+	} else {
+		m.addhash = &i
+	}
+}
+
+// AddedHash returns the value that was added to the "hash" field in this mutation.
+func (m *FingerprintMutation) AddedHash() (r int64, exists bool) {
+	v := m.addhash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *FingerprintMutation) ResetHash() {
+	m.hash = nil
+	m.addhash = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *FingerprintMutation) SetQuestionID(u uuid.UUID) {
+	m.question_id = &u
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *FingerprintMutation) QuestionID() (r uuid.UUID, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldQuestionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *FingerprintMutation) ResetQuestionID() {
+	m.question_id = nil
+}
+
+// SetRevisionID sets the "revision_id" field.
+func (m *FingerprintMutation) SetRevisionID(u uuid.UUID) {
+	m.revision_id = &u
+}
+
+// RevisionID returns the value of the "revision_id" field in the mutation.
+func (m *FingerprintMutation) RevisionID() (r uuid.UUID, exists bool) {
+	v := m.revision_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionID returns the old "revision_id" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldRevisionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionID: %w", err)
+	}
+	return oldValue.RevisionID, nil
+}
+
+// ResetRevisionID resets all changes to the "revision_id" field.
+func (m *FingerprintMutation) ResetRevisionID() {
+	m.revision_id = nil
+}
+
+// Where appends a list predicates to the FingerprintMutation builder.
+func (m *FingerprintMutation) Where(ps ...predicate.Fingerprint) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FingerprintMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FingerprintMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Fingerprint, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FingerprintMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FingerprintMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Fingerprint).
+func (m *FingerprintMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FingerprintMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.hash != nil {
+		fields = append(fields, fingerprint.FieldHash)
+	}
+	if m.question_id != nil {
+		fields = append(fields, fingerprint.FieldQuestionID)
+	}
+	if m.revision_id != nil {
+		fields = append(fields, fingerprint.FieldRevisionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FingerprintMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.Hash()
+	case fingerprint.FieldQuestionID:
+		return m.QuestionID()
+	case fingerprint.FieldRevisionID:
+		return m.RevisionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FingerprintMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.OldHash(ctx)
+	case fingerprint.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case fingerprint.FieldRevisionID:
+		return m.OldRevisionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FingerprintMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case fingerprint.FieldHash:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case fingerprint.FieldQuestionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case fingerprint.FieldRevisionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FingerprintMutation) AddedFields() []string {
+	var fields []string
+	if m.addhash != nil {
+		fields = append(fields, fingerprint.FieldHash)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FingerprintMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.AddedHash()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FingerprintMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case fingerprint.FieldHash:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHash(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FingerprintMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FingerprintMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FingerprintMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Fingerprint nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FingerprintMutation) ResetField(name string) error {
+	switch name {
+	case fingerprint.FieldHash:
+		m.ResetHash()
+		return nil
+	case fingerprint.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case fingerprint.FieldRevisionID:
+		m.ResetRevisionID()
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FingerprintMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FingerprintMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FingerprintMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FingerprintMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FingerprintMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FingerprintMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FingerprintMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Fingerprint unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FingerprintMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Fingerprint edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.

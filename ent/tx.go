@@ -26,6 +26,8 @@ type Tx struct {
 	AuditLog *AuditLogClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
+	// Fingerprint is the client for interacting with the Fingerprint builders.
+	Fingerprint *FingerprintClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.Dispute = NewDisputeClient(tx.config)
+	tx.Fingerprint = NewFingerprintClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)

@@ -13,6 +13,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -246,6 +247,33 @@ func (f TraverseDispute) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DisputeQuery", q)
+}
+
+// The FingerprintFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FingerprintFunc func(context.Context, *ent.FingerprintQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FingerprintFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FingerprintQuery", q)
+}
+
+// The TraverseFingerprint type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFingerprint func(context.Context, *ent.FingerprintQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFingerprint) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFingerprint) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FingerprintQuery", q)
 }
 
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -587,6 +615,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
 	case *ent.DisputeQuery:
 		return &query[*ent.DisputeQuery, predicate.Dispute, dispute.OrderOption]{typ: ent.TypeDispute, tq: q}, nil
+	case *ent.FingerprintQuery:
+		return &query[*ent.FingerprintQuery, predicate.Fingerprint, fingerprint.OrderOption]{typ: ent.TypeFingerprint, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LedgerTransactionQuery:

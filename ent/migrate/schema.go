@@ -226,6 +226,31 @@ var (
 			},
 		},
 	}
+	// FingerprintsColumns holds the columns for the "fingerprints" table.
+	FingerprintsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "hash", Type: field.TypeInt64},
+		{Name: "question_id", Type: field.TypeUUID},
+		{Name: "revision_id", Type: field.TypeUUID},
+	}
+	// FingerprintsTable holds the schema information for the "fingerprints" table.
+	FingerprintsTable = &schema.Table{
+		Name:       "fingerprints",
+		Columns:    FingerprintsColumns,
+		PrimaryKey: []*schema.Column{FingerprintsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "fingerprint_hash_question_id_revision_id",
+				Unique:  false,
+				Columns: []*schema.Column{FingerprintsColumns[1], FingerprintsColumns[2], FingerprintsColumns[3]},
+			},
+			{
+				Name:    "fingerprint_revision_id_hash",
+				Unique:  true,
+				Columns: []*schema.Column{FingerprintsColumns[3], FingerprintsColumns[1]},
+			},
+		},
+	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
 	IdempotencyKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -628,6 +653,7 @@ var (
 		AssignmentsTable,
 		AuditLogsTable,
 		DisputesTable,
+		FingerprintsTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
 		NotificationsTable,

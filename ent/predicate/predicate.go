@@ -24,6 +24,9 @@ type AuditLog func(*sql.Selector)
 // Dispute is the predicate function for dispute builders.
 type Dispute func(*sql.Selector)
 
+// Fingerprint is the predicate function for fingerprint builders.
+type Fingerprint func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 

@@ -255,6 +255,30 @@ func (f DisputeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DisputeMutation", m)
 }
 
+// The FingerprintQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type FingerprintQueryRuleFunc func(context.Context, *ent.FingerprintQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f FingerprintQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.FingerprintQuery", q)
+}
+
+// The FingerprintMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type FingerprintMutationRuleFunc func(context.Context, *ent.FingerprintMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f FingerprintMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.FingerprintMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FingerprintMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error
@@ -590,6 +614,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.DisputeQuery:
 		return q.Filter(), nil
+	case *ent.FingerprintQuery:
+		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
 	case *ent.LedgerTransactionQuery:
@@ -632,6 +658,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AuditLogMutation:
 		return m.Filter(), nil
 	case *ent.DisputeMutation:
+		return m.Filter(), nil
+	case *ent.FingerprintMutation:
 		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil

@@ -9,6 +9,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -325,6 +326,15 @@ func init() {
 	disputeDescID := disputeMixinFields0[0].Descriptor()
 	// dispute.DefaultID holds the default value on creation for the id field.
 	dispute.DefaultID = disputeDescID.Default.(func() uuid.UUID)
+	fingerprint.Policy = privacy.NewPolicies(schema.Fingerprint{})
+	fingerprint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := fingerprint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
