@@ -15,6 +15,7 @@ import (
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			notification.Table:      notification.ValidColumn,
 			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
+			pipelinestage.Table:     pipelinestage.ValidColumn,
 			posting.Table:           posting.ValidColumn,
 			question.Table:          question.ValidColumn,
 			rating.Table:            rating.ValidColumn,

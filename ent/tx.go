@@ -38,6 +38,8 @@ type Tx struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PipelineStage is the client for interacting with the PipelineStage builders.
+	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
 	Posting *PostingClient
 	// Question is the client for interacting with the Question builders.
@@ -195,6 +197,7 @@ func (tx *Tx) init() {
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
+	tx.PipelineStage = NewPipelineStageClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Rating = NewRatingClient(tx.config)

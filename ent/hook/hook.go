@@ -152,6 +152,18 @@ func (f PayoutFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PayoutMutation", m)
 }
 
+// The PipelineStageFunc type is an adapter to allow the use of ordinary
+// function as PipelineStage mutator.
+type PipelineStageFunc func(context.Context, *ent.PipelineStageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PipelineStageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PipelineStageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PipelineStageMutation", m)
+}
+
 // The PostingFunc type is an adapter to allow the use of ordinary
 // function as Posting mutator.
 type PostingFunc func(context.Context, *ent.PostingMutation) (ent.Value, error)

@@ -42,6 +42,9 @@ type OutboxMessage func(*sql.Selector)
 // Payout is the predicate function for payout builders.
 type Payout func(*sql.Selector)
 
+// PipelineStage is the predicate function for pipelinestage builders.
+type PipelineStage func(*sql.Selector)
+
 // Posting is the predicate function for posting builders.
 type Posting func(*sql.Selector)
 

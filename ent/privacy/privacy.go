@@ -399,6 +399,30 @@ func (f PayoutMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PayoutMutation", m)
 }
 
+// The PipelineStageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PipelineStageQueryRuleFunc func(context.Context, *ent.PipelineStageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PipelineStageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PipelineStageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PipelineStageQuery", q)
+}
+
+// The PipelineStageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PipelineStageMutationRuleFunc func(context.Context, *ent.PipelineStageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PipelineStageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PipelineStageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PipelineStageMutation", m)
+}
+
 // The PostingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PostingQueryRuleFunc func(context.Context, *ent.PostingQuery) error
@@ -626,6 +650,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PayoutQuery:
 		return q.Filter(), nil
+	case *ent.PipelineStageQuery:
+		return q.Filter(), nil
 	case *ent.PostingQuery:
 		return q.Filter(), nil
 	case *ent.QuestionQuery:
@@ -670,6 +696,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OutboxMessageMutation:
 		return m.Filter(), nil
 	case *ent.PayoutMutation:
+		return m.Filter(), nil
+	case *ent.PipelineStageMutation:
 		return m.Filter(), nil
 	case *ent.PostingMutation:
 		return m.Filter(), nil

@@ -56,6 +56,7 @@ type Config struct {
 	AIMaxAttempts     int           // AI_MAX_ATTEMPTS: requests per call, retries included (default 4)
 	AIMaxConcurrency  int           // AI_MAX_CONCURRENCY: requests in flight per process (default 8)
 	AIMaxOutputTokens int           // AI_MAX_OUTPUT_TOKENS: cap on an answer's tokens (default 0: the provider's)
+	AIStageDeadline   time.Duration // AI_STAGE_DEADLINE: how long a question may wait in one AI stage before it goes to the experts (default 10m)
 
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
@@ -110,6 +111,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AIMaxAttempts:     r.int("AI_MAX_ATTEMPTS", 4),
 		AIMaxConcurrency:  r.int("AI_MAX_CONCURRENCY", 8),
 		AIMaxOutputTokens: r.int("AI_MAX_OUTPUT_TOKENS", 0),
+		AIStageDeadline:   r.duration("AI_STAGE_DEADLINE", 10*time.Minute),
 
 		CORSOrigins:    r.list("CORS_ORIGINS"),
 		TrustedHosts:   r.list("TRUSTED_HOSTS"),
@@ -219,6 +221,9 @@ func (c Config) aiProblems() []error {
 	}
 	if c.AIMaxConcurrency < 1 {
 		bad("AI_MAX_CONCURRENCY: %d is below 1", c.AIMaxConcurrency)
+	}
+	if c.AIStageDeadline < time.Second {
+		bad("AI_STAGE_DEADLINE: must be at least 1s")
 	}
 	if c.AIMaxOutputTokens < 0 {
 		bad("AI_MAX_OUTPUT_TOKENS: %d is negative (0 means the provider's default)", c.AIMaxOutputTokens)

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"backbone/workers"
+)
+
+// workers builds the runner of every background job of the process (see workers.Register).
+func (a *app) workers() *workers.Runner {
+	r := workers.New(a.queue, a.db, a.log)
+	workers.Register(r, a.workerDeps())
+	return r
+}
+
+// workerDeps are the services the workers run on.
+func (a *app) workerDeps() workers.Deps {
+	return workers.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log,
+		Questions: a.questions, Notify: a.notify, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
+}
+
+// workerCommand runs the background workers without the HTTP API, until ctx is cancelled.
+func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	a, err := openCommandApp(ctx, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	a.log.Info("starting backbone workers", "version", version(), "config", a.cfg.String())
+	return a.workers().Run(ctx)
+}
