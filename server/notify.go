@@ -6,4 +6,3 @@ import "backbone/internal/notify"
 func (a *app) openNotify() {
 	a.notify = notify.New(a.db, a.bus, a.log)
 }
-

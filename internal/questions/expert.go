@@ -199,4 +199,3 @@ func finish(ctx context.Context, tx *ent.Client, a *ent.Assignment, outcome assi
 	}
 	return nil
 }
-
