@@ -24,17 +24,23 @@ var cheapHashes = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, 
 // newService returns the auth service over d, with in-process rate limits and bus.
 func newService(tb testing.TB, d *db.DB) *auth.Service {
 	tb.Helper()
+	b := bus.NewMemory()
+	tb.Cleanup(func() { b.Close() })
+	revoked := auth.NewRevocations(d.Client, b, slog.New(slog.DiscardHandler), time.Minute)
+	return newServiceWith(tb, d, token.Ephemeral(), revoked, auth.Options{})
+}
+
+// newServiceWith is newService with these keys, revocations and options.
+func newServiceWith(tb testing.TB, d *db.DB, keys *token.KeySet, revoked *auth.Revocations, o auth.Options) *auth.Service {
+	tb.Helper()
 	hasher, err := password.NewHasher(cheapHashes)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	b := bus.NewMemory()
-	tb.Cleanup(func() { b.Close() })
 	return auth.NewService(auth.Deps{
-		Client: d.Client, Hasher: hasher, Keys: token.Ephemeral(), Limiter: ratelimit.NewMemory(0),
-		Revoked: auth.NewRevocations(d.Client, b, log, time.Minute), Log: log, Issuer: "t", Audience: "t",
-	}, auth.Options{})
+		Client: d.Client, Hasher: hasher, Keys: keys, Limiter: ratelimit.NewMemory(0),
+		Revoked: revoked, Log: slog.New(slog.DiscardHandler), Issuer: "t", Audience: "t",
+	}, o)
 }
 
 // from is a request from address ip.
