@@ -9,7 +9,9 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/internal/payment"
 	"backbone/internal/questions"
+	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
 
@@ -67,6 +69,14 @@ func TestEveryMoneyFlowRunsOnOneConnection(t *testing.T) {
 	})
 	step("buyCredits", cctx, func(ctx context.Context) error {
 		_, err := e.wallet.BuyCredits(ctx, 100, uuid.NewString())
+		return err
+	})
+	step("payment webhook", context.Background(), func(ctx context.Context) error {
+		return e.wallet.CreditPayment(ctx, payment.Event{Provider: "dev", ID: uuid.NewString(), UserID: clientID, Credits: 10, Reference: "r"})
+	})
+	step("updateSettings", e.admin, func(ctx context.Context) error {
+		revisions := 3
+		_, err := e.settings.Update(ctx, settings.Patch{RevisionLimit: &revisions})
 		return err
 	})
 
