@@ -9,6 +9,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
@@ -152,5 +153,45 @@ func TestEveryMoneyFlowRunsOnOneConnection(t *testing.T) {
 	}
 	if earned.Available != 44-6+3 || earned.PaidOut != 3 {
 		t.Errorf("earnings %+v, want 41 available and 3 paid out", earned)
+	}
+}
+
+// TestConcurrentResolutionsOfOneDisputeOnASmallPool is the attack of issue 11: more
+// concurrent resolutions of one dispute than the pool has connections, the settings
+// cache cold. The connections are all held by transactions queued on the question's row,
+// so the one holding the row must not need another: exactly one resolves it, the others
+// answer CONFLICT, all well before the deadline.
+func TestConcurrentResolutionsOfOneDisputeOnASmallPool(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	_, xctx := e.expert(t)
+	q := e.delivered(t, cctx, xctx)
+	if _, err := e.svc.OpenDispute(cctx, q.ID, "wrong"); err != nil {
+		t.Fatal(err)
+	}
+	e.db.SQL.SetMaxOpenConns(3)
+	e.settings.Invalidate()
+	ctx, cancel := context.WithTimeout(e.admin, stepTimeout)
+	defer cancel()
+	results := make(chan error, 12)
+	for range cap(results) {
+		go func() {
+			_, err := e.svc.ResolveDispute(ctx, q.ID, 5, "half right")
+			results <- err
+		}()
+	}
+	var resolved int
+	for range cap(results) {
+		switch err := <-results; {
+		case err == nil:
+			resolved++
+		case errs.Is(err, errs.Conflict):
+		default:
+			t.Errorf("a concurrent resolution: %v", err)
+		}
+	}
+	if resolved != 1 {
+		t.Fatalf("%d resolutions succeeded, want 1", resolved)
 	}
 }
