@@ -110,7 +110,7 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 		if q.Status != question.StatusDELIVERED || q.DeliveredAt == nil || q.DeliveredAt.Add(set.AutoAcceptDelay).After(s.now()) {
 			return false, nil
 		}
-		q, err = s.accept(ctx, tx, q)
+		q, err = s.accept(ctx, tx, q, set)
 		if errs.Is(err, errs.Conflict) {
 			return false, nil // accepted, revised or disputed meanwhile
 		}
