@@ -59,7 +59,7 @@ func TestEveryMoneyFlowRunsOnOneConnection(t *testing.T) {
 	answer := func(flow string, q *ent.Question) {
 		t.Helper()
 		step(flow+": submitAnswer", xctx, func(ctx context.Context) error {
-			_, err := e.svc.SubmitAnswer(ctx, q.ID, "x^2/2 + C")
+			_, err := e.svc.SubmitAnswer(ctx, q.ID, "x^2/2 + C", nil)
 			return err
 		})
 	}

@@ -304,3 +304,59 @@ func TestChangeRatio(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineStagesRunOnOneConnection runs every pipeline step on a pool of one
+// connection with a cold settings cache and a spent budget check: no step may need a
+// second connection while its transaction holds the only one.
+func TestPipelineStagesRunOnOneConnection(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	budget := int64(1_000_000)
+	if _, err := e.settings.Update(e.admin, settings.Patch{AIDailyTokenBudget: &budget}); err != nil {
+		t.Fatal(err)
+	}
+	done, failed := e.submitOnly(t, cctx), e.submitOnly(t, cctx)
+	e.db.SQL.SetMaxOpenConns(1)
+	step := func(name string, fn func(ctx context.Context) error) {
+		t.Helper()
+		e.settings.Invalidate()
+		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			t.Fatalf("%s on one connection: %v", name, err)
+		}
+	}
+	for _, st := range []questions.Stage{questions.StageDraft, questions.StageRewrite, questions.StageCheck} {
+		step(string(st), func(ctx context.Context) error {
+			w, err := e.svc.StartStage(ctx, done.ID, st)
+			if err != nil {
+				return err
+			}
+			res := questions.StageResult{Text: aiText(string(st)), PromptTokens: 1}
+			if st == questions.StageCheck {
+				r, err := originality.Check(sys, e.db.Client, done.ID, w.Answer.Body)
+				if err != nil {
+					return err
+				}
+				res = questions.StageResult{Originality: &r}
+			}
+			return e.svc.CompleteStage(ctx, w, res)
+		})
+	}
+	step("fail", func(ctx context.Context) error {
+		w, err := e.svc.StartStage(ctx, failed.ID, questions.StageDraft)
+		if err != nil {
+			return err
+		}
+		return e.svc.FailStage(ctx, w, "provider down")
+	})
+	step("retry", func(ctx context.Context) error { _, err := e.svc.RetryPipeline(e.admin, failed.ID); return err })
+	step("skip", func(ctx context.Context) error {
+		return e.svc.SkipPipeline(ctx, failed.ID, questions.StageDraft, questions.ReasonNoProvider)
+	})
+	e.clock.advance(time.Hour)
+	step("rescue", func(ctx context.Context) error { _, err := e.svc.RescueStalled(ctx, time.Minute); return err })
+	if s := e.status(t, done.ID); s != question.StatusAWAITING_EXPERT {
+		t.Fatalf("status = %s, want AWAITING_EXPERT", s)
+	}
+}
