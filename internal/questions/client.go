@@ -34,6 +34,9 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Question, erro
 		if err := s.refund(ctx, tx, q, 0, "refund"); err != nil {
 			return nil, err
 		}
+		if err := s.stopPipeline(ctx, tx, q, "the question was cancelled"); err != nil {
+			return nil, err
+		}
 		return q, record(ctx, tx, q, change{action: "question.cancelled", taken: wasQueued})
 	})
 }

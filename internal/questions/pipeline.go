@@ -308,6 +308,25 @@ func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, sta
 		meta: map[string]any{"stage": string(stage), "reason": reason}})
 }
 
+// stopPipeline ends the AI stages of q, closed before they finished, as SKIPPED for
+// reason; a stage still running finds the question gone and stores nothing.
+func (s *Service) stopPipeline(ctx context.Context, tx *ent.Client, q *ent.Question, reason string) error {
+	if q.PipelineStatus == nil || (*q.PipelineStatus != question.PipelineStatusPENDING && *q.PipelineStatus != question.PipelineStatusRUNNING) {
+		return nil
+	}
+	now := s.now()
+	err := tx.Question.UpdateOneID(q.ID).SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	q.PipelineStatus, q.PipelineReason = ptr(question.PipelineStatusSKIPPED), reason
+	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).
+		SetStatus(pipelinestage.StatusSKIPPED).SetError(reason).SetUpdatedAt(now).Save(ctx)
+	return err
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // setStatus moves q from `from` to `to` with a conditional update (more set by more);
 // nil, and no error, when q is no longer in from.
 func (s *Service) setStatus(ctx context.Context, tx *ent.Client, q *ent.Question, from, to question.Status, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {

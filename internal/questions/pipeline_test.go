@@ -181,6 +181,10 @@ func TestPipelineCancelledMidStageStops(t *testing.T) {
 	if revs := e.aiRevisions(t, q.ID); len(revs) != 0 {
 		t.Fatalf("revisions = %d, want none after the cancel", len(revs))
 	}
+	got := e.question(t, q.ID)
+	if *got.PipelineStatus != question.PipelineStatusSKIPPED || e.stages(t, q.ID)[questions.StageDraft].Status != pipelinestage.StatusSKIPPED {
+		t.Fatalf("pipeline after the cancel: %s, draft stage %s", *got.PipelineStatus, e.stages(t, q.ID)[questions.StageDraft].Status)
+	}
 	wantMoney(t, "refunded", e.money(t, clientID, uuid.Nil), money{balance: 100, revenue: 0})
 	if n := e.outbox(t, q.ID, events.JobPipelineRewrite); n != 0 {
 		t.Fatalf("rewrite jobs = %d, want none", n)
