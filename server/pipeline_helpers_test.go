@@ -85,7 +85,9 @@ func plWorkers(t *testing.T, env map[string]string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	logs := &syncBuffer{}
-	go func() { done <- workerCommand(ctx, mapEnv(withDefaults(env, map[string]string{"LOG_LEVEL": "warn"})), logs) }()
+	go func() {
+		done <- workerCommand(ctx, mapEnv(withDefaults(env, map[string]string{"LOG_LEVEL": "warn"})), logs)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {

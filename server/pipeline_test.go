@@ -162,7 +162,9 @@ func TestPipelineProviderDownSendsTheQuestionToTheExperts(t *testing.T) {
 	}
 	// The expert queue has it.
 	var tasks struct {
-		AvailableTasks struct{ Edges []struct{ Node struct{ ID string } } }
+		AvailableTasks struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	w.mustGQL(t, w.callers[azExpert].Token, `{ availableTasks(first: 50) { edges { node { id } } } }`, nil, &tasks)
 	if !slices.ContainsFunc(tasks.AvailableTasks.Edges, func(e struct{ Node struct{ ID string } }) bool { return e.Node.ID == q.ID }) {
@@ -198,7 +200,9 @@ func TestPipelineBudgetSkipsTheAIStages(t *testing.T) {
 	provider := plProvider(t)
 	provider.Handle(plAnswers)
 	w := newAzWorld(t, plEnv(t, provider, nil))
-	var set struct{ UpdateSettings struct{ AiDailyTokenBudget int } }
+	var set struct {
+		UpdateSettings struct{ AiDailyTokenBudget int }
+	}
 	w.mustGQL(t, w.callers[azAdmin].Token, `mutation { updateSettings(input: {aiDailyTokenBudget: 100}) { aiDailyTokenBudget } }`, nil, &set)
 	first := w.qfSubmit(t, w.callers[azClient])
 	if got := w.plQueued(t, w.callers[azAdmin].Token, first.ID); got.Pipeline.Status != "DONE" {
