@@ -44,9 +44,13 @@ func (c *Client) complete(ctx context.Context, stage, model, version, system, us
 	}
 
 	res, err := c.breaker.Execute(func() (Result, error) { return c.retry(ctx, stage, params) })
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+	switch {
+	case errors.Is(err, gobreaker.ErrOpenState):
 		return Result{}, &Error{Stage: stage, Err: ErrBreakerOpen,
 			msg: fmt.Sprintf("%v; calls resume after a %s cool-down", ErrBreakerOpen, c.cfg.BreakerCooldown)}
+	case errors.Is(err, gobreaker.ErrTooManyRequests):
+		return Result{}, &Error{Stage: stage, Err: ErrBreakerOpen,
+			msg: fmt.Sprintf("%v; one probe call is testing the provider", ErrBreakerOpen)}
 	}
 	if err != nil {
 		return Result{}, err
@@ -84,7 +88,7 @@ func (c *Client) retry(ctx context.Context, stage string, params openai.ChatComp
 		backoff.WithMaxElapsedTime(0), // bounded by attempts and the caller's context
 		backoff.WithNotify(func(err error, wait time.Duration) {
 			c.log.Warn("AI provider call failed, retrying", "stage", stage, "attempt", attempts,
-				"of", c.cfg.MaxAttempts, "wait", wait.Round(time.Millisecond), "error", err.Error())
+				"of", c.cfg.MaxAttempts, "wait", wait.Round(time.Millisecond), "error", c.scrub(err.Error()))
 		}),
 	)
 	if err == nil {

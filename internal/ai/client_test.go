@@ -266,7 +266,16 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	}
 
 	close(gate)
-	wg.Wait()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	waitFor(t, func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}) // a slot never released would leave calls waiting forever
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -280,10 +289,10 @@ func TestConcurrencyIsBounded(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
+			t.Fatal("condition not met within 30s")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
-// markdown parses CommonMark plus bare links (linkify), so that "see https://x.y" counts as a link.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.Linkify))
+// markdown parses GitHub-flavoured Markdown, as originality does: tables, and bare links
+// (linkify), so that "see https://x.y" counts as a link. Safe for concurrent use.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
 
 // facts are the parts of a Markdown answer the rewrite guards compare.
 type facts struct {
@@ -26,7 +27,7 @@ func (f facts) code() []string { return append(append([]string(nil), f.spans...)
 
 func extractFacts(md string) facts {
 	src := []byte(md)
-	doc := markdown.Parser().Parse(text.NewReader(src))
+	doc := markdown.Parse(text.NewReader(src))
 	var f facts
 	var prose strings.Builder
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {

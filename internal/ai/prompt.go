@@ -39,7 +39,7 @@ type Question struct {
 	Subject, Urgency, Title, Body string
 }
 
-// block wraps untrusted text between tags carrying a random ID: the text stays verbatim
+// blocks wrap untrusted text between tags carrying a random ID: the text stays verbatim
 // (code in it keeps its < and &), and it cannot close the block early because it cannot
 // know the ID. The instructions in the system prompt say only the exact closing tag counts.
 type blocks struct{ id string }
