@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -143,16 +143,11 @@ type row struct {
 func copyFingerprints(ctx context.Context, pool *sql.DB, c *corpus, n int, ids func(int) (uuid.UUID, uuid.UUID)) (int, error) {
 	batches := make(chan []row, 64)
 	g, gctx := errgroup.WithContext(ctx)
-	var next sync.Mutex
-	i := 0
-	workers := runtime.GOMAXPROCS(0)
-	for range workers {
+	var next atomic.Int64
+	for range runtime.GOMAXPROCS(0) {
 		g.Go(func() error {
 			for {
-				next.Lock()
-				from := i
-				i += 100
-				next.Unlock()
+				from := int(next.Add(100)) - 100
 				if from >= n {
 					return nil
 				}

@@ -96,6 +96,7 @@ func run(ctx context.Context, o options) error {
 		return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "q%d", i)),
 			uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "r%d", i))
 	}
+	logf("load average %s", loadAverage())
 	start := time.Now()
 	if err := load(ctx, d, c, o.answers, ids, logf); err != nil {
 		return err
@@ -141,7 +142,8 @@ func run(ctx context.Context, o options) error {
 			found[kind]++
 		}
 	}
-	fmt.Printf("\n%d checks against %d answers of %d words (after %d untimed):\n", o.checks, o.answers, o.words, o.warmup)
+	fmt.Printf("\n%d checks against %d answers of %d words (after %d untimed), load average %s:\n",
+		o.checks, o.answers, o.words, o.warmup, loadAverage())
 	for _, k := range kinds {
 		l := latency[k]
 		line := fmt.Sprintf("  %-28s n=%4d  p50 %6s  p99 %6s  mean score %.2f", k, len(l), pct(l, 50), pct(l, 99), scores[k]/float64(len(l)))
@@ -152,6 +154,16 @@ func run(ctx context.Context, o options) error {
 	}
 	fmt.Printf("  %-28s n=%4d  p50 %6s  p99 %6s  max %s\n", "all", len(all), pct(all, 50), pct(all, 99), pct(all, 100))
 	return explain(ctx, d, rec, client, c.half(rng, c.stored(rng.IntN(o.answers))))
+}
+
+// loadAverage is the first three fields of /proc/loadavg: on a shared machine, what else
+// competed for the cores while the figures were taken.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 // pct returns the p-th percentile of ds (nearest rank).
@@ -212,7 +224,7 @@ func explain(ctx context.Context, d *db.DB, rec *recorder, client *ent.Client, t
 		return err
 	}
 	defer rows.Close()
-	fmt.Printf("\nplan of a check (%d fingerprints):\n", len(rec.args)-1)
+	fmt.Printf("\nplan of a check (%d fingerprints):\n", len(originality.Fingerprints(text)))
 	for rows.Next() {
 		var line string
 		if err := rows.Scan(&line); err != nil {
