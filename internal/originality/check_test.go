@@ -215,3 +215,48 @@ func TestFingerprintsAreNotReadableByViewers(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckLeavesOutBoilerplate(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		g := newTextGen(7)
+		stock := g.text(20) // a stock sentence that many answers hold
+		answers := make([]string, CommonAnswers+1)
+		questions := make([]uuid.UUID, len(answers))
+		for i := range answers {
+			answers[i], questions[i] = stock+" "+g.text(30), uuid.New()
+		}
+		record := func(from, to int) {
+			err := db.InTx(ctx, d.Client, func(tx *ent.Client) error {
+				for i := from; i < to; i++ {
+					if err := Record(ctx, tx, questions[i], uuid.New(), answers[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		withStock := stock + " " + g.text(40)
+
+		record(0, CommonAnswers)
+		before := mustCheck(t, d.Client, uuid.New(), withStock)
+		if before.Score > 0.8 || len(before.Matches) != MaxMatches {
+			t.Fatalf("stock sentence in %d answers: %+v, want it to count", CommonAnswers, before)
+		}
+		record(CommonAnswers, CommonAnswers+1)
+		// Left out, but for a fingerprint or two where the sentence meets the new words:
+		// winnowing picks those in some answers only, so they are not common.
+		if after := mustCheck(t, d.Client, uuid.New(), withStock); after.Score < 1-MinOverlap || len(after.Matches) != 0 {
+			t.Fatalf("stock sentence in %d answers: %+v (before: %.2f), want it left out", CommonAnswers+1, after, before.Score)
+		}
+		// A copy is still a copy: its other fingerprints all match, and the common ones
+		// count on neither side.
+		res := mustCheck(t, d.Client, uuid.New(), answers[7])
+		if res.Score != 0 || len(res.Matches) != 1 || res.Matches[0].QuestionID != questions[7] {
+			t.Fatalf("copy of an answer holding boilerplate: %+v, want score 0 and that answer alone", res)
+		}
+	})
+}
