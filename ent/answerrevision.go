@@ -34,6 +34,14 @@ type AnswerRevision struct {
 	OriginalityScore *float64 `json:"originality_score,omitempty"`
 	// OriginalityMatches holds the value of the "originality_matches" field.
 	OriginalityMatches []map[string]interface{} `json:"originality_matches,omitempty"`
+	// BasedOnID holds the value of the "based_on_id" field.
+	BasedOnID *uuid.UUID `json:"based_on_id,omitempty"`
+	// ChangeRatio holds the value of the "change_ratio" field.
+	ChangeRatio *float64 `json:"change_ratio,omitempty"`
+	// Model holds the value of the "model" field.
+	Model string `json:"model,omitempty"`
+	// PromptVersion holds the value of the "prompt_version" field.
+	PromptVersion string `json:"prompt_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AnswerRevisionQuery when eager-loading is set.
 	Edges        AnswerRevisionEdges `json:"edges"`
@@ -67,13 +75,13 @@ func (*AnswerRevision) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case answerrevision.FieldAuthorID:
+		case answerrevision.FieldAuthorID, answerrevision.FieldBasedOnID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case answerrevision.FieldOriginalityMatches:
 			values[i] = new([]byte)
-		case answerrevision.FieldOriginalityScore:
+		case answerrevision.FieldOriginalityScore, answerrevision.FieldChangeRatio:
 			values[i] = new(sql.NullFloat64)
-		case answerrevision.FieldKind, answerrevision.FieldBody:
+		case answerrevision.FieldKind, answerrevision.FieldBody, answerrevision.FieldModel, answerrevision.FieldPromptVersion:
 			values[i] = new(sql.NullString)
 		case answerrevision.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -146,6 +154,32 @@ func (_m *AnswerRevision) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field originality_matches: %w", err)
 				}
 			}
+		case answerrevision.FieldBasedOnID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field based_on_id", values[i])
+			} else if value.Valid {
+				_m.BasedOnID = new(uuid.UUID)
+				*_m.BasedOnID = *value.S.(*uuid.UUID)
+			}
+		case answerrevision.FieldChangeRatio:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field change_ratio", values[i])
+			} else if value.Valid {
+				_m.ChangeRatio = new(float64)
+				*_m.ChangeRatio = value.Float64
+			}
+		case answerrevision.FieldModel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field model", values[i])
+			} else if value.Valid {
+				_m.Model = value.String
+			}
+		case answerrevision.FieldPromptVersion:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt_version", values[i])
+			} else if value.Valid {
+				_m.PromptVersion = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -211,6 +245,22 @@ func (_m *AnswerRevision) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("originality_matches=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OriginalityMatches))
+	builder.WriteString(", ")
+	if v := _m.BasedOnID; v != nil {
+		builder.WriteString("based_on_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ChangeRatio; v != nil {
+		builder.WriteString("change_ratio=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("model=")
+	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	builder.WriteString("prompt_version=")
+	builder.WriteString(_m.PromptVersion)
 	builder.WriteByte(')')
 	return builder.String()
 }

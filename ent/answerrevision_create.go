@@ -91,6 +91,62 @@ func (_c *AnswerRevisionCreate) SetOriginalityMatches(v []map[string]interface{}
 	return _c
 }
 
+// SetBasedOnID sets the "based_on_id" field.
+func (_c *AnswerRevisionCreate) SetBasedOnID(v uuid.UUID) *AnswerRevisionCreate {
+	_c.mutation.SetBasedOnID(v)
+	return _c
+}
+
+// SetNillableBasedOnID sets the "based_on_id" field if the given value is not nil.
+func (_c *AnswerRevisionCreate) SetNillableBasedOnID(v *uuid.UUID) *AnswerRevisionCreate {
+	if v != nil {
+		_c.SetBasedOnID(*v)
+	}
+	return _c
+}
+
+// SetChangeRatio sets the "change_ratio" field.
+func (_c *AnswerRevisionCreate) SetChangeRatio(v float64) *AnswerRevisionCreate {
+	_c.mutation.SetChangeRatio(v)
+	return _c
+}
+
+// SetNillableChangeRatio sets the "change_ratio" field if the given value is not nil.
+func (_c *AnswerRevisionCreate) SetNillableChangeRatio(v *float64) *AnswerRevisionCreate {
+	if v != nil {
+		_c.SetChangeRatio(*v)
+	}
+	return _c
+}
+
+// SetModel sets the "model" field.
+func (_c *AnswerRevisionCreate) SetModel(v string) *AnswerRevisionCreate {
+	_c.mutation.SetModel(v)
+	return _c
+}
+
+// SetNillableModel sets the "model" field if the given value is not nil.
+func (_c *AnswerRevisionCreate) SetNillableModel(v *string) *AnswerRevisionCreate {
+	if v != nil {
+		_c.SetModel(*v)
+	}
+	return _c
+}
+
+// SetPromptVersion sets the "prompt_version" field.
+func (_c *AnswerRevisionCreate) SetPromptVersion(v string) *AnswerRevisionCreate {
+	_c.mutation.SetPromptVersion(v)
+	return _c
+}
+
+// SetNillablePromptVersion sets the "prompt_version" field if the given value is not nil.
+func (_c *AnswerRevisionCreate) SetNillablePromptVersion(v *string) *AnswerRevisionCreate {
+	if v != nil {
+		_c.SetPromptVersion(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AnswerRevisionCreate) SetID(v uuid.UUID) *AnswerRevisionCreate {
 	_c.mutation.SetID(v)
@@ -251,6 +307,22 @@ func (_c *AnswerRevisionCreate) createSpec() (*AnswerRevision, *sqlgraph.CreateS
 		_spec.SetField(answerrevision.FieldOriginalityMatches, field.TypeJSON, value)
 		_node.OriginalityMatches = value
 	}
+	if value, ok := _c.mutation.BasedOnID(); ok {
+		_spec.SetField(answerrevision.FieldBasedOnID, field.TypeUUID, value)
+		_node.BasedOnID = &value
+	}
+	if value, ok := _c.mutation.ChangeRatio(); ok {
+		_spec.SetField(answerrevision.FieldChangeRatio, field.TypeFloat64, value)
+		_node.ChangeRatio = &value
+	}
+	if value, ok := _c.mutation.Model(); ok {
+		_spec.SetField(answerrevision.FieldModel, field.TypeString, value)
+		_node.Model = value
+	}
+	if value, ok := _c.mutation.PromptVersion(); ok {
+		_spec.SetField(answerrevision.FieldPromptVersion, field.TypeString, value)
+		_node.PromptVersion = value
+	}
 	if nodes := _c.mutation.QuestionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -393,6 +465,18 @@ func (u *AnswerRevisionUpsertOne) UpdateNewValues() *AnswerRevisionUpsertOne {
 		}
 		if _, exists := u.create.mutation.AuthorID(); exists {
 			s.SetIgnore(answerrevision.FieldAuthorID)
+		}
+		if _, exists := u.create.mutation.BasedOnID(); exists {
+			s.SetIgnore(answerrevision.FieldBasedOnID)
+		}
+		if _, exists := u.create.mutation.ChangeRatio(); exists {
+			s.SetIgnore(answerrevision.FieldChangeRatio)
+		}
+		if _, exists := u.create.mutation.Model(); exists {
+			s.SetIgnore(answerrevision.FieldModel)
+		}
+		if _, exists := u.create.mutation.PromptVersion(); exists {
+			s.SetIgnore(answerrevision.FieldPromptVersion)
 		}
 	}))
 	return u
@@ -671,6 +755,18 @@ func (u *AnswerRevisionUpsertBulk) UpdateNewValues() *AnswerRevisionUpsertBulk {
 			}
 			if _, exists := b.mutation.AuthorID(); exists {
 				s.SetIgnore(answerrevision.FieldAuthorID)
+			}
+			if _, exists := b.mutation.BasedOnID(); exists {
+				s.SetIgnore(answerrevision.FieldBasedOnID)
+			}
+			if _, exists := b.mutation.ChangeRatio(); exists {
+				s.SetIgnore(answerrevision.FieldChangeRatio)
+			}
+			if _, exists := b.mutation.Model(); exists {
+				s.SetIgnore(answerrevision.FieldModel)
+			}
+			if _, exists := b.mutation.PromptVersion(); exists {
+				s.SetIgnore(answerrevision.FieldPromptVersion)
 			}
 		}
 	}))

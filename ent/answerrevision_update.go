@@ -155,6 +155,18 @@ func (_u *AnswerRevisionUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.OriginalityMatchesCleared() {
 		_spec.ClearField(answerrevision.FieldOriginalityMatches, field.TypeJSON)
 	}
+	if _u.mutation.BasedOnIDCleared() {
+		_spec.ClearField(answerrevision.FieldBasedOnID, field.TypeUUID)
+	}
+	if _u.mutation.ChangeRatioCleared() {
+		_spec.ClearField(answerrevision.FieldChangeRatio, field.TypeFloat64)
+	}
+	if _u.mutation.ModelCleared() {
+		_spec.ClearField(answerrevision.FieldModel, field.TypeString)
+	}
+	if _u.mutation.PromptVersionCleared() {
+		_spec.ClearField(answerrevision.FieldPromptVersion, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -332,6 +344,18 @@ func (_u *AnswerRevisionUpdateOne) sqlSave(ctx context.Context) (_node *AnswerRe
 	}
 	if _u.mutation.OriginalityMatchesCleared() {
 		_spec.ClearField(answerrevision.FieldOriginalityMatches, field.TypeJSON)
+	}
+	if _u.mutation.BasedOnIDCleared() {
+		_spec.ClearField(answerrevision.FieldBasedOnID, field.TypeUUID)
+	}
+	if _u.mutation.ChangeRatioCleared() {
+		_spec.ClearField(answerrevision.FieldChangeRatio, field.TypeFloat64)
+	}
+	if _u.mutation.ModelCleared() {
+		_spec.ClearField(answerrevision.FieldModel, field.TypeString)
+	}
+	if _u.mutation.PromptVersionCleared() {
+		_spec.ClearField(answerrevision.FieldPromptVersion, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AnswerRevision{config: _u.config}

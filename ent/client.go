@@ -17,11 +17,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
@@ -56,6 +58,8 @@ type Client struct {
 	AuditLog *AuditLogClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
+	// Fingerprint is the client for interacting with the Fingerprint builders.
+	Fingerprint *FingerprintClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
@@ -66,6 +70,8 @@ type Client struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PipelineStage is the client for interacting with the PipelineStage builders.
+	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
 	Posting *PostingClient
 	// Question is the client for interacting with the Question builders.
@@ -97,11 +103,13 @@ func (c *Client) init() {
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
 	c.Dispute = NewDisputeClient(c.config)
+	c.Fingerprint = NewFingerprintClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.Payout = NewPayoutClient(c.config)
+	c.PipelineStage = NewPipelineStageClient(c.config)
 	c.Posting = NewPostingClient(c.config)
 	c.Question = NewQuestionClient(c.config)
 	c.Rating = NewRatingClient(c.config)
@@ -207,11 +215,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
+		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
 		Notification:      NewNotificationClient(cfg),
 		OutboxMessage:     NewOutboxMessageClient(cfg),
 		Payout:            NewPayoutClient(cfg),
+		PipelineStage:     NewPipelineStageClient(cfg),
 		Posting:           NewPostingClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Rating:            NewRatingClient(cfg),
@@ -244,11 +254,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
+		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
 		LedgerTransaction: NewLedgerTransactionClient(cfg),
 		Notification:      NewNotificationClient(cfg),
 		OutboxMessage:     NewOutboxMessageClient(cfg),
 		Payout:            NewPayoutClient(cfg),
+		PipelineStage:     NewPipelineStageClient(cfg),
 		Posting:           NewPostingClient(cfg),
 		Question:          NewQuestionClient(cfg),
 		Rating:            NewRatingClient(cfg),
@@ -286,9 +298,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
-		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.OutboxMessage, c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.Session, c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -299,9 +311,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.IdempotencyKey, c.LedgerTransaction, c.Notification, c.OutboxMessage,
-		c.Payout, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.OutboxMessage, c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.Session, c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -322,6 +334,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditLog.mutate(ctx, m)
 	case *DisputeMutation:
 		return c.Dispute.mutate(ctx, m)
+	case *FingerprintMutation:
+		return c.Fingerprint.mutate(ctx, m)
 	case *IdempotencyKeyMutation:
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LedgerTransactionMutation:
@@ -332,6 +346,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OutboxMessage.mutate(ctx, m)
 	case *PayoutMutation:
 		return c.Payout.mutate(ctx, m)
+	case *PipelineStageMutation:
+		return c.PipelineStage.mutate(ctx, m)
 	case *PostingMutation:
 		return c.Posting.mutate(ctx, m)
 	case *QuestionMutation:
@@ -1251,6 +1267,140 @@ func (c *DisputeClient) mutate(ctx context.Context, m *DisputeMutation) (Value, 
 	}
 }
 
+// FingerprintClient is a client for the Fingerprint schema.
+type FingerprintClient struct {
+	config
+}
+
+// NewFingerprintClient returns a client for the Fingerprint from the given config.
+func NewFingerprintClient(c config) *FingerprintClient {
+	return &FingerprintClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `fingerprint.Hooks(f(g(h())))`.
+func (c *FingerprintClient) Use(hooks ...Hook) {
+	c.hooks.Fingerprint = append(c.hooks.Fingerprint, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `fingerprint.Intercept(f(g(h())))`.
+func (c *FingerprintClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Fingerprint = append(c.inters.Fingerprint, interceptors...)
+}
+
+// Create returns a builder for creating a Fingerprint entity.
+func (c *FingerprintClient) Create() *FingerprintCreate {
+	mutation := newFingerprintMutation(c.config, OpCreate)
+	return &FingerprintCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Fingerprint entities.
+func (c *FingerprintClient) CreateBulk(builders ...*FingerprintCreate) *FingerprintCreateBulk {
+	return &FingerprintCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FingerprintClient) MapCreateBulk(slice any, setFunc func(*FingerprintCreate, int)) *FingerprintCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FingerprintCreateBulk{err: fmt.Errorf("calling to FingerprintClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FingerprintCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FingerprintCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Fingerprint.
+func (c *FingerprintClient) Update() *FingerprintUpdate {
+	mutation := newFingerprintMutation(c.config, OpUpdate)
+	return &FingerprintUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FingerprintClient) UpdateOne(_m *Fingerprint) *FingerprintUpdateOne {
+	mutation := newFingerprintMutation(c.config, OpUpdateOne, withFingerprint(_m))
+	return &FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FingerprintClient) UpdateOneID(id int) *FingerprintUpdateOne {
+	mutation := newFingerprintMutation(c.config, OpUpdateOne, withFingerprintID(id))
+	return &FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Fingerprint.
+func (c *FingerprintClient) Delete() *FingerprintDelete {
+	mutation := newFingerprintMutation(c.config, OpDelete)
+	return &FingerprintDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FingerprintClient) DeleteOne(_m *Fingerprint) *FingerprintDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FingerprintClient) DeleteOneID(id int) *FingerprintDeleteOne {
+	builder := c.Delete().Where(fingerprint.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FingerprintDeleteOne{builder}
+}
+
+// Query returns a query builder for Fingerprint.
+func (c *FingerprintClient) Query() *FingerprintQuery {
+	return &FingerprintQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFingerprint},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Fingerprint entity by its id.
+func (c *FingerprintClient) Get(ctx context.Context, id int) (*Fingerprint, error) {
+	return c.Query().Where(fingerprint.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FingerprintClient) GetX(ctx context.Context, id int) *Fingerprint {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FingerprintClient) Hooks() []Hook {
+	hooks := c.hooks.Fingerprint
+	return append(hooks[:len(hooks):len(hooks)], fingerprint.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *FingerprintClient) Interceptors() []Interceptor {
+	return c.inters.Fingerprint
+}
+
+func (c *FingerprintClient) mutate(ctx context.Context, m *FingerprintMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FingerprintCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FingerprintUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FingerprintUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FingerprintDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Fingerprint mutation op: %q", m.Op())
+	}
+}
+
 // IdempotencyKeyClient is a client for the IdempotencyKey schema.
 type IdempotencyKeyClient struct {
 	config
@@ -1953,6 +2103,156 @@ func (c *PayoutClient) mutate(ctx context.Context, m *PayoutMutation) (Value, er
 	}
 }
 
+// PipelineStageClient is a client for the PipelineStage schema.
+type PipelineStageClient struct {
+	config
+}
+
+// NewPipelineStageClient returns a client for the PipelineStage from the given config.
+func NewPipelineStageClient(c config) *PipelineStageClient {
+	return &PipelineStageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pipelinestage.Hooks(f(g(h())))`.
+func (c *PipelineStageClient) Use(hooks ...Hook) {
+	c.hooks.PipelineStage = append(c.hooks.PipelineStage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pipelinestage.Intercept(f(g(h())))`.
+func (c *PipelineStageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PipelineStage = append(c.inters.PipelineStage, interceptors...)
+}
+
+// Create returns a builder for creating a PipelineStage entity.
+func (c *PipelineStageClient) Create() *PipelineStageCreate {
+	mutation := newPipelineStageMutation(c.config, OpCreate)
+	return &PipelineStageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PipelineStage entities.
+func (c *PipelineStageClient) CreateBulk(builders ...*PipelineStageCreate) *PipelineStageCreateBulk {
+	return &PipelineStageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PipelineStageClient) MapCreateBulk(slice any, setFunc func(*PipelineStageCreate, int)) *PipelineStageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PipelineStageCreateBulk{err: fmt.Errorf("calling to PipelineStageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PipelineStageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PipelineStageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PipelineStage.
+func (c *PipelineStageClient) Update() *PipelineStageUpdate {
+	mutation := newPipelineStageMutation(c.config, OpUpdate)
+	return &PipelineStageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PipelineStageClient) UpdateOne(_m *PipelineStage) *PipelineStageUpdateOne {
+	mutation := newPipelineStageMutation(c.config, OpUpdateOne, withPipelineStage(_m))
+	return &PipelineStageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PipelineStageClient) UpdateOneID(id uuid.UUID) *PipelineStageUpdateOne {
+	mutation := newPipelineStageMutation(c.config, OpUpdateOne, withPipelineStageID(id))
+	return &PipelineStageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PipelineStage.
+func (c *PipelineStageClient) Delete() *PipelineStageDelete {
+	mutation := newPipelineStageMutation(c.config, OpDelete)
+	return &PipelineStageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PipelineStageClient) DeleteOne(_m *PipelineStage) *PipelineStageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PipelineStageClient) DeleteOneID(id uuid.UUID) *PipelineStageDeleteOne {
+	builder := c.Delete().Where(pipelinestage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PipelineStageDeleteOne{builder}
+}
+
+// Query returns a query builder for PipelineStage.
+func (c *PipelineStageClient) Query() *PipelineStageQuery {
+	return &PipelineStageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePipelineStage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PipelineStage entity by its id.
+func (c *PipelineStageClient) Get(ctx context.Context, id uuid.UUID) (*PipelineStage, error) {
+	return c.Query().Where(pipelinestage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PipelineStageClient) GetX(ctx context.Context, id uuid.UUID) *PipelineStage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryQuestion queries the question edge of a PipelineStage.
+func (c *PipelineStageClient) QueryQuestion(_m *PipelineStage) *QuestionQuery {
+	query := (&QuestionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pipelinestage.Table, pipelinestage.FieldID, id),
+			sqlgraph.To(question.Table, question.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, pipelinestage.QuestionTable, pipelinestage.QuestionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PipelineStageClient) Hooks() []Hook {
+	hooks := c.hooks.PipelineStage
+	return append(hooks[:len(hooks):len(hooks)], pipelinestage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PipelineStageClient) Interceptors() []Interceptor {
+	return c.inters.PipelineStage
+}
+
+func (c *PipelineStageClient) mutate(ctx context.Context, m *PipelineStageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PipelineStageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PipelineStageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PipelineStageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PipelineStageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PipelineStage mutation op: %q", m.Op())
+	}
+}
+
 // PostingClient is a client for the Posting schema.
 type PostingClient struct {
 	config
@@ -2284,6 +2584,22 @@ func (c *QuestionClient) QueryAssignments(_m *Question) *AssignmentQuery {
 			sqlgraph.From(question.Table, question.FieldID, id),
 			sqlgraph.To(assignment.Table, assignment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, question.AssignmentsTable, question.AssignmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPipelineStages queries the pipeline_stages edge of a Question.
+func (c *QuestionClient) QueryPipelineStages(_m *Question) *PipelineStageQuery {
+	query := (&PipelineStageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(question.Table, question.FieldID, id),
+			sqlgraph.To(pipelinestage.Table, pipelinestage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, question.PipelineStagesTable, question.PipelineStagesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3118,14 +3434,16 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
-		Rating, RefreshToken, Session, Setting, User []ent.Hook
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
+		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
+		PipelineStage, Posting, Question, Rating, RefreshToken, Session, Setting,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, IdempotencyKey,
-		LedgerTransaction, Notification, OutboxMessage, Payout, Posting, Question,
-		Rating, RefreshToken, Session, Setting, User []ent.Interceptor
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
+		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
+		PipelineStage, Posting, Question, Rating, RefreshToken, Session, Setting,
+		User []ent.Interceptor
 	}
 )
 

@@ -9,11 +9,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
@@ -96,11 +98,13 @@ func checkColumn(t, c string) error {
 			assignment.Table:        assignment.ValidColumn,
 			auditlog.Table:          auditlog.ValidColumn,
 			dispute.Table:           dispute.ValidColumn,
+			fingerprint.Table:       fingerprint.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,
 			ledgertransaction.Table: ledgertransaction.ValidColumn,
 			notification.Table:      notification.ValidColumn,
 			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
+			pipelinestage.Table:     pipelinestage.ValidColumn,
 			posting.Table:           posting.ValidColumn,
 			question.Table:          question.ValidColumn,
 			rating.Table:            rating.ValidColumn,

@@ -9,11 +9,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
 	"backbone/ent/question"
@@ -31,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 18)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -92,6 +94,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			answerrevision.FieldAuthorID:           {Type: field.TypeUUID, Column: answerrevision.FieldAuthorID},
 			answerrevision.FieldOriginalityScore:   {Type: field.TypeFloat64, Column: answerrevision.FieldOriginalityScore},
 			answerrevision.FieldOriginalityMatches: {Type: field.TypeJSON, Column: answerrevision.FieldOriginalityMatches},
+			answerrevision.FieldBasedOnID:          {Type: field.TypeUUID, Column: answerrevision.FieldBasedOnID},
+			answerrevision.FieldChangeRatio:        {Type: field.TypeFloat64, Column: answerrevision.FieldChangeRatio},
+			answerrevision.FieldModel:              {Type: field.TypeString, Column: answerrevision.FieldModel},
+			answerrevision.FieldPromptVersion:      {Type: field.TypeString, Column: answerrevision.FieldPromptVersion},
 		},
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
@@ -162,6 +168,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   fingerprint.Table,
+			Columns: fingerprint.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: fingerprint.FieldID,
+			},
+		},
+		Type: "Fingerprint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			fingerprint.FieldHash:       {Type: field.TypeInt64, Column: fingerprint.FieldHash},
+			fingerprint.FieldQuestionID: {Type: field.TypeUUID, Column: fingerprint.FieldQuestionID},
+			fingerprint.FieldRevisionID: {Type: field.TypeUUID, Column: fingerprint.FieldRevisionID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -179,7 +201,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -198,7 +220,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -217,7 +239,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -240,7 +262,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -263,7 +285,34 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   pipelinestage.Table,
+			Columns: pipelinestage.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: pipelinestage.FieldID,
+			},
+		},
+		Type: "PipelineStage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			pipelinestage.FieldCreatedAt:        {Type: field.TypeTime, Column: pipelinestage.FieldCreatedAt},
+			pipelinestage.FieldUpdatedAt:        {Type: field.TypeTime, Column: pipelinestage.FieldUpdatedAt},
+			pipelinestage.FieldQuestionID:       {Type: field.TypeUUID, Column: pipelinestage.FieldQuestionID},
+			pipelinestage.FieldStage:            {Type: field.TypeEnum, Column: pipelinestage.FieldStage},
+			pipelinestage.FieldStatus:           {Type: field.TypeEnum, Column: pipelinestage.FieldStatus},
+			pipelinestage.FieldAttempts:         {Type: field.TypeInt, Column: pipelinestage.FieldAttempts},
+			pipelinestage.FieldStartedAt:        {Type: field.TypeTime, Column: pipelinestage.FieldStartedAt},
+			pipelinestage.FieldFinishedAt:       {Type: field.TypeTime, Column: pipelinestage.FieldFinishedAt},
+			pipelinestage.FieldModel:            {Type: field.TypeString, Column: pipelinestage.FieldModel},
+			pipelinestage.FieldPromptVersion:    {Type: field.TypeString, Column: pipelinestage.FieldPromptVersion},
+			pipelinestage.FieldPromptTokens:     {Type: field.TypeInt, Column: pipelinestage.FieldPromptTokens},
+			pipelinestage.FieldCompletionTokens: {Type: field.TypeInt, Column: pipelinestage.FieldCompletionTokens},
+			pipelinestage.FieldProviderMs:       {Type: field.TypeInt64, Column: pipelinestage.FieldProviderMs},
+			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -283,7 +332,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -294,23 +343,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Question",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			question.FieldCreatedAt:     {Type: field.TypeTime, Column: question.FieldCreatedAt},
-			question.FieldUpdatedAt:     {Type: field.TypeTime, Column: question.FieldUpdatedAt},
-			question.FieldClientID:      {Type: field.TypeUUID, Column: question.FieldClientID},
-			question.FieldSubject:       {Type: field.TypeString, Column: question.FieldSubject},
-			question.FieldTitle:         {Type: field.TypeString, Column: question.FieldTitle},
-			question.FieldBody:          {Type: field.TypeString, Column: question.FieldBody},
-			question.FieldUrgency:       {Type: field.TypeEnum, Column: question.FieldUrgency},
-			question.FieldDeadline:      {Type: field.TypeTime, Column: question.FieldDeadline},
-			question.FieldPrice:         {Type: field.TypeInt64, Column: question.FieldPrice},
-			question.FieldStatus:        {Type: field.TypeEnum, Column: question.FieldStatus},
-			question.FieldExpertID:      {Type: field.TypeUUID, Column: question.FieldExpertID},
-			question.FieldRevisionCount: {Type: field.TypeInt, Column: question.FieldRevisionCount},
-			question.FieldDeliveredAt:   {Type: field.TypeTime, Column: question.FieldDeliveredAt},
-			question.FieldClosedAt:      {Type: field.TypeTime, Column: question.FieldClosedAt},
+			question.FieldCreatedAt:      {Type: field.TypeTime, Column: question.FieldCreatedAt},
+			question.FieldUpdatedAt:      {Type: field.TypeTime, Column: question.FieldUpdatedAt},
+			question.FieldClientID:       {Type: field.TypeUUID, Column: question.FieldClientID},
+			question.FieldSubject:        {Type: field.TypeString, Column: question.FieldSubject},
+			question.FieldTitle:          {Type: field.TypeString, Column: question.FieldTitle},
+			question.FieldBody:           {Type: field.TypeString, Column: question.FieldBody},
+			question.FieldUrgency:        {Type: field.TypeEnum, Column: question.FieldUrgency},
+			question.FieldDeadline:       {Type: field.TypeTime, Column: question.FieldDeadline},
+			question.FieldPrice:          {Type: field.TypeInt64, Column: question.FieldPrice},
+			question.FieldStatus:         {Type: field.TypeEnum, Column: question.FieldStatus},
+			question.FieldExpertID:       {Type: field.TypeUUID, Column: question.FieldExpertID},
+			question.FieldRevisionCount:  {Type: field.TypeInt, Column: question.FieldRevisionCount},
+			question.FieldDeliveredAt:    {Type: field.TypeTime, Column: question.FieldDeliveredAt},
+			question.FieldClosedAt:       {Type: field.TypeTime, Column: question.FieldClosedAt},
+			question.FieldPipelineStatus: {Type: field.TypeEnum, Column: question.FieldPipelineStatus},
+			question.FieldPipelineReason: {Type: field.TypeString, Column: question.FieldPipelineReason},
+			question.FieldAiAssisted:     {Type: field.TypeBool, Column: question.FieldAiAssisted},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -329,7 +381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -347,7 +399,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -369,7 +421,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -387,7 +439,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -507,6 +559,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"question",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   pipelinestage.QuestionTable,
+			Columns: []string{pipelinestage.QuestionColumn},
+			Bidi:    false,
+		},
+		"PipelineStage",
+		"Question",
+	)
+	graph.MustAddE(
 		"transaction",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -577,6 +641,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Question",
 		"Assignment",
+	)
+	graph.MustAddE(
+		"pipeline_stages",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+		},
+		"Question",
+		"PipelineStage",
 	)
 	graph.MustAddE(
 		"session",
@@ -960,6 +1036,26 @@ func (f *AnswerRevisionFilter) WhereOriginalityMatches(p entql.BytesP) {
 	f.Where(p.Field(answerrevision.FieldOriginalityMatches))
 }
 
+// WhereBasedOnID applies the entql [16]byte predicate on the based_on_id field.
+func (f *AnswerRevisionFilter) WhereBasedOnID(p entql.ValueP) {
+	f.Where(p.Field(answerrevision.FieldBasedOnID))
+}
+
+// WhereChangeRatio applies the entql float64 predicate on the change_ratio field.
+func (f *AnswerRevisionFilter) WhereChangeRatio(p entql.Float64P) {
+	f.Where(p.Field(answerrevision.FieldChangeRatio))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *AnswerRevisionFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(answerrevision.FieldModel))
+}
+
+// WherePromptVersion applies the entql string predicate on the prompt_version field.
+func (f *AnswerRevisionFilter) WherePromptVersion(p entql.StringP) {
+	f.Where(p.Field(answerrevision.FieldPromptVersion))
+}
+
 // WhereHasQuestion applies a predicate to check if query has an edge question.
 func (f *AnswerRevisionFilter) WhereHasQuestion() {
 	f.Where(entql.HasEdge("question"))
@@ -1258,6 +1354,61 @@ func (f *DisputeFilter) WhereResolvedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *FingerprintQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the FingerprintQuery builder.
+func (_q *FingerprintQuery) Filter() *FingerprintFilter {
+	return &FingerprintFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *FingerprintMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the FingerprintMutation builder.
+func (m *FingerprintMutation) Filter() *FingerprintFilter {
+	return &FingerprintFilter{config: m.config, predicateAdder: m}
+}
+
+// FingerprintFilter provides a generic filtering capability at runtime for FingerprintQuery.
+type FingerprintFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *FingerprintFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *FingerprintFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(fingerprint.FieldID))
+}
+
+// WhereHash applies the entql int64 predicate on the hash field.
+func (f *FingerprintFilter) WhereHash(p entql.Int64P) {
+	f.Where(p.Field(fingerprint.FieldHash))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *FingerprintFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(fingerprint.FieldQuestionID))
+}
+
+// WhereRevisionID applies the entql [16]byte predicate on the revision_id field.
+func (f *FingerprintFilter) WhereRevisionID(p entql.ValueP) {
+	f.Where(p.Field(fingerprint.FieldRevisionID))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *IdempotencyKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1286,7 +1437,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1356,7 +1507,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1440,7 +1591,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1510,7 +1661,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1600,7 +1751,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1676,6 +1827,130 @@ func (f *PayoutFilter) WhereHasExpertWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PipelineStageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PipelineStageQuery builder.
+func (_q *PipelineStageQuery) Filter() *PipelineStageFilter {
+	return &PipelineStageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PipelineStageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PipelineStageMutation builder.
+func (m *PipelineStageMutation) Filter() *PipelineStageFilter {
+	return &PipelineStageFilter{config: m.config, predicateAdder: m}
+}
+
+// PipelineStageFilter provides a generic filtering capability at runtime for PipelineStageQuery.
+type PipelineStageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PipelineStageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PipelineStageFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(pipelinestage.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PipelineStageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(pipelinestage.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PipelineStageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(pipelinestage.FieldUpdatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *PipelineStageFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(pipelinestage.FieldQuestionID))
+}
+
+// WhereStage applies the entql string predicate on the stage field.
+func (f *PipelineStageFilter) WhereStage(p entql.StringP) {
+	f.Where(p.Field(pipelinestage.FieldStage))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *PipelineStageFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(pipelinestage.FieldStatus))
+}
+
+// WhereAttempts applies the entql int predicate on the attempts field.
+func (f *PipelineStageFilter) WhereAttempts(p entql.IntP) {
+	f.Where(p.Field(pipelinestage.FieldAttempts))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *PipelineStageFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(pipelinestage.FieldStartedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *PipelineStageFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(pipelinestage.FieldFinishedAt))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *PipelineStageFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(pipelinestage.FieldModel))
+}
+
+// WherePromptVersion applies the entql string predicate on the prompt_version field.
+func (f *PipelineStageFilter) WherePromptVersion(p entql.StringP) {
+	f.Where(p.Field(pipelinestage.FieldPromptVersion))
+}
+
+// WherePromptTokens applies the entql int predicate on the prompt_tokens field.
+func (f *PipelineStageFilter) WherePromptTokens(p entql.IntP) {
+	f.Where(p.Field(pipelinestage.FieldPromptTokens))
+}
+
+// WhereCompletionTokens applies the entql int predicate on the completion_tokens field.
+func (f *PipelineStageFilter) WhereCompletionTokens(p entql.IntP) {
+	f.Where(p.Field(pipelinestage.FieldCompletionTokens))
+}
+
+// WhereProviderMs applies the entql int64 predicate on the provider_ms field.
+func (f *PipelineStageFilter) WhereProviderMs(p entql.Int64P) {
+	f.Where(p.Field(pipelinestage.FieldProviderMs))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *PipelineStageFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(pipelinestage.FieldError))
+}
+
+// WhereHasQuestion applies a predicate to check if query has an edge question.
+func (f *PipelineStageFilter) WhereHasQuestion() {
+	f.Where(entql.HasEdge("question"))
+}
+
+// WhereHasQuestionWith applies a predicate to check if query has an edge question with a given conditions (other predicates).
+func (f *PipelineStageFilter) WhereHasQuestionWith(preds ...predicate.Question) {
+	f.Where(entql.HasEdgeWith("question", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PostingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1704,7 +1979,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1807,7 +2082,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1888,6 +2163,21 @@ func (f *QuestionFilter) WhereClosedAt(p entql.TimeP) {
 	f.Where(p.Field(question.FieldClosedAt))
 }
 
+// WherePipelineStatus applies the entql string predicate on the pipeline_status field.
+func (f *QuestionFilter) WherePipelineStatus(p entql.StringP) {
+	f.Where(p.Field(question.FieldPipelineStatus))
+}
+
+// WherePipelineReason applies the entql string predicate on the pipeline_reason field.
+func (f *QuestionFilter) WherePipelineReason(p entql.StringP) {
+	f.Where(p.Field(question.FieldPipelineReason))
+}
+
+// WhereAiAssisted applies the entql bool predicate on the ai_assisted field.
+func (f *QuestionFilter) WhereAiAssisted(p entql.BoolP) {
+	f.Where(p.Field(question.FieldAiAssisted))
+}
+
 // WhereHasClient applies a predicate to check if query has an edge client.
 func (f *QuestionFilter) WhereHasClient() {
 	f.Where(entql.HasEdge("client"))
@@ -1944,6 +2234,20 @@ func (f *QuestionFilter) WhereHasAssignmentsWith(preds ...predicate.Assignment) 
 	})))
 }
 
+// WhereHasPipelineStages applies a predicate to check if query has an edge pipeline_stages.
+func (f *QuestionFilter) WhereHasPipelineStages() {
+	f.Where(entql.HasEdge("pipeline_stages"))
+}
+
+// WhereHasPipelineStagesWith applies a predicate to check if query has an edge pipeline_stages with a given conditions (other predicates).
+func (f *QuestionFilter) WhereHasPipelineStagesWith(preds ...predicate.PipelineStage) {
+	f.Where(entql.HasEdgeWith("pipeline_stages", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *RatingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1973,7 +2277,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2043,7 +2347,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2122,7 +2426,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2235,7 +2539,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2300,7 +2604,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -440,6 +440,26 @@ func (_q *AnswerRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, answerrevision.FieldOriginalityMatches)
 				fieldSeen[answerrevision.FieldOriginalityMatches] = struct{}{}
 			}
+		case "basedOnID":
+			if _, ok := fieldSeen[answerrevision.FieldBasedOnID]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldBasedOnID)
+				fieldSeen[answerrevision.FieldBasedOnID] = struct{}{}
+			}
+		case "changeRatio":
+			if _, ok := fieldSeen[answerrevision.FieldChangeRatio]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldChangeRatio)
+				fieldSeen[answerrevision.FieldChangeRatio] = struct{}{}
+			}
+		case "model":
+			if _, ok := fieldSeen[answerrevision.FieldModel]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldModel)
+				fieldSeen[answerrevision.FieldModel] = struct{}{}
+			}
+		case "promptVersion":
+			if _, ok := fieldSeen[answerrevision.FieldPromptVersion]; !ok {
+				selectedFields = append(selectedFields, answerrevision.FieldPromptVersion)
+				fieldSeen[answerrevision.FieldPromptVersion] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1535,6 +1555,21 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[question.FieldClosedAt]; !ok {
 				selectedFields = append(selectedFields, question.FieldClosedAt)
 				fieldSeen[question.FieldClosedAt] = struct{}{}
+			}
+		case "pipelineStatus":
+			if _, ok := fieldSeen[question.FieldPipelineStatus]; !ok {
+				selectedFields = append(selectedFields, question.FieldPipelineStatus)
+				fieldSeen[question.FieldPipelineStatus] = struct{}{}
+			}
+		case "pipelineReason":
+			if _, ok := fieldSeen[question.FieldPipelineReason]; !ok {
+				selectedFields = append(selectedFields, question.FieldPipelineReason)
+				fieldSeen[question.FieldPipelineReason] = struct{}{}
+			}
+		case "aiAssisted":
+			if _, ok := fieldSeen[question.FieldAiAssisted]; !ok {
+				selectedFields = append(selectedFields, question.FieldAiAssisted)
+				fieldSeen[question.FieldAiAssisted] = struct{}{}
 			}
 		case "id":
 		case "__typename":

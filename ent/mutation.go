@@ -9,11 +9,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
 	"backbone/ent/question"
@@ -49,11 +51,13 @@ const (
 	TypeAssignment        = "Assignment"
 	TypeAuditLog          = "AuditLog"
 	TypeDispute           = "Dispute"
+	TypeFingerprint       = "Fingerprint"
 	TypeIdempotencyKey    = "IdempotencyKey"
 	TypeLedgerTransaction = "LedgerTransaction"
 	TypeNotification      = "Notification"
 	TypeOutboxMessage     = "OutboxMessage"
 	TypePayout            = "Payout"
+	TypePipelineStage     = "PipelineStage"
 	TypePosting           = "Posting"
 	TypeQuestion          = "Question"
 	TypeRating            = "Rating"
@@ -1843,6 +1847,11 @@ type AnswerRevisionMutation struct {
 	addoriginality_score      *float64
 	originality_matches       *[]map[string]interface{}
 	appendoriginality_matches []map[string]interface{}
+	based_on_id               *uuid.UUID
+	change_ratio              *float64
+	addchange_ratio           *float64
+	model                     *string
+	prompt_version            *string
 	clearedFields             map[string]struct{}
 	question                  *uuid.UUID
 	clearedquestion           bool
@@ -2283,6 +2292,223 @@ func (m *AnswerRevisionMutation) ResetOriginalityMatches() {
 	delete(m.clearedFields, answerrevision.FieldOriginalityMatches)
 }
 
+// SetBasedOnID sets the "based_on_id" field.
+func (m *AnswerRevisionMutation) SetBasedOnID(u uuid.UUID) {
+	m.based_on_id = &u
+}
+
+// BasedOnID returns the value of the "based_on_id" field in the mutation.
+func (m *AnswerRevisionMutation) BasedOnID() (r uuid.UUID, exists bool) {
+	v := m.based_on_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBasedOnID returns the old "based_on_id" field's value of the AnswerRevision entity.
+// If the AnswerRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnswerRevisionMutation) OldBasedOnID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBasedOnID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBasedOnID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBasedOnID: %w", err)
+	}
+	return oldValue.BasedOnID, nil
+}
+
+// ClearBasedOnID clears the value of the "based_on_id" field.
+func (m *AnswerRevisionMutation) ClearBasedOnID() {
+	m.based_on_id = nil
+	m.clearedFields[answerrevision.FieldBasedOnID] = struct{}{}
+}
+
+// BasedOnIDCleared returns if the "based_on_id" field was cleared in this mutation.
+func (m *AnswerRevisionMutation) BasedOnIDCleared() bool {
+	_, ok := m.clearedFields[answerrevision.FieldBasedOnID]
+	return ok
+}
+
+// ResetBasedOnID resets all changes to the "based_on_id" field.
+func (m *AnswerRevisionMutation) ResetBasedOnID() {
+	m.based_on_id = nil
+	delete(m.clearedFields, answerrevision.FieldBasedOnID)
+}
+
+// SetChangeRatio sets the "change_ratio" field.
+func (m *AnswerRevisionMutation) SetChangeRatio(f float64) {
+	m.change_ratio = &f
+	m.addchange_ratio = nil
+}
+
+// ChangeRatio returns the value of the "change_ratio" field in the mutation.
+func (m *AnswerRevisionMutation) ChangeRatio() (r float64, exists bool) {
+	v := m.change_ratio
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeRatio returns the old "change_ratio" field's value of the AnswerRevision entity.
+// If the AnswerRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnswerRevisionMutation) OldChangeRatio(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeRatio is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeRatio requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeRatio: %w", err)
+	}
+	return oldValue.ChangeRatio, nil
+}
+
+// AddChangeRatio adds f to the "change_ratio" field.
+func (m *AnswerRevisionMutation) AddChangeRatio(f float64) {
+	if m.addchange_ratio != nil {
+		*m.addchange_ratio += f
+	} else {
+		m.addchange_ratio = &f
+	}
+}
+
+// AddedChangeRatio returns the value that was added to the "change_ratio" field in this mutation.
+func (m *AnswerRevisionMutation) AddedChangeRatio() (r float64, exists bool) {
+	v := m.addchange_ratio
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearChangeRatio clears the value of the "change_ratio" field.
+func (m *AnswerRevisionMutation) ClearChangeRatio() {
+	m.change_ratio = nil
+	m.addchange_ratio = nil
+	m.clearedFields[answerrevision.FieldChangeRatio] = struct{}{}
+}
+
+// ChangeRatioCleared returns if the "change_ratio" field was cleared in this mutation.
+func (m *AnswerRevisionMutation) ChangeRatioCleared() bool {
+	_, ok := m.clearedFields[answerrevision.FieldChangeRatio]
+	return ok
+}
+
+// ResetChangeRatio resets all changes to the "change_ratio" field.
+func (m *AnswerRevisionMutation) ResetChangeRatio() {
+	m.change_ratio = nil
+	m.addchange_ratio = nil
+	delete(m.clearedFields, answerrevision.FieldChangeRatio)
+}
+
+// SetModel sets the "model" field.
+func (m *AnswerRevisionMutation) SetModel(s string) {
+	m.model = &s
+}
+
+// Model returns the value of the "model" field in the mutation.
+func (m *AnswerRevisionMutation) Model() (r string, exists bool) {
+	v := m.model
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModel returns the old "model" field's value of the AnswerRevision entity.
+// If the AnswerRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnswerRevisionMutation) OldModel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModel: %w", err)
+	}
+	return oldValue.Model, nil
+}
+
+// ClearModel clears the value of the "model" field.
+func (m *AnswerRevisionMutation) ClearModel() {
+	m.model = nil
+	m.clearedFields[answerrevision.FieldModel] = struct{}{}
+}
+
+// ModelCleared returns if the "model" field was cleared in this mutation.
+func (m *AnswerRevisionMutation) ModelCleared() bool {
+	_, ok := m.clearedFields[answerrevision.FieldModel]
+	return ok
+}
+
+// ResetModel resets all changes to the "model" field.
+func (m *AnswerRevisionMutation) ResetModel() {
+	m.model = nil
+	delete(m.clearedFields, answerrevision.FieldModel)
+}
+
+// SetPromptVersion sets the "prompt_version" field.
+func (m *AnswerRevisionMutation) SetPromptVersion(s string) {
+	m.prompt_version = &s
+}
+
+// PromptVersion returns the value of the "prompt_version" field in the mutation.
+func (m *AnswerRevisionMutation) PromptVersion() (r string, exists bool) {
+	v := m.prompt_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromptVersion returns the old "prompt_version" field's value of the AnswerRevision entity.
+// If the AnswerRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnswerRevisionMutation) OldPromptVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromptVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromptVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromptVersion: %w", err)
+	}
+	return oldValue.PromptVersion, nil
+}
+
+// ClearPromptVersion clears the value of the "prompt_version" field.
+func (m *AnswerRevisionMutation) ClearPromptVersion() {
+	m.prompt_version = nil
+	m.clearedFields[answerrevision.FieldPromptVersion] = struct{}{}
+}
+
+// PromptVersionCleared returns if the "prompt_version" field was cleared in this mutation.
+func (m *AnswerRevisionMutation) PromptVersionCleared() bool {
+	_, ok := m.clearedFields[answerrevision.FieldPromptVersion]
+	return ok
+}
+
+// ResetPromptVersion resets all changes to the "prompt_version" field.
+func (m *AnswerRevisionMutation) ResetPromptVersion() {
+	m.prompt_version = nil
+	delete(m.clearedFields, answerrevision.FieldPromptVersion)
+}
+
 // ClearQuestion clears the "question" edge to the Question entity.
 func (m *AnswerRevisionMutation) ClearQuestion() {
 	m.clearedquestion = true
@@ -2344,7 +2570,7 @@ func (m *AnswerRevisionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AnswerRevisionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, answerrevision.FieldCreatedAt)
 	}
@@ -2365,6 +2591,18 @@ func (m *AnswerRevisionMutation) Fields() []string {
 	}
 	if m.originality_matches != nil {
 		fields = append(fields, answerrevision.FieldOriginalityMatches)
+	}
+	if m.based_on_id != nil {
+		fields = append(fields, answerrevision.FieldBasedOnID)
+	}
+	if m.change_ratio != nil {
+		fields = append(fields, answerrevision.FieldChangeRatio)
+	}
+	if m.model != nil {
+		fields = append(fields, answerrevision.FieldModel)
+	}
+	if m.prompt_version != nil {
+		fields = append(fields, answerrevision.FieldPromptVersion)
 	}
 	return fields
 }
@@ -2388,6 +2626,14 @@ func (m *AnswerRevisionMutation) Field(name string) (ent.Value, bool) {
 		return m.OriginalityScore()
 	case answerrevision.FieldOriginalityMatches:
 		return m.OriginalityMatches()
+	case answerrevision.FieldBasedOnID:
+		return m.BasedOnID()
+	case answerrevision.FieldChangeRatio:
+		return m.ChangeRatio()
+	case answerrevision.FieldModel:
+		return m.Model()
+	case answerrevision.FieldPromptVersion:
+		return m.PromptVersion()
 	}
 	return nil, false
 }
@@ -2411,6 +2657,14 @@ func (m *AnswerRevisionMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldOriginalityScore(ctx)
 	case answerrevision.FieldOriginalityMatches:
 		return m.OldOriginalityMatches(ctx)
+	case answerrevision.FieldBasedOnID:
+		return m.OldBasedOnID(ctx)
+	case answerrevision.FieldChangeRatio:
+		return m.OldChangeRatio(ctx)
+	case answerrevision.FieldModel:
+		return m.OldModel(ctx)
+	case answerrevision.FieldPromptVersion:
+		return m.OldPromptVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown AnswerRevision field %s", name)
 }
@@ -2469,6 +2723,34 @@ func (m *AnswerRevisionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOriginalityMatches(v)
 		return nil
+	case answerrevision.FieldBasedOnID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBasedOnID(v)
+		return nil
+	case answerrevision.FieldChangeRatio:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeRatio(v)
+		return nil
+	case answerrevision.FieldModel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModel(v)
+		return nil
+	case answerrevision.FieldPromptVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromptVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AnswerRevision field %s", name)
 }
@@ -2480,6 +2762,9 @@ func (m *AnswerRevisionMutation) AddedFields() []string {
 	if m.addoriginality_score != nil {
 		fields = append(fields, answerrevision.FieldOriginalityScore)
 	}
+	if m.addchange_ratio != nil {
+		fields = append(fields, answerrevision.FieldChangeRatio)
+	}
 	return fields
 }
 
@@ -2490,6 +2775,8 @@ func (m *AnswerRevisionMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case answerrevision.FieldOriginalityScore:
 		return m.AddedOriginalityScore()
+	case answerrevision.FieldChangeRatio:
+		return m.AddedChangeRatio()
 	}
 	return nil, false
 }
@@ -2505,6 +2792,13 @@ func (m *AnswerRevisionMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOriginalityScore(v)
+		return nil
+	case answerrevision.FieldChangeRatio:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangeRatio(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AnswerRevision numeric field %s", name)
@@ -2522,6 +2816,18 @@ func (m *AnswerRevisionMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(answerrevision.FieldOriginalityMatches) {
 		fields = append(fields, answerrevision.FieldOriginalityMatches)
+	}
+	if m.FieldCleared(answerrevision.FieldBasedOnID) {
+		fields = append(fields, answerrevision.FieldBasedOnID)
+	}
+	if m.FieldCleared(answerrevision.FieldChangeRatio) {
+		fields = append(fields, answerrevision.FieldChangeRatio)
+	}
+	if m.FieldCleared(answerrevision.FieldModel) {
+		fields = append(fields, answerrevision.FieldModel)
+	}
+	if m.FieldCleared(answerrevision.FieldPromptVersion) {
+		fields = append(fields, answerrevision.FieldPromptVersion)
 	}
 	return fields
 }
@@ -2545,6 +2851,18 @@ func (m *AnswerRevisionMutation) ClearField(name string) error {
 		return nil
 	case answerrevision.FieldOriginalityMatches:
 		m.ClearOriginalityMatches()
+		return nil
+	case answerrevision.FieldBasedOnID:
+		m.ClearBasedOnID()
+		return nil
+	case answerrevision.FieldChangeRatio:
+		m.ClearChangeRatio()
+		return nil
+	case answerrevision.FieldModel:
+		m.ClearModel()
+		return nil
+	case answerrevision.FieldPromptVersion:
+		m.ClearPromptVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown AnswerRevision nullable field %s", name)
@@ -2574,6 +2892,18 @@ func (m *AnswerRevisionMutation) ResetField(name string) error {
 		return nil
 	case answerrevision.FieldOriginalityMatches:
 		m.ResetOriginalityMatches()
+		return nil
+	case answerrevision.FieldBasedOnID:
+		m.ResetBasedOnID()
+		return nil
+	case answerrevision.FieldChangeRatio:
+		m.ResetChangeRatio()
+		return nil
+	case answerrevision.FieldModel:
+		m.ResetModel()
+		return nil
+	case answerrevision.FieldPromptVersion:
+		m.ResetPromptVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown AnswerRevision field %s", name)
@@ -5344,6 +5674,476 @@ func (m *DisputeMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *DisputeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Dispute edge %s", name)
+}
+
+// FingerprintMutation represents an operation that mutates the Fingerprint nodes in the graph.
+type FingerprintMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	hash          *int64
+	addhash       *int64
+	question_id   *uuid.UUID
+	revision_id   *uuid.UUID
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Fingerprint, error)
+	predicates    []predicate.Fingerprint
+}
+
+var _ ent.Mutation = (*FingerprintMutation)(nil)
+
+// fingerprintOption allows management of the mutation configuration using functional options.
+type fingerprintOption func(*FingerprintMutation)
+
+// newFingerprintMutation creates new mutation for the Fingerprint entity.
+func newFingerprintMutation(c config, op Op, opts ...fingerprintOption) *FingerprintMutation {
+	m := &FingerprintMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFingerprint,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFingerprintID sets the ID field of the mutation.
+func withFingerprintID(id int) fingerprintOption {
+	return func(m *FingerprintMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Fingerprint
+		)
+		m.oldValue = func(ctx context.Context) (*Fingerprint, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Fingerprint.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFingerprint sets the old Fingerprint of the mutation.
+func withFingerprint(node *Fingerprint) fingerprintOption {
+	return func(m *FingerprintMutation) {
+		m.oldValue = func(context.Context) (*Fingerprint, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FingerprintMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FingerprintMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FingerprintMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FingerprintMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Fingerprint.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetHash sets the "hash" field.
+func (m *FingerprintMutation) SetHash(i int64) {
+	m.hash = &i
+	m.addhash = nil
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *FingerprintMutation) Hash() (r int64, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldHash(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// AddHash adds i to the "hash" field.
+func (m *FingerprintMutation) AddHash(i int64) {
+	if m.addhash != nil {
+		*m.addhash += i
+	} else {
+		m.addhash = &i
+	}
+}
+
+// AddedHash returns the value that was added to the "hash" field in this mutation.
+func (m *FingerprintMutation) AddedHash() (r int64, exists bool) {
+	v := m.addhash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *FingerprintMutation) ResetHash() {
+	m.hash = nil
+	m.addhash = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *FingerprintMutation) SetQuestionID(u uuid.UUID) {
+	m.question_id = &u
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *FingerprintMutation) QuestionID() (r uuid.UUID, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldQuestionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *FingerprintMutation) ResetQuestionID() {
+	m.question_id = nil
+}
+
+// SetRevisionID sets the "revision_id" field.
+func (m *FingerprintMutation) SetRevisionID(u uuid.UUID) {
+	m.revision_id = &u
+}
+
+// RevisionID returns the value of the "revision_id" field in the mutation.
+func (m *FingerprintMutation) RevisionID() (r uuid.UUID, exists bool) {
+	v := m.revision_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionID returns the old "revision_id" field's value of the Fingerprint entity.
+// If the Fingerprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FingerprintMutation) OldRevisionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionID: %w", err)
+	}
+	return oldValue.RevisionID, nil
+}
+
+// ResetRevisionID resets all changes to the "revision_id" field.
+func (m *FingerprintMutation) ResetRevisionID() {
+	m.revision_id = nil
+}
+
+// Where appends a list predicates to the FingerprintMutation builder.
+func (m *FingerprintMutation) Where(ps ...predicate.Fingerprint) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FingerprintMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FingerprintMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Fingerprint, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FingerprintMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FingerprintMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Fingerprint).
+func (m *FingerprintMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FingerprintMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.hash != nil {
+		fields = append(fields, fingerprint.FieldHash)
+	}
+	if m.question_id != nil {
+		fields = append(fields, fingerprint.FieldQuestionID)
+	}
+	if m.revision_id != nil {
+		fields = append(fields, fingerprint.FieldRevisionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FingerprintMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.Hash()
+	case fingerprint.FieldQuestionID:
+		return m.QuestionID()
+	case fingerprint.FieldRevisionID:
+		return m.RevisionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FingerprintMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.OldHash(ctx)
+	case fingerprint.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case fingerprint.FieldRevisionID:
+		return m.OldRevisionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FingerprintMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case fingerprint.FieldHash:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case fingerprint.FieldQuestionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case fingerprint.FieldRevisionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FingerprintMutation) AddedFields() []string {
+	var fields []string
+	if m.addhash != nil {
+		fields = append(fields, fingerprint.FieldHash)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FingerprintMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case fingerprint.FieldHash:
+		return m.AddedHash()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FingerprintMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case fingerprint.FieldHash:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHash(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FingerprintMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FingerprintMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FingerprintMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Fingerprint nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FingerprintMutation) ResetField(name string) error {
+	switch name {
+	case fingerprint.FieldHash:
+		m.ResetHash()
+		return nil
+	case fingerprint.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case fingerprint.FieldRevisionID:
+		m.ResetRevisionID()
+		return nil
+	}
+	return fmt.Errorf("unknown Fingerprint field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FingerprintMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FingerprintMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FingerprintMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FingerprintMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FingerprintMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FingerprintMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FingerprintMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Fingerprint unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FingerprintMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Fingerprint edge %s", name)
 }
 
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
@@ -9343,6 +10143,1327 @@ func (m *PayoutMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Payout edge %s", name)
 }
 
+// PipelineStageMutation represents an operation that mutates the PipelineStage nodes in the graph.
+type PipelineStageMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	created_at           *time.Time
+	updated_at           *time.Time
+	stage                *pipelinestage.Stage
+	status               *pipelinestage.Status
+	attempts             *int
+	addattempts          *int
+	started_at           *time.Time
+	finished_at          *time.Time
+	model                *string
+	prompt_version       *string
+	prompt_tokens        *int
+	addprompt_tokens     *int
+	completion_tokens    *int
+	addcompletion_tokens *int
+	provider_ms          *int64
+	addprovider_ms       *int64
+	error                *string
+	clearedFields        map[string]struct{}
+	question             *uuid.UUID
+	clearedquestion      bool
+	done                 bool
+	oldValue             func(context.Context) (*PipelineStage, error)
+	predicates           []predicate.PipelineStage
+}
+
+var _ ent.Mutation = (*PipelineStageMutation)(nil)
+
+// pipelinestageOption allows management of the mutation configuration using functional options.
+type pipelinestageOption func(*PipelineStageMutation)
+
+// newPipelineStageMutation creates new mutation for the PipelineStage entity.
+func newPipelineStageMutation(c config, op Op, opts ...pipelinestageOption) *PipelineStageMutation {
+	m := &PipelineStageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePipelineStage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPipelineStageID sets the ID field of the mutation.
+func withPipelineStageID(id uuid.UUID) pipelinestageOption {
+	return func(m *PipelineStageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PipelineStage
+		)
+		m.oldValue = func(ctx context.Context) (*PipelineStage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PipelineStage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPipelineStage sets the old PipelineStage of the mutation.
+func withPipelineStage(node *PipelineStage) pipelinestageOption {
+	return func(m *PipelineStageMutation) {
+		m.oldValue = func(context.Context) (*PipelineStage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PipelineStageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PipelineStageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PipelineStage entities.
+func (m *PipelineStageMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PipelineStageMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PipelineStageMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PipelineStage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PipelineStageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PipelineStageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PipelineStageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PipelineStageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PipelineStageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PipelineStageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *PipelineStageMutation) SetQuestionID(u uuid.UUID) {
+	m.question = &u
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *PipelineStageMutation) QuestionID() (r uuid.UUID, exists bool) {
+	v := m.question
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldQuestionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *PipelineStageMutation) ResetQuestionID() {
+	m.question = nil
+}
+
+// SetStage sets the "stage" field.
+func (m *PipelineStageMutation) SetStage(pi pipelinestage.Stage) {
+	m.stage = &pi
+}
+
+// Stage returns the value of the "stage" field in the mutation.
+func (m *PipelineStageMutation) Stage() (r pipelinestage.Stage, exists bool) {
+	v := m.stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStage returns the old "stage" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldStage(ctx context.Context) (v pipelinestage.Stage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStage: %w", err)
+	}
+	return oldValue.Stage, nil
+}
+
+// ResetStage resets all changes to the "stage" field.
+func (m *PipelineStageMutation) ResetStage() {
+	m.stage = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *PipelineStageMutation) SetStatus(pi pipelinestage.Status) {
+	m.status = &pi
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *PipelineStageMutation) Status() (r pipelinestage.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldStatus(ctx context.Context) (v pipelinestage.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *PipelineStageMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *PipelineStageMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *PipelineStageMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *PipelineStageMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *PipelineStageMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *PipelineStageMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *PipelineStageMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *PipelineStageMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *PipelineStageMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[pipelinestage.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *PipelineStageMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[pipelinestage.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *PipelineStageMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, pipelinestage.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *PipelineStageMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *PipelineStageMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *PipelineStageMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[pipelinestage.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *PipelineStageMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[pipelinestage.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *PipelineStageMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, pipelinestage.FieldFinishedAt)
+}
+
+// SetModel sets the "model" field.
+func (m *PipelineStageMutation) SetModel(s string) {
+	m.model = &s
+}
+
+// Model returns the value of the "model" field in the mutation.
+func (m *PipelineStageMutation) Model() (r string, exists bool) {
+	v := m.model
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldModel returns the old "model" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldModel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldModel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldModel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldModel: %w", err)
+	}
+	return oldValue.Model, nil
+}
+
+// ClearModel clears the value of the "model" field.
+func (m *PipelineStageMutation) ClearModel() {
+	m.model = nil
+	m.clearedFields[pipelinestage.FieldModel] = struct{}{}
+}
+
+// ModelCleared returns if the "model" field was cleared in this mutation.
+func (m *PipelineStageMutation) ModelCleared() bool {
+	_, ok := m.clearedFields[pipelinestage.FieldModel]
+	return ok
+}
+
+// ResetModel resets all changes to the "model" field.
+func (m *PipelineStageMutation) ResetModel() {
+	m.model = nil
+	delete(m.clearedFields, pipelinestage.FieldModel)
+}
+
+// SetPromptVersion sets the "prompt_version" field.
+func (m *PipelineStageMutation) SetPromptVersion(s string) {
+	m.prompt_version = &s
+}
+
+// PromptVersion returns the value of the "prompt_version" field in the mutation.
+func (m *PipelineStageMutation) PromptVersion() (r string, exists bool) {
+	v := m.prompt_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromptVersion returns the old "prompt_version" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldPromptVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromptVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromptVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromptVersion: %w", err)
+	}
+	return oldValue.PromptVersion, nil
+}
+
+// ClearPromptVersion clears the value of the "prompt_version" field.
+func (m *PipelineStageMutation) ClearPromptVersion() {
+	m.prompt_version = nil
+	m.clearedFields[pipelinestage.FieldPromptVersion] = struct{}{}
+}
+
+// PromptVersionCleared returns if the "prompt_version" field was cleared in this mutation.
+func (m *PipelineStageMutation) PromptVersionCleared() bool {
+	_, ok := m.clearedFields[pipelinestage.FieldPromptVersion]
+	return ok
+}
+
+// ResetPromptVersion resets all changes to the "prompt_version" field.
+func (m *PipelineStageMutation) ResetPromptVersion() {
+	m.prompt_version = nil
+	delete(m.clearedFields, pipelinestage.FieldPromptVersion)
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (m *PipelineStageMutation) SetPromptTokens(i int) {
+	m.prompt_tokens = &i
+	m.addprompt_tokens = nil
+}
+
+// PromptTokens returns the value of the "prompt_tokens" field in the mutation.
+func (m *PipelineStageMutation) PromptTokens() (r int, exists bool) {
+	v := m.prompt_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromptTokens returns the old "prompt_tokens" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldPromptTokens(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromptTokens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromptTokens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromptTokens: %w", err)
+	}
+	return oldValue.PromptTokens, nil
+}
+
+// AddPromptTokens adds i to the "prompt_tokens" field.
+func (m *PipelineStageMutation) AddPromptTokens(i int) {
+	if m.addprompt_tokens != nil {
+		*m.addprompt_tokens += i
+	} else {
+		m.addprompt_tokens = &i
+	}
+}
+
+// AddedPromptTokens returns the value that was added to the "prompt_tokens" field in this mutation.
+func (m *PipelineStageMutation) AddedPromptTokens() (r int, exists bool) {
+	v := m.addprompt_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPromptTokens resets all changes to the "prompt_tokens" field.
+func (m *PipelineStageMutation) ResetPromptTokens() {
+	m.prompt_tokens = nil
+	m.addprompt_tokens = nil
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (m *PipelineStageMutation) SetCompletionTokens(i int) {
+	m.completion_tokens = &i
+	m.addcompletion_tokens = nil
+}
+
+// CompletionTokens returns the value of the "completion_tokens" field in the mutation.
+func (m *PipelineStageMutation) CompletionTokens() (r int, exists bool) {
+	v := m.completion_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompletionTokens returns the old "completion_tokens" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldCompletionTokens(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompletionTokens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompletionTokens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompletionTokens: %w", err)
+	}
+	return oldValue.CompletionTokens, nil
+}
+
+// AddCompletionTokens adds i to the "completion_tokens" field.
+func (m *PipelineStageMutation) AddCompletionTokens(i int) {
+	if m.addcompletion_tokens != nil {
+		*m.addcompletion_tokens += i
+	} else {
+		m.addcompletion_tokens = &i
+	}
+}
+
+// AddedCompletionTokens returns the value that was added to the "completion_tokens" field in this mutation.
+func (m *PipelineStageMutation) AddedCompletionTokens() (r int, exists bool) {
+	v := m.addcompletion_tokens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCompletionTokens resets all changes to the "completion_tokens" field.
+func (m *PipelineStageMutation) ResetCompletionTokens() {
+	m.completion_tokens = nil
+	m.addcompletion_tokens = nil
+}
+
+// SetProviderMs sets the "provider_ms" field.
+func (m *PipelineStageMutation) SetProviderMs(i int64) {
+	m.provider_ms = &i
+	m.addprovider_ms = nil
+}
+
+// ProviderMs returns the value of the "provider_ms" field in the mutation.
+func (m *PipelineStageMutation) ProviderMs() (r int64, exists bool) {
+	v := m.provider_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderMs returns the old "provider_ms" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldProviderMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderMs: %w", err)
+	}
+	return oldValue.ProviderMs, nil
+}
+
+// AddProviderMs adds i to the "provider_ms" field.
+func (m *PipelineStageMutation) AddProviderMs(i int64) {
+	if m.addprovider_ms != nil {
+		*m.addprovider_ms += i
+	} else {
+		m.addprovider_ms = &i
+	}
+}
+
+// AddedProviderMs returns the value that was added to the "provider_ms" field in this mutation.
+func (m *PipelineStageMutation) AddedProviderMs() (r int64, exists bool) {
+	v := m.addprovider_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProviderMs resets all changes to the "provider_ms" field.
+func (m *PipelineStageMutation) ResetProviderMs() {
+	m.provider_ms = nil
+	m.addprovider_ms = nil
+}
+
+// SetError sets the "error" field.
+func (m *PipelineStageMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *PipelineStageMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the PipelineStage entity.
+// If the PipelineStage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PipelineStageMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ClearError clears the value of the "error" field.
+func (m *PipelineStageMutation) ClearError() {
+	m.error = nil
+	m.clearedFields[pipelinestage.FieldError] = struct{}{}
+}
+
+// ErrorCleared returns if the "error" field was cleared in this mutation.
+func (m *PipelineStageMutation) ErrorCleared() bool {
+	_, ok := m.clearedFields[pipelinestage.FieldError]
+	return ok
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *PipelineStageMutation) ResetError() {
+	m.error = nil
+	delete(m.clearedFields, pipelinestage.FieldError)
+}
+
+// ClearQuestion clears the "question" edge to the Question entity.
+func (m *PipelineStageMutation) ClearQuestion() {
+	m.clearedquestion = true
+	m.clearedFields[pipelinestage.FieldQuestionID] = struct{}{}
+}
+
+// QuestionCleared reports if the "question" edge to the Question entity was cleared.
+func (m *PipelineStageMutation) QuestionCleared() bool {
+	return m.clearedquestion
+}
+
+// QuestionIDs returns the "question" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// QuestionID instead. It exists only for internal usage by the builders.
+func (m *PipelineStageMutation) QuestionIDs() (ids []uuid.UUID) {
+	if id := m.question; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetQuestion resets all changes to the "question" edge.
+func (m *PipelineStageMutation) ResetQuestion() {
+	m.question = nil
+	m.clearedquestion = false
+}
+
+// Where appends a list predicates to the PipelineStageMutation builder.
+func (m *PipelineStageMutation) Where(ps ...predicate.PipelineStage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PipelineStageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PipelineStageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PipelineStage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PipelineStageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PipelineStageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PipelineStage).
+func (m *PipelineStageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PipelineStageMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.created_at != nil {
+		fields = append(fields, pipelinestage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, pipelinestage.FieldUpdatedAt)
+	}
+	if m.question != nil {
+		fields = append(fields, pipelinestage.FieldQuestionID)
+	}
+	if m.stage != nil {
+		fields = append(fields, pipelinestage.FieldStage)
+	}
+	if m.status != nil {
+		fields = append(fields, pipelinestage.FieldStatus)
+	}
+	if m.attempts != nil {
+		fields = append(fields, pipelinestage.FieldAttempts)
+	}
+	if m.started_at != nil {
+		fields = append(fields, pipelinestage.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, pipelinestage.FieldFinishedAt)
+	}
+	if m.model != nil {
+		fields = append(fields, pipelinestage.FieldModel)
+	}
+	if m.prompt_version != nil {
+		fields = append(fields, pipelinestage.FieldPromptVersion)
+	}
+	if m.prompt_tokens != nil {
+		fields = append(fields, pipelinestage.FieldPromptTokens)
+	}
+	if m.completion_tokens != nil {
+		fields = append(fields, pipelinestage.FieldCompletionTokens)
+	}
+	if m.provider_ms != nil {
+		fields = append(fields, pipelinestage.FieldProviderMs)
+	}
+	if m.error != nil {
+		fields = append(fields, pipelinestage.FieldError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PipelineStageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pipelinestage.FieldCreatedAt:
+		return m.CreatedAt()
+	case pipelinestage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case pipelinestage.FieldQuestionID:
+		return m.QuestionID()
+	case pipelinestage.FieldStage:
+		return m.Stage()
+	case pipelinestage.FieldStatus:
+		return m.Status()
+	case pipelinestage.FieldAttempts:
+		return m.Attempts()
+	case pipelinestage.FieldStartedAt:
+		return m.StartedAt()
+	case pipelinestage.FieldFinishedAt:
+		return m.FinishedAt()
+	case pipelinestage.FieldModel:
+		return m.Model()
+	case pipelinestage.FieldPromptVersion:
+		return m.PromptVersion()
+	case pipelinestage.FieldPromptTokens:
+		return m.PromptTokens()
+	case pipelinestage.FieldCompletionTokens:
+		return m.CompletionTokens()
+	case pipelinestage.FieldProviderMs:
+		return m.ProviderMs()
+	case pipelinestage.FieldError:
+		return m.Error()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PipelineStageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pipelinestage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case pipelinestage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case pipelinestage.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case pipelinestage.FieldStage:
+		return m.OldStage(ctx)
+	case pipelinestage.FieldStatus:
+		return m.OldStatus(ctx)
+	case pipelinestage.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case pipelinestage.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case pipelinestage.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case pipelinestage.FieldModel:
+		return m.OldModel(ctx)
+	case pipelinestage.FieldPromptVersion:
+		return m.OldPromptVersion(ctx)
+	case pipelinestage.FieldPromptTokens:
+		return m.OldPromptTokens(ctx)
+	case pipelinestage.FieldCompletionTokens:
+		return m.OldCompletionTokens(ctx)
+	case pipelinestage.FieldProviderMs:
+		return m.OldProviderMs(ctx)
+	case pipelinestage.FieldError:
+		return m.OldError(ctx)
+	}
+	return nil, fmt.Errorf("unknown PipelineStage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PipelineStageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pipelinestage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case pipelinestage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case pipelinestage.FieldQuestionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case pipelinestage.FieldStage:
+		v, ok := value.(pipelinestage.Stage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStage(v)
+		return nil
+	case pipelinestage.FieldStatus:
+		v, ok := value.(pipelinestage.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case pipelinestage.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case pipelinestage.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case pipelinestage.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case pipelinestage.FieldModel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetModel(v)
+		return nil
+	case pipelinestage.FieldPromptVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromptVersion(v)
+		return nil
+	case pipelinestage.FieldPromptTokens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromptTokens(v)
+		return nil
+	case pipelinestage.FieldCompletionTokens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompletionTokens(v)
+		return nil
+	case pipelinestage.FieldProviderMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderMs(v)
+		return nil
+	case pipelinestage.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PipelineStageMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, pipelinestage.FieldAttempts)
+	}
+	if m.addprompt_tokens != nil {
+		fields = append(fields, pipelinestage.FieldPromptTokens)
+	}
+	if m.addcompletion_tokens != nil {
+		fields = append(fields, pipelinestage.FieldCompletionTokens)
+	}
+	if m.addprovider_ms != nil {
+		fields = append(fields, pipelinestage.FieldProviderMs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PipelineStageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pipelinestage.FieldAttempts:
+		return m.AddedAttempts()
+	case pipelinestage.FieldPromptTokens:
+		return m.AddedPromptTokens()
+	case pipelinestage.FieldCompletionTokens:
+		return m.AddedCompletionTokens()
+	case pipelinestage.FieldProviderMs:
+		return m.AddedProviderMs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PipelineStageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pipelinestage.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	case pipelinestage.FieldPromptTokens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPromptTokens(v)
+		return nil
+	case pipelinestage.FieldCompletionTokens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCompletionTokens(v)
+		return nil
+	case pipelinestage.FieldProviderMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProviderMs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PipelineStageMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(pipelinestage.FieldStartedAt) {
+		fields = append(fields, pipelinestage.FieldStartedAt)
+	}
+	if m.FieldCleared(pipelinestage.FieldFinishedAt) {
+		fields = append(fields, pipelinestage.FieldFinishedAt)
+	}
+	if m.FieldCleared(pipelinestage.FieldModel) {
+		fields = append(fields, pipelinestage.FieldModel)
+	}
+	if m.FieldCleared(pipelinestage.FieldPromptVersion) {
+		fields = append(fields, pipelinestage.FieldPromptVersion)
+	}
+	if m.FieldCleared(pipelinestage.FieldError) {
+		fields = append(fields, pipelinestage.FieldError)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PipelineStageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PipelineStageMutation) ClearField(name string) error {
+	switch name {
+	case pipelinestage.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case pipelinestage.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	case pipelinestage.FieldModel:
+		m.ClearModel()
+		return nil
+	case pipelinestage.FieldPromptVersion:
+		m.ClearPromptVersion()
+		return nil
+	case pipelinestage.FieldError:
+		m.ClearError()
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PipelineStageMutation) ResetField(name string) error {
+	switch name {
+	case pipelinestage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case pipelinestage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case pipelinestage.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case pipelinestage.FieldStage:
+		m.ResetStage()
+		return nil
+	case pipelinestage.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case pipelinestage.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case pipelinestage.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case pipelinestage.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case pipelinestage.FieldModel:
+		m.ResetModel()
+		return nil
+	case pipelinestage.FieldPromptVersion:
+		m.ResetPromptVersion()
+		return nil
+	case pipelinestage.FieldPromptTokens:
+		m.ResetPromptTokens()
+		return nil
+	case pipelinestage.FieldCompletionTokens:
+		m.ResetCompletionTokens()
+		return nil
+	case pipelinestage.FieldProviderMs:
+		m.ResetProviderMs()
+		return nil
+	case pipelinestage.FieldError:
+		m.ResetError()
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PipelineStageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.question != nil {
+		edges = append(edges, pipelinestage.EdgeQuestion)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PipelineStageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pipelinestage.EdgeQuestion:
+		if id := m.question; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PipelineStageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PipelineStageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PipelineStageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedquestion {
+		edges = append(edges, pipelinestage.EdgeQuestion)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PipelineStageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pipelinestage.EdgeQuestion:
+		return m.clearedquestion
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PipelineStageMutation) ClearEdge(name string) error {
+	switch name {
+	case pipelinestage.EdgeQuestion:
+		m.ClearQuestion()
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PipelineStageMutation) ResetEdge(name string) error {
+	switch name {
+	case pipelinestage.EdgeQuestion:
+		m.ResetQuestion()
+		return nil
+	}
+	return fmt.Errorf("unknown PipelineStage edge %s", name)
+}
+
 // PostingMutation represents an operation that mutates the Posting nodes in the graph.
 type PostingMutation struct {
 	config
@@ -10179,37 +12300,43 @@ func (m *PostingMutation) ResetEdge(name string) error {
 // QuestionMutation represents an operation that mutates the Question nodes in the graph.
 type QuestionMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *uuid.UUID
-	created_at         *time.Time
-	updated_at         *time.Time
-	subject            *string
-	title              *string
-	body               *string
-	urgency            *question.Urgency
-	deadline           *time.Time
-	price              *int64
-	addprice           *int64
-	status             *question.Status
-	revision_count     *int
-	addrevision_count  *int
-	delivered_at       *time.Time
-	closed_at          *time.Time
-	clearedFields      map[string]struct{}
-	client             *uuid.UUID
-	clearedclient      bool
-	expert             *uuid.UUID
-	clearedexpert      bool
-	revisions          map[uuid.UUID]struct{}
-	removedrevisions   map[uuid.UUID]struct{}
-	clearedrevisions   bool
-	assignments        map[uuid.UUID]struct{}
-	removedassignments map[uuid.UUID]struct{}
-	clearedassignments bool
-	done               bool
-	oldValue           func(context.Context) (*Question, error)
-	predicates         []predicate.Question
+	op                     Op
+	typ                    string
+	id                     *uuid.UUID
+	created_at             *time.Time
+	updated_at             *time.Time
+	subject                *string
+	title                  *string
+	body                   *string
+	urgency                *question.Urgency
+	deadline               *time.Time
+	price                  *int64
+	addprice               *int64
+	status                 *question.Status
+	revision_count         *int
+	addrevision_count      *int
+	delivered_at           *time.Time
+	closed_at              *time.Time
+	pipeline_status        *question.PipelineStatus
+	pipeline_reason        *string
+	ai_assisted            *bool
+	clearedFields          map[string]struct{}
+	client                 *uuid.UUID
+	clearedclient          bool
+	expert                 *uuid.UUID
+	clearedexpert          bool
+	revisions              map[uuid.UUID]struct{}
+	removedrevisions       map[uuid.UUID]struct{}
+	clearedrevisions       bool
+	assignments            map[uuid.UUID]struct{}
+	removedassignments     map[uuid.UUID]struct{}
+	clearedassignments     bool
+	pipeline_stages        map[uuid.UUID]struct{}
+	removedpipeline_stages map[uuid.UUID]struct{}
+	clearedpipeline_stages bool
+	done                   bool
+	oldValue               func(context.Context) (*Question, error)
+	predicates             []predicate.Question
 }
 
 var _ ent.Mutation = (*QuestionMutation)(nil)
@@ -10899,6 +13026,140 @@ func (m *QuestionMutation) ResetClosedAt() {
 	delete(m.clearedFields, question.FieldClosedAt)
 }
 
+// SetPipelineStatus sets the "pipeline_status" field.
+func (m *QuestionMutation) SetPipelineStatus(qs question.PipelineStatus) {
+	m.pipeline_status = &qs
+}
+
+// PipelineStatus returns the value of the "pipeline_status" field in the mutation.
+func (m *QuestionMutation) PipelineStatus() (r question.PipelineStatus, exists bool) {
+	v := m.pipeline_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPipelineStatus returns the old "pipeline_status" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldPipelineStatus(ctx context.Context) (v *question.PipelineStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPipelineStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPipelineStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPipelineStatus: %w", err)
+	}
+	return oldValue.PipelineStatus, nil
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (m *QuestionMutation) ClearPipelineStatus() {
+	m.pipeline_status = nil
+	m.clearedFields[question.FieldPipelineStatus] = struct{}{}
+}
+
+// PipelineStatusCleared returns if the "pipeline_status" field was cleared in this mutation.
+func (m *QuestionMutation) PipelineStatusCleared() bool {
+	_, ok := m.clearedFields[question.FieldPipelineStatus]
+	return ok
+}
+
+// ResetPipelineStatus resets all changes to the "pipeline_status" field.
+func (m *QuestionMutation) ResetPipelineStatus() {
+	m.pipeline_status = nil
+	delete(m.clearedFields, question.FieldPipelineStatus)
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (m *QuestionMutation) SetPipelineReason(s string) {
+	m.pipeline_reason = &s
+}
+
+// PipelineReason returns the value of the "pipeline_reason" field in the mutation.
+func (m *QuestionMutation) PipelineReason() (r string, exists bool) {
+	v := m.pipeline_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPipelineReason returns the old "pipeline_reason" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldPipelineReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPipelineReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPipelineReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPipelineReason: %w", err)
+	}
+	return oldValue.PipelineReason, nil
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (m *QuestionMutation) ClearPipelineReason() {
+	m.pipeline_reason = nil
+	m.clearedFields[question.FieldPipelineReason] = struct{}{}
+}
+
+// PipelineReasonCleared returns if the "pipeline_reason" field was cleared in this mutation.
+func (m *QuestionMutation) PipelineReasonCleared() bool {
+	_, ok := m.clearedFields[question.FieldPipelineReason]
+	return ok
+}
+
+// ResetPipelineReason resets all changes to the "pipeline_reason" field.
+func (m *QuestionMutation) ResetPipelineReason() {
+	m.pipeline_reason = nil
+	delete(m.clearedFields, question.FieldPipelineReason)
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (m *QuestionMutation) SetAiAssisted(b bool) {
+	m.ai_assisted = &b
+}
+
+// AiAssisted returns the value of the "ai_assisted" field in the mutation.
+func (m *QuestionMutation) AiAssisted() (r bool, exists bool) {
+	v := m.ai_assisted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAiAssisted returns the old "ai_assisted" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldAiAssisted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAiAssisted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAiAssisted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAiAssisted: %w", err)
+	}
+	return oldValue.AiAssisted, nil
+}
+
+// ResetAiAssisted resets all changes to the "ai_assisted" field.
+func (m *QuestionMutation) ResetAiAssisted() {
+	m.ai_assisted = nil
+}
+
 // ClearClient clears the "client" edge to the User entity.
 func (m *QuestionMutation) ClearClient() {
 	m.clearedclient = true
@@ -11061,6 +13322,60 @@ func (m *QuestionMutation) ResetAssignments() {
 	m.removedassignments = nil
 }
 
+// AddPipelineStageIDs adds the "pipeline_stages" edge to the PipelineStage entity by ids.
+func (m *QuestionMutation) AddPipelineStageIDs(ids ...uuid.UUID) {
+	if m.pipeline_stages == nil {
+		m.pipeline_stages = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.pipeline_stages[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPipelineStages clears the "pipeline_stages" edge to the PipelineStage entity.
+func (m *QuestionMutation) ClearPipelineStages() {
+	m.clearedpipeline_stages = true
+}
+
+// PipelineStagesCleared reports if the "pipeline_stages" edge to the PipelineStage entity was cleared.
+func (m *QuestionMutation) PipelineStagesCleared() bool {
+	return m.clearedpipeline_stages
+}
+
+// RemovePipelineStageIDs removes the "pipeline_stages" edge to the PipelineStage entity by IDs.
+func (m *QuestionMutation) RemovePipelineStageIDs(ids ...uuid.UUID) {
+	if m.removedpipeline_stages == nil {
+		m.removedpipeline_stages = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.pipeline_stages, ids[i])
+		m.removedpipeline_stages[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPipelineStages returns the removed IDs of the "pipeline_stages" edge to the PipelineStage entity.
+func (m *QuestionMutation) RemovedPipelineStagesIDs() (ids []uuid.UUID) {
+	for id := range m.removedpipeline_stages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PipelineStagesIDs returns the "pipeline_stages" edge IDs in the mutation.
+func (m *QuestionMutation) PipelineStagesIDs() (ids []uuid.UUID) {
+	for id := range m.pipeline_stages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPipelineStages resets all changes to the "pipeline_stages" edge.
+func (m *QuestionMutation) ResetPipelineStages() {
+	m.pipeline_stages = nil
+	m.clearedpipeline_stages = false
+	m.removedpipeline_stages = nil
+}
+
 // Where appends a list predicates to the QuestionMutation builder.
 func (m *QuestionMutation) Where(ps ...predicate.Question) {
 	m.predicates = append(m.predicates, ps...)
@@ -11095,7 +13410,7 @@ func (m *QuestionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *QuestionMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, question.FieldCreatedAt)
 	}
@@ -11138,6 +13453,15 @@ func (m *QuestionMutation) Fields() []string {
 	if m.closed_at != nil {
 		fields = append(fields, question.FieldClosedAt)
 	}
+	if m.pipeline_status != nil {
+		fields = append(fields, question.FieldPipelineStatus)
+	}
+	if m.pipeline_reason != nil {
+		fields = append(fields, question.FieldPipelineReason)
+	}
+	if m.ai_assisted != nil {
+		fields = append(fields, question.FieldAiAssisted)
+	}
 	return fields
 }
 
@@ -11174,6 +13498,12 @@ func (m *QuestionMutation) Field(name string) (ent.Value, bool) {
 		return m.DeliveredAt()
 	case question.FieldClosedAt:
 		return m.ClosedAt()
+	case question.FieldPipelineStatus:
+		return m.PipelineStatus()
+	case question.FieldPipelineReason:
+		return m.PipelineReason()
+	case question.FieldAiAssisted:
+		return m.AiAssisted()
 	}
 	return nil, false
 }
@@ -11211,6 +13541,12 @@ func (m *QuestionMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldDeliveredAt(ctx)
 	case question.FieldClosedAt:
 		return m.OldClosedAt(ctx)
+	case question.FieldPipelineStatus:
+		return m.OldPipelineStatus(ctx)
+	case question.FieldPipelineReason:
+		return m.OldPipelineReason(ctx)
+	case question.FieldAiAssisted:
+		return m.OldAiAssisted(ctx)
 	}
 	return nil, fmt.Errorf("unknown Question field %s", name)
 }
@@ -11318,6 +13654,27 @@ func (m *QuestionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetClosedAt(v)
 		return nil
+	case question.FieldPipelineStatus:
+		v, ok := value.(question.PipelineStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPipelineStatus(v)
+		return nil
+	case question.FieldPipelineReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPipelineReason(v)
+		return nil
+	case question.FieldAiAssisted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAiAssisted(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)
 }
@@ -11384,6 +13741,12 @@ func (m *QuestionMutation) ClearedFields() []string {
 	if m.FieldCleared(question.FieldClosedAt) {
 		fields = append(fields, question.FieldClosedAt)
 	}
+	if m.FieldCleared(question.FieldPipelineStatus) {
+		fields = append(fields, question.FieldPipelineStatus)
+	}
+	if m.FieldCleared(question.FieldPipelineReason) {
+		fields = append(fields, question.FieldPipelineReason)
+	}
 	return fields
 }
 
@@ -11406,6 +13769,12 @@ func (m *QuestionMutation) ClearField(name string) error {
 		return nil
 	case question.FieldClosedAt:
 		m.ClearClosedAt()
+		return nil
+	case question.FieldPipelineStatus:
+		m.ClearPipelineStatus()
+		return nil
+	case question.FieldPipelineReason:
+		m.ClearPipelineReason()
 		return nil
 	}
 	return fmt.Errorf("unknown Question nullable field %s", name)
@@ -11457,13 +13826,22 @@ func (m *QuestionMutation) ResetField(name string) error {
 	case question.FieldClosedAt:
 		m.ResetClosedAt()
 		return nil
+	case question.FieldPipelineStatus:
+		m.ResetPipelineStatus()
+		return nil
+	case question.FieldPipelineReason:
+		m.ResetPipelineReason()
+		return nil
+	case question.FieldAiAssisted:
+		m.ResetAiAssisted()
+		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *QuestionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.client != nil {
 		edges = append(edges, question.EdgeClient)
 	}
@@ -11475,6 +13853,9 @@ func (m *QuestionMutation) AddedEdges() []string {
 	}
 	if m.assignments != nil {
 		edges = append(edges, question.EdgeAssignments)
+	}
+	if m.pipeline_stages != nil {
+		edges = append(edges, question.EdgePipelineStages)
 	}
 	return edges
 }
@@ -11503,18 +13884,27 @@ func (m *QuestionMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case question.EdgePipelineStages:
+		ids := make([]ent.Value, 0, len(m.pipeline_stages))
+		for id := range m.pipeline_stages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *QuestionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedrevisions != nil {
 		edges = append(edges, question.EdgeRevisions)
 	}
 	if m.removedassignments != nil {
 		edges = append(edges, question.EdgeAssignments)
+	}
+	if m.removedpipeline_stages != nil {
+		edges = append(edges, question.EdgePipelineStages)
 	}
 	return edges
 }
@@ -11535,13 +13925,19 @@ func (m *QuestionMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case question.EdgePipelineStages:
+		ids := make([]ent.Value, 0, len(m.removedpipeline_stages))
+		for id := range m.removedpipeline_stages {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *QuestionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedclient {
 		edges = append(edges, question.EdgeClient)
 	}
@@ -11553,6 +13949,9 @@ func (m *QuestionMutation) ClearedEdges() []string {
 	}
 	if m.clearedassignments {
 		edges = append(edges, question.EdgeAssignments)
+	}
+	if m.clearedpipeline_stages {
+		edges = append(edges, question.EdgePipelineStages)
 	}
 	return edges
 }
@@ -11569,6 +13968,8 @@ func (m *QuestionMutation) EdgeCleared(name string) bool {
 		return m.clearedrevisions
 	case question.EdgeAssignments:
 		return m.clearedassignments
+	case question.EdgePipelineStages:
+		return m.clearedpipeline_stages
 	}
 	return false
 }
@@ -11602,6 +14003,9 @@ func (m *QuestionMutation) ResetEdge(name string) error {
 		return nil
 	case question.EdgeAssignments:
 		m.ResetAssignments()
+		return nil
+	case question.EdgePipelineStages:
+		m.ResetPipelineStages()
 		return nil
 	}
 	return fmt.Errorf("unknown Question edge %s", name)

@@ -47,6 +47,12 @@ type Question struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// ClosedAt holds the value of the "closed_at" field.
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// PipelineStatus holds the value of the "pipeline_status" field.
+	PipelineStatus *question.PipelineStatus `json:"pipeline_status,omitempty"`
+	// PipelineReason holds the value of the "pipeline_reason" field.
+	PipelineReason string `json:"pipeline_reason,omitempty"`
+	// AiAssisted holds the value of the "ai_assisted" field.
+	AiAssisted bool `json:"ai_assisted,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the QuestionQuery when eager-loading is set.
 	Edges        QuestionEdges `json:"edges"`
@@ -63,14 +69,17 @@ type QuestionEdges struct {
 	Revisions []*AnswerRevision `json:"revisions,omitempty"`
 	// Assignments holds the value of the assignments edge.
 	Assignments []*Assignment `json:"assignments,omitempty"`
+	// PipelineStages holds the value of the pipeline_stages edge.
+	PipelineStages []*PipelineStage `json:"pipeline_stages,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedRevisions   map[string][]*AnswerRevision
-	namedAssignments map[string][]*Assignment
+	namedRevisions      map[string][]*AnswerRevision
+	namedAssignments    map[string][]*Assignment
+	namedPipelineStages map[string][]*PipelineStage
 }
 
 // ClientOrErr returns the Client value or an error if the edge
@@ -113,6 +122,15 @@ func (e QuestionEdges) AssignmentsOrErr() ([]*Assignment, error) {
 	return nil, &NotLoadedError{edge: "assignments"}
 }
 
+// PipelineStagesOrErr returns the PipelineStages value or an error if the edge
+// was not loaded in eager-loading.
+func (e QuestionEdges) PipelineStagesOrErr() ([]*PipelineStage, error) {
+	if e.loadedTypes[4] {
+		return e.PipelineStages, nil
+	}
+	return nil, &NotLoadedError{edge: "pipeline_stages"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Question) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -120,9 +138,11 @@ func (*Question) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case question.FieldExpertID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case question.FieldAiAssisted:
+			values[i] = new(sql.NullBool)
 		case question.FieldPrice, question.FieldRevisionCount:
 			values[i] = new(sql.NullInt64)
-		case question.FieldSubject, question.FieldTitle, question.FieldBody, question.FieldUrgency, question.FieldStatus:
+		case question.FieldSubject, question.FieldTitle, question.FieldBody, question.FieldUrgency, question.FieldStatus, question.FieldPipelineStatus, question.FieldPipelineReason:
 			values[i] = new(sql.NullString)
 		case question.FieldCreatedAt, question.FieldUpdatedAt, question.FieldDeadline, question.FieldDeliveredAt, question.FieldClosedAt:
 			values[i] = new(sql.NullTime)
@@ -236,6 +256,25 @@ func (_m *Question) assignValues(columns []string, values []any) error {
 				_m.ClosedAt = new(time.Time)
 				*_m.ClosedAt = value.Time
 			}
+		case question.FieldPipelineStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field pipeline_status", values[i])
+			} else if value.Valid {
+				_m.PipelineStatus = new(question.PipelineStatus)
+				*_m.PipelineStatus = question.PipelineStatus(value.String)
+			}
+		case question.FieldPipelineReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field pipeline_reason", values[i])
+			} else if value.Valid {
+				_m.PipelineReason = value.String
+			}
+		case question.FieldAiAssisted:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field ai_assisted", values[i])
+			} else if value.Valid {
+				_m.AiAssisted = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -267,6 +306,11 @@ func (_m *Question) QueryRevisions() *AnswerRevisionQuery {
 // QueryAssignments queries the "assignments" edge of the Question entity.
 func (_m *Question) QueryAssignments() *AssignmentQuery {
 	return NewQuestionClient(_m.config).QueryAssignments(_m)
+}
+
+// QueryPipelineStages queries the "pipeline_stages" edge of the Question entity.
+func (_m *Question) QueryPipelineStages() *PipelineStageQuery {
+	return NewQuestionClient(_m.config).QueryPipelineStages(_m)
 }
 
 // Update returns a builder for updating this Question.
@@ -339,6 +383,17 @@ func (_m *Question) String() string {
 		builder.WriteString("closed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.PipelineStatus; v != nil {
+		builder.WriteString("pipeline_status=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("pipeline_reason=")
+	builder.WriteString(_m.PipelineReason)
+	builder.WriteString(", ")
+	builder.WriteString("ai_assisted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AiAssisted))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -388,6 +443,30 @@ func (_m *Question) appendNamedAssignments(name string, edges ...*Assignment) {
 		_m.Edges.namedAssignments[name] = []*Assignment{}
 	} else {
 		_m.Edges.namedAssignments[name] = append(_m.Edges.namedAssignments[name], edges...)
+	}
+}
+
+// NamedPipelineStages returns the PipelineStages named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Question) NamedPipelineStages(name string) ([]*PipelineStage, error) {
+	if _m.Edges.namedPipelineStages == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPipelineStages[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Question) appendNamedPipelineStages(name string, edges ...*PipelineStage) {
+	if _m.Edges.namedPipelineStages == nil {
+		_m.Edges.namedPipelineStages = make(map[string][]*PipelineStage)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPipelineStages[name] = []*PipelineStage{}
+	} else {
+		_m.Edges.namedPipelineStages[name] = append(_m.Edges.namedPipelineStages[name], edges...)
 	}
 }
 

@@ -5,6 +5,7 @@ package ent
 import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"context"
@@ -167,6 +168,48 @@ func (_c *QuestionCreate) SetNillableClosedAt(v *time.Time) *QuestionCreate {
 	return _c
 }
 
+// SetPipelineStatus sets the "pipeline_status" field.
+func (_c *QuestionCreate) SetPipelineStatus(v question.PipelineStatus) *QuestionCreate {
+	_c.mutation.SetPipelineStatus(v)
+	return _c
+}
+
+// SetNillablePipelineStatus sets the "pipeline_status" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillablePipelineStatus(v *question.PipelineStatus) *QuestionCreate {
+	if v != nil {
+		_c.SetPipelineStatus(*v)
+	}
+	return _c
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (_c *QuestionCreate) SetPipelineReason(v string) *QuestionCreate {
+	_c.mutation.SetPipelineReason(v)
+	return _c
+}
+
+// SetNillablePipelineReason sets the "pipeline_reason" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillablePipelineReason(v *string) *QuestionCreate {
+	if v != nil {
+		_c.SetPipelineReason(*v)
+	}
+	return _c
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (_c *QuestionCreate) SetAiAssisted(v bool) *QuestionCreate {
+	_c.mutation.SetAiAssisted(v)
+	return _c
+}
+
+// SetNillableAiAssisted sets the "ai_assisted" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableAiAssisted(v *bool) *QuestionCreate {
+	if v != nil {
+		_c.SetAiAssisted(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *QuestionCreate) SetID(v uuid.UUID) *QuestionCreate {
 	_c.mutation.SetID(v)
@@ -219,6 +262,21 @@ func (_c *QuestionCreate) AddAssignments(v ...*Assignment) *QuestionCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAssignmentIDs(ids...)
+}
+
+// AddPipelineStageIDs adds the "pipeline_stages" edge to the PipelineStage entity by IDs.
+func (_c *QuestionCreate) AddPipelineStageIDs(ids ...uuid.UUID) *QuestionCreate {
+	_c.mutation.AddPipelineStageIDs(ids...)
+	return _c
+}
+
+// AddPipelineStages adds the "pipeline_stages" edges to the PipelineStage entity.
+func (_c *QuestionCreate) AddPipelineStages(v ...*PipelineStage) *QuestionCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPipelineStageIDs(ids...)
 }
 
 // Mutation returns the QuestionMutation object of the builder.
@@ -279,6 +337,10 @@ func (_c *QuestionCreate) defaults() error {
 	if _, ok := _c.mutation.RevisionCount(); !ok {
 		v := question.DefaultRevisionCount
 		_c.mutation.SetRevisionCount(v)
+	}
+	if _, ok := _c.mutation.AiAssisted(); !ok {
+		v := question.DefaultAiAssisted
+		_c.mutation.SetAiAssisted(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if question.DefaultID == nil {
@@ -359,6 +421,14 @@ func (_c *QuestionCreate) check() error {
 		if err := question.RevisionCountValidator(v); err != nil {
 			return &ValidationError{Name: "revision_count", err: fmt.Errorf(`ent: validator failed for field "Question.revision_count": %w`, err)}
 		}
+	}
+	if v, ok := _c.mutation.PipelineStatus(); ok {
+		if err := question.PipelineStatusValidator(v); err != nil {
+			return &ValidationError{Name: "pipeline_status", err: fmt.Errorf(`ent: validator failed for field "Question.pipeline_status": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AiAssisted(); !ok {
+		return &ValidationError{Name: "ai_assisted", err: errors.New(`ent: missing required field "Question.ai_assisted"`)}
 	}
 	if len(_c.mutation.ClientIDs()) == 0 {
 		return &ValidationError{Name: "client", err: errors.New(`ent: missing required edge "Question.client"`)}
@@ -447,6 +517,18 @@ func (_c *QuestionCreate) createSpec() (*Question, *sqlgraph.CreateSpec) {
 		_spec.SetField(question.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = &value
 	}
+	if value, ok := _c.mutation.PipelineStatus(); ok {
+		_spec.SetField(question.FieldPipelineStatus, field.TypeEnum, value)
+		_node.PipelineStatus = &value
+	}
+	if value, ok := _c.mutation.PipelineReason(); ok {
+		_spec.SetField(question.FieldPipelineReason, field.TypeString, value)
+		_node.PipelineReason = value
+	}
+	if value, ok := _c.mutation.AiAssisted(); ok {
+		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
+		_node.AiAssisted = value
+	}
 	if nodes := _c.mutation.ClientIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -506,6 +588,22 @@ func (_c *QuestionCreate) createSpec() (*Question, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(assignment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PipelineStagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -682,6 +780,54 @@ func (u *QuestionUpsert) UpdateClosedAt() *QuestionUpsert {
 // ClearClosedAt clears the value of the "closed_at" field.
 func (u *QuestionUpsert) ClearClosedAt() *QuestionUpsert {
 	u.SetNull(question.FieldClosedAt)
+	return u
+}
+
+// SetPipelineStatus sets the "pipeline_status" field.
+func (u *QuestionUpsert) SetPipelineStatus(v question.PipelineStatus) *QuestionUpsert {
+	u.Set(question.FieldPipelineStatus, v)
+	return u
+}
+
+// UpdatePipelineStatus sets the "pipeline_status" field to the value that was provided on create.
+func (u *QuestionUpsert) UpdatePipelineStatus() *QuestionUpsert {
+	u.SetExcluded(question.FieldPipelineStatus)
+	return u
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (u *QuestionUpsert) ClearPipelineStatus() *QuestionUpsert {
+	u.SetNull(question.FieldPipelineStatus)
+	return u
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (u *QuestionUpsert) SetPipelineReason(v string) *QuestionUpsert {
+	u.Set(question.FieldPipelineReason, v)
+	return u
+}
+
+// UpdatePipelineReason sets the "pipeline_reason" field to the value that was provided on create.
+func (u *QuestionUpsert) UpdatePipelineReason() *QuestionUpsert {
+	u.SetExcluded(question.FieldPipelineReason)
+	return u
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (u *QuestionUpsert) ClearPipelineReason() *QuestionUpsert {
+	u.SetNull(question.FieldPipelineReason)
+	return u
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (u *QuestionUpsert) SetAiAssisted(v bool) *QuestionUpsert {
+	u.Set(question.FieldAiAssisted, v)
+	return u
+}
+
+// UpdateAiAssisted sets the "ai_assisted" field to the value that was provided on create.
+func (u *QuestionUpsert) UpdateAiAssisted() *QuestionUpsert {
+	u.SetExcluded(question.FieldAiAssisted)
 	return u
 }
 
@@ -888,6 +1034,62 @@ func (u *QuestionUpsertOne) UpdateClosedAt() *QuestionUpsertOne {
 func (u *QuestionUpsertOne) ClearClosedAt() *QuestionUpsertOne {
 	return u.Update(func(s *QuestionUpsert) {
 		s.ClearClosedAt()
+	})
+}
+
+// SetPipelineStatus sets the "pipeline_status" field.
+func (u *QuestionUpsertOne) SetPipelineStatus(v question.PipelineStatus) *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetPipelineStatus(v)
+	})
+}
+
+// UpdatePipelineStatus sets the "pipeline_status" field to the value that was provided on create.
+func (u *QuestionUpsertOne) UpdatePipelineStatus() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdatePipelineStatus()
+	})
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (u *QuestionUpsertOne) ClearPipelineStatus() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearPipelineStatus()
+	})
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (u *QuestionUpsertOne) SetPipelineReason(v string) *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetPipelineReason(v)
+	})
+}
+
+// UpdatePipelineReason sets the "pipeline_reason" field to the value that was provided on create.
+func (u *QuestionUpsertOne) UpdatePipelineReason() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdatePipelineReason()
+	})
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (u *QuestionUpsertOne) ClearPipelineReason() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearPipelineReason()
+	})
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (u *QuestionUpsertOne) SetAiAssisted(v bool) *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetAiAssisted(v)
+	})
+}
+
+// UpdateAiAssisted sets the "ai_assisted" field to the value that was provided on create.
+func (u *QuestionUpsertOne) UpdateAiAssisted() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateAiAssisted()
 	})
 }
 
@@ -1261,6 +1463,62 @@ func (u *QuestionUpsertBulk) UpdateClosedAt() *QuestionUpsertBulk {
 func (u *QuestionUpsertBulk) ClearClosedAt() *QuestionUpsertBulk {
 	return u.Update(func(s *QuestionUpsert) {
 		s.ClearClosedAt()
+	})
+}
+
+// SetPipelineStatus sets the "pipeline_status" field.
+func (u *QuestionUpsertBulk) SetPipelineStatus(v question.PipelineStatus) *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetPipelineStatus(v)
+	})
+}
+
+// UpdatePipelineStatus sets the "pipeline_status" field to the value that was provided on create.
+func (u *QuestionUpsertBulk) UpdatePipelineStatus() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdatePipelineStatus()
+	})
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (u *QuestionUpsertBulk) ClearPipelineStatus() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearPipelineStatus()
+	})
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (u *QuestionUpsertBulk) SetPipelineReason(v string) *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetPipelineReason(v)
+	})
+}
+
+// UpdatePipelineReason sets the "pipeline_reason" field to the value that was provided on create.
+func (u *QuestionUpsertBulk) UpdatePipelineReason() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdatePipelineReason()
+	})
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (u *QuestionUpsertBulk) ClearPipelineReason() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearPipelineReason()
+	})
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (u *QuestionUpsertBulk) SetAiAssisted(v bool) *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetAiAssisted(v)
+	})
+}
+
+// UpdateAiAssisted sets the "ai_assisted" field to the value that was provided on create.
+func (u *QuestionUpsertBulk) UpdateAiAssisted() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateAiAssisted()
 	})
 }
 

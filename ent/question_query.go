@@ -5,6 +5,7 @@ package ent
 import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/predicate"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -25,18 +26,20 @@ import (
 // QuestionQuery is the builder for querying Question entities.
 type QuestionQuery struct {
 	config
-	ctx                  *QueryContext
-	order                []question.OrderOption
-	inters               []Interceptor
-	predicates           []predicate.Question
-	withClient           *UserQuery
-	withExpert           *UserQuery
-	withRevisions        *AnswerRevisionQuery
-	withAssignments      *AssignmentQuery
-	loadTotal            []func(context.Context, []*Question) error
-	modifiers            []func(*sql.Selector)
-	withNamedRevisions   map[string]*AnswerRevisionQuery
-	withNamedAssignments map[string]*AssignmentQuery
+	ctx                     *QueryContext
+	order                   []question.OrderOption
+	inters                  []Interceptor
+	predicates              []predicate.Question
+	withClient              *UserQuery
+	withExpert              *UserQuery
+	withRevisions           *AnswerRevisionQuery
+	withAssignments         *AssignmentQuery
+	withPipelineStages      *PipelineStageQuery
+	loadTotal               []func(context.Context, []*Question) error
+	modifiers               []func(*sql.Selector)
+	withNamedRevisions      map[string]*AnswerRevisionQuery
+	withNamedAssignments    map[string]*AssignmentQuery
+	withNamedPipelineStages map[string]*PipelineStageQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -154,6 +157,28 @@ func (_q *QuestionQuery) QueryAssignments() *AssignmentQuery {
 			sqlgraph.From(question.Table, question.FieldID, selector),
 			sqlgraph.To(assignment.Table, assignment.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, question.AssignmentsTable, question.AssignmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPipelineStages chains the current query on the "pipeline_stages" edge.
+func (_q *QuestionQuery) QueryPipelineStages() *PipelineStageQuery {
+	query := (&PipelineStageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(question.Table, question.FieldID, selector),
+			sqlgraph.To(pipelinestage.Table, pipelinestage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, question.PipelineStagesTable, question.PipelineStagesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -348,15 +373,16 @@ func (_q *QuestionQuery) Clone() *QuestionQuery {
 		return nil
 	}
 	return &QuestionQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]question.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Question{}, _q.predicates...),
-		withClient:      _q.withClient.Clone(),
-		withExpert:      _q.withExpert.Clone(),
-		withRevisions:   _q.withRevisions.Clone(),
-		withAssignments: _q.withAssignments.Clone(),
+		config:             _q.config,
+		ctx:                _q.ctx.Clone(),
+		order:              append([]question.OrderOption{}, _q.order...),
+		inters:             append([]Interceptor{}, _q.inters...),
+		predicates:         append([]predicate.Question{}, _q.predicates...),
+		withClient:         _q.withClient.Clone(),
+		withExpert:         _q.withExpert.Clone(),
+		withRevisions:      _q.withRevisions.Clone(),
+		withAssignments:    _q.withAssignments.Clone(),
+		withPipelineStages: _q.withPipelineStages.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -405,6 +431,17 @@ func (_q *QuestionQuery) WithAssignments(opts ...func(*AssignmentQuery)) *Questi
 		opt(query)
 	}
 	_q.withAssignments = query
+	return _q
+}
+
+// WithPipelineStages tells the query-builder to eager-load the nodes that are connected to
+// the "pipeline_stages" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *QuestionQuery) WithPipelineStages(opts ...func(*PipelineStageQuery)) *QuestionQuery {
+	query := (&PipelineStageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPipelineStages = query
 	return _q
 }
 
@@ -492,11 +529,12 @@ func (_q *QuestionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Que
 	var (
 		nodes       = []*Question{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withClient != nil,
 			_q.withExpert != nil,
 			_q.withRevisions != nil,
 			_q.withAssignments != nil,
+			_q.withPipelineStages != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -546,6 +584,13 @@ func (_q *QuestionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Que
 			return nil, err
 		}
 	}
+	if query := _q.withPipelineStages; query != nil {
+		if err := _q.loadPipelineStages(ctx, query, nodes,
+			func(n *Question) { n.Edges.PipelineStages = []*PipelineStage{} },
+			func(n *Question, e *PipelineStage) { n.Edges.PipelineStages = append(n.Edges.PipelineStages, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedRevisions {
 		if err := _q.loadRevisions(ctx, query, nodes,
 			func(n *Question) { n.appendNamedRevisions(name) },
@@ -557,6 +602,13 @@ func (_q *QuestionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Que
 		if err := _q.loadAssignments(ctx, query, nodes,
 			func(n *Question) { n.appendNamedAssignments(name) },
 			func(n *Question, e *Assignment) { n.appendNamedAssignments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPipelineStages {
+		if err := _q.loadPipelineStages(ctx, query, nodes,
+			func(n *Question) { n.appendNamedPipelineStages(name) },
+			func(n *Question, e *PipelineStage) { n.appendNamedPipelineStages(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -674,6 +726,36 @@ func (_q *QuestionQuery) loadAssignments(ctx context.Context, query *AssignmentQ
 	}
 	query.Where(predicate.Assignment(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(question.AssignmentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.QuestionID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "question_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *QuestionQuery) loadPipelineStages(ctx context.Context, query *PipelineStageQuery, nodes []*Question, init func(*Question), assign func(*Question, *PipelineStage)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Question)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(pipelinestage.FieldQuestionID)
+	}
+	query.Where(predicate.PipelineStage(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(question.PipelineStagesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -840,6 +922,20 @@ func (_q *QuestionQuery) WithNamedAssignments(name string, opts ...func(*Assignm
 		_q.withNamedAssignments = make(map[string]*AssignmentQuery)
 	}
 	_q.withNamedAssignments[name] = query
+	return _q
+}
+
+// WithNamedPipelineStages tells the query-builder to eager-load the nodes that are connected to the "pipeline_stages"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *QuestionQuery) WithNamedPipelineStages(name string, opts ...func(*PipelineStageQuery)) *QuestionQuery {
+	query := (&PipelineStageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPipelineStages == nil {
+		_q.withNamedPipelineStages = make(map[string]*PipelineStageQuery)
+	}
+	_q.withNamedPipelineStages[name] = query
 	return _q
 }
 

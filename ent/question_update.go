@@ -5,6 +5,7 @@ package ent
 import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/predicate"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -162,6 +163,60 @@ func (_u *QuestionUpdate) ClearClosedAt() *QuestionUpdate {
 	return _u
 }
 
+// SetPipelineStatus sets the "pipeline_status" field.
+func (_u *QuestionUpdate) SetPipelineStatus(v question.PipelineStatus) *QuestionUpdate {
+	_u.mutation.SetPipelineStatus(v)
+	return _u
+}
+
+// SetNillablePipelineStatus sets the "pipeline_status" field if the given value is not nil.
+func (_u *QuestionUpdate) SetNillablePipelineStatus(v *question.PipelineStatus) *QuestionUpdate {
+	if v != nil {
+		_u.SetPipelineStatus(*v)
+	}
+	return _u
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (_u *QuestionUpdate) ClearPipelineStatus() *QuestionUpdate {
+	_u.mutation.ClearPipelineStatus()
+	return _u
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (_u *QuestionUpdate) SetPipelineReason(v string) *QuestionUpdate {
+	_u.mutation.SetPipelineReason(v)
+	return _u
+}
+
+// SetNillablePipelineReason sets the "pipeline_reason" field if the given value is not nil.
+func (_u *QuestionUpdate) SetNillablePipelineReason(v *string) *QuestionUpdate {
+	if v != nil {
+		_u.SetPipelineReason(*v)
+	}
+	return _u
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (_u *QuestionUpdate) ClearPipelineReason() *QuestionUpdate {
+	_u.mutation.ClearPipelineReason()
+	return _u
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (_u *QuestionUpdate) SetAiAssisted(v bool) *QuestionUpdate {
+	_u.mutation.SetAiAssisted(v)
+	return _u
+}
+
+// SetNillableAiAssisted sets the "ai_assisted" field if the given value is not nil.
+func (_u *QuestionUpdate) SetNillableAiAssisted(v *bool) *QuestionUpdate {
+	if v != nil {
+		_u.SetAiAssisted(*v)
+	}
+	return _u
+}
+
 // SetExpert sets the "expert" edge to the User entity.
 func (_u *QuestionUpdate) SetExpert(v *User) *QuestionUpdate {
 	return _u.SetExpertID(v.ID)
@@ -195,6 +250,21 @@ func (_u *QuestionUpdate) AddAssignments(v ...*Assignment) *QuestionUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAssignmentIDs(ids...)
+}
+
+// AddPipelineStageIDs adds the "pipeline_stages" edge to the PipelineStage entity by IDs.
+func (_u *QuestionUpdate) AddPipelineStageIDs(ids ...uuid.UUID) *QuestionUpdate {
+	_u.mutation.AddPipelineStageIDs(ids...)
+	return _u
+}
+
+// AddPipelineStages adds the "pipeline_stages" edges to the PipelineStage entity.
+func (_u *QuestionUpdate) AddPipelineStages(v ...*PipelineStage) *QuestionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPipelineStageIDs(ids...)
 }
 
 // Mutation returns the QuestionMutation object of the builder.
@@ -248,6 +318,27 @@ func (_u *QuestionUpdate) RemoveAssignments(v ...*Assignment) *QuestionUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAssignmentIDs(ids...)
+}
+
+// ClearPipelineStages clears all "pipeline_stages" edges to the PipelineStage entity.
+func (_u *QuestionUpdate) ClearPipelineStages() *QuestionUpdate {
+	_u.mutation.ClearPipelineStages()
+	return _u
+}
+
+// RemovePipelineStageIDs removes the "pipeline_stages" edge to PipelineStage entities by IDs.
+func (_u *QuestionUpdate) RemovePipelineStageIDs(ids ...uuid.UUID) *QuestionUpdate {
+	_u.mutation.RemovePipelineStageIDs(ids...)
+	return _u
+}
+
+// RemovePipelineStages removes "pipeline_stages" edges to PipelineStage entities.
+func (_u *QuestionUpdate) RemovePipelineStages(v ...*PipelineStage) *QuestionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePipelineStageIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -314,6 +405,11 @@ func (_u *QuestionUpdate) check() error {
 			return &ValidationError{Name: "revision_count", err: fmt.Errorf(`ent: validator failed for field "Question.revision_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PipelineStatus(); ok {
+		if err := question.PipelineStatusValidator(v); err != nil {
+			return &ValidationError{Name: "pipeline_status", err: fmt.Errorf(`ent: validator failed for field "Question.pipeline_status": %w`, err)}
+		}
+	}
 	if _u.mutation.ClientCleared() && len(_u.mutation.ClientIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Question.client"`)
 	}
@@ -367,6 +463,21 @@ func (_u *QuestionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(question.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PipelineStatus(); ok {
+		_spec.SetField(question.FieldPipelineStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.PipelineStatusCleared() {
+		_spec.ClearField(question.FieldPipelineStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PipelineReason(); ok {
+		_spec.SetField(question.FieldPipelineReason, field.TypeString, value)
+	}
+	if _u.mutation.PipelineReasonCleared() {
+		_spec.ClearField(question.FieldPipelineReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.AiAssisted(); ok {
+		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
 	}
 	if _u.mutation.ExpertCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -480,6 +591,51 @@ func (_u *QuestionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(assignment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PipelineStagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPipelineStagesIDs(); len(nodes) > 0 && !_u.mutation.PipelineStagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PipelineStagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -638,6 +794,60 @@ func (_u *QuestionUpdateOne) ClearClosedAt() *QuestionUpdateOne {
 	return _u
 }
 
+// SetPipelineStatus sets the "pipeline_status" field.
+func (_u *QuestionUpdateOne) SetPipelineStatus(v question.PipelineStatus) *QuestionUpdateOne {
+	_u.mutation.SetPipelineStatus(v)
+	return _u
+}
+
+// SetNillablePipelineStatus sets the "pipeline_status" field if the given value is not nil.
+func (_u *QuestionUpdateOne) SetNillablePipelineStatus(v *question.PipelineStatus) *QuestionUpdateOne {
+	if v != nil {
+		_u.SetPipelineStatus(*v)
+	}
+	return _u
+}
+
+// ClearPipelineStatus clears the value of the "pipeline_status" field.
+func (_u *QuestionUpdateOne) ClearPipelineStatus() *QuestionUpdateOne {
+	_u.mutation.ClearPipelineStatus()
+	return _u
+}
+
+// SetPipelineReason sets the "pipeline_reason" field.
+func (_u *QuestionUpdateOne) SetPipelineReason(v string) *QuestionUpdateOne {
+	_u.mutation.SetPipelineReason(v)
+	return _u
+}
+
+// SetNillablePipelineReason sets the "pipeline_reason" field if the given value is not nil.
+func (_u *QuestionUpdateOne) SetNillablePipelineReason(v *string) *QuestionUpdateOne {
+	if v != nil {
+		_u.SetPipelineReason(*v)
+	}
+	return _u
+}
+
+// ClearPipelineReason clears the value of the "pipeline_reason" field.
+func (_u *QuestionUpdateOne) ClearPipelineReason() *QuestionUpdateOne {
+	_u.mutation.ClearPipelineReason()
+	return _u
+}
+
+// SetAiAssisted sets the "ai_assisted" field.
+func (_u *QuestionUpdateOne) SetAiAssisted(v bool) *QuestionUpdateOne {
+	_u.mutation.SetAiAssisted(v)
+	return _u
+}
+
+// SetNillableAiAssisted sets the "ai_assisted" field if the given value is not nil.
+func (_u *QuestionUpdateOne) SetNillableAiAssisted(v *bool) *QuestionUpdateOne {
+	if v != nil {
+		_u.SetAiAssisted(*v)
+	}
+	return _u
+}
+
 // SetExpert sets the "expert" edge to the User entity.
 func (_u *QuestionUpdateOne) SetExpert(v *User) *QuestionUpdateOne {
 	return _u.SetExpertID(v.ID)
@@ -671,6 +881,21 @@ func (_u *QuestionUpdateOne) AddAssignments(v ...*Assignment) *QuestionUpdateOne
 		ids[i] = v[i].ID
 	}
 	return _u.AddAssignmentIDs(ids...)
+}
+
+// AddPipelineStageIDs adds the "pipeline_stages" edge to the PipelineStage entity by IDs.
+func (_u *QuestionUpdateOne) AddPipelineStageIDs(ids ...uuid.UUID) *QuestionUpdateOne {
+	_u.mutation.AddPipelineStageIDs(ids...)
+	return _u
+}
+
+// AddPipelineStages adds the "pipeline_stages" edges to the PipelineStage entity.
+func (_u *QuestionUpdateOne) AddPipelineStages(v ...*PipelineStage) *QuestionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPipelineStageIDs(ids...)
 }
 
 // Mutation returns the QuestionMutation object of the builder.
@@ -724,6 +949,27 @@ func (_u *QuestionUpdateOne) RemoveAssignments(v ...*Assignment) *QuestionUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAssignmentIDs(ids...)
+}
+
+// ClearPipelineStages clears all "pipeline_stages" edges to the PipelineStage entity.
+func (_u *QuestionUpdateOne) ClearPipelineStages() *QuestionUpdateOne {
+	_u.mutation.ClearPipelineStages()
+	return _u
+}
+
+// RemovePipelineStageIDs removes the "pipeline_stages" edge to PipelineStage entities by IDs.
+func (_u *QuestionUpdateOne) RemovePipelineStageIDs(ids ...uuid.UUID) *QuestionUpdateOne {
+	_u.mutation.RemovePipelineStageIDs(ids...)
+	return _u
+}
+
+// RemovePipelineStages removes "pipeline_stages" edges to PipelineStage entities.
+func (_u *QuestionUpdateOne) RemovePipelineStages(v ...*PipelineStage) *QuestionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePipelineStageIDs(ids...)
 }
 
 // Where appends a list predicates to the QuestionUpdate builder.
@@ -803,6 +1049,11 @@ func (_u *QuestionUpdateOne) check() error {
 			return &ValidationError{Name: "revision_count", err: fmt.Errorf(`ent: validator failed for field "Question.revision_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PipelineStatus(); ok {
+		if err := question.PipelineStatusValidator(v); err != nil {
+			return &ValidationError{Name: "pipeline_status", err: fmt.Errorf(`ent: validator failed for field "Question.pipeline_status": %w`, err)}
+		}
+	}
 	if _u.mutation.ClientCleared() && len(_u.mutation.ClientIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Question.client"`)
 	}
@@ -873,6 +1124,21 @@ func (_u *QuestionUpdateOne) sqlSave(ctx context.Context) (_node *Question, err 
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(question.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PipelineStatus(); ok {
+		_spec.SetField(question.FieldPipelineStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.PipelineStatusCleared() {
+		_spec.ClearField(question.FieldPipelineStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.PipelineReason(); ok {
+		_spec.SetField(question.FieldPipelineReason, field.TypeString, value)
+	}
+	if _u.mutation.PipelineReasonCleared() {
+		_spec.ClearField(question.FieldPipelineReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.AiAssisted(); ok {
+		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
 	}
 	if _u.mutation.ExpertCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -986,6 +1252,51 @@ func (_u *QuestionUpdateOne) sqlSave(ctx context.Context) (_node *Question, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(assignment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PipelineStagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPipelineStagesIDs(); len(nodes) > 0 && !_u.mutation.PipelineStagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PipelineStagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   question.PipelineStagesTable,
+			Columns: []string{question.PipelineStagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pipelinestage.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -26,6 +26,8 @@ type Tx struct {
 	AuditLog *AuditLogClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
+	// Fingerprint is the client for interacting with the Fingerprint builders.
+	Fingerprint *FingerprintClient
 	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
@@ -36,6 +38,8 @@ type Tx struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PipelineStage is the client for interacting with the PipelineStage builders.
+	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
 	Posting *PostingClient
 	// Question is the client for interacting with the Question builders.
@@ -187,11 +191,13 @@ func (tx *Tx) init() {
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.Dispute = NewDisputeClient(tx.config)
+	tx.Fingerprint = NewFingerprintClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
+	tx.PipelineStage = NewPipelineStageClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Rating = NewRatingClient(tx.config)

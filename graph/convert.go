@@ -21,7 +21,14 @@ func serverInfoModel(info ServerInfo) *model.ServerInfo {
 		if c.External {
 			mode = model.ComponentModeExternal
 		}
-		out.Components = append(out.Components, &model.Component{Name: c.Name, Mode: mode, Driver: c.Driver})
+		if c.None {
+			mode = model.ComponentModeNone
+		}
+		comp := &model.Component{Name: c.Name, Mode: mode, Driver: c.Driver}
+		if c.Model != "" {
+			comp.Model = &c.Model
+		}
+		out.Components = append(out.Components, comp)
 	}
 	return out
 }

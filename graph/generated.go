@@ -8,6 +8,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -97,12 +98,15 @@ type ComplexityRoot struct {
 	}
 
 	AnswerRevision struct {
-		Author           func(childComplexity int) int
-		Body             func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Kind             func(childComplexity int) int
-		OriginalityScore func(childComplexity int) int
+		Author             func(childComplexity int) int
+		BasedOn            func(childComplexity int) int
+		Body               func(childComplexity int) int
+		ChangeRatio        func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		OriginalityMatches func(childComplexity int) int
+		OriginalityScore   func(childComplexity int) int
 	}
 
 	Assignment struct {
@@ -159,6 +163,7 @@ type ComplexityRoot struct {
 	Component struct {
 		Driver func(childComplexity int) int
 		Mode   func(childComplexity int) int
+		Model  func(childComplexity int) int
 		Name   func(childComplexity int) int
 	}
 
@@ -172,6 +177,14 @@ type ComplexityRoot struct {
 		Credits     func(childComplexity int) int
 		Status      func(childComplexity int) int
 		Wallet      func(childComplexity int) int
+	}
+
+	DeadJob struct {
+		Attempts func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Payload  func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Topic    func(childComplexity int) int
 	}
 
 	Earnings struct {
@@ -221,12 +234,14 @@ type ComplexityRoot struct {
 		Register              func(childComplexity int, input model.RegisterInput) int
 		RejectExpert          func(childComplexity int, userID string, reason *string) int
 		ReleaseTask           func(childComplexity int, id string) int
+		ReplayDeadJob         func(childComplexity int, topic string, id string) int
 		RequestPayout         func(childComplexity int, amount int, idempotencyKey string) int
 		RequestRevision       func(childComplexity int, id string, note string) int
 		ResolveDispute        func(childComplexity int, id string, refund int, note string) int
+		RetryPipeline         func(childComplexity int, id string) int
 		RevokeAPIKey          func(childComplexity int, id string) int
 		SetUserRole           func(childComplexity int, userID string, role user.Role) int
-		SubmitAnswer          func(childComplexity int, id string, body string) int
+		SubmitAnswer          func(childComplexity int, id string, body string, basedOn *string) int
 		SubmitQuestion        func(childComplexity int, input model.SubmitQuestionInput) int
 		SuspendUser           func(childComplexity int, userID string, reason *string) int
 		UpdateSettings        func(childComplexity int, input model.UpdateSettingsInput) int
@@ -252,6 +267,11 @@ type ComplexityRoot struct {
 	NotificationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OriginalityMatch struct {
+		Overlap  func(childComplexity int) int
+		Question func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -282,6 +302,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Pipeline struct {
+		Reason func(childComplexity int) int
+		Stages func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
+	PipelineStage struct {
+		Attempts         func(childComplexity int) int
+		CompletionTokens func(childComplexity int) int
+		Error            func(childComplexity int) int
+		FinishedAt       func(childComplexity int) int
+		Model            func(childComplexity int) int
+		PromptTokens     func(childComplexity int) int
+		Stage            func(childComplexity int) int
+		StartedAt        func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
 	PlatformStats struct {
 		At                func(childComplexity int) int
 		ExpertsOnline     func(childComplexity int) int
@@ -295,6 +333,7 @@ type ComplexityRoot struct {
 		Accounts                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) int
 		AuditLogs               func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) int
 		AvailableTasks          func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
+		DeadJobs                func(childComplexity int, topic *string) int
 		Earnings                func(childComplexity int) int
 		LedgerEntries           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		Me                      func(childComplexity int) int
@@ -316,6 +355,7 @@ type ComplexityRoot struct {
 	}
 
 	Question struct {
+		AiAssisted    func(childComplexity int) int
 		Answer        func(childComplexity int) int
 		Body          func(childComplexity int) int
 		Client        func(childComplexity int) int
@@ -323,6 +363,7 @@ type ComplexityRoot struct {
 		Deadline      func(childComplexity int) int
 		Expert        func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Pipeline      func(childComplexity int) int
 		Price         func(childComplexity int) int
 		RevisionCount func(childComplexity int) int
 		Revisions     func(childComplexity int) int
@@ -355,6 +396,7 @@ type ComplexityRoot struct {
 	}
 
 	Settings struct {
+		AIDailyTokenBudget   func(childComplexity int) int
 		AIPipelineEnabled    func(childComplexity int) int
 		AutoAcceptSeconds    func(childComplexity int) int
 		LeaseSeconds         func(childComplexity int) int
@@ -435,6 +477,9 @@ type AnswerRevisionResolver interface {
 	ID(ctx context.Context, obj *ent.AnswerRevision) (string, error)
 
 	Author(ctx context.Context, obj *ent.AnswerRevision) (*ent.User, error)
+	OriginalityScore(ctx context.Context, obj *ent.AnswerRevision) (*float64, error)
+	OriginalityMatches(ctx context.Context, obj *ent.AnswerRevision) ([]*model.OriginalityMatch, error)
+	BasedOn(ctx context.Context, obj *ent.AnswerRevision) (*ent.AnswerRevision, error)
 }
 type AssignmentResolver interface {
 	ID(ctx context.Context, obj *ent.Assignment) (string, error)
@@ -476,10 +521,12 @@ type MutationResolver interface {
 	ClaimTask(ctx context.Context, id string) (*ent.Assignment, error)
 	ExtendLease(ctx context.Context, id string) (*ent.Assignment, error)
 	ReleaseTask(ctx context.Context, id string) (*ent.Question, error)
-	SubmitAnswer(ctx context.Context, id string, body string) (*ent.Question, error)
+	SubmitAnswer(ctx context.Context, id string, body string, basedOn *string) (*ent.Question, error)
 	DeclineQuestion(ctx context.Context, id string, reason string) (*ent.Question, error)
 	ResolveDispute(ctx context.Context, id string, refund int, note string) (*ent.Question, error)
 	ReassignQuestion(ctx context.Context, id string, expertID *string) (*ent.Question, error)
+	RetryPipeline(ctx context.Context, id string) (*ent.Question, error)
+	ReplayDeadJob(ctx context.Context, topic string, id string) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []string, all *bool) (int, error)
 }
 type NotificationResolver interface {
@@ -517,6 +564,7 @@ type QueryResolver interface {
 	MyQuestions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *question.Status) (*ent.QuestionConnection, error)
 	Question(ctx context.Context, id string) (*ent.Question, error)
 	AvailableTasks(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.QuestionConnection, error)
+	DeadJobs(ctx context.Context, topic *string) ([]*model.DeadJob, error)
 	MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
@@ -530,6 +578,8 @@ type QuestionResolver interface {
 	Expert(ctx context.Context, obj *ent.Question) (*ent.User, error)
 	Answer(ctx context.Context, obj *ent.Question) (*ent.AnswerRevision, error)
 	Revisions(ctx context.Context, obj *ent.Question) ([]*ent.AnswerRevision, error)
+
+	Pipeline(ctx context.Context, obj *ent.Question) (*model.Pipeline, error)
 }
 type SettingsResolver interface {
 	Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error)
@@ -681,12 +731,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnswerRevision.Author(childComplexity), true
+	case "AnswerRevision.basedOn":
+		if e.ComplexityRoot.AnswerRevision.BasedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerRevision.BasedOn(childComplexity), true
 	case "AnswerRevision.body":
 		if e.ComplexityRoot.AnswerRevision.Body == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AnswerRevision.Body(childComplexity), true
+	case "AnswerRevision.changeRatio":
+		if e.ComplexityRoot.AnswerRevision.ChangeRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerRevision.ChangeRatio(childComplexity), true
 	case "AnswerRevision.createdAt":
 		if e.ComplexityRoot.AnswerRevision.CreatedAt == nil {
 			break
@@ -705,6 +767,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnswerRevision.Kind(childComplexity), true
+	case "AnswerRevision.originalityMatches":
+		if e.ComplexityRoot.AnswerRevision.OriginalityMatches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerRevision.OriginalityMatches(childComplexity), true
 	case "AnswerRevision.originalityScore":
 		if e.ComplexityRoot.AnswerRevision.OriginalityScore == nil {
 			break
@@ -911,6 +979,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Component.Mode(childComplexity), true
+	case "Component.model":
+		if e.ComplexityRoot.Component.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Component.Model(childComplexity), true
 	case "Component.name":
 		if e.ComplexityRoot.Component.Name == nil {
 			break
@@ -955,6 +1029,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreditPurchase.Wallet(childComplexity), true
+
+	case "DeadJob.attempts":
+		if e.ComplexityRoot.DeadJob.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Attempts(childComplexity), true
+	case "DeadJob.id":
+		if e.ComplexityRoot.DeadJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.ID(childComplexity), true
+	case "DeadJob.payload":
+		if e.ComplexityRoot.DeadJob.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Payload(childComplexity), true
+	case "DeadJob.reason":
+		if e.ComplexityRoot.DeadJob.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Reason(childComplexity), true
+	case "DeadJob.topic":
+		if e.ComplexityRoot.DeadJob.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Topic(childComplexity), true
 
 	case "Earnings.available":
 		if e.ComplexityRoot.Earnings.Available == nil {
@@ -1269,6 +1374,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseTask(childComplexity, args["id"].(string)), true
+	case "Mutation.replayDeadJob":
+		if e.ComplexityRoot.Mutation.ReplayDeadJob == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replayDeadJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplayDeadJob(childComplexity, args["topic"].(string), args["id"].(string)), true
 	case "Mutation.requestPayout":
 		if e.ComplexityRoot.Mutation.RequestPayout == nil {
 			break
@@ -1302,6 +1418,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResolveDispute(childComplexity, args["id"].(string), args["refund"].(int), args["note"].(string)), true
+	case "Mutation.retryPipeline":
+		if e.ComplexityRoot.Mutation.RetryPipeline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryPipeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryPipeline(childComplexity, args["id"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1334,7 +1461,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SubmitAnswer(childComplexity, args["id"].(string), args["body"].(string)), true
+		return e.ComplexityRoot.Mutation.SubmitAnswer(childComplexity, args["id"].(string), args["body"].(string), args["basedOn"].(*string)), true
 	case "Mutation.submitQuestion":
 		if e.ComplexityRoot.Mutation.SubmitQuestion == nil {
 			break
@@ -1450,6 +1577,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
 
+	case "OriginalityMatch.overlap":
+		if e.ComplexityRoot.OriginalityMatch.Overlap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OriginalityMatch.Overlap(childComplexity), true
+	case "OriginalityMatch.question":
+		if e.ComplexityRoot.OriginalityMatch.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OriginalityMatch.Question(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1550,6 +1690,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PayoutEdge.Node(childComplexity), true
 
+	case "Pipeline.reason":
+		if e.ComplexityRoot.Pipeline.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Reason(childComplexity), true
+	case "Pipeline.stages":
+		if e.ComplexityRoot.Pipeline.Stages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Stages(childComplexity), true
+	case "Pipeline.status":
+		if e.ComplexityRoot.Pipeline.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pipeline.Status(childComplexity), true
+
+	case "PipelineStage.attempts":
+		if e.ComplexityRoot.PipelineStage.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Attempts(childComplexity), true
+	case "PipelineStage.completionTokens":
+		if e.ComplexityRoot.PipelineStage.CompletionTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.CompletionTokens(childComplexity), true
+	case "PipelineStage.error":
+		if e.ComplexityRoot.PipelineStage.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Error(childComplexity), true
+	case "PipelineStage.finishedAt":
+		if e.ComplexityRoot.PipelineStage.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.FinishedAt(childComplexity), true
+	case "PipelineStage.model":
+		if e.ComplexityRoot.PipelineStage.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Model(childComplexity), true
+	case "PipelineStage.promptTokens":
+		if e.ComplexityRoot.PipelineStage.PromptTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.PromptTokens(childComplexity), true
+	case "PipelineStage.stage":
+		if e.ComplexityRoot.PipelineStage.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Stage(childComplexity), true
+	case "PipelineStage.startedAt":
+		if e.ComplexityRoot.PipelineStage.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.StartedAt(childComplexity), true
+	case "PipelineStage.status":
+		if e.ComplexityRoot.PipelineStage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PipelineStage.Status(childComplexity), true
+
 	case "PlatformStats.at":
 		if e.ComplexityRoot.PlatformStats.At == nil {
 			break
@@ -1625,6 +1839,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AvailableTasks(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int)), true
+	case "Query.deadJobs":
+		if e.ComplexityRoot.Query.DeadJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deadJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeadJobs(childComplexity, args["topic"].(*string)), true
 	case "Query.earnings":
 		if e.ComplexityRoot.Query.Earnings == nil {
 			break
@@ -1790,6 +2015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Wallet(childComplexity), true
 
+	case "Question.aiAssisted":
+		if e.ComplexityRoot.Question.AiAssisted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.AiAssisted(childComplexity), true
 	case "Question.answer":
 		if e.ComplexityRoot.Question.Answer == nil {
 			break
@@ -1832,6 +2063,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.ID(childComplexity), true
+	case "Question.pipeline":
+		if e.ComplexityRoot.Question.Pipeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Pipeline(childComplexity), true
 	case "Question.price":
 		if e.ComplexityRoot.Question.Price == nil {
 			break
@@ -1939,6 +2176,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "Settings.aiDailyTokenBudget":
+		if e.ComplexityRoot.Settings.AIDailyTokenBudget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.AIDailyTokenBudget(childComplexity), true
 	case "Settings.aiPipelineEnabled":
 		if e.ComplexityRoot.Settings.AIPipelineEnabled == nil {
 			break
@@ -2512,15 +2755,19 @@ input AuditLogsFilter {
 enum ComponentMode {
   EMBEDDED
   EXTERNAL
+  "Not configured: what it serves is skipped (the ai component without AI_BASE_URL: questions skip the AI stages)."
+  NONE
 }
 
 "One component the server depends on."
 type Component {
-  "database, bus, queue or cache."
+  "database, bus, queue, cache or ai (the model provider of the AI stages)."
   name: String!
   mode: ComponentMode!
-  "The implementation in use: sqlite, postgres, memory, redis or amqp."
+  "The implementation in use: sqlite, postgres, memory, redis, amqp, openai-compatible or none."
   driver: String!
+  "The model(s) the ai component calls; null for the others."
+  model: String
 }
 
 "What this server is and what it runs on."
@@ -2690,8 +2937,10 @@ type Settings {
   autoAcceptSeconds: Int!
   "Whether new questions get an AI draft, rewrite and originality check before experts see them."
   aiPipelineEnabled: Boolean!
-  "The lowest originality score (0 to 1, 1 = wholly original) an answer may have without being flagged."
+  "The lowest originality score (0 to 1, 1 = wholly original) an expert answer may have: submitAnswer refuses one below it (UNORIGINAL)."
   originalityThreshold: Float!
+  "The model tokens the AI stages may use per UTC day; past it, new questions skip the AI stages (reason: budget). 0 = unlimited."
+  aiDailyTokenBudget: Int!
   "When an admin last changed a setting; null while every setting has its default."
   updatedAt: Time
 }
@@ -2722,6 +2971,8 @@ input UpdateSettingsInput {
   aiPipelineEnabled: Boolean
   "0 to 1."
   originalityThreshold: Float
+  "0 (unlimited) to 2000000000."
+  aiDailyTokenBudget: Int
 }
 
 "Where a question stands in its lifecycle."
@@ -2781,8 +3032,62 @@ type Question implements Node {
   expert: User
   "The expert's answer as delivered to the client: the newest delivered expert revision."
   answer: AnswerRevision
-  "The versions of the answer you may see, oldest first: the client only delivered expert answers; the expert and admins every kind."
+  "The versions of the answer you may see, oldest first: the client only delivered expert answers; the expert who holds the question and admins every kind (the AI draft and rewrite too)."
   revisions: [AnswerRevision!]!
+  "Whether the delivered answer was edited from an AI version (submitAnswer's basedOn named one); false before delivery."
+  aiAssisted: Boolean!
+  "The AI stages of the question; null for questions that predate them."
+  pipeline: Pipeline
+}
+
+"Where a question's AI stages stand as a whole."
+enum PipelineStatus {
+  "Waiting for its first stage."
+  PENDING
+  RUNNING
+  "The AI answer was written and checked; experts see it in revisions."
+  DONE
+  "The AI stages did not run (reason says why: switched off, no provider, budget)."
+  SKIPPED
+  "A stage gave up; the question went to the experts without the rest (reason says why)."
+  FAILED
+}
+
+"One AI stage."
+enum PipelineStageName {
+  "The model writes a first answer (AI_DRAFT)."
+  DRAFT
+  "The model rewrites the draft in a clear, natural voice (REWRITE)."
+  REWRITE
+  "The AI answer is compared with every other question's answers (originality score)."
+  CHECK
+}
+
+"A question's AI stages."
+type Pipeline {
+  status: PipelineStatus!
+  "Why the pipeline was skipped or failed; null otherwise."
+  reason: String
+  "The stages in order."
+  stages: [PipelineStage!]!
+}
+
+"One AI stage of a question."
+type PipelineStage {
+  stage: PipelineStageName!
+  "PENDING, RUNNING, DONE, SKIPPED or FAILED (a REWRITE whose guards refused it twice is FAILED, and the draft stands)."
+  status: PipelineStatus!
+  "How many times a worker started it."
+  attempts: Int!
+  startedAt: Time
+  finishedAt: Time
+  "The model that answered; only for the expert who holds the question and admins."
+  model: String
+  "Model tokens used; only for the expert who holds the question and admins."
+  promptTokens: Int
+  completionTokens: Int
+  "Why it failed, or what its guard found; admins only."
+  error: String
 }
 
 type QuestionEdge {
@@ -2803,9 +3108,36 @@ type AnswerRevision implements Node {
   body: String!
   "The expert who wrote it; null for AI versions."
   author: User
-  "Originality from 0 to 1 (1 = wholly original), once checked."
+  "Originality from 0 to 1 (1 = wholly original) against other questions' answers, once checked; for the expert who holds the question and admins."
   originalityScore: Float
+  "The closest answers to other questions, most overlap first; for the expert who holds the question and admins."
+  originalityMatches: [OriginalityMatch!]
+  "The revision the expert edited (submitAnswer's basedOn), when they named one."
+  basedOn: AnswerRevision
+  "How much of basedOn the expert changed: 0 = unchanged, 1 = all new."
+  changeRatio: Float
   createdAt: Time!
+}
+
+"An answer to another question that shares text with this one."
+type OriginalityMatch {
+  "The share of this answer's fingerprints found in that answer, 0 to 1."
+  overlap: Float!
+  "The other question; admins only (null for everyone else: its client's text stays theirs)."
+  question: Question
+}
+
+"A job the queue gave up on after its retries."
+type DeadJob {
+  topic: String!
+  "The job's id; pass it to replayDeadJob."
+  id: String!
+  "How many attempts were made."
+  attempts: Int!
+  "The last error."
+  reason: String!
+  "The job's payload (JSON text)."
+  payload: String!
 }
 
 "An expert's claim on a question, held under a lease that must be extended."
@@ -2901,6 +3233,9 @@ type Query {
   "Questions waiting for an expert in your subjects, earliest deadline first."
   availableTasks(after: Cursor, first: Int, before: Cursor, last: Int): QuestionConnection! @hasRole(roles: [EXPERT])
 
+  "The jobs the queue gave up on, oldest first (at most 1,000 per topic): of one topic, or of every topic."
+  deadJobs(topic: String): [DeadJob!]! @hasRole(roles: [ADMIN])
+
   "Your claims on questions, newest first; activeOnly keeps those still held."
   myAssignments(after: Cursor, first: Int, before: Cursor, last: Int, activeOnly: Boolean! = false): AssignmentConnection! @hasRole(roles: [EXPERT])
 }
@@ -2981,8 +3316,12 @@ type Mutation {
   "Gives a claimed question back to the queue."
   releaseTask(id: ID!): Question! @hasRole(roles: [EXPERT])
 
-  "Delivers your answer to the question you hold."
-  submitAnswer(id: ID!, body: String!): Question! @hasRole(roles: [EXPERT])
+  """
+  Delivers your answer to the question you hold. basedOn names the revision you edited
+  (the AI rewrite or draft, or your earlier answer). An answer that overlaps too much with
+  answers to other questions is refused with UNORIGINAL (extensions.originality says how much).
+  """
+  submitAnswer(id: ID!, body: String!, basedOn: ID): Question! @hasRole(roles: [EXPERT])
 
   "Declines a question as unanswerable; the client gets the price back."
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
@@ -2992,6 +3331,12 @@ type Mutation {
 
   "Ends the current claim on a question; it goes to expertId, or back to the queue when null."
   reassignQuestion(id: ID!, expertId: ID): Question! @hasRole(roles: [ADMIN])
+
+  "Runs the AI stages of a question again from the first that did not finish, while no expert has claimed it (pipeline FAILED or SKIPPED)."
+  retryPipeline(id: ID!): Question! @hasRole(roles: [ADMIN])
+
+  "Puts a dead job back on its queue for another try; false when no dead job of the topic has that id."
+  replayDeadJob(topic: String!, id: String!): Boolean! @hasRole(roles: [ADMIN])
 }
 
 "A message to the viewer about something that happened to their questions, tasks or payouts."
@@ -3188,6 +3533,12 @@ func (ec *executionContext) childFields_AnswerRevision(ctx context.Context, fiel
 		return ec.fieldContext_AnswerRevision_author(ctx, field)
 	case "originalityScore":
 		return ec.fieldContext_AnswerRevision_originalityScore(ctx, field)
+	case "originalityMatches":
+		return ec.fieldContext_AnswerRevision_originalityMatches(ctx, field)
+	case "basedOn":
+		return ec.fieldContext_AnswerRevision_basedOn(ctx, field)
+	case "changeRatio":
+		return ec.fieldContext_AnswerRevision_changeRatio(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AnswerRevision_createdAt(ctx, field)
 	}
@@ -3304,6 +3655,8 @@ func (ec *executionContext) childFields_Component(ctx context.Context, field gra
 		return ec.fieldContext_Component_mode(ctx, field)
 	case "driver":
 		return ec.fieldContext_Component_driver(ctx, field)
+	case "model":
+		return ec.fieldContext_Component_model(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Component", field.Name)
 }
@@ -3330,6 +3683,22 @@ func (ec *executionContext) childFields_CreditPurchase(ctx context.Context, fiel
 		return ec.fieldContext_CreditPurchase_wallet(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreditPurchase", field.Name)
+}
+
+func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "topic":
+		return ec.fieldContext_DeadJob_topic(ctx, field)
+	case "id":
+		return ec.fieldContext_DeadJob_id(ctx, field)
+	case "attempts":
+		return ec.fieldContext_DeadJob_attempts(ctx, field)
+	case "reason":
+		return ec.fieldContext_DeadJob_reason(ctx, field)
+	case "payload":
+		return ec.fieldContext_DeadJob_payload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadJob", field.Name)
 }
 
 func (ec *executionContext) childFields_Earnings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3426,6 +3795,16 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OriginalityMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "overlap":
+		return ec.fieldContext_OriginalityMatch_overlap(ctx, field)
+	case "question":
+		return ec.fieldContext_OriginalityMatch_question(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OriginalityMatch", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3482,6 +3861,42 @@ func (ec *executionContext) childFields_PayoutEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PayoutEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Pipeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Pipeline_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_Pipeline_reason(ctx, field)
+	case "stages":
+		return ec.fieldContext_Pipeline_stages(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pipeline", field.Name)
+}
+
+func (ec *executionContext) childFields_PipelineStage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stage":
+		return ec.fieldContext_PipelineStage_stage(ctx, field)
+	case "status":
+		return ec.fieldContext_PipelineStage_status(ctx, field)
+	case "attempts":
+		return ec.fieldContext_PipelineStage_attempts(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_PipelineStage_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_PipelineStage_finishedAt(ctx, field)
+	case "model":
+		return ec.fieldContext_PipelineStage_model(ctx, field)
+	case "promptTokens":
+		return ec.fieldContext_PipelineStage_promptTokens(ctx, field)
+	case "completionTokens":
+		return ec.fieldContext_PipelineStage_completionTokens(ctx, field)
+	case "error":
+		return ec.fieldContext_PipelineStage_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PipelineStage", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "questionsByStatus":
@@ -3526,6 +3941,10 @@ func (ec *executionContext) childFields_Question(ctx context.Context, field grap
 		return ec.fieldContext_Question_answer(ctx, field)
 	case "revisions":
 		return ec.fieldContext_Question_revisions(ctx, field)
+	case "aiAssisted":
+		return ec.fieldContext_Question_aiAssisted(ctx, field)
+	case "pipeline":
+		return ec.fieldContext_Question_pipeline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Question", field.Name)
 }
@@ -3594,6 +4013,8 @@ func (ec *executionContext) childFields_Settings(ctx context.Context, field grap
 		return ec.fieldContext_Settings_aiPipelineEnabled(ctx, field)
 	case "originalityThreshold":
 		return ec.fieldContext_Settings_originalityThreshold(ctx, field)
+	case "aiDailyTokenBudget":
+		return ec.fieldContext_Settings_aiDailyTokenBudget(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Settings_updatedAt(ctx, field)
 	}
@@ -4244,6 +4665,28 @@ func (ec *executionContext) field_Mutation_releaseTask_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_replayDeadJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "topic",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topic"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestPayout_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4318,6 +4761,20 @@ func (ec *executionContext) field_Mutation_resolveDispute_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_retryPipeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4373,6 +4830,14 @@ func (ec *executionContext) field_Mutation_submitAnswer_args(ctx context.Context
 		return nil, err
 	}
 	args["body"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "basedOn",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["basedOn"] = arg2
 	return args, nil
 }
 
@@ -4621,6 +5086,20 @@ func (ec *executionContext) field_Query_availableTasks_args(ctx context.Context,
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deadJobs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "topic",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topic"] = arg0
 	return args, nil
 }
 
@@ -5592,7 +6071,7 @@ func (ec *executionContext) _AnswerRevision_originalityScore(ctx context.Context
 			return ec.fieldContext_AnswerRevision_originalityScore(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.OriginalityScore, nil
+			return ec.Resolvers.AnswerRevision().OriginalityScore(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -5603,6 +6082,93 @@ func (ec *executionContext) _AnswerRevision_originalityScore(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_AnswerRevision_originalityScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerRevision", field, true, true, "Float")
+}
+
+func (ec *executionContext) _AnswerRevision_originalityMatches(ctx context.Context, field graphql.CollectedField, obj *ent.AnswerRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerRevision_originalityMatches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AnswerRevision().OriginalityMatches(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OriginalityMatch) graphql.Marshaler {
+			return ec.marshalOOriginalityMatch2ᚕᚖbackboneᚋgraphᚋmodelᚐOriginalityMatchᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerRevision_originalityMatches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnswerRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OriginalityMatch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnswerRevision_basedOn(ctx context.Context, field graphql.CollectedField, obj *ent.AnswerRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerRevision_basedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AnswerRevision().BasedOn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AnswerRevision) graphql.Marshaler {
+			return ec.marshalOAnswerRevision2ᚖbackboneᚋentᚐAnswerRevision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerRevision_basedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AnswerRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnswerRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AnswerRevision_changeRatio(ctx context.Context, field graphql.CollectedField, obj *ent.AnswerRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerRevision_changeRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangeRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerRevision_changeRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnswerRevision", field, false, false, "Float")
 }
 
@@ -6469,6 +7035,29 @@ func (ec *executionContext) fieldContext_Component_driver(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Component", field, false, false, "String")
 }
 
+func (ec *executionContext) _Component_model(ctx context.Context, field graphql.CollectedField, obj *model.Component) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Component_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Component_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Component", field, false, false, "String")
+}
+
 func (ec *executionContext) _CreateAPIKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *auth.NewAPIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6623,6 +7212,121 @@ func (ec *executionContext) fieldContext_CreditPurchase_wallet(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DeadJob_topic(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadJob_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadJob_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadJob_id(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadJob_attempts(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadJob_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadJob_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeadJob_reason(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadJob_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadJob_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeadJob_payload(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeadJob_payload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Payload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeadJob_payload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "String")
 }
 
 func (ec *executionContext) _Earnings_available(ctx context.Context, field graphql.CollectedField, obj *wallet.Earnings) (ret graphql.Marshaler) {
@@ -8480,7 +9184,7 @@ func (ec *executionContext) _Mutation_submitAnswer(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SubmitAnswer(ctx, fc.Args["id"].(string), fc.Args["body"].(string))
+			return ec.Resolvers.Mutation().SubmitAnswer(ctx, fc.Args["id"].(string), fc.Args["body"].(string), fc.Args["basedOn"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -8712,6 +9416,130 @@ func (ec *executionContext) fieldContext_Mutation_reassignQuestion(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reassignQuestion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retryPipeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retryPipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetryPipeline(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.Question
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.Question
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retryPipeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retryPipeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replayDeadJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replayDeadJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplayDeadJob(ctx, fc.Args["topic"].(string), fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replayDeadJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replayDeadJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9119,6 +9947,61 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _OriginalityMatch_overlap(ctx context.Context, field graphql.CollectedField, obj *model.OriginalityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OriginalityMatch_overlap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overlap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OriginalityMatch_overlap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OriginalityMatch", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OriginalityMatch_question(ctx context.Context, field graphql.CollectedField, obj *model.OriginalityMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OriginalityMatch_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OriginalityMatch_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OriginalityMatch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[uuid.UUID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9521,6 +10404,291 @@ func (ec *executionContext) _PayoutEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_PayoutEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PayoutEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Pipeline_status(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v question.PipelineStatus) graphql.Marshaler {
+			return ec.marshalNPipelineStatus2backboneᚋentᚋquestionᚐPipelineStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "PipelineStatus")
+}
+
+func (ec *executionContext) _Pipeline_reason(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pipeline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pipeline_stages(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pipeline_stages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PipelineStage) graphql.Marshaler {
+			return ec.marshalNPipelineStage2ᚕᚖbackboneᚋgraphᚋmodelᚐPipelineStageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pipeline_stages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pipeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PipelineStage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PipelineStage_stage(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pipelinestage.Stage) graphql.Marshaler {
+			return ec.marshalNPipelineStageName2backboneᚋentᚋpipelinestageᚐStage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "PipelineStageName")
+}
+
+func (ec *executionContext) _PipelineStage_status(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v question.PipelineStatus) graphql.Marshaler {
+			return ec.marshalNPipelineStatus2backboneᚋentᚋquestionᚐPipelineStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "PipelineStatus")
+}
+
+func (ec *executionContext) _PipelineStage_attempts(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineStage_startedAt(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PipelineStage_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PipelineStage_model(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "String")
+}
+
+func (ec *executionContext) _PipelineStage_promptTokens(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_promptTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PromptTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_promptTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineStage_completionTokens(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_completionTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletionTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_completionTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PipelineStage_error(ctx context.Context, field graphql.CollectedField, obj *model.PipelineStage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PipelineStage_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PipelineStage_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PipelineStage", field, false, false, "String")
 }
 
 func (ec *executionContext) _PlatformStats_questionsByStatus(ctx context.Context, field graphql.CollectedField, obj *model.PlatformStats) (ret graphql.Marshaler) {
@@ -10721,6 +11889,68 @@ func (ec *executionContext) fieldContext_Query_availableTasks(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deadJobs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deadJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DeadJobs(ctx, fc.Args["topic"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.DeadJob
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.DeadJob
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DeadJob) graphql.Marshaler {
+			return ec.marshalNDeadJob2ᚕᚖbackboneᚋgraphᚋmodelᚐDeadJobᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deadJobs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeadJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deadJobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_myAssignments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11310,6 +12540,61 @@ func (ec *executionContext) fieldContext_Question_revisions(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Question_aiAssisted(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_aiAssisted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AiAssisted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_aiAssisted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Question_pipeline(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_pipeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().Pipeline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+			return ec.marshalOPipeline2ᚖbackboneᚋgraphᚋmodelᚐPipeline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_pipeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Question",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pipeline(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _QuestionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.QuestionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11790,6 +13075,29 @@ func (ec *executionContext) _Settings_originalityThreshold(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_Settings_originalityThreshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Settings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Settings_aiDailyTokenBudget(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_aiDailyTokenBudget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AIDailyTokenBudget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_aiDailyTokenBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Settings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
@@ -14155,7 +15463,7 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold"}
+	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14225,6 +15533,13 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.OriginalityThreshold = data
+		case "aiDailyTokenBudget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aiDailyTokenBudget"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AiDailyTokenBudget = data
 		}
 	}
 	return it, nil
@@ -14609,7 +15924,25 @@ func (ec *executionContext) _AnswerRevision(ctx context.Context, sel ast.Selecti
 					return ec._AnswerRevision_author(ctx, field, obj)
 				})
 		case "originalityScore":
-			out.Values[i] = ec._AnswerRevision_originalityScore(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AnswerRevision_originalityScore(ctx, field, obj)
+				})
+		case "originalityMatches":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AnswerRevision_originalityMatches(ctx, field, obj)
+				})
+		case "basedOn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AnswerRevision_basedOn(ctx, field, obj)
+				})
+		case "changeRatio":
+			out.Values[i] = ec._AnswerRevision_changeRatio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -15011,6 +16344,11 @@ func (ec *executionContext) _Component(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "model":
+			out.Values[i] = ec._Component_model(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15099,6 +16437,59 @@ func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CreditPurchase_wallet(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deadJobImplementors = []string{"DeadJob"}
+
+func (ec *executionContext) _DeadJob(ctx context.Context, sel ast.SelectionSet, obj *model.DeadJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deadJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeadJob")
+		case "topic":
+			out.Values[i] = ec._DeadJob_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._DeadJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._DeadJob_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._DeadJob_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payload":
+			out.Values[i] = ec._DeadJob_payload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15517,6 +16908,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retryPipeline":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retryPipeline(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replayDeadJob":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replayDeadJob(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "markNotificationsRead":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markNotificationsRead(ctx, field)
@@ -15676,6 +17081,44 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		case "cursor":
 			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var originalityMatchImplementors = []string{"OriginalityMatch"}
+
+func (ec *executionContext) _OriginalityMatch(ctx context.Context, sel ast.SelectionSet, obj *model.OriginalityMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, originalityMatchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OriginalityMatch")
+		case "overlap":
+			out.Values[i] = ec._OriginalityMatch_overlap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "question":
+			out.Values[i] = ec._OriginalityMatch_question(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -15889,6 +17332,122 @@ func (ec *executionContext) _PayoutEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var pipelineImplementors = []string{"Pipeline"}
+
+func (ec *executionContext) _Pipeline(ctx context.Context, sel ast.SelectionSet, obj *model.Pipeline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pipeline")
+		case "status":
+			out.Values[i] = ec._Pipeline_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Pipeline_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stages":
+			out.Values[i] = ec._Pipeline_stages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pipelineStageImplementors = []string{"PipelineStage"}
+
+func (ec *executionContext) _PipelineStage(ctx context.Context, sel ast.SelectionSet, obj *model.PipelineStage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pipelineStageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PipelineStage")
+		case "stage":
+			out.Values[i] = ec._PipelineStage_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PipelineStage_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._PipelineStage_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startedAt":
+			out.Values[i] = ec._PipelineStage_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._PipelineStage_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "model":
+			out.Values[i] = ec._PipelineStage_model(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "promptTokens":
+			out.Values[i] = ec._PipelineStage_promptTokens(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "completionTokens":
+			out.Values[i] = ec._PipelineStage_completionTokens(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._PipelineStage_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var platformStatsImplementors = []string{"PlatformStats"}
 
 func (ec *executionContext) _PlatformStats(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformStats) graphql.Marshaler {
@@ -16076,6 +17635,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_availableTasks(ctx, field)
 				})
+		case "deadJobs":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deadJobs(ctx, field)
+				})
 		case "myAssignments":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16211,6 +17776,17 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Question_revisions(ctx, field, obj)
+				})
+		case "aiAssisted":
+			out.Values[i] = ec._Question_aiAssisted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pipeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_pipeline(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16447,6 +18023,11 @@ func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "originalityThreshold":
 			out.Values[i] = ec._Settings_originalityThreshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "aiDailyTokenBudget":
+			out.Values[i] = ec._Settings_aiDailyTokenBudget(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -17424,6 +19005,30 @@ func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return v
 }
 
+func (ec *executionContext) marshalNDeadJob2ᚕᚖbackboneᚋgraphᚋmodelᚐDeadJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadJob) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeadJob2ᚖbackboneᚋgraphᚋmodelᚐDeadJob(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeadJob2ᚖbackboneᚋgraphᚋmodelᚐDeadJob(ctx context.Context, sel ast.SelectionSet, v *model.DeadJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeadJob!")
+		return graphql.Null
+	}
+	return ec._DeadJob(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEarnings2ᚖbackboneᚋinternalᚋwalletᚐEarnings(ctx context.Context, sel ast.SelectionSet, v *wallet.Earnings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Earnings!")
@@ -17551,6 +19156,14 @@ func (ec *executionContext) marshalNNotificationConnection2ᚖbackboneᚋentᚐN
 	return ec._NotificationConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOriginalityMatch2ᚖbackboneᚋgraphᚋmodelᚐOriginalityMatch(ctx context.Context, sel ast.SelectionSet, v *model.OriginalityMatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OriginalityMatch!")
+		return graphql.Null
+	}
+	return ec._OriginalityMatch(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -17593,6 +19206,50 @@ func (ec *executionContext) unmarshalNPayoutStatus2backboneᚋentᚋpayoutᚐSta
 }
 
 func (ec *executionContext) marshalNPayoutStatus2backboneᚋentᚋpayoutᚐStatus(ctx context.Context, sel ast.SelectionSet, v payout.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNPipelineStage2ᚕᚖbackboneᚋgraphᚋmodelᚐPipelineStageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PipelineStage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPipelineStage2ᚖbackboneᚋgraphᚋmodelᚐPipelineStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPipelineStage2ᚖbackboneᚋgraphᚋmodelᚐPipelineStage(ctx context.Context, sel ast.SelectionSet, v *model.PipelineStage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PipelineStage!")
+		return graphql.Null
+	}
+	return ec._PipelineStage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPipelineStageName2backboneᚋentᚋpipelinestageᚐStage(ctx context.Context, v any) (pipelinestage.Stage, error) {
+	var res pipelinestage.Stage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPipelineStageName2backboneᚋentᚋpipelinestageᚐStage(ctx context.Context, sel ast.SelectionSet, v pipelinestage.Stage) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPipelineStatus2backboneᚋentᚋquestionᚐPipelineStatus(ctx context.Context, v any) (question.PipelineStatus, error) {
+	var res question.PipelineStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPipelineStatus2backboneᚋentᚋquestionᚐPipelineStatus(ctx context.Context, sel ast.SelectionSet, v question.PipelineStatus) graphql.Marshaler {
 	return v
 }
 
@@ -18390,6 +20047,25 @@ func (ec *executionContext) marshalONotificationEdge2ᚖbackboneᚋentᚐNotific
 	return ec._NotificationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOriginalityMatch2ᚕᚖbackboneᚋgraphᚋmodelᚐOriginalityMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OriginalityMatch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOriginalityMatch2ᚖbackboneᚋgraphᚋmodelᚐOriginalityMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPayout2ᚖbackboneᚋentᚐPayout(ctx context.Context, sel ast.SelectionSet, v *ent.Payout) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -18431,6 +20107,13 @@ func (ec *executionContext) marshalOPayoutStatus2ᚖbackboneᚋentᚋpayoutᚐSt
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOPipeline2ᚖbackboneᚋgraphᚋmodelᚐPipeline(ctx context.Context, sel ast.SelectionSet, v *model.Pipeline) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Pipeline(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx context.Context, sel ast.SelectionSet, v *ent.Question) graphql.Marshaler {

@@ -95,7 +95,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	}
 	srv.AroundOperations(requireWriteScope)
-	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.revisionsFor))
+	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
 	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))

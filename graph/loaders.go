@@ -14,11 +14,21 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
+	"backbone/internal/questions"
 )
 
 // RevisionsFunc returns the answer revisions the viewer in ctx may see, by question id
 // (oldest first); questions without any may be missing from the map.
 type RevisionsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error)
+
+// PipelinesFunc returns the AI pipelines the viewer in ctx may see, by question id.
+type PipelinesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]questions.PipelineView, error)
+
+// Sources are the services' batch reads behind the loaders that decide visibility.
+type Sources struct {
+	Revisions RevisionsFunc
+	Pipelines PipelinesFunc
+}
 
 // Loaders batch the lookups of one request: every user, question or revision list asked
 // for while a response is built is fetched in one query per kind.
@@ -26,19 +36,21 @@ type Loaders struct {
 	users     *dataloadgen.Loader[uuid.UUID, *ent.User]
 	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
+	pipelines *dataloadgen.Loader[uuid.UUID, questions.PipelineView]
 	// Read with the viewer's rights: a notification names a question or payout by id,
 	// and the viewer may no longer see a question it was told about.
 	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	visiblePayouts   *dataloadgen.Loader[uuid.UUID, *ent.Payout]
 }
 
-// NewLoaders returns fresh loaders over client and revisions; they cache for their
+// NewLoaders returns fresh loaders over client and the sources; they cache for their
 // lifetime, so make one set per request.
 //
 // Users and questions are read past the privacy rules: they are only reached through an
 // object the viewer was already allowed to read (a question's client and expert, a
-// revision's author, an assignment's question). Revisions are the service's decision.
-func NewLoaders(client *ent.Client, revisions RevisionsFunc) *Loaders {
+// revision's author, an assignment's question). Revisions and pipelines are the
+// service's decision.
+func NewLoaders(client *ent.Client, src Sources) *Loaders {
 	return &Loaders{
 		users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
 			rows, err := client.User.Query().Where(user.IDIn(ids...)).All(system(ctx))
@@ -56,17 +68,24 @@ func NewLoaders(client *ent.Client, revisions RevisionsFunc) *Loaders {
 			rows, err := client.Payout.Query().Where(payout.IDIn(ids...)).All(ctx)
 			return byID(rows, func(p *ent.Payout) uuid.UUID { return p.ID }), err
 		}),
-		revisions: dataloadgen.NewLoader(func(ctx context.Context, ids []uuid.UUID) ([][]*ent.AnswerRevision, []error) {
-			m, err := revisions(ctx, ids)
-			out := make([][]*ent.AnswerRevision, len(ids))
-			for i, id := range ids {
-				out[i] = m[id]
-			}
-			if err != nil {
-				return out, []error{err}
-			}
-			return out, nil
-		}),
+		revisions: dataloadgen.NewLoader(inOrder(src.Revisions)),
+		pipelines: dataloadgen.NewLoader(inOrder(src.Pipelines)),
+	}
+}
+
+// inOrder adapts a batch read by id to a loader's fetch: one value per id, the zero
+// value where the map has none.
+func inOrder[V any](read func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]V, error)) func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
+	return func(ctx context.Context, ids []uuid.UUID) ([]V, []error) {
+		m, err := read(ctx, ids)
+		out := make([]V, len(ids))
+		for i, id := range ids {
+			out[i] = m[id]
+		}
+		if err != nil {
+			return out, []error{err}
+		}
+		return out, nil
 	}
 }
 
@@ -100,7 +119,7 @@ func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, req)
 				return
 			}
-			next.ServeHTTP(w, req.WithContext(WithLoaders(req.Context(), NewLoaders(r.Client, r.revisionsFor))))
+			next.ServeHTTP(w, req.WithContext(WithLoaders(req.Context(), NewLoaders(r.Client, r.sources()))))
 		})
 	}
 }
@@ -109,16 +128,16 @@ func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
 // loaders of its own. A subscription gets fresh loaders for every response it sends: it
 // lives long, and may be shared by many subscribers, so a row cached while building one
 // event must not be served again in a later one.
-func operationLoaders(client *ent.Client, revisions RevisionsFunc) graphql.OperationMiddleware {
+func operationLoaders(client *ent.Client, src Sources) graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Subscription {
-			responses := next(WithLoaders(ctx, NewLoaders(client, revisions)))
+			responses := next(WithLoaders(ctx, NewLoaders(client, src)))
 			return func(ctx context.Context) *graphql.Response {
-				return responses(WithLoaders(ctx, NewLoaders(client, revisions)))
+				return responses(WithLoaders(ctx, NewLoaders(client, src)))
 			}
 		}
 		if _, ok := ctx.Value(loadersKey{}).(*Loaders); !ok {
-			ctx = WithLoaders(ctx, NewLoaders(client, revisions))
+			ctx = WithLoaders(ctx, NewLoaders(client, src))
 		}
 		return next(ctx)
 	}
@@ -129,5 +148,5 @@ func (r *Resolver) loaders(ctx context.Context) *Loaders {
 	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
 		return l
 	}
-	return NewLoaders(r.Client, r.revisionsFor)
+	return NewLoaders(r.Client, r.sources())
 }

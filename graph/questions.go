@@ -17,10 +17,9 @@ var newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
 	Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
 })
 
-// revisionsFor is the revisions loaders' source: what the questions service lets the
-// viewer see.
-func (r *Resolver) revisionsFor(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error) {
-	return r.Questions.RevisionsFor(ctx, ids)
+// sources are the loaders' batch reads: what the questions service lets the viewer see.
+func (r *Resolver) sources() Sources {
+	return Sources{Revisions: r.Questions.RevisionsFor, Pipelines: r.Questions.PipelinesFor}
 }
 
 // submitInput converts the submitQuestion input to the service's.
@@ -35,11 +34,14 @@ func submitInput(in model.SubmitQuestionInput) questions.SubmitInput {
 func questionID(gid string) (uuid.UUID, error) { return idOf("Question", gid) }
 
 // optionalUserID decodes the global id of a User, or nil.
-func optionalUserID(gid *string) (*uuid.UUID, error) {
+func optionalUserID(gid *string) (*uuid.UUID, error) { return optionalID("User", gid) }
+
+// optionalID decodes the global id of a typ, or nil.
+func optionalID(typ string, gid *string) (*uuid.UUID, error) {
 	if gid == nil {
 		return nil, nil
 	}
-	id, err := idOf("User", *gid)
+	id, err := idOf(typ, *gid)
 	if err != nil {
 		return nil, err
 	}

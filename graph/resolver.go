@@ -6,6 +6,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/auth"
+	"backbone/internal/deadjobs"
 	"backbone/internal/live"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -22,6 +23,8 @@ type Resolver struct {
 	Market *settings.Service
 	// Questions runs the question lifecycle: questions, tasks, answers, disputes.
 	Questions *questions.Service
+	// Jobs lists and replays the jobs the queue gave up on.
+	Jobs *deadjobs.Service
 	// Notify lists, marks and streams the viewer's notifications.
 	Notify *notify.Service
 	// Live feeds questionUpdated, taskQueueChanged and platformStats.
@@ -41,5 +44,8 @@ type ServerInfo struct {
 type Component struct {
 	Name     string // database, bus, queue, cache
 	External bool   // an external service rather than an in-process implementation
-	Driver   string // sqlite, postgres, memory, redis, amqp
+	Driver   string // sqlite, postgres, memory, redis, amqp, openai-compatible, none
+	// Model is the ai component's model(s); None says it is not configured.
+	Model string
+	None  bool
 }

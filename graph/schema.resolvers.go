@@ -45,6 +45,24 @@ func (r *answerRevisionResolver) Author(ctx context.Context, obj *ent.AnswerRevi
 	return r.userOrNil(ctx, obj.AuthorID)
 }
 
+// OriginalityScore is the resolver for the originalityScore field.
+func (r *answerRevisionResolver) OriginalityScore(ctx context.Context, obj *ent.AnswerRevision) (*float64, error) {
+	if ok, err := r.seesOriginality(ctx, obj.QuestionID); !ok || err != nil {
+		return nil, err
+	}
+	return obj.OriginalityScore, nil
+}
+
+// OriginalityMatches is the resolver for the originalityMatches field.
+func (r *answerRevisionResolver) OriginalityMatches(ctx context.Context, obj *ent.AnswerRevision) ([]*model.OriginalityMatch, error) {
+	return r.originalityMatches(ctx, obj)
+}
+
+// BasedOn is the resolver for the basedOn field.
+func (r *answerRevisionResolver) BasedOn(ctx context.Context, obj *ent.AnswerRevision) (*ent.AnswerRevision, error) {
+	return r.basedOn(ctx, obj)
+}
+
 // ID is the resolver for the id field.
 func (r *assignmentResolver) ID(ctx context.Context, obj *ent.Assignment) (string, error) {
 	return globalID("Assignment", obj.ID), nil
@@ -268,12 +286,16 @@ func (r *mutationResolver) ReleaseTask(ctx context.Context, id string) (*ent.Que
 }
 
 // SubmitAnswer is the resolver for the submitAnswer field.
-func (r *mutationResolver) SubmitAnswer(ctx context.Context, id string, body string) (*ent.Question, error) {
+func (r *mutationResolver) SubmitAnswer(ctx context.Context, id string, body string, basedOn *string) (*ent.Question, error) {
 	qid, err := questionID(id)
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.SubmitAnswer(ctx, qid, body)
+	base, err := optionalID("AnswerRevision", basedOn)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.SubmitAnswer(ctx, qid, body, base)
 }
 
 // DeclineQuestion is the resolver for the declineQuestion field.
@@ -305,6 +327,20 @@ func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expe
 		return nil, err
 	}
 	return r.Questions.Reassign(ctx, qid, expert)
+}
+
+// RetryPipeline is the resolver for the retryPipeline field.
+func (r *mutationResolver) RetryPipeline(ctx context.Context, id string) (*ent.Question, error) {
+	qid, err := questionID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Questions.RetryPipeline(ctx, qid)
+}
+
+// ReplayDeadJob is the resolver for the replayDeadJob field.
+func (r *mutationResolver) ReplayDeadJob(ctx context.Context, topic string, id string) (bool, error) {
+	return r.Jobs.Replay(ctx, topic, id)
 }
 
 // MarkNotificationsRead is the resolver for the markNotificationsRead field.
@@ -502,6 +538,12 @@ func (r *queryResolver) AvailableTasks(ctx context.Context, after *entgql.Cursor
 	return r.questionPage(ctx, q, earliestDeadlineFirst, after, first, before, last)
 }
 
+// DeadJobs is the resolver for the deadJobs field.
+func (r *queryResolver) DeadJobs(ctx context.Context, topic *string) ([]*model.DeadJob, error) {
+	dead, err := r.Jobs.List(ctx, topic)
+	return deadJobs(dead), err
+}
+
 // MyAssignments is the resolver for the myAssignments field.
 func (r *queryResolver) MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error) {
 	q, err := r.Questions.MyAssignments(ctx, activeOnly)
@@ -553,6 +595,11 @@ func (r *questionResolver) Answer(ctx context.Context, obj *ent.Question) (*ent.
 // Revisions is the resolver for the revisions field.
 func (r *questionResolver) Revisions(ctx context.Context, obj *ent.Question) ([]*ent.AnswerRevision, error) {
 	return nonNilRevisions(r.loaders(ctx).revisions.Load(ctx, obj.ID))
+}
+
+// Pipeline is the resolver for the pipeline field.
+func (r *questionResolver) Pipeline(ctx context.Context, obj *ent.Question) (*model.Pipeline, error) {
+	return r.pipeline(ctx, obj)
 }
 
 // Prices is the resolver for the prices field.

@@ -30,6 +30,10 @@ func settingsPatch(in model.UpdateSettingsInput) settings.Patch {
 		Lease:                seconds(in.LeaseSeconds),
 		AutoAcceptDelay:      seconds(in.AutoAcceptSeconds),
 	}
+	if in.AiDailyTokenBudget != nil {
+		budget := int64(*in.AiDailyTokenBudget)
+		p.AIDailyTokenBudget = &budget
+	}
 	if in.Subjects != nil {
 		// Non-nil even when empty: an empty list is a change (and refused), not no change.
 		p.Subjects = append([]string{}, in.Subjects...)

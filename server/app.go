@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"backbone/internal/ai"
 	"backbone/internal/auth"
 	"backbone/internal/bus"
 	"backbone/internal/cache"
@@ -42,6 +43,7 @@ type app struct {
 	questions   *questions.Service
 	notify      *notify.Service
 	live        *live.Service
+	ai          *ai.Client // nil without AI_BASE_URL: the AI stages are skipped
 
 	closers []func() error
 }
@@ -101,6 +103,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		return nil, err
 	}
 	a.openSettings()
+	if err := a.openAI(); err != nil {
+		return nil, err
+	}
 	a.openQuestions()
 	a.openNotify()
 	a.openLive()

@@ -114,5 +114,13 @@ func azQuestionsRows() []azRow {
 			prepare: question(func(t *testing.T, w *azWorld) string { return w.qfClaimed(t, client(w), w.qfExpert(t)) }),
 			want:    azAdminOnly(),
 		},
+		{
+			// Without a provider the pipeline is SKIPPED: an admin may run it again.
+			op:      `mutation($id: ID!) { retryPipeline(id: $id) { status } }`,
+			prepare: question(func(t *testing.T, w *azWorld) string { return w.qfWaiting(t, client(w)) }),
+			want:    azAdminOnly(),
+		},
+		{op: `{ deadJobs { id topic } }`, want: azAdminOnly()},
+		{op: `mutation { replayDeadJob(topic: "pipeline.draft", id: "no-such-job") }`, want: azAdminOnly()},
 	}
 }

@@ -62,10 +62,16 @@ func TestEmbeddedServerServesWithoutConfiguration(t *testing.T) {
 			t.Fatalf("%s serverInfo: %d %v", name, code, r.Errors)
 		}
 		info := decodeServerInfo(t, r)
-		if info.ServerInfo.Environment != "development" || len(info.ServerInfo.Components) != 4 {
+		if info.ServerInfo.Environment != "development" || len(info.ServerInfo.Components) != 5 {
 			t.Errorf("%s serverInfo: %+v", name, info)
 		}
 		for _, c := range info.ServerInfo.Components {
+			if c.Name == "ai" { // no provider in the embedded default
+				if c.Mode != "NONE" || c.Driver != "none" {
+					t.Errorf("%s: component ai is %s %s, want NONE none", name, c.Mode, c.Driver)
+				}
+				continue
+			}
 			if c.Mode != "EMBEDDED" {
 				t.Errorf("%s: component %s is %s, want EMBEDDED", name, c.Name, c.Mode)
 			}
@@ -96,7 +102,8 @@ func TestServerOnPostgresRedisAndRabbitMQ(t *testing.T) {
 	}
 	_, r := ts.post(t, serverInfoQuery, nil, nil)
 	for _, c := range decodeServerInfo(t, r).ServerInfo.Components {
-		if c.Mode != "EXTERNAL" {
+		if c.Mode != "EXTERNAL" && c.Name != "ai" { // the AI provider is not configured here
+
 			t.Errorf("component %s is %s, want EXTERNAL", c.Name, c.Mode)
 		}
 	}

@@ -10,8 +10,10 @@ import (
 
 	"backbone/graph"
 	"backbone/graph/gqlws"
+	"backbone/internal/deadjobs"
 	"backbone/internal/health"
 	"backbone/internal/httpmw"
+	"backbone/workers"
 )
 
 // httpApp is the HTTP face of the process: routes, middleware, and the websocket server
@@ -39,6 +41,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Ledger:    a.wallet,
 		Market:    a.settings,
 		Questions: a.questions,
+		Jobs:      deadjobs.New(a.queue, a.db.Client, workers.Topics(a.workerDeps())),
 		Notify:    a.notify,
 		Live:      a.live,
 		Log:       a.log,

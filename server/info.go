@@ -10,5 +10,8 @@ func (a *app) serverInfo() graph.ServerInfo {
 			Name: c.Name, External: c.Mode == "external", Driver: c.Driver,
 		})
 	}
+	mode, model := a.ai.Info()
+	info.Components = append(info.Components, graph.Component{
+		Name: "ai", External: a.ai != nil, Driver: mode, Model: model, None: a.ai == nil})
 	return info
 }

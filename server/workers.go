@@ -3,32 +3,21 @@ package main
 import (
 	"context"
 	"io"
-	"time"
 
-	"backbone/internal/outbox"
 	"backbone/workers"
 )
 
-// outboxPruneEvery is how often delivered outbox rows past their retention are deleted.
-const outboxPruneEvery = time.Hour
-
-// workers registers every queue consumer and scheduled job of the process. The outbox
-// relay runs on every instance that runs workers (relays share the rows safely), so jobs
-// and events leave promptly wherever they were committed. The events that consumers of
-// this runner read from the queue are handed to it by this runner's relay only, so that
-// no instance queues events that nobody consumes.
+// workers builds the runner of every background job of the process (see workers.Register).
 func (a *app) workers() *workers.Runner {
 	r := workers.New(a.queue, a.db, a.log)
-	a.questionWorkers(r)
-	eventJobs := a.notifyWorkers(r)
-	relay := outbox.NewRelay(outbox.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log},
-		outbox.Options{EventJobs: eventJobs})
-	r.Loop("outbox.relay", relay.Run)
-	r.Every("outbox.prune", outboxPruneEvery, func(ctx context.Context) error {
-		_, err := relay.Prune(ctx)
-		return err
-	})
+	workers.Register(r, a.workerDeps())
 	return r
+}
+
+// workerDeps are the services the workers run on.
+func (a *app) workerDeps() workers.Deps {
+	return workers.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log,
+		Questions: a.questions, Notify: a.notify, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
 }
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.

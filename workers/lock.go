@@ -18,6 +18,10 @@ type Locker struct {
 	db    *db.DB
 	mu    sync.Mutex
 	local map[string]bool
+	// aside holds the PostgreSQL locks' connections, apart from the pool that the locked
+	// work uses (opened on first use): from one pool, a held lock would wait for its own
+	// work's connection, and as many sweeps as connections would wait for ever.
+	aside *sql.DB
 }
 
 // NewLocker returns a Locker on d.
@@ -28,8 +32,12 @@ func (l *Locker) TryLock(ctx context.Context, name string) (release func(), ok b
 	if l.db.Driver() != "postgres" {
 		return l.tryLocal(name)
 	}
+	pool, err := l.asidePool()
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", name, err)
+	}
 	// A session-level advisory lock lives on one connection: hold that connection until release.
-	conn, err := l.db.SQL.Conn(ctx)
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock %s: %w", name, err)
 	}
@@ -42,6 +50,32 @@ func (l *Locker) TryLock(ctx context.Context, name string) (release func(), ok b
 		return nil, false, nil
 	}
 	return func() { unlock(conn, key) }, true, nil
+}
+
+// asidePool returns the pool of the locks' connections, opening it on first use.
+func (l *Locker) asidePool() (*sql.DB, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.aside == nil {
+		p, err := l.db.OpenAside()
+		if err != nil {
+			return nil, err
+		}
+		l.aside = p
+	}
+	return l.aside, nil
+}
+
+// Close closes the locks' connections; call it once no lock is held.
+func (l *Locker) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.aside == nil {
+		return nil
+	}
+	err := l.aside.Close()
+	l.aside = nil
+	return err
 }
 
 func unlock(conn *sql.Conn, key int64) {

@@ -72,7 +72,11 @@ func (r *Runner) Run(ctx context.Context) error {
 		g.Go(func() error { r.runLoop(ctx, l); return nil })
 	}
 	r.log.Info("workers running", "consumers", len(r.consumers), "schedules", len(r.schedules), "loops", len(r.loops))
-	return g.Wait()
+	err := g.Wait()
+	if cerr := r.locks.Close(); cerr != nil {
+		r.log.Warn("schedule locks not closed", "err", cerr)
+	}
+	return err
 }
 
 // loop runs one schedule. The first run waits a random part of the interval so that

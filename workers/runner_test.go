@@ -114,6 +114,7 @@ func TestLockIsExclusiveUntilReleased(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := mustOpen(t, url())
 			a, b := workers.NewLocker(d), workers.NewLocker(d)
+			t.Cleanup(func() { a.Close(); b.Close() })
 			if name == "sqlite" {
 				b = a // one process owns a SQLite file: the lock is within the process
 			}
@@ -135,6 +136,28 @@ func TestLockIsExclusiveUntilReleased(t *testing.T) {
 			}
 			release2()
 		})
+	}
+}
+
+// TestHeldLockLeavesTheConnectionToTheWork holds a schedule's lock on a pool of one
+// connection: the sweep it guards must still get that connection, or every sweep would
+// wait for itself until its timeout.
+func TestHeldLockLeavesTheConnectionToTheWork(t *testing.T) {
+	t.Parallel()
+	d := mustOpen(t, testenv.NewPostgresDB(t))
+	d.SQL.SetMaxOpenConns(1)
+	l := workers.NewLocker(d)
+	t.Cleanup(func() { l.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	release, ok, err := l.TryLock(ctx, "sweep")
+	if err != nil || !ok {
+		t.Fatalf("TryLock: ok=%v err=%v", ok, err)
+	}
+	defer release()
+	var one int
+	if err := d.SQL.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatalf("a query while the lock is held: %v", err)
 	}
 }
 

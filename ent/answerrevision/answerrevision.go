@@ -33,6 +33,14 @@ const (
 	FieldOriginalityScore = "originality_score"
 	// FieldOriginalityMatches holds the string denoting the originality_matches field in the database.
 	FieldOriginalityMatches = "originality_matches"
+	// FieldBasedOnID holds the string denoting the based_on_id field in the database.
+	FieldBasedOnID = "based_on_id"
+	// FieldChangeRatio holds the string denoting the change_ratio field in the database.
+	FieldChangeRatio = "change_ratio"
+	// FieldModel holds the string denoting the model field in the database.
+	FieldModel = "model"
+	// FieldPromptVersion holds the string denoting the prompt_version field in the database.
+	FieldPromptVersion = "prompt_version"
 	// EdgeQuestion holds the string denoting the question edge name in mutations.
 	EdgeQuestion = "question"
 	// Table holds the table name of the answerrevision in the database.
@@ -56,6 +64,10 @@ var Columns = []string{
 	FieldAuthorID,
 	FieldOriginalityScore,
 	FieldOriginalityMatches,
+	FieldBasedOnID,
+	FieldChangeRatio,
+	FieldModel,
+	FieldPromptVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -144,6 +156,26 @@ func ByAuthorID(opts ...sql.OrderTermOption) OrderOption {
 // ByOriginalityScore orders the results by the originality_score field.
 func ByOriginalityScore(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOriginalityScore, opts...).ToFunc()
+}
+
+// ByBasedOnID orders the results by the based_on_id field.
+func ByBasedOnID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBasedOnID, opts...).ToFunc()
+}
+
+// ByChangeRatio orders the results by the change_ratio field.
+func ByChangeRatio(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangeRatio, opts...).ToFunc()
+}
+
+// ByModel orders the results by the model field.
+func ByModel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModel, opts...).ToFunc()
+}
+
+// ByPromptVersion orders the results by the prompt_version field.
+func ByPromptVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromptVersion, opts...).ToFunc()
 }
 
 // ByQuestionField orders the results by question field.

@@ -81,6 +81,26 @@ func OriginalityScore(v float64) predicate.AnswerRevision {
 	return predicate.AnswerRevision(sql.FieldEQ(FieldOriginalityScore, v))
 }
 
+// BasedOnID applies equality check predicate on the "based_on_id" field. It's identical to BasedOnIDEQ.
+func BasedOnID(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldBasedOnID, v))
+}
+
+// ChangeRatio applies equality check predicate on the "change_ratio" field. It's identical to ChangeRatioEQ.
+func ChangeRatio(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldChangeRatio, v))
+}
+
+// Model applies equality check predicate on the "model" field. It's identical to ModelEQ.
+func Model(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldModel, v))
+}
+
+// PromptVersion applies equality check predicate on the "prompt_version" field. It's identical to PromptVersionEQ.
+func PromptVersion(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldPromptVersion, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.AnswerRevision {
 	return predicate.AnswerRevision(sql.FieldEQ(FieldCreatedAt, v))
@@ -334,6 +354,256 @@ func OriginalityMatchesIsNil() predicate.AnswerRevision {
 // OriginalityMatchesNotNil applies the NotNil predicate on the "originality_matches" field.
 func OriginalityMatchesNotNil() predicate.AnswerRevision {
 	return predicate.AnswerRevision(sql.FieldNotNull(FieldOriginalityMatches))
+}
+
+// BasedOnIDEQ applies the EQ predicate on the "based_on_id" field.
+func BasedOnIDEQ(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldBasedOnID, v))
+}
+
+// BasedOnIDNEQ applies the NEQ predicate on the "based_on_id" field.
+func BasedOnIDNEQ(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNEQ(FieldBasedOnID, v))
+}
+
+// BasedOnIDIn applies the In predicate on the "based_on_id" field.
+func BasedOnIDIn(vs ...uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIn(FieldBasedOnID, vs...))
+}
+
+// BasedOnIDNotIn applies the NotIn predicate on the "based_on_id" field.
+func BasedOnIDNotIn(vs ...uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotIn(FieldBasedOnID, vs...))
+}
+
+// BasedOnIDGT applies the GT predicate on the "based_on_id" field.
+func BasedOnIDGT(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGT(FieldBasedOnID, v))
+}
+
+// BasedOnIDGTE applies the GTE predicate on the "based_on_id" field.
+func BasedOnIDGTE(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGTE(FieldBasedOnID, v))
+}
+
+// BasedOnIDLT applies the LT predicate on the "based_on_id" field.
+func BasedOnIDLT(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLT(FieldBasedOnID, v))
+}
+
+// BasedOnIDLTE applies the LTE predicate on the "based_on_id" field.
+func BasedOnIDLTE(v uuid.UUID) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLTE(FieldBasedOnID, v))
+}
+
+// BasedOnIDIsNil applies the IsNil predicate on the "based_on_id" field.
+func BasedOnIDIsNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIsNull(FieldBasedOnID))
+}
+
+// BasedOnIDNotNil applies the NotNil predicate on the "based_on_id" field.
+func BasedOnIDNotNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotNull(FieldBasedOnID))
+}
+
+// ChangeRatioEQ applies the EQ predicate on the "change_ratio" field.
+func ChangeRatioEQ(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldChangeRatio, v))
+}
+
+// ChangeRatioNEQ applies the NEQ predicate on the "change_ratio" field.
+func ChangeRatioNEQ(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNEQ(FieldChangeRatio, v))
+}
+
+// ChangeRatioIn applies the In predicate on the "change_ratio" field.
+func ChangeRatioIn(vs ...float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIn(FieldChangeRatio, vs...))
+}
+
+// ChangeRatioNotIn applies the NotIn predicate on the "change_ratio" field.
+func ChangeRatioNotIn(vs ...float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotIn(FieldChangeRatio, vs...))
+}
+
+// ChangeRatioGT applies the GT predicate on the "change_ratio" field.
+func ChangeRatioGT(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGT(FieldChangeRatio, v))
+}
+
+// ChangeRatioGTE applies the GTE predicate on the "change_ratio" field.
+func ChangeRatioGTE(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGTE(FieldChangeRatio, v))
+}
+
+// ChangeRatioLT applies the LT predicate on the "change_ratio" field.
+func ChangeRatioLT(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLT(FieldChangeRatio, v))
+}
+
+// ChangeRatioLTE applies the LTE predicate on the "change_ratio" field.
+func ChangeRatioLTE(v float64) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLTE(FieldChangeRatio, v))
+}
+
+// ChangeRatioIsNil applies the IsNil predicate on the "change_ratio" field.
+func ChangeRatioIsNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIsNull(FieldChangeRatio))
+}
+
+// ChangeRatioNotNil applies the NotNil predicate on the "change_ratio" field.
+func ChangeRatioNotNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotNull(FieldChangeRatio))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// ModelGT applies the GT predicate on the "model" field.
+func ModelGT(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGT(FieldModel, v))
+}
+
+// ModelGTE applies the GTE predicate on the "model" field.
+func ModelGTE(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGTE(FieldModel, v))
+}
+
+// ModelLT applies the LT predicate on the "model" field.
+func ModelLT(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLT(FieldModel, v))
+}
+
+// ModelLTE applies the LTE predicate on the "model" field.
+func ModelLTE(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLTE(FieldModel, v))
+}
+
+// ModelContains applies the Contains predicate on the "model" field.
+func ModelContains(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldContains(FieldModel, v))
+}
+
+// ModelHasPrefix applies the HasPrefix predicate on the "model" field.
+func ModelHasPrefix(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldHasPrefix(FieldModel, v))
+}
+
+// ModelHasSuffix applies the HasSuffix predicate on the "model" field.
+func ModelHasSuffix(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldHasSuffix(FieldModel, v))
+}
+
+// ModelIsNil applies the IsNil predicate on the "model" field.
+func ModelIsNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIsNull(FieldModel))
+}
+
+// ModelNotNil applies the NotNil predicate on the "model" field.
+func ModelNotNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotNull(FieldModel))
+}
+
+// ModelEqualFold applies the EqualFold predicate on the "model" field.
+func ModelEqualFold(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEqualFold(FieldModel, v))
+}
+
+// ModelContainsFold applies the ContainsFold predicate on the "model" field.
+func ModelContainsFold(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldContainsFold(FieldModel, v))
+}
+
+// PromptVersionEQ applies the EQ predicate on the "prompt_version" field.
+func PromptVersionEQ(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEQ(FieldPromptVersion, v))
+}
+
+// PromptVersionNEQ applies the NEQ predicate on the "prompt_version" field.
+func PromptVersionNEQ(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNEQ(FieldPromptVersion, v))
+}
+
+// PromptVersionIn applies the In predicate on the "prompt_version" field.
+func PromptVersionIn(vs ...string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIn(FieldPromptVersion, vs...))
+}
+
+// PromptVersionNotIn applies the NotIn predicate on the "prompt_version" field.
+func PromptVersionNotIn(vs ...string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotIn(FieldPromptVersion, vs...))
+}
+
+// PromptVersionGT applies the GT predicate on the "prompt_version" field.
+func PromptVersionGT(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGT(FieldPromptVersion, v))
+}
+
+// PromptVersionGTE applies the GTE predicate on the "prompt_version" field.
+func PromptVersionGTE(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldGTE(FieldPromptVersion, v))
+}
+
+// PromptVersionLT applies the LT predicate on the "prompt_version" field.
+func PromptVersionLT(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLT(FieldPromptVersion, v))
+}
+
+// PromptVersionLTE applies the LTE predicate on the "prompt_version" field.
+func PromptVersionLTE(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldLTE(FieldPromptVersion, v))
+}
+
+// PromptVersionContains applies the Contains predicate on the "prompt_version" field.
+func PromptVersionContains(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldContains(FieldPromptVersion, v))
+}
+
+// PromptVersionHasPrefix applies the HasPrefix predicate on the "prompt_version" field.
+func PromptVersionHasPrefix(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldHasPrefix(FieldPromptVersion, v))
+}
+
+// PromptVersionHasSuffix applies the HasSuffix predicate on the "prompt_version" field.
+func PromptVersionHasSuffix(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldHasSuffix(FieldPromptVersion, v))
+}
+
+// PromptVersionIsNil applies the IsNil predicate on the "prompt_version" field.
+func PromptVersionIsNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldIsNull(FieldPromptVersion))
+}
+
+// PromptVersionNotNil applies the NotNil predicate on the "prompt_version" field.
+func PromptVersionNotNil() predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldNotNull(FieldPromptVersion))
+}
+
+// PromptVersionEqualFold applies the EqualFold predicate on the "prompt_version" field.
+func PromptVersionEqualFold(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldEqualFold(FieldPromptVersion, v))
+}
+
+// PromptVersionContainsFold applies the ContainsFold predicate on the "prompt_version" field.
+func PromptVersionContainsFold(v string) predicate.AnswerRevision {
+	return predicate.AnswerRevision(sql.FieldContainsFold(FieldPromptVersion, v))
 }
 
 // HasQuestion applies the HasEdge predicate on the "question" edge.

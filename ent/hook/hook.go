@@ -80,6 +80,18 @@ func (f DisputeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DisputeMutation", m)
 }
 
+// The FingerprintFunc type is an adapter to allow the use of ordinary
+// function as Fingerprint mutator.
+type FingerprintFunc func(context.Context, *ent.FingerprintMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FingerprintFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FingerprintMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FingerprintMutation", m)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary
 // function as IdempotencyKey mutator.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyMutation) (ent.Value, error)
@@ -138,6 +150,18 @@ func (f PayoutFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PayoutMutation", m)
+}
+
+// The PipelineStageFunc type is an adapter to allow the use of ordinary
+// function as PipelineStage mutator.
+type PipelineStageFunc func(context.Context, *ent.PipelineStageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PipelineStageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PipelineStageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PipelineStageMutation", m)
 }
 
 // The PostingFunc type is an adapter to allow the use of ordinary

@@ -13,11 +13,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
 	"backbone/ent/question"
@@ -248,6 +250,33 @@ func (f TraverseDispute) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.DisputeQuery", q)
 }
 
+// The FingerprintFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FingerprintFunc func(context.Context, *ent.FingerprintQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FingerprintFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FingerprintQuery", q)
+}
+
+// The TraverseFingerprint type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFingerprint func(context.Context, *ent.FingerprintQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFingerprint) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFingerprint) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FingerprintQuery", q)
+}
+
 // The IdempotencyKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type IdempotencyKeyFunc func(context.Context, *ent.IdempotencyKeyQuery) (ent.Value, error)
 
@@ -381,6 +410,33 @@ func (f TraversePayout) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PayoutQuery", q)
+}
+
+// The PipelineStageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PipelineStageFunc func(context.Context, *ent.PipelineStageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PipelineStageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PipelineStageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PipelineStageQuery", q)
+}
+
+// The TraversePipelineStage type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePipelineStage func(context.Context, *ent.PipelineStageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePipelineStage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePipelineStage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PipelineStageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PipelineStageQuery", q)
 }
 
 // The PostingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -587,6 +643,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
 	case *ent.DisputeQuery:
 		return &query[*ent.DisputeQuery, predicate.Dispute, dispute.OrderOption]{typ: ent.TypeDispute, tq: q}, nil
+	case *ent.FingerprintQuery:
+		return &query[*ent.FingerprintQuery, predicate.Fingerprint, fingerprint.OrderOption]{typ: ent.TypeFingerprint, tq: q}, nil
 	case *ent.IdempotencyKeyQuery:
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LedgerTransactionQuery:
@@ -597,6 +655,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxMessageQuery, predicate.OutboxMessage, outboxmessage.OrderOption]{typ: ent.TypeOutboxMessage, tq: q}, nil
 	case *ent.PayoutQuery:
 		return &query[*ent.PayoutQuery, predicate.Payout, payout.OrderOption]{typ: ent.TypePayout, tq: q}, nil
+	case *ent.PipelineStageQuery:
+		return &query[*ent.PipelineStageQuery, predicate.PipelineStage, pipelinestage.OrderOption]{typ: ent.TypePipelineStage, tq: q}, nil
 	case *ent.PostingQuery:
 		return &query[*ent.PostingQuery, predicate.Posting, posting.OrderOption]{typ: ent.TypePosting, tq: q}, nil
 	case *ent.QuestionQuery:

@@ -89,6 +89,10 @@ var (
 		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "originality_score", Type: field.TypeFloat64, Nullable: true},
 		{Name: "originality_matches", Type: field.TypeJSON, Nullable: true},
+		{Name: "based_on_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "change_ratio", Type: field.TypeFloat64, Nullable: true},
+		{Name: "model", Type: field.TypeString, Nullable: true},
+		{Name: "prompt_version", Type: field.TypeString, Nullable: true},
 		{Name: "question_id", Type: field.TypeUUID},
 	}
 	// AnswerRevisionsTable holds the schema information for the "answer_revisions" table.
@@ -99,7 +103,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "answer_revisions_questions_revisions",
-				Columns:    []*schema.Column{AnswerRevisionsColumns[7]},
+				Columns:    []*schema.Column{AnswerRevisionsColumns[11]},
 				RefColumns: []*schema.Column{QuestionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -108,7 +112,7 @@ var (
 			{
 				Name:    "answerrevision_question_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{AnswerRevisionsColumns[7], AnswerRevisionsColumns[1]},
+				Columns: []*schema.Column{AnswerRevisionsColumns[11], AnswerRevisionsColumns[1]},
 			},
 		},
 	}
@@ -223,6 +227,31 @@ var (
 				Name:    "dispute_status_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{DisputesColumns[6], DisputesColumns[1]},
+			},
+		},
+	}
+	// FingerprintsColumns holds the columns for the "fingerprints" table.
+	FingerprintsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "hash", Type: field.TypeInt64},
+		{Name: "question_id", Type: field.TypeUUID},
+		{Name: "revision_id", Type: field.TypeUUID},
+	}
+	// FingerprintsTable holds the schema information for the "fingerprints" table.
+	FingerprintsTable = &schema.Table{
+		Name:       "fingerprints",
+		Columns:    FingerprintsColumns,
+		PrimaryKey: []*schema.Column{FingerprintsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "fingerprint_hash_question_id_revision_id",
+				Unique:  false,
+				Columns: []*schema.Column{FingerprintsColumns[1], FingerprintsColumns[2], FingerprintsColumns[3]},
+			},
+			{
+				Name:    "fingerprint_revision_id_hash",
+				Unique:  true,
+				Columns: []*schema.Column{FingerprintsColumns[3], FingerprintsColumns[1]},
 			},
 		},
 	}
@@ -385,6 +414,50 @@ var (
 			},
 		},
 	}
+	// PipelineStagesColumns holds the columns for the "pipeline_stages" table.
+	PipelineStagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "stage", Type: field.TypeEnum, Enums: []string{"DRAFT", "REWRITE", "CHECK"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RUNNING", "DONE", "SKIPPED", "FAILED"}, Default: "PENDING"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "model", Type: field.TypeString, Nullable: true},
+		{Name: "prompt_version", Type: field.TypeString, Nullable: true},
+		{Name: "prompt_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "completion_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "provider_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "question_id", Type: field.TypeUUID},
+	}
+	// PipelineStagesTable holds the schema information for the "pipeline_stages" table.
+	PipelineStagesTable = &schema.Table{
+		Name:       "pipeline_stages",
+		Columns:    PipelineStagesColumns,
+		PrimaryKey: []*schema.Column{PipelineStagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pipeline_stages_questions_pipeline_stages",
+				Columns:    []*schema.Column{PipelineStagesColumns[14]},
+				RefColumns: []*schema.Column{QuestionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pipelinestage_question_id_stage",
+				Unique:  true,
+				Columns: []*schema.Column{PipelineStagesColumns[14], PipelineStagesColumns[3]},
+			},
+			{
+				Name:    "pipelinestage_finished_at",
+				Unique:  false,
+				Columns: []*schema.Column{PipelineStagesColumns[7]},
+			},
+		},
+	}
 	// PostingsColumns holds the columns for the "postings" table.
 	PostingsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -448,6 +521,9 @@ var (
 		{Name: "revision_count", Type: field.TypeInt, Default: 0},
 		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pipeline_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"PENDING", "RUNNING", "DONE", "SKIPPED", "FAILED"}},
+		{Name: "pipeline_reason", Type: field.TypeString, Nullable: true},
+		{Name: "ai_assisted", Type: field.TypeBool, Default: false},
 		{Name: "client_id", Type: field.TypeUUID},
 		{Name: "expert_id", Type: field.TypeUUID, Nullable: true},
 	}
@@ -459,13 +535,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "questions_users_client",
-				Columns:    []*schema.Column{QuestionsColumns[13]},
+				Columns:    []*schema.Column{QuestionsColumns[16]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "questions_users_expert",
-				Columns:    []*schema.Column{QuestionsColumns[14]},
+				Columns:    []*schema.Column{QuestionsColumns[17]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -474,7 +550,7 @@ var (
 			{
 				Name:    "question_client_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{QuestionsColumns[13], QuestionsColumns[1]},
+				Columns: []*schema.Column{QuestionsColumns[16], QuestionsColumns[1]},
 			},
 			{
 				Name:    "question_status_subject_deadline",
@@ -484,7 +560,7 @@ var (
 			{
 				Name:    "question_expert_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{QuestionsColumns[14], QuestionsColumns[9]},
+				Columns: []*schema.Column{QuestionsColumns[17], QuestionsColumns[9]},
 			},
 		},
 	}
@@ -628,11 +704,13 @@ var (
 		AssignmentsTable,
 		AuditLogsTable,
 		DisputesTable,
+		FingerprintsTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
 		NotificationsTable,
 		OutboxMessagesTable,
 		PayoutsTable,
+		PipelineStagesTable,
 		PostingsTable,
 		QuestionsTable,
 		RatingsTable,
@@ -654,6 +732,7 @@ func init() {
 	AssignmentsTable.ForeignKeys[0].RefTable = QuestionsTable
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
 	PayoutsTable.ForeignKeys[0].RefTable = UsersTable
+	PipelineStagesTable.ForeignKeys[0].RefTable = QuestionsTable
 	PostingsTable.ForeignKeys[0].RefTable = AccountsTable
 	PostingsTable.ForeignKeys[1].RefTable = LedgerTransactionsTable
 	QuestionsTable.ForeignKeys[0].RefTable = UsersTable

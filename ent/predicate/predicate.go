@@ -24,6 +24,9 @@ type AuditLog func(*sql.Selector)
 // Dispute is the predicate function for dispute builders.
 type Dispute func(*sql.Selector)
 
+// Fingerprint is the predicate function for fingerprint builders.
+type Fingerprint func(*sql.Selector)
+
 // IdempotencyKey is the predicate function for idempotencykey builders.
 type IdempotencyKey func(*sql.Selector)
 
@@ -38,6 +41,9 @@ type OutboxMessage func(*sql.Selector)
 
 // Payout is the predicate function for payout builders.
 type Payout func(*sql.Selector)
+
+// PipelineStage is the predicate function for pipelinestage builders.
+type PipelineStage func(*sql.Selector)
 
 // Posting is the predicate function for posting builders.
 type Posting func(*sql.Selector)

@@ -255,6 +255,30 @@ func (f DisputeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DisputeMutation", m)
 }
 
+// The FingerprintQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type FingerprintQueryRuleFunc func(context.Context, *ent.FingerprintQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f FingerprintQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FingerprintQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.FingerprintQuery", q)
+}
+
+// The FingerprintMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type FingerprintMutationRuleFunc func(context.Context, *ent.FingerprintMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f FingerprintMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.FingerprintMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FingerprintMutation", m)
+}
+
 // The IdempotencyKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type IdempotencyKeyQueryRuleFunc func(context.Context, *ent.IdempotencyKeyQuery) error
@@ -373,6 +397,30 @@ func (f PayoutMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PayoutMutation", m)
+}
+
+// The PipelineStageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PipelineStageQueryRuleFunc func(context.Context, *ent.PipelineStageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PipelineStageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PipelineStageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PipelineStageQuery", q)
+}
+
+// The PipelineStageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PipelineStageMutationRuleFunc func(context.Context, *ent.PipelineStageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PipelineStageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PipelineStageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PipelineStageMutation", m)
 }
 
 // The PostingQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -590,6 +638,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.DisputeQuery:
 		return q.Filter(), nil
+	case *ent.FingerprintQuery:
+		return q.Filter(), nil
 	case *ent.IdempotencyKeyQuery:
 		return q.Filter(), nil
 	case *ent.LedgerTransactionQuery:
@@ -599,6 +649,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.OutboxMessageQuery:
 		return q.Filter(), nil
 	case *ent.PayoutQuery:
+		return q.Filter(), nil
+	case *ent.PipelineStageQuery:
 		return q.Filter(), nil
 	case *ent.PostingQuery:
 		return q.Filter(), nil
@@ -633,6 +685,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.DisputeMutation:
 		return m.Filter(), nil
+	case *ent.FingerprintMutation:
+		return m.Filter(), nil
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.LedgerTransactionMutation:
@@ -642,6 +696,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OutboxMessageMutation:
 		return m.Filter(), nil
 	case *ent.PayoutMutation:
+		return m.Filter(), nil
+	case *ent.PipelineStageMutation:
 		return m.Filter(), nil
 	case *ent.PostingMutation:
 		return m.Filter(), nil

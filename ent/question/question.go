@@ -47,6 +47,12 @@ const (
 	FieldDeliveredAt = "delivered_at"
 	// FieldClosedAt holds the string denoting the closed_at field in the database.
 	FieldClosedAt = "closed_at"
+	// FieldPipelineStatus holds the string denoting the pipeline_status field in the database.
+	FieldPipelineStatus = "pipeline_status"
+	// FieldPipelineReason holds the string denoting the pipeline_reason field in the database.
+	FieldPipelineReason = "pipeline_reason"
+	// FieldAiAssisted holds the string denoting the ai_assisted field in the database.
+	FieldAiAssisted = "ai_assisted"
 	// EdgeClient holds the string denoting the client edge name in mutations.
 	EdgeClient = "client"
 	// EdgeExpert holds the string denoting the expert edge name in mutations.
@@ -55,6 +61,8 @@ const (
 	EdgeRevisions = "revisions"
 	// EdgeAssignments holds the string denoting the assignments edge name in mutations.
 	EdgeAssignments = "assignments"
+	// EdgePipelineStages holds the string denoting the pipeline_stages edge name in mutations.
+	EdgePipelineStages = "pipeline_stages"
 	// Table holds the table name of the question in the database.
 	Table = "questions"
 	// ClientTable is the table that holds the client relation/edge.
@@ -85,6 +93,13 @@ const (
 	AssignmentsInverseTable = "assignments"
 	// AssignmentsColumn is the table column denoting the assignments relation/edge.
 	AssignmentsColumn = "question_id"
+	// PipelineStagesTable is the table that holds the pipeline_stages relation/edge.
+	PipelineStagesTable = "pipeline_stages"
+	// PipelineStagesInverseTable is the table name for the PipelineStage entity.
+	// It exists in this package in order to avoid circular dependency with the "pipelinestage" package.
+	PipelineStagesInverseTable = "pipeline_stages"
+	// PipelineStagesColumn is the table column denoting the pipeline_stages relation/edge.
+	PipelineStagesColumn = "question_id"
 )
 
 // Columns holds all SQL columns for question fields.
@@ -104,6 +119,9 @@ var Columns = []string{
 	FieldRevisionCount,
 	FieldDeliveredAt,
 	FieldClosedAt,
+	FieldPipelineStatus,
+	FieldPipelineReason,
+	FieldAiAssisted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -142,6 +160,8 @@ var (
 	DefaultRevisionCount int
 	// RevisionCountValidator is a validator for the "revision_count" field. It is called by the builders before save.
 	RevisionCountValidator func(int) error
+	// DefaultAiAssisted holds the default value on creation for the "ai_assisted" field.
+	DefaultAiAssisted bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -206,6 +226,32 @@ func StatusValidator(s Status) error {
 		return nil
 	default:
 		return fmt.Errorf("question: invalid enum value for status field: %q", s)
+	}
+}
+
+// PipelineStatus defines the type for the "pipeline_status" enum field.
+type PipelineStatus string
+
+// PipelineStatus values.
+const (
+	PipelineStatusPENDING PipelineStatus = "PENDING"
+	PipelineStatusRUNNING PipelineStatus = "RUNNING"
+	PipelineStatusDONE    PipelineStatus = "DONE"
+	PipelineStatusSKIPPED PipelineStatus = "SKIPPED"
+	PipelineStatusFAILED  PipelineStatus = "FAILED"
+)
+
+func (ps PipelineStatus) String() string {
+	return string(ps)
+}
+
+// PipelineStatusValidator is a validator for the "pipeline_status" field enum values. It is called by the builders before save.
+func PipelineStatusValidator(ps PipelineStatus) error {
+	switch ps {
+	case PipelineStatusPENDING, PipelineStatusRUNNING, PipelineStatusDONE, PipelineStatusSKIPPED, PipelineStatusFAILED:
+		return nil
+	default:
+		return fmt.Errorf("question: invalid enum value for pipeline_status field: %q", ps)
 	}
 }
 
@@ -287,6 +333,21 @@ func ByClosedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClosedAt, opts...).ToFunc()
 }
 
+// ByPipelineStatus orders the results by the pipeline_status field.
+func ByPipelineStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPipelineStatus, opts...).ToFunc()
+}
+
+// ByPipelineReason orders the results by the pipeline_reason field.
+func ByPipelineReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPipelineReason, opts...).ToFunc()
+}
+
+// ByAiAssisted orders the results by the ai_assisted field.
+func ByAiAssisted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAiAssisted, opts...).ToFunc()
+}
+
 // ByClientField orders the results by client field.
 func ByClientField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -328,6 +389,20 @@ func ByAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAssignmentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPipelineStagesCount orders the results by pipeline_stages count.
+func ByPipelineStagesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPipelineStagesStep(), opts...)
+	}
+}
+
+// ByPipelineStages orders the results by pipeline_stages terms.
+func ByPipelineStages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPipelineStagesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newClientStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -354,6 +429,13 @@ func newAssignmentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AssignmentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
+	)
+}
+func newPipelineStagesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PipelineStagesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PipelineStagesTable, PipelineStagesColumn),
 	)
 }
 
@@ -389,6 +471,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e PipelineStatus) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *PipelineStatus) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = PipelineStatus(str)
+	if err := PipelineStatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid PipelineStatus", str)
 	}
 	return nil
 }

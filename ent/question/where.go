@@ -116,6 +116,16 @@ func ClosedAt(v time.Time) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldClosedAt, v))
 }
 
+// PipelineReason applies equality check predicate on the "pipeline_reason" field. It's identical to PipelineReasonEQ.
+func PipelineReason(v string) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldPipelineReason, v))
+}
+
+// AiAssisted applies equality check predicate on the "ai_assisted" field. It's identical to AiAssistedEQ.
+func AiAssisted(v bool) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAiAssisted, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldCreatedAt, v))
@@ -701,6 +711,121 @@ func ClosedAtNotNil() predicate.Question {
 	return predicate.Question(sql.FieldNotNull(FieldClosedAt))
 }
 
+// PipelineStatusEQ applies the EQ predicate on the "pipeline_status" field.
+func PipelineStatusEQ(v PipelineStatus) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldPipelineStatus, v))
+}
+
+// PipelineStatusNEQ applies the NEQ predicate on the "pipeline_status" field.
+func PipelineStatusNEQ(v PipelineStatus) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldPipelineStatus, v))
+}
+
+// PipelineStatusIn applies the In predicate on the "pipeline_status" field.
+func PipelineStatusIn(vs ...PipelineStatus) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldPipelineStatus, vs...))
+}
+
+// PipelineStatusNotIn applies the NotIn predicate on the "pipeline_status" field.
+func PipelineStatusNotIn(vs ...PipelineStatus) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldPipelineStatus, vs...))
+}
+
+// PipelineStatusIsNil applies the IsNil predicate on the "pipeline_status" field.
+func PipelineStatusIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldPipelineStatus))
+}
+
+// PipelineStatusNotNil applies the NotNil predicate on the "pipeline_status" field.
+func PipelineStatusNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldPipelineStatus))
+}
+
+// PipelineReasonEQ applies the EQ predicate on the "pipeline_reason" field.
+func PipelineReasonEQ(v string) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldPipelineReason, v))
+}
+
+// PipelineReasonNEQ applies the NEQ predicate on the "pipeline_reason" field.
+func PipelineReasonNEQ(v string) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldPipelineReason, v))
+}
+
+// PipelineReasonIn applies the In predicate on the "pipeline_reason" field.
+func PipelineReasonIn(vs ...string) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldPipelineReason, vs...))
+}
+
+// PipelineReasonNotIn applies the NotIn predicate on the "pipeline_reason" field.
+func PipelineReasonNotIn(vs ...string) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldPipelineReason, vs...))
+}
+
+// PipelineReasonGT applies the GT predicate on the "pipeline_reason" field.
+func PipelineReasonGT(v string) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldPipelineReason, v))
+}
+
+// PipelineReasonGTE applies the GTE predicate on the "pipeline_reason" field.
+func PipelineReasonGTE(v string) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldPipelineReason, v))
+}
+
+// PipelineReasonLT applies the LT predicate on the "pipeline_reason" field.
+func PipelineReasonLT(v string) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldPipelineReason, v))
+}
+
+// PipelineReasonLTE applies the LTE predicate on the "pipeline_reason" field.
+func PipelineReasonLTE(v string) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldPipelineReason, v))
+}
+
+// PipelineReasonContains applies the Contains predicate on the "pipeline_reason" field.
+func PipelineReasonContains(v string) predicate.Question {
+	return predicate.Question(sql.FieldContains(FieldPipelineReason, v))
+}
+
+// PipelineReasonHasPrefix applies the HasPrefix predicate on the "pipeline_reason" field.
+func PipelineReasonHasPrefix(v string) predicate.Question {
+	return predicate.Question(sql.FieldHasPrefix(FieldPipelineReason, v))
+}
+
+// PipelineReasonHasSuffix applies the HasSuffix predicate on the "pipeline_reason" field.
+func PipelineReasonHasSuffix(v string) predicate.Question {
+	return predicate.Question(sql.FieldHasSuffix(FieldPipelineReason, v))
+}
+
+// PipelineReasonIsNil applies the IsNil predicate on the "pipeline_reason" field.
+func PipelineReasonIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldPipelineReason))
+}
+
+// PipelineReasonNotNil applies the NotNil predicate on the "pipeline_reason" field.
+func PipelineReasonNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldPipelineReason))
+}
+
+// PipelineReasonEqualFold applies the EqualFold predicate on the "pipeline_reason" field.
+func PipelineReasonEqualFold(v string) predicate.Question {
+	return predicate.Question(sql.FieldEqualFold(FieldPipelineReason, v))
+}
+
+// PipelineReasonContainsFold applies the ContainsFold predicate on the "pipeline_reason" field.
+func PipelineReasonContainsFold(v string) predicate.Question {
+	return predicate.Question(sql.FieldContainsFold(FieldPipelineReason, v))
+}
+
+// AiAssistedEQ applies the EQ predicate on the "ai_assisted" field.
+func AiAssistedEQ(v bool) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAiAssisted, v))
+}
+
+// AiAssistedNEQ applies the NEQ predicate on the "ai_assisted" field.
+func AiAssistedNEQ(v bool) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldAiAssisted, v))
+}
+
 // HasClient applies the HasEdge predicate on the "client" edge.
 func HasClient() predicate.Question {
 	return predicate.Question(func(s *sql.Selector) {
@@ -785,6 +910,29 @@ func HasAssignments() predicate.Question {
 func HasAssignmentsWith(preds ...predicate.Assignment) predicate.Question {
 	return predicate.Question(func(s *sql.Selector) {
 		step := newAssignmentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPipelineStages applies the HasEdge predicate on the "pipeline_stages" edge.
+func HasPipelineStages() predicate.Question {
+	return predicate.Question(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, PipelineStagesTable, PipelineStagesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPipelineStagesWith applies the HasEdge predicate on the "pipeline_stages" edge with a given conditions (other predicates).
+func HasPipelineStagesWith(preds ...predicate.PipelineStage) predicate.Question {
+	return predicate.Question(func(s *sql.Selector) {
+		step := newPipelineStagesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -9,11 +9,13 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/dispute"
+	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
@@ -325,6 +327,15 @@ func init() {
 	disputeDescID := disputeMixinFields0[0].Descriptor()
 	// dispute.DefaultID holds the default value on creation for the id field.
 	dispute.DefaultID = disputeDescID.Default.(func() uuid.UUID)
+	fingerprint.Policy = privacy.NewPolicies(schema.Fingerprint{})
+	fingerprint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := fingerprint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
 	idempotencykey.Policy = privacy.NewPolicies(schema.IdempotencyKey{})
 	idempotencykey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -605,6 +616,60 @@ func init() {
 	payoutDescID := payoutMixinFields0[0].Descriptor()
 	// payout.DefaultID holds the default value on creation for the id field.
 	payout.DefaultID = payoutDescID.Default.(func() uuid.UUID)
+	pipelinestageMixin := schema.PipelineStage{}.Mixin()
+	pipelinestage.Policy = privacy.NewPolicies(schema.PipelineStage{})
+	pipelinestage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pipelinestage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pipelinestageMixinFields0 := pipelinestageMixin[0].Fields()
+	_ = pipelinestageMixinFields0
+	pipelinestageMixinFields1 := pipelinestageMixin[1].Fields()
+	_ = pipelinestageMixinFields1
+	pipelinestageFields := schema.PipelineStage{}.Fields()
+	_ = pipelinestageFields
+	// pipelinestageDescCreatedAt is the schema descriptor for created_at field.
+	pipelinestageDescCreatedAt := pipelinestageMixinFields1[0].Descriptor()
+	// pipelinestage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pipelinestage.DefaultCreatedAt = pipelinestageDescCreatedAt.Default.(func() time.Time)
+	// pipelinestageDescUpdatedAt is the schema descriptor for updated_at field.
+	pipelinestageDescUpdatedAt := pipelinestageMixinFields1[1].Descriptor()
+	// pipelinestage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pipelinestage.DefaultUpdatedAt = pipelinestageDescUpdatedAt.Default.(func() time.Time)
+	// pipelinestage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pipelinestage.UpdateDefaultUpdatedAt = pipelinestageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pipelinestageDescAttempts is the schema descriptor for attempts field.
+	pipelinestageDescAttempts := pipelinestageFields[3].Descriptor()
+	// pipelinestage.DefaultAttempts holds the default value on creation for the attempts field.
+	pipelinestage.DefaultAttempts = pipelinestageDescAttempts.Default.(int)
+	// pipelinestage.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	pipelinestage.AttemptsValidator = pipelinestageDescAttempts.Validators[0].(func(int) error)
+	// pipelinestageDescPromptTokens is the schema descriptor for prompt_tokens field.
+	pipelinestageDescPromptTokens := pipelinestageFields[8].Descriptor()
+	// pipelinestage.DefaultPromptTokens holds the default value on creation for the prompt_tokens field.
+	pipelinestage.DefaultPromptTokens = pipelinestageDescPromptTokens.Default.(int)
+	// pipelinestage.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	pipelinestage.PromptTokensValidator = pipelinestageDescPromptTokens.Validators[0].(func(int) error)
+	// pipelinestageDescCompletionTokens is the schema descriptor for completion_tokens field.
+	pipelinestageDescCompletionTokens := pipelinestageFields[9].Descriptor()
+	// pipelinestage.DefaultCompletionTokens holds the default value on creation for the completion_tokens field.
+	pipelinestage.DefaultCompletionTokens = pipelinestageDescCompletionTokens.Default.(int)
+	// pipelinestage.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	pipelinestage.CompletionTokensValidator = pipelinestageDescCompletionTokens.Validators[0].(func(int) error)
+	// pipelinestageDescProviderMs is the schema descriptor for provider_ms field.
+	pipelinestageDescProviderMs := pipelinestageFields[10].Descriptor()
+	// pipelinestage.DefaultProviderMs holds the default value on creation for the provider_ms field.
+	pipelinestage.DefaultProviderMs = pipelinestageDescProviderMs.Default.(int64)
+	// pipelinestage.ProviderMsValidator is a validator for the "provider_ms" field. It is called by the builders before save.
+	pipelinestage.ProviderMsValidator = pipelinestageDescProviderMs.Validators[0].(func(int64) error)
+	// pipelinestageDescID is the schema descriptor for id field.
+	pipelinestageDescID := pipelinestageMixinFields0[0].Descriptor()
+	// pipelinestage.DefaultID holds the default value on creation for the id field.
+	pipelinestage.DefaultID = pipelinestageDescID.Default.(func() uuid.UUID)
 	postingMixin := schema.Posting{}.Mixin()
 	posting.Policy = privacy.NewPolicies(schema.Posting{})
 	posting.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -719,6 +784,10 @@ func init() {
 	question.DefaultRevisionCount = questionDescRevisionCount.Default.(int)
 	// question.RevisionCountValidator is a validator for the "revision_count" field. It is called by the builders before save.
 	question.RevisionCountValidator = questionDescRevisionCount.Validators[0].(func(int) error)
+	// questionDescAiAssisted is the schema descriptor for ai_assisted field.
+	questionDescAiAssisted := questionFields[14].Descriptor()
+	// question.DefaultAiAssisted holds the default value on creation for the ai_assisted field.
+	question.DefaultAiAssisted = questionDescAiAssisted.Default.(bool)
 	// questionDescID is the schema descriptor for id field.
 	questionDescID := questionMixinFields0[0].Descriptor()
 	// question.DefaultID holds the default value on creation for the id field.

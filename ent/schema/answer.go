@@ -29,6 +29,13 @@ func (AnswerRevision) Fields() []ent.Field {
 		// Similarity to known text, 0..1, once checked.
 		field.Float("originality_score").Optional().Nillable(),
 		field.JSON("originality_matches", []map[string]any{}).Optional(),
+		// The revision an expert started from (submitAnswer's basedOn), and how much of it
+		// they changed: 0 = unchanged, 1 = all new.
+		field.UUID("based_on_id", uuid.UUID{}).Optional().Nillable().Immutable(),
+		field.Float("change_ratio").Optional().Nillable().Immutable(),
+		// For AI versions: the model and the prompt file's version that wrote it.
+		field.String("model").Optional().Immutable(),
+		field.String("prompt_version").Optional().Immutable(),
 	}
 }
 

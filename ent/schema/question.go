@@ -42,6 +42,13 @@ func (Question) Fields() []ent.Field {
 		field.Int("revision_count").Default(0).NonNegative(),
 		field.Time("delivered_at").Optional().Nillable(),
 		field.Time("closed_at").Optional().Nillable(),
+		// The AI pipeline as a whole (PENDING, RUNNING, DONE, SKIPPED, FAILED); null for
+		// questions submitted before it existed.
+		field.Enum("pipeline_status").Values("PENDING", "RUNNING", "DONE", "SKIPPED", "FAILED").Optional().Nillable(),
+		// Why the pipeline was skipped or failed.
+		field.String("pipeline_reason").Optional(),
+		// Whether the delivered answer was edited from an AI version (submitAnswer's basedOn).
+		field.Bool("ai_assisted").Default(false),
 	}
 }
 
@@ -52,6 +59,7 @@ func (Question) Edges() []ent.Edge {
 		edge.To("expert", User.Type).Field("expert_id").Unique(),
 		edge.To("revisions", AnswerRevision.Type).Annotations(entgql.Skip()),
 		edge.To("assignments", Assignment.Type).Annotations(entgql.Skip()),
+		edge.To("pipeline_stages", PipelineStage.Type).Annotations(entgql.Skip()),
 	}
 }
 

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"bytes"
@@ -26,11 +27,13 @@ type AuditLogsFilter struct {
 
 // One component the server depends on.
 type Component struct {
-	// database, bus, queue or cache.
+	// database, bus, queue, cache or ai (the model provider of the AI stages).
 	Name string        `json:"name"`
 	Mode ComponentMode `json:"mode"`
-	// The implementation in use: sqlite, postgres, memory, redis or amqp.
+	// The implementation in use: sqlite, postgres, memory, redis, amqp, openai-compatible or none.
 	Driver string `json:"driver"`
+	// The model(s) the ai component calls; null for the others.
+	Model *string `json:"model,omitempty"`
 }
 
 type CreateAPIKeyInput struct {
@@ -39,9 +42,39 @@ type CreateAPIKeyInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// A job the queue gave up on after its retries.
+type DeadJob struct {
+	Topic string `json:"topic"`
+	// The job's id; pass it to replayDeadJob.
+	ID string `json:"id"`
+	// How many attempts were made.
+	Attempts int `json:"attempts"`
+	// The last error.
+	Reason string `json:"reason"`
+	// The job's payload (JSON text).
+	Payload string `json:"payload"`
+}
+
 type ExpertApplicationInput struct {
 	Subjects []string `json:"subjects"`
 	Bio      string   `json:"bio"`
+}
+
+// An answer to another question that shares text with this one.
+type OriginalityMatch struct {
+	// The share of this answer's fingerprints found in that answer, 0 to 1.
+	Overlap float64 `json:"overlap"`
+	// The other question; admins only (null for everyone else: its client's text stays theirs).
+	Question *ent.Question `json:"question,omitempty"`
+}
+
+// A question's AI stages.
+type Pipeline struct {
+	Status question.PipelineStatus `json:"status"`
+	// Why the pipeline was skipped or failed; null otherwise.
+	Reason *string `json:"reason,omitempty"`
+	// The stages in order.
+	Stages []*PipelineStage `json:"stages"`
 }
 
 // A live summary of the marketplace.
@@ -143,6 +176,8 @@ type UpdateSettingsInput struct {
 	AiPipelineEnabled *bool `json:"aiPipelineEnabled,omitempty"`
 	// 0 to 1.
 	OriginalityThreshold *float64 `json:"originalityThreshold,omitempty"`
+	// 0 (unlimited) to 2000000000.
+	AiDailyTokenBudget *int `json:"aiDailyTokenBudget,omitempty"`
 }
 
 // Filters for the admin's user list; every given field must match.
@@ -160,16 +195,19 @@ type ComponentMode string
 const (
 	ComponentModeEmbedded ComponentMode = "EMBEDDED"
 	ComponentModeExternal ComponentMode = "EXTERNAL"
+	// Not configured: what it serves is skipped (the ai component without AI_BASE_URL: questions skip the AI stages).
+	ComponentModeNone ComponentMode = "NONE"
 )
 
 var AllComponentMode = []ComponentMode{
 	ComponentModeEmbedded,
 	ComponentModeExternal,
+	ComponentModeNone,
 }
 
 func (e ComponentMode) IsValid() bool {
 	switch e {
-	case ComponentModeEmbedded, ComponentModeExternal:
+	case ComponentModeEmbedded, ComponentModeExternal, ComponentModeNone:
 		return true
 	}
 	return false

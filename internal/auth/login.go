@@ -14,16 +14,19 @@ import (
 
 // Login checks an email and password and opens a session. An unknown email and a wrong
 // password answer the same error after the same work (a hash comparison), so that
-// logins cannot tell which accounts exist.
+// logins cannot tell which accounts exist. Attempts are limited per address, per
+// (account, address), and more tightly for an account under attack (see admitLogin).
 // Errors: UNAUTHENTICATED, FORBIDDEN (suspended, after a correct password), RATE_LIMITED.
 func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, error) {
 	ip := audit.RequestFrom(ctx).IP
+	// Every attempt from an address counts, whichever account it names: spraying
+	// passwords over many accounts stops here.
 	if err := s.limit(ctx, "login:ip:"+ip, s.opts.Limits.LoginPerIP); err != nil {
 		return nil, err
 	}
 	email, emailErr := NormalizeEmail(rawEmail)
 	if emailErr == nil {
-		if err := s.limit(ctx, "login:account:"+email, s.opts.Limits.LoginPerAccount); err != nil {
+		if err := s.admitLogin(ctx, email, ip); err != nil {
 			return nil, err
 		}
 	}
@@ -52,8 +55,11 @@ func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, erro
 		s.recordFailure(ctx, u, email, "suspended")
 		return nil, errs.E(errs.Forbidden, "this account is suspended")
 	}
-	if err := s.limiter.Reset(ctx, "login:account:"+email); err != nil {
-		s.log.WarnContext(ctx, "login rate limit not reset", "err", err)
+	account, underAttack, pair := loginKeys(email, ip)
+	for _, key := range []string{account, underAttack, pair} {
+		if err := s.limiter.Reset(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "login rate limit not reset", "err", err)
+		}
 	}
 
 	var out *Tokens
@@ -72,6 +78,33 @@ func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, erro
 		return err
 	})
 	return out, errs.Wrap("auth.Login", err)
+}
+
+// admitLogin applies the account's limits to an attempt on email from ip; the owner's
+// correct password resets them. Failures count per (account, address), so an address
+// that keeps guessing is refused without touching the others. Attempts on the account
+// from every address count too, but never refuse anyone by themselves: once they pass
+// LoginPerAccount the account is under attack, and each address gets one attempt on it
+// per LoginUnderAttack period. Guessing slows down as the attack grows, while the owner,
+// from an address that has not tried this account lately, still signs in.
+func (s *Service) admitLogin(ctx context.Context, email, ip string) error {
+	account, underAttack, pair := loginKeys(email, ip)
+	err := s.limit(ctx, account, s.opts.Limits.LoginPerAccount)
+	switch {
+	case errs.Is(err, errs.RateLimited):
+		if err := s.limit(ctx, underAttack, s.opts.Limits.LoginUnderAttack); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	}
+	return s.limit(ctx, pair, s.opts.Limits.LoginPerAccountIP)
+}
+
+// loginKeys are the rate-limit keys of logins on email: the account's, and its keys per
+// address under attack and at all times. The address comes first: it holds no "|".
+func loginKeys(email, ip string) (account, underAttack, pair string) {
+	return "login:account:" + email, "login:attacked:" + ip + "|" + email, "login:account-ip:" + ip + "|" + email
 }
 
 // rehash stores the password under the current hashing parameters.

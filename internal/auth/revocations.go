@@ -12,6 +12,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/apikey"
 	"backbone/ent/session"
+	"backbone/internal/auth/token"
 	"backbone/internal/bus"
 )
 
@@ -29,6 +30,7 @@ type Revocations struct {
 	log      *slog.Logger
 	remember time.Duration // how long a revoked session may still hold a live access token
 	poll     time.Duration
+	now      func() time.Time
 
 	mu       sync.RWMutex
 	revoked  map[uuid.UUID]time.Time // session -> forget after
@@ -37,11 +39,18 @@ type Revocations struct {
 
 type watcher struct{ fn func() }
 
-// NewRevocations returns an empty memory; Run fills and maintains it. remember is the
-// access token lifetime.
-func NewRevocations(c *ent.Client, b bus.Bus, log *slog.Logger, remember time.Duration) *Revocations {
+// revocationMargin is how much longer than a token can verify a revocation is remembered:
+// for clocks of instances that differ by more than the leeway, and for a revocation
+// learned late (by the poll).
+const revocationMargin = 30 * time.Second
+
+// NewRevocations returns an empty memory; Run fills and maintains it. accessTTL is the
+// access token lifetime: a revoked session is remembered until the last token issued
+// before its revocation can no longer verify (token.Lifetime), and a margin more.
+func NewRevocations(c *ent.Client, b bus.Bus, log *slog.Logger, accessTTL time.Duration) *Revocations {
 	return &Revocations{
-		client: c, bus: b, log: log, remember: remember, poll: 2 * time.Second,
+		client: c, bus: b, log: log, remember: token.Lifetime(accessTTL) + revocationMargin, poll: 2 * time.Second,
+		now:      time.Now,
 		revoked:  map[uuid.UUID]time.Time{},
 		watchers: map[uuid.UUID]map[*watcher]struct{}{},
 	}
@@ -93,7 +102,7 @@ func (r *Revocations) Watch(sessionID uuid.UUID, fn func()) (stop func()) {
 }
 
 func (r *Revocations) add(ids []uuid.UUID) {
-	until := time.Now().Add(r.remember)
+	until := r.now().Add(r.remember)
 	var fire []func()
 	r.mu.Lock()
 	for _, id := range ids {
@@ -111,14 +120,14 @@ func (r *Revocations) add(ids []uuid.UUID) {
 
 // Load reads the sessions revoked within the remember window; call it before serving.
 func (r *Revocations) Load(ctx context.Context) error {
-	_, err := r.pollSince(ctx, time.Now().Add(-r.remember))
+	_, err := r.pollSince(ctx, r.now().Add(-r.remember))
 	return err
 }
 
 // Run follows the bus and polls the database until ctx ends.
 func (r *Revocations) Run(ctx context.Context) error {
 	go r.follow(ctx)
-	since := time.Now().Add(-r.remember)
+	since := r.now().Add(-r.remember)
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
 	for {
@@ -140,7 +149,7 @@ func (r *Revocations) Run(ctx context.Context) error {
 // pollSince loads the sessions and API keys revoked at or after since and returns the
 // next starting point, overlapping a little to absorb clock skew between instances.
 func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time, error) {
-	started := time.Now()
+	started := r.now()
 	ids, err := r.client.Session.Query().
 		Where(session.RevokedAtGTE(since)).
 		IDs(system(ctx))
@@ -180,7 +189,7 @@ func (r *Revocations) follow(ctx context.Context) {
 }
 
 func (r *Revocations) forgetExpired() {
-	now := time.Now()
+	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for id, until := range r.revoked {

@@ -21,20 +21,31 @@ type Options struct {
 
 // Limits are the brute-force budgets, per IP and per account.
 type Limits struct {
-	LoginPerIP      ratelimit.Limit
+	// LoginPerIP counts every login attempt from an address, on any account.
+	LoginPerIP ratelimit.Limit
+	// LoginPerAccountIP counts the attempts on one account from one address since the
+	// last success there: an address that keeps guessing is refused, no other is.
+	LoginPerAccountIP ratelimit.Limit
+	// LoginPerAccount counts the attempts on one account from every address since its
+	// last success. Spent, it refuses no one: the account is under attack, and
+	// LoginUnderAttack applies on top.
 	LoginPerAccount ratelimit.Limit
-	RegisterPerIP   ratelimit.Limit
-	RefreshPerIP    ratelimit.Limit
-	PasswordPerUser ratelimit.Limit
+	// LoginUnderAttack is what each address may try on an account under attack.
+	LoginUnderAttack ratelimit.Limit
+	RegisterPerIP    ratelimit.Limit
+	RefreshPerIP     ratelimit.Limit
+	PasswordPerUser  ratelimit.Limit
 }
 
 // DefaultLimits suit a public API: a person never meets them, a script soon does.
 var DefaultLimits = Limits{
-	LoginPerIP:      ratelimit.PerMinute(20),
-	LoginPerAccount: ratelimit.Limit{Rate: 10, Burst: 10, Period: 15 * time.Minute},
-	RegisterPerIP:   ratelimit.PerHour(20),
-	RefreshPerIP:    ratelimit.PerMinute(60),
-	PasswordPerUser: ratelimit.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
+	LoginPerIP:        ratelimit.PerMinute(20),
+	LoginPerAccountIP: ratelimit.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
+	LoginPerAccount:   ratelimit.Limit{Rate: 10, Burst: 10, Period: 15 * time.Minute},
+	LoginUnderAttack:  ratelimit.Limit{Rate: 1, Burst: 1, Period: 5 * time.Minute},
+	RegisterPerIP:     ratelimit.PerHour(20),
+	RefreshPerIP:      ratelimit.PerMinute(60),
+	PasswordPerUser:   ratelimit.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
 }
 
 func (o Options) withDefaults() Options {

@@ -47,6 +47,17 @@ type Config struct {
 
 	PaymentWebhookSecret string // PAYMENT_WEBHOOK_SECRET: HMAC key of the payment provider's webhook (enables /webhooks/payments)
 
+	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
+	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
+	AIAPIKey          string        // AI_API_KEY: its bearer key (local servers may need none)
+	AIModel           string        // AI_MODEL: the draft model (required with AI_BASE_URL)
+	AIRewriteModel    string        // AI_REWRITE_MODEL: the rewrite model (default AI_MODEL)
+	AITimeout         time.Duration // AI_TIMEOUT: limit of one request to the provider, each attempt (default 60s)
+	AIMaxAttempts     int           // AI_MAX_ATTEMPTS: requests per call, retries included (default 4)
+	AIMaxConcurrency  int           // AI_MAX_CONCURRENCY: requests in flight per process (default 8)
+	AIMaxOutputTokens int           // AI_MAX_OUTPUT_TOKENS: cap on an answer's tokens (default 0: the provider's)
+	AIStageDeadline   time.Duration // AI_STAGE_DEADLINE: how long a question may wait in one AI stage before it goes to the experts (default 10m)
+
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
@@ -104,6 +115,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		PaymentWebhookSecret: r.str("PAYMENT_WEBHOOK_SECRET", ""),
 
+		AIBaseURL:         r.str("AI_BASE_URL", ""),
+		AIAPIKey:          r.str("AI_API_KEY", ""),
+		AIModel:           r.str("AI_MODEL", ""),
+		AITimeout:         r.duration("AI_TIMEOUT", 60*time.Second),
+		AIMaxAttempts:     r.int("AI_MAX_ATTEMPTS", 4),
+		AIMaxConcurrency:  r.int("AI_MAX_CONCURRENCY", 8),
+		AIMaxOutputTokens: r.int("AI_MAX_OUTPUT_TOKENS", 0),
+		AIStageDeadline:   r.duration("AI_STAGE_DEADLINE", 10*time.Minute),
+
 		CORSOrigins:    r.list("CORS_ORIGINS"),
 		TrustedHosts:   r.list("TRUSTED_HOSTS"),
 		TrustedProxies: r.prefixes("TRUSTED_PROXIES"),
@@ -123,6 +143,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
 	}
+	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
 	c.Playground = r.bool("PLAYGROUND", dev)
 	c.Introspection = r.bool("INTROSPECTION", dev)
@@ -169,6 +190,7 @@ func (c Config) Validate() error {
 	if c.PaymentWebhookSecret != "" && len(c.PaymentWebhookSecret) < 32 {
 		bad("PAYMENT_WEBHOOK_SECRET: must be at least 32 bytes long")
 	}
+	problems = append(problems, c.aiProblems()...)
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
 	}
@@ -211,6 +233,34 @@ func (c Config) Validate() error {
 	return errors.Join(problems...)
 }
 
+// aiProblems checks the AI provider settings; without AI_BASE_URL the others are unused.
+func (c Config) aiProblems() []error {
+	var p []error
+	bad := func(format string, args ...any) { p = append(p, fmt.Errorf(format, args...)) }
+	if err := checkURL(c.AIBaseURL, "http", "https"); err != nil {
+		bad("AI_BASE_URL: %v", err)
+	}
+	if c.AIBaseURL != "" && c.AIModel == "" {
+		bad("AI_MODEL: required when AI_BASE_URL is set")
+	}
+	if c.AITimeout <= 0 {
+		bad("AI_TIMEOUT: must be a positive duration")
+	}
+	if c.AIMaxAttempts < 1 || c.AIMaxAttempts > 10 {
+		bad("AI_MAX_ATTEMPTS: %d is outside 1..10", c.AIMaxAttempts)
+	}
+	if c.AIMaxConcurrency < 1 {
+		bad("AI_MAX_CONCURRENCY: %d is below 1", c.AIMaxConcurrency)
+	}
+	if c.AIStageDeadline < time.Second {
+		bad("AI_STAGE_DEADLINE: must be at least 1s")
+	}
+	if c.AIMaxOutputTokens < 0 {
+		bad("AI_MAX_OUTPUT_TOKENS: %d is negative (0 means the provider's default)", c.AIMaxOutputTokens)
+	}
+	return p
+}
+
 // productionProblems lists the insecure defaults production refuses.
 func (c Config) productionProblems() []error {
 	var p []error
@@ -233,10 +283,14 @@ func (c Config) productionProblems() []error {
 
 // String prints the configuration with secrets and URL passwords masked.
 func (c Config) String() string {
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v",
+	ai := "none"
+	if c.AIBaseURL != "" {
+		ai = fmt.Sprintf("%s model=%s rewrite_model=%s", maskURL(c.AIBaseURL), c.AIModel, c.AIRewriteModel)
+	}
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai)
 }
 
 func checkURL(raw string, schemes ...string) error {

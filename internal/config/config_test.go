@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"backbone/internal/config"
 )
@@ -46,6 +47,13 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
 		{"bad proxy CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/99"}, "TRUSTED_PROXIES"},
+		{"AI base URL that is not http", map[string]string{"AI_BASE_URL": "ftp://models.local", "AI_MODEL": "m"}, "AI_BASE_URL"},
+		{"AI base URL without a model", map[string]string{"AI_BASE_URL": "http://localhost:11434/v1"}, "AI_MODEL"},
+		{"AI timeout that is no duration", map[string]string{"AI_TIMEOUT": "1 minute"}, "AI_TIMEOUT"},
+		{"AI timeout of zero", map[string]string{"AI_TIMEOUT": "0s"}, "AI_TIMEOUT"},
+		{"AI attempts of zero", map[string]string{"AI_MAX_ATTEMPTS": "0"}, "AI_MAX_ATTEMPTS"},
+		{"AI concurrency of zero", map[string]string{"AI_MAX_CONCURRENCY": "0"}, "AI_MAX_CONCURRENCY"},
+		{"negative AI output tokens", map[string]string{"AI_MAX_OUTPUT_TOKENS": "-1"}, "AI_MAX_OUTPUT_TOKENS"},
 		{"production without a JWT key", map[string]string{"APP_ENV": "production"}, "JWT_SECRET"},
 		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
 		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
@@ -94,5 +102,41 @@ func TestStringMasksSecrets(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("String() leaks %q: %s", secret, s)
 		}
+	}
+}
+
+func TestAIProviderSettings(t *testing.T) {
+	c, err := config.FromEnv(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AIBaseURL != "" || c.AITimeout != 60*time.Second || c.AIMaxAttempts != 4 || c.AIMaxConcurrency != 8 || c.AIMaxOutputTokens != 0 {
+		t.Errorf("AI defaults: base=%q timeout=%s attempts=%d concurrency=%d tokens=%d",
+			c.AIBaseURL, c.AITimeout, c.AIMaxAttempts, c.AIMaxConcurrency, c.AIMaxOutputTokens)
+	}
+
+	c, err = config.FromEnv(envOf(map[string]string{
+		"AI_BASE_URL": "http://localhost:8000/v1", "AI_API_KEY": "sk-do-not-print-me", "AI_MODEL": "qwen2.5",
+		"AI_TIMEOUT": "90s", "AI_MAX_ATTEMPTS": "2", "AI_MAX_CONCURRENCY": "3", "AI_MAX_OUTPUT_TOKENS": "1500",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid AI settings refused: %v", err)
+	}
+	if c.AIRewriteModel != "qwen2.5" {
+		t.Errorf("AI_REWRITE_MODEL should default to AI_MODEL, got %q", c.AIRewriteModel)
+	}
+	if c.AITimeout != 90*time.Second || c.AIMaxAttempts != 2 || c.AIMaxConcurrency != 3 || c.AIMaxOutputTokens != 1500 || c.AIAPIKey != "sk-do-not-print-me" {
+		t.Errorf("AI settings not read: %s", c)
+	}
+	if s := c.String(); strings.Contains(s, "sk-do-not-print-me") || !strings.Contains(s, "qwen2.5") {
+		t.Errorf("String() must name the model and hide the key: %s", s)
+	}
+
+	c, _ = config.FromEnv(envOf(map[string]string{"AI_BASE_URL": "https://api.openai.com/v1", "AI_MODEL": "a", "AI_REWRITE_MODEL": "b"}))
+	if c.AIRewriteModel != "b" {
+		t.Errorf("AI_REWRITE_MODEL ignored: %q", c.AIRewriteModel)
 	}
 }

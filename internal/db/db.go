@@ -4,6 +4,8 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -22,6 +24,8 @@ type DB struct {
 	Dialect string
 	// Client is the ent client over SQL.
 	Client *ent.Client
+
+	connector driver.Connector // PostgreSQL's, for OpenAside; nil for SQLite
 }
 
 // Open opens the database a URL names and checks that it answers. Accepted URLs:
@@ -34,18 +38,19 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	driver, dsn, err := ParseURL(databaseURL)
+	drv, dsn, err := ParseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
 	var (
-		pool *sql.DB
-		dia  string
+		pool      *sql.DB
+		dia       string
+		connector driver.Connector
 	)
-	switch driver {
+	switch drv {
 	case DriverPostgres:
 		dia = dialect.Postgres
-		pool, err = openPostgres(ctx, dsn, log)
+		pool, connector, err = openPostgres(ctx, dsn, log)
 	default:
 		dia = dialect.SQLite
 		pool, err = openSQLite(ctx, dsn)
@@ -54,8 +59,23 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		return nil, fmt.Errorf("db.Open: %w", err)
 	}
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, pool)))
-	log.InfoContext(ctx, "database open", "driver", driver)
-	return &DB{SQL: pool, Dialect: dia, Client: client}, nil
+	log.InfoContext(ctx, "database open", "driver", drv)
+	return &DB{SQL: pool, Dialect: dia, Client: client, connector: connector}, nil
+}
+
+// OpenAside opens a pool of its own to the same PostgreSQL database, for a connection
+// held for long beside the work it guards, such as a session-level advisory lock. Taken
+// from SQL, that connection would be held while the work waits for another one, and a
+// pool whose connections all wait that way waits for itself. The caller closes it.
+func (d *DB) OpenAside() (*sql.DB, error) {
+	if d.connector == nil {
+		return nil, errors.New("db: a pool aside is for PostgreSQL only")
+	}
+	p := sql.OpenDB(d.connector)
+	p.SetMaxIdleConns(1)
+	p.SetConnMaxLifetime(pgMaxLifetime)
+	p.SetConnMaxIdleTime(pgMaxIdleTime)
+	return p, nil
 }
 
 // Close closes the ent client and the pool.

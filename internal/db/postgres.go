@@ -27,11 +27,12 @@ const (
 // startupWait bounds how long Open waits for a PostgreSQL server that is still starting.
 const startupWait = 30 * time.Second
 
-// openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer.
-func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*sql.DB, error) {
+// openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer. It
+// returns the connector too, for pools aside (DB.OpenAside).
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*sql.DB, driver.Connector, error) {
 	connector, err := pq.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(pgMaxOpen)
@@ -40,9 +41,9 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*sql.DB, e
 	db.SetConnMaxIdleTime(pgMaxIdleTime)
 	if err := waitReady(ctx, db, log); err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return db, nil
+	return db, connector, nil
 }
 
 // waitReady pings until the server answers, a permanent error occurs (bad password,

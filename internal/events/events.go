@@ -64,3 +64,18 @@ type AnswerDelivered struct {
 	ClientID   uuid.UUID `json:"clientId"`
 	At         time.Time `json:"at"`
 }
+
+// Job topics of the AI pipeline: one job per stage, consumed by workers/pipeline_*.go.
+const (
+	// JobPipelineDraft asks for the AI draft of a question (PipelineJob).
+	JobPipelineDraft = "pipeline.draft"
+	// JobPipelineRewrite asks for the rewrite of the draft (PipelineJob).
+	JobPipelineRewrite = "pipeline.rewrite"
+	// JobPipelineOriginality asks for the originality check of the AI answer (PipelineJob).
+	JobPipelineOriginality = "pipeline.originality"
+)
+
+// PipelineJob is the payload of every pipeline job: the question it works on.
+type PipelineJob struct {
+	QuestionID uuid.UUID `json:"questionId"`
+}

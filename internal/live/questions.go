@@ -17,9 +17,10 @@ import (
 // QuestionEvent is a question.updated event: a question's new state.
 type QuestionEvent = events.QuestionUpdated
 
-// questionBox keeps only a question's latest event: its subscribers read the question
-// again anyway, so older events add nothing.
-const questionBox = 1
+// questionBox is how many of a question's events wait for a slow subscriber before the
+// oldest is dropped: each change shows its own status (the AI stages follow each other
+// within milliseconds), and a subscriber that falls far behind still gets the latest.
+const questionBox = 16
 
 func newQuestionRouter(s *Service) *router[QuestionEvent] {
 	r := newRouter(s, func(m bus.Message) (QuestionEvent, string, bool) {
@@ -37,8 +38,8 @@ func newQuestionRouter(s *Service) *router[QuestionEvent] {
 	return r
 }
 
-// QuestionUpdates streams the question.updated events of question id until ctx ends. The
-// events coalesce: a subscriber that falls behind gets the latest only. It checks no
+// QuestionUpdates streams the question.updated events of question id until ctx ends. A
+// subscriber that falls more than questionBox events behind loses the oldest. It checks no
 // rights: QuestionUpdated does. Errors: UNAVAILABLE.
 func (s *Service) QuestionUpdates(ctx context.Context, id uuid.UUID) (<-chan QuestionEvent, error) {
 	return listen(ctx, s.questionUpdates, &listener[QuestionEvent]{keys: []string{id.String()}, box: newMailbox[QuestionEvent](questionBox)})
@@ -70,7 +71,7 @@ func (s *Service) QuestionUpdated(ctx context.Context, id uuid.UUID) (<-chan *en
 	go func() {
 		defer close(out)
 		defer cancel()
-		for range changes {
+		for e := range changes {
 			q, err := s.questions.FollowedQuestion(ctx, id)
 			switch {
 			case ctx.Err() != nil:
@@ -81,6 +82,11 @@ func (s *Service) QuestionUpdated(ctx context.Context, id uuid.UUID) (<-chan *en
 				// The next change reads it again; ending would make the client resubscribe.
 				s.log.Warn("live: question reload failed", "question", id, "err", err)
 				continue
+			}
+			if e.Status != "" {
+				// The question as read now, with the status of the change this event is
+				// about: a change followed at once by the next is still shown.
+				q.Status = e.Status
 			}
 			select {
 			case out <- q:

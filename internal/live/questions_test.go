@@ -25,8 +25,8 @@ func TestQuestionUpdatedReadsTheQuestionAgainAndEndsWhenItIsNoLongerTheViewers(t
 	_, otherClient := w.client(t)
 	expertID, expertCtx := w.user(t, user.RoleEXPERT)
 	q := w.waiting(t, clientCtx)
-	changed := func(q *ent.Question) {
-		publish(t, mem, events.TopicQuestionUpdated, events.QuestionUpdated{QuestionID: q.ID, Status: q.Status, At: time.Now()})
+	changed := func(q *ent.Question, status question.Status) {
+		publish(t, mem, events.TopicQuestionUpdated, events.QuestionUpdated{QuestionID: q.ID, Status: status, At: time.Now()})
 	}
 
 	forClient, audience, err := s.QuestionUpdated(clientCtx, q.ID)
@@ -56,7 +56,7 @@ func TestQuestionUpdatedReadsTheQuestionAgainAndEndsWhenItIsNoLongerTheViewers(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed(q)
+	changed(q, question.StatusCLAIMED)
 	for _, ch := range []<-chan *ent.Question{forClient, forAdmin} {
 		if got := next(t, ch); got.Status != question.StatusCLAIMED || got.ExpertID == nil || *got.ExpertID != expertID {
 			t.Fatalf("after the claim: %+v", got)
@@ -68,7 +68,7 @@ func TestQuestionUpdatedReadsTheQuestionAgainAndEndsWhenItIsNoLongerTheViewers(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed(released)
+	changed(released, released.Status)
 	closes(t, forExpert)
 	if got := next(t, forClient); got.Status != question.StatusAWAITING_EXPERT {
 		t.Fatalf("after the release: %+v", got)

@@ -24,6 +24,10 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 	if err != nil {
 		return nil, errs.Wrap("questions.ResolveDispute", err)
 	}
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.ResolveDispute", err)
+	}
 	return s.txQuestion(ctx, "questions.ResolveDispute", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
 		q, err := load(ctx, tx, id)
 		if err != nil {
@@ -55,7 +59,7 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 			if q.ExpertID == nil {
 				return nil, errs.E(errs.Internal, "disputed question without an expert")
 			}
-			if err := s.capture(ctx, tx, q, 0); err != nil {
+			if err := s.capture(ctx, tx, q, 0, set); err != nil {
 				return nil, err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
 
@@ -33,6 +34,9 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Question, erro
 		if err := s.refund(ctx, tx, q, 0, "refund"); err != nil {
 			return nil, err
 		}
+		if err := s.stopPipeline(ctx, tx, q, "the question was cancelled"); err != nil {
+			return nil, err
+		}
 		return q, record(ctx, tx, q, change{action: "question.cancelled", taken: wasQueued})
 	})
 }
@@ -52,12 +56,16 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 	if err != nil {
 		return nil, errs.Wrap("questions.Accept", err)
 	}
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.Accept", err)
+	}
 	return s.txQuestion(ctx, "questions.Accept", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
 		q, err := ownQuestion(ctx, tx, id, p.UserID)
 		if err != nil {
 			return nil, err
 		}
-		if q, err = s.accept(ctx, tx, q); err != nil {
+		if q, err = s.accept(ctx, tx, q, set); err != nil {
 			return nil, err
 		}
 		err = tx.Rating.Create().SetQuestionID(q.ID).SetClientID(q.ClientID).SetExpertID(*q.ExpertID).
@@ -69,8 +77,9 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 	})
 }
 
-// accept moves a DELIVERED question to ACCEPTED and captures its escrow for the expert.
-func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question) (*ent.Question, error) {
+// accept moves a DELIVERED question to ACCEPTED and captures its escrow for the expert
+// at the fee of set.
+func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, set settings.Settings) (*ent.Question, error) {
 	q, err := s.close(ctx, tx, q, question.StatusACCEPTED, "only a delivered answer can be accepted", question.StatusDELIVERED)
 	if err != nil {
 		return nil, err
@@ -78,7 +87,7 @@ func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question) (
 	if q.ExpertID == nil {
 		return nil, errs.E(errs.Internal, "delivered question without an expert")
 	}
-	return q, s.capture(ctx, tx, q, 0)
+	return q, s.capture(ctx, tx, q, 0, set)
 }
 
 // RequestRevision sends a delivered answer back to its expert, with the client's note
@@ -192,17 +201,15 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, q *ent.Question, a
 }
 
 // capture pays amount (0: all that is held) of q's escrow to its expert, less the
-// platform fee of the current settings.
-func (s *Service) capture(ctx context.Context, tx *ent.Client, q *ent.Question, amount int64) error {
-	set, err := s.current(ctx)
-	if err != nil {
-		return err
-	}
+// platform fee of set. The caller reads set before its transaction begins: a settings
+// read inside it would wait for a second pool connection on a cache miss while holding
+// one, and with every connection held that way nothing moves until the pool times out.
+func (s *Service) capture(ctx context.Context, tx *ent.Client, q *ent.Question, amount int64, set settings.Settings) error {
 	bps := set.PlatformFeeBPS
 	if bps == 0 {
 		bps = wallet.NoFee
 	}
-	_, err = s.wallet.CaptureTx(ctx, tx, wallet.CaptureInput{QuestionID: q.ID, ClientID: q.ClientID, ExpertID: *q.ExpertID,
+	_, err := s.wallet.CaptureTx(ctx, tx, wallet.CaptureInput{QuestionID: q.ID, ClientID: q.ClientID, ExpertID: *q.ExpertID,
 		Amount: amount, FeeBPS: bps, IdempotencyKey: "capture"})
 	return err
 }

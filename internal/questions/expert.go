@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
-	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/question"
 	"backbone/internal/errs"
@@ -199,44 +198,4 @@ func finish(ctx context.Context, tx *ent.Client, a *ent.Assignment, outcome assi
 		return afterMiss(ctx, tx, a.QuestionID, "this claim has already ended")
 	}
 	return nil
-}
-
-// SubmitAnswer delivers the expert's answer to the client: an EXPERT revision, the claim
-// ends as SUBMITTED, the question becomes DELIVERED. Errors: UNAUTHENTICATED,
-// FORBIDDEN, BAD_USER_INPUT (body 1..50000 characters), NOT_FOUND, CONFLICT.
-func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string) (*ent.Question, error) {
-	if _, err := text("body", body, 50000, 50000, true); err != nil {
-		return nil, errs.Wrap("questions.SubmitAnswer", err)
-	}
-	return s.txQuestion(ctx, "questions.SubmitAnswer", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		p, _, err := s.expert(ctx, tx, true, false)
-		if err != nil {
-			return nil, err
-		}
-		a, err := activeClaim(ctx, tx, id, p.UserID)
-		if err != nil {
-			return nil, err
-		}
-		now := s.now()
-		if err := finish(ctx, tx, a, assignment.OutcomeSUBMITTED, "", now); err != nil {
-			return nil, err
-		}
-		q, err := load(ctx, tx, a.QuestionID)
-		if err != nil {
-			return nil, err
-		}
-		q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
-			func(up *ent.QuestionUpdateOne) {
-				up.Where(question.ExpertID(p.UserID)).SetStatus(question.StatusDELIVERED).SetDeliveredAt(now)
-			})
-		if err != nil {
-			return nil, err
-		}
-		err = tx.AnswerRevision.Create().SetQuestionID(q.ID).SetKind(answerrevision.KindEXPERT).
-			SetBody(body).SetAuthorID(p.UserID).SetCreatedAt(now).Exec(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return q, record(ctx, tx, q, change{action: "question.delivered", delivered: true})
-	})
 }

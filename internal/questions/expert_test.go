@@ -10,6 +10,7 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/events"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
 	"backbone/internal/testenv"
@@ -55,9 +56,9 @@ func TestReassignMovesTheClaim(t *testing.T) {
 	if got.Status != question.StatusCLAIMED || *got.ExpertID != otherID {
 		t.Fatalf("reassigned: %s to %v", got.Status, got.ExpertID)
 	}
-	_, err = e.svc.SubmitAnswer(xctx, q.ID, "too late")
+	_, err = e.svc.SubmitAnswer(xctx, q.ID, "too late", nil)
 	wantConflict(t, err, question.StatusCLAIMED)
-	if _, err := e.svc.SubmitAnswer(other, q.ID, "the answer"); err != nil {
+	if _, err := e.svc.SubmitAnswer(other, q.ID, "the answer", nil); err != nil {
 		t.Fatal(err)
 	}
 	outcomes := e.db.Client.Assignment.Query().Where(assignment.QuestionID(q.ID)).
@@ -97,7 +98,7 @@ func TestTransitionsWriteTheirEvents(t *testing.T) {
 		}
 		payloads[m.Topic] = p
 	}
-	want := map[string]int{questions.TopicRoute: 1, questions.EventQuestionUpdated: 4, questions.EventTaskAvailable: 1,
+	want := map[string]int{events.JobPipelineDraft: 1, questions.EventQuestionUpdated: 4, questions.EventTaskAvailable: 1,
 		questions.EventTaskTaken: 1, questions.EventAnswerDelivered: 1}
 	got := map[string]int{}
 	for _, tp := range topics {
@@ -119,22 +120,26 @@ func TestTransitionsWriteTheirEvents(t *testing.T) {
 	}
 	var job questions.RouteJob
 	if err := json.Unmarshal(msgs[0].Payload, &job); err != nil || job.QuestionID != q.ID || msgs[0].Kind != outboxmessage.KindJOB {
-		t.Fatalf("route job %v %v", job, err)
+		t.Fatalf("first job %v %v", job, err)
 	}
 }
 
-func TestSubmitQueuesTheRouteJobWithTheAIPipelineOnOrOff(t *testing.T) {
+func TestSubmitQueuesTheDraftWithTheAIPipelineOnAndTheRouteJobOff(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	_, cctx := e.client(t, 100)
-	for _, on := range []bool{true, false} {
-		if _, err := e.settings.Update(e.admin, settings.Patch{AIPipelineEnabled: &on}); err != nil {
+	for _, c := range []struct {
+		on       bool
+		job      string
+		pipeline question.PipelineStatus
+	}{{true, events.JobPipelineDraft, question.PipelineStatusPENDING}, {false, questions.TopicRoute, question.PipelineStatusSKIPPED}} {
+		if _, err := e.settings.Update(e.admin, settings.Patch{AIPipelineEnabled: &c.on}); err != nil {
 			t.Fatal(err)
 		}
 		e.settings.Invalidate()
 		q := e.submitOnly(t, cctx)
-		if q.Status != question.StatusSUBMITTED || e.outbox(t, q.ID, questions.TopicRoute) != 1 {
-			t.Fatalf("pipeline %v: status %s", on, q.Status)
+		if q.Status != question.StatusSUBMITTED || e.outbox(t, q.ID, c.job) != 1 || *q.PipelineStatus != c.pipeline {
+			t.Fatalf("pipeline %v: status %s, %s jobs %d, pipeline %s", c.on, q.Status, c.job, e.outbox(t, q.ID, c.job), *q.PipelineStatus)
 		}
 	}
 }

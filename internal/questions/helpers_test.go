@@ -135,7 +135,7 @@ func (e *env) claimed(tb testing.TB, clientCtx, expertCtx context.Context) *ent.
 func (e *env) delivered(tb testing.TB, clientCtx, expertCtx context.Context) *ent.Question {
 	tb.Helper()
 	q := e.claimed(tb, clientCtx, expertCtx)
-	if _, err := e.svc.SubmitAnswer(expertCtx, q.ID, "x^2/2 + C"); err != nil {
+	if _, err := e.svc.SubmitAnswer(expertCtx, q.ID, "x^2/2 + C", nil); err != nil {
 		tb.Fatalf("SubmitAnswer: %v", err)
 	}
 	return q

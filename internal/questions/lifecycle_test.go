@@ -11,6 +11,7 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/rating"
+	"backbone/internal/events"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
 )
@@ -30,8 +31,8 @@ func TestFullLifecycleMovesTheMoneyExactlyAtEachStep(t *testing.T) {
 		t.Fatalf("submitted question: status %s price %d deadline %v", q.Status, q.Price, q.Deadline)
 	}
 	wantMoney(t, "submitted", e.money(t, clientID, expertID), money{balance: 80, held: 20})
-	if n := e.outbox(t, q.ID, questions.TopicRoute); n != 1 {
-		t.Fatalf("route jobs = %d, want 1", n)
+	if n := e.outbox(t, q.ID, events.JobPipelineDraft); n != 1 {
+		t.Fatalf("draft jobs = %d, want 1", n)
 	}
 
 	for range 2 { // a redelivered job changes nothing
@@ -53,7 +54,7 @@ func TestFullLifecycleMovesTheMoneyExactlyAtEachStep(t *testing.T) {
 	if a.ExpertID != expertID || !a.LeaseExpiresAt.Equal(e.clock.Now().Add(settings.Defaults().Lease)) {
 		t.Fatalf("assignment %+v", a)
 	}
-	if _, err := e.svc.SubmitAnswer(xctx, q.ID, "x^2 + C"); err != nil {
+	if _, err := e.svc.SubmitAnswer(xctx, q.ID, "x^2 + C", nil); err != nil {
 		t.Fatal(err)
 	}
 	wantMoney(t, "delivered", e.money(t, clientID, expertID), money{balance: 80, held: 20})
@@ -72,7 +73,7 @@ func TestFullLifecycleMovesTheMoneyExactlyAtEachStep(t *testing.T) {
 	if n := active.CountX(xctx); n != 1 {
 		t.Fatalf("active assignments after the revision request = %d, want 1", n)
 	}
-	if _, err := e.svc.SubmitAnswer(xctx, q.ID, "x^2/2 + C"); err != nil {
+	if _, err := e.svc.SubmitAnswer(xctx, q.ID, "x^2/2 + C", nil); err != nil {
 		t.Fatal(err)
 	}
 

@@ -103,7 +103,7 @@ func TestExpiredLeaseReturnsTheQuestionToTheQueue(t *testing.T) {
 	if s := e.status(t, q.ID); s != question.StatusAWAITING_EXPERT {
 		t.Fatalf("status %s", s)
 	}
-	_, err := e.svc.SubmitAnswer(xctx, q.ID, "late")
+	_, err := e.svc.SubmitAnswer(xctx, q.ID, "late", nil)
 	wantConflict(t, err, question.StatusAWAITING_EXPERT)
 	if _, err := e.svc.Claim(other, q.ID); err != nil {
 		t.Fatalf("another expert claims the requeued question: %v", err)

@@ -33,7 +33,7 @@ func TestIllegalTransitionsAnswerConflictAndChangeNothing(t *testing.T) {
 		if _, err := e.svc.RequestRevision(cctx, limited.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SubmitAnswer(xctx, limited.ID, "again"); err != nil {
+		if _, err := e.svc.SubmitAnswer(xctx, limited.ID, "again", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,7 +88,7 @@ func TestOtherUsersQuestionsAnswerNotFound(t *testing.T) {
 		{"read", func(id uuid.UUID) error { _, err := e.svc.Question(stranger, id); return err }, delivered.ID},
 		{"extend another expert's lease", func(id uuid.UUID) error { _, err := e.svc.ExtendLease(otherExpert, id); return err }, claimed.ID},
 		{"release another expert's task", func(id uuid.UUID) error { _, err := e.svc.ReleaseTask(otherExpert, id); return err }, claimed.ID},
-		{"answer another expert's task", func(id uuid.UUID) error { _, err := e.svc.SubmitAnswer(otherExpert, id, "x"); return err }, claimed.ID},
+		{"answer another expert's task", func(id uuid.UUID) error { _, err := e.svc.SubmitAnswer(otherExpert, id, "x", nil); return err }, claimed.ID},
 		{"decline another expert's task", func(id uuid.UUID) error { _, err := e.svc.Decline(otherExpert, id, "x"); return err }, claimed.ID},
 	}
 	for _, tt := range tests {

@@ -127,7 +127,8 @@ func unwrapA(a *ent.Assignment) (out *ent.Assignment) {
 	return a.Unwrap()
 }
 
-// current reads the settings, wrapped for the caller.
+// current reads the settings. Call it before a transaction, never inside one: on a cache
+// miss it takes a pool connection of its own (see capture).
 func (s *Service) current(ctx context.Context) (settings.Settings, error) {
 	return s.settings.Get(ctx)
 }

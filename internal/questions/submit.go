@@ -9,6 +9,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/events"
 	"backbone/internal/outbox"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
@@ -43,8 +44,9 @@ var idNamespace = uuid.MustParse("6f1d3c8e-6a55-4c55-9a8e-2f0c1d9b7a01")
 
 // Submit asks a question: it validates the input, prices it from the settings, holds the
 // price from the client's wallet into the question's escrow and queues the job
-// "questions.route", which moves it to the experts (Route). With the AI pipeline
-// switched on the same job is queued for now: the pipeline stages replace it later.
+// its first job: with the AI pipeline switched on, "pipeline.draft" (the AI stages run
+// before experts see it, see pipeline.go); off, "questions.route", which moves it to the
+// experts (Route) with the pipeline SKIPPED.
 // Errors: UNAUTHENTICATED, FORBIDDEN (not a client), BAD_USER_INPUT (with "field"),
 // INSUFFICIENT_CREDITS (with "shortfall"), CONFLICT (idempotency key reused with
 // another input).
@@ -73,10 +75,15 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 			return nil, err
 		}
 		now := s.now()
+		pipeline, reason := question.PipelineStatusPENDING, ""
+		if !set.AIPipelineEnabled {
+			pipeline, reason = question.PipelineStatusSKIPPED, ReasonSwitchedOff
+		}
 		q, err := tx.Question.Create().SetID(id).SetClientID(p.UserID).SetSubject(in.Subject).
 			SetTitle(in.Title).SetBody(in.Body).SetUrgency(in.Urgency).
 			SetDeadline(now.Add(Turnaround(in.Urgency))).SetPrice(price).
-			SetStatus(question.StatusSUBMITTED).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetStatus(question.StatusSUBMITTED).SetCreatedAt(now).SetUpdatedAt(now).
+			SetPipelineStatus(pipeline).SetPipelineReason(reason).Save(ctx)
 		if ent.IsConstraintError(err) {
 			return nil, errRetry // a concurrent retry with this key committed first
 		}
@@ -87,7 +94,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 		if err != nil {
 			return nil, err
 		}
-		if err := emit(ctx, tx, outbox.Job, TopicRoute, id, RouteJob{QuestionID: id}); err != nil {
+		if err := s.queueFirstJob(ctx, tx, q, set.AIPipelineEnabled, now); err != nil {
 			return nil, err
 		}
 		return q, record(ctx, tx, q, change{action: "question.submitted", meta: map[string]any{"price": price, "aiPipeline": set.AIPipelineEnabled}})
@@ -123,4 +130,16 @@ func replaySubmit(prior *ent.Question, in SubmitInput) (*ent.Question, error) {
 			With("field", "idempotencyKey").With("status", string(prior.Status))
 	}
 	return prior, nil
+}
+
+// queueFirstJob queues the AI draft of a new question, or, with the pipeline switched
+// off, its routing to the experts (the pipeline SKIPPED).
+func (s *Service) queueFirstJob(ctx context.Context, tx *ent.Client, q *ent.Question, ai bool, now time.Time) error {
+	if !ai {
+		return emit(ctx, tx, outbox.Job, TopicRoute, q.ID, RouteJob{QuestionID: q.ID})
+	}
+	if err := createStages(ctx, tx, q.ID, now); err != nil {
+		return err
+	}
+	return emit(ctx, tx, outbox.Job, events.JobPipelineDraft, q.ID, events.PipelineJob{QuestionID: q.ID})
 }

@@ -22,15 +22,14 @@ const sweepBatch = 200
 // that moved on or is gone, changes nothing and succeeds.
 func (s *Service) Route(ctx context.Context, questionID uuid.UUID) error {
 	return s.inTx(ctx, "questions.Route", func(ctx context.Context, tx *ent.Client) error {
-		q, err := tx.Question.UpdateOneID(questionID).Where(question.StatusEQ(question.StatusSUBMITTED)).
-			SetStatus(question.StatusAWAITING_EXPERT).SetUpdatedAt(s.now()).Save(ctx)
-		if ent.IsNotFound(err) {
+		q, err := load(ctx, tx, questionID)
+		if errs.Is(err, errs.NotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, q, change{action: "question.routed", available: true})
+		return s.route(ctx, tx, q)
 	})
 }
 
@@ -111,7 +110,7 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 		if q.Status != question.StatusDELIVERED || q.DeliveredAt == nil || q.DeliveredAt.Add(set.AutoAcceptDelay).After(s.now()) {
 			return false, nil
 		}
-		q, err = s.accept(ctx, tx, q)
+		q, err = s.accept(ctx, tx, q, set)
 		if errs.Is(err, errs.Conflict) {
 			return false, nil // accepted, revised or disputed meanwhile
 		}

@@ -50,6 +50,48 @@ func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, err
 	return out, nil
 }
 
+// Replay implements Queue: on a channel of its own it takes the topic's dead letters one
+// by one (unacked, so the others go back when the channel closes) until it finds id,
+// publishes that job again as a first attempt, then acks it off the dead-letter queue.
+func (q *AMQP) Replay(ctx context.Context, topic, id string) (bool, error) {
+	const op = "queue.Replay"
+	conn, _, err := q.current()
+	if err != nil {
+		return false, errs.Wrap(op, err)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return false, errs.Wrap(op, unavailable(err))
+	}
+	defer func() { _ = ch.Close() }()
+	if err := q.declareTopic(ch, topic); err != nil {
+		return false, errs.Wrap(op, unavailable(err))
+	}
+	for range maxDeadLetters {
+		if err := ctx.Err(); err != nil {
+			return false, errs.Wrap(op, err)
+		}
+		d, ok, err := ch.Get(q.deadQueue(topic), false)
+		if err != nil {
+			return false, errs.Wrap(op, unavailable(err))
+		}
+		if !ok {
+			return false, nil
+		}
+		if d.MessageId != id {
+			continue
+		}
+		if err := q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: d.Body, Attempt: 1}, ""); err != nil {
+			return false, err
+		}
+		if err := d.Ack(false); err != nil {
+			return true, errs.Wrap(op, unavailable(err)) // published: at worst it stays listed too
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
 // DeleteTopology deletes every queue this instance declared, with its messages, over a
 // connection of its own (so it works after Close). It is for tests that use a random
 // prefix; never call it in production.

@@ -150,6 +150,27 @@ func (m *Memory) DeadLetters(_ context.Context, topic string) ([]DeadLetter, err
 	return slices.Clone(m.dead[topic]), nil
 }
 
+// Replay implements Queue.
+func (m *Memory) Replay(_ context.Context, topic, id string) (bool, error) {
+	if m.isClosed() {
+		return false, errs.E(errs.Unavailable, "queue closed")
+	}
+	m.mu.Lock()
+	i := slices.IndexFunc(m.dead[topic], func(d DeadLetter) bool { return d.Job.ID == id })
+	var job Job
+	if i >= 0 {
+		job = m.dead[topic][i].Job
+		m.dead[topic] = slices.Delete(m.dead[topic], i, i+1)
+	}
+	m.mu.Unlock()
+	if i < 0 {
+		return false, nil
+	}
+	job.Attempt = 1
+	m.topic(topic).push(job)
+	return true, nil
+}
+
 // Ping implements Queue: nil until Close.
 func (m *Memory) Ping(context.Context) error {
 	if m.isClosed() {

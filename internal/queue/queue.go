@@ -45,6 +45,10 @@ type Queue interface {
 	Consume(ctx context.Context, topic string, h Handler, opts ConsumeOptions) error
 	// DeadLetters lists the dead letters of topic, oldest first, without removing them.
 	DeadLetters(ctx context.Context, topic string) ([]DeadLetter, error)
+	// Replay takes the dead letter of topic whose job id is id off the dead-letter list
+	// and publishes it again as a first attempt; false when there is none. At least once:
+	// the job is published before it leaves the list.
+	Replay(ctx context.Context, topic, id string) (bool, error)
 	// Ping reports whether the queue can take jobs (errs.Unavailable otherwise).
 	Ping(ctx context.Context) error
 	// Close releases the queue; running Consume calls return.

@@ -20,6 +20,7 @@ type Patch struct {
 	AutoAcceptDelay      *time.Duration
 	AIPipelineEnabled    *bool
 	OriginalityThreshold *float64
+	AIDailyTokenBudget   *int64
 }
 
 // Apply returns s changed by p. It does not validate: see Validate.
@@ -42,6 +43,7 @@ func (p Patch) Apply(s Settings) Settings {
 	set(&s.AutoAcceptDelay, p.AutoAcceptDelay)
 	set(&s.AIPipelineEnabled, p.AIPipelineEnabled)
 	set(&s.OriginalityThreshold, p.OriginalityThreshold)
+	set(&s.AIDailyTokenBudget, p.AIDailyTokenBudget)
 	return s
 }
 

@@ -61,6 +61,9 @@ type Settings struct {
 	// OriginalityThreshold is the lowest originality score (0 to 1, 1 = wholly
 	// original) an answer may have without being flagged.
 	OriginalityThreshold float64
+	// AIDailyTokenBudget caps the model tokens (prompt and completion) the AI stages may
+	// use per UTC day; past it, new questions skip the AI stages. 0 = unlimited.
+	AIDailyTokenBudget int64
 	// UpdatedAt is when an admin last changed a setting; zero if none ever did.
 	UpdatedAt time.Time
 }

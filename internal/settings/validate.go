@@ -19,6 +19,7 @@ const (
 	MaxLease         = 7 * 24 * time.Hour
 	MaxClaims        = 100
 	MaxRevisions     = 20
+	MaxDailyTokens   = 2_000_000_000
 	MinAutoAccept    = time.Minute
 	MaxAutoAccept    = 90 * 24 * time.Hour
 )
@@ -45,6 +46,8 @@ func Validate(s Settings) error {
 		return bad("autoAcceptSeconds", "the auto-accept delay must be 1 minute to 90 days")
 	case math.IsNaN(s.OriginalityThreshold) || s.OriginalityThreshold < 0 || s.OriginalityThreshold > 1:
 		return bad("originalityThreshold", "the originality threshold must be 0 to 1")
+	case s.AIDailyTokenBudget < 0 || s.AIDailyTokenBudget > MaxDailyTokens:
+		return bad("aiDailyTokenBudget", "the daily token budget must be 0 (unlimited) to 2,000,000,000")
 	}
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 // MaxTokenLen is the longest token Verify reads; anything longer is refused unparsed.
 const MaxTokenLen = 8 << 10
 
-// DefaultLeeway tolerates clock skew between instances on exp, nbf and iat.
-const DefaultLeeway = 30 * time.Second
+// DefaultLeeway tolerates clock skew between instances on exp, nbf and iat. It is kept
+// short: a token lives TTL plus this, and a revoked session must be remembered as long.
+const DefaultLeeway = 5 * time.Second
 
 // Claims are the claims of an access token: iss, aud, sub (user id), exp, iat, nbf, jti,
 // plus the role and the session (refresh-token family) it was issued for.
@@ -25,15 +26,18 @@ type Claims struct {
 }
 
 // Issuer issues and verifies access tokens. Keys, Issuer, Audience and TTL are required;
-// Now defaults to time.Now and Leeway to DefaultLeeway.
+// Now defaults to time.Now. Verification allows DefaultLeeway.
 type Issuer struct {
 	Keys     *KeySet
 	Issuer   string
 	Audience string
 	TTL      time.Duration
 	Now      func() time.Time
-	Leeway   time.Duration
 }
+
+// Lifetime is how long after its issue a token of ttl may still verify: ttl plus the
+// leeway.
+func Lifetime(ttl time.Duration) time.Duration { return ttl + DefaultLeeway }
 
 // Issue signs a token for subject (a user id) with role and sessionID, valid from now for
 // TTL, with the active key. It returns the token and the claims in it. Errors: INTERNAL
@@ -98,17 +102,13 @@ func (i *Issuer) Verify(tokenString string) (*Claims, error) {
 }
 
 func (i *Issuer) parser() *jwt.Parser {
-	leeway := i.Leeway
-	if leeway == 0 {
-		leeway = DefaultLeeway
-	}
 	return jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // no "none", no RS256 key confusion
 		jwt.WithIssuer(i.Issuer),
 		jwt.WithAudience(i.Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(leeway),
+		jwt.WithLeeway(DefaultLeeway),
 		jwt.WithTimeFunc(i.now),
 		jwt.WithStrictDecoding(), // one spelling per token: no malleable padding bits
 	)

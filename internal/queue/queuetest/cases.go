@@ -103,6 +103,43 @@ func testDeadLetter(t *testing.T, q queue.Queue) {
 	}
 }
 
+func testReplay(t *testing.T, q queue.Queue) {
+	topic := Topic()
+	failing := true
+	var mu sync.Mutex
+	rec := NewRecorder()
+	c := StartConsumer(t, q, topic, func(_ context.Context, j queue.Job) error {
+		rec.Add(j)
+		mu.Lock()
+		defer mu.Unlock()
+		if failing {
+			return queue.Permanent(errors.New("not yet"))
+		}
+		return nil
+	}, queue.ConsumeOptions{MaxAttempts: 1, Backoff: fast})
+	defer c.Stop(t)
+	MustPublish(t, q, topic, "keep", []byte("a"))
+	MustPublish(t, q, topic, "replay", []byte("b"))
+	waitDeadLetters(t, q, topic, 2)
+	if ok, err := q.Replay(context.Background(), topic, "missing"); ok || err != nil {
+		t.Fatalf("Replay(missing) = %v, %v; want false, nil", ok, err)
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	if ok, err := q.Replay(context.Background(), topic, "replay"); !ok || err != nil {
+		t.Fatalf("Replay = %v, %v; want true, nil", ok, err)
+	}
+	Eventually(t, "the replayed job runs again as a first attempt", func() bool {
+		a := rec.Attempts("replay")
+		return len(a) == 2 && a[1] == 1
+	})
+	dead := waitDeadLetters(t, q, topic, 1)
+	if dead[0].Job.ID != "keep" {
+		t.Fatalf("dead letters after replay = %+v; want only keep", dead)
+	}
+}
+
 func testPermanent(t *testing.T, q queue.Queue) {
 	topic := Topic()
 	rec := NewRecorder()

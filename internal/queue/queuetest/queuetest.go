@@ -34,6 +34,10 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		t.Parallel()
 		testDeadLetter(t, newQueue(t))
 	})
+	t.Run("a replayed dead letter runs again as a first attempt", func(t *testing.T) {
+		t.Parallel()
+		testReplay(t, newQueue(t))
+	})
 	t.Run("permanent error dead-letters at once", func(t *testing.T) {
 		t.Parallel()
 		testPermanent(t, newQueue(t))

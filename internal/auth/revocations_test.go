@@ -1,0 +1,107 @@
+package auth_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"backbone/internal/auth"
+	"backbone/internal/auth/token"
+	"backbone/internal/bus"
+	"backbone/internal/db"
+	"backbone/internal/dbtest"
+	"backbone/internal/errs"
+	"backbone/internal/testenv"
+	"backbone/internal/viewer"
+)
+
+// shortTTL is the shortest access token lifetime the configuration allows.
+const shortTTL = 10 * time.Second
+
+// testClock is a clock the test moves.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *testClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+
+// instance is one server's auth service and revocation memory, on clk.
+type instance struct {
+	svc     *auth.Service
+	revoked *auth.Revocations
+}
+
+func newInstance(t *testing.T, d *db.DB, keys *token.KeySet, clk *testClock) instance {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	b := bus.NewMemory()
+	t.Cleanup(func() { b.Close() })
+	revoked := auth.NewRevocations(d.Client, b, log, shortTTL)
+	svc := newServiceWith(t, d, keys, revoked, auth.Options{AccessTTL: shortTTL})
+	auth.SetClock(svc, revoked, clk.Now)
+	return instance{svc: svc, revoked: revoked}
+}
+
+// signedOut registers an account on in, signs its session out at once, and returns the
+// access token it had.
+func signedOut(t *testing.T, in instance) string {
+	t.Helper()
+	tok, err := in.svc.Register(from("192.0.2.1"), auth.RegisterInput{
+		Email: testenv.RandomName("u") + "@example.com", Password: testPassword, DisplayName: "Test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := in.svc.Authenticate(context.Background(), tok.AccessToken)
+	if err != nil {
+		t.Fatalf("a fresh token: %v", err)
+	}
+	if err := in.svc.Logout(viewer.With(context.Background(), p), false); err != nil {
+		t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// TestALoggedOutTokenStaysRefused moves the clock on, a second at a time, from a logout
+// until well past the token's expiry: the token is refused at every step, never
+// accepted again once the memory of its revocation is cleaned up.
+func TestALoggedOutTokenStaysRefused(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewSQLiteURL(t))
+	t0 := time.Now()
+	clk := &testClock{t: t0}
+	in := newInstance(t, d, token.Ephemeral(), clk)
+	tok := signedOut(t, in)
+	for step := time.Duration(0); step <= 2*time.Minute; step += time.Second {
+		clk.set(t0.Add(step))
+		in.revoked.ForgetExpired()
+		if _, _, err := in.svc.Authenticate(context.Background(), tok); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("%v after the logout: %v, want UNAUTHENTICATED", step, err)
+		}
+	}
+}
+
+// TestAnInstanceStartedAfterALogoutRefusesTheToken: an instance that starts while a
+// signed-out token can still verify learns of its revocation from the database.
+func TestAnInstanceStartedAfterALogoutRefusesTheToken(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewSQLiteURL(t))
+	keys := token.Ephemeral()
+	t0 := time.Now()
+	clk := &testClock{t: t0}
+	tok := signedOut(t, newInstance(t, d, keys, clk))
+	clk.set(t0.Add(token.Lifetime(shortTTL) - time.Second))
+	later := newInstance(t, d, keys, clk)
+	if err := later.revoked.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := later.svc.Authenticate(context.Background(), tok)
+	if !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("the signed-out token on an instance started %v later: %v, want UNAUTHENTICATED",
+			token.Lifetime(shortTTL)-time.Second, err)
+	}
+}

@@ -1,0 +1,379 @@
+package questions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/answerrevision"
+	"backbone/ent/pipelinestage"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/originality"
+	"backbone/internal/outbox"
+)
+
+// The AI pipeline: SUBMITTED -> DRAFTING -> REWRITING -> CHECKING -> AWAITING_EXPERT.
+// Each stage is a job; a worker calls StartStage, does the slow part (the model, the
+// originality index) outside any transaction, then CompleteStage or FailStage. Every
+// step is a conditional update on the question's status, so a redelivered job, a second
+// worker or a question cancelled meanwhile changes nothing twice.
+
+// Stage is one AI stage.
+type Stage = pipelinestage.Stage
+
+// The stages, in order.
+const (
+	StageDraft   = pipelinestage.StageDRAFT
+	StageRewrite = pipelinestage.StageREWRITE
+	StageCheck   = pipelinestage.StageCHECK
+)
+
+// stageSpec is what a stage is in the lifecycle: the question's status while it runs, the
+// job that runs it, the stage after it and the revision kind it writes.
+type stageSpec struct {
+	status question.Status
+	job    string
+	next   Stage
+	kind   answerrevision.Kind
+}
+
+var stageSpecs = map[Stage]stageSpec{
+	StageDraft:   {question.StatusDRAFTING, events.JobPipelineDraft, StageRewrite, answerrevision.KindAI_DRAFT},
+	StageRewrite: {question.StatusREWRITING, events.JobPipelineRewrite, StageCheck, answerrevision.KindREWRITE},
+	StageCheck:   {question.StatusCHECKING, events.JobPipelineOriginality, "", ""},
+}
+
+// stageOrder lists the stages as they run.
+var stageOrder = []Stage{StageDraft, StageRewrite, StageCheck}
+
+// Reasons recorded on a pipeline that was skipped or failed.
+const (
+	ReasonSwitchedOff = "the AI pipeline is switched off in the settings"
+	ReasonNoProvider  = "no AI provider configured"
+	ReasonBudget      = "budget"
+)
+
+// StageWork is what a worker needs to run one stage of one question.
+type StageWork struct {
+	Question *ent.Question
+	Stage    Stage
+	// Attempt counts the starts of this stage, this one included.
+	Attempt int
+	// Draft is the AI draft (REWRITE); Answer is the AI version to check (CHECK): the
+	// rewrite, or the draft when the rewrite was not kept.
+	Draft, Answer *ent.AnswerRevision
+}
+
+// StageResult is what a stage produced.
+type StageResult struct {
+	// Text is the new revision's body (DRAFT, REWRITE). An empty REWRITE means the
+	// rewrite failed its guards twice: the draft stays the final AI version.
+	Text                           string
+	Model, PromptVersion           string
+	PromptTokens, CompletionTokens int
+	// ProviderTime is the time spent waiting for the model or the index.
+	ProviderTime time.Duration
+	// Note is recorded on the stage (a guard's finding), admins only.
+	Note string
+	// Originality is the CHECK stage's score of Answer.
+	Originality *originality.Result
+}
+
+// StartStage begins stage for question id: a SUBMITTED question enters DRAFTING (unless
+// the daily token budget is spent, then it skips the AI and goes to the experts). It
+// returns nil work, and no error, when the question is no longer in that stage: the
+// job is done already, or the question was cancelled.
+func (s *Service) StartStage(ctx context.Context, id uuid.UUID, stage Stage) (*StageWork, error) {
+	spec, ok := stageSpecs[stage]
+	if !ok {
+		return nil, fmt.Errorf("questions.StartStage: unknown stage %q", stage)
+	}
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.StartStage", err)
+	}
+	overBudget := false
+	if stage == StageDraft && set.AIDailyTokenBudget > 0 {
+		used, err := s.TokensUsedToday(ctx)
+		if err != nil {
+			return nil, errs.Wrap("questions.StartStage", err)
+		}
+		overBudget = used >= set.AIDailyTokenBudget
+	}
+	var work *StageWork
+	err = s.inTx(ctx, "questions.StartStage", func(ctx context.Context, tx *ent.Client) error {
+		q, err := load(ctx, tx, id)
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if stage == StageDraft && q.Status == question.StatusSUBMITTED {
+			if overBudget {
+				return s.skip(ctx, tx, q, ReasonBudget)
+			}
+			q, err = s.setStatus(ctx, tx, q, question.StatusSUBMITTED, question.StatusDRAFTING, func(u *ent.QuestionUpdateOne) {
+				u.SetPipelineStatus(question.PipelineStatusRUNNING)
+			})
+			if err != nil || q == nil {
+				return err
+			}
+			if err := record(ctx, tx, q, change{action: "question.pipeline_started"}); err != nil {
+				return err
+			}
+		}
+		if q.Status != spec.status {
+			return nil
+		}
+		row, err := s.stageRow(ctx, tx, q.ID, stage)
+		if err != nil {
+			return err
+		}
+		up := row.Update().AddAttempts(1).SetStatus(pipelinestage.StatusRUNNING).SetUpdatedAt(s.now())
+		if row.StartedAt == nil {
+			up.SetStartedAt(s.now())
+		}
+		if row, err = up.Save(ctx); err != nil {
+			return err
+		}
+		work = &StageWork{Question: q, Stage: stage, Attempt: row.Attempts}
+		return s.loadAIVersions(ctx, tx, work)
+	})
+	if err != nil || work == nil {
+		return nil, err
+	}
+	work.Question = unwrapQ(work.Question)
+	return work, nil
+}
+
+// loadAIVersions fills the draft and the version to check of work.
+func (s *Service) loadAIVersions(ctx context.Context, tx *ent.Client, work *StageWork) error {
+	if work.Stage == StageDraft {
+		return nil
+	}
+	revs, err := tx.AnswerRevision.Query().Where(answerrevision.QuestionID(work.Question.ID),
+		answerrevision.KindIn(answerrevision.KindAI_DRAFT, answerrevision.KindREWRITE)).
+		Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range revs {
+		switch r.Kind {
+		case answerrevision.KindAI_DRAFT:
+			work.Draft, work.Answer = r, r
+		case answerrevision.KindREWRITE:
+			work.Answer = r
+		}
+	}
+	if work.Draft == nil {
+		return fmt.Errorf("question %s is in %s without an AI draft", work.Question.ID, work.Stage)
+	}
+	return nil
+}
+
+// CompleteStage stores what stage produced and moves the question on, in one
+// transaction: the revision, the stage's record, the next stage's job (or, after the
+// check, the experts' queue). A question that left the stage meanwhile is left alone.
+func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageResult) error {
+	spec := stageSpecs[work.Stage]
+	return s.inTx(ctx, "questions.CompleteStage", func(ctx context.Context, tx *ent.Client) error {
+		to, last := question.StatusAWAITING_EXPERT, spec.next == ""
+		if !last {
+			to = stageSpecs[spec.next].status
+		}
+		q, err := s.setStatus(ctx, tx, work.Question, spec.status, to, func(u *ent.QuestionUpdateOne) {
+			if last {
+				u.SetPipelineStatus(question.PipelineStatusDONE)
+			}
+		})
+		if err != nil || q == nil {
+			return err
+		}
+		now := s.now()
+		stageStatus := pipelinestage.StatusDONE
+		switch {
+		case spec.kind != "" && res.Text != "":
+			err = tx.AnswerRevision.Create().SetQuestionID(q.ID).SetKind(spec.kind).SetBody(res.Text).
+				SetModel(res.Model).SetPromptVersion(res.PromptVersion).SetCreatedAt(now).Exec(ctx)
+		case spec.kind != "":
+			stageStatus = pipelinestage.StatusFAILED // the rewrite was not kept: the draft stands
+		case res.Originality != nil && work.Answer != nil:
+			err = s.storeOriginality(ctx, tx, work.Answer, *res.Originality)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StageEQ(work.Stage)).
+			SetStatus(stageStatus).SetFinishedAt(now).SetModel(res.Model).SetPromptVersion(res.PromptVersion).
+			SetPromptTokens(res.PromptTokens).SetCompletionTokens(res.CompletionTokens).
+			SetProviderMs(res.ProviderTime.Milliseconds()).SetError(res.Note).SetUpdatedAt(now).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if !last {
+			if err := emit(ctx, tx, outbox.Job, stageSpecs[spec.next].job, q.ID, events.PipelineJob{QuestionID: q.ID}); err != nil {
+				return err
+			}
+		}
+		return record(ctx, tx, q, change{action: "question.pipeline_" + stageAction(work.Stage), available: last,
+			meta: map[string]any{"stage": string(work.Stage), "stageStatus": string(stageStatus)}})
+	})
+}
+
+// storeOriginality records the check's score on the AI answer and indexes the answer,
+// so that later answers are compared with it.
+func (s *Service) storeOriginality(ctx context.Context, tx *ent.Client, rev *ent.AnswerRevision, res originality.Result) error {
+	err := tx.AnswerRevision.UpdateOneID(rev.ID).SetOriginalityScore(res.Score).
+		SetOriginalityMatches(matchesJSON(res.Matches)).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	return originality.Record(ctx, tx, rev.QuestionID, rev.ID, rev.Body)
+}
+
+// FailStage gives up on stage: the question goes to the experts at once with the
+// pipeline FAILED and reason, the stages after it SKIPPED.
+func (s *Service) FailStage(ctx context.Context, work *StageWork, reason string) error {
+	return s.endPipeline(ctx, "questions.FailStage", work.Question.ID, stageSpecs[work.Stage].status, work.Stage,
+		question.PipelineStatusFAILED, reason)
+}
+
+// SkipPipeline sends a question that has not started its AI stages (SUBMITTED), or is in
+// stage, to the experts with the pipeline SKIPPED and reason (no provider configured).
+func (s *Service) SkipPipeline(ctx context.Context, id uuid.UUID, stage Stage, reason string) error {
+	return s.endPipeline(ctx, "questions.SkipPipeline", id, stageSpecs[stage].status, stage,
+		question.PipelineStatusSKIPPED, reason)
+}
+
+// endPipeline moves question id from SUBMITTED or from (its status in stage) to the
+// experts' queue with the pipeline ended as status for reason.
+func (s *Service) endPipeline(ctx context.Context, op string, id uuid.UUID, from question.Status, stage Stage,
+	status question.PipelineStatus, reason string) error {
+	return s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
+		q, err := load(ctx, tx, id)
+		if errs.Is(err, errs.NotFound) {
+			return nil
+		}
+		if err != nil || (q.Status != from && q.Status != question.StatusSUBMITTED) {
+			return err
+		}
+		if status == question.PipelineStatusSKIPPED {
+			return s.skip(ctx, tx, q, reason)
+		}
+		return s.fail(ctx, tx, q, stage, reason)
+	})
+}
+
+// skip sends q to the experts with its AI stages SKIPPED for reason.
+func (s *Service) skip(ctx context.Context, tx *ent.Client, q *ent.Question, reason string) error {
+	q, err := s.setStatus(ctx, tx, q, q.Status, question.StatusAWAITING_EXPERT, func(u *ent.QuestionUpdateOne) {
+		u.SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason)
+	})
+	if err != nil || q == nil {
+		return err
+	}
+	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusNEQ(pipelinestage.StatusDONE)).
+		SetStatus(pipelinestage.StatusSKIPPED).SetUpdatedAt(s.now()).Save(ctx)
+	if err != nil {
+		return err
+	}
+	return record(ctx, tx, q, change{action: "question.pipeline_skipped", available: true, meta: map[string]any{"reason": reason}})
+}
+
+// fail sends q to the experts with the pipeline FAILED in stage for reason.
+func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, stage Stage, reason string) error {
+	q, err := s.setStatus(ctx, tx, q, q.Status, question.StatusAWAITING_EXPERT, func(u *ent.QuestionUpdateOne) {
+		u.SetPipelineStatus(question.PipelineStatusFAILED).SetPipelineReason(reason)
+	})
+	if err != nil || q == nil {
+		return err
+	}
+	now := s.now()
+	if _, err := tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StageEQ(stage)).
+		SetStatus(pipelinestage.StatusFAILED).SetError(reason).SetFinishedAt(now).SetUpdatedAt(now).Save(ctx); err != nil {
+		return err
+	}
+	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).
+		SetStatus(pipelinestage.StatusSKIPPED).SetUpdatedAt(now).Save(ctx)
+	if err != nil {
+		return err
+	}
+	return record(ctx, tx, q, change{action: "question.pipeline_failed", available: true,
+		meta: map[string]any{"stage": string(stage), "reason": reason}})
+}
+
+// stopPipeline ends the AI stages of q, closed before they finished, as SKIPPED for
+// reason; a stage still running finds the question gone and stores nothing.
+func (s *Service) stopPipeline(ctx context.Context, tx *ent.Client, q *ent.Question, reason string) error {
+	if q.PipelineStatus == nil || (*q.PipelineStatus != question.PipelineStatusPENDING && *q.PipelineStatus != question.PipelineStatusRUNNING) {
+		return nil
+	}
+	now := s.now()
+	err := tx.Question.UpdateOneID(q.ID).SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	q.PipelineStatus, q.PipelineReason = ptr(question.PipelineStatusSKIPPED), reason
+	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).
+		SetStatus(pipelinestage.StatusSKIPPED).SetError(reason).SetUpdatedAt(now).Save(ctx)
+	return err
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// setStatus moves q from `from` to `to` with a conditional update (more set by more);
+// nil, and no error, when q is no longer in from.
+func (s *Service) setStatus(ctx context.Context, tx *ent.Client, q *ent.Question, from, to question.Status, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
+	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusEQ(from)).SetStatus(to).SetUpdatedAt(s.now())
+	more(u)
+	out, err := u.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// stageRow returns the record of stage for question id, creating it for questions that
+// predate it (every question submitted with the pipeline on has one per stage).
+func (s *Service) stageRow(ctx context.Context, tx *ent.Client, id uuid.UUID, stage Stage) (*ent.PipelineStage, error) {
+	row, err := tx.PipelineStage.Query().Where(pipelinestage.QuestionID(id), pipelinestage.StageEQ(stage)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return tx.PipelineStage.Create().SetQuestionID(id).SetStage(stage).Save(ctx)
+	}
+	return row, err
+}
+
+// createStages records the three stages of a new question as PENDING.
+func createStages(ctx context.Context, tx *ent.Client, id uuid.UUID, now time.Time) error {
+	builders := make([]*ent.PipelineStageCreate, len(stageOrder))
+	for i, st := range stageOrder {
+		builders[i] = tx.PipelineStage.Create().SetQuestionID(id).SetStage(st).SetCreatedAt(now).SetUpdatedAt(now)
+	}
+	return tx.PipelineStage.CreateBulk(builders...).Exec(ctx)
+}
+
+// stageAction names a stage in audit actions: question.pipeline_draft and so on.
+func stageAction(st Stage) string {
+	switch st {
+	case StageDraft:
+		return "draft"
+	case StageRewrite:
+		return "rewrite"
+	}
+	return "check"
+}
+
+// matchesJSON is the stored form of originality matches.
+func matchesJSON(ms []originality.Match) []map[string]any {
+	out := make([]map[string]any, len(ms))
+	for i, m := range ms {
+		out[i] = map[string]any{"questionId": m.QuestionID.String(), "revisionId": m.RevisionID.String(), "overlap": m.Overlap}
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package questions
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/pipelinestage"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+)
+
+// PipelineDetail says how much of a pipeline a viewer sees.
+type PipelineDetail int
+
+// From least to most: every reader of the question sees the stages' status and times;
+// the expert who holds it also the model and tokens; admins also the errors.
+const (
+	PipelineBasic PipelineDetail = iota
+	PipelineModel
+	PipelineFull
+)
+
+// PipelineView is a question's AI pipeline as one viewer may see it.
+type PipelineView struct {
+	Status question.PipelineStatus
+	// Reason says why it was skipped or failed.
+	Reason string
+	// Stages in order; stages is empty for a pipeline skipped before it began.
+	Stages []*ent.PipelineStage
+	Detail PipelineDetail
+}
+
+// PipelinesFor returns, by question id, the AI pipelines of the questions the viewer may
+// read (with the viewer's rights: others have no entry, nor do questions that predate the
+// pipeline). Batched for dataloaders. Errors: UNAUTHENTICATED.
+func (s *Service) PipelinesFor(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]PipelineView, error) {
+	const op = "questions.PipelinesFor"
+	p, err := principal(ctx, false)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	out := make(map[uuid.UUID]PipelineView, len(questionIDs))
+	if len(questionIDs) == 0 {
+		return out, nil
+	}
+	qs, err := s.db.Client.Question.Query().Where(question.IDIn(questionIDs...), question.PipelineStatusNotNil()).All(ctx)
+	if err != nil || len(qs) == 0 {
+		return out, errs.Wrap(op, err)
+	}
+	ids := make([]uuid.UUID, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	rows, err := s.db.Client.PipelineStage.Query().Where(pipelinestage.QuestionIDIn(ids...)).All(system(ctx))
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	byQuestion := map[uuid.UUID][]*ent.PipelineStage{}
+	for _, r := range rows {
+		byQuestion[r.QuestionID] = append(byQuestion[r.QuestionID], r)
+	}
+	for _, q := range qs {
+		detail := PipelineBasic
+		switch {
+		case p.IsAdmin():
+			detail = PipelineFull
+		case q.ExpertID != nil && *q.ExpertID == p.UserID && q.Status == question.StatusCLAIMED:
+			detail = PipelineModel
+		}
+		out[q.ID] = PipelineView{Status: *q.PipelineStatus, Reason: q.PipelineReason,
+			Stages: inStageOrder(byQuestion[q.ID]), Detail: detail}
+	}
+	return out, nil
+}
+
+// inStageOrder sorts one question's stage records as the stages run.
+func inStageOrder(rows []*ent.PipelineStage) []*ent.PipelineStage {
+	out := make([]*ent.PipelineStage, 0, len(rows))
+	for _, st := range stageOrder {
+		for _, r := range rows {
+			if r.Stage == st {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,366 @@
+package questions_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/answerrevision"
+	"backbone/ent/pipelinestage"
+	"backbone/ent/privacy"
+	"backbone/ent/question"
+	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/originality"
+	"backbone/internal/questions"
+	"backbone/internal/settings"
+)
+
+// The pipeline's transitions, driven as a worker drives them, without a model: the
+// workers' tests and the end-to-end tests in server/ add the model and the queue.
+
+var sys = privacy.DecisionContext(context.Background(), privacy.Allow)
+
+// aiText is a stage's output: long enough to have originality fingerprints.
+func aiText(words ...string) string {
+	return "The answer explains " + strings.Join(words, " ") + " with care, step by step, so that every reader can follow the argument to its end."
+}
+
+// runStage starts stage for q and completes it with res; it fails on no work.
+func (e *env) runStage(tb testing.TB, id uuid.UUID, stage questions.Stage, res questions.StageResult) *questions.StageWork {
+	tb.Helper()
+	w, err := e.svc.StartStage(context.Background(), id, stage)
+	if err != nil || w == nil {
+		tb.Fatalf("StartStage(%s) = %v, %v", stage, w, err)
+	}
+	if err := e.svc.CompleteStage(context.Background(), w, res); err != nil {
+		tb.Fatalf("CompleteStage(%s): %v", stage, err)
+	}
+	return w
+}
+
+func (e *env) question(tb testing.TB, id uuid.UUID) *ent.Question {
+	tb.Helper()
+	q, err := e.db.Client.Question.Get(sys, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return q
+}
+
+func (e *env) stages(tb testing.TB, id uuid.UUID) map[questions.Stage]*ent.PipelineStage {
+	tb.Helper()
+	rows, err := e.db.Client.PipelineStage.Query().Where(pipelinestage.QuestionID(id)).All(sys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[questions.Stage]*ent.PipelineStage{}
+	for _, r := range rows {
+		out[r.Stage] = r
+	}
+	return out
+}
+
+func (e *env) aiRevisions(tb testing.TB, id uuid.UUID) []*ent.AnswerRevision {
+	tb.Helper()
+	revs, err := e.db.Client.AnswerRevision.Query().Where(answerrevision.QuestionID(id)).
+		Order(ent.Asc(answerrevision.FieldCreatedAt)).All(sys)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return revs
+}
+
+func TestPipelineRunsTheStagesInOrderOnce(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	q := e.submitOnly(t, cctx)
+	if got := e.question(t, q.ID); *got.PipelineStatus != question.PipelineStatusPENDING || e.outbox(t, q.ID, events.JobPipelineDraft) != 1 {
+		t.Fatalf("after submit: pipeline %v, draft jobs %d", got.PipelineStatus, e.outbox(t, q.ID, events.JobPipelineDraft))
+	}
+
+	draft := aiText("the draft")
+	e.runStage(t, q.ID, questions.StageDraft, questions.StageResult{Text: draft, Model: "m1", PromptVersion: "draft.v1", PromptTokens: 10, CompletionTokens: 20})
+	if s := e.status(t, q.ID); s != question.StatusREWRITING {
+		t.Fatalf("after the draft: %s, want REWRITING", s)
+	}
+	// A redelivered draft job finds the question past the stage: nothing to do.
+	if w, err := e.svc.StartStage(context.Background(), q.ID, questions.StageDraft); w != nil || err != nil {
+		t.Fatalf("second StartStage(DRAFT) = %v, %v; want nothing to do", w, err)
+	}
+
+	rw, err := e.svc.StartStage(context.Background(), q.ID, questions.StageRewrite)
+	if err != nil || rw == nil || rw.Draft == nil || rw.Draft.Body != draft {
+		t.Fatalf("StartStage(REWRITE) = %+v, %v; want the draft", rw, err)
+	}
+	rewrite := aiText("the rewrite")
+	if err := e.svc.CompleteStage(context.Background(), rw, questions.StageResult{Text: rewrite, Model: "m2", PromptTokens: 5, CompletionTokens: 5}); err != nil {
+		t.Fatal(err)
+	}
+	// A second worker that did the same stage stores nothing twice.
+	if err := e.svc.CompleteStage(context.Background(), rw, questions.StageResult{Text: "again"}); err != nil {
+		t.Fatal(err)
+	}
+
+	check, err := e.svc.StartStage(context.Background(), q.ID, questions.StageCheck)
+	if err != nil || check == nil || check.Answer == nil || check.Answer.Body != rewrite {
+		t.Fatalf("StartStage(CHECK) = %+v, %v; want the rewrite to check", check, err)
+	}
+	res, err := originality.Check(sys, e.db.Client, q.ID, check.Answer.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.CompleteStage(context.Background(), check, questions.StageResult{Originality: &res}); err != nil {
+		t.Fatal(err)
+	}
+
+	got := e.question(t, q.ID)
+	if got.Status != question.StatusAWAITING_EXPERT || *got.PipelineStatus != question.PipelineStatusDONE {
+		t.Fatalf("after the check: %s, pipeline %s", got.Status, *got.PipelineStatus)
+	}
+	revs := e.aiRevisions(t, q.ID)
+	if len(revs) != 2 || revs[0].Kind != answerrevision.KindAI_DRAFT || revs[1].Kind != answerrevision.KindREWRITE {
+		t.Fatalf("revisions = %v, want one AI_DRAFT and one REWRITE", revs)
+	}
+	if revs[1].OriginalityScore == nil || *revs[1].OriginalityScore != 1 {
+		t.Fatalf("rewrite's originality = %v, want 1 (nothing else on the platform)", revs[1].OriginalityScore)
+	}
+	st := e.stages(t, q.ID)
+	for _, s := range []questions.Stage{questions.StageDraft, questions.StageRewrite, questions.StageCheck} {
+		if st[s].Status != pipelinestage.StatusDONE || st[s].Attempts != 1 || st[s].FinishedAt == nil {
+			t.Fatalf("stage %s = %+v, want DONE after one attempt", s, st[s])
+		}
+	}
+	if st[questions.StageDraft].Model != "m1" || st[questions.StageDraft].CompletionTokens != 20 {
+		t.Fatalf("draft stage = %+v, want its model and tokens", st[questions.StageDraft])
+	}
+	if n := e.outbox(t, q.ID, events.TopicTaskAvailable); n != 1 {
+		t.Fatalf("task.available events = %d, want 1", n)
+	}
+}
+
+func TestPipelineRewriteRefusedTwiceKeepsTheDraft(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	q := e.submitOnly(t, cctx)
+	draft := aiText("only the draft")
+	e.runStage(t, q.ID, questions.StageDraft, questions.StageResult{Text: draft})
+	e.runStage(t, q.ID, questions.StageRewrite, questions.StageResult{Note: "rewrite 2 refused: lost 42"})
+	check, err := e.svc.StartStage(context.Background(), q.ID, questions.StageCheck)
+	if err != nil || check == nil || check.Answer.Body != draft {
+		t.Fatalf("StartStage(CHECK) = %+v, %v; want the draft to check", check, err)
+	}
+	st := e.stages(t, q.ID)[questions.StageRewrite]
+	if st.Status != pipelinestage.StatusFAILED || st.Error != "rewrite 2 refused: lost 42" {
+		t.Fatalf("rewrite stage = %s %q, want FAILED with the guard's finding", st.Status, st.Error)
+	}
+}
+
+func TestPipelineCancelledMidStageStops(t *testing.T) {
+	e := newEnv(t)
+	clientID, cctx := e.client(t, 100)
+	q := e.submitOnly(t, cctx)
+	w, err := e.svc.StartStage(context.Background(), q.ID, questions.StageDraft)
+	if err != nil || w == nil {
+		t.Fatal(w, err)
+	}
+	if _, err := e.svc.Cancel(cctx, q.ID); err != nil {
+		t.Fatalf("Cancel while DRAFTING: %v", err)
+	}
+	if err := e.svc.CompleteStage(context.Background(), w, questions.StageResult{Text: aiText("late")}); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.status(t, q.ID); s != question.StatusCANCELLED {
+		t.Fatalf("status = %s, want CANCELLED", s)
+	}
+	if revs := e.aiRevisions(t, q.ID); len(revs) != 0 {
+		t.Fatalf("revisions = %d, want none after the cancel", len(revs))
+	}
+	got := e.question(t, q.ID)
+	if *got.PipelineStatus != question.PipelineStatusSKIPPED || e.stages(t, q.ID)[questions.StageDraft].Status != pipelinestage.StatusSKIPPED {
+		t.Fatalf("pipeline after the cancel: %s, draft stage %s", *got.PipelineStatus, e.stages(t, q.ID)[questions.StageDraft].Status)
+	}
+	wantMoney(t, "refunded", e.money(t, clientID, uuid.Nil), money{balance: 100, revenue: 0})
+	if n := e.outbox(t, q.ID, events.JobPipelineRewrite); n != 0 {
+		t.Fatalf("rewrite jobs = %d, want none", n)
+	}
+}
+
+func TestPipelineFailureSendsTheQuestionToTheExperts(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	q := e.submitOnly(t, cctx)
+	e.runStage(t, q.ID, questions.StageDraft, questions.StageResult{Text: aiText("draft")})
+	w, err := e.svc.StartStage(context.Background(), q.ID, questions.StageRewrite)
+	if err != nil || w == nil {
+		t.Fatal(w, err)
+	}
+	if err := e.svc.FailStage(context.Background(), w, "provider down"); err != nil {
+		t.Fatal(err)
+	}
+	got := e.question(t, q.ID)
+	if got.Status != question.StatusAWAITING_EXPERT || *got.PipelineStatus != question.PipelineStatusFAILED || got.PipelineReason != "provider down" {
+		t.Fatalf("after failing: %s, %s %q", got.Status, *got.PipelineStatus, got.PipelineReason)
+	}
+	st := e.stages(t, q.ID)
+	if st[questions.StageRewrite].Status != pipelinestage.StatusFAILED || st[questions.StageCheck].Status != pipelinestage.StatusSKIPPED {
+		t.Fatalf("stages = %s, %s; want FAILED, SKIPPED", st[questions.StageRewrite].Status, st[questions.StageCheck].Status)
+	}
+
+	// An admin runs it again from the rewrite; the draft is not made twice.
+	_, err = e.svc.RetryPipeline(e.admin, q.ID)
+	if err != nil {
+		t.Fatalf("RetryPipeline: %v", err)
+	}
+	if s := e.status(t, q.ID); s != question.StatusREWRITING || e.outbox(t, q.ID, events.JobPipelineRewrite) != 2 {
+		t.Fatalf("after retry: %s with %d rewrite jobs, want REWRITING and a second job", s, e.outbox(t, q.ID, events.JobPipelineRewrite))
+	}
+	_, err = e.svc.RetryPipeline(e.admin, q.ID)
+	wantConflict(t, err, question.StatusREWRITING)
+	_, err = e.svc.RetryPipeline(cctx, q.ID)
+	wantCode(t, err, errs.Forbidden)
+}
+
+func TestPipelineSkipsPastTheDailyTokenBudget(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	budget := int64(25)
+	if _, err := e.settings.Update(e.admin, settings.Patch{AIDailyTokenBudget: &budget}); err != nil {
+		t.Fatal(err)
+	}
+	first := e.submitOnly(t, cctx)
+	e.runStage(t, first.ID, questions.StageDraft, questions.StageResult{Text: aiText("one"), PromptTokens: 10, CompletionTokens: 20})
+
+	second := e.submitOnly(t, cctx)
+	if w, err := e.svc.StartStage(context.Background(), second.ID, questions.StageDraft); w != nil || err != nil {
+		t.Fatalf("StartStage past the budget = %v, %v; want nothing to do", w, err)
+	}
+	got := e.question(t, second.ID)
+	if got.Status != question.StatusAWAITING_EXPERT || *got.PipelineStatus != question.PipelineStatusSKIPPED || got.PipelineReason != questions.ReasonBudget {
+		t.Fatalf("past the budget: %s, %s %q", got.Status, *got.PipelineStatus, got.PipelineReason)
+	}
+}
+
+func TestPipelineRescuesAQuestionStuckInAStage(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	q := e.submitOnly(t, cctx)
+	if w, err := e.svc.StartStage(context.Background(), q.ID, questions.StageDraft); w == nil || err != nil {
+		t.Fatal(w, err)
+	}
+	if n, err := e.svc.RescueStalled(context.Background(), 10*time.Minute); n != 0 || err != nil {
+		t.Fatalf("RescueStalled before the deadline = %d, %v", n, err)
+	}
+	e.clock.advance(11 * time.Minute)
+	if n, err := e.svc.RescueStalled(context.Background(), 10*time.Minute); n != 1 || err != nil {
+		t.Fatalf("RescueStalled after the deadline = %d, %v; want 1", n, err)
+	}
+	got := e.question(t, q.ID)
+	if got.Status != question.StatusAWAITING_EXPERT || *got.PipelineStatus != question.PipelineStatusFAILED {
+		t.Fatalf("rescued: %s, %s", got.Status, *got.PipelineStatus)
+	}
+}
+
+func TestSubmitAnswerRecordsProvenanceAndRefusesCopies(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	_, xctx := e.expert(t)
+	first := e.claimed(t, cctx, xctx)
+	answer := "Integrate term by term: the integral of x is x squared over two, plus a constant of integration, because the derivative of x squared over two is x."
+	if _, err := e.svc.SubmitAnswer(xctx, first.ID, answer, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	second := e.claimed(t, cctx, xctx)
+	_, err := e.svc.SubmitAnswer(xctx, second.ID, answer, nil)
+	wantCode(t, err, errs.Unoriginal)
+	var coded *errs.Error
+	if !errors.As(err, &coded) || coded.Extensions["originality"] == nil {
+		t.Fatalf("UNORIGINAL without extensions.originality: %v", err)
+	}
+	if s := e.status(t, second.ID); s != question.StatusCLAIMED {
+		t.Fatalf("refused answer changed the question: %s", s)
+	}
+
+	// basedOn must be a revision of this very question.
+	firstRev := e.aiRevisions(t, first.ID)[0]
+	_, err = e.svc.SubmitAnswer(xctx, second.ID, "Something else entirely.", &firstRev.ID)
+	wantCode(t, err, errs.BadUserInput)
+}
+
+func TestChangeRatio(t *testing.T) {
+	for _, c := range []struct {
+		before, after string
+		want          float64
+	}{
+		{"a b c d", "a b c d", 0},
+		{"a b c d", "w x y z", 1},
+		{"a b c d", "a b x d", 0.25},
+		{"", "new words", 1},
+	} {
+		if got := questions.ChangeRatio(c.before, c.after); got != c.want {
+			t.Errorf("ChangeRatio(%q, %q) = %v, want %v", c.before, c.after, got, c.want)
+		}
+	}
+}
+
+// TestPipelineStagesRunOnOneConnection runs every pipeline step on a pool of one
+// connection with a cold settings cache and a spent budget check: no step may need a
+// second connection while its transaction holds the only one.
+func TestPipelineStagesRunOnOneConnection(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	budget := int64(1_000_000)
+	if _, err := e.settings.Update(e.admin, settings.Patch{AIDailyTokenBudget: &budget}); err != nil {
+		t.Fatal(err)
+	}
+	done, failed := e.submitOnly(t, cctx), e.submitOnly(t, cctx)
+	e.db.SQL.SetMaxOpenConns(1)
+	step := func(name string, fn func(ctx context.Context) error) {
+		t.Helper()
+		e.settings.Invalidate()
+		ctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+		defer cancel()
+		if err := fn(ctx); err != nil {
+			t.Fatalf("%s on one connection: %v", name, err)
+		}
+	}
+	for _, st := range []questions.Stage{questions.StageDraft, questions.StageRewrite, questions.StageCheck} {
+		step(string(st), func(ctx context.Context) error {
+			w, err := e.svc.StartStage(ctx, done.ID, st)
+			if err != nil {
+				return err
+			}
+			res := questions.StageResult{Text: aiText(string(st)), PromptTokens: 1}
+			if st == questions.StageCheck {
+				r, err := originality.Check(sys, e.db.Client, done.ID, w.Answer.Body)
+				if err != nil {
+					return err
+				}
+				res = questions.StageResult{Originality: &r}
+			}
+			return e.svc.CompleteStage(ctx, w, res)
+		})
+	}
+	step("fail", func(ctx context.Context) error {
+		w, err := e.svc.StartStage(ctx, failed.ID, questions.StageDraft)
+		if err != nil {
+			return err
+		}
+		return e.svc.FailStage(ctx, w, "provider down")
+	})
+	step("retry", func(ctx context.Context) error { _, err := e.svc.RetryPipeline(e.admin, failed.ID); return err })
+	step("skip", func(ctx context.Context) error {
+		return e.svc.SkipPipeline(ctx, failed.ID, questions.StageDraft, questions.ReasonNoProvider)
+	})
+	e.clock.advance(time.Hour)
+	step("rescue", func(ctx context.Context) error { _, err := e.svc.RescueStalled(ctx, time.Minute); return err })
+	if s := e.status(t, done.ID); s != question.StatusAWAITING_EXPERT {
+		t.Fatalf("status = %s, want AWAITING_EXPERT", s)
+	}
+}
