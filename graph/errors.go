@@ -24,6 +24,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var coded *errs.Error
 		switch {
+		case clientWentAway(ctx, err):
+			// Not a fault: a subscriber closed its stream mid-event, or a client its
+			// request. Nobody reads this answer, and it must not feed the error log.
+			coded = errs.E(errs.Cancelled, "the request was cancelled")
 		case errors.As(err, &coded):
 		case errors.Is(err, privacy.Deny):
 			coded = errs.E(errs.Forbidden, "not allowed")
@@ -54,6 +58,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Extensions["code"] = string(coded.Code)
 		return gqlErr
 	}
+}
+
+// clientWentAway reports an error caused by the request's own cancellation: its context
+// is cancelled (the client closed the stream or the connection), not a deadline.
+func clientWentAway(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // isGraphQLRequestError reports errors gqlgen raised itself (parsing, validation, variable

@@ -29,6 +29,8 @@ type HandlerConfig struct {
 	CheckOrigin func(r *http.Request) bool
 	// MaxConnsPerUser limits one user's open websockets and event streams (0: no limit).
 	MaxConnsPerUser int
+	// Connections limits websockets and event streams per address and in total.
+	Connections gqlws.Limits
 	// SendQueue is how many messages a slow websocket client may have waiting before it
 	// is disconnected (0: the transport's default).
 	SendQueue int
@@ -56,7 +58,8 @@ const keepAliveInterval = 15 * time.Second
 // websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
 // cache and APQ.
 func NewHandler(cfg HandlerConfig) *Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()}))
+	schema := NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()})
+	srv := handler.New(schema)
 	ws := gqlws.New(gqlws.Config{
 		CheckOrigin:     cfg.CheckOrigin,
 		InitFunc:        websocketInit(cfg.Resolver.Auth),
@@ -65,6 +68,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		SendQueue:       cfg.SendQueue,
 		MaxConnsPerUser: cfg.MaxConnsPerUser,
 		UserKey:         connectionOwner,
+		Limits:          cfg.Connections,
+		ClientIP:        clientIP,
+		RefuseAnonymous: !anonymousSubscriptions(schema.Schema()),
 		OnConnect:       cfg.OnConnect,
 		Log:             cfg.Resolver.Log,
 	})

@@ -19,7 +19,10 @@ import (
 // httpApp is the HTTP face of the process: routes, middleware, and the websocket server
 // that shutdown closes.
 type httpApp struct {
-	handler    http.Handler
+	handler http.Handler
+	// ops serves /metrics and /health/detailed on METRICS_ADDR; nil when they are on
+	// the public handler or not served.
+	ops        http.Handler
 	health     *health.Checker
 	websockets *gqlws.Server
 }
@@ -52,6 +55,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
 		CheckOrigin:      gqlws.AllowOrigins(a.cfg.CORSOrigins...),
 		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
+		Connections:      connectionLimits(a.cfg, a.log),
 		SendQueue:        a.cfg.WSSendQueue,
 		Metrics:          reg,
 		OnConnect:        a.live.Track,
@@ -68,8 +72,14 @@ func newHTTP(a *app) (*httpApp, error) {
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
-	route("GET /health/detailed", "health_detailed", http.HandlerFunc(h.health.Detailed))
-	route("GET /metrics", "metrics", httpmw.MetricsHandler(reg))
+	switch operatorPlacement(a.cfg) {
+	case opsOnPublic:
+		operatorRoutes(mux, a.cfg, h.health, reg)
+	case opsOwnListener:
+		h.ops = operatorHandler(a.cfg, h.health, reg, a.log)
+	case opsOff:
+		a.log.Warn("/metrics and /health/detailed are not served: in production set METRICS_ADDR (a listener of their own) or METRICS_TOKEN")
+	}
 	if wh := a.paymentWebhook(); wh != nil {
 		route("POST /webhooks/payments", "payment_webhook", wh)
 	}
