@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -18,8 +19,9 @@ import (
 
 // presentError is the one place that turns errors into GraphQL errors with extensions.code.
 // Coded errors show their message; anything else is logged with the request id and shown
-// as "internal error".
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+// as "internal error". Without suggestions, validation messages lose their "Did you
+// mean ...?" hints, which would spell out a schema that introspection keeps hidden.
+func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var coded *errs.Error
@@ -38,6 +40,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case ent.IsConstraintError(err):
 			coded = errs.E(errs.Conflict, "conflicts with existing data")
 		case isGraphQLRequestError(err):
+			if !suggestions {
+				gqlErr.Message = withoutSuggestion(gqlErr.Message)
+			}
 			return gqlErr // parse and validation errors already carry their own code
 		default:
 			coded = &errs.Error{Code: errs.Internal, Err: err}
@@ -75,6 +80,16 @@ func isGraphQLRequestError(err error) bool {
 	}
 	_, hasCode := gqlErr.Extensions["code"]
 	return hasCode || gqlErr.Err == nil
+}
+
+// withoutSuggestion cuts the hint gqlparser's rules append to a message (unknown fields,
+// arguments, types, enum values, input fields), as gqlgen's SetDisableSuggestion does
+// for the field rule only.
+func withoutSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean "); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // recoverPanic turns a resolver panic into an INTERNAL error, logged with its stack.

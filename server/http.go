@@ -13,6 +13,7 @@ import (
 	"backbone/internal/deadjobs"
 	"backbone/internal/health"
 	"backbone/internal/httpmw"
+	"backbone/internal/ratelimit"
 	"backbone/workers"
 )
 
@@ -27,8 +28,14 @@ type httpApp struct {
 	websockets *gqlws.Server
 }
 
-// persistedQueryTTL is how long an automatic persisted query stays registered.
-const persistedQueryTTL = 24 * time.Hour
+// Automatic persisted queries: how long one stays registered, how long it may be, and
+// how many one client IP may register.
+const (
+	persistedQueryTTL      = 24 * time.Hour
+	persistedQueryMaxBytes = 32 << 10
+)
+
+var persistedQueriesPerIP = ratelimit.PerHour(100)
 
 func newHTTP(a *app) (*httpApp, error) {
 	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
@@ -48,17 +55,21 @@ func newHTTP(a *app) (*httpApp, error) {
 		Info:      a.serverInfo(),
 	}
 	gql := graph.NewHandler(graph.HandlerConfig{
-		Resolver:         resolver,
-		Introspection:    a.cfg.Introspection,
-		ComplexityLimit:  a.cfg.ComplexityLimit,
-		MaxBodyBytes:     a.cfg.MaxBodyBytes,
-		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
-		CheckOrigin:      gqlws.AllowOrigins(a.cfg.CORSOrigins...),
-		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
-		Connections:      connectionLimits(a.cfg, a.log),
-		SendQueue:        a.cfg.WSSendQueue,
-		Metrics:          reg,
-		OnConnect:        a.live.Track,
+		Resolver:        resolver,
+		Introspection:   a.cfg.Introspection,
+		Suggestions:     a.cfg.Introspection && !a.cfg.IsProduction(),
+		ComplexityLimit: a.cfg.ComplexityLimit,
+		MaxBodyBytes:    a.cfg.MaxBodyBytes,
+		PersistedQueries: graph.PersistedQueryCache(graph.PersistedQueryConfig{
+			Cache: a.cache, TTL: persistedQueryTTL, MaxBytes: persistedQueryMaxBytes,
+			Limiter: a.rateLimiter(), PerIP: persistedQueriesPerIP, Log: a.log,
+		}),
+		CheckOrigin:     gqlws.AllowOrigins(a.cfg.CORSOrigins...),
+		MaxConnsPerUser: a.cfg.WSMaxConnsPerUser,
+		Connections:     connectionLimits(a.cfg, a.log),
+		SendQueue:       a.cfg.WSSendQueue,
+		Metrics:         reg,
+		OnConnect:       a.live.Track,
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
