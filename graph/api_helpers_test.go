@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
 )
 
 // testAPI is the real GraphQL handler, without a database (serverInfo and __typename
@@ -32,7 +31,7 @@ func startAPI(t testing.TB, cfg HandlerConfig) *testAPI {
 	t.Helper()
 	logs := &logBuffer{}
 	if cfg.Resolver == nil {
-		cfg.Resolver = &Resolver{Log: slog.New(slog.NewTextHandler(logs, nil)),
+		cfg.Resolver = &Resolver{Log: slogTo(logs),
 			Info: ServerInfo{Version: "test", Environment: "test"}}
 	}
 	if cfg.ComplexityLimit == 0 {
@@ -64,6 +63,12 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+func (b *logBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
 func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -78,6 +83,7 @@ type gqlResult struct {
 
 type gqlError struct {
 	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
 	Extensions map[string]any `json:"extensions"`
 }
 
@@ -221,4 +227,6 @@ func (a *testAPI) sseBody(t *testing.T, body map[string]any) gqlResult {
 	}
 }
 
-func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discardLog() *slog.Logger { return slogTo(io.Discard) }
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
