@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // suggestionBaits are mistakes that gqlparser answers with a "Did you mean" naming part
@@ -98,5 +99,22 @@ func TestErrorListIsCapped(t *testing.T) {
 			last.Extensions["omitted"] != float64(4_000-maxErrors) || !strings.Contains(last.Message, fmt.Sprint(4_000-maxErrors)) {
 			t.Errorf("%s: first %v, last %+v", tr.name, r.Errors[0], last)
 		}
+	}
+}
+
+// TestRequestErrorMessagesAreBounded: a parse error quotes the offending token; a
+// 100,000-byte name is not echoed whole.
+func TestRequestErrorMessagesAreBounded(t *testing.T) {
+	t.Parallel()
+	api := startAPI(t, HandlerConfig{})
+	r := api.post(t, "{ serverInfo } "+strings.Repeat("x", 100_000))
+	if len(r.Errors) != 1 || r.codes()[0] != "GRAPHQL_PARSE_FAILED" || len(r.Errors[0].Message) > maxMessageBytes+len("…") {
+		t.Fatalf("%v, %d bytes", r.codes(), len(r.Errors[0].Message))
+	}
+	if !strings.HasPrefix(r.Errors[0].Message, "Unexpected") {
+		t.Fatalf("message %.100q", r.Errors[0].Message)
+	}
+	if m := truncateMessage("x" + strings.Repeat("é", maxMessageBytes)); !utf8.ValidString(m) || len(m) > maxMessageBytes+len("…") {
+		t.Fatalf("cut inside a character, or too long: %d bytes", len(m))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -43,6 +44,7 @@ func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc
 			if !suggestions {
 				gqlErr.Message = withoutSuggestion(gqlErr.Message)
 			}
+			gqlErr.Message = truncateMessage(gqlErr.Message)
 			return gqlErr // parse and validation errors already carry their own code
 		default:
 			coded = &errs.Error{Code: errs.Internal, Err: err}
@@ -90,6 +92,21 @@ func withoutSuggestion(msg string) string {
 		return msg[:i]
 	}
 	return msg
+}
+
+// maxMessageBytes bounds a parse or validation message, which quotes the client's
+// input: "Unexpected Name" would otherwise echo a megabyte-long name.
+const maxMessageBytes = 500
+
+func truncateMessage(msg string) string {
+	if len(msg) <= maxMessageBytes {
+		return msg
+	}
+	cut := maxMessageBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // recoverPanic turns a resolver panic into an INTERNAL error, logged with its stack.
