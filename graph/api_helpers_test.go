@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // testAPI is the real GraphQL handler, without a database (serverInfo and __typename
@@ -96,19 +94,15 @@ func (r gqlResult) codes() []string {
 	return out
 }
 
-// transports are the ways a client can send an operation; each returns its answer.
+// transports are the ways a client can send an operation without signing in; each
+// returns its answer. Websockets refuse anonymous connections when the schema has no
+// anonymous subscription, so server's TestHostileDocumentsOverWebsockets covers them.
 var transports = []struct {
 	name string
 	send func(a *testAPI, t *testing.T, body map[string]any) gqlResult
 }{
 	{"POST", (*testAPI).postBody},
 	{"GET", (*testAPI).getBody},
-	{"graphql-transport-ws", func(a *testAPI, t *testing.T, body map[string]any) gqlResult {
-		return a.wsBody(t, "graphql-transport-ws", body)
-	}},
-	{"graphql-ws", func(a *testAPI, t *testing.T, body map[string]any) gqlResult {
-		return a.wsBody(t, "graphql-ws", body)
-	}},
 	{"SSE", (*testAPI).sseBody},
 }
 
@@ -153,50 +147,6 @@ func (a *testAPI) do(t *testing.T, req *http.Request) gqlResult {
 		t.Fatalf("%s: status %d, body %.300s: %v", req.Method, res.StatusCode, raw, err)
 	}
 	return r
-}
-
-// wsBody runs one operation on a new websocket of the given subprotocol.
-func (a *testAPI) wsBody(t *testing.T, protocol string, body map[string]any) gqlResult {
-	t.Helper()
-	dialer := websocket.Dialer{Subprotocols: []string{protocol}, HandshakeTimeout: 10 * time.Second}
-	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(a.url, "http"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	start := "subscribe"
-	if protocol == "graphql-ws" {
-		start = "start"
-	}
-	if err := conn.WriteJSON(map[string]any{"type": "connection_init"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.WriteJSON(map[string]any{"id": "1", "type": start, "payload": body}); err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a hang guard
-	for {
-		var m struct {
-			Type    string          `json:"type"`
-			Payload json.RawMessage `json:"payload"`
-		}
-		if err := conn.ReadJSON(&m); err != nil {
-			t.Fatalf("%s: %v", protocol, err)
-		}
-		var r gqlResult
-		switch m.Type {
-		case "next", "data":
-			if err := json.Unmarshal(m.Payload, &r); err != nil {
-				t.Fatal(err)
-			}
-			return r
-		case "error":
-			if err := json.Unmarshal(m.Payload, &r.Errors); err != nil {
-				t.Fatal(err)
-			}
-			return r
-		}
-	}
 }
 
 // sseBody runs one operation as server-sent events and returns the first event.

@@ -18,8 +18,9 @@ var suggestionBaits = map[string]string{
 }
 
 // TestNoSuggestionsUnlessTheSchemaIsPublic: without suggestions (production, or
-// introspection off), no transport answers a mistake with a hint at the schema; with
-// them, each bait does get one (so the baits are good).
+// introspection off), neither POST, GET nor SSE answers a mistake with a hint at the
+// schema (websockets: server's TestHostileDocumentsOverWebsockets); with them, each bait
+// does get one (so the baits are good).
 func TestNoSuggestionsUnlessTheSchemaIsPublic(t *testing.T) {
 	t.Parallel()
 	hidden := startAPI(t, HandlerConfig{})
@@ -44,7 +45,7 @@ func TestNoSuggestionsUnlessTheSchemaIsPublic(t *testing.T) {
 
 // TestClientMistakesGetClientCodesAndNoErrorLog: introspection while it is off (also
 // through fragments), a document over a limit and an invalid one each get a client code
-// on every transport, and nothing is logged at ERROR (anyone could flood the log and its
+// over POST, GET and SSE, and nothing is logged at ERROR (anyone could flood the log and its
 // alerts). Without the introspection check, gqlgen's resolver fails with INTERNAL.
 func TestClientMistakesGetClientCodesAndNoErrorLog(t *testing.T) {
 	t.Parallel()
@@ -83,7 +84,7 @@ func TestIntrospectionStillWorksWhenOn(t *testing.T) {
 }
 
 // TestErrorListIsCapped: 4,000 unknown arguments (under the token limit) answer with 100
-// errors and one saying how many more there were, on every transport, not 4,000.
+// errors and one saying how many more there were, over POST, GET and SSE, not 4,000.
 func TestErrorListIsCapped(t *testing.T) {
 	t.Parallel()
 	api := startAPI(t, HandlerConfig{})

@@ -8,11 +8,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-)
 
-// CodeRequestCancelled is the extensions.code of work abandoned because the client went
-// away; nobody reads it, but it keeps such errors out of the INTERNAL path and its log.
-const CodeRequestCancelled = "REQUEST_CANCELLED"
+	"backbone/internal/errs"
+)
 
 func init() {
 	// Like parse and validation errors: a websocket answers them with an error message.
@@ -75,6 +73,8 @@ func (documentGuard) MutateOperationContext(ctx context.Context, _ *graphql.Oper
 	return nil
 }
 
+// cancelled answers work abandoned because the client went away: nobody reads it, and a
+// code keeps it out of the INTERNAL path and its log.
 func cancelled() *gqlerror.Error {
-	return &gqlerror.Error{Message: "the request was cancelled", Extensions: map[string]any{"code": CodeRequestCancelled}}
+	return &gqlerror.Error{Message: "the request was cancelled", Extensions: map[string]any{"code": string(errs.Cancelled)}}
 }

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"backbone/internal/errs"
 )
 
 // wantRefusal checks that r is exactly one QUERY_LIMIT_EXCEEDED error naming limit.
@@ -31,9 +33,9 @@ func TestHostileDocumentsAreRefusedBeforeValidation(t *testing.T) {
 	}
 }
 
-// TestHostileDocumentsAreRefusedOnEveryTransport: GET, both websocket protocols and
-// server-sent events reach the same limits as POST.
-func TestHostileDocumentsAreRefusedOnEveryTransport(t *testing.T) {
+// TestHostileDocumentsAreRefusedOverHTTPAndSSE: GET and server-sent events reach the same
+// limits as POST (websockets: server's TestHostileDocumentsOverWebsockets).
+func TestHostileDocumentsAreRefusedOverHTTPAndSSE(t *testing.T) {
 	t.Parallel()
 	api := startAPI(t, HandlerConfig{})
 	shapes := []hostileShape{
@@ -82,8 +84,8 @@ func TestAbandonedRequestIsNotValidated(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
-	if !strings.Contains(w.Body.String(), CodeRequestCancelled) {
-		t.Fatalf("got %s, want %s (not a validation error)", w.Body, CodeRequestCancelled)
+	if !strings.Contains(w.Body.String(), string(errs.Cancelled)) {
+		t.Fatalf("got %s, want %s (not a validation error)", w.Body, string(errs.Cancelled))
 	}
 }
 
@@ -95,7 +97,7 @@ func TestAbandonedOperationSkipsTheComplexityWalk(t *testing.T) {
 		t.Fatalf("live request: %v", err)
 	}
 	cancel()
-	if err := (documentGuard{}).MutateOperationContext(ctx, nil); err == nil || err.Extensions["code"] != CodeRequestCancelled {
-		t.Fatalf("gone client: %v, want %s", err, CodeRequestCancelled)
+	if err := (documentGuard{}).MutateOperationContext(ctx, nil); err == nil || err.Extensions["code"] != string(errs.Cancelled) {
+		t.Fatalf("gone client: %v, want %s", err, string(errs.Cancelled))
 	}
 }

@@ -17,7 +17,7 @@ import (
 // write an ERROR line. The same error with the request still running is a fault.
 func TestCancellationByTheClientIsNotLoggedAsAnError(t *testing.T) {
 	var logs bytes.Buffer
-	present := presentError(slog.New(slog.NewTextHandler(&logs, nil)))
+	present := presentError(slog.New(slog.NewTextHandler(&logs, nil)), false)
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	for name, err := range map[string]error{
