@@ -109,17 +109,18 @@ func (w *azWorld) plRead(t *testing.T, token, id string) plQuestion {
 	return out.Question
 }
 
-// plAwait polls the question until ok holds (20 s at most: a guard against a hang).
+// plAwait polls the question until ok holds: 90 s at most, a guard against a hang that
+// leaves room for the outbox lease (1 minute) of a killed worker's relay to run out.
 func (w *azWorld) plAwait(t *testing.T, token, id, what string, ok func(plQuestion) bool) plQuestion {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		q := w.plRead(t, token, id)
 		if ok(q) {
 			return q
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("question %s: %s not reached within 30s; now %+v", id, what, q)
+			t.Fatalf("question %s: %s not reached within 90s; now %+v", id, what, q)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}

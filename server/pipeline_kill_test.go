@@ -15,7 +15,8 @@ import (
 
 // TestPipelineSurvivesAWorkerKilledMidStage runs two worker processes (competing
 // consumers on one PostgreSQL and RabbitMQ). Worker A is killed with SIGKILL while its
-// model call is in flight; RabbitMQ hands its unacknowledged jobs to worker B, and
+// model call is in flight; RabbitMQ hands its unacknowledged jobs to worker B (and the
+// outbox rows A's relay had claimed are relayed by B once their lease runs out), and
 // every question still ends in the experts' queue with exactly one revision per stage.
 func TestPipelineSurvivesAWorkerKilledMidStage(t *testing.T) {
 	t.Parallel()
