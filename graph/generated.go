@@ -12,6 +12,7 @@ import (
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/user"
+	"backbone/graph/cursor"
 	"backbone/graph/model"
 	"backbone/internal/auth"
 	"backbone/internal/payment"
@@ -18982,19 +18983,22 @@ func (ec *executionContext) marshalNCreditPurchase2ᚖbackboneᚋinternalᚋwall
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
-	var res entgql.Cursor[uuid.UUID]
-	err := res.UnmarshalGQL(v)
+	res, err := cursor.UnmarshalCursor(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
-	return v
+	_ = sel
+	res := cursor.MarshalCursor(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
-	var res = new(entgql.Cursor[uuid.UUID])
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := cursor.UnmarshalCursor(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
@@ -19002,7 +19006,12 @@ func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		graphql.AddInvalidNullError(ctx, "Cursor!")
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	res := cursor.MarshalCursor(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNDeadJob2ᚕᚖbackboneᚋgraphᚋmodelᚐDeadJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadJob) graphql.Marshaler {
@@ -19844,16 +19853,18 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(entgql.Cursor[uuid.UUID])
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := cursor.UnmarshalCursor(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := cursor.MarshalCursor(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOExpertApplicationInput2ᚖbackboneᚋgraphᚋmodelᚐExpertApplicationInput(ctx context.Context, v any) (*model.ExpertApplicationInput, error) {
