@@ -3144,7 +3144,11 @@ type DeadJob {
 "An expert's claim on a question, held under a lease that must be extended."
 type Assignment implements Node {
   id: ID!
-  question: Question!
+  """
+  The question, as question(id:) shows it; null once it is no longer yours to see
+  (you released it or your lease ran out, and another expert took it).
+  """
+  question: Question
   claimedAt: Time!
   "When the claim lapses unless extended or answered."
   leaseExpiresAt: Time!
@@ -6232,10 +6236,10 @@ func (ec *executionContext) _Assignment_question(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
-			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assignment_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15988,7 +15992,7 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 				})
 		case "question":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Assignment_question(ctx, field, obj)
 				})
