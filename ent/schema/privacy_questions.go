@@ -26,3 +26,21 @@ func questionReaders() privacy.QueryRule {
 		return privacy.Allow
 	})
 }
+
+// revisionReaders lets the expert who holds or held a question read all its answer
+// revisions, and its client the expert's revisions once one was delivered (never the
+// AI's drafts).
+func revisionReaders() privacy.QueryRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		p, ok := viewer.From(ctx)
+		if !ok {
+			return privacy.Denyf("no viewer")
+		}
+		f.Where(entql.Or(
+			entql.HasEdgeWith("question", entql.FieldEQ("expert_id", p.UserID)),
+			entql.And(entql.FieldEQ("kind", "EXPERT"),
+				entql.HasEdgeWith("question", entql.And(entql.FieldEQ("client_id", p.UserID), entql.FieldNotNil("delivered_at")))),
+		))
+		return privacy.Allow
+	})
+}
