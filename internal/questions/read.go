@@ -9,6 +9,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/question"
+	"backbone/ent/schema"
 	"backbone/internal/errs"
 )
 
@@ -68,20 +69,15 @@ func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 	return out, nil
 }
 
-// AvailableTasks returns the query of open questions in the expert's subjects; the
-// caller paginates it (deadline first). Errors: UNAUTHENTICATED, FORBIDDEN (not an
-// approved expert).
+// AvailableTasks returns the query of the questions in the expert's queue
+// (schema.QueuedFor); the caller paginates it (deadline first). Errors:
+// UNAUTHENTICATED, FORBIDDEN (not an approved expert).
 func (s *Service) AvailableTasks(ctx context.Context) (*ent.QuestionQuery, error) {
-	_, u, err := s.expert(ctx, s.db.Client, false, false)
+	p, _, err := s.expert(ctx, s.db.Client, false, false)
 	if err != nil {
 		return nil, errs.Wrap("questions.AvailableTasks", err)
 	}
-	// Questions store the settings' spelling of a subject; experts may have written it otherwise.
-	subjects, err := s.queueSubjects(ctx, u)
-	if err != nil {
-		return nil, errs.Wrap("questions.AvailableTasks", err)
-	}
-	return s.db.Client.Question.Query().Where(question.StatusEQ(QueueStatus), question.SubjectIn(subjects...)), nil
+	return s.db.Client.Question.Query().Where(schema.QueuedFor(p.UserID)), nil
 }
 
 // MyAssignments returns the query of the expert's claims, only the active ones when
