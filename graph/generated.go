@@ -12,6 +12,7 @@ import (
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/user"
+	"backbone/graph/cursor"
 	"backbone/graph/model"
 	"backbone/internal/auth"
 	"backbone/internal/payment"
@@ -3143,7 +3144,11 @@ type DeadJob {
 "An expert's claim on a question, held under a lease that must be extended."
 type Assignment implements Node {
   id: ID!
-  question: Question!
+  """
+  The question, as question(id:) shows it; null once it is no longer yours to see
+  (you released it or your lease ran out, and another expert took it).
+  """
+  question: Question
   claimedAt: Time!
   "When the claim lapses unless extended or answered."
   leaseExpiresAt: Time!
@@ -6231,10 +6236,10 @@ func (ec *executionContext) _Assignment_question(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
-			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Assignment_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15987,7 +15992,7 @@ func (ec *executionContext) _Assignment(ctx context.Context, sel ast.SelectionSe
 				})
 		case "question":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Assignment_question(ctx, field, obj)
 				})
@@ -18982,19 +18987,22 @@ func (ec *executionContext) marshalNCreditPurchase2ᚖbackboneᚋinternalᚋwall
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
-	var res entgql.Cursor[uuid.UUID]
-	err := res.UnmarshalGQL(v)
+	res, err := cursor.UnmarshalCursor(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
-	return v
+	_ = sel
+	res := cursor.MarshalCursor(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
-	var res = new(entgql.Cursor[uuid.UUID])
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := cursor.UnmarshalCursor(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
@@ -19002,7 +19010,12 @@ func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		graphql.AddInvalidNullError(ctx, "Cursor!")
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	res := cursor.MarshalCursor(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNDeadJob2ᚕᚖbackboneᚋgraphᚋmodelᚐDeadJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadJob) graphql.Marshaler {
@@ -19844,16 +19857,18 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(entgql.Cursor[uuid.UUID])
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	res, err := cursor.UnmarshalCursor(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v *entgql.Cursor[uuid.UUID]) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return v
+	_ = sel
+	_ = ctx
+	res := cursor.MarshalCursor(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOExpertApplicationInput2ᚖbackboneᚋgraphᚋmodelᚐExpertApplicationInput(ctx context.Context, v any) (*model.ExpertApplicationInput, error) {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -37,8 +38,8 @@ type Loaders struct {
 	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
 	pipelines *dataloadgen.Loader[uuid.UUID, questions.PipelineView]
-	// Read with the viewer's rights: a notification names a question or payout by id,
-	// and the viewer may no longer see a question it was told about.
+	// Read with the viewer's rights: a notification or an assignment names a question
+	// (or payout) by id, and the viewer may no longer see it (an expert who released it).
 	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	visiblePayouts   *dataloadgen.Loader[uuid.UUID, *ent.Payout]
 }
@@ -48,7 +49,8 @@ type Loaders struct {
 //
 // Users and questions are read past the privacy rules: they are only reached through an
 // object the viewer was already allowed to read (a question's client and expert, a
-// revision's author, an assignment's question). Revisions and pipelines are the
+// revision's author and question). An assignment's question is not: an assignment
+// outlives its expert's right to the question. Revisions and pipelines are the
 // service's decision.
 func NewLoaders(client *ent.Client, src Sources) *Loaders {
 	return &Loaders{
@@ -87,6 +89,14 @@ func inOrder[V any](read func(ctx context.Context, ids []uuid.UUID) (map[uuid.UU
 		}
 		return out, nil
 	}
+}
+
+// hiddenIsNull turns a row the viewer may not see (or that is gone) into null.
+func hiddenIsNull[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, nil
+	}
+	return v, err
 }
 
 // system lets a loader read rows that the caller reached through an authorized object.

@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"backbone/ent"
+	"backbone/ent/privacy"
 	"backbone/internal/errs"
 )
 
@@ -11,14 +13,16 @@ import (
 const maxNodes = 100
 
 // node resolves one global id. An id that does not exist, or that the viewer may not see,
-// is null: the two cases cannot be told apart.
+// is null: the two cases cannot be told apart. The read rules decide what the viewer
+// sees: they filter the rows of some types and refuse others outright (audit logs to
+// all but admins); both are null here.
 func (r *Resolver) node(ctx context.Context, gid string) (ent.Noder, error) {
 	_, table, id, err := parseGlobalID(gid)
 	if err != nil {
 		return nil, err
 	}
 	n, err := r.Client.Noder(ctx, id, ent.WithFixedNodeType(table))
-	if ent.IsNotFound(err) {
+	if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
 		return nil, nil
 	}
 	return n, err

@@ -2,11 +2,9 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"entgo.io/contrib/entgql"
 	"github.com/google/uuid"
-	"github.com/vikstrous/dataloadgen"
 
 	"backbone/ent"
 )
@@ -81,12 +79,4 @@ func (r *Resolver) notificationPayout(ctx context.Context, n *ent.Notification) 
 		return nil, nil
 	}
 	return hiddenIsNull(r.loaders(ctx).visiblePayouts.Load(ctx, id))
-}
-
-// hiddenIsNull turns a row the viewer may not see (or that is gone) into null.
-func hiddenIsNull[T any](v *T, err error) (*T, error) {
-	if errors.Is(err, dataloadgen.ErrNotFound) {
-		return nil, nil
-	}
-	return v, err
 }

@@ -70,7 +70,7 @@ func (r *assignmentResolver) ID(ctx context.Context, obj *ent.Assignment) (strin
 
 // Question is the resolver for the question field.
 func (r *assignmentResolver) Question(ctx context.Context, obj *ent.Assignment) (*ent.Question, error) {
-	return r.loaders(ctx).questions.Load(ctx, obj.QuestionID)
+	return hiddenIsNull(r.loaders(ctx).visibleQuestions.Load(ctx, obj.QuestionID))
 }
 
 // ID is the resolver for the id field.

@@ -36,6 +36,7 @@ func TestHostileInputGetsAClearCodeAndTheServerKeepsServing(t *testing.T) {
 		t.Run("NUL bytes", func(t *testing.T) { t.Parallel(); hostileNUL(t, w) })
 		t.Run("complexity", func(t *testing.T) { t.Parallel(); hostileComplexity(t, w) })
 		t.Run("node ids", func(t *testing.T) { t.Parallel(); hostileNodeIDs(t, w) })
+		t.Run("cursors", func(t *testing.T) { t.Parallel(); hostileCursors(t, w) })
 	})
 	if status := w.ts.getJSON(t, "/healthz", nil); status != http.StatusOK {
 		t.Errorf("/healthz after the barrage: %d", status)

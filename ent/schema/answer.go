@@ -51,7 +51,8 @@ func (AnswerRevision) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("question_id", "created_at")}
 }
 
-// Policy of the AnswerRevision: read through services, which decide who sees drafts.
+// Policy of the AnswerRevision: admins read every revision, others what revisionReaders
+// allows (never an AI draft to a client).
 func (AnswerRevision) Policy() ent.Policy {
-	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), systemOnly()}}
+	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), revisionReaders()}}
 }

@@ -72,9 +72,8 @@ func (Question) Indexes() []ent.Index {
 	}
 }
 
-// Policy of the Question: clients read their own questions, experts the open ones and
-// those they hold or held, admins all. Services narrow open questions to an expert's
-// subjects.
+// Policy of the Question: clients read their own questions, experts those they hold or
+// held and those waiting in their queue (QueuedFor), admins all.
 func (Question) Policy() ent.Policy {
 	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), questionReaders()}}
 }

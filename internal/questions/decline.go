@@ -21,7 +21,7 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 		return nil, errs.Wrap("questions.Decline", err)
 	}
 	return s.txQuestion(ctx, "questions.Decline", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		p, u, err := s.expert(ctx, tx, true, false)
+		p, _, err := s.expert(ctx, tx, true, false)
 		if err != nil {
 			return nil, err
 		}
@@ -30,10 +30,16 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 			return nil, err
 		}
 		mine := q.ExpertID != nil && *q.ExpertID == p.UserID
+		mayTake := false
+		if q.Status == question.StatusAWAITING_EXPERT {
+			if mayTake, err = takes(ctx, tx, q.ID, p.UserID); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case q.Status != question.StatusAWAITING_EXPERT && !mine:
 			return nil, notFound()
-		case q.Status == question.StatusAWAITING_EXPERT && !hasSubject(u, q.Subject):
+		case q.Status == question.StatusAWAITING_EXPERT && !mayTake:
 			return nil, errs.E(errs.Forbidden, "this question is not in your subjects")
 		case q.Status == question.StatusCLAIMED:
 			a, err := activeClaim(ctx, tx, q.ID, p.UserID)

@@ -26,7 +26,7 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 	var a *ent.Assignment
 	err = s.inTx(ctx, "questions.Claim", func(ctx context.Context, tx *ent.Client) error {
 		// The locked user row serialises this expert's claims, so the limit holds.
-		p, u, err := s.expert(ctx, tx, true, true)
+		p, _, err := s.expert(ctx, tx, true, true)
 		if err != nil {
 			return err
 		}
@@ -34,13 +34,19 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 		if err != nil {
 			return err
 		}
-		now := s.now()
 		switch {
 		case slices.Contains(preMarket, q.Status):
 			return notFound() // no expert can have seen it
 		case q.Status != question.StatusAWAITING_EXPERT:
 			return conflict(q.Status, "this question is no longer open")
-		case !hasSubject(u, q.Subject):
+		}
+		mayTake, err := takes(ctx, tx, q.ID, p.UserID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		switch {
+		case !mayTake:
 			return errs.E(errs.Forbidden, "this question is not in your subjects")
 		case !q.Deadline.After(now):
 			return conflict(q.Status, "this question's deadline has passed")

@@ -14,8 +14,8 @@ import (
 )
 
 // QueueStatus is the status of the questions waiting in the experts' queue: those
-// AvailableTasks lists (in an expert's subjects), and those the platform's queue depth
-// counts (in every subject).
+// AvailableTasks lists (schema.QueuedFor names it again, in SQL), and those the
+// platform's queue depth counts (in every subject).
 const QueueStatus = question.StatusAWAITING_EXPERT
 
 // FollowedQuestion returns question id, read with the viewer's rights, when the viewer
@@ -41,10 +41,11 @@ func (s *Service) FollowedQuestion(ctx context.Context, id uuid.UUID) (*ent.Ques
 	return q, nil
 }
 
-// TaskSubjects returns the subjects of the queue the viewer works, as AvailableTasks
-// reads them: the approved expert's own subjects that the settings offer, in the
-// settings' spelling. Approval is read from the database. Errors: UNAUTHENTICATED,
-// FORBIDDEN (not an approved expert).
+// TaskSubjects returns the subjects of the queue the viewer works, for the live queue
+// feed: the approved expert's own subjects that the settings offer, in the settings'
+// spelling (AvailableTasks applies schema.QueuedFor, which also keeps questions queued
+// in a subject the settings dropped since). Approval is read from the database. Errors:
+// UNAUTHENTICATED, FORBIDDEN (not an approved expert).
 func (s *Service) TaskSubjects(ctx context.Context) ([]string, error) {
 	_, u, err := s.expert(ctx, s.db.Client, false, false)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/question"
+	"backbone/ent/schema"
 	"backbone/internal/errs"
 )
 
@@ -45,43 +46,22 @@ func (s *Service) Question(ctx context.Context, id uuid.UUID) (*ent.Question, er
 }
 
 // RevisionsFor returns, by question id, the answer revisions the viewer may see, oldest
-// first: to the client only the EXPERT revisions of a delivered question (never AI
-// drafts); to the question's expert and to admins every kind. Questions the viewer may
-// not read have no entry. Batched for dataloaders. Errors: UNAUTHENTICATED.
+// first: the read rules decide (ent/schema: to the client only the EXPERT revisions of a
+// delivered question, never AI drafts; to the question's expert and to admins every
+// kind). Questions without any have no entry. Batched for dataloaders. Errors:
+// UNAUTHENTICATED.
 func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error) {
-	p, err := principal(ctx, false)
-	if err != nil {
+	if _, err := principal(ctx, false); err != nil {
 		return nil, errs.Wrap("questions.RevisionsFor", err)
 	}
 	out := make(map[uuid.UUID][]*ent.AnswerRevision, len(questionIDs))
 	if len(questionIDs) == 0 {
 		return out, nil
 	}
-	// Read with the viewer's rights: a question it may not read is skipped.
-	qs, err := s.db.Client.Question.Query().Where(question.IDIn(questionIDs...)).All(ctx)
+	revs, err := s.db.Client.AnswerRevision.Query().Where(answerrevision.QuestionIDIn(questionIDs...)).
+		Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(ctx)
 	if err != nil {
 		return nil, errs.Wrap("questions.RevisionsFor", err)
-	}
-	all, expertOnly := []uuid.UUID{}, []uuid.UUID{}
-	for _, q := range qs {
-		switch {
-		case p.IsAdmin() || (q.ExpertID != nil && *q.ExpertID == p.UserID):
-			all = append(all, q.ID)
-		case q.ClientID == p.UserID && q.DeliveredAt != nil:
-			expertOnly = append(expertOnly, q.ID)
-		}
-	}
-	var revs []*ent.AnswerRevision
-	if len(all) > 0 || len(expertOnly) > 0 {
-		revs, err = s.db.Client.AnswerRevision.Query().
-			Where(answerrevision.Or(
-				answerrevision.QuestionIDIn(all...),
-				answerrevision.And(answerrevision.QuestionIDIn(expertOnly...), answerrevision.KindEQ(answerrevision.KindEXPERT)),
-			)).
-			Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(system(ctx))
-		if err != nil {
-			return nil, errs.Wrap("questions.RevisionsFor", err)
-		}
 	}
 	for _, r := range revs {
 		out[r.QuestionID] = append(out[r.QuestionID], r)
@@ -89,20 +69,15 @@ func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 	return out, nil
 }
 
-// AvailableTasks returns the query of open questions in the expert's subjects; the
-// caller paginates it (deadline first). Errors: UNAUTHENTICATED, FORBIDDEN (not an
-// approved expert).
+// AvailableTasks returns the query of the questions in the expert's queue
+// (schema.QueuedFor); the caller paginates it (deadline first). Errors:
+// UNAUTHENTICATED, FORBIDDEN (not an approved expert).
 func (s *Service) AvailableTasks(ctx context.Context) (*ent.QuestionQuery, error) {
-	_, u, err := s.expert(ctx, s.db.Client, false, false)
+	p, _, err := s.expert(ctx, s.db.Client, false, false)
 	if err != nil {
 		return nil, errs.Wrap("questions.AvailableTasks", err)
 	}
-	// Questions store the settings' spelling of a subject; experts may have written it otherwise.
-	subjects, err := s.queueSubjects(ctx, u)
-	if err != nil {
-		return nil, errs.Wrap("questions.AvailableTasks", err)
-	}
-	return s.db.Client.Question.Query().Where(question.StatusEQ(QueueStatus), question.SubjectIn(subjects...)), nil
+	return s.db.Client.Question.Query().Where(schema.QueuedFor(p.UserID)), nil
 }
 
 // MyAssignments returns the query of the expert's claims, only the active ones when

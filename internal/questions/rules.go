@@ -2,7 +2,6 @@ package questions
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,6 +10,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/ent/schema"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
@@ -155,8 +155,9 @@ func text(field, v string, maxRunes, maxBytes int, required bool) (string, error
 	return v, nil
 }
 
-// hasSubject reports whether an expert declared subject, regardless of case (experts'
-// subjects are stored lower-cased at registration; questions use the settings' spelling).
-func hasSubject(u *ent.User, subject string) bool {
-	return slices.ContainsFunc(u.ExpertSubjects, func(s string) bool { return strings.EqualFold(s, subject) })
+// takes reports whether the expert may take question id (its subject is theirs, and
+// they are approved): schema.ExpertTakes, the queue rule without the status, which the
+// caller checks on the row it read. Read with tx, inside the caller's transaction.
+func takes(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (bool, error) {
+	return tx.Question.Query().Where(question.ID(id), schema.ExpertTakes(expertID)).Exist(system(ctx))
 }
