@@ -69,10 +69,15 @@ type result struct {
 	Throughput         float64       // questions per second over Span
 	Stages             map[string]stageFigures
 	EndToEnd           dist // per question: submission to AWAITING_EXPERT
-	WorkerCPU          time.Duration
-	ToolCPU            time.Duration
-	Drain              time.Duration
-	Load               string
+	// RelayJobs and RelayAll are the outbox relay's lag (row written to its batch marked
+	// published) for the pipeline's jobs and for every row about the questions;
+	// OutboxRows is how many rows there were.
+	RelayJobs, RelayAll dist
+	OutboxRows          int
+	WorkerCPU           time.Duration
+	ToolCPU             time.Duration
+	Drain               time.Duration
+	Load                string
 }
 
 func (r result) worstOverheadP99() time.Duration {
@@ -155,7 +160,31 @@ WHERE q.id = ANY($1) AND s.status = 'DONE'`, []any{pq.Array(ids)}, func(rows *sq
 		return r, err
 	}
 	r.summarize(byQuestion)
-	return r, nil
+	var jobs, all []time.Duration
+	err = query(ctx, env.db.SQL, `SELECT topic, extract(epoch FROM delivered_at - created_at) FROM outbox_messages WHERE key = ANY($1)`,
+		[]any{pq.Array(idStrings(ids))}, func(rows *sql.Rows) error {
+			var topic string
+			var lag float64
+			if err := rows.Scan(&topic, &lag); err != nil {
+				return err
+			}
+			d := time.Duration(lag * float64(time.Second))
+			all = append(all, d)
+			if strings.HasPrefix(topic, "pipeline.") {
+				jobs = append(jobs, d)
+			}
+			return nil
+		})
+	r.RelayJobs, r.RelayAll, r.OutboxRows = newDist(jobs), newDist(all), len(all)
+	return r, err
+}
+
+func idStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }
 
 // summarize computes the round's figures from the stage rows of its questions.
@@ -231,6 +260,8 @@ func printRound(r result) {
 		fmt.Printf("%-8s %s    %s    %s\n", name, s.Overhead, s.Provider, s.Wait)
 	}
 	fmt.Printf("per question, submission to AWAITING_EXPERT p50/p99/max: %s\n", r.EndToEnd)
+	fmt.Printf("outbox: %.1f rows per question; relay lag (row written to its batch marked published) p50/p99/max: pipeline jobs %s, all rows %s\n",
+		float64(r.OutboxRows)/float64(max(r.Questions, 1)), r.RelayJobs, r.RelayAll)
 	fmt.Printf("CPU: workers %s over their whole lives (%.1f ms per question); this tool %s while the questions ran (submissions, fake provider, polling)\n",
 		r.WorkerCPU.Round(10*time.Millisecond), float64(r.WorkerCPU)/float64(time.Millisecond)/float64(max(r.Questions, 1)),
 		r.ToolCPU.Round(10*time.Millisecond))
