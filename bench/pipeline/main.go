@@ -2,17 +2,18 @@
 // N questions through its three stages (draft, rewrite, originality check) against a
 // zero-latency fake OpenAI-compatible provider, with 1 and then 2 worker processes.
 //
-//	go run ./bench/pipeline                       # -questions 500 -workers 1,2
-//	go run ./bench/pipeline -questions 1000 -rate 50
+//	go run ./bench/pipeline                       # -questions 500 -workers 1,2 -rate 50
 //
 // It builds ./server, creates and migrates a scratch PostgreSQL database (dropped at the
 // end), starts the fake provider (internal/ai/aitest) on loopback, and for each worker
 // count runs that many `backbone worker` processes (competing consumers, NAMESPACE of the
-// run's own). The questions are submitted from this process through the questions
-// service, as the API would after parsing a submitQuestion: the figures are those of the
-// pipeline, not of the HTTP path. Everything it prints is read from the database rows the
-// pipeline writes (questions, pipeline_stages). At the end it deletes its RabbitMQ queues
-// and Redis keys.
+// run's own) and two phases on them: the questions submitted all at once (the pipeline's
+// throughput, end to end), then as many paced at -rate per second (its stage times at
+// that rate, below saturation). The questions are submitted from this process through
+// the questions service, as the API would after parsing a submitQuestion: the figures are
+// those of the pipeline, not of the HTTP path. Everything it prints is read from the rows
+// the pipeline writes (questions, pipeline_stages, outbox_messages) and from /proc (CPU).
+// At the end it deletes its RabbitMQ queues and Redis keys.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -75,11 +77,11 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
 	var o options
 	workers := fs.String("workers", "1,2", "comma-separated worker process counts, one round each")
-	fs.IntVar(&o.questions, "questions", 500, "questions submitted per round")
+	fs.IntVar(&o.questions, "questions", 500, "questions submitted per phase")
 	fs.IntVar(&o.submitters, "submitters", 4, "submissions in flight at once")
-	fs.Float64Var(&o.rate, "rate", 0, "submissions per second (0: as fast as the submitters go)")
+	fs.Float64Var(&o.rate, "rate", targetThroughput, "submissions per second of the paced phase (0: no paced phase)")
 	fs.IntVar(&o.words, "words", 300, "words of each fake draft and rewrite")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "longest a round may take")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "longest a phase may take")
 	fs.StringVar(&o.pg, "pg", envOr("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "admin PostgreSQL URL; the scratch database is created beside it")
 	fs.StringVar(&o.amqp, "amqp", envOr("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), "RabbitMQ URL")
 	fs.StringVar(&o.redis, "redis", envOr("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
@@ -143,7 +145,7 @@ func run(ctx context.Context, o options) ([]result, error) {
 		}
 	}()
 	logf("migrating scratch database %s", s.name)
-	env, err := prepare(ctx, s.URL, o)
+	env, err := prepare(ctx, withAppName(s.URL, toolAppName), o)
 	if err != nil {
 		return nil, err
 	}
@@ -158,13 +160,28 @@ func run(ctx context.Context, o options) ([]result, error) {
 	logf("workers: `backbone worker`, NAMESPACE=%s, LOG_LEVEL=%s, AI_BASE_URL=%s (zero latency, %d-word answers)", ns, o.logLevel, provider.URL(), o.words)
 	var results []result
 	for _, n := range o.workers {
-		r, err := runRound(ctx, env, o, workerEnv{bin: bin, dir: tmp, databaseURL: s.URL, amqpURL: o.amqp,
-			redisURL: o.redis, namespace: ns, aiURL: provider.URL(), logLevel: o.logLevel}, n)
+		rs, err := runWorkers(ctx, env, o, workerEnv{bin: bin, dir: tmp, databaseURL: withAppName(s.URL, "bench-pipeline-worker"),
+			amqpURL: o.amqp, redisURL: o.redis, namespace: ns, aiURL: provider.URL(), logLevel: o.logLevel}, n)
+		results = append(results, rs...)
 		if err != nil {
 			return results, fmt.Errorf("%d worker(s): %w", n, err)
 		}
-		results = append(results, r)
-		printRound(r)
 	}
 	return results, nil
+}
+
+// toolAppName is the application_name of this process's database connections, which
+// tells its PostgreSQL backends from the workers'.
+const toolAppName = "bench-pipeline"
+
+// withAppName sets application_name on a PostgreSQL URL.
+func withAppName(dbURL, name string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL // newScratch parsed it already
+	}
+	q := u.Query()
+	q.Set("application_name", name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,20 +17,23 @@ import (
 	"backbone/workers"
 )
 
-// runRound measures one worker count: start the workers, submit the questions, wait
-// until each has left the AI stages and the workers have nothing left to do (outbox and
-// queues empty, so no backlog spills into the next round), stop the workers, then read
-// the figures from the rows.
-func runRound(ctx context.Context, env *benchEnv, o options, we workerEnv, n int) (result, error) {
-	fmt.Printf("\n== %d worker process(es), %d questions (load average %s before the round)\n", n, o.questions, loadAverage())
+// phase is one way of submitting a round's questions: all at once (rate 0, the
+// pipeline's throughput) or paced at rate per second (its stage times at that rate).
+type phase struct {
+	name string
+	rate float64
+}
+
+// runWorkers measures one worker count: it starts the workers and runs each phase on
+// them in turn.
+func runWorkers(ctx context.Context, env *benchEnv, o options, we workerEnv, n int) ([]result, error) {
 	b, err := dialBroker(we.amqpURL, we.namespace)
 	if err != nil {
-		return result{}, err
+		return nil, err
 	}
 	defer b.close()
 	procs := make([]*workerProc, 0, n)
 	stopped := false
-	var workerCPU time.Duration
 	stopAll := func() error {
 		if stopped {
 			return nil
@@ -39,63 +41,103 @@ func runRound(ctx context.Context, env *benchEnv, o options, we workerEnv, n int
 		stopped = true
 		var firstErr error
 		for _, p := range procs {
-			cpu, err := p.stop()
-			workerCPU += cpu
-			if err != nil && firstErr == nil {
+			if err := p.stop(); err != nil && firstErr == nil {
 				firstErr = fmt.Errorf("worker: %w\n%s", err, tail(p.log.Name(), 20))
 			}
 		}
 		return firstErr
 	}
 	defer stopAll()
+	pids := make([]int, n)
 	for i := range n {
 		p, err := startWorker(we, fmt.Sprintf("%d-of-%d", i+1, n))
 		if err != nil {
-			return result{}, err
+			return nil, err
 		}
 		procs = append(procs, p)
+		pids[i] = p.cmd.Process.Pid
 	}
 	if err := b.awaitConsumers(ctx, n, procs); err != nil {
-		return result{}, err
+		return nil, err
 	}
+	cpu := newCPUUse(env.db.SQL, pids)
+	phases := []phase{{name: "all at once"}}
+	if o.rate > 0 {
+		phases = append(phases, phase{name: fmt.Sprintf("paced at %g/s", o.rate), rate: o.rate})
+	}
+	var results []result
+	for _, ph := range phases {
+		fmt.Printf("\n== %d worker process(es), %d questions submitted %s (load average %s before)\n", n, o.questions, ph.name, loadAverage())
+		r, err := runPhase(ctx, env, o, ph, b, procs, cpu)
+		if err != nil {
+			return results, err
+		}
+		r.Workers = n
+		results = append(results, r)
+		printRound(r)
+	}
+	return results, stopAll()
+}
 
+// runPhase submits the questions, waits until each has left the AI stages and the
+// workers have nothing left to do (outbox and job queues empty: the notifications made
+// of the pipeline's events are its work too, and none spills into the next phase), then
+// reads the figures from the rows.
+func runPhase(ctx context.Context, env *benchEnv, o options, ph phase, b *broker, procs []*workerProc, cpu *cpuUse) (result, error) {
 	rctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	selfBefore := selfCPU()
-	ids, err := submit(rctx, env, o)
-	if err != nil {
-		return result{}, fmt.Errorf("submit: %w", err)
-	}
-	logf("submitted %d questions; waiting for them to reach the experts' queue", len(ids))
-	if err := awaitPipeline(rctx, env, ids, procs); err != nil {
+	if err := cpu.sample(rctx); err != nil {
 		return result{}, err
 	}
-	selfDuring := selfCPU() - selfBefore
+	before := cpu.totals()
+	sampling, stopSampling := context.WithCancel(rctx)
+	sampled := make(chan error, 1)
+	go func() {
+		for sleep(sampling, 250*time.Millisecond) == nil {
+			if err := cpu.sample(sampling); err != nil && sampling.Err() == nil {
+				sampled <- err
+				return
+			}
+		}
+		sampled <- nil
+	}()
+	ids, err := submit(rctx, env, o, ph.rate)
+	if err == nil {
+		logf("submitted %d questions; waiting for them to reach the experts' queue", len(ids))
+		err = awaitPipeline(rctx, env, ids, procs)
+	}
+	var dead int
 	drainStart := time.Now()
-	dead, err := awaitIdle(rctx, env, b)
-	if err != nil {
-		return result{}, err
+	if err == nil {
+		dead, err = awaitIdle(rctx, env, b)
 	}
 	drained := time.Since(drainStart)
-	if err := stopAll(); err != nil {
-		return result{}, err
+	stopSampling()
+	if serr := <-sampled; err == nil {
+		err = serr
 	}
-	r, err := measure(ctx, env, ids)
+	if err == nil {
+		err = cpu.sample(rctx)
+	}
 	if err != nil {
 		return result{}, err
 	}
-	r.Workers, r.Questions, r.DeadJobs = n, len(ids), dead
-	r.WorkerCPU, r.ToolCPU, r.Drain = workerCPU, selfDuring, drained
+	r, err := measure(rctx, env, ids)
+	if err != nil {
+		return result{}, err
+	}
+	r.Phase, r.Rate, r.DeadJobs, r.Drain = ph.name, ph.rate, dead, drained
+	r.CPU = since(cpu.totals(), before)
 	r.Load = loadAverage()
 	return r, nil
 }
 
 // submit asks o.questions questions through the questions service, o.submitters at a
-// time, each submitter a client of its own, paced at o.rate per second if set.
-func submit(ctx context.Context, env *benchEnv, o options) ([]uuid.UUID, error) {
+// time, each submitter a client of its own, paced at perSecond if positive.
+func submit(ctx context.Context, env *benchEnv, o options, perSecond float64) ([]uuid.UUID, error) {
 	limit := rate.NewLimiter(rate.Inf, 1)
-	if o.rate > 0 {
-		limit = rate.NewLimiter(rate.Limit(o.rate), 1)
+	if perSecond > 0 {
+		limit = rate.NewLimiter(rate.Limit(perSecond), 1)
 	}
 	next := make(chan int)
 	var mu sync.Mutex
@@ -194,13 +236,4 @@ func awaitIdle(ctx context.Context, env *benchEnv, b *broker) (int, error) {
 			return 0, fmt.Errorf("waiting for the workers to finish (%d outbox rows, %d jobs left): %w", pending, queued, err)
 		}
 	}
-}
-
-// selfCPU is this process's CPU time so far (0 if the kernel does not say).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

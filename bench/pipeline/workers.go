@@ -75,20 +75,17 @@ func startWorker(e workerEnv, name string) (*workerProc, error) {
 }
 
 // stop sends SIGTERM and waits for the graceful exit; after 30 s it kills the process.
-// It returns the process's CPU time over its whole life.
-func (w *workerProc) stop() (time.Duration, error) {
+func (w *workerProc) stop() error {
 	defer w.log.Close()
 	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	var err error
 	select {
-	case err = <-w.done:
+	case err := <-w.done:
+		return err
 	case <-time.After(30 * time.Second):
 		_ = w.cmd.Process.Kill()
 		<-w.done
-		err = errors.New("ignored SIGTERM for 30 s; killed")
+		return errors.New("ignored SIGTERM for 30 s; killed")
 	}
-	st := w.cmd.ProcessState
-	return st.UserTime() + st.SystemTime(), err
 }
 
 // exited reports the error of a worker that stopped by itself, with its last log lines.
