@@ -25,10 +25,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"backbone/bench/internal/scratch"
 )
 
 type options struct {
@@ -64,12 +67,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "pipeline:", err)
 		os.Exit(1)
 	}
-	if o.strict {
-		for _, r := range results {
-			if !r.passed() {
-				os.Exit(3)
-			}
-		}
+	if o.strict && slices.ContainsFunc(results, func(r result) bool { return !r.passed() }) {
+		os.Exit(3)
 	}
 }
 
@@ -135,16 +134,16 @@ func run(ctx context.Context, o options) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newScratch(ctx, o.pg)
+	s, err := scratch.New(ctx, o.pg, "bench_pipeline_")
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if err := s.drop(); err != nil {
-			logf("warning: drop database %s: %v", s.name, err)
+		if err := s.Drop(); err != nil {
+			logf("warning: drop database %s: %v", s.Name, err)
 		}
 	}()
-	logf("migrating scratch database %s", s.name)
+	logf("migrating scratch database %s", s.Name)
 	env, err := prepare(ctx, withAppName(s.URL, toolAppName), o)
 	if err != nil {
 		return nil, err

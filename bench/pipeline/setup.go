@@ -6,13 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os/exec"
 	"path/filepath"
-	"time"
 
 	"github.com/google/uuid"
-	_ "github.com/lib/pq" // the admin connection's driver
 
 	"backbone/internal/db"
 	"backbone/internal/migrate"
@@ -29,42 +26,6 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 		return "", fmt.Errorf("go build backbone/server: %w\n%s", err, out)
 	}
 	return bin, nil
-}
-
-// scratch is a database of the run's own beside the admin URL's, dropped at the end.
-type scratch struct{ admin, name, URL string }
-
-func newScratch(ctx context.Context, admin string) (*scratch, error) {
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, fmt.Errorf("-pg: %w", err)
-	}
-	s := &scratch{admin: admin, name: "bench_pipeline_" + randomHex(6)}
-	if err := s.exec(ctx, "CREATE DATABASE "+s.name); err != nil {
-		return nil, err
-	}
-	u.Path = "/" + s.name
-	s.URL = u.String()
-	return s, nil
-}
-
-// drop removes the database, closing the connections still open to it.
-func (s *scratch) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return s.exec(ctx, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)")
-}
-
-func (s *scratch) exec(ctx context.Context, stmt string) error {
-	conn, err := sql.Open("postgres", s.admin)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", stmt, err)
-	}
-	return nil
 }
 
 // benchEnv is this process's side of the run: the database and the questions service

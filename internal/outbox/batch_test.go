@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"backbone/internal/bus"
 	"backbone/internal/outbox"
 	"backbone/internal/queue"
 )
@@ -54,13 +53,7 @@ func (q *batchingQueue) PublishBatch(ctx context.Context, msgs []queue.Message) 
 func TestRelayHandsABatchToTheQueueAtOnce(t *testing.T) {
 	t.Parallel()
 	d := mustDB(t, dialects[0].url(t), true)
-	b := bus.NewMemory()
-	t.Cleanup(func() { b.Close() })
-	sub, err := b.Subscribe(context.Background(), "question.updated")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	b, sub := listen(t, "question.updated")
 	q := &batchingQueue{countingQueue: newCountingQueue(t)}
 	r := newRelay(t, d, q, b, outbox.Options{EventJobs: map[string][]string{"question.updated": {"notify.question.updated"}}})
 	mustAdd(t, d, outbox.Job, "pipeline.draft", "a", 2)
@@ -93,13 +86,7 @@ func TestRelayHandsABatchToTheQueueAtOnce(t *testing.T) {
 func TestBatchFailureFailsOnlyItsRow(t *testing.T) {
 	t.Parallel()
 	d := mustDB(t, dialects[1].url(t), true)
-	b := bus.NewMemory()
-	t.Cleanup(func() { b.Close() })
-	sub, err := b.Subscribe(context.Background(), "payout.decided")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	b, sub := listen(t, "payout.decided")
 	q := &batchingQueue{countingQueue: newCountingQueue(t), failTopic: "notify.payout.decided"}
 	r := newRelay(t, d, q, b, outbox.Options{EventJobs: map[string][]string{"payout.decided": {"notify.payout.decided"}},
 		Backoff: func(int) time.Duration { return time.Hour }})
