@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -18,12 +20,17 @@ import (
 
 // presentError is the one place that turns errors into GraphQL errors with extensions.code.
 // Coded errors show their message; anything else is logged with the request id and shown
-// as "internal error".
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+// as "internal error". Without suggestions, validation messages lose their "Did you
+// mean ...?" hints, which would spell out a schema that introspection keeps hidden.
+func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		var coded *errs.Error
 		switch {
+		case clientWentAway(ctx, err):
+			// Not a fault: a subscriber closed its stream mid-event, or a client its
+			// request. Nobody reads this answer, and it must not feed the error log.
+			coded = errs.E(errs.Cancelled, "the request was cancelled")
 		case errors.As(err, &coded):
 		case errors.Is(err, privacy.Deny):
 			coded = errs.E(errs.Forbidden, "not allowed")
@@ -34,6 +41,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case ent.IsConstraintError(err):
 			coded = errs.E(errs.Conflict, "conflicts with existing data")
 		case isGraphQLRequestError(err):
+			if !suggestions {
+				gqlErr.Message = withoutSuggestion(gqlErr.Message)
+			}
+			gqlErr.Message = truncateMessage(gqlErr.Message)
 			return gqlErr // parse and validation errors already carry their own code
 		default:
 			coded = &errs.Error{Code: errs.Internal, Err: err}
@@ -56,6 +67,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
+// clientWentAway reports an error caused by the request's own cancellation: its context
+// is cancelled (the client closed the stream or the connection), not a deadline.
+func clientWentAway(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.Canceled)
+}
+
 // isGraphQLRequestError reports errors gqlgen raised itself (parsing, validation, variable
 // coercion): they carry a code already and a message meant for the client.
 func isGraphQLRequestError(err error) bool {
@@ -65,6 +82,31 @@ func isGraphQLRequestError(err error) bool {
 	}
 	_, hasCode := gqlErr.Extensions["code"]
 	return hasCode || gqlErr.Err == nil
+}
+
+// withoutSuggestion cuts the hint gqlparser's rules append to a message (unknown fields,
+// arguments, types, enum values, input fields), as gqlgen's SetDisableSuggestion does
+// for the field rule only.
+func withoutSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean "); i >= 0 {
+		return msg[:i]
+	}
+	return msg
+}
+
+// maxMessageBytes bounds a parse or validation message, which quotes the client's
+// input: "Unexpected Name" would otherwise echo a megabyte-long name.
+const maxMessageBytes = 500
+
+func truncateMessage(msg string) string {
+	if len(msg) <= maxMessageBytes {
+		return msg
+	}
+	cut := maxMessageBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }
 
 // recoverPanic turns a resolver panic into an INTERNAL error, logged with its stack.

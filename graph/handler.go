@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -19,16 +18,23 @@ import (
 
 // HandlerConfig configures the GraphQL endpoint.
 type HandlerConfig struct {
-	Resolver        *Resolver
-	Introspection   bool
+	Resolver      *Resolver
+	Introspection bool
+	// Suggestions lets validation errors say "Did you mean ...?"; they name fields,
+	// arguments, types and values, so they are for servers whose schema is public.
+	Suggestions     bool
 	ComplexityLimit int
-	MaxBodyBytes    int64
+	// DocumentLimits bound a document before it is validated (zero value: the defaults).
+	DocumentLimits DocumentLimits
+	MaxBodyBytes   int64
 	// PersistedQueries stores automatic persisted queries by hash (APQ).
-	PersistedQueries graphql.Cache[string]
+	PersistedQueries *APQCache
 	// CheckOrigin decides whether a websocket upgrade from a browser origin is allowed.
 	CheckOrigin func(r *http.Request) bool
 	// MaxConnsPerUser limits one user's open websockets and event streams (0: no limit).
 	MaxConnsPerUser int
+	// Connections limits websockets and event streams per address and in total.
+	Connections gqlws.Limits
 	// SendQueue is how many messages a slow websocket client may have waiting before it
 	// is disconnected (0: the transport's default).
 	SendQueue int
@@ -56,7 +62,8 @@ const keepAliveInterval = 15 * time.Second
 // websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
 // cache and APQ.
 func NewHandler(cfg HandlerConfig) *Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()}))
+	schema := NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()})
+	srv := handler.New(schema)
 	ws := gqlws.New(gqlws.Config{
 		CheckOrigin:     cfg.CheckOrigin,
 		InitFunc:        websocketInit(cfg.Resolver.Auth),
@@ -65,6 +72,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		SendQueue:       cfg.SendQueue,
 		MaxConnsPerUser: cfg.MaxConnsPerUser,
 		UserKey:         connectionOwner,
+		Limits:          cfg.Connections,
+		ClientIP:        clientIP,
+		RefuseAnonymous: !anonymousSubscriptions(schema.Schema()),
 		OnConnect:       cfg.OnConnect,
 		Log:             cfg.Resolver.Log,
 	})
@@ -78,20 +88,37 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	limits := cfg.DocumentLimits
+	if limits == (DocumentLimits{}) {
+		limits = DefaultDocumentLimits
+	}
+	parsed := lru.New[*ast.QueryDocument](queryCacheSize)
+	srv.SetQueryCache(parsed)
+	srv.SetParserTokenLimit(limits.Tokens)
+	srv.SetDisableSuggestion(!cfg.Suggestions)
+	// Order matters: extensions run in the order they are used. APQ first, so that the
+	// guard sees the query a hash stands for; the guard before the complexity walk; the
+	// APQ registration last, once everything has accepted the query.
 	if cfg.PersistedQueries != nil {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: cfg.PersistedQueries})
 	}
+	srv.Use(documentGuard{limits: limits, parsed: parsed})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	if cfg.ComplexityLimit > 0 {
 		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	}
+	if cfg.PersistedQueries != nil {
+		srv.Use(cfg.PersistedQueries)
+	}
+	srv.AroundResponses(capErrors)
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
 	srv.AroundFields(limitPageSize)
-	srv.SetErrorPresenter(presentError(cfg.Resolver.Log))
+	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return &Handler{Server: srv, Websockets: ws}
 }

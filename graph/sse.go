@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 )
 
 // eventStream is GraphQL over server-sent events (a POST with Accept: text/event-stream),
-// for clients that cannot use websockets. Its streams count against the same per-user
-// limit as websockets, and end, like them, when the token expires or the session ends.
+// for clients that cannot use websockets. Its streams count against the same limits as
+// websockets (per user, per address, in total), and end, like them, when the token
+// expires or the session ends.
 type eventStream struct {
 	transport.SSE
 	limits *gqlws.Server
@@ -28,12 +30,17 @@ type eventStream struct {
 const sseWriteTimeout = 10 * time.Second
 
 func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	release, err := t.limits.Reserve(connectionOwner(r.Context()))
+	release, err := t.limits.Reserve(r, connectionOwner(r.Context()))
 	if err != nil {
+		status, code := http.StatusTooManyRequests, errs.RateLimited
+		var ce *gqlws.CloseError
+		if errors.As(err, &ce) && ce.Code == gqlws.CloseServerBusy {
+			status, code = http.StatusServiceUnavailable, errs.Unavailable
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusTooManyRequests)
+		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-			Message: err.Error(), Extensions: map[string]any{"code": string(errs.RateLimited)},
+			Message: err.Error(), Extensions: map[string]any{"code": string(code)},
 		}}})
 		return
 	}

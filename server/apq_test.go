@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +30,16 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	_, wrong := ts.postRaw(t, map[string]any{"query": `{ serverInfo { environment } }`, "extensions": ext})
 	if len(wrong.Errors) == 0 {
 		t.Fatal("a query that does not match its hash was accepted")
+	}
+
+	// A document that fails validation is not stored under its hash (not free storage).
+	junk := `{ junk(data: "` + strings.Repeat("x", 1000) + `") }`
+	junkSum := sha256.Sum256([]byte(junk))
+	junkExt := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(junkSum[:])}}
+	if _, r := ts.postRaw(t, map[string]any{"query": junk, "extensions": junkExt}); r.codes() != "GRAPHQL_VALIDATION_FAILED" {
+		t.Fatalf("register junk: %v", r.Errors)
+	}
+	if _, r := ts.postRaw(t, map[string]any{"extensions": junkExt}); r.codes() != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("junk by hash: %v, want PERSISTED_QUERY_NOT_FOUND", r.Errors)
 	}
 }

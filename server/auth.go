@@ -9,7 +9,6 @@ import (
 	"backbone/internal/auth/password"
 	"backbone/internal/auth/token"
 	"backbone/internal/httpmw"
-	"backbone/internal/ratelimit"
 )
 
 // openAuth builds the auth service: signing keys from the configuration (a random key in
@@ -24,16 +23,12 @@ func (a *app) openAuth() error {
 	if err != nil {
 		return fmt.Errorf("password hasher: %w", err)
 	}
-	var limiter ratelimit.Limiter = ratelimit.NewMemory(0)
-	if a.redis != nil {
-		limiter = ratelimit.NewRedis(a.redis, a.cfg.Namespace+":")
-	}
 	a.revocations = auth.NewRevocations(a.db.Client, a.bus, a.log, a.cfg.AccessTTL)
 	a.auth = auth.NewService(auth.Deps{
 		Client:   a.db.Client,
 		Hasher:   hasher,
 		Keys:     keys,
-		Limiter:  limiter,
+		Limiter:  a.rateLimiter(),
 		Revoked:  a.revocations,
 		Log:      a.log,
 		Issuer:   a.cfg.Issuer,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
 
 	"github.com/google/uuid"
@@ -120,7 +121,8 @@ func azQuestionsRows() []azRow {
 			prepare: question(func(t *testing.T, w *azWorld) string { return w.qfWaiting(t, client(w)) }),
 			want:    azAdminOnly(),
 		},
-		{op: `{ deadJobs { id topic } }`, want: azAdminOnly()},
+		// An empty list is an answer too: no dead job in a fresh world.
+		{op: `{ deadJobs { id topic } }`, want: azAdminOnly(), seen: func(_ azRequest, v json.RawMessage) bool { return string(v) != "null" }},
 		{op: `mutation { replayDeadJob(topic: "pipeline.draft", id: "no-such-job") }`, want: azAdminOnly()},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,7 +17,8 @@ import (
 
 // TestEveryRootFieldAuthorizesEachCaller runs every row of the authorization table for
 // each of the six callers through real HTTP against PostgreSQL. Queries run over the
-// websocket too, where the same directives must hold; subscriptions run only there.
+// websocket too, where the same directives must hold; subscriptions run only there. No
+// subscription is public, so an anonymous socket is refused before any operation.
 func TestEveryRootFieldAuthorizesEachCaller(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, nil)
@@ -42,7 +44,11 @@ func TestEveryRootFieldAuthorizesEachCaller(t *testing.T) {
 							t.Errorf("%s as %s over HTTP: got %s, want %s", name, c, got, want)
 						}
 					}
-					if op.Operation != ast.Mutation {
+					switch {
+					case op.Operation == ast.Mutation:
+					case req.token == "":
+						w.anonymousSocketRefused(t)
+					default:
 						if got := w.overWebsocket(t, row, req, field); got != want {
 							t.Errorf("%s as %s over websocket: got %s, want %s", name, c, got, want)
 						}
@@ -61,6 +67,17 @@ func (w *azWorld) overHTTP(t *testing.T, row azRow, req azRequest, field string)
 		t.Fatalf("status %d: %v", status, r.Errors)
 	}
 	return azJudge(t, row, req, field, r)
+}
+
+// anonymousSocketRefused checks that a socket without credentials is closed with 4401
+// at connection_init.
+func (w *azWorld) anonymousSocketRefused(t *testing.T) {
+	t.Helper()
+	_, msg, err := wsDial(t, w.ts, "")
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4401 {
+		t.Errorf("anonymous socket: got message %v, error %v, want close 4401", msg, err)
+	}
 }
 
 // overWebsocket runs the row's operation over graphql-transport-ws, signed in with the

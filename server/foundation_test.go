@@ -166,16 +166,7 @@ func TestMigrateCommandAppliesToAnEmptyDatabase(t *testing.T) {
 func TestShutdownClosesWebsocketsWithACloseFrame(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, embeddedEnv(t))
-	dialer := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}
-	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/query", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	mustWriteJSON(t, conn, map[string]any{"type": "connection_init"})
-	if msg := mustReadJSON(t, conn); msg["type"] != "connection_ack" {
-		t.Fatalf("want connection_ack, got %v", msg)
-	}
+	conn := wsAuthed(t, ts, newAPI(ts).register(t, uniqueEmail("shutdown")).AccessToken)
 	mustWriteJSON(t, conn, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": serverInfoQuery}})
 	if msg := mustReadJSON(t, conn); msg["type"] != "next" {
 		t.Fatalf("query over websocket: %v", msg)
@@ -184,6 +175,7 @@ func TestShutdownClosesWebsocketsWithACloseFrame(t *testing.T) {
 	stopped := make(chan error, 1)
 	go func() { stopped <- ts.stop() }()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var err error
 	for {
 		_, _, err = conn.ReadMessage()
 		if err != nil {

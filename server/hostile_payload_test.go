@@ -164,9 +164,9 @@ func hostileComplexity(t *testing.T, w *azWorld) {
 	}
 	wide.WriteString(" }")
 	deep := "{ __type(name: \"User\") { " + strings.Repeat("ofType { ", 1100) + "name" + strings.Repeat(" }", 1100) + " } }"
-	// gqlparser refuses deep nesting itself; the complexity limit refuses the rest.
+	// gqlparser refuses deep nesting itself; the document limits refuse the rest.
 	tests := []struct{ name, query, code string }{
-		{"600 aliases", wide.String(), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"600 aliases", wide.String(), "QUERY_LIMIT_EXCEEDED"},
 		{"1,100 levels of nesting", deep, "GRAPHQL_PARSE_FAILED"},
 		{"nested introspection", "{ __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }", "GRAPHQL_VALIDATION_FAILED"},
 	}

@@ -13,19 +13,29 @@ import (
 	"backbone/internal/deadjobs"
 	"backbone/internal/health"
 	"backbone/internal/httpmw"
+	"backbone/internal/ratelimit"
 	"backbone/workers"
 )
 
 // httpApp is the HTTP face of the process: routes, middleware, and the websocket server
 // that shutdown closes.
 type httpApp struct {
-	handler    http.Handler
+	handler http.Handler
+	// ops serves /metrics and /health/detailed on METRICS_ADDR; nil when they are on
+	// the public handler or not served.
+	ops        http.Handler
 	health     *health.Checker
 	websockets *gqlws.Server
 }
 
-// persistedQueryTTL is how long an automatic persisted query stays registered.
-const persistedQueryTTL = 24 * time.Hour
+// Automatic persisted queries: how long one stays registered, how long it may be, and
+// how many one client IP may register.
+const (
+	persistedQueryTTL      = 24 * time.Hour
+	persistedQueryMaxBytes = 32 << 10
+)
+
+var persistedQueriesPerIP = ratelimit.PerHour(100)
 
 func newHTTP(a *app) (*httpApp, error) {
 	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
@@ -45,16 +55,21 @@ func newHTTP(a *app) (*httpApp, error) {
 		Info:      a.serverInfo(),
 	}
 	gql := graph.NewHandler(graph.HandlerConfig{
-		Resolver:         resolver,
-		Introspection:    a.cfg.Introspection,
-		ComplexityLimit:  a.cfg.ComplexityLimit,
-		MaxBodyBytes:     a.cfg.MaxBodyBytes,
-		PersistedQueries: graph.PersistedQueryCache(a.cache, persistedQueryTTL, a.log),
-		CheckOrigin:      gqlws.AllowOrigins(a.cfg.CORSOrigins...),
-		MaxConnsPerUser:  a.cfg.WSMaxConnsPerUser,
-		SendQueue:        a.cfg.WSSendQueue,
-		Metrics:          reg,
-		OnConnect:        a.live.Track,
+		Resolver:        resolver,
+		Introspection:   a.cfg.Introspection,
+		Suggestions:     a.cfg.Introspection && !a.cfg.IsProduction(),
+		ComplexityLimit: a.cfg.ComplexityLimit,
+		MaxBodyBytes:    a.cfg.MaxBodyBytes,
+		PersistedQueries: graph.PersistedQueryCache(graph.PersistedQueryConfig{
+			Cache: a.cache, TTL: persistedQueryTTL, MaxBytes: persistedQueryMaxBytes,
+			Limiter: a.rateLimiter(), PerIP: persistedQueriesPerIP, Log: a.log,
+		}),
+		CheckOrigin:     gqlws.AllowOrigins(a.cfg.CORSOrigins...),
+		MaxConnsPerUser: a.cfg.WSMaxConnsPerUser,
+		Connections:     connectionLimits(a.cfg, a.log),
+		SendQueue:       a.cfg.WSSendQueue,
+		Metrics:         reg,
+		OnConnect:       a.live.Track,
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
@@ -68,8 +83,14 @@ func newHTTP(a *app) (*httpApp, error) {
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
-	route("GET /health/detailed", "health_detailed", http.HandlerFunc(h.health.Detailed))
-	route("GET /metrics", "metrics", httpmw.MetricsHandler(reg))
+	switch operatorPlacement(a.cfg) {
+	case opsOnPublic:
+		operatorRoutes(mux, a.cfg, h.health, reg)
+	case opsOwnListener:
+		h.ops = operatorHandler(a.cfg, h.health, reg, a.log)
+	case opsOff:
+		a.log.Warn("/metrics and /health/detailed are not served: in production set METRICS_ADDR (a listener of their own) or METRICS_TOKEN")
+	}
 	if wh := a.paymentWebhook(); wh != nil {
 		route("POST /webhooks/payments", "payment_webhook", wh)
 	}

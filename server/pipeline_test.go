@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"backbone/internal/ai/aitest"
+	"backbone/internal/queue"
 )
 
 // The draft and the rewrite the fake provider writes: the rewrite keeps the draft's
@@ -278,5 +281,73 @@ func TestCopiedExpertAnswerIsRefused(t *testing.T) {
 	got := w.plRead(t, expert.Token, second)
 	if got.Status != "DELIVERED" || got.Answer == nil || got.Answer.OriginalityScore == nil || *got.Answer.OriginalityScore != 1 {
 		t.Fatalf("own answer: %+v", got)
+	}
+}
+
+// TestDeadJobsAreListedAndReplayed: a job that can never succeed (a pipeline job naming
+// no question) is dead-lettered on RabbitMQ; an admin lists it and puts it back, and it
+// runs again as a first attempt.
+func TestDeadJobsAreListedAndReplayed(t *testing.T) {
+	t.Parallel()
+	env := plEnv(t, plProvider(t), nil)
+	w := newAzWorld(t, env)
+	q, err := queue.NewAMQP(context.Background(), env["AMQP_URL"], slog.New(slog.DiscardHandler), queue.WithPrefix(env["NAMESPACE"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = q.Close() })
+	if err := q.Publish(context.Background(), "pipeline.draft", "bad-job", []byte(`{"questionId":null}`)); err != nil {
+		t.Fatal(err)
+	}
+	admin := w.callers[azAdmin].Token
+	type deadJob struct {
+		Topic, ID, Reason, Payload string
+		Attempts                   int
+	}
+	list := func() []deadJob {
+		var out struct{ DeadJobs []deadJob }
+		w.mustGQL(t, admin, `query($t: String) { deadJobs(topic: $t) { topic id attempts reason payload } }`, map[string]any{"t": "pipeline.draft"}, &out)
+		return out.DeadJobs
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(list()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the bad job was not dead-lettered within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	dead := list()
+	if len(dead) != 1 || dead[0].ID != "bad-job" || dead[0].Attempts != 1 || !strings.Contains(dead[0].Reason, "bad payload") {
+		t.Fatalf("dead jobs %+v", dead)
+	}
+	var all struct{ DeadJobs []deadJob }
+	w.mustGQL(t, admin, `{ deadJobs { id } }`, nil, &all)
+	if len(all.DeadJobs) != 1 {
+		t.Fatalf("every topic's dead jobs: %+v", all.DeadJobs)
+	}
+	status, r := w.gql(t, admin, `{ deadJobs(topic: "no.such.topic") { id } }`, nil)
+	if status != 200 || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+		t.Fatalf("unknown topic: %d %v", status, r.Errors)
+	}
+
+	var replay struct{ ReplayDeadJob bool }
+	w.mustGQL(t, admin, `mutation { replayDeadJob(topic: "pipeline.draft", id: "bad-job") }`, nil, &replay)
+	if !replay.ReplayDeadJob {
+		t.Fatal("replayDeadJob = false for a listed job")
+	}
+	w.mustGQL(t, admin, `mutation { replayDeadJob(topic: "pipeline.draft", id: "no-such-job") }`, nil, &replay)
+	if replay.ReplayDeadJob {
+		t.Fatal("replayDeadJob = true for a job that is not dead")
+	}
+	// It ran again, and can never succeed: it is back, once.
+	deadline = time.Now().Add(30 * time.Second)
+	for len(list()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the replayed job did not come back within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if dead := list(); len(dead) != 1 || dead[0].ID != "bad-job" {
+		t.Fatalf("after the replay: %+v", dead)
 	}
 }

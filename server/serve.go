@@ -56,6 +56,12 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	// Shutdown does not wait for hijacked websockets: close them with a close frame.
 	srv.RegisterOnShutdown(h.closeWebsockets)
 
+	ops, err := listenOperator(h, cfg.MetricsAddr, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+
 	log.Info("listening", "addr", ln.Addr().String(), "playground", cfg.Playground)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -72,6 +78,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 		return nil
 	})
+	if ops != nil {
+		g.Go(func() error { return ops.serve(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down", "deadline", cfg.ShutdownTimeout)

@@ -45,6 +45,9 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 			if err := ts.stop(); err != nil {
 				t.Errorf("server stopped with error: %v", err)
 			}
+			if t.Failed() {
+				t.Logf("server logs:\n%s", logs.String())
+			}
 		})
 		return ts
 	case err := <-done:

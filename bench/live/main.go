@@ -30,6 +30,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"backbone/internal/bus"
+	"backbone/internal/config"
 )
 
 const defaultSubscription = `subscription { taskQueueChanged { change questionId subject at } }`
@@ -218,14 +219,19 @@ func redisClient(rawURL string) (*redis.Client, error) {
 	return redis.NewClient(ro), nil
 }
 
-// checkFileLimit fails when n sockets cannot fit under the open-file limit. Go raises the
-// soft limit to the hard one at start, in this tool and in the server alike.
+// checkFileLimit fails when n sockets cannot fit under the open-file limit, in this tool
+// or under the server's connection ceiling (which leaves part of the limit to its other
+// files). Go raises the soft limit to the hard one at start, in this tool and in the
+// server alike.
 func checkFileLimit(out io.Writer, n int) error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("getrlimit: %w", err)
 	}
 	need := uint64(n) + 256
+	for (config.Config{}).ConnectionCeiling(need) < n {
+		need++
+	}
 	fmt.Fprintf(out, "open files: limit %d (hard %d); %d connections need about %d in this tool and in the server\n",
 		lim.Cur, lim.Max, n, need)
 	if lim.Cur < need {

@@ -43,6 +43,9 @@ func (e serverEnv) list() []string {
 		"JWT_ISSUER=" + e.Issuer,
 		"JWT_AUDIENCE=" + e.Audience,
 		"PLAYGROUND=false",
+		// Every subscriber dials from loopback: one address, no per-address limits.
+		"WS_MAX_CONNECTIONS_PER_IP=0",
+		"WS_MAX_ANONYMOUS_PER_IP=0",
 		"LOG_FORMAT=text",
 		"LOG_LEVEL=" + e.LogLevel,
 	}

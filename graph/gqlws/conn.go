@@ -27,7 +27,7 @@ type conn struct {
 	exec    graphql.GraphExecutor
 	ctx     context.Context // the request's values, then InitFunc's; ended when the connection closes
 	cancel  context.CancelFunc
-	user    string // counted against the per-user limit; set by Server.admit
+	slot    *slot // its place in the connection limits
 
 	mu          sync.Mutex
 	pending     []byte   // the end of a frame the socket did not take at once
@@ -220,7 +220,8 @@ func (c *conn) handle(m inbound) bool {
 // connection_error first: see close).
 func (c *conn) protocolError(reason string) { c.close(CloseBadRequest, reason) }
 
-// init runs InitFunc and the per-user limit, then acknowledges.
+// init runs InitFunc and the per-user limit (or refuses an anonymous connection when
+// told to), then acknowledges.
 func (c *conn) init(payload json.RawMessage) bool {
 	if c.isAcked() {
 		c.close(CloseTooManyInitRequests, "Too many initialisation requests")
@@ -246,8 +247,14 @@ func (c *conn) init(payload json.RawMessage) bool {
 			return false
 		}
 	}
-	if open, ok := c.srv.admit(c, c.srv.cfg.UserKey(ctx)); !ok {
-		c.refuse(CloseTooManyConnections, tooManyConnections(open, c.srv.cfg.MaxConnsPerUser).Error())
+	if user := c.srv.cfg.UserKey(ctx); user != "" {
+		if refused := c.srv.admission.signIn(c.slot, user); refused != nil {
+			c.refuse(refused.Code, refused.Reason)
+			return false
+		}
+	} else if c.srv.cfg.RefuseAnonymous {
+		refused := c.srv.admission.refuseAnonymous()
+		c.refuse(refused.Code, refused.Reason)
 		return false
 	}
 	c.mu.Lock()

@@ -12,7 +12,6 @@ package gqlws
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -61,9 +60,18 @@ type Config struct {
 	ReadLimit int64
 	// MaxConnsPerUser limits the open connections of one user (UserKey); 0: no limit.
 	MaxConnsPerUser int
-	// UserKey names the user of an initialised connection for MaxConnsPerUser; "" is not
-	// counted (anonymous).
+	// UserKey names the user of an initialised connection for MaxConnsPerUser; "" is
+	// anonymous.
 	UserKey func(ctx context.Context) string
+	// Limits bound the connections by address and in total (see Limits).
+	Limits Limits
+	// ClientIP names the address a request comes from, for Limits.PerIP and
+	// Limits.AnonymousPerIP (default: the peer's address).
+	ClientIP func(r *http.Request) string
+	// RefuseAnonymous closes (4401) a connection that connection_init leaves anonymous:
+	// for a schema with no subscription open to anonymous callers, such a socket has
+	// nothing to wait for.
+	RefuseAnonymous bool
 	// OnConnect is called for every initialised connection; release runs when it closes.
 	OnConnect func(ctx context.Context) (release func())
 	Log       *slog.Logger
@@ -94,6 +102,9 @@ func (c Config) withDefaults() Config {
 	if c.UserKey == nil {
 		c.UserKey = func(context.Context) string { return "" }
 	}
+	if c.ClientIP == nil {
+		c.ClientIP = peerIP
+	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
@@ -110,9 +121,10 @@ type Server struct {
 	cfg      Config
 	upgrader websocket.Upgrader
 
+	admission *admission
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
-	perUser  map[string]int
 	groups   map[string]*group
 	draining bool
 	kaOnce   sync.Once
@@ -138,10 +150,10 @@ func New(cfg Config) *Server {
 			CheckOrigin:      cfg.CheckOrigin,
 			Error:            refuseUpgrade,
 		},
-		conns:   make(map[*conn]struct{}),
-		perUser: make(map[string]int),
-		groups:  make(map[string]*group),
-		kaStop:  make(chan struct{}),
+		admission: newAdmission(cfg.Limits, cfg.MaxConnsPerUser),
+		conns:     make(map[*conn]struct{}),
+		groups:    make(map[string]*group),
+		kaStop:    make(chan struct{}),
 	}
 }
 
@@ -156,15 +168,26 @@ func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 		http.Error(w, `{"errors":[{"message":"server is shutting down"}]}`, http.StatusServiceUnavailable)
 		return
 	}
+	// Counted from the upgrade: a socket that never sends connection_init holds a file
+	// descriptor too. A refusal is a close frame, which browsers see (a refused upgrade
+	// shows them no status).
+	sl, refused := s.admission.open(s.cfg.ClientIP(r), "")
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		if sl != nil {
+			s.admission.release(sl)
+		}
 		return // the upgrader has answered
 	}
+	if refused != nil {
+		refuseSocket(ws, refused.Code, refused.Reason)
+		return
+	}
 	c := newConn(s, ws, r, exec)
+	c.slot = sl
 	if !s.register(c) {
-		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
-		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-		_ = ws.Close()
+		s.admission.release(sl)
+		refuseSocket(ws, websocket.CloseGoingAway, "server shutting down")
 		return
 	}
 	s.kaOnce.Do(func() { go s.keepAlive() })
@@ -224,59 +247,36 @@ func (s *Server) unregister(c *conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.unreserve(c.user)
+	s.admission.release(c.slot)
 	s.wg.Done()
 }
 
-// admit counts an initialised connection against its user's limit.
-func (s *Server) admit(c *conn, user string) (open int, ok bool) {
-	open, ok = s.reserve(user)
-	if ok {
-		c.user = user
+// Reserve counts a stream held by another transport (server-sent events) against the
+// same limits as the websockets: Limits, and MaxConnsPerUser for a user ("": anonymous).
+// release gives the slot back. The error is a *CloseError whose code says which limit
+// refused it: CloseServerBusy for Limits.Total, CloseTooManyConnections for the others.
+func (s *Server) Reserve(r *http.Request, user string) (release func(), err error) {
+	sl, refused := s.admission.open(s.cfg.ClientIP(r), user)
+	if refused != nil {
+		return nil, refused
 	}
-	return open, ok
+	return func() { s.admission.release(sl) }, nil
 }
 
-// reserve takes one of user's connection slots; "" (anonymous) is not counted.
-func (s *Server) reserve(user string) (open int, ok bool) {
-	if user == "" {
-		return 0, true
+// refuseSocket closes a socket that is not served: the close frame, then up to a second
+// for the client's own, so that the frame is read before the socket goes (closing a
+// socket with unread input resets the connection, and the client may lose the frame).
+func refuseSocket(ws *websocket.Conn, code int, reason string) {
+	deadline := time.Now().Add(time.Second)
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline)
+	ws.SetReadLimit(4 << 10)
+	_ = ws.SetReadDeadline(deadline)
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			break
+		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	open = s.perUser[user]
-	if s.cfg.MaxConnsPerUser > 0 && open >= s.cfg.MaxConnsPerUser {
-		return open, false
-	}
-	s.perUser[user] = open + 1
-	return open + 1, true
-}
-
-func (s *Server) unreserve(user string) {
-	if user == "" {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.perUser[user]--; s.perUser[user] <= 0 {
-		delete(s.perUser, user)
-	}
-}
-
-// Reserve counts a stream of user held by another transport (server-sent events)
-// against MaxConnsPerUser, with the websockets; release gives the slot back.
-func (s *Server) Reserve(user string) (release func(), err error) {
-	open, ok := s.reserve(user)
-	if !ok {
-		return nil, tooManyConnections(open, s.cfg.MaxConnsPerUser)
-	}
-	var once sync.Once
-	return func() { once.Do(func() { s.unreserve(user) }) }, nil
-}
-
-func tooManyConnections(open, limit int) error {
-	return &CloseError{Code: CloseTooManyConnections,
-		Reason: fmt.Sprintf("too many connections: this user has %d open (limit %d)", open, limit)}
+	_ = ws.Close()
 }
 
 // keepAlive pings every initialised connection each KeepAlive, from one goroutine for

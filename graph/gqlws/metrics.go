@@ -38,6 +38,10 @@ func (s *Server) Register(reg prometheus.Registerer) error {
 			}
 			return float64(n)
 		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "websocket_connections_limit",
+			Help: "The most websockets and event streams held at once (0: no limit).",
+		}, func() float64 { return float64(s.cfg.Limits.Total) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "websocket_messages_sent_total",
 			Help: "Messages written to GraphQL websocket clients.",
@@ -46,6 +50,13 @@ func (s *Server) Register(reg prometheus.Registerer) error {
 			Name: "websocket_slow_consumer_disconnects_total",
 			Help: "Connections closed because their send queue overflowed.",
 		}, func() float64 { return float64(s.slowClosed.Load()) }),
+	}
+	for limit, n := range s.admission.refused {
+		collectors = append(collectors, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "websocket_refused_total",
+			Help:        "Websockets and event streams refused by a connection limit (total, ip, anonymous_ip, user) or for being anonymous.",
+			ConstLabels: prometheus.Labels{"limit": limit},
+		}, func() float64 { return float64(n.Load()) }))
 	}
 	for _, c := range collectors {
 		if err := reg.Register(c); err != nil {

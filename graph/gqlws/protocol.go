@@ -20,8 +20,11 @@ const (
 	CloseInitTimeout         = 4408
 	CloseSubscriberExists    = 4409
 	CloseTooManyInitRequests = 4429
-	// CloseTooManyConnections refuses a connection over the per-user limit.
+	// CloseTooManyConnections refuses a connection over the per-user or a per-address
+	// limit.
 	CloseTooManyConnections = 4429
+	// CloseServerBusy refuses a connection over the server's ceiling (Limits.Total).
+	CloseServerBusy = 4503
 	// CloseSlowConsumer ends a connection whose send queue overflowed (policy violation).
 	CloseSlowConsumer = 1008
 	// CloseInternalError ends a connection after a server fault.

@@ -70,7 +70,18 @@ type Config struct {
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
 
 	WSMaxConnsPerUser int // WS_MAX_CONNECTIONS_PER_USER: open websockets and event streams per user (default 20; 0: no limit)
-	WSSendQueue       int // WS_SEND_QUEUE: messages a slow subscriber may have waiting before it is disconnected (default 256)
+	// WS_MAX_CONNECTIONS: open websockets and event streams in all (default 0: derived from
+	// the open-file limit, see ConnectionCeiling, which also caps a value given here).
+	WSMaxConns          int
+	WSMaxConnsPerIP     int // WS_MAX_CONNECTIONS_PER_IP: open websockets and event streams per client address (default 200; 0: no limit)
+	WSMaxAnonymousPerIP int // WS_MAX_ANONYMOUS_PER_IP: of those, not (yet) signed in (default 20; 0: no limit)
+	WSSendQueue         int // WS_SEND_QUEUE: messages a slow subscriber may have waiting before it is disconnected (default 256)
+
+	// METRICS_ADDR: a listener of its own for /metrics and /health/detailed, which are then
+	// not served on ADDR (default: none).
+	MetricsAddr string
+	// METRICS_TOKEN: /metrics and /health/detailed require Authorization: Bearer <it>.
+	MetricsToken string
 
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
@@ -121,8 +132,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", 1000),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 
-		WSMaxConnsPerUser: r.int("WS_MAX_CONNECTIONS_PER_USER", 20),
-		WSSendQueue:       r.int("WS_SEND_QUEUE", 256),
+		WSMaxConnsPerUser:   r.int("WS_MAX_CONNECTIONS_PER_USER", 20),
+		WSSendQueue:         r.int("WS_SEND_QUEUE", 256),
+		WSMaxConns:          r.int("WS_MAX_CONNECTIONS", 0),
+		WSMaxConnsPerIP:     r.int("WS_MAX_CONNECTIONS_PER_IP", 200),
+		WSMaxAnonymousPerIP: r.int("WS_MAX_ANONYMOUS_PER_IP", 20),
+
+		MetricsAddr:  r.str("METRICS_ADDR", ""),
+		MetricsToken: r.str("METRICS_TOKEN", ""),
 
 		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
 	}
@@ -179,6 +196,19 @@ func (c Config) Validate() error {
 	}
 	if c.WSMaxConnsPerUser < 0 {
 		bad("WS_MAX_CONNECTIONS_PER_USER: %d is negative (0 means no limit)", c.WSMaxConnsPerUser)
+	}
+	if c.WSMaxConns < 0 || c.WSMaxConnsPerIP < 0 || c.WSMaxAnonymousPerIP < 0 {
+		bad("WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_IP and WS_MAX_ANONYMOUS_PER_IP: may not be negative")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("METRICS_ADDR: %q is not host:port (such as 127.0.0.1:9090): %v", c.MetricsAddr, err)
+		} else if c.MetricsAddr == c.Addr {
+			bad("METRICS_ADDR: %q is ADDR too: give the operator endpoints a listener of their own", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		bad("METRICS_TOKEN: must be at least 32 bytes long")
 	}
 	if c.WSSendQueue < 1 {
 		bad("WS_SEND_QUEUE: %d is below 1", c.WSSendQueue)

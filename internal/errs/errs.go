@@ -20,9 +20,11 @@ const (
 	InsufficientCredits Code = "INSUFFICIENT_CREDITS"
 	RateLimited         Code = "RATE_LIMITED"
 	Unavailable         Code = "UNAVAILABLE"
+	Internal            Code = "INTERNAL"
 	// Unoriginal refuses an answer too close to another question's answer.
 	Unoriginal Code = "UNORIGINAL"
-	Internal   Code = "INTERNAL"
+	// Cancelled: the client went away (closed its stream or request) before the answer.
+	Cancelled Code = "CANCELLED"
 )
 
 // Error is a coded error. Message is shown to the client; Err is only logged.

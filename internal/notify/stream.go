@@ -52,7 +52,9 @@ func (s *Service) Stream(ctx context.Context, after uuid.UUID) (<-chan *ent.Noti
 			}
 			s.log.Info("notify: stream resubscribing", "user", uid, "err", sub.Err())
 			if sub, err = s.bus.Subscribe(ctx, UserTopic(uid)); err != nil {
-				s.log.Warn("notify: resubscribe failed", "user", uid, "err", err)
+				if ctx.Err() == nil { // else the client closed the stream meanwhile
+					s.log.Warn("notify: resubscribe failed", "user", uid, "err", err)
+				}
 				return
 			}
 		}

@@ -309,7 +309,9 @@ func (s *Service) stopPipeline(ctx context.Context, tx *ent.Client, q *ent.Quest
 		return nil
 	}
 	now := s.now()
-	err := tx.Question.UpdateOneID(q.ID).SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason).Exec(ctx)
+	// The same time as the change that closed q (ent's default would stamp the wall clock).
+	err := tx.Question.UpdateOneID(q.ID).SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason).
+		SetUpdatedAt(q.UpdatedAt).Exec(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,26 @@
+package httpmw
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"backbone/internal/errs"
+)
+
+// RequireToken answers 401 to a request without Authorization: Bearer token; the
+// comparison takes the same time whatever the guess.
+func RequireToken(token string) Middleware {
+	want := []byte(token)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="operator"`)
+				WriteError(w, http.StatusUnauthorized, errs.Unauthenticated, "operator token required: Authorization: Bearer <token>")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
