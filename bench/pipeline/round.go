@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,7 +78,35 @@ func runWorkers(ctx context.Context, env *benchEnv, o options, we workerEnv, n i
 		results = append(results, r)
 		printRound(r)
 	}
-	return results, stopAll()
+	err = stopAll()
+	reportLogs(procs)
+	return results, err
+}
+
+// reportLogs prints how many warnings and errors the workers logged, with a few of them:
+// a job that failed and was retried shows only there.
+func reportLogs(procs []*workerProc) {
+	var n int
+	var shown []string
+	for _, p := range procs {
+		b, err := os.ReadFile(p.log.Name())
+		if err != nil {
+			logf("worker log %s: %v", p.log.Name(), err)
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+				n++
+				if len(shown) < 3 {
+					shown = append(shown, line)
+				}
+			}
+		}
+	}
+	logf("the workers logged %d warnings and errors (a retried job is one)", n)
+	for _, line := range shown {
+		fmt.Println("  " + line)
+	}
 }
 
 // runPhase submits the questions, waits until each has left the AI stages and the
