@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -18,45 +15,6 @@ import (
 	"backbone/internal/migrate"
 	"backbone/internal/originality"
 )
-
-// scratch is a database of the run's own on the admin URL's server, dropped at the end.
-type scratch struct {
-	admin, name, URL string
-}
-
-func newScratch(ctx context.Context, admin string) (*scratch, error) {
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, fmt.Errorf("admin URL: %w", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s := &scratch{admin: admin, name: "bench_originality_" + hex.EncodeToString(b)}
-	if err := s.exec(ctx, "CREATE DATABASE "+s.name); err != nil {
-		return nil, err
-	}
-	u.Path = "/" + s.name
-	s.URL = u.String()
-	return s, nil
-}
-
-func (s *scratch) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	return s.exec(ctx, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)")
-}
-
-func (s *scratch) exec(ctx context.Context, stmt string) error {
-	conn, err := sql.Open("postgres", s.admin)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", stmt, err)
-	}
-	return nil
-}
 
 // load migrates the database and stores the fingerprints of n answers, question i with
 // revision i, as Record would but in one COPY: the secondary indexes the migration made

@@ -29,6 +29,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
+	"backbone/bench/internal/scratch"
 	"backbone/ent"
 	"backbone/internal/db"
 	"backbone/internal/originality"
@@ -70,7 +71,7 @@ func logf(format string, args ...any) {
 }
 
 func run(ctx context.Context, o options) error {
-	s, err := newScratch(ctx, o.pg)
+	s, err := scratch.New(ctx, o.pg, "bench_originality_")
 	if err != nil {
 		return err
 	}
@@ -78,8 +79,8 @@ func run(ctx context.Context, o options) error {
 		logf("database %s (kept)", s.URL)
 	} else {
 		defer func() {
-			if err := s.drop(); err != nil {
-				logf("drop %s: %v", s.name, err)
+			if err := s.Drop(); err != nil {
+				logf("drop %s: %v", s.Name, err)
 			}
 		}()
 	}

@@ -31,14 +31,8 @@ func (b *failingBus) Publish(ctx context.Context, topic string, payload []byte) 
 func TestEventJobsGoToTheQueueEvenWhenTheBusFails(t *testing.T) {
 	t.Parallel()
 	d := mustDB(t, dialects[0].url(t), true)
-	mem := bus.NewMemory()
-	t.Cleanup(func() { mem.Close() })
+	mem, sub := listen(t, "question.updated")
 	b := &failingBus{Bus: mem, down: true}
-	sub, err := mem.Subscribe(context.Background(), "question.updated")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
 	q := newCountingQueue(t)
 	r := newRelay(t, d, q, b, outbox.Options{
 		EventJobs: map[string][]string{"question.updated": {"notify.question.updated"}},
@@ -103,13 +97,7 @@ func TestEventJobsGoToTheQueueEvenWhenTheBusFails(t *testing.T) {
 func TestEventJobFailureKeepsTheEventOffTheBus(t *testing.T) {
 	t.Parallel()
 	d := mustDB(t, dialects[1].url(t), true)
-	b := bus.NewMemory()
-	t.Cleanup(func() { b.Close() })
-	sub, err := b.Subscribe(context.Background(), "payout.decided")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	b, sub := listen(t, "payout.decided")
 	down := newCountingQueue(t)
 	down.Queue.Close()
 	r := newRelay(t, d, down, b, outbox.Options{EventJobs: map[string][]string{"payout.decided": {"notify.payout.decided"}}})

@@ -91,6 +91,20 @@ func (q *countingQueue) counts() map[string]int {
 	return out
 }
 
+// listen returns a memory bus and a subscription to topic on it, both closed when the
+// test ends.
+func listen(tb testing.TB, topic string) (bus.Bus, *bus.Subscription) {
+	tb.Helper()
+	b := bus.NewMemory()
+	tb.Cleanup(func() { b.Close() })
+	sub, err := b.Subscribe(context.Background(), topic)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sub.Close() })
+	return b, sub
+}
+
 // newRelay returns a relay on d publishing to q and a fresh memory bus (or b).
 func newRelay(tb testing.TB, d *db.DB, q queue.Queue, b bus.Bus, o outbox.Options) *outbox.Relay {
 	if b == nil {

@@ -35,7 +35,8 @@ type Options struct {
 	// (default queue.ExponentialBackoff(time.Second, 5*time.Minute)). Rows are retried
 	// until they are published: an outbox never drops a message.
 	Backoff func(attempt int) time.Duration
-	// PublishTimeout bounds one publish (default 10 s).
+	// PublishTimeout bounds the queue side of a batch (every job and event job of it,
+	// published at once) and each event's publish to the bus (default 10 s).
 	PublishTimeout time.Duration
 	// Retention is how long delivered rows are kept before Prune deletes them (default 7 days).
 	Retention time.Duration
@@ -144,36 +145,77 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	stopAt := until.Add(-r.opts.Lease / 2)
-	var delivered []rowID
+	stopped := func() bool { return ctx.Err() != nil || time.Now().After(stopAt) }
+	queued := r.enqueue(ctx, claimed, stopAt)
+	var delivered, released []rowID
 	var failures []error
 	for i, m := range claimed {
-		if ctx.Err() != nil || time.Now().After(stopAt) {
-			failures = append(failures, r.release(rec, ids(claimed[i:])))
-			break
+		err := queued[i]
+		switch {
+		case err != nil && stopped():
+			released = append(released, m.ID) // cut short by the stop: due again at once
+			continue
+		case err == nil && m.Kind == Event:
+			// An event goes to the bus once its queue topics have it: if one failed, the bus
+			// has not had it yet and the retry does not show it twice to live subscribers;
+			// if the bus fails, the retry repeats the jobs, which consumers dedupe.
+			if stopped() {
+				released = append(released, m.ID)
+				continue
+			}
+			err = r.publishBus(ctx, m)
 		}
-		if err := r.publish(ctx, m); err != nil {
+		if err != nil {
 			failures = append(failures, r.fail(rec, m, err))
 			continue
 		}
 		delivered = append(delivered, m.ID)
 	}
-	failures = append(failures, r.markDelivered(rec, delivered))
+	failures = append(failures, r.release(rec, released), r.markDelivered(rec, delivered))
 	return len(claimed), errors.Join(failures...)
 }
 
-// publish sends one row where its kind says. An event goes to its durable queue topics
-// first: if one fails, the bus has not had it yet and a retry does not show it twice to
-// live subscribers; if the bus fails, the retry repeats jobs, which consumers dedupe.
-func (r *Relay) publish(ctx context.Context, m message) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
-	defer cancel()
-	if m.Kind == Job {
-		return r.queue.Publish(ctx, m.Topic, m.ID.String(), m.Payload)
-	}
-	for _, topic := range r.opts.EventJobs[m.Topic] {
-		if err := r.queue.Publish(ctx, topic, m.ID.String(), m.Payload); err != nil {
-			return fmt.Errorf("event job %s: %w", topic, err)
+// enqueue publishes the queue side of the claimed rows, jobs and the events' queue topics
+// (Options.EventJobs), in row order and all at once (queue.PublishAll: on RabbitMQ one
+// wait for the broker's confirms instead of one per message), before half the lease is
+// gone. It returns each row's outcome: nil when its every message was stored.
+func (r *Relay) enqueue(ctx context.Context, claimed []message, stopAt time.Time) []error {
+	var msgs []queue.Message
+	var rowOf []int
+	for i, m := range claimed {
+		topics := []string{m.Topic}
+		if m.Kind == Event {
+			topics = r.opts.EventJobs[m.Topic]
+		}
+		for _, t := range topics {
+			msgs = append(msgs, queue.Message{Topic: t, ID: m.ID.String(), Payload: m.Payload})
+			rowOf = append(rowOf, i)
 		}
 	}
+	out := make([]error, len(claimed))
+	if len(msgs) == 0 {
+		return out
+	}
+	deadline := time.Now().Add(r.opts.PublishTimeout)
+	if stopAt.Before(deadline) {
+		deadline = stopAt
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	for j, err := range queue.PublishAll(ctx, r.queue, msgs) {
+		if i := rowOf[j]; err != nil && out[i] == nil {
+			if claimed[i].Kind == Event {
+				err = fmt.Errorf("event job %s: %w", msgs[j].Topic, err)
+			}
+			out[i] = err
+		}
+	}
+	return out
+}
+
+// publishBus shows an event to live subscribers.
+func (r *Relay) publishBus(ctx context.Context, m message) error {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.PublishTimeout)
+	defer cancel()
 	return r.bus.Publish(ctx, m.Topic, m.Payload)
 }

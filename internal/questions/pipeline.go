@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -131,18 +132,11 @@ func (s *Service) StartStage(ctx context.Context, id uuid.UUID, stage Stage) (*S
 		if q.Status != spec.status {
 			return nil
 		}
-		row, err := s.stageRow(ctx, tx, q.ID, stage)
+		attempt, err := s.startStageRow(ctx, tx, q.ID, stage)
 		if err != nil {
 			return err
 		}
-		up := row.Update().AddAttempts(1).SetStatus(pipelinestage.StatusRUNNING).SetUpdatedAt(s.now())
-		if row.StartedAt == nil {
-			up.SetStartedAt(s.now())
-		}
-		if row, err = up.Save(ctx); err != nil {
-			return err
-		}
-		work = &StageWork{Question: q, Stage: stage, Attempt: row.Attempts}
+		work = &StageWork{Question: q, Stage: stage, Attempt: attempt}
 		return s.loadAIVersions(ctx, tx, work)
 	})
 	if err != nil || work == nil {
@@ -341,14 +335,41 @@ func (s *Service) setStatus(ctx context.Context, tx *ent.Client, q *ent.Question
 	return out, err
 }
 
-// stageRow returns the record of stage for question id, creating it for questions that
-// predate it (every question submitted with the pipeline on has one per stage).
-func (s *Service) stageRow(ctx context.Context, tx *ent.Client, id uuid.UUID, stage Stage) (*ent.PipelineStage, error) {
-	row, err := tx.PipelineStage.Query().Where(pipelinestage.QuestionID(id), pipelinestage.StageEQ(stage)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return tx.PipelineStage.Create().SetQuestionID(id).SetStage(stage).Save(ctx)
+// startStageRow marks the record of stage for question id RUNNING, counts the start and
+// keeps the first start's time, in one statement (UPDATE ... RETURNING: this runs for
+// every stage of every question), and returns the starts so far. It creates the record
+// for questions that predate it (every question submitted with the pipeline on has one
+// per stage).
+func (s *Service) startStageRow(ctx context.Context, tx *ent.Client, id uuid.UUID, stage Stage) (int, error) {
+	now := s.now()
+	query, args := entsql.Dialect(s.db.Dialect).Update(pipelinestage.Table).
+		Add(pipelinestage.FieldAttempts, 1).
+		Set(pipelinestage.FieldStatus, pipelinestage.StatusRUNNING).
+		Set(pipelinestage.FieldUpdatedAt, now).
+		Set(pipelinestage.FieldStartedAt, entsql.ExprFunc(func(b *entsql.Builder) {
+			b.WriteString("COALESCE(").Ident(pipelinestage.FieldStartedAt).Comma().Arg(now).WriteByte(')')
+		})).
+		Where(entsql.And(entsql.EQ(pipelinestage.FieldQuestionID, id), entsql.EQ(pipelinestage.FieldStage, stage))).
+		Returning(pipelinestage.FieldAttempts).
+		Query()
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
 	}
-	return row, err
+	defer rows.Close()
+	if rows.Next() {
+		var attempts int
+		if err := rows.Scan(&attempts); err != nil {
+			return 0, err
+		}
+		return attempts, rows.Close()
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	err = tx.PipelineStage.Create().SetQuestionID(id).SetStage(stage).SetStatus(pipelinestage.StatusRUNNING).
+		SetAttempts(1).SetStartedAt(now).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+	return 1, err
 }
 
 // createStages records the three stages of a new question as PENDING.

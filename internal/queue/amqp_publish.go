@@ -69,15 +69,44 @@ func (q *AMQP) Publish(ctx context.Context, topic, id string, payload []byte) er
 	return q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: payload, Attempt: 1}, "")
 }
 
+// PublishBatch implements BatchPublisher: it sends every job in order on the publishing
+// channel, then waits for their confirms, so that the broker's disk writes for them are
+// shared instead of awaited one by one.
+func (q *AMQP) PublishBatch(ctx context.Context, msgs []Message) []error {
+	out := make([]error, len(msgs))
+	sent := make([]*amqp.DeferredConfirmation, len(msgs))
+	for i, m := range msgs {
+		if out[i] = checkTopic(m.Topic); out[i] == nil {
+			sent[i], out[i] = q.send(ctx, m.Topic, "", Job{ID: m.ID, Topic: m.Topic, Payload: m.Payload, Attempt: 1}, "")
+		}
+	}
+	for i, dc := range sent {
+		if dc != nil {
+			out[i] = confirmed(ctx, dc)
+		}
+	}
+	return out
+}
+
 // publish sends job to queue (the topic's job queue when empty) and waits for the confirm.
 func (q *AMQP) publish(ctx context.Context, topic, queue string, job Job, reason string) error {
+	dc, err := q.send(ctx, topic, queue, job, reason)
+	if err != nil {
+		return err
+	}
+	return confirmed(ctx, dc)
+}
+
+// send publishes job to queue (the topic's job queue when empty) without waiting for the
+// broker's confirm.
+func (q *AMQP) send(ctx context.Context, topic, queue string, job Job, reason string) (*amqp.DeferredConfirmation, error) {
 	const op = "queue.Publish"
 	_, ch, err := q.current()
 	if err != nil {
-		return errs.Wrap(op, err)
+		return nil, errs.Wrap(op, err)
 	}
 	if err := q.ensureTopic(ch, topic); err != nil {
-		return errs.Wrap(op, unavailable(err))
+		return nil, errs.Wrap(op, unavailable(err))
 	}
 	if queue == "" {
 		queue = q.mainQueue(topic)
@@ -95,8 +124,14 @@ func (q *AMQP) publish(ctx context.Context, topic, queue string, job Job, reason
 		Body:         job.Payload,
 	})
 	if err != nil {
-		return errs.Wrap(op, unavailable(err))
+		return nil, errs.Wrap(op, unavailable(err))
 	}
+	return dc, nil
+}
+
+// confirmed waits for the broker's confirm of a sent message.
+func confirmed(ctx context.Context, dc *amqp.DeferredConfirmation) error {
+	const op = "queue.Publish"
 	acked, err := dc.WaitContext(ctx)
 	if err != nil {
 		return errs.Wrap(op, unavailable(err))
