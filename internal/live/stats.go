@@ -140,7 +140,7 @@ func (h *statsHub) run(ctx context.Context, prev <-chan struct{}, done chan stru
 		}
 		changes.box.take() // what woke the loop, and whatever came during the wait, is read now
 		last = time.Now()
-		h.compute(ctx)
+		h.compute(ctx, last)
 		select {
 		case <-ctx.Done():
 			return
@@ -151,8 +151,9 @@ func (h *statsHub) run(ctx context.Context, prev <-chan struct{}, done chan stru
 	}
 }
 
-// compute reads the figures and hands them out if they changed.
-func (h *statsHub) compute(ctx context.Context) {
+// compute reads the figures and hands them out if they changed, stamped with at: when the
+// read began (so that two values are at least MinInterval apart however long a read takes).
+func (h *statsHub) compute(ctx context.Context, at time.Time) {
 	counts, err := h.s.questions.StatusCounts(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -160,7 +161,7 @@ func (h *statsHub) compute(ctx context.Context) {
 		}
 		return
 	}
-	st := PlatformStats{ExpertsOnline: h.s.presence.count(), At: time.Now().UTC(),
+	st := PlatformStats{ExpertsOnline: h.s.presence.count(), At: at.UTC(),
 		QueueDepth: counts[questions.QueueStatus]}
 	for status, n := range counts {
 		st.QuestionsByStatus = append(st.QuestionsByStatus, StatusCount{Status: status, Count: n})
