@@ -29,6 +29,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"backbone/bench/internal/scratch"
 	"backbone/internal/bus"
 	"backbone/internal/config"
 )
@@ -144,29 +145,29 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	scratch, err := createScratchDB(ctx, o.pgURL)
+	db, err := scratch.New(ctx, o.pgURL, "bench_live_")
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if err := scratch.drop(); err != nil {
-			fmt.Fprintf(out, "warning: drop database %s: %v\n", scratch.name, err)
+		if err := db.Drop(); err != nil {
+			fmt.Fprintf(out, "warning: drop database %s: %v\n", db.Name, err)
 		}
 	}()
 	env := serverEnv{
-		DatabaseURL: scratch.URL, RedisURL: o.redisURL, Namespace: "bench-live-" + randomHex(4),
+		DatabaseURL: db.URL, RedisURL: o.redisURL, Namespace: "bench-live-" + randomHex(4),
 		JWTSecret: randomHex(32), Issuer: "backbone", Audience: "backbone-api",
 		LogLevel: o.logLevel,
 	}
-	fmt.Fprintf(out, "migrating scratch database %s\n", scratch.name)
+	fmt.Fprintf(out, "migrating scratch database %s\n", db.Name)
 	if err := migrateDB(ctx, bin, env); err != nil {
 		return nil, err
 	}
-	if err := addBenchSubject(ctx, scratch.URL); err != nil {
+	if err := addBenchSubject(ctx, db.URL); err != nil {
 		return nil, fmt.Errorf("add subject %q to the settings: %w", benchSubject, err)
 	}
 	started := time.Now()
-	users, sessions, err := insertExperts(ctx, scratch.URL, most)
+	users, sessions, err := insertExperts(ctx, db.URL, most)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,44 +49,6 @@ func buildServer(ctx context.Context, root, dir string) (string, error) {
 		return "", fmt.Errorf("go build ./server: %w\n%s", err, out)
 	}
 	return bin, nil
-}
-
-// scratchDB is a PostgreSQL database of the run's own, dropped at the end.
-type scratchDB struct {
-	admin string // URL of the admin connection (any existing database)
-	name  string
-	URL   string
-}
-
-// createScratchDB creates an empty database next to the admin URL's.
-func createScratchDB(ctx context.Context, adminURL string) (*scratchDB, error) {
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return nil, fmt.Errorf("admin database URL: %w", err)
-	}
-	name := "bench_live_" + randomHex(6)
-	if err := adminExec(ctx, adminURL, "CREATE DATABASE "+name); err != nil {
-		return nil, fmt.Errorf("create database: %w", err)
-	}
-	u.Path = "/" + name
-	return &scratchDB{admin: adminURL, name: name, URL: u.String()}, nil
-}
-
-// drop removes the database, closing any connection still open to it.
-func (s *scratchDB) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return adminExec(ctx, s.admin, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)")
-}
-
-func adminExec(ctx context.Context, adminURL, stmt string) error {
-	db, err := sql.Open("postgres", adminURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, err = db.ExecContext(ctx, stmt)
-	return err
 }
 
 // expert is one inserted user and the access token the server will accept for it.
