@@ -3238,7 +3238,7 @@ type Query {
   "Questions waiting for an expert in your subjects, earliest deadline first."
   availableTasks(after: Cursor, first: Int, before: Cursor, last: Int): QuestionConnection! @hasRole(roles: [EXPERT])
 
-  "The jobs the queue gave up on, oldest first (at most 1,000 per topic): of one topic, or of every topic."
+  "The jobs the queue gave up on, oldest first (on RabbitMQ at most 1,000 per topic): of one topic, or of every topic."
   deadJobs(topic: String): [DeadJob!]! @hasRole(roles: [ADMIN])
 
   "Your claims on questions, newest first; activeOnly keeps those still held."
