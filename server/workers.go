@@ -22,7 +22,14 @@ func (a *app) workerDeps() workers.Deps {
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.
 func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	a, err := openCommandApp(ctx, getenv, stdout)
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if err := checkSplitDeployment(cfg, true); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stdout))
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ type Config struct {
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
-	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production
+	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production; unset in development: DevelopmentOrigins
 	TrustedHosts   []string       // TRUSTED_HOSTS: comma-separated Host values accepted; empty accepts any
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
@@ -89,6 +89,10 @@ type Config struct {
 	// set records which variables were given, so Validate can tell a default from a choice.
 	set map[string]bool
 }
+
+// DevelopmentOrigins are the browser origins allowed outside production when CORS_ORIGINS
+// is unset: any port of a local frontend dev server.
+var DevelopmentOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
 
 // FromEnv reads the configuration through getenv (os.Getenv in main), applying defaults.
 // It fails on a value that cannot be parsed; cross-field rules are checked by Validate.
@@ -145,6 +149,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
+	if !r.set["CORS_ORIGINS"] && dev {
+		// A frontend in development runs on a local dev server's port.
+		c.CORSOrigins = DevelopmentOrigins
+	}
 	c.Playground = r.bool("PLAYGROUND", dev)
 	c.Introspection = r.bool("INTROSPECTION", dev)
 	c.LogFormat = strings.ToLower(r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[dev]))
