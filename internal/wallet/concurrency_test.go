@@ -83,7 +83,7 @@ func (s *stress) step(rng *rand.Rand) error {
 		i := rng.IntN(len(s.clients))
 		key, credits := uuid.NewString(), int64(1+rng.IntN(50))
 		call = func() (string, any) {
-			pu, err := s.e.svc.BuyCredits(s.ctxs[i], credits, key)
+			pu, err := s.e.svc.BuyCredits(s.ctxs[i], wallet.BuyInput{Credits: credits, IdempotencyKey: key})
 			return "buy:" + s.clients[i].String() + ":" + key, result(pu, err)
 		}
 	case p < 55:
@@ -183,7 +183,7 @@ func result(p *wallet.Purchase, err error) any {
 	if err != nil {
 		return err
 	}
-	return outcome{p.Receipt.TransactionID, p.Replayed}
+	return outcome{*p.TransactionID, p.Replayed}
 }
 
 func rresult(r wallet.Receipt, err error) any {

@@ -62,7 +62,7 @@ func (e *env) mustUser(tb testing.TB, role user.Role) (uuid.UUID, context.Contex
 // mustBuy buys credits for the viewer of ctx.
 func (e *env) mustBuy(tb testing.TB, ctx context.Context, credits int64) {
 	tb.Helper()
-	if _, err := e.svc.BuyCredits(ctx, credits, uuid.NewString()); err != nil {
+	if _, err := e.svc.BuyCredits(ctx, wallet.BuyInput{Credits: credits, IdempotencyKey: uuid.NewString()}); err != nil {
 		tb.Fatalf("BuyCredits: %v", err)
 	}
 }
