@@ -70,7 +70,7 @@ func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error
 			return nil, &errs.Error{Code: errs.Unavailable, Message: "the payment provider is unavailable; retry with the same idempotencyKey", Op: op, Err: err}
 		}
 	}
-	return &Purchase{CreditPurchase: row.Unwrap(), Replayed: !created}, nil
+	return &Purchase{CreditPurchase: row, Replayed: !created}, nil
 }
 
 // packFor resolves what in asks for. A credit count that no pack has is sold only by a

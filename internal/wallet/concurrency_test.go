@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/creditpurchase"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/user"
 	"backbone/internal/errs"
@@ -222,6 +223,12 @@ func (s *stress) checkKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Purchases keep their key in their own row, one per buyer and key.
+	purchases, err := s.e.db.Client.CreditPurchase.Query().Where(creditpurchase.TransactionIDNotNil()).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys += purchases
 	// Every transaction has one key (the setup purchases included) and vice versa.
 	if txs != keys || keys != len(s.done)+len(s.clients) {
 		t.Errorf("%d transactions, %d keys, %d keys seen to succeed (+%d setup purchases)", txs, keys, len(s.done), len(s.clients))
