@@ -33,8 +33,8 @@ type sfRequest struct {
 	Form                         url.Values
 }
 
-// sfStripe is stripe-mock behind a proxy that records every request and can fail the
-// next requests of an idempotency key with 503, as an unlucky network would.
+// sfStripe is stripe-mock behind a proxy that records every request and can drop the
+// connection of the next requests of an idempotency key, as an unlucky network would.
 type sfStripe struct {
 	URL      string
 	mu       sync.Mutex
@@ -63,9 +63,11 @@ func newSfStripe(t *testing.T) *sfStripe {
 		}
 		s.mu.Unlock()
 		if fail {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"error":{"type":"api_error","message":"try again"}}`))
+			// A connection lost before any answer: the client cannot know whether Stripe
+			// made the session, so it must retry with the same key.
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
 			return
 		}
 		proxy.ServeHTTP(w, r)

@@ -32,9 +32,11 @@ func StripeMock(tb testing.TB) string {
 		}
 		tb.Skip(msg)
 	}
-	port := freePort(tb)
+	// stripe-mock serves HTTPS too, on 12112 unless told otherwise: a port of its own
+	// lets tests run in parallel.
+	port, tlsPort := freePort(tb), freePort(tb)
 	var out bytes.Buffer
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+port)
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:"+port, "-https-addr", "127.0.0.1:"+tlsPort)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("testenv: start stripe-mock: %v", err)

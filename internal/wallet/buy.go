@@ -153,7 +153,7 @@ func (s *Service) checkout(ctx context.Context, row *ent.CreditPurchase) (*ent.C
 	_, err = inTx(ctx, s.client, "wallet.checkout", func(tx *ent.Client) (struct{}, error) {
 		// Of concurrent duplicates, which got the same checkout, the first records it.
 		err := tx.CreditPurchase.Update().
-			Where(creditpurchase.ID(row.ID), creditpurchase.ProviderRefEQ("")).
+			Where(creditpurchase.ID(row.ID), creditpurchase.Or(creditpurchase.ProviderRefIsNil(), creditpurchase.ProviderRefEQ(""))).
 			SetProviderRef(co.ProviderRef).SetCheckoutURL(co.RedirectURL).SetUpdatedAt(now()).Exec(ctx)
 		if err != nil || co.Status != payment.Completed {
 			return struct{}{}, err
