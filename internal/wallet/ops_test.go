@@ -117,9 +117,18 @@ func TestOperationsRejectBadInput(t *testing.T) {
 		do   func() error
 		code errs.Code
 	}{
-		{"zero purchase", func() error { _, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 0, IdempotencyKey: "k"}); return err }, errs.BadUserInput},
-		{"purchase without key", func() error { _, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 5, IdempotencyKey: ""}); return err }, errs.BadUserInput},
-		{"purchase signed out", func() error { _, err := e.svc.BuyCredits(context.Background(), wallet.BuyInput{Credits: 5, IdempotencyKey: "k"}); return err }, errs.Unauthenticated},
+		{"zero purchase", func() error {
+			_, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 0, IdempotencyKey: "k"})
+			return err
+		}, errs.BadUserInput},
+		{"purchase without key", func() error {
+			_, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 5, IdempotencyKey: ""})
+			return err
+		}, errs.BadUserInput},
+		{"purchase signed out", func() error {
+			_, err := e.svc.BuyCredits(context.Background(), wallet.BuyInput{Credits: 5, IdempotencyKey: "k"})
+			return err
+		}, errs.Unauthenticated},
 		{"negative hold", func() error {
 			_, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: -5, IdempotencyKey: "k"})
 			return err
