@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,7 +16,6 @@ import (
 	"github.com/stripe/stripe-go/v82"
 	"github.com/stripe/stripe-go/v82/webhook"
 
-	"backbone/ent"
 	"backbone/internal/testenv"
 )
 
@@ -228,43 +226,5 @@ func sfSend(t *testing.T, ts *testServer, body []byte) {
 	t.Helper()
 	if got := sfDeliver(t, ts, sfSign(body, sfWebhookSecret, time.Now()), body); got != http.StatusOK {
 		t.Fatalf("signed event: status %d, want 200", got)
-	}
-}
-
-// sfLedgerHolds checks the whole ledger: every transaction sums to zero, every balance
-// is the sum of its postings, all balances sum to zero, and only EXTERNAL is negative.
-func sfLedgerHolds(t *testing.T, c *ent.Client, ctx context.Context) {
-	t.Helper()
-	txs, err := c.LedgerTransaction.Query().WithPostings().All(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	perAccount := map[uuid.UUID]int64{}
-	for _, tx := range txs {
-		var sum int64
-		for _, p := range tx.Edges.Postings {
-			sum += p.Amount
-			perAccount[p.AccountID] += p.Amount
-		}
-		if sum != 0 || len(tx.Edges.Postings) < 2 {
-			t.Errorf("transaction %s (%s): %d postings summing to %d", tx.ID, tx.Kind, len(tx.Edges.Postings), sum)
-		}
-	}
-	accounts, err := c.Account.Query().All(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total int64
-	for _, a := range accounts {
-		total += a.Balance
-		if a.Balance != perAccount[a.ID] {
-			t.Errorf("account %s (%s): balance %d, postings sum %d", a.ID, a.Kind, a.Balance, perAccount[a.ID])
-		}
-		if a.Balance < 0 && a.Kind != "EXTERNAL" {
-			t.Errorf("account %s (%s) is negative: %d", a.ID, a.Kind, a.Balance)
-		}
-	}
-	if total != 0 {
-		t.Errorf("all balances sum to %d, want 0", total)
 	}
 }

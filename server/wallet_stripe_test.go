@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"backbone/ent/auditlog"
+	"backbone/internal/wallet/wallettest"
 )
 
 // TestStripeCheckoutSession buys packs through stripe-mock and checks what the server
@@ -283,7 +284,7 @@ func TestStripeWebhook(t *testing.T) {
 			t.Errorf("audit %s: %d rows (%v), want %d", action, n, err, want)
 		}
 	}
-	sfLedgerHolds(t, w.db, w.system())
+	wallettest.CheckInvariants(t, w.db)
 }
 
 // sfAwaitFlagNotices waits until the admin has n PURCHASE_FLAGGED notifications.
