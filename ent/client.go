@@ -16,6 +16,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -56,6 +57,8 @@ type Client struct {
 	Assignment *AssignmentClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// CreditPurchase is the client for interacting with the CreditPurchase builders.
+	CreditPurchase *CreditPurchaseClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
 	// Fingerprint is the client for interacting with the Fingerprint builders.
@@ -102,6 +105,7 @@ func (c *Client) init() {
 	c.AnswerRevision = NewAnswerRevisionClient(c.config)
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
+	c.CreditPurchase = NewCreditPurchaseClient(c.config)
 	c.Dispute = NewDisputeClient(c.config)
 	c.Fingerprint = NewFingerprintClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
@@ -214,6 +218,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AnswerRevision:    NewAnswerRevisionClient(cfg),
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
+		CreditPurchase:    NewCreditPurchaseClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
 		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
@@ -253,6 +258,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AnswerRevision:    NewAnswerRevisionClient(cfg),
 		Assignment:        NewAssignmentClient(cfg),
 		AuditLog:          NewAuditLogClient(cfg),
+		CreditPurchase:    NewCreditPurchaseClient(cfg),
 		Dispute:           NewDisputeClient(cfg),
 		Fingerprint:       NewFingerprintClient(cfg),
 		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
@@ -297,10 +303,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
-		c.OutboxMessage, c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.Session, c.Setting, c.User,
+		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
+		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -310,10 +317,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog, c.Dispute,
-		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
-		c.OutboxMessage, c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.Session, c.Setting, c.User,
+		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
+		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
+		c.Setting, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -332,6 +340,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Assignment.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
+	case *CreditPurchaseMutation:
+		return c.CreditPurchase.mutate(ctx, m)
 	case *DisputeMutation:
 		return c.Dispute.mutate(ctx, m)
 	case *FingerprintMutation:
@@ -1130,6 +1140,156 @@ func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value
 		return (&AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditLog mutation op: %q", m.Op())
+	}
+}
+
+// CreditPurchaseClient is a client for the CreditPurchase schema.
+type CreditPurchaseClient struct {
+	config
+}
+
+// NewCreditPurchaseClient returns a client for the CreditPurchase from the given config.
+func NewCreditPurchaseClient(c config) *CreditPurchaseClient {
+	return &CreditPurchaseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `creditpurchase.Hooks(f(g(h())))`.
+func (c *CreditPurchaseClient) Use(hooks ...Hook) {
+	c.hooks.CreditPurchase = append(c.hooks.CreditPurchase, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `creditpurchase.Intercept(f(g(h())))`.
+func (c *CreditPurchaseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CreditPurchase = append(c.inters.CreditPurchase, interceptors...)
+}
+
+// Create returns a builder for creating a CreditPurchase entity.
+func (c *CreditPurchaseClient) Create() *CreditPurchaseCreate {
+	mutation := newCreditPurchaseMutation(c.config, OpCreate)
+	return &CreditPurchaseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CreditPurchase entities.
+func (c *CreditPurchaseClient) CreateBulk(builders ...*CreditPurchaseCreate) *CreditPurchaseCreateBulk {
+	return &CreditPurchaseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CreditPurchaseClient) MapCreateBulk(slice any, setFunc func(*CreditPurchaseCreate, int)) *CreditPurchaseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CreditPurchaseCreateBulk{err: fmt.Errorf("calling to CreditPurchaseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CreditPurchaseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CreditPurchaseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CreditPurchase.
+func (c *CreditPurchaseClient) Update() *CreditPurchaseUpdate {
+	mutation := newCreditPurchaseMutation(c.config, OpUpdate)
+	return &CreditPurchaseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CreditPurchaseClient) UpdateOne(_m *CreditPurchase) *CreditPurchaseUpdateOne {
+	mutation := newCreditPurchaseMutation(c.config, OpUpdateOne, withCreditPurchase(_m))
+	return &CreditPurchaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CreditPurchaseClient) UpdateOneID(id uuid.UUID) *CreditPurchaseUpdateOne {
+	mutation := newCreditPurchaseMutation(c.config, OpUpdateOne, withCreditPurchaseID(id))
+	return &CreditPurchaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CreditPurchase.
+func (c *CreditPurchaseClient) Delete() *CreditPurchaseDelete {
+	mutation := newCreditPurchaseMutation(c.config, OpDelete)
+	return &CreditPurchaseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CreditPurchaseClient) DeleteOne(_m *CreditPurchase) *CreditPurchaseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CreditPurchaseClient) DeleteOneID(id uuid.UUID) *CreditPurchaseDeleteOne {
+	builder := c.Delete().Where(creditpurchase.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CreditPurchaseDeleteOne{builder}
+}
+
+// Query returns a query builder for CreditPurchase.
+func (c *CreditPurchaseClient) Query() *CreditPurchaseQuery {
+	return &CreditPurchaseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCreditPurchase},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CreditPurchase entity by its id.
+func (c *CreditPurchaseClient) Get(ctx context.Context, id uuid.UUID) (*CreditPurchase, error) {
+	return c.Query().Where(creditpurchase.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CreditPurchaseClient) GetX(ctx context.Context, id uuid.UUID) *CreditPurchase {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a CreditPurchase.
+func (c *CreditPurchaseClient) QueryUser(_m *CreditPurchase) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(creditpurchase.Table, creditpurchase.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, creditpurchase.UserTable, creditpurchase.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CreditPurchaseClient) Hooks() []Hook {
+	hooks := c.hooks.CreditPurchase
+	return append(hooks[:len(hooks):len(hooks)], creditpurchase.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CreditPurchaseClient) Interceptors() []Interceptor {
+	return c.inters.CreditPurchase
+}
+
+func (c *CreditPurchaseClient) mutate(ctx context.Context, m *CreditPurchaseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CreditPurchaseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CreditPurchaseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CreditPurchaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CreditPurchaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CreditPurchase mutation op: %q", m.Op())
 	}
 }
 
@@ -3434,16 +3594,16 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
-		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
-		PipelineStage, Posting, Question, Rating, RefreshToken, Session, Setting,
-		User []ent.Hook
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
+		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
+		Payout, PipelineStage, Posting, Question, Rating, RefreshToken, Session,
+		Setting, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, Dispute, Fingerprint,
-		IdempotencyKey, LedgerTransaction, Notification, OutboxMessage, Payout,
-		PipelineStage, Posting, Question, Rating, RefreshToken, Session, Setting,
-		User []ent.Interceptor
+		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
+		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
+		Payout, PipelineStage, Posting, Question, Rating, RefreshToken, Session,
+		Setting, User []ent.Interceptor
 	}
 )
 

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -97,6 +98,7 @@ func checkColumn(t, c string) error {
 			answerrevision.Table:    answerrevision.ValidColumn,
 			assignment.Table:        assignment.ValidColumn,
 			auditlog.Table:          auditlog.ValidColumn,
+			creditpurchase.Table:    creditpurchase.ValidColumn,
 			dispute.Table:           dispute.ValidColumn,
 			fingerprint.Table:       fingerprint.ValidColumn,
 			idempotencykey.Table:    idempotencykey.ValidColumn,

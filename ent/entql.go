@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -145,6 +146,37 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   creditpurchase.Table,
+			Columns: creditpurchase.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: creditpurchase.FieldID,
+			},
+		},
+		Type: "CreditPurchase",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			creditpurchase.FieldCreatedAt:       {Type: field.TypeTime, Column: creditpurchase.FieldCreatedAt},
+			creditpurchase.FieldUpdatedAt:       {Type: field.TypeTime, Column: creditpurchase.FieldUpdatedAt},
+			creditpurchase.FieldUserID:          {Type: field.TypeUUID, Column: creditpurchase.FieldUserID},
+			creditpurchase.FieldIdempotencyKey:  {Type: field.TypeString, Column: creditpurchase.FieldIdempotencyKey},
+			creditpurchase.FieldCredits:         {Type: field.TypeInt64, Column: creditpurchase.FieldCredits},
+			creditpurchase.FieldPackID:          {Type: field.TypeString, Column: creditpurchase.FieldPackID},
+			creditpurchase.FieldAmount:          {Type: field.TypeInt64, Column: creditpurchase.FieldAmount},
+			creditpurchase.FieldCurrency:        {Type: field.TypeString, Column: creditpurchase.FieldCurrency},
+			creditpurchase.FieldStatus:          {Type: field.TypeEnum, Column: creditpurchase.FieldStatus},
+			creditpurchase.FieldProvider:        {Type: field.TypeString, Column: creditpurchase.FieldProvider},
+			creditpurchase.FieldProviderRef:     {Type: field.TypeString, Column: creditpurchase.FieldProviderRef},
+			creditpurchase.FieldPaymentRef:      {Type: field.TypeString, Column: creditpurchase.FieldPaymentRef},
+			creditpurchase.FieldCheckoutURL:     {Type: field.TypeString, Column: creditpurchase.FieldCheckoutURL},
+			creditpurchase.FieldTransactionID:   {Type: field.TypeUUID, Column: creditpurchase.FieldTransactionID},
+			creditpurchase.FieldCompletedAt:     {Type: field.TypeTime, Column: creditpurchase.FieldCompletedAt},
+			creditpurchase.FieldRefundedCredits: {Type: field.TypeInt64, Column: creditpurchase.FieldRefundedCredits},
+			creditpurchase.FieldFlagged:         {Type: field.TypeBool, Column: creditpurchase.FieldFlagged},
+			creditpurchase.FieldFlagReason:      {Type: field.TypeString, Column: creditpurchase.FieldFlagReason},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dispute.Table,
 			Columns: dispute.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -166,7 +198,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dispute.FieldResolvedAt: {Type: field.TypeTime, Column: dispute.FieldResolvedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   fingerprint.Table,
 			Columns: fingerprint.Columns,
@@ -182,7 +214,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			fingerprint.FieldRevisionID: {Type: field.TypeUUID, Column: fingerprint.FieldRevisionID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -201,7 +233,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -220,7 +252,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -239,7 +271,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -262,7 +294,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -285,7 +317,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
@@ -312,7 +344,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -332,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -362,7 +394,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAiAssisted:     {Type: field.TypeBool, Column: question.FieldAiAssisted},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -381,7 +413,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -399,7 +431,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -421,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -439,7 +471,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -532,6 +564,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"AuditLog",
+		"User",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   creditpurchase.UserTable,
+			Columns: []string{creditpurchase.UserColumn},
+			Bidi:    false,
+		},
+		"CreditPurchase",
 		"User",
 	)
 	graph.MustAddE(
@@ -1264,6 +1308,150 @@ func (f *AuditLogFilter) WhereHasActorWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CreditPurchaseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CreditPurchaseQuery builder.
+func (_q *CreditPurchaseQuery) Filter() *CreditPurchaseFilter {
+	return &CreditPurchaseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CreditPurchaseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CreditPurchaseMutation builder.
+func (m *CreditPurchaseMutation) Filter() *CreditPurchaseFilter {
+	return &CreditPurchaseFilter{config: m.config, predicateAdder: m}
+}
+
+// CreditPurchaseFilter provides a generic filtering capability at runtime for CreditPurchaseQuery.
+type CreditPurchaseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CreditPurchaseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *CreditPurchaseFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(creditpurchase.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CreditPurchaseFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(creditpurchase.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CreditPurchaseFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(creditpurchase.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *CreditPurchaseFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(creditpurchase.FieldUserID))
+}
+
+// WhereIdempotencyKey applies the entql string predicate on the idempotency_key field.
+func (f *CreditPurchaseFilter) WhereIdempotencyKey(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldIdempotencyKey))
+}
+
+// WhereCredits applies the entql int64 predicate on the credits field.
+func (f *CreditPurchaseFilter) WhereCredits(p entql.Int64P) {
+	f.Where(p.Field(creditpurchase.FieldCredits))
+}
+
+// WherePackID applies the entql string predicate on the pack_id field.
+func (f *CreditPurchaseFilter) WherePackID(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldPackID))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *CreditPurchaseFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(creditpurchase.FieldAmount))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *CreditPurchaseFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldCurrency))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *CreditPurchaseFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldStatus))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *CreditPurchaseFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldProvider))
+}
+
+// WhereProviderRef applies the entql string predicate on the provider_ref field.
+func (f *CreditPurchaseFilter) WhereProviderRef(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldProviderRef))
+}
+
+// WherePaymentRef applies the entql string predicate on the payment_ref field.
+func (f *CreditPurchaseFilter) WherePaymentRef(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldPaymentRef))
+}
+
+// WhereCheckoutURL applies the entql string predicate on the checkout_url field.
+func (f *CreditPurchaseFilter) WhereCheckoutURL(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldCheckoutURL))
+}
+
+// WhereTransactionID applies the entql [16]byte predicate on the transaction_id field.
+func (f *CreditPurchaseFilter) WhereTransactionID(p entql.ValueP) {
+	f.Where(p.Field(creditpurchase.FieldTransactionID))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *CreditPurchaseFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(creditpurchase.FieldCompletedAt))
+}
+
+// WhereRefundedCredits applies the entql int64 predicate on the refunded_credits field.
+func (f *CreditPurchaseFilter) WhereRefundedCredits(p entql.Int64P) {
+	f.Where(p.Field(creditpurchase.FieldRefundedCredits))
+}
+
+// WhereFlagged applies the entql bool predicate on the flagged field.
+func (f *CreditPurchaseFilter) WhereFlagged(p entql.BoolP) {
+	f.Where(p.Field(creditpurchase.FieldFlagged))
+}
+
+// WhereFlagReason applies the entql string predicate on the flag_reason field.
+func (f *CreditPurchaseFilter) WhereFlagReason(p entql.StringP) {
+	f.Where(p.Field(creditpurchase.FieldFlagReason))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *CreditPurchaseFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *CreditPurchaseFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DisputeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1292,7 +1480,7 @@ type DisputeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DisputeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1382,7 +1570,7 @@ type FingerprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FingerprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1437,7 +1625,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1507,7 +1695,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1591,7 +1779,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1661,7 +1849,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1751,7 +1939,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1855,7 +2043,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1979,7 +2167,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2082,7 +2270,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2277,7 +2465,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2347,7 +2535,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2426,7 +2614,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2539,7 +2727,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2604,7 +2792,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

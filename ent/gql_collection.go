@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -791,6 +792,177 @@ func newAuditLogPaginateArgs(rv map[string]any) *auditlogPaginateArgs {
 		case *AuditLogOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithAuditLogOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CreditPurchaseQuery) CollectFields(ctx context.Context, satisfies ...string) (*CreditPurchaseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CreditPurchaseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(creditpurchase.Columns))
+		selectedFields = []string{creditpurchase.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[creditpurchase.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldCreatedAt)
+				fieldSeen[creditpurchase.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[creditpurchase.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldUpdatedAt)
+				fieldSeen[creditpurchase.FieldUpdatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[creditpurchase.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldUserID)
+				fieldSeen[creditpurchase.FieldUserID] = struct{}{}
+			}
+		case "idempotencyKey":
+			if _, ok := fieldSeen[creditpurchase.FieldIdempotencyKey]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldIdempotencyKey)
+				fieldSeen[creditpurchase.FieldIdempotencyKey] = struct{}{}
+			}
+		case "credits":
+			if _, ok := fieldSeen[creditpurchase.FieldCredits]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldCredits)
+				fieldSeen[creditpurchase.FieldCredits] = struct{}{}
+			}
+		case "packID":
+			if _, ok := fieldSeen[creditpurchase.FieldPackID]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldPackID)
+				fieldSeen[creditpurchase.FieldPackID] = struct{}{}
+			}
+		case "amount":
+			if _, ok := fieldSeen[creditpurchase.FieldAmount]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldAmount)
+				fieldSeen[creditpurchase.FieldAmount] = struct{}{}
+			}
+		case "currency":
+			if _, ok := fieldSeen[creditpurchase.FieldCurrency]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldCurrency)
+				fieldSeen[creditpurchase.FieldCurrency] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[creditpurchase.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldStatus)
+				fieldSeen[creditpurchase.FieldStatus] = struct{}{}
+			}
+		case "provider":
+			if _, ok := fieldSeen[creditpurchase.FieldProvider]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldProvider)
+				fieldSeen[creditpurchase.FieldProvider] = struct{}{}
+			}
+		case "providerRef":
+			if _, ok := fieldSeen[creditpurchase.FieldProviderRef]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldProviderRef)
+				fieldSeen[creditpurchase.FieldProviderRef] = struct{}{}
+			}
+		case "paymentRef":
+			if _, ok := fieldSeen[creditpurchase.FieldPaymentRef]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldPaymentRef)
+				fieldSeen[creditpurchase.FieldPaymentRef] = struct{}{}
+			}
+		case "checkoutURL":
+			if _, ok := fieldSeen[creditpurchase.FieldCheckoutURL]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldCheckoutURL)
+				fieldSeen[creditpurchase.FieldCheckoutURL] = struct{}{}
+			}
+		case "transactionID":
+			if _, ok := fieldSeen[creditpurchase.FieldTransactionID]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldTransactionID)
+				fieldSeen[creditpurchase.FieldTransactionID] = struct{}{}
+			}
+		case "completedAt":
+			if _, ok := fieldSeen[creditpurchase.FieldCompletedAt]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldCompletedAt)
+				fieldSeen[creditpurchase.FieldCompletedAt] = struct{}{}
+			}
+		case "refundedCredits":
+			if _, ok := fieldSeen[creditpurchase.FieldRefundedCredits]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldRefundedCredits)
+				fieldSeen[creditpurchase.FieldRefundedCredits] = struct{}{}
+			}
+		case "flagged":
+			if _, ok := fieldSeen[creditpurchase.FieldFlagged]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldFlagged)
+				fieldSeen[creditpurchase.FieldFlagged] = struct{}{}
+			}
+		case "flagReason":
+			if _, ok := fieldSeen[creditpurchase.FieldFlagReason]; !ok {
+				selectedFields = append(selectedFields, creditpurchase.FieldFlagReason)
+				fieldSeen[creditpurchase.FieldFlagReason] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type creditpurchasePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CreditPurchasePaginateOption
+}
+
+func newCreditPurchasePaginateArgs(rv map[string]any) *creditpurchasePaginateArgs {
+	args := &creditpurchasePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CreditPurchaseOrder{Field: &CreditPurchaseOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCreditPurchaseOrder(order))
+			}
+		case *CreditPurchaseOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCreditPurchaseOrder(v))
 			}
 		}
 	}

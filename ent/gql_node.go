@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -56,6 +57,11 @@ var auditlogImplementors = []string{"AuditLog", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditLog) IsNode() {}
+
+var creditpurchaseImplementors = []string{"CreditPurchase", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CreditPurchase) IsNode() {}
 
 var disputeImplementors = []string{"Dispute", "Node"}
 
@@ -206,6 +212,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(auditlog.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditlogImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case creditpurchase.Table:
+		query := c.CreditPurchase.Query().
+			Where(creditpurchase.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, creditpurchaseImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -441,6 +456,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.AuditLog.Query().
 			Where(auditlog.IDIn(ids...))
 		query, err := query.CollectFields(ctx, auditlogImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case creditpurchase.Table:
+		query := c.CreditPurchase.Query().
+			Where(creditpurchase.IDIn(ids...))
+		query, err := query.CollectFields(ctx, creditpurchaseImplementors...)
 		if err != nil {
 			return nil, err
 		}

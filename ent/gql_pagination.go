@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
@@ -1588,6 +1589,302 @@ func (_m *AuditLog) ToEdge(order *AuditLogOrder) *AuditLogEdge {
 		order = DefaultAuditLogOrder
 	}
 	return &AuditLogEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CreditPurchaseEdge is the edge representation of CreditPurchase.
+type CreditPurchaseEdge struct {
+	Node   *CreditPurchase `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// CreditPurchaseConnection is the connection containing edges to CreditPurchase.
+type CreditPurchaseConnection struct {
+	Edges      []*CreditPurchaseEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *CreditPurchaseConnection) build(nodes []*CreditPurchase, pager *creditpurchasePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CreditPurchase
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CreditPurchase {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CreditPurchase {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CreditPurchaseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CreditPurchaseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CreditPurchasePaginateOption enables pagination customization.
+type CreditPurchasePaginateOption func(*creditpurchasePager) error
+
+// WithCreditPurchaseOrder configures pagination ordering.
+func WithCreditPurchaseOrder(order *CreditPurchaseOrder) CreditPurchasePaginateOption {
+	if order == nil {
+		order = DefaultCreditPurchaseOrder
+	}
+	o := *order
+	return func(pager *creditpurchasePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCreditPurchaseOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCreditPurchaseFilter configures pagination filter.
+func WithCreditPurchaseFilter(filter func(*CreditPurchaseQuery) (*CreditPurchaseQuery, error)) CreditPurchasePaginateOption {
+	return func(pager *creditpurchasePager) error {
+		if filter == nil {
+			return errors.New("CreditPurchaseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type creditpurchasePager struct {
+	reverse bool
+	order   *CreditPurchaseOrder
+	filter  func(*CreditPurchaseQuery) (*CreditPurchaseQuery, error)
+}
+
+func newCreditPurchasePager(opts []CreditPurchasePaginateOption, reverse bool) (*creditpurchasePager, error) {
+	pager := &creditpurchasePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCreditPurchaseOrder
+	}
+	return pager, nil
+}
+
+func (p *creditpurchasePager) applyFilter(query *CreditPurchaseQuery) (*CreditPurchaseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *creditpurchasePager) toCursor(_m *CreditPurchase) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *creditpurchasePager) applyCursors(query *CreditPurchaseQuery, after, before *Cursor) (*CreditPurchaseQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCreditPurchaseOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *creditpurchasePager) applyOrder(query *CreditPurchaseQuery) *CreditPurchaseQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCreditPurchaseOrder.Field {
+		query = query.Order(DefaultCreditPurchaseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *creditpurchasePager) orderExpr(query *CreditPurchaseQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCreditPurchaseOrder.Field {
+			b.Comma().Ident(DefaultCreditPurchaseOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CreditPurchase.
+func (_m *CreditPurchaseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CreditPurchasePaginateOption,
+) (*CreditPurchaseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCreditPurchasePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CreditPurchaseConnection{Edges: []*CreditPurchaseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CreditPurchaseOrderFieldCreatedAt orders CreditPurchase by created_at.
+	CreditPurchaseOrderFieldCreatedAt = &CreditPurchaseOrderField{
+		Value: func(_m *CreditPurchase) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: creditpurchase.FieldCreatedAt,
+		toTerm: creditpurchase.ByCreatedAt,
+		toCursor: func(_m *CreditPurchase) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CreditPurchaseOrderField) String() string {
+	var str string
+	switch f.column {
+	case CreditPurchaseOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CreditPurchaseOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CreditPurchaseOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CreditPurchaseOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CreditPurchaseOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CreditPurchaseOrderField", str)
+	}
+	return nil
+}
+
+// CreditPurchaseOrderField defines the ordering field of CreditPurchase.
+type CreditPurchaseOrderField struct {
+	// Value extracts the ordering value from the given CreditPurchase.
+	Value    func(*CreditPurchase) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) creditpurchase.OrderOption
+	toCursor func(*CreditPurchase) Cursor
+}
+
+// CreditPurchaseOrder defines the ordering of CreditPurchase.
+type CreditPurchaseOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *CreditPurchaseOrderField `json:"field"`
+}
+
+// DefaultCreditPurchaseOrder is the default ordering of CreditPurchase.
+var DefaultCreditPurchaseOrder = &CreditPurchaseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CreditPurchaseOrderField{
+		Value: func(_m *CreditPurchase) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: creditpurchase.FieldID,
+		toTerm: creditpurchase.ByID,
+		toCursor: func(_m *CreditPurchase) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CreditPurchase into CreditPurchaseEdge.
+func (_m *CreditPurchase) ToEdge(order *CreditPurchaseOrder) *CreditPurchaseEdge {
+	if order == nil {
+		order = DefaultCreditPurchaseOrder
+	}
+	return &CreditPurchaseEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -50,6 +51,7 @@ const (
 	TypeAnswerRevision    = "AnswerRevision"
 	TypeAssignment        = "Assignment"
 	TypeAuditLog          = "AuditLog"
+	TypeCreditPurchase    = "CreditPurchase"
 	TypeDispute           = "Dispute"
 	TypeFingerprint       = "Fingerprint"
 	TypeIdempotencyKey    = "IdempotencyKey"
@@ -4740,6 +4742,1567 @@ func (m *AuditLogMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AuditLog edge %s", name)
+}
+
+// CreditPurchaseMutation represents an operation that mutates the CreditPurchase nodes in the graph.
+type CreditPurchaseMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	created_at          *time.Time
+	updated_at          *time.Time
+	idempotency_key     *string
+	credits             *int64
+	addcredits          *int64
+	pack_id             *string
+	amount              *int64
+	addamount           *int64
+	currency            *string
+	status              *creditpurchase.Status
+	provider            *string
+	provider_ref        *string
+	payment_ref         *string
+	checkout_url        *string
+	transaction_id      *uuid.UUID
+	completed_at        *time.Time
+	refunded_credits    *int64
+	addrefunded_credits *int64
+	flagged             *bool
+	flag_reason         *string
+	clearedFields       map[string]struct{}
+	user                *uuid.UUID
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*CreditPurchase, error)
+	predicates          []predicate.CreditPurchase
+}
+
+var _ ent.Mutation = (*CreditPurchaseMutation)(nil)
+
+// creditpurchaseOption allows management of the mutation configuration using functional options.
+type creditpurchaseOption func(*CreditPurchaseMutation)
+
+// newCreditPurchaseMutation creates new mutation for the CreditPurchase entity.
+func newCreditPurchaseMutation(c config, op Op, opts ...creditpurchaseOption) *CreditPurchaseMutation {
+	m := &CreditPurchaseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCreditPurchase,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCreditPurchaseID sets the ID field of the mutation.
+func withCreditPurchaseID(id uuid.UUID) creditpurchaseOption {
+	return func(m *CreditPurchaseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CreditPurchase
+		)
+		m.oldValue = func(ctx context.Context) (*CreditPurchase, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CreditPurchase.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCreditPurchase sets the old CreditPurchase of the mutation.
+func withCreditPurchase(node *CreditPurchase) creditpurchaseOption {
+	return func(m *CreditPurchaseMutation) {
+		m.oldValue = func(context.Context) (*CreditPurchase, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CreditPurchaseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CreditPurchaseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CreditPurchase entities.
+func (m *CreditPurchaseMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CreditPurchaseMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CreditPurchaseMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CreditPurchase.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CreditPurchaseMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CreditPurchaseMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CreditPurchaseMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CreditPurchaseMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CreditPurchaseMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CreditPurchaseMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *CreditPurchaseMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *CreditPurchaseMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *CreditPurchaseMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetIdempotencyKey sets the "idempotency_key" field.
+func (m *CreditPurchaseMutation) SetIdempotencyKey(s string) {
+	m.idempotency_key = &s
+}
+
+// IdempotencyKey returns the value of the "idempotency_key" field in the mutation.
+func (m *CreditPurchaseMutation) IdempotencyKey() (r string, exists bool) {
+	v := m.idempotency_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdempotencyKey returns the old "idempotency_key" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldIdempotencyKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdempotencyKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdempotencyKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdempotencyKey: %w", err)
+	}
+	return oldValue.IdempotencyKey, nil
+}
+
+// ResetIdempotencyKey resets all changes to the "idempotency_key" field.
+func (m *CreditPurchaseMutation) ResetIdempotencyKey() {
+	m.idempotency_key = nil
+}
+
+// SetCredits sets the "credits" field.
+func (m *CreditPurchaseMutation) SetCredits(i int64) {
+	m.credits = &i
+	m.addcredits = nil
+}
+
+// Credits returns the value of the "credits" field in the mutation.
+func (m *CreditPurchaseMutation) Credits() (r int64, exists bool) {
+	v := m.credits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredits returns the old "credits" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldCredits(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredits: %w", err)
+	}
+	return oldValue.Credits, nil
+}
+
+// AddCredits adds i to the "credits" field.
+func (m *CreditPurchaseMutation) AddCredits(i int64) {
+	if m.addcredits != nil {
+		*m.addcredits += i
+	} else {
+		m.addcredits = &i
+	}
+}
+
+// AddedCredits returns the value that was added to the "credits" field in this mutation.
+func (m *CreditPurchaseMutation) AddedCredits() (r int64, exists bool) {
+	v := m.addcredits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCredits resets all changes to the "credits" field.
+func (m *CreditPurchaseMutation) ResetCredits() {
+	m.credits = nil
+	m.addcredits = nil
+}
+
+// SetPackID sets the "pack_id" field.
+func (m *CreditPurchaseMutation) SetPackID(s string) {
+	m.pack_id = &s
+}
+
+// PackID returns the value of the "pack_id" field in the mutation.
+func (m *CreditPurchaseMutation) PackID() (r string, exists bool) {
+	v := m.pack_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPackID returns the old "pack_id" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldPackID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPackID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPackID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPackID: %w", err)
+	}
+	return oldValue.PackID, nil
+}
+
+// ClearPackID clears the value of the "pack_id" field.
+func (m *CreditPurchaseMutation) ClearPackID() {
+	m.pack_id = nil
+	m.clearedFields[creditpurchase.FieldPackID] = struct{}{}
+}
+
+// PackIDCleared returns if the "pack_id" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) PackIDCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldPackID]
+	return ok
+}
+
+// ResetPackID resets all changes to the "pack_id" field.
+func (m *CreditPurchaseMutation) ResetPackID() {
+	m.pack_id = nil
+	delete(m.clearedFields, creditpurchase.FieldPackID)
+}
+
+// SetAmount sets the "amount" field.
+func (m *CreditPurchaseMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *CreditPurchaseMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *CreditPurchaseMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *CreditPurchaseMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *CreditPurchaseMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *CreditPurchaseMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *CreditPurchaseMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ClearCurrency clears the value of the "currency" field.
+func (m *CreditPurchaseMutation) ClearCurrency() {
+	m.currency = nil
+	m.clearedFields[creditpurchase.FieldCurrency] = struct{}{}
+}
+
+// CurrencyCleared returns if the "currency" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) CurrencyCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldCurrency]
+	return ok
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *CreditPurchaseMutation) ResetCurrency() {
+	m.currency = nil
+	delete(m.clearedFields, creditpurchase.FieldCurrency)
+}
+
+// SetStatus sets the "status" field.
+func (m *CreditPurchaseMutation) SetStatus(c creditpurchase.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CreditPurchaseMutation) Status() (r creditpurchase.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldStatus(ctx context.Context) (v creditpurchase.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CreditPurchaseMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *CreditPurchaseMutation) SetProvider(s string) {
+	m.provider = &s
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *CreditPurchaseMutation) Provider() (r string, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldProvider(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *CreditPurchaseMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetProviderRef sets the "provider_ref" field.
+func (m *CreditPurchaseMutation) SetProviderRef(s string) {
+	m.provider_ref = &s
+}
+
+// ProviderRef returns the value of the "provider_ref" field in the mutation.
+func (m *CreditPurchaseMutation) ProviderRef() (r string, exists bool) {
+	v := m.provider_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderRef returns the old "provider_ref" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldProviderRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderRef: %w", err)
+	}
+	return oldValue.ProviderRef, nil
+}
+
+// ClearProviderRef clears the value of the "provider_ref" field.
+func (m *CreditPurchaseMutation) ClearProviderRef() {
+	m.provider_ref = nil
+	m.clearedFields[creditpurchase.FieldProviderRef] = struct{}{}
+}
+
+// ProviderRefCleared returns if the "provider_ref" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) ProviderRefCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldProviderRef]
+	return ok
+}
+
+// ResetProviderRef resets all changes to the "provider_ref" field.
+func (m *CreditPurchaseMutation) ResetProviderRef() {
+	m.provider_ref = nil
+	delete(m.clearedFields, creditpurchase.FieldProviderRef)
+}
+
+// SetPaymentRef sets the "payment_ref" field.
+func (m *CreditPurchaseMutation) SetPaymentRef(s string) {
+	m.payment_ref = &s
+}
+
+// PaymentRef returns the value of the "payment_ref" field in the mutation.
+func (m *CreditPurchaseMutation) PaymentRef() (r string, exists bool) {
+	v := m.payment_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentRef returns the old "payment_ref" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldPaymentRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentRef: %w", err)
+	}
+	return oldValue.PaymentRef, nil
+}
+
+// ClearPaymentRef clears the value of the "payment_ref" field.
+func (m *CreditPurchaseMutation) ClearPaymentRef() {
+	m.payment_ref = nil
+	m.clearedFields[creditpurchase.FieldPaymentRef] = struct{}{}
+}
+
+// PaymentRefCleared returns if the "payment_ref" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) PaymentRefCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldPaymentRef]
+	return ok
+}
+
+// ResetPaymentRef resets all changes to the "payment_ref" field.
+func (m *CreditPurchaseMutation) ResetPaymentRef() {
+	m.payment_ref = nil
+	delete(m.clearedFields, creditpurchase.FieldPaymentRef)
+}
+
+// SetCheckoutURL sets the "checkout_url" field.
+func (m *CreditPurchaseMutation) SetCheckoutURL(s string) {
+	m.checkout_url = &s
+}
+
+// CheckoutURL returns the value of the "checkout_url" field in the mutation.
+func (m *CreditPurchaseMutation) CheckoutURL() (r string, exists bool) {
+	v := m.checkout_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckoutURL returns the old "checkout_url" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldCheckoutURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckoutURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckoutURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckoutURL: %w", err)
+	}
+	return oldValue.CheckoutURL, nil
+}
+
+// ClearCheckoutURL clears the value of the "checkout_url" field.
+func (m *CreditPurchaseMutation) ClearCheckoutURL() {
+	m.checkout_url = nil
+	m.clearedFields[creditpurchase.FieldCheckoutURL] = struct{}{}
+}
+
+// CheckoutURLCleared returns if the "checkout_url" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) CheckoutURLCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldCheckoutURL]
+	return ok
+}
+
+// ResetCheckoutURL resets all changes to the "checkout_url" field.
+func (m *CreditPurchaseMutation) ResetCheckoutURL() {
+	m.checkout_url = nil
+	delete(m.clearedFields, creditpurchase.FieldCheckoutURL)
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (m *CreditPurchaseMutation) SetTransactionID(u uuid.UUID) {
+	m.transaction_id = &u
+}
+
+// TransactionID returns the value of the "transaction_id" field in the mutation.
+func (m *CreditPurchaseMutation) TransactionID() (r uuid.UUID, exists bool) {
+	v := m.transaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransactionID returns the old "transaction_id" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldTransactionID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransactionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransactionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransactionID: %w", err)
+	}
+	return oldValue.TransactionID, nil
+}
+
+// ClearTransactionID clears the value of the "transaction_id" field.
+func (m *CreditPurchaseMutation) ClearTransactionID() {
+	m.transaction_id = nil
+	m.clearedFields[creditpurchase.FieldTransactionID] = struct{}{}
+}
+
+// TransactionIDCleared returns if the "transaction_id" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) TransactionIDCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldTransactionID]
+	return ok
+}
+
+// ResetTransactionID resets all changes to the "transaction_id" field.
+func (m *CreditPurchaseMutation) ResetTransactionID() {
+	m.transaction_id = nil
+	delete(m.clearedFields, creditpurchase.FieldTransactionID)
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (m *CreditPurchaseMutation) SetCompletedAt(t time.Time) {
+	m.completed_at = &t
+}
+
+// CompletedAt returns the value of the "completed_at" field in the mutation.
+func (m *CreditPurchaseMutation) CompletedAt() (r time.Time, exists bool) {
+	v := m.completed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompletedAt returns the old "completed_at" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldCompletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompletedAt: %w", err)
+	}
+	return oldValue.CompletedAt, nil
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (m *CreditPurchaseMutation) ClearCompletedAt() {
+	m.completed_at = nil
+	m.clearedFields[creditpurchase.FieldCompletedAt] = struct{}{}
+}
+
+// CompletedAtCleared returns if the "completed_at" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) CompletedAtCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldCompletedAt]
+	return ok
+}
+
+// ResetCompletedAt resets all changes to the "completed_at" field.
+func (m *CreditPurchaseMutation) ResetCompletedAt() {
+	m.completed_at = nil
+	delete(m.clearedFields, creditpurchase.FieldCompletedAt)
+}
+
+// SetRefundedCredits sets the "refunded_credits" field.
+func (m *CreditPurchaseMutation) SetRefundedCredits(i int64) {
+	m.refunded_credits = &i
+	m.addrefunded_credits = nil
+}
+
+// RefundedCredits returns the value of the "refunded_credits" field in the mutation.
+func (m *CreditPurchaseMutation) RefundedCredits() (r int64, exists bool) {
+	v := m.refunded_credits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefundedCredits returns the old "refunded_credits" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldRefundedCredits(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefundedCredits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefundedCredits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefundedCredits: %w", err)
+	}
+	return oldValue.RefundedCredits, nil
+}
+
+// AddRefundedCredits adds i to the "refunded_credits" field.
+func (m *CreditPurchaseMutation) AddRefundedCredits(i int64) {
+	if m.addrefunded_credits != nil {
+		*m.addrefunded_credits += i
+	} else {
+		m.addrefunded_credits = &i
+	}
+}
+
+// AddedRefundedCredits returns the value that was added to the "refunded_credits" field in this mutation.
+func (m *CreditPurchaseMutation) AddedRefundedCredits() (r int64, exists bool) {
+	v := m.addrefunded_credits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefundedCredits resets all changes to the "refunded_credits" field.
+func (m *CreditPurchaseMutation) ResetRefundedCredits() {
+	m.refunded_credits = nil
+	m.addrefunded_credits = nil
+}
+
+// SetFlagged sets the "flagged" field.
+func (m *CreditPurchaseMutation) SetFlagged(b bool) {
+	m.flagged = &b
+}
+
+// Flagged returns the value of the "flagged" field in the mutation.
+func (m *CreditPurchaseMutation) Flagged() (r bool, exists bool) {
+	v := m.flagged
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlagged returns the old "flagged" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldFlagged(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlagged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlagged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlagged: %w", err)
+	}
+	return oldValue.Flagged, nil
+}
+
+// ResetFlagged resets all changes to the "flagged" field.
+func (m *CreditPurchaseMutation) ResetFlagged() {
+	m.flagged = nil
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (m *CreditPurchaseMutation) SetFlagReason(s string) {
+	m.flag_reason = &s
+}
+
+// FlagReason returns the value of the "flag_reason" field in the mutation.
+func (m *CreditPurchaseMutation) FlagReason() (r string, exists bool) {
+	v := m.flag_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlagReason returns the old "flag_reason" field's value of the CreditPurchase entity.
+// If the CreditPurchase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CreditPurchaseMutation) OldFlagReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlagReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlagReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlagReason: %w", err)
+	}
+	return oldValue.FlagReason, nil
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (m *CreditPurchaseMutation) ClearFlagReason() {
+	m.flag_reason = nil
+	m.clearedFields[creditpurchase.FieldFlagReason] = struct{}{}
+}
+
+// FlagReasonCleared returns if the "flag_reason" field was cleared in this mutation.
+func (m *CreditPurchaseMutation) FlagReasonCleared() bool {
+	_, ok := m.clearedFields[creditpurchase.FieldFlagReason]
+	return ok
+}
+
+// ResetFlagReason resets all changes to the "flag_reason" field.
+func (m *CreditPurchaseMutation) ResetFlagReason() {
+	m.flag_reason = nil
+	delete(m.clearedFields, creditpurchase.FieldFlagReason)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *CreditPurchaseMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[creditpurchase.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *CreditPurchaseMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *CreditPurchaseMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *CreditPurchaseMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the CreditPurchaseMutation builder.
+func (m *CreditPurchaseMutation) Where(ps ...predicate.CreditPurchase) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CreditPurchaseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CreditPurchaseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CreditPurchase, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CreditPurchaseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CreditPurchaseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CreditPurchase).
+func (m *CreditPurchaseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CreditPurchaseMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.created_at != nil {
+		fields = append(fields, creditpurchase.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, creditpurchase.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, creditpurchase.FieldUserID)
+	}
+	if m.idempotency_key != nil {
+		fields = append(fields, creditpurchase.FieldIdempotencyKey)
+	}
+	if m.credits != nil {
+		fields = append(fields, creditpurchase.FieldCredits)
+	}
+	if m.pack_id != nil {
+		fields = append(fields, creditpurchase.FieldPackID)
+	}
+	if m.amount != nil {
+		fields = append(fields, creditpurchase.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, creditpurchase.FieldCurrency)
+	}
+	if m.status != nil {
+		fields = append(fields, creditpurchase.FieldStatus)
+	}
+	if m.provider != nil {
+		fields = append(fields, creditpurchase.FieldProvider)
+	}
+	if m.provider_ref != nil {
+		fields = append(fields, creditpurchase.FieldProviderRef)
+	}
+	if m.payment_ref != nil {
+		fields = append(fields, creditpurchase.FieldPaymentRef)
+	}
+	if m.checkout_url != nil {
+		fields = append(fields, creditpurchase.FieldCheckoutURL)
+	}
+	if m.transaction_id != nil {
+		fields = append(fields, creditpurchase.FieldTransactionID)
+	}
+	if m.completed_at != nil {
+		fields = append(fields, creditpurchase.FieldCompletedAt)
+	}
+	if m.refunded_credits != nil {
+		fields = append(fields, creditpurchase.FieldRefundedCredits)
+	}
+	if m.flagged != nil {
+		fields = append(fields, creditpurchase.FieldFlagged)
+	}
+	if m.flag_reason != nil {
+		fields = append(fields, creditpurchase.FieldFlagReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CreditPurchaseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case creditpurchase.FieldCreatedAt:
+		return m.CreatedAt()
+	case creditpurchase.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case creditpurchase.FieldUserID:
+		return m.UserID()
+	case creditpurchase.FieldIdempotencyKey:
+		return m.IdempotencyKey()
+	case creditpurchase.FieldCredits:
+		return m.Credits()
+	case creditpurchase.FieldPackID:
+		return m.PackID()
+	case creditpurchase.FieldAmount:
+		return m.Amount()
+	case creditpurchase.FieldCurrency:
+		return m.Currency()
+	case creditpurchase.FieldStatus:
+		return m.Status()
+	case creditpurchase.FieldProvider:
+		return m.Provider()
+	case creditpurchase.FieldProviderRef:
+		return m.ProviderRef()
+	case creditpurchase.FieldPaymentRef:
+		return m.PaymentRef()
+	case creditpurchase.FieldCheckoutURL:
+		return m.CheckoutURL()
+	case creditpurchase.FieldTransactionID:
+		return m.TransactionID()
+	case creditpurchase.FieldCompletedAt:
+		return m.CompletedAt()
+	case creditpurchase.FieldRefundedCredits:
+		return m.RefundedCredits()
+	case creditpurchase.FieldFlagged:
+		return m.Flagged()
+	case creditpurchase.FieldFlagReason:
+		return m.FlagReason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CreditPurchaseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case creditpurchase.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case creditpurchase.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case creditpurchase.FieldUserID:
+		return m.OldUserID(ctx)
+	case creditpurchase.FieldIdempotencyKey:
+		return m.OldIdempotencyKey(ctx)
+	case creditpurchase.FieldCredits:
+		return m.OldCredits(ctx)
+	case creditpurchase.FieldPackID:
+		return m.OldPackID(ctx)
+	case creditpurchase.FieldAmount:
+		return m.OldAmount(ctx)
+	case creditpurchase.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case creditpurchase.FieldStatus:
+		return m.OldStatus(ctx)
+	case creditpurchase.FieldProvider:
+		return m.OldProvider(ctx)
+	case creditpurchase.FieldProviderRef:
+		return m.OldProviderRef(ctx)
+	case creditpurchase.FieldPaymentRef:
+		return m.OldPaymentRef(ctx)
+	case creditpurchase.FieldCheckoutURL:
+		return m.OldCheckoutURL(ctx)
+	case creditpurchase.FieldTransactionID:
+		return m.OldTransactionID(ctx)
+	case creditpurchase.FieldCompletedAt:
+		return m.OldCompletedAt(ctx)
+	case creditpurchase.FieldRefundedCredits:
+		return m.OldRefundedCredits(ctx)
+	case creditpurchase.FieldFlagged:
+		return m.OldFlagged(ctx)
+	case creditpurchase.FieldFlagReason:
+		return m.OldFlagReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown CreditPurchase field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditPurchaseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case creditpurchase.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case creditpurchase.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case creditpurchase.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case creditpurchase.FieldIdempotencyKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdempotencyKey(v)
+		return nil
+	case creditpurchase.FieldCredits:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredits(v)
+		return nil
+	case creditpurchase.FieldPackID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPackID(v)
+		return nil
+	case creditpurchase.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case creditpurchase.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case creditpurchase.FieldStatus:
+		v, ok := value.(creditpurchase.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case creditpurchase.FieldProvider:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case creditpurchase.FieldProviderRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderRef(v)
+		return nil
+	case creditpurchase.FieldPaymentRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentRef(v)
+		return nil
+	case creditpurchase.FieldCheckoutURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckoutURL(v)
+		return nil
+	case creditpurchase.FieldTransactionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransactionID(v)
+		return nil
+	case creditpurchase.FieldCompletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompletedAt(v)
+		return nil
+	case creditpurchase.FieldRefundedCredits:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefundedCredits(v)
+		return nil
+	case creditpurchase.FieldFlagged:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlagged(v)
+		return nil
+	case creditpurchase.FieldFlagReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlagReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CreditPurchaseMutation) AddedFields() []string {
+	var fields []string
+	if m.addcredits != nil {
+		fields = append(fields, creditpurchase.FieldCredits)
+	}
+	if m.addamount != nil {
+		fields = append(fields, creditpurchase.FieldAmount)
+	}
+	if m.addrefunded_credits != nil {
+		fields = append(fields, creditpurchase.FieldRefundedCredits)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CreditPurchaseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case creditpurchase.FieldCredits:
+		return m.AddedCredits()
+	case creditpurchase.FieldAmount:
+		return m.AddedAmount()
+	case creditpurchase.FieldRefundedCredits:
+		return m.AddedRefundedCredits()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CreditPurchaseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case creditpurchase.FieldCredits:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCredits(v)
+		return nil
+	case creditpurchase.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	case creditpurchase.FieldRefundedCredits:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefundedCredits(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CreditPurchaseMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(creditpurchase.FieldPackID) {
+		fields = append(fields, creditpurchase.FieldPackID)
+	}
+	if m.FieldCleared(creditpurchase.FieldCurrency) {
+		fields = append(fields, creditpurchase.FieldCurrency)
+	}
+	if m.FieldCleared(creditpurchase.FieldProviderRef) {
+		fields = append(fields, creditpurchase.FieldProviderRef)
+	}
+	if m.FieldCleared(creditpurchase.FieldPaymentRef) {
+		fields = append(fields, creditpurchase.FieldPaymentRef)
+	}
+	if m.FieldCleared(creditpurchase.FieldCheckoutURL) {
+		fields = append(fields, creditpurchase.FieldCheckoutURL)
+	}
+	if m.FieldCleared(creditpurchase.FieldTransactionID) {
+		fields = append(fields, creditpurchase.FieldTransactionID)
+	}
+	if m.FieldCleared(creditpurchase.FieldCompletedAt) {
+		fields = append(fields, creditpurchase.FieldCompletedAt)
+	}
+	if m.FieldCleared(creditpurchase.FieldFlagReason) {
+		fields = append(fields, creditpurchase.FieldFlagReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CreditPurchaseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CreditPurchaseMutation) ClearField(name string) error {
+	switch name {
+	case creditpurchase.FieldPackID:
+		m.ClearPackID()
+		return nil
+	case creditpurchase.FieldCurrency:
+		m.ClearCurrency()
+		return nil
+	case creditpurchase.FieldProviderRef:
+		m.ClearProviderRef()
+		return nil
+	case creditpurchase.FieldPaymentRef:
+		m.ClearPaymentRef()
+		return nil
+	case creditpurchase.FieldCheckoutURL:
+		m.ClearCheckoutURL()
+		return nil
+	case creditpurchase.FieldTransactionID:
+		m.ClearTransactionID()
+		return nil
+	case creditpurchase.FieldCompletedAt:
+		m.ClearCompletedAt()
+		return nil
+	case creditpurchase.FieldFlagReason:
+		m.ClearFlagReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CreditPurchaseMutation) ResetField(name string) error {
+	switch name {
+	case creditpurchase.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case creditpurchase.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case creditpurchase.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case creditpurchase.FieldIdempotencyKey:
+		m.ResetIdempotencyKey()
+		return nil
+	case creditpurchase.FieldCredits:
+		m.ResetCredits()
+		return nil
+	case creditpurchase.FieldPackID:
+		m.ResetPackID()
+		return nil
+	case creditpurchase.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case creditpurchase.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case creditpurchase.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case creditpurchase.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case creditpurchase.FieldProviderRef:
+		m.ResetProviderRef()
+		return nil
+	case creditpurchase.FieldPaymentRef:
+		m.ResetPaymentRef()
+		return nil
+	case creditpurchase.FieldCheckoutURL:
+		m.ResetCheckoutURL()
+		return nil
+	case creditpurchase.FieldTransactionID:
+		m.ResetTransactionID()
+		return nil
+	case creditpurchase.FieldCompletedAt:
+		m.ResetCompletedAt()
+		return nil
+	case creditpurchase.FieldRefundedCredits:
+		m.ResetRefundedCredits()
+		return nil
+	case creditpurchase.FieldFlagged:
+		m.ResetFlagged()
+		return nil
+	case creditpurchase.FieldFlagReason:
+		m.ResetFlagReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CreditPurchaseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, creditpurchase.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CreditPurchaseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case creditpurchase.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CreditPurchaseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CreditPurchaseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CreditPurchaseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, creditpurchase.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CreditPurchaseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case creditpurchase.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CreditPurchaseMutation) ClearEdge(name string) error {
+	switch name {
+	case creditpurchase.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CreditPurchaseMutation) ResetEdge(name string) error {
+	switch name {
+	case creditpurchase.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown CreditPurchase edge %s", name)
 }
 
 // DisputeMutation represents an operation that mutates the Dispute nodes in the graph.

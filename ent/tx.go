@@ -24,6 +24,8 @@ type Tx struct {
 	Assignment *AssignmentClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
+	// CreditPurchase is the client for interacting with the CreditPurchase builders.
+	CreditPurchase *CreditPurchaseClient
 	// Dispute is the client for interacting with the Dispute builders.
 	Dispute *DisputeClient
 	// Fingerprint is the client for interacting with the Fingerprint builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.AnswerRevision = NewAnswerRevisionClient(tx.config)
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
+	tx.CreditPurchase = NewCreditPurchaseClient(tx.config)
 	tx.Dispute = NewDisputeClient(tx.config)
 	tx.Fingerprint = NewFingerprintClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)

@@ -7,6 +7,7 @@ import (
 	"backbone/ent/account"
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/payout"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
@@ -15,7 +16,6 @@ import (
 	"backbone/graph/cursor"
 	"backbone/graph/model"
 	"backbone/internal/auth"
-	"backbone/internal/payment"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 	"bytes"
@@ -173,11 +173,41 @@ type ComplexityRoot struct {
 		Secret func(childComplexity int) int
 	}
 
+	CreditPack struct {
+		Credits  func(childComplexity int) int
+		Currency func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Price    func(childComplexity int) int
+	}
+
 	CreditPurchase struct {
-		CheckoutURL func(childComplexity int) int
-		Credits     func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Wallet      func(childComplexity int) int
+		Buyer           func(childComplexity int) int
+		CheckoutURL     func(childComplexity int) int
+		CompletedAt     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Credits         func(childComplexity int) int
+		FlagReason      func(childComplexity int) int
+		Flagged         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Pack            func(childComplexity int) int
+		PaymentRef      func(childComplexity int) int
+		Provider        func(childComplexity int) int
+		ProviderRef     func(childComplexity int) int
+		RefundedCredits func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Wallet          func(childComplexity int) int
+	}
+
+	CreditPurchaseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CreditPurchaseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	DeadJob struct {
@@ -216,7 +246,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptAnswer          func(childComplexity int, id string, stars int, comment *string) int
 		ApproveExpert         func(childComplexity int, userID string) int
-		BuyCredits            func(childComplexity int, credits int, idempotencyKey string) int
+		BuyCredits            func(childComplexity int, credits *int, pack *string, idempotencyKey string) int
 		CancelQuestion        func(childComplexity int, id string) int
 		ChangePassword        func(childComplexity int, currentPassword string, newPassword string) int
 		ClaimTask             func(childComplexity int, id string) int
@@ -334,6 +364,7 @@ type ComplexityRoot struct {
 		Accounts                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) int
 		AuditLogs               func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) int
 		AvailableTasks          func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
+		CreditPurchases         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) int
 		DeadJobs                func(childComplexity int, topic *string) int
 		Earnings                func(childComplexity int) int
 		LedgerEntries           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
@@ -400,6 +431,7 @@ type ComplexityRoot struct {
 		AIDailyTokenBudget   func(childComplexity int) int
 		AIPipelineEnabled    func(childComplexity int) int
 		AutoAcceptSeconds    func(childComplexity int) int
+		CreditPacks          func(childComplexity int) int
 		LeaseSeconds         func(childComplexity int) int
 		MaxActiveClaims      func(childComplexity int) int
 		OriginalityThreshold func(childComplexity int) int
@@ -490,8 +522,17 @@ type AuditLogResolver interface {
 	ID(ctx context.Context, obj *ent.AuditLog) (string, error)
 }
 type CreditPurchaseResolver interface {
-	CheckoutURL(ctx context.Context, obj *wallet.Purchase) (*string, error)
-	Wallet(ctx context.Context, obj *wallet.Purchase) (*wallet.Wallet, error)
+	ID(ctx context.Context, obj *ent.CreditPurchase) (string, error)
+
+	Pack(ctx context.Context, obj *ent.CreditPurchase) (*settings.CreditPack, error)
+
+	ProviderRef(ctx context.Context, obj *ent.CreditPurchase) (*string, error)
+	PaymentRef(ctx context.Context, obj *ent.CreditPurchase) (*string, error)
+	CheckoutURL(ctx context.Context, obj *ent.CreditPurchase) (*string, error)
+
+	FlagReason(ctx context.Context, obj *ent.CreditPurchase) (*string, error)
+	Buyer(ctx context.Context, obj *ent.CreditPurchase) (*ent.User, error)
+	Wallet(ctx context.Context, obj *ent.CreditPurchase) (*wallet.Wallet, error)
 }
 type LedgerEntryResolver interface {
 	ID(ctx context.Context, obj *ent.Posting) (string, error)
@@ -509,7 +550,7 @@ type MutationResolver interface {
 	ReactivateUser(ctx context.Context, userID string) (*ent.User, error)
 	ApproveExpert(ctx context.Context, userID string) (*ent.User, error)
 	RejectExpert(ctx context.Context, userID string, reason *string) (*ent.User, error)
-	BuyCredits(ctx context.Context, credits int, idempotencyKey string) (*wallet.Purchase, error)
+	BuyCredits(ctx context.Context, credits *int, pack *string, idempotencyKey string) (*ent.CreditPurchase, error)
 	GrantCredits(ctx context.Context, userID string, credits int, reason string, idempotencyKey string) (*wallet.Wallet, error)
 	RequestPayout(ctx context.Context, amount int, idempotencyKey string) (*ent.Payout, error)
 	DecidePayout(ctx context.Context, payoutID string, approve bool, note *string, idempotencyKey string) (*ent.Payout, error)
@@ -559,6 +600,7 @@ type QueryResolver interface {
 	UserEarnings(ctx context.Context, userID string) (*wallet.Earnings, error)
 	Accounts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) (*ent.AccountConnection, error)
 	AccountEntries(ctx context.Context, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error)
+	CreditPurchases(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) (*ent.CreditPurchaseConnection, error)
 	PlatformRevenue(ctx context.Context) (int, error)
 	Settings(ctx context.Context) (*settings.Settings, error)
 	AuditLogs(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) (*ent.AuditLogConnection, error)
@@ -1006,30 +1048,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.Secret(childComplexity), true
 
+	case "CreditPack.credits":
+		if e.ComplexityRoot.CreditPack.Credits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPack.Credits(childComplexity), true
+	case "CreditPack.currency":
+		if e.ComplexityRoot.CreditPack.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPack.Currency(childComplexity), true
+	case "CreditPack.id":
+		if e.ComplexityRoot.CreditPack.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPack.ID(childComplexity), true
+	case "CreditPack.price":
+		if e.ComplexityRoot.CreditPack.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPack.Price(childComplexity), true
+
+	case "CreditPurchase.buyer":
+		if e.ComplexityRoot.CreditPurchase.Buyer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.Buyer(childComplexity), true
 	case "CreditPurchase.checkoutUrl":
 		if e.ComplexityRoot.CreditPurchase.CheckoutURL == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreditPurchase.CheckoutURL(childComplexity), true
+	case "CreditPurchase.completedAt":
+		if e.ComplexityRoot.CreditPurchase.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.CompletedAt(childComplexity), true
+	case "CreditPurchase.createdAt":
+		if e.ComplexityRoot.CreditPurchase.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.CreatedAt(childComplexity), true
 	case "CreditPurchase.credits":
 		if e.ComplexityRoot.CreditPurchase.Credits == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreditPurchase.Credits(childComplexity), true
+	case "CreditPurchase.flagReason":
+		if e.ComplexityRoot.CreditPurchase.FlagReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.FlagReason(childComplexity), true
+	case "CreditPurchase.flagged":
+		if e.ComplexityRoot.CreditPurchase.Flagged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.Flagged(childComplexity), true
+	case "CreditPurchase.id":
+		if e.ComplexityRoot.CreditPurchase.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.ID(childComplexity), true
+	case "CreditPurchase.pack":
+		if e.ComplexityRoot.CreditPurchase.Pack == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.Pack(childComplexity), true
+	case "CreditPurchase.paymentRef":
+		if e.ComplexityRoot.CreditPurchase.PaymentRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.PaymentRef(childComplexity), true
+	case "CreditPurchase.provider":
+		if e.ComplexityRoot.CreditPurchase.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.Provider(childComplexity), true
+	case "CreditPurchase.providerRef":
+		if e.ComplexityRoot.CreditPurchase.ProviderRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.ProviderRef(childComplexity), true
+	case "CreditPurchase.refundedCredits":
+		if e.ComplexityRoot.CreditPurchase.RefundedCredits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.RefundedCredits(childComplexity), true
 	case "CreditPurchase.status":
 		if e.ComplexityRoot.CreditPurchase.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreditPurchase.Status(childComplexity), true
+	case "CreditPurchase.updatedAt":
+		if e.ComplexityRoot.CreditPurchase.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchase.UpdatedAt(childComplexity), true
 	case "CreditPurchase.wallet":
 		if e.ComplexityRoot.CreditPurchase.Wallet == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreditPurchase.Wallet(childComplexity), true
+
+	case "CreditPurchaseConnection.edges":
+		if e.ComplexityRoot.CreditPurchaseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchaseConnection.Edges(childComplexity), true
+	case "CreditPurchaseConnection.pageInfo":
+		if e.ComplexityRoot.CreditPurchaseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchaseConnection.PageInfo(childComplexity), true
+	case "CreditPurchaseConnection.totalCount":
+		if e.ComplexityRoot.CreditPurchaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchaseConnection.TotalCount(childComplexity), true
+
+	case "CreditPurchaseEdge.cursor":
+		if e.ComplexityRoot.CreditPurchaseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchaseEdge.Cursor(childComplexity), true
+	case "CreditPurchaseEdge.node":
+		if e.ComplexityRoot.CreditPurchaseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditPurchaseEdge.Node(childComplexity), true
 
 	case "DeadJob.attempts":
 		if e.ComplexityRoot.DeadJob.Attempts == nil {
@@ -1176,7 +1347,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.BuyCredits(childComplexity, args["credits"].(int), args["idempotencyKey"].(string)), true
+		return e.ComplexityRoot.Mutation.BuyCredits(childComplexity, args["credits"].(*int), args["pack"].(*string), args["idempotencyKey"].(string)), true
 	case "Mutation.cancelQuestion":
 		if e.ComplexityRoot.Mutation.CancelQuestion == nil {
 			break
@@ -1840,6 +2011,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AvailableTasks(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int)), true
+	case "Query.creditPurchases":
+		if e.ComplexityRoot.Query.CreditPurchases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creditPurchases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CreditPurchases(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["status"].(*creditpurchase.Status), args["flagged"].(*bool)), true
 	case "Query.deadJobs":
 		if e.ComplexityRoot.Query.DeadJobs == nil {
 			break
@@ -2195,6 +2377,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Settings.AutoAcceptSeconds(childComplexity), true
+	case "Settings.creditPacks":
+		if e.ComplexityRoot.Settings.CreditPacks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.CreditPacks(childComplexity), true
 	case "Settings.leaseSeconds":
 		if e.ComplexityRoot.Settings.LeaseSeconds == nil {
 			break
@@ -2464,6 +2652,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditLogsFilter", ec.unmarshalInputAuditLogsFilter),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreditPackInput", ec.unmarshalInputCreditPackInput),
 			graphql.NewInputUnmarshaler("ExpertApplicationInput", ec.unmarshalInputExpertApplicationInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SubjectPriceInput", ec.unmarshalInputSubjectPriceInput),
@@ -2817,6 +3006,8 @@ enum TransactionKind {
   PAYOUT_REQUEST
   PAYOUT_APPROVE
   PAYOUT_REJECT
+  "Credits taken back from a wallet after the provider refunded their purchase."
+  PURCHASE_REFUND
 }
 
 "An account of the double-entry ledger."
@@ -2888,21 +3079,71 @@ type PayoutConnection {
   totalCount: Int!
 }
 
-"Whether a purchase has been paid."
+"Where a credit purchase stands."
 enum PaymentStatus {
   "The wallet was credited."
   COMPLETED
-  "The buyer still has to pay at checkoutUrl; the wallet is credited when the provider confirms."
+  "The buyer still has to pay at checkoutUrl; the wallet is credited when the provider confirms the payment."
   PENDING
+  "The payment failed (a delayed payment method was declined); nothing was credited."
+  FAILED
+  "The checkout expired unpaid; nothing was credited."
+  EXPIRED
+  "The whole payment was refunded; the credits were taken back, or the purchase is flagged for what the wallet no longer held."
+  REFUNDED
 }
 
-"The outcome of buyCredits."
-type CreditPurchase {
+"What a number of credits costs: buyCredits sells packs."
+type CreditPack {
+  "Names the pack in buyCredits(pack:), such as starter."
+  id: String!
+  credits: Int!
+  "The price in minor units of currency (cents for usd)."
+  price: Int!
+  "A lower-case ISO 4217 code, such as usd."
+  currency: String!
+}
+
+"One buyCredits, and what the payment provider reported about it since."
+type CreditPurchase implements Node {
+  id: ID!
   status: PaymentStatus!
   credits: Int!
+  "The pack bought, as it was then; null when the development provider sold a credit count that no pack has."
+  pack: CreditPack
+  "dev or stripe."
+  provider: String!
+  "The provider's id of the checkout (a Stripe Checkout Session id); null until the checkout is created."
+  providerRef: String
+  "The provider's id of the payment (a Stripe PaymentIntent id), once the provider reported it."
+  paymentRef: String
+  "Where the buyer pays, while the purchase is PENDING with a provider that takes payment."
   checkoutUrl: String
-  "Your wallet after the purchase."
+  "Credits refunded by the provider (taken back from the wallet, or flagged where it no longer held them)."
+  refundedCredits: Int!
+  "Whether the purchase needs an admin: a payment that does not match the pack, a refund the wallet could not cover."
+  flagged: Boolean!
+  "Why it is flagged."
+  flagReason: String
+  "Who bought it."
+  buyer: User!
+  "Your wallet now."
   wallet: Wallet!
+  createdAt: Time!
+  updatedAt: Time!
+  "When the wallet was credited."
+  completedAt: Time
+}
+
+type CreditPurchaseEdge {
+  node: CreditPurchase
+  cursor: Cursor!
+}
+
+type CreditPurchaseConnection {
+  edges: [CreditPurchaseEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
 }
 
 "How soon a client needs an answer; the price grows with it."
@@ -2942,6 +3183,8 @@ type Settings {
   originalityThreshold: Float!
   "The model tokens the AI stages may use per UTC day; past it, new questions skip the AI stages (reason: budget). 0 = unlimited."
   aiDailyTokenBudget: Int!
+  "The credit packs buyCredits sells, in display order; none means credits cannot be bought."
+  creditPacks: [CreditPack!]!
   "When an admin last changed a setting; null while every setting has its default."
   updatedAt: Time
 }
@@ -2974,6 +3217,19 @@ input UpdateSettingsInput {
   originalityThreshold: Float
   "0 (unlimited) to 2000000000."
   aiDailyTokenBudget: Int
+  "Replaces the credit packs: 0 to 20, ids and credit counts unique."
+  creditPacks: [CreditPackInput!]
+}
+
+input CreditPackInput {
+  "1 to 40 lower-case letters, digits, '_' or '-'."
+  id: String!
+  "1 to 1,000,000."
+  credits: Int!
+  "The price in minor units of currency: 1 to 99,999,999."
+  price: Int!
+  "A three-letter ISO 4217 code, such as usd (any case; stored in lower case)."
+  currency: String!
 }
 
 "Where a question stands in its lifecycle."
@@ -3221,6 +3477,9 @@ type Query {
   "One account's postings, newest first."
   accountEntries(accountId: ID!, after: Cursor, first: Int, before: Cursor, last: Int): LedgerEntryConnection! @hasRole(roles: [ADMIN])
 
+  "Credit purchases, newest first: your own; every buyer's for an admin (flagged: true is what needs an admin)."
+  creditPurchases(after: Cursor, first: Int, before: Cursor, last: Int, status: PaymentStatus, flagged: Boolean): CreditPurchaseConnection! @auth
+
   "Platform fees earned so far, in credits."
   platformRevenue: Int! @hasRole(roles: [ADMIN])
 
@@ -3282,8 +3541,14 @@ type Mutation {
   "Rejects a pending expert application."
   rejectExpert(userId: ID!, reason: String): User! @hasRole(roles: [ADMIN])
 
-  "Buys credits for your wallet. Retrying with the same idempotencyKey buys once."
-  buyCredits(credits: Int!, idempotencyKey: String!): CreditPurchase! @auth
+  """
+  Buys credits for your wallet: a pack of settings.creditPacks, named by pack or by its
+  credits. With Stripe the purchase is PENDING: pay at checkoutUrl, and the wallet is
+  credited when Stripe reports the payment. The development provider completes at once
+  and also sells a count no pack has. Retrying with the same idempotencyKey buys once
+  (and returns the same checkout).
+  """
+  buyCredits(credits: Int, pack: String, idempotencyKey: String!): CreditPurchase! @auth
 
   "Gives a user credits, with a reason for the audit log."
   grantCredits(userId: ID!, credits: Int!, reason: String!, idempotencyKey: String!): Wallet! @hasRole(roles: [ADMIN])
@@ -3344,15 +3609,16 @@ type Mutation {
   replayDeadJob(topic: String!, id: String!): Boolean! @hasRole(roles: [ADMIN])
 }
 
-"A message to the viewer about something that happened to their questions, tasks or payouts."
+"A message to the viewer about something that happened to their questions, tasks, payouts or (admins) credit purchases."
 type Notification implements Node {
   id: ID!
-  "What happened: QUESTION_UPDATED, ANSWER_DELIVERED, TASK_AVAILABLE or PAYOUT_DECIDED."
+  "What happened: QUESTION_UPDATED, ANSWER_DELIVERED, TASK_AVAILABLE, PAYOUT_DECIDED or (to admins) PURCHASE_FLAGGED."
   kind: String!
   """
   The details: questionId (a Question id) and the new status for QUESTION_UPDATED,
   questionId for ANSWER_DELIVERED, questionId and subject for TASK_AVAILABLE, payoutId (a
-  Payout id), status and amount for PAYOUT_DECIDED.
+  Payout id), status and amount for PAYOUT_DECIDED, purchaseId (a CreditPurchase id) and
+  reason for PURCHASE_FLAGGED.
   """
   payload: JSON
   """
@@ -3676,18 +3942,78 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreditPack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CreditPack_id(ctx, field)
+	case "credits":
+		return ec.fieldContext_CreditPack_credits(ctx, field)
+	case "price":
+		return ec.fieldContext_CreditPack_price(ctx, field)
+	case "currency":
+		return ec.fieldContext_CreditPack_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditPack", field.Name)
+}
+
 func (ec *executionContext) childFields_CreditPurchase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_CreditPurchase_id(ctx, field)
 	case "status":
 		return ec.fieldContext_CreditPurchase_status(ctx, field)
 	case "credits":
 		return ec.fieldContext_CreditPurchase_credits(ctx, field)
+	case "pack":
+		return ec.fieldContext_CreditPurchase_pack(ctx, field)
+	case "provider":
+		return ec.fieldContext_CreditPurchase_provider(ctx, field)
+	case "providerRef":
+		return ec.fieldContext_CreditPurchase_providerRef(ctx, field)
+	case "paymentRef":
+		return ec.fieldContext_CreditPurchase_paymentRef(ctx, field)
 	case "checkoutUrl":
 		return ec.fieldContext_CreditPurchase_checkoutUrl(ctx, field)
+	case "refundedCredits":
+		return ec.fieldContext_CreditPurchase_refundedCredits(ctx, field)
+	case "flagged":
+		return ec.fieldContext_CreditPurchase_flagged(ctx, field)
+	case "flagReason":
+		return ec.fieldContext_CreditPurchase_flagReason(ctx, field)
+	case "buyer":
+		return ec.fieldContext_CreditPurchase_buyer(ctx, field)
 	case "wallet":
 		return ec.fieldContext_CreditPurchase_wallet(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CreditPurchase_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CreditPurchase_updatedAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_CreditPurchase_completedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreditPurchase", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditPurchaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CreditPurchaseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CreditPurchaseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CreditPurchaseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditPurchaseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CreditPurchaseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CreditPurchaseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CreditPurchaseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditPurchaseEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4020,6 +4346,8 @@ func (ec *executionContext) childFields_Settings(ctx context.Context, field grap
 		return ec.fieldContext_Settings_originalityThreshold(ctx, field)
 	case "aiDailyTokenBudget":
 		return ec.fieldContext_Settings_aiDailyTokenBudget(ctx, field)
+	case "creditPacks":
+		return ec.fieldContext_Settings_creditPacks(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Settings_updatedAt(ctx, field)
 	}
@@ -4296,21 +4624,29 @@ func (ec *executionContext) field_Mutation_buyCredits_args(ctx context.Context, 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "credits",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["credits"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pack",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pack"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNString2string(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["idempotencyKey"] = arg1
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -5091,6 +5427,60 @@ func (ec *executionContext) field_Query_availableTasks_args(ctx context.Context,
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creditPurchases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*creditpurchase.Status, error) {
+			return ec.unmarshalOPaymentStatus2ᚖbackboneᚋentᚋcreditpurchaseᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "flagged",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["flagged"] = arg5
 	return args, nil
 }
 
@@ -7118,7 +7508,122 @@ func (ec *executionContext) fieldContext_CreateAPIKeyPayload_secret(_ context.Co
 	return graphql.NewScalarFieldContext("CreateAPIKeyPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _CreditPurchase_status(ctx context.Context, field graphql.CollectedField, obj *wallet.Purchase) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditPack_id(ctx context.Context, field graphql.CollectedField, obj *settings.CreditPack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPack_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPack_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPack", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditPack_credits(ctx context.Context, field graphql.CollectedField, obj *settings.CreditPack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPack_credits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Credits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPack_credits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPack", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditPack_price(ctx context.Context, field graphql.CollectedField, obj *settings.CreditPack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPack_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPack_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPack", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditPack_currency(ctx context.Context, field graphql.CollectedField, obj *settings.CreditPack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPack_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPack_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPack", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditPurchase_id(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, true, true, "ID")
+}
+
+func (ec *executionContext) _CreditPurchase_status(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7130,8 +7635,8 @@ func (ec *executionContext) _CreditPurchase_status(ctx context.Context, field gr
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v payment.Status) graphql.Marshaler {
-			return ec.marshalNPaymentStatus2backboneᚋinternalᚋpaymentᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v creditpurchase.Status) graphql.Marshaler {
+			return ec.marshalNPaymentStatus2backboneᚋentᚋcreditpurchaseᚐStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7141,7 +7646,7 @@ func (ec *executionContext) fieldContext_CreditPurchase_status(_ context.Context
 	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "PaymentStatus")
 }
 
-func (ec *executionContext) _CreditPurchase_credits(ctx context.Context, field graphql.CollectedField, obj *wallet.Purchase) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditPurchase_credits(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7164,7 +7669,108 @@ func (ec *executionContext) fieldContext_CreditPurchase_credits(_ context.Contex
 	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CreditPurchase_checkoutUrl(ctx context.Context, field graphql.CollectedField, obj *wallet.Purchase) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditPurchase_pack(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_pack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().Pack(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *settings.CreditPack) graphql.Marshaler {
+			return ec.marshalOCreditPack2ᚖbackboneᚋinternalᚋsettingsᚐCreditPack(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_pack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditPurchase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditPack(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchase_provider(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreditPurchase_providerRef(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_providerRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().ProviderRef(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_providerRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, true, true, "String")
+}
+
+func (ec *executionContext) _CreditPurchase_paymentRef(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_paymentRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().PaymentRef(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_paymentRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, true, true, "String")
+}
+
+func (ec *executionContext) _CreditPurchase_checkoutUrl(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7187,7 +7793,108 @@ func (ec *executionContext) fieldContext_CreditPurchase_checkoutUrl(_ context.Co
 	return graphql.NewScalarFieldContext("CreditPurchase", field, true, true, "String")
 }
 
-func (ec *executionContext) _CreditPurchase_wallet(ctx context.Context, field graphql.CollectedField, obj *wallet.Purchase) (ret graphql.Marshaler) {
+func (ec *executionContext) _CreditPurchase_refundedCredits(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_refundedCredits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefundedCredits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_refundedCredits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditPurchase_flagged(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_flagged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flagged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_flagged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CreditPurchase_flagReason(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_flagReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().FlagReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_flagReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, true, true, "String")
+}
+
+func (ec *executionContext) _CreditPurchase_buyer(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_buyer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CreditPurchase().Buyer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_buyer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditPurchase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchase_wallet(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7217,6 +7924,217 @@ func (ec *executionContext) fieldContext_CreditPurchase_wallet(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchase_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CreditPurchase_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CreditPurchase_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchase_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchase_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CreditPurchaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchaseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CreditPurchaseEdge) graphql.Marshaler {
+			return ec.marshalOCreditPurchaseEdge2ᚕᚖbackboneᚋentᚐCreditPurchaseEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditPurchaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditPurchaseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchaseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchaseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditPurchaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchaseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchaseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreditPurchaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchaseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchaseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditPurchase) graphql.Marshaler {
+			return ec.marshalOCreditPurchase2ᚖbackboneᚋentᚐCreditPurchase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreditPurchaseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditPurchase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreditPurchaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CreditPurchaseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreditPurchaseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreditPurchaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreditPurchaseEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _DeadJob_topic(ctx context.Context, field graphql.CollectedField, obj *model.DeadJob) (ret graphql.Marshaler) {
@@ -8388,14 +9306,14 @@ func (ec *executionContext) _Mutation_buyCredits(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().BuyCredits(ctx, fc.Args["credits"].(int), fc.Args["idempotencyKey"].(string))
+			return ec.Resolvers.Mutation().BuyCredits(ctx, fc.Args["credits"].(*int), fc.Args["pack"].(*string), fc.Args["idempotencyKey"].(string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
 				if ec.Directives.Auth == nil {
-					var zeroVal *wallet.Purchase
+					var zeroVal *ent.CreditPurchase
 					return zeroVal, errors.New("directive auth is not implemented")
 				}
 				return ec.Directives.Auth(ctx, nil, directive0)
@@ -8404,8 +9322,8 @@ func (ec *executionContext) _Mutation_buyCredits(ctx context.Context, field grap
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v *wallet.Purchase) graphql.Marshaler {
-			return ec.marshalNCreditPurchase2ᚖbackboneᚋinternalᚋwalletᚐPurchase(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditPurchase) graphql.Marshaler {
+			return ec.marshalNCreditPurchase2ᚖbackboneᚋentᚐCreditPurchase(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11570,6 +12488,63 @@ func (ec *executionContext) fieldContext_Query_accountEntries(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_creditPurchases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creditPurchases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CreditPurchases(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["status"].(*creditpurchase.Status), fc.Args["flagged"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.CreditPurchaseConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CreditPurchaseConnection) graphql.Marshaler {
+			return ec.marshalNCreditPurchaseConnection2ᚖbackboneᚋentᚐCreditPurchaseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creditPurchases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditPurchaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creditPurchases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_platformRevenue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13103,6 +14078,38 @@ func (ec *executionContext) _Settings_aiDailyTokenBudget(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_Settings_aiDailyTokenBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Settings_creditPacks(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_creditPacks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditPacks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []settings.CreditPack) graphql.Marshaler {
+			return ec.marshalNCreditPack2ᚕbackboneᚋinternalᚋsettingsᚐCreditPackᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_creditPacks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Settings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreditPack(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Settings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
@@ -15219,6 +16226,69 @@ func UnmarshalCreateAPIKeyInput(ctx context.Context, raw any) (model.CreateAPIKe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreditPackInput(ctx context.Context, obj any) (model.CreditPackInput, error) {
+	var it model.CreditPackInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "credits", "price", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "credits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credits"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credits = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreditPackInput unmarshals raw into the CreditPackInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreditPackInput(ctx context.Context, raw any) (model.CreditPackInput, error) {
+	var out model.CreditPackInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreditPackInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputExpertApplicationInput(ctx context.Context, obj any) (model.ExpertApplicationInput, error) {
 	var it model.ExpertApplicationInput
 	if obj == nil {
@@ -15468,7 +16538,7 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget"}
+	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget", "creditPacks"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15545,6 +16615,13 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.AiDailyTokenBudget = data
+		case "creditPacks":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditPacks"))
+			data, err := ec.unmarshalOCreditPackInput2ᚕᚖbackboneᚋgraphᚋmodelᚐCreditPackInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreditPacks = data
 		}
 	}
 	return it, nil
@@ -15658,6 +16735,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._LedgerEntry(ctx, sel, obj)
+	case *ent.CreditPurchase:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CreditPurchase(ctx, sel, obj)
 	case *ent.AuditLog:
 		if obj == nil {
 			return graphql.Null
@@ -16409,9 +17491,57 @@ func (ec *executionContext) _CreateAPIKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
-var creditPurchaseImplementors = []string{"CreditPurchase"}
+var creditPackImplementors = []string{"CreditPack"}
 
-func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.SelectionSet, obj *wallet.Purchase) graphql.Marshaler {
+func (ec *executionContext) _CreditPack(ctx context.Context, sel ast.SelectionSet, obj *settings.CreditPack) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditPackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditPack")
+		case "id":
+			out.Values[i] = ec._CreditPack_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "credits":
+			out.Values[i] = ec._CreditPack_credits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._CreditPack_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._CreditPack_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creditPurchaseImplementors = []string{"CreditPurchase", "Node"}
+
+func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditPurchase) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, creditPurchaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16420,6 +17550,12 @@ func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.Selecti
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("CreditPurchase")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_id(ctx, field, obj)
+				})
 		case "status":
 			out.Values[i] = ec._CreditPurchase_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16430,11 +17566,56 @@ func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pack":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_pack(ctx, field, obj)
+				})
+		case "provider":
+			out.Values[i] = ec._CreditPurchase_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "providerRef":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_providerRef(ctx, field, obj)
+				})
+		case "paymentRef":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_paymentRef(ctx, field, obj)
+				})
 		case "checkoutUrl":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CreditPurchase_checkoutUrl(ctx, field, obj)
+				})
+		case "refundedCredits":
+			out.Values[i] = ec._CreditPurchase_refundedCredits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagged":
+			out.Values[i] = ec._CreditPurchase_flagged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_flagReason(ctx, field, obj)
+				})
+		case "buyer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CreditPurchase_buyer(ctx, field, obj)
 				})
 		case "wallet":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -16442,6 +17623,102 @@ func (ec *executionContext) _CreditPurchase(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CreditPurchase_wallet(ctx, field, obj)
 				})
+		case "createdAt":
+			out.Values[i] = ec._CreditPurchase_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CreditPurchase_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedAt":
+			out.Values[i] = ec._CreditPurchase_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creditPurchaseConnectionImplementors = []string{"CreditPurchaseConnection"}
+
+func (ec *executionContext) _CreditPurchaseConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditPurchaseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditPurchaseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditPurchaseConnection")
+		case "edges":
+			out.Values[i] = ec._CreditPurchaseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CreditPurchaseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CreditPurchaseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creditPurchaseEdgeImplementors = []string{"CreditPurchaseEdge"}
+
+func (ec *executionContext) _CreditPurchaseEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.CreditPurchaseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creditPurchaseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreditPurchaseEdge")
+		case "node":
+			out.Values[i] = ec._CreditPurchaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._CreditPurchaseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17604,6 +18881,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_accountEntries(ctx, field)
 				})
+		case "creditPurchases":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_creditPurchases(ctx, field)
+				})
 		case "platformRevenue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -18033,6 +19316,11 @@ func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "aiDailyTokenBudget":
 			out.Values[i] = ec._Settings_aiDailyTokenBudget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creditPacks":
+			out.Values[i] = ec._Settings_creditPacks(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -18978,12 +20266,45 @@ func (ec *executionContext) marshalNCreateAPIKeyPayload2ᚖbackboneᚋinternal�
 	return ec._CreateAPIKeyPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCreditPurchase2ᚖbackboneᚋinternalᚋwalletᚐPurchase(ctx context.Context, sel ast.SelectionSet, v *wallet.Purchase) graphql.Marshaler {
+func (ec *executionContext) marshalNCreditPack2backboneᚋinternalᚋsettingsᚐCreditPack(ctx context.Context, sel ast.SelectionSet, v settings.CreditPack) graphql.Marshaler {
+	return ec._CreditPack(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCreditPack2ᚕbackboneᚋinternalᚋsettingsᚐCreditPackᚄ(ctx context.Context, sel ast.SelectionSet, v []settings.CreditPack) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreditPack2backboneᚋinternalᚋsettingsᚐCreditPack(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCreditPackInput2ᚖbackboneᚋgraphᚋmodelᚐCreditPackInput(ctx context.Context, v any) (*model.CreditPackInput, error) {
+	res, err := ec.unmarshalInputCreditPackInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreditPurchase2ᚖbackboneᚋentᚐCreditPurchase(ctx context.Context, sel ast.SelectionSet, v *ent.CreditPurchase) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CreditPurchase!")
 		return graphql.Null
 	}
 	return ec._CreditPurchase(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreditPurchaseConnection2ᚖbackboneᚋentᚐCreditPurchaseConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CreditPurchaseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreditPurchaseConnection!")
+		return graphql.Null
+	}
+	return ec._CreditPurchaseConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
@@ -19181,19 +20502,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNPaymentStatus2backboneᚋinternalᚋpaymentᚐStatus(ctx context.Context, v any) (payment.Status, error) {
-	tmp, err := graphql.UnmarshalString(v)
-	res := payment.Status(tmp)
+func (ec *executionContext) unmarshalNPaymentStatus2backboneᚋentᚋcreditpurchaseᚐStatus(ctx context.Context, v any) (creditpurchase.Status, error) {
+	var res creditpurchase.Status
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPaymentStatus2backboneᚋinternalᚋpaymentᚐStatus(ctx context.Context, sel ast.SelectionSet, v payment.Status) graphql.Marshaler {
-	_ = sel
-	res := graphql.MarshalString(string(v))
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "PaymentStatus!")
-	}
-	return res
+func (ec *executionContext) marshalNPaymentStatus2backboneᚋentᚋcreditpurchaseᚐStatus(ctx context.Context, sel ast.SelectionSet, v creditpurchase.Status) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPayout2ᚖbackboneᚋentᚐPayout(ctx context.Context, sel ast.SelectionSet, v *ent.Payout) graphql.Marshaler {
@@ -19853,6 +21169,57 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCreditPack2ᚖbackboneᚋinternalᚋsettingsᚐCreditPack(ctx context.Context, sel ast.SelectionSet, v *settings.CreditPack) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditPack(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCreditPackInput2ᚕᚖbackboneᚋgraphᚋmodelᚐCreditPackInputᚄ(ctx context.Context, v any) ([]*model.CreditPackInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CreditPackInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCreditPackInput2ᚖbackboneᚋgraphᚋmodelᚐCreditPackInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCreditPurchase2ᚖbackboneᚋentᚐCreditPurchase(ctx context.Context, sel ast.SelectionSet, v *ent.CreditPurchase) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditPurchase(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCreditPurchaseEdge2ᚕᚖbackboneᚋentᚐCreditPurchaseEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CreditPurchaseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCreditPurchaseEdge2ᚖbackboneᚋentᚐCreditPurchaseEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCreditPurchaseEdge2ᚖbackboneᚋentᚐCreditPurchaseEdge(ctx context.Context, sel ast.SelectionSet, v *ent.CreditPurchaseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreditPurchaseEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
 	if v == nil {
 		return nil, nil
@@ -20079,6 +21446,22 @@ func (ec *executionContext) marshalOOriginalityMatch2ᚕᚖbackboneᚋgraphᚋmo
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOPaymentStatus2ᚖbackboneᚋentᚋcreditpurchaseᚐStatus(ctx context.Context, v any) (*creditpurchase.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(creditpurchase.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPaymentStatus2ᚖbackboneᚋentᚋcreditpurchaseᚐStatus(ctx context.Context, sel ast.SelectionSet, v *creditpurchase.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPayout2ᚖbackboneᚋentᚐPayout(ctx context.Context, sel ast.SelectionSet, v *ent.Payout) graphql.Marshaler {

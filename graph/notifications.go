@@ -54,7 +54,7 @@ func notificationPayload(n *ent.Notification) map[string]any {
 }
 
 // notificationRefs are the payload fields that name a node, and the node's type.
-var notificationRefs = map[string]string{"questionId": "Question", "payoutId": "Payout"}
+var notificationRefs = map[string]string{"questionId": "Question", "payoutId": "Payout", "purchaseId": "CreditPurchase"}
 
 // payloadID reads the stored (raw) id of field in n's payload.
 func payloadID(n *ent.Notification, field string) (uuid.UUID, bool) {

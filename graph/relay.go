@@ -11,6 +11,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
@@ -27,6 +28,7 @@ var nodeTables = map[string]string{
 	"Account":        account.Table,
 	"LedgerEntry":    posting.Table,
 	"Payout":         payout.Table,
+	"CreditPurchase": creditpurchase.Table,
 	"Question":       question.Table,
 	"AnswerRevision": answerrevision.Table,
 	"Assignment":     assignment.Table,

@@ -8,6 +8,7 @@ package graph
 import (
 	"backbone/ent"
 	"backbone/ent/account"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/payout"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -78,13 +79,43 @@ func (r *auditLogResolver) ID(ctx context.Context, obj *ent.AuditLog) (string, e
 	return globalID("AuditLog", obj.ID), nil
 }
 
+// ID is the resolver for the id field.
+func (r *creditPurchaseResolver) ID(ctx context.Context, obj *ent.CreditPurchase) (string, error) {
+	return globalID("CreditPurchase", obj.ID), nil
+}
+
+// Pack is the resolver for the pack field.
+func (r *creditPurchaseResolver) Pack(ctx context.Context, obj *ent.CreditPurchase) (*settings.CreditPack, error) {
+	return purchasePack(obj), nil
+}
+
+// ProviderRef is the resolver for the providerRef field.
+func (r *creditPurchaseResolver) ProviderRef(ctx context.Context, obj *ent.CreditPurchase) (*string, error) {
+	return nonEmpty(obj.ProviderRef), nil
+}
+
+// PaymentRef is the resolver for the paymentRef field.
+func (r *creditPurchaseResolver) PaymentRef(ctx context.Context, obj *ent.CreditPurchase) (*string, error) {
+	return nonEmpty(obj.PaymentRef), nil
+}
+
 // CheckoutURL is the resolver for the checkoutUrl field.
-func (r *creditPurchaseResolver) CheckoutURL(ctx context.Context, obj *wallet.Purchase) (*string, error) {
-	return nonEmpty(obj.Checkout.RedirectURL), nil
+func (r *creditPurchaseResolver) CheckoutURL(ctx context.Context, obj *ent.CreditPurchase) (*string, error) {
+	return purchaseCheckoutURL(obj), nil
+}
+
+// FlagReason is the resolver for the flagReason field.
+func (r *creditPurchaseResolver) FlagReason(ctx context.Context, obj *ent.CreditPurchase) (*string, error) {
+	return nonEmpty(obj.FlagReason), nil
+}
+
+// Buyer is the resolver for the buyer field.
+func (r *creditPurchaseResolver) Buyer(ctx context.Context, obj *ent.CreditPurchase) (*ent.User, error) {
+	return obj.QueryUser().Only(ctx)
 }
 
 // Wallet is the resolver for the wallet field.
-func (r *creditPurchaseResolver) Wallet(ctx context.Context, obj *wallet.Purchase) (*wallet.Wallet, error) {
+func (r *creditPurchaseResolver) Wallet(ctx context.Context, obj *ent.CreditPurchase) (*wallet.Wallet, error) {
 	return r.myWallet(ctx)
 }
 
@@ -178,8 +209,8 @@ func (r *mutationResolver) RejectExpert(ctx context.Context, userID string, reas
 }
 
 // BuyCredits is the resolver for the buyCredits field.
-func (r *mutationResolver) BuyCredits(ctx context.Context, credits int, idempotencyKey string) (*wallet.Purchase, error) {
-	return r.Ledger.BuyCredits(ctx, int64(credits), idempotencyKey)
+func (r *mutationResolver) BuyCredits(ctx context.Context, credits *int, pack *string, idempotencyKey string) (*ent.CreditPurchase, error) {
+	return r.buyCredits(ctx, credits, pack, idempotencyKey)
 }
 
 // GrantCredits is the resolver for the grantCredits field.
@@ -481,6 +512,11 @@ func (r *queryResolver) AccountEntries(ctx context.Context, accountID string, af
 		return nil, err
 	}
 	return r.Ledger.AccountEntries(id).Paginate(ctx, after, first, before, last, newestPostingsFirst)
+}
+
+// CreditPurchases is the resolver for the creditPurchases field.
+func (r *queryResolver) CreditPurchases(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) (*ent.CreditPurchaseConnection, error) {
+	return r.Ledger.CreditPurchases(wallet.PurchaseFilter{Status: status, Flagged: flagged}).Paginate(ctx, after, first, before, last, newestPurchasesFirst)
 }
 
 // PlatformRevenue is the resolver for the platformRevenue field.

@@ -38,6 +38,15 @@ func settingsPatch(in model.UpdateSettingsInput) settings.Patch {
 		// Non-nil even when empty: an empty list is a change (and refused), not no change.
 		p.Subjects = append([]string{}, in.Subjects...)
 	}
+	if in.CreditPacks != nil {
+		// Non-nil even when empty: no packs stops sales.
+		p.CreditPacks = []settings.CreditPack{}
+		for _, pk := range in.CreditPacks {
+			if pk != nil {
+				p.CreditPacks = append(p.CreditPacks, settings.CreditPack{ID: pk.ID, Credits: int64(pk.Credits), Price: int64(pk.Price), Currency: pk.Currency})
+			}
+		}
+	}
 	for _, pr := range in.Prices {
 		if pr != nil {
 			p.Prices = append(p.Prices, settings.Price{Subject: pr.Subject, Urgency: settings.Urgency(pr.Urgency), Credits: int64(pr.Credits)})

@@ -105,10 +105,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	if err := a.openAuth(); err != nil {
 		return nil, err
 	}
+	a.openSettings()
 	if err := a.openWallet(); err != nil {
 		return nil, err
 	}
-	a.openSettings()
 	if err := a.openAI(); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,9 @@ func newHTTP(a *app) (*httpApp, error) {
 	if wh := a.paymentWebhook(); wh != nil {
 		route("POST /webhooks/payments", "payment_webhook", wh)
 	}
+	if wh := a.stripeWebhook(); wh != nil {
+		route("POST /webhooks/stripe", "stripe_webhook", wh)
+	}
 	if a.cfg.Playground {
 		route("GET /{$}", "playground", httpmw.CSP(httpmw.PlaygroundCSP)(playground.Handler("Backbone", "/query")))
 		route("GET "+playground.AssetPrefix, "playground_assets", playground.Assets())

@@ -1,30 +1,45 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
+	"backbone/internal/config"
 	"backbone/internal/payment"
 	"backbone/internal/wallet"
 )
 
-// openWallet builds the ledger service. Outside production, credits are bought through the
-// development provider, which completes at once; production has no built-in provider, so
-// purchases arrive only through the signed webhook.
+// openWallet builds the ledger service with the configured payment provider
+// (PAYMENT_PROVIDER): the development one completes at once and is refused in
+// production; Stripe sells the settings' credit packs through Checkout and reports
+// payments to /webhooks/stripe; with none, buyCredits is unavailable and credits arrive
+// only through the signed webhook of /webhooks/payments.
 func (a *app) openWallet() error {
-	var provider payment.Provider
-	dev, err := payment.NewDevProvider(a.cfg.Env)
-	switch {
-	case err == nil:
-		provider = dev
-	case errors.Is(err, payment.ErrDevInProduction):
-		a.log.Info("no payment provider configured: buyCredits is unavailable; credits arrive by webhook")
-	default:
+	provider, err := a.paymentProvider()
+	if err != nil {
 		return fmt.Errorf("payment provider: %w", err)
 	}
-	a.wallet, err = wallet.NewService(wallet.Deps{Client: a.db.Client, Provider: provider, Log: a.log}, wallet.Options{})
+	if provider == nil {
+		a.log.Warn("no payment provider (PAYMENT_PROVIDER=none): buyCredits is unavailable; credits arrive by webhook")
+	}
+	a.wallet, err = wallet.NewService(wallet.Deps{Client: a.db.Client, Provider: provider, Settings: a.settings, Log: a.log}, wallet.Options{})
 	return err
+}
+
+// paymentProvider builds the provider PAYMENT_PROVIDER names; nil for none.
+func (a *app) paymentProvider() (payment.Provider, error) {
+	switch a.cfg.PaymentProvider {
+	case config.PaymentDev:
+		return payment.NewDevProvider(a.cfg.Env)
+	case config.PaymentStripe:
+		return payment.NewStripeProvider(payment.StripeConfig{
+			SecretKey: a.cfg.StripeSecretKey, APIURL: a.cfg.StripeAPIURL,
+			SuccessURL: a.cfg.CheckoutSuccessURL, CancelURL: a.cfg.CheckoutCancelURL,
+		})
+	case config.PaymentNone:
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown PAYMENT_PROVIDER %q", a.cfg.PaymentProvider)
 }
 
 // paymentWebhook is the provider's webhook endpoint, or nil when no secret is configured.
@@ -36,4 +51,12 @@ func (a *app) paymentWebhook() http.Handler {
 		Provider: "webhook",
 		Secret:   []byte(a.cfg.PaymentWebhookSecret),
 	}, a.wallet, a.log)
+}
+
+// stripeWebhook is Stripe's webhook endpoint, or nil unless Stripe sells credits.
+func (a *app) stripeWebhook() http.Handler {
+	if a.cfg.PaymentProvider != config.PaymentStripe {
+		return nil
+	}
+	return payment.NewStripeWebhookHandler(payment.StripeWebhookConfig{Secret: a.cfg.StripeWebhookSecret}, a.wallet, a.log)
 }

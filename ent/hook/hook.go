@@ -68,6 +68,18 @@ func (f AuditLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditLogMutation", m)
 }
 
+// The CreditPurchaseFunc type is an adapter to allow the use of ordinary
+// function as CreditPurchase mutator.
+type CreditPurchaseFunc func(context.Context, *ent.CreditPurchaseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CreditPurchaseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CreditPurchaseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CreditPurchaseMutation", m)
+}
+
 // The DisputeFunc type is an adapter to allow the use of ordinary
 // function as Dispute mutator.
 type DisputeFunc func(context.Context, *ent.DisputeMutation) (ent.Value, error)

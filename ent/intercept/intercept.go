@@ -12,6 +12,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -221,6 +222,33 @@ func (f TraverseAuditLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditLogQuery", q)
+}
+
+// The CreditPurchaseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CreditPurchaseFunc func(context.Context, *ent.CreditPurchaseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CreditPurchaseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CreditPurchaseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CreditPurchaseQuery", q)
+}
+
+// The TraverseCreditPurchase type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCreditPurchase func(context.Context, *ent.CreditPurchaseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCreditPurchase) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCreditPurchase) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditPurchaseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CreditPurchaseQuery", q)
 }
 
 // The DisputeFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -641,6 +669,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AssignmentQuery, predicate.Assignment, assignment.OrderOption]{typ: ent.TypeAssignment, tq: q}, nil
 	case *ent.AuditLogQuery:
 		return &query[*ent.AuditLogQuery, predicate.AuditLog, auditlog.OrderOption]{typ: ent.TypeAuditLog, tq: q}, nil
+	case *ent.CreditPurchaseQuery:
+		return &query[*ent.CreditPurchaseQuery, predicate.CreditPurchase, creditpurchase.OrderOption]{typ: ent.TypeCreditPurchase, tq: q}, nil
 	case *ent.DisputeQuery:
 		return &query[*ent.DisputeQuery, predicate.Dispute, dispute.OrderOption]{typ: ent.TypeDispute, tq: q}, nil
 	case *ent.FingerprintQuery:

@@ -86,14 +86,15 @@ type Kind string
 
 // Kind values.
 const (
-	KindPURCHASE       Kind = "PURCHASE"
-	KindGRANT          Kind = "GRANT"
-	KindHOLD           Kind = "HOLD"
-	KindCAPTURE        Kind = "CAPTURE"
-	KindRELEASE        Kind = "RELEASE"
-	KindPAYOUT_REQUEST Kind = "PAYOUT_REQUEST"
-	KindPAYOUT_APPROVE Kind = "PAYOUT_APPROVE"
-	KindPAYOUT_REJECT  Kind = "PAYOUT_REJECT"
+	KindPURCHASE        Kind = "PURCHASE"
+	KindGRANT           Kind = "GRANT"
+	KindHOLD            Kind = "HOLD"
+	KindCAPTURE         Kind = "CAPTURE"
+	KindRELEASE         Kind = "RELEASE"
+	KindPAYOUT_REQUEST  Kind = "PAYOUT_REQUEST"
+	KindPAYOUT_APPROVE  Kind = "PAYOUT_APPROVE"
+	KindPAYOUT_REJECT   Kind = "PAYOUT_REJECT"
+	KindPURCHASE_REFUND Kind = "PURCHASE_REFUND"
 )
 
 func (k Kind) String() string {
@@ -103,7 +104,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindPURCHASE, KindGRANT, KindHOLD, KindCAPTURE, KindRELEASE, KindPAYOUT_REQUEST, KindPAYOUT_APPROVE, KindPAYOUT_REJECT:
+	case KindPURCHASE, KindGRANT, KindHOLD, KindCAPTURE, KindRELEASE, KindPAYOUT_REQUEST, KindPAYOUT_APPROVE, KindPAYOUT_REJECT, KindPURCHASE_REFUND:
 		return nil
 	default:
 		return fmt.Errorf("ledgertransaction: invalid enum value for kind field: %q", k)

@@ -203,6 +203,64 @@ var (
 			},
 		},
 	}
+	// CreditPurchasesColumns holds the columns for the "credit_purchases" table.
+	CreditPurchasesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "idempotency_key", Type: field.TypeString, Size: 200},
+		{Name: "credits", Type: field.TypeInt64},
+		{Name: "pack_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "amount", Type: field.TypeInt64, Default: 0},
+		{Name: "currency", Type: field.TypeString, Nullable: true, Size: 3},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "COMPLETED", "FAILED", "EXPIRED", "REFUNDED"}, Default: "PENDING"},
+		{Name: "provider", Type: field.TypeString, Size: 40},
+		{Name: "provider_ref", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "payment_ref", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "checkout_url", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "transaction_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "refunded_credits", Type: field.TypeInt64, Default: 0},
+		{Name: "flagged", Type: field.TypeBool, Default: false},
+		{Name: "flag_reason", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// CreditPurchasesTable holds the schema information for the "credit_purchases" table.
+	CreditPurchasesTable = &schema.Table{
+		Name:       "credit_purchases",
+		Columns:    CreditPurchasesColumns,
+		PrimaryKey: []*schema.Column{CreditPurchasesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "credit_purchases_users_user",
+				Columns:    []*schema.Column{CreditPurchasesColumns[18]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "creditpurchase_user_id_idempotency_key",
+				Unique:  true,
+				Columns: []*schema.Column{CreditPurchasesColumns[18], CreditPurchasesColumns[3]},
+			},
+			{
+				Name:    "creditpurchase_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CreditPurchasesColumns[18], CreditPurchasesColumns[1]},
+			},
+			{
+				Name:    "creditpurchase_provider_payment_ref",
+				Unique:  false,
+				Columns: []*schema.Column{CreditPurchasesColumns[9], CreditPurchasesColumns[11]},
+			},
+			{
+				Name:    "creditpurchase_flagged_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{CreditPurchasesColumns[16], CreditPurchasesColumns[1]},
+			},
+		},
+	}
 	// DisputesColumns holds the columns for the "disputes" table.
 	DisputesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -287,7 +345,7 @@ var (
 	LedgerTransactionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT", "PURCHASE_REFUND"}},
 		{Name: "question_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "payout_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "actor_id", Type: field.TypeUUID, Nullable: true},
@@ -463,7 +521,7 @@ var (
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "owner_id", Type: field.TypeUUID, Nullable: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE", "PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT", "PURCHASE_REFUND"}},
 		{Name: "question_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "amount", Type: field.TypeInt64},
 		{Name: "account_id", Type: field.TypeUUID},
@@ -703,6 +761,7 @@ var (
 		AnswerRevisionsTable,
 		AssignmentsTable,
 		AuditLogsTable,
+		CreditPurchasesTable,
 		DisputesTable,
 		FingerprintsTable,
 		IdempotencyKeysTable,
@@ -731,6 +790,7 @@ func init() {
 	AnswerRevisionsTable.ForeignKeys[0].RefTable = QuestionsTable
 	AssignmentsTable.ForeignKeys[0].RefTable = QuestionsTable
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
+	CreditPurchasesTable.ForeignKeys[0].RefTable = UsersTable
 	PayoutsTable.ForeignKeys[0].RefTable = UsersTable
 	PipelineStagesTable.ForeignKeys[0].RefTable = QuestionsTable
 	PostingsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -21,6 +21,9 @@ type Assignment func(*sql.Selector)
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
+// CreditPurchase is the predicate function for creditpurchase builders.
+type CreditPurchase func(*sql.Selector)
+
 // Dispute is the predicate function for dispute builders.
 type Dispute func(*sql.Selector)
 

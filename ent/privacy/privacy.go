@@ -231,6 +231,30 @@ func (f AuditLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditLogMutation", m)
 }
 
+// The CreditPurchaseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CreditPurchaseQueryRuleFunc func(context.Context, *ent.CreditPurchaseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CreditPurchaseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CreditPurchaseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CreditPurchaseQuery", q)
+}
+
+// The CreditPurchaseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CreditPurchaseMutationRuleFunc func(context.Context, *ent.CreditPurchaseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CreditPurchaseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CreditPurchaseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CreditPurchaseMutation", m)
+}
+
 // The DisputeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DisputeQueryRuleFunc func(context.Context, *ent.DisputeQuery) error
@@ -636,6 +660,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AuditLogQuery:
 		return q.Filter(), nil
+	case *ent.CreditPurchaseQuery:
+		return q.Filter(), nil
 	case *ent.DisputeQuery:
 		return q.Filter(), nil
 	case *ent.FingerprintQuery:
@@ -682,6 +708,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AssignmentMutation:
 		return m.Filter(), nil
 	case *ent.AuditLogMutation:
+		return m.Filter(), nil
+	case *ent.CreditPurchaseMutation:
 		return m.Filter(), nil
 	case *ent.DisputeMutation:
 		return m.Filter(), nil

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
@@ -275,6 +276,112 @@ func init() {
 	auditlogDescID := auditlogMixinFields0[0].Descriptor()
 	// auditlog.DefaultID holds the default value on creation for the id field.
 	auditlog.DefaultID = auditlogDescID.Default.(func() uuid.UUID)
+	creditpurchaseMixin := schema.CreditPurchase{}.Mixin()
+	creditpurchase.Policy = privacy.NewPolicies(schema.CreditPurchase{})
+	creditpurchase.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := creditpurchase.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	creditpurchaseMixinFields0 := creditpurchaseMixin[0].Fields()
+	_ = creditpurchaseMixinFields0
+	creditpurchaseMixinFields1 := creditpurchaseMixin[1].Fields()
+	_ = creditpurchaseMixinFields1
+	creditpurchaseFields := schema.CreditPurchase{}.Fields()
+	_ = creditpurchaseFields
+	// creditpurchaseDescCreatedAt is the schema descriptor for created_at field.
+	creditpurchaseDescCreatedAt := creditpurchaseMixinFields1[0].Descriptor()
+	// creditpurchase.DefaultCreatedAt holds the default value on creation for the created_at field.
+	creditpurchase.DefaultCreatedAt = creditpurchaseDescCreatedAt.Default.(func() time.Time)
+	// creditpurchaseDescUpdatedAt is the schema descriptor for updated_at field.
+	creditpurchaseDescUpdatedAt := creditpurchaseMixinFields1[1].Descriptor()
+	// creditpurchase.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	creditpurchase.DefaultUpdatedAt = creditpurchaseDescUpdatedAt.Default.(func() time.Time)
+	// creditpurchase.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	creditpurchase.UpdateDefaultUpdatedAt = creditpurchaseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// creditpurchaseDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	creditpurchaseDescIdempotencyKey := creditpurchaseFields[1].Descriptor()
+	// creditpurchase.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	creditpurchase.IdempotencyKeyValidator = func() func(string) error {
+		validators := creditpurchaseDescIdempotencyKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(idempotency_key string) error {
+			for _, fn := range fns {
+				if err := fn(idempotency_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// creditpurchaseDescCredits is the schema descriptor for credits field.
+	creditpurchaseDescCredits := creditpurchaseFields[2].Descriptor()
+	// creditpurchase.CreditsValidator is a validator for the "credits" field. It is called by the builders before save.
+	creditpurchase.CreditsValidator = creditpurchaseDescCredits.Validators[0].(func(int64) error)
+	// creditpurchaseDescPackID is the schema descriptor for pack_id field.
+	creditpurchaseDescPackID := creditpurchaseFields[3].Descriptor()
+	// creditpurchase.PackIDValidator is a validator for the "pack_id" field. It is called by the builders before save.
+	creditpurchase.PackIDValidator = creditpurchaseDescPackID.Validators[0].(func(string) error)
+	// creditpurchaseDescAmount is the schema descriptor for amount field.
+	creditpurchaseDescAmount := creditpurchaseFields[4].Descriptor()
+	// creditpurchase.DefaultAmount holds the default value on creation for the amount field.
+	creditpurchase.DefaultAmount = creditpurchaseDescAmount.Default.(int64)
+	// creditpurchase.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	creditpurchase.AmountValidator = creditpurchaseDescAmount.Validators[0].(func(int64) error)
+	// creditpurchaseDescCurrency is the schema descriptor for currency field.
+	creditpurchaseDescCurrency := creditpurchaseFields[5].Descriptor()
+	// creditpurchase.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	creditpurchase.CurrencyValidator = creditpurchaseDescCurrency.Validators[0].(func(string) error)
+	// creditpurchaseDescProvider is the schema descriptor for provider field.
+	creditpurchaseDescProvider := creditpurchaseFields[7].Descriptor()
+	// creditpurchase.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	creditpurchase.ProviderValidator = func() func(string) error {
+		validators := creditpurchaseDescProvider.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(provider string) error {
+			for _, fn := range fns {
+				if err := fn(provider); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// creditpurchaseDescProviderRef is the schema descriptor for provider_ref field.
+	creditpurchaseDescProviderRef := creditpurchaseFields[8].Descriptor()
+	// creditpurchase.ProviderRefValidator is a validator for the "provider_ref" field. It is called by the builders before save.
+	creditpurchase.ProviderRefValidator = creditpurchaseDescProviderRef.Validators[0].(func(string) error)
+	// creditpurchaseDescPaymentRef is the schema descriptor for payment_ref field.
+	creditpurchaseDescPaymentRef := creditpurchaseFields[9].Descriptor()
+	// creditpurchase.PaymentRefValidator is a validator for the "payment_ref" field. It is called by the builders before save.
+	creditpurchase.PaymentRefValidator = creditpurchaseDescPaymentRef.Validators[0].(func(string) error)
+	// creditpurchaseDescRefundedCredits is the schema descriptor for refunded_credits field.
+	creditpurchaseDescRefundedCredits := creditpurchaseFields[13].Descriptor()
+	// creditpurchase.DefaultRefundedCredits holds the default value on creation for the refunded_credits field.
+	creditpurchase.DefaultRefundedCredits = creditpurchaseDescRefundedCredits.Default.(int64)
+	// creditpurchase.RefundedCreditsValidator is a validator for the "refunded_credits" field. It is called by the builders before save.
+	creditpurchase.RefundedCreditsValidator = creditpurchaseDescRefundedCredits.Validators[0].(func(int64) error)
+	// creditpurchaseDescFlagged is the schema descriptor for flagged field.
+	creditpurchaseDescFlagged := creditpurchaseFields[14].Descriptor()
+	// creditpurchase.DefaultFlagged holds the default value on creation for the flagged field.
+	creditpurchase.DefaultFlagged = creditpurchaseDescFlagged.Default.(bool)
+	// creditpurchaseDescFlagReason is the schema descriptor for flag_reason field.
+	creditpurchaseDescFlagReason := creditpurchaseFields[15].Descriptor()
+	// creditpurchase.FlagReasonValidator is a validator for the "flag_reason" field. It is called by the builders before save.
+	creditpurchase.FlagReasonValidator = creditpurchaseDescFlagReason.Validators[0].(func(string) error)
+	// creditpurchaseDescID is the schema descriptor for id field.
+	creditpurchaseDescID := creditpurchaseMixinFields0[0].Descriptor()
+	// creditpurchase.DefaultID holds the default value on creation for the id field.
+	creditpurchase.DefaultID = creditpurchaseDescID.Default.(func() uuid.UUID)
 	disputeMixin := schema.Dispute{}.Mixin()
 	dispute.Policy = privacy.NewPolicies(schema.Dispute{})
 	dispute.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -20,7 +20,7 @@ var accountKinds = []string{"WALLET", "ESCROW", "EARNINGS", "PAYOUT", "REVENUE",
 // transactionKinds are the kinds of ledger transaction, one per money operation.
 var transactionKinds = []string{
 	"PURCHASE", "GRANT", "HOLD", "CAPTURE", "RELEASE",
-	"PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT",
+	"PAYOUT_REQUEST", "PAYOUT_APPROVE", "PAYOUT_REJECT", "PURCHASE_REFUND",
 }
 
 // allowViaEdge lets a viewer read a row when one of its neighbours over edge has the

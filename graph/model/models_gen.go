@@ -42,6 +42,17 @@ type CreateAPIKeyInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+type CreditPackInput struct {
+	// 1 to 40 lower-case letters, digits, '_' or '-'.
+	ID string `json:"id"`
+	// 1 to 1,000,000.
+	Credits int `json:"credits"`
+	// The price in minor units of currency: 1 to 99,999,999.
+	Price int `json:"price"`
+	// A three-letter ISO 4217 code, such as usd (any case; stored in lower case).
+	Currency string `json:"currency"`
+}
+
 // A job the queue gave up on after its retries.
 type DeadJob struct {
 	Topic string `json:"topic"`
@@ -178,6 +189,8 @@ type UpdateSettingsInput struct {
 	OriginalityThreshold *float64 `json:"originalityThreshold,omitempty"`
 	// 0 (unlimited) to 2000000000.
 	AiDailyTokenBudget *int `json:"aiDailyTokenBudget,omitempty"`
+	// Replaces the credit packs: 0 to 20, ids and credit counts unique.
+	CreditPacks []*CreditPackInput `json:"creditPacks,omitempty"`
 }
 
 // Filters for the admin's user list; every given field must match.

@@ -55,6 +55,14 @@ type Config struct {
 	// PUBLIC_URL: the address users open, which the links in emails point to
 	// (default http://localhost:8080).
 	PublicURL string
+	// PAYMENT_PROVIDER: who sells credits: dev (completes at once, charges nothing),
+	// stripe (Stripe Checkout) or none (default dev outside production, none in production).
+	PaymentProvider     string
+	StripeSecretKey     string // STRIPE_SECRET_KEY: Stripe's API key (sk_test_... in test mode)
+	StripeWebhookSecret string // STRIPE_WEBHOOK_SECRET: the signing secret of /webhooks/stripe (whsec_...)
+	StripeAPIURL        string // STRIPE_API_URL: Stripe's API base URL (default Stripe's; tests use stripe-mock)
+	CheckoutSuccessURL  string // CHECKOUT_SUCCESS_URL: where Stripe Checkout sends the buyer after paying
+	CheckoutCancelURL   string // CHECKOUT_CANCEL_URL: where it sends a buyer who gives up
 
 	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
 	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
@@ -132,6 +140,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Audience:  r.str("JWT_AUDIENCE", "backbone-api"),
 
 		PaymentWebhookSecret: r.str("PAYMENT_WEBHOOK_SECRET", ""),
+		StripeSecretKey:      r.str("STRIPE_SECRET_KEY", ""),
+		StripeWebhookSecret:  r.str("STRIPE_WEBHOOK_SECRET", ""),
+		StripeAPIURL:         r.str("STRIPE_API_URL", ""),
+		CheckoutSuccessURL:   r.str("CHECKOUT_SUCCESS_URL", ""),
+		CheckoutCancelURL:    r.str("CHECKOUT_CANCEL_URL", ""),
 
 		SMTPURL:   r.str("SMTP_URL", ""),
 		MailFrom:  r.str("MAIL_FROM", "Backbone <no-reply@localhost>"),
@@ -176,6 +189,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		// A frontend in development runs on a local dev server's port.
 		c.CORSOrigins = DevelopmentOrigins
 	}
+	c.PaymentProvider = strings.ToLower(r.str("PAYMENT_PROVIDER", map[bool]string{true: PaymentDev, false: PaymentNone}[dev]))
 	c.Playground = r.bool("PLAYGROUND", dev)
 	c.Introspection = r.bool("INTROSPECTION", dev)
 	c.LogFormat = strings.ToLower(r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[dev]))
@@ -223,6 +237,7 @@ func (c Config) Validate() error {
 	}
 	problems = append(problems, c.aiProblems()...)
 	problems = append(problems, c.mailProblems()...)
+	problems = append(problems, c.paymentProblems()...)
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
 	}
@@ -315,6 +330,46 @@ func (c Config) mailProblems() []error {
 	return p
 }
 
+// Payment providers (PAYMENT_PROVIDER).
+const (
+	PaymentDev    = "dev"
+	PaymentStripe = "stripe"
+	PaymentNone   = "none"
+)
+
+// paymentProblems checks the payment provider and its keys: a provider that lacks them
+// is refused in every environment, the development provider in production.
+func (c Config) paymentProblems() []error {
+	var p []error
+	bad := func(format string, args ...any) { p = append(p, fmt.Errorf(format, args...)) }
+	switch c.PaymentProvider {
+	case PaymentDev:
+		if c.IsProduction() {
+			bad("APP_ENV=production: PAYMENT_PROVIDER=dev gives credits away; use stripe or none")
+		}
+	case PaymentNone:
+	case PaymentStripe:
+		for _, v := range []struct{ name, value string }{
+			{"STRIPE_SECRET_KEY", c.StripeSecretKey}, {"STRIPE_WEBHOOK_SECRET", c.StripeWebhookSecret},
+			{"CHECKOUT_SUCCESS_URL", c.CheckoutSuccessURL}, {"CHECKOUT_CANCEL_URL", c.CheckoutCancelURL},
+		} {
+			if v.value == "" {
+				bad("%s: required with PAYMENT_PROVIDER=stripe", v.name)
+			}
+		}
+	default:
+		bad("PAYMENT_PROVIDER: %q is not one of dev, stripe, none", c.PaymentProvider)
+	}
+	for _, v := range []struct{ name, value string }{
+		{"STRIPE_API_URL", c.StripeAPIURL}, {"CHECKOUT_SUCCESS_URL", c.CheckoutSuccessURL}, {"CHECKOUT_CANCEL_URL", c.CheckoutCancelURL},
+	} {
+		if err := checkURL(v.value, "http", "https"); err != nil {
+			bad("%s: %v", v.name, err)
+		}
+	}
+	return p
+}
+
 // productionProblems lists the insecure defaults production refuses.
 func (c Config) productionProblems() []error {
 	var p []error
@@ -345,10 +400,10 @@ func (c Config) String() string {
 	if c.SMTPURL != "" {
 		mailTo = maskURL(c.SMTPURL)
 	}
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s",
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider)
 }
 
 func checkURL(raw string, schemes ...string) error {

@@ -29,6 +29,23 @@ func TestDefaultsAreTheEmbeddedDevelopmentMode(t *testing.T) {
 	}
 }
 
+func TestPaymentProviderDefaults(t *testing.T) {
+	c, _ := config.FromEnv(envOf(nil))
+	if c.PaymentProvider != config.PaymentDev {
+		t.Errorf("development payment provider = %q, want dev", c.PaymentProvider)
+	}
+	c, _ = config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32)}))
+	if c.PaymentProvider != config.PaymentNone {
+		t.Errorf("production payment provider = %q, want none unless configured", c.PaymentProvider)
+	}
+	c, _ = config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32),
+		"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+		"CHECKOUT_SUCCESS_URL": "https://a.example/ok", "CHECKOUT_CANCEL_URL": "https://a.example/no"}))
+	if err := c.Validate(); err != nil {
+		t.Errorf("production with Stripe and its keys: %v", err)
+	}
+}
+
 func TestInvalidConfigurationIsRefused(t *testing.T) {
 	secret := strings.Repeat("s", 32)
 	tests := []struct {
@@ -58,6 +75,14 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"production without a JWT key", map[string]string{"APP_ENV": "production"}, "JWT_SECRET"},
 		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
 		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
+		{"unknown payment provider", map[string]string{"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"},
+		{"production with the development provider", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PAYMENT_PROVIDER": "dev"}, "PAYMENT_PROVIDER"},
+		{"production with Stripe without its key", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PAYMENT_PROVIDER": "stripe",
+			"STRIPE_WEBHOOK_SECRET": "whsec_x", "CHECKOUT_SUCCESS_URL": "https://a.example/ok", "CHECKOUT_CANCEL_URL": "https://a.example/no"}, "STRIPE_SECRET_KEY"},
+		{"Stripe without its webhook secret", map[string]string{"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_x",
+			"CHECKOUT_SUCCESS_URL": "https://a.example/ok", "CHECKOUT_CANCEL_URL": "https://a.example/no"}, "STRIPE_WEBHOOK_SECRET"},
+		{"Stripe without its return URLs", map[string]string{"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "CHECKOUT_SUCCESS_URL"},
+		{"a Stripe API URL that is not http", map[string]string{"STRIPE_API_URL": "ftp://stripe.local"}, "STRIPE_API_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,8 @@ type event struct {
 	PayoutID   string  `json:"payoutId"`
 	ExpertID   *string `json:"expertId"`
 	Amount     int64   `json:"amount"`
+	PurchaseID string  `json:"purchaseId"`
+	Reason     string  `json:"reason"`
 }
 
 // Handle creates the notifications of one event. Handling an event again creates nothing.
@@ -68,6 +70,12 @@ func (s *Service) Handle(ctx context.Context, topic string, payload []byte) erro
 			return err
 		}
 		kind, users, body = KindTaskAvailable, experts, map[string]any{"questionId": e.QuestionID, "subject": e.Subject}
+	case TopicPurchaseFlagged:
+		admins, err := s.admins(ctx)
+		if err != nil {
+			return err
+		}
+		kind, users, body = KindPurchaseFlagged, admins, map[string]any{"purchaseId": e.PurchaseID, "reason": e.Reason}
 	default:
 		return nil
 	}
@@ -89,6 +97,15 @@ func ids(s *string) []uuid.UUID {
 		return nil
 	}
 	return []uuid.UUID{id}
+}
+
+// admins lists the active admins.
+func (s *Service) admins(ctx context.Context) ([]uuid.UUID, error) {
+	ids, err := s.client.User.Query().Where(user.RoleEQ(user.RoleADMIN), user.StatusEQ(user.StatusACTIVE)).IDs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("admins: %w", err)
+	}
+	return ids, nil
 }
 
 // expertsIn lists the approved experts of subject (subjects match regardless of case).

@@ -19,6 +19,7 @@ const (
 	KindAnswerDelivered = "ANSWER_DELIVERED"
 	KindTaskAvailable   = "TASK_AVAILABLE"
 	KindPayoutDecided   = "PAYOUT_DECIDED"
+	KindPurchaseFlagged = "PURCHASE_FLAGGED"
 )
 
 // Event topics notifications are made from (written by the questions and wallet
@@ -28,10 +29,11 @@ const (
 	TopicAnswerDelivered = "answer.delivered"
 	TopicTaskAvailable   = "task.available"
 	TopicPayoutDecided   = "payout.decided"
+	TopicPurchaseFlagged = "purchase.flagged"
 )
 
 // Topics lists the event topics notifications are made from.
-var Topics = []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided}
+var Topics = []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided, TopicPurchaseFlagged}
 
 // jobTopicPrefix starts the queue topic of each event topic.
 const jobTopicPrefix = "notify."

@@ -25,9 +25,18 @@ const (
 type CheckoutRequest struct {
 	UserID  uuid.UUID
 	Credits int64
-	// Reference is stable across retries of one purchase: providers use it as their own
-	// idempotency key and echo it in webhook events.
-	Reference string
+	// PurchaseID is the purchase being paid; providers echo it in their events (Stripe's
+	// client_reference_id), which is how a payment finds its purchase.
+	PurchaseID uuid.UUID
+	// IdempotencyKey is the purchase's idempotency key, the same on every retry of one
+	// purchase: providers pass it on as their own (Stripe's Idempotency-Key header), so
+	// that a retry returns the same checkout.
+	IdempotencyKey string
+	// Pack names the credit pack bought; Amount (in minor units of Currency) is its price.
+	// A provider that charges money refuses a request without them.
+	Pack     string
+	Amount   int64
+	Currency string
 }
 
 // Checkout is a provider's answer to a CheckoutRequest.
@@ -46,6 +55,13 @@ type Provider interface {
 	Name() string
 	// Checkout starts (or, for a known Reference, returns) a payment.
 	Checkout(ctx context.Context, r CheckoutRequest) (Checkout, error)
+}
+
+// Charges reports whether p takes money, and so sells priced packs only; the development
+// provider charges nothing and sells any number of credits.
+func Charges(p Provider) bool {
+	f, ok := p.(interface{ Free() bool })
+	return !ok || !f.Free()
 }
 
 // ErrDevInProduction is returned when the development provider is asked for in production.

@@ -57,7 +57,7 @@ func TestDevProviderIsRefusedInProduction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	co, err := p.Checkout(t.Context(), payment.CheckoutRequest{Credits: 5, Reference: "r"})
+	co, err := p.Checkout(t.Context(), payment.CheckoutRequest{Credits: 5, IdempotencyKey: "r"})
 	if err != nil || co.Status != payment.Completed {
 		t.Fatalf("Checkout = %+v, %v; want Completed", co, err)
 	}

@@ -69,7 +69,7 @@ func TestEveryMoneyFlowRunsOnOneConnection(t *testing.T) {
 		return err
 	})
 	step("buyCredits", cctx, func(ctx context.Context) error {
-		_, err := e.wallet.BuyCredits(ctx, 100, uuid.NewString())
+		_, err := e.wallet.BuyCredits(ctx, wallet.BuyInput{Credits: 100, IdempotencyKey: uuid.NewString()})
 		return err
 	})
 	step("payment webhook", context.Background(), func(ctx context.Context) error {

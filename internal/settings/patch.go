@@ -21,6 +21,8 @@ type Patch struct {
 	AIPipelineEnabled    *bool
 	OriginalityThreshold *float64
 	AIDailyTokenBudget   *int64
+	// CreditPacks replaces the credit packs (currencies are lower-cased).
+	CreditPacks []CreditPack
 }
 
 // Apply returns s changed by p. It does not validate: see Validate.
@@ -44,6 +46,9 @@ func (p Patch) Apply(s Settings) Settings {
 	set(&s.AIPipelineEnabled, p.AIPipelineEnabled)
 	set(&s.OriginalityThreshold, p.OriginalityThreshold)
 	set(&s.AIDailyTokenBudget, p.AIDailyTokenBudget)
+	if p.CreditPacks != nil {
+		s.CreditPacks = normalizePacks(p.CreditPacks)
+	}
 	return s
 }
 

@@ -104,6 +104,34 @@ func TestUpdateIsAuditedWithOldAndNewValues(t *testing.T) {
 	}
 }
 
+// packs is a patch replacing the credit packs.
+func packs(p ...settings.CreditPack) settings.Patch { return settings.Patch{CreditPacks: p} }
+
+func TestCreditPacksAreUpdatedAndAudited(t *testing.T) {
+	t.Parallel()
+	d := mustDB(t, dialects[0].url(t))
+	_, admin := mustViewer(t, d, "ADMIN")
+	svc := newService(t, d, nil, 0)
+	got := mustUpdate(t, admin, svc, packs(settings.CreditPack{ID: "ten", Credits: 10, Price: 199, Currency: "EUR"}))
+	want := []settings.CreditPack{{ID: "ten", Credits: 10, Price: 199, Currency: "eur"}}
+	if !reflect.DeepEqual(got.CreditPacks, want) {
+		t.Fatalf("packs = %+v, want %+v (currency lower-cased)", got.CreditPacks, want)
+	}
+	if pk, ok := got.PackOf(10); !ok || pk.ID != "ten" {
+		t.Fatalf("PackOf(10) = %+v, %t", pk, ok)
+	}
+	rows := auditRows(t, d.Client)
+	if len(rows) != 1 {
+		t.Fatalf("%d audit rows, want 1", len(rows))
+	}
+	if nu, _ := rows[0].Metadata["new"].(map[string]any); nu["creditPacks"] == nil {
+		t.Fatalf("audit metadata %v does not show the new packs", rows[0].Metadata)
+	}
+	if got := mustUpdate(t, admin, svc, settings.Patch{CreditPacks: []settings.CreditPack{}}); len(got.CreditPacks) != 0 {
+		t.Fatalf("no packs (sales stopped) = %+v", got.CreditPacks)
+	}
+}
+
 func TestUpdateRefusesInvalidSettings(t *testing.T) {
 	t.Parallel()
 	low := func(subject string, credits int64) settings.Price {
@@ -133,6 +161,13 @@ func TestUpdateRefusesInvalidSettings(t *testing.T) {
 		{"negative revisions", settings.Patch{RevisionLimit: ptr(-1)}, "revisionLimit"},
 		{"instant auto-accept", settings.Patch{AutoAcceptDelay: ptr(time.Duration(0))}, "autoAcceptSeconds"},
 		{"threshold over 1", settings.Patch{OriginalityThreshold: ptr(1.5)}, "originalityThreshold"},
+		{"pack id in capitals", packs(settings.CreditPack{ID: "Starter", Credits: 10, Price: 100, Currency: "usd"}), "creditPacks"},
+		{"two packs of one id", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "usd"}, settings.CreditPack{ID: "a", Credits: 20, Price: 200, Currency: "usd"}), "creditPacks"},
+		{"two packs of one count", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "usd"}, settings.CreditPack{ID: "b", Credits: 10, Price: 200, Currency: "usd"}), "creditPacks"},
+		{"pack of no credits", packs(settings.CreditPack{ID: "a", Credits: 0, Price: 100, Currency: "usd"}), "creditPacks"},
+		{"free pack", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 0, Currency: "usd"}), "creditPacks"},
+		{"pack over Stripe's largest charge", packs(settings.CreditPack{ID: "a", Credits: 10, Price: settings.MaxPackPrice + 1, Currency: "usd"}), "creditPacks"},
+		{"pack without a currency", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "dollars"}), "creditPacks"},
 	}
 	for _, dl := range dialects {
 		t.Run(dl.name, func(t *testing.T) {

@@ -64,6 +64,8 @@ type Settings struct {
 	// AIDailyTokenBudget caps the model tokens (prompt and completion) the AI stages may
 	// use per UTC day; past it, new questions skip the AI stages. 0 = unlimited.
 	AIDailyTokenBudget int64
+	// CreditPacks are what credits cost, in the order buyers see them.
+	CreditPacks []CreditPack
 	// UpdatedAt is when an admin last changed a setting; zero if none ever did.
 	UpdatedAt time.Time
 }
@@ -86,6 +88,7 @@ func Defaults() Settings {
 		AutoAcceptDelay:      72 * time.Hour,
 		AIPipelineEnabled:    true,
 		OriginalityThreshold: 0.8,
+		CreditPacks:          defaultCreditPacks(),
 	}
 }
 
@@ -127,6 +130,7 @@ func (s Settings) PriceList() []Price {
 func (s Settings) clone() Settings {
 	c := s
 	c.Subjects = slices.Clone(s.Subjects)
+	c.CreditPacks = slices.Clone(s.CreditPacks)
 	c.Prices = make(Prices, len(s.Prices))
 	for sub, byUrgency := range s.Prices {
 		c.Prices[sub] = maps.Clone(byUrgency)

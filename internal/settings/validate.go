@@ -49,7 +49,7 @@ func Validate(s Settings) error {
 	case s.AIDailyTokenBudget < 0 || s.AIDailyTokenBudget > MaxDailyTokens:
 		return bad("aiDailyTokenBudget", "the daily token budget must be 0 (unlimited) to 2,000,000,000")
 	}
-	return nil
+	return validatePacks(s.CreditPacks)
 }
 
 func validateSubjects(subjects []string) error {

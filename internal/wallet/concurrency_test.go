@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/creditpurchase"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/user"
 	"backbone/internal/errs"
@@ -83,7 +84,7 @@ func (s *stress) step(rng *rand.Rand) error {
 		i := rng.IntN(len(s.clients))
 		key, credits := uuid.NewString(), int64(1+rng.IntN(50))
 		call = func() (string, any) {
-			pu, err := s.e.svc.BuyCredits(s.ctxs[i], credits, key)
+			pu, err := s.e.svc.BuyCredits(s.ctxs[i], wallet.BuyInput{Credits: credits, IdempotencyKey: key})
 			return "buy:" + s.clients[i].String() + ":" + key, result(pu, err)
 		}
 	case p < 55:
@@ -183,7 +184,7 @@ func result(p *wallet.Purchase, err error) any {
 	if err != nil {
 		return err
 	}
-	return outcome{p.Receipt.TransactionID, p.Replayed}
+	return outcome{*p.TransactionID, p.Replayed}
 }
 
 func rresult(r wallet.Receipt, err error) any {
@@ -222,6 +223,12 @@ func (s *stress) checkKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Purchases keep their key in their own row, one per buyer and key.
+	purchases, err := s.e.db.Client.CreditPurchase.Query().Where(creditpurchase.TransactionIDNotNil()).Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys += purchases
 	// Every transaction has one key (the setup purchases included) and vice versa.
 	if txs != keys || keys != len(s.done)+len(s.clients) {
 		t.Errorf("%d transactions, %d keys, %d keys seen to succeed (+%d setup purchases)", txs, keys, len(s.done), len(s.clients))

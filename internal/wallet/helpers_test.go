@@ -17,6 +17,7 @@ import (
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
 	"backbone/internal/wallet"
+	"backbone/internal/wallet/wallettest"
 )
 
 // dialects lists the databases the basic suite runs on, each a fresh migrated one.
@@ -62,7 +63,7 @@ func (e *env) mustUser(tb testing.TB, role user.Role) (uuid.UUID, context.Contex
 // mustBuy buys credits for the viewer of ctx.
 func (e *env) mustBuy(tb testing.TB, ctx context.Context, credits int64) {
 	tb.Helper()
-	if _, err := e.svc.BuyCredits(ctx, credits, uuid.NewString()); err != nil {
+	if _, err := e.svc.BuyCredits(ctx, wallet.BuyInput{Credits: credits, IdempotencyKey: uuid.NewString()}); err != nil {
 		tb.Fatalf("BuyCredits: %v", err)
 	}
 }
@@ -110,42 +111,8 @@ func wantCode(tb testing.TB, err error, code errs.Code) {
 	}
 }
 
-// checkInvariants verifies the whole ledger: every transaction sums to zero, every
-// balance equals the sum of its postings, all balances sum to zero, and only EXTERNAL is
-// negative.
+// checkInvariants verifies the whole ledger (wallettest.CheckInvariants).
 func checkInvariants(tb testing.TB, c *ent.Client) {
 	tb.Helper()
-	ctx := allow()
-	txs, err := c.LedgerTransaction.Query().WithPostings().All(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	perAccount := map[uuid.UUID]int64{}
-	for _, t := range txs {
-		var sum int64
-		for _, p := range t.Edges.Postings {
-			sum += p.Amount
-			perAccount[p.AccountID] += p.Amount
-		}
-		if sum != 0 || len(t.Edges.Postings) < 2 {
-			tb.Errorf("transaction %s (%s): %d postings summing to %d", t.ID, t.Kind, len(t.Edges.Postings), sum)
-		}
-	}
-	accounts, err := c.Account.Query().All(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var total int64
-	for _, a := range accounts {
-		total += a.Balance
-		if a.Balance != perAccount[a.ID] {
-			tb.Errorf("account %s (%s): balance %d, postings sum %d", a.ID, a.Kind, a.Balance, perAccount[a.ID])
-		}
-		if a.Balance < 0 && a.Kind != "EXTERNAL" {
-			tb.Errorf("account %s (%s) is negative: %d", a.ID, a.Kind, a.Balance)
-		}
-	}
-	if total != 0 {
-		tb.Errorf("all balances sum to %d, want 0", total)
-	}
+	wallettest.CheckInvariants(tb, c)
 }

@@ -20,18 +20,18 @@ func TestIdempotencyKeyReplaysOrConflicts(t *testing.T) {
 			clientID, ctx := e.mustUser(t, user.RoleCLIENT)
 			otherID, otherCtx := e.mustUser(t, user.RoleCLIENT)
 
-			first, err := e.svc.BuyCredits(ctx, 100, "k1")
+			first, err := e.svc.BuyCredits(ctx, wallet.BuyInput{Credits: 100, IdempotencyKey: "k1"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			again, err := e.svc.BuyCredits(ctx, 100, "k1")
-			if err != nil || !again.Replayed || again.Receipt.TransactionID != first.Receipt.TransactionID {
+			again, err := e.svc.BuyCredits(ctx, wallet.BuyInput{Credits: 100, IdempotencyKey: "k1"})
+			if err != nil || !again.Replayed || *again.TransactionID != *first.TransactionID {
 				t.Fatalf("replay = %+v, %v; want the first receipt, replayed", again, err)
 			}
-			_, err = e.svc.BuyCredits(ctx, 101, "k1")
+			_, err = e.svc.BuyCredits(ctx, wallet.BuyInput{Credits: 101, IdempotencyKey: "k1"})
 			wantCode(t, err, errs.Conflict)
 			// Keys are scoped per caller: another user's k1 is a new purchase.
-			if p, err := e.svc.BuyCredits(otherCtx, 7, "k1"); err != nil || p.Replayed {
+			if p, err := e.svc.BuyCredits(otherCtx, wallet.BuyInput{Credits: 7, IdempotencyKey: "k1"}); err != nil || p.Replayed {
 				t.Fatalf("other user's k1 = %+v, %v; want a fresh purchase", p, err)
 			}
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/creditpurchase"
 	"backbone/ent/user"
 	"backbone/internal/errs"
-	"backbone/internal/payment"
 	"backbone/internal/wallet"
 )
 
@@ -24,11 +24,11 @@ func TestOperationsPostBalancedEntries(t *testing.T) {
 			expertID, _ := e.mustUser(t, user.RoleEXPERT)
 			_, adminCtx := e.mustUser(t, user.RoleADMIN)
 
-			buy, err := e.svc.BuyCredits(clientCtx, 100, "buy-1")
-			if err != nil || buy.Status != payment.Completed || buy.Receipt == nil {
+			buy, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 100, IdempotencyKey: "buy-1"})
+			if err != nil || buy.Status != creditpurchase.StatusCOMPLETED || buy.TransactionID == nil {
 				t.Fatalf("BuyCredits = %+v, %v", buy, err)
 			}
-			wantPostings(t, e, buy.Receipt.TransactionID, map[string]int64{"EXTERNAL": -100, "WALLET": 100})
+			wantPostings(t, e, *buy.TransactionID, map[string]int64{"EXTERNAL": -100, "WALLET": 100})
 
 			grant, err := e.svc.GrantCredits(adminCtx, wallet.GrantInput{UserID: clientID, Amount: 20, Reason: "welcome", IdempotencyKey: "g-1"})
 			if err != nil {
@@ -117,9 +117,18 @@ func TestOperationsRejectBadInput(t *testing.T) {
 		do   func() error
 		code errs.Code
 	}{
-		{"zero purchase", func() error { _, err := e.svc.BuyCredits(clientCtx, 0, "k"); return err }, errs.BadUserInput},
-		{"purchase without key", func() error { _, err := e.svc.BuyCredits(clientCtx, 5, ""); return err }, errs.BadUserInput},
-		{"purchase signed out", func() error { _, err := e.svc.BuyCredits(context.Background(), 5, "k"); return err }, errs.Unauthenticated},
+		{"zero purchase", func() error {
+			_, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 0, IdempotencyKey: "k"})
+			return err
+		}, errs.BadUserInput},
+		{"purchase without key", func() error {
+			_, err := e.svc.BuyCredits(clientCtx, wallet.BuyInput{Credits: 5, IdempotencyKey: ""})
+			return err
+		}, errs.BadUserInput},
+		{"purchase signed out", func() error {
+			_, err := e.svc.BuyCredits(context.Background(), wallet.BuyInput{Credits: 5, IdempotencyKey: "k"})
+			return err
+		}, errs.Unauthenticated},
 		{"negative hold", func() error {
 			_, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: -5, IdempotencyKey: "k"})
 			return err

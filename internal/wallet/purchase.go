@@ -2,14 +2,11 @@ package wallet
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"backbone/ent"
-	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/user"
 	"backbone/internal/audit"
@@ -20,106 +17,6 @@ import (
 
 // MaxPurchase bounds the credits of one purchase or grant.
 const MaxPurchase = int64(1_000_000)
-
-// Purchase is the outcome of BuyCredits.
-type Purchase struct {
-	// Status is payment.Completed when the wallet was credited, payment.Pending when the
-	// buyer still has to pay at Checkout.RedirectURL (the webhook credits it later).
-	Status   payment.Status   `json:"status"`
-	Credits  int64            `json:"credits"`
-	Checkout payment.Checkout `json:"checkout"`
-	// Receipt is set when Status is Completed.
-	Receipt *Receipt `json:"receipt,omitempty"`
-	// Replayed is true when an earlier call with the same key made this purchase.
-	Replayed bool `json:"-"`
-}
-
-type buyInput struct {
-	Credits int64 `json:"credits"`
-}
-
-// BuyCredits buys credits for the caller through the payment provider. The provider is
-// called before the transaction (never holding one open across the network) with a
-// reference derived from the key, so a retried purchase is one payment. Errors:
-// UNAUTHENTICATED, BAD_USER_INPUT, CONFLICT (key reused), UNAVAILABLE (provider down).
-func (s *Service) BuyCredits(ctx context.Context, credits int64, idempotencyKey string) (*Purchase, error) {
-	const op = "wallet.BuyCredits"
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	if credits <= 0 || credits > MaxPurchase {
-		return nil, errs.Ef(errs.BadUserInput, "credits must be between 1 and %d", MaxPurchase).With("field", "credits")
-	}
-	if s.provider == nil {
-		return nil, errs.E(errs.Unavailable, "buying credits is not available")
-	}
-	ctx = system(ctx)
-	c := call{userScope(p.UserID), idempotencyKey, "buy", buyInput{credits}}
-	if prior, err := s.earlierPurchase(ctx, c); err != nil || prior != nil {
-		return prior, errs.Wrap(op, err)
-	}
-	ref := sha256.Sum256([]byte(c.scope + "\x00" + c.key))
-	co, err := s.provider.Checkout(ctx, payment.CheckoutRequest{
-		UserID: p.UserID, Credits: credits, Reference: hex.EncodeToString(ref[:16])})
-	if err != nil {
-		return nil, &errs.Error{Code: errs.Unavailable, Message: "the payment provider is unavailable", Op: op, Err: err}
-	}
-	out := &Purchase{Status: co.Status, Credits: credits, Checkout: co}
-	if co.Status == payment.Completed {
-		out.Receipt = &Receipt{TransactionID: newID(), Amount: credits}
-	}
-	return inTx(ctx, s.client, op, func(tx *ent.Client) (*Purchase, error) {
-		cl, err := claim(ctx, tx, c, out)
-		if err != nil {
-			return nil, err
-		}
-		if cl.prior != nil {
-			return decodePurchase(cl)
-		}
-		if out.Receipt == nil {
-			return out, nil
-		}
-		return out, post(ctx, tx, entry{id: out.Receipt.TransactionID, kind: ledgertransaction.KindPURCHASE,
-			actor: &p.UserID, memo: truncate(s.provider.Name()+":"+co.ProviderRef, 500),
-			legs: []leg{{externalAcct(), -credits}, {walletAcct(p.UserID), credits}}})
-	})
-}
-
-// earlierPurchase returns the purchase an earlier call with c's key made, nil if none,
-// or CONFLICT if that call asked for something else. It spares the provider a replay;
-// claim still decides between concurrent duplicates.
-func (s *Service) earlierPurchase(ctx context.Context, c call) (*Purchase, error) {
-	if err := checkKey(c.key); err != nil {
-		return nil, err
-	}
-	prev, err := s.client.IdempotencyKey.Query().
-		Where(idempotencykey.Scope(c.scope), idempotencykey.Key(c.key)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	hash, err := requestHash(c)
-	if err != nil {
-		return nil, err
-	}
-	if prev.Operation != c.op || prev.RequestHash != hash {
-		return nil, errs.E(errs.Conflict, "this idempotency key was used with a different request").
-			With("field", "idempotencyKey")
-	}
-	return decodePurchase(claimed{prior: prev.Result})
-}
-
-func decodePurchase(c claimed) (*Purchase, error) {
-	var out Purchase
-	if err := replay(c, &out); err != nil {
-		return nil, err
-	}
-	out.Replayed = true
-	return &out, nil
-}
 
 type paymentInput struct {
 	UserID    uuid.UUID `json:"userId"`

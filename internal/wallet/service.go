@@ -16,6 +16,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
+	"backbone/internal/settings"
 )
 
 // DefaultFeeBPS is the platform fee when Options leave it unset: 2000 basis points, 20%.
@@ -37,13 +38,21 @@ type Deps struct {
 	Client *ent.Client
 	// Provider charges buyers; payment.NewDevProvider outside production.
 	Provider payment.Provider
+	// Settings gives the credit packs; nil means the default settings.
+	Settings SettingsSource
 	Log      *slog.Logger
+}
+
+// SettingsSource reads the marketplace's settings (settings.Service).
+type SettingsSource interface {
+	Get(ctx context.Context) (settings.Settings, error)
 }
 
 // Service moves credits. It is safe for concurrent use.
 type Service struct {
 	client   *ent.Client
 	provider payment.Provider
+	settings SettingsSource
 	log      *slog.Logger
 	feeBPS   int
 }
@@ -59,7 +68,7 @@ func NewService(d Deps, opts Options) (*Service, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{client: d.Client, provider: d.Provider, log: d.Log, feeBPS: opts.FeeBPS}, nil
+	return &Service{client: d.Client, provider: d.Provider, settings: d.Settings, log: d.Log, feeBPS: opts.FeeBPS}, nil
 }
 
 // FeeBPS returns the platform fee rate in basis points.
