@@ -11,10 +11,12 @@ import (
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
+	"backbone/ent/dispute"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
@@ -31,6 +33,8 @@ var nodeTables = map[string]string{
 	"AnswerRevision": answerrevision.Table,
 	"Assignment":     assignment.Table,
 	"Notification":   notification.Table,
+	"Dispute":        dispute.Table,
+	"Rating":         rating.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

@@ -119,7 +119,7 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		} else {
 			c.taken, c.takenBy = wasQueued, expertID
 			err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*expertID).SetClaimedAt(now).
-				SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+				SetLeaseExpiresAt(now.Add(termsFor(q, set).Lease)).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 			if err != nil {
 				return nil, err
 			}

@@ -64,7 +64,7 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 			return err
 		}
 		a, err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(p.UserID).SetClaimedAt(now).
-			SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetLeaseExpiresAt(now.Add(termsFor(q, set).Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -117,10 +117,14 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 		if err != nil {
 			return err
 		}
+		held, err := load(ctx, tx, cur.QuestionID)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		a, err = tx.Assignment.UpdateOneID(cur.ID).
 			Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtGT(now)).
-			SetLeaseExpiresAt(now.Add(set.Lease)).SetUpdatedAt(now).Save(ctx)
+			SetLeaseExpiresAt(now.Add(termsFor(held, set).Lease)).SetUpdatedAt(now).Save(ctx)
 		if ent.IsNotFound(err) {
 			return afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
 		}
@@ -181,7 +185,8 @@ func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment
 		func(up *ent.QuestionUpdateOne) {
 			up.Where(question.ExpertID(a.ExpertID))
 			if revision {
-				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(s.now())
+				now := s.now()
+				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
 			} else {
 				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
 			}
