@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,44 @@ func TestDisputesRevisionNotesAndAdminQuestionsOverGraphQL(t *testing.T) {
 	w.wfFail(t, admin.Token, "BAD_USER_INPUT", bad, map[string]any{"f": map[string]any{"createdFrom": "2030-01-02T00:00:00Z", "createdTo": "2030-01-01T00:00:00Z"}})
 	w.wfFail(t, client.Token, "FORBIDDEN", bad, nil)
 	w.wfFail(t, client.Token, "FORBIDDEN", `{ disputes(first: 5) { totalCount } }`, nil)
+}
+
+// TestAdminListsRunTheSameFewStatementsForAnyPageSize checks the loaders behind the
+// admins' lists: a page of questions or disputes with their people, notes and disputes
+// costs one statement per kind of object, not one per row.
+func TestAdminListsRunTheSameFewStatementsForAnyPageSize(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w, counter := newCountingWorld(t)
+	client, admin := w.callers[azClient], w.callers[azAdmin]
+	experts := []*azAccount{w.qfExpert(t), w.qfExpert(t)}
+	for i := range 6 {
+		id := w.qfDelivered(t, client, experts[i%2])
+		var out struct{ RequestRevision struct{ Status string } }
+		w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "More.") { status } }`, map[string]any{"id": id}, &out)
+		w.qfAnswer(t, experts[i%2], id, fmt.Sprintf("Revised answer number %d about scattering.", i))
+		var d struct{ OpenDispute struct{ Status string } }
+		w.mustGQL(t, client.Token, `mutation($id: ID!) { openDispute(id: $id, reason: "No.") { status } }`, map[string]any{"id": id}, &d)
+	}
+	pages := map[string]string{
+		"questions": `query($n: Int!) { questions(first: $n) { edges { node { id client { id } expert { id displayName }
+			revisionRequests { note } dispute { reason amountAtStake } terms { revisionLimit } } } } }`,
+		"disputes": `query($n: Int!) { disputes(first: $n) { edges { node { reason amountAtStake client { id } expert { id }
+			question { id revisionRequests { note } } } } } }`,
+	}
+	for name, page := range pages {
+		counts := map[int]int64{}
+		for _, n := range []int{6, 2} {
+			counts[n] = counter.statements(admin.UUID, func() {
+				_, r := w.gql(t, admin.Token, page, map[string]any{"n": n})
+				if len(r.Errors) > 0 || !strings.Contains(string(r.Data), "More.") {
+					t.Fatalf("%s(first: %d): %+v %s", name, n, r.Errors, r.Data)
+				}
+			})
+		}
+		t.Logf("%s statements: first 6 -> %d, first 2 -> %d", name, counts[6], counts[2])
+		if counts[6] != counts[2] || counts[6] > 6 {
+			t.Fatalf("%s: first 6 ran %d statements, first 2 ran %d: a lookup is per row", name, counts[6], counts[2])
+		}
+	}
 }
