@@ -3967,13 +3967,13 @@ type Mutation {
   "Cancels your question before an expert claims it; the price comes back to your wallet."
   cancelQuestion(id: ID!): Question! @hasRole(roles: [CLIENT])
 
-  "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid."
+  "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid, less the fee of the question's terms."
   acceptAnswer(id: ID!, stars: Int!, comment: String): Question! @hasRole(roles: [CLIENT])
 
-  "Sends the delivered answer back to its expert for a revision, within the revision limit."
+  "Sends the delivered answer back to its expert for a revision (note: what to change, read back in Question.revisionRequests), within the revision limit of the question's terms."
   requestRevision(id: ID!, note: String!): Question! @hasRole(roles: [CLIENT])
 
-  "Disputes the delivered answer; an admin decides."
+  "Disputes the delivered answer; an admin decides (see disputes and Question.dispute)."
   openDispute(id: ID!, reason: String!): Question! @hasRole(roles: [CLIENT])
 
   "Claims a waiting question in your subjects, under a lease."
@@ -3995,7 +3995,7 @@ type Mutation {
   "Declines a question as unanswerable; the client gets the price back."
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
 
-  "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert."
+  "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
   "Ends the current claim on a question; it goes to expertId, or back to the queue when null."

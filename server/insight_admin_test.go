@@ -56,7 +56,9 @@ func TestDisputesRevisionNotesAndAdminQuestionsOverGraphQL(t *testing.T) {
 	}
 
 	// The admin finds it among the disputed questions and the open disputes.
-	var mine struct{ MyQuestions wfConnection[struct{ ID string }] }
+	var mine struct {
+		MyQuestions wfConnection[struct{ ID string }]
+	}
 	w.mustGQL(t, admin.Token, `{ myQuestions(first: 10, status: DISPUTED) { totalCount edges { node { id } } } }`, nil, &mine)
 	if got := mine.MyQuestions.nodes(t); len(got) != 1 || got[0].ID != id {
 		t.Fatalf("the admin's myQuestions(status: DISPUTED): %+v", got)
@@ -109,7 +111,9 @@ func TestDisputesRevisionNotesAndAdminQuestionsOverGraphQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	list := func(vars map[string]any) []string {
-		var out struct{ Questions wfConnection[struct{ ID string }] }
+		var out struct {
+			Questions wfConnection[struct{ ID string }]
+		}
 		w.mustGQL(t, admin.Token, `query($f: QuestionsFilter, $o: QuestionsOrder) { questions(first: 50, filter: $f, orderBy: $o) {
 			totalCount edges { node { id } } } }`, vars, &out)
 		var ids []string

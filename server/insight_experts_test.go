@@ -10,7 +10,7 @@ import (
 
 // inStats is an ExpertStats as the tests read it.
 type inStats struct {
-	Expert                                 struct{ ID string }
+	Expert                                  struct{ ID string }
 	AnswersDelivered, Accepted, RatingCount int
 	AcceptanceRate, AverageStars            *float64
 	OnTimeRate, RevisionRate                *float64

@@ -30,7 +30,9 @@ func TestQuestionKeepsItsAutoAcceptWindowAfterSettingsLowerIt(t *testing.T) {
 		t.Fatalf("autoAcceptAt %v, want about 3 days from now", before.AutoAcceptAt)
 	}
 
-	var set struct{ UpdateSettings struct{ AutoAcceptSeconds, Version int } }
+	var set struct {
+		UpdateSettings struct{ AutoAcceptSeconds, Version int }
+	}
 	w.mustGQL(t, admin.Token, `mutation { updateSettings(input: {autoAcceptSeconds: 60}) { autoAcceptSeconds version } }`, nil, &set)
 	if set.UpdateSettings.AutoAcceptSeconds != 60 || set.UpdateSettings.Version != 1 {
 		t.Fatalf("updateSettings answered %+v", set.UpdateSettings)

@@ -2,8 +2,8 @@ package schema
 
 import (
 	"entgo.io/contrib/entgql"
-	"entgo.io/ent/schema"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"

@@ -13,7 +13,7 @@ import (
 )
 
 // ResolveDispute closes a disputed question: refund credits (0..price) go back to the
-// client, the rest is captured for the expert less the current platform fee.
+// client, the rest is captured for the expert less the platform fee of the question's terms.
 // Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), BAD_USER_INPUT (refund out of
 // range, note over 2000 characters), NOT_FOUND, CONFLICT (not DISPUTED).
 func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64, note string) (*ent.Question, error) {

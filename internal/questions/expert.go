@@ -14,7 +14,7 @@ import (
 )
 
 // Claim takes an open question in one of the expert's subjects: exactly one of several
-// racing experts wins. The claim holds for settings.Lease (ExtendLease renews it).
+// racing experts wins. The claim holds for the lease length of the question's terms (ExtendLease renews it).
 // Errors: UNAUTHENTICATED, FORBIDDEN (not an approved expert, or not the expert's
 // subject), NOT_FOUND, CONFLICT (no longer open, its deadline passed, or the expert
 // holds settings.MaxActiveClaims claims already: extension "limit").
@@ -100,7 +100,7 @@ func activeClaim(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (*
 }
 
 // ExtendLease renews the expert's claim on question id (or the assignment id) for
-// settings.Lease from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
+// the lease length of the question's terms from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
 // expert's), CONFLICT (the claim ended, or its lease already ran out).
 func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
 	set, err := s.current(ctx)
