@@ -29,8 +29,10 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 
 	"entgo.io/ent"
@@ -83,10 +85,14 @@ type Client struct {
 	Rating *RatingClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RevisionRequest is the client for interacting with the RevisionRequest builders.
+	RevisionRequest *RevisionRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
+	// SettingsVersion is the client for interacting with the SettingsVersion builders.
+	SettingsVersion *SettingsVersionClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -118,8 +124,10 @@ func (c *Client) init() {
 	c.Question = NewQuestionClient(c.config)
 	c.Rating = NewRatingClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.RevisionRequest = NewRevisionRequestClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Setting = NewSettingClient(c.config)
+	c.SettingsVersion = NewSettingsVersionClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -231,8 +239,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Question:          NewQuestionClient(cfg),
 		Rating:            NewRatingClient(cfg),
 		RefreshToken:      NewRefreshTokenClient(cfg),
+		RevisionRequest:   NewRevisionRequestClient(cfg),
 		Session:           NewSessionClient(cfg),
 		Setting:           NewSettingClient(cfg),
+		SettingsVersion:   NewSettingsVersionClient(cfg),
 		User:              NewUserClient(cfg),
 	}, nil
 }
@@ -271,8 +281,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Question:          NewQuestionClient(cfg),
 		Rating:            NewRatingClient(cfg),
 		RefreshToken:      NewRefreshTokenClient(cfg),
+		RevisionRequest:   NewRevisionRequestClient(cfg),
 		Session:           NewSessionClient(cfg),
 		Setting:           NewSettingClient(cfg),
+		SettingsVersion:   NewSettingsVersionClient(cfg),
 		User:              NewUserClient(cfg),
 	}, nil
 }
@@ -306,8 +318,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -320,8 +332,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken, c.Session,
-		c.Setting, c.User,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -366,10 +378,14 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Rating.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *RevisionRequestMutation:
+		return c.RevisionRequest.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SettingMutation:
 		return c.Setting.mutate(ctx, m)
+	case *SettingsVersionMutation:
+		return c.SettingsVersion.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -3077,6 +3093,140 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// RevisionRequestClient is a client for the RevisionRequest schema.
+type RevisionRequestClient struct {
+	config
+}
+
+// NewRevisionRequestClient returns a client for the RevisionRequest from the given config.
+func NewRevisionRequestClient(c config) *RevisionRequestClient {
+	return &RevisionRequestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `revisionrequest.Hooks(f(g(h())))`.
+func (c *RevisionRequestClient) Use(hooks ...Hook) {
+	c.hooks.RevisionRequest = append(c.hooks.RevisionRequest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `revisionrequest.Intercept(f(g(h())))`.
+func (c *RevisionRequestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RevisionRequest = append(c.inters.RevisionRequest, interceptors...)
+}
+
+// Create returns a builder for creating a RevisionRequest entity.
+func (c *RevisionRequestClient) Create() *RevisionRequestCreate {
+	mutation := newRevisionRequestMutation(c.config, OpCreate)
+	return &RevisionRequestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RevisionRequest entities.
+func (c *RevisionRequestClient) CreateBulk(builders ...*RevisionRequestCreate) *RevisionRequestCreateBulk {
+	return &RevisionRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RevisionRequestClient) MapCreateBulk(slice any, setFunc func(*RevisionRequestCreate, int)) *RevisionRequestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RevisionRequestCreateBulk{err: fmt.Errorf("calling to RevisionRequestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RevisionRequestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RevisionRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RevisionRequest.
+func (c *RevisionRequestClient) Update() *RevisionRequestUpdate {
+	mutation := newRevisionRequestMutation(c.config, OpUpdate)
+	return &RevisionRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RevisionRequestClient) UpdateOne(_m *RevisionRequest) *RevisionRequestUpdateOne {
+	mutation := newRevisionRequestMutation(c.config, OpUpdateOne, withRevisionRequest(_m))
+	return &RevisionRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RevisionRequestClient) UpdateOneID(id uuid.UUID) *RevisionRequestUpdateOne {
+	mutation := newRevisionRequestMutation(c.config, OpUpdateOne, withRevisionRequestID(id))
+	return &RevisionRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RevisionRequest.
+func (c *RevisionRequestClient) Delete() *RevisionRequestDelete {
+	mutation := newRevisionRequestMutation(c.config, OpDelete)
+	return &RevisionRequestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RevisionRequestClient) DeleteOne(_m *RevisionRequest) *RevisionRequestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RevisionRequestClient) DeleteOneID(id uuid.UUID) *RevisionRequestDeleteOne {
+	builder := c.Delete().Where(revisionrequest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RevisionRequestDeleteOne{builder}
+}
+
+// Query returns a query builder for RevisionRequest.
+func (c *RevisionRequestClient) Query() *RevisionRequestQuery {
+	return &RevisionRequestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRevisionRequest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RevisionRequest entity by its id.
+func (c *RevisionRequestClient) Get(ctx context.Context, id uuid.UUID) (*RevisionRequest, error) {
+	return c.Query().Where(revisionrequest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RevisionRequestClient) GetX(ctx context.Context, id uuid.UUID) *RevisionRequest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RevisionRequestClient) Hooks() []Hook {
+	hooks := c.hooks.RevisionRequest
+	return append(hooks[:len(hooks):len(hooks)], revisionrequest.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RevisionRequestClient) Interceptors() []Interceptor {
+	return c.inters.RevisionRequest
+}
+
+func (c *RevisionRequestClient) mutate(ctx context.Context, m *RevisionRequestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RevisionRequestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RevisionRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RevisionRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RevisionRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RevisionRequest mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -3377,6 +3527,140 @@ func (c *SettingClient) mutate(ctx context.Context, m *SettingMutation) (Value, 
 	}
 }
 
+// SettingsVersionClient is a client for the SettingsVersion schema.
+type SettingsVersionClient struct {
+	config
+}
+
+// NewSettingsVersionClient returns a client for the SettingsVersion from the given config.
+func NewSettingsVersionClient(c config) *SettingsVersionClient {
+	return &SettingsVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `settingsversion.Hooks(f(g(h())))`.
+func (c *SettingsVersionClient) Use(hooks ...Hook) {
+	c.hooks.SettingsVersion = append(c.hooks.SettingsVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `settingsversion.Intercept(f(g(h())))`.
+func (c *SettingsVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SettingsVersion = append(c.inters.SettingsVersion, interceptors...)
+}
+
+// Create returns a builder for creating a SettingsVersion entity.
+func (c *SettingsVersionClient) Create() *SettingsVersionCreate {
+	mutation := newSettingsVersionMutation(c.config, OpCreate)
+	return &SettingsVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SettingsVersion entities.
+func (c *SettingsVersionClient) CreateBulk(builders ...*SettingsVersionCreate) *SettingsVersionCreateBulk {
+	return &SettingsVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SettingsVersionClient) MapCreateBulk(slice any, setFunc func(*SettingsVersionCreate, int)) *SettingsVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SettingsVersionCreateBulk{err: fmt.Errorf("calling to SettingsVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SettingsVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SettingsVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SettingsVersion.
+func (c *SettingsVersionClient) Update() *SettingsVersionUpdate {
+	mutation := newSettingsVersionMutation(c.config, OpUpdate)
+	return &SettingsVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SettingsVersionClient) UpdateOne(_m *SettingsVersion) *SettingsVersionUpdateOne {
+	mutation := newSettingsVersionMutation(c.config, OpUpdateOne, withSettingsVersion(_m))
+	return &SettingsVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SettingsVersionClient) UpdateOneID(id uuid.UUID) *SettingsVersionUpdateOne {
+	mutation := newSettingsVersionMutation(c.config, OpUpdateOne, withSettingsVersionID(id))
+	return &SettingsVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SettingsVersion.
+func (c *SettingsVersionClient) Delete() *SettingsVersionDelete {
+	mutation := newSettingsVersionMutation(c.config, OpDelete)
+	return &SettingsVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SettingsVersionClient) DeleteOne(_m *SettingsVersion) *SettingsVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SettingsVersionClient) DeleteOneID(id uuid.UUID) *SettingsVersionDeleteOne {
+	builder := c.Delete().Where(settingsversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SettingsVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for SettingsVersion.
+func (c *SettingsVersionClient) Query() *SettingsVersionQuery {
+	return &SettingsVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSettingsVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SettingsVersion entity by its id.
+func (c *SettingsVersionClient) Get(ctx context.Context, id uuid.UUID) (*SettingsVersion, error) {
+	return c.Query().Where(settingsversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SettingsVersionClient) GetX(ctx context.Context, id uuid.UUID) *SettingsVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SettingsVersionClient) Hooks() []Hook {
+	hooks := c.hooks.SettingsVersion
+	return append(hooks[:len(hooks):len(hooks)], settingsversion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SettingsVersionClient) Interceptors() []Interceptor {
+	return c.inters.SettingsVersion
+}
+
+func (c *SettingsVersionClient) mutate(ctx context.Context, m *SettingsVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SettingsVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SettingsVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SettingsVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SettingsVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SettingsVersion mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -3596,14 +3880,14 @@ type (
 	hooks struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
 		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
-		Payout, PipelineStage, Posting, Question, Rating, RefreshToken, Session,
-		Setting, User []ent.Hook
+		Payout, PipelineStage, Posting, Question, Rating, RefreshToken,
+		RevisionRequest, Session, Setting, SettingsVersion, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
 		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
-		Payout, PipelineStage, Posting, Question, Rating, RefreshToken, Session,
-		Setting, User []ent.Interceptor
+		Payout, PipelineStage, Posting, Question, Rating, RefreshToken,
+		RevisionRequest, Session, Setting, SettingsVersion, User []ent.Interceptor
 	}
 )
 

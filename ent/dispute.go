@@ -26,6 +26,8 @@ type Dispute struct {
 	QuestionID uuid.UUID `json:"question_id,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID uuid.UUID `json:"client_id,omitempty"`
+	// ExpertID holds the value of the "expert_id" field.
+	ExpertID *uuid.UUID `json:"expert_id,omitempty"`
 	// Reason holds the value of the "reason" field.
 	Reason string `json:"reason,omitempty"`
 	// Status holds the value of the "status" field.
@@ -46,7 +48,7 @@ func (*Dispute) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case dispute.FieldResolvedBy:
+		case dispute.FieldExpertID, dispute.FieldResolvedBy:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case dispute.FieldRefund:
 			values[i] = new(sql.NullInt64)
@@ -100,6 +102,13 @@ func (_m *Dispute) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field client_id", values[i])
 			} else if value != nil {
 				_m.ClientID = *value
+			}
+		case dispute.FieldExpertID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field expert_id", values[i])
+			} else if value.Valid {
+				_m.ExpertID = new(uuid.UUID)
+				*_m.ExpertID = *value.S.(*uuid.UUID)
 			}
 		case dispute.FieldReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -187,6 +196,11 @@ func (_m *Dispute) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("client_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ClientID))
+	builder.WriteString(", ")
+	if v := _m.ExpertID; v != nil {
+		builder.WriteString("expert_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("reason=")
 	builder.WriteString(_m.Reason)

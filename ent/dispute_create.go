@@ -64,6 +64,20 @@ func (_c *DisputeCreate) SetClientID(v uuid.UUID) *DisputeCreate {
 	return _c
 }
 
+// SetExpertID sets the "expert_id" field.
+func (_c *DisputeCreate) SetExpertID(v uuid.UUID) *DisputeCreate {
+	_c.mutation.SetExpertID(v)
+	return _c
+}
+
+// SetNillableExpertID sets the "expert_id" field if the given value is not nil.
+func (_c *DisputeCreate) SetNillableExpertID(v *uuid.UUID) *DisputeCreate {
+	if v != nil {
+		_c.SetExpertID(*v)
+	}
+	return _c
+}
+
 // SetReason sets the "reason" field.
 func (_c *DisputeCreate) SetReason(v string) *DisputeCreate {
 	_c.mutation.SetReason(v)
@@ -306,6 +320,10 @@ func (_c *DisputeCreate) createSpec() (*Dispute, *sqlgraph.CreateSpec) {
 		_spec.SetField(dispute.FieldClientID, field.TypeUUID, value)
 		_node.ClientID = value
 	}
+	if value, ok := _c.mutation.ExpertID(); ok {
+		_spec.SetField(dispute.FieldExpertID, field.TypeUUID, value)
+		_node.ExpertID = &value
+	}
 	if value, ok := _c.mutation.Reason(); ok {
 		_spec.SetField(dispute.FieldReason, field.TypeString, value)
 		_node.Reason = value
@@ -509,6 +527,9 @@ func (u *DisputeUpsertOne) UpdateNewValues() *DisputeUpsertOne {
 		}
 		if _, exists := u.create.mutation.ClientID(); exists {
 			s.SetIgnore(dispute.FieldClientID)
+		}
+		if _, exists := u.create.mutation.ExpertID(); exists {
+			s.SetIgnore(dispute.FieldExpertID)
 		}
 		if _, exists := u.create.mutation.Reason(); exists {
 			s.SetIgnore(dispute.FieldReason)
@@ -854,6 +875,9 @@ func (u *DisputeUpsertBulk) UpdateNewValues() *DisputeUpsertBulk {
 			}
 			if _, exists := b.mutation.ClientID(); exists {
 				s.SetIgnore(dispute.FieldClientID)
+			}
+			if _, exists := b.mutation.ExpertID(); exists {
+				s.SetIgnore(dispute.FieldExpertID)
 			}
 			if _, exists := b.mutation.Reason(); exists {
 				s.SetIgnore(dispute.FieldReason)

@@ -220,6 +220,9 @@ func (_u *DisputeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(dispute.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if _u.mutation.ExpertIDCleared() {
+		_spec.ClearField(dispute.FieldExpertID, field.TypeUUID)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(dispute.FieldStatus, field.TypeEnum, value)
 	}
@@ -491,6 +494,9 @@ func (_u *DisputeUpdateOne) sqlSave(ctx context.Context) (_node *Dispute, err er
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(dispute.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpertIDCleared() {
+		_spec.ClearField(dispute.FieldExpertID, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(dispute.FieldStatus, field.TypeEnum, value)

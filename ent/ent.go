@@ -21,8 +21,10 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -111,8 +113,10 @@ func checkColumn(t, c string) error {
 			question.Table:          question.ValidColumn,
 			rating.Table:            rating.ValidColumn,
 			refreshtoken.Table:      refreshtoken.ValidColumn,
+			revisionrequest.Table:   revisionrequest.ValidColumn,
 			session.Table:           session.ValidColumn,
 			setting.Table:           setting.ValidColumn,
+			settingsversion.Table:   settingsversion.ValidColumn,
 			user.Table:              user.ValidColumn,
 		})
 	})

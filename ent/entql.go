@@ -22,8 +22,10 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -190,6 +192,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dispute.FieldUpdatedAt:  {Type: field.TypeTime, Column: dispute.FieldUpdatedAt},
 			dispute.FieldQuestionID: {Type: field.TypeUUID, Column: dispute.FieldQuestionID},
 			dispute.FieldClientID:   {Type: field.TypeUUID, Column: dispute.FieldClientID},
+			dispute.FieldExpertID:   {Type: field.TypeUUID, Column: dispute.FieldExpertID},
 			dispute.FieldReason:     {Type: field.TypeString, Column: dispute.FieldReason},
 			dispute.FieldStatus:     {Type: field.TypeEnum, Column: dispute.FieldStatus},
 			dispute.FieldRefund:     {Type: field.TypeInt64, Column: dispute.FieldRefund},
@@ -375,23 +378,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Question",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			question.FieldCreatedAt:      {Type: field.TypeTime, Column: question.FieldCreatedAt},
-			question.FieldUpdatedAt:      {Type: field.TypeTime, Column: question.FieldUpdatedAt},
-			question.FieldClientID:       {Type: field.TypeUUID, Column: question.FieldClientID},
-			question.FieldSubject:        {Type: field.TypeString, Column: question.FieldSubject},
-			question.FieldTitle:          {Type: field.TypeString, Column: question.FieldTitle},
-			question.FieldBody:           {Type: field.TypeString, Column: question.FieldBody},
-			question.FieldUrgency:        {Type: field.TypeEnum, Column: question.FieldUrgency},
-			question.FieldDeadline:       {Type: field.TypeTime, Column: question.FieldDeadline},
-			question.FieldPrice:          {Type: field.TypeInt64, Column: question.FieldPrice},
-			question.FieldStatus:         {Type: field.TypeEnum, Column: question.FieldStatus},
-			question.FieldExpertID:       {Type: field.TypeUUID, Column: question.FieldExpertID},
-			question.FieldRevisionCount:  {Type: field.TypeInt, Column: question.FieldRevisionCount},
-			question.FieldDeliveredAt:    {Type: field.TypeTime, Column: question.FieldDeliveredAt},
-			question.FieldClosedAt:       {Type: field.TypeTime, Column: question.FieldClosedAt},
-			question.FieldPipelineStatus: {Type: field.TypeEnum, Column: question.FieldPipelineStatus},
-			question.FieldPipelineReason: {Type: field.TypeString, Column: question.FieldPipelineReason},
-			question.FieldAiAssisted:     {Type: field.TypeBool, Column: question.FieldAiAssisted},
+			question.FieldCreatedAt:         {Type: field.TypeTime, Column: question.FieldCreatedAt},
+			question.FieldUpdatedAt:         {Type: field.TypeTime, Column: question.FieldUpdatedAt},
+			question.FieldClientID:          {Type: field.TypeUUID, Column: question.FieldClientID},
+			question.FieldSubject:           {Type: field.TypeString, Column: question.FieldSubject},
+			question.FieldTitle:             {Type: field.TypeString, Column: question.FieldTitle},
+			question.FieldBody:              {Type: field.TypeString, Column: question.FieldBody},
+			question.FieldUrgency:           {Type: field.TypeEnum, Column: question.FieldUrgency},
+			question.FieldDeadline:          {Type: field.TypeTime, Column: question.FieldDeadline},
+			question.FieldPrice:             {Type: field.TypeInt64, Column: question.FieldPrice},
+			question.FieldStatus:            {Type: field.TypeEnum, Column: question.FieldStatus},
+			question.FieldExpertID:          {Type: field.TypeUUID, Column: question.FieldExpertID},
+			question.FieldRevisionCount:     {Type: field.TypeInt, Column: question.FieldRevisionCount},
+			question.FieldDeliveredAt:       {Type: field.TypeTime, Column: question.FieldDeliveredAt},
+			question.FieldClosedAt:          {Type: field.TypeTime, Column: question.FieldClosedAt},
+			question.FieldPipelineStatus:    {Type: field.TypeEnum, Column: question.FieldPipelineStatus},
+			question.FieldPipelineReason:    {Type: field.TypeString, Column: question.FieldPipelineReason},
+			question.FieldAiAssisted:        {Type: field.TypeBool, Column: question.FieldAiAssisted},
+			question.FieldSettingsVersion:   {Type: field.TypeInt, Column: question.FieldSettingsVersion},
+			question.FieldAutoAcceptSeconds: {Type: field.TypeInt, Column: question.FieldAutoAcceptSeconds},
+			question.FieldRevisionLimit:     {Type: field.TypeInt, Column: question.FieldRevisionLimit},
+			question.FieldLeaseSeconds:      {Type: field.TypeInt, Column: question.FieldLeaseSeconds},
+			question.FieldPlatformFeeBps:    {Type: field.TypeInt, Column: question.FieldPlatformFeeBps},
+			question.FieldAutoAcceptAt:      {Type: field.TypeTime, Column: question.FieldAutoAcceptAt},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -433,6 +442,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   revisionrequest.Table,
+			Columns: revisionrequest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: revisionrequest.FieldID,
+			},
+		},
+		Type: "RevisionRequest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			revisionrequest.FieldCreatedAt:  {Type: field.TypeTime, Column: revisionrequest.FieldCreatedAt},
+			revisionrequest.FieldQuestionID: {Type: field.TypeUUID, Column: revisionrequest.FieldQuestionID},
+			revisionrequest.FieldClientID:   {Type: field.TypeUUID, Column: revisionrequest.FieldClientID},
+			revisionrequest.FieldExpertID:   {Type: field.TypeUUID, Column: revisionrequest.FieldExpertID},
+			revisionrequest.FieldNote:       {Type: field.TypeString, Column: revisionrequest.FieldNote},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -453,7 +480,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -471,7 +498,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   settingsversion.Table,
+			Columns: settingsversion.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: settingsversion.FieldID,
+			},
+		},
+		Type: "SettingsVersion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			settingsversion.FieldCreatedAt: {Type: field.TypeTime, Column: settingsversion.FieldCreatedAt},
+			settingsversion.FieldVersion:   {Type: field.TypeInt, Column: settingsversion.FieldVersion},
+			settingsversion.FieldSettings:  {Type: field.TypeJSON, Column: settingsversion.FieldSettings},
+			settingsversion.FieldChanges:   {Type: field.TypeJSON, Column: settingsversion.FieldChanges},
+			settingsversion.FieldCreatedBy: {Type: field.TypeUUID, Column: settingsversion.FieldCreatedBy},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1511,6 +1556,11 @@ func (f *DisputeFilter) WhereClientID(p entql.ValueP) {
 	f.Where(p.Field(dispute.FieldClientID))
 }
 
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *DisputeFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(dispute.FieldExpertID))
+}
+
 // WhereReason applies the entql string predicate on the reason field.
 func (f *DisputeFilter) WhereReason(p entql.StringP) {
 	f.Where(p.Field(dispute.FieldReason))
@@ -2366,6 +2416,36 @@ func (f *QuestionFilter) WhereAiAssisted(p entql.BoolP) {
 	f.Where(p.Field(question.FieldAiAssisted))
 }
 
+// WhereSettingsVersion applies the entql int predicate on the settings_version field.
+func (f *QuestionFilter) WhereSettingsVersion(p entql.IntP) {
+	f.Where(p.Field(question.FieldSettingsVersion))
+}
+
+// WhereAutoAcceptSeconds applies the entql int predicate on the auto_accept_seconds field.
+func (f *QuestionFilter) WhereAutoAcceptSeconds(p entql.IntP) {
+	f.Where(p.Field(question.FieldAutoAcceptSeconds))
+}
+
+// WhereRevisionLimit applies the entql int predicate on the revision_limit field.
+func (f *QuestionFilter) WhereRevisionLimit(p entql.IntP) {
+	f.Where(p.Field(question.FieldRevisionLimit))
+}
+
+// WhereLeaseSeconds applies the entql int predicate on the lease_seconds field.
+func (f *QuestionFilter) WhereLeaseSeconds(p entql.IntP) {
+	f.Where(p.Field(question.FieldLeaseSeconds))
+}
+
+// WherePlatformFeeBps applies the entql int predicate on the platform_fee_bps field.
+func (f *QuestionFilter) WherePlatformFeeBps(p entql.IntP) {
+	f.Where(p.Field(question.FieldPlatformFeeBps))
+}
+
+// WhereAutoAcceptAt applies the entql time.Time predicate on the auto_accept_at field.
+func (f *QuestionFilter) WhereAutoAcceptAt(p entql.TimeP) {
+	f.Where(p.Field(question.FieldAutoAcceptAt))
+}
+
 // WhereHasClient applies a predicate to check if query has an edge client.
 func (f *QuestionFilter) WhereHasClient() {
 	f.Where(entql.HasEdge("client"))
@@ -2586,6 +2666,71 @@ func (f *RefreshTokenFilter) WhereHasSessionWith(preds ...predicate.Session) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RevisionRequestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RevisionRequestQuery builder.
+func (_q *RevisionRequestQuery) Filter() *RevisionRequestFilter {
+	return &RevisionRequestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RevisionRequestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RevisionRequestMutation builder.
+func (m *RevisionRequestMutation) Filter() *RevisionRequestFilter {
+	return &RevisionRequestFilter{config: m.config, predicateAdder: m}
+}
+
+// RevisionRequestFilter provides a generic filtering capability at runtime for RevisionRequestQuery.
+type RevisionRequestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RevisionRequestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *RevisionRequestFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(revisionrequest.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RevisionRequestFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(revisionrequest.FieldCreatedAt))
+}
+
+// WhereQuestionID applies the entql [16]byte predicate on the question_id field.
+func (f *RevisionRequestFilter) WhereQuestionID(p entql.ValueP) {
+	f.Where(p.Field(revisionrequest.FieldQuestionID))
+}
+
+// WhereClientID applies the entql [16]byte predicate on the client_id field.
+func (f *RevisionRequestFilter) WhereClientID(p entql.ValueP) {
+	f.Where(p.Field(revisionrequest.FieldClientID))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *RevisionRequestFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(revisionrequest.FieldExpertID))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *RevisionRequestFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(revisionrequest.FieldNote))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2614,7 +2759,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2727,7 +2872,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2764,6 +2909,71 @@ func (f *SettingFilter) WhereUpdatedBy(p entql.ValueP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SettingsVersionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SettingsVersionQuery builder.
+func (_q *SettingsVersionQuery) Filter() *SettingsVersionFilter {
+	return &SettingsVersionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SettingsVersionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SettingsVersionMutation builder.
+func (m *SettingsVersionMutation) Filter() *SettingsVersionFilter {
+	return &SettingsVersionFilter{config: m.config, predicateAdder: m}
+}
+
+// SettingsVersionFilter provides a generic filtering capability at runtime for SettingsVersionQuery.
+type SettingsVersionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SettingsVersionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SettingsVersionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(settingsversion.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SettingsVersionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(settingsversion.FieldCreatedAt))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *SettingsVersionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(settingsversion.FieldVersion))
+}
+
+// WhereSettings applies the entql json.RawMessage predicate on the settings field.
+func (f *SettingsVersionFilter) WhereSettings(p entql.BytesP) {
+	f.Where(p.Field(settingsversion.FieldSettings))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *SettingsVersionFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(settingsversion.FieldChanges))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *SettingsVersionFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(settingsversion.FieldCreatedBy))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2792,7 +3002,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -18,6 +18,7 @@ import (
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"database/sql/driver"
@@ -1010,6 +1011,11 @@ func (_q *DisputeQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, dispute.FieldClientID)
 				fieldSeen[dispute.FieldClientID] = struct{}{}
 			}
+		case "expertID":
+			if _, ok := fieldSeen[dispute.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, dispute.FieldExpertID)
+				fieldSeen[dispute.FieldExpertID] = struct{}{}
+			}
 		case "reason":
 			if _, ok := fieldSeen[dispute.FieldReason]; !ok {
 				selectedFields = append(selectedFields, dispute.FieldReason)
@@ -1743,6 +1749,36 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldAiAssisted)
 				fieldSeen[question.FieldAiAssisted] = struct{}{}
 			}
+		case "settingsVersion":
+			if _, ok := fieldSeen[question.FieldSettingsVersion]; !ok {
+				selectedFields = append(selectedFields, question.FieldSettingsVersion)
+				fieldSeen[question.FieldSettingsVersion] = struct{}{}
+			}
+		case "autoAcceptSeconds":
+			if _, ok := fieldSeen[question.FieldAutoAcceptSeconds]; !ok {
+				selectedFields = append(selectedFields, question.FieldAutoAcceptSeconds)
+				fieldSeen[question.FieldAutoAcceptSeconds] = struct{}{}
+			}
+		case "revisionLimit":
+			if _, ok := fieldSeen[question.FieldRevisionLimit]; !ok {
+				selectedFields = append(selectedFields, question.FieldRevisionLimit)
+				fieldSeen[question.FieldRevisionLimit] = struct{}{}
+			}
+		case "leaseSeconds":
+			if _, ok := fieldSeen[question.FieldLeaseSeconds]; !ok {
+				selectedFields = append(selectedFields, question.FieldLeaseSeconds)
+				fieldSeen[question.FieldLeaseSeconds] = struct{}{}
+			}
+		case "platformFeeBps":
+			if _, ok := fieldSeen[question.FieldPlatformFeeBps]; !ok {
+				selectedFields = append(selectedFields, question.FieldPlatformFeeBps)
+				fieldSeen[question.FieldPlatformFeeBps] = struct{}{}
+			}
+		case "autoAcceptAt":
+			if _, ok := fieldSeen[question.FieldAutoAcceptAt]; !ok {
+				selectedFields = append(selectedFields, question.FieldAutoAcceptAt)
+				fieldSeen[question.FieldAutoAcceptAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2178,6 +2214,112 @@ func newSessionPaginateArgs(rv map[string]any) *sessionPaginateArgs {
 		case *SessionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithSessionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SettingsVersionQuery) CollectFields(ctx context.Context, satisfies ...string) (*SettingsVersionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SettingsVersionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(settingsversion.Columns))
+		selectedFields = []string{settingsversion.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[settingsversion.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, settingsversion.FieldCreatedAt)
+				fieldSeen[settingsversion.FieldCreatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[settingsversion.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, settingsversion.FieldVersion)
+				fieldSeen[settingsversion.FieldVersion] = struct{}{}
+			}
+		case "settings":
+			if _, ok := fieldSeen[settingsversion.FieldSettings]; !ok {
+				selectedFields = append(selectedFields, settingsversion.FieldSettings)
+				fieldSeen[settingsversion.FieldSettings] = struct{}{}
+			}
+		case "changes":
+			if _, ok := fieldSeen[settingsversion.FieldChanges]; !ok {
+				selectedFields = append(selectedFields, settingsversion.FieldChanges)
+				fieldSeen[settingsversion.FieldChanges] = struct{}{}
+			}
+		case "createdBy":
+			if _, ok := fieldSeen[settingsversion.FieldCreatedBy]; !ok {
+				selectedFields = append(selectedFields, settingsversion.FieldCreatedBy)
+				fieldSeen[settingsversion.FieldCreatedBy] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type settingsversionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SettingsVersionPaginateOption
+}
+
+func newSettingsVersionPaginateArgs(rv map[string]any) *settingsversionPaginateArgs {
+	args := &settingsversionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SettingsVersionOrder{Field: &SettingsVersionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSettingsVersionOrder(order))
+			}
+		case *SettingsVersionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSettingsVersionOrder(v))
 			}
 		}
 	}

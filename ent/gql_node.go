@@ -18,6 +18,7 @@ import (
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"fmt"
@@ -107,6 +108,11 @@ var sessionImplementors = []string{"Session", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Session) IsNode() {}
+
+var settingsversionImplementors = []string{"SettingsVersion", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SettingsVersion) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -302,6 +308,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(session.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, sessionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case settingsversion.Table:
+		query := c.SettingsVersion.Query().
+			Where(settingsversion.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, settingsversionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -616,6 +631,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Session.Query().
 			Where(session.IDIn(ids...))
 		query, err := query.CollectFields(ctx, sessionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case settingsversion.Table:
+		query := c.SettingsVersion.Query().
+			Where(settingsversion.IDIn(ids...))
+		query, err := query.CollectFields(ctx, settingsversionImplementors...)
 		if err != nil {
 			return nil, err
 		}

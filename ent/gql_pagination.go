@@ -18,6 +18,7 @@ import (
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -4549,6 +4550,320 @@ func (_m *Session) ToEdge(order *SessionOrder) *SessionEdge {
 		order = DefaultSessionOrder
 	}
 	return &SessionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SettingsVersionEdge is the edge representation of SettingsVersion.
+type SettingsVersionEdge struct {
+	Node   *SettingsVersion `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// SettingsVersionConnection is the connection containing edges to SettingsVersion.
+type SettingsVersionConnection struct {
+	Edges      []*SettingsVersionEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *SettingsVersionConnection) build(nodes []*SettingsVersion, pager *settingsversionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SettingsVersion
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SettingsVersion {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SettingsVersion {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SettingsVersionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SettingsVersionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SettingsVersionPaginateOption enables pagination customization.
+type SettingsVersionPaginateOption func(*settingsversionPager) error
+
+// WithSettingsVersionOrder configures pagination ordering.
+func WithSettingsVersionOrder(order *SettingsVersionOrder) SettingsVersionPaginateOption {
+	if order == nil {
+		order = DefaultSettingsVersionOrder
+	}
+	o := *order
+	return func(pager *settingsversionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSettingsVersionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSettingsVersionFilter configures pagination filter.
+func WithSettingsVersionFilter(filter func(*SettingsVersionQuery) (*SettingsVersionQuery, error)) SettingsVersionPaginateOption {
+	return func(pager *settingsversionPager) error {
+		if filter == nil {
+			return errors.New("SettingsVersionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type settingsversionPager struct {
+	reverse bool
+	order   *SettingsVersionOrder
+	filter  func(*SettingsVersionQuery) (*SettingsVersionQuery, error)
+}
+
+func newSettingsVersionPager(opts []SettingsVersionPaginateOption, reverse bool) (*settingsversionPager, error) {
+	pager := &settingsversionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSettingsVersionOrder
+	}
+	return pager, nil
+}
+
+func (p *settingsversionPager) applyFilter(query *SettingsVersionQuery) (*SettingsVersionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *settingsversionPager) toCursor(_m *SettingsVersion) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *settingsversionPager) applyCursors(query *SettingsVersionQuery, after, before *Cursor) (*SettingsVersionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSettingsVersionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *settingsversionPager) applyOrder(query *SettingsVersionQuery) *SettingsVersionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSettingsVersionOrder.Field {
+		query = query.Order(DefaultSettingsVersionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *settingsversionPager) orderExpr(query *SettingsVersionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSettingsVersionOrder.Field {
+			b.Comma().Ident(DefaultSettingsVersionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SettingsVersion.
+func (_m *SettingsVersionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SettingsVersionPaginateOption,
+) (*SettingsVersionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSettingsVersionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SettingsVersionConnection{Edges: []*SettingsVersionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SettingsVersionOrderFieldCreatedAt orders SettingsVersion by created_at.
+	SettingsVersionOrderFieldCreatedAt = &SettingsVersionOrderField{
+		Value: func(_m *SettingsVersion) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: settingsversion.FieldCreatedAt,
+		toTerm: settingsversion.ByCreatedAt,
+		toCursor: func(_m *SettingsVersion) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SettingsVersionOrderFieldVersion orders SettingsVersion by version.
+	SettingsVersionOrderFieldVersion = &SettingsVersionOrderField{
+		Value: func(_m *SettingsVersion) (ent.Value, error) {
+			return _m.Version, nil
+		},
+		column: settingsversion.FieldVersion,
+		toTerm: settingsversion.ByVersion,
+		toCursor: func(_m *SettingsVersion) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Version,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SettingsVersionOrderField) String() string {
+	var str string
+	switch f.column {
+	case SettingsVersionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SettingsVersionOrderFieldVersion.column:
+		str = "VERSION"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SettingsVersionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SettingsVersionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SettingsVersionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SettingsVersionOrderFieldCreatedAt
+	case "VERSION":
+		*f = *SettingsVersionOrderFieldVersion
+	default:
+		return fmt.Errorf("%s is not a valid SettingsVersionOrderField", str)
+	}
+	return nil
+}
+
+// SettingsVersionOrderField defines the ordering field of SettingsVersion.
+type SettingsVersionOrderField struct {
+	// Value extracts the ordering value from the given SettingsVersion.
+	Value    func(*SettingsVersion) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) settingsversion.OrderOption
+	toCursor func(*SettingsVersion) Cursor
+}
+
+// SettingsVersionOrder defines the ordering of SettingsVersion.
+type SettingsVersionOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *SettingsVersionOrderField `json:"field"`
+}
+
+// DefaultSettingsVersionOrder is the default ordering of SettingsVersion.
+var DefaultSettingsVersionOrder = &SettingsVersionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SettingsVersionOrderField{
+		Value: func(_m *SettingsVersion) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: settingsversion.FieldID,
+		toTerm: settingsversion.ByID,
+		toCursor: func(_m *SettingsVersion) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SettingsVersion into SettingsVersionEdge.
+func (_m *SettingsVersion) ToEdge(order *SettingsVersionOrder) *SettingsVersionEdge {
+	if order == nil {
+		order = DefaultSettingsVersionOrder
+	}
+	return &SettingsVersionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

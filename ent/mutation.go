@@ -22,8 +22,10 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"encoding/json"
@@ -64,8 +66,10 @@ const (
 	TypeQuestion          = "Question"
 	TypeRating            = "Rating"
 	TypeRefreshToken      = "RefreshToken"
+	TypeRevisionRequest   = "RevisionRequest"
 	TypeSession           = "Session"
 	TypeSetting           = "Setting"
+	TypeSettingsVersion   = "SettingsVersion"
 	TypeUser              = "User"
 )
 
@@ -6315,6 +6319,7 @@ type DisputeMutation struct {
 	updated_at    *time.Time
 	question_id   *uuid.UUID
 	client_id     *uuid.UUID
+	expert_id     *uuid.UUID
 	reason        *string
 	status        *dispute.Status
 	refund        *int64
@@ -6574,6 +6579,55 @@ func (m *DisputeMutation) OldClientID(ctx context.Context) (v uuid.UUID, err err
 // ResetClientID resets all changes to the "client_id" field.
 func (m *DisputeMutation) ResetClientID() {
 	m.client_id = nil
+}
+
+// SetExpertID sets the "expert_id" field.
+func (m *DisputeMutation) SetExpertID(u uuid.UUID) {
+	m.expert_id = &u
+}
+
+// ExpertID returns the value of the "expert_id" field in the mutation.
+func (m *DisputeMutation) ExpertID() (r uuid.UUID, exists bool) {
+	v := m.expert_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpertID returns the old "expert_id" field's value of the Dispute entity.
+// If the Dispute object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DisputeMutation) OldExpertID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpertID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpertID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpertID: %w", err)
+	}
+	return oldValue.ExpertID, nil
+}
+
+// ClearExpertID clears the value of the "expert_id" field.
+func (m *DisputeMutation) ClearExpertID() {
+	m.expert_id = nil
+	m.clearedFields[dispute.FieldExpertID] = struct{}{}
+}
+
+// ExpertIDCleared returns if the "expert_id" field was cleared in this mutation.
+func (m *DisputeMutation) ExpertIDCleared() bool {
+	_, ok := m.clearedFields[dispute.FieldExpertID]
+	return ok
+}
+
+// ResetExpertID resets all changes to the "expert_id" field.
+func (m *DisputeMutation) ResetExpertID() {
+	m.expert_id = nil
+	delete(m.clearedFields, dispute.FieldExpertID)
 }
 
 // SetReason sets the "reason" field.
@@ -6899,7 +6953,7 @@ func (m *DisputeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DisputeMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, dispute.FieldCreatedAt)
 	}
@@ -6911,6 +6965,9 @@ func (m *DisputeMutation) Fields() []string {
 	}
 	if m.client_id != nil {
 		fields = append(fields, dispute.FieldClientID)
+	}
+	if m.expert_id != nil {
+		fields = append(fields, dispute.FieldExpertID)
 	}
 	if m.reason != nil {
 		fields = append(fields, dispute.FieldReason)
@@ -6946,6 +7003,8 @@ func (m *DisputeMutation) Field(name string) (ent.Value, bool) {
 		return m.QuestionID()
 	case dispute.FieldClientID:
 		return m.ClientID()
+	case dispute.FieldExpertID:
+		return m.ExpertID()
 	case dispute.FieldReason:
 		return m.Reason()
 	case dispute.FieldStatus:
@@ -6975,6 +7034,8 @@ func (m *DisputeMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldQuestionID(ctx)
 	case dispute.FieldClientID:
 		return m.OldClientID(ctx)
+	case dispute.FieldExpertID:
+		return m.OldExpertID(ctx)
 	case dispute.FieldReason:
 		return m.OldReason(ctx)
 	case dispute.FieldStatus:
@@ -7023,6 +7084,13 @@ func (m *DisputeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetClientID(v)
+		return nil
+	case dispute.FieldExpertID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpertID(v)
 		return nil
 	case dispute.FieldReason:
 		v, ok := value.(string)
@@ -7111,6 +7179,9 @@ func (m *DisputeMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *DisputeMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(dispute.FieldExpertID) {
+		fields = append(fields, dispute.FieldExpertID)
+	}
 	if m.FieldCleared(dispute.FieldRefund) {
 		fields = append(fields, dispute.FieldRefund)
 	}
@@ -7137,6 +7208,9 @@ func (m *DisputeMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *DisputeMutation) ClearField(name string) error {
 	switch name {
+	case dispute.FieldExpertID:
+		m.ClearExpertID()
+		return nil
 	case dispute.FieldRefund:
 		m.ClearRefund()
 		return nil
@@ -7168,6 +7242,9 @@ func (m *DisputeMutation) ResetField(name string) error {
 		return nil
 	case dispute.FieldClientID:
 		m.ResetClientID()
+		return nil
+	case dispute.FieldExpertID:
+		m.ResetExpertID()
 		return nil
 	case dispute.FieldReason:
 		m.ResetReason()
@@ -13883,6 +13960,17 @@ type QuestionMutation struct {
 	pipeline_status        *question.PipelineStatus
 	pipeline_reason        *string
 	ai_assisted            *bool
+	settings_version       *int
+	addsettings_version    *int
+	auto_accept_seconds    *int
+	addauto_accept_seconds *int
+	revision_limit         *int
+	addrevision_limit      *int
+	lease_seconds          *int
+	addlease_seconds       *int
+	platform_fee_bps       *int
+	addplatform_fee_bps    *int
+	auto_accept_at         *time.Time
 	clearedFields          map[string]struct{}
 	client                 *uuid.UUID
 	clearedclient          bool
@@ -14723,6 +14811,405 @@ func (m *QuestionMutation) ResetAiAssisted() {
 	m.ai_assisted = nil
 }
 
+// SetSettingsVersion sets the "settings_version" field.
+func (m *QuestionMutation) SetSettingsVersion(i int) {
+	m.settings_version = &i
+	m.addsettings_version = nil
+}
+
+// SettingsVersion returns the value of the "settings_version" field in the mutation.
+func (m *QuestionMutation) SettingsVersion() (r int, exists bool) {
+	v := m.settings_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettingsVersion returns the old "settings_version" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldSettingsVersion(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettingsVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettingsVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettingsVersion: %w", err)
+	}
+	return oldValue.SettingsVersion, nil
+}
+
+// AddSettingsVersion adds i to the "settings_version" field.
+func (m *QuestionMutation) AddSettingsVersion(i int) {
+	if m.addsettings_version != nil {
+		*m.addsettings_version += i
+	} else {
+		m.addsettings_version = &i
+	}
+}
+
+// AddedSettingsVersion returns the value that was added to the "settings_version" field in this mutation.
+func (m *QuestionMutation) AddedSettingsVersion() (r int, exists bool) {
+	v := m.addsettings_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSettingsVersion clears the value of the "settings_version" field.
+func (m *QuestionMutation) ClearSettingsVersion() {
+	m.settings_version = nil
+	m.addsettings_version = nil
+	m.clearedFields[question.FieldSettingsVersion] = struct{}{}
+}
+
+// SettingsVersionCleared returns if the "settings_version" field was cleared in this mutation.
+func (m *QuestionMutation) SettingsVersionCleared() bool {
+	_, ok := m.clearedFields[question.FieldSettingsVersion]
+	return ok
+}
+
+// ResetSettingsVersion resets all changes to the "settings_version" field.
+func (m *QuestionMutation) ResetSettingsVersion() {
+	m.settings_version = nil
+	m.addsettings_version = nil
+	delete(m.clearedFields, question.FieldSettingsVersion)
+}
+
+// SetAutoAcceptSeconds sets the "auto_accept_seconds" field.
+func (m *QuestionMutation) SetAutoAcceptSeconds(i int) {
+	m.auto_accept_seconds = &i
+	m.addauto_accept_seconds = nil
+}
+
+// AutoAcceptSeconds returns the value of the "auto_accept_seconds" field in the mutation.
+func (m *QuestionMutation) AutoAcceptSeconds() (r int, exists bool) {
+	v := m.auto_accept_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoAcceptSeconds returns the old "auto_accept_seconds" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldAutoAcceptSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoAcceptSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoAcceptSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoAcceptSeconds: %w", err)
+	}
+	return oldValue.AutoAcceptSeconds, nil
+}
+
+// AddAutoAcceptSeconds adds i to the "auto_accept_seconds" field.
+func (m *QuestionMutation) AddAutoAcceptSeconds(i int) {
+	if m.addauto_accept_seconds != nil {
+		*m.addauto_accept_seconds += i
+	} else {
+		m.addauto_accept_seconds = &i
+	}
+}
+
+// AddedAutoAcceptSeconds returns the value that was added to the "auto_accept_seconds" field in this mutation.
+func (m *QuestionMutation) AddedAutoAcceptSeconds() (r int, exists bool) {
+	v := m.addauto_accept_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAutoAcceptSeconds clears the value of the "auto_accept_seconds" field.
+func (m *QuestionMutation) ClearAutoAcceptSeconds() {
+	m.auto_accept_seconds = nil
+	m.addauto_accept_seconds = nil
+	m.clearedFields[question.FieldAutoAcceptSeconds] = struct{}{}
+}
+
+// AutoAcceptSecondsCleared returns if the "auto_accept_seconds" field was cleared in this mutation.
+func (m *QuestionMutation) AutoAcceptSecondsCleared() bool {
+	_, ok := m.clearedFields[question.FieldAutoAcceptSeconds]
+	return ok
+}
+
+// ResetAutoAcceptSeconds resets all changes to the "auto_accept_seconds" field.
+func (m *QuestionMutation) ResetAutoAcceptSeconds() {
+	m.auto_accept_seconds = nil
+	m.addauto_accept_seconds = nil
+	delete(m.clearedFields, question.FieldAutoAcceptSeconds)
+}
+
+// SetRevisionLimit sets the "revision_limit" field.
+func (m *QuestionMutation) SetRevisionLimit(i int) {
+	m.revision_limit = &i
+	m.addrevision_limit = nil
+}
+
+// RevisionLimit returns the value of the "revision_limit" field in the mutation.
+func (m *QuestionMutation) RevisionLimit() (r int, exists bool) {
+	v := m.revision_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevisionLimit returns the old "revision_limit" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldRevisionLimit(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevisionLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevisionLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevisionLimit: %w", err)
+	}
+	return oldValue.RevisionLimit, nil
+}
+
+// AddRevisionLimit adds i to the "revision_limit" field.
+func (m *QuestionMutation) AddRevisionLimit(i int) {
+	if m.addrevision_limit != nil {
+		*m.addrevision_limit += i
+	} else {
+		m.addrevision_limit = &i
+	}
+}
+
+// AddedRevisionLimit returns the value that was added to the "revision_limit" field in this mutation.
+func (m *QuestionMutation) AddedRevisionLimit() (r int, exists bool) {
+	v := m.addrevision_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRevisionLimit clears the value of the "revision_limit" field.
+func (m *QuestionMutation) ClearRevisionLimit() {
+	m.revision_limit = nil
+	m.addrevision_limit = nil
+	m.clearedFields[question.FieldRevisionLimit] = struct{}{}
+}
+
+// RevisionLimitCleared returns if the "revision_limit" field was cleared in this mutation.
+func (m *QuestionMutation) RevisionLimitCleared() bool {
+	_, ok := m.clearedFields[question.FieldRevisionLimit]
+	return ok
+}
+
+// ResetRevisionLimit resets all changes to the "revision_limit" field.
+func (m *QuestionMutation) ResetRevisionLimit() {
+	m.revision_limit = nil
+	m.addrevision_limit = nil
+	delete(m.clearedFields, question.FieldRevisionLimit)
+}
+
+// SetLeaseSeconds sets the "lease_seconds" field.
+func (m *QuestionMutation) SetLeaseSeconds(i int) {
+	m.lease_seconds = &i
+	m.addlease_seconds = nil
+}
+
+// LeaseSeconds returns the value of the "lease_seconds" field in the mutation.
+func (m *QuestionMutation) LeaseSeconds() (r int, exists bool) {
+	v := m.lease_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseSeconds returns the old "lease_seconds" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldLeaseSeconds(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseSeconds: %w", err)
+	}
+	return oldValue.LeaseSeconds, nil
+}
+
+// AddLeaseSeconds adds i to the "lease_seconds" field.
+func (m *QuestionMutation) AddLeaseSeconds(i int) {
+	if m.addlease_seconds != nil {
+		*m.addlease_seconds += i
+	} else {
+		m.addlease_seconds = &i
+	}
+}
+
+// AddedLeaseSeconds returns the value that was added to the "lease_seconds" field in this mutation.
+func (m *QuestionMutation) AddedLeaseSeconds() (r int, exists bool) {
+	v := m.addlease_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearLeaseSeconds clears the value of the "lease_seconds" field.
+func (m *QuestionMutation) ClearLeaseSeconds() {
+	m.lease_seconds = nil
+	m.addlease_seconds = nil
+	m.clearedFields[question.FieldLeaseSeconds] = struct{}{}
+}
+
+// LeaseSecondsCleared returns if the "lease_seconds" field was cleared in this mutation.
+func (m *QuestionMutation) LeaseSecondsCleared() bool {
+	_, ok := m.clearedFields[question.FieldLeaseSeconds]
+	return ok
+}
+
+// ResetLeaseSeconds resets all changes to the "lease_seconds" field.
+func (m *QuestionMutation) ResetLeaseSeconds() {
+	m.lease_seconds = nil
+	m.addlease_seconds = nil
+	delete(m.clearedFields, question.FieldLeaseSeconds)
+}
+
+// SetPlatformFeeBps sets the "platform_fee_bps" field.
+func (m *QuestionMutation) SetPlatformFeeBps(i int) {
+	m.platform_fee_bps = &i
+	m.addplatform_fee_bps = nil
+}
+
+// PlatformFeeBps returns the value of the "platform_fee_bps" field in the mutation.
+func (m *QuestionMutation) PlatformFeeBps() (r int, exists bool) {
+	v := m.platform_fee_bps
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlatformFeeBps returns the old "platform_fee_bps" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldPlatformFeeBps(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlatformFeeBps is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlatformFeeBps requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlatformFeeBps: %w", err)
+	}
+	return oldValue.PlatformFeeBps, nil
+}
+
+// AddPlatformFeeBps adds i to the "platform_fee_bps" field.
+func (m *QuestionMutation) AddPlatformFeeBps(i int) {
+	if m.addplatform_fee_bps != nil {
+		*m.addplatform_fee_bps += i
+	} else {
+		m.addplatform_fee_bps = &i
+	}
+}
+
+// AddedPlatformFeeBps returns the value that was added to the "platform_fee_bps" field in this mutation.
+func (m *QuestionMutation) AddedPlatformFeeBps() (r int, exists bool) {
+	v := m.addplatform_fee_bps
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPlatformFeeBps clears the value of the "platform_fee_bps" field.
+func (m *QuestionMutation) ClearPlatformFeeBps() {
+	m.platform_fee_bps = nil
+	m.addplatform_fee_bps = nil
+	m.clearedFields[question.FieldPlatformFeeBps] = struct{}{}
+}
+
+// PlatformFeeBpsCleared returns if the "platform_fee_bps" field was cleared in this mutation.
+func (m *QuestionMutation) PlatformFeeBpsCleared() bool {
+	_, ok := m.clearedFields[question.FieldPlatformFeeBps]
+	return ok
+}
+
+// ResetPlatformFeeBps resets all changes to the "platform_fee_bps" field.
+func (m *QuestionMutation) ResetPlatformFeeBps() {
+	m.platform_fee_bps = nil
+	m.addplatform_fee_bps = nil
+	delete(m.clearedFields, question.FieldPlatformFeeBps)
+}
+
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (m *QuestionMutation) SetAutoAcceptAt(t time.Time) {
+	m.auto_accept_at = &t
+}
+
+// AutoAcceptAt returns the value of the "auto_accept_at" field in the mutation.
+func (m *QuestionMutation) AutoAcceptAt() (r time.Time, exists bool) {
+	v := m.auto_accept_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoAcceptAt returns the old "auto_accept_at" field's value of the Question entity.
+// If the Question object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *QuestionMutation) OldAutoAcceptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoAcceptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoAcceptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoAcceptAt: %w", err)
+	}
+	return oldValue.AutoAcceptAt, nil
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (m *QuestionMutation) ClearAutoAcceptAt() {
+	m.auto_accept_at = nil
+	m.clearedFields[question.FieldAutoAcceptAt] = struct{}{}
+}
+
+// AutoAcceptAtCleared returns if the "auto_accept_at" field was cleared in this mutation.
+func (m *QuestionMutation) AutoAcceptAtCleared() bool {
+	_, ok := m.clearedFields[question.FieldAutoAcceptAt]
+	return ok
+}
+
+// ResetAutoAcceptAt resets all changes to the "auto_accept_at" field.
+func (m *QuestionMutation) ResetAutoAcceptAt() {
+	m.auto_accept_at = nil
+	delete(m.clearedFields, question.FieldAutoAcceptAt)
+}
+
 // ClearClient clears the "client" edge to the User entity.
 func (m *QuestionMutation) ClearClient() {
 	m.clearedclient = true
@@ -14973,7 +15460,7 @@ func (m *QuestionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *QuestionMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, question.FieldCreatedAt)
 	}
@@ -15025,6 +15512,24 @@ func (m *QuestionMutation) Fields() []string {
 	if m.ai_assisted != nil {
 		fields = append(fields, question.FieldAiAssisted)
 	}
+	if m.settings_version != nil {
+		fields = append(fields, question.FieldSettingsVersion)
+	}
+	if m.auto_accept_seconds != nil {
+		fields = append(fields, question.FieldAutoAcceptSeconds)
+	}
+	if m.revision_limit != nil {
+		fields = append(fields, question.FieldRevisionLimit)
+	}
+	if m.lease_seconds != nil {
+		fields = append(fields, question.FieldLeaseSeconds)
+	}
+	if m.platform_fee_bps != nil {
+		fields = append(fields, question.FieldPlatformFeeBps)
+	}
+	if m.auto_accept_at != nil {
+		fields = append(fields, question.FieldAutoAcceptAt)
+	}
 	return fields
 }
 
@@ -15067,6 +15572,18 @@ func (m *QuestionMutation) Field(name string) (ent.Value, bool) {
 		return m.PipelineReason()
 	case question.FieldAiAssisted:
 		return m.AiAssisted()
+	case question.FieldSettingsVersion:
+		return m.SettingsVersion()
+	case question.FieldAutoAcceptSeconds:
+		return m.AutoAcceptSeconds()
+	case question.FieldRevisionLimit:
+		return m.RevisionLimit()
+	case question.FieldLeaseSeconds:
+		return m.LeaseSeconds()
+	case question.FieldPlatformFeeBps:
+		return m.PlatformFeeBps()
+	case question.FieldAutoAcceptAt:
+		return m.AutoAcceptAt()
 	}
 	return nil, false
 }
@@ -15110,6 +15627,18 @@ func (m *QuestionMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPipelineReason(ctx)
 	case question.FieldAiAssisted:
 		return m.OldAiAssisted(ctx)
+	case question.FieldSettingsVersion:
+		return m.OldSettingsVersion(ctx)
+	case question.FieldAutoAcceptSeconds:
+		return m.OldAutoAcceptSeconds(ctx)
+	case question.FieldRevisionLimit:
+		return m.OldRevisionLimit(ctx)
+	case question.FieldLeaseSeconds:
+		return m.OldLeaseSeconds(ctx)
+	case question.FieldPlatformFeeBps:
+		return m.OldPlatformFeeBps(ctx)
+	case question.FieldAutoAcceptAt:
+		return m.OldAutoAcceptAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Question field %s", name)
 }
@@ -15238,6 +15767,48 @@ func (m *QuestionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAiAssisted(v)
 		return nil
+	case question.FieldSettingsVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettingsVersion(v)
+		return nil
+	case question.FieldAutoAcceptSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoAcceptSeconds(v)
+		return nil
+	case question.FieldRevisionLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevisionLimit(v)
+		return nil
+	case question.FieldLeaseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseSeconds(v)
+		return nil
+	case question.FieldPlatformFeeBps:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlatformFeeBps(v)
+		return nil
+	case question.FieldAutoAcceptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoAcceptAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)
 }
@@ -15252,6 +15823,21 @@ func (m *QuestionMutation) AddedFields() []string {
 	if m.addrevision_count != nil {
 		fields = append(fields, question.FieldRevisionCount)
 	}
+	if m.addsettings_version != nil {
+		fields = append(fields, question.FieldSettingsVersion)
+	}
+	if m.addauto_accept_seconds != nil {
+		fields = append(fields, question.FieldAutoAcceptSeconds)
+	}
+	if m.addrevision_limit != nil {
+		fields = append(fields, question.FieldRevisionLimit)
+	}
+	if m.addlease_seconds != nil {
+		fields = append(fields, question.FieldLeaseSeconds)
+	}
+	if m.addplatform_fee_bps != nil {
+		fields = append(fields, question.FieldPlatformFeeBps)
+	}
 	return fields
 }
 
@@ -15264,6 +15850,16 @@ func (m *QuestionMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPrice()
 	case question.FieldRevisionCount:
 		return m.AddedRevisionCount()
+	case question.FieldSettingsVersion:
+		return m.AddedSettingsVersion()
+	case question.FieldAutoAcceptSeconds:
+		return m.AddedAutoAcceptSeconds()
+	case question.FieldRevisionLimit:
+		return m.AddedRevisionLimit()
+	case question.FieldLeaseSeconds:
+		return m.AddedLeaseSeconds()
+	case question.FieldPlatformFeeBps:
+		return m.AddedPlatformFeeBps()
 	}
 	return nil, false
 }
@@ -15287,6 +15883,41 @@ func (m *QuestionMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddRevisionCount(v)
 		return nil
+	case question.FieldSettingsVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSettingsVersion(v)
+		return nil
+	case question.FieldAutoAcceptSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAutoAcceptSeconds(v)
+		return nil
+	case question.FieldRevisionLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevisionLimit(v)
+		return nil
+	case question.FieldLeaseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLeaseSeconds(v)
+		return nil
+	case question.FieldPlatformFeeBps:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPlatformFeeBps(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Question numeric field %s", name)
 }
@@ -15309,6 +15940,24 @@ func (m *QuestionMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(question.FieldPipelineReason) {
 		fields = append(fields, question.FieldPipelineReason)
+	}
+	if m.FieldCleared(question.FieldSettingsVersion) {
+		fields = append(fields, question.FieldSettingsVersion)
+	}
+	if m.FieldCleared(question.FieldAutoAcceptSeconds) {
+		fields = append(fields, question.FieldAutoAcceptSeconds)
+	}
+	if m.FieldCleared(question.FieldRevisionLimit) {
+		fields = append(fields, question.FieldRevisionLimit)
+	}
+	if m.FieldCleared(question.FieldLeaseSeconds) {
+		fields = append(fields, question.FieldLeaseSeconds)
+	}
+	if m.FieldCleared(question.FieldPlatformFeeBps) {
+		fields = append(fields, question.FieldPlatformFeeBps)
+	}
+	if m.FieldCleared(question.FieldAutoAcceptAt) {
+		fields = append(fields, question.FieldAutoAcceptAt)
 	}
 	return fields
 }
@@ -15338,6 +15987,24 @@ func (m *QuestionMutation) ClearField(name string) error {
 		return nil
 	case question.FieldPipelineReason:
 		m.ClearPipelineReason()
+		return nil
+	case question.FieldSettingsVersion:
+		m.ClearSettingsVersion()
+		return nil
+	case question.FieldAutoAcceptSeconds:
+		m.ClearAutoAcceptSeconds()
+		return nil
+	case question.FieldRevisionLimit:
+		m.ClearRevisionLimit()
+		return nil
+	case question.FieldLeaseSeconds:
+		m.ClearLeaseSeconds()
+		return nil
+	case question.FieldPlatformFeeBps:
+		m.ClearPlatformFeeBps()
+		return nil
+	case question.FieldAutoAcceptAt:
+		m.ClearAutoAcceptAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Question nullable field %s", name)
@@ -15397,6 +16064,24 @@ func (m *QuestionMutation) ResetField(name string) error {
 		return nil
 	case question.FieldAiAssisted:
 		m.ResetAiAssisted()
+		return nil
+	case question.FieldSettingsVersion:
+		m.ResetSettingsVersion()
+		return nil
+	case question.FieldAutoAcceptSeconds:
+		m.ResetAutoAcceptSeconds()
+		return nil
+	case question.FieldRevisionLimit:
+		m.ResetRevisionLimit()
+		return nil
+	case question.FieldLeaseSeconds:
+		m.ResetLeaseSeconds()
+		return nil
+	case question.FieldPlatformFeeBps:
+		m.ResetPlatformFeeBps()
+		return nil
+	case question.FieldAutoAcceptAt:
+		m.ResetAutoAcceptAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Question field %s", name)
@@ -16856,6 +17541,576 @@ func (m *RefreshTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// RevisionRequestMutation represents an operation that mutates the RevisionRequest nodes in the graph.
+type RevisionRequestMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	created_at    *time.Time
+	question_id   *uuid.UUID
+	client_id     *uuid.UUID
+	expert_id     *uuid.UUID
+	note          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*RevisionRequest, error)
+	predicates    []predicate.RevisionRequest
+}
+
+var _ ent.Mutation = (*RevisionRequestMutation)(nil)
+
+// revisionrequestOption allows management of the mutation configuration using functional options.
+type revisionrequestOption func(*RevisionRequestMutation)
+
+// newRevisionRequestMutation creates new mutation for the RevisionRequest entity.
+func newRevisionRequestMutation(c config, op Op, opts ...revisionrequestOption) *RevisionRequestMutation {
+	m := &RevisionRequestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRevisionRequest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRevisionRequestID sets the ID field of the mutation.
+func withRevisionRequestID(id uuid.UUID) revisionrequestOption {
+	return func(m *RevisionRequestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RevisionRequest
+		)
+		m.oldValue = func(ctx context.Context) (*RevisionRequest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RevisionRequest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRevisionRequest sets the old RevisionRequest of the mutation.
+func withRevisionRequest(node *RevisionRequest) revisionrequestOption {
+	return func(m *RevisionRequestMutation) {
+		m.oldValue = func(context.Context) (*RevisionRequest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RevisionRequestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RevisionRequestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RevisionRequest entities.
+func (m *RevisionRequestMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RevisionRequestMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RevisionRequestMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RevisionRequest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RevisionRequestMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RevisionRequestMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RevisionRequest entity.
+// If the RevisionRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionRequestMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RevisionRequestMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetQuestionID sets the "question_id" field.
+func (m *RevisionRequestMutation) SetQuestionID(u uuid.UUID) {
+	m.question_id = &u
+}
+
+// QuestionID returns the value of the "question_id" field in the mutation.
+func (m *RevisionRequestMutation) QuestionID() (r uuid.UUID, exists bool) {
+	v := m.question_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuestionID returns the old "question_id" field's value of the RevisionRequest entity.
+// If the RevisionRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionRequestMutation) OldQuestionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuestionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuestionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuestionID: %w", err)
+	}
+	return oldValue.QuestionID, nil
+}
+
+// ResetQuestionID resets all changes to the "question_id" field.
+func (m *RevisionRequestMutation) ResetQuestionID() {
+	m.question_id = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *RevisionRequestMutation) SetClientID(u uuid.UUID) {
+	m.client_id = &u
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *RevisionRequestMutation) ClientID() (r uuid.UUID, exists bool) {
+	v := m.client_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the RevisionRequest entity.
+// If the RevisionRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionRequestMutation) OldClientID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *RevisionRequestMutation) ResetClientID() {
+	m.client_id = nil
+}
+
+// SetExpertID sets the "expert_id" field.
+func (m *RevisionRequestMutation) SetExpertID(u uuid.UUID) {
+	m.expert_id = &u
+}
+
+// ExpertID returns the value of the "expert_id" field in the mutation.
+func (m *RevisionRequestMutation) ExpertID() (r uuid.UUID, exists bool) {
+	v := m.expert_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpertID returns the old "expert_id" field's value of the RevisionRequest entity.
+// If the RevisionRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionRequestMutation) OldExpertID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpertID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpertID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpertID: %w", err)
+	}
+	return oldValue.ExpertID, nil
+}
+
+// ResetExpertID resets all changes to the "expert_id" field.
+func (m *RevisionRequestMutation) ResetExpertID() {
+	m.expert_id = nil
+}
+
+// SetNote sets the "note" field.
+func (m *RevisionRequestMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *RevisionRequestMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the RevisionRequest entity.
+// If the RevisionRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RevisionRequestMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *RevisionRequestMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[revisionrequest.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *RevisionRequestMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[revisionrequest.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *RevisionRequestMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, revisionrequest.FieldNote)
+}
+
+// Where appends a list predicates to the RevisionRequestMutation builder.
+func (m *RevisionRequestMutation) Where(ps ...predicate.RevisionRequest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RevisionRequestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RevisionRequestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RevisionRequest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RevisionRequestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RevisionRequestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RevisionRequest).
+func (m *RevisionRequestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RevisionRequestMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, revisionrequest.FieldCreatedAt)
+	}
+	if m.question_id != nil {
+		fields = append(fields, revisionrequest.FieldQuestionID)
+	}
+	if m.client_id != nil {
+		fields = append(fields, revisionrequest.FieldClientID)
+	}
+	if m.expert_id != nil {
+		fields = append(fields, revisionrequest.FieldExpertID)
+	}
+	if m.note != nil {
+		fields = append(fields, revisionrequest.FieldNote)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RevisionRequestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case revisionrequest.FieldCreatedAt:
+		return m.CreatedAt()
+	case revisionrequest.FieldQuestionID:
+		return m.QuestionID()
+	case revisionrequest.FieldClientID:
+		return m.ClientID()
+	case revisionrequest.FieldExpertID:
+		return m.ExpertID()
+	case revisionrequest.FieldNote:
+		return m.Note()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RevisionRequestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case revisionrequest.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case revisionrequest.FieldQuestionID:
+		return m.OldQuestionID(ctx)
+	case revisionrequest.FieldClientID:
+		return m.OldClientID(ctx)
+	case revisionrequest.FieldExpertID:
+		return m.OldExpertID(ctx)
+	case revisionrequest.FieldNote:
+		return m.OldNote(ctx)
+	}
+	return nil, fmt.Errorf("unknown RevisionRequest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevisionRequestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case revisionrequest.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case revisionrequest.FieldQuestionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuestionID(v)
+		return nil
+	case revisionrequest.FieldClientID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case revisionrequest.FieldExpertID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpertID(v)
+		return nil
+	case revisionrequest.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RevisionRequest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RevisionRequestMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RevisionRequestMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RevisionRequestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RevisionRequest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RevisionRequestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(revisionrequest.FieldNote) {
+		fields = append(fields, revisionrequest.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RevisionRequestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RevisionRequestMutation) ClearField(name string) error {
+	switch name {
+	case revisionrequest.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown RevisionRequest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RevisionRequestMutation) ResetField(name string) error {
+	switch name {
+	case revisionrequest.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case revisionrequest.FieldQuestionID:
+		m.ResetQuestionID()
+		return nil
+	case revisionrequest.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case revisionrequest.FieldExpertID:
+		m.ResetExpertID()
+		return nil
+	case revisionrequest.FieldNote:
+		m.ResetNote()
+		return nil
+	}
+	return fmt.Errorf("unknown RevisionRequest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RevisionRequestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RevisionRequestMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RevisionRequestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RevisionRequestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RevisionRequestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RevisionRequestMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RevisionRequestMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RevisionRequest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RevisionRequestMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RevisionRequest edge %s", name)
 }
 
 // SessionMutation represents an operation that mutates the Session nodes in the graph.
@@ -18443,6 +19698,612 @@ func (m *SettingMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SettingMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Setting edge %s", name)
+}
+
+// SettingsVersionMutation represents an operation that mutates the SettingsVersion nodes in the graph.
+type SettingsVersionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	created_at    *time.Time
+	version       *int
+	addversion    *int
+	settings      *map[string]json.RawMessage
+	changes       *map[string]map[string]json.RawMessage
+	created_by    *uuid.UUID
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SettingsVersion, error)
+	predicates    []predicate.SettingsVersion
+}
+
+var _ ent.Mutation = (*SettingsVersionMutation)(nil)
+
+// settingsversionOption allows management of the mutation configuration using functional options.
+type settingsversionOption func(*SettingsVersionMutation)
+
+// newSettingsVersionMutation creates new mutation for the SettingsVersion entity.
+func newSettingsVersionMutation(c config, op Op, opts ...settingsversionOption) *SettingsVersionMutation {
+	m := &SettingsVersionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSettingsVersion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSettingsVersionID sets the ID field of the mutation.
+func withSettingsVersionID(id uuid.UUID) settingsversionOption {
+	return func(m *SettingsVersionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SettingsVersion
+		)
+		m.oldValue = func(ctx context.Context) (*SettingsVersion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SettingsVersion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSettingsVersion sets the old SettingsVersion of the mutation.
+func withSettingsVersion(node *SettingsVersion) settingsversionOption {
+	return func(m *SettingsVersionMutation) {
+		m.oldValue = func(context.Context) (*SettingsVersion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SettingsVersionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SettingsVersionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SettingsVersion entities.
+func (m *SettingsVersionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SettingsVersionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SettingsVersionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SettingsVersion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SettingsVersionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SettingsVersionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SettingsVersion entity.
+// If the SettingsVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettingsVersionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SettingsVersionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *SettingsVersionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *SettingsVersionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the SettingsVersion entity.
+// If the SettingsVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettingsVersionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *SettingsVersionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *SettingsVersionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *SettingsVersionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetSettings sets the "settings" field.
+func (m *SettingsVersionMutation) SetSettings(mm map[string]json.RawMessage) {
+	m.settings = &mm
+}
+
+// Settings returns the value of the "settings" field in the mutation.
+func (m *SettingsVersionMutation) Settings() (r map[string]json.RawMessage, exists bool) {
+	v := m.settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettings returns the old "settings" field's value of the SettingsVersion entity.
+// If the SettingsVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettingsVersionMutation) OldSettings(ctx context.Context) (v map[string]json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettings: %w", err)
+	}
+	return oldValue.Settings, nil
+}
+
+// ResetSettings resets all changes to the "settings" field.
+func (m *SettingsVersionMutation) ResetSettings() {
+	m.settings = nil
+}
+
+// SetChanges sets the "changes" field.
+func (m *SettingsVersionMutation) SetChanges(mm map[string]map[string]json.RawMessage) {
+	m.changes = &mm
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *SettingsVersionMutation) Changes() (r map[string]map[string]json.RawMessage, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the SettingsVersion entity.
+// If the SettingsVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettingsVersionMutation) OldChanges(ctx context.Context) (v map[string]map[string]json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *SettingsVersionMutation) ResetChanges() {
+	m.changes = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *SettingsVersionMutation) SetCreatedBy(u uuid.UUID) {
+	m.created_by = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *SettingsVersionMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the SettingsVersion entity.
+// If the SettingsVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SettingsVersionMutation) OldCreatedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ClearCreatedBy clears the value of the "created_by" field.
+func (m *SettingsVersionMutation) ClearCreatedBy() {
+	m.created_by = nil
+	m.clearedFields[settingsversion.FieldCreatedBy] = struct{}{}
+}
+
+// CreatedByCleared returns if the "created_by" field was cleared in this mutation.
+func (m *SettingsVersionMutation) CreatedByCleared() bool {
+	_, ok := m.clearedFields[settingsversion.FieldCreatedBy]
+	return ok
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *SettingsVersionMutation) ResetCreatedBy() {
+	m.created_by = nil
+	delete(m.clearedFields, settingsversion.FieldCreatedBy)
+}
+
+// Where appends a list predicates to the SettingsVersionMutation builder.
+func (m *SettingsVersionMutation) Where(ps ...predicate.SettingsVersion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SettingsVersionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SettingsVersionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SettingsVersion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SettingsVersionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SettingsVersionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SettingsVersion).
+func (m *SettingsVersionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SettingsVersionMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, settingsversion.FieldCreatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, settingsversion.FieldVersion)
+	}
+	if m.settings != nil {
+		fields = append(fields, settingsversion.FieldSettings)
+	}
+	if m.changes != nil {
+		fields = append(fields, settingsversion.FieldChanges)
+	}
+	if m.created_by != nil {
+		fields = append(fields, settingsversion.FieldCreatedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SettingsVersionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case settingsversion.FieldCreatedAt:
+		return m.CreatedAt()
+	case settingsversion.FieldVersion:
+		return m.Version()
+	case settingsversion.FieldSettings:
+		return m.Settings()
+	case settingsversion.FieldChanges:
+		return m.Changes()
+	case settingsversion.FieldCreatedBy:
+		return m.CreatedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SettingsVersionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case settingsversion.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case settingsversion.FieldVersion:
+		return m.OldVersion(ctx)
+	case settingsversion.FieldSettings:
+		return m.OldSettings(ctx)
+	case settingsversion.FieldChanges:
+		return m.OldChanges(ctx)
+	case settingsversion.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown SettingsVersion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettingsVersionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case settingsversion.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case settingsversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case settingsversion.FieldSettings:
+		v, ok := value.(map[string]json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettings(v)
+		return nil
+	case settingsversion.FieldChanges:
+		v, ok := value.(map[string]map[string]json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	case settingsversion.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettingsVersion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SettingsVersionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, settingsversion.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SettingsVersionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case settingsversion.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SettingsVersionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case settingsversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SettingsVersion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SettingsVersionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(settingsversion.FieldCreatedBy) {
+		fields = append(fields, settingsversion.FieldCreatedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SettingsVersionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SettingsVersionMutation) ClearField(name string) error {
+	switch name {
+	case settingsversion.FieldCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SettingsVersion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SettingsVersionMutation) ResetField(name string) error {
+	switch name {
+	case settingsversion.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case settingsversion.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case settingsversion.FieldSettings:
+		m.ResetSettings()
+		return nil
+	case settingsversion.FieldChanges:
+		m.ResetChanges()
+		return nil
+	case settingsversion.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown SettingsVersion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SettingsVersionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SettingsVersionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SettingsVersionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SettingsVersionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SettingsVersionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SettingsVersionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SettingsVersionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SettingsVersion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SettingsVersionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SettingsVersion edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

@@ -53,6 +53,18 @@ type Question struct {
 	PipelineReason string `json:"pipeline_reason,omitempty"`
 	// AiAssisted holds the value of the "ai_assisted" field.
 	AiAssisted bool `json:"ai_assisted,omitempty"`
+	// SettingsVersion holds the value of the "settings_version" field.
+	SettingsVersion *int `json:"settings_version,omitempty"`
+	// AutoAcceptSeconds holds the value of the "auto_accept_seconds" field.
+	AutoAcceptSeconds *int `json:"auto_accept_seconds,omitempty"`
+	// RevisionLimit holds the value of the "revision_limit" field.
+	RevisionLimit *int `json:"revision_limit,omitempty"`
+	// LeaseSeconds holds the value of the "lease_seconds" field.
+	LeaseSeconds *int `json:"lease_seconds,omitempty"`
+	// PlatformFeeBps holds the value of the "platform_fee_bps" field.
+	PlatformFeeBps *int `json:"platform_fee_bps,omitempty"`
+	// AutoAcceptAt holds the value of the "auto_accept_at" field.
+	AutoAcceptAt *time.Time `json:"auto_accept_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the QuestionQuery when eager-loading is set.
 	Edges        QuestionEdges `json:"edges"`
@@ -140,11 +152,11 @@ func (*Question) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case question.FieldAiAssisted:
 			values[i] = new(sql.NullBool)
-		case question.FieldPrice, question.FieldRevisionCount:
+		case question.FieldPrice, question.FieldRevisionCount, question.FieldSettingsVersion, question.FieldAutoAcceptSeconds, question.FieldRevisionLimit, question.FieldLeaseSeconds, question.FieldPlatformFeeBps:
 			values[i] = new(sql.NullInt64)
 		case question.FieldSubject, question.FieldTitle, question.FieldBody, question.FieldUrgency, question.FieldStatus, question.FieldPipelineStatus, question.FieldPipelineReason:
 			values[i] = new(sql.NullString)
-		case question.FieldCreatedAt, question.FieldUpdatedAt, question.FieldDeadline, question.FieldDeliveredAt, question.FieldClosedAt:
+		case question.FieldCreatedAt, question.FieldUpdatedAt, question.FieldDeadline, question.FieldDeliveredAt, question.FieldClosedAt, question.FieldAutoAcceptAt:
 			values[i] = new(sql.NullTime)
 		case question.FieldID, question.FieldClientID:
 			values[i] = new(uuid.UUID)
@@ -275,6 +287,48 @@ func (_m *Question) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AiAssisted = value.Bool
 			}
+		case question.FieldSettingsVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field settings_version", values[i])
+			} else if value.Valid {
+				_m.SettingsVersion = new(int)
+				*_m.SettingsVersion = int(value.Int64)
+			}
+		case question.FieldAutoAcceptSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field auto_accept_seconds", values[i])
+			} else if value.Valid {
+				_m.AutoAcceptSeconds = new(int)
+				*_m.AutoAcceptSeconds = int(value.Int64)
+			}
+		case question.FieldRevisionLimit:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field revision_limit", values[i])
+			} else if value.Valid {
+				_m.RevisionLimit = new(int)
+				*_m.RevisionLimit = int(value.Int64)
+			}
+		case question.FieldLeaseSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field lease_seconds", values[i])
+			} else if value.Valid {
+				_m.LeaseSeconds = new(int)
+				*_m.LeaseSeconds = int(value.Int64)
+			}
+		case question.FieldPlatformFeeBps:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field platform_fee_bps", values[i])
+			} else if value.Valid {
+				_m.PlatformFeeBps = new(int)
+				*_m.PlatformFeeBps = int(value.Int64)
+			}
+		case question.FieldAutoAcceptAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field auto_accept_at", values[i])
+			} else if value.Valid {
+				_m.AutoAcceptAt = new(time.Time)
+				*_m.AutoAcceptAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -394,6 +448,36 @@ func (_m *Question) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("ai_assisted=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AiAssisted))
+	builder.WriteString(", ")
+	if v := _m.SettingsVersion; v != nil {
+		builder.WriteString("settings_version=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AutoAcceptSeconds; v != nil {
+		builder.WriteString("auto_accept_seconds=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.RevisionLimit; v != nil {
+		builder.WriteString("revision_limit=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LeaseSeconds; v != nil {
+		builder.WriteString("lease_seconds=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PlatformFeeBps; v != nil {
+		builder.WriteString("platform_fee_bps=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AutoAcceptAt; v != nil {
+		builder.WriteString("auto_accept_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

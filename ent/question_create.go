@@ -210,6 +210,90 @@ func (_c *QuestionCreate) SetNillableAiAssisted(v *bool) *QuestionCreate {
 	return _c
 }
 
+// SetSettingsVersion sets the "settings_version" field.
+func (_c *QuestionCreate) SetSettingsVersion(v int) *QuestionCreate {
+	_c.mutation.SetSettingsVersion(v)
+	return _c
+}
+
+// SetNillableSettingsVersion sets the "settings_version" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableSettingsVersion(v *int) *QuestionCreate {
+	if v != nil {
+		_c.SetSettingsVersion(*v)
+	}
+	return _c
+}
+
+// SetAutoAcceptSeconds sets the "auto_accept_seconds" field.
+func (_c *QuestionCreate) SetAutoAcceptSeconds(v int) *QuestionCreate {
+	_c.mutation.SetAutoAcceptSeconds(v)
+	return _c
+}
+
+// SetNillableAutoAcceptSeconds sets the "auto_accept_seconds" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableAutoAcceptSeconds(v *int) *QuestionCreate {
+	if v != nil {
+		_c.SetAutoAcceptSeconds(*v)
+	}
+	return _c
+}
+
+// SetRevisionLimit sets the "revision_limit" field.
+func (_c *QuestionCreate) SetRevisionLimit(v int) *QuestionCreate {
+	_c.mutation.SetRevisionLimit(v)
+	return _c
+}
+
+// SetNillableRevisionLimit sets the "revision_limit" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableRevisionLimit(v *int) *QuestionCreate {
+	if v != nil {
+		_c.SetRevisionLimit(*v)
+	}
+	return _c
+}
+
+// SetLeaseSeconds sets the "lease_seconds" field.
+func (_c *QuestionCreate) SetLeaseSeconds(v int) *QuestionCreate {
+	_c.mutation.SetLeaseSeconds(v)
+	return _c
+}
+
+// SetNillableLeaseSeconds sets the "lease_seconds" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableLeaseSeconds(v *int) *QuestionCreate {
+	if v != nil {
+		_c.SetLeaseSeconds(*v)
+	}
+	return _c
+}
+
+// SetPlatformFeeBps sets the "platform_fee_bps" field.
+func (_c *QuestionCreate) SetPlatformFeeBps(v int) *QuestionCreate {
+	_c.mutation.SetPlatformFeeBps(v)
+	return _c
+}
+
+// SetNillablePlatformFeeBps sets the "platform_fee_bps" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillablePlatformFeeBps(v *int) *QuestionCreate {
+	if v != nil {
+		_c.SetPlatformFeeBps(*v)
+	}
+	return _c
+}
+
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (_c *QuestionCreate) SetAutoAcceptAt(v time.Time) *QuestionCreate {
+	_c.mutation.SetAutoAcceptAt(v)
+	return _c
+}
+
+// SetNillableAutoAcceptAt sets the "auto_accept_at" field if the given value is not nil.
+func (_c *QuestionCreate) SetNillableAutoAcceptAt(v *time.Time) *QuestionCreate {
+	if v != nil {
+		_c.SetAutoAcceptAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *QuestionCreate) SetID(v uuid.UUID) *QuestionCreate {
 	_c.mutation.SetID(v)
@@ -529,6 +613,30 @@ func (_c *QuestionCreate) createSpec() (*Question, *sqlgraph.CreateSpec) {
 		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
 		_node.AiAssisted = value
 	}
+	if value, ok := _c.mutation.SettingsVersion(); ok {
+		_spec.SetField(question.FieldSettingsVersion, field.TypeInt, value)
+		_node.SettingsVersion = &value
+	}
+	if value, ok := _c.mutation.AutoAcceptSeconds(); ok {
+		_spec.SetField(question.FieldAutoAcceptSeconds, field.TypeInt, value)
+		_node.AutoAcceptSeconds = &value
+	}
+	if value, ok := _c.mutation.RevisionLimit(); ok {
+		_spec.SetField(question.FieldRevisionLimit, field.TypeInt, value)
+		_node.RevisionLimit = &value
+	}
+	if value, ok := _c.mutation.LeaseSeconds(); ok {
+		_spec.SetField(question.FieldLeaseSeconds, field.TypeInt, value)
+		_node.LeaseSeconds = &value
+	}
+	if value, ok := _c.mutation.PlatformFeeBps(); ok {
+		_spec.SetField(question.FieldPlatformFeeBps, field.TypeInt, value)
+		_node.PlatformFeeBps = &value
+	}
+	if value, ok := _c.mutation.AutoAcceptAt(); ok {
+		_spec.SetField(question.FieldAutoAcceptAt, field.TypeTime, value)
+		_node.AutoAcceptAt = &value
+	}
 	if nodes := _c.mutation.ClientIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -831,6 +939,24 @@ func (u *QuestionUpsert) UpdateAiAssisted() *QuestionUpsert {
 	return u
 }
 
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (u *QuestionUpsert) SetAutoAcceptAt(v time.Time) *QuestionUpsert {
+	u.Set(question.FieldAutoAcceptAt, v)
+	return u
+}
+
+// UpdateAutoAcceptAt sets the "auto_accept_at" field to the value that was provided on create.
+func (u *QuestionUpsert) UpdateAutoAcceptAt() *QuestionUpsert {
+	u.SetExcluded(question.FieldAutoAcceptAt)
+	return u
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (u *QuestionUpsert) ClearAutoAcceptAt() *QuestionUpsert {
+	u.SetNull(question.FieldAutoAcceptAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -865,6 +991,21 @@ func (u *QuestionUpsertOne) UpdateNewValues() *QuestionUpsertOne {
 		}
 		if _, exists := u.create.mutation.Price(); exists {
 			s.SetIgnore(question.FieldPrice)
+		}
+		if _, exists := u.create.mutation.SettingsVersion(); exists {
+			s.SetIgnore(question.FieldSettingsVersion)
+		}
+		if _, exists := u.create.mutation.AutoAcceptSeconds(); exists {
+			s.SetIgnore(question.FieldAutoAcceptSeconds)
+		}
+		if _, exists := u.create.mutation.RevisionLimit(); exists {
+			s.SetIgnore(question.FieldRevisionLimit)
+		}
+		if _, exists := u.create.mutation.LeaseSeconds(); exists {
+			s.SetIgnore(question.FieldLeaseSeconds)
+		}
+		if _, exists := u.create.mutation.PlatformFeeBps(); exists {
+			s.SetIgnore(question.FieldPlatformFeeBps)
 		}
 	}))
 	return u
@@ -1093,6 +1234,27 @@ func (u *QuestionUpsertOne) UpdateAiAssisted() *QuestionUpsertOne {
 	})
 }
 
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (u *QuestionUpsertOne) SetAutoAcceptAt(v time.Time) *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetAutoAcceptAt(v)
+	})
+}
+
+// UpdateAutoAcceptAt sets the "auto_accept_at" field to the value that was provided on create.
+func (u *QuestionUpsertOne) UpdateAutoAcceptAt() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateAutoAcceptAt()
+	})
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (u *QuestionUpsertOne) ClearAutoAcceptAt() *QuestionUpsertOne {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearAutoAcceptAt()
+	})
+}
+
 // Exec executes the query.
 func (u *QuestionUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -1293,6 +1455,21 @@ func (u *QuestionUpsertBulk) UpdateNewValues() *QuestionUpsertBulk {
 			}
 			if _, exists := b.mutation.Price(); exists {
 				s.SetIgnore(question.FieldPrice)
+			}
+			if _, exists := b.mutation.SettingsVersion(); exists {
+				s.SetIgnore(question.FieldSettingsVersion)
+			}
+			if _, exists := b.mutation.AutoAcceptSeconds(); exists {
+				s.SetIgnore(question.FieldAutoAcceptSeconds)
+			}
+			if _, exists := b.mutation.RevisionLimit(); exists {
+				s.SetIgnore(question.FieldRevisionLimit)
+			}
+			if _, exists := b.mutation.LeaseSeconds(); exists {
+				s.SetIgnore(question.FieldLeaseSeconds)
+			}
+			if _, exists := b.mutation.PlatformFeeBps(); exists {
+				s.SetIgnore(question.FieldPlatformFeeBps)
 			}
 		}
 	}))
@@ -1519,6 +1696,27 @@ func (u *QuestionUpsertBulk) SetAiAssisted(v bool) *QuestionUpsertBulk {
 func (u *QuestionUpsertBulk) UpdateAiAssisted() *QuestionUpsertBulk {
 	return u.Update(func(s *QuestionUpsert) {
 		s.UpdateAiAssisted()
+	})
+}
+
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (u *QuestionUpsertBulk) SetAutoAcceptAt(v time.Time) *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.SetAutoAcceptAt(v)
+	})
+}
+
+// UpdateAutoAcceptAt sets the "auto_accept_at" field to the value that was provided on create.
+func (u *QuestionUpsertBulk) UpdateAutoAcceptAt() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.UpdateAutoAcceptAt()
+	})
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (u *QuestionUpsertBulk) ClearAutoAcceptAt() *QuestionUpsertBulk {
+	return u.Update(func(s *QuestionUpsert) {
+		s.ClearAutoAcceptAt()
 	})
 }
 

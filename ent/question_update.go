@@ -217,6 +217,26 @@ func (_u *QuestionUpdate) SetNillableAiAssisted(v *bool) *QuestionUpdate {
 	return _u
 }
 
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (_u *QuestionUpdate) SetAutoAcceptAt(v time.Time) *QuestionUpdate {
+	_u.mutation.SetAutoAcceptAt(v)
+	return _u
+}
+
+// SetNillableAutoAcceptAt sets the "auto_accept_at" field if the given value is not nil.
+func (_u *QuestionUpdate) SetNillableAutoAcceptAt(v *time.Time) *QuestionUpdate {
+	if v != nil {
+		_u.SetAutoAcceptAt(*v)
+	}
+	return _u
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (_u *QuestionUpdate) ClearAutoAcceptAt() *QuestionUpdate {
+	_u.mutation.ClearAutoAcceptAt()
+	return _u
+}
+
 // SetExpert sets the "expert" edge to the User entity.
 func (_u *QuestionUpdate) SetExpert(v *User) *QuestionUpdate {
 	return _u.SetExpertID(v.ID)
@@ -478,6 +498,27 @@ func (_u *QuestionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AiAssisted(); ok {
 		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
+	}
+	if _u.mutation.SettingsVersionCleared() {
+		_spec.ClearField(question.FieldSettingsVersion, field.TypeInt)
+	}
+	if _u.mutation.AutoAcceptSecondsCleared() {
+		_spec.ClearField(question.FieldAutoAcceptSeconds, field.TypeInt)
+	}
+	if _u.mutation.RevisionLimitCleared() {
+		_spec.ClearField(question.FieldRevisionLimit, field.TypeInt)
+	}
+	if _u.mutation.LeaseSecondsCleared() {
+		_spec.ClearField(question.FieldLeaseSeconds, field.TypeInt)
+	}
+	if _u.mutation.PlatformFeeBpsCleared() {
+		_spec.ClearField(question.FieldPlatformFeeBps, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AutoAcceptAt(); ok {
+		_spec.SetField(question.FieldAutoAcceptAt, field.TypeTime, value)
+	}
+	if _u.mutation.AutoAcceptAtCleared() {
+		_spec.ClearField(question.FieldAutoAcceptAt, field.TypeTime)
 	}
 	if _u.mutation.ExpertCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -848,6 +889,26 @@ func (_u *QuestionUpdateOne) SetNillableAiAssisted(v *bool) *QuestionUpdateOne {
 	return _u
 }
 
+// SetAutoAcceptAt sets the "auto_accept_at" field.
+func (_u *QuestionUpdateOne) SetAutoAcceptAt(v time.Time) *QuestionUpdateOne {
+	_u.mutation.SetAutoAcceptAt(v)
+	return _u
+}
+
+// SetNillableAutoAcceptAt sets the "auto_accept_at" field if the given value is not nil.
+func (_u *QuestionUpdateOne) SetNillableAutoAcceptAt(v *time.Time) *QuestionUpdateOne {
+	if v != nil {
+		_u.SetAutoAcceptAt(*v)
+	}
+	return _u
+}
+
+// ClearAutoAcceptAt clears the value of the "auto_accept_at" field.
+func (_u *QuestionUpdateOne) ClearAutoAcceptAt() *QuestionUpdateOne {
+	_u.mutation.ClearAutoAcceptAt()
+	return _u
+}
+
 // SetExpert sets the "expert" edge to the User entity.
 func (_u *QuestionUpdateOne) SetExpert(v *User) *QuestionUpdateOne {
 	return _u.SetExpertID(v.ID)
@@ -1139,6 +1200,27 @@ func (_u *QuestionUpdateOne) sqlSave(ctx context.Context) (_node *Question, err 
 	}
 	if value, ok := _u.mutation.AiAssisted(); ok {
 		_spec.SetField(question.FieldAiAssisted, field.TypeBool, value)
+	}
+	if _u.mutation.SettingsVersionCleared() {
+		_spec.ClearField(question.FieldSettingsVersion, field.TypeInt)
+	}
+	if _u.mutation.AutoAcceptSecondsCleared() {
+		_spec.ClearField(question.FieldAutoAcceptSeconds, field.TypeInt)
+	}
+	if _u.mutation.RevisionLimitCleared() {
+		_spec.ClearField(question.FieldRevisionLimit, field.TypeInt)
+	}
+	if _u.mutation.LeaseSecondsCleared() {
+		_spec.ClearField(question.FieldLeaseSeconds, field.TypeInt)
+	}
+	if _u.mutation.PlatformFeeBpsCleared() {
+		_spec.ClearField(question.FieldPlatformFeeBps, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AutoAcceptAt(); ok {
+		_spec.SetField(question.FieldAutoAcceptAt, field.TypeTime, value)
+	}
+	if _u.mutation.AutoAcceptAtCleared() {
+		_spec.ClearField(question.FieldAutoAcceptAt, field.TypeTime)
 	}
 	if _u.mutation.ExpertCleared() {
 		edge := &sqlgraph.EdgeSpec{

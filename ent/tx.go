@@ -50,10 +50,14 @@ type Tx struct {
 	Rating *RatingClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RevisionRequest is the client for interacting with the RevisionRequest builders.
+	RevisionRequest *RevisionRequestClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
+	// SettingsVersion is the client for interacting with the SettingsVersion builders.
+	SettingsVersion *SettingsVersionClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -205,8 +209,10 @@ func (tx *Tx) init() {
 	tx.Question = NewQuestionClient(tx.config)
 	tx.Rating = NewRatingClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.RevisionRequest = NewRevisionRequestClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
+	tx.SettingsVersion = NewSettingsVersionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/creditpurchase"
+	"backbone/ent/dispute"
 	"backbone/ent/payout"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
@@ -51,13 +52,16 @@ type ResolverRoot interface {
 	Assignment() AssignmentResolver
 	AuditLog() AuditLogResolver
 	CreditPurchase() CreditPurchaseResolver
+	Dispute() DisputeResolver
 	LedgerEntry() LedgerEntryResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
 	Payout() PayoutResolver
 	Query() QueryResolver
 	Question() QuestionResolver
+	Rating() RatingResolver
 	Settings() SettingsResolver
+	SettingsVersion() SettingsVersionResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -218,10 +222,60 @@ type ComplexityRoot struct {
 		Topic    func(childComplexity int) int
 	}
 
+	Dispute struct {
+		AmountAtStake  func(childComplexity int) int
+		Client         func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Expert         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Question       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Refund         func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		Status         func(childComplexity int) int
+	}
+
+	DisputeConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DisputeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Earnings struct {
 		Available     func(childComplexity int) int
 		PaidOut       func(childComplexity int) int
 		PendingPayout func(childComplexity int) int
+	}
+
+	ExpertDisputeStats struct {
+		FullRefund    func(childComplexity int) int
+		NoRefund      func(childComplexity int) int
+		Open          func(childComplexity int) int
+		Opened        func(childComplexity int) int
+		PartialRefund func(childComplexity int) int
+	}
+
+	ExpertStats struct {
+		AcceptanceRate         func(childComplexity int) int
+		Accepted               func(childComplexity int) int
+		AnswersDelivered       func(childComplexity int) int
+		AverageStars           func(childComplexity int) int
+		Disputes               func(childComplexity int) int
+		Earnings               func(childComplexity int) int
+		Expert                 func(childComplexity int) int
+		From                   func(childComplexity int) int
+		MedianSecondsToClaim   func(childComplexity int) int
+		MedianSecondsToDeliver func(childComplexity int) int
+		OnTimeRate             func(childComplexity int) int
+		RatingCount            func(childComplexity int) int
+		RevisionRate           func(childComplexity int) int
+		To                     func(childComplexity int) int
 	}
 
 	LedgerEntry struct {
@@ -230,6 +284,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
+		Question  func(childComplexity int) int
 	}
 
 	LedgerEntryConnection struct {
@@ -366,7 +421,9 @@ type ComplexityRoot struct {
 		AvailableTasks          func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		CreditPurchases         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) int
 		DeadJobs                func(childComplexity int, topic *string) int
+		Disputes                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) int
 		Earnings                func(childComplexity int) int
+		ExpertStats             func(childComplexity int, expertID *string, from *time.Time, to *time.Time) int
 		LedgerEntries           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		Me                      func(childComplexity int) int
 		MyAssignments           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) int
@@ -377,8 +434,11 @@ type ComplexityRoot struct {
 		Payouts                 func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) int
 		PlatformRevenue         func(childComplexity int) int
 		Question                func(childComplexity int, id string) int
+		Questions               func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) int
+		Ratings                 func(childComplexity int, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		ServerInfo              func(childComplexity int) int
 		Settings                func(childComplexity int) int
+		SettingsHistory         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		UnreadNotificationCount func(childComplexity int) int
 		UserEarnings            func(childComplexity int, userID string) int
 		UserWallet              func(childComplexity int, userID string) int
@@ -387,22 +447,26 @@ type ComplexityRoot struct {
 	}
 
 	Question struct {
-		AiAssisted    func(childComplexity int) int
-		Answer        func(childComplexity int) int
-		Body          func(childComplexity int) int
-		Client        func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Deadline      func(childComplexity int) int
-		Expert        func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Pipeline      func(childComplexity int) int
-		Price         func(childComplexity int) int
-		RevisionCount func(childComplexity int) int
-		Revisions     func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Subject       func(childComplexity int) int
-		Title         func(childComplexity int) int
-		Urgency       func(childComplexity int) int
+		AiAssisted       func(childComplexity int) int
+		Answer           func(childComplexity int) int
+		AutoAcceptAt     func(childComplexity int) int
+		Body             func(childComplexity int) int
+		Client           func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Deadline         func(childComplexity int) int
+		Dispute          func(childComplexity int) int
+		Expert           func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Pipeline         func(childComplexity int) int
+		Price            func(childComplexity int) int
+		RevisionCount    func(childComplexity int) int
+		RevisionRequests func(childComplexity int) int
+		Revisions        func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Subject          func(childComplexity int) int
+		Terms            func(childComplexity int) int
+		Title            func(childComplexity int) int
+		Urgency          func(childComplexity int) int
 	}
 
 	QuestionConnection struct {
@@ -421,10 +485,49 @@ type ComplexityRoot struct {
 		Status func(childComplexity int) int
 	}
 
+	QuestionTerms struct {
+		AutoAcceptSeconds func(childComplexity int) int
+		LeaseSeconds      func(childComplexity int) int
+		PlatformFeeBps    func(childComplexity int) int
+		RevisionLimit     func(childComplexity int) int
+		SettingsVersion   func(childComplexity int) int
+	}
+
+	Rating struct {
+		Comment   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Expert    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Question  func(childComplexity int) int
+		Stars     func(childComplexity int) int
+	}
+
+	RatingConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RatingEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RevisionRequest struct {
+		CreatedAt func(childComplexity int) int
+		Note      func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		Components  func(childComplexity int) int
 		Environment func(childComplexity int) int
 		Version     func(childComplexity int) int
+	}
+
+	SettingChange struct {
+		NewValue func(childComplexity int) int
+		OldValue func(childComplexity int) int
+		Setting  func(childComplexity int) int
 	}
 
 	Settings struct {
@@ -440,6 +543,25 @@ type ComplexityRoot struct {
 		RevisionLimit        func(childComplexity int) int
 		Subjects             func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
+		Version              func(childComplexity int) int
+	}
+
+	SettingsVersion struct {
+		ChangedBy func(childComplexity int) int
+		Changes   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
+	}
+
+	SettingsVersionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SettingsVersionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SubjectPrice struct {
@@ -534,8 +656,20 @@ type CreditPurchaseResolver interface {
 	Buyer(ctx context.Context, obj *ent.CreditPurchase) (*ent.User, error)
 	Wallet(ctx context.Context, obj *ent.CreditPurchase) (*wallet.Wallet, error)
 }
+type DisputeResolver interface {
+	ID(ctx context.Context, obj *ent.Dispute) (string, error)
+
+	Question(ctx context.Context, obj *ent.Dispute) (*ent.Question, error)
+	Client(ctx context.Context, obj *ent.Dispute) (*ent.User, error)
+	Expert(ctx context.Context, obj *ent.Dispute) (*ent.User, error)
+	AmountAtStake(ctx context.Context, obj *ent.Dispute) (int, error)
+
+	ResolutionNote(ctx context.Context, obj *ent.Dispute) (*string, error)
+}
 type LedgerEntryResolver interface {
 	ID(ctx context.Context, obj *ent.Posting) (string, error)
+
+	Question(ctx context.Context, obj *ent.Posting) (*ent.Question, error)
 }
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*auth.Tokens, error)
@@ -611,6 +745,11 @@ type QueryResolver interface {
 	MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	ExpertStats(ctx context.Context, expertID *string, from *time.Time, to *time.Time) (*model.ExpertStats, error)
+	Ratings(ctx context.Context, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.RatingConnection, error)
+	Questions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) (*ent.QuestionConnection, error)
+	Disputes(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) (*ent.DisputeConnection, error)
+	SettingsHistory(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.SettingsVersionConnection, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -623,6 +762,17 @@ type QuestionResolver interface {
 	Revisions(ctx context.Context, obj *ent.Question) ([]*ent.AnswerRevision, error)
 
 	Pipeline(ctx context.Context, obj *ent.Question) (*model.Pipeline, error)
+	Terms(ctx context.Context, obj *ent.Question) (*model.QuestionTerms, error)
+	AutoAcceptAt(ctx context.Context, obj *ent.Question) (*time.Time, error)
+	RevisionRequests(ctx context.Context, obj *ent.Question) ([]*ent.RevisionRequest, error)
+	Dispute(ctx context.Context, obj *ent.Question) (*ent.Dispute, error)
+}
+type RatingResolver interface {
+	ID(ctx context.Context, obj *ent.Rating) (string, error)
+
+	Comment(ctx context.Context, obj *ent.Rating) (*string, error)
+	Question(ctx context.Context, obj *ent.Rating) (*ent.Question, error)
+	Expert(ctx context.Context, obj *ent.Rating) (*ent.User, error)
 }
 type SettingsResolver interface {
 	Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error)
@@ -632,6 +782,11 @@ type SettingsResolver interface {
 	AutoAcceptSeconds(ctx context.Context, obj *settings.Settings) (int, error)
 
 	UpdatedAt(ctx context.Context, obj *settings.Settings) (*time.Time, error)
+}
+type SettingsVersionResolver interface {
+	ChangedBy(ctx context.Context, obj *ent.SettingsVersion) (*ent.User, error)
+
+	Changes(ctx context.Context, obj *ent.SettingsVersion) ([]*model.SettingChange, error)
 }
 type SubscriptionResolver interface {
 	NotificationAdded(ctx context.Context, after *entgql.Cursor[uuid.UUID]) (<-chan *ent.Notification, error)
@@ -1233,6 +1388,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeadJob.Topic(childComplexity), true
 
+	case "Dispute.amountAtStake":
+		if e.ComplexityRoot.Dispute.AmountAtStake == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.AmountAtStake(childComplexity), true
+	case "Dispute.client":
+		if e.ComplexityRoot.Dispute.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Client(childComplexity), true
+	case "Dispute.openedAt":
+		if e.ComplexityRoot.Dispute.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.CreatedAt(childComplexity), true
+	case "Dispute.expert":
+		if e.ComplexityRoot.Dispute.Expert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Expert(childComplexity), true
+	case "Dispute.id":
+		if e.ComplexityRoot.Dispute.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ID(childComplexity), true
+	case "Dispute.question":
+		if e.ComplexityRoot.Dispute.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Question(childComplexity), true
+	case "Dispute.reason":
+		if e.ComplexityRoot.Dispute.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Reason(childComplexity), true
+	case "Dispute.refund":
+		if e.ComplexityRoot.Dispute.Refund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Refund(childComplexity), true
+	case "Dispute.resolutionNote":
+		if e.ComplexityRoot.Dispute.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ResolutionNote(childComplexity), true
+	case "Dispute.resolvedAt":
+		if e.ComplexityRoot.Dispute.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.ResolvedAt(childComplexity), true
+	case "Dispute.status":
+		if e.ComplexityRoot.Dispute.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dispute.Status(childComplexity), true
+
+	case "DisputeConnection.edges":
+		if e.ComplexityRoot.DisputeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.Edges(childComplexity), true
+	case "DisputeConnection.pageInfo":
+		if e.ComplexityRoot.DisputeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.PageInfo(childComplexity), true
+	case "DisputeConnection.totalCount":
+		if e.ComplexityRoot.DisputeConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeConnection.TotalCount(childComplexity), true
+
+	case "DisputeEdge.cursor":
+		if e.ComplexityRoot.DisputeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Cursor(childComplexity), true
+	case "DisputeEdge.node":
+		if e.ComplexityRoot.DisputeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DisputeEdge.Node(childComplexity), true
+
 	case "Earnings.available":
 		if e.ComplexityRoot.Earnings.Available == nil {
 			break
@@ -1251,6 +1505,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Earnings.PendingPayout(childComplexity), true
+
+	case "ExpertDisputeStats.fullRefund":
+		if e.ComplexityRoot.ExpertDisputeStats.FullRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertDisputeStats.FullRefund(childComplexity), true
+	case "ExpertDisputeStats.noRefund":
+		if e.ComplexityRoot.ExpertDisputeStats.NoRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertDisputeStats.NoRefund(childComplexity), true
+	case "ExpertDisputeStats.open":
+		if e.ComplexityRoot.ExpertDisputeStats.Open == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertDisputeStats.Open(childComplexity), true
+	case "ExpertDisputeStats.opened":
+		if e.ComplexityRoot.ExpertDisputeStats.Opened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertDisputeStats.Opened(childComplexity), true
+	case "ExpertDisputeStats.partialRefund":
+		if e.ComplexityRoot.ExpertDisputeStats.PartialRefund == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertDisputeStats.PartialRefund(childComplexity), true
+
+	case "ExpertStats.acceptanceRate":
+		if e.ComplexityRoot.ExpertStats.AcceptanceRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.AcceptanceRate(childComplexity), true
+	case "ExpertStats.accepted":
+		if e.ComplexityRoot.ExpertStats.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.Accepted(childComplexity), true
+	case "ExpertStats.answersDelivered":
+		if e.ComplexityRoot.ExpertStats.AnswersDelivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.AnswersDelivered(childComplexity), true
+	case "ExpertStats.averageStars":
+		if e.ComplexityRoot.ExpertStats.AverageStars == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.AverageStars(childComplexity), true
+	case "ExpertStats.disputes":
+		if e.ComplexityRoot.ExpertStats.Disputes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.Disputes(childComplexity), true
+	case "ExpertStats.earnings":
+		if e.ComplexityRoot.ExpertStats.Earnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.Earnings(childComplexity), true
+	case "ExpertStats.expert":
+		if e.ComplexityRoot.ExpertStats.Expert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.Expert(childComplexity), true
+	case "ExpertStats.from":
+		if e.ComplexityRoot.ExpertStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.From(childComplexity), true
+	case "ExpertStats.medianSecondsToClaim":
+		if e.ComplexityRoot.ExpertStats.MedianSecondsToClaim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.MedianSecondsToClaim(childComplexity), true
+	case "ExpertStats.medianSecondsToDeliver":
+		if e.ComplexityRoot.ExpertStats.MedianSecondsToDeliver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.MedianSecondsToDeliver(childComplexity), true
+	case "ExpertStats.onTimeRate":
+		if e.ComplexityRoot.ExpertStats.OnTimeRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.OnTimeRate(childComplexity), true
+	case "ExpertStats.ratingCount":
+		if e.ComplexityRoot.ExpertStats.RatingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.RatingCount(childComplexity), true
+	case "ExpertStats.revisionRate":
+		if e.ComplexityRoot.ExpertStats.RevisionRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.RevisionRate(childComplexity), true
+	case "ExpertStats.to":
+		if e.ComplexityRoot.ExpertStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExpertStats.To(childComplexity), true
 
 	case "LedgerEntry.account":
 		if e.ComplexityRoot.LedgerEntry.Account == nil {
@@ -1282,6 +1652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LedgerEntry.Kind(childComplexity), true
+	case "LedgerEntry.question":
+		if e.ComplexityRoot.LedgerEntry.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Question(childComplexity), true
 
 	case "LedgerEntryConnection.edges":
 		if e.ComplexityRoot.LedgerEntryConnection.Edges == nil {
@@ -2033,12 +2409,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DeadJobs(childComplexity, args["topic"].(*string)), true
+	case "Query.disputes":
+		if e.ComplexityRoot.Query.Disputes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_disputes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Disputes(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["status"].(*dispute.Status)), true
 	case "Query.earnings":
 		if e.ComplexityRoot.Query.Earnings == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Earnings(childComplexity), true
+	case "Query.expertStats":
+		if e.ComplexityRoot.Query.ExpertStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_expertStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExpertStats(childComplexity, args["expertId"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 
 	case "Query.ledgerEntries":
 		if e.ComplexityRoot.Query.LedgerEntries == nil {
@@ -2140,6 +2538,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Question(childComplexity, args["id"].(string)), true
+	case "Query.questions":
+		if e.ComplexityRoot.Query.Questions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_questions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Questions(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["filter"].(*model.QuestionsFilter), args["orderBy"].(*model.QuestionsOrder)), true
+	case "Query.ratings":
+		if e.ComplexityRoot.Query.Ratings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ratings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ratings(childComplexity, args["expertId"].(*string), args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int)), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -2152,6 +2572,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Settings(childComplexity), true
+	case "Query.settingsHistory":
+		if e.ComplexityRoot.Query.SettingsHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settingsHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SettingsHistory(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int)), true
 	case "Query.unreadNotificationCount":
 		if e.ComplexityRoot.Query.UnreadNotificationCount == nil {
 			break
@@ -2210,6 +2641,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.Answer(childComplexity), true
+	case "Question.autoAcceptAt":
+		if e.ComplexityRoot.Question.AutoAcceptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.AutoAcceptAt(childComplexity), true
 	case "Question.body":
 		if e.ComplexityRoot.Question.Body == nil {
 			break
@@ -2234,6 +2671,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.Deadline(childComplexity), true
+	case "Question.dispute":
+		if e.ComplexityRoot.Question.Dispute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Dispute(childComplexity), true
 	case "Question.expert":
 		if e.ComplexityRoot.Question.Expert == nil {
 			break
@@ -2264,6 +2707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.RevisionCount(childComplexity), true
+	case "Question.revisionRequests":
+		if e.ComplexityRoot.Question.RevisionRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.RevisionRequests(childComplexity), true
 	case "Question.revisions":
 		if e.ComplexityRoot.Question.Revisions == nil {
 			break
@@ -2282,6 +2731,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.Subject(childComplexity), true
+	case "Question.terms":
+		if e.ComplexityRoot.Question.Terms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Terms(childComplexity), true
 	case "Question.title":
 		if e.ComplexityRoot.Question.Title == nil {
 			break
@@ -2340,6 +2795,119 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuestionStatusCount.Status(childComplexity), true
 
+	case "QuestionTerms.autoAcceptSeconds":
+		if e.ComplexityRoot.QuestionTerms.AutoAcceptSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionTerms.AutoAcceptSeconds(childComplexity), true
+	case "QuestionTerms.leaseSeconds":
+		if e.ComplexityRoot.QuestionTerms.LeaseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionTerms.LeaseSeconds(childComplexity), true
+	case "QuestionTerms.platformFeeBps":
+		if e.ComplexityRoot.QuestionTerms.PlatformFeeBps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionTerms.PlatformFeeBps(childComplexity), true
+	case "QuestionTerms.revisionLimit":
+		if e.ComplexityRoot.QuestionTerms.RevisionLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionTerms.RevisionLimit(childComplexity), true
+	case "QuestionTerms.settingsVersion":
+		if e.ComplexityRoot.QuestionTerms.SettingsVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionTerms.SettingsVersion(childComplexity), true
+
+	case "Rating.comment":
+		if e.ComplexityRoot.Rating.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Comment(childComplexity), true
+	case "Rating.createdAt":
+		if e.ComplexityRoot.Rating.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.CreatedAt(childComplexity), true
+	case "Rating.expert":
+		if e.ComplexityRoot.Rating.Expert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Expert(childComplexity), true
+	case "Rating.id":
+		if e.ComplexityRoot.Rating.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.ID(childComplexity), true
+	case "Rating.question":
+		if e.ComplexityRoot.Rating.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Question(childComplexity), true
+	case "Rating.stars":
+		if e.ComplexityRoot.Rating.Stars == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rating.Stars(childComplexity), true
+
+	case "RatingConnection.edges":
+		if e.ComplexityRoot.RatingConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RatingConnection.Edges(childComplexity), true
+	case "RatingConnection.pageInfo":
+		if e.ComplexityRoot.RatingConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RatingConnection.PageInfo(childComplexity), true
+	case "RatingConnection.totalCount":
+		if e.ComplexityRoot.RatingConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RatingConnection.TotalCount(childComplexity), true
+
+	case "RatingEdge.cursor":
+		if e.ComplexityRoot.RatingEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RatingEdge.Cursor(childComplexity), true
+	case "RatingEdge.node":
+		if e.ComplexityRoot.RatingEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RatingEdge.Node(childComplexity), true
+
+	case "RevisionRequest.createdAt":
+		if e.ComplexityRoot.RevisionRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionRequest.CreatedAt(childComplexity), true
+	case "RevisionRequest.note":
+		if e.ComplexityRoot.RevisionRequest.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevisionRequest.Note(childComplexity), true
+
 	case "ServerInfo.components":
 		if e.ComplexityRoot.ServerInfo.Components == nil {
 			break
@@ -2358,6 +2926,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
+
+	case "SettingChange.newValue":
+		if e.ComplexityRoot.SettingChange.NewValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingChange.NewValue(childComplexity), true
+	case "SettingChange.oldValue":
+		if e.ComplexityRoot.SettingChange.OldValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingChange.OldValue(childComplexity), true
+	case "SettingChange.setting":
+		if e.ComplexityRoot.SettingChange.Setting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingChange.Setting(childComplexity), true
 
 	case "Settings.aiDailyTokenBudget":
 		if e.ComplexityRoot.Settings.AIDailyTokenBudget == nil {
@@ -2431,6 +3018,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Settings.UpdatedAt(childComplexity), true
+	case "Settings.version":
+		if e.ComplexityRoot.Settings.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.Version(childComplexity), true
+
+	case "SettingsVersion.changedBy":
+		if e.ComplexityRoot.SettingsVersion.ChangedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersion.ChangedBy(childComplexity), true
+	case "SettingsVersion.changes":
+		if e.ComplexityRoot.SettingsVersion.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersion.Changes(childComplexity), true
+	case "SettingsVersion.createdAt":
+		if e.ComplexityRoot.SettingsVersion.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersion.CreatedAt(childComplexity), true
+	case "SettingsVersion.version":
+		if e.ComplexityRoot.SettingsVersion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersion.Version(childComplexity), true
+
+	case "SettingsVersionConnection.edges":
+		if e.ComplexityRoot.SettingsVersionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersionConnection.Edges(childComplexity), true
+	case "SettingsVersionConnection.pageInfo":
+		if e.ComplexityRoot.SettingsVersionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersionConnection.PageInfo(childComplexity), true
+	case "SettingsVersionConnection.totalCount":
+		if e.ComplexityRoot.SettingsVersionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersionConnection.TotalCount(childComplexity), true
+
+	case "SettingsVersionEdge.cursor":
+		if e.ComplexityRoot.SettingsVersionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersionEdge.Cursor(childComplexity), true
+	case "SettingsVersionEdge.node":
+		if e.ComplexityRoot.SettingsVersionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SettingsVersionEdge.Node(childComplexity), true
 
 	case "SubjectPrice.credits":
 		if e.ComplexityRoot.SubjectPrice.Credits == nil {
@@ -2654,6 +3304,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("CreditPackInput", ec.unmarshalInputCreditPackInput),
 			graphql.NewInputUnmarshaler("ExpertApplicationInput", ec.unmarshalInputExpertApplicationInput),
+			graphql.NewInputUnmarshaler("QuestionsFilter", ec.unmarshalInputQuestionsFilter),
+			graphql.NewInputUnmarshaler("QuestionsOrder", ec.unmarshalInputQuestionsOrder),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SubjectPriceInput", ec.unmarshalInputSubjectPriceInput),
 			graphql.NewInputUnmarshaler("SubmitQuestionInput", ec.unmarshalInputSubmitQuestionInput),
@@ -3161,21 +3813,26 @@ type SubjectPrice {
   credits: Int!
 }
 
-"The marketplace's settings. Everyone signed in may read them; admins change them."
+"""
+The marketplace's settings. Everyone signed in may read them; admins change them. Each
+change is a new version: the auto-accept window, revision limit, lease length and fee of
+a question are those of the version it was submitted under, so a change applies to new
+questions only.
+"""
 type Settings {
   "The subjects experts declare and questions are asked in, in display order."
   subjects: [String!]!
   "The price of every subject at every urgency, in credits, by subject then urgency."
   prices: [SubjectPrice!]!
-  "The platform's share of an accepted answer's price, in basis points (100 = 1%)."
+  "The platform's share of an accepted answer's price, in basis points (100 = 1%), for questions submitted under these settings (a question keeps the fee of its settings version)."
   platformFeeBps: Int!
-  "How long an expert holds a claimed question before it returns to the queue, in seconds."
+  "How long an expert holds a claimed question before it returns to the queue, in seconds, for questions submitted under these settings."
   leaseSeconds: Int!
   "How many questions one expert may hold claimed at once."
   maxActiveClaims: Int!
-  "How many revisions a client may request of one answer."
+  "How many revisions a client may request of one answer, for questions submitted under these settings."
   revisionLimit: Int!
-  "How long a delivered answer waits for the client before it is accepted for them, in seconds."
+  "How long a delivered answer waits for the client before it is accepted for them, in seconds, for questions submitted under these settings (lowering it does not shorten the window of earlier questions)."
   autoAcceptSeconds: Int!
   "Whether new questions get an AI draft, rewrite and originality check before experts see them."
   aiPipelineEnabled: Boolean!
@@ -3187,6 +3844,8 @@ type Settings {
   creditPacks: [CreditPack!]!
   "When an admin last changed a setting; null while every setting has its default."
   updatedAt: Time
+  "The settings' version (settingsHistory): 0 while no admin has changed a setting, then one more for each change. New questions record it (Question.terms)."
+  version: Int!
 }
 
 input SubjectPriceInput {
@@ -3488,7 +4147,7 @@ type Query {
 
   "The audit log, newest first."
   auditLogs(after: Cursor, first: Int, before: Cursor, last: Int, filter: AuditLogsFilter): AuditLogConnection! @hasRole(roles: [ADMIN])
-  "Your questions, newest first, optionally of one status."
+  "Your questions, newest first, optionally of one status: a client's own; every question for an admin (questions(filter:) filters and sorts them further). An expert's claims are in myAssignments."
   myQuestions(after: Cursor, first: Int, before: Cursor, last: Int, status: QuestionStatus): QuestionConnection! @auth
 
   "One question you may see."
@@ -3559,7 +4218,12 @@ type Mutation {
   "Approves or rejects a pending payout; a rejection returns the credits to the expert's earnings."
   decidePayout(payoutId: ID!, approve: Boolean!, note: String, idempotencyKey: String!): Payout! @hasRole(roles: [ADMIN])
 
-  "Changes the marketplace's settings; the change is audited with the old and new values."
+  """
+  Changes the marketplace's settings as a new version (settingsHistory); the change is
+  audited with the old and new values. The auto-accept window, revision limit, lease length
+  and fee apply to questions submitted from now on: earlier questions keep those of their
+  own version. A change that changes nothing makes no version.
+  """
   updateSettings(input: UpdateSettingsInput!): Settings! @hasRole(roles: [ADMIN])
 
   "Asks a question; its price is held from your wallet until the answer is accepted or the question ends."
@@ -3568,13 +4232,13 @@ type Mutation {
   "Cancels your question before an expert claims it; the price comes back to your wallet."
   cancelQuestion(id: ID!): Question! @hasRole(roles: [CLIENT])
 
-  "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid."
+  "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid, less the fee of the question's terms."
   acceptAnswer(id: ID!, stars: Int!, comment: String): Question! @hasRole(roles: [CLIENT])
 
-  "Sends the delivered answer back to its expert for a revision, within the revision limit."
+  "Sends the delivered answer back to its expert for a revision (note: what to change, read back in Question.revisionRequests), within the revision limit of the question's terms."
   requestRevision(id: ID!, note: String!): Question! @hasRole(roles: [CLIENT])
 
-  "Disputes the delivered answer; an admin decides."
+  "Disputes the delivered answer; an admin decides (see disputes and Question.dispute)."
   openDispute(id: ID!, reason: String!): Question! @hasRole(roles: [CLIENT])
 
   "Claims a waiting question in your subjects, under a lease."
@@ -3596,7 +4260,7 @@ type Mutation {
   "Declines a question as unanswerable; the client gets the price back."
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
 
-  "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert."
+  "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
   "Ends the current claim on a question; it goes to expertId, or back to the queue when null."
@@ -3725,6 +4389,260 @@ type Subscription {
   change, at most once a second.
   """
   platformStats: PlatformStats! @hasRole(roles: [ADMIN])
+}
+
+# --- Insight for experts and admins: expert stats, ratings, disputes, revision notes,
+# the admins' question list and the settings' versions.
+
+"A request's sort direction."
+enum OrderDirection {
+  ASC
+  DESC
+}
+
+"A client's request that the expert revise a delivered answer."
+type RevisionRequest {
+  "What the client asked the expert to change (may be empty)."
+  note: String!
+  createdAt: Time!
+}
+
+"Whether a dispute still waits for an admin."
+enum DisputeStatus {
+  OPEN
+  RESOLVED
+}
+
+"""
+A client's dispute of a delivered answer, and an admin's resolution. Its client, the
+expert whose answer is disputed and admins may read it.
+"""
+type Dispute implements Node {
+  id: ID!
+  status: DisputeStatus!
+  "Why the client disputes the answer."
+  reason: String!
+  openedAt: Time!
+  question: Question!
+  client: User!
+  "The expert whose answer is disputed."
+  expert: User
+  "The credits the dispute decides: the question's price, held in escrow while it is open."
+  amountAtStake: Int!
+  "Credits refunded to the client (the rest went to the expert, less the fee); null while open."
+  refund: Int
+  "The admin's note on the resolution; null while open."
+  resolutionNote: String
+  resolvedAt: Time
+}
+
+type DisputeEdge {
+  node: Dispute
+  cursor: Cursor!
+}
+
+type DisputeConnection {
+  edges: [DisputeEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+The terms a question was submitted under, copied from the settings version in force then:
+a later updateSettings does not change them.
+"""
+type QuestionTerms {
+  "The settings version in force at submission (settingsHistory); 0 when no admin had changed a setting yet."
+  settingsVersion: Int!
+  "How long the delivered answer waits for the client before it is accepted for them, in seconds."
+  autoAcceptSeconds: Int!
+  "How many revisions the client may request."
+  revisionLimit: Int!
+  "How long an expert's claim on the question lasts before it must be extended, in seconds."
+  leaseSeconds: Int!
+  "The platform's share of the price when the answer is paid, in basis points."
+  platformFeeBps: Int!
+}
+
+extend type Question {
+  """
+  The terms the question was submitted under (auto-accept window, revision limit, lease
+  length, fee); null for questions submitted before settings were versioned, which follow
+  the current settings.
+  """
+  terms: QuestionTerms
+  "When a DELIVERED answer is accepted for the client unless they accept, revise or dispute it first; null otherwise."
+  autoAcceptAt: Time
+  "The client's revision requests, oldest first; null unless you are the question's client, its expert or an admin."
+  revisionRequests: [RevisionRequest!]
+  "The dispute of the answer; null when there is none, or unless you are the question's client, its expert or an admin."
+  dispute: Dispute
+}
+
+extend type LedgerEntry {
+  "The question the posting belongs to (hold, capture, fee, refund); null for other postings, or when you may not see the question."
+  question: Question
+}
+
+"A client's rating of an accepted answer."
+type Rating implements Node {
+  id: ID!
+  "1 to 5."
+  stars: Int!
+  comment: String
+  "The question whose answer was rated."
+  question: Question!
+  "The expert rated."
+  expert: User!
+  createdAt: Time!
+}
+
+type RatingEdge {
+  node: Rating
+  cursor: Cursor!
+}
+
+type RatingConnection {
+  edges: [RatingEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"How the disputes of an expert's answers went."
+type ExpertDisputeStats {
+  "Disputes opened of the answers counted."
+  opened: Int!
+  "Of those, still waiting for an admin."
+  open: Int!
+  "Resolved with no refund: the expert was paid in full."
+  noRefund: Int!
+  "Resolved with part of the price refunded to the client."
+  partialRefund: Int!
+  "Resolved with the whole price refunded to the client."
+  fullRefund: Int!
+}
+
+"""
+An expert's performance in a period. The answer figures count the questions whose first
+answer by the expert was delivered in the period, and how each has gone since; ratings and
+earnings count those given or paid in the period.
+"""
+type ExpertStats {
+  expert: User!
+  "The start of the period, inclusive; null: from the beginning."
+  from: Time
+  "The end of the period, exclusive."
+  to: Time!
+  "Questions whose first answer by the expert was delivered in the period."
+  answersDelivered: Int!
+  "Of those, the ones accepted (by the client, or automatically)."
+  accepted: Int!
+  "accepted / answersDelivered; null when none was delivered."
+  acceptanceRate: Float
+  "The average of the ratings given in the period; null when there were none."
+  averageStars: Float
+  "How many ratings were given in the period."
+  ratingCount: Int!
+  "The share of answersDelivered whose first answer came before the question's deadline; null when none was delivered."
+  onTimeRate: Float
+  "The share of answersDelivered for which the client requested at least one revision; null when none was delivered."
+  revisionRate: Float
+  "The disputes of answersDelivered and their outcomes."
+  disputes: ExpertDisputeStats!
+  "The median time from a question's submission to the expert's first claim on it, over answersDelivered, in seconds; null when none."
+  medianSecondsToClaim: Int
+  "The median time from the expert's first claim to their first answer, over answersDelivered, in seconds; null when none."
+  medianSecondsToDeliver: Int
+  "Credits paid to the expert's earnings in the period (accepted answers and dispute resolutions, after the fee)."
+  earnings: Int!
+}
+
+"Filters for the admins' question list; every given field must match."
+input QuestionsFilter {
+  status: QuestionStatus
+  "The subject, any case."
+  subject: String
+  clientId: ID
+  "The expert who holds or last held the question."
+  expertId: ID
+  "true: the deadline passed and no answer is delivered yet (SUBMITTED to CLAIMED, or REVISION_REQUESTED); false: every other question."
+  overdue: Boolean
+  "Submitted at or after this time."
+  createdFrom: Time
+  "Submitted before this time."
+  createdTo: Time
+  "Part of the title or body, any case."
+  text: String
+}
+
+"What the admins' question list is sorted by; ties are broken by id."
+enum QuestionsOrderField {
+  CREATED_AT
+  DEADLINE
+  PRICE
+}
+
+"The order of the admins' question list."
+input QuestionsOrder {
+  field: QuestionsOrderField!
+  direction: OrderDirection! = DESC
+}
+
+"One setting changed by a settings version, as JSON text (prices: every price, by subject then urgency)."
+type SettingChange {
+  "The setting's name, as in Settings (subjects, prices, platformFeeBps, leaseSeconds, ...)."
+  setting: String!
+  "The value before the change, as JSON text (the default when it had never been set)."
+  oldValue: String!
+  "The value after the change, as JSON text."
+  newValue: String!
+}
+
+"""
+A version of the marketplace's settings: what one updateSettings changed. Questions keep
+the auto-accept window, revision limit, lease length and fee of the version they were
+submitted under.
+"""
+type SettingsVersion {
+  "1 for the first change, then one more for each."
+  version: Int!
+  "The admin who made the change."
+  changedBy: User
+  createdAt: Time!
+  "The settings it changed (old and new values)."
+  changes: [SettingChange!]!
+}
+
+type SettingsVersionEdge {
+  node: SettingsVersion
+  cursor: Cursor!
+}
+
+type SettingsVersionConnection {
+  edges: [SettingsVersionEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Query {
+  """
+  An expert's performance from ` + "`" + `from` + "`" + ` (inclusive; omitted: the beginning) to ` + "`" + `to` + "`" + `
+  (exclusive; omitted: now). An expert gets their own (expertId omitted or theirs; another
+  expert's is FORBIDDEN); an admin anyone's (expertId required).
+  """
+  expertStats(expertId: ID, from: Time, to: Time): ExpertStats! @hasRole(roles: [EXPERT, ADMIN])
+
+  "Ratings of accepted answers, newest first: an expert's own (another's expertId is FORBIDDEN); an admin's of one expert, or of all."
+  ratings(expertId: ID, after: Cursor, first: Int, before: Cursor, last: Int): RatingConnection! @hasRole(roles: [EXPERT, ADMIN])
+
+  "Every question, filtered, newest first unless orderBy says otherwise."
+  questions(after: Cursor, first: Int, before: Cursor, last: Int, filter: QuestionsFilter, orderBy: QuestionsOrder): QuestionConnection! @hasRole(roles: [ADMIN])
+
+  "Disputes, newest first, optionally of one status (OPEN is the queue to resolve)."
+  disputes(after: Cursor, first: Int, before: Cursor, last: Int, status: DisputeStatus): DisputeConnection! @hasRole(roles: [ADMIN])
+
+  "The settings' versions, newest first: who changed what, when."
+  settingsHistory(after: Cursor, first: Int, before: Cursor, last: Int): SettingsVersionConnection! @hasRole(roles: [ADMIN])
 }
 `, BuiltIn: false},
 }
@@ -4032,6 +4950,56 @@ func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type DeadJob", field.Name)
 }
 
+func (ec *executionContext) childFields_Dispute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Dispute_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Dispute_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_Dispute_reason(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_Dispute_openedAt(ctx, field)
+	case "question":
+		return ec.fieldContext_Dispute_question(ctx, field)
+	case "client":
+		return ec.fieldContext_Dispute_client(ctx, field)
+	case "expert":
+		return ec.fieldContext_Dispute_expert(ctx, field)
+	case "amountAtStake":
+		return ec.fieldContext_Dispute_amountAtStake(ctx, field)
+	case "refund":
+		return ec.fieldContext_Dispute_refund(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_Dispute_resolutionNote(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Dispute_resolvedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dispute", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DisputeConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DisputeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DisputeEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DisputeEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Earnings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "available":
@@ -4042,6 +5010,56 @@ func (ec *executionContext) childFields_Earnings(ctx context.Context, field grap
 		return ec.fieldContext_Earnings_paidOut(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Earnings", field.Name)
+}
+
+func (ec *executionContext) childFields_ExpertDisputeStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "opened":
+		return ec.fieldContext_ExpertDisputeStats_opened(ctx, field)
+	case "open":
+		return ec.fieldContext_ExpertDisputeStats_open(ctx, field)
+	case "noRefund":
+		return ec.fieldContext_ExpertDisputeStats_noRefund(ctx, field)
+	case "partialRefund":
+		return ec.fieldContext_ExpertDisputeStats_partialRefund(ctx, field)
+	case "fullRefund":
+		return ec.fieldContext_ExpertDisputeStats_fullRefund(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExpertDisputeStats", field.Name)
+}
+
+func (ec *executionContext) childFields_ExpertStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "expert":
+		return ec.fieldContext_ExpertStats_expert(ctx, field)
+	case "from":
+		return ec.fieldContext_ExpertStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ExpertStats_to(ctx, field)
+	case "answersDelivered":
+		return ec.fieldContext_ExpertStats_answersDelivered(ctx, field)
+	case "accepted":
+		return ec.fieldContext_ExpertStats_accepted(ctx, field)
+	case "acceptanceRate":
+		return ec.fieldContext_ExpertStats_acceptanceRate(ctx, field)
+	case "averageStars":
+		return ec.fieldContext_ExpertStats_averageStars(ctx, field)
+	case "ratingCount":
+		return ec.fieldContext_ExpertStats_ratingCount(ctx, field)
+	case "onTimeRate":
+		return ec.fieldContext_ExpertStats_onTimeRate(ctx, field)
+	case "revisionRate":
+		return ec.fieldContext_ExpertStats_revisionRate(ctx, field)
+	case "disputes":
+		return ec.fieldContext_ExpertStats_disputes(ctx, field)
+	case "medianSecondsToClaim":
+		return ec.fieldContext_ExpertStats_medianSecondsToClaim(ctx, field)
+	case "medianSecondsToDeliver":
+		return ec.fieldContext_ExpertStats_medianSecondsToDeliver(ctx, field)
+	case "earnings":
+		return ec.fieldContext_ExpertStats_earnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExpertStats", field.Name)
 }
 
 func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4056,6 +5074,8 @@ func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field g
 		return ec.fieldContext_LedgerEntry_account(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_LedgerEntry_createdAt(ctx, field)
+	case "question":
+		return ec.fieldContext_LedgerEntry_question(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LedgerEntry", field.Name)
 }
@@ -4276,6 +5296,14 @@ func (ec *executionContext) childFields_Question(ctx context.Context, field grap
 		return ec.fieldContext_Question_aiAssisted(ctx, field)
 	case "pipeline":
 		return ec.fieldContext_Question_pipeline(ctx, field)
+	case "terms":
+		return ec.fieldContext_Question_terms(ctx, field)
+	case "autoAcceptAt":
+		return ec.fieldContext_Question_autoAcceptAt(ctx, field)
+	case "revisionRequests":
+		return ec.fieldContext_Question_revisionRequests(ctx, field)
+	case "dispute":
+		return ec.fieldContext_Question_dispute(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Question", field.Name)
 }
@@ -4312,6 +5340,72 @@ func (ec *executionContext) childFields_QuestionStatusCount(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type QuestionStatusCount", field.Name)
 }
 
+func (ec *executionContext) childFields_QuestionTerms(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settingsVersion":
+		return ec.fieldContext_QuestionTerms_settingsVersion(ctx, field)
+	case "autoAcceptSeconds":
+		return ec.fieldContext_QuestionTerms_autoAcceptSeconds(ctx, field)
+	case "revisionLimit":
+		return ec.fieldContext_QuestionTerms_revisionLimit(ctx, field)
+	case "leaseSeconds":
+		return ec.fieldContext_QuestionTerms_leaseSeconds(ctx, field)
+	case "platformFeeBps":
+		return ec.fieldContext_QuestionTerms_platformFeeBps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionTerms", field.Name)
+}
+
+func (ec *executionContext) childFields_Rating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Rating_id(ctx, field)
+	case "stars":
+		return ec.fieldContext_Rating_stars(ctx, field)
+	case "comment":
+		return ec.fieldContext_Rating_comment(ctx, field)
+	case "question":
+		return ec.fieldContext_Rating_question(ctx, field)
+	case "expert":
+		return ec.fieldContext_Rating_expert(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Rating_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rating", field.Name)
+}
+
+func (ec *executionContext) childFields_RatingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RatingConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RatingConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RatingConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RatingConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RatingEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RatingEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RatingEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RatingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RevisionRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "note":
+		return ec.fieldContext_RevisionRequest_note(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RevisionRequest_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevisionRequest", field.Name)
+}
+
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "version":
@@ -4322,6 +5416,18 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_components(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SettingChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "setting":
+		return ec.fieldContext_SettingChange_setting(ctx, field)
+	case "oldValue":
+		return ec.fieldContext_SettingChange_oldValue(ctx, field)
+	case "newValue":
+		return ec.fieldContext_SettingChange_newValue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettingChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Settings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4350,8 +5456,46 @@ func (ec *executionContext) childFields_Settings(ctx context.Context, field grap
 		return ec.fieldContext_Settings_creditPacks(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Settings_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Settings_version(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Settings", field.Name)
+}
+
+func (ec *executionContext) childFields_SettingsVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_SettingsVersion_version(ctx, field)
+	case "changedBy":
+		return ec.fieldContext_SettingsVersion_changedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SettingsVersion_createdAt(ctx, field)
+	case "changes":
+		return ec.fieldContext_SettingsVersion_changes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettingsVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_SettingsVersionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SettingsVersionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SettingsVersionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SettingsVersionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettingsVersionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SettingsVersionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SettingsVersionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SettingsVersionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SettingsVersionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SubjectPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5498,6 +6642,82 @@ func (ec *executionContext) field_Query_deadJobs_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_disputes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*dispute.Status, error) {
+			return ec.unmarshalODisputeStatus2ᚖbackboneᚋentᚋdisputeᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_expertStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "expertId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expertId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_ledgerEntries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5759,6 +6979,144 @@ func (ec *executionContext) field_Query_question_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_questions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.QuestionsFilter, error) {
+			return ec.unmarshalOQuestionsFilter2ᚖbackboneᚋgraphᚋmodelᚐQuestionsFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.QuestionsOrder, error) {
+			return ec.unmarshalOQuestionsOrder2ᚖbackboneᚋgraphᚋmodelᚐQuestionsOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ratings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "expertId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expertId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_settingsHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -8252,6 +9610,428 @@ func (ec *executionContext) fieldContext_DeadJob_payload(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("DeadJob", field, false, false, "String")
 }
 
+func (ec *executionContext) _Dispute_id(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Dispute_status(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v dispute.Status) graphql.Marshaler {
+			return ec.marshalNDisputeStatus2backboneᚋentᚋdisputeᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "DisputeStatus")
+}
+
+func (ec *executionContext) _Dispute_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dispute_openedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_openedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_openedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Dispute_question(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Question(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_client(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_expert(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_expert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().Expert(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_expert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dispute",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dispute_amountAtStake(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_amountAtStake(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().AmountAtStake(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_amountAtStake(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Dispute_refund(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_refund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_refund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Dispute_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolutionNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dispute().ResolutionNote(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, true, true, "String")
+}
+
+func (ec *executionContext) _Dispute_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Dispute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dispute_resolvedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResolvedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dispute_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dispute", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DisputeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.DisputeEdge) graphql.Marshaler {
+			return ec.marshalODisputeEdge2ᚕᚖbackboneᚋentᚐDisputeEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DisputeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DisputeEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖbackboneᚋentᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DisputeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DisputeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DisputeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DisputeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DisputeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DisputeEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _Earnings_available(ctx context.Context, field graphql.CollectedField, obj *wallet.Earnings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8319,6 +10099,461 @@ func (ec *executionContext) _Earnings_paidOut(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Earnings_paidOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Earnings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertDisputeStats_opened(ctx context.Context, field graphql.CollectedField, obj *model.ExpertDisputeStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertDisputeStats_opened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertDisputeStats_opened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertDisputeStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertDisputeStats_open(ctx context.Context, field graphql.CollectedField, obj *model.ExpertDisputeStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertDisputeStats_open(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Open, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertDisputeStats_open(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertDisputeStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertDisputeStats_noRefund(ctx context.Context, field graphql.CollectedField, obj *model.ExpertDisputeStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertDisputeStats_noRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoRefund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertDisputeStats_noRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertDisputeStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertDisputeStats_partialRefund(ctx context.Context, field graphql.CollectedField, obj *model.ExpertDisputeStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertDisputeStats_partialRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartialRefund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertDisputeStats_partialRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertDisputeStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertDisputeStats_fullRefund(ctx context.Context, field graphql.CollectedField, obj *model.ExpertDisputeStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertDisputeStats_fullRefund(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullRefund, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertDisputeStats_fullRefund(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertDisputeStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_expert(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_expert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expert, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_expert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExpertStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExpertStats_from(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExpertStats_to(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExpertStats_answersDelivered(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_answersDelivered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnswersDelivered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_answersDelivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_accepted(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_acceptanceRate(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_acceptanceRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcceptanceRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_acceptanceRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExpertStats_averageStars(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_averageStars(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageStars, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_averageStars(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExpertStats_ratingCount(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_ratingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_ratingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_onTimeRate(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_onTimeRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTimeRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_onTimeRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExpertStats_revisionRate(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_revisionRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_revisionRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ExpertStats_disputes(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disputes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExpertDisputeStats) graphql.Marshaler {
+			return ec.marshalNExpertDisputeStats2ᚖbackboneᚋgraphᚋmodelᚐExpertDisputeStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_disputes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExpertStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExpertDisputeStats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExpertStats_medianSecondsToClaim(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_medianSecondsToClaim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsToClaim, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_medianSecondsToClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_medianSecondsToDeliver(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_medianSecondsToDeliver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsToDeliver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_medianSecondsToDeliver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExpertStats_earnings(ctx context.Context, field graphql.CollectedField, obj *model.ExpertStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExpertStats_earnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Earnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExpertStats_earnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
 }
 
 func (ec *executionContext) _LedgerEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.Posting) (ret graphql.Marshaler) {
@@ -8443,6 +10678,38 @@ func (ec *executionContext) _LedgerEntry_createdAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_LedgerEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LedgerEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LedgerEntry_question(ctx context.Context, field graphql.CollectedField, obj *ent.Posting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LedgerEntry_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LedgerEntry().Question(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LedgerEntry_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LedgerEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LedgerEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PostingConnection) (ret graphql.Marshaler) {
@@ -13086,6 +15353,316 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_expertStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_expertStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExpertStats(ctx, fc.Args["expertId"].(*string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT", "ADMIN"})
+				if err != nil {
+					var zeroVal *model.ExpertStats
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ExpertStats
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExpertStats) graphql.Marshaler {
+			return ec.marshalNExpertStats2ᚖbackboneᚋgraphᚋmodelᚐExpertStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_expertStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExpertStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_expertStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ratings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ratings(ctx, fc.Args["expertId"].(*string), fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT", "ADMIN"})
+				if err != nil {
+					var zeroVal *ent.RatingConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.RatingConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RatingConnection) graphql.Marshaler {
+			return ec.marshalNRatingConnection2ᚖbackboneᚋentᚐRatingConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ratings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RatingConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ratings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_questions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_questions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Questions(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["filter"].(*model.QuestionsFilter), fc.Args["orderBy"].(*model.QuestionsOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.QuestionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.QuestionConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.QuestionConnection) graphql.Marshaler {
+			return ec.marshalNQuestionConnection2ᚖbackboneᚋentᚐQuestionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_questions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuestionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_questions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_disputes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_disputes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Disputes(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["status"].(*dispute.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.DisputeConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.DisputeConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DisputeConnection) graphql.Marshaler {
+			return ec.marshalNDisputeConnection2ᚖbackboneᚋentᚐDisputeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_disputes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DisputeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_disputes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_settingsHistory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_settingsHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SettingsHistory(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.SettingsVersionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.SettingsVersionConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SettingsVersionConnection) graphql.Marshaler {
+			return ec.marshalNSettingsVersionConnection2ᚖbackboneᚋentᚐSettingsVersionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_settingsHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SettingsVersionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_settingsHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13575,6 +16152,125 @@ func (ec *executionContext) fieldContext_Question_pipeline(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Question_terms(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_terms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().Terms(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QuestionTerms) graphql.Marshaler {
+			return ec.marshalOQuestionTerms2ᚖbackboneᚋgraphᚋmodelᚐQuestionTerms(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_terms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Question",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QuestionTerms(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Question_autoAcceptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_autoAcceptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().AutoAcceptAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_autoAcceptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Question_revisionRequests(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_revisionRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().RevisionRequests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RevisionRequest) graphql.Marshaler {
+			return ec.marshalORevisionRequest2ᚕᚖbackboneᚋentᚐRevisionRequestᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_revisionRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Question",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevisionRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Question_dispute(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_dispute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().Dispute(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Dispute) graphql.Marshaler {
+			return ec.marshalODispute2ᚖbackboneᚋentᚐDispute(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Question_dispute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Question",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dispute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _QuestionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.QuestionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13763,6 +16459,465 @@ func (ec *executionContext) fieldContext_QuestionStatusCount_count(_ context.Con
 	return graphql.NewScalarFieldContext("QuestionStatusCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _QuestionTerms_settingsVersion(ctx context.Context, field graphql.CollectedField, obj *model.QuestionTerms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionTerms_settingsVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SettingsVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionTerms_settingsVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionTerms_autoAcceptSeconds(ctx context.Context, field graphql.CollectedField, obj *model.QuestionTerms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionTerms_autoAcceptSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoAcceptSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionTerms_autoAcceptSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionTerms_revisionLimit(ctx context.Context, field graphql.CollectedField, obj *model.QuestionTerms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionTerms_revisionLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevisionLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionTerms_revisionLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionTerms_leaseSeconds(ctx context.Context, field graphql.CollectedField, obj *model.QuestionTerms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionTerms_leaseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaseSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionTerms_leaseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
+}
+
+func (ec *executionContext) _QuestionTerms_platformFeeBps(ctx context.Context, field graphql.CollectedField, obj *model.QuestionTerms) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QuestionTerms_platformFeeBps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformFeeBps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QuestionTerms_platformFeeBps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Rating_stars(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_stars(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stars, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_stars(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rating_comment(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Comment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, true, true, "String")
+}
+
+func (ec *executionContext) _Rating_question(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Question(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
+			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Question(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_expert(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_expert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rating().Expert(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_expert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rating",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rating_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rating_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rating_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rating", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RatingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.RatingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RatingConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.RatingEdge) graphql.Marshaler {
+			return ec.marshalORatingEdge2ᚕᚖbackboneᚋentᚐRatingEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RatingConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RatingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RatingEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RatingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.RatingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RatingConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RatingConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RatingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RatingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RatingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RatingConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RatingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RatingConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RatingEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.RatingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RatingEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Rating) graphql.Marshaler {
+			return ec.marshalORating2ᚖbackboneᚋentᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RatingEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RatingEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RatingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RatingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RatingEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RatingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RatingEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RevisionRequest_note(ctx context.Context, field graphql.CollectedField, obj *ent.RevisionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionRequest_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionRequest_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevisionRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevisionRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.RevisionRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevisionRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevisionRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevisionRequest", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ServerInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.ServerInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13839,6 +16994,75 @@ func (ec *executionContext) fieldContext_ServerInfo_components(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SettingChange_setting(ctx context.Context, field graphql.CollectedField, obj *model.SettingChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingChange_setting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Setting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingChange_setting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _SettingChange_oldValue(ctx context.Context, field graphql.CollectedField, obj *model.SettingChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingChange_oldValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingChange_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _SettingChange_newValue(ctx context.Context, field graphql.CollectedField, obj *model.SettingChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingChange_newValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingChange_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _Settings_subjects(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
@@ -14133,6 +17357,281 @@ func (ec *executionContext) _Settings_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Settings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Settings", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Settings_version(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SettingsVersion_version(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingsVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SettingsVersion_changedBy(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersion_changedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SettingsVersion().ChangedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersion_changedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SettingsVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SettingsVersion_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersion_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingsVersion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SettingsVersion_changes(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersion_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SettingsVersion().Changes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SettingChange) graphql.Marshaler {
+			return ec.marshalNSettingChange2ᚕᚖbackboneᚋgraphᚋmodelᚐSettingChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersion_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SettingsVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SettingChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SettingsVersionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SettingsVersionEdge) graphql.Marshaler {
+			return ec.marshalOSettingsVersionEdge2ᚕᚖbackboneᚋentᚐSettingsVersionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SettingsVersionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SettingsVersionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SettingsVersionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SettingsVersionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SettingsVersionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingsVersionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SettingsVersionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SettingsVersion) graphql.Marshaler {
+			return ec.marshalOSettingsVersion2ᚖbackboneᚋentᚐSettingsVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SettingsVersionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SettingsVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SettingsVersionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SettingsVersionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SettingsVersionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SettingsVersionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SettingsVersionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _SubjectPrice_subject(ctx context.Context, field graphql.CollectedField, obj *model.SubjectPrice) (ret graphql.Marshaler) {
@@ -16338,6 +19837,150 @@ func UnmarshalExpertApplicationInput(ctx context.Context, raw any) (model.Expert
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputQuestionsFilter(ctx context.Context, obj any) (model.QuestionsFilter, error) {
+	var it model.QuestionsFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "subject", "clientId", "expertId", "overdue", "createdFrom", "createdTo", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOQuestionStatus2ᚖbackboneᚋentᚋquestionᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "expertId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expertId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpertID = data
+		case "overdue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overdue = data
+		case "createdFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdFrom"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedFrom = data
+		case "createdTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdTo"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedTo = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuestionsFilter unmarshals raw into the QuestionsFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuestionsFilter(ctx context.Context, raw any) (model.QuestionsFilter, error) {
+	var out model.QuestionsFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuestionsFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputQuestionsOrder(ctx context.Context, obj any) (model.QuestionsOrder, error) {
+	var it model.QuestionsOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "DESC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNQuestionsOrderField2backboneᚋgraphᚋmodelᚐQuestionsOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalQuestionsOrder unmarshals raw into the QuestionsOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalQuestionsOrder(ctx context.Context, raw any) (model.QuestionsOrder, error) {
+	var out model.QuestionsOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "QuestionsOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (model.RegisterInput, error) {
 	var it model.RegisterInput
 	if obj == nil {
@@ -16715,6 +20358,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *ent.Rating:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Rating(ctx, sel, obj)
 	case *ent.Question:
 		if obj == nil {
 			return graphql.Null
@@ -16735,6 +20383,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._LedgerEntry(ctx, sel, obj)
+	case *ent.Dispute:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Dispute(ctx, sel, obj)
 	case *ent.CreditPurchase:
 		if obj == nil {
 			return graphql.Null
@@ -17789,6 +21442,176 @@ func (ec *executionContext) _DeadJob(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var disputeImplementors = []string{"Dispute", "Node"}
+
+func (ec *executionContext) _Dispute(ctx context.Context, sel ast.SelectionSet, obj *ent.Dispute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dispute")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_id(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Dispute_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Dispute_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openedAt":
+			out.Values[i] = ec._Dispute_openedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "question":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_question(ctx, field, obj)
+				})
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_client(ctx, field, obj)
+				})
+		case "expert":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_expert(ctx, field, obj)
+				})
+		case "amountAtStake":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_amountAtStake(ctx, field, obj)
+				})
+		case "refund":
+			out.Values[i] = ec._Dispute_refund(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resolutionNote":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dispute_resolutionNote(ctx, field, obj)
+				})
+		case "resolvedAt":
+			out.Values[i] = ec._Dispute_resolvedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disputeConnectionImplementors = []string{"DisputeConnection"}
+
+func (ec *executionContext) _DisputeConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.DisputeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeConnection")
+		case "edges":
+			out.Values[i] = ec._DisputeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DisputeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DisputeConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var disputeEdgeImplementors = []string{"DisputeEdge"}
+
+func (ec *executionContext) _DisputeEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.DisputeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, disputeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DisputeEdge")
+		case "node":
+			out.Values[i] = ec._DisputeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DisputeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var earningsImplementors = []string{"Earnings"}
 
 func (ec *executionContext) _Earnings(ctx context.Context, sel ast.SelectionSet, obj *wallet.Earnings) graphql.Marshaler {
@@ -17812,6 +21635,157 @@ func (ec *executionContext) _Earnings(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "paidOut":
 			out.Values[i] = ec._Earnings_paidOut(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var expertDisputeStatsImplementors = []string{"ExpertDisputeStats"}
+
+func (ec *executionContext) _ExpertDisputeStats(ctx context.Context, sel ast.SelectionSet, obj *model.ExpertDisputeStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, expertDisputeStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExpertDisputeStats")
+		case "opened":
+			out.Values[i] = ec._ExpertDisputeStats_opened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "open":
+			out.Values[i] = ec._ExpertDisputeStats_open(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noRefund":
+			out.Values[i] = ec._ExpertDisputeStats_noRefund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partialRefund":
+			out.Values[i] = ec._ExpertDisputeStats_partialRefund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fullRefund":
+			out.Values[i] = ec._ExpertDisputeStats_fullRefund(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var expertStatsImplementors = []string{"ExpertStats"}
+
+func (ec *executionContext) _ExpertStats(ctx context.Context, sel ast.SelectionSet, obj *model.ExpertStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, expertStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExpertStats")
+		case "expert":
+			out.Values[i] = ec._ExpertStats_expert(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ExpertStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ExpertStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answersDelivered":
+			out.Values[i] = ec._ExpertStats_answersDelivered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._ExpertStats_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptanceRate":
+			out.Values[i] = ec._ExpertStats_acceptanceRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "averageStars":
+			out.Values[i] = ec._ExpertStats_averageStars(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratingCount":
+			out.Values[i] = ec._ExpertStats_ratingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onTimeRate":
+			out.Values[i] = ec._ExpertStats_onTimeRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revisionRate":
+			out.Values[i] = ec._ExpertStats_revisionRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "disputes":
+			out.Values[i] = ec._ExpertStats_disputes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianSecondsToClaim":
+			out.Values[i] = ec._ExpertStats_medianSecondsToClaim(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianSecondsToDeliver":
+			out.Values[i] = ec._ExpertStats_medianSecondsToDeliver(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "earnings":
+			out.Values[i] = ec._ExpertStats_earnings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17870,6 +21844,12 @@ func (ec *executionContext) _LedgerEntry(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "question":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LedgerEntry_question(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18947,6 +22927,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
 				})
+		case "expertStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_expertStats(ctx, field)
+				})
+		case "ratings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ratings(ctx, field)
+				})
+		case "questions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_questions(ctx, field)
+				})
+		case "disputes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_disputes(ctx, field)
+				})
+		case "settingsHistory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_settingsHistory(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -19075,6 +23085,30 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Question_pipeline(ctx, field, obj)
+				})
+		case "terms":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_terms(ctx, field, obj)
+				})
+		case "autoAcceptAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_autoAcceptAt(ctx, field, obj)
+				})
+		case "revisionRequests":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_revisionRequests(ctx, field, obj)
+				})
+		case "dispute":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_dispute(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19212,6 +23246,240 @@ func (ec *executionContext) _QuestionStatusCount(ctx context.Context, sel ast.Se
 	return out
 }
 
+var questionTermsImplementors = []string{"QuestionTerms"}
+
+func (ec *executionContext) _QuestionTerms(ctx context.Context, sel ast.SelectionSet, obj *model.QuestionTerms) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, questionTermsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QuestionTerms")
+		case "settingsVersion":
+			out.Values[i] = ec._QuestionTerms_settingsVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoAcceptSeconds":
+			out.Values[i] = ec._QuestionTerms_autoAcceptSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revisionLimit":
+			out.Values[i] = ec._QuestionTerms_revisionLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "leaseSeconds":
+			out.Values[i] = ec._QuestionTerms_leaseSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platformFeeBps":
+			out.Values[i] = ec._QuestionTerms_platformFeeBps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ratingImplementors = []string{"Rating", "Node"}
+
+func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, obj *ent.Rating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ratingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rating")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_id(ctx, field, obj)
+				})
+		case "stars":
+			out.Values[i] = ec._Rating_stars(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_comment(ctx, field, obj)
+				})
+		case "question":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_question(ctx, field, obj)
+				})
+		case "expert":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rating_expert(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Rating_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ratingConnectionImplementors = []string{"RatingConnection"}
+
+func (ec *executionContext) _RatingConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.RatingConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ratingConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RatingConnection")
+		case "edges":
+			out.Values[i] = ec._RatingConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RatingConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RatingConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ratingEdgeImplementors = []string{"RatingEdge"}
+
+func (ec *executionContext) _RatingEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.RatingEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ratingEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RatingEdge")
+		case "node":
+			out.Values[i] = ec._RatingEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RatingEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revisionRequestImplementors = []string{"RevisionRequest"}
+
+func (ec *executionContext) _RevisionRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.RevisionRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revisionRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevisionRequest")
+		case "note":
+			out.Values[i] = ec._RevisionRequest_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._RevisionRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var serverInfoImplementors = []string{"ServerInfo"}
 
 func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ServerInfo) graphql.Marshaler {
@@ -19235,6 +23503,49 @@ func (ec *executionContext) _ServerInfo(ctx context.Context, sel ast.SelectionSe
 			}
 		case "components":
 			out.Values[i] = ec._ServerInfo_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settingChangeImplementors = []string{"SettingChange"}
+
+func (ec *executionContext) _SettingChange(ctx context.Context, sel ast.SelectionSet, obj *model.SettingChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settingChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SettingChange")
+		case "setting":
+			out.Values[i] = ec._SettingChange_setting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldValue":
+			out.Values[i] = ec._SettingChange_oldValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newValue":
+			out.Values[i] = ec._SettingChange_newValue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19330,6 +23641,142 @@ func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Settings_updatedAt(ctx, field, obj)
 				})
+		case "version":
+			out.Values[i] = ec._Settings_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settingsVersionImplementors = []string{"SettingsVersion"}
+
+func (ec *executionContext) _SettingsVersion(ctx context.Context, sel ast.SelectionSet, obj *ent.SettingsVersion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settingsVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SettingsVersion")
+		case "version":
+			out.Values[i] = ec._SettingsVersion_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SettingsVersion_changedBy(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._SettingsVersion_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SettingsVersion_changes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settingsVersionConnectionImplementors = []string{"SettingsVersionConnection"}
+
+func (ec *executionContext) _SettingsVersionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SettingsVersionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settingsVersionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SettingsVersionConnection")
+		case "edges":
+			out.Values[i] = ec._SettingsVersionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SettingsVersionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SettingsVersionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settingsVersionEdgeImplementors = []string{"SettingsVersionEdge"}
+
+func (ec *executionContext) _SettingsVersionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SettingsVersionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settingsVersionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SettingsVersionEdge")
+		case "node":
+			out.Values[i] = ec._SettingsVersionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SettingsVersionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20363,12 +24810,46 @@ func (ec *executionContext) marshalNDeadJob2ᚖbackboneᚋgraphᚋmodelᚐDeadJo
 	return ec._DeadJob(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDisputeConnection2ᚖbackboneᚋentᚐDisputeConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DisputeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DisputeConnection!")
+		return graphql.Null
+	}
+	return ec._DisputeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDisputeStatus2backboneᚋentᚋdisputeᚐStatus(ctx context.Context, v any) (dispute.Status, error) {
+	var res dispute.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDisputeStatus2backboneᚋentᚋdisputeᚐStatus(ctx context.Context, sel ast.SelectionSet, v dispute.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNEarnings2ᚖbackboneᚋinternalᚋwalletᚐEarnings(ctx context.Context, sel ast.SelectionSet, v *wallet.Earnings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Earnings!")
 		return graphql.Null
 	}
 	return ec._Earnings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExpertDisputeStats2ᚖbackboneᚋgraphᚋmodelᚐExpertDisputeStats(ctx context.Context, sel ast.SelectionSet, v *model.ExpertDisputeStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExpertDisputeStats!")
+		return graphql.Null
+	}
+	return ec._ExpertDisputeStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExpertStats2ᚖbackboneᚋgraphᚋmodelᚐExpertStats(ctx context.Context, sel ast.SelectionSet, v *model.ExpertStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExpertStats!")
+		return graphql.Null
+	}
+	return ec._ExpertStats(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -20488,6 +24969,16 @@ func (ec *executionContext) marshalNNotificationConnection2ᚖbackboneᚋentᚐN
 		return graphql.Null
 	}
 	return ec._NotificationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
+	var res entgql.OrderDirection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNOriginalityMatch2ᚖbackboneᚋgraphᚋmodelᚐOriginalityMatch(ctx context.Context, sel ast.SelectionSet, v *model.OriginalityMatch) graphql.Marshaler {
@@ -20640,9 +25131,35 @@ func (ec *executionContext) marshalNQuestionStatusCount2ᚖbackboneᚋgraphᚋmo
 	return ec._QuestionStatusCount(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNQuestionsOrderField2backboneᚋgraphᚋmodelᚐQuestionsOrderField(ctx context.Context, v any) (model.QuestionsOrderField, error) {
+	var res model.QuestionsOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNQuestionsOrderField2backboneᚋgraphᚋmodelᚐQuestionsOrderField(ctx context.Context, sel ast.SelectionSet, v model.QuestionsOrderField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRatingConnection2ᚖbackboneᚋentᚐRatingConnection(ctx context.Context, sel ast.SelectionSet, v *ent.RatingConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RatingConnection!")
+		return graphql.Null
+	}
+	return ec._RatingConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRegisterInput2backboneᚋgraphᚋmodelᚐRegisterInput(ctx context.Context, v any) (model.RegisterInput, error) {
 	res, err := ec.unmarshalInputRegisterInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevisionRequest2ᚖbackboneᚋentᚐRevisionRequest(ctx context.Context, sel ast.SelectionSet, v *ent.RevisionRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevisionRequest!")
+		return graphql.Null
+	}
+	return ec._RevisionRequest(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2backboneᚋentᚋuserᚐRole(ctx context.Context, v any) (user.Role, error) {
@@ -20693,12 +25210,44 @@ func (ec *executionContext) marshalNServerInfo2ᚖbackboneᚋgraphᚋmodelᚐSer
 	return ec._ServerInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSettingChange2ᚕᚖbackboneᚋgraphᚋmodelᚐSettingChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SettingChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSettingChange2ᚖbackboneᚋgraphᚋmodelᚐSettingChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSettingChange2ᚖbackboneᚋgraphᚋmodelᚐSettingChange(ctx context.Context, sel ast.SelectionSet, v *model.SettingChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SettingChange!")
+		return graphql.Null
+	}
+	return ec._SettingChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSettings2ᚖbackboneᚋinternalᚋsettingsᚐSettings(ctx context.Context, sel ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Settings!")
 		return graphql.Null
 	}
 	return ec._Settings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSettingsVersionConnection2ᚖbackboneᚋentᚐSettingsVersionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SettingsVersionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SettingsVersionConnection!")
+		return graphql.Null
+	}
+	return ec._SettingsVersionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -21238,6 +25787,49 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return res
 }
 
+func (ec *executionContext) marshalODispute2ᚖbackboneᚋentᚐDispute(ctx context.Context, sel ast.SelectionSet, v *ent.Dispute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Dispute(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODisputeEdge2ᚕᚖbackboneᚋentᚐDisputeEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.DisputeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODisputeEdge2ᚖbackboneᚋentᚐDisputeEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalODisputeEdge2ᚖbackboneᚋentᚐDisputeEdge(ctx context.Context, sel ast.SelectionSet, v *ent.DisputeEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DisputeEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODisputeStatus2ᚖbackboneᚋentᚋdisputeᚐStatus(ctx context.Context, v any) (*dispute.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(dispute.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODisputeStatus2ᚖbackboneᚋentᚋdisputeᚐStatus(ctx context.Context, sel ast.SelectionSet, v *dispute.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOExpertApplicationInput2ᚖbackboneᚋgraphᚋmodelᚐExpertApplicationInput(ctx context.Context, v any) (*model.ExpertApplicationInput, error) {
 	if v == nil {
 		return nil, nil
@@ -21347,6 +25939,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 
@@ -21557,6 +26167,75 @@ func (ec *executionContext) marshalOQuestionStatus2ᚖbackboneᚋentᚋquestion�
 	return v
 }
 
+func (ec *executionContext) marshalOQuestionTerms2ᚖbackboneᚋgraphᚋmodelᚐQuestionTerms(ctx context.Context, sel ast.SelectionSet, v *model.QuestionTerms) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._QuestionTerms(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOQuestionsFilter2ᚖbackboneᚋgraphᚋmodelᚐQuestionsFilter(ctx context.Context, v any) (*model.QuestionsFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputQuestionsFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOQuestionsOrder2ᚖbackboneᚋgraphᚋmodelᚐQuestionsOrder(ctx context.Context, v any) (*model.QuestionsOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputQuestionsOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORating2ᚖbackboneᚋentᚐRating(ctx context.Context, sel ast.SelectionSet, v *ent.Rating) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Rating(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORatingEdge2ᚕᚖbackboneᚋentᚐRatingEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.RatingEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORatingEdge2ᚖbackboneᚋentᚐRatingEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalORatingEdge2ᚖbackboneᚋentᚐRatingEdge(ctx context.Context, sel ast.SelectionSet, v *ent.RatingEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RatingEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORevisionRequest2ᚕᚖbackboneᚋentᚐRevisionRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.RevisionRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRevisionRequest2ᚖbackboneᚋentᚐRevisionRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalORole2ᚖbackboneᚋentᚋuserᚐRole(ctx context.Context, v any) (*user.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -21571,6 +26250,33 @@ func (ec *executionContext) marshalORole2ᚖbackboneᚋentᚋuserᚐRole(ctx con
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOSettingsVersion2ᚖbackboneᚋentᚐSettingsVersion(ctx context.Context, sel ast.SelectionSet, v *ent.SettingsVersion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SettingsVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSettingsVersionEdge2ᚕᚖbackboneᚋentᚐSettingsVersionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SettingsVersionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSettingsVersionEdge2ᚖbackboneᚋentᚐSettingsVersionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSettingsVersionEdge2ᚖbackboneᚋentᚐSettingsVersionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SettingsVersionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SettingsVersionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -25,10 +25,19 @@ type RevisionsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.
 // PipelinesFunc returns the AI pipelines the viewer in ctx may see, by question id.
 type PipelinesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]questions.PipelineView, error)
 
+// RevisionRequestsFunc returns the revision requests the viewer in ctx may see, by
+// question id (oldest first).
+type RevisionRequestsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.RevisionRequest, error)
+
+// DisputesFunc returns the disputes the viewer in ctx may see, by question id.
+type DisputesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.Dispute, error)
+
 // Sources are the services' batch reads behind the loaders that decide visibility.
 type Sources struct {
-	Revisions RevisionsFunc
-	Pipelines PipelinesFunc
+	Revisions        RevisionsFunc
+	Pipelines        PipelinesFunc
+	RevisionRequests RevisionRequestsFunc
+	Disputes         DisputesFunc
 }
 
 // Loaders batch the lookups of one request: every user, question or revision list asked
@@ -38,6 +47,9 @@ type Loaders struct {
 	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
 	pipelines *dataloadgen.Loader[uuid.UUID, questions.PipelineView]
+	// A question's revision requests and dispute, by question id.
+	revisionRequests *dataloadgen.Loader[uuid.UUID, []*ent.RevisionRequest]
+	disputes         *dataloadgen.Loader[uuid.UUID, *ent.Dispute]
 	// Read with the viewer's rights: a notification or an assignment names a question
 	// (or payout) by id, and the viewer may no longer see it (an expert who released it).
 	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
@@ -70,8 +82,10 @@ func NewLoaders(client *ent.Client, src Sources) *Loaders {
 			rows, err := client.Payout.Query().Where(payout.IDIn(ids...)).All(ctx)
 			return byID(rows, func(p *ent.Payout) uuid.UUID { return p.ID }), err
 		}),
-		revisions: dataloadgen.NewLoader(inOrder(src.Revisions)),
-		pipelines: dataloadgen.NewLoader(inOrder(src.Pipelines)),
+		revisions:        dataloadgen.NewLoader(inOrder(src.Revisions)),
+		pipelines:        dataloadgen.NewLoader(inOrder(src.Pipelines)),
+		revisionRequests: dataloadgen.NewLoader(inOrder(src.RevisionRequests)),
+		disputes:         dataloadgen.NewLoader(inOrder(src.Disputes)),
 	}
 }
 

@@ -19,7 +19,8 @@ var newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
 
 // sources are the loaders' batch reads: what the questions service lets the viewer see.
 func (r *Resolver) sources() Sources {
-	return Sources{Revisions: r.Questions.RevisionsFor, Pipelines: r.Questions.PipelinesFor}
+	return Sources{Revisions: r.Lifecycle.RevisionsFor, Pipelines: r.Lifecycle.PipelinesFor,
+		RevisionRequests: r.Lifecycle.RevisionRequestsFor, Disputes: r.Lifecycle.DisputesFor}
 }
 
 // submitInput converts the submitQuestion input to the service's.

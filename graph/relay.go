@@ -12,10 +12,12 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/auditlog"
 	"backbone/ent/creditpurchase"
+	"backbone/ent/dispute"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/question"
+	"backbone/ent/rating"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
@@ -33,6 +35,8 @@ var nodeTables = map[string]string{
 	"AnswerRevision": answerrevision.Table,
 	"Assignment":     assignment.Table,
 	"Notification":   notification.Table,
+	"Dispute":        dispute.Table,
+	"Rating":         rating.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

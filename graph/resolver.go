@@ -21,8 +21,9 @@ type Resolver struct {
 	Ledger *wallet.Service
 	// Market holds the marketplace settings (named so as not to clash with the settings field).
 	Market *settings.Service
-	// Questions runs the question lifecycle: questions, tasks, answers, disputes.
-	Questions *questions.Service
+	// Lifecycle runs the question lifecycle: questions, tasks, answers, disputes (named
+	// so as not to clash with the questions field).
+	Lifecycle *questions.Service
 	// Jobs lists and replays the jobs the queue gave up on.
 	Jobs *deadjobs.Service
 	// Notify lists, marks and streams the viewer's notifications.

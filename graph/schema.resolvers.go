@@ -9,6 +9,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/account"
 	"backbone/ent/creditpurchase"
+	"backbone/ent/dispute"
 	"backbone/ent/payout"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -120,8 +121,53 @@ func (r *creditPurchaseResolver) Wallet(ctx context.Context, obj *ent.CreditPurc
 }
 
 // ID is the resolver for the id field.
+func (r *disputeResolver) ID(ctx context.Context, obj *ent.Dispute) (string, error) {
+	return globalID("Dispute", obj.ID), nil
+}
+
+// Question is the resolver for the question field.
+func (r *disputeResolver) Question(ctx context.Context, obj *ent.Dispute) (*ent.Question, error) {
+	return r.disputeQuestion(ctx, obj)
+}
+
+// Client is the resolver for the client field.
+func (r *disputeResolver) Client(ctx context.Context, obj *ent.Dispute) (*ent.User, error) {
+	return r.loaders(ctx).users.Load(ctx, obj.ClientID)
+}
+
+// Expert is the resolver for the expert field.
+func (r *disputeResolver) Expert(ctx context.Context, obj *ent.Dispute) (*ent.User, error) {
+	return r.userOrNil(ctx, obj.ExpertID)
+}
+
+// AmountAtStake is the resolver for the amountAtStake field.
+func (r *disputeResolver) AmountAtStake(ctx context.Context, obj *ent.Dispute) (int, error) {
+	q, err := r.disputeQuestion(ctx, obj)
+	if err != nil {
+		return 0, err
+	}
+	return int(q.Price), nil
+}
+
+// ResolutionNote is the resolver for the resolutionNote field.
+func (r *disputeResolver) ResolutionNote(ctx context.Context, obj *ent.Dispute) (*string, error) {
+	if obj.ResolvedAt == nil {
+		return nil, nil
+	}
+	return &obj.Note, nil
+}
+
+// ID is the resolver for the id field.
 func (r *ledgerEntryResolver) ID(ctx context.Context, obj *ent.Posting) (string, error) {
 	return globalID("LedgerEntry", obj.ID), nil
+}
+
+// Question is the resolver for the question field.
+func (r *ledgerEntryResolver) Question(ctx context.Context, obj *ent.Posting) (*ent.Question, error) {
+	if obj.QuestionID == nil {
+		return nil, nil
+	}
+	return hiddenIsNull(r.loaders(ctx).visibleQuestions.Load(ctx, *obj.QuestionID))
 }
 
 // Register is the resolver for the register field.
@@ -250,7 +296,7 @@ func (r *mutationResolver) UpdateSettings(ctx context.Context, input model.Updat
 
 // SubmitQuestion is the resolver for the submitQuestion field.
 func (r *mutationResolver) SubmitQuestion(ctx context.Context, input model.SubmitQuestionInput) (*ent.Question, error) {
-	return r.Questions.Submit(ctx, submitInput(input))
+	return r.Lifecycle.Submit(ctx, submitInput(input))
 }
 
 // CancelQuestion is the resolver for the cancelQuestion field.
@@ -259,7 +305,7 @@ func (r *mutationResolver) CancelQuestion(ctx context.Context, id string) (*ent.
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Cancel(ctx, qid)
+	return r.Lifecycle.Cancel(ctx, qid)
 }
 
 // AcceptAnswer is the resolver for the acceptAnswer field.
@@ -268,7 +314,7 @@ func (r *mutationResolver) AcceptAnswer(ctx context.Context, id string, stars in
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Accept(ctx, qid, stars, deref(comment))
+	return r.Lifecycle.Accept(ctx, qid, stars, deref(comment))
 }
 
 // RequestRevision is the resolver for the requestRevision field.
@@ -277,7 +323,7 @@ func (r *mutationResolver) RequestRevision(ctx context.Context, id string, note 
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.RequestRevision(ctx, qid, note)
+	return r.Lifecycle.RequestRevision(ctx, qid, note)
 }
 
 // OpenDispute is the resolver for the openDispute field.
@@ -286,7 +332,7 @@ func (r *mutationResolver) OpenDispute(ctx context.Context, id string, reason st
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.OpenDispute(ctx, qid, reason)
+	return r.Lifecycle.OpenDispute(ctx, qid, reason)
 }
 
 // ClaimTask is the resolver for the claimTask field.
@@ -295,7 +341,7 @@ func (r *mutationResolver) ClaimTask(ctx context.Context, id string) (*ent.Assig
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Claim(ctx, qid)
+	return r.Lifecycle.Claim(ctx, qid)
 }
 
 // ExtendLease is the resolver for the extendLease field.
@@ -304,7 +350,7 @@ func (r *mutationResolver) ExtendLease(ctx context.Context, id string) (*ent.Ass
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.ExtendLease(ctx, qid)
+	return r.Lifecycle.ExtendLease(ctx, qid)
 }
 
 // ReleaseTask is the resolver for the releaseTask field.
@@ -313,7 +359,7 @@ func (r *mutationResolver) ReleaseTask(ctx context.Context, id string) (*ent.Que
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.ReleaseTask(ctx, qid)
+	return r.Lifecycle.ReleaseTask(ctx, qid)
 }
 
 // SubmitAnswer is the resolver for the submitAnswer field.
@@ -326,7 +372,7 @@ func (r *mutationResolver) SubmitAnswer(ctx context.Context, id string, body str
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.SubmitAnswer(ctx, qid, body, base)
+	return r.Lifecycle.SubmitAnswer(ctx, qid, body, base)
 }
 
 // DeclineQuestion is the resolver for the declineQuestion field.
@@ -335,7 +381,7 @@ func (r *mutationResolver) DeclineQuestion(ctx context.Context, id string, reaso
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Decline(ctx, qid, reason)
+	return r.Lifecycle.Decline(ctx, qid, reason)
 }
 
 // ResolveDispute is the resolver for the resolveDispute field.
@@ -344,7 +390,7 @@ func (r *mutationResolver) ResolveDispute(ctx context.Context, id string, refund
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.ResolveDispute(ctx, qid, int64(refund), note)
+	return r.Lifecycle.ResolveDispute(ctx, qid, int64(refund), note)
 }
 
 // ReassignQuestion is the resolver for the reassignQuestion field.
@@ -357,7 +403,7 @@ func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expe
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Reassign(ctx, qid, expert)
+	return r.Lifecycle.Reassign(ctx, qid, expert)
 }
 
 // RetryPipeline is the resolver for the retryPipeline field.
@@ -366,7 +412,7 @@ func (r *mutationResolver) RetryPipeline(ctx context.Context, id string) (*ent.Q
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.RetryPipeline(ctx, qid)
+	return r.Lifecycle.RetryPipeline(ctx, qid)
 }
 
 // ReplayDeadJob is the resolver for the replayDeadJob field.
@@ -549,7 +595,7 @@ func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid
 
 // MyQuestions is the resolver for the myQuestions field.
 func (r *queryResolver) MyQuestions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *question.Status) (*ent.QuestionConnection, error) {
-	q, err := r.Questions.MyQuestions(ctx, status)
+	q, err := r.Lifecycle.MyQuestions(ctx, status)
 	if err != nil {
 		return nil, err
 	}
@@ -562,12 +608,12 @@ func (r *queryResolver) Question(ctx context.Context, id string) (*ent.Question,
 	if err != nil {
 		return nil, err
 	}
-	return r.Questions.Question(ctx, qid)
+	return r.Lifecycle.Question(ctx, qid)
 }
 
 // AvailableTasks is the resolver for the availableTasks field.
 func (r *queryResolver) AvailableTasks(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.QuestionConnection, error) {
-	q, err := r.Questions.AvailableTasks(ctx)
+	q, err := r.Lifecycle.AvailableTasks(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -582,7 +628,7 @@ func (r *queryResolver) DeadJobs(ctx context.Context, topic *string) ([]*model.D
 
 // MyAssignments is the resolver for the myAssignments field.
 func (r *queryResolver) MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error) {
-	q, err := r.Questions.MyAssignments(ctx, activeOnly)
+	q, err := r.Lifecycle.MyAssignments(ctx, activeOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -601,6 +647,63 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 // UnreadNotificationCount is the resolver for the unreadNotificationCount field.
 func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (int, error) {
 	return r.Notify.UnreadCount(ctx)
+}
+
+// ExpertStats is the resolver for the expertStats field.
+func (r *queryResolver) ExpertStats(ctx context.Context, expertID *string, from *time.Time, to *time.Time) (*model.ExpertStats, error) {
+	id, err := uuidOrNil("User", expertID)
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.Lifecycle.ExpertStats(ctx, id, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return r.expertStats(ctx, s)
+}
+
+// Ratings is the resolver for the ratings field.
+func (r *queryResolver) Ratings(ctx context.Context, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.RatingConnection, error) {
+	id, err := uuidOrNil("User", expertID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.Lifecycle.Ratings(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestRatingsFirst)
+}
+
+// Questions is the resolver for the questions field.
+func (r *queryResolver) Questions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) (*ent.QuestionConnection, error) {
+	f, err := questionsFilter(filter)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.Lifecycle.AllQuestions(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return r.questionPage(ctx, q, questionsOrder(orderBy), after, first, before, last)
+}
+
+// Disputes is the resolver for the disputes field.
+func (r *queryResolver) Disputes(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) (*ent.DisputeConnection, error) {
+	q, err := r.Lifecycle.Disputes(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestDisputesFirst)
+}
+
+// SettingsHistory is the resolver for the settingsHistory field.
+func (r *queryResolver) SettingsHistory(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.SettingsVersionConnection, error) {
+	q, err := r.Market.History(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestVersionsFirst)
 }
 
 // ID is the resolver for the id field.
@@ -638,6 +741,49 @@ func (r *questionResolver) Pipeline(ctx context.Context, obj *ent.Question) (*mo
 	return r.pipeline(ctx, obj)
 }
 
+// Terms is the resolver for the terms field.
+func (r *questionResolver) Terms(ctx context.Context, obj *ent.Question) (*model.QuestionTerms, error) {
+	return questionTerms(obj), nil
+}
+
+// AutoAcceptAt is the resolver for the autoAcceptAt field.
+func (r *questionResolver) AutoAcceptAt(ctx context.Context, obj *ent.Question) (*time.Time, error) {
+	if obj.Status != question.StatusDELIVERED {
+		return nil, nil
+	}
+	return obj.AutoAcceptAt, nil
+}
+
+// RevisionRequests is the resolver for the revisionRequests field.
+func (r *questionResolver) RevisionRequests(ctx context.Context, obj *ent.Question) ([]*ent.RevisionRequest, error) {
+	return r.revisionRequests(ctx, obj)
+}
+
+// Dispute is the resolver for the dispute field.
+func (r *questionResolver) Dispute(ctx context.Context, obj *ent.Question) (*ent.Dispute, error) {
+	return hiddenIsNull(r.questionDispute(ctx, obj))
+}
+
+// ID is the resolver for the id field.
+func (r *ratingResolver) ID(ctx context.Context, obj *ent.Rating) (string, error) {
+	return globalID("Rating", obj.ID), nil
+}
+
+// Comment is the resolver for the comment field.
+func (r *ratingResolver) Comment(ctx context.Context, obj *ent.Rating) (*string, error) {
+	return nonEmpty(obj.Comment), nil
+}
+
+// Question is the resolver for the question field.
+func (r *ratingResolver) Question(ctx context.Context, obj *ent.Rating) (*ent.Question, error) {
+	return r.loaders(ctx).questions.Load(ctx, obj.QuestionID)
+}
+
+// Expert is the resolver for the expert field.
+func (r *ratingResolver) Expert(ctx context.Context, obj *ent.Rating) (*ent.User, error) {
+	return r.loaders(ctx).users.Load(ctx, obj.ExpertID)
+}
+
 // Prices is the resolver for the prices field.
 func (r *settingsResolver) Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error) {
 	return subjectPrices(obj), nil
@@ -656,6 +802,16 @@ func (r *settingsResolver) AutoAcceptSeconds(ctx context.Context, obj *settings.
 // UpdatedAt is the resolver for the updatedAt field.
 func (r *settingsResolver) UpdatedAt(ctx context.Context, obj *settings.Settings) (*time.Time, error) {
 	return optionalTime(obj.UpdatedAt), nil
+}
+
+// ChangedBy is the resolver for the changedBy field.
+func (r *settingsVersionResolver) ChangedBy(ctx context.Context, obj *ent.SettingsVersion) (*ent.User, error) {
+	return r.userOrNil(ctx, obj.CreatedBy)
+}
+
+// Changes is the resolver for the changes field.
+func (r *settingsVersionResolver) Changes(ctx context.Context, obj *ent.SettingsVersion) ([]*model.SettingChange, error) {
+	return settingChanges(obj), nil
 }
 
 // NotificationAdded is the resolver for the notificationAdded field.
@@ -737,6 +893,9 @@ func (r *Resolver) AuditLog() AuditLogResolver { return &auditLogResolver{r} }
 // CreditPurchase returns CreditPurchaseResolver implementation.
 func (r *Resolver) CreditPurchase() CreditPurchaseResolver { return &creditPurchaseResolver{r} }
 
+// Dispute returns DisputeResolver implementation.
+func (r *Resolver) Dispute() DisputeResolver { return &disputeResolver{r} }
+
 // LedgerEntry returns LedgerEntryResolver implementation.
 func (r *Resolver) LedgerEntry() LedgerEntryResolver { return &ledgerEntryResolver{r} }
 
@@ -755,8 +914,14 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Question returns QuestionResolver implementation.
 func (r *Resolver) Question() QuestionResolver { return &questionResolver{r} }
 
+// Rating returns RatingResolver implementation.
+func (r *Resolver) Rating() RatingResolver { return &ratingResolver{r} }
+
 // Settings returns SettingsResolver implementation.
 func (r *Resolver) Settings() SettingsResolver { return &settingsResolver{r} }
+
+// SettingsVersion returns SettingsVersionResolver implementation.
+func (r *Resolver) SettingsVersion() SettingsVersionResolver { return &settingsVersionResolver{r} }
 
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
@@ -765,19 +930,22 @@ func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionRes
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
 type (
-	aPIKeyResolver         struct{ *Resolver }
-	accountResolver        struct{ *Resolver }
-	answerRevisionResolver struct{ *Resolver }
-	assignmentResolver     struct{ *Resolver }
-	auditLogResolver       struct{ *Resolver }
-	creditPurchaseResolver struct{ *Resolver }
-	ledgerEntryResolver    struct{ *Resolver }
-	mutationResolver       struct{ *Resolver }
-	notificationResolver   struct{ *Resolver }
-	payoutResolver         struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	questionResolver       struct{ *Resolver }
-	settingsResolver       struct{ *Resolver }
-	subscriptionResolver   struct{ *Resolver }
-	userResolver           struct{ *Resolver }
+	aPIKeyResolver          struct{ *Resolver }
+	accountResolver         struct{ *Resolver }
+	answerRevisionResolver  struct{ *Resolver }
+	assignmentResolver      struct{ *Resolver }
+	auditLogResolver        struct{ *Resolver }
+	creditPurchaseResolver  struct{ *Resolver }
+	disputeResolver         struct{ *Resolver }
+	ledgerEntryResolver     struct{ *Resolver }
+	mutationResolver        struct{ *Resolver }
+	notificationResolver    struct{ *Resolver }
+	payoutResolver          struct{ *Resolver }
+	queryResolver           struct{ *Resolver }
+	questionResolver        struct{ *Resolver }
+	ratingResolver          struct{ *Resolver }
+	settingsResolver        struct{ *Resolver }
+	settingsVersionResolver struct{ *Resolver }
+	subscriptionResolver    struct{ *Resolver }
+	userResolver            struct{ *Resolver }
 )

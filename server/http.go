@@ -47,7 +47,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Auth:      a.auth,
 		Ledger:    a.wallet,
 		Market:    a.settings,
-		Questions: a.questions,
+		Lifecycle: a.questions,
 		Jobs:      deadjobs.New(a.queue, a.db.Client, workers.Topics(a.workerDeps())),
 		Notify:    a.notify,
 		Live:      a.live,

@@ -26,6 +26,8 @@ const (
 	FieldQuestionID = "question_id"
 	// FieldClientID holds the string denoting the client_id field in the database.
 	FieldClientID = "client_id"
+	// FieldExpertID holds the string denoting the expert_id field in the database.
+	FieldExpertID = "expert_id"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
 	// FieldStatus holds the string denoting the status field in the database.
@@ -49,6 +51,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldQuestionID,
 	FieldClientID,
+	FieldExpertID,
 	FieldReason,
 	FieldStatus,
 	FieldRefund,
@@ -141,6 +144,11 @@ func ByQuestionID(opts ...sql.OrderTermOption) OrderOption {
 // ByClientID orders the results by the client_id field.
 func ByClientID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClientID, opts...).ToFunc()
+}
+
+// ByExpertID orders the results by the expert_id field.
+func ByExpertID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpertID, opts...).ToFunc()
 }
 
 // ByReason orders the results by the reason field.

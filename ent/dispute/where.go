@@ -75,6 +75,11 @@ func ClientID(v uuid.UUID) predicate.Dispute {
 	return predicate.Dispute(sql.FieldEQ(FieldClientID, v))
 }
 
+// ExpertID applies equality check predicate on the "expert_id" field. It's identical to ExpertIDEQ.
+func ExpertID(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldEQ(FieldExpertID, v))
+}
+
 // Reason applies equality check predicate on the "reason" field. It's identical to ReasonEQ.
 func Reason(v string) predicate.Dispute {
 	return predicate.Dispute(sql.FieldEQ(FieldReason, v))
@@ -258,6 +263,56 @@ func ClientIDLT(v uuid.UUID) predicate.Dispute {
 // ClientIDLTE applies the LTE predicate on the "client_id" field.
 func ClientIDLTE(v uuid.UUID) predicate.Dispute {
 	return predicate.Dispute(sql.FieldLTE(FieldClientID, v))
+}
+
+// ExpertIDEQ applies the EQ predicate on the "expert_id" field.
+func ExpertIDEQ(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldEQ(FieldExpertID, v))
+}
+
+// ExpertIDNEQ applies the NEQ predicate on the "expert_id" field.
+func ExpertIDNEQ(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldNEQ(FieldExpertID, v))
+}
+
+// ExpertIDIn applies the In predicate on the "expert_id" field.
+func ExpertIDIn(vs ...uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldIn(FieldExpertID, vs...))
+}
+
+// ExpertIDNotIn applies the NotIn predicate on the "expert_id" field.
+func ExpertIDNotIn(vs ...uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldNotIn(FieldExpertID, vs...))
+}
+
+// ExpertIDGT applies the GT predicate on the "expert_id" field.
+func ExpertIDGT(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldGT(FieldExpertID, v))
+}
+
+// ExpertIDGTE applies the GTE predicate on the "expert_id" field.
+func ExpertIDGTE(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldGTE(FieldExpertID, v))
+}
+
+// ExpertIDLT applies the LT predicate on the "expert_id" field.
+func ExpertIDLT(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldLT(FieldExpertID, v))
+}
+
+// ExpertIDLTE applies the LTE predicate on the "expert_id" field.
+func ExpertIDLTE(v uuid.UUID) predicate.Dispute {
+	return predicate.Dispute(sql.FieldLTE(FieldExpertID, v))
+}
+
+// ExpertIDIsNil applies the IsNil predicate on the "expert_id" field.
+func ExpertIDIsNil() predicate.Dispute {
+	return predicate.Dispute(sql.FieldIsNull(FieldExpertID))
+}
+
+// ExpertIDNotNil applies the NotNil predicate on the "expert_id" field.
+func ExpertIDNotNil() predicate.Dispute {
+	return predicate.Dispute(sql.FieldNotNull(FieldExpertID))
 }
 
 // ReasonEQ applies the EQ predicate on the "reason" field.

@@ -224,6 +224,18 @@ func (f RefreshTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefreshTokenMutation", m)
 }
 
+// The RevisionRequestFunc type is an adapter to allow the use of ordinary
+// function as RevisionRequest mutator.
+type RevisionRequestFunc func(context.Context, *ent.RevisionRequestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RevisionRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RevisionRequestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RevisionRequestMutation", m)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary
 // function as Session mutator.
 type SessionFunc func(context.Context, *ent.SessionMutation) (ent.Value, error)
@@ -246,6 +258,18 @@ func (f SettingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettingMutation", m)
+}
+
+// The SettingsVersionFunc type is an adapter to allow the use of ordinary
+// function as SettingsVersion mutator.
+type SettingsVersionFunc func(context.Context, *ent.SettingsVersionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SettingsVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SettingsVersionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettingsVersionMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

@@ -26,8 +26,10 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -575,6 +577,33 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
 }
 
+// The RevisionRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RevisionRequestFunc func(context.Context, *ent.RevisionRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RevisionRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RevisionRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RevisionRequestQuery", q)
+}
+
+// The TraverseRevisionRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRevisionRequest func(context.Context, *ent.RevisionRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRevisionRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRevisionRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevisionRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RevisionRequestQuery", q)
+}
+
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SessionFunc func(context.Context, *ent.SessionQuery) (ent.Value, error)
 
@@ -627,6 +656,33 @@ func (f TraverseSetting) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SettingQuery", q)
+}
+
+// The SettingsVersionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SettingsVersionFunc func(context.Context, *ent.SettingsVersionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SettingsVersionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SettingsVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SettingsVersionQuery", q)
+}
+
+// The TraverseSettingsVersion type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSettingsVersion func(context.Context, *ent.SettingsVersionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSettingsVersion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSettingsVersion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SettingsVersionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SettingsVersionQuery", q)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -695,10 +751,14 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RatingQuery, predicate.Rating, rating.OrderOption]{typ: ent.TypeRating, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.RevisionRequestQuery:
+		return &query[*ent.RevisionRequestQuery, predicate.RevisionRequest, revisionrequest.OrderOption]{typ: ent.TypeRevisionRequest, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SettingQuery:
 		return &query[*ent.SettingQuery, predicate.Setting, setting.OrderOption]{typ: ent.TypeSetting, tq: q}, nil
+	case *ent.SettingsVersionQuery:
+		return &query[*ent.SettingsVersionQuery, predicate.SettingsVersion, settingsversion.OrderOption]{typ: ent.TypeSettingsVersion, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

@@ -114,6 +114,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{AnswerRevisionsColumns[11], AnswerRevisionsColumns[1]},
 			},
+			{
+				Name:    "answerrevision_author_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AnswerRevisionsColumns[4], AnswerRevisionsColumns[1]},
+			},
 		},
 	}
 	// AssignmentsColumns holds the columns for the "assignments" table.
@@ -268,6 +273,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "question_id", Type: field.TypeUUID, Unique: true},
 		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "expert_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "reason", Type: field.TypeString, Size: 2000},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "RESOLVED"}, Default: "OPEN"},
 		{Name: "refund", Type: field.TypeInt64, Nullable: true},
@@ -284,7 +290,7 @@ var (
 			{
 				Name:    "dispute_status_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{DisputesColumns[6], DisputesColumns[1]},
+				Columns: []*schema.Column{DisputesColumns[7], DisputesColumns[1]},
 			},
 		},
 	}
@@ -582,6 +588,12 @@ var (
 		{Name: "pipeline_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"PENDING", "RUNNING", "DONE", "SKIPPED", "FAILED"}},
 		{Name: "pipeline_reason", Type: field.TypeString, Nullable: true},
 		{Name: "ai_assisted", Type: field.TypeBool, Default: false},
+		{Name: "settings_version", Type: field.TypeInt, Nullable: true},
+		{Name: "auto_accept_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "revision_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "lease_seconds", Type: field.TypeInt, Nullable: true},
+		{Name: "platform_fee_bps", Type: field.TypeInt, Nullable: true},
+		{Name: "auto_accept_at", Type: field.TypeTime, Nullable: true},
 		{Name: "client_id", Type: field.TypeUUID},
 		{Name: "expert_id", Type: field.TypeUUID, Nullable: true},
 	}
@@ -593,13 +605,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "questions_users_client",
-				Columns:    []*schema.Column{QuestionsColumns[16]},
+				Columns:    []*schema.Column{QuestionsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "questions_users_expert",
-				Columns:    []*schema.Column{QuestionsColumns[17]},
+				Columns:    []*schema.Column{QuestionsColumns[23]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -608,7 +620,7 @@ var (
 			{
 				Name:    "question_client_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{QuestionsColumns[16], QuestionsColumns[1]},
+				Columns: []*schema.Column{QuestionsColumns[22], QuestionsColumns[1]},
 			},
 			{
 				Name:    "question_status_subject_deadline",
@@ -618,7 +630,17 @@ var (
 			{
 				Name:    "question_expert_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{QuestionsColumns[17], QuestionsColumns[9]},
+				Columns: []*schema.Column{QuestionsColumns[23], QuestionsColumns[9]},
+			},
+			{
+				Name:    "question_status_auto_accept_at",
+				Unique:  false,
+				Columns: []*schema.Column{QuestionsColumns[9], QuestionsColumns[21]},
+			},
+			{
+				Name:    "question_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{QuestionsColumns[1]},
 			},
 		},
 	}
@@ -639,9 +661,9 @@ var (
 		PrimaryKey: []*schema.Column{RatingsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "rating_expert_id",
+				Name:    "rating_expert_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{RatingsColumns[4]},
+				Columns: []*schema.Column{RatingsColumns[4], RatingsColumns[1]},
 			},
 		},
 	}
@@ -665,6 +687,28 @@ var (
 				Columns:    []*schema.Column{RefreshTokensColumns[5]},
 				RefColumns: []*schema.Column{SessionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// RevisionRequestsColumns holds the columns for the "revision_requests" table.
+	RevisionRequestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "question_id", Type: field.TypeUUID},
+		{Name: "client_id", Type: field.TypeUUID},
+		{Name: "expert_id", Type: field.TypeUUID},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 1000},
+	}
+	// RevisionRequestsTable holds the schema information for the "revision_requests" table.
+	RevisionRequestsTable = &schema.Table{
+		Name:       "revision_requests",
+		Columns:    RevisionRequestsColumns,
+		PrimaryKey: []*schema.Column{RevisionRequestsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "revisionrequest_question_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{RevisionRequestsColumns[2], RevisionRequestsColumns[1]},
 			},
 		},
 	}
@@ -722,6 +766,21 @@ var (
 		Columns:    SettingsColumns,
 		PrimaryKey: []*schema.Column{SettingsColumns[0]},
 	}
+	// SettingsVersionsColumns holds the columns for the "settings_versions" table.
+	SettingsVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Unique: true},
+		{Name: "settings", Type: field.TypeJSON},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "created_by", Type: field.TypeUUID, Nullable: true},
+	}
+	// SettingsVersionsTable holds the schema information for the "settings_versions" table.
+	SettingsVersionsTable = &schema.Table{
+		Name:       "settings_versions",
+		Columns:    SettingsVersionsColumns,
+		PrimaryKey: []*schema.Column{SettingsVersionsColumns[0]},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -774,8 +833,10 @@ var (
 		QuestionsTable,
 		RatingsTable,
 		RefreshTokensTable,
+		RevisionRequestsTable,
 		SessionsTable,
 		SettingsTable,
+		SettingsVersionsTable,
 		UsersTable,
 	}
 )

@@ -53,6 +53,18 @@ const (
 	FieldPipelineReason = "pipeline_reason"
 	// FieldAiAssisted holds the string denoting the ai_assisted field in the database.
 	FieldAiAssisted = "ai_assisted"
+	// FieldSettingsVersion holds the string denoting the settings_version field in the database.
+	FieldSettingsVersion = "settings_version"
+	// FieldAutoAcceptSeconds holds the string denoting the auto_accept_seconds field in the database.
+	FieldAutoAcceptSeconds = "auto_accept_seconds"
+	// FieldRevisionLimit holds the string denoting the revision_limit field in the database.
+	FieldRevisionLimit = "revision_limit"
+	// FieldLeaseSeconds holds the string denoting the lease_seconds field in the database.
+	FieldLeaseSeconds = "lease_seconds"
+	// FieldPlatformFeeBps holds the string denoting the platform_fee_bps field in the database.
+	FieldPlatformFeeBps = "platform_fee_bps"
+	// FieldAutoAcceptAt holds the string denoting the auto_accept_at field in the database.
+	FieldAutoAcceptAt = "auto_accept_at"
 	// EdgeClient holds the string denoting the client edge name in mutations.
 	EdgeClient = "client"
 	// EdgeExpert holds the string denoting the expert edge name in mutations.
@@ -122,6 +134,12 @@ var Columns = []string{
 	FieldPipelineStatus,
 	FieldPipelineReason,
 	FieldAiAssisted,
+	FieldSettingsVersion,
+	FieldAutoAcceptSeconds,
+	FieldRevisionLimit,
+	FieldLeaseSeconds,
+	FieldPlatformFeeBps,
+	FieldAutoAcceptAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -346,6 +364,36 @@ func ByPipelineReason(opts ...sql.OrderTermOption) OrderOption {
 // ByAiAssisted orders the results by the ai_assisted field.
 func ByAiAssisted(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAiAssisted, opts...).ToFunc()
+}
+
+// BySettingsVersion orders the results by the settings_version field.
+func BySettingsVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSettingsVersion, opts...).ToFunc()
+}
+
+// ByAutoAcceptSeconds orders the results by the auto_accept_seconds field.
+func ByAutoAcceptSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAutoAcceptSeconds, opts...).ToFunc()
+}
+
+// ByRevisionLimit orders the results by the revision_limit field.
+func ByRevisionLimit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRevisionLimit, opts...).ToFunc()
+}
+
+// ByLeaseSeconds orders the results by the lease_seconds field.
+func ByLeaseSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaseSeconds, opts...).ToFunc()
+}
+
+// ByPlatformFeeBps orders the results by the platform_fee_bps field.
+func ByPlatformFeeBps(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPlatformFeeBps, opts...).ToFunc()
+}
+
+// ByAutoAcceptAt orders the results by the auto_accept_at field.
+func ByAutoAcceptAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAutoAcceptAt, opts...).ToFunc()
 }
 
 // ByClientField orders the results by client field.

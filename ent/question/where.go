@@ -126,6 +126,36 @@ func AiAssisted(v bool) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldAiAssisted, v))
 }
 
+// SettingsVersion applies equality check predicate on the "settings_version" field. It's identical to SettingsVersionEQ.
+func SettingsVersion(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldSettingsVersion, v))
+}
+
+// AutoAcceptSeconds applies equality check predicate on the "auto_accept_seconds" field. It's identical to AutoAcceptSecondsEQ.
+func AutoAcceptSeconds(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAutoAcceptSeconds, v))
+}
+
+// RevisionLimit applies equality check predicate on the "revision_limit" field. It's identical to RevisionLimitEQ.
+func RevisionLimit(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldRevisionLimit, v))
+}
+
+// LeaseSeconds applies equality check predicate on the "lease_seconds" field. It's identical to LeaseSecondsEQ.
+func LeaseSeconds(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldLeaseSeconds, v))
+}
+
+// PlatformFeeBps applies equality check predicate on the "platform_fee_bps" field. It's identical to PlatformFeeBpsEQ.
+func PlatformFeeBps(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldPlatformFeeBps, v))
+}
+
+// AutoAcceptAt applies equality check predicate on the "auto_accept_at" field. It's identical to AutoAcceptAtEQ.
+func AutoAcceptAt(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAutoAcceptAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Question {
 	return predicate.Question(sql.FieldEQ(FieldCreatedAt, v))
@@ -824,6 +854,306 @@ func AiAssistedEQ(v bool) predicate.Question {
 // AiAssistedNEQ applies the NEQ predicate on the "ai_assisted" field.
 func AiAssistedNEQ(v bool) predicate.Question {
 	return predicate.Question(sql.FieldNEQ(FieldAiAssisted, v))
+}
+
+// SettingsVersionEQ applies the EQ predicate on the "settings_version" field.
+func SettingsVersionEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldSettingsVersion, v))
+}
+
+// SettingsVersionNEQ applies the NEQ predicate on the "settings_version" field.
+func SettingsVersionNEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldSettingsVersion, v))
+}
+
+// SettingsVersionIn applies the In predicate on the "settings_version" field.
+func SettingsVersionIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldSettingsVersion, vs...))
+}
+
+// SettingsVersionNotIn applies the NotIn predicate on the "settings_version" field.
+func SettingsVersionNotIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldSettingsVersion, vs...))
+}
+
+// SettingsVersionGT applies the GT predicate on the "settings_version" field.
+func SettingsVersionGT(v int) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldSettingsVersion, v))
+}
+
+// SettingsVersionGTE applies the GTE predicate on the "settings_version" field.
+func SettingsVersionGTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldSettingsVersion, v))
+}
+
+// SettingsVersionLT applies the LT predicate on the "settings_version" field.
+func SettingsVersionLT(v int) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldSettingsVersion, v))
+}
+
+// SettingsVersionLTE applies the LTE predicate on the "settings_version" field.
+func SettingsVersionLTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldSettingsVersion, v))
+}
+
+// SettingsVersionIsNil applies the IsNil predicate on the "settings_version" field.
+func SettingsVersionIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldSettingsVersion))
+}
+
+// SettingsVersionNotNil applies the NotNil predicate on the "settings_version" field.
+func SettingsVersionNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldSettingsVersion))
+}
+
+// AutoAcceptSecondsEQ applies the EQ predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsNEQ applies the NEQ predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsNEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsIn applies the In predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldAutoAcceptSeconds, vs...))
+}
+
+// AutoAcceptSecondsNotIn applies the NotIn predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsNotIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldAutoAcceptSeconds, vs...))
+}
+
+// AutoAcceptSecondsGT applies the GT predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsGT(v int) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsGTE applies the GTE predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsGTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsLT applies the LT predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsLT(v int) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsLTE applies the LTE predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsLTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldAutoAcceptSeconds, v))
+}
+
+// AutoAcceptSecondsIsNil applies the IsNil predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldAutoAcceptSeconds))
+}
+
+// AutoAcceptSecondsNotNil applies the NotNil predicate on the "auto_accept_seconds" field.
+func AutoAcceptSecondsNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldAutoAcceptSeconds))
+}
+
+// RevisionLimitEQ applies the EQ predicate on the "revision_limit" field.
+func RevisionLimitEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldRevisionLimit, v))
+}
+
+// RevisionLimitNEQ applies the NEQ predicate on the "revision_limit" field.
+func RevisionLimitNEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldRevisionLimit, v))
+}
+
+// RevisionLimitIn applies the In predicate on the "revision_limit" field.
+func RevisionLimitIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldRevisionLimit, vs...))
+}
+
+// RevisionLimitNotIn applies the NotIn predicate on the "revision_limit" field.
+func RevisionLimitNotIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldRevisionLimit, vs...))
+}
+
+// RevisionLimitGT applies the GT predicate on the "revision_limit" field.
+func RevisionLimitGT(v int) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldRevisionLimit, v))
+}
+
+// RevisionLimitGTE applies the GTE predicate on the "revision_limit" field.
+func RevisionLimitGTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldRevisionLimit, v))
+}
+
+// RevisionLimitLT applies the LT predicate on the "revision_limit" field.
+func RevisionLimitLT(v int) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldRevisionLimit, v))
+}
+
+// RevisionLimitLTE applies the LTE predicate on the "revision_limit" field.
+func RevisionLimitLTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldRevisionLimit, v))
+}
+
+// RevisionLimitIsNil applies the IsNil predicate on the "revision_limit" field.
+func RevisionLimitIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldRevisionLimit))
+}
+
+// RevisionLimitNotNil applies the NotNil predicate on the "revision_limit" field.
+func RevisionLimitNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldRevisionLimit))
+}
+
+// LeaseSecondsEQ applies the EQ predicate on the "lease_seconds" field.
+func LeaseSecondsEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsNEQ applies the NEQ predicate on the "lease_seconds" field.
+func LeaseSecondsNEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsIn applies the In predicate on the "lease_seconds" field.
+func LeaseSecondsIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldLeaseSeconds, vs...))
+}
+
+// LeaseSecondsNotIn applies the NotIn predicate on the "lease_seconds" field.
+func LeaseSecondsNotIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldLeaseSeconds, vs...))
+}
+
+// LeaseSecondsGT applies the GT predicate on the "lease_seconds" field.
+func LeaseSecondsGT(v int) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsGTE applies the GTE predicate on the "lease_seconds" field.
+func LeaseSecondsGTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsLT applies the LT predicate on the "lease_seconds" field.
+func LeaseSecondsLT(v int) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsLTE applies the LTE predicate on the "lease_seconds" field.
+func LeaseSecondsLTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldLeaseSeconds, v))
+}
+
+// LeaseSecondsIsNil applies the IsNil predicate on the "lease_seconds" field.
+func LeaseSecondsIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldLeaseSeconds))
+}
+
+// LeaseSecondsNotNil applies the NotNil predicate on the "lease_seconds" field.
+func LeaseSecondsNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldLeaseSeconds))
+}
+
+// PlatformFeeBpsEQ applies the EQ predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsNEQ applies the NEQ predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsNEQ(v int) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsIn applies the In predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldPlatformFeeBps, vs...))
+}
+
+// PlatformFeeBpsNotIn applies the NotIn predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsNotIn(vs ...int) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldPlatformFeeBps, vs...))
+}
+
+// PlatformFeeBpsGT applies the GT predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsGT(v int) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsGTE applies the GTE predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsGTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsLT applies the LT predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsLT(v int) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsLTE applies the LTE predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsLTE(v int) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldPlatformFeeBps, v))
+}
+
+// PlatformFeeBpsIsNil applies the IsNil predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldPlatformFeeBps))
+}
+
+// PlatformFeeBpsNotNil applies the NotNil predicate on the "platform_fee_bps" field.
+func PlatformFeeBpsNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldPlatformFeeBps))
+}
+
+// AutoAcceptAtEQ applies the EQ predicate on the "auto_accept_at" field.
+func AutoAcceptAtEQ(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldEQ(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtNEQ applies the NEQ predicate on the "auto_accept_at" field.
+func AutoAcceptAtNEQ(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldNEQ(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtIn applies the In predicate on the "auto_accept_at" field.
+func AutoAcceptAtIn(vs ...time.Time) predicate.Question {
+	return predicate.Question(sql.FieldIn(FieldAutoAcceptAt, vs...))
+}
+
+// AutoAcceptAtNotIn applies the NotIn predicate on the "auto_accept_at" field.
+func AutoAcceptAtNotIn(vs ...time.Time) predicate.Question {
+	return predicate.Question(sql.FieldNotIn(FieldAutoAcceptAt, vs...))
+}
+
+// AutoAcceptAtGT applies the GT predicate on the "auto_accept_at" field.
+func AutoAcceptAtGT(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldGT(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtGTE applies the GTE predicate on the "auto_accept_at" field.
+func AutoAcceptAtGTE(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldGTE(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtLT applies the LT predicate on the "auto_accept_at" field.
+func AutoAcceptAtLT(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldLT(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtLTE applies the LTE predicate on the "auto_accept_at" field.
+func AutoAcceptAtLTE(v time.Time) predicate.Question {
+	return predicate.Question(sql.FieldLTE(FieldAutoAcceptAt, v))
+}
+
+// AutoAcceptAtIsNil applies the IsNil predicate on the "auto_accept_at" field.
+func AutoAcceptAtIsNil() predicate.Question {
+	return predicate.Question(sql.FieldIsNull(FieldAutoAcceptAt))
+}
+
+// AutoAcceptAtNotNil applies the NotNil predicate on the "auto_accept_at" field.
+func AutoAcceptAtNotNil() predicate.Question {
+	return predicate.Question(sql.FieldNotNull(FieldAutoAcceptAt))
 }
 
 // HasClient applies the HasEdge predicate on the "client" edge.

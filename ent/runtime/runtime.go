@@ -21,9 +21,11 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
+	"backbone/ent/revisionrequest"
 	"backbone/ent/schema"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/settingsversion"
 	"backbone/ent/user"
 	"context"
 	"time"
@@ -409,7 +411,7 @@ func init() {
 	// dispute.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	dispute.UpdateDefaultUpdatedAt = disputeDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// disputeDescReason is the schema descriptor for reason field.
-	disputeDescReason := disputeFields[2].Descriptor()
+	disputeDescReason := disputeFields[3].Descriptor()
 	// dispute.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	dispute.ReasonValidator = func() func(string) error {
 		validators := disputeDescReason.Validators
@@ -427,7 +429,7 @@ func init() {
 		}
 	}()
 	// disputeDescNote is the schema descriptor for note field.
-	disputeDescNote := disputeFields[5].Descriptor()
+	disputeDescNote := disputeFields[6].Descriptor()
 	// dispute.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	dispute.NoteValidator = disputeDescNote.Validators[0].(func(string) error)
 	// disputeDescID is the schema descriptor for id field.
@@ -955,6 +957,34 @@ func init() {
 	refreshtokenDescID := refreshtokenMixinFields0[0].Descriptor()
 	// refreshtoken.DefaultID holds the default value on creation for the id field.
 	refreshtoken.DefaultID = refreshtokenDescID.Default.(func() uuid.UUID)
+	revisionrequestMixin := schema.RevisionRequest{}.Mixin()
+	revisionrequest.Policy = privacy.NewPolicies(schema.RevisionRequest{})
+	revisionrequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := revisionrequest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	revisionrequestMixinFields0 := revisionrequestMixin[0].Fields()
+	_ = revisionrequestMixinFields0
+	revisionrequestMixinFields1 := revisionrequestMixin[1].Fields()
+	_ = revisionrequestMixinFields1
+	revisionrequestFields := schema.RevisionRequest{}.Fields()
+	_ = revisionrequestFields
+	// revisionrequestDescCreatedAt is the schema descriptor for created_at field.
+	revisionrequestDescCreatedAt := revisionrequestMixinFields1[0].Descriptor()
+	// revisionrequest.DefaultCreatedAt holds the default value on creation for the created_at field.
+	revisionrequest.DefaultCreatedAt = revisionrequestDescCreatedAt.Default.(func() time.Time)
+	// revisionrequestDescNote is the schema descriptor for note field.
+	revisionrequestDescNote := revisionrequestFields[3].Descriptor()
+	// revisionrequest.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	revisionrequest.NoteValidator = revisionrequestDescNote.Validators[0].(func(string) error)
+	// revisionrequestDescID is the schema descriptor for id field.
+	revisionrequestDescID := revisionrequestMixinFields0[0].Descriptor()
+	// revisionrequest.DefaultID holds the default value on creation for the id field.
+	revisionrequest.DefaultID = revisionrequestDescID.Default.(func() uuid.UUID)
 	sessionMixin := schema.Session{}.Mixin()
 	session.Policy = privacy.NewPolicies(schema.Session{})
 	session.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1045,6 +1075,34 @@ func init() {
 	settingDescID := settingMixinFields0[0].Descriptor()
 	// setting.DefaultID holds the default value on creation for the id field.
 	setting.DefaultID = settingDescID.Default.(func() uuid.UUID)
+	settingsversionMixin := schema.SettingsVersion{}.Mixin()
+	settingsversion.Policy = privacy.NewPolicies(schema.SettingsVersion{})
+	settingsversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := settingsversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	settingsversionMixinFields0 := settingsversionMixin[0].Fields()
+	_ = settingsversionMixinFields0
+	settingsversionMixinFields1 := settingsversionMixin[1].Fields()
+	_ = settingsversionMixinFields1
+	settingsversionFields := schema.SettingsVersion{}.Fields()
+	_ = settingsversionFields
+	// settingsversionDescCreatedAt is the schema descriptor for created_at field.
+	settingsversionDescCreatedAt := settingsversionMixinFields1[0].Descriptor()
+	// settingsversion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	settingsversion.DefaultCreatedAt = settingsversionDescCreatedAt.Default.(func() time.Time)
+	// settingsversionDescVersion is the schema descriptor for version field.
+	settingsversionDescVersion := settingsversionFields[0].Descriptor()
+	// settingsversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	settingsversion.VersionValidator = settingsversionDescVersion.Validators[0].(func(int) error)
+	// settingsversionDescID is the schema descriptor for id field.
+	settingsversionDescID := settingsversionMixinFields0[0].Descriptor()
+	// settingsversion.DefaultID holds the default value on creation for the id field.
+	settingsversion.DefaultID = settingsversionDescID.Default.(func() uuid.UUID)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

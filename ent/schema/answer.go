@@ -48,7 +48,7 @@ func (AnswerRevision) Edges() []ent.Edge {
 
 // Indexes of the AnswerRevision.
 func (AnswerRevision) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("question_id", "created_at")}
+	return []ent.Index{index.Fields("question_id", "created_at"), index.Fields("author_id", "created_at")}
 }
 
 // Policy of the AnswerRevision: admins read every revision, others what revisionReaders

@@ -38,3 +38,16 @@ func ownRowsOnly(column string) privacy.QueryRule {
 
 // systemOnly denies every read that is not explicitly allowed by a service.
 func systemOnly() privacy.QueryRule { return privacy.AlwaysDenyRule() }
+
+// ownRowsAny is ownRowsOnly over two columns: a row is the viewer's when either holds
+// the viewer's user id.
+func ownRowsAny(first, second string) privacy.QueryRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		p, ok := viewer.From(ctx)
+		if !ok {
+			return privacy.Denyf("no viewer")
+		}
+		f.Where(entql.Or(entql.FieldEQ(first, p.UserID), entql.FieldEQ(second, p.UserID)))
+		return privacy.Allow
+	})
+}

@@ -49,6 +49,17 @@ func (Question) Fields() []ent.Field {
 		field.String("pipeline_reason").Optional(),
 		// Whether the delivered answer was edited from an AI version (submitAnswer's basedOn).
 		field.Bool("ai_assisted").Default(false),
+		// The settings version the question was submitted under, and the terms copied from
+		// it: a later settings change applies to new questions only. Null for questions
+		// submitted before settings were versioned (they follow the current settings).
+		field.Int("settings_version").Optional().Nillable().Immutable(),
+		field.Int("auto_accept_seconds").Optional().Nillable().Immutable(),
+		field.Int("revision_limit").Optional().Nillable().Immutable(),
+		field.Int("lease_seconds").Optional().Nillable().Immutable(),
+		field.Int("platform_fee_bps").Optional().Nillable().Immutable(),
+		// When the delivered answer is accepted for the client unless they act: set at
+		// each delivery from auto_accept_seconds.
+		field.Time("auto_accept_at").Optional().Nillable(),
 	}
 }
 
@@ -69,6 +80,8 @@ func (Question) Indexes() []ent.Index {
 		index.Fields("client_id", "created_at"),
 		index.Fields("status", "subject", "deadline"),
 		index.Fields("expert_id", "status"),
+		index.Fields("status", "auto_accept_at"),
+		index.Fields("created_at"),
 	}
 }
 

@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
@@ -26,10 +28,15 @@ func (Rating) Fields() []ent.Field {
 	}
 }
 
-// Indexes of the Rating.
-func (Rating) Indexes() []ent.Index { return []ent.Index{index.Fields("expert_id")} }
+// Indexes of the Rating: an expert's ratings, newest first or in a period.
+func (Rating) Indexes() []ent.Index { return []ent.Index{index.Fields("expert_id", "created_at")} }
 
-// Policy of the Rating: read through services.
+// Policy of the Rating: the rated expert reads theirs, admins all.
 func (Rating) Policy() ent.Policy {
-	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), systemOnly()}}
+	return privacy.Policy{Query: privacy.QueryPolicy{allowAdmin(), ownRowsOnly("expert_id")}}
+}
+
+// Annotations of the Rating: Relay pagination.
+func (Rating) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
 }

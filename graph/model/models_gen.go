@@ -11,6 +11,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 // Filters for the audit log; every given field must match.
@@ -71,6 +73,53 @@ type ExpertApplicationInput struct {
 	Bio      string   `json:"bio"`
 }
 
+// How the disputes of an expert's answers went.
+type ExpertDisputeStats struct {
+	// Disputes opened of the answers counted.
+	Opened int `json:"opened"`
+	// Of those, still waiting for an admin.
+	Open int `json:"open"`
+	// Resolved with no refund: the expert was paid in full.
+	NoRefund int `json:"noRefund"`
+	// Resolved with part of the price refunded to the client.
+	PartialRefund int `json:"partialRefund"`
+	// Resolved with the whole price refunded to the client.
+	FullRefund int `json:"fullRefund"`
+}
+
+// An expert's performance in a period. The answer figures count the questions whose first
+// answer by the expert was delivered in the period, and how each has gone since; ratings and
+// earnings count those given or paid in the period.
+type ExpertStats struct {
+	Expert *ent.User `json:"expert"`
+	// The start of the period, inclusive; null: from the beginning.
+	From *time.Time `json:"from,omitempty"`
+	// The end of the period, exclusive.
+	To time.Time `json:"to"`
+	// Questions whose first answer by the expert was delivered in the period.
+	AnswersDelivered int `json:"answersDelivered"`
+	// Of those, the ones accepted (by the client, or automatically).
+	Accepted int `json:"accepted"`
+	// accepted / answersDelivered; null when none was delivered.
+	AcceptanceRate *float64 `json:"acceptanceRate,omitempty"`
+	// The average of the ratings given in the period; null when there were none.
+	AverageStars *float64 `json:"averageStars,omitempty"`
+	// How many ratings were given in the period.
+	RatingCount int `json:"ratingCount"`
+	// The share of answersDelivered whose first answer came before the question's deadline; null when none was delivered.
+	OnTimeRate *float64 `json:"onTimeRate,omitempty"`
+	// The share of answersDelivered for which the client requested at least one revision; null when none was delivered.
+	RevisionRate *float64 `json:"revisionRate,omitempty"`
+	// The disputes of answersDelivered and their outcomes.
+	Disputes *ExpertDisputeStats `json:"disputes"`
+	// The median time from a question's submission to the expert's first claim on it, over answersDelivered, in seconds; null when none.
+	MedianSecondsToClaim *int `json:"medianSecondsToClaim,omitempty"`
+	// The median time from the expert's first claim to their first answer, over answersDelivered, in seconds; null when none.
+	MedianSecondsToDeliver *int `json:"medianSecondsToDeliver,omitempty"`
+	// Credits paid to the expert's earnings in the period (accepted answers and dispute resolutions, after the fee).
+	Earnings int `json:"earnings"`
+}
+
 // An answer to another question that shares text with this one.
 type OriginalityMatch struct {
 	// The share of this answer's fingerprints found in that answer, 0 to 1.
@@ -106,6 +155,45 @@ type QuestionStatusCount struct {
 	Count  int             `json:"count"`
 }
 
+// The terms a question was submitted under, copied from the settings version in force then:
+// a later updateSettings does not change them.
+type QuestionTerms struct {
+	// The settings version in force at submission (settingsHistory); 0 when no admin had changed a setting yet.
+	SettingsVersion int `json:"settingsVersion"`
+	// How long the delivered answer waits for the client before it is accepted for them, in seconds.
+	AutoAcceptSeconds int `json:"autoAcceptSeconds"`
+	// How many revisions the client may request.
+	RevisionLimit int `json:"revisionLimit"`
+	// How long an expert's claim on the question lasts before it must be extended, in seconds.
+	LeaseSeconds int `json:"leaseSeconds"`
+	// The platform's share of the price when the answer is paid, in basis points.
+	PlatformFeeBps int `json:"platformFeeBps"`
+}
+
+// Filters for the admins' question list; every given field must match.
+type QuestionsFilter struct {
+	Status *question.Status `json:"status,omitempty"`
+	// The subject, any case.
+	Subject  *string `json:"subject,omitempty"`
+	ClientID *string `json:"clientId,omitempty"`
+	// The expert who holds or last held the question.
+	ExpertID *string `json:"expertId,omitempty"`
+	// true: the deadline passed and no answer is delivered yet (SUBMITTED to CLAIMED, or REVISION_REQUESTED); false: every other question.
+	Overdue *bool `json:"overdue,omitempty"`
+	// Submitted at or after this time.
+	CreatedFrom *time.Time `json:"createdFrom,omitempty"`
+	// Submitted before this time.
+	CreatedTo *time.Time `json:"createdTo,omitempty"`
+	// Part of the title or body, any case.
+	Text *string `json:"text,omitempty"`
+}
+
+// The order of the admins' question list.
+type QuestionsOrder struct {
+	Field     QuestionsOrderField   `json:"field"`
+	Direction entgql.OrderDirection `json:"direction"`
+}
+
 type RegisterInput struct {
 	Email string `json:"email"`
 	// 8 to 128 characters, and not easy to guess.
@@ -121,6 +209,16 @@ type ServerInfo struct {
 	// development or production.
 	Environment string       `json:"environment"`
 	Components  []*Component `json:"components"`
+}
+
+// One setting changed by a settings version, as JSON text (prices: every price, by subject then urgency).
+type SettingChange struct {
+	// The setting's name, as in Settings (subjects, prices, platformFeeBps, leaseSeconds, ...).
+	Setting string `json:"setting"`
+	// The value before the change, as JSON text (the default when it had never been set).
+	OldValue string `json:"oldValue"`
+	// The value after the change, as JSON text.
+	NewValue string `json:"newValue"`
 }
 
 // The price of a question of one subject at one urgency.
@@ -256,6 +354,64 @@ func (e *ComponentMode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ComponentMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What the admins' question list is sorted by; ties are broken by id.
+type QuestionsOrderField string
+
+const (
+	QuestionsOrderFieldCreatedAt QuestionsOrderField = "CREATED_AT"
+	QuestionsOrderFieldDeadline  QuestionsOrderField = "DEADLINE"
+	QuestionsOrderFieldPrice     QuestionsOrderField = "PRICE"
+)
+
+var AllQuestionsOrderField = []QuestionsOrderField{
+	QuestionsOrderFieldCreatedAt,
+	QuestionsOrderFieldDeadline,
+	QuestionsOrderFieldPrice,
+}
+
+func (e QuestionsOrderField) IsValid() bool {
+	switch e {
+	case QuestionsOrderFieldCreatedAt, QuestionsOrderFieldDeadline, QuestionsOrderFieldPrice:
+		return true
+	}
+	return false
+}
+
+func (e QuestionsOrderField) String() string {
+	return string(e)
+}
+
+func (e *QuestionsOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuestionsOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuestionsOrderField", str)
+	}
+	return nil
+}
+
+func (e QuestionsOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuestionsOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuestionsOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

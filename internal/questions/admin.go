@@ -13,7 +13,7 @@ import (
 )
 
 // ResolveDispute closes a disputed question: refund credits (0..price) go back to the
-// client, the rest is captured for the expert less the current platform fee.
+// client, the rest is captured for the expert less the platform fee of the question's terms.
 // Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), BAD_USER_INPUT (refund out of
 // range, note over 2000 characters), NOT_FOUND, CONFLICT (not DISPUTED).
 func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64, note string) (*ent.Question, error) {
@@ -119,7 +119,7 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		} else {
 			c.taken, c.takenBy = wasQueued, expertID
 			err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*expertID).SetClaimedAt(now).
-				SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+				SetLeaseExpiresAt(now.Add(termsFor(q, set).Lease)).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 			if err != nil {
 				return nil, err
 			}

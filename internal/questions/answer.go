@@ -75,7 +75,8 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 		aiAssisted := base != nil && base.Kind != answerrevision.KindEXPERT
 		q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
 			func(up *ent.QuestionUpdateOne) {
-				up.Where(question.ExpertID(p.UserID)).SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).SetAiAssisted(aiAssisted)
+				up.Where(question.ExpertID(p.UserID)).SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).
+					SetNillableAutoAcceptAt(autoAcceptAt(q, now)).SetAiAssisted(aiAssisted)
 			})
 		if err != nil {
 			return nil, err

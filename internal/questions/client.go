@@ -42,7 +42,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Question, erro
 }
 
 // Accept closes a delivered question with the client's rating and pays the expert: the
-// escrow is captured less the current platform fee. Errors: UNAUTHENTICATED, FORBIDDEN,
+// escrow is captured less the platform fee of the question's terms. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT (stars 1..5, comment at most 2000 characters), NOT_FOUND, CONFLICT
 // (not DELIVERED).
 func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment string) (*ent.Question, error) {
@@ -91,7 +91,8 @@ func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, s
 }
 
 // RequestRevision sends a delivered answer back to its expert, with the client's note
-// (kept as the new assignment's reason): a new claim for the same expert (status
+// (a RevisionRequest, and the new assignment's reason), within the revision limit of the
+// question's terms: a new claim for the same expert (status
 // CLAIMED, revision count + 1) under a fresh lease; the expert's claim limit does not
 // apply. The lifecycle's REVISION_REQUESTED is passed through in the same transaction. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (note over 1000
 // characters), NOT_FOUND, CONFLICT (not DELIVERED, or the revision limit is reached).
@@ -112,18 +113,19 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 		if err != nil {
 			return nil, err
 		}
+		terms := termsFor(q, set)
 		switch {
 		case q.Status != question.StatusDELIVERED:
 			return nil, conflict(q.Status, "only a delivered answer can be revised")
-		case q.RevisionCount >= set.RevisionLimit:
-			return nil, conflict(q.Status, "the revision limit is reached").With("limit", set.RevisionLimit)
+		case q.RevisionCount >= terms.RevisionLimit:
+			return nil, conflict(q.Status, "the revision limit is reached").With("limit", terms.RevisionLimit)
 		case q.ExpertID == nil:
 			return nil, errs.E(errs.Internal, "delivered question without an expert")
 		}
 		now := s.now()
 		q, err = tx.Question.UpdateOneID(q.ID).
-			Where(question.StatusEQ(question.StatusDELIVERED), question.RevisionCountLT(set.RevisionLimit)).
-			SetStatus(question.StatusCLAIMED).AddRevisionCount(1).SetUpdatedAt(now).Save(ctx)
+			Where(question.StatusEQ(question.StatusDELIVERED), question.RevisionCountLT(terms.RevisionLimit)).
+			SetStatus(question.StatusCLAIMED).AddRevisionCount(1).ClearAutoAcceptAt().SetUpdatedAt(now).Save(ctx)
 		if ent.IsNotFound(err) {
 			return nil, afterMiss(ctx, tx, id, "only a delivered answer can be revised")
 		}
@@ -131,7 +133,12 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 			return nil, err
 		}
 		err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*q.ExpertID).SetClaimedAt(now).
-			SetLeaseExpiresAt(now.Add(set.Lease)).SetReason(note).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+			SetLeaseExpiresAt(now.Add(terms.Lease)).SetReason(note).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = tx.RevisionRequest.Create().SetQuestionID(q.ID).SetClientID(q.ClientID).SetExpertID(*q.ExpertID).
+			SetNote(note).SetCreatedAt(now).Exec(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -155,12 +162,13 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 		if err != nil {
 			return nil, err
 		}
-		q, err = s.move(ctx, tx, q, question.StatusDISPUTED, "only a delivered answer can be disputed", question.StatusDELIVERED)
+		q, err = s.update(ctx, tx, q, "only a delivered answer can be disputed", []question.Status{question.StatusDELIVERED},
+			func(u *ent.QuestionUpdateOne) { u.SetStatus(question.StatusDISPUTED).ClearAutoAcceptAt() })
 		if err != nil {
 			return nil, err
 		}
 		now := s.now()
-		err = tx.Dispute.Create().SetQuestionID(q.ID).SetClientID(q.ClientID).SetReason(reason).
+		err = tx.Dispute.Create().SetQuestionID(q.ID).SetClientID(q.ClientID).SetNillableExpertID(q.ExpertID).SetReason(reason).
 			SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 		if err != nil {
 			return nil, err
@@ -201,11 +209,11 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, q *ent.Question, a
 }
 
 // capture pays amount (0: all that is held) of q's escrow to its expert, less the
-// platform fee of set. The caller reads set before its transaction begins: a settings
+// platform fee of q's terms (of set for a question without terms). The caller reads set before its transaction begins: a settings
 // read inside it would wait for a second pool connection on a cache miss while holding
 // one, and with every connection held that way nothing moves until the pool times out.
 func (s *Service) capture(ctx context.Context, tx *ent.Client, q *ent.Question, amount int64, set settings.Settings) error {
-	bps := set.PlatformFeeBPS
+	bps := termsFor(q, set).PlatformFeeBPS
 	if bps == 0 {
 		bps = wallet.NoFee
 	}

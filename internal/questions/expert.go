@@ -14,7 +14,7 @@ import (
 )
 
 // Claim takes an open question in one of the expert's subjects: exactly one of several
-// racing experts wins. The claim holds for settings.Lease (ExtendLease renews it).
+// racing experts wins. The claim holds for the lease length of the question's terms (ExtendLease renews it).
 // Errors: UNAUTHENTICATED, FORBIDDEN (not an approved expert, or not the expert's
 // subject), NOT_FOUND, CONFLICT (no longer open, its deadline passed, or the expert
 // holds settings.MaxActiveClaims claims already: extension "limit").
@@ -64,7 +64,7 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 			return err
 		}
 		a, err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(p.UserID).SetClaimedAt(now).
-			SetLeaseExpiresAt(now.Add(set.Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
+			SetLeaseExpiresAt(now.Add(termsFor(q, set).Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func activeClaim(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (*
 }
 
 // ExtendLease renews the expert's claim on question id (or the assignment id) for
-// settings.Lease from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
+// the lease length of the question's terms from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
 // expert's), CONFLICT (the claim ended, or its lease already ran out).
 func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
 	set, err := s.current(ctx)
@@ -117,10 +117,14 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 		if err != nil {
 			return err
 		}
+		held, err := load(ctx, tx, cur.QuestionID)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		a, err = tx.Assignment.UpdateOneID(cur.ID).
 			Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtGT(now)).
-			SetLeaseExpiresAt(now.Add(set.Lease)).SetUpdatedAt(now).Save(ctx)
+			SetLeaseExpiresAt(now.Add(termsFor(held, set).Lease)).SetUpdatedAt(now).Save(ctx)
 		if ent.IsNotFound(err) {
 			return afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
 		}
@@ -181,7 +185,8 @@ func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment
 		func(up *ent.QuestionUpdateOne) {
 			up.Where(question.ExpertID(a.ExpertID))
 			if revision {
-				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(s.now())
+				now := s.now()
+				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
 			} else {
 				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
 			}

@@ -119,19 +119,31 @@ func TestFullLifecycleMovesTheMoneyExactlyAtEachStep(t *testing.T) {
 	}
 }
 
-func TestAcceptCapturesWithTheCurrentFee(t *testing.T) {
+// TestAcceptCapturesWithTheFeeOfTheQuestionsSettingsVersion: a fee change applies to
+// questions submitted after it; one submitted before is paid at its own version's fee.
+func TestAcceptCapturesWithTheFeeOfTheQuestionsSettingsVersion(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	clientID, cctx := e.client(t, 100)
 	expertID, xctx := e.expert(t)
-	q := e.delivered(t, cctx, xctx)
+	before := e.delivered(t, cctx, xctx)
 	fee := 1000
 	if _, err := e.settings.Update(e.admin, settings.Patch{PlatformFeeBPS: &fee}); err != nil {
 		t.Fatal(err)
 	}
 	e.settings.Invalidate()
-	if _, err := e.svc.Accept(cctx, q.ID, 4, ""); err != nil {
+	if _, err := e.svc.Accept(cctx, before.ID, 4, ""); err != nil {
 		t.Fatal(err)
 	}
-	wantMoney(t, "accepted at 10%", e.money(t, clientID, expertID), money{balance: 80, earned: 18, revenue: 2})
+	// Submitted at 20% of 20: the expert earns 16, the platform 4, whatever the fee now.
+	wantMoney(t, "accepted at its own 20%", e.money(t, clientID, expertID), money{balance: 80, earned: 16, revenue: 4})
+	after := e.delivered(t, cctx, xctx)
+	if after.PlatformFeeBps == nil || *after.PlatformFeeBps != fee || after.SettingsVersion == nil || *after.SettingsVersion != 1 {
+		t.Fatalf("a question submitted after the change records fee %v, version %v", after.PlatformFeeBps, after.SettingsVersion)
+	}
+	if _, err := e.svc.Accept(cctx, after.ID, 4, ""); err != nil {
+		t.Fatal(err)
+	}
+	// And the next at 10% of 20: 18 and 2 more.
+	wantMoney(t, "then at 10%", e.money(t, clientID, expertID), money{balance: 60, earned: 34, revenue: 6})
 }

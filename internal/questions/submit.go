@@ -42,7 +42,8 @@ func Turnaround(u question.Urgency) time.Duration {
 // key is scoped per client and a retry finds the first question by primary key.
 var idNamespace = uuid.MustParse("6f1d3c8e-6a55-4c55-9a8e-2f0c1d9b7a01")
 
-// Submit asks a question: it validates the input, prices it from the settings, holds the
+// Submit asks a question: it validates the input, prices it from the settings (and
+// records their version and the terms it keeps from them, see Terms), holds the
 // price from the client's wallet into the question's escrow and queues the job
 // its first job: with the AI pipeline switched on, "pipeline.draft" (the AI stages run
 // before experts see it, see pipeline.go); off, "questions.route", which moves it to the
@@ -79,11 +80,12 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 		if !set.AIPipelineEnabled {
 			pipeline, reason = question.PipelineStatusSKIPPED, ReasonSwitchedOff
 		}
-		q, err := tx.Question.Create().SetID(id).SetClientID(p.UserID).SetSubject(in.Subject).
+		create := tx.Question.Create().SetID(id).SetClientID(p.UserID).SetSubject(in.Subject).
 			SetTitle(in.Title).SetBody(in.Body).SetUrgency(in.Urgency).
 			SetDeadline(now.Add(Turnaround(in.Urgency))).SetPrice(price).
 			SetStatus(question.StatusSUBMITTED).SetCreatedAt(now).SetUpdatedAt(now).
-			SetPipelineStatus(pipeline).SetPipelineReason(reason).Save(ctx)
+			SetPipelineStatus(pipeline).SetPipelineReason(reason)
+		q, err := recordTerms(create, termsFrom(set)).Save(ctx)
 		if ent.IsConstraintError(err) {
 			return nil, errRetry // a concurrent retry with this key committed first
 		}

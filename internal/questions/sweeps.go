@@ -3,6 +3,7 @@ package questions
 import (
 	"context"
 	"errors"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/settings"
 )
 
 // sweepBatch bounds the rows one sweep call handles; the scheduler calls again.
@@ -91,23 +93,27 @@ func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
 	})
 }
 
-// AutoAccept accepts, on their clients' behalf and without a rating, the answers
-// delivered at least settings.AutoAcceptDelay ago, paying their experts. It returns how
-// many it accepted.
+// AutoAccept accepts, on their clients' behalf and without a rating, the answers whose
+// auto-accept time passed (delivery plus the auto-accept delay of the question's terms;
+// the current settings' delay for a question without terms), paying their experts. It
+// returns how many it accepted.
 func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 	set, err := s.current(ctx)
 	if err != nil {
 		return 0, errs.Wrap("questions.AutoAccept", err)
 	}
 	return s.sweep(ctx, "questions.AutoAccept", func(ctx context.Context) ([]uuid.UUID, error) {
-		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusDELIVERED),
-			question.DeliveredAtLTE(s.now().Add(-set.AutoAcceptDelay))).Order(ent.Asc(question.FieldDeliveredAt)).Limit(sweepBatch).IDs(ctx)
+		now := s.now()
+		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusDELIVERED), question.Or(
+			question.AutoAcceptAtLTE(now),
+			question.And(question.AutoAcceptAtIsNil(), question.DeliveredAtLTE(now.Add(-set.AutoAcceptDelay))),
+		)).Order(ent.Asc(question.FieldDeliveredAt)).Limit(sweepBatch).IDs(ctx)
 	}, s.lockQuestion, func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
 		q, err := load(ctx, tx, id)
 		if err != nil {
 			return false, err
 		}
-		if q.Status != question.StatusDELIVERED || q.DeliveredAt == nil || q.DeliveredAt.Add(set.AutoAcceptDelay).After(s.now()) {
+		if q.Status != question.StatusDELIVERED || !autoAcceptDue(q, set, s.now()) {
 			return false, nil
 		}
 		q, err = s.accept(ctx, tx, q, set)
@@ -174,4 +180,16 @@ func (s *Service) sweep(ctx context.Context, op string,
 		}
 	}
 	return done, errors.Join(failed...)
+}
+
+// autoAcceptDue reports whether the delivered answer of q is due for auto-acceptance at
+// now: at its auto_accept_at, or for a question without one by the current settings.
+func autoAcceptDue(q *ent.Question, set settings.Settings, now time.Time) bool {
+	switch {
+	case q.AutoAcceptAt != nil:
+		return !q.AutoAcceptAt.After(now)
+	case q.DeliveredAt != nil:
+		return !q.DeliveredAt.Add(set.AutoAcceptDelay).After(now)
+	}
+	return false
 }

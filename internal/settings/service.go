@@ -2,6 +2,7 @@ package settings
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -109,24 +110,34 @@ func (s *Service) Invalidate() {
 	s.mu.Unlock()
 }
 
-// load reads the stored settings with c over the defaults. A stored value that no longer
+// load reads the stored settings with c over the defaults: those of the newest version,
+// or, before the first, the rows stored before settings were versioned. One row holds a
+// version's number and values, so the two always agree. A stored value that no longer
 // decodes is logged and left at its default rather than failing every caller.
 func (s *Service) load(ctx context.Context, c *ent.Client) (Settings, error) {
-	rows, err := c.Setting.Query().All(privacy.DecisionContext(ctx, privacy.Allow))
+	st := Defaults()
+	stored := map[string]json.RawMessage{}
+	latest, err := latestVersion(ctx, c)
 	if err != nil {
 		return Settings{}, err
 	}
-	byKey := make(map[string]*ent.Setting, len(rows))
-	st := Defaults()
-	for _, r := range rows {
-		byKey[r.Key] = r
-		if r.UpdatedAt.After(st.UpdatedAt) {
-			st.UpdatedAt = r.UpdatedAt
+	if latest != nil {
+		stored, st.Version, st.UpdatedAt = latest.Settings, latest.Version, latest.CreatedAt
+	} else {
+		rows, err := c.Setting.Query().All(privacy.DecisionContext(ctx, privacy.Allow))
+		if err != nil {
+			return Settings{}, err
+		}
+		for _, r := range rows {
+			stored[r.Key] = r.Value
+			if r.UpdatedAt.After(st.UpdatedAt) {
+				st.UpdatedAt = r.UpdatedAt
+			}
 		}
 	}
 	for _, sp := range specs {
-		if r := byKey[sp.key]; r != nil {
-			if err := sp.decode(&st, r.Value); err != nil {
+		if raw, ok := stored[sp.key]; ok {
+			if err := sp.decode(&st, raw); err != nil {
 				s.log.ErrorContext(ctx, "stored setting does not decode; using the default", "key", sp.key, "err", err)
 			}
 		}

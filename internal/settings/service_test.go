@@ -61,7 +61,7 @@ func TestUpdateChangesOnlyWhatThePatchSays(t *testing.T) {
 			if got.UpdatedAt.IsZero() {
 				t.Fatal("UpdatedAt not set after an update")
 			}
-			want.UpdatedAt = got.UpdatedAt
+			want.UpdatedAt, want.Version = got.UpdatedAt, 1
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("Update returned\n%+v\nwant\n%+v", got, want)
 			}

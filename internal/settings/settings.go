@@ -68,6 +68,10 @@ type Settings struct {
 	CreditPacks []CreditPack
 	// UpdatedAt is when an admin last changed a setting; zero if none ever did.
 	UpdatedAt time.Time
+	// Version is the number of the settings' newest version (see History): 0 while no
+	// admin has changed a setting. Questions record it with the terms they were
+	// submitted under.
+	Version int
 }
 
 // Defaults are the settings when nothing is stored.

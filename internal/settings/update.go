@@ -17,8 +17,9 @@ import (
 // AuditAction is the audit log action of an update.
 const AuditAction = "settings.updated"
 
-// Update applies an admin's patch and returns the new settings. The change and its audit
-// row (metadata: the old and new value of each changed setting) commit together; then
+// Update applies an admin's patch as a new version and returns the new settings. The
+// change, its version (see History) and its audit row (metadata: the old and new value
+// of each changed setting) commit together; then
 // every instance is told to drop its cache. A patch that changes nothing writes nothing.
 // Errors: FORBIDDEN (not an admin), BAD_USER_INPUT (extension "field" names the setting).
 func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
@@ -52,6 +53,9 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		}
 		changed = true
 		if err := store(ctx, tx, rows, who); err != nil {
+			return err
+		}
+		if err := recordVersion(ctx, tx, cur, next, who); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{Action: AuditAction, TargetType: "Settings",

@@ -28,7 +28,7 @@ type CaptureInput struct {
 	Amount int64 `json:"amount"`
 	// FeeBPS is the platform fee of this capture in basis points: 0 takes the service's
 	// rate (Options.FeeBPS), NoFee takes none, 1..10000 that rate. The lifecycle passes
-	// the current settings' fee.
+	// the fee of the question's settings version (its terms).
 	FeeBPS         int    `json:"feeBps,omitempty"`
 	IdempotencyKey string `json:"-"`
 }
