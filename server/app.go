@@ -17,6 +17,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/health"
 	"backbone/internal/live"
+	"backbone/internal/mail"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -44,6 +45,7 @@ type app struct {
 	notify      *notify.Service
 	live        *live.Service
 	ai          *ai.Client // nil without AI_BASE_URL: the AI stages are skipped
+	mail        *mail.Service
 
 	closers []func() error
 }
@@ -51,6 +53,7 @@ type app struct {
 // openApp connects to everything the configuration names, waiting for services that are
 // still starting, and applies migrations unless told not to.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	routeLibraryLogs(log)
 	a := &app{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -96,6 +99,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	}
 	a.closers = append(a.closers, a.queue.Close)
 
+	if err := a.openMail(); err != nil {
+		return nil, err
+	}
 	if err := a.openAuth(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package config
 
 import (
 	"backbone/internal/db"
+	"backbone/internal/mail"
 	"errors"
 	"fmt"
 	"net"
@@ -55,6 +56,13 @@ type Config struct {
 	StripeAPIURL        string // STRIPE_API_URL: Stripe's API base URL (default Stripe's; tests use stripe-mock)
 	CheckoutSuccessURL  string // CHECKOUT_SUCCESS_URL: where Stripe Checkout sends the buyer after paying
 	CheckoutCancelURL   string // CHECKOUT_CANCEL_URL: where it sends a buyer who gives up
+	// Email (package internal/mail).
+	SMTPURL  string // SMTP_URL: smtp://user:pass@host:587 (STARTTLS required), smtps://... (implicit TLS); empty writes .eml files into MAIL_DIR
+	MailFrom string // MAIL_FROM: sender of every email (default Backbone <no-reply@localhost>)
+	MailDir  string // MAIL_DIR: where emails are written without SMTP_URL (default ./mail)
+	// PUBLIC_URL: the address users open, which the links in emails point to
+	// (default http://localhost:8080).
+	PublicURL string
 
 	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
 	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
@@ -70,7 +78,7 @@ type Config struct {
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
-	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production
+	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production; unset in development: DevelopmentOrigins
 	TrustedHosts   []string       // TRUSTED_HOSTS: comma-separated Host values accepted; empty accepts any
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
@@ -94,10 +102,19 @@ type Config struct {
 
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
+	// LOG_FILE: also write the log to this file, rotated by size; LOG_ERROR_FILE: also
+	// write ERROR lines to this file apart; both empty by default (stdout only).
+	LogFile, LogErrorFile string
+	LogFileMaxMB          int // LOG_FILE_MAX_MB: rotate a log file at this size (default 100)
+	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
 
 	// set records which variables were given, so Validate can tell a default from a choice.
 	set map[string]bool
 }
+
+// DevelopmentOrigins are the browser origins allowed outside production when CORS_ORIGINS
+// is unset: any port of a local frontend dev server.
+var DevelopmentOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
 
 // FromEnv reads the configuration through getenv (os.Getenv in main), applying defaults.
 // It fails on a value that cannot be parsed; cross-field rules are checked by Validate.
@@ -129,6 +146,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CheckoutSuccessURL:   r.str("CHECKOUT_SUCCESS_URL", ""),
 		CheckoutCancelURL:    r.str("CHECKOUT_CANCEL_URL", ""),
 
+		SMTPURL:   r.str("SMTP_URL", ""),
+		MailFrom:  r.str("MAIL_FROM", "Backbone <no-reply@localhost>"),
+		MailDir:   r.str("MAIL_DIR", "mail"),
+		PublicURL: strings.TrimRight(r.str("PUBLIC_URL", "http://localhost:8080"), "/"),
+
 		AIBaseURL:         r.str("AI_BASE_URL", ""),
 		AIAPIKey:          r.str("AI_API_KEY", ""),
 		AIModel:           r.str("AI_MODEL", ""),
@@ -155,11 +177,19 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsAddr:  r.str("METRICS_ADDR", ""),
 		MetricsToken: r.str("METRICS_TOKEN", ""),
 
-		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogLevel:       strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogFile:        r.str("LOG_FILE", ""),
+		LogErrorFile:   r.str("LOG_ERROR_FILE", ""),
+		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
+		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
 	}
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
 	c.PaymentProvider = strings.ToLower(r.str("PAYMENT_PROVIDER", map[bool]string{true: PaymentDev, false: PaymentNone}[dev]))
+	if !r.set["CORS_ORIGINS"] && dev {
+		// A frontend in development runs on a local dev server's port.
+		c.CORSOrigins = DevelopmentOrigins
+	}
 	c.Playground = r.bool("PLAYGROUND", dev)
 	c.Introspection = r.bool("INTROSPECTION", dev)
 	c.LogFormat = strings.ToLower(r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[dev]))
@@ -207,6 +237,7 @@ func (c Config) Validate() error {
 	}
 	problems = append(problems, c.aiProblems()...)
 	problems = append(problems, c.paymentProblems()...)
+	problems = append(problems, c.mailProblems()...)
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
 	}
@@ -234,6 +265,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
+	}
+	if c.LogFileMaxMB < 1 || c.LogFileBackups < 0 {
+		bad("LOG_FILE_MAX_MB must be at least 1 and LOG_FILE_BACKUPS at least 0 (got %d, %d)", c.LogFileMaxMB, c.LogFileBackups)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("LOG_FORMAT: %q is neither json nor text", c.LogFormat)
@@ -317,6 +351,25 @@ func (c Config) paymentProblems() []error {
 	return p
 }
 
+// mailProblems checks the email settings and the public URL that emails link to.
+func (c Config) mailProblems() []error {
+	var p []error
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil {
+			p = append(p, fmt.Errorf("SMTP_URL: %v", err))
+		}
+	} else if c.MailDir == "" {
+		p = append(p, errors.New("MAIL_DIR: may not be empty without SMTP_URL (emails would be lost)"))
+	}
+	if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+		p = append(p, fmt.Errorf("MAIL_FROM: %v", err))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		p = append(p, fmt.Errorf("PUBLIC_URL: %q is not an http(s) base URL such as https://app.example.com", c.PublicURL))
+	}
+	return p
+}
+
 // productionProblems lists the insecure defaults production refuses.
 func (c Config) productionProblems() []error {
 	var p []error
@@ -343,10 +396,14 @@ func (c Config) String() string {
 	if c.AIBaseURL != "" {
 		ai = fmt.Sprintf("%s model=%s rewrite_model=%s", maskURL(c.AIBaseURL), c.AIModel, c.AIRewriteModel)
 	}
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s payment=%s",
+	mailTo := "dir:" + c.MailDir
+	if c.SMTPURL != "" {
+		mailTo = maskURL(c.SMTPURL)
+	}
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, c.PaymentProvider)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider)
 }
 
 func checkURL(raw string, schemes ...string) error {
