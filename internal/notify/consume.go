@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -50,6 +51,18 @@ func (s *Service) Handle(ctx context.Context, topic string, payload []byte) erro
 	ctx = system(ctx)
 	sum := sha256.Sum256(append([]byte(topic+"\x00"), payload...))
 	key := hex.EncodeToString(sum[:16])
+	if slices.Contains(noticeTopics, topic) {
+		kind, to, err := s.notices(ctx, topic, payload)
+		if err != nil {
+			return err
+		}
+		for _, n := range to {
+			if err := s.add(ctx, n.user, kind, key, n.body); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var (
 		kind  string
 		users []uuid.UUID

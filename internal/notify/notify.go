@@ -31,7 +31,7 @@ const (
 )
 
 // Topics lists the event topics notifications are made from.
-var Topics = []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided}
+var Topics = append([]string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided}, noticeTopics...)
 
 // jobTopicPrefix starts the queue topic of each event topic.
 const jobTopicPrefix = "notify."

@@ -26,6 +26,7 @@ var specs = []spec{
 	valueSpec("aiPipelineEnabled", func(s *Settings) *bool { return &s.AIPipelineEnabled }),
 	valueSpec("originalityThreshold", func(s *Settings) *float64 { return &s.OriginalityThreshold }),
 	valueSpec("aiDailyTokenBudget", func(s *Settings) *int64 { return &s.AIDailyTokenBudget }),
+	secondsSpec("leaseWarningSeconds", func(s *Settings) *time.Duration { return &s.LeaseWarning }),
 }
 
 // coupled are keys stored together whenever one of them changes: prices must cover

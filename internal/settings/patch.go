@@ -15,6 +15,7 @@ type Patch struct {
 	Prices               []Price
 	PlatformFeeBPS       *int
 	Lease                *time.Duration
+	LeaseWarning         *time.Duration
 	MaxActiveClaims      *int
 	RevisionLimit        *int
 	AutoAcceptDelay      *time.Duration
@@ -38,6 +39,7 @@ func (p Patch) Apply(s Settings) Settings {
 	}
 	set(&s.PlatformFeeBPS, p.PlatformFeeBPS)
 	set(&s.Lease, p.Lease)
+	set(&s.LeaseWarning, p.LeaseWarning)
 	set(&s.MaxActiveClaims, p.MaxActiveClaims)
 	set(&s.RevisionLimit, p.RevisionLimit)
 	set(&s.AutoAcceptDelay, p.AutoAcceptDelay)
