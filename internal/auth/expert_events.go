@@ -23,7 +23,12 @@ func emitExpert(ctx context.Context, tx *ent.Client, topic string, u *ent.User, 
 
 // expertApplied is the event of u's expert application.
 func expertApplied(ctx context.Context, tx *ent.Client, u *ent.User) error {
-	return emitExpert(ctx, tx, events.TopicExpertApplied, u, events.ExpertApplied{UserID: u.ID, Subjects: u.ExpertSubjects, At: u.CreatedAt})
+	admins, err := events.Admins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	return emitExpert(ctx, tx, events.TopicExpertApplied, u, events.ExpertApplied{UserID: u.ID, Subjects: u.ExpertSubjects,
+		At: u.CreatedAt, Admins: admins})
 }
 
 // expertDecided is the event of an admin's decision on u's application.

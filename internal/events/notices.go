@@ -1,9 +1,16 @@
 package events
 
 import (
+	"context"
+	"fmt"
 	"time"
 
+	"entgo.io/ent/privacy"
+
 	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/user"
 )
 
 // Events written only to be told to the people they concern: the notify consumer turns
@@ -70,6 +77,8 @@ type DisputeOpened struct {
 	ExpertID   uuid.UUID `json:"expertId"`
 	Reason     string    `json:"reason"`
 	At         time.Time `json:"at"`
+	// Admins are the admins to tell (see Admins).
+	Admins []uuid.UUID `json:"admins"`
 }
 
 // DisputeResolved is the payload of dispute.resolved.
@@ -132,6 +141,8 @@ type PayoutRequested struct {
 	PayoutID uuid.UUID `json:"payoutId"`
 	ExpertID uuid.UUID `json:"expertId"`
 	Amount   int64     `json:"amount"`
+	// Admins are the admins to tell (see Admins).
+	Admins []uuid.UUID `json:"admins"`
 }
 
 // ExpertApplied is the payload of expert.applied.
@@ -139,6 +150,20 @@ type ExpertApplied struct {
 	UserID   uuid.UUID `json:"userId"`
 	Subjects []string  `json:"subjects"`
 	At       time.Time `json:"at"`
+	// Admins are the admins to tell (see Admins).
+	Admins []uuid.UUID `json:"admins"`
+}
+
+// Admins lists the active admins, read with tx, the transaction that writes an event
+// every admin must hear of: the event names its recipients, so a redelivery tells the
+// same admins, never one made admin since.
+func Admins(ctx context.Context, tx *ent.Client) ([]uuid.UUID, error) {
+	ids, err := tx.User.Query().Where(user.RoleEQ(user.RoleADMIN), user.StatusEQ(user.StatusACTIVE)).
+		IDs(privacy.DecisionContext(ctx, privacy.Allow))
+	if err != nil {
+		return nil, fmt.Errorf("admins: %w", err)
+	}
+	return ids, nil
 }
 
 // ExpertDecided is the payload of expert.decided.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"backbone/ent/user"
 	"backbone/internal/events"
 	"backbone/internal/queue"
 )
@@ -57,8 +56,7 @@ func (s *Service) notices(ctx context.Context, topic string, payload []byte) (st
 		if err != nil {
 			return "", nil, err
 		}
-		admins, err := s.admins(ctx)
-		return KindDisputeOpened, to(map[string]any{"questionId": e.QuestionID, "reason": e.Reason}, append(admins, e.ExpertID)...), err
+		return KindDisputeOpened, to(map[string]any{"questionId": e.QuestionID, "reason": e.Reason}, append(e.Admins, e.ExpertID)...), nil
 	case events.TopicDisputeResolved:
 		e, err := decode[events.DisputeResolved](topic, payload)
 		body := map[string]any{"questionId": e.QuestionID, "refund": e.Refund, "price": e.Price, "note": e.Note}
@@ -94,15 +92,13 @@ func (s *Service) notices(ctx context.Context, topic string, payload []byte) (st
 		if err != nil {
 			return "", nil, err
 		}
-		admins, err := s.admins(ctx)
-		return KindPayoutRequested, to(map[string]any{"payoutId": e.PayoutID, "expertId": e.ExpertID, "amount": e.Amount}, admins...), err
+		return KindPayoutRequested, to(map[string]any{"payoutId": e.PayoutID, "expertId": e.ExpertID, "amount": e.Amount}, e.Admins...), nil
 	case events.TopicExpertApplied:
 		e, err := decode[events.ExpertApplied](topic, payload)
 		if err != nil {
 			return "", nil, err
 		}
-		admins, err := s.admins(ctx)
-		return KindExpertApplied, to(map[string]any{"userId": e.UserID, "subjects": e.Subjects}, admins...), err
+		return KindExpertApplied, to(map[string]any{"userId": e.UserID, "subjects": e.Subjects}, e.Admins...), nil
 	case events.TopicExpertDecided:
 		e, err := decode[events.ExpertDecided](topic, payload)
 		status := "REJECTED"
@@ -112,13 +108,4 @@ func (s *Service) notices(ctx context.Context, topic string, payload []byte) (st
 		return KindApplicationDecided, to(map[string]any{"status": status, "reason": e.Reason}, e.UserID), err
 	}
 	return "", nil, nil
-}
-
-// admins lists the active admins: each is told of what needs an admin.
-func (s *Service) admins(ctx context.Context) ([]uuid.UUID, error) {
-	ids, err := s.client.User.Query().Where(user.RoleEQ(user.RoleADMIN), user.StatusEQ(user.StatusACTIVE)).IDs(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("admins: %w", err)
-	}
-	return ids, nil
 }

@@ -173,8 +173,12 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 		}
 		c := change{action: "question.disputed"}
 		if q.ExpertID != nil {
+			admins, err := events.Admins(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
 			c.notices = []event{{events.TopicDisputeOpened, events.DisputeOpened{QuestionID: q.ID, ClientID: q.ClientID,
-				ExpertID: *q.ExpertID, Reason: reason, At: now}}}
+				ExpertID: *q.ExpertID, Reason: reason, At: now, Admins: admins}}}
 		}
 		return q, record(ctx, tx, q, c)
 	})

@@ -25,7 +25,11 @@ type PayoutDecided struct {
 // emitPayoutRequested writes the request's event (events.PayoutRequested, which tells
 // the admins) in the requesting transaction.
 func emitPayoutRequested(ctx context.Context, tx *ent.Client, po *ent.Payout) error {
-	b, err := json.Marshal(events.PayoutRequested{PayoutID: po.ID, ExpertID: po.ExpertID, Amount: po.Amount})
+	admins, err := events.Admins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(events.PayoutRequested{PayoutID: po.ID, ExpertID: po.ExpertID, Amount: po.Amount, Admins: admins})
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", events.TopicPayoutRequested, err)
 	}
