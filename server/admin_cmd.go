@@ -25,7 +25,7 @@ import (
 // errUsage marks a command line that cannot be run as given (unknown flag, missing value).
 var errUsage = errors.New("usage")
 
-const createAdminUsage = `usage: server create-admin --email ADDRESS [--name "Display Name"]
+const createAdminUsage = `usage: backbone create-admin --email ADDRESS [--name "Display Name"]
 
 Creates an ADMIN user, or promotes the existing user with that email to ADMIN (they keep
 their password and sign in again). The new user's password comes from ADMIN_PASSWORD, or

@@ -18,6 +18,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/health"
 	"backbone/internal/live"
+	"backbone/internal/mail"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -47,6 +48,7 @@ type app struct {
 	keys        *token.KeySet // the JWT keys, which also sign unsubscribe links
 	live        *live.Service
 	ai          *ai.Client // nil without AI_BASE_URL: the AI stages are skipped
+	mail        *mail.Service
 
 	closers []func() error
 }
@@ -99,6 +101,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	}
 	a.closers = append(a.closers, a.queue.Close)
 
+	if err := a.openMail(); err != nil {
+		return nil, err
+	}
 	if err := a.openAuth(); err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ var demoUsers = []demoUser{
 // new password) are left as they are.
 func seedCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
-		return fmt.Errorf("seed: %w: it takes no arguments (DATABASE_URL names the database)", errUsage)
+		return fmt.Errorf("seed: %w: it takes no arguments (DATABASE_URL names the database)", errUsage) // dispatch refuses them first; kept for direct callers
 	}
 	cfg, err := config.FromEnv(getenv)
 	if err == nil && cfg.IsProduction() {

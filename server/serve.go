@@ -22,6 +22,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	if err := checkSplitDeployment(cfg, !cfg.RunWorkers); err != nil {
+		return err
+	}
 	log := newLogger(cfg, stdout)
 	log.Info("starting backbone", "version", version(), "config", cfg.String())
 

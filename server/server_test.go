@@ -26,7 +26,7 @@ type testServer struct {
 // startServer runs serve with env (plus ADDR=127.0.0.1:0) until the test ends.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"})
+	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": t.TempDir()})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)

@@ -17,12 +17,19 @@ func (a *app) workers() *workers.Runner {
 // workerDeps are the services the workers run on.
 func (a *app) workerDeps() workers.Deps {
 	return workers.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log,
-		Questions: a.questions, Notify: a.notify, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
+		Questions: a.questions, Notify: a.notify, Mail: a.mail, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
 }
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.
 func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	a, err := openCommandApp(ctx, getenv, stdout)
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if err := checkSplitDeployment(cfg, true); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stdout))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"backbone/internal/ai"
 	"backbone/internal/bus"
 	"backbone/internal/db"
+	"backbone/internal/mail"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
 	"backbone/internal/queue"
@@ -21,6 +22,8 @@ type Deps struct {
 	Log       *slog.Logger
 	Questions *questions.Service
 	Notify    *notify.Service
+	// Mail sends the emails of mail.send jobs.
+	Mail *mail.Service
 	// AI is the model provider; nil skips the AI stages.
 	AI *ai.Client
 	// StageDeadline is how long a question may wait in one AI stage before the rescue
@@ -30,7 +33,7 @@ type Deps struct {
 
 // Register puts every queue consumer, scheduled sweep and loop of Backbone on r: the
 // AI pipeline (pipeline.go), question routing and sweeps (questions.go), notifications
-// (notify.go) and the outbox relay (outbox.go). The server and the worker command call
+// (notify.go), emails (mail.go) and the outbox relay (outbox.go). The server and the worker command call
 // only this.
 func Register(r *Runner, d Deps) {
 	if d.StageDeadline <= 0 {
@@ -39,6 +42,7 @@ func Register(r *Runner, d Deps) {
 	registerPipeline(r, d)
 	registerQuestions(r, d)
 	eventJobs := registerNotify(r, d)
+	registerMail(r, d)
 	registerOutbox(r, d, eventJobs)
 }
 

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -304,9 +305,14 @@ func (s *Server) keepAlive() {
 
 // refuseUpgrade answers a refused handshake (a foreign origin, a bad handshake) with a
 // GraphQL-shaped JSON error.
-func refuseUpgrade(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+func refuseUpgrade(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	msg := reason.Error()
+	if status == http.StatusForbidden && strings.Contains(msg, "origin not allowed") {
+		// gorilla's own words name its Upgrader; the operator needs the setting.
+		msg = "websocket: origin " + strconv.Quote(r.Header.Get("Origin")) + " is not allowed: add it to the server's CORS_ORIGINS"
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Sec-Websocket-Version", "13")
 	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(reason.Error()))
+	_, _ = w.Write(errorBody(msg))
 }

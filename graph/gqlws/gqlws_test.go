@@ -3,6 +3,7 @@ package gqlws_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -326,6 +327,10 @@ func TestOriginCheck(t *testing.T) {
 		{name: "allow list refuses an unlisted origin", check: gqlws.AllowOrigins("http://app.example"), origin: "http://evil.example", wantStatus: http.StatusForbidden},
 		{name: "allow list admits a listed origin", check: gqlws.AllowOrigins("http://app.example"), origin: "http://APP.example", wantStatus: http.StatusSwitchingProtocols},
 		{name: "wildcard admits any origin", check: gqlws.AllowOrigins("*"), origin: "http://evil.example", wantStatus: http.StatusSwitchingProtocols},
+		{name: "a port wildcard admits a local dev server", check: gqlws.AllowOrigins("http://localhost:*"), origin: "http://localhost:5173", wantStatus: http.StatusSwitchingProtocols},
+		{name: "a port wildcard refuses another host", check: gqlws.AllowOrigins("http://localhost:*"), origin: "http://localhost.evil.example", wantStatus: http.StatusForbidden},
+		{name: "a subdomain wildcard admits a preview", check: gqlws.AllowOrigins("https://*.example.com"), origin: "https://pr-1.example.com", wantStatus: http.StatusSwitchingProtocols},
+		{name: "a subdomain wildcard refuses the bare suffix", check: gqlws.AllowOrigins("https://*.example.com"), origin: "https://evilexample.com", wantStatus: http.StatusForbidden},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -344,6 +349,12 @@ func TestOriginCheck(t *testing.T) {
 			}
 			if res.StatusCode == http.StatusForbidden && res.Header.Get("Content-Type") != "application/json" {
 				t.Errorf("refusal Content-Type = %q, want JSON", res.Header.Get("Content-Type"))
+			}
+			if res.StatusCode == http.StatusForbidden {
+				body, _ := io.ReadAll(res.Body)
+				if !strings.Contains(string(body), "CORS_ORIGINS") {
+					t.Errorf("refusal %s does not name CORS_ORIGINS", body)
+				}
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package config
 
 import (
 	"backbone/internal/db"
+	"backbone/internal/mail"
 	"errors"
 	"fmt"
 	"net"
@@ -47,6 +48,14 @@ type Config struct {
 
 	PaymentWebhookSecret string // PAYMENT_WEBHOOK_SECRET: HMAC key of the payment provider's webhook (enables /webhooks/payments)
 
+	// Email (package internal/mail).
+	SMTPURL  string // SMTP_URL: smtp://user:pass@host:587 (STARTTLS required), smtps://... (implicit TLS); empty writes .eml files into MAIL_DIR
+	MailFrom string // MAIL_FROM: sender of every email (default Backbone <no-reply@localhost>)
+	MailDir  string // MAIL_DIR: where emails are written without SMTP_URL (default ./mail)
+	// PUBLIC_URL: the address users open, which the links in emails point to
+	// (default http://localhost:8080).
+	PublicURL string
+
 	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
 	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
 	AIAPIKey          string        // AI_API_KEY: its bearer key (local servers may need none)
@@ -61,7 +70,7 @@ type Config struct {
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
-	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production
+	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production; unset in development: DevelopmentOrigins
 	TrustedHosts   []string       // TRUSTED_HOSTS: comma-separated Host values accepted; empty accepts any
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
@@ -90,6 +99,10 @@ type Config struct {
 	set map[string]bool
 }
 
+// DevelopmentOrigins are the browser origins allowed outside production when CORS_ORIGINS
+// is unset: any port of a local frontend dev server.
+var DevelopmentOrigins = []string{"http://localhost:*", "http://127.0.0.1:*"}
+
 // FromEnv reads the configuration through getenv (os.Getenv in main), applying defaults.
 // It fails on a value that cannot be parsed; cross-field rules are checked by Validate.
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -114,6 +127,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Audience:  r.str("JWT_AUDIENCE", "backbone-api"),
 
 		PaymentWebhookSecret: r.str("PAYMENT_WEBHOOK_SECRET", ""),
+
+		SMTPURL:   r.str("SMTP_URL", ""),
+		MailFrom:  r.str("MAIL_FROM", "Backbone <no-reply@localhost>"),
+		MailDir:   r.str("MAIL_DIR", "mail"),
+		PublicURL: strings.TrimRight(r.str("PUBLIC_URL", "http://localhost:8080"), "/"),
 
 		AIBaseURL:         r.str("AI_BASE_URL", ""),
 		AIAPIKey:          r.str("AI_API_KEY", ""),
@@ -145,6 +163,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
+	if !r.set["CORS_ORIGINS"] && dev {
+		// A frontend in development runs on a local dev server's port.
+		c.CORSOrigins = DevelopmentOrigins
+	}
 	c.Playground = r.bool("PLAYGROUND", dev)
 	c.Introspection = r.bool("INTROSPECTION", dev)
 	c.LogFormat = strings.ToLower(r.str("LOG_FORMAT", map[bool]string{true: "text", false: "json"}[dev]))
@@ -191,6 +213,7 @@ func (c Config) Validate() error {
 		bad("PAYMENT_WEBHOOK_SECRET: must be at least 32 bytes long")
 	}
 	problems = append(problems, c.aiProblems()...)
+	problems = append(problems, c.mailProblems()...)
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES: %d is below the 1024-byte minimum", c.MaxBodyBytes)
 	}
@@ -261,6 +284,25 @@ func (c Config) aiProblems() []error {
 	return p
 }
 
+// mailProblems checks the email settings and the public URL that emails link to.
+func (c Config) mailProblems() []error {
+	var p []error
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(c.SMTPURL); err != nil {
+			p = append(p, fmt.Errorf("SMTP_URL: %v", err))
+		}
+	} else if c.MailDir == "" {
+		p = append(p, errors.New("MAIL_DIR: may not be empty without SMTP_URL (emails would be lost)"))
+	}
+	if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+		p = append(p, fmt.Errorf("MAIL_FROM: %v", err))
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		p = append(p, fmt.Errorf("PUBLIC_URL: %q is not an http(s) base URL such as https://app.example.com", c.PublicURL))
+	}
+	return p
+}
+
 // productionProblems lists the insecure defaults production refuses.
 func (c Config) productionProblems() []error {
 	var p []error
@@ -287,10 +329,14 @@ func (c Config) String() string {
 	if c.AIBaseURL != "" {
 		ai = fmt.Sprintf("%s model=%s rewrite_model=%s", maskURL(c.AIBaseURL), c.AIModel, c.AIRewriteModel)
 	}
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s",
+	mailTo := "dir:" + c.MailDir
+	if c.SMTPURL != "" {
+		mailTo = maskURL(c.SMTPURL)
+	}
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL)
 }
 
 func checkURL(raw string, schemes ...string) error {

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,26 @@ func TestAIProviderSettings(t *testing.T) {
 	c, _ = config.FromEnv(envOf(map[string]string{"AI_BASE_URL": "https://api.openai.com/v1", "AI_MODEL": "a", "AI_REWRITE_MODEL": "b"}))
 	if c.AIRewriteModel != "b" {
 		t.Errorf("AI_REWRITE_MODEL ignored: %q", c.AIRewriteModel)
+	}
+}
+
+func TestDevelopmentAllowsLocalFrontendOriginsUnlessCORSOriginsIsSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"development default", nil, config.DevelopmentOrigins},
+		{"development with CORS_ORIGINS", map[string]string{"CORS_ORIGINS": "https://app.example"}, []string{"https://app.example"}},
+		{"production default", map[string]string{"APP_ENV": "production"}, nil},
+	} {
+		c, err := config.FromEnv(func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.CORSOrigins, tc.want) {
+			t.Errorf("%s: CORSOrigins = %q, want %q", tc.name, c.CORSOrigins, tc.want)
+		}
 	}
 }

@@ -80,3 +80,9 @@ const (
 type PipelineJob struct {
 	QuestionID uuid.UUID `json:"questionId"`
 }
+
+// Job topics of the email channel (package internal/mail).
+const (
+	// JobMailSend sends one email (mail.Message), written by mail.Enqueue.
+	JobMailSend = "mail.send"
+)

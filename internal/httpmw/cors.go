@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/rs/cors"
@@ -39,8 +40,9 @@ func CORS(origins []string, opts CORSOptions) (Middleware, error) {
 		return nil, ErrWildcardOrigin
 	}
 	if len(origins) == 0 {
-		// rs/cors treats an empty list as "*": never hand it one.
-		return func(next http.Handler) http.Handler { return next }, nil
+		// rs/cors treats an empty list as "*": never hand it one. Every preflight is
+		// cross-origin, so with no origins each one is refused.
+		return refusePreflights(func(*http.Request) bool { return false }), nil
 	}
 	maxAge := opts.MaxAge
 	if maxAge <= 0 {
@@ -54,5 +56,27 @@ func CORS(origins []string, opts CORSOptions) (Middleware, error) {
 		AllowCredentials: !wildcard,
 		MaxAge:           int(maxAge / time.Second),
 	})
-	return c.Handler, nil
+	refuse := refusePreflights(c.OriginAllowed)
+	return func(next http.Handler) http.Handler { return refuse(c.Handler(next)) }, nil
+}
+
+// refusePreflights answers a preflight from an origin that allowed rejects with a 403
+// that names the setting to change: a browser would otherwise report only a bare CORS
+// failure, and the developer would not know where to look.
+func refusePreflights(allowed func(*http.Request) bool) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isPreflight(r) && !allowed(r) {
+				http.Error(w, "origin "+strconv.Quote(r.Header.Get("Origin"))+
+					" is not allowed: add it to the server's CORS_ORIGINS", http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" &&
+		r.Header.Get("Access-Control-Request-Method") != ""
 }

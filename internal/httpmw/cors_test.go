@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"backbone/internal/httpmw"
@@ -76,5 +77,23 @@ func TestCORS(t *testing.T) {
 				t.Fatalf("Expose-Headers = %q", w.Header().Get("Access-Control-Expose-Headers"))
 			}
 		})
+	}
+}
+
+func TestCORSRefusesAPreflightFromAnUnknownOriginNamingTheSetting(t *testing.T) {
+	t.Parallel()
+	for _, origins := range [][]string{nil, {"https://app.example.com"}} {
+		mw, err := httpmw.CORS(origins, httpmw.CORSOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a refused preflight reached the handler") }))
+		r := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+		r.Header.Set("Origin", "https://evil.test")
+		r.Header.Set("Access-Control-Request-Method", http.MethodPost)
+		w := serve(h, r)
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "CORS_ORIGINS") {
+			t.Errorf("origins %v: preflight from an unknown origin = %d %q, want 403 naming CORS_ORIGINS", origins, w.Code, w.Body.String())
+		}
 	}
 }
