@@ -6,4 +6,5 @@ import "backbone/internal/notify"
 func (a *app) openNotify() {
 	a.notify = notify.New(a.db, a.bus, a.log)
 	a.unsubscribe = notify.Unsubscriber{Keys: a.keys, Notify: a.notify}
+	a.notify.SendEmails(notify.EmailConfig{Keys: a.keys, PublicURL: a.cfg.PublicURL})
 }

@@ -140,7 +140,10 @@ func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey stri
 		var err error
 		n, err = tx.Notification.Create().SetID(schema.NewID()).SetUserID(userID).SetKind(kind).SetPayload(body).
 			SetDedupKey(eventKey + ":" + userID.String()).Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.enqueueEmail(ctx, tx, userID, kind, body)
 	})
 	if ent.IsConstraintError(err) {
 		return nil // a redelivery: made and announced before

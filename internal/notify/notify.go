@@ -52,6 +52,8 @@ type Service struct {
 	client *ent.Client
 	bus    bus.Bus
 	log    *slog.Logger
+	// email, when set, emails notifications (SendEmails).
+	email *EmailConfig
 }
 
 // New returns a Service over d and b.
