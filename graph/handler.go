@@ -115,6 +115,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		srv.Use(cfg.PersistedQueries)
 	}
 	srv.AroundResponses(capErrors)
+	srv.AroundResponses(noteOperation)
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
 	srv.AroundFields(limitPageSize)

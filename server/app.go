@@ -56,6 +56,7 @@ type app struct {
 // openApp connects to everything the configuration names, waiting for services that are
 // still starting, and applies migrations unless told not to.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	routeLibraryLogs(log)
 	a := &app{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {

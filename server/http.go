@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
+	"backbone/server/playground"
 
 	"backbone/graph"
 	"backbone/graph/gqlws"
@@ -99,6 +99,7 @@ func newHTTP(a *app) (*httpApp, error) {
 	}
 	if a.cfg.Playground {
 		route("GET /{$}", "playground", httpmw.CSP(httpmw.PlaygroundCSP)(playground.Handler("Backbone", "/query")))
+		route("GET "+playground.AssetPrefix, "playground_assets", playground.Assets())
 	}
 
 	// Recover sits inside AccessLog and Metrics so that the 500 it writes is logged and

@@ -4,16 +4,41 @@ import (
 	"io"
 	"log/slog"
 
+	"gopkg.in/natefinch/lumberjack.v2"
+
 	"backbone/internal/config"
 )
 
-// newLogger returns the process logger: JSON in production, text in development.
+// newLogger returns the process logger: JSON in production, text in development, on w,
+// and also into LOG_FILE (every line) and LOG_ERROR_FILE (errors only) when they are set,
+// each rotated by size with lumberjack. The files' writes are unbuffered: nothing is lost
+// when the process exits without closing them.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config.Validate
+	handlers := []slog.Handler{logHandler(cfg, w, level)}
+	if cfg.LogFile != "" {
+		handlers = append(handlers, logHandler(cfg, rotated(cfg, cfg.LogFile), level))
+	}
+	if cfg.LogErrorFile != "" {
+		handlers = append(handlers, logHandler(cfg, rotated(cfg, cfg.LogErrorFile), slog.LevelError))
+	}
+	if len(handlers) == 1 {
+		return slog.New(handlers[0])
+	}
+	return slog.New(slog.NewMultiHandler(handlers...))
+}
+
+func logHandler(cfg config.Config, w io.Writer, level slog.Level) slog.Handler {
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.NewTextHandler(w, opts)
+}
+
+// rotated is a log file that lumberjack rotates at LOG_FILE_MAX_MB, keeping
+// LOG_FILE_BACKUPS old files, compressed.
+func rotated(cfg config.Config, path string) io.Writer {
+	return &lumberjack.Logger{Filename: path, MaxSize: cfg.LogFileMaxMB, MaxBackups: cfg.LogFileBackups, Compress: true}
 }

@@ -94,6 +94,11 @@ type Config struct {
 
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
+	// LOG_FILE: also write the log to this file, rotated by size; LOG_ERROR_FILE: also
+	// write ERROR lines to this file apart; both empty by default (stdout only).
+	LogFile, LogErrorFile string
+	LogFileMaxMB          int // LOG_FILE_MAX_MB: rotate a log file at this size (default 100)
+	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
 
 	// set records which variables were given, so Validate can tell a default from a choice.
 	set map[string]bool
@@ -159,7 +164,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsAddr:  r.str("METRICS_ADDR", ""),
 		MetricsToken: r.str("METRICS_TOKEN", ""),
 
-		LogLevel: strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogLevel:       strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogFile:        r.str("LOG_FILE", ""),
+		LogErrorFile:   r.str("LOG_ERROR_FILE", ""),
+		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
+		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
 	}
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
@@ -241,6 +250,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
+	}
+	if c.LogFileMaxMB < 1 || c.LogFileBackups < 0 {
+		bad("LOG_FILE_MAX_MB must be at least 1 and LOG_FILE_BACKUPS at least 0 (got %d, %d)", c.LogFileMaxMB, c.LogFileBackups)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("LOG_FORMAT: %q is neither json nor text", c.LogFormat)

@@ -1,6 +1,7 @@
 package httpmw
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -17,7 +18,8 @@ func AccessLog(log *slog.Logger) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := record(w)
-			next.ServeHTTP(rec, r)
+			notes := &logNotes{}
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logNotesKey{}, notes)))
 
 			status := rec.Status()
 			level := slog.LevelInfo
@@ -37,6 +39,7 @@ func AccessLog(log *slog.Logger) Middleware {
 			if keys := queryKeys(r); keys != "" {
 				attrs = append(attrs, slog.String("query_keys", keys))
 			}
+			attrs = append(attrs, notes.list()...)
 			log.LogAttrs(r.Context(), level, "http request", attrs...)
 		})
 	}

@@ -11,13 +11,13 @@ import (
 const APICSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 // PlaygroundCSP is the relaxed policy for the GraphiQL page, which loads its
-// scripts and styles from cdn.jsdelivr.net, runs one inline bootstrap script
-// and talks to the API over fetch and websockets.
+// scripts and styles from this server (embedded in the binary), runs one inline
+// bootstrap script and talks to the API over fetch and websockets.
 const PlaygroundCSP = "default-src 'none'; " +
-	"script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " +
-	"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; " +
-	"font-src 'self' data: https://cdn.jsdelivr.net; " +
-	"img-src 'self' data: https://cdn.jsdelivr.net; " +
+	"script-src 'self' 'unsafe-inline'; " +
+	"style-src 'self' 'unsafe-inline'; " +
+	"font-src 'self' data:; " +
+	"img-src 'self' data:; " +
 	"connect-src 'self' ws: wss:; " +
 	"worker-src 'self' blob:; " +
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
