@@ -37,6 +37,8 @@ type Assignment struct {
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 	// Reason holds the value of the "reason" field.
 	Reason string `json:"reason,omitempty"`
+	// LeaseWarnedAt holds the value of the "lease_warned_at" field.
+	LeaseWarnedAt *time.Time `json:"lease_warned_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AssignmentQuery when eager-loading is set.
 	Edges        AssignmentEdges `json:"edges"`
@@ -72,7 +74,7 @@ func (*Assignment) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case assignment.FieldOutcome, assignment.FieldReason:
 			values[i] = new(sql.NullString)
-		case assignment.FieldCreatedAt, assignment.FieldUpdatedAt, assignment.FieldClaimedAt, assignment.FieldLeaseExpiresAt, assignment.FieldEndedAt:
+		case assignment.FieldCreatedAt, assignment.FieldUpdatedAt, assignment.FieldClaimedAt, assignment.FieldLeaseExpiresAt, assignment.FieldEndedAt, assignment.FieldLeaseWarnedAt:
 			values[i] = new(sql.NullTime)
 		case assignment.FieldID, assignment.FieldQuestionID, assignment.FieldExpertID:
 			values[i] = new(uuid.UUID)
@@ -153,6 +155,13 @@ func (_m *Assignment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Reason = value.String
 			}
+		case assignment.FieldLeaseWarnedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field lease_warned_at", values[i])
+			} else if value.Valid {
+				_m.LeaseWarnedAt = new(time.Time)
+				*_m.LeaseWarnedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -224,6 +233,11 @@ func (_m *Assignment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reason=")
 	builder.WriteString(_m.Reason)
+	builder.WriteString(", ")
+	if v := _m.LeaseWarnedAt; v != nil {
+		builder.WriteString("lease_warned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

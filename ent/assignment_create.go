@@ -119,6 +119,20 @@ func (_c *AssignmentCreate) SetNillableReason(v *string) *AssignmentCreate {
 	return _c
 }
 
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (_c *AssignmentCreate) SetLeaseWarnedAt(v time.Time) *AssignmentCreate {
+	_c.mutation.SetLeaseWarnedAt(v)
+	return _c
+}
+
+// SetNillableLeaseWarnedAt sets the "lease_warned_at" field if the given value is not nil.
+func (_c *AssignmentCreate) SetNillableLeaseWarnedAt(v *time.Time) *AssignmentCreate {
+	if v != nil {
+		_c.SetLeaseWarnedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AssignmentCreate) SetID(v uuid.UUID) *AssignmentCreate {
 	_c.mutation.SetID(v)
@@ -300,6 +314,10 @@ func (_c *AssignmentCreate) createSpec() (*Assignment, *sqlgraph.CreateSpec) {
 		_spec.SetField(assignment.FieldReason, field.TypeString, value)
 		_node.Reason = value
 	}
+	if value, ok := _c.mutation.LeaseWarnedAt(); ok {
+		_spec.SetField(assignment.FieldLeaseWarnedAt, field.TypeTime, value)
+		_node.LeaseWarnedAt = &value
+	}
 	if nodes := _c.mutation.QuestionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -444,6 +462,24 @@ func (u *AssignmentUpsert) UpdateReason() *AssignmentUpsert {
 // ClearReason clears the value of the "reason" field.
 func (u *AssignmentUpsert) ClearReason() *AssignmentUpsert {
 	u.SetNull(assignment.FieldReason)
+	return u
+}
+
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (u *AssignmentUpsert) SetLeaseWarnedAt(v time.Time) *AssignmentUpsert {
+	u.Set(assignment.FieldLeaseWarnedAt, v)
+	return u
+}
+
+// UpdateLeaseWarnedAt sets the "lease_warned_at" field to the value that was provided on create.
+func (u *AssignmentUpsert) UpdateLeaseWarnedAt() *AssignmentUpsert {
+	u.SetExcluded(assignment.FieldLeaseWarnedAt)
+	return u
+}
+
+// ClearLeaseWarnedAt clears the value of the "lease_warned_at" field.
+func (u *AssignmentUpsert) ClearLeaseWarnedAt() *AssignmentUpsert {
+	u.SetNull(assignment.FieldLeaseWarnedAt)
 	return u
 }
 
@@ -595,6 +631,27 @@ func (u *AssignmentUpsertOne) UpdateReason() *AssignmentUpsertOne {
 func (u *AssignmentUpsertOne) ClearReason() *AssignmentUpsertOne {
 	return u.Update(func(s *AssignmentUpsert) {
 		s.ClearReason()
+	})
+}
+
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (u *AssignmentUpsertOne) SetLeaseWarnedAt(v time.Time) *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetLeaseWarnedAt(v)
+	})
+}
+
+// UpdateLeaseWarnedAt sets the "lease_warned_at" field to the value that was provided on create.
+func (u *AssignmentUpsertOne) UpdateLeaseWarnedAt() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateLeaseWarnedAt()
+	})
+}
+
+// ClearLeaseWarnedAt clears the value of the "lease_warned_at" field.
+func (u *AssignmentUpsertOne) ClearLeaseWarnedAt() *AssignmentUpsertOne {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearLeaseWarnedAt()
 	})
 }
 
@@ -913,6 +970,27 @@ func (u *AssignmentUpsertBulk) UpdateReason() *AssignmentUpsertBulk {
 func (u *AssignmentUpsertBulk) ClearReason() *AssignmentUpsertBulk {
 	return u.Update(func(s *AssignmentUpsert) {
 		s.ClearReason()
+	})
+}
+
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (u *AssignmentUpsertBulk) SetLeaseWarnedAt(v time.Time) *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.SetLeaseWarnedAt(v)
+	})
+}
+
+// UpdateLeaseWarnedAt sets the "lease_warned_at" field to the value that was provided on create.
+func (u *AssignmentUpsertBulk) UpdateLeaseWarnedAt() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.UpdateLeaseWarnedAt()
+	})
+}
+
+// ClearLeaseWarnedAt clears the value of the "lease_warned_at" field.
+func (u *AssignmentUpsertBulk) ClearLeaseWarnedAt() *AssignmentUpsertBulk {
+	return u.Update(func(s *AssignmentUpsert) {
+		s.ClearLeaseWarnedAt()
 	})
 }
 

@@ -109,6 +109,26 @@ func (_u *AssignmentUpdate) ClearReason() *AssignmentUpdate {
 	return _u
 }
 
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (_u *AssignmentUpdate) SetLeaseWarnedAt(v time.Time) *AssignmentUpdate {
+	_u.mutation.SetLeaseWarnedAt(v)
+	return _u
+}
+
+// SetNillableLeaseWarnedAt sets the "lease_warned_at" field if the given value is not nil.
+func (_u *AssignmentUpdate) SetNillableLeaseWarnedAt(v *time.Time) *AssignmentUpdate {
+	if v != nil {
+		_u.SetLeaseWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearLeaseWarnedAt clears the value of the "lease_warned_at" field.
+func (_u *AssignmentUpdate) ClearLeaseWarnedAt() *AssignmentUpdate {
+	_u.mutation.ClearLeaseWarnedAt()
+	return _u
+}
+
 // Mutation returns the AssignmentMutation object of the builder.
 func (_u *AssignmentUpdate) Mutation() *AssignmentMutation {
 	return _u.mutation
@@ -216,6 +236,12 @@ func (_u *AssignmentUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.ReasonCleared() {
 		_spec.ClearField(assignment.FieldReason, field.TypeString)
 	}
+	if value, ok := _u.mutation.LeaseWarnedAt(); ok {
+		_spec.SetField(assignment.FieldLeaseWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseWarnedAtCleared() {
+		_spec.ClearField(assignment.FieldLeaseWarnedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -315,6 +341,26 @@ func (_u *AssignmentUpdateOne) SetNillableReason(v *string) *AssignmentUpdateOne
 // ClearReason clears the value of the "reason" field.
 func (_u *AssignmentUpdateOne) ClearReason() *AssignmentUpdateOne {
 	_u.mutation.ClearReason()
+	return _u
+}
+
+// SetLeaseWarnedAt sets the "lease_warned_at" field.
+func (_u *AssignmentUpdateOne) SetLeaseWarnedAt(v time.Time) *AssignmentUpdateOne {
+	_u.mutation.SetLeaseWarnedAt(v)
+	return _u
+}
+
+// SetNillableLeaseWarnedAt sets the "lease_warned_at" field if the given value is not nil.
+func (_u *AssignmentUpdateOne) SetNillableLeaseWarnedAt(v *time.Time) *AssignmentUpdateOne {
+	if v != nil {
+		_u.SetLeaseWarnedAt(*v)
+	}
+	return _u
+}
+
+// ClearLeaseWarnedAt clears the value of the "lease_warned_at" field.
+func (_u *AssignmentUpdateOne) ClearLeaseWarnedAt() *AssignmentUpdateOne {
+	_u.mutation.ClearLeaseWarnedAt()
 	return _u
 }
 
@@ -454,6 +500,12 @@ func (_u *AssignmentUpdateOne) sqlSave(ctx context.Context) (_node *Assignment, 
 	}
 	if _u.mutation.ReasonCleared() {
 		_spec.ClearField(assignment.FieldReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.LeaseWarnedAt(); ok {
+		_spec.SetField(assignment.FieldLeaseWarnedAt, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseWarnedAtCleared() {
+		_spec.ClearField(assignment.FieldLeaseWarnedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Assignment{config: _u.config}

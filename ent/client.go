@@ -22,6 +22,7 @@ import (
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
+	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/pipelinestage"
@@ -71,6 +72,8 @@ type Client struct {
 	LedgerTransaction *LedgerTransactionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// NotificationPreference is the client for interacting with the NotificationPreference builders.
+	NotificationPreference *NotificationPreferenceClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
@@ -117,6 +120,7 @@ func (c *Client) init() {
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.NotificationPreference = NewNotificationPreferenceClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.Payout = NewPayoutClient(c.config)
 	c.PipelineStage = NewPipelineStageClient(c.config)
@@ -219,31 +223,32 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:               ctx,
-		config:            cfg,
-		APIKey:            NewAPIKeyClient(cfg),
-		Account:           NewAccountClient(cfg),
-		AnswerRevision:    NewAnswerRevisionClient(cfg),
-		Assignment:        NewAssignmentClient(cfg),
-		AuditLog:          NewAuditLogClient(cfg),
-		CreditPurchase:    NewCreditPurchaseClient(cfg),
-		Dispute:           NewDisputeClient(cfg),
-		Fingerprint:       NewFingerprintClient(cfg),
-		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
-		LedgerTransaction: NewLedgerTransactionClient(cfg),
-		Notification:      NewNotificationClient(cfg),
-		OutboxMessage:     NewOutboxMessageClient(cfg),
-		Payout:            NewPayoutClient(cfg),
-		PipelineStage:     NewPipelineStageClient(cfg),
-		Posting:           NewPostingClient(cfg),
-		Question:          NewQuestionClient(cfg),
-		Rating:            NewRatingClient(cfg),
-		RefreshToken:      NewRefreshTokenClient(cfg),
-		RevisionRequest:   NewRevisionRequestClient(cfg),
-		Session:           NewSessionClient(cfg),
-		Setting:           NewSettingClient(cfg),
-		SettingsVersion:   NewSettingsVersionClient(cfg),
-		User:              NewUserClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		APIKey:                 NewAPIKeyClient(cfg),
+		Account:                NewAccountClient(cfg),
+		AnswerRevision:         NewAnswerRevisionClient(cfg),
+		Assignment:             NewAssignmentClient(cfg),
+		AuditLog:               NewAuditLogClient(cfg),
+		CreditPurchase:         NewCreditPurchaseClient(cfg),
+		Dispute:                NewDisputeClient(cfg),
+		Fingerprint:            NewFingerprintClient(cfg),
+		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
+		LedgerTransaction:      NewLedgerTransactionClient(cfg),
+		Notification:           NewNotificationClient(cfg),
+		NotificationPreference: NewNotificationPreferenceClient(cfg),
+		OutboxMessage:          NewOutboxMessageClient(cfg),
+		Payout:                 NewPayoutClient(cfg),
+		PipelineStage:          NewPipelineStageClient(cfg),
+		Posting:                NewPostingClient(cfg),
+		Question:               NewQuestionClient(cfg),
+		Rating:                 NewRatingClient(cfg),
+		RefreshToken:           NewRefreshTokenClient(cfg),
+		RevisionRequest:        NewRevisionRequestClient(cfg),
+		Session:                NewSessionClient(cfg),
+		Setting:                NewSettingClient(cfg),
+		SettingsVersion:        NewSettingsVersionClient(cfg),
+		User:                   NewUserClient(cfg),
 	}, nil
 }
 
@@ -261,31 +266,32 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:               ctx,
-		config:            cfg,
-		APIKey:            NewAPIKeyClient(cfg),
-		Account:           NewAccountClient(cfg),
-		AnswerRevision:    NewAnswerRevisionClient(cfg),
-		Assignment:        NewAssignmentClient(cfg),
-		AuditLog:          NewAuditLogClient(cfg),
-		CreditPurchase:    NewCreditPurchaseClient(cfg),
-		Dispute:           NewDisputeClient(cfg),
-		Fingerprint:       NewFingerprintClient(cfg),
-		IdempotencyKey:    NewIdempotencyKeyClient(cfg),
-		LedgerTransaction: NewLedgerTransactionClient(cfg),
-		Notification:      NewNotificationClient(cfg),
-		OutboxMessage:     NewOutboxMessageClient(cfg),
-		Payout:            NewPayoutClient(cfg),
-		PipelineStage:     NewPipelineStageClient(cfg),
-		Posting:           NewPostingClient(cfg),
-		Question:          NewQuestionClient(cfg),
-		Rating:            NewRatingClient(cfg),
-		RefreshToken:      NewRefreshTokenClient(cfg),
-		RevisionRequest:   NewRevisionRequestClient(cfg),
-		Session:           NewSessionClient(cfg),
-		Setting:           NewSettingClient(cfg),
-		SettingsVersion:   NewSettingsVersionClient(cfg),
-		User:              NewUserClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		APIKey:                 NewAPIKeyClient(cfg),
+		Account:                NewAccountClient(cfg),
+		AnswerRevision:         NewAnswerRevisionClient(cfg),
+		Assignment:             NewAssignmentClient(cfg),
+		AuditLog:               NewAuditLogClient(cfg),
+		CreditPurchase:         NewCreditPurchaseClient(cfg),
+		Dispute:                NewDisputeClient(cfg),
+		Fingerprint:            NewFingerprintClient(cfg),
+		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
+		LedgerTransaction:      NewLedgerTransactionClient(cfg),
+		Notification:           NewNotificationClient(cfg),
+		NotificationPreference: NewNotificationPreferenceClient(cfg),
+		OutboxMessage:          NewOutboxMessageClient(cfg),
+		Payout:                 NewPayoutClient(cfg),
+		PipelineStage:          NewPipelineStageClient(cfg),
+		Posting:                NewPostingClient(cfg),
+		Question:               NewQuestionClient(cfg),
+		Rating:                 NewRatingClient(cfg),
+		RefreshToken:           NewRefreshTokenClient(cfg),
+		RevisionRequest:        NewRevisionRequestClient(cfg),
+		Session:                NewSessionClient(cfg),
+		Setting:                NewSettingClient(cfg),
+		SettingsVersion:        NewSettingsVersionClient(cfg),
+		User:                   NewUserClient(cfg),
 	}, nil
 }
 
@@ -317,8 +323,8 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
+		c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
 		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
 	} {
 		n.Use(hooks...)
@@ -331,8 +337,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.OutboxMessage, c.Payout,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
+		c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
 		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
 	} {
 		n.Intercept(interceptors...)
@@ -364,6 +370,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LedgerTransaction.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *NotificationPreferenceMutation:
+		return c.NotificationPreference.mutate(ctx, m)
 	case *OutboxMessageMutation:
 		return c.OutboxMessage.mutate(ctx, m)
 	case *PayoutMutation:
@@ -1992,6 +2000,140 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// NotificationPreferenceClient is a client for the NotificationPreference schema.
+type NotificationPreferenceClient struct {
+	config
+}
+
+// NewNotificationPreferenceClient returns a client for the NotificationPreference from the given config.
+func NewNotificationPreferenceClient(c config) *NotificationPreferenceClient {
+	return &NotificationPreferenceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notificationpreference.Hooks(f(g(h())))`.
+func (c *NotificationPreferenceClient) Use(hooks ...Hook) {
+	c.hooks.NotificationPreference = append(c.hooks.NotificationPreference, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notificationpreference.Intercept(f(g(h())))`.
+func (c *NotificationPreferenceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotificationPreference = append(c.inters.NotificationPreference, interceptors...)
+}
+
+// Create returns a builder for creating a NotificationPreference entity.
+func (c *NotificationPreferenceClient) Create() *NotificationPreferenceCreate {
+	mutation := newNotificationPreferenceMutation(c.config, OpCreate)
+	return &NotificationPreferenceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotificationPreference entities.
+func (c *NotificationPreferenceClient) CreateBulk(builders ...*NotificationPreferenceCreate) *NotificationPreferenceCreateBulk {
+	return &NotificationPreferenceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationPreferenceClient) MapCreateBulk(slice any, setFunc func(*NotificationPreferenceCreate, int)) *NotificationPreferenceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationPreferenceCreateBulk{err: fmt.Errorf("calling to NotificationPreferenceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationPreferenceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationPreferenceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotificationPreference.
+func (c *NotificationPreferenceClient) Update() *NotificationPreferenceUpdate {
+	mutation := newNotificationPreferenceMutation(c.config, OpUpdate)
+	return &NotificationPreferenceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationPreferenceClient) UpdateOne(_m *NotificationPreference) *NotificationPreferenceUpdateOne {
+	mutation := newNotificationPreferenceMutation(c.config, OpUpdateOne, withNotificationPreference(_m))
+	return &NotificationPreferenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationPreferenceClient) UpdateOneID(id uuid.UUID) *NotificationPreferenceUpdateOne {
+	mutation := newNotificationPreferenceMutation(c.config, OpUpdateOne, withNotificationPreferenceID(id))
+	return &NotificationPreferenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotificationPreference.
+func (c *NotificationPreferenceClient) Delete() *NotificationPreferenceDelete {
+	mutation := newNotificationPreferenceMutation(c.config, OpDelete)
+	return &NotificationPreferenceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationPreferenceClient) DeleteOne(_m *NotificationPreference) *NotificationPreferenceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationPreferenceClient) DeleteOneID(id uuid.UUID) *NotificationPreferenceDeleteOne {
+	builder := c.Delete().Where(notificationpreference.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationPreferenceDeleteOne{builder}
+}
+
+// Query returns a query builder for NotificationPreference.
+func (c *NotificationPreferenceClient) Query() *NotificationPreferenceQuery {
+	return &NotificationPreferenceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotificationPreference},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotificationPreference entity by its id.
+func (c *NotificationPreferenceClient) Get(ctx context.Context, id uuid.UUID) (*NotificationPreference, error) {
+	return c.Query().Where(notificationpreference.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationPreferenceClient) GetX(ctx context.Context, id uuid.UUID) *NotificationPreference {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationPreferenceClient) Hooks() []Hook {
+	hooks := c.hooks.NotificationPreference
+	return append(hooks[:len(hooks):len(hooks)], notificationpreference.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationPreferenceClient) Interceptors() []Interceptor {
+	return c.inters.NotificationPreference
+}
+
+func (c *NotificationPreferenceClient) mutate(ctx context.Context, m *NotificationPreferenceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationPreferenceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationPreferenceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationPreferenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationPreferenceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotificationPreference mutation op: %q", m.Op())
 	}
 }
 
@@ -3879,15 +4021,17 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
-		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
-		Payout, PipelineStage, Posting, Question, Rating, RefreshToken,
-		RevisionRequest, Session, Setting, SettingsVersion, User []ent.Hook
+		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
+		NotificationPreference, OutboxMessage, Payout, PipelineStage, Posting,
+		Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
-		Fingerprint, IdempotencyKey, LedgerTransaction, Notification, OutboxMessage,
-		Payout, PipelineStage, Posting, Question, Rating, RefreshToken,
-		RevisionRequest, Session, Setting, SettingsVersion, User []ent.Interceptor
+		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
+		NotificationPreference, OutboxMessage, Payout, PipelineStage, Posting,
+		Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, User []ent.Interceptor
 	}
 )
 

@@ -14,6 +14,7 @@ import (
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
+	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
 	"backbone/ent/pipelinestage"
@@ -95,29 +96,30 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:            apikey.ValidColumn,
-			account.Table:           account.ValidColumn,
-			answerrevision.Table:    answerrevision.ValidColumn,
-			assignment.Table:        assignment.ValidColumn,
-			auditlog.Table:          auditlog.ValidColumn,
-			creditpurchase.Table:    creditpurchase.ValidColumn,
-			dispute.Table:           dispute.ValidColumn,
-			fingerprint.Table:       fingerprint.ValidColumn,
-			idempotencykey.Table:    idempotencykey.ValidColumn,
-			ledgertransaction.Table: ledgertransaction.ValidColumn,
-			notification.Table:      notification.ValidColumn,
-			outboxmessage.Table:     outboxmessage.ValidColumn,
-			payout.Table:            payout.ValidColumn,
-			pipelinestage.Table:     pipelinestage.ValidColumn,
-			posting.Table:           posting.ValidColumn,
-			question.Table:          question.ValidColumn,
-			rating.Table:            rating.ValidColumn,
-			refreshtoken.Table:      refreshtoken.ValidColumn,
-			revisionrequest.Table:   revisionrequest.ValidColumn,
-			session.Table:           session.ValidColumn,
-			setting.Table:           setting.ValidColumn,
-			settingsversion.Table:   settingsversion.ValidColumn,
-			user.Table:              user.ValidColumn,
+			apikey.Table:                 apikey.ValidColumn,
+			account.Table:                account.ValidColumn,
+			answerrevision.Table:         answerrevision.ValidColumn,
+			assignment.Table:             assignment.ValidColumn,
+			auditlog.Table:               auditlog.ValidColumn,
+			creditpurchase.Table:         creditpurchase.ValidColumn,
+			dispute.Table:                dispute.ValidColumn,
+			fingerprint.Table:            fingerprint.ValidColumn,
+			idempotencykey.Table:         idempotencykey.ValidColumn,
+			ledgertransaction.Table:      ledgertransaction.ValidColumn,
+			notification.Table:           notification.ValidColumn,
+			notificationpreference.Table: notificationpreference.ValidColumn,
+			outboxmessage.Table:          outboxmessage.ValidColumn,
+			payout.Table:                 payout.ValidColumn,
+			pipelinestage.Table:          pipelinestage.ValidColumn,
+			posting.Table:                posting.ValidColumn,
+			question.Table:               question.ValidColumn,
+			rating.Table:                 rating.ValidColumn,
+			refreshtoken.Table:           refreshtoken.ValidColumn,
+			revisionrequest.Table:        revisionrequest.ValidColumn,
+			session.Table:                session.ValidColumn,
+			setting.Table:                setting.ValidColumn,
+			settingsversion.Table:        settingsversion.ValidColumn,
+			user.Table:                   user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

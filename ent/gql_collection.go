@@ -603,6 +603,11 @@ func (_q *AssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, assignment.FieldReason)
 				fieldSeen[assignment.FieldReason] = struct{}{}
 			}
+		case "leaseWarnedAt":
+			if _, ok := fieldSeen[assignment.FieldLeaseWarnedAt]; !ok {
+				selectedFields = append(selectedFields, assignment.FieldLeaseWarnedAt)
+				fieldSeen[assignment.FieldLeaseWarnedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

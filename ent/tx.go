@@ -36,6 +36,8 @@ type Tx struct {
 	LedgerTransaction *LedgerTransactionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// NotificationPreference is the client for interacting with the NotificationPreference builders.
+	NotificationPreference *NotificationPreferenceClient
 	// OutboxMessage is the client for interacting with the OutboxMessage builders.
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
@@ -202,6 +204,7 @@ func (tx *Tx) init() {
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.NotificationPreference = NewNotificationPreferenceClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
 	tx.PipelineStage = NewPipelineStageClient(tx.config)

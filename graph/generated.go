@@ -299,38 +299,39 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptAnswer          func(childComplexity int, id string, stars int, comment *string) int
-		ApproveExpert         func(childComplexity int, userID string) int
-		BuyCredits            func(childComplexity int, credits *int, pack *string, idempotencyKey string) int
-		CancelQuestion        func(childComplexity int, id string) int
-		ChangePassword        func(childComplexity int, currentPassword string, newPassword string) int
-		ClaimTask             func(childComplexity int, id string) int
-		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
-		DecidePayout          func(childComplexity int, payoutID string, approve bool, note *string, idempotencyKey string) int
-		DeclineQuestion       func(childComplexity int, id string, reason string) int
-		ExtendLease           func(childComplexity int, id string) int
-		GrantCredits          func(childComplexity int, userID string, credits int, reason string, idempotencyKey string) int
-		Login                 func(childComplexity int, email string, password string) int
-		Logout                func(childComplexity int, allSessions bool) int
-		MarkNotificationsRead func(childComplexity int, ids []string, all *bool) int
-		OpenDispute           func(childComplexity int, id string, reason string) int
-		ReactivateUser        func(childComplexity int, userID string) int
-		ReassignQuestion      func(childComplexity int, id string, expertID *string) int
-		RefreshSession        func(childComplexity int, refreshToken string) int
-		Register              func(childComplexity int, input model.RegisterInput) int
-		RejectExpert          func(childComplexity int, userID string, reason *string) int
-		ReleaseTask           func(childComplexity int, id string) int
-		ReplayDeadJob         func(childComplexity int, topic string, id string) int
-		RequestPayout         func(childComplexity int, amount int, idempotencyKey string) int
-		RequestRevision       func(childComplexity int, id string, note string) int
-		ResolveDispute        func(childComplexity int, id string, refund int, note string) int
-		RetryPipeline         func(childComplexity int, id string) int
-		RevokeAPIKey          func(childComplexity int, id string) int
-		SetUserRole           func(childComplexity int, userID string, role user.Role) int
-		SubmitAnswer          func(childComplexity int, id string, body string, basedOn *string) int
-		SubmitQuestion        func(childComplexity int, input model.SubmitQuestionInput) int
-		SuspendUser           func(childComplexity int, userID string, reason *string) int
-		UpdateSettings        func(childComplexity int, input model.UpdateSettingsInput) int
+		AcceptAnswer                  func(childComplexity int, id string, stars int, comment *string) int
+		ApproveExpert                 func(childComplexity int, userID string) int
+		BuyCredits                    func(childComplexity int, credits *int, pack *string, idempotencyKey string) int
+		CancelQuestion                func(childComplexity int, id string) int
+		ChangePassword                func(childComplexity int, currentPassword string, newPassword string) int
+		ClaimTask                     func(childComplexity int, id string) int
+		CreateAPIKey                  func(childComplexity int, input model.CreateAPIKeyInput) int
+		DecidePayout                  func(childComplexity int, payoutID string, approve bool, note *string, idempotencyKey string) int
+		DeclineQuestion               func(childComplexity int, id string, reason string) int
+		ExtendLease                   func(childComplexity int, id string) int
+		GrantCredits                  func(childComplexity int, userID string, credits int, reason string, idempotencyKey string) int
+		Login                         func(childComplexity int, email string, password string) int
+		Logout                        func(childComplexity int, allSessions bool) int
+		MarkNotificationsRead         func(childComplexity int, ids []string, all *bool) int
+		OpenDispute                   func(childComplexity int, id string, reason string) int
+		ReactivateUser                func(childComplexity int, userID string) int
+		ReassignQuestion              func(childComplexity int, id string, expertID *string) int
+		RefreshSession                func(childComplexity int, refreshToken string) int
+		Register                      func(childComplexity int, input model.RegisterInput) int
+		RejectExpert                  func(childComplexity int, userID string, reason *string) int
+		ReleaseTask                   func(childComplexity int, id string) int
+		ReplayDeadJob                 func(childComplexity int, topic string, id string) int
+		RequestPayout                 func(childComplexity int, amount int, idempotencyKey string) int
+		RequestRevision               func(childComplexity int, id string, note string) int
+		ResolveDispute                func(childComplexity int, id string, refund int, note string) int
+		RetryPipeline                 func(childComplexity int, id string) int
+		RevokeAPIKey                  func(childComplexity int, id string) int
+		SetUserRole                   func(childComplexity int, userID string, role user.Role) int
+		SubmitAnswer                  func(childComplexity int, id string, body string, basedOn *string) int
+		SubmitQuestion                func(childComplexity int, input model.SubmitQuestionInput) int
+		SuspendUser                   func(childComplexity int, userID string, reason *string) int
+		UpdateNotificationPreferences func(childComplexity int, input model.UpdateNotificationPreferencesInput) int
+		UpdateSettings                func(childComplexity int, input model.UpdateSettingsInput) int
 	}
 
 	Notification struct {
@@ -353,6 +354,12 @@ type ComplexityRoot struct {
 	NotificationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	NotificationPreference struct {
+		Email          func(childComplexity int) int
+		EmailByDefault func(childComplexity int) int
+		Kind           func(childComplexity int) int
 	}
 
 	OriginalityMatch struct {
@@ -430,6 +437,7 @@ type ComplexityRoot struct {
 		MyQuestions             func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *question.Status) int
 		Node                    func(childComplexity int, id string) int
 		Nodes                   func(childComplexity int, ids []string) int
+		NotificationPreferences func(childComplexity int) int
 		Notifications           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) int
 		Payouts                 func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) int
 		PlatformRevenue         func(childComplexity int) int
@@ -536,6 +544,7 @@ type ComplexityRoot struct {
 		AutoAcceptSeconds    func(childComplexity int) int
 		CreditPacks          func(childComplexity int) int
 		LeaseSeconds         func(childComplexity int) int
+		LeaseWarningSeconds  func(childComplexity int) int
 		MaxActiveClaims      func(childComplexity int) int
 		OriginalityThreshold func(childComplexity int) int
 		PlatformFeeBPS       func(childComplexity int) int
@@ -704,10 +713,11 @@ type MutationResolver interface {
 	RetryPipeline(ctx context.Context, id string) (*ent.Question, error)
 	ReplayDeadJob(ctx context.Context, topic string, id string) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []string, all *bool) (int, error)
+	UpdateNotificationPreferences(ctx context.Context, input model.UpdateNotificationPreferencesInput) ([]*model.NotificationPreference, error)
 }
 type NotificationResolver interface {
 	ID(ctx context.Context, obj *ent.Notification) (string, error)
-
+	Kind(ctx context.Context, obj *ent.Notification) (model.NotificationKind, error)
 	Payload(ctx context.Context, obj *ent.Notification) (map[string]any, error)
 	Question(ctx context.Context, obj *ent.Notification) (*ent.Question, error)
 	Payout(ctx context.Context, obj *ent.Notification) (*ent.Payout, error)
@@ -745,6 +755,7 @@ type QueryResolver interface {
 	MyAssignments(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, activeOnly bool) (*ent.AssignmentConnection, error)
 	Notifications(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) (*ent.NotificationConnection, error)
 	UnreadNotificationCount(ctx context.Context) (int, error)
+	NotificationPreferences(ctx context.Context) ([]*model.NotificationPreference, error)
 	ExpertStats(ctx context.Context, expertID *string, from *time.Time, to *time.Time) (*model.ExpertStats, error)
 	Ratings(ctx context.Context, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.RatingConnection, error)
 	Questions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) (*ent.QuestionConnection, error)
@@ -778,6 +789,7 @@ type SettingsResolver interface {
 	Prices(ctx context.Context, obj *settings.Settings) ([]*model.SubjectPrice, error)
 
 	LeaseSeconds(ctx context.Context, obj *settings.Settings) (int, error)
+	LeaseWarningSeconds(ctx context.Context, obj *settings.Settings) (int, error)
 
 	AutoAcceptSeconds(ctx context.Context, obj *settings.Settings) (int, error)
 
@@ -2032,6 +2044,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendUser(childComplexity, args["userId"].(string), args["reason"].(*string)), true
+	case "Mutation.updateNotificationPreferences":
+		if e.ComplexityRoot.Mutation.UpdateNotificationPreferences == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationPreferences_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationPreferences(childComplexity, args["input"].(model.UpdateNotificationPreferencesInput)), true
 	case "Mutation.updateSettings":
 		if e.ComplexityRoot.Mutation.UpdateSettings == nil {
 			break
@@ -2124,6 +2147,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
+
+	case "NotificationPreference.email":
+		if e.ComplexityRoot.NotificationPreference.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Email(childComplexity), true
+	case "NotificationPreference.emailByDefault":
+		if e.ComplexityRoot.NotificationPreference.EmailByDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.EmailByDefault(childComplexity), true
+	case "NotificationPreference.kind":
+		if e.ComplexityRoot.NotificationPreference.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreference.Kind(childComplexity), true
 
 	case "OriginalityMatch.overlap":
 		if e.ComplexityRoot.OriginalityMatch.Overlap == nil {
@@ -2499,6 +2541,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.notificationPreferences":
+		if e.ComplexityRoot.Query.NotificationPreferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.NotificationPreferences(childComplexity), true
 	case "Query.notifications":
 		if e.ComplexityRoot.Query.Notifications == nil {
 			break
@@ -2976,6 +3024,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Settings.LeaseSeconds(childComplexity), true
+	case "Settings.leaseWarningSeconds":
+		if e.ComplexityRoot.Settings.LeaseWarningSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.LeaseWarningSeconds(childComplexity), true
 	case "Settings.maxActiveClaims":
 		if e.ComplexityRoot.Settings.MaxActiveClaims == nil {
 			break
@@ -3304,11 +3358,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("CreditPackInput", ec.unmarshalInputCreditPackInput),
 			graphql.NewInputUnmarshaler("ExpertApplicationInput", ec.unmarshalInputExpertApplicationInput),
+			graphql.NewInputUnmarshaler("NotificationPreferenceInput", ec.unmarshalInputNotificationPreferenceInput),
 			graphql.NewInputUnmarshaler("QuestionsFilter", ec.unmarshalInputQuestionsFilter),
 			graphql.NewInputUnmarshaler("QuestionsOrder", ec.unmarshalInputQuestionsOrder),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SubjectPriceInput", ec.unmarshalInputSubjectPriceInput),
 			graphql.NewInputUnmarshaler("SubmitQuestionInput", ec.unmarshalInputSubmitQuestionInput),
+			graphql.NewInputUnmarshaler("UpdateNotificationPreferencesInput", ec.unmarshalInputUpdateNotificationPreferencesInput),
 			graphql.NewInputUnmarshaler("UpdateSettingsInput", ec.unmarshalInputUpdateSettingsInput),
 			graphql.NewInputUnmarshaler("UsersFilter", ec.unmarshalInputUsersFilter),
 		)
@@ -3828,6 +3884,8 @@ type Settings {
   platformFeeBps: Int!
   "How long an expert holds a claimed question before it returns to the queue, in seconds, for questions submitted under these settings."
   leaseSeconds: Int!
+  "How long before a lease ends its expert is told (LEASE_EXPIRING), in seconds; 0 tells no one. One at least as long as the lease tells the expert as soon as they claim."
+  leaseWarningSeconds: Int!
   "How many questions one expert may hold claimed at once."
   maxActiveClaims: Int!
   "How many revisions a client may request of one answer, for questions submitted under these settings."
@@ -3865,6 +3923,8 @@ input UpdateSettingsInput {
   platformFeeBps: Int
   "60 (1 minute) to 604800 (7 days)."
   leaseSeconds: Int
+  "0 (no warning) to 604800 (7 days)."
+  leaseWarningSeconds: Int
   "1 to 100."
   maxActiveClaims: Int
   "0 to 20."
@@ -4273,17 +4333,54 @@ type Mutation {
   replayDeadJob(topic: String!, id: String!): Boolean! @hasRole(roles: [ADMIN])
 }
 
-"A message to the viewer about something that happened to their questions, tasks, payouts or (admins) credit purchases."
+"""
+What a notification tells, and who receives it. Each is made once per event and
+recipient. Ids in the payload (questionId, payoutId, userId, expertId, purchaseId) are global ids;
+texts (note, reason) are plain text as the user wrote them, which frontends must escape.
+"""
+enum NotificationKind {
+  "Clients: a question of theirs changed status. Payload: questionId, status."
+  QUESTION_UPDATED
+  "Clients: an expert delivered an answer (or a revised one). Payload: questionId."
+  ANSWER_DELIVERED
+  "Approved experts of the subject: a question entered the queue. Payload: questionId, subject."
+  TASK_AVAILABLE
+  "Experts: an admin decided their payout. Payload: payoutId, status (APPROVED or REJECTED), amount."
+  PAYOUT_DECIDED
+  "Experts: the client asked for a revision of their answer. Payload: questionId, note, revision (how many were asked, this one included)."
+  REVISION_REQUESTED
+  "Experts: their answer was accepted. Payload: questionId, stars (1 to 5; null when accepted automatically), auto."
+  ANSWER_ACCEPTED
+  "The expert of the answer and every admin: a client disputed a delivered answer. Payload: questionId, reason."
+  DISPUTE_OPENED
+  "The client and the expert: an admin resolved the dispute. Payload: questionId, refund (credits back to the client), price, note."
+  DISPUTE_RESOLVED
+  "Experts: their lease ends soon (Settings.leaseWarningSeconds before). Payload: questionId, leaseExpiresAt."
+  LEASE_EXPIRING
+  "Experts: their lease ran out and the claim ended. Payload: questionId."
+  LEASE_EXPIRED
+  "Experts: an admin gave them a question (assignedToYou true) or took it from them (false). Payload: questionId, assignedToYou."
+  QUESTION_REASSIGNED
+  "Experts: an admin decided their expert application. Payload: status (APPROVED or REJECTED), reason."
+  APPLICATION_DECIDED
+  "Clients: credits of a question went back to their wallet. Payload: questionId, amount, status (CANCELLED, DECLINED, EXPIRED or RESOLVED)."
+  REFUNDED
+  "Clients: a question's deadline passed with no expert (its credits are refunded). Payload: questionId."
+  QUESTION_EXPIRED
+  "Every admin: an expert asked for a payout. Payload: payoutId, expertId, amount."
+  PAYOUT_REQUESTED
+  "Every admin: someone registered as an expert and waits for a decision. Payload: userId, subjects."
+  EXPERT_APPLIED
+  "Every admin: a Stripe payment did not match its purchase, or a refund could not be taken back in full, and needs a look. Payload: purchaseId (a CreditPurchase id), reason."
+  PURCHASE_FLAGGED
+}
+
+"A message to the viewer about something that happened to their questions, tasks, payouts or the marketplace."
 type Notification implements Node {
   id: ID!
-  "What happened: QUESTION_UPDATED, ANSWER_DELIVERED, TASK_AVAILABLE, PAYOUT_DECIDED or (to admins) PURCHASE_FLAGGED."
-  kind: String!
-  """
-  The details: questionId (a Question id) and the new status for QUESTION_UPDATED,
-  questionId for ANSWER_DELIVERED, questionId and subject for TASK_AVAILABLE, payoutId (a
-  Payout id), status and amount for PAYOUT_DECIDED, purchaseId (a CreditPurchase id) and
-  reason for PURCHASE_FLAGGED.
-  """
+  "What happened; each kind says who receives it and what its payload holds."
+  kind: NotificationKind!
+  "The details, as each NotificationKind lists them."
   payload: JSON
   """
   The question it is about, as the viewer may see it now: null for a payout, or when the
@@ -4321,6 +4418,39 @@ extend type Query {
 extend type Mutation {
   "Marks the viewer's notifications ids (or all of them) read; returns how many changed."
   markNotificationsRead(ids: [ID!], all: Boolean): Int! @auth
+}
+
+"Whether one kind of notification also comes by email. Every notification is listed by notifications either way."
+type NotificationPreference {
+  kind: NotificationKind!
+  "Whether notifications of this kind also come by email."
+  email: Boolean!
+  "Whether they would by default: what email is while the viewer never chose."
+  emailByDefault: Boolean!
+}
+
+input NotificationPreferenceInput {
+  kind: NotificationKind!
+  email: Boolean!
+}
+
+input UpdateNotificationPreferencesInput {
+  "The kinds to change, each at most once, only kinds the viewer's role receives; the others stay as they are."
+  preferences: [NotificationPreferenceInput!]!
+}
+
+extend type Query {
+  "For every kind of notification the viewer's role receives, whether it also comes by email."
+  notificationPreferences: [NotificationPreference!]! @auth
+}
+
+extend type Mutation {
+  """
+  Sets which kinds of notification also come by email, and returns every preference of the
+  viewer. A kind the viewer's role does not receive, or one given twice, answers
+  BAD_USER_INPUT. Each email carries a link that turns its kind off too.
+  """
+  updateNotificationPreferences(input: UpdateNotificationPreferencesInput!): [NotificationPreference!]! @auth
 }
 
 "Whether a question entered or left the experts' queue."
@@ -5146,6 +5276,18 @@ func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationPreference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_NotificationPreference_kind(ctx, field)
+	case "email":
+		return ec.fieldContext_NotificationPreference_email(ctx, field)
+	case "emailByDefault":
+		return ec.fieldContext_NotificationPreference_emailByDefault(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreference", field.Name)
+}
+
 func (ec *executionContext) childFields_OriginalityMatch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "overlap":
@@ -5440,6 +5582,8 @@ func (ec *executionContext) childFields_Settings(ctx context.Context, field grap
 		return ec.fieldContext_Settings_platformFeeBps(ctx, field)
 	case "leaseSeconds":
 		return ec.fieldContext_Settings_leaseSeconds(ctx, field)
+	case "leaseWarningSeconds":
+		return ec.fieldContext_Settings_leaseWarningSeconds(ctx, field)
 	case "maxActiveClaims":
 		return ec.fieldContext_Settings_maxActiveClaims(ctx, field)
 	case "revisionLimit":
@@ -6359,6 +6503,20 @@ func (ec *executionContext) field_Mutation_suspendUser_args(ctx context.Context,
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateNotificationPreferencesInput, error) {
+			return ec.unmarshalNUpdateNotificationPreferencesInput2backboneᚋgraphᚋmodelᚐUpdateNotificationPreferencesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -12793,6 +12951,63 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNotificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNotificationPreferences(ctx, fc.Args["input"].(model.UpdateNotificationPreferencesInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNotificationPreferences(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNotificationPreferences_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12825,18 +13040,18 @@ func (ec *executionContext) _Notification_kind(ctx context.Context, field graphq
 			return ec.fieldContext_Notification_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+			return ec.Resolvers.Notification().Kind(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationKind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2backboneᚋgraphᚋmodelᚐNotificationKind(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "NotificationKind")
 }
 
 func (ec *executionContext) _Notification_payload(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
@@ -13135,6 +13350,75 @@ func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _NotificationPreference_kind(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationKind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2backboneᚋgraphᚋmodelᚐNotificationKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "NotificationKind")
+}
+
+func (ec *executionContext) _NotificationPreference_email(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreference_emailByDefault(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreference) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreference_emailByDefault(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailByDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreference_emailByDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreference", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _OriginalityMatch_overlap(ctx context.Context, field graphql.CollectedField, obj *model.OriginalityMatch) (ret graphql.Marshaler) {
@@ -15353,6 +15637,51 @@ func (ec *executionContext) fieldContext_Query_unreadNotificationCount(_ context
 	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Query_notificationPreferences(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_notificationPreferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().NotificationPreferences(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.NotificationPreference
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationPreference) graphql.Marshaler {
+			return ec.marshalNNotificationPreference2ᚕᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_notificationPreferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_expertStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17163,6 +17492,29 @@ func (ec *executionContext) _Settings_leaseSeconds(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Settings_leaseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Settings_leaseWarningSeconds(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_leaseWarningSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settings().LeaseWarningSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_leaseWarningSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Settings", field, true, true, "Int")
 }
 
@@ -19837,6 +20189,55 @@ func UnmarshalExpertApplicationInput(ctx context.Context, raw any) (model.Expert
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputNotificationPreferenceInput(ctx context.Context, obj any) (model.NotificationPreferenceInput, error) {
+	var it model.NotificationPreferenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNNotificationKind2backboneᚋgraphᚋmodelᚐNotificationKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationPreferenceInput unmarshals raw into the NotificationPreferenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationPreferenceInput(ctx context.Context, raw any) (model.NotificationPreferenceInput, error) {
+	var out model.NotificationPreferenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationPreferenceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputQuestionsFilter(ctx context.Context, obj any) (model.QuestionsFilter, error) {
 	var it model.QuestionsFilter
 	if obj == nil {
@@ -20170,6 +20571,48 @@ func UnmarshalSubmitQuestionInput(ctx context.Context, raw any) (model.SubmitQue
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateNotificationPreferencesInput(ctx context.Context, obj any) (model.UpdateNotificationPreferencesInput, error) {
+	var it model.UpdateNotificationPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"preferences"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "preferences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferences"))
+			data, err := ec.unmarshalNNotificationPreferenceInput2ᚕᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Preferences = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateNotificationPreferencesInput unmarshals raw into the UpdateNotificationPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateNotificationPreferencesInput(ctx context.Context, raw any) (model.UpdateNotificationPreferencesInput, error) {
+	var out model.UpdateNotificationPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateNotificationPreferencesInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Context, obj any) (model.UpdateSettingsInput, error) {
 	var it model.UpdateSettingsInput
 	if obj == nil {
@@ -20181,7 +20624,7 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget", "creditPacks"}
+	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "leaseWarningSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget", "creditPacks"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20216,6 +20659,13 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.LeaseSeconds = data
+		case "leaseWarningSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("leaseWarningSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LeaseWarningSeconds = data
 		case "maxActiveClaims":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxActiveClaims"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -22191,6 +22641,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateNotificationPreferences":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNotificationPreferences(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22226,10 +22683,11 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 					return ec._Notification_id(ctx, field, obj)
 				})
 		case "kind":
-			out.Values[i] = ec._Notification_kind(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_kind(ctx, field, obj)
+				})
 		case "payload":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -22342,6 +22800,49 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferenceImplementors = []string{"NotificationPreference"}
+
+func (ec *executionContext) _NotificationPreference(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreference) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreference")
+		case "kind":
+			out.Values[i] = ec._NotificationPreference_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._NotificationPreference_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emailByDefault":
+			out.Values[i] = ec._NotificationPreference_emailByDefault(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22926,6 +23427,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_unreadNotificationCount(ctx, field)
+				})
+		case "notificationPreferences":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_notificationPreferences(ctx, field)
 				})
 		case "expertStats":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -23598,6 +24105,12 @@ func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Settings_leaseSeconds(ctx, field, obj)
+				})
+		case "leaseWarningSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settings_leaseWarningSeconds(ctx, field, obj)
 				})
 		case "maxActiveClaims":
 			out.Values[i] = ec._Settings_maxActiveClaims(ctx, field, obj)
@@ -24971,6 +25484,59 @@ func (ec *executionContext) marshalNNotificationConnection2ᚖbackboneᚋentᚐN
 	return ec._NotificationConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNotificationKind2backboneᚋgraphᚋmodelᚐNotificationKind(ctx context.Context, v any) (model.NotificationKind, error) {
+	var res model.NotificationKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationKind2backboneᚋgraphᚋmodelᚐNotificationKind(ctx context.Context, sel ast.SelectionSet, v model.NotificationKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚕᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationPreference) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationPreference2ᚖbackboneᚋgraphᚋmodelᚐNotificationPreference(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationPreference2ᚖbackboneᚋgraphᚋmodelᚐNotificationPreference(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreference) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreference!")
+		return graphql.Null
+	}
+	return ec._NotificationPreference(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚕᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceInputᚄ(ctx context.Context, v any) ([]*model.NotificationPreferenceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.NotificationPreferenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationPreferenceInput2ᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNNotificationPreferenceInput2ᚖbackboneᚋgraphᚋmodelᚐNotificationPreferenceInput(ctx context.Context, v any) (*model.NotificationPreferenceInput, error) {
+	res, err := ec.unmarshalInputNotificationPreferenceInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -25367,6 +25933,11 @@ func (ec *executionContext) unmarshalNTransactionKind2backboneᚋentᚋposting�
 
 func (ec *executionContext) marshalNTransactionKind2backboneᚋentᚋpostingᚐKind(ctx context.Context, sel ast.SelectionSet, v posting.Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNUpdateNotificationPreferencesInput2backboneᚋgraphᚋmodelᚐUpdateNotificationPreferencesInput(ctx context.Context, v any) (model.UpdateNotificationPreferencesInput, error) {
+	res, err := ec.unmarshalInputUpdateNotificationPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateSettingsInput2backboneᚋgraphᚋmodelᚐUpdateSettingsInput(ctx context.Context, v any) (model.UpdateSettingsInput, error) {

@@ -7,6 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/graph/model"
+	"backbone/internal/notify"
 )
 
 // newestNotificationsFirst orders notifications by creation time (then id), newest first.
@@ -54,7 +56,7 @@ func notificationPayload(n *ent.Notification) map[string]any {
 }
 
 // notificationRefs are the payload fields that name a node, and the node's type.
-var notificationRefs = map[string]string{"questionId": "Question", "payoutId": "Payout", "purchaseId": "CreditPurchase"}
+var notificationRefs = map[string]string{"questionId": "Question", "payoutId": "Payout", "purchaseId": "CreditPurchase", "userId": "User", "expertId": "User"}
 
 // payloadID reads the stored (raw) id of field in n's payload.
 func payloadID(n *ent.Notification, field string) (uuid.UUID, bool) {
@@ -79,4 +81,24 @@ func (r *Resolver) notificationPayout(ctx context.Context, n *ent.Notification) 
 		return nil, nil
 	}
 	return hiddenIsNull(r.loaders(ctx).visiblePayouts.Load(ctx, id))
+}
+
+// notificationPreferences converts the notify service's preferences.
+func notificationPreferences(prefs []notify.Preference) []*model.NotificationPreference {
+	out := make([]*model.NotificationPreference, len(prefs))
+	for i, p := range prefs {
+		out[i] = &model.NotificationPreference{Kind: model.NotificationKind(p.Kind), Email: p.Email, EmailByDefault: p.EmailByDefault}
+	}
+	return out
+}
+
+// preferenceChanges converts the updateNotificationPreferences input.
+func preferenceChanges(in model.UpdateNotificationPreferencesInput) []notify.PreferenceChange {
+	out := make([]notify.PreferenceChange, 0, len(in.Preferences))
+	for _, p := range in.Preferences {
+		if p != nil {
+			out = append(out, notify.PreferenceChange{Kind: string(p.Kind), Email: p.Email})
+		}
+	}
+	return out
 }

@@ -429,9 +429,20 @@ func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []stri
 	return r.Notify.MarkRead(ctx, uuids, all != nil && *all)
 }
 
+// UpdateNotificationPreferences is the resolver for the updateNotificationPreferences field.
+func (r *mutationResolver) UpdateNotificationPreferences(ctx context.Context, input model.UpdateNotificationPreferencesInput) ([]*model.NotificationPreference, error) {
+	prefs, err := r.Notify.UpdatePreferences(ctx, preferenceChanges(input))
+	return notificationPreferences(prefs), err
+}
+
 // ID is the resolver for the id field.
 func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (string, error) {
 	return globalID("Notification", obj.ID), nil
+}
+
+// Kind is the resolver for the kind field.
+func (r *notificationResolver) Kind(ctx context.Context, obj *ent.Notification) (model.NotificationKind, error) {
+	return model.NotificationKind(obj.Kind), nil
 }
 
 // Payload is the resolver for the payload field.
@@ -649,6 +660,12 @@ func (r *queryResolver) UnreadNotificationCount(ctx context.Context) (int, error
 	return r.Notify.UnreadCount(ctx)
 }
 
+// NotificationPreferences is the resolver for the notificationPreferences field.
+func (r *queryResolver) NotificationPreferences(ctx context.Context) ([]*model.NotificationPreference, error) {
+	prefs, err := r.Notify.Preferences(ctx)
+	return notificationPreferences(prefs), err
+}
+
 // ExpertStats is the resolver for the expertStats field.
 func (r *queryResolver) ExpertStats(ctx context.Context, expertID *string, from *time.Time, to *time.Time) (*model.ExpertStats, error) {
 	id, err := uuidOrNil("User", expertID)
@@ -792,6 +809,11 @@ func (r *settingsResolver) Prices(ctx context.Context, obj *settings.Settings) (
 // LeaseSeconds is the resolver for the leaseSeconds field.
 func (r *settingsResolver) LeaseSeconds(ctx context.Context, obj *settings.Settings) (int, error) {
 	return int(obj.Lease / time.Second), nil
+}
+
+// LeaseWarningSeconds is the resolver for the leaseWarningSeconds field.
+func (r *settingsResolver) LeaseWarningSeconds(ctx context.Context, obj *settings.Settings) (int, error) {
+	return int(obj.LeaseWarning / time.Second), nil
 }
 
 // AutoAcceptSeconds is the resolver for the autoAcceptSeconds field.

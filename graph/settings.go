@@ -28,6 +28,7 @@ func settingsPatch(in model.UpdateSettingsInput) settings.Patch {
 		AIPipelineEnabled:    in.AiPipelineEnabled,
 		OriginalityThreshold: in.OriginalityThreshold,
 		Lease:                seconds(in.LeaseSeconds),
+		LeaseWarning:         seconds(in.LeaseWarningSeconds),
 		AutoAcceptDelay:      seconds(in.AutoAcceptSeconds),
 	}
 	if in.AiDailyTokenBudget != nil {

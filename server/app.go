@@ -11,6 +11,7 @@ import (
 
 	"backbone/internal/ai"
 	"backbone/internal/auth"
+	"backbone/internal/auth/token"
 	"backbone/internal/bus"
 	"backbone/internal/cache"
 	"backbone/internal/config"
@@ -43,6 +44,8 @@ type app struct {
 	settings    *settings.Service
 	questions   *questions.Service
 	notify      *notify.Service
+	unsubscribe notify.Unsubscriber
+	keys        *token.KeySet // the JWT keys, which also sign unsubscribe links
 	live        *live.Service
 	ai          *ai.Client // nil without AI_BASE_URL: the AI stages are skipped
 	mail        *mail.Service

@@ -19,6 +19,7 @@ func (a *app) openAuth() error {
 	if err != nil {
 		return err
 	}
+	a.keys = keys
 	hasher, err := password.NewHasher(password.DefaultParams)
 	if err != nil {
 		return fmt.Errorf("password hasher: %w", err)

@@ -15,7 +15,7 @@ func azNotifyRows() []azRow {
 	ownNotification := func(t *testing.T, w *azWorld, c azCaller, req *azRequest) {
 		before := uuid.Must(uuid.NewV7())
 		if a := w.callers[c]; a != nil {
-			w.db.Notification.Create().SetUserID(a.UUID).SetKind("TEST").
+			w.db.Notification.Create().SetUserID(a.UUID).SetKind("QUESTION_UPDATED").
 				SetDedupKey("authz:" + uuid.NewString()).SaveX(w.system())
 		}
 		req.vars = map[string]any{"after": nfCursor(t, before)}
@@ -24,6 +24,8 @@ func azNotifyRows() []azRow {
 		{op: `{ notifications(first: 5) { totalCount } }`, want: azSignedIn()},
 		{op: `{ unreadNotificationCount }`, want: azSignedIn()},
 		{op: `mutation { markNotificationsRead(all: true) }`, want: azSignedIn()},
+		{op: `{ notificationPreferences { kind email emailByDefault } }`, want: azSignedIn()},
+		{op: `mutation { updateNotificationPreferences(input: {preferences: []}) { kind email } }`, want: azSignedIn()},
 		{
 			op:      `subscription($after: Cursor) { notificationAdded(after: $after) { id } }`,
 			prepare: ownNotification,

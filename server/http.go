@@ -91,6 +91,9 @@ func newHTTP(a *app) (*httpApp, error) {
 	case opsOff:
 		a.log.Warn("/metrics and /health/detailed are not served: in production set METRICS_ADDR (a listener of their own) or METRICS_TOKEN")
 	}
+	unsubscribe := httpmw.CSP(unsubscribeCSP)(unsubscribeHandler(a.unsubscribe, a.log))
+	route("GET /unsubscribe", "unsubscribe", unsubscribe)
+	route("POST /unsubscribe", "unsubscribe", unsubscribe)
 	if wh := a.paymentWebhook(); wh != nil {
 		route("POST /webhooks/payments", "payment_webhook", wh)
 	}

@@ -24,6 +24,7 @@ const (
 func registerQuestions(r *Runner, d Deps) {
 	r.Consume(questions.TopicRoute, routeQuestion(d.Questions), jobOptions(4))
 	r.Every("questions.expire_leases", leaseSweepEvery, sweep(d.Questions.ExpireLeases))
+	r.Every("questions.warn_leases", leaseSweepEvery, sweep(d.Questions.WarnLeases))
 	r.Every("questions.expire_deadlines", deadlineSweepEvery, sweep(d.Questions.ExpireDeadlines))
 	r.Every("questions.auto_accept", autoAcceptSweepEvery, sweep(d.Questions.AutoAccept))
 }

@@ -37,6 +37,8 @@ const (
 	FieldEndedAt = "ended_at"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
+	// FieldLeaseWarnedAt holds the string denoting the lease_warned_at field in the database.
+	FieldLeaseWarnedAt = "lease_warned_at"
 	// EdgeQuestion holds the string denoting the question edge name in mutations.
 	EdgeQuestion = "question"
 	// Table holds the table name of the assignment in the database.
@@ -62,6 +64,7 @@ var Columns = []string{
 	FieldOutcome,
 	FieldEndedAt,
 	FieldReason,
+	FieldLeaseWarnedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -171,6 +174,11 @@ func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByReason orders the results by the reason field.
 func ByReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReason, opts...).ToFunc()
+}
+
+// ByLeaseWarnedAt orders the results by the lease_warned_at field.
+func ByLeaseWarnedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaseWarnedAt, opts...).ToFunc()
 }
 
 // ByQuestionField orders the results by question field.

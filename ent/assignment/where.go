@@ -96,6 +96,11 @@ func Reason(v string) predicate.Assignment {
 	return predicate.Assignment(sql.FieldEQ(FieldReason, v))
 }
 
+// LeaseWarnedAt applies equality check predicate on the "lease_warned_at" field. It's identical to LeaseWarnedAtEQ.
+func LeaseWarnedAt(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldEQ(FieldLeaseWarnedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Assignment {
 	return predicate.Assignment(sql.FieldEQ(FieldCreatedAt, v))
@@ -469,6 +474,56 @@ func ReasonEqualFold(v string) predicate.Assignment {
 // ReasonContainsFold applies the ContainsFold predicate on the "reason" field.
 func ReasonContainsFold(v string) predicate.Assignment {
 	return predicate.Assignment(sql.FieldContainsFold(FieldReason, v))
+}
+
+// LeaseWarnedAtEQ applies the EQ predicate on the "lease_warned_at" field.
+func LeaseWarnedAtEQ(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldEQ(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtNEQ applies the NEQ predicate on the "lease_warned_at" field.
+func LeaseWarnedAtNEQ(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldNEQ(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtIn applies the In predicate on the "lease_warned_at" field.
+func LeaseWarnedAtIn(vs ...time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldIn(FieldLeaseWarnedAt, vs...))
+}
+
+// LeaseWarnedAtNotIn applies the NotIn predicate on the "lease_warned_at" field.
+func LeaseWarnedAtNotIn(vs ...time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldNotIn(FieldLeaseWarnedAt, vs...))
+}
+
+// LeaseWarnedAtGT applies the GT predicate on the "lease_warned_at" field.
+func LeaseWarnedAtGT(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldGT(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtGTE applies the GTE predicate on the "lease_warned_at" field.
+func LeaseWarnedAtGTE(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldGTE(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtLT applies the LT predicate on the "lease_warned_at" field.
+func LeaseWarnedAtLT(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldLT(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtLTE applies the LTE predicate on the "lease_warned_at" field.
+func LeaseWarnedAtLTE(v time.Time) predicate.Assignment {
+	return predicate.Assignment(sql.FieldLTE(FieldLeaseWarnedAt, v))
+}
+
+// LeaseWarnedAtIsNil applies the IsNil predicate on the "lease_warned_at" field.
+func LeaseWarnedAtIsNil() predicate.Assignment {
+	return predicate.Assignment(sql.FieldIsNull(FieldLeaseWarnedAt))
+}
+
+// LeaseWarnedAtNotNil applies the NotNil predicate on the "lease_warned_at" field.
+func LeaseWarnedAtNotNil() predicate.Assignment {
+	return predicate.Assignment(sql.FieldNotNull(FieldLeaseWarnedAt))
 }
 
 // HasQuestion applies the HasEdge predicate on the "question" edge.

@@ -132,6 +132,7 @@ var (
 		{Name: "outcome", Type: field.TypeEnum, Nullable: true, Enums: []string{"SUBMITTED", "RELEASED", "EXPIRED", "DECLINED", "REASSIGNED"}},
 		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
 		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "lease_warned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "question_id", Type: field.TypeUUID},
 	}
 	// AssignmentsTable holds the schema information for the "assignments" table.
@@ -142,7 +143,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "assignments_questions_assignments",
-				Columns:    []*schema.Column{AssignmentsColumns[9]},
+				Columns:    []*schema.Column{AssignmentsColumns[10]},
 				RefColumns: []*schema.Column{QuestionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -156,7 +157,7 @@ var (
 			{
 				Name:    "assignment_question_id_claimed_at",
 				Unique:  false,
-				Columns: []*schema.Column{AssignmentsColumns[9], AssignmentsColumns[4]},
+				Columns: []*schema.Column{AssignmentsColumns[10], AssignmentsColumns[4]},
 			},
 			{
 				Name:    "assignment_outcome_lease_expires_at",
@@ -397,6 +398,20 @@ var (
 				Columns: []*schema.Column{NotificationsColumns[2], NotificationsColumns[0]},
 			},
 		},
+	}
+	// NotificationPreferencesColumns holds the columns for the "notification_preferences" table.
+	NotificationPreferencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID, Unique: true},
+		{Name: "email", Type: field.TypeJSON, Nullable: true},
+	}
+	// NotificationPreferencesTable holds the schema information for the "notification_preferences" table.
+	NotificationPreferencesTable = &schema.Table{
+		Name:       "notification_preferences",
+		Columns:    NotificationPreferencesColumns,
+		PrimaryKey: []*schema.Column{NotificationPreferencesColumns[0]},
 	}
 	// OutboxMessagesColumns holds the columns for the "outbox_messages" table.
 	OutboxMessagesColumns = []*schema.Column{
@@ -826,6 +841,7 @@ var (
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
 		NotificationsTable,
+		NotificationPreferencesTable,
 		OutboxMessagesTable,
 		PayoutsTable,
 		PipelineStagesTable,

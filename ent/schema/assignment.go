@@ -28,6 +28,9 @@ func (Assignment) Fields() []ent.Field {
 		field.Enum("outcome").Values("SUBMITTED", "RELEASED", "EXPIRED", "DECLINED", "REASSIGNED").Optional().Nillable(),
 		field.Time("ended_at").Optional().Nillable(),
 		field.String("reason").MaxLen(1000).Optional(),
+		// When the expert was told that this lease ends soon (LEASE_EXPIRING); cleared by an
+		// extension, so that the new lease is told about too.
+		field.Time("lease_warned_at").Optional().Nillable(),
 	}
 }
 

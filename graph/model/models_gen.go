@@ -120,6 +120,11 @@ type ExpertStats struct {
 	Earnings int `json:"earnings"`
 }
 
+type NotificationPreferenceInput struct {
+	Kind  NotificationKind `json:"kind"`
+	Email bool             `json:"email"`
+}
+
 // An answer to another question that shares text with this one.
 type OriginalityMatch struct {
 	// The share of this answer's fingerprints found in that answer, 0 to 1.
@@ -266,6 +271,11 @@ type TaskQueueEvent struct {
 	At time.Time `json:"at"`
 }
 
+type UpdateNotificationPreferencesInput struct {
+	// The kinds to change, each at most once, only kinds the viewer's role receives; the others stay as they are.
+	Preferences []*NotificationPreferenceInput `json:"preferences"`
+}
+
 // A change to the settings; fields left out stay as they are.
 type UpdateSettingsInput struct {
 	// Replaces the list of subjects (1 to 100, each 1 to 60 characters). A removed subject's prices are dropped; a new subject needs a price at every urgency in prices.
@@ -276,6 +286,8 @@ type UpdateSettingsInput struct {
 	PlatformFeeBps *int `json:"platformFeeBps,omitempty"`
 	// 60 (1 minute) to 604800 (7 days).
 	LeaseSeconds *int `json:"leaseSeconds,omitempty"`
+	// 0 (no warning) to 604800 (7 days).
+	LeaseWarningSeconds *int `json:"leaseWarningSeconds,omitempty"`
 	// 1 to 100.
 	MaxActiveClaims *int `json:"maxActiveClaims,omitempty"`
 	// 0 to 20.
@@ -354,6 +366,111 @@ func (e *ComponentMode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ComponentMode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a notification tells, and who receives it. Each is made once per event and
+// recipient. Ids in the payload (questionId, payoutId, userId, expertId, purchaseId) are global ids;
+// texts (note, reason) are plain text as the user wrote them, which frontends must escape.
+type NotificationKind string
+
+const (
+	// Clients: a question of theirs changed status. Payload: questionId, status.
+	NotificationKindQuestionUpdated NotificationKind = "QUESTION_UPDATED"
+	// Clients: an expert delivered an answer (or a revised one). Payload: questionId.
+	NotificationKindAnswerDelivered NotificationKind = "ANSWER_DELIVERED"
+	// Approved experts of the subject: a question entered the queue. Payload: questionId, subject.
+	NotificationKindTaskAvailable NotificationKind = "TASK_AVAILABLE"
+	// Experts: an admin decided their payout. Payload: payoutId, status (APPROVED or REJECTED), amount.
+	NotificationKindPayoutDecided NotificationKind = "PAYOUT_DECIDED"
+	// Experts: the client asked for a revision of their answer. Payload: questionId, note, revision (how many were asked, this one included).
+	NotificationKindRevisionRequested NotificationKind = "REVISION_REQUESTED"
+	// Experts: their answer was accepted. Payload: questionId, stars (1 to 5; null when accepted automatically), auto.
+	NotificationKindAnswerAccepted NotificationKind = "ANSWER_ACCEPTED"
+	// The expert of the answer and every admin: a client disputed a delivered answer. Payload: questionId, reason.
+	NotificationKindDisputeOpened NotificationKind = "DISPUTE_OPENED"
+	// The client and the expert: an admin resolved the dispute. Payload: questionId, refund (credits back to the client), price, note.
+	NotificationKindDisputeResolved NotificationKind = "DISPUTE_RESOLVED"
+	// Experts: their lease ends soon (Settings.leaseWarningSeconds before). Payload: questionId, leaseExpiresAt.
+	NotificationKindLeaseExpiring NotificationKind = "LEASE_EXPIRING"
+	// Experts: their lease ran out and the claim ended. Payload: questionId.
+	NotificationKindLeaseExpired NotificationKind = "LEASE_EXPIRED"
+	// Experts: an admin gave them a question (assignedToYou true) or took it from them (false). Payload: questionId, assignedToYou.
+	NotificationKindQuestionReassigned NotificationKind = "QUESTION_REASSIGNED"
+	// Experts: an admin decided their expert application. Payload: status (APPROVED or REJECTED), reason.
+	NotificationKindApplicationDecided NotificationKind = "APPLICATION_DECIDED"
+	// Clients: credits of a question went back to their wallet. Payload: questionId, amount, status (CANCELLED, DECLINED, EXPIRED or RESOLVED).
+	NotificationKindRefunded NotificationKind = "REFUNDED"
+	// Clients: a question's deadline passed with no expert (its credits are refunded). Payload: questionId.
+	NotificationKindQuestionExpired NotificationKind = "QUESTION_EXPIRED"
+	// Every admin: an expert asked for a payout. Payload: payoutId, expertId, amount.
+	NotificationKindPayoutRequested NotificationKind = "PAYOUT_REQUESTED"
+	// Every admin: someone registered as an expert and waits for a decision. Payload: userId, subjects.
+	NotificationKindExpertApplied NotificationKind = "EXPERT_APPLIED"
+	// Every admin: a Stripe payment did not match its purchase, or a refund could not be taken back in full, and needs a look. Payload: purchaseId (a CreditPurchase id), reason.
+	NotificationKindPurchaseFlagged NotificationKind = "PURCHASE_FLAGGED"
+)
+
+var AllNotificationKind = []NotificationKind{
+	NotificationKindQuestionUpdated,
+	NotificationKindAnswerDelivered,
+	NotificationKindTaskAvailable,
+	NotificationKindPayoutDecided,
+	NotificationKindRevisionRequested,
+	NotificationKindAnswerAccepted,
+	NotificationKindDisputeOpened,
+	NotificationKindDisputeResolved,
+	NotificationKindLeaseExpiring,
+	NotificationKindLeaseExpired,
+	NotificationKindQuestionReassigned,
+	NotificationKindApplicationDecided,
+	NotificationKindRefunded,
+	NotificationKindQuestionExpired,
+	NotificationKindPayoutRequested,
+	NotificationKindExpertApplied,
+	NotificationKindPurchaseFlagged,
+}
+
+func (e NotificationKind) IsValid() bool {
+	switch e {
+	case NotificationKindQuestionUpdated, NotificationKindAnswerDelivered, NotificationKindTaskAvailable, NotificationKindPayoutDecided, NotificationKindRevisionRequested, NotificationKindAnswerAccepted, NotificationKindDisputeOpened, NotificationKindDisputeResolved, NotificationKindLeaseExpiring, NotificationKindLeaseExpired, NotificationKindQuestionReassigned, NotificationKindApplicationDecided, NotificationKindRefunded, NotificationKindQuestionExpired, NotificationKindPayoutRequested, NotificationKindExpertApplied, NotificationKindPurchaseFlagged:
+		return true
+	}
+	return false
+}
+
+func (e NotificationKind) String() string {
+	return string(e)
+}
+
+func (e *NotificationKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationKind", str)
+	}
+	return nil
+}
+
+func (e NotificationKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

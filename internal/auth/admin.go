@@ -163,12 +163,12 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 	if approve {
 		action, status = "expert.approved", user.ExpertStatusAPPROVED
 	}
-	return s.adminUpdate(ctx, id, action, false, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	return s.adminUpdate(ctx, id, action, false, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.ExpertStatus == nil || *u.ExpertStatus != user.ExpertStatusPENDING {
 			return nil, errs.E(errs.Conflict, "this user has no pending expert application")
 		}
 		up.SetExpertStatus(status)
-		return map[string]any{"reason": reason}, nil
+		return map[string]any{"reason": reason}, expertDecided(ctx, tx, u, approve, reason)
 	})
 }
 

@@ -73,6 +73,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 		if err != nil {
 			return err
 		}
+		if in.Expert != nil {
+			if err := expertApplied(ctx, tx, u); err != nil {
+				return err
+			}
+		}
 		if err := audit.Record(ctx, tx, audit.Entry{
 			Action: "user.registered", TargetType: "User", TargetID: u.ID.String(), Actor: &u.ID,
 			Metadata: map[string]any{"role": string(u.Role), "expertApplication": in.Expert != nil},

@@ -1,7 +1,8 @@
 // Package events holds the payloads of the domain events the question lifecycle writes to
 // its outbox (and so to the bus), one Go type per topic, so that the services that publish
 // them and the consumers that decode them (notifications, live subscriptions) agree on
-// the JSON. It depends on nothing but ent's enums, so that any package may import it.
+// the JSON. It depends on nothing but ent (its enums, and Admins' query), so that any
+// package may import it.
 package events
 
 import (

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -52,6 +53,18 @@ func (s *Service) Handle(ctx context.Context, topic string, payload []byte) erro
 	ctx = system(ctx)
 	sum := sha256.Sum256(append([]byte(topic+"\x00"), payload...))
 	key := hex.EncodeToString(sum[:16])
+	if slices.Contains(noticeTopics, topic) {
+		kind, to, err := s.notices(ctx, topic, payload)
+		if err != nil {
+			return err
+		}
+		for _, n := range to {
+			if err := s.add(ctx, n.user, kind, key, n.body); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var (
 		kind  string
 		users []uuid.UUID
@@ -144,7 +157,10 @@ func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey stri
 		var err error
 		n, err = tx.Notification.Create().SetID(schema.NewID()).SetUserID(userID).SetKind(kind).SetPayload(body).
 			SetDedupKey(eventKey + ":" + userID.String()).Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.enqueueEmail(ctx, tx, userID, kind, body)
 	})
 	if ent.IsConstraintError(err) {
 		return nil // a redelivery: made and announced before

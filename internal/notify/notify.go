@@ -33,7 +33,7 @@ const (
 )
 
 // Topics lists the event topics notifications are made from.
-var Topics = []string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided, TopicPurchaseFlagged}
+var Topics = append([]string{TopicQuestionUpdated, TopicAnswerDelivered, TopicTaskAvailable, TopicPayoutDecided, TopicPurchaseFlagged}, noticeTopics...)
 
 // jobTopicPrefix starts the queue topic of each event topic.
 const jobTopicPrefix = "notify."
@@ -54,6 +54,8 @@ type Service struct {
 	client *ent.Client
 	bus    bus.Bus
 	log    *slog.Logger
+	// email, when set, emails notifications (SendEmails).
+	email *EmailConfig
 }
 
 // New returns a Service over d and b.

@@ -10,6 +10,7 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/events"
 )
 
 // ResolveDispute closes a disputed question: refund credits (0..price) go back to the
@@ -63,7 +64,9 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 				return nil, err
 			}
 		}
-		return q, record(ctx, tx, q, change{action: "question.dispute_resolved", meta: map[string]any{"refund": refund, "note": note}})
+		return q, record(ctx, tx, q, change{action: "question.dispute_resolved", meta: map[string]any{"refund": refund, "note": note},
+			notices: []event{{events.TopicDisputeResolved, events.DisputeResolved{QuestionID: q.ID, ClientID: q.ClientID,
+				ExpertID: q.ExpertID, Refund: refund, Price: q.Price, Note: note, At: now}}}})
 	})
 }
 
@@ -113,7 +116,9 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		if err != nil {
 			return nil, err
 		}
-		c := change{action: "question.reassigned", meta: map[string]any{"from": previous, "to": expertID}}
+		c := change{action: "question.reassigned", meta: map[string]any{"from": previous, "to": expertID},
+			notices: []event{{events.TopicQuestionReassigned, events.QuestionReassigned{QuestionID: q.ID,
+				From: previous, To: expertID, At: now}}}}
 		if expertID == nil {
 			c.available = true
 		} else {

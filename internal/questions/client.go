@@ -9,6 +9,8 @@ import (
 	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/outbox"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
@@ -73,7 +75,9 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 		if err != nil {
 			return nil, err
 		}
-		return q, record(ctx, tx, q, change{action: "question.accepted", meta: map[string]any{"stars": stars}})
+		return q, record(ctx, tx, q, change{action: "question.accepted", meta: map[string]any{"stars": stars},
+			notices: []event{{events.TopicAnswerAccepted, events.AnswerAccepted{QuestionID: q.ID, ExpertID: *q.ExpertID,
+				Stars: &stars, At: q.UpdatedAt}}}})
 	})
 }
 
@@ -142,7 +146,9 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 		if err != nil {
 			return nil, err
 		}
-		return q, record(ctx, tx, q, change{action: "question.revision_requested", meta: map[string]any{"revision": q.RevisionCount}})
+		return q, record(ctx, tx, q, change{action: "question.revision_requested", meta: map[string]any{"revision": q.RevisionCount},
+			notices: []event{{events.TopicRevisionRequested, events.RevisionRequested{QuestionID: q.ID, ExpertID: *q.ExpertID,
+				Note: note, Revision: q.RevisionCount, At: now}}}})
 	})
 }
 
@@ -173,7 +179,16 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 		if err != nil {
 			return nil, err
 		}
-		return q, record(ctx, tx, q, change{action: "question.disputed"})
+		c := change{action: "question.disputed"}
+		if q.ExpertID != nil {
+			admins, err := events.Admins(ctx, tx)
+			if err != nil {
+				return nil, err
+			}
+			c.notices = []event{{events.TopicDisputeOpened, events.DisputeOpened{QuestionID: q.ID, ClientID: q.ClientID,
+				ExpertID: *q.ExpertID, Reason: reason, At: now, Admins: admins}}}
+		}
+		return q, record(ctx, tx, q, c)
 	})
 }
 
@@ -204,8 +219,12 @@ func (s *Service) update(ctx context.Context, tx *ent.Client, q *ent.Question, m
 
 // refund releases amount (0: all) of q's escrow back to its client.
 func (s *Service) refund(ctx context.Context, tx *ent.Client, q *ent.Question, amount int64, key string) error {
-	_, err := s.wallet.ReleaseTx(ctx, tx, wallet.ReleaseInput{QuestionID: q.ID, ClientID: q.ClientID, Amount: amount, IdempotencyKey: key})
-	return err
+	r, err := s.wallet.ReleaseTx(ctx, tx, wallet.ReleaseInput{QuestionID: q.ID, ClientID: q.ClientID, Amount: amount, IdempotencyKey: key})
+	if err != nil || r.Amount == 0 {
+		return err
+	}
+	return emit(ctx, tx, outbox.Event, events.TopicCreditsRefunded, q.ID, events.CreditsRefunded{QuestionID: q.ID,
+		ClientID: q.ClientID, Amount: r.Amount, Status: string(q.Status), At: q.UpdatedAt})
 }
 
 // capture pays amount (0: all that is held) of q's escrow to its expert, less the

@@ -43,6 +43,8 @@ type change struct {
 	taken     bool
 	takenBy   *uuid.UUID
 	delivered bool
+	// notices are the events that tell the people concerned (events/notices.go).
+	notices []event
 	// at is when the change happened; zero means q.UpdatedAt, which every transition of
 	// the question sets (a lease extension changes the assignment only, and says when).
 	at time.Time
@@ -76,6 +78,7 @@ func record(ctx context.Context, tx *ent.Client, q *ent.Question, c change) erro
 	if c.delivered {
 		out = append(out, event{EventAnswerDelivered, events.AnswerDelivered{QuestionID: q.ID, ClientID: q.ClientID, At: at}})
 	}
+	out = append(out, c.notices...)
 	for _, e := range out {
 		if err := emit(ctx, tx, outbox.Event, e.topic, q.ID, e.payload); err != nil {
 			return err

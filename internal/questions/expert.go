@@ -124,7 +124,7 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 		now := s.now()
 		a, err = tx.Assignment.UpdateOneID(cur.ID).
 			Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtGT(now)).
-			SetLeaseExpiresAt(now.Add(termsFor(held, set).Lease)).SetUpdatedAt(now).Save(ctx)
+			SetLeaseExpiresAt(now.Add(termsFor(held, set).Lease)).ClearLeaseWarnedAt().SetUpdatedAt(now).Save(ctx)
 		if ent.IsNotFound(err) {
 			return afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
 		}

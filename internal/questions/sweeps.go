@@ -12,6 +12,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/events"
 	"backbone/internal/settings"
 )
 
@@ -66,6 +67,8 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 		return false, err
 	}
 	c.action, c.meta = "question.lease_expired", map[string]any{"expertId": a.ExpertID.String(), "assignmentId": id.String()}
+	c.notices = []event{{events.TopicLeaseExpired, events.LeaseExpired{QuestionID: q.ID, AssignmentID: id,
+		ExpertID: a.ExpertID, At: now}}}
 	return true, record(ctx, tx, q, c)
 }
 
@@ -89,7 +92,8 @@ func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
 		if err := s.refund(ctx, tx, q, 0, "refund"); err != nil {
 			return false, err
 		}
-		return true, record(ctx, tx, q, change{action: "question.expired", taken: true})
+		return true, record(ctx, tx, q, change{action: "question.expired", taken: true,
+			notices: []event{{events.TopicQuestionExpired, events.QuestionExpired{QuestionID: q.ID, ClientID: q.ClientID, At: now}}}})
 	})
 }
 
@@ -123,7 +127,9 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 		if err != nil {
 			return false, err
 		}
-		return true, record(ctx, tx, q, change{action: "question.auto_accepted"})
+		return true, record(ctx, tx, q, change{action: "question.auto_accepted",
+			notices: []event{{events.TopicAnswerAccepted, events.AnswerAccepted{QuestionID: q.ID, ExpertID: *q.ExpertID,
+				Auto: true, At: q.UpdatedAt}}}})
 	})
 }
 

@@ -27,6 +27,7 @@ var specs = []spec{
 	valueSpec("originalityThreshold", func(s *Settings) *float64 { return &s.OriginalityThreshold }),
 	valueSpec("aiDailyTokenBudget", func(s *Settings) *int64 { return &s.AIDailyTokenBudget }),
 	valueSpec("creditPacks", func(s *Settings) *[]CreditPack { return &s.CreditPacks }),
+	secondsSpec("leaseWarningSeconds", func(s *Settings) *time.Duration { return &s.LeaseWarning }),
 }
 
 // coupled are keys stored together whenever one of them changes: prices must cover

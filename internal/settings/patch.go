@@ -15,6 +15,7 @@ type Patch struct {
 	Prices               []Price
 	PlatformFeeBPS       *int
 	Lease                *time.Duration
+	LeaseWarning         *time.Duration
 	MaxActiveClaims      *int
 	RevisionLimit        *int
 	AutoAcceptDelay      *time.Duration
@@ -40,6 +41,7 @@ func (p Patch) Apply(s Settings) Settings {
 	}
 	set(&s.PlatformFeeBPS, p.PlatformFeeBPS)
 	set(&s.Lease, p.Lease)
+	set(&s.LeaseWarning, p.LeaseWarning)
 	set(&s.MaxActiveClaims, p.MaxActiveClaims)
 	set(&s.RevisionLimit, p.RevisionLimit)
 	set(&s.AutoAcceptDelay, p.AutoAcceptDelay)

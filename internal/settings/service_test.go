@@ -157,6 +157,8 @@ func TestUpdateRefusesInvalidSettings(t *testing.T) {
 		{"fee over 100%", settings.Patch{PlatformFeeBPS: ptr(10001)}, "platformFeeBps"},
 		{"lease too short", settings.Patch{Lease: ptr(time.Second)}, "leaseSeconds"},
 		{"lease too long", settings.Patch{Lease: ptr(8 * 24 * time.Hour)}, "leaseSeconds"},
+		{"negative lease warning", settings.Patch{LeaseWarning: ptr(-time.Second)}, "leaseWarningSeconds"},
+		{"lease warning over 7 days", settings.Patch{LeaseWarning: ptr(8 * 24 * time.Hour)}, "leaseWarningSeconds"},
 		{"no claims", settings.Patch{MaxActiveClaims: ptr(0)}, "maxActiveClaims"},
 		{"negative revisions", settings.Patch{RevisionLimit: ptr(-1)}, "revisionLimit"},
 		{"instant auto-accept", settings.Patch{AutoAcceptDelay: ptr(time.Duration(0))}, "autoAcceptSeconds"},

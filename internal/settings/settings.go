@@ -48,6 +48,10 @@ type Settings struct {
 	PlatformFeeBPS int
 	// Lease is how long an expert holds a claimed question before it returns to the queue.
 	Lease time.Duration
+	// LeaseWarning is how long before a lease ends its expert is told (LEASE_EXPIRING);
+	// 0 tells no one. One at least as long as the lease tells the expert at once. It is
+	// not bound to the lease, so that shortening the lease never fails on it.
+	LeaseWarning time.Duration
 	// MaxActiveClaims is how many questions one expert may hold claimed at once.
 	MaxActiveClaims int
 	// RevisionLimit is how many revisions a client may request of one answer.
@@ -87,6 +91,7 @@ func Defaults() Settings {
 		Prices:               prices,
 		PlatformFeeBPS:       2000,
 		Lease:                30 * time.Minute,
+		LeaseWarning:         5 * time.Minute,
 		MaxActiveClaims:      3,
 		RevisionLimit:        2,
 		AutoAcceptDelay:      72 * time.Hour,

@@ -38,6 +38,8 @@ func Validate(s Settings) error {
 		return bad("platformFeeBps", "the platform fee must be 0 to 10000 basis points")
 	case s.Lease < MinLease || s.Lease > MaxLease:
 		return bad("leaseSeconds", "the lease must be 1 minute to 7 days")
+	case s.LeaseWarning < 0 || s.LeaseWarning > MaxLease:
+		return bad("leaseWarningSeconds", "the lease warning must be 0 (none) to 7 days")
 	case s.MaxActiveClaims < 1 || s.MaxActiveClaims > MaxClaims:
 		return bad("maxActiveClaims", "the claim limit must be 1 to 100")
 	case s.RevisionLimit < 0 || s.RevisionLimit > MaxRevisions:

@@ -59,8 +59,12 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 		if err != nil {
 			return nil, err
 		}
-		return tx.Payout.Create().SetID(res.PayoutID).SetExpertID(p.UserID).SetAmount(amount).
+		po, err := tx.Payout.Create().SetID(res.PayoutID).SetExpertID(p.UserID).SetAmount(amount).
 			SetRequestTransactionID(res.TransactionID).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return po, emitPayoutRequested(ctx, tx, po)
 	}))
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"backbone/ent"
+	"backbone/internal/events"
 	"backbone/internal/outbox"
 )
 
@@ -19,6 +20,20 @@ type PayoutDecided struct {
 	ExpertID string `json:"expertId"`
 	Status   string `json:"status"`
 	Amount   int64  `json:"amount"`
+}
+
+// emitPayoutRequested writes the request's event (events.PayoutRequested, which tells
+// the admins) in the requesting transaction.
+func emitPayoutRequested(ctx context.Context, tx *ent.Client, po *ent.Payout) error {
+	admins, err := events.Admins(ctx, tx)
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(events.PayoutRequested{PayoutID: po.ID, ExpertID: po.ExpertID, Amount: po.Amount, Admins: admins})
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", events.TopicPayoutRequested, err)
+	}
+	return outbox.Add(ctx, tx, outbox.Message{Kind: outbox.Event, Topic: events.TopicPayoutRequested, Key: po.ID.String(), Payload: b})
 }
 
 // emitPayoutDecided writes the decision's event in the deciding transaction.
