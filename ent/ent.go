@@ -15,6 +15,7 @@ import (
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -22,6 +23,7 @@ import (
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -104,6 +106,7 @@ func checkColumn(t, c string) error {
 			notification.Table:      notification.ValidColumn,
 			outboxmessage.Table:     outboxmessage.ValidColumn,
 			payout.Table:            payout.ValidColumn,
+			payoutmethod.Table:      payoutmethod.ValidColumn,
 			pipelinestage.Table:     pipelinestage.ValidColumn,
 			posting.Table:           posting.ValidColumn,
 			question.Table:          question.ValidColumn,
@@ -111,6 +114,7 @@ func checkColumn(t, c string) error {
 			refreshtoken.Table:      refreshtoken.ValidColumn,
 			session.Table:           session.ValidColumn,
 			setting.Table:           setting.ValidColumn,
+			subjectrequest.Table:    subjectrequest.ValidColumn,
 			user.Table:              user.ValidColumn,
 		})
 	})

@@ -15,6 +15,7 @@ import (
 	"backbone/ent/notification"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
@@ -23,6 +24,7 @@ import (
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/setting"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -33,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -287,6 +289,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payoutmethod.Table,
+			Columns: payoutmethod.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: payoutmethod.FieldID,
+			},
+		},
+		Type: "PayoutMethod",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payoutmethod.FieldCreatedAt:     {Type: field.TypeTime, Column: payoutmethod.FieldCreatedAt},
+			payoutmethod.FieldUpdatedAt:     {Type: field.TypeTime, Column: payoutmethod.FieldUpdatedAt},
+			payoutmethod.FieldUserID:        {Type: field.TypeUUID, Column: payoutmethod.FieldUserID},
+			payoutmethod.FieldKind:          {Type: field.TypeEnum, Column: payoutmethod.FieldKind},
+			payoutmethod.FieldKeyID:         {Type: field.TypeString, Column: payoutmethod.FieldKeyID},
+			payoutmethod.FieldDetailsSealed: {Type: field.TypeBytes, Column: payoutmethod.FieldDetailsSealed},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -312,7 +333,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -332,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -362,7 +383,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAiAssisted:     {Type: field.TypeBool, Column: question.FieldAiAssisted},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -381,7 +402,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -399,7 +420,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -421,7 +442,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -439,7 +460,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   subjectrequest.Table,
+			Columns: subjectrequest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: subjectrequest.FieldID,
+			},
+		},
+		Type: "SubjectRequest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			subjectrequest.FieldCreatedAt: {Type: field.TypeTime, Column: subjectrequest.FieldCreatedAt},
+			subjectrequest.FieldUpdatedAt: {Type: field.TypeTime, Column: subjectrequest.FieldUpdatedAt},
+			subjectrequest.FieldExpertID:  {Type: field.TypeUUID, Column: subjectrequest.FieldExpertID},
+			subjectrequest.FieldSubjects:  {Type: field.TypeJSON, Column: subjectrequest.FieldSubjects},
+			subjectrequest.FieldStatus:    {Type: field.TypeEnum, Column: subjectrequest.FieldStatus},
+			subjectrequest.FieldNote:      {Type: field.TypeString, Column: subjectrequest.FieldNote},
+			subjectrequest.FieldDecidedBy: {Type: field.TypeUUID, Column: subjectrequest.FieldDecidedBy},
+			subjectrequest.FieldDecidedAt: {Type: field.TypeTime, Column: subjectrequest.FieldDecidedAt},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -556,6 +598,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Payout",
+		"User",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payoutmethod.UserTable,
+			Columns: []string{payoutmethod.UserColumn},
+			Bidi:    false,
+		},
+		"PayoutMethod",
 		"User",
 	)
 	graph.MustAddE(
@@ -689,6 +743,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Session",
 		"RefreshToken",
+	)
+	graph.MustAddE(
+		"expert",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   subjectrequest.ExpertTable,
+			Columns: []string{subjectrequest.ExpertColumn},
+			Bidi:    false,
+		},
+		"SubjectRequest",
+		"User",
 	)
 	graph.MustAddE(
 		"audit_logs",
@@ -1827,6 +1893,90 @@ func (f *PayoutFilter) WhereHasExpertWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PayoutMethodQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PayoutMethodQuery builder.
+func (_q *PayoutMethodQuery) Filter() *PayoutMethodFilter {
+	return &PayoutMethodFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PayoutMethodMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PayoutMethodMutation builder.
+func (m *PayoutMethodMutation) Filter() *PayoutMethodFilter {
+	return &PayoutMethodFilter{config: m.config, predicateAdder: m}
+}
+
+// PayoutMethodFilter provides a generic filtering capability at runtime for PayoutMethodQuery.
+type PayoutMethodFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PayoutMethodFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PayoutMethodFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(payoutmethod.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PayoutMethodFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payoutmethod.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PayoutMethodFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payoutmethod.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *PayoutMethodFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(payoutmethod.FieldUserID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *PayoutMethodFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(payoutmethod.FieldKind))
+}
+
+// WhereKeyID applies the entql string predicate on the key_id field.
+func (f *PayoutMethodFilter) WhereKeyID(p entql.StringP) {
+	f.Where(p.Field(payoutmethod.FieldKeyID))
+}
+
+// WhereDetailsSealed applies the entql []byte predicate on the details_sealed field.
+func (f *PayoutMethodFilter) WhereDetailsSealed(p entql.BytesP) {
+	f.Where(p.Field(payoutmethod.FieldDetailsSealed))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *PayoutMethodFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *PayoutMethodFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PipelineStageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1855,7 +2005,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1979,7 +2129,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2082,7 +2232,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2277,7 +2427,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2347,7 +2497,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2426,7 +2576,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2539,7 +2689,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2576,6 +2726,100 @@ func (f *SettingFilter) WhereUpdatedBy(p entql.ValueP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SubjectRequestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SubjectRequestQuery builder.
+func (_q *SubjectRequestQuery) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SubjectRequestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SubjectRequestMutation builder.
+func (m *SubjectRequestMutation) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: m.config, predicateAdder: m}
+}
+
+// SubjectRequestFilter provides a generic filtering capability at runtime for SubjectRequestQuery.
+type SubjectRequestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SubjectRequestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SubjectRequestFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SubjectRequestFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SubjectRequestFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldUpdatedAt))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *SubjectRequestFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldExpertID))
+}
+
+// WhereSubjects applies the entql json.RawMessage predicate on the subjects field.
+func (f *SubjectRequestFilter) WhereSubjects(p entql.BytesP) {
+	f.Where(p.Field(subjectrequest.FieldSubjects))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SubjectRequestFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldStatus))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *SubjectRequestFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldNote))
+}
+
+// WhereDecidedBy applies the entql [16]byte predicate on the decided_by field.
+func (f *SubjectRequestFilter) WhereDecidedBy(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldDecidedBy))
+}
+
+// WhereDecidedAt applies the entql time.Time predicate on the decided_at field.
+func (f *SubjectRequestFilter) WhereDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldDecidedAt))
+}
+
+// WhereHasExpert applies a predicate to check if query has an edge expert.
+func (f *SubjectRequestFilter) WhereHasExpert() {
+	f.Where(entql.HasEdge("expert"))
+}
+
+// WhereHasExpertWith applies a predicate to check if query has an edge expert with a given conditions (other predicates).
+func (f *SubjectRequestFilter) WhereHasExpertWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("expert", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2604,7 +2848,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

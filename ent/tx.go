@@ -38,6 +38,8 @@ type Tx struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PayoutMethod is the client for interacting with the PayoutMethod builders.
+	PayoutMethod *PayoutMethodClient
 	// PipelineStage is the client for interacting with the PipelineStage builders.
 	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
@@ -52,6 +54,8 @@ type Tx struct {
 	Session *SessionClient
 	// Setting is the client for interacting with the Setting builders.
 	Setting *SettingClient
+	// SubjectRequest is the client for interacting with the SubjectRequest builders.
+	SubjectRequest *SubjectRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -197,6 +201,7 @@ func (tx *Tx) init() {
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
+	tx.PayoutMethod = NewPayoutMethodClient(tx.config)
 	tx.PipelineStage = NewPipelineStageClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
@@ -204,6 +209,7 @@ func (tx *Tx) init() {
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
+	tx.SubjectRequest = NewSubjectRequestClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

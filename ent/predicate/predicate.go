@@ -42,6 +42,9 @@ type OutboxMessage func(*sql.Selector)
 // Payout is the predicate function for payout builders.
 type Payout func(*sql.Selector)
 
+// PayoutMethod is the predicate function for payoutmethod builders.
+type PayoutMethod func(*sql.Selector)
+
 // PipelineStage is the predicate function for pipelinestage builders.
 type PipelineStage func(*sql.Selector)
 
@@ -62,6 +65,9 @@ type Session func(*sql.Selector)
 
 // Setting is the predicate function for setting builders.
 type Setting func(*sql.Selector)
+
+// SubjectRequest is the predicate function for subjectrequest builders.
+type SubjectRequest func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

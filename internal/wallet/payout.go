@@ -10,6 +10,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/internal/audit"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
@@ -28,7 +29,7 @@ type payoutInput struct {
 // credits leave the earnings at once (into the expert's PAYOUT account), so they cannot
 // be requested twice; a rejection returns them. Errors: UNAUTHENTICATED, FORBIDDEN (not
 // an expert), BAD_USER_INPUT, INSUFFICIENT_CREDITS (more than earned, with the
-// shortfall), CONFLICT (key reused).
+// shortfall), CONFLICT (key reused), FAILED_PRECONDITION (no payout method set).
 func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKey string) (*ent.Payout, error) {
 	p, ok := viewer.From(ctx)
 	if !ok {
@@ -52,6 +53,14 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 				return nil, err
 			}
 			return tx.Payout.Get(ctx, res.PayoutID)
+		}
+		// Checked after the replay: a retry is answered as before even if the method changed.
+		if has, err := tx.PayoutMethod.Query().Where(payoutmethod.UserID(p.UserID)).Exist(ctx); err != nil || !has {
+			if err == nil {
+				err = errs.E(errs.FailedPrecondition, "set a payout method (setPayoutMethod) before requesting a payout").
+					With("reason", "NO_PAYOUT_METHOD")
+			}
+			return nil, err
 		}
 		err = post(ctx, tx, entry{id: res.TransactionID, kind: ledgertransaction.KindPAYOUT_REQUEST,
 			payout: &res.PayoutID, actor: &p.UserID,
