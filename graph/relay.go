@@ -15,6 +15,7 @@ import (
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/question"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
@@ -31,6 +32,7 @@ var nodeTables = map[string]string{
 	"AnswerRevision": answerrevision.Table,
 	"Assignment":     assignment.Table,
 	"Notification":   notification.Table,
+	"SubjectRequest": subjectrequest.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

@@ -6,6 +6,7 @@
 //	go run ./server migrate    apply pending database migrations and exit
 //	go run ./server create-admin --email a@b.c   create an admin (password from ADMIN_PASSWORD or a prompt)
 //	go run ./server seed       add demo accounts for the playground (refused in production)
+//	go run ./server reencrypt  seal every encrypted value again under the newest data key
 //	go run ./server version    print the version
 //	server healthcheck         probe /healthz of a running server (Docker HEALTHCHECK)
 package main
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return createAdminCommand(ctx, args, getenv, os.Stdin, stdout, stderr)
 	case "seed":
 		return seedCommand(ctx, args, getenv, stdout, stderr)
+	case "reencrypt":
+		return reencryptCommand(ctx, args, getenv, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, version())
 		return err
@@ -69,6 +72,8 @@ commands:
             create an ADMIN user or promote an existing one; the password comes from
             ADMIN_PASSWORD, a prompt on the terminal, or the first line of stdin
   seed      add demo accounts (admin, clients, experts) for the playground; not in production
+  reencrypt seal every encrypted value (payout details) again under the first key of
+            DATA_ENCRYPTION_KEYS, after a key rotation (see reencrypt --help)
   version   print the version
 
 Configuration comes from environment variables; see README.md.

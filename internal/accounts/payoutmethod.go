@@ -17,7 +17,6 @@ import (
 	"backbone/internal/audit"
 	"backbone/internal/db"
 	"backbone/internal/errs"
-	"backbone/internal/seal"
 	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )

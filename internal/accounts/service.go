@@ -64,3 +64,6 @@ func admin(ctx context.Context) (viewer.Principal, error) {
 	}
 	return p, nil
 }
+
+// SealingKeyID is the id of the data encryption key that seals new values.
+func (s *Service) SealingKeyID() string { return s.keys.Current() }

@@ -3,6 +3,7 @@ package config
 
 import (
 	"backbone/internal/db"
+	"backbone/internal/seal"
 	"errors"
 	"fmt"
 	"net"
@@ -46,6 +47,11 @@ type Config struct {
 	Audience  string        // JWT_AUDIENCE: the aud of tokens (default backbone-api)
 
 	PaymentWebhookSecret string // PAYMENT_WEBHOOK_SECRET: HMAC key of the payment provider's webhook (enables /webhooks/payments)
+
+	// DATA_ENCRYPTION_KEYS: kid:base64key,... AES-256 keys sealing data at rest (payout
+	// details); the first seals, all open. Required in production; in development a
+	// public, derived development key is used without it (and opens old values beside it).
+	DataEncryptionKeys string
 
 	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
 	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
@@ -114,6 +120,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Audience:  r.str("JWT_AUDIENCE", "backbone-api"),
 
 		PaymentWebhookSecret: r.str("PAYMENT_WEBHOOK_SECRET", ""),
+		DataEncryptionKeys:   r.str("DATA_ENCRYPTION_KEYS", ""),
 
 		AIBaseURL:         r.str("AI_BASE_URL", ""),
 		AIAPIKey:          r.str("AI_API_KEY", ""),
@@ -189,6 +196,11 @@ func (c Config) Validate() error {
 	}
 	if c.PaymentWebhookSecret != "" && len(c.PaymentWebhookSecret) < 32 {
 		bad("PAYMENT_WEBHOOK_SECRET: must be at least 32 bytes long")
+	}
+	if c.DataEncryptionKeys != "" {
+		if _, err := seal.Parse(c.DataEncryptionKeys); err != nil {
+			bad("DATA_ENCRYPTION_KEYS: %v", err)
+		}
 	}
 	problems = append(problems, c.aiProblems()...)
 	if c.MaxBodyBytes < 1024 {
@@ -266,6 +278,9 @@ func (c Config) productionProblems() []error {
 	var p []error
 	if c.JWTSecret == "" && c.JWTKeys == "" {
 		p = append(p, errors.New("APP_ENV=production: JWT_SECRET or JWT_KEYS is required"))
+	}
+	if c.DataEncryptionKeys == "" {
+		p = append(p, errors.New("APP_ENV=production: DATA_ENCRYPTION_KEYS is required (kid:base64 of 32 random bytes, such as from openssl rand -base64 32)"))
 	}
 	for _, o := range c.CORSOrigins {
 		if strings.Contains(o, "*") {

@@ -2,8 +2,6 @@ package questions
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
