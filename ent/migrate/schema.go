@@ -437,6 +437,13 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payoutmethod_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{PayoutMethodsColumns[6]},
+			},
+		},
 	}
 	// PipelineStagesColumns holds the columns for the "pipeline_stages" table.
 	PipelineStagesColumns = []*schema.Column{

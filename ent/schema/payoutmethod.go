@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
 )
 
@@ -36,6 +37,11 @@ func (PayoutMethod) Edges() []ent.Edge {
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable().
 			Annotations(entgql.Skip()),
 	}
+}
+
+// Indexes of the PayoutMethod: one per expert (setPayoutMethod replaces it).
+func (PayoutMethod) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id").Unique()}
 }
 
 // Policy of the PayoutMethod: an expert reads their own, admins all (the service shows
