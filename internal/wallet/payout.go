@@ -13,6 +13,7 @@ import (
 	"backbone/ent/payoutmethod"
 	"backbone/internal/audit"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
@@ -90,10 +91,11 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 	if !ok || !p.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "admins only")
 	}
-	in.Note = strings.TrimSpace(in.Note)
-	if len(in.Note) > 500 {
-		return nil, errs.E(errs.BadUserInput, "the note is longer than 500 characters").With("field", "note")
+	note, err := textx.Plain("note", in.Note, 500, false)
+	if err != nil {
+		return nil, err
 	}
+	in.Note = note
 	ctx = system(ctx)
 	return unwrapped(inTx(ctx, s.client, "wallet.DecidePayout", func(tx *ent.Client) (*ent.Payout, error) {
 		txID := newID()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -14,6 +13,7 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/audit"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 	"backbone/internal/payment"
 	"backbone/internal/viewer"
 )
@@ -169,10 +169,11 @@ func (s *Service) GrantCredits(ctx context.Context, in GrantInput) (Receipt, err
 	if !ok || !p.IsAdmin() {
 		return Receipt{}, errs.E(errs.Forbidden, "admins only")
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Reason == "" || len(in.Reason) > 500 {
-		return Receipt{}, errs.E(errs.BadUserInput, "a reason of 1 to 500 characters is required").With("field", "reason")
+	reason, err := textx.Plain("reason", in.Reason, 500, true)
+	if err != nil {
+		return Receipt{}, err
 	}
+	in.Reason = reason
 	if in.Amount <= 0 || in.Amount > MaxPurchase {
 		return Receipt{}, errs.Ef(errs.BadUserInput, "amount must be between 1 and %d", MaxPurchase).With("field", "amount")
 	}
