@@ -27,12 +27,13 @@ const MaxSubjects = 10
 // expert), BAD_USER_INPUT (none given, unknown, already held, too many), CONFLICT (a
 // subject is already in a pending request).
 func (s *Service) RequestSubjects(ctx context.Context, subjects []string) (*ent.SubjectRequest, error) {
+	// Read before the transaction: the settings may need a connection of their own.
+	wanted, err := s.offered(ctx, subjects)
+	if err != nil {
+		return nil, errs.Wrap("accounts.RequestSubjects", err)
+	}
 	var out *ent.SubjectRequest
-	err := s.expertTx(ctx, func(tx *ent.Client, u *ent.User) error {
-		wanted, err := s.offered(ctx, subjects)
-		if err != nil {
-			return err
-		}
+	err = s.expertTx(ctx, func(tx *ent.Client, u *ent.User) error {
 		pending, err := tx.SubjectRequest.Query().Where(subjectrequest.ExpertID(u.ID),
 			subjectrequest.StatusEQ(subjectrequest.StatusPENDING)).All(ctx)
 		if err != nil {
