@@ -13,8 +13,8 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/audit"
 	"backbone/internal/errs"
-	"backbone/internal/textx"
 	"backbone/internal/payment"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
