@@ -25,6 +25,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -34,6 +35,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 
 	"entgo.io/ent"
@@ -78,6 +80,8 @@ type Client struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PayoutMethod is the client for interacting with the PayoutMethod builders.
+	PayoutMethod *PayoutMethodClient
 	// PipelineStage is the client for interacting with the PipelineStage builders.
 	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
@@ -96,6 +100,8 @@ type Client struct {
 	Setting *SettingClient
 	// SettingsVersion is the client for interacting with the SettingsVersion builders.
 	SettingsVersion *SettingsVersionClient
+	// SubjectRequest is the client for interacting with the SubjectRequest builders.
+	SubjectRequest *SubjectRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -123,6 +129,7 @@ func (c *Client) init() {
 	c.NotificationPreference = NewNotificationPreferenceClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.Payout = NewPayoutClient(c.config)
+	c.PayoutMethod = NewPayoutMethodClient(c.config)
 	c.PipelineStage = NewPipelineStageClient(c.config)
 	c.Posting = NewPostingClient(c.config)
 	c.Question = NewQuestionClient(c.config)
@@ -132,6 +139,7 @@ func (c *Client) init() {
 	c.Session = NewSessionClient(c.config)
 	c.Setting = NewSettingClient(c.config)
 	c.SettingsVersion = NewSettingsVersionClient(c.config)
+	c.SubjectRequest = NewSubjectRequestClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -239,6 +247,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NotificationPreference: NewNotificationPreferenceClient(cfg),
 		OutboxMessage:          NewOutboxMessageClient(cfg),
 		Payout:                 NewPayoutClient(cfg),
+		PayoutMethod:           NewPayoutMethodClient(cfg),
 		PipelineStage:          NewPipelineStageClient(cfg),
 		Posting:                NewPostingClient(cfg),
 		Question:               NewQuestionClient(cfg),
@@ -248,6 +257,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Session:                NewSessionClient(cfg),
 		Setting:                NewSettingClient(cfg),
 		SettingsVersion:        NewSettingsVersionClient(cfg),
+		SubjectRequest:         NewSubjectRequestClient(cfg),
 		User:                   NewUserClient(cfg),
 	}, nil
 }
@@ -282,6 +292,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NotificationPreference: NewNotificationPreferenceClient(cfg),
 		OutboxMessage:          NewOutboxMessageClient(cfg),
 		Payout:                 NewPayoutClient(cfg),
+		PayoutMethod:           NewPayoutMethodClient(cfg),
 		PipelineStage:          NewPipelineStageClient(cfg),
 		Posting:                NewPostingClient(cfg),
 		Question:               NewQuestionClient(cfg),
@@ -291,6 +302,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Session:                NewSessionClient(cfg),
 		Setting:                NewSettingClient(cfg),
 		SettingsVersion:        NewSettingsVersionClient(cfg),
+		SubjectRequest:         NewSubjectRequestClient(cfg),
 		User:                   NewUserClient(cfg),
 	}, nil
 }
@@ -324,8 +336,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
-		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
+		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
+		c.SubjectRequest, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -338,8 +351,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
-		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.User,
+		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
+		c.SubjectRequest, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -376,6 +390,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OutboxMessage.mutate(ctx, m)
 	case *PayoutMutation:
 		return c.Payout.mutate(ctx, m)
+	case *PayoutMethodMutation:
+		return c.PayoutMethod.mutate(ctx, m)
 	case *PipelineStageMutation:
 		return c.PipelineStage.mutate(ctx, m)
 	case *PostingMutation:
@@ -394,6 +410,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Setting.mutate(ctx, m)
 	case *SettingsVersionMutation:
 		return c.SettingsVersion.mutate(ctx, m)
+	case *SubjectRequestMutation:
+		return c.SubjectRequest.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -2421,6 +2439,156 @@ func (c *PayoutClient) mutate(ctx context.Context, m *PayoutMutation) (Value, er
 	}
 }
 
+// PayoutMethodClient is a client for the PayoutMethod schema.
+type PayoutMethodClient struct {
+	config
+}
+
+// NewPayoutMethodClient returns a client for the PayoutMethod from the given config.
+func NewPayoutMethodClient(c config) *PayoutMethodClient {
+	return &PayoutMethodClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payoutmethod.Hooks(f(g(h())))`.
+func (c *PayoutMethodClient) Use(hooks ...Hook) {
+	c.hooks.PayoutMethod = append(c.hooks.PayoutMethod, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payoutmethod.Intercept(f(g(h())))`.
+func (c *PayoutMethodClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PayoutMethod = append(c.inters.PayoutMethod, interceptors...)
+}
+
+// Create returns a builder for creating a PayoutMethod entity.
+func (c *PayoutMethodClient) Create() *PayoutMethodCreate {
+	mutation := newPayoutMethodMutation(c.config, OpCreate)
+	return &PayoutMethodCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PayoutMethod entities.
+func (c *PayoutMethodClient) CreateBulk(builders ...*PayoutMethodCreate) *PayoutMethodCreateBulk {
+	return &PayoutMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PayoutMethodClient) MapCreateBulk(slice any, setFunc func(*PayoutMethodCreate, int)) *PayoutMethodCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PayoutMethodCreateBulk{err: fmt.Errorf("calling to PayoutMethodClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PayoutMethodCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PayoutMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PayoutMethod.
+func (c *PayoutMethodClient) Update() *PayoutMethodUpdate {
+	mutation := newPayoutMethodMutation(c.config, OpUpdate)
+	return &PayoutMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PayoutMethodClient) UpdateOne(_m *PayoutMethod) *PayoutMethodUpdateOne {
+	mutation := newPayoutMethodMutation(c.config, OpUpdateOne, withPayoutMethod(_m))
+	return &PayoutMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PayoutMethodClient) UpdateOneID(id uuid.UUID) *PayoutMethodUpdateOne {
+	mutation := newPayoutMethodMutation(c.config, OpUpdateOne, withPayoutMethodID(id))
+	return &PayoutMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PayoutMethod.
+func (c *PayoutMethodClient) Delete() *PayoutMethodDelete {
+	mutation := newPayoutMethodMutation(c.config, OpDelete)
+	return &PayoutMethodDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PayoutMethodClient) DeleteOne(_m *PayoutMethod) *PayoutMethodDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PayoutMethodClient) DeleteOneID(id uuid.UUID) *PayoutMethodDeleteOne {
+	builder := c.Delete().Where(payoutmethod.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PayoutMethodDeleteOne{builder}
+}
+
+// Query returns a query builder for PayoutMethod.
+func (c *PayoutMethodClient) Query() *PayoutMethodQuery {
+	return &PayoutMethodQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayoutMethod},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PayoutMethod entity by its id.
+func (c *PayoutMethodClient) Get(ctx context.Context, id uuid.UUID) (*PayoutMethod, error) {
+	return c.Query().Where(payoutmethod.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PayoutMethodClient) GetX(ctx context.Context, id uuid.UUID) *PayoutMethod {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a PayoutMethod.
+func (c *PayoutMethodClient) QueryUser(_m *PayoutMethod) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payoutmethod.Table, payoutmethod.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payoutmethod.UserTable, payoutmethod.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PayoutMethodClient) Hooks() []Hook {
+	hooks := c.hooks.PayoutMethod
+	return append(hooks[:len(hooks):len(hooks)], payoutmethod.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PayoutMethodClient) Interceptors() []Interceptor {
+	return c.inters.PayoutMethod
+}
+
+func (c *PayoutMethodClient) mutate(ctx context.Context, m *PayoutMethodMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PayoutMethodCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PayoutMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PayoutMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PayoutMethodDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PayoutMethod mutation op: %q", m.Op())
+	}
+}
+
 // PipelineStageClient is a client for the PipelineStage schema.
 type PipelineStageClient struct {
 	config
@@ -3803,6 +3971,156 @@ func (c *SettingsVersionClient) mutate(ctx context.Context, m *SettingsVersionMu
 	}
 }
 
+// SubjectRequestClient is a client for the SubjectRequest schema.
+type SubjectRequestClient struct {
+	config
+}
+
+// NewSubjectRequestClient returns a client for the SubjectRequest from the given config.
+func NewSubjectRequestClient(c config) *SubjectRequestClient {
+	return &SubjectRequestClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `subjectrequest.Hooks(f(g(h())))`.
+func (c *SubjectRequestClient) Use(hooks ...Hook) {
+	c.hooks.SubjectRequest = append(c.hooks.SubjectRequest, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `subjectrequest.Intercept(f(g(h())))`.
+func (c *SubjectRequestClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SubjectRequest = append(c.inters.SubjectRequest, interceptors...)
+}
+
+// Create returns a builder for creating a SubjectRequest entity.
+func (c *SubjectRequestClient) Create() *SubjectRequestCreate {
+	mutation := newSubjectRequestMutation(c.config, OpCreate)
+	return &SubjectRequestCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SubjectRequest entities.
+func (c *SubjectRequestClient) CreateBulk(builders ...*SubjectRequestCreate) *SubjectRequestCreateBulk {
+	return &SubjectRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SubjectRequestClient) MapCreateBulk(slice any, setFunc func(*SubjectRequestCreate, int)) *SubjectRequestCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SubjectRequestCreateBulk{err: fmt.Errorf("calling to SubjectRequestClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SubjectRequestCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SubjectRequestCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SubjectRequest.
+func (c *SubjectRequestClient) Update() *SubjectRequestUpdate {
+	mutation := newSubjectRequestMutation(c.config, OpUpdate)
+	return &SubjectRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SubjectRequestClient) UpdateOne(_m *SubjectRequest) *SubjectRequestUpdateOne {
+	mutation := newSubjectRequestMutation(c.config, OpUpdateOne, withSubjectRequest(_m))
+	return &SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SubjectRequestClient) UpdateOneID(id uuid.UUID) *SubjectRequestUpdateOne {
+	mutation := newSubjectRequestMutation(c.config, OpUpdateOne, withSubjectRequestID(id))
+	return &SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SubjectRequest.
+func (c *SubjectRequestClient) Delete() *SubjectRequestDelete {
+	mutation := newSubjectRequestMutation(c.config, OpDelete)
+	return &SubjectRequestDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SubjectRequestClient) DeleteOne(_m *SubjectRequest) *SubjectRequestDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SubjectRequestClient) DeleteOneID(id uuid.UUID) *SubjectRequestDeleteOne {
+	builder := c.Delete().Where(subjectrequest.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SubjectRequestDeleteOne{builder}
+}
+
+// Query returns a query builder for SubjectRequest.
+func (c *SubjectRequestClient) Query() *SubjectRequestQuery {
+	return &SubjectRequestQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSubjectRequest},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SubjectRequest entity by its id.
+func (c *SubjectRequestClient) Get(ctx context.Context, id uuid.UUID) (*SubjectRequest, error) {
+	return c.Query().Where(subjectrequest.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SubjectRequestClient) GetX(ctx context.Context, id uuid.UUID) *SubjectRequest {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryExpert queries the expert edge of a SubjectRequest.
+func (c *SubjectRequestClient) QueryExpert(_m *SubjectRequest) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(subjectrequest.Table, subjectrequest.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, subjectrequest.ExpertTable, subjectrequest.ExpertColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SubjectRequestClient) Hooks() []Hook {
+	hooks := c.hooks.SubjectRequest
+	return append(hooks[:len(hooks):len(hooks)], subjectrequest.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SubjectRequestClient) Interceptors() []Interceptor {
+	return c.inters.SubjectRequest
+}
+
+func (c *SubjectRequestClient) mutate(ctx context.Context, m *SubjectRequestMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SubjectRequestCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SubjectRequestUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SubjectRequestUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SubjectRequestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SubjectRequest mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -4022,16 +4340,16 @@ type (
 	hooks struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
 		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PipelineStage, Posting,
-		Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, User []ent.Hook
+		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
+		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, SubjectRequest, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
 		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PipelineStage, Posting,
-		Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, User []ent.Interceptor
+		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
+		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, SubjectRequest, User []ent.Interceptor
 	}
 )
 

@@ -17,6 +17,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -26,6 +27,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -110,6 +112,7 @@ func checkColumn(t, c string) error {
 			notificationpreference.Table: notificationpreference.ValidColumn,
 			outboxmessage.Table:          outboxmessage.ValidColumn,
 			payout.Table:                 payout.ValidColumn,
+			payoutmethod.Table:           payoutmethod.ValidColumn,
 			pipelinestage.Table:          pipelinestage.ValidColumn,
 			posting.Table:                posting.ValidColumn,
 			question.Table:               question.ValidColumn,
@@ -119,6 +122,7 @@ func checkColumn(t, c string) error {
 			session.Table:                session.ValidColumn,
 			setting.Table:                setting.ValidColumn,
 			settingsversion.Table:        settingsversion.ValidColumn,
+			subjectrequest.Table:         subjectrequest.ValidColumn,
 			user.Table:                   user.ValidColumn,
 		})
 	})

@@ -17,6 +17,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
@@ -27,6 +28,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -37,7 +39,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 26)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -341,6 +343,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payoutmethod.Table,
+			Columns: payoutmethod.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: payoutmethod.FieldID,
+			},
+		},
+		Type: "PayoutMethod",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payoutmethod.FieldCreatedAt:     {Type: field.TypeTime, Column: payoutmethod.FieldCreatedAt},
+			payoutmethod.FieldUpdatedAt:     {Type: field.TypeTime, Column: payoutmethod.FieldUpdatedAt},
+			payoutmethod.FieldUserID:        {Type: field.TypeUUID, Column: payoutmethod.FieldUserID},
+			payoutmethod.FieldKind:          {Type: field.TypeEnum, Column: payoutmethod.FieldKind},
+			payoutmethod.FieldKeyID:         {Type: field.TypeString, Column: payoutmethod.FieldKeyID},
+			payoutmethod.FieldDetailsSealed: {Type: field.TypeBytes, Column: payoutmethod.FieldDetailsSealed},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -366,7 +387,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -386,7 +407,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -422,7 +443,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAutoAcceptAt:      {Type: field.TypeTime, Column: question.FieldAutoAcceptAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -441,7 +462,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -459,7 +480,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   revisionrequest.Table,
 			Columns: revisionrequest.Columns,
@@ -477,7 +498,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revisionrequest.FieldNote:       {Type: field.TypeString, Column: revisionrequest.FieldNote},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -499,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -517,7 +538,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   settingsversion.Table,
 			Columns: settingsversion.Columns,
@@ -535,7 +556,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 			settingsversion.FieldCreatedBy: {Type: field.TypeUUID, Column: settingsversion.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   subjectrequest.Table,
+			Columns: subjectrequest.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: subjectrequest.FieldID,
+			},
+		},
+		Type: "SubjectRequest",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			subjectrequest.FieldCreatedAt: {Type: field.TypeTime, Column: subjectrequest.FieldCreatedAt},
+			subjectrequest.FieldUpdatedAt: {Type: field.TypeTime, Column: subjectrequest.FieldUpdatedAt},
+			subjectrequest.FieldExpertID:  {Type: field.TypeUUID, Column: subjectrequest.FieldExpertID},
+			subjectrequest.FieldSubjects:  {Type: field.TypeJSON, Column: subjectrequest.FieldSubjects},
+			subjectrequest.FieldStatus:    {Type: field.TypeEnum, Column: subjectrequest.FieldStatus},
+			subjectrequest.FieldNote:      {Type: field.TypeString, Column: subjectrequest.FieldNote},
+			subjectrequest.FieldDecidedBy: {Type: field.TypeUUID, Column: subjectrequest.FieldDecidedBy},
+			subjectrequest.FieldDecidedAt: {Type: field.TypeTime, Column: subjectrequest.FieldDecidedAt},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -664,6 +706,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"Payout",
+		"User",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payoutmethod.UserTable,
+			Columns: []string{payoutmethod.UserColumn},
+			Bidi:    false,
+		},
+		"PayoutMethod",
 		"User",
 	)
 	graph.MustAddE(
@@ -797,6 +851,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Session",
 		"RefreshToken",
+	)
+	graph.MustAddE(
+		"expert",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   subjectrequest.ExpertTable,
+			Columns: []string{subjectrequest.ExpertColumn},
+			Bidi:    false,
+		},
+		"SubjectRequest",
+		"User",
 	)
 	graph.MustAddE(
 		"audit_logs",
@@ -2149,6 +2215,90 @@ func (f *PayoutFilter) WhereHasExpertWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PayoutMethodQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PayoutMethodQuery builder.
+func (_q *PayoutMethodQuery) Filter() *PayoutMethodFilter {
+	return &PayoutMethodFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PayoutMethodMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PayoutMethodMutation builder.
+func (m *PayoutMethodMutation) Filter() *PayoutMethodFilter {
+	return &PayoutMethodFilter{config: m.config, predicateAdder: m}
+}
+
+// PayoutMethodFilter provides a generic filtering capability at runtime for PayoutMethodQuery.
+type PayoutMethodFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PayoutMethodFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *PayoutMethodFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(payoutmethod.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PayoutMethodFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payoutmethod.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PayoutMethodFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payoutmethod.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *PayoutMethodFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(payoutmethod.FieldUserID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *PayoutMethodFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(payoutmethod.FieldKind))
+}
+
+// WhereKeyID applies the entql string predicate on the key_id field.
+func (f *PayoutMethodFilter) WhereKeyID(p entql.StringP) {
+	f.Where(p.Field(payoutmethod.FieldKeyID))
+}
+
+// WhereDetailsSealed applies the entql []byte predicate on the details_sealed field.
+func (f *PayoutMethodFilter) WhereDetailsSealed(p entql.BytesP) {
+	f.Where(p.Field(payoutmethod.FieldDetailsSealed))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *PayoutMethodFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *PayoutMethodFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PipelineStageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2177,7 +2327,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2301,7 +2451,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2404,7 +2554,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2629,7 +2779,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2699,7 +2849,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2778,7 +2928,7 @@ type RevisionRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RevisionRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2843,7 +2993,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2956,7 +3106,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3021,7 +3171,7 @@ type SettingsVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingsVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3058,6 +3208,100 @@ func (f *SettingsVersionFilter) WhereCreatedBy(p entql.ValueP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SubjectRequestQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SubjectRequestQuery builder.
+func (_q *SubjectRequestQuery) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SubjectRequestMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SubjectRequestMutation builder.
+func (m *SubjectRequestMutation) Filter() *SubjectRequestFilter {
+	return &SubjectRequestFilter{config: m.config, predicateAdder: m}
+}
+
+// SubjectRequestFilter provides a generic filtering capability at runtime for SubjectRequestQuery.
+type SubjectRequestFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SubjectRequestFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *SubjectRequestFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SubjectRequestFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SubjectRequestFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldUpdatedAt))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *SubjectRequestFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldExpertID))
+}
+
+// WhereSubjects applies the entql json.RawMessage predicate on the subjects field.
+func (f *SubjectRequestFilter) WhereSubjects(p entql.BytesP) {
+	f.Where(p.Field(subjectrequest.FieldSubjects))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SubjectRequestFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldStatus))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *SubjectRequestFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(subjectrequest.FieldNote))
+}
+
+// WhereDecidedBy applies the entql [16]byte predicate on the decided_by field.
+func (f *SubjectRequestFilter) WhereDecidedBy(p entql.ValueP) {
+	f.Where(p.Field(subjectrequest.FieldDecidedBy))
+}
+
+// WhereDecidedAt applies the entql time.Time predicate on the decided_at field.
+func (f *SubjectRequestFilter) WhereDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(subjectrequest.FieldDecidedAt))
+}
+
+// WhereHasExpert applies a predicate to check if query has an edge expert.
+func (f *SubjectRequestFilter) WhereHasExpert() {
+	f.Where(entql.HasEdge("expert"))
+}
+
+// WhereHasExpertWith applies a predicate to check if query has an edge expert with a given conditions (other predicates).
+func (f *SubjectRequestFilter) WhereHasExpertWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("expert", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *UserQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3086,7 +3330,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -13,12 +13,14 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"database/sql/driver"
@@ -1473,6 +1475,112 @@ func newPayoutPaginateArgs(rv map[string]any) *payoutPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PayoutMethodQuery) CollectFields(ctx context.Context, satisfies ...string) (*PayoutMethodQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PayoutMethodQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payoutmethod.Columns))
+		selectedFields = []string{payoutmethod.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[payoutmethod.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payoutmethod.FieldCreatedAt)
+				fieldSeen[payoutmethod.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payoutmethod.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payoutmethod.FieldUpdatedAt)
+				fieldSeen[payoutmethod.FieldUpdatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[payoutmethod.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, payoutmethod.FieldUserID)
+				fieldSeen[payoutmethod.FieldUserID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[payoutmethod.FieldKind]; !ok {
+				selectedFields = append(selectedFields, payoutmethod.FieldKind)
+				fieldSeen[payoutmethod.FieldKind] = struct{}{}
+			}
+		case "keyID":
+			if _, ok := fieldSeen[payoutmethod.FieldKeyID]; !ok {
+				selectedFields = append(selectedFields, payoutmethod.FieldKeyID)
+				fieldSeen[payoutmethod.FieldKeyID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type payoutmethodPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PayoutMethodPaginateOption
+}
+
+func newPayoutMethodPaginateArgs(rv map[string]any) *payoutmethodPaginateArgs {
+	args := &payoutmethodPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PayoutMethodOrder{Field: &PayoutMethodOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPayoutMethodOrder(order))
+			}
+		case *PayoutMethodOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPayoutMethodOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PostingQuery) CollectFields(ctx context.Context, satisfies ...string) (*PostingQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2325,6 +2433,127 @@ func newSettingsVersionPaginateArgs(rv map[string]any) *settingsversionPaginateA
 		case *SettingsVersionOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithSettingsVersionOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SubjectRequestQuery) CollectFields(ctx context.Context, satisfies ...string) (*SubjectRequestQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SubjectRequestQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(subjectrequest.Columns))
+		selectedFields = []string{subjectrequest.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[subjectrequest.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldCreatedAt)
+				fieldSeen[subjectrequest.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[subjectrequest.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldUpdatedAt)
+				fieldSeen[subjectrequest.FieldUpdatedAt] = struct{}{}
+			}
+		case "expertID":
+			if _, ok := fieldSeen[subjectrequest.FieldExpertID]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldExpertID)
+				fieldSeen[subjectrequest.FieldExpertID] = struct{}{}
+			}
+		case "subjects":
+			if _, ok := fieldSeen[subjectrequest.FieldSubjects]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldSubjects)
+				fieldSeen[subjectrequest.FieldSubjects] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[subjectrequest.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldStatus)
+				fieldSeen[subjectrequest.FieldStatus] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[subjectrequest.FieldNote]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldNote)
+				fieldSeen[subjectrequest.FieldNote] = struct{}{}
+			}
+		case "decidedBy":
+			if _, ok := fieldSeen[subjectrequest.FieldDecidedBy]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldDecidedBy)
+				fieldSeen[subjectrequest.FieldDecidedBy] = struct{}{}
+			}
+		case "decidedAt":
+			if _, ok := fieldSeen[subjectrequest.FieldDecidedAt]; !ok {
+				selectedFields = append(selectedFields, subjectrequest.FieldDecidedAt)
+				fieldSeen[subjectrequest.FieldDecidedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type subjectrequestPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SubjectRequestPaginateOption
+}
+
+func newSubjectRequestPaginateArgs(rv map[string]any) *subjectrequestPaginateArgs {
+	args := &subjectrequestPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SubjectRequestOrder{Field: &SubjectRequestOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSubjectRequestOrder(order))
+			}
+		case *SubjectRequestOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSubjectRequestOrder(v))
 			}
 		}
 	}

@@ -13,12 +13,14 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"fmt"
@@ -84,6 +86,11 @@ var payoutImplementors = []string{"Payout", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Payout) IsNode() {}
 
+var payoutmethodImplementors = []string{"PayoutMethod", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PayoutMethod) IsNode() {}
+
 var postingImplementors = []string{"Posting", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -113,6 +120,11 @@ var settingsversionImplementors = []string{"SettingsVersion", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*SettingsVersion) IsNode() {}
+
+var subjectrequestImplementors = []string{"SubjectRequest", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SubjectRequest) IsNode() {}
 
 var userImplementors = []string{"User", "Node"}
 
@@ -267,6 +279,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			}
 		}
 		return query.Only(ctx)
+	case payoutmethod.Table:
+		query := c.PayoutMethod.Query().
+			Where(payoutmethod.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, payoutmethodImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case posting.Table:
 		query := c.Posting.Query().
 			Where(posting.ID(id))
@@ -317,6 +338,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(settingsversion.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, settingsversionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case subjectrequest.Table:
+		query := c.SubjectRequest.Query().
+			Where(subjectrequest.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, subjectrequestImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -563,6 +593,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 				*noder = node
 			}
 		}
+	case payoutmethod.Table:
+		query := c.PayoutMethod.Query().
+			Where(payoutmethod.IDIn(ids...))
+		query, err := query.CollectFields(ctx, payoutmethodImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case posting.Table:
 		query := c.Posting.Query().
 			Where(posting.IDIn(ids...))
@@ -647,6 +693,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.SettingsVersion.Query().
 			Where(settingsversion.IDIn(ids...))
 		query, err := query.CollectFields(ctx, settingsversionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case subjectrequest.Table:
+		query := c.SubjectRequest.Query().
+			Where(subjectrequest.IDIn(ids...))
+		query, err := query.CollectFields(ctx, subjectrequestImplementors...)
 		if err != nil {
 			return nil, err
 		}

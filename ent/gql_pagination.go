@@ -13,12 +13,14 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/notification"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/refreshtoken"
 	"backbone/ent/session"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"errors"
@@ -3075,6 +3077,302 @@ func (_m *Payout) ToEdge(order *PayoutOrder) *PayoutEdge {
 	}
 }
 
+// PayoutMethodEdge is the edge representation of PayoutMethod.
+type PayoutMethodEdge struct {
+	Node   *PayoutMethod `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// PayoutMethodConnection is the connection containing edges to PayoutMethod.
+type PayoutMethodConnection struct {
+	Edges      []*PayoutMethodEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *PayoutMethodConnection) build(nodes []*PayoutMethod, pager *payoutmethodPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PayoutMethod
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PayoutMethod {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PayoutMethod {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PayoutMethodEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PayoutMethodEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PayoutMethodPaginateOption enables pagination customization.
+type PayoutMethodPaginateOption func(*payoutmethodPager) error
+
+// WithPayoutMethodOrder configures pagination ordering.
+func WithPayoutMethodOrder(order *PayoutMethodOrder) PayoutMethodPaginateOption {
+	if order == nil {
+		order = DefaultPayoutMethodOrder
+	}
+	o := *order
+	return func(pager *payoutmethodPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPayoutMethodOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPayoutMethodFilter configures pagination filter.
+func WithPayoutMethodFilter(filter func(*PayoutMethodQuery) (*PayoutMethodQuery, error)) PayoutMethodPaginateOption {
+	return func(pager *payoutmethodPager) error {
+		if filter == nil {
+			return errors.New("PayoutMethodQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type payoutmethodPager struct {
+	reverse bool
+	order   *PayoutMethodOrder
+	filter  func(*PayoutMethodQuery) (*PayoutMethodQuery, error)
+}
+
+func newPayoutMethodPager(opts []PayoutMethodPaginateOption, reverse bool) (*payoutmethodPager, error) {
+	pager := &payoutmethodPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPayoutMethodOrder
+	}
+	return pager, nil
+}
+
+func (p *payoutmethodPager) applyFilter(query *PayoutMethodQuery) (*PayoutMethodQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *payoutmethodPager) toCursor(_m *PayoutMethod) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *payoutmethodPager) applyCursors(query *PayoutMethodQuery, after, before *Cursor) (*PayoutMethodQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPayoutMethodOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *payoutmethodPager) applyOrder(query *PayoutMethodQuery) *PayoutMethodQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPayoutMethodOrder.Field {
+		query = query.Order(DefaultPayoutMethodOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *payoutmethodPager) orderExpr(query *PayoutMethodQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPayoutMethodOrder.Field {
+			b.Comma().Ident(DefaultPayoutMethodOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PayoutMethod.
+func (_m *PayoutMethodQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PayoutMethodPaginateOption,
+) (*PayoutMethodConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPayoutMethodPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PayoutMethodConnection{Edges: []*PayoutMethodEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PayoutMethodOrderFieldCreatedAt orders PayoutMethod by created_at.
+	PayoutMethodOrderFieldCreatedAt = &PayoutMethodOrderField{
+		Value: func(_m *PayoutMethod) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: payoutmethod.FieldCreatedAt,
+		toTerm: payoutmethod.ByCreatedAt,
+		toCursor: func(_m *PayoutMethod) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PayoutMethodOrderField) String() string {
+	var str string
+	switch f.column {
+	case PayoutMethodOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PayoutMethodOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PayoutMethodOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PayoutMethodOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PayoutMethodOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PayoutMethodOrderField", str)
+	}
+	return nil
+}
+
+// PayoutMethodOrderField defines the ordering field of PayoutMethod.
+type PayoutMethodOrderField struct {
+	// Value extracts the ordering value from the given PayoutMethod.
+	Value    func(*PayoutMethod) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) payoutmethod.OrderOption
+	toCursor func(*PayoutMethod) Cursor
+}
+
+// PayoutMethodOrder defines the ordering of PayoutMethod.
+type PayoutMethodOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *PayoutMethodOrderField `json:"field"`
+}
+
+// DefaultPayoutMethodOrder is the default ordering of PayoutMethod.
+var DefaultPayoutMethodOrder = &PayoutMethodOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PayoutMethodOrderField{
+		Value: func(_m *PayoutMethod) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: payoutmethod.FieldID,
+		toTerm: payoutmethod.ByID,
+		toCursor: func(_m *PayoutMethod) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PayoutMethod into PayoutMethodEdge.
+func (_m *PayoutMethod) ToEdge(order *PayoutMethodOrder) *PayoutMethodEdge {
+	if order == nil {
+		order = DefaultPayoutMethodOrder
+	}
+	return &PayoutMethodEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // PostingEdge is the edge representation of Posting.
 type PostingEdge struct {
 	Node   *Posting `json:"node"`
@@ -4864,6 +5162,302 @@ func (_m *SettingsVersion) ToEdge(order *SettingsVersionOrder) *SettingsVersionE
 		order = DefaultSettingsVersionOrder
 	}
 	return &SettingsVersionEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SubjectRequestEdge is the edge representation of SubjectRequest.
+type SubjectRequestEdge struct {
+	Node   *SubjectRequest `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// SubjectRequestConnection is the connection containing edges to SubjectRequest.
+type SubjectRequestConnection struct {
+	Edges      []*SubjectRequestEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *SubjectRequestConnection) build(nodes []*SubjectRequest, pager *subjectrequestPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SubjectRequest
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SubjectRequest {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SubjectRequest {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SubjectRequestEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SubjectRequestEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SubjectRequestPaginateOption enables pagination customization.
+type SubjectRequestPaginateOption func(*subjectrequestPager) error
+
+// WithSubjectRequestOrder configures pagination ordering.
+func WithSubjectRequestOrder(order *SubjectRequestOrder) SubjectRequestPaginateOption {
+	if order == nil {
+		order = DefaultSubjectRequestOrder
+	}
+	o := *order
+	return func(pager *subjectrequestPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSubjectRequestOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSubjectRequestFilter configures pagination filter.
+func WithSubjectRequestFilter(filter func(*SubjectRequestQuery) (*SubjectRequestQuery, error)) SubjectRequestPaginateOption {
+	return func(pager *subjectrequestPager) error {
+		if filter == nil {
+			return errors.New("SubjectRequestQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type subjectrequestPager struct {
+	reverse bool
+	order   *SubjectRequestOrder
+	filter  func(*SubjectRequestQuery) (*SubjectRequestQuery, error)
+}
+
+func newSubjectRequestPager(opts []SubjectRequestPaginateOption, reverse bool) (*subjectrequestPager, error) {
+	pager := &subjectrequestPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSubjectRequestOrder
+	}
+	return pager, nil
+}
+
+func (p *subjectrequestPager) applyFilter(query *SubjectRequestQuery) (*SubjectRequestQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *subjectrequestPager) toCursor(_m *SubjectRequest) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *subjectrequestPager) applyCursors(query *SubjectRequestQuery, after, before *Cursor) (*SubjectRequestQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSubjectRequestOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *subjectrequestPager) applyOrder(query *SubjectRequestQuery) *SubjectRequestQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSubjectRequestOrder.Field {
+		query = query.Order(DefaultSubjectRequestOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *subjectrequestPager) orderExpr(query *SubjectRequestQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSubjectRequestOrder.Field {
+			b.Comma().Ident(DefaultSubjectRequestOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SubjectRequest.
+func (_m *SubjectRequestQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SubjectRequestPaginateOption,
+) (*SubjectRequestConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSubjectRequestPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SubjectRequestOrderFieldCreatedAt orders SubjectRequest by created_at.
+	SubjectRequestOrderFieldCreatedAt = &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: subjectrequest.FieldCreatedAt,
+		toTerm: subjectrequest.ByCreatedAt,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SubjectRequestOrderField) String() string {
+	var str string
+	switch f.column {
+	case SubjectRequestOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SubjectRequestOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SubjectRequestOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SubjectRequestOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SubjectRequestOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SubjectRequestOrderField", str)
+	}
+	return nil
+}
+
+// SubjectRequestOrderField defines the ordering field of SubjectRequest.
+type SubjectRequestOrderField struct {
+	// Value extracts the ordering value from the given SubjectRequest.
+	Value    func(*SubjectRequest) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) subjectrequest.OrderOption
+	toCursor func(*SubjectRequest) Cursor
+}
+
+// SubjectRequestOrder defines the ordering of SubjectRequest.
+type SubjectRequestOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *SubjectRequestOrderField `json:"field"`
+}
+
+// DefaultSubjectRequestOrder is the default ordering of SubjectRequest.
+var DefaultSubjectRequestOrder = &SubjectRequestOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SubjectRequestOrderField{
+		Value: func(_m *SubjectRequest) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: subjectrequest.FieldID,
+		toTerm: subjectrequest.ByID,
+		toCursor: func(_m *SubjectRequest) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SubjectRequest into SubjectRequestEdge.
+func (_m *SubjectRequest) ToEdge(order *SubjectRequestOrder) *SubjectRequestEdge {
+	if order == nil {
+		order = DefaultSubjectRequestOrder
+	}
+	return &SubjectRequestEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

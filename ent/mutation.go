@@ -17,6 +17,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
@@ -27,6 +28,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"encoding/json"
@@ -63,6 +65,7 @@ const (
 	TypeNotificationPreference = "NotificationPreference"
 	TypeOutboxMessage          = "OutboxMessage"
 	TypePayout                 = "Payout"
+	TypePayoutMethod           = "PayoutMethod"
 	TypePipelineStage          = "PipelineStage"
 	TypePosting                = "Posting"
 	TypeQuestion               = "Question"
@@ -72,6 +75,7 @@ const (
 	TypeSession                = "Session"
 	TypeSetting                = "Setting"
 	TypeSettingsVersion        = "SettingsVersion"
+	TypeSubjectRequest         = "SubjectRequest"
 	TypeUser                   = "User"
 )
 
@@ -12374,6 +12378,662 @@ func (m *PayoutMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Payout edge %s", name)
 }
 
+// PayoutMethodMutation represents an operation that mutates the PayoutMethod nodes in the graph.
+type PayoutMethodMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	created_at     *time.Time
+	updated_at     *time.Time
+	kind           *payoutmethod.Kind
+	key_id         *string
+	details_sealed *[]byte
+	clearedFields  map[string]struct{}
+	user           *uuid.UUID
+	cleareduser    bool
+	done           bool
+	oldValue       func(context.Context) (*PayoutMethod, error)
+	predicates     []predicate.PayoutMethod
+}
+
+var _ ent.Mutation = (*PayoutMethodMutation)(nil)
+
+// payoutmethodOption allows management of the mutation configuration using functional options.
+type payoutmethodOption func(*PayoutMethodMutation)
+
+// newPayoutMethodMutation creates new mutation for the PayoutMethod entity.
+func newPayoutMethodMutation(c config, op Op, opts ...payoutmethodOption) *PayoutMethodMutation {
+	m := &PayoutMethodMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePayoutMethod,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPayoutMethodID sets the ID field of the mutation.
+func withPayoutMethodID(id uuid.UUID) payoutmethodOption {
+	return func(m *PayoutMethodMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PayoutMethod
+		)
+		m.oldValue = func(ctx context.Context) (*PayoutMethod, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PayoutMethod.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPayoutMethod sets the old PayoutMethod of the mutation.
+func withPayoutMethod(node *PayoutMethod) payoutmethodOption {
+	return func(m *PayoutMethodMutation) {
+		m.oldValue = func(context.Context) (*PayoutMethod, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PayoutMethodMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PayoutMethodMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PayoutMethod entities.
+func (m *PayoutMethodMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PayoutMethodMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PayoutMethodMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PayoutMethod.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PayoutMethodMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PayoutMethodMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PayoutMethodMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PayoutMethodMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PayoutMethodMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PayoutMethodMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *PayoutMethodMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *PayoutMethodMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *PayoutMethodMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *PayoutMethodMutation) SetKind(pa payoutmethod.Kind) {
+	m.kind = &pa
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *PayoutMethodMutation) Kind() (r payoutmethod.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldKind(ctx context.Context) (v payoutmethod.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *PayoutMethodMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetKeyID sets the "key_id" field.
+func (m *PayoutMethodMutation) SetKeyID(s string) {
+	m.key_id = &s
+}
+
+// KeyID returns the value of the "key_id" field in the mutation.
+func (m *PayoutMethodMutation) KeyID() (r string, exists bool) {
+	v := m.key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyID returns the old "key_id" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyID: %w", err)
+	}
+	return oldValue.KeyID, nil
+}
+
+// ResetKeyID resets all changes to the "key_id" field.
+func (m *PayoutMethodMutation) ResetKeyID() {
+	m.key_id = nil
+}
+
+// SetDetailsSealed sets the "details_sealed" field.
+func (m *PayoutMethodMutation) SetDetailsSealed(b []byte) {
+	m.details_sealed = &b
+}
+
+// DetailsSealed returns the value of the "details_sealed" field in the mutation.
+func (m *PayoutMethodMutation) DetailsSealed() (r []byte, exists bool) {
+	v := m.details_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetailsSealed returns the old "details_sealed" field's value of the PayoutMethod entity.
+// If the PayoutMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PayoutMethodMutation) OldDetailsSealed(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetailsSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetailsSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetailsSealed: %w", err)
+	}
+	return oldValue.DetailsSealed, nil
+}
+
+// ResetDetailsSealed resets all changes to the "details_sealed" field.
+func (m *PayoutMethodMutation) ResetDetailsSealed() {
+	m.details_sealed = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *PayoutMethodMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[payoutmethod.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *PayoutMethodMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *PayoutMethodMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *PayoutMethodMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the PayoutMethodMutation builder.
+func (m *PayoutMethodMutation) Where(ps ...predicate.PayoutMethod) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PayoutMethodMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PayoutMethodMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PayoutMethod, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PayoutMethodMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PayoutMethodMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PayoutMethod).
+func (m *PayoutMethodMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PayoutMethodMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, payoutmethod.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, payoutmethod.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, payoutmethod.FieldUserID)
+	}
+	if m.kind != nil {
+		fields = append(fields, payoutmethod.FieldKind)
+	}
+	if m.key_id != nil {
+		fields = append(fields, payoutmethod.FieldKeyID)
+	}
+	if m.details_sealed != nil {
+		fields = append(fields, payoutmethod.FieldDetailsSealed)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PayoutMethodMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case payoutmethod.FieldCreatedAt:
+		return m.CreatedAt()
+	case payoutmethod.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case payoutmethod.FieldUserID:
+		return m.UserID()
+	case payoutmethod.FieldKind:
+		return m.Kind()
+	case payoutmethod.FieldKeyID:
+		return m.KeyID()
+	case payoutmethod.FieldDetailsSealed:
+		return m.DetailsSealed()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PayoutMethodMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case payoutmethod.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case payoutmethod.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case payoutmethod.FieldUserID:
+		return m.OldUserID(ctx)
+	case payoutmethod.FieldKind:
+		return m.OldKind(ctx)
+	case payoutmethod.FieldKeyID:
+		return m.OldKeyID(ctx)
+	case payoutmethod.FieldDetailsSealed:
+		return m.OldDetailsSealed(ctx)
+	}
+	return nil, fmt.Errorf("unknown PayoutMethod field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PayoutMethodMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case payoutmethod.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case payoutmethod.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case payoutmethod.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case payoutmethod.FieldKind:
+		v, ok := value.(payoutmethod.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case payoutmethod.FieldKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyID(v)
+		return nil
+	case payoutmethod.FieldDetailsSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetailsSealed(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PayoutMethod field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PayoutMethodMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PayoutMethodMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PayoutMethodMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PayoutMethod numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PayoutMethodMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PayoutMethodMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PayoutMethodMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PayoutMethod nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PayoutMethodMutation) ResetField(name string) error {
+	switch name {
+	case payoutmethod.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case payoutmethod.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case payoutmethod.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case payoutmethod.FieldKind:
+		m.ResetKind()
+		return nil
+	case payoutmethod.FieldKeyID:
+		m.ResetKeyID()
+		return nil
+	case payoutmethod.FieldDetailsSealed:
+		m.ResetDetailsSealed()
+		return nil
+	}
+	return fmt.Errorf("unknown PayoutMethod field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PayoutMethodMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, payoutmethod.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PayoutMethodMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case payoutmethod.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PayoutMethodMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PayoutMethodMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PayoutMethodMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, payoutmethod.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PayoutMethodMutation) EdgeCleared(name string) bool {
+	switch name {
+	case payoutmethod.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PayoutMethodMutation) ClearEdge(name string) error {
+	switch name {
+	case payoutmethod.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PayoutMethod unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PayoutMethodMutation) ResetEdge(name string) error {
+	switch name {
+	case payoutmethod.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown PayoutMethod edge %s", name)
+}
+
 // PipelineStageMutation represents an operation that mutates the PipelineStage nodes in the graph.
 type PipelineStageMutation struct {
 	config
@@ -20895,6 +21555,846 @@ func (m *SettingsVersionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SettingsVersionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown SettingsVersion edge %s", name)
+}
+
+// SubjectRequestMutation represents an operation that mutates the SubjectRequest nodes in the graph.
+type SubjectRequestMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *uuid.UUID
+	created_at     *time.Time
+	updated_at     *time.Time
+	subjects       *[]string
+	appendsubjects []string
+	status         *subjectrequest.Status
+	note           *string
+	decided_by     *uuid.UUID
+	decided_at     *time.Time
+	clearedFields  map[string]struct{}
+	expert         *uuid.UUID
+	clearedexpert  bool
+	done           bool
+	oldValue       func(context.Context) (*SubjectRequest, error)
+	predicates     []predicate.SubjectRequest
+}
+
+var _ ent.Mutation = (*SubjectRequestMutation)(nil)
+
+// subjectrequestOption allows management of the mutation configuration using functional options.
+type subjectrequestOption func(*SubjectRequestMutation)
+
+// newSubjectRequestMutation creates new mutation for the SubjectRequest entity.
+func newSubjectRequestMutation(c config, op Op, opts ...subjectrequestOption) *SubjectRequestMutation {
+	m := &SubjectRequestMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSubjectRequest,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSubjectRequestID sets the ID field of the mutation.
+func withSubjectRequestID(id uuid.UUID) subjectrequestOption {
+	return func(m *SubjectRequestMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SubjectRequest
+		)
+		m.oldValue = func(ctx context.Context) (*SubjectRequest, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SubjectRequest.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSubjectRequest sets the old SubjectRequest of the mutation.
+func withSubjectRequest(node *SubjectRequest) subjectrequestOption {
+	return func(m *SubjectRequestMutation) {
+		m.oldValue = func(context.Context) (*SubjectRequest, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SubjectRequestMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SubjectRequestMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SubjectRequest entities.
+func (m *SubjectRequestMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SubjectRequestMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SubjectRequestMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SubjectRequest.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SubjectRequestMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SubjectRequestMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SubjectRequestMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SubjectRequestMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SubjectRequestMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SubjectRequestMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetExpertID sets the "expert_id" field.
+func (m *SubjectRequestMutation) SetExpertID(u uuid.UUID) {
+	m.expert = &u
+}
+
+// ExpertID returns the value of the "expert_id" field in the mutation.
+func (m *SubjectRequestMutation) ExpertID() (r uuid.UUID, exists bool) {
+	v := m.expert
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpertID returns the old "expert_id" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldExpertID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpertID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpertID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpertID: %w", err)
+	}
+	return oldValue.ExpertID, nil
+}
+
+// ResetExpertID resets all changes to the "expert_id" field.
+func (m *SubjectRequestMutation) ResetExpertID() {
+	m.expert = nil
+}
+
+// SetSubjects sets the "subjects" field.
+func (m *SubjectRequestMutation) SetSubjects(s []string) {
+	m.subjects = &s
+	m.appendsubjects = nil
+}
+
+// Subjects returns the value of the "subjects" field in the mutation.
+func (m *SubjectRequestMutation) Subjects() (r []string, exists bool) {
+	v := m.subjects
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjects returns the old "subjects" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldSubjects(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjects is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjects requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjects: %w", err)
+	}
+	return oldValue.Subjects, nil
+}
+
+// AppendSubjects adds s to the "subjects" field.
+func (m *SubjectRequestMutation) AppendSubjects(s []string) {
+	m.appendsubjects = append(m.appendsubjects, s...)
+}
+
+// AppendedSubjects returns the list of values that were appended to the "subjects" field in this mutation.
+func (m *SubjectRequestMutation) AppendedSubjects() ([]string, bool) {
+	if len(m.appendsubjects) == 0 {
+		return nil, false
+	}
+	return m.appendsubjects, true
+}
+
+// ResetSubjects resets all changes to the "subjects" field.
+func (m *SubjectRequestMutation) ResetSubjects() {
+	m.subjects = nil
+	m.appendsubjects = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *SubjectRequestMutation) SetStatus(s subjectrequest.Status) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *SubjectRequestMutation) Status() (r subjectrequest.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldStatus(ctx context.Context) (v subjectrequest.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *SubjectRequestMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetNote sets the "note" field.
+func (m *SubjectRequestMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *SubjectRequestMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *SubjectRequestMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[subjectrequest.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *SubjectRequestMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *SubjectRequestMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, subjectrequest.FieldNote)
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (m *SubjectRequestMutation) SetDecidedBy(u uuid.UUID) {
+	m.decided_by = &u
+}
+
+// DecidedBy returns the value of the "decided_by" field in the mutation.
+func (m *SubjectRequestMutation) DecidedBy() (r uuid.UUID, exists bool) {
+	v := m.decided_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedBy returns the old "decided_by" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldDecidedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedBy: %w", err)
+	}
+	return oldValue.DecidedBy, nil
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (m *SubjectRequestMutation) ClearDecidedBy() {
+	m.decided_by = nil
+	m.clearedFields[subjectrequest.FieldDecidedBy] = struct{}{}
+}
+
+// DecidedByCleared returns if the "decided_by" field was cleared in this mutation.
+func (m *SubjectRequestMutation) DecidedByCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldDecidedBy]
+	return ok
+}
+
+// ResetDecidedBy resets all changes to the "decided_by" field.
+func (m *SubjectRequestMutation) ResetDecidedBy() {
+	m.decided_by = nil
+	delete(m.clearedFields, subjectrequest.FieldDecidedBy)
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (m *SubjectRequestMutation) SetDecidedAt(t time.Time) {
+	m.decided_at = &t
+}
+
+// DecidedAt returns the value of the "decided_at" field in the mutation.
+func (m *SubjectRequestMutation) DecidedAt() (r time.Time, exists bool) {
+	v := m.decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedAt returns the old "decided_at" field's value of the SubjectRequest entity.
+// If the SubjectRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubjectRequestMutation) OldDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedAt: %w", err)
+	}
+	return oldValue.DecidedAt, nil
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (m *SubjectRequestMutation) ClearDecidedAt() {
+	m.decided_at = nil
+	m.clearedFields[subjectrequest.FieldDecidedAt] = struct{}{}
+}
+
+// DecidedAtCleared returns if the "decided_at" field was cleared in this mutation.
+func (m *SubjectRequestMutation) DecidedAtCleared() bool {
+	_, ok := m.clearedFields[subjectrequest.FieldDecidedAt]
+	return ok
+}
+
+// ResetDecidedAt resets all changes to the "decided_at" field.
+func (m *SubjectRequestMutation) ResetDecidedAt() {
+	m.decided_at = nil
+	delete(m.clearedFields, subjectrequest.FieldDecidedAt)
+}
+
+// ClearExpert clears the "expert" edge to the User entity.
+func (m *SubjectRequestMutation) ClearExpert() {
+	m.clearedexpert = true
+	m.clearedFields[subjectrequest.FieldExpertID] = struct{}{}
+}
+
+// ExpertCleared reports if the "expert" edge to the User entity was cleared.
+func (m *SubjectRequestMutation) ExpertCleared() bool {
+	return m.clearedexpert
+}
+
+// ExpertIDs returns the "expert" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ExpertID instead. It exists only for internal usage by the builders.
+func (m *SubjectRequestMutation) ExpertIDs() (ids []uuid.UUID) {
+	if id := m.expert; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetExpert resets all changes to the "expert" edge.
+func (m *SubjectRequestMutation) ResetExpert() {
+	m.expert = nil
+	m.clearedexpert = false
+}
+
+// Where appends a list predicates to the SubjectRequestMutation builder.
+func (m *SubjectRequestMutation) Where(ps ...predicate.SubjectRequest) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SubjectRequestMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SubjectRequestMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SubjectRequest, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SubjectRequestMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SubjectRequestMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SubjectRequest).
+func (m *SubjectRequestMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SubjectRequestMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, subjectrequest.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, subjectrequest.FieldUpdatedAt)
+	}
+	if m.expert != nil {
+		fields = append(fields, subjectrequest.FieldExpertID)
+	}
+	if m.subjects != nil {
+		fields = append(fields, subjectrequest.FieldSubjects)
+	}
+	if m.status != nil {
+		fields = append(fields, subjectrequest.FieldStatus)
+	}
+	if m.note != nil {
+		fields = append(fields, subjectrequest.FieldNote)
+	}
+	if m.decided_by != nil {
+		fields = append(fields, subjectrequest.FieldDecidedBy)
+	}
+	if m.decided_at != nil {
+		fields = append(fields, subjectrequest.FieldDecidedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SubjectRequestMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		return m.CreatedAt()
+	case subjectrequest.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case subjectrequest.FieldExpertID:
+		return m.ExpertID()
+	case subjectrequest.FieldSubjects:
+		return m.Subjects()
+	case subjectrequest.FieldStatus:
+		return m.Status()
+	case subjectrequest.FieldNote:
+		return m.Note()
+	case subjectrequest.FieldDecidedBy:
+		return m.DecidedBy()
+	case subjectrequest.FieldDecidedAt:
+		return m.DecidedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SubjectRequestMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case subjectrequest.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case subjectrequest.FieldExpertID:
+		return m.OldExpertID(ctx)
+	case subjectrequest.FieldSubjects:
+		return m.OldSubjects(ctx)
+	case subjectrequest.FieldStatus:
+		return m.OldStatus(ctx)
+	case subjectrequest.FieldNote:
+		return m.OldNote(ctx)
+	case subjectrequest.FieldDecidedBy:
+		return m.OldDecidedBy(ctx)
+	case subjectrequest.FieldDecidedAt:
+		return m.OldDecidedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubjectRequestMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case subjectrequest.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case subjectrequest.FieldExpertID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpertID(v)
+		return nil
+	case subjectrequest.FieldSubjects:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjects(v)
+		return nil
+	case subjectrequest.FieldStatus:
+		v, ok := value.(subjectrequest.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case subjectrequest.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case subjectrequest.FieldDecidedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedBy(v)
+		return nil
+	case subjectrequest.FieldDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SubjectRequestMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SubjectRequestMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SubjectRequestMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SubjectRequest numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SubjectRequestMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(subjectrequest.FieldNote) {
+		fields = append(fields, subjectrequest.FieldNote)
+	}
+	if m.FieldCleared(subjectrequest.FieldDecidedBy) {
+		fields = append(fields, subjectrequest.FieldDecidedBy)
+	}
+	if m.FieldCleared(subjectrequest.FieldDecidedAt) {
+		fields = append(fields, subjectrequest.FieldDecidedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SubjectRequestMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SubjectRequestMutation) ClearField(name string) error {
+	switch name {
+	case subjectrequest.FieldNote:
+		m.ClearNote()
+		return nil
+	case subjectrequest.FieldDecidedBy:
+		m.ClearDecidedBy()
+		return nil
+	case subjectrequest.FieldDecidedAt:
+		m.ClearDecidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SubjectRequestMutation) ResetField(name string) error {
+	switch name {
+	case subjectrequest.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case subjectrequest.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case subjectrequest.FieldExpertID:
+		m.ResetExpertID()
+		return nil
+	case subjectrequest.FieldSubjects:
+		m.ResetSubjects()
+		return nil
+	case subjectrequest.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case subjectrequest.FieldNote:
+		m.ResetNote()
+		return nil
+	case subjectrequest.FieldDecidedBy:
+		m.ResetDecidedBy()
+		return nil
+	case subjectrequest.FieldDecidedAt:
+		m.ResetDecidedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SubjectRequestMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.expert != nil {
+		edges = append(edges, subjectrequest.EdgeExpert)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SubjectRequestMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case subjectrequest.EdgeExpert:
+		if id := m.expert; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SubjectRequestMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SubjectRequestMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SubjectRequestMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedexpert {
+		edges = append(edges, subjectrequest.EdgeExpert)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SubjectRequestMutation) EdgeCleared(name string) bool {
+	switch name {
+	case subjectrequest.EdgeExpert:
+		return m.clearedexpert
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SubjectRequestMutation) ClearEdge(name string) error {
+	switch name {
+	case subjectrequest.EdgeExpert:
+		m.ClearExpert()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SubjectRequestMutation) ResetEdge(name string) error {
+	switch name {
+	case subjectrequest.EdgeExpert:
+		m.ResetExpert()
+		return nil
+	}
+	return fmt.Errorf("unknown SubjectRequest edge %s", name)
 }
 
 // UserMutation represents an operation that mutates the User nodes in the graph.

@@ -42,6 +42,8 @@ type Tx struct {
 	OutboxMessage *OutboxMessageClient
 	// Payout is the client for interacting with the Payout builders.
 	Payout *PayoutClient
+	// PayoutMethod is the client for interacting with the PayoutMethod builders.
+	PayoutMethod *PayoutMethodClient
 	// PipelineStage is the client for interacting with the PipelineStage builders.
 	PipelineStage *PipelineStageClient
 	// Posting is the client for interacting with the Posting builders.
@@ -60,6 +62,8 @@ type Tx struct {
 	Setting *SettingClient
 	// SettingsVersion is the client for interacting with the SettingsVersion builders.
 	SettingsVersion *SettingsVersionClient
+	// SubjectRequest is the client for interacting with the SubjectRequest builders.
+	SubjectRequest *SubjectRequestClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -207,6 +211,7 @@ func (tx *Tx) init() {
 	tx.NotificationPreference = NewNotificationPreferenceClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.Payout = NewPayoutClient(tx.config)
+	tx.PayoutMethod = NewPayoutMethodClient(tx.config)
 	tx.PipelineStage = NewPipelineStageClient(tx.config)
 	tx.Posting = NewPostingClient(tx.config)
 	tx.Question = NewQuestionClient(tx.config)
@@ -216,6 +221,7 @@ func (tx *Tx) init() {
 	tx.Session = NewSessionClient(tx.config)
 	tx.Setting = NewSettingClient(tx.config)
 	tx.SettingsVersion = NewSettingsVersionClient(tx.config)
+	tx.SubjectRequest = NewSubjectRequestClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

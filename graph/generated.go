@@ -10,12 +10,15 @@ import (
 	"backbone/ent/creditpurchase"
 	"backbone/ent/dispute"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"backbone/graph/cursor"
 	"backbone/graph/model"
+	"backbone/internal/accounts"
 	"backbone/internal/auth"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
@@ -62,6 +65,7 @@ type ResolverRoot interface {
 	Rating() RatingResolver
 	Settings() SettingsResolver
 	SettingsVersion() SettingsVersionResolver
+	SubjectRequest() SubjectRequestResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -106,6 +110,7 @@ type ComplexityRoot struct {
 		Author             func(childComplexity int) int
 		BasedOn            func(childComplexity int) int
 		Body               func(childComplexity int) int
+		BodyHTML           func(childComplexity int) int
 		ChangeRatio        func(childComplexity int) int
 		CreatedAt          func(childComplexity int) int
 		ID                 func(childComplexity int) int
@@ -307,6 +312,7 @@ type ComplexityRoot struct {
 		ClaimTask                     func(childComplexity int, id string) int
 		CreateAPIKey                  func(childComplexity int, input model.CreateAPIKeyInput) int
 		DecidePayout                  func(childComplexity int, payoutID string, approve bool, note *string, idempotencyKey string) int
+		DecideSubjectRequest          func(childComplexity int, id string, approve bool, note *string) int
 		DeclineQuestion               func(childComplexity int, id string, reason string) int
 		ExtendLease                   func(childComplexity int, id string) int
 		GrantCredits                  func(childComplexity int, userID string, credits int, reason string, idempotencyKey string) int
@@ -320,17 +326,21 @@ type ComplexityRoot struct {
 		Register                      func(childComplexity int, input model.RegisterInput) int
 		RejectExpert                  func(childComplexity int, userID string, reason *string) int
 		ReleaseTask                   func(childComplexity int, id string) int
+		RemoveSubjects                func(childComplexity int, subjects []string) int
 		ReplayDeadJob                 func(childComplexity int, topic string, id string) int
 		RequestPayout                 func(childComplexity int, amount int, idempotencyKey string) int
 		RequestRevision               func(childComplexity int, id string, note string) int
+		RequestSubjects               func(childComplexity int, subjects []string) int
 		ResolveDispute                func(childComplexity int, id string, refund int, note string) int
 		RetryPipeline                 func(childComplexity int, id string) int
 		RevokeAPIKey                  func(childComplexity int, id string) int
+		SetPayoutMethod               func(childComplexity int, input model.PayoutMethodInput) int
 		SetUserRole                   func(childComplexity int, userID string, role user.Role) int
 		SubmitAnswer                  func(childComplexity int, id string, body string, basedOn *string) int
 		SubmitQuestion                func(childComplexity int, input model.SubmitQuestionInput) int
 		SuspendUser                   func(childComplexity int, userID string, reason *string) int
 		UpdateNotificationPreferences func(childComplexity int, input model.UpdateNotificationPreferencesInput) int
+		UpdateProfile                 func(childComplexity int, input model.UpdateProfileInput) int
 		UpdateSettings                func(childComplexity int, input model.UpdateSettingsInput) int
 	}
 
@@ -375,13 +385,14 @@ type ComplexityRoot struct {
 	}
 
 	Payout struct {
-		Amount    func(childComplexity int) int
-		CreatedAt func(childComplexity int) int
-		DecidedAt func(childComplexity int) int
-		Expert    func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Note      func(childComplexity int) int
-		Status    func(childComplexity int) int
+		Amount      func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DecidedAt   func(childComplexity int) int
+		Destination func(childComplexity int) int
+		Expert      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Note        func(childComplexity int) int
+		Status      func(childComplexity int) int
 	}
 
 	PayoutConnection struct {
@@ -390,9 +401,20 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	PayoutDestination struct {
+		Details func(childComplexity int) int
+		Kind    func(childComplexity int) int
+	}
+
 	PayoutEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PayoutMethod struct {
+		Kind          func(childComplexity int) int
+		MaskedDetails func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
 	}
 
 	Pipeline struct {
@@ -439,6 +461,7 @@ type ComplexityRoot struct {
 		Nodes                   func(childComplexity int, ids []string) int
 		NotificationPreferences func(childComplexity int) int
 		Notifications           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, unreadOnly *bool) int
+		PayoutMethod            func(childComplexity int) int
 		Payouts                 func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) int
 		PlatformRevenue         func(childComplexity int) int
 		Question                func(childComplexity int, id string) int
@@ -447,6 +470,7 @@ type ComplexityRoot struct {
 		ServerInfo              func(childComplexity int) int
 		Settings                func(childComplexity int) int
 		SettingsHistory         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
+		SubjectRequests         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) int
 		UnreadNotificationCount func(childComplexity int) int
 		UserEarnings            func(childComplexity int, userID string) int
 		UserWallet              func(childComplexity int, userID string) int
@@ -459,6 +483,7 @@ type ComplexityRoot struct {
 		Answer           func(childComplexity int) int
 		AutoAcceptAt     func(childComplexity int) int
 		Body             func(childComplexity int) int
+		BodyHTML         func(childComplexity int) int
 		Client           func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Deadline         func(childComplexity int) int
@@ -579,6 +604,27 @@ type ComplexityRoot struct {
 		Urgency func(childComplexity int) int
 	}
 
+	SubjectRequest struct {
+		CreatedAt func(childComplexity int) int
+		DecidedAt func(childComplexity int) int
+		Expert    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Note      func(childComplexity int) int
+		Status    func(childComplexity int) int
+		Subjects  func(childComplexity int) int
+	}
+
+	SubjectRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SubjectRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Subscription struct {
 		NotificationAdded func(childComplexity int, after *entgql.Cursor[uuid.UUID]) int
 		PlatformStats     func(childComplexity int) int
@@ -644,6 +690,8 @@ type AnswerRevisionResolver interface {
 	OriginalityScore(ctx context.Context, obj *ent.AnswerRevision) (*float64, error)
 	OriginalityMatches(ctx context.Context, obj *ent.AnswerRevision) ([]*model.OriginalityMatch, error)
 	BasedOn(ctx context.Context, obj *ent.AnswerRevision) (*ent.AnswerRevision, error)
+
+	BodyHTML(ctx context.Context, obj *ent.AnswerRevision) (string, error)
 }
 type AssignmentResolver interface {
 	ID(ctx context.Context, obj *ent.Assignment) (string, error)
@@ -714,6 +762,11 @@ type MutationResolver interface {
 	ReplayDeadJob(ctx context.Context, topic string, id string) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []string, all *bool) (int, error)
 	UpdateNotificationPreferences(ctx context.Context, input model.UpdateNotificationPreferencesInput) ([]*model.NotificationPreference, error)
+	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*ent.User, error)
+	RequestSubjects(ctx context.Context, subjects []string) (*ent.SubjectRequest, error)
+	RemoveSubjects(ctx context.Context, subjects []string) (*ent.User, error)
+	DecideSubjectRequest(ctx context.Context, id string, approve bool, note *string) (*ent.SubjectRequest, error)
+	SetPayoutMethod(ctx context.Context, input model.PayoutMethodInput) (*accounts.PayoutMethodView, error)
 }
 type NotificationResolver interface {
 	ID(ctx context.Context, obj *ent.Notification) (string, error)
@@ -728,6 +781,8 @@ type PayoutResolver interface {
 	ID(ctx context.Context, obj *ent.Payout) (string, error)
 
 	Expert(ctx context.Context, obj *ent.Payout) (*ent.User, error)
+
+	Destination(ctx context.Context, obj *ent.Payout) (*accounts.PayoutDestination, error)
 }
 type QueryResolver interface {
 	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
@@ -761,6 +816,8 @@ type QueryResolver interface {
 	Questions(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) (*ent.QuestionConnection, error)
 	Disputes(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) (*ent.DisputeConnection, error)
 	SettingsHistory(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.SettingsVersionConnection, error)
+	PayoutMethod(ctx context.Context) (*accounts.PayoutMethodView, error)
+	SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -777,6 +834,7 @@ type QuestionResolver interface {
 	AutoAcceptAt(ctx context.Context, obj *ent.Question) (*time.Time, error)
 	RevisionRequests(ctx context.Context, obj *ent.Question) ([]*ent.RevisionRequest, error)
 	Dispute(ctx context.Context, obj *ent.Question) (*ent.Dispute, error)
+	BodyHTML(ctx context.Context, obj *ent.Question) (string, error)
 }
 type RatingResolver interface {
 	ID(ctx context.Context, obj *ent.Rating) (string, error)
@@ -799,6 +857,10 @@ type SettingsVersionResolver interface {
 	ChangedBy(ctx context.Context, obj *ent.SettingsVersion) (*ent.User, error)
 
 	Changes(ctx context.Context, obj *ent.SettingsVersion) ([]*model.SettingChange, error)
+}
+type SubjectRequestResolver interface {
+	ID(ctx context.Context, obj *ent.SubjectRequest) (string, error)
+	Expert(ctx context.Context, obj *ent.SubjectRequest) (*ent.User, error)
 }
 type SubscriptionResolver interface {
 	NotificationAdded(ctx context.Context, after *entgql.Cursor[uuid.UUID]) (<-chan *ent.Notification, error)
@@ -953,6 +1015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnswerRevision.Body(childComplexity), true
+	case "AnswerRevision.bodyHtml":
+		if e.ComplexityRoot.AnswerRevision.BodyHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerRevision.BodyHTML(childComplexity), true
 	case "AnswerRevision.changeRatio":
 		if e.ComplexityRoot.AnswerRevision.ChangeRatio == nil {
 			break
@@ -1791,6 +1859,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecidePayout(childComplexity, args["payoutId"].(string), args["approve"].(bool), args["note"].(*string), args["idempotencyKey"].(string)), true
+	case "Mutation.decideSubjectRequest":
+		if e.ComplexityRoot.Mutation.DecideSubjectRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideSubjectRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideSubjectRequest(childComplexity, args["id"].(string), args["approve"].(bool), args["note"].(*string)), true
 	case "Mutation.declineQuestion":
 		if e.ComplexityRoot.Mutation.DeclineQuestion == nil {
 			break
@@ -1934,6 +2013,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseTask(childComplexity, args["id"].(string)), true
+	case "Mutation.removeSubjects":
+		if e.ComplexityRoot.Mutation.RemoveSubjects == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeSubjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveSubjects(childComplexity, args["subjects"].([]string)), true
 	case "Mutation.replayDeadJob":
 		if e.ComplexityRoot.Mutation.ReplayDeadJob == nil {
 			break
@@ -1967,6 +2057,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestRevision(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.requestSubjects":
+		if e.ComplexityRoot.Mutation.RequestSubjects == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestSubjects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestSubjects(childComplexity, args["subjects"].([]string)), true
 	case "Mutation.resolveDispute":
 		if e.ComplexityRoot.Mutation.ResolveDispute == nil {
 			break
@@ -2000,6 +2101,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.setPayoutMethod":
+		if e.ComplexityRoot.Mutation.SetPayoutMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPayoutMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPayoutMethod(childComplexity, args["input"].(model.PayoutMethodInput)), true
 	case "Mutation.setUserRole":
 		if e.ComplexityRoot.Mutation.SetUserRole == nil {
 			break
@@ -2055,6 +2167,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateNotificationPreferences(childComplexity, args["input"].(model.UpdateNotificationPreferencesInput)), true
+	case "Mutation.updateProfile":
+		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
 	case "Mutation.updateSettings":
 		if e.ComplexityRoot.Mutation.UpdateSettings == nil {
 			break
@@ -2223,6 +2346,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Payout.DecidedAt(childComplexity), true
+	case "Payout.destination":
+		if e.ComplexityRoot.Payout.Destination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payout.Destination(childComplexity), true
 	case "Payout.expert":
 		if e.ComplexityRoot.Payout.Expert == nil {
 			break
@@ -2267,6 +2396,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PayoutConnection.TotalCount(childComplexity), true
 
+	case "PayoutDestination.details":
+		if e.ComplexityRoot.PayoutDestination.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayoutDestination.Details(childComplexity), true
+	case "PayoutDestination.kind":
+		if e.ComplexityRoot.PayoutDestination.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayoutDestination.Kind(childComplexity), true
+
 	case "PayoutEdge.cursor":
 		if e.ComplexityRoot.PayoutEdge.Cursor == nil {
 			break
@@ -2279,6 +2421,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PayoutEdge.Node(childComplexity), true
+
+	case "PayoutMethod.kind":
+		if e.ComplexityRoot.PayoutMethod.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayoutMethod.Kind(childComplexity), true
+	case "PayoutMethod.maskedDetails":
+		if e.ComplexityRoot.PayoutMethod.MaskedDetails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayoutMethod.MaskedDetails(childComplexity), true
+	case "PayoutMethod.updatedAt":
+		if e.ComplexityRoot.PayoutMethod.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PayoutMethod.UpdatedAt(childComplexity), true
 
 	case "Pipeline.reason":
 		if e.ComplexityRoot.Pipeline.Reason == nil {
@@ -2558,6 +2719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Notifications(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["unreadOnly"].(*bool)), true
+	case "Query.payoutMethod":
+		if e.ComplexityRoot.Query.PayoutMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PayoutMethod(childComplexity), true
 	case "Query.payouts":
 		if e.ComplexityRoot.Query.Payouts == nil {
 			break
@@ -2631,6 +2798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SettingsHistory(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int)), true
+	case "Query.subjectRequests":
+		if e.ComplexityRoot.Query.SubjectRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subjectRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SubjectRequests(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["status"].(*subjectrequest.Status)), true
 	case "Query.unreadNotificationCount":
 		if e.ComplexityRoot.Query.UnreadNotificationCount == nil {
 			break
@@ -2701,6 +2879,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Question.Body(childComplexity), true
+	case "Question.bodyHtml":
+		if e.ComplexityRoot.Question.BodyHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.BodyHTML(childComplexity), true
 	case "Question.client":
 		if e.ComplexityRoot.Question.Client == nil {
 			break
@@ -3155,6 +3339,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubjectPrice.Urgency(childComplexity), true
 
+	case "SubjectRequest.createdAt":
+		if e.ComplexityRoot.SubjectRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.CreatedAt(childComplexity), true
+	case "SubjectRequest.decidedAt":
+		if e.ComplexityRoot.SubjectRequest.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.DecidedAt(childComplexity), true
+	case "SubjectRequest.expert":
+		if e.ComplexityRoot.SubjectRequest.Expert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Expert(childComplexity), true
+	case "SubjectRequest.id":
+		if e.ComplexityRoot.SubjectRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.ID(childComplexity), true
+	case "SubjectRequest.note":
+		if e.ComplexityRoot.SubjectRequest.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Note(childComplexity), true
+	case "SubjectRequest.status":
+		if e.ComplexityRoot.SubjectRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Status(childComplexity), true
+	case "SubjectRequest.subjects":
+		if e.ComplexityRoot.SubjectRequest.Subjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequest.Subjects(childComplexity), true
+
+	case "SubjectRequestConnection.edges":
+		if e.ComplexityRoot.SubjectRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.Edges(childComplexity), true
+	case "SubjectRequestConnection.pageInfo":
+		if e.ComplexityRoot.SubjectRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.PageInfo(childComplexity), true
+	case "SubjectRequestConnection.totalCount":
+		if e.ComplexityRoot.SubjectRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestConnection.TotalCount(childComplexity), true
+
+	case "SubjectRequestEdge.cursor":
+		if e.ComplexityRoot.SubjectRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestEdge.Cursor(childComplexity), true
+	case "SubjectRequestEdge.node":
+		if e.ComplexityRoot.SubjectRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectRequestEdge.Node(childComplexity), true
+
 	case "Subscription.notificationAdded":
 		if e.ComplexityRoot.Subscription.NotificationAdded == nil {
 			break
@@ -3359,12 +3618,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreditPackInput", ec.unmarshalInputCreditPackInput),
 			graphql.NewInputUnmarshaler("ExpertApplicationInput", ec.unmarshalInputExpertApplicationInput),
 			graphql.NewInputUnmarshaler("NotificationPreferenceInput", ec.unmarshalInputNotificationPreferenceInput),
+			graphql.NewInputUnmarshaler("PayoutMethodInput", ec.unmarshalInputPayoutMethodInput),
 			graphql.NewInputUnmarshaler("QuestionsFilter", ec.unmarshalInputQuestionsFilter),
 			graphql.NewInputUnmarshaler("QuestionsOrder", ec.unmarshalInputQuestionsOrder),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("SubjectPriceInput", ec.unmarshalInputSubjectPriceInput),
 			graphql.NewInputUnmarshaler("SubmitQuestionInput", ec.unmarshalInputSubmitQuestionInput),
 			graphql.NewInputUnmarshaler("UpdateNotificationPreferencesInput", ec.unmarshalInputUpdateNotificationPreferencesInput),
+			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("UpdateSettingsInput", ec.unmarshalInputUpdateSettingsInput),
 			graphql.NewInputUnmarshaler("UsersFilter", ec.unmarshalInputUsersFilter),
 		)
@@ -3525,12 +3786,15 @@ type User implements Node {
   id: ID!
   "Null unless this is your own account (admins see every email): a client and an expert see each other's name, never their address."
   email: String
+  "Plain text (frontends must escape it)."
   displayName: String!
   role: Role!
   status: UserStatus!
   "Set for experts and expert applicants."
   expertStatus: ExpertStatus
+  "The subjects the expert answers; changed with requestSubjects (an admin approves) and removeSubjects."
   expertSubjects: [String!]!
+  "Plain text (frontends must escape it); newlines are kept."
   expertBio: String
   createdAt: Time!
   updatedAt: Time!
@@ -3571,6 +3835,7 @@ input RegisterInput {
   email: String!
   "8 to 128 characters, and not easy to guess."
   password: String!
+  "Plain text, 1 to 100 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed."
   displayName: String!
   "Apply as an expert; the account stays pending until an admin approves it."
   expert: ExpertApplicationInput
@@ -3769,7 +4034,7 @@ type Payout implements Node {
   id: ID!
   amount: Int!
   status: PayoutStatus!
-  "The admin's note, such as why it was rejected."
+  "The admin's note, such as why it was rejected; plain text (frontends must escape it)."
   note: String!
   expert: User!
   createdAt: Time!
@@ -3992,7 +4257,9 @@ those they hold or held; admins all.
 type Question implements Node {
   id: ID!
   subject: String!
+  "Plain text (frontends must escape it)."
   title: String!
+  "Markdown, as written; show bodyHtml."
   body: String!
   urgency: Urgency!
   "When the client needs the answer by."
@@ -4081,6 +4348,7 @@ type QuestionConnection {
 type AnswerRevision implements Node {
   id: ID!
   kind: AnswerKind!
+  "Markdown, as written; show bodyHtml."
   body: String!
   "The expert who wrote it; null for AI versions."
   author: User
@@ -4146,7 +4414,9 @@ type AssignmentConnection {
 input SubmitQuestionInput {
   "One of the subjects in settings."
   subject: String!
+  "Plain text, 1 to 200 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed."
   title: String!
+  "Markdown, up to 20,000 characters; raw HTML in it is not rendered."
   body: String!
   urgency: Urgency!
   "Retrying with the same key submits (and pays) once."
@@ -4577,6 +4847,52 @@ type DisputeConnection {
   totalCount: Int!
 }
 
+# Accounts: profiles, expert subjects, payout methods; how text is shown.
+#
+# Text fields come in two kinds. Bodies (Question.body, AnswerRevision.body) are Markdown:
+# show bodyHtml, rendered and sanitized on the server, as HTML. Every other text (names,
+# titles, notes, reasons, bios, subjects) is plain text: stored as typed (Unicode NFC, no
+# control characters but newline and tab) and never HTML, so frontends must escape it.
+
+"A change to your profile; fields left out stay as they are."
+input UpdateProfileInput {
+  "Plain text (frontends must escape it), 1 to 100 characters."
+  displayName: String
+  "Experts only: plain text (frontends must escape it), up to 2000 characters; newlines are kept."
+  bio: String
+}
+
+"Where an expert's request for more subjects stands."
+enum SubjectRequestStatus {
+  PENDING
+  APPROVED
+  REJECTED
+}
+
+"An approved expert's request to answer more subjects, and an admin's decision."
+type SubjectRequest implements Node {
+  id: ID!
+  expert: User!
+  "The subjects asked for, in the settings' spelling."
+  subjects: [String!]!
+  status: SubjectRequestStatus!
+  "The admin's note, such as why it was rejected; plain text (frontends must escape it)."
+  note: String!
+  createdAt: Time!
+  decidedAt: Time
+}
+
+type SubjectRequestEdge {
+  node: SubjectRequest
+  cursor: Cursor!
+}
+
+type SubjectRequestConnection {
+  edges: [SubjectRequestEdge]
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
 """
 The terms a question was submitted under, copied from the settings version in force then:
 a later updateSettings does not change them.
@@ -4592,6 +4908,46 @@ type QuestionTerms {
   leaseSeconds: Int!
   "The platform's share of the price when the answer is paid, in basis points."
   platformFeeBps: Int!
+}
+
+"How an expert is paid."
+enum PayoutMethodKind {
+  BANK_TRANSFER
+  PAYPAL
+}
+
+input PayoutMethodInput {
+  kind: PayoutMethodKind!
+  """
+  For BANK_TRANSFER the account holder, IBAN (or account number) and BIC; for PAYPAL the
+  account's email address. Plain text, more than 8 characters besides spaces, at most 500.
+  Stored encrypted; you see it masked from then on.
+  """
+  details: String!
+}
+
+"Your payout method, as you see it: masked."
+type PayoutMethod {
+  kind: PayoutMethodKind!
+  "The last four characters of the details (spaces left out), after four dots."
+  maskedDetails: String!
+  updatedAt: Time!
+}
+
+"Where a payout goes, in full."
+type PayoutDestination {
+  kind: PayoutMethodKind!
+  "The details as the expert entered them; plain text (frontends must escape it)."
+  details: String!
+}
+
+extend type Payout {
+  """
+  Where to pay it: the expert's payout method in full, for admins only and only while the
+  payout is PENDING; every read is written to the audit log (payout_method.viewed). Null
+  otherwise, and when the expert has none.
+  """
+  destination: PayoutDestination
 }
 
 extend type Question {
@@ -4774,6 +5130,50 @@ extend type Query {
   "The settings' versions, newest first: who changed what, when."
   settingsHistory(after: Cursor, first: Int, before: Cursor, last: Int): SettingsVersionConnection! @hasRole(roles: [ADMIN])
 }
+
+extend type Question {
+  """
+  The body (Markdown) as HTML, rendered on the server and sanitized with an allow-list:
+  no script, event handlers or javascript:/data: links. Math ($...$, $$...$$) is kept as
+  written inside <span class="math inline|display">; fenced code keeps its language as
+  class="language-x". Safe to insert as HTML.
+  """
+  bodyHtml: String!
+}
+
+extend type AnswerRevision {
+  "The body (Markdown) as sanitized HTML, as Question.bodyHtml. Safe to insert as HTML."
+  bodyHtml: String!
+}
+
+extend type Query {
+  "Your payout method, masked; null until you set one."
+  payoutMethod: PayoutMethod @hasRole(roles: [EXPERT])
+
+  "Requests for more subjects, newest first: an expert's own; every expert's for an admin (status: PENDING is the queue to decide)."
+  subjectRequests(after: Cursor, first: Int, before: Cursor, last: Int, status: SubjectRequestStatus): SubjectRequestConnection! @hasRole(roles: [EXPERT, ADMIN])
+}
+
+extend type Mutation {
+  "Changes your display name and, for experts, bio; audited."
+  updateProfile(input: UpdateProfileInput!): User! @auth
+
+  """
+  Asks to answer more subjects (approved experts; names from settings.subjects, any case).
+  An admin approves or rejects the request; you hold at most 10 subjects, requested ones
+  included.
+  """
+  requestSubjects(subjects: [String!]!): SubjectRequest! @hasRole(roles: [EXPERT])
+
+  "Stops answering subjects, at once and without approval (approved experts); at least one must remain."
+  removeSubjects(subjects: [String!]!): User! @hasRole(roles: [EXPERT])
+
+  "Approves (the subjects join the expert's) or rejects a pending subject request; audited."
+  decideSubjectRequest(id: ID!, approve: Boolean!, note: String): SubjectRequest! @hasRole(roles: [ADMIN])
+
+  "Sets where your payouts go; the details are stored encrypted and shown to you masked. requestPayout needs one."
+  setPayoutMethod(input: PayoutMethodInput!): PayoutMethod! @hasRole(roles: [EXPERT])
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4860,6 +5260,8 @@ func (ec *executionContext) childFields_AnswerRevision(ctx context.Context, fiel
 		return ec.fieldContext_AnswerRevision_changeRatio(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AnswerRevision_createdAt(ctx, field)
+	case "bodyHtml":
+		return ec.fieldContext_AnswerRevision_bodyHtml(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AnswerRevision", field.Name)
 }
@@ -5328,6 +5730,8 @@ func (ec *executionContext) childFields_Payout(ctx context.Context, field graphq
 		return ec.fieldContext_Payout_createdAt(ctx, field)
 	case "decidedAt":
 		return ec.fieldContext_Payout_decidedAt(ctx, field)
+	case "destination":
+		return ec.fieldContext_Payout_destination(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payout", field.Name)
 }
@@ -5344,6 +5748,16 @@ func (ec *executionContext) childFields_PayoutConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type PayoutConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_PayoutDestination(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PayoutDestination_kind(ctx, field)
+	case "details":
+		return ec.fieldContext_PayoutDestination_details(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PayoutDestination", field.Name)
+}
+
 func (ec *executionContext) childFields_PayoutEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -5352,6 +5766,18 @@ func (ec *executionContext) childFields_PayoutEdge(ctx context.Context, field gr
 		return ec.fieldContext_PayoutEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PayoutEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PayoutMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PayoutMethod_kind(ctx, field)
+	case "maskedDetails":
+		return ec.fieldContext_PayoutMethod_maskedDetails(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PayoutMethod_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PayoutMethod", field.Name)
 }
 
 func (ec *executionContext) childFields_Pipeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5446,6 +5872,8 @@ func (ec *executionContext) childFields_Question(ctx context.Context, field grap
 		return ec.fieldContext_Question_revisionRequests(ctx, field)
 	case "dispute":
 		return ec.fieldContext_Question_dispute(ctx, field)
+	case "bodyHtml":
+		return ec.fieldContext_Question_bodyHtml(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Question", field.Name)
 }
@@ -5652,6 +6080,48 @@ func (ec *executionContext) childFields_SubjectPrice(ctx context.Context, field 
 		return ec.fieldContext_SubjectPrice_credits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubjectPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SubjectRequest_id(ctx, field)
+	case "expert":
+		return ec.fieldContext_SubjectRequest_expert(ctx, field)
+	case "subjects":
+		return ec.fieldContext_SubjectRequest_subjects(ctx, field)
+	case "status":
+		return ec.fieldContext_SubjectRequest_status(ctx, field)
+	case "note":
+		return ec.fieldContext_SubjectRequest_note(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SubjectRequest_createdAt(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_SubjectRequest_decidedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SubjectRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SubjectRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SubjectRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SubjectRequestEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SubjectRequestEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectRequestEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TaskQueueEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6040,6 +6510,36 @@ func (ec *executionContext) field_Mutation_decidePayout_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_decideSubjectRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "approve",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["approve"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_declineQuestion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6294,6 +6794,20 @@ func (ec *executionContext) field_Mutation_releaseTask_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeSubjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subjects",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subjects"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_replayDeadJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6360,6 +6874,20 @@ func (ec *executionContext) field_Mutation_requestRevision_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestSubjects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subjects",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subjects"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resolveDispute_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6415,6 +6943,20 @@ func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPayoutMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PayoutMethodInput, error) {
+			return ec.unmarshalNPayoutMethodInput2backboneᚋgraphᚋmodelᚐPayoutMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6512,6 +7054,20 @@ func (ec *executionContext) field_Mutation_updateNotificationPreferences_args(ct
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateNotificationPreferencesInput, error) {
 			return ec.unmarshalNUpdateNotificationPreferencesInput2backboneᚋgraphᚋmodelᚐUpdateNotificationPreferencesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProfileInput, error) {
+			return ec.unmarshalNUpdateProfileInput2backboneᚋgraphᚋmodelᚐUpdateProfileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7275,6 +7831,52 @@ func (ec *executionContext) field_Query_settingsHistory_args(ctx context.Context
 		return nil, err
 	}
 	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subjectRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*subjectrequest.Status, error) {
+			return ec.unmarshalOSubjectRequestStatus2ᚖbackboneᚋentᚋsubjectrequestᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
 	return args, nil
 }
 
@@ -8104,6 +8706,29 @@ func (ec *executionContext) _AnswerRevision_createdAt(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_AnswerRevision_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnswerRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AnswerRevision_bodyHtml(ctx context.Context, field graphql.CollectedField, obj *ent.AnswerRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnswerRevision_bodyHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AnswerRevision().BodyHTML(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnswerRevision_bodyHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnswerRevision", field, true, true, "String")
 }
 
 func (ec *executionContext) _Assignment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Assignment) (ret graphql.Marshaler) {
@@ -13008,6 +13633,311 @@ func (ec *executionContext) fieldContext_Mutation_updateNotificationPreferences(
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProfile(ctx, fc.Args["input"].(model.UpdateProfileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestSubjects(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestSubjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestSubjects(ctx, fc.Args["subjects"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚖbackboneᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestSubjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestSubjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeSubjects(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeSubjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveSubjects(ctx, fc.Args["subjects"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeSubjects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeSubjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideSubjectRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideSubjectRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideSubjectRequest(ctx, fc.Args["id"].(string), fc.Args["approve"].(bool), fc.Args["note"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.SubjectRequest
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalNSubjectRequest2ᚖbackboneᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideSubjectRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideSubjectRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPayoutMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPayoutMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPayoutMethod(ctx, fc.Args["input"].(model.PayoutMethodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *accounts.PayoutMethodView
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *accounts.PayoutMethodView
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *accounts.PayoutMethodView) graphql.Marshaler {
+			return ec.marshalNPayoutMethod2ᚖbackboneᚋinternalᚋaccountsᚐPayoutMethodView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPayoutMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayoutMethod(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPayoutMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13738,6 +14668,38 @@ func (ec *executionContext) fieldContext_Payout_decidedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Payout", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Payout_destination(ctx context.Context, field graphql.CollectedField, obj *ent.Payout) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payout_destination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payout().Destination(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *accounts.PayoutDestination) graphql.Marshaler {
+			return ec.marshalOPayoutDestination2ᚖbackboneᚋinternalᚋaccountsᚐPayoutDestination(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payout_destination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payout",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayoutDestination(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PayoutConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PayoutConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13825,6 +14787,52 @@ func (ec *executionContext) fieldContext_PayoutConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("PayoutConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PayoutDestination_kind(ctx context.Context, field graphql.CollectedField, obj *accounts.PayoutDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayoutDestination_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payoutmethod.Kind) graphql.Marshaler {
+			return ec.marshalNPayoutMethodKind2backboneᚋentᚋpayoutmethodᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayoutDestination_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayoutDestination", field, false, false, "PayoutMethodKind")
+}
+
+func (ec *executionContext) _PayoutDestination_details(ctx context.Context, field graphql.CollectedField, obj *accounts.PayoutDestination) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayoutDestination_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayoutDestination_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayoutDestination", field, false, false, "String")
+}
+
 func (ec *executionContext) _PayoutEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PayoutEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13878,6 +14886,75 @@ func (ec *executionContext) _PayoutEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_PayoutEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PayoutEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PayoutMethod_kind(ctx context.Context, field graphql.CollectedField, obj *accounts.PayoutMethodView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayoutMethod_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payoutmethod.Kind) graphql.Marshaler {
+			return ec.marshalNPayoutMethodKind2backboneᚋentᚋpayoutmethodᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayoutMethod_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayoutMethod", field, false, false, "PayoutMethodKind")
+}
+
+func (ec *executionContext) _PayoutMethod_maskedDetails(ctx context.Context, field graphql.CollectedField, obj *accounts.PayoutMethodView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayoutMethod_maskedDetails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaskedDetails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayoutMethod_maskedDetails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayoutMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _PayoutMethod_updatedAt(ctx context.Context, field graphql.CollectedField, obj *accounts.PayoutMethodView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PayoutMethod_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PayoutMethod_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PayoutMethod", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Pipeline_status(ctx context.Context, field graphql.CollectedField, obj *model.Pipeline) (ret graphql.Marshaler) {
@@ -15992,6 +17069,118 @@ func (ec *executionContext) fieldContext_Query_settingsHistory(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_payoutMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_payoutMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PayoutMethod(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *accounts.PayoutMethodView
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *accounts.PayoutMethodView
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *accounts.PayoutMethodView) graphql.Marshaler {
+			return ec.marshalOPayoutMethod2ᚖbackboneᚋinternalᚋaccountsᚐPayoutMethodView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_payoutMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PayoutMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_subjectRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subjectRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SubjectRequests(ctx, fc.Args["after"].(*entgql.Cursor[uuid.UUID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[uuid.UUID]), fc.Args["last"].(*int), fc.Args["status"].(*subjectrequest.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT", "ADMIN"})
+				if err != nil {
+					var zeroVal *ent.SubjectRequestConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.SubjectRequestConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequestConnection) graphql.Marshaler {
+			return ec.marshalNSubjectRequestConnection2ᚖbackboneᚋentᚐSubjectRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subjectRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subjectRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16598,6 +17787,29 @@ func (ec *executionContext) fieldContext_Question_dispute(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Question_bodyHtml(ctx context.Context, field graphql.CollectedField, obj *ent.Question) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Question_bodyHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Question().BodyHTML(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Question_bodyHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Question", field, true, true, "String")
 }
 
 func (ec *executionContext) _QuestionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.QuestionConnection) (ret graphql.Marshaler) {
@@ -18053,6 +19265,318 @@ func (ec *executionContext) _SubjectPrice_credits(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SubjectPrice_credits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubjectPrice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubjectRequest_id(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubjectRequest().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, true, true, "ID")
+}
+
+func (ec *executionContext) _SubjectRequest_expert(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_expert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubjectRequest().Expert(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_expert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequest_subjects(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_subjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_subjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectRequest_status(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v subjectrequest.Status) graphql.Marshaler {
+			return ec.marshalNSubjectRequestStatus2backboneᚋentᚋsubjectrequestᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "SubjectRequestStatus")
+}
+
+func (ec *executionContext) _SubjectRequest_note(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubjectRequest_decidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequest_decidedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequest_decidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubjectRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SubjectRequestEdge) graphql.Marshaler {
+			return ec.marshalOSubjectRequestEdge2ᚕᚖbackboneᚋentᚐSubjectRequestEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequestConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubjectRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+			return ec.marshalOSubjectRequest2ᚖbackboneᚋentᚐSubjectRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubjectRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SubjectRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[uuid.UUID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectRequestEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Subscription_notificationAdded(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -20238,6 +21762,55 @@ func UnmarshalNotificationPreferenceInput(ctx context.Context, raw any) (model.N
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPayoutMethodInput(ctx context.Context, obj any) (model.PayoutMethodInput, error) {
+	var it model.PayoutMethodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "details"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNPayoutMethodKind2backboneᚋentᚋpayoutmethodᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "details":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("details"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Details = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPayoutMethodInput unmarshals raw into the PayoutMethodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPayoutMethodInput(ctx context.Context, raw any) (model.PayoutMethodInput, error) {
+	var out model.PayoutMethodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PayoutMethodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputQuestionsFilter(ctx context.Context, obj any) (model.QuestionsFilter, error) {
 	var it model.QuestionsFilter
 	if obj == nil {
@@ -20613,6 +22186,55 @@ func UnmarshalUpdateNotificationPreferencesInput(ctx context.Context, raw any) (
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (model.UpdateProfileInput, error) {
+	var it model.UpdateProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"displayName", "bio"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "bio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bio"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bio = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProfileInput unmarshals raw into the UpdateProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProfileInput(ctx context.Context, raw any) (model.UpdateProfileInput, error) {
+	var out model.UpdateProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProfileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Context, obj any) (model.UpdateSettingsInput, error) {
 	var it model.UpdateSettingsInput
 	if obj == nil {
@@ -20808,6 +22430,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *ent.SubjectRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SubjectRequest(ctx, sel, obj)
 	case *ent.Rating:
 		if obj == nil {
 			return graphql.Null
@@ -21141,6 +22768,12 @@ func (ec *executionContext) _AnswerRevision(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "bodyHtml":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AnswerRevision_bodyHtml(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22648,6 +24281,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestSubjects":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestSubjects(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeSubjects":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeSubjects(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideSubjectRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideSubjectRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPayoutMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPayoutMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22997,6 +24665,12 @@ func (ec *executionContext) _Payout(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "destination":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payout_destination(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23057,6 +24731,44 @@ func (ec *executionContext) _PayoutConnection(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var payoutDestinationImplementors = []string{"PayoutDestination"}
+
+func (ec *executionContext) _PayoutDestination(ctx context.Context, sel ast.SelectionSet, obj *accounts.PayoutDestination) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payoutDestinationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayoutDestination")
+		case "kind":
+			out.Values[i] = ec._PayoutDestination_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "details":
+			out.Values[i] = ec._PayoutDestination_details(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var payoutEdgeImplementors = []string{"PayoutEdge"}
 
 func (ec *executionContext) _PayoutEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PayoutEdge) graphql.Marshaler {
@@ -23075,6 +24787,49 @@ func (ec *executionContext) _PayoutEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._PayoutEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var payoutMethodImplementors = []string{"PayoutMethod"}
+
+func (ec *executionContext) _PayoutMethod(ctx context.Context, sel ast.SelectionSet, obj *accounts.PayoutMethodView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, payoutMethodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PayoutMethod")
+		case "kind":
+			out.Values[i] = ec._PayoutMethod_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maskedDetails":
+			out.Values[i] = ec._PayoutMethod_maskedDetails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PayoutMethod_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23464,6 +25219,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_settingsHistory(ctx, field)
 				})
+		case "payoutMethod":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_payoutMethod(ctx, field)
+				})
+		case "subjectRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subjectRequests(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -23616,6 +25383,12 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Question_dispute(ctx, field, obj)
+				})
+		case "bodyHtml":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Question_bodyHtml(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -24330,6 +26103,152 @@ func (ec *executionContext) _SubjectPrice(ctx context.Context, sel ast.Selection
 			}
 		case "credits":
 			out.Values[i] = ec._SubjectPrice_credits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestImplementors = []string{"SubjectRequest", "Node"}
+
+func (ec *executionContext) _SubjectRequest(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequest")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubjectRequest_id(ctx, field, obj)
+				})
+		case "expert":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubjectRequest_expert(ctx, field, obj)
+				})
+		case "subjects":
+			out.Values[i] = ec._SubjectRequest_subjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._SubjectRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._SubjectRequest_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SubjectRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedAt":
+			out.Values[i] = ec._SubjectRequest_decidedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestConnectionImplementors = []string{"SubjectRequestConnection"}
+
+func (ec *executionContext) _SubjectRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequestConnection")
+		case "edges":
+			out.Values[i] = ec._SubjectRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SubjectRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SubjectRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectRequestEdgeImplementors = []string{"SubjectRequestEdge"}
+
+func (ec *executionContext) _SubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.SubjectRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectRequestEdge")
+		case "node":
+			out.Values[i] = ec._SubjectRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._SubjectRequestEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25585,6 +27504,29 @@ func (ec *executionContext) marshalNPayoutConnection2ᚖbackboneᚋentᚐPayoutC
 	return ec._PayoutConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPayoutMethod2ᚖbackboneᚋinternalᚋaccountsᚐPayoutMethodView(ctx context.Context, sel ast.SelectionSet, v *accounts.PayoutMethodView) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PayoutMethod!")
+		return graphql.Null
+	}
+	return ec._PayoutMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPayoutMethodInput2backboneᚋgraphᚋmodelᚐPayoutMethodInput(ctx context.Context, v any) (model.PayoutMethodInput, error) {
+	res, err := ec.unmarshalInputPayoutMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPayoutMethodKind2backboneᚋentᚋpayoutmethodᚐKind(ctx context.Context, v any) (payoutmethod.Kind, error) {
+	var res payoutmethod.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPayoutMethodKind2backboneᚋentᚋpayoutmethodᚐKind(ctx context.Context, sel ast.SelectionSet, v payoutmethod.Kind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNPayoutStatus2backboneᚋentᚋpayoutᚐStatus(ctx context.Context, v any) (payout.Status, error) {
 	var res payout.Status
 	err := res.UnmarshalGQL(v)
@@ -25888,6 +27830,32 @@ func (ec *executionContext) unmarshalNSubjectPriceInput2ᚖbackboneᚋgraphᚋmo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSubjectRequest2ᚖbackboneᚋentᚐSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectRequest!")
+		return graphql.Null
+	}
+	return ec._SubjectRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubjectRequestConnection2ᚖbackboneᚋentᚐSubjectRequestConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectRequestConnection!")
+		return graphql.Null
+	}
+	return ec._SubjectRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubjectRequestStatus2backboneᚋentᚋsubjectrequestᚐStatus(ctx context.Context, v any) (subjectrequest.Status, error) {
+	var res subjectrequest.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubjectRequestStatus2backboneᚋentᚋsubjectrequestᚐStatus(ctx context.Context, sel ast.SelectionSet, v subjectrequest.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNSubmitQuestionInput2backboneᚋgraphᚋmodelᚐSubmitQuestionInput(ctx context.Context, v any) (model.SubmitQuestionInput, error) {
 	res, err := ec.unmarshalInputSubmitQuestionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25937,6 +27905,11 @@ func (ec *executionContext) marshalNTransactionKind2backboneᚋentᚋpostingᚐK
 
 func (ec *executionContext) unmarshalNUpdateNotificationPreferencesInput2backboneᚋgraphᚋmodelᚐUpdateNotificationPreferencesInput(ctx context.Context, v any) (model.UpdateNotificationPreferencesInput, error) {
 	res, err := ec.unmarshalInputUpdateNotificationPreferencesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProfileInput2backboneᚋgraphᚋmodelᚐUpdateProfileInput(ctx context.Context, v any) (model.UpdateProfileInput, error) {
+	res, err := ec.unmarshalInputUpdateProfileInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26652,6 +28625,13 @@ func (ec *executionContext) marshalOPayout2ᚖbackboneᚋentᚐPayout(ctx contex
 	return ec._Payout(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPayoutDestination2ᚖbackboneᚋinternalᚋaccountsᚐPayoutDestination(ctx context.Context, sel ast.SelectionSet, v *accounts.PayoutDestination) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PayoutDestination(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPayoutEdge2ᚕᚖbackboneᚋentᚐPayoutEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PayoutEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26670,6 +28650,13 @@ func (ec *executionContext) marshalOPayoutEdge2ᚖbackboneᚋentᚐPayoutEdge(ct
 		return graphql.Null
 	}
 	return ec._PayoutEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPayoutMethod2ᚖbackboneᚋinternalᚋaccountsᚐPayoutMethodView(ctx context.Context, sel ast.SelectionSet, v *accounts.PayoutMethodView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PayoutMethod(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPayoutStatus2ᚖbackboneᚋentᚋpayoutᚐStatus(ctx context.Context, v any) (*payout.Status, error) {
@@ -26930,6 +28917,49 @@ func (ec *executionContext) unmarshalOSubjectPriceInput2ᚕᚖbackboneᚋgraph�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOSubjectRequest2ᚖbackboneᚋentᚐSubjectRequest(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubjectRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSubjectRequestEdge2ᚕᚖbackboneᚋentᚐSubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SubjectRequestEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSubjectRequestEdge2ᚖbackboneᚋentᚐSubjectRequestEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSubjectRequestEdge2ᚖbackboneᚋentᚐSubjectRequestEdge(ctx context.Context, sel ast.SelectionSet, v *ent.SubjectRequestEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SubjectRequestEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSubjectRequestStatus2ᚖbackboneᚋentᚋsubjectrequestᚐStatus(ctx context.Context, v any) (*subjectrequest.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(subjectrequest.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSubjectRequestStatus2ᚖbackboneᚋentᚋsubjectrequestᚐStatus(ctx context.Context, sel ast.SelectionSet, v *subjectrequest.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -18,6 +18,7 @@ import (
 	"backbone/ent/posting"
 	"backbone/ent/question"
 	"backbone/ent/rating"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 )
@@ -37,6 +38,7 @@ var nodeTables = map[string]string{
 	"Notification":   notification.Table,
 	"Dispute":        dispute.Table,
 	"Rating":         rating.Table,
+	"SubjectRequest": subjectrequest.Table,
 }
 
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"backbone/ent"
+	"backbone/internal/accounts"
 	"backbone/internal/auth"
 	"backbone/internal/deadjobs"
 	"backbone/internal/live"
@@ -18,7 +19,10 @@ import (
 type Resolver struct {
 	Client *ent.Client
 	Auth   *auth.Service
-	Ledger *wallet.Service
+	// Profiles changes profiles, expert subjects and payout methods (named so as not to
+	// clash with the accounts query).
+	Profiles *accounts.Service
+	Ledger   *wallet.Service
 	// Market holds the marketplace settings (named so as not to clash with the settings field).
 	Market *settings.Service
 	// Lifecycle runs the question lifecycle: questions, tasks, answers, disputes (named

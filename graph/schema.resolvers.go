@@ -12,11 +12,14 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/payout"
 	"backbone/ent/question"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"backbone/graph/gqlws"
 	"backbone/graph/model"
+	"backbone/internal/accounts"
 	"backbone/internal/auth"
 	"backbone/internal/live"
+	"backbone/internal/markdown"
 	"backbone/internal/settings"
 	"backbone/internal/viewer"
 	"backbone/internal/wallet"
@@ -63,6 +66,11 @@ func (r *answerRevisionResolver) OriginalityMatches(ctx context.Context, obj *en
 // BasedOn is the resolver for the basedOn field.
 func (r *answerRevisionResolver) BasedOn(ctx context.Context, obj *ent.AnswerRevision) (*ent.AnswerRevision, error) {
 	return r.basedOn(ctx, obj)
+}
+
+// BodyHTML is the resolver for the bodyHtml field.
+func (r *answerRevisionResolver) BodyHTML(ctx context.Context, obj *ent.AnswerRevision) (string, error) {
+	return markdown.HTML(obj.Body), nil
 }
 
 // ID is the resolver for the id field.
@@ -435,6 +443,35 @@ func (r *mutationResolver) UpdateNotificationPreferences(ctx context.Context, in
 	return notificationPreferences(prefs), err
 }
 
+// UpdateProfile is the resolver for the updateProfile field.
+func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*ent.User, error) {
+	return r.Profiles.UpdateProfile(ctx, accounts.ProfileInput{DisplayName: input.DisplayName, Bio: input.Bio})
+}
+
+// RequestSubjects is the resolver for the requestSubjects field.
+func (r *mutationResolver) RequestSubjects(ctx context.Context, subjects []string) (*ent.SubjectRequest, error) {
+	return r.Profiles.RequestSubjects(ctx, subjects)
+}
+
+// RemoveSubjects is the resolver for the removeSubjects field.
+func (r *mutationResolver) RemoveSubjects(ctx context.Context, subjects []string) (*ent.User, error) {
+	return r.Profiles.RemoveSubjects(ctx, subjects)
+}
+
+// DecideSubjectRequest is the resolver for the decideSubjectRequest field.
+func (r *mutationResolver) DecideSubjectRequest(ctx context.Context, id string, approve bool, note *string) (*ent.SubjectRequest, error) {
+	rid, err := idOf("SubjectRequest", id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Profiles.DecideSubjectRequest(ctx, rid, approve, deref(note))
+}
+
+// SetPayoutMethod is the resolver for the setPayoutMethod field.
+func (r *mutationResolver) SetPayoutMethod(ctx context.Context, input model.PayoutMethodInput) (*accounts.PayoutMethodView, error) {
+	return r.Profiles.SetPayoutMethod(ctx, input.Kind, input.Details)
+}
+
 // ID is the resolver for the id field.
 func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (string, error) {
 	return globalID("Notification", obj.ID), nil
@@ -473,6 +510,11 @@ func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error
 // Expert is the resolver for the expert field.
 func (r *payoutResolver) Expert(ctx context.Context, obj *ent.Payout) (*ent.User, error) {
 	return obj.QueryExpert().Only(ctx)
+}
+
+// Destination is the resolver for the destination field.
+func (r *payoutResolver) Destination(ctx context.Context, obj *ent.Payout) (*accounts.PayoutDestination, error) {
+	return r.Profiles.PayoutDestination(ctx, obj)
 }
 
 // ServerInfo is the resolver for the serverInfo field.
@@ -723,6 +765,16 @@ func (r *queryResolver) SettingsHistory(ctx context.Context, after *entgql.Curso
 	return q.Paginate(ctx, after, first, before, last, newestVersionsFirst)
 }
 
+// PayoutMethod is the resolver for the payoutMethod field.
+func (r *queryResolver) PayoutMethod(ctx context.Context) (*accounts.PayoutMethodView, error) {
+	return r.Profiles.PayoutMethod(ctx)
+}
+
+// SubjectRequests is the resolver for the subjectRequests field.
+func (r *queryResolver) SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error) {
+	return r.Profiles.SubjectRequests(status).Paginate(ctx, after, first, before, last, newestSubjectRequestsFirst)
+}
+
 // ID is the resolver for the id field.
 func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
 	return globalID("Question", obj.ID), nil
@@ -781,6 +833,11 @@ func (r *questionResolver) Dispute(ctx context.Context, obj *ent.Question) (*ent
 	return hiddenIsNull(r.questionDispute(ctx, obj))
 }
 
+// BodyHTML is the resolver for the bodyHtml field.
+func (r *questionResolver) BodyHTML(ctx context.Context, obj *ent.Question) (string, error) {
+	return markdown.HTML(obj.Body), nil
+}
+
 // ID is the resolver for the id field.
 func (r *ratingResolver) ID(ctx context.Context, obj *ent.Rating) (string, error) {
 	return globalID("Rating", obj.ID), nil
@@ -834,6 +891,16 @@ func (r *settingsVersionResolver) ChangedBy(ctx context.Context, obj *ent.Settin
 // Changes is the resolver for the changes field.
 func (r *settingsVersionResolver) Changes(ctx context.Context, obj *ent.SettingsVersion) ([]*model.SettingChange, error) {
 	return settingChanges(obj), nil
+}
+
+// ID is the resolver for the id field.
+func (r *subjectRequestResolver) ID(ctx context.Context, obj *ent.SubjectRequest) (string, error) {
+	return globalID("SubjectRequest", obj.ID), nil
+}
+
+// Expert is the resolver for the expert field.
+func (r *subjectRequestResolver) Expert(ctx context.Context, obj *ent.SubjectRequest) (*ent.User, error) {
+	return obj.QueryExpert().Only(ctx)
 }
 
 // NotificationAdded is the resolver for the notificationAdded field.
@@ -945,6 +1012,9 @@ func (r *Resolver) Settings() SettingsResolver { return &settingsResolver{r} }
 // SettingsVersion returns SettingsVersionResolver implementation.
 func (r *Resolver) SettingsVersion() SettingsVersionResolver { return &settingsVersionResolver{r} }
 
+// SubjectRequest returns SubjectRequestResolver implementation.
+func (r *Resolver) SubjectRequest() SubjectRequestResolver { return &subjectRequestResolver{r} }
+
 // Subscription returns SubscriptionResolver implementation.
 func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
 
@@ -968,6 +1038,7 @@ type (
 	ratingResolver          struct{ *Resolver }
 	settingsResolver        struct{ *Resolver }
 	settingsVersionResolver struct{ *Resolver }
+	subjectRequestResolver  struct{ *Resolver }
 	subscriptionResolver    struct{ *Resolver }
 	userResolver            struct{ *Resolver }
 )

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -20,6 +18,7 @@ import (
 	"backbone/internal/auth/password"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 )
 
 // errUsage marks a command line that cannot be run as given (unknown flag, missing value).
@@ -159,9 +158,5 @@ func promoteAdmin(ctx context.Context, a *app, u *ent.User, name string, stdout 
 
 // cleanDisplayName applies the rules of a registration's display name. Errors: BAD_USER_INPUT.
 func cleanDisplayName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) || utf8.RuneCountInString(s) > 100 {
-		return "", errs.E(errs.BadUserInput, "the name must be at most 100 characters, without control characters").With("field", "name")
-	}
-	return s, nil
+	return textx.Plain("name", s, 100, true)
 }

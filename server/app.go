@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"backbone/internal/accounts"
 	"backbone/internal/ai"
 	"backbone/internal/auth"
 	"backbone/internal/auth/token"
@@ -39,6 +40,7 @@ type app struct {
 	queue queue.Queue
 
 	auth        *auth.Service
+	accounts    *accounts.Service
 	revocations *auth.Revocations
 	wallet      *wallet.Service
 	settings    *settings.Service
@@ -110,6 +112,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	}
 	a.openSettings()
 	if err := a.openWallet(); err != nil {
+		return nil, err
+	}
+	if err := a.openAccounts(); err != nil {
 		return nil, err
 	}
 	if err := a.openAI(); err != nil {

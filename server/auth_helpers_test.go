@@ -22,6 +22,9 @@ import (
 // testJWTSecret signs the access tokens of the auth tests' servers.
 const testJWTSecret = "backbone-e2e-test-secret-0123456789abcdef"
 
+// testDataKeys is a DATA_ENCRYPTION_KEYS value for tests that run in production mode.
+const testDataKeys = "test1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 // testPassword passes the strength policy; tests give every account the same one.
 const testPassword = "correct horse battery staple 42"
 

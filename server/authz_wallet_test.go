@@ -10,9 +10,11 @@ import (
 )
 
 // azFundEarnings gives an account earnings the way the question lifecycle will: a client
-// pays into a question's escrow, which is captured for the expert. Fixtures only.
+// pays into a question's escrow, which is captured for the expert. It also sets the
+// expert's payout method, which requestPayout needs. Fixtures only.
 func (w *azWorld) azFundEarnings(t *testing.T, expert *azAccount, credits int64) {
 	t.Helper()
+	w.acSetPayoutMethod(t, expert.Token, "PAYPAL", "payouts-"+expert.UUID.String()[:8]+"@example.com")
 	svc, err := wallet.NewService(wallet.Deps{Client: w.db}, wallet.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,7 @@ func newHTTP(a *app) (*httpApp, error) {
 	resolver := &graph.Resolver{
 		Client:    a.db.Client,
 		Auth:      a.auth,
+		Profiles:  a.accounts,
 		Ledger:    a.wallet,
 		Market:    a.settings,
 		Lifecycle: a.questions,

@@ -10,7 +10,7 @@ import (
 
 // productionEnv is a production configuration on SQLite, plus extra.
 func productionEnv(t *testing.T, extra map[string]string) map[string]string {
-	env := withDefaults(embeddedEnv(t), map[string]string{"APP_ENV": "production", "JWT_SECRET": testJWTSecret})
+	env := withDefaults(embeddedEnv(t), map[string]string{"APP_ENV": "production", "JWT_SECRET": testJWTSecret, "DATA_ENCRYPTION_KEYS": testDataKeys})
 	return withDefaults(env, extra)
 }
 

@@ -12,7 +12,7 @@ func TestTheSchemaStaysHiddenWhenItIsNotPublic(t *testing.T) {
 	t.Parallel()
 	for _, env := range []map[string]string{
 		{"INTROSPECTION": "false"},
-		{"APP_ENV": "production", "JWT_SECRET": testJWTSecret, "INTROSPECTION": "true"},
+		{"APP_ENV": "production", "JWT_SECRET": testJWTSecret, "DATA_ENCRYPTION_KEYS": testDataKeys, "INTROSPECTION": "true"},
 	} {
 		ts := startServer(t, withDefaults(env, embeddedEnv(t)))
 		for _, q := range []string{`{ serverInf { version } }`, `{ users(firs: 1) { totalCount } }`} {

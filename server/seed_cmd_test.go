@@ -79,7 +79,7 @@ func TestSeedIsRefusedInProduction(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
 			// A valid production configuration: only the refusal may stop the seed.
-			env := cmdEnv(d.url(t), "APP_ENV", "production", "JWT_SECRET", "seed-refusal-test-secret-0123456789abcdef")
+			env := cmdEnv(d.url(t), "APP_ENV", "production", "JWT_SECRET", "seed-refusal-test-secret-0123456789abcdef", "DATA_ENCRYPTION_KEYS", testDataKeys)
 			_, err := cmdRun(t, env, "seed")
 			if errs.CodeOf(err) != errs.Forbidden {
 				t.Fatalf("err %v, want %s", err, errs.Forbidden)

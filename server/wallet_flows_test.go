@@ -146,6 +146,7 @@ func testLedgerOwnership(t *testing.T, w *azWorld) {
 	if _, err := svc.Capture(ctx, wallet.CaptureInput{QuestionID: q, ClientID: a.UUID, ExpertID: expert.UUID, IdempotencyKey: "capture"}); err != nil {
 		t.Fatalf("capture: %v", err)
 	}
+	w.acSetPayoutMethod(t, expert.Token, "PAYPAL", "own-payouts@example.com")
 	payout := w.wfRequestPayout(t, expert.Token, 10, "own-payout")
 
 	aEntries, bEntries, xEntries := w.wfEntries(t, a.Token), w.wfEntries(t, b.Token), w.wfEntries(t, expert.Token)

@@ -152,7 +152,7 @@ func testWebhookAbsent(t *testing.T, w *azWorld) {
 func TestProductionRefusesDevPayments(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, map[string]string{
-		"APP_ENV": "production", "JWT_SECRET": testJWTSecret, "PAYMENT_WEBHOOK_SECRET": wfWebhookSecret,
+		"APP_ENV": "production", "JWT_SECRET": testJWTSecret, "DATA_ENCRYPTION_KEYS": testDataKeys, "PAYMENT_WEBHOOK_SECRET": wfWebhookSecret,
 	})
 	c := w.callers[azClient]
 	for _, key := range []string{"prod-1", "prod-1", "prod-2"} {

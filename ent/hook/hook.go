@@ -176,6 +176,18 @@ func (f PayoutFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PayoutMutation", m)
 }
 
+// The PayoutMethodFunc type is an adapter to allow the use of ordinary
+// function as PayoutMethod mutator.
+type PayoutMethodFunc func(context.Context, *ent.PayoutMethodMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PayoutMethodFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PayoutMethodMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PayoutMethodMutation", m)
+}
+
 // The PipelineStageFunc type is an adapter to allow the use of ordinary
 // function as PipelineStage mutator.
 type PipelineStageFunc func(context.Context, *ent.PipelineStageMutation) (ent.Value, error)
@@ -282,6 +294,18 @@ func (f SettingsVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SettingsVersionMutation", m)
+}
+
+// The SubjectRequestFunc type is an adapter to allow the use of ordinary
+// function as SubjectRequest mutator.
+type SubjectRequestFunc func(context.Context, *ent.SubjectRequestMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SubjectRequestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SubjectRequestMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubjectRequestMutation", m)
 }
 
 // The UserFunc type is an adapter to allow the use of ordinary

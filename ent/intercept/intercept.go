@@ -21,6 +21,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
@@ -31,6 +32,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 
 	"entgo.io/ent/dialect/sql"
@@ -470,6 +472,33 @@ func (f TraversePayout) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PayoutQuery", q)
 }
 
+// The PayoutMethodFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PayoutMethodFunc func(context.Context, *ent.PayoutMethodQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PayoutMethodFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PayoutMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PayoutMethodQuery", q)
+}
+
+// The TraversePayoutMethod type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePayoutMethod func(context.Context, *ent.PayoutMethodQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePayoutMethod) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePayoutMethod) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PayoutMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PayoutMethodQuery", q)
+}
+
 // The PipelineStageFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PipelineStageFunc func(context.Context, *ent.PipelineStageQuery) (ent.Value, error)
 
@@ -713,6 +742,33 @@ func (f TraverseSettingsVersion) Traverse(ctx context.Context, q ent.Query) erro
 	return fmt.Errorf("unexpected query type %T. expect *ent.SettingsVersionQuery", q)
 }
 
+// The SubjectRequestFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SubjectRequestFunc func(context.Context, *ent.SubjectRequestQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SubjectRequestFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SubjectRequestQuery", q)
+}
+
+// The TraverseSubjectRequest type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSubjectRequest func(context.Context, *ent.SubjectRequestQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSubjectRequest) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSubjectRequest) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SubjectRequestQuery", q)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UserFunc func(context.Context, *ent.UserQuery) (ent.Value, error)
 
@@ -771,6 +827,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxMessageQuery, predicate.OutboxMessage, outboxmessage.OrderOption]{typ: ent.TypeOutboxMessage, tq: q}, nil
 	case *ent.PayoutQuery:
 		return &query[*ent.PayoutQuery, predicate.Payout, payout.OrderOption]{typ: ent.TypePayout, tq: q}, nil
+	case *ent.PayoutMethodQuery:
+		return &query[*ent.PayoutMethodQuery, predicate.PayoutMethod, payoutmethod.OrderOption]{typ: ent.TypePayoutMethod, tq: q}, nil
 	case *ent.PipelineStageQuery:
 		return &query[*ent.PipelineStageQuery, predicate.PipelineStage, pipelinestage.OrderOption]{typ: ent.TypePipelineStage, tq: q}, nil
 	case *ent.PostingQuery:
@@ -789,6 +847,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SettingQuery, predicate.Setting, setting.OrderOption]{typ: ent.TypeSetting, tq: q}, nil
 	case *ent.SettingsVersionQuery:
 		return &query[*ent.SettingsVersionQuery, predicate.SettingsVersion, settingsversion.OrderOption]{typ: ent.TypeSettingsVersion, tq: q}, nil
+	case *ent.SubjectRequestQuery:
+		return &query[*ent.SubjectRequestQuery, predicate.SubjectRequest, subjectrequest.OrderOption]{typ: ent.TypeSubjectRequest, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
 	default:

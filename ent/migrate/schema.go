@@ -493,6 +493,37 @@ var (
 			},
 		},
 	}
+	// PayoutMethodsColumns holds the columns for the "payout_methods" table.
+	PayoutMethodsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"BANK_TRANSFER", "PAYPAL"}},
+		{Name: "key_id", Type: field.TypeString, Size: 32},
+		{Name: "details_sealed", Type: field.TypeBytes},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// PayoutMethodsTable holds the schema information for the "payout_methods" table.
+	PayoutMethodsTable = &schema.Table{
+		Name:       "payout_methods",
+		Columns:    PayoutMethodsColumns,
+		PrimaryKey: []*schema.Column{PayoutMethodsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payout_methods_users_user",
+				Columns:    []*schema.Column{PayoutMethodsColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payoutmethod_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{PayoutMethodsColumns[6]},
+			},
+		},
+	}
 	// PipelineStagesColumns holds the columns for the "pipeline_stages" table.
 	PipelineStagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -796,6 +827,44 @@ var (
 		Columns:    SettingsVersionsColumns,
 		PrimaryKey: []*schema.Column{SettingsVersionsColumns[0]},
 	}
+	// SubjectRequestsColumns holds the columns for the "subject_requests" table.
+	SubjectRequestsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subjects", Type: field.TypeJSON},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "APPROVED", "REJECTED"}, Default: "PENDING"},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "decided_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expert_id", Type: field.TypeUUID},
+	}
+	// SubjectRequestsTable holds the schema information for the "subject_requests" table.
+	SubjectRequestsTable = &schema.Table{
+		Name:       "subject_requests",
+		Columns:    SubjectRequestsColumns,
+		PrimaryKey: []*schema.Column{SubjectRequestsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "subject_requests_users_expert",
+				Columns:    []*schema.Column{SubjectRequestsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "subjectrequest_expert_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SubjectRequestsColumns[8], SubjectRequestsColumns[1]},
+			},
+			{
+				Name:    "subjectrequest_status_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SubjectRequestsColumns[4], SubjectRequestsColumns[1]},
+			},
+		},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -844,6 +913,7 @@ var (
 		NotificationPreferencesTable,
 		OutboxMessagesTable,
 		PayoutsTable,
+		PayoutMethodsTable,
 		PipelineStagesTable,
 		PostingsTable,
 		QuestionsTable,
@@ -853,6 +923,7 @@ var (
 		SessionsTable,
 		SettingsTable,
 		SettingsVersionsTable,
+		SubjectRequestsTable,
 		UsersTable,
 	}
 )
@@ -869,6 +940,7 @@ func init() {
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
 	CreditPurchasesTable.ForeignKeys[0].RefTable = UsersTable
 	PayoutsTable.ForeignKeys[0].RefTable = UsersTable
+	PayoutMethodsTable.ForeignKeys[0].RefTable = UsersTable
 	PipelineStagesTable.ForeignKeys[0].RefTable = QuestionsTable
 	PostingsTable.ForeignKeys[0].RefTable = AccountsTable
 	PostingsTable.ForeignKeys[1].RefTable = LedgerTransactionsTable
@@ -876,4 +948,5 @@ func init() {
 	QuestionsTable.ForeignKeys[1].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = SessionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
+	SubjectRequestsTable.ForeignKeys[0].RefTable = UsersTable
 }

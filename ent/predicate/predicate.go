@@ -48,6 +48,9 @@ type OutboxMessage func(*sql.Selector)
 // Payout is the predicate function for payout builders.
 type Payout func(*sql.Selector)
 
+// PayoutMethod is the predicate function for payoutmethod builders.
+type PayoutMethod func(*sql.Selector)
+
 // PipelineStage is the predicate function for pipelinestage builders.
 type PipelineStage func(*sql.Selector)
 
@@ -74,6 +77,9 @@ type Setting func(*sql.Selector)
 
 // SettingsVersion is the predicate function for settingsversion builders.
 type SettingsVersion func(*sql.Selector)
+
+// SubjectRequest is the predicate function for subjectrequest builders.
+type SubjectRequest func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -447,6 +447,30 @@ func (f PayoutMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PayoutMutation", m)
 }
 
+// The PayoutMethodQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PayoutMethodQueryRuleFunc func(context.Context, *ent.PayoutMethodQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PayoutMethodQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PayoutMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PayoutMethodQuery", q)
+}
+
+// The PayoutMethodMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PayoutMethodMutationRuleFunc func(context.Context, *ent.PayoutMethodMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PayoutMethodMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PayoutMethodMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PayoutMethodMutation", m)
+}
+
 // The PipelineStageQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PipelineStageQueryRuleFunc func(context.Context, *ent.PipelineStageQuery) error
@@ -663,6 +687,30 @@ func (f SettingsVersionMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SettingsVersionMutation", m)
 }
 
+// The SubjectRequestQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SubjectRequestQueryRuleFunc func(context.Context, *ent.SubjectRequestQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SubjectRequestQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SubjectRequestQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SubjectRequestQuery", q)
+}
+
+// The SubjectRequestMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SubjectRequestMutationRuleFunc func(context.Context, *ent.SubjectRequestMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SubjectRequestMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SubjectRequestMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SubjectRequestMutation", m)
+}
+
 // The UserQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UserQueryRuleFunc func(context.Context, *ent.UserQuery) error
@@ -750,6 +798,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PayoutQuery:
 		return q.Filter(), nil
+	case *ent.PayoutMethodQuery:
+		return q.Filter(), nil
 	case *ent.PipelineStageQuery:
 		return q.Filter(), nil
 	case *ent.PostingQuery:
@@ -767,6 +817,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.SettingQuery:
 		return q.Filter(), nil
 	case *ent.SettingsVersionQuery:
+		return q.Filter(), nil
+	case *ent.SubjectRequestQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
@@ -805,6 +857,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PayoutMutation:
 		return m.Filter(), nil
+	case *ent.PayoutMethodMutation:
+		return m.Filter(), nil
 	case *ent.PipelineStageMutation:
 		return m.Filter(), nil
 	case *ent.PostingMutation:
@@ -822,6 +876,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SettingMutation:
 		return m.Filter(), nil
 	case *ent.SettingsVersionMutation:
+		return m.Filter(), nil
+	case *ent.SubjectRequestMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
 		return m.Filter(), nil

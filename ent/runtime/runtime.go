@@ -17,6 +17,7 @@ import (
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/posting"
 	"backbone/ent/question"
@@ -27,6 +28,7 @@ import (
 	"backbone/ent/session"
 	"backbone/ent/setting"
 	"backbone/ent/settingsversion"
+	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"context"
 	"time"
@@ -756,6 +758,58 @@ func init() {
 	payoutDescID := payoutMixinFields0[0].Descriptor()
 	// payout.DefaultID holds the default value on creation for the id field.
 	payout.DefaultID = payoutDescID.Default.(func() uuid.UUID)
+	payoutmethodMixin := schema.PayoutMethod{}.Mixin()
+	payoutmethod.Policy = privacy.NewPolicies(schema.PayoutMethod{})
+	payoutmethod.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := payoutmethod.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	payoutmethodMixinFields0 := payoutmethodMixin[0].Fields()
+	_ = payoutmethodMixinFields0
+	payoutmethodMixinFields1 := payoutmethodMixin[1].Fields()
+	_ = payoutmethodMixinFields1
+	payoutmethodFields := schema.PayoutMethod{}.Fields()
+	_ = payoutmethodFields
+	// payoutmethodDescCreatedAt is the schema descriptor for created_at field.
+	payoutmethodDescCreatedAt := payoutmethodMixinFields1[0].Descriptor()
+	// payoutmethod.DefaultCreatedAt holds the default value on creation for the created_at field.
+	payoutmethod.DefaultCreatedAt = payoutmethodDescCreatedAt.Default.(func() time.Time)
+	// payoutmethodDescUpdatedAt is the schema descriptor for updated_at field.
+	payoutmethodDescUpdatedAt := payoutmethodMixinFields1[1].Descriptor()
+	// payoutmethod.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	payoutmethod.DefaultUpdatedAt = payoutmethodDescUpdatedAt.Default.(func() time.Time)
+	// payoutmethod.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	payoutmethod.UpdateDefaultUpdatedAt = payoutmethodDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// payoutmethodDescKeyID is the schema descriptor for key_id field.
+	payoutmethodDescKeyID := payoutmethodFields[2].Descriptor()
+	// payoutmethod.KeyIDValidator is a validator for the "key_id" field. It is called by the builders before save.
+	payoutmethod.KeyIDValidator = func() func(string) error {
+		validators := payoutmethodDescKeyID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key_id string) error {
+			for _, fn := range fns {
+				if err := fn(key_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// payoutmethodDescDetailsSealed is the schema descriptor for details_sealed field.
+	payoutmethodDescDetailsSealed := payoutmethodFields[3].Descriptor()
+	// payoutmethod.DetailsSealedValidator is a validator for the "details_sealed" field. It is called by the builders before save.
+	payoutmethod.DetailsSealedValidator = payoutmethodDescDetailsSealed.Validators[0].(func([]byte) error)
+	// payoutmethodDescID is the schema descriptor for id field.
+	payoutmethodDescID := payoutmethodMixinFields0[0].Descriptor()
+	// payoutmethod.DefaultID holds the default value on creation for the id field.
+	payoutmethod.DefaultID = payoutmethodDescID.Default.(func() uuid.UUID)
 	pipelinestageMixin := schema.PipelineStage{}.Mixin()
 	pipelinestage.Policy = privacy.NewPolicies(schema.PipelineStage{})
 	pipelinestage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1134,6 +1188,40 @@ func init() {
 	settingsversionDescID := settingsversionMixinFields0[0].Descriptor()
 	// settingsversion.DefaultID holds the default value on creation for the id field.
 	settingsversion.DefaultID = settingsversionDescID.Default.(func() uuid.UUID)
+	subjectrequestMixin := schema.SubjectRequest{}.Mixin()
+	subjectrequest.Policy = privacy.NewPolicies(schema.SubjectRequest{})
+	subjectrequest.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := subjectrequest.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	subjectrequestMixinFields0 := subjectrequestMixin[0].Fields()
+	_ = subjectrequestMixinFields0
+	subjectrequestMixinFields1 := subjectrequestMixin[1].Fields()
+	_ = subjectrequestMixinFields1
+	subjectrequestFields := schema.SubjectRequest{}.Fields()
+	_ = subjectrequestFields
+	// subjectrequestDescCreatedAt is the schema descriptor for created_at field.
+	subjectrequestDescCreatedAt := subjectrequestMixinFields1[0].Descriptor()
+	// subjectrequest.DefaultCreatedAt holds the default value on creation for the created_at field.
+	subjectrequest.DefaultCreatedAt = subjectrequestDescCreatedAt.Default.(func() time.Time)
+	// subjectrequestDescUpdatedAt is the schema descriptor for updated_at field.
+	subjectrequestDescUpdatedAt := subjectrequestMixinFields1[1].Descriptor()
+	// subjectrequest.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	subjectrequest.DefaultUpdatedAt = subjectrequestDescUpdatedAt.Default.(func() time.Time)
+	// subjectrequest.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	subjectrequest.UpdateDefaultUpdatedAt = subjectrequestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subjectrequestDescNote is the schema descriptor for note field.
+	subjectrequestDescNote := subjectrequestFields[3].Descriptor()
+	// subjectrequest.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	subjectrequest.NoteValidator = subjectrequestDescNote.Validators[0].(func(string) error)
+	// subjectrequestDescID is the schema descriptor for id field.
+	subjectrequestDescID := subjectrequestMixinFields0[0].Descriptor()
+	// subjectrequest.DefaultID holds the default value on creation for the id field.
+	subjectrequest.DefaultID = subjectrequestDescID.Default.(func() uuid.UUID)
 	userMixin := schema.User{}.Mixin()
 	user.Policy = privacy.NewPolicies(schema.User{})
 	user.Hooks[0] = func(next ent.Mutator) ent.Mutator {

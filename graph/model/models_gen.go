@@ -4,6 +4,7 @@ package model
 
 import (
 	"backbone/ent"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"bytes"
@@ -133,6 +134,14 @@ type OriginalityMatch struct {
 	Question *ent.Question `json:"question,omitempty"`
 }
 
+type PayoutMethodInput struct {
+	Kind payoutmethod.Kind `json:"kind"`
+	// For BANK_TRANSFER the account holder, IBAN (or account number) and BIC; for PAYPAL the
+	// account's email address. Plain text, more than 8 characters besides spaces, at most 500.
+	// Stored encrypted; you see it masked from then on.
+	Details string `json:"details"`
+}
+
 // A question's AI stages.
 type Pipeline struct {
 	Status question.PipelineStatus `json:"status"`
@@ -202,7 +211,8 @@ type QuestionsOrder struct {
 type RegisterInput struct {
 	Email string `json:"email"`
 	// 8 to 128 characters, and not easy to guess.
-	Password    string `json:"password"`
+	Password string `json:"password"`
+	// Plain text, 1 to 100 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed.
 	DisplayName string `json:"displayName"`
 	// Apply as an expert; the account stays pending until an admin approves it.
 	Expert *ExpertApplicationInput `json:"expert,omitempty"`
@@ -242,8 +252,10 @@ type SubjectPriceInput struct {
 
 type SubmitQuestionInput struct {
 	// One of the subjects in settings.
-	Subject string  `json:"subject"`
-	Title   string  `json:"title"`
+	Subject string `json:"subject"`
+	// Plain text, 1 to 200 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed.
+	Title string `json:"title"`
+	// Markdown, up to 20,000 characters; raw HTML in it is not rendered.
 	Body    string  `json:"body"`
 	Urgency Urgency `json:"urgency"`
 	// Retrying with the same key submits (and pays) once.
@@ -274,6 +286,14 @@ type TaskQueueEvent struct {
 type UpdateNotificationPreferencesInput struct {
 	// The kinds to change, each at most once, only kinds the viewer's role receives; the others stay as they are.
 	Preferences []*NotificationPreferenceInput `json:"preferences"`
+}
+
+// A change to your profile; fields left out stay as they are.
+type UpdateProfileInput struct {
+	// Plain text (frontends must escape it), 1 to 100 characters.
+	DisplayName *string `json:"displayName,omitempty"`
+	// Experts only: plain text (frontends must escape it), up to 2000 characters; newlines are kept.
+	Bio *string `json:"bio,omitempty"`
 }
 
 // A change to the settings; fields left out stay as they are.

@@ -3,10 +3,10 @@ package auth
 import (
 	"net/mail"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 )
 
 // Input limits, in runes unless said otherwise.
@@ -35,21 +35,10 @@ func NormalizeEmail(raw string) (string, error) {
 	return e, nil
 }
 
-// cleanText trims s and checks it is valid UTF-8 without control characters, of 1..max
-// runes (0..max when optional). Errors are BAD_USER_INPUT naming field.
+// cleanText applies the plain-text rules of textx.Plain (no control characters but
+// newline and tab, NFC, trimmed) with 1..max characters (0..max when optional).
 func cleanText(s, field string, max int, optional bool) (string, error) {
-	s = strings.TrimSpace(s)
-	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		return "", errs.Ef(errs.BadUserInput, "%s contains invalid characters", field).With("field", field)
-	}
-	n := utf8.RuneCountInString(s)
-	if n == 0 && !optional {
-		return "", errs.Ef(errs.BadUserInput, "%s is required", field).With("field", field)
-	}
-	if n > max {
-		return "", errs.Ef(errs.BadUserInput, "%s is longer than %d characters", field, max).With("field", field)
-	}
-	return s, nil
+	return textx.Plain(field, s, max, !optional)
 }
 
 // cleanSubjects validates an expert's subjects: 1..maxSubjects distinct names.

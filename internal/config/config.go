@@ -4,6 +4,7 @@ package config
 import (
 	"backbone/internal/db"
 	"backbone/internal/mail"
+	"backbone/internal/seal"
 	"errors"
 	"fmt"
 	"net"
@@ -63,6 +64,10 @@ type Config struct {
 	StripeAPIURL        string // STRIPE_API_URL: Stripe's API base URL (default Stripe's; tests use stripe-mock)
 	CheckoutSuccessURL  string // CHECKOUT_SUCCESS_URL: where Stripe Checkout sends the buyer after paying
 	CheckoutCancelURL   string // CHECKOUT_CANCEL_URL: where it sends a buyer who gives up
+	// DATA_ENCRYPTION_KEYS: kid:base64key,... AES-256 keys sealing data at rest (payout
+	// details); the first seals, all open. Required in production; in development a
+	// public, derived development key is used without it (and opens old values beside it).
+	DataEncryptionKeys string
 
 	// The AI provider of the answer pipeline (package internal/ai); without AIBaseURL there is none.
 	AIBaseURL         string        // AI_BASE_URL: an OpenAI-compatible API, such as https://api.openai.com/v1
@@ -146,10 +151,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CheckoutSuccessURL:   r.str("CHECKOUT_SUCCESS_URL", ""),
 		CheckoutCancelURL:    r.str("CHECKOUT_CANCEL_URL", ""),
 
-		SMTPURL:   r.str("SMTP_URL", ""),
-		MailFrom:  r.str("MAIL_FROM", "Backbone <no-reply@localhost>"),
-		MailDir:   r.str("MAIL_DIR", "mail"),
-		PublicURL: strings.TrimRight(r.str("PUBLIC_URL", "http://localhost:8080"), "/"),
+		SMTPURL:            r.str("SMTP_URL", ""),
+		MailFrom:           r.str("MAIL_FROM", "Backbone <no-reply@localhost>"),
+		MailDir:            r.str("MAIL_DIR", "mail"),
+		PublicURL:          strings.TrimRight(r.str("PUBLIC_URL", "http://localhost:8080"), "/"),
+		DataEncryptionKeys: r.str("DATA_ENCRYPTION_KEYS", ""),
 
 		AIBaseURL:         r.str("AI_BASE_URL", ""),
 		AIAPIKey:          r.str("AI_API_KEY", ""),
@@ -234,6 +240,11 @@ func (c Config) Validate() error {
 	}
 	if c.PaymentWebhookSecret != "" && len(c.PaymentWebhookSecret) < 32 {
 		bad("PAYMENT_WEBHOOK_SECRET: must be at least 32 bytes long")
+	}
+	if c.DataEncryptionKeys != "" {
+		if _, err := seal.Parse(c.DataEncryptionKeys); err != nil {
+			bad("DATA_ENCRYPTION_KEYS: %v", err)
+		}
 	}
 	problems = append(problems, c.aiProblems()...)
 	problems = append(problems, c.mailProblems()...)
@@ -375,6 +386,9 @@ func (c Config) productionProblems() []error {
 	var p []error
 	if c.JWTSecret == "" && c.JWTKeys == "" {
 		p = append(p, errors.New("APP_ENV=production: JWT_SECRET or JWT_KEYS is required"))
+	}
+	if c.DataEncryptionKeys == "" {
+		p = append(p, errors.New("APP_ENV=production: DATA_ENCRYPTION_KEYS is required (kid:base64 of 32 random bytes, such as from openssl rand -base64 32)"))
 	}
 	for _, o := range c.CORSOrigins {
 		if strings.Contains(o, "*") {

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
@@ -73,6 +74,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"AI concurrency of zero", map[string]string{"AI_MAX_CONCURRENCY": "0"}, "AI_MAX_CONCURRENCY"},
 		{"negative AI output tokens", map[string]string{"AI_MAX_OUTPUT_TOKENS": "-1"}, "AI_MAX_OUTPUT_TOKENS"},
 		{"production without a JWT key", map[string]string{"APP_ENV": "production"}, "JWT_SECRET"},
+		{"production without a data encryption key", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret}, "DATA_ENCRYPTION_KEYS"},
+		{"a data encryption key of 16 bytes", map[string]string{"DATA_ENCRYPTION_KEYS": "k:MDEyMzQ1Njc4OWFiY2RlZg=="}, "DATA_ENCRYPTION_KEYS"},
 		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
 		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
 		{"unknown payment provider", map[string]string{"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"},
@@ -101,7 +104,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 }
 
 func TestProductionDefaultsAreSecure(t *testing.T) {
-	c, err := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32)}))
+	keys := "k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("d", 32)))
+	c, err := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "DATA_ENCRYPTION_KEYS": keys}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +115,7 @@ func TestProductionDefaultsAreSecure(t *testing.T) {
 	if c.Playground || c.Introspection || c.LogFormat != "json" {
 		t.Errorf("production defaults: playground=%t introspection=%t log=%s", c.Playground, c.Introspection, c.LogFormat)
 	}
-	c2, _ := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "INTROSPECTION": "true"}))
+	c2, _ := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "DATA_ENCRYPTION_KEYS": keys, "INTROSPECTION": "true"}))
 	if err := c2.Validate(); err != nil || !c2.Introspection {
 		t.Errorf("introspection asked for explicitly should be allowed: %v", err)
 	}

@@ -25,6 +25,9 @@ const (
 	Unoriginal Code = "UNORIGINAL"
 	// Cancelled: the client went away (closed its stream or request) before the answer.
 	Cancelled Code = "CANCELLED"
+	// FailedPrecondition: the caller must do something else first (the message says
+	// what), such as set a payout method before requesting a payout.
+	FailedPrecondition Code = "FAILED_PRECONDITION"
 )
 
 // Error is a coded error. Message is shown to the client; Err is only logged.

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/errs"
 	"backbone/internal/events"
+	"backbone/internal/textx"
 )
 
 // ResolveDispute closes a disputed question: refund credits (0..price) go back to the
@@ -20,7 +21,7 @@ import (
 func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64, note string) (*ent.Question, error) {
 	p, err := admin(ctx)
 	if err == nil {
-		_, err = text("note", note, 2000, 2000, false)
+		note, err = textx.Plain("note", note, 2000, false)
 	}
 	if err != nil {
 		return nil, errs.Wrap("questions.ResolveDispute", err)

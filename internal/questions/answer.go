@@ -14,6 +14,7 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/errs"
 	"backbone/internal/originality"
+	"backbone/internal/textx"
 )
 
 // SubmitAnswer delivers the expert's answer to the client: an EXPERT revision, the claim
@@ -26,7 +27,7 @@ import (
 // UNORIGINAL (with "originality": the score and how much overlaps).
 func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, basedOn *uuid.UUID) (*ent.Question, error) {
 	const op = "questions.SubmitAnswer"
-	if _, err := text("body", body, 50000, 50000, true); err != nil {
+	if _, err := textx.Markdown("body", body, 50000, true); err != nil {
 		return nil, errs.Wrap(op, err)
 	}
 	// Read what the transaction needs before it starts: the settings and the score (the

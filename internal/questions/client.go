@@ -12,6 +12,7 @@ import (
 	"backbone/internal/events"
 	"backbone/internal/outbox"
 	"backbone/internal/settings"
+	"backbone/internal/textx"
 	"backbone/internal/wallet"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 		err = errs.E(errs.BadUserInput, "stars must be 1 to 5").With("field", "stars")
 	}
 	if err == nil {
-		_, err = text("comment", comment, 2000, 2000, false)
+		comment, err = textx.Plain("comment", comment, 2000, false)
 	}
 	if err != nil {
 		return nil, errs.Wrap("questions.Accept", err)
@@ -103,7 +104,7 @@ func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, s
 func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string) (*ent.Question, error) {
 	p, err := client(ctx)
 	if err == nil {
-		_, err = text("note", note, 1000, 1000, false)
+		note, err = textx.Plain("note", note, 1000, false)
 	}
 	if err != nil {
 		return nil, errs.Wrap("questions.RequestRevision", err)
@@ -158,7 +159,7 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) (*ent.Question, error) {
 	p, err := client(ctx)
 	if err == nil {
-		_, err = text("reason", reason, 2000, 2000, true)
+		reason, err = textx.Plain("reason", reason, 2000, true)
 	}
 	if err != nil {
 		return nil, errs.Wrap("questions.OpenDispute", err)

@@ -9,6 +9,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 )
 
 // Decline closes a question the expert will not answer (out of scope, not answerable)
@@ -17,7 +18,8 @@ import (
 // FORBIDDEN, BAD_USER_INPUT (reason 1..1000 characters), NOT_FOUND (not visible to
 // the expert), CONFLICT (neither open nor claimed).
 func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*ent.Question, error) {
-	if _, err := text("reason", reason, 1000, 1000, true); err != nil {
+	reason, err := textx.Plain("reason", reason, 1000, true)
+	if err != nil {
 		return nil, errs.Wrap("questions.Decline", err)
 	}
 	return s.txQuestion(ctx, "questions.Decline", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {

@@ -124,6 +124,11 @@ func TestEveryMoneyFlowRunsOnOneConnection(t *testing.T) {
 	step("auto-accept sweep", context.Background(), func(ctx context.Context) error { _, err := e.svc.AutoAccept(ctx); return err })
 	step("deadline sweep", context.Background(), func(ctx context.Context) error { _, err := e.svc.ExpireDeadlines(ctx); return err })
 
+	// requestPayout needs a payout method; its sealed bytes are never opened here.
+	if err := e.db.Client.PayoutMethod.Create().SetUserID(expertID).SetKind("PAYPAL").SetKeyID("fixture").
+		SetDetailsSealed([]byte("fixture")).Exec(context.Background()); err != nil {
+		t.Fatalf("payout method: %v", err)
+	}
 	for _, decision := range []bool{true, false} {
 		var po *ent.Payout
 		step("requestPayout", xctx, func(ctx context.Context) (err error) {

@@ -2,8 +2,6 @@ package questions
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -138,21 +136,6 @@ func afterMiss(ctx context.Context, tx *ent.Client, id uuid.UUID, msg string) er
 		return err
 	}
 	return conflict(q.Status, msg)
-}
-
-// text checks a user-supplied text: valid UTF-8, no NUL (PostgreSQL refuses it), at
-// most maxRunes characters and maxBytes bytes (ent's length checks count bytes), and
-// at least one non-space character when required. It returns the text unchanged.
-func text(field, v string, maxRunes, maxBytes int, required bool) (string, error) {
-	switch {
-	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-		return "", errs.Ef(errs.BadUserInput, "%s must be valid text", field).With("field", field)
-	case required && strings.TrimSpace(v) == "":
-		return "", errs.Ef(errs.BadUserInput, "%s is required", field).With("field", field)
-	case utf8.RuneCountInString(v) > maxRunes || len(v) > maxBytes:
-		return "", errs.Ef(errs.BadUserInput, "%s is too long (at most %d characters)", field, maxRunes).With("field", field)
-	}
-	return v, nil
 }
 
 // takes reports whether the expert may take question id (its subject is theirs, and

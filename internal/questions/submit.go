@@ -12,6 +12,7 @@ import (
 	"backbone/internal/events"
 	"backbone/internal/outbox"
 	"backbone/internal/settings"
+	"backbone/internal/textx"
 	"backbone/internal/wallet"
 )
 
@@ -60,7 +61,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
-	price, err := validateSubmit(set, in)
+	price, err := validateSubmit(set, &in)
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
@@ -103,15 +104,18 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	})
 }
 
-// validateSubmit checks the input against the settings and returns the price.
-func validateSubmit(set settings.Settings, in SubmitInput) (int64, error) {
+// validateSubmit checks the input against the settings, normalises the title (plain
+// text) and returns the price.
+func validateSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
 	if !set.HasSubject(in.Subject) {
 		return 0, errs.E(errs.BadUserInput, "unknown subject").With("field", "subject")
 	}
-	if _, err := text("title", in.Title, 200, 200, true); err != nil {
+	title, err := textx.Plain("title", in.Title, 200, true)
+	if err != nil {
 		return 0, err
 	}
-	if _, err := text("body", in.Body, 20000, 20000, true); err != nil {
+	in.Title = title
+	if _, err := textx.Markdown("body", in.Body, 20000, true); err != nil {
 		return 0, err
 	}
 	if question.UrgencyValidator(in.Urgency) != nil {

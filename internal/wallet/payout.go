@@ -10,8 +10,10 @@ import (
 	"backbone/ent"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/internal/audit"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
@@ -28,7 +30,7 @@ type payoutInput struct {
 // credits leave the earnings at once (into the expert's PAYOUT account), so they cannot
 // be requested twice; a rejection returns them. Errors: UNAUTHENTICATED, FORBIDDEN (not
 // an expert), BAD_USER_INPUT, INSUFFICIENT_CREDITS (more than earned, with the
-// shortfall), CONFLICT (key reused).
+// shortfall), CONFLICT (key reused), FAILED_PRECONDITION (no payout method set).
 func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKey string) (*ent.Payout, error) {
 	p, ok := viewer.From(ctx)
 	if !ok {
@@ -52,6 +54,14 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 				return nil, err
 			}
 			return tx.Payout.Get(ctx, res.PayoutID)
+		}
+		// Checked after the replay: a retry is answered as before even if the method changed.
+		if has, err := tx.PayoutMethod.Query().Where(payoutmethod.UserID(p.UserID)).Exist(ctx); err != nil || !has {
+			if err == nil {
+				err = errs.E(errs.FailedPrecondition, "set a payout method (setPayoutMethod) before requesting a payout").
+					With("reason", "NO_PAYOUT_METHOD")
+			}
+			return nil, err
 		}
 		err = post(ctx, tx, entry{id: res.TransactionID, kind: ledgertransaction.KindPAYOUT_REQUEST,
 			payout: &res.PayoutID, actor: &p.UserID,
@@ -85,10 +95,11 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 	if !ok || !p.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "admins only")
 	}
-	in.Note = strings.TrimSpace(in.Note)
-	if len(in.Note) > 500 {
-		return nil, errs.E(errs.BadUserInput, "the note is longer than 500 characters").With("field", "note")
+	note, err := textx.Plain("note", in.Note, 500, false)
+	if err != nil {
+		return nil, err
 	}
+	in.Note = note
 	ctx = system(ctx)
 	return unwrapped(inTx(ctx, s.client, "wallet.DecidePayout", func(tx *ent.Client) (*ent.Payout, error) {
 		txID := newID()

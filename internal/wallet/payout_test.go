@@ -8,8 +8,10 @@ import (
 
 	"backbone/ent/auditlog"
 	"backbone/ent/payout"
+	"backbone/ent/payoutmethod"
 	"backbone/ent/user"
 	"backbone/internal/errs"
+	"backbone/internal/testenv"
 	"backbone/internal/wallet"
 )
 
@@ -96,3 +98,14 @@ func wantEarnings(tb testing.TB, e *env, ctx context.Context, id uuid.UUID, want
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestRequestPayoutNeedsAPayoutMethod(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testenv.NewPostgresDB(t), wallet.Options{})
+	expertID, expertCtx := e.mustUser(t, user.RoleEXPERT)
+	if _, err := e.db.Client.PayoutMethod.Delete().Where(payoutmethod.UserID(expertID)).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.RequestPayout(expertCtx, 1, "no-method")
+	wantCode(t, err, errs.FailedPrecondition)
+}

@@ -2,7 +2,6 @@ package wallet
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 
@@ -12,6 +11,7 @@ import (
 	"backbone/internal/audit"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
@@ -66,10 +66,11 @@ func (s *Service) GrantCredits(ctx context.Context, in GrantInput) (Receipt, err
 	if !ok || !p.IsAdmin() {
 		return Receipt{}, errs.E(errs.Forbidden, "admins only")
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
-	if in.Reason == "" || len(in.Reason) > 500 {
-		return Receipt{}, errs.E(errs.BadUserInput, "a reason of 1 to 500 characters is required").With("field", "reason")
+	reason, err := textx.Plain("reason", in.Reason, 500, true)
+	if err != nil {
+		return Receipt{}, err
 	}
+	in.Reason = reason
 	if in.Amount <= 0 || in.Amount > MaxPurchase {
 		return Receipt{}, errs.Ef(errs.BadUserInput, "amount must be between 1 and %d", MaxPurchase).With("field", "amount")
 	}

@@ -1,0 +1,69 @@
+// Package accounts holds what users change about themselves: their profile, an expert's
+// subjects (additions an admin approves, removals at once) and an expert's payout method,
+// whose details are sealed at rest.
+package accounts
+
+import (
+	"context"
+	"time"
+
+	"backbone/ent"
+	"backbone/ent/privacy"
+	"backbone/internal/errs"
+	"backbone/internal/seal"
+	"backbone/internal/settings"
+	"backbone/internal/viewer"
+)
+
+// Settings gives the marketplace's current settings (the subjects experts may declare).
+type Settings interface {
+	Get(ctx context.Context) (settings.Settings, error)
+}
+
+// Deps are what the service is built from.
+type Deps struct {
+	Client   *ent.Client
+	Keys     *seal.Keyring
+	Settings Settings
+}
+
+// Service changes profiles, subjects and payout methods. It is safe for concurrent use.
+type Service struct {
+	client   *ent.Client
+	keys     *seal.Keyring
+	settings Settings
+	now      func() time.Time
+}
+
+// New returns the accounts service.
+func New(d Deps) *Service {
+	return &Service{client: d.Client, keys: d.Keys, settings: d.Settings,
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// system marks ctx as the service's own work (an admin's decision updates the expert's
+// row; a payout's destination is read for the admin deciding it).
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// signedIn returns the caller. Errors: UNAUTHENTICATED.
+func signedIn(ctx context.Context) (viewer.Principal, error) {
+	p, ok := viewer.From(ctx)
+	if !ok {
+		return p, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	return p, nil
+}
+
+// admin returns the calling admin. Errors: FORBIDDEN.
+func admin(ctx context.Context) (viewer.Principal, error) {
+	p, ok := viewer.From(ctx)
+	if !ok || !p.IsAdmin() {
+		return p, errs.E(errs.Forbidden, "admins only")
+	}
+	return p, nil
+}
+
+// SealingKeyID is the id of the data encryption key that seals new values.
+func (s *Service) SealingKeyID() string { return s.keys.Current() }
