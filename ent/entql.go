@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -78,6 +79,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   accounttoken.Table,
+			Columns: accounttoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: accounttoken.FieldID,
+			},
+		},
+		Type: "AccountToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			accounttoken.FieldCreatedAt: {Type: field.TypeTime, Column: accounttoken.FieldCreatedAt},
+			accounttoken.FieldUserID:    {Type: field.TypeUUID, Column: accounttoken.FieldUserID},
+			accounttoken.FieldPurpose:   {Type: field.TypeEnum, Column: accounttoken.FieldPurpose},
+			accounttoken.FieldTokenHash: {Type: field.TypeBytes, Column: accounttoken.FieldTokenHash},
+			accounttoken.FieldExpiresAt: {Type: field.TypeTime, Column: accounttoken.FieldExpiresAt},
+			accounttoken.FieldUsedAt:    {Type: field.TypeTime, Column: accounttoken.FieldUsedAt},
+			accounttoken.FieldRequestID: {Type: field.TypeString, Column: accounttoken.FieldRequestID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   answerrevision.Table,
 			Columns: answerrevision.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -100,7 +121,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			answerrevision.FieldPromptVersion:      {Type: field.TypeString, Column: answerrevision.FieldPromptVersion},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
 			Columns: assignment.Columns,
@@ -122,7 +143,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			assignment.FieldReason:         {Type: field.TypeString, Column: assignment.FieldReason},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditlog.Table,
 			Columns: auditlog.Columns,
@@ -143,7 +164,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditlog.FieldUserAgent:  {Type: field.TypeString, Column: auditlog.FieldUserAgent},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dispute.Table,
 			Columns: dispute.Columns,
@@ -166,7 +187,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dispute.FieldResolvedAt: {Type: field.TypeTime, Column: dispute.FieldResolvedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   fingerprint.Table,
 			Columns: fingerprint.Columns,
@@ -182,7 +203,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			fingerprint.FieldRevisionID: {Type: field.TypeUUID, Column: fingerprint.FieldRevisionID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -201,7 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -220,7 +241,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -239,7 +260,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -262,7 +283,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -285,7 +306,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
@@ -312,7 +333,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -332,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -362,7 +383,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAiAssisted:     {Type: field.TypeBool, Column: question.FieldAiAssisted},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -381,7 +402,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -399,7 +420,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -421,7 +442,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -439,7 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -460,6 +481,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldExpertStatus:   {Type: field.TypeEnum, Column: user.FieldExpertStatus},
 			user.FieldExpertSubjects: {Type: field.TypeJSON, Column: user.FieldExpertSubjects},
 			user.FieldExpertBio:      {Type: field.TypeString, Column: user.FieldExpertBio},
+			user.FieldEmailVerified:  {Type: field.TypeBool, Column: user.FieldEmailVerified},
 		},
 	}
 	graph.MustAddE(
@@ -962,6 +984,81 @@ func (f *AccountFilter) WhereHasPostingsWith(preds ...predicate.Posting) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccountTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccountTokenQuery builder.
+func (_q *AccountTokenQuery) Filter() *AccountTokenFilter {
+	return &AccountTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccountTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccountTokenMutation builder.
+func (m *AccountTokenMutation) Filter() *AccountTokenFilter {
+	return &AccountTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// AccountTokenFilter provides a generic filtering capability at runtime for AccountTokenQuery.
+type AccountTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccountTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AccountTokenFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(accounttoken.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AccountTokenFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(accounttoken.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *AccountTokenFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(accounttoken.FieldUserID))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *AccountTokenFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(accounttoken.FieldPurpose))
+}
+
+// WhereTokenHash applies the entql []byte predicate on the token_hash field.
+func (f *AccountTokenFilter) WhereTokenHash(p entql.BytesP) {
+	f.Where(p.Field(accounttoken.FieldTokenHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *AccountTokenFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(accounttoken.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *AccountTokenFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(accounttoken.FieldUsedAt))
+}
+
+// WhereRequestID applies the entql string predicate on the request_id field.
+func (f *AccountTokenFilter) WhereRequestID(p entql.StringP) {
+	f.Where(p.Field(accounttoken.FieldRequestID))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AnswerRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -990,7 +1087,7 @@ type AnswerRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnswerRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1099,7 +1196,7 @@ type AssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1198,7 +1295,7 @@ type AuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1292,7 +1389,7 @@ type DisputeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DisputeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1382,7 +1479,7 @@ type FingerprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FingerprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1437,7 +1534,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1507,7 +1604,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1591,7 +1688,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1661,7 +1758,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1751,7 +1848,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1855,7 +1952,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1979,7 +2076,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2082,7 +2179,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2277,7 +2374,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2347,7 +2444,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2426,7 +2523,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2539,7 +2636,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2604,7 +2701,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2663,6 +2760,11 @@ func (f *UserFilter) WhereExpertSubjects(p entql.BytesP) {
 // WhereExpertBio applies the entql string predicate on the expert_bio field.
 func (f *UserFilter) WhereExpertBio(p entql.StringP) {
 	f.Where(p.Field(user.FieldExpertBio))
+}
+
+// WhereEmailVerified applies the entql bool predicate on the email_verified field.
+func (f *UserFilter) WhereEmailVerified(p entql.BoolP) {
+	f.Where(p.Field(user.FieldEmailVerified))
 }
 
 // WhereHasAuditLogs applies a predicate to check if query has an edge audit_logs.

@@ -214,38 +214,42 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptAnswer          func(childComplexity int, id string, stars int, comment *string) int
-		ApproveExpert         func(childComplexity int, userID string) int
-		BuyCredits            func(childComplexity int, credits int, idempotencyKey string) int
-		CancelQuestion        func(childComplexity int, id string) int
-		ChangePassword        func(childComplexity int, currentPassword string, newPassword string) int
-		ClaimTask             func(childComplexity int, id string) int
-		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
-		DecidePayout          func(childComplexity int, payoutID string, approve bool, note *string, idempotencyKey string) int
-		DeclineQuestion       func(childComplexity int, id string, reason string) int
-		ExtendLease           func(childComplexity int, id string) int
-		GrantCredits          func(childComplexity int, userID string, credits int, reason string, idempotencyKey string) int
-		Login                 func(childComplexity int, email string, password string) int
-		Logout                func(childComplexity int, allSessions bool) int
-		MarkNotificationsRead func(childComplexity int, ids []string, all *bool) int
-		OpenDispute           func(childComplexity int, id string, reason string) int
-		ReactivateUser        func(childComplexity int, userID string) int
-		ReassignQuestion      func(childComplexity int, id string, expertID *string) int
-		RefreshSession        func(childComplexity int, refreshToken string) int
-		Register              func(childComplexity int, input model.RegisterInput) int
-		RejectExpert          func(childComplexity int, userID string, reason *string) int
-		ReleaseTask           func(childComplexity int, id string) int
-		ReplayDeadJob         func(childComplexity int, topic string, id string) int
-		RequestPayout         func(childComplexity int, amount int, idempotencyKey string) int
-		RequestRevision       func(childComplexity int, id string, note string) int
-		ResolveDispute        func(childComplexity int, id string, refund int, note string) int
-		RetryPipeline         func(childComplexity int, id string) int
-		RevokeAPIKey          func(childComplexity int, id string) int
-		SetUserRole           func(childComplexity int, userID string, role user.Role) int
-		SubmitAnswer          func(childComplexity int, id string, body string, basedOn *string) int
-		SubmitQuestion        func(childComplexity int, input model.SubmitQuestionInput) int
-		SuspendUser           func(childComplexity int, userID string, reason *string) int
-		UpdateSettings        func(childComplexity int, input model.UpdateSettingsInput) int
+		AcceptAnswer            func(childComplexity int, id string, stars int, comment *string) int
+		ApproveExpert           func(childComplexity int, userID string) int
+		BuyCredits              func(childComplexity int, credits int, idempotencyKey string) int
+		CancelQuestion          func(childComplexity int, id string) int
+		ChangePassword          func(childComplexity int, currentPassword string, newPassword string) int
+		ClaimTask               func(childComplexity int, id string) int
+		CreateAPIKey            func(childComplexity int, input model.CreateAPIKeyInput) int
+		DecidePayout            func(childComplexity int, payoutID string, approve bool, note *string, idempotencyKey string) int
+		DeclineQuestion         func(childComplexity int, id string, reason string) int
+		ExtendLease             func(childComplexity int, id string) int
+		GrantCredits            func(childComplexity int, userID string, credits int, reason string, idempotencyKey string) int
+		Login                   func(childComplexity int, email string, password string) int
+		Logout                  func(childComplexity int, allSessions bool) int
+		MarkNotificationsRead   func(childComplexity int, ids []string, all *bool) int
+		OpenDispute             func(childComplexity int, id string, reason string) int
+		ReactivateUser          func(childComplexity int, userID string) int
+		ReassignQuestion        func(childComplexity int, id string, expertID *string) int
+		RefreshSession          func(childComplexity int, refreshToken string) int
+		Register                func(childComplexity int, input model.RegisterInput) int
+		RejectExpert            func(childComplexity int, userID string, reason *string) int
+		ReleaseTask             func(childComplexity int, id string) int
+		ReplayDeadJob           func(childComplexity int, topic string, id string) int
+		RequestPasswordReset    func(childComplexity int, email string) int
+		RequestPayout           func(childComplexity int, amount int, idempotencyKey string) int
+		RequestRevision         func(childComplexity int, id string, note string) int
+		ResendVerificationEmail func(childComplexity int) int
+		ResetPassword           func(childComplexity int, token string, newPassword string) int
+		ResolveDispute          func(childComplexity int, id string, refund int, note string) int
+		RetryPipeline           func(childComplexity int, id string) int
+		RevokeAPIKey            func(childComplexity int, id string) int
+		SetUserRole             func(childComplexity int, userID string, role user.Role) int
+		SubmitAnswer            func(childComplexity int, id string, body string, basedOn *string) int
+		SubmitQuestion          func(childComplexity int, input model.SubmitQuestionInput) int
+		SuspendUser             func(childComplexity int, userID string, reason *string) int
+		UpdateSettings          func(childComplexity int, input model.UpdateSettingsInput) int
+		VerifyEmail             func(childComplexity int, token string) int
 	}
 
 	Notification struct {
@@ -438,6 +442,7 @@ type ComplexityRoot struct {
 		CreatedAt      func(childComplexity int) int
 		DisplayName    func(childComplexity int) int
 		Email          func(childComplexity int) int
+		EmailVerified  func(childComplexity int) int
 		ExpertBio      func(childComplexity int) int
 		ExpertStatus   func(childComplexity int) int
 		ExpertSubjects func(childComplexity int) int
@@ -529,6 +534,10 @@ type MutationResolver interface {
 	RetryPipeline(ctx context.Context, id string) (*ent.Question, error)
 	ReplayDeadJob(ctx context.Context, topic string, id string) (bool, error)
 	MarkNotificationsRead(ctx context.Context, ids []string, all *bool) (int, error)
+	RequestPasswordReset(ctx context.Context, email string) (bool, error)
+	ResetPassword(ctx context.Context, token string, newPassword string) (bool, error)
+	VerifyEmail(ctx context.Context, token string) (bool, error)
+	ResendVerificationEmail(ctx context.Context) (bool, error)
 }
 type NotificationResolver interface {
 	ID(ctx context.Context, obj *ent.Notification) (string, error)
@@ -1386,6 +1395,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplayDeadJob(childComplexity, args["topic"].(string), args["id"].(string)), true
+	case "Mutation.requestPasswordReset":
+		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestPasswordReset(childComplexity, args["email"].(string)), true
 	case "Mutation.requestPayout":
 		if e.ComplexityRoot.Mutation.RequestPayout == nil {
 			break
@@ -1408,6 +1428,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestRevision(childComplexity, args["id"].(string), args["note"].(string)), true
+	case "Mutation.resendVerificationEmail":
+		if e.ComplexityRoot.Mutation.ResendVerificationEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ResendVerificationEmail(childComplexity), true
+	case "Mutation.resetPassword":
+		if e.ComplexityRoot.Mutation.ResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["token"].(string), args["newPassword"].(string)), true
 	case "Mutation.resolveDispute":
 		if e.ComplexityRoot.Mutation.ResolveDispute == nil {
 			break
@@ -1496,6 +1533,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSettings(childComplexity, args["input"].(model.UpdateSettingsInput)), true
+	case "Mutation.verifyEmail":
+		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["token"].(string)), true
 
 	case "Notification.createdAt":
 		if e.ComplexityRoot.Notification.CreatedAt == nil {
@@ -2365,6 +2413,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.emailVerified":
+		if e.ComplexityRoot.User.EmailVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.EmailVerified(childComplexity), true
 	case "User.expertBio":
 		if e.ComplexityRoot.User.ExpertBio == nil {
 			break
@@ -2635,6 +2689,8 @@ type User implements Node {
   expertStatus: ExpertStatus
   expertSubjects: [String!]!
   expertBio: String
+  "Whether the account's owner opened the link of a verification email (or of a password reset email). An unverified client may not buy credits or submit questions."
+  emailVerified: Boolean!
   createdAt: Time!
   updatedAt: Time!
 }
@@ -3460,6 +3516,36 @@ type Subscription {
   """
   platformStats: PlatformStats! @hasRole(roles: [ADMIN])
 }
+
+extend type Mutation {
+  """
+  Emails a password reset link to the account of this address, if there is one. The answer
+  is the same (true) whether or not an account has the address. The link
+  (PUBLIC_URL/reset-password?token=...) works once, for 30 minutes; asking again voids the
+  earlier link. Rate limited per IP and per address (RATE_LIMITED).
+  """
+  requestPasswordReset(email: String!): Boolean! @public
+
+  """
+  Sets a new password with the token of a reset link: the token works once, the password
+  policy applies, and every session of the account ends (sign in again). An invalid,
+  expired or used token gives BAD_USER_INPUT (field token).
+  """
+  resetPassword(token: String!, newPassword: String!): Boolean! @public
+
+  """
+  Marks the address of an account verified with the token of its verification link
+  (PUBLIC_URL/verify-email?token=..., valid 48 hours, once). An invalid, expired or used
+  token gives BAD_USER_INPUT (field token).
+  """
+  verifyEmail(token: String!): Boolean! @public
+
+  """
+  Emails you a new verification link; earlier links stop working. CONFLICT when your address
+  is already verified; rate limited (RATE_LIMITED).
+  """
+  resendVerificationEmail: Boolean! @auth
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4078,6 +4164,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_expertSubjects(ctx, field)
 	case "expertBio":
 		return ec.fieldContext_User_expertBio(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_User_emailVerified(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
@@ -4692,6 +4780,20 @@ func (ec *executionContext) field_Mutation_replayDeadJob_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_requestPayout_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4733,6 +4835,28 @@ func (ec *executionContext) field_Mutation_requestRevision_args(ctx context.Cont
 		return nil, err
 	}
 	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "newPassword",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newPassword"] = arg1
 	return args, nil
 }
 
@@ -4893,6 +5017,20 @@ func (ec *executionContext) field_Mutation_updateSettings_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -9608,6 +9746,213 @@ func (ec *executionContext) fieldContext_Mutation_markNotificationsRead(ctx cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestPasswordReset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestPasswordReset(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestPasswordReset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetPassword(ctx, fc.Args["token"].(string), fc.Args["newPassword"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyEmail(ctx, fc.Args["token"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendVerificationEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendVerificationEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ResendVerificationEmail(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendVerificationEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13779,6 +14124,29 @@ func (ec *executionContext) fieldContext_User_expertBio(_ context.Context, field
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
+func (ec *executionContext) _User_emailVerified(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_emailVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16934,6 +17302,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "requestPasswordReset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestPasswordReset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendVerificationEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendVerificationEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18247,6 +18643,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "expertBio":
 			out.Values[i] = ec._User_expertBio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emailVerified":
+			out.Values[i] = ec._User_emailVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":

@@ -13,6 +13,7 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/user"
 	"backbone/internal/audit"
+	"backbone/internal/auth"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/viewer"
@@ -53,6 +54,9 @@ func (s *Service) BuyCredits(ctx context.Context, credits int64, idempotencyKey 
 	}
 	if s.provider == nil {
 		return nil, errs.E(errs.Unavailable, "buying credits is not available")
+	}
+	if err := auth.RequireVerifiedClient(ctx, s.client, p.UserID, "buy credits"); err != nil {
+		return nil, err
 	}
 	ctx = system(ctx)
 	c := call{userScope(p.UserID), idempotencyKey, "buy", buyInput{credits}}
