@@ -12,6 +12,7 @@ import (
 	"backbone/ent/migrate"
 
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -56,6 +57,8 @@ type Client struct {
 	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountToken is the client for interacting with the AccountToken builders.
+	AccountToken *AccountTokenClient
 	// AnswerRevision is the client for interacting with the AnswerRevision builders.
 	AnswerRevision *AnswerRevisionClient
 	// Assignment is the client for interacting with the Assignment builders.
@@ -117,6 +120,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
+	c.AccountToken = NewAccountTokenClient(c.config)
 	c.AnswerRevision = NewAnswerRevisionClient(c.config)
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
@@ -235,6 +239,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:                 cfg,
 		APIKey:                 NewAPIKeyClient(cfg),
 		Account:                NewAccountClient(cfg),
+		AccountToken:           NewAccountTokenClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
 		Assignment:             NewAssignmentClient(cfg),
 		AuditLog:               NewAuditLogClient(cfg),
@@ -280,6 +285,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:                 cfg,
 		APIKey:                 NewAPIKeyClient(cfg),
 		Account:                NewAccountClient(cfg),
+		AccountToken:           NewAccountTokenClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
 		Assignment:             NewAssignmentClient(cfg),
 		AuditLog:               NewAuditLogClient(cfg),
@@ -333,7 +339,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.APIKey, c.Account, c.AccountToken, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
 		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
@@ -348,7 +354,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.APIKey, c.Account, c.AccountToken, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
 		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
 		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
@@ -366,6 +372,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIKey.mutate(ctx, m)
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *AccountTokenMutation:
+		return c.AccountToken.mutate(ctx, m)
 	case *AnswerRevisionMutation:
 		return c.AnswerRevision.mutate(ctx, m)
 	case *AssignmentMutation:
@@ -732,6 +740,140 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 		return (&AccountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Account mutation op: %q", m.Op())
+	}
+}
+
+// AccountTokenClient is a client for the AccountToken schema.
+type AccountTokenClient struct {
+	config
+}
+
+// NewAccountTokenClient returns a client for the AccountToken from the given config.
+func NewAccountTokenClient(c config) *AccountTokenClient {
+	return &AccountTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accounttoken.Hooks(f(g(h())))`.
+func (c *AccountTokenClient) Use(hooks ...Hook) {
+	c.hooks.AccountToken = append(c.hooks.AccountToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accounttoken.Intercept(f(g(h())))`.
+func (c *AccountTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccountToken = append(c.inters.AccountToken, interceptors...)
+}
+
+// Create returns a builder for creating a AccountToken entity.
+func (c *AccountTokenClient) Create() *AccountTokenCreate {
+	mutation := newAccountTokenMutation(c.config, OpCreate)
+	return &AccountTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccountToken entities.
+func (c *AccountTokenClient) CreateBulk(builders ...*AccountTokenCreate) *AccountTokenCreateBulk {
+	return &AccountTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccountTokenClient) MapCreateBulk(slice any, setFunc func(*AccountTokenCreate, int)) *AccountTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccountTokenCreateBulk{err: fmt.Errorf("calling to AccountTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccountTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccountTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccountToken.
+func (c *AccountTokenClient) Update() *AccountTokenUpdate {
+	mutation := newAccountTokenMutation(c.config, OpUpdate)
+	return &AccountTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccountTokenClient) UpdateOne(_m *AccountToken) *AccountTokenUpdateOne {
+	mutation := newAccountTokenMutation(c.config, OpUpdateOne, withAccountToken(_m))
+	return &AccountTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccountTokenClient) UpdateOneID(id uuid.UUID) *AccountTokenUpdateOne {
+	mutation := newAccountTokenMutation(c.config, OpUpdateOne, withAccountTokenID(id))
+	return &AccountTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccountToken.
+func (c *AccountTokenClient) Delete() *AccountTokenDelete {
+	mutation := newAccountTokenMutation(c.config, OpDelete)
+	return &AccountTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccountTokenClient) DeleteOne(_m *AccountToken) *AccountTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccountTokenClient) DeleteOneID(id uuid.UUID) *AccountTokenDeleteOne {
+	builder := c.Delete().Where(accounttoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccountTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for AccountToken.
+func (c *AccountTokenClient) Query() *AccountTokenQuery {
+	return &AccountTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccountToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccountToken entity by its id.
+func (c *AccountTokenClient) Get(ctx context.Context, id uuid.UUID) (*AccountToken, error) {
+	return c.Query().Where(accounttoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccountTokenClient) GetX(ctx context.Context, id uuid.UUID) *AccountToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AccountTokenClient) Hooks() []Hook {
+	hooks := c.hooks.AccountToken
+	return append(hooks[:len(hooks):len(hooks)], accounttoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccountTokenClient) Interceptors() []Interceptor {
+	return c.inters.AccountToken
+}
+
+func (c *AccountTokenClient) mutate(ctx context.Context, m *AccountTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccountTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccountTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccountTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccountTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccountToken mutation op: %q", m.Op())
 	}
 }
 
@@ -4338,18 +4480,18 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
-		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
-		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, SubjectRequest, User []ent.Hook
+		APIKey, Account, AccountToken, AnswerRevision, Assignment, AuditLog,
+		CreditPurchase, Dispute, Fingerprint, IdempotencyKey, LedgerTransaction,
+		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
+		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
+		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, AnswerRevision, Assignment, AuditLog, CreditPurchase, Dispute,
-		Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
-		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, SubjectRequest, User []ent.Interceptor
+		APIKey, Account, AccountToken, AnswerRevision, Assignment, AuditLog,
+		CreditPurchase, Dispute, Fingerprint, IdempotencyKey, LedgerTransaction,
+		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
+		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
+		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Interceptor
 	}
 )
 

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:                 apikey.ValidColumn,
 			account.Table:                account.ValidColumn,
+			accounttoken.Table:           accounttoken.ValidColumn,
 			answerrevision.Table:         answerrevision.ValidColumn,
 			assignment.Table:             assignment.ValidColumn,
 			auditlog.Table:               auditlog.ValidColumn,

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -367,6 +368,117 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 		case *AccountOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithAccountOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AccountTokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccountTokenQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AccountTokenQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(accounttoken.Columns))
+		selectedFields = []string{accounttoken.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[accounttoken.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldCreatedAt)
+				fieldSeen[accounttoken.FieldCreatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[accounttoken.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldUserID)
+				fieldSeen[accounttoken.FieldUserID] = struct{}{}
+			}
+		case "purpose":
+			if _, ok := fieldSeen[accounttoken.FieldPurpose]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldPurpose)
+				fieldSeen[accounttoken.FieldPurpose] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[accounttoken.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldExpiresAt)
+				fieldSeen[accounttoken.FieldExpiresAt] = struct{}{}
+			}
+		case "usedAt":
+			if _, ok := fieldSeen[accounttoken.FieldUsedAt]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldUsedAt)
+				fieldSeen[accounttoken.FieldUsedAt] = struct{}{}
+			}
+		case "requestID":
+			if _, ok := fieldSeen[accounttoken.FieldRequestID]; !ok {
+				selectedFields = append(selectedFields, accounttoken.FieldRequestID)
+				fieldSeen[accounttoken.FieldRequestID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type accounttokenPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AccountTokenPaginateOption
+}
+
+func newAccountTokenPaginateArgs(rv map[string]any) *accounttokenPaginateArgs {
+	args := &accounttokenPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AccountTokenOrder{Field: &AccountTokenOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAccountTokenOrder(order))
+			}
+		case *AccountTokenOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAccountTokenOrder(v))
 			}
 		}
 	}
@@ -2625,6 +2737,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldExpertBio]; !ok {
 				selectedFields = append(selectedFields, user.FieldExpertBio)
 				fieldSeen[user.FieldExpertBio] = struct{}{}
+			}
+		case "emailVerified":
+			if _, ok := fieldSeen[user.FieldEmailVerified]; !ok {
+				selectedFields = append(selectedFields, user.FieldEmailVerified)
+				fieldSeen[user.FieldEmailVerified] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -45,6 +46,11 @@ var accountImplementors = []string{"Account", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Account) IsNode() {}
+
+var accounttokenImplementors = []string{"AccountToken", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AccountToken) IsNode() {}
 
 var answerrevisionImplementors = []string{"AnswerRevision", "Node"}
 
@@ -203,6 +209,15 @@ func (c *Client) noder(ctx context.Context, table string, id uuid.UUID) (Noder, 
 			Where(account.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accountImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case accounttoken.Table:
+		query := c.AccountToken.Query().
+			Where(accounttoken.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accounttokenImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -453,6 +468,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []uuid.UUID) ([]N
 		query := c.Account.Query().
 			Where(account.IDIn(ids...))
 		query, err := query.CollectFields(ctx, accountImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case accounttoken.Table:
+		query := c.AccountToken.Query().
+			Where(accounttoken.IDIn(ids...))
+		query, err := query.CollectFields(ctx, accounttokenImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -704,6 +705,302 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 		order = DefaultAccountOrder
 	}
 	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AccountTokenEdge is the edge representation of AccountToken.
+type AccountTokenEdge struct {
+	Node   *AccountToken `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// AccountTokenConnection is the connection containing edges to AccountToken.
+type AccountTokenConnection struct {
+	Edges      []*AccountTokenEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *AccountTokenConnection) build(nodes []*AccountToken, pager *accounttokenPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AccountToken
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AccountToken {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AccountToken {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AccountTokenEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AccountTokenEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AccountTokenPaginateOption enables pagination customization.
+type AccountTokenPaginateOption func(*accounttokenPager) error
+
+// WithAccountTokenOrder configures pagination ordering.
+func WithAccountTokenOrder(order *AccountTokenOrder) AccountTokenPaginateOption {
+	if order == nil {
+		order = DefaultAccountTokenOrder
+	}
+	o := *order
+	return func(pager *accounttokenPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAccountTokenOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAccountTokenFilter configures pagination filter.
+func WithAccountTokenFilter(filter func(*AccountTokenQuery) (*AccountTokenQuery, error)) AccountTokenPaginateOption {
+	return func(pager *accounttokenPager) error {
+		if filter == nil {
+			return errors.New("AccountTokenQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type accounttokenPager struct {
+	reverse bool
+	order   *AccountTokenOrder
+	filter  func(*AccountTokenQuery) (*AccountTokenQuery, error)
+}
+
+func newAccountTokenPager(opts []AccountTokenPaginateOption, reverse bool) (*accounttokenPager, error) {
+	pager := &accounttokenPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAccountTokenOrder
+	}
+	return pager, nil
+}
+
+func (p *accounttokenPager) applyFilter(query *AccountTokenQuery) (*AccountTokenQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *accounttokenPager) toCursor(_m *AccountToken) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *accounttokenPager) applyCursors(query *AccountTokenQuery, after, before *Cursor) (*AccountTokenQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAccountTokenOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *accounttokenPager) applyOrder(query *AccountTokenQuery) *AccountTokenQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAccountTokenOrder.Field {
+		query = query.Order(DefaultAccountTokenOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *accounttokenPager) orderExpr(query *AccountTokenQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAccountTokenOrder.Field {
+			b.Comma().Ident(DefaultAccountTokenOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AccountToken.
+func (_m *AccountTokenQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AccountTokenPaginateOption,
+) (*AccountTokenConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAccountTokenPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AccountTokenConnection{Edges: []*AccountTokenEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AccountTokenOrderFieldCreatedAt orders AccountToken by created_at.
+	AccountTokenOrderFieldCreatedAt = &AccountTokenOrderField{
+		Value: func(_m *AccountToken) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: accounttoken.FieldCreatedAt,
+		toTerm: accounttoken.ByCreatedAt,
+		toCursor: func(_m *AccountToken) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AccountTokenOrderField) String() string {
+	var str string
+	switch f.column {
+	case AccountTokenOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AccountTokenOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AccountTokenOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AccountTokenOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AccountTokenOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid AccountTokenOrderField", str)
+	}
+	return nil
+}
+
+// AccountTokenOrderField defines the ordering field of AccountToken.
+type AccountTokenOrderField struct {
+	// Value extracts the ordering value from the given AccountToken.
+	Value    func(*AccountToken) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) accounttoken.OrderOption
+	toCursor func(*AccountToken) Cursor
+}
+
+// AccountTokenOrder defines the ordering of AccountToken.
+type AccountTokenOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *AccountTokenOrderField `json:"field"`
+}
+
+// DefaultAccountTokenOrder is the default ordering of AccountToken.
+var DefaultAccountTokenOrder = &AccountTokenOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AccountTokenOrderField{
+		Value: func(_m *AccountToken) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: accounttoken.FieldID,
+		toTerm: accounttoken.ByID,
+		toCursor: func(_m *AccountToken) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AccountToken into AccountTokenEdge.
+func (_m *AccountToken) ToEdge(order *AccountTokenOrder) *AccountTokenEdge {
+	if order == nil {
+		order = DefaultAccountTokenOrder
+	}
+	return &AccountTokenEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

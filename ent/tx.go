@@ -18,6 +18,8 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountToken is the client for interacting with the AccountToken builders.
+	AccountToken *AccountTokenClient
 	// AnswerRevision is the client for interacting with the AnswerRevision builders.
 	AnswerRevision *AnswerRevisionClient
 	// Assignment is the client for interacting with the Assignment builders.
@@ -199,6 +201,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
+	tx.AccountToken = NewAccountTokenClient(tx.config)
 	tx.AnswerRevision = NewAnswerRevisionClient(tx.config)
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)

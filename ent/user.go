@@ -39,6 +39,8 @@ type User struct {
 	ExpertSubjects []string `json:"expert_subjects,omitempty"`
 	// ExpertBio holds the value of the "expert_bio" field.
 	ExpertBio string `json:"expert_bio,omitempty"`
+	// EmailVerified holds the value of the "email_verified" field.
+	EmailVerified bool `json:"email_verified,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -120,6 +122,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldExpertSubjects:
 			values[i] = new([]byte)
+		case user.FieldEmailVerified:
+			values[i] = new(sql.NullBool)
 		case user.FieldEmail, user.FieldPasswordHash, user.FieldDisplayName, user.FieldRole, user.FieldStatus, user.FieldExpertStatus, user.FieldExpertBio:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt:
@@ -209,6 +213,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field expert_bio", values[i])
 			} else if value.Valid {
 				_m.ExpertBio = value.String
+			}
+		case user.FieldEmailVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified", values[i])
+			} else if value.Valid {
+				_m.EmailVerified = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -301,6 +311,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expert_bio=")
 	builder.WriteString(_m.ExpertBio)
+	builder.WriteString(", ")
+	builder.WriteString("email_verified=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailVerified))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -472,6 +472,26 @@ func (r *mutationResolver) SetPayoutMethod(ctx context.Context, input model.Payo
 	return r.Profiles.SetPayoutMethod(ctx, input.Kind, input.Details)
 }
 
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email string) (bool, error) {
+	return done(r.Auth.RequestPasswordReset(ctx, email))
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, token string, newPassword string) (bool, error) {
+	return done(r.Auth.ResetPassword(ctx, token, newPassword))
+}
+
+// VerifyEmail is the resolver for the verifyEmail field.
+func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (bool, error) {
+	return done(r.Auth.VerifyEmail(ctx, token))
+}
+
+// ResendVerificationEmail is the resolver for the resendVerificationEmail field.
+func (r *mutationResolver) ResendVerificationEmail(ctx context.Context) (bool, error) {
+	return done(r.Auth.ResendVerificationEmail(ctx))
+}
+
 // ID is the resolver for the id field.
 func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (string, error) {
 	return globalID("Notification", obj.ID), nil

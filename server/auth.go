@@ -26,14 +26,15 @@ func (a *app) openAuth() error {
 	}
 	a.revocations = auth.NewRevocations(a.db.Client, a.bus, a.log, a.cfg.AccessTTL)
 	a.auth = auth.NewService(auth.Deps{
-		Client:   a.db.Client,
-		Hasher:   hasher,
-		Keys:     keys,
-		Limiter:  a.rateLimiter(),
-		Revoked:  a.revocations,
-		Log:      a.log,
-		Issuer:   a.cfg.Issuer,
-		Audience: a.cfg.Audience,
+		Client:    a.db.Client,
+		Hasher:    hasher,
+		Keys:      keys,
+		Limiter:   a.rateLimiter(),
+		Revoked:   a.revocations,
+		Log:       a.log,
+		Issuer:    a.cfg.Issuer,
+		Audience:  a.cfg.Audience,
+		PublicURL: a.cfg.PublicURL,
 	}, auth.Options{AccessTTL: a.cfg.AccessTTL})
 	return nil
 }

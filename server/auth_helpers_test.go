@@ -142,6 +142,15 @@ func (a *api) register(t *testing.T, email string) tokens {
 	return out.Register
 }
 
+// registerVerified registers a client and verifies its address through the emailed link,
+// as a client must before buying credits or asking.
+func (a *api) registerVerified(t *testing.T, email string) tokens {
+	t.Helper()
+	s := a.register(t, email)
+	a.ts.verifyByEmail(t, email, a.ip)
+	return s
+}
+
 // login signs in and returns a new session.
 func (a *api) login(t *testing.T, email, pw string) tokens {
 	t.Helper()

@@ -48,7 +48,7 @@ func TestTwoProcessesShareEventsThroughRedis(t *testing.T) {
 	onA := newAPI(procA.testServer)
 	onB := onA.on(procB.testServer)
 
-	client := onA.register(t, uniqueEmail("twoproc"))
+	client := onA.registerVerified(t, uniqueEmail("twoproc"))
 	cred := bearer(client.AccessToken)
 	mpBuyCredits(t, onA, cred, 3*qfPrice)
 	expert := mpExpert(t, onA, env["DATABASE_URL"])

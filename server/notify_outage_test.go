@@ -38,7 +38,7 @@ func TestNotificationOfAnEventCommittedDuringARedisOutage(t *testing.T) {
 	}
 	proc := startProcesses(t, buildServerBinary(t), env, "A")[0]
 	on := newAPI(proc.testServer)
-	client := on.register(t, uniqueEmail("outage"))
+	client := on.registerVerified(t, uniqueEmail("outage"))
 	cred := bearer(client.AccessToken)
 	mpBuyCredits(t, on, cred, qfPrice)
 	q := mpSubmit(t, on, cred)

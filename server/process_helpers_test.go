@@ -95,7 +95,7 @@ func startProcesses(t *testing.T, bin string, env map[string]string, names ...st
 func launchProcess(t *testing.T, bin, name string, env map[string]string) *serverProcess {
 	t.Helper()
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env = withDefaults(env, map[string]string{"ADDR": addr})
+	env = withDefaults(env, map[string]string{"ADDR": addr, "MAIL_DIR": testMailDir(t)})
 	cmd := exec.Command(bin, "serve")
 	// Only what the test sets, so that the developer's own DATABASE_URL or REDIS_URL never
 	// leaks in; PATH and HOME for what the runtime may look up.
@@ -108,7 +108,7 @@ func launchProcess(t *testing.T, bin, name string, env map[string]string) *serve
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start process %s: %v", name, err)
 	}
-	p := &serverProcess{testServer: &testServer{URL: "http://" + addr, logs: logs}, name: name, cmd: cmd, exited: make(chan struct{})}
+	p := &serverProcess{testServer: &testServer{URL: "http://" + addr, logs: logs, mailDir: env["MAIL_DIR"]}, name: name, cmd: cmd, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)

@@ -21,12 +21,14 @@ type testServer struct {
 	URL  string
 	logs *syncBuffer
 	stop func() error
+	// mailDir is the server's MAIL_DIR, where its emails land as .eml files.
+	mailDir string
 }
 
 // startServer runs serve with env (plus ADDR=127.0.0.1:0) until the test ends.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": t.TempDir()})
+	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -34,7 +36,7 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	go func() { done <- serve(ctx, mapEnv(env), logs, ready) }()
 	select {
 	case addr := <-ready:
-		ts := &testServer{URL: "http://" + addr, logs: logs}
+		ts := &testServer{URL: "http://" + addr, logs: logs, mailDir: env["MAIL_DIR"]}
 		var once sync.Once
 		var stopErr error
 		ts.stop = func() error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"backbone/internal/ai"
+	"backbone/internal/auth"
 	"backbone/internal/bus"
 	"backbone/internal/db"
 	"backbone/internal/mail"
@@ -24,6 +25,8 @@ type Deps struct {
 	Notify    *notify.Service
 	// Mail sends the emails of mail.send jobs.
 	Mail *mail.Service
+	// Auth handles the account jobs (password reset emails).
+	Auth *auth.Service
 	// AI is the model provider; nil skips the AI stages.
 	AI *ai.Client
 	// StageDeadline is how long a question may wait in one AI stage before the rescue

@@ -114,11 +114,12 @@ func (e *benchEnv) setUp(ctx context.Context, o options) error {
 	return nil
 }
 
-// insertUser adds an active user of role who cannot sign in (no password matches the hash).
+// insertUser adds an active user of role who cannot sign in (no password matches the hash),
+// with a verified address, so that its clients may submit questions.
 func insertUser(ctx context.Context, conn *sql.DB, id uuid.UUID, role string) error {
 	_, err := conn.ExecContext(ctx, `
-INSERT INTO users (id, created_at, updated_at, email, password_hash, display_name, role, status)
-VALUES ($1, now(), now(), $2, '!bench: no password', $3, $4, 'ACTIVE')`,
+INSERT INTO users (id, created_at, updated_at, email, password_hash, display_name, role, status, email_verified)
+VALUES ($1, now(), now(), $2, '!bench: no password', $3, $4, 'ACTIVE', true)`,
 		id, "bench-"+id.String()+"@bench.invalid", "Bench "+role, role)
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", role, err)

@@ -8,6 +8,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -146,6 +147,33 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
+}
+
+// The AccountTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AccountTokenFunc func(context.Context, *ent.AccountTokenQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AccountTokenFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AccountTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AccountTokenQuery", q)
+}
+
+// The TraverseAccountToken type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAccountToken func(context.Context, *ent.AccountTokenQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAccountToken) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAccountToken) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AccountTokenQuery", q)
 }
 
 // The AnswerRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -803,6 +831,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.AccountTokenQuery:
+		return &query[*ent.AccountTokenQuery, predicate.AccountToken, accounttoken.OrderOption]{typ: ent.TypeAccountToken, tq: q}, nil
 	case *ent.AnswerRevisionQuery:
 		return &query[*ent.AnswerRevisionQuery, predicate.AnswerRevision, answerrevision.OrderOption]{typ: ent.TypeAnswerRevision, tq: q}, nil
 	case *ent.AssignmentQuery:

@@ -80,6 +80,30 @@ var (
 			},
 		},
 	}
+	// AccountTokensColumns holds the columns for the "account_tokens" table.
+	AccountTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"PASSWORD_RESET", "EMAIL_VERIFICATION"}},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "request_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 200},
+	}
+	// AccountTokensTable holds the schema information for the "account_tokens" table.
+	AccountTokensTable = &schema.Table{
+		Name:       "account_tokens",
+		Columns:    AccountTokensColumns,
+		PrimaryKey: []*schema.Column{AccountTokensColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accounttoken_user_id_purpose",
+				Unique:  false,
+				Columns: []*schema.Column{AccountTokensColumns[2], AccountTokensColumns[3]},
+			},
+		},
+	}
 	// AnswerRevisionsColumns holds the columns for the "answer_revisions" table.
 	AnswerRevisionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -878,6 +902,7 @@ var (
 		{Name: "expert_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"PENDING", "APPROVED", "REJECTED"}},
 		{Name: "expert_subjects", Type: field.TypeJSON, Nullable: true},
 		{Name: "expert_bio", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "email_verified", Type: field.TypeBool, Default: false},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{
@@ -901,6 +926,7 @@ var (
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AccountsTable,
+		AccountTokensTable,
 		AnswerRevisionsTable,
 		AssignmentsTable,
 		AuditLogsTable,

@@ -4,6 +4,7 @@ package runtime
 
 import (
 	"backbone/ent/account"
+	"backbone/ent/accounttoken"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -147,6 +148,34 @@ func init() {
 	accountDescID := accountMixinFields0[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
 	account.DefaultID = accountDescID.Default.(func() uuid.UUID)
+	accounttokenMixin := schema.AccountToken{}.Mixin()
+	accounttoken.Policy = privacy.NewPolicies(schema.AccountToken{})
+	accounttoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := accounttoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	accounttokenMixinFields0 := accounttokenMixin[0].Fields()
+	_ = accounttokenMixinFields0
+	accounttokenMixinFields1 := accounttokenMixin[1].Fields()
+	_ = accounttokenMixinFields1
+	accounttokenFields := schema.AccountToken{}.Fields()
+	_ = accounttokenFields
+	// accounttokenDescCreatedAt is the schema descriptor for created_at field.
+	accounttokenDescCreatedAt := accounttokenMixinFields1[0].Descriptor()
+	// accounttoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	accounttoken.DefaultCreatedAt = accounttokenDescCreatedAt.Default.(func() time.Time)
+	// accounttokenDescRequestID is the schema descriptor for request_id field.
+	accounttokenDescRequestID := accounttokenFields[5].Descriptor()
+	// accounttoken.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
+	accounttoken.RequestIDValidator = accounttokenDescRequestID.Validators[0].(func(string) error)
+	// accounttokenDescID is the schema descriptor for id field.
+	accounttokenDescID := accounttokenMixinFields0[0].Descriptor()
+	// accounttoken.DefaultID holds the default value on creation for the id field.
+	accounttoken.DefaultID = accounttokenDescID.Default.(func() uuid.UUID)
 	answerrevisionMixin := schema.AnswerRevision{}.Mixin()
 	answerrevision.Policy = privacy.NewPolicies(schema.AnswerRevision{})
 	answerrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1289,6 +1318,10 @@ func init() {
 	userDescExpertBio := userFields[7].Descriptor()
 	// user.ExpertBioValidator is a validator for the "expert_bio" field. It is called by the builders before save.
 	user.ExpertBioValidator = userDescExpertBio.Validators[0].(func(string) error)
+	// userDescEmailVerified is the schema descriptor for email_verified field.
+	userDescEmailVerified := userFields[8].Descriptor()
+	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
+	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -34,6 +34,9 @@ func (User) Fields() []ent.Field {
 		field.Enum("expert_status").Values("PENDING", "APPROVED", "REJECTED").Optional().Nillable(),
 		field.Strings("expert_subjects").Optional(),
 		field.String("expert_bio").MaxLen(2000).Optional(),
+		// Set once the user opened the link of a verification email (or a password reset
+		// link, which proves the same); unverified clients may not spend money.
+		field.Bool("email_verified").Default(false),
 	}
 }
 

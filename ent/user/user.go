@@ -39,6 +39,8 @@ const (
 	FieldExpertSubjects = "expert_subjects"
 	// FieldExpertBio holds the string denoting the expert_bio field in the database.
 	FieldExpertBio = "expert_bio"
+	// FieldEmailVerified holds the string denoting the email_verified field in the database.
+	FieldEmailVerified = "email_verified"
 	// EdgeAuditLogs holds the string denoting the audit_logs edge name in mutations.
 	EdgeAuditLogs = "audit_logs"
 	// EdgeSessions holds the string denoting the sessions edge name in mutations.
@@ -101,6 +103,7 @@ var Columns = []string{
 	FieldExpertStatus,
 	FieldExpertSubjects,
 	FieldExpertBio,
+	FieldEmailVerified,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -133,6 +136,8 @@ var (
 	DisplayNameValidator func(string) error
 	// ExpertBioValidator is a validator for the "expert_bio" field. It is called by the builders before save.
 	ExpertBioValidator func(string) error
+	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
+	DefaultEmailVerified bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -265,6 +270,11 @@ func ByExpertStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByExpertBio orders the results by the expert_bio field.
 func ByExpertBio(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpertBio, opts...).ToFunc()
+}
+
+// ByEmailVerified orders the results by the email_verified field.
+func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
 }
 
 // ByAuditLogsCount orders the results by audit_logs count.

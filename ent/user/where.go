@@ -86,6 +86,11 @@ func ExpertBio(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldExpertBio, v))
 }
 
+// EmailVerified applies equality check predicate on the "email_verified" field. It's identical to EmailVerifiedEQ.
+func EmailVerified(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -514,6 +519,16 @@ func ExpertBioEqualFold(v string) predicate.User {
 // ExpertBioContainsFold applies the ContainsFold predicate on the "expert_bio" field.
 func ExpertBioContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldExpertBio, v))
+}
+
+// EmailVerifiedEQ applies the EQ predicate on the "email_verified" field.
+func EmailVerifiedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// EmailVerifiedNEQ applies the NEQ predicate on the "email_verified" field.
+func EmailVerifiedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmailVerified, v))
 }
 
 // HasAuditLogs applies the HasEdge predicate on the "audit_logs" edge.

@@ -24,7 +24,7 @@ type ExpertApplication struct {
 	Bio      string
 }
 
-// Register creates an account and signs it in.
+// Register creates an account, signs it in and emails it a verification link.
 // Errors: BAD_USER_INPUT (with the field), CONFLICT (email taken), RATE_LIMITED.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, error) {
 	if err := s.limit(ctx, "register:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.RegisterPerIP); err != nil {
@@ -82,6 +82,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 			Action: "user.registered", TargetType: "User", TargetID: u.ID.String(), Actor: &u.ID,
 			Metadata: map[string]any{"role": string(u.Role), "expertApplication": in.Expert != nil},
 		}); err != nil {
+			return err
+		}
+		if err := s.sendVerification(ctx, tx, u); err != nil {
 			return err
 		}
 		out, err = s.startSession(ctx, tx, u)

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"backbone/ent"
@@ -35,6 +36,13 @@ type Limits struct {
 	RegisterPerIP    ratelimit.Limit
 	RefreshPerIP     ratelimit.Limit
 	PasswordPerUser  ratelimit.Limit
+	// ResetPerIP and ResetPerAddress bound requestPasswordReset; known and unknown
+	// addresses count alike.
+	ResetPerIP      ratelimit.Limit
+	ResetPerAddress ratelimit.Limit
+	// LinkPerIP bounds resetPassword and verifyEmail attempts.
+	LinkPerIP     ratelimit.Limit
+	ResendPerUser ratelimit.Limit
 }
 
 // DefaultLimits suit a public API: a person never meets them, a script soon does.
@@ -46,6 +54,10 @@ var DefaultLimits = Limits{
 	RegisterPerIP:     ratelimit.PerHour(20),
 	RefreshPerIP:      ratelimit.PerMinute(60),
 	PasswordPerUser:   ratelimit.Limit{Rate: 5, Burst: 5, Period: 15 * time.Minute},
+	ResetPerIP:        ratelimit.PerHour(20),
+	ResetPerAddress:   ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Hour},
+	LinkPerIP:         ratelimit.PerMinute(20),
+	ResendPerUser:     ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Hour},
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +83,8 @@ type Service struct {
 	log     *slog.Logger
 	opts    Options
 	now     func() time.Time
+	// publicURL is where emailed links point (PUBLIC_URL), without a trailing slash.
+	publicURL string
 }
 
 // Deps are what the service is built from.
@@ -83,20 +97,23 @@ type Deps struct {
 	Log     *slog.Logger
 	// Issuer and Audience name this deployment in its tokens.
 	Issuer, Audience string
+	// PublicURL is the address users open (PUBLIC_URL): emailed links point there.
+	PublicURL string
 }
 
 // NewService returns the auth service.
 func NewService(d Deps, opts Options) *Service {
 	opts = opts.withDefaults()
 	return &Service{
-		client:  d.Client,
-		hasher:  d.Hasher,
-		tokens:  &token.Issuer{Keys: d.Keys, Issuer: d.Issuer, Audience: d.Audience, TTL: opts.AccessTTL},
-		limiter: d.Limiter,
-		revoked: d.Revoked,
-		log:     d.Log,
-		opts:    opts,
-		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		client:    d.Client,
+		hasher:    d.Hasher,
+		tokens:    &token.Issuer{Keys: d.Keys, Issuer: d.Issuer, Audience: d.Audience, TTL: opts.AccessTTL},
+		limiter:   d.Limiter,
+		revoked:   d.Revoked,
+		log:       d.Log,
+		opts:      opts,
+		now:       func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		publicURL: strings.TrimRight(d.PublicURL, "/"),
 	}
 }
 

@@ -85,4 +85,8 @@ type PipelineJob struct {
 const (
 	// JobMailSend sends one email (mail.Message), written by mail.Enqueue.
 	JobMailSend = "mail.send"
+	// JobPasswordReset looks up the account of an address and emails it a reset link
+	// (internal/auth), away from the request that asked, so that the request does the same
+	// work whether or not the account exists.
+	JobPasswordReset = "auth.password_reset"
 )

@@ -199,7 +199,8 @@ func newWorld(t *testing.T) *world {
 func (w *world) user(t *testing.T, role user.Role, pending ...bool) (uuid.UUID, context.Context) {
 	t.Helper()
 	c := w.db.User.Create().SetEmail(testenv.RandomName("live") + "@example.com").
-		SetDisplayName("Live").SetPasswordHash("unusable").SetRole(role)
+		SetDisplayName("Live").SetPasswordHash("unusable").SetRole(role).
+		SetEmailVerified(true) // an account that opened its verification link
 	if role == user.RoleEXPERT {
 		status := user.ExpertStatusAPPROVED
 		if len(pending) > 0 && pending[0] {

@@ -78,7 +78,8 @@ func newEnvAt(tb testing.TB, url string) *env {
 func (e *env) user(tb testing.TB, role user.Role, subjects []string) (uuid.UUID, context.Context) {
 	tb.Helper()
 	create := e.db.Client.User.Create().SetEmail(testenv.RandomName("u") + "@example.com").
-		SetDisplayName("Test").SetPasswordHash("unusable").SetRole(role)
+		SetDisplayName("Test").SetPasswordHash("unusable").SetRole(role).
+		SetEmailVerified(true) // an account that opened its verification link
 	if subjects != nil {
 		create.SetExpertStatus(user.ExpertStatusAPPROVED).SetExpertSubjects(subjects)
 	}

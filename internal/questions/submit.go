@@ -1,6 +1,7 @@
 package questions
 
 import (
+	"backbone/internal/auth"
 	"context"
 	"time"
 
@@ -56,6 +57,9 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	p, err := client(ctx)
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
+	}
+	if err := auth.RequireVerifiedClient(ctx, s.db.Client, p.UserID, "submit questions"); err != nil {
+		return nil, err
 	}
 	set, err := s.current(ctx)
 	if err != nil {

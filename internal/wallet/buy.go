@@ -15,6 +15,7 @@ import (
 	"backbone/ent/creditpurchase"
 	"backbone/ent/ledgertransaction"
 	"backbone/internal/audit"
+	"backbone/internal/auth"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/settings"
@@ -55,6 +56,9 @@ func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error
 	}
 	if s.provider == nil {
 		return nil, errs.E(errs.Unavailable, "buying credits is not available")
+	}
+	if err := auth.RequireVerifiedClient(ctx, s.client, p.UserID, "buy credits"); err != nil {
+		return nil, err
 	}
 	pack, err := s.packFor(ctx, in)
 	if err != nil {

@@ -53,7 +53,9 @@ func newEnv(tb testing.TB, url string, opts wallet.Options) *env {
 func (e *env) mustUser(tb testing.TB, role user.Role) (uuid.UUID, context.Context) {
 	tb.Helper()
 	u, err := e.db.Client.User.Create().SetEmail(testenv.RandomName("u") + "@example.com").
-		SetDisplayName("Test").SetPasswordHash("unusable").SetRole(role).Save(context.Background())
+		SetDisplayName("Test").SetPasswordHash("unusable").SetRole(role).
+		SetEmailVerified(true). // an account that opened its verification link
+		Save(context.Background())
 	if err != nil {
 		tb.Fatalf("create user: %v", err)
 	}

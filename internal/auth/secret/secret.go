@@ -60,3 +60,19 @@ func invalidRefresh() error {
 	e.Op = "secret.ParseRefreshToken"
 	return e
 }
+
+// NewLinkToken returns the random token of an emailed link (password reset, email
+// verification), 256 bits like a refresh token, and its hash, to store.
+func NewLinkToken() (plain string, hash []byte) { return NewRefreshToken() }
+
+// ParseLinkToken checks that plain is shaped like a token from NewLinkToken and returns
+// its hash; false for anything else, which then never reaches the database.
+func ParseLinkToken(plain string) ([]byte, bool) {
+	if len(plain) != RefreshTokenLen {
+		return nil, false
+	}
+	if b, err := b64.DecodeString(plain); err != nil || len(b) != refreshBytes {
+		return nil, false
+	}
+	return HashToken(plain), true
+}
