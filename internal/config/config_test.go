@@ -40,7 +40,8 @@ func TestPaymentProviderDefaults(t *testing.T) {
 		t.Errorf("production payment provider = %q, want none unless configured", c.PaymentProvider)
 	}
 	c, _ = config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32),
-		"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+		"DATA_ENCRYPTION_KEYS": "k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("d", 32))),
+		"PAYMENT_PROVIDER":     "stripe", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
 		"CHECKOUT_SUCCESS_URL": "https://a.example/ok", "CHECKOUT_CANCEL_URL": "https://a.example/no"}))
 	if err := c.Validate(); err != nil {
 		t.Errorf("production with Stripe and its keys: %v", err)
