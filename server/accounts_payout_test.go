@@ -147,7 +147,7 @@ func TestReencryptRotatesTheDataKey(t *testing.T) {
 	w.acSetPayoutMethod(t, b.Token, "PAYPAL", "bob.payouts@example.com")
 	_, _, before := acRawRow(t, url, a.UUID)
 
-	if out, err := cmdRun(t, cmdEnv(url), "reencrypt", "--help"); err != nil || !strings.Contains(out, "usage: server reencrypt") {
+	if out, err := cmdRun(t, cmdEnv(url), "reencrypt", "--help"); err != nil || !strings.Contains(out, "usage: backbone reencrypt") {
 		t.Fatalf("reencrypt --help = %q, %v", out, err)
 	}
 	rotate := cmdEnv(url, "DATA_ENCRYPTION_KEYS", acKey2+","+acKey1)
@@ -168,7 +168,7 @@ func TestReencryptRotatesTheDataKey(t *testing.T) {
 	}
 
 	// A server that knows only the new key reads both back.
-	ts := startServer(t, withDefaults(map[string]string{"DATA_ENCRYPTION_KEYS": acKey2, "RUN_WORKERS": "false"}, env))
+	ts := startServer(t, withDefaults(map[string]string{"DATA_ENCRYPTION_KEYS": acKey2}, env))
 	for _, c := range []struct {
 		acc  *azAccount
 		want string
@@ -179,7 +179,7 @@ func TestReencryptRotatesTheDataKey(t *testing.T) {
 		}
 	}
 	// Under the old key alone the values no longer open: the rotation really happened.
-	old := startServer(t, withDefaults(map[string]string{"DATA_ENCRYPTION_KEYS": acKey1, "RUN_WORKERS": "false"}, env))
+	old := startServer(t, withDefaults(map[string]string{"DATA_ENCRYPTION_KEYS": acKey1}, env))
 	if _, r := old.post(t, `{ payoutMethod { maskedDetails } }`, nil, http.Header{"Authorization": {"Bearer " + a.Token}}); r.codes() != "INTERNAL" {
 		t.Errorf("payoutMethod under the retired key alone: codes %q, want INTERNAL", r.codes())
 	}

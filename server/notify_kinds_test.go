@@ -90,6 +90,7 @@ func TestNotifyKindsOfAnAnswersLife(t *testing.T) {
 
 	// A payout request reaches every admin, not the expert.
 	var po struct{ RequestPayout struct{ ID string } }
+	w.acSetPayoutMethod(t, expert.Token, "PAYPAL", "expert.payouts@example.com")
 	w.mustGQL(t, expert.Token, `mutation($k: String!) { requestPayout(amount: 10, idempotencyKey: $k) { id } }`,
 		map[string]any{"k": uuid.NewString()}, &po)
 	for _, a := range []*azAccount{admin, admin2} {

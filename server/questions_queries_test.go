@@ -50,7 +50,7 @@ func newCountingWorld(t *testing.T) (*azWorld, *stmtCounter) {
 	t.Helper()
 	c := &stmtCounter{}
 	url := testenv.NewPostgresDB(t)
-	env := map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32", "ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn"}
+	env := map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32", "ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t)}
 	ctx, cancel := context.WithCancel(withDriverWrap(context.Background(), c.wrap))
 	ready, done, logs := make(chan string, 1), make(chan error, 1), &syncBuffer{}
 	go func() { done <- serve(ctx, mapEnv(env), logs, ready) }()
@@ -60,7 +60,7 @@ func newCountingWorld(t *testing.T) (*azWorld, *stmtCounter) {
 	w := &azWorld{}
 	select {
 	case addr := <-ready:
-		w.ts = &testServer{URL: "http://" + addr, logs: logs, stop: func() error { stop(); return nil }}
+		w.ts = &testServer{URL: "http://" + addr, logs: logs, mailDir: env["MAIL_DIR"], stop: func() error { stop(); return nil }}
 	case err := <-done:
 		t.Fatalf("server did not start: %v\n%s", err, logs.String())
 	case <-time.After(60 * time.Second):
