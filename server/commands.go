@@ -86,7 +86,9 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("%w: unknown command %q\n%s", errUsage, name, overview())
 	}
 	c := commands[i]
-	if slices.ContainsFunc(args, isHelp) {
+	// A command that parses its own flags takes "help" as a value (create-admin --name
+	// help); only its first argument can ask for help here, its parser handles -h after.
+	if len(args) > 0 && (isHelp(args[0]) || !c.takesArgs && slices.ContainsFunc(args, isHelp)) {
 		_, err := fmt.Fprint(stdout, c.usage)
 		return err
 	}

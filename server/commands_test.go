@@ -70,3 +70,15 @@ func TestASplitDeploymentWithoutRedisIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A command that parses its own flags keeps "help" as a flag's value: it is not a request
+// for help (create-admin then fails on the missing database, not with its usage).
+func TestHelpAsAFlagValueIsNotARequestForHelp(t *testing.T) {
+	t.Parallel()
+	env := mapEnv(map[string]string{"DATABASE_URL": "postgres://127.0.0.1:1/none?connect_timeout=1", "ADMIN_PASSWORD": "a-Long-enough-passphrase-2026!", "STARTUP_TIMEOUT": "1s"})
+	var out strings.Builder
+	err := run(context.Background(), []string{"create-admin", "--email", "a@example.com", "--name", "help"}, env, &out, io.Discard)
+	if err == nil || strings.HasPrefix(out.String(), "usage:") {
+		t.Errorf("create-admin --name help = %v, printed %q; want it to run (and fail on the database)", err, out.String())
+	}
+}
