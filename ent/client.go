@@ -13,6 +13,11 @@ import (
 
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsledgerentry"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -59,6 +64,16 @@ type Client struct {
 	Account *AccountClient
 	// AccountToken is the client for interacting with the AccountToken builders.
 	AccountToken *AccountTokenClient
+	// AnalyticsDay is the client for interacting with the AnalyticsDay builders.
+	AnalyticsDay *AnalyticsDayClient
+	// AnalyticsDuration is the client for interacting with the AnalyticsDuration builders.
+	AnalyticsDuration *AnalyticsDurationClient
+	// AnalyticsExpertDay is the client for interacting with the AnalyticsExpertDay builders.
+	AnalyticsExpertDay *AnalyticsExpertDayClient
+	// AnalyticsLedgerEntry is the client for interacting with the AnalyticsLedgerEntry builders.
+	AnalyticsLedgerEntry *AnalyticsLedgerEntryClient
+	// AnalyticsQuestion is the client for interacting with the AnalyticsQuestion builders.
+	AnalyticsQuestion *AnalyticsQuestionClient
 	// AnswerRevision is the client for interacting with the AnswerRevision builders.
 	AnswerRevision *AnswerRevisionClient
 	// Assignment is the client for interacting with the Assignment builders.
@@ -121,6 +136,11 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Account = NewAccountClient(c.config)
 	c.AccountToken = NewAccountTokenClient(c.config)
+	c.AnalyticsDay = NewAnalyticsDayClient(c.config)
+	c.AnalyticsDuration = NewAnalyticsDurationClient(c.config)
+	c.AnalyticsExpertDay = NewAnalyticsExpertDayClient(c.config)
+	c.AnalyticsLedgerEntry = NewAnalyticsLedgerEntryClient(c.config)
+	c.AnalyticsQuestion = NewAnalyticsQuestionClient(c.config)
 	c.AnswerRevision = NewAnswerRevisionClient(c.config)
 	c.Assignment = NewAssignmentClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
@@ -240,6 +260,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:                 NewAPIKeyClient(cfg),
 		Account:                NewAccountClient(cfg),
 		AccountToken:           NewAccountTokenClient(cfg),
+		AnalyticsDay:           NewAnalyticsDayClient(cfg),
+		AnalyticsDuration:      NewAnalyticsDurationClient(cfg),
+		AnalyticsExpertDay:     NewAnalyticsExpertDayClient(cfg),
+		AnalyticsLedgerEntry:   NewAnalyticsLedgerEntryClient(cfg),
+		AnalyticsQuestion:      NewAnalyticsQuestionClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
 		Assignment:             NewAssignmentClient(cfg),
 		AuditLog:               NewAuditLogClient(cfg),
@@ -286,6 +311,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:                 NewAPIKeyClient(cfg),
 		Account:                NewAccountClient(cfg),
 		AccountToken:           NewAccountTokenClient(cfg),
+		AnalyticsDay:           NewAnalyticsDayClient(cfg),
+		AnalyticsDuration:      NewAnalyticsDurationClient(cfg),
+		AnalyticsExpertDay:     NewAnalyticsExpertDayClient(cfg),
+		AnalyticsLedgerEntry:   NewAnalyticsLedgerEntryClient(cfg),
+		AnalyticsQuestion:      NewAnalyticsQuestionClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
 		Assignment:             NewAssignmentClient(cfg),
 		AuditLog:               NewAuditLogClient(cfg),
@@ -339,12 +369,14 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Account, c.AccountToken, c.AnswerRevision, c.Assignment, c.AuditLog,
-		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
-		c.SubjectRequest, c.User,
+		c.APIKey, c.Account, c.AccountToken, c.AnalyticsDay, c.AnalyticsDuration,
+		c.AnalyticsExpertDay, c.AnalyticsLedgerEntry, c.AnalyticsQuestion,
+		c.AnswerRevision, c.Assignment, c.AuditLog, c.CreditPurchase, c.Dispute,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.NotificationPreference, c.OutboxMessage, c.Payout, c.PayoutMethod,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.SubjectRequest,
+		c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -354,12 +386,14 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Account, c.AccountToken, c.AnswerRevision, c.Assignment, c.AuditLog,
-		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
-		c.SubjectRequest, c.User,
+		c.APIKey, c.Account, c.AccountToken, c.AnalyticsDay, c.AnalyticsDuration,
+		c.AnalyticsExpertDay, c.AnalyticsLedgerEntry, c.AnalyticsQuestion,
+		c.AnswerRevision, c.Assignment, c.AuditLog, c.CreditPurchase, c.Dispute,
+		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
+		c.NotificationPreference, c.OutboxMessage, c.Payout, c.PayoutMethod,
+		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
+		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.SubjectRequest,
+		c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -374,6 +408,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AccountTokenMutation:
 		return c.AccountToken.mutate(ctx, m)
+	case *AnalyticsDayMutation:
+		return c.AnalyticsDay.mutate(ctx, m)
+	case *AnalyticsDurationMutation:
+		return c.AnalyticsDuration.mutate(ctx, m)
+	case *AnalyticsExpertDayMutation:
+		return c.AnalyticsExpertDay.mutate(ctx, m)
+	case *AnalyticsLedgerEntryMutation:
+		return c.AnalyticsLedgerEntry.mutate(ctx, m)
+	case *AnalyticsQuestionMutation:
+		return c.AnalyticsQuestion.mutate(ctx, m)
 	case *AnswerRevisionMutation:
 		return c.AnswerRevision.mutate(ctx, m)
 	case *AssignmentMutation:
@@ -874,6 +918,676 @@ func (c *AccountTokenClient) mutate(ctx context.Context, m *AccountTokenMutation
 		return (&AccountTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AccountToken mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsDayClient is a client for the AnalyticsDay schema.
+type AnalyticsDayClient struct {
+	config
+}
+
+// NewAnalyticsDayClient returns a client for the AnalyticsDay from the given config.
+func NewAnalyticsDayClient(c config) *AnalyticsDayClient {
+	return &AnalyticsDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsday.Hooks(f(g(h())))`.
+func (c *AnalyticsDayClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsDay = append(c.hooks.AnalyticsDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsday.Intercept(f(g(h())))`.
+func (c *AnalyticsDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsDay = append(c.inters.AnalyticsDay, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsDay entity.
+func (c *AnalyticsDayClient) Create() *AnalyticsDayCreate {
+	mutation := newAnalyticsDayMutation(c.config, OpCreate)
+	return &AnalyticsDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsDay entities.
+func (c *AnalyticsDayClient) CreateBulk(builders ...*AnalyticsDayCreate) *AnalyticsDayCreateBulk {
+	return &AnalyticsDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsDayClient) MapCreateBulk(slice any, setFunc func(*AnalyticsDayCreate, int)) *AnalyticsDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsDayCreateBulk{err: fmt.Errorf("calling to AnalyticsDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsDay.
+func (c *AnalyticsDayClient) Update() *AnalyticsDayUpdate {
+	mutation := newAnalyticsDayMutation(c.config, OpUpdate)
+	return &AnalyticsDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsDayClient) UpdateOne(_m *AnalyticsDay) *AnalyticsDayUpdateOne {
+	mutation := newAnalyticsDayMutation(c.config, OpUpdateOne, withAnalyticsDay(_m))
+	return &AnalyticsDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsDayClient) UpdateOneID(id uuid.UUID) *AnalyticsDayUpdateOne {
+	mutation := newAnalyticsDayMutation(c.config, OpUpdateOne, withAnalyticsDayID(id))
+	return &AnalyticsDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsDay.
+func (c *AnalyticsDayClient) Delete() *AnalyticsDayDelete {
+	mutation := newAnalyticsDayMutation(c.config, OpDelete)
+	return &AnalyticsDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsDayClient) DeleteOne(_m *AnalyticsDay) *AnalyticsDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsDayClient) DeleteOneID(id uuid.UUID) *AnalyticsDayDeleteOne {
+	builder := c.Delete().Where(analyticsday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsDayDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsDay.
+func (c *AnalyticsDayClient) Query() *AnalyticsDayQuery {
+	return &AnalyticsDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsDay entity by its id.
+func (c *AnalyticsDayClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsDay, error) {
+	return c.Query().Where(analyticsday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsDayClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsDayClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsDay
+	return append(hooks[:len(hooks):len(hooks)], analyticsday.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsDayClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsDay
+}
+
+func (c *AnalyticsDayClient) mutate(ctx context.Context, m *AnalyticsDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsDay mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsDurationClient is a client for the AnalyticsDuration schema.
+type AnalyticsDurationClient struct {
+	config
+}
+
+// NewAnalyticsDurationClient returns a client for the AnalyticsDuration from the given config.
+func NewAnalyticsDurationClient(c config) *AnalyticsDurationClient {
+	return &AnalyticsDurationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsduration.Hooks(f(g(h())))`.
+func (c *AnalyticsDurationClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsDuration = append(c.hooks.AnalyticsDuration, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsduration.Intercept(f(g(h())))`.
+func (c *AnalyticsDurationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsDuration = append(c.inters.AnalyticsDuration, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsDuration entity.
+func (c *AnalyticsDurationClient) Create() *AnalyticsDurationCreate {
+	mutation := newAnalyticsDurationMutation(c.config, OpCreate)
+	return &AnalyticsDurationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsDuration entities.
+func (c *AnalyticsDurationClient) CreateBulk(builders ...*AnalyticsDurationCreate) *AnalyticsDurationCreateBulk {
+	return &AnalyticsDurationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsDurationClient) MapCreateBulk(slice any, setFunc func(*AnalyticsDurationCreate, int)) *AnalyticsDurationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsDurationCreateBulk{err: fmt.Errorf("calling to AnalyticsDurationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsDurationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsDurationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsDuration.
+func (c *AnalyticsDurationClient) Update() *AnalyticsDurationUpdate {
+	mutation := newAnalyticsDurationMutation(c.config, OpUpdate)
+	return &AnalyticsDurationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsDurationClient) UpdateOne(_m *AnalyticsDuration) *AnalyticsDurationUpdateOne {
+	mutation := newAnalyticsDurationMutation(c.config, OpUpdateOne, withAnalyticsDuration(_m))
+	return &AnalyticsDurationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsDurationClient) UpdateOneID(id uuid.UUID) *AnalyticsDurationUpdateOne {
+	mutation := newAnalyticsDurationMutation(c.config, OpUpdateOne, withAnalyticsDurationID(id))
+	return &AnalyticsDurationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsDuration.
+func (c *AnalyticsDurationClient) Delete() *AnalyticsDurationDelete {
+	mutation := newAnalyticsDurationMutation(c.config, OpDelete)
+	return &AnalyticsDurationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsDurationClient) DeleteOne(_m *AnalyticsDuration) *AnalyticsDurationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsDurationClient) DeleteOneID(id uuid.UUID) *AnalyticsDurationDeleteOne {
+	builder := c.Delete().Where(analyticsduration.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsDurationDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsDuration.
+func (c *AnalyticsDurationClient) Query() *AnalyticsDurationQuery {
+	return &AnalyticsDurationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsDuration},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsDuration entity by its id.
+func (c *AnalyticsDurationClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsDuration, error) {
+	return c.Query().Where(analyticsduration.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsDurationClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsDuration {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsDurationClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsDuration
+	return append(hooks[:len(hooks):len(hooks)], analyticsduration.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsDurationClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsDuration
+}
+
+func (c *AnalyticsDurationClient) mutate(ctx context.Context, m *AnalyticsDurationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsDurationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsDurationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsDurationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsDurationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsDuration mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsExpertDayClient is a client for the AnalyticsExpertDay schema.
+type AnalyticsExpertDayClient struct {
+	config
+}
+
+// NewAnalyticsExpertDayClient returns a client for the AnalyticsExpertDay from the given config.
+func NewAnalyticsExpertDayClient(c config) *AnalyticsExpertDayClient {
+	return &AnalyticsExpertDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsexpertday.Hooks(f(g(h())))`.
+func (c *AnalyticsExpertDayClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsExpertDay = append(c.hooks.AnalyticsExpertDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsexpertday.Intercept(f(g(h())))`.
+func (c *AnalyticsExpertDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsExpertDay = append(c.inters.AnalyticsExpertDay, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsExpertDay entity.
+func (c *AnalyticsExpertDayClient) Create() *AnalyticsExpertDayCreate {
+	mutation := newAnalyticsExpertDayMutation(c.config, OpCreate)
+	return &AnalyticsExpertDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsExpertDay entities.
+func (c *AnalyticsExpertDayClient) CreateBulk(builders ...*AnalyticsExpertDayCreate) *AnalyticsExpertDayCreateBulk {
+	return &AnalyticsExpertDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsExpertDayClient) MapCreateBulk(slice any, setFunc func(*AnalyticsExpertDayCreate, int)) *AnalyticsExpertDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsExpertDayCreateBulk{err: fmt.Errorf("calling to AnalyticsExpertDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsExpertDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsExpertDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsExpertDay.
+func (c *AnalyticsExpertDayClient) Update() *AnalyticsExpertDayUpdate {
+	mutation := newAnalyticsExpertDayMutation(c.config, OpUpdate)
+	return &AnalyticsExpertDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsExpertDayClient) UpdateOne(_m *AnalyticsExpertDay) *AnalyticsExpertDayUpdateOne {
+	mutation := newAnalyticsExpertDayMutation(c.config, OpUpdateOne, withAnalyticsExpertDay(_m))
+	return &AnalyticsExpertDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsExpertDayClient) UpdateOneID(id uuid.UUID) *AnalyticsExpertDayUpdateOne {
+	mutation := newAnalyticsExpertDayMutation(c.config, OpUpdateOne, withAnalyticsExpertDayID(id))
+	return &AnalyticsExpertDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsExpertDay.
+func (c *AnalyticsExpertDayClient) Delete() *AnalyticsExpertDayDelete {
+	mutation := newAnalyticsExpertDayMutation(c.config, OpDelete)
+	return &AnalyticsExpertDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsExpertDayClient) DeleteOne(_m *AnalyticsExpertDay) *AnalyticsExpertDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsExpertDayClient) DeleteOneID(id uuid.UUID) *AnalyticsExpertDayDeleteOne {
+	builder := c.Delete().Where(analyticsexpertday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsExpertDayDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsExpertDay.
+func (c *AnalyticsExpertDayClient) Query() *AnalyticsExpertDayQuery {
+	return &AnalyticsExpertDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsExpertDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsExpertDay entity by its id.
+func (c *AnalyticsExpertDayClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsExpertDay, error) {
+	return c.Query().Where(analyticsexpertday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsExpertDayClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsExpertDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsExpertDayClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsExpertDay
+	return append(hooks[:len(hooks):len(hooks)], analyticsexpertday.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsExpertDayClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsExpertDay
+}
+
+func (c *AnalyticsExpertDayClient) mutate(ctx context.Context, m *AnalyticsExpertDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsExpertDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsExpertDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsExpertDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsExpertDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsExpertDay mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsLedgerEntryClient is a client for the AnalyticsLedgerEntry schema.
+type AnalyticsLedgerEntryClient struct {
+	config
+}
+
+// NewAnalyticsLedgerEntryClient returns a client for the AnalyticsLedgerEntry from the given config.
+func NewAnalyticsLedgerEntryClient(c config) *AnalyticsLedgerEntryClient {
+	return &AnalyticsLedgerEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsledgerentry.Hooks(f(g(h())))`.
+func (c *AnalyticsLedgerEntryClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsLedgerEntry = append(c.hooks.AnalyticsLedgerEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsledgerentry.Intercept(f(g(h())))`.
+func (c *AnalyticsLedgerEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsLedgerEntry = append(c.inters.AnalyticsLedgerEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsLedgerEntry entity.
+func (c *AnalyticsLedgerEntryClient) Create() *AnalyticsLedgerEntryCreate {
+	mutation := newAnalyticsLedgerEntryMutation(c.config, OpCreate)
+	return &AnalyticsLedgerEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsLedgerEntry entities.
+func (c *AnalyticsLedgerEntryClient) CreateBulk(builders ...*AnalyticsLedgerEntryCreate) *AnalyticsLedgerEntryCreateBulk {
+	return &AnalyticsLedgerEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsLedgerEntryClient) MapCreateBulk(slice any, setFunc func(*AnalyticsLedgerEntryCreate, int)) *AnalyticsLedgerEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsLedgerEntryCreateBulk{err: fmt.Errorf("calling to AnalyticsLedgerEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsLedgerEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsLedgerEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsLedgerEntry.
+func (c *AnalyticsLedgerEntryClient) Update() *AnalyticsLedgerEntryUpdate {
+	mutation := newAnalyticsLedgerEntryMutation(c.config, OpUpdate)
+	return &AnalyticsLedgerEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsLedgerEntryClient) UpdateOne(_m *AnalyticsLedgerEntry) *AnalyticsLedgerEntryUpdateOne {
+	mutation := newAnalyticsLedgerEntryMutation(c.config, OpUpdateOne, withAnalyticsLedgerEntry(_m))
+	return &AnalyticsLedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsLedgerEntryClient) UpdateOneID(id uuid.UUID) *AnalyticsLedgerEntryUpdateOne {
+	mutation := newAnalyticsLedgerEntryMutation(c.config, OpUpdateOne, withAnalyticsLedgerEntryID(id))
+	return &AnalyticsLedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsLedgerEntry.
+func (c *AnalyticsLedgerEntryClient) Delete() *AnalyticsLedgerEntryDelete {
+	mutation := newAnalyticsLedgerEntryMutation(c.config, OpDelete)
+	return &AnalyticsLedgerEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsLedgerEntryClient) DeleteOne(_m *AnalyticsLedgerEntry) *AnalyticsLedgerEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsLedgerEntryClient) DeleteOneID(id uuid.UUID) *AnalyticsLedgerEntryDeleteOne {
+	builder := c.Delete().Where(analyticsledgerentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsLedgerEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsLedgerEntry.
+func (c *AnalyticsLedgerEntryClient) Query() *AnalyticsLedgerEntryQuery {
+	return &AnalyticsLedgerEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsLedgerEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsLedgerEntry entity by its id.
+func (c *AnalyticsLedgerEntryClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsLedgerEntry, error) {
+	return c.Query().Where(analyticsledgerentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsLedgerEntryClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsLedgerEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsLedgerEntryClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsLedgerEntry
+	return append(hooks[:len(hooks):len(hooks)], analyticsledgerentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsLedgerEntryClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsLedgerEntry
+}
+
+func (c *AnalyticsLedgerEntryClient) mutate(ctx context.Context, m *AnalyticsLedgerEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsLedgerEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsLedgerEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsLedgerEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsLedgerEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsLedgerEntry mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsQuestionClient is a client for the AnalyticsQuestion schema.
+type AnalyticsQuestionClient struct {
+	config
+}
+
+// NewAnalyticsQuestionClient returns a client for the AnalyticsQuestion from the given config.
+func NewAnalyticsQuestionClient(c config) *AnalyticsQuestionClient {
+	return &AnalyticsQuestionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsquestion.Hooks(f(g(h())))`.
+func (c *AnalyticsQuestionClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsQuestion = append(c.hooks.AnalyticsQuestion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsquestion.Intercept(f(g(h())))`.
+func (c *AnalyticsQuestionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsQuestion = append(c.inters.AnalyticsQuestion, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsQuestion entity.
+func (c *AnalyticsQuestionClient) Create() *AnalyticsQuestionCreate {
+	mutation := newAnalyticsQuestionMutation(c.config, OpCreate)
+	return &AnalyticsQuestionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsQuestion entities.
+func (c *AnalyticsQuestionClient) CreateBulk(builders ...*AnalyticsQuestionCreate) *AnalyticsQuestionCreateBulk {
+	return &AnalyticsQuestionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsQuestionClient) MapCreateBulk(slice any, setFunc func(*AnalyticsQuestionCreate, int)) *AnalyticsQuestionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsQuestionCreateBulk{err: fmt.Errorf("calling to AnalyticsQuestionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsQuestionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsQuestionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsQuestion.
+func (c *AnalyticsQuestionClient) Update() *AnalyticsQuestionUpdate {
+	mutation := newAnalyticsQuestionMutation(c.config, OpUpdate)
+	return &AnalyticsQuestionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsQuestionClient) UpdateOne(_m *AnalyticsQuestion) *AnalyticsQuestionUpdateOne {
+	mutation := newAnalyticsQuestionMutation(c.config, OpUpdateOne, withAnalyticsQuestion(_m))
+	return &AnalyticsQuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsQuestionClient) UpdateOneID(id uuid.UUID) *AnalyticsQuestionUpdateOne {
+	mutation := newAnalyticsQuestionMutation(c.config, OpUpdateOne, withAnalyticsQuestionID(id))
+	return &AnalyticsQuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsQuestion.
+func (c *AnalyticsQuestionClient) Delete() *AnalyticsQuestionDelete {
+	mutation := newAnalyticsQuestionMutation(c.config, OpDelete)
+	return &AnalyticsQuestionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsQuestionClient) DeleteOne(_m *AnalyticsQuestion) *AnalyticsQuestionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsQuestionClient) DeleteOneID(id uuid.UUID) *AnalyticsQuestionDeleteOne {
+	builder := c.Delete().Where(analyticsquestion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsQuestionDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsQuestion.
+func (c *AnalyticsQuestionClient) Query() *AnalyticsQuestionQuery {
+	return &AnalyticsQuestionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsQuestion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsQuestion entity by its id.
+func (c *AnalyticsQuestionClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsQuestion, error) {
+	return c.Query().Where(analyticsquestion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsQuestionClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsQuestion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsQuestionClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsQuestion
+	return append(hooks[:len(hooks):len(hooks)], analyticsquestion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsQuestionClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsQuestion
+}
+
+func (c *AnalyticsQuestionClient) mutate(ctx context.Context, m *AnalyticsQuestionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsQuestionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsQuestionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsQuestionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsQuestionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsQuestion mutation op: %q", m.Op())
 	}
 }
 
@@ -4480,18 +5194,22 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Account, AccountToken, AnswerRevision, Assignment, AuditLog,
-		CreditPurchase, Dispute, Fingerprint, IdempotencyKey, LedgerTransaction,
-		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
-		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
-		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Hook
+		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
+		AnalyticsExpertDay, AnalyticsLedgerEntry, AnalyticsQuestion, AnswerRevision,
+		Assignment, AuditLog, CreditPurchase, Dispute, Fingerprint, IdempotencyKey,
+		LedgerTransaction, Notification, NotificationPreference, OutboxMessage, Payout,
+		PayoutMethod, PipelineStage, Posting, Question, Rating, RefreshToken,
+		RevisionRequest, Session, Setting, SettingsVersion, SubjectRequest,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, Account, AccountToken, AnswerRevision, Assignment, AuditLog,
-		CreditPurchase, Dispute, Fingerprint, IdempotencyKey, LedgerTransaction,
-		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
-		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
-		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Interceptor
+		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
+		AnalyticsExpertDay, AnalyticsLedgerEntry, AnalyticsQuestion, AnswerRevision,
+		Assignment, AuditLog, CreditPurchase, Dispute, Fingerprint, IdempotencyKey,
+		LedgerTransaction, Notification, NotificationPreference, OutboxMessage, Payout,
+		PayoutMethod, PipelineStage, Posting, Question, Rating, RefreshToken,
+		RevisionRequest, Session, Setting, SettingsVersion, SubjectRequest,
+		User []ent.Interceptor
 	}
 )
 

@@ -5,6 +5,11 @@ package ent
 import (
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsledgerentry"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -102,6 +107,11 @@ func checkColumn(t, c string) error {
 			apikey.Table:                 apikey.ValidColumn,
 			account.Table:                account.ValidColumn,
 			accounttoken.Table:           accounttoken.ValidColumn,
+			analyticsday.Table:           analyticsday.ValidColumn,
+			analyticsduration.Table:      analyticsduration.ValidColumn,
+			analyticsexpertday.Table:     analyticsexpertday.ValidColumn,
+			analyticsledgerentry.Table:   analyticsledgerentry.ValidColumn,
+			analyticsquestion.Table:      analyticsquestion.ValidColumn,
 			answerrevision.Table:         answerrevision.ValidColumn,
 			assignment.Table:             assignment.ValidColumn,
 			auditlog.Table:               auditlog.ValidColumn,

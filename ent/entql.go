@@ -5,6 +5,11 @@ package ent
 import (
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsledgerentry"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -40,7 +45,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -105,6 +110,109 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsday.Table,
+			Columns: analyticsday.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsday.FieldID,
+			},
+		},
+		Type: "AnalyticsDay",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsday.FieldDay:       {Type: field.TypeTime, Column: analyticsday.FieldDay},
+			analyticsday.FieldSubject:   {Type: field.TypeString, Column: analyticsday.FieldSubject},
+			analyticsday.FieldSubmitted: {Type: field.TypeInt64, Column: analyticsday.FieldSubmitted},
+			analyticsday.FieldAccepted:  {Type: field.TypeInt64, Column: analyticsday.FieldAccepted},
+			analyticsday.FieldCancelled: {Type: field.TypeInt64, Column: analyticsday.FieldCancelled},
+			analyticsday.FieldDeclined:  {Type: field.TypeInt64, Column: analyticsday.FieldDeclined},
+			analyticsday.FieldExpired:   {Type: field.TypeInt64, Column: analyticsday.FieldExpired},
+			analyticsday.FieldDisputed:  {Type: field.TypeInt64, Column: analyticsday.FieldDisputed},
+			analyticsday.FieldBreaches:  {Type: field.TypeInt64, Column: analyticsday.FieldBreaches},
+			analyticsday.FieldCaptured:  {Type: field.TypeInt64, Column: analyticsday.FieldCaptured},
+			analyticsday.FieldFees:      {Type: field.TypeInt64, Column: analyticsday.FieldFees},
+			analyticsday.FieldRefunded:  {Type: field.TypeInt64, Column: analyticsday.FieldRefunded},
+			analyticsday.FieldPayouts:   {Type: field.TypeInt64, Column: analyticsday.FieldPayouts},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsduration.Table,
+			Columns: analyticsduration.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsduration.FieldID,
+			},
+		},
+		Type: "AnalyticsDuration",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsduration.FieldDay:     {Type: field.TypeTime, Column: analyticsduration.FieldDay},
+			analyticsduration.FieldSubject: {Type: field.TypeString, Column: analyticsduration.FieldSubject},
+			analyticsduration.FieldKind:    {Type: field.TypeEnum, Column: analyticsduration.FieldKind},
+			analyticsduration.FieldBucket:  {Type: field.TypeInt, Column: analyticsduration.FieldBucket},
+			analyticsduration.FieldCount:   {Type: field.TypeInt64, Column: analyticsduration.FieldCount},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsexpertday.Table,
+			Columns: analyticsexpertday.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsexpertday.FieldID,
+			},
+		},
+		Type: "AnalyticsExpertDay",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsexpertday.FieldDay:       {Type: field.TypeTime, Column: analyticsexpertday.FieldDay},
+			analyticsexpertday.FieldExpertID:  {Type: field.TypeUUID, Column: analyticsexpertday.FieldExpertID},
+			analyticsexpertday.FieldDelivered: {Type: field.TypeInt64, Column: analyticsexpertday.FieldDelivered},
+			analyticsexpertday.FieldOnTime:    {Type: field.TypeInt64, Column: analyticsexpertday.FieldOnTime},
+			analyticsexpertday.FieldAccepted:  {Type: field.TypeInt64, Column: analyticsexpertday.FieldAccepted},
+			analyticsexpertday.FieldRatings:   {Type: field.TypeInt64, Column: analyticsexpertday.FieldRatings},
+			analyticsexpertday.FieldStars:     {Type: field.TypeInt64, Column: analyticsexpertday.FieldStars},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsledgerentry.Table,
+			Columns: analyticsledgerentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsledgerentry.FieldID,
+			},
+		},
+		Type:   "AnalyticsLedgerEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsquestion.Table,
+			Columns: analyticsquestion.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsquestion.FieldID,
+			},
+		},
+		Type: "AnalyticsQuestion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsquestion.FieldVersion:         {Type: field.TypeInt, Column: analyticsquestion.FieldVersion},
+			analyticsquestion.FieldSubject:         {Type: field.TypeString, Column: analyticsquestion.FieldSubject},
+			analyticsquestion.FieldSubmittedAt:     {Type: field.TypeTime, Column: analyticsquestion.FieldSubmittedAt},
+			analyticsquestion.FieldDeadline:        {Type: field.TypeTime, Column: analyticsquestion.FieldDeadline},
+			analyticsquestion.FieldFirstClaimAt:    {Type: field.TypeTime, Column: analyticsquestion.FieldFirstClaimAt},
+			analyticsquestion.FieldFirstDeliveryAt: {Type: field.TypeTime, Column: analyticsquestion.FieldFirstDeliveryAt},
+			analyticsquestion.FieldDeliveredBy:     {Type: field.TypeUUID, Column: analyticsquestion.FieldDeliveredBy},
+			analyticsquestion.FieldOutcome:         {Type: field.TypeString, Column: analyticsquestion.FieldOutcome},
+			analyticsquestion.FieldClosedAt:        {Type: field.TypeTime, Column: analyticsquestion.FieldClosedAt},
+			analyticsquestion.FieldAcceptedBy:      {Type: field.TypeUUID, Column: analyticsquestion.FieldAcceptedBy},
+			analyticsquestion.FieldDisputedAt:      {Type: field.TypeTime, Column: analyticsquestion.FieldDisputedAt},
+			analyticsquestion.FieldRatedAt:         {Type: field.TypeTime, Column: analyticsquestion.FieldRatedAt},
+			analyticsquestion.FieldStars:           {Type: field.TypeInt, Column: analyticsquestion.FieldStars},
+			analyticsquestion.FieldRatedExpert:     {Type: field.TypeUUID, Column: analyticsquestion.FieldRatedExpert},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   answerrevision.Table,
 			Columns: answerrevision.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -127,7 +235,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			answerrevision.FieldPromptVersion:      {Type: field.TypeString, Column: answerrevision.FieldPromptVersion},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
 			Columns: assignment.Columns,
@@ -150,7 +258,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			assignment.FieldLeaseWarnedAt:  {Type: field.TypeTime, Column: assignment.FieldLeaseWarnedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditlog.Table,
 			Columns: auditlog.Columns,
@@ -171,7 +279,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditlog.FieldUserAgent:  {Type: field.TypeString, Column: auditlog.FieldUserAgent},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   creditpurchase.Table,
 			Columns: creditpurchase.Columns,
@@ -202,7 +310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			creditpurchase.FieldFlagReason:      {Type: field.TypeString, Column: creditpurchase.FieldFlagReason},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dispute.Table,
 			Columns: dispute.Columns,
@@ -226,7 +334,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dispute.FieldResolvedAt: {Type: field.TypeTime, Column: dispute.FieldResolvedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   fingerprint.Table,
 			Columns: fingerprint.Columns,
@@ -242,7 +350,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			fingerprint.FieldRevisionID: {Type: field.TypeUUID, Column: fingerprint.FieldRevisionID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -261,7 +369,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -280,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -299,7 +407,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notificationpreference.Table,
 			Columns: notificationpreference.Columns,
@@ -316,7 +424,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notificationpreference.FieldEmail:     {Type: field.TypeJSON, Column: notificationpreference.FieldEmail},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -339,7 +447,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -362,7 +470,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payoutmethod.Table,
 			Columns: payoutmethod.Columns,
@@ -381,7 +489,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payoutmethod.FieldDetailsSealed: {Type: field.TypeBytes, Column: payoutmethod.FieldDetailsSealed},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
@@ -408,7 +516,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -428,7 +536,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -464,7 +572,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAutoAcceptAt:      {Type: field.TypeTime, Column: question.FieldAutoAcceptAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -483,7 +591,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -501,7 +609,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   revisionrequest.Table,
 			Columns: revisionrequest.Columns,
@@ -519,7 +627,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revisionrequest.FieldNote:       {Type: field.TypeString, Column: revisionrequest.FieldNote},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -541,7 +649,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -559,7 +667,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   settingsversion.Table,
 			Columns: settingsversion.Columns,
@@ -577,7 +685,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			settingsversion.FieldCreatedBy: {Type: field.TypeUUID, Column: settingsversion.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -598,7 +706,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldDecidedAt: {Type: field.TypeTime, Column: subjectrequest.FieldDecidedAt},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1233,6 +1341,401 @@ func (f *AccountTokenFilter) WhereRequestID(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsDayQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsDayQuery builder.
+func (_q *AnalyticsDayQuery) Filter() *AnalyticsDayFilter {
+	return &AnalyticsDayFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsDayMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsDayMutation builder.
+func (m *AnalyticsDayMutation) Filter() *AnalyticsDayFilter {
+	return &AnalyticsDayFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsDayFilter provides a generic filtering capability at runtime for AnalyticsDayQuery.
+type AnalyticsDayFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsDayFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsDayFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsday.FieldID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *AnalyticsDayFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(analyticsday.FieldDay))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *AnalyticsDayFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(analyticsday.FieldSubject))
+}
+
+// WhereSubmitted applies the entql int64 predicate on the submitted field.
+func (f *AnalyticsDayFilter) WhereSubmitted(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldSubmitted))
+}
+
+// WhereAccepted applies the entql int64 predicate on the accepted field.
+func (f *AnalyticsDayFilter) WhereAccepted(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldAccepted))
+}
+
+// WhereCancelled applies the entql int64 predicate on the cancelled field.
+func (f *AnalyticsDayFilter) WhereCancelled(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldCancelled))
+}
+
+// WhereDeclined applies the entql int64 predicate on the declined field.
+func (f *AnalyticsDayFilter) WhereDeclined(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldDeclined))
+}
+
+// WhereExpired applies the entql int64 predicate on the expired field.
+func (f *AnalyticsDayFilter) WhereExpired(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldExpired))
+}
+
+// WhereDisputed applies the entql int64 predicate on the disputed field.
+func (f *AnalyticsDayFilter) WhereDisputed(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldDisputed))
+}
+
+// WhereBreaches applies the entql int64 predicate on the breaches field.
+func (f *AnalyticsDayFilter) WhereBreaches(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldBreaches))
+}
+
+// WhereCaptured applies the entql int64 predicate on the captured field.
+func (f *AnalyticsDayFilter) WhereCaptured(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldCaptured))
+}
+
+// WhereFees applies the entql int64 predicate on the fees field.
+func (f *AnalyticsDayFilter) WhereFees(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldFees))
+}
+
+// WhereRefunded applies the entql int64 predicate on the refunded field.
+func (f *AnalyticsDayFilter) WhereRefunded(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldRefunded))
+}
+
+// WherePayouts applies the entql int64 predicate on the payouts field.
+func (f *AnalyticsDayFilter) WherePayouts(p entql.Int64P) {
+	f.Where(p.Field(analyticsday.FieldPayouts))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsDurationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsDurationQuery builder.
+func (_q *AnalyticsDurationQuery) Filter() *AnalyticsDurationFilter {
+	return &AnalyticsDurationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsDurationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsDurationMutation builder.
+func (m *AnalyticsDurationMutation) Filter() *AnalyticsDurationFilter {
+	return &AnalyticsDurationFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsDurationFilter provides a generic filtering capability at runtime for AnalyticsDurationQuery.
+type AnalyticsDurationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsDurationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsDurationFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsduration.FieldID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *AnalyticsDurationFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(analyticsduration.FieldDay))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *AnalyticsDurationFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(analyticsduration.FieldSubject))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *AnalyticsDurationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(analyticsduration.FieldKind))
+}
+
+// WhereBucket applies the entql int predicate on the bucket field.
+func (f *AnalyticsDurationFilter) WhereBucket(p entql.IntP) {
+	f.Where(p.Field(analyticsduration.FieldBucket))
+}
+
+// WhereCount applies the entql int64 predicate on the count field.
+func (f *AnalyticsDurationFilter) WhereCount(p entql.Int64P) {
+	f.Where(p.Field(analyticsduration.FieldCount))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsExpertDayQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsExpertDayQuery builder.
+func (_q *AnalyticsExpertDayQuery) Filter() *AnalyticsExpertDayFilter {
+	return &AnalyticsExpertDayFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsExpertDayMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsExpertDayMutation builder.
+func (m *AnalyticsExpertDayMutation) Filter() *AnalyticsExpertDayFilter {
+	return &AnalyticsExpertDayFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsExpertDayFilter provides a generic filtering capability at runtime for AnalyticsExpertDayQuery.
+type AnalyticsExpertDayFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsExpertDayFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsExpertDayFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsexpertday.FieldID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *AnalyticsExpertDayFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(analyticsexpertday.FieldDay))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *AnalyticsExpertDayFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(analyticsexpertday.FieldExpertID))
+}
+
+// WhereDelivered applies the entql int64 predicate on the delivered field.
+func (f *AnalyticsExpertDayFilter) WhereDelivered(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertday.FieldDelivered))
+}
+
+// WhereOnTime applies the entql int64 predicate on the on_time field.
+func (f *AnalyticsExpertDayFilter) WhereOnTime(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertday.FieldOnTime))
+}
+
+// WhereAccepted applies the entql int64 predicate on the accepted field.
+func (f *AnalyticsExpertDayFilter) WhereAccepted(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertday.FieldAccepted))
+}
+
+// WhereRatings applies the entql int64 predicate on the ratings field.
+func (f *AnalyticsExpertDayFilter) WhereRatings(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertday.FieldRatings))
+}
+
+// WhereStars applies the entql int64 predicate on the stars field.
+func (f *AnalyticsExpertDayFilter) WhereStars(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertday.FieldStars))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsLedgerEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsLedgerEntryQuery builder.
+func (_q *AnalyticsLedgerEntryQuery) Filter() *AnalyticsLedgerEntryFilter {
+	return &AnalyticsLedgerEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsLedgerEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsLedgerEntryMutation builder.
+func (m *AnalyticsLedgerEntryMutation) Filter() *AnalyticsLedgerEntryFilter {
+	return &AnalyticsLedgerEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsLedgerEntryFilter provides a generic filtering capability at runtime for AnalyticsLedgerEntryQuery.
+type AnalyticsLedgerEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsLedgerEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsLedgerEntryFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsledgerentry.FieldID))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsQuestionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsQuestionQuery builder.
+func (_q *AnalyticsQuestionQuery) Filter() *AnalyticsQuestionFilter {
+	return &AnalyticsQuestionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsQuestionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsQuestionMutation builder.
+func (m *AnalyticsQuestionMutation) Filter() *AnalyticsQuestionFilter {
+	return &AnalyticsQuestionFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsQuestionFilter provides a generic filtering capability at runtime for AnalyticsQuestionQuery.
+type AnalyticsQuestionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsQuestionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsQuestionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsquestion.FieldID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *AnalyticsQuestionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(analyticsquestion.FieldVersion))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *AnalyticsQuestionFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(analyticsquestion.FieldSubject))
+}
+
+// WhereSubmittedAt applies the entql time.Time predicate on the submitted_at field.
+func (f *AnalyticsQuestionFilter) WhereSubmittedAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldSubmittedAt))
+}
+
+// WhereDeadline applies the entql time.Time predicate on the deadline field.
+func (f *AnalyticsQuestionFilter) WhereDeadline(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldDeadline))
+}
+
+// WhereFirstClaimAt applies the entql time.Time predicate on the first_claim_at field.
+func (f *AnalyticsQuestionFilter) WhereFirstClaimAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldFirstClaimAt))
+}
+
+// WhereFirstDeliveryAt applies the entql time.Time predicate on the first_delivery_at field.
+func (f *AnalyticsQuestionFilter) WhereFirstDeliveryAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldFirstDeliveryAt))
+}
+
+// WhereDeliveredBy applies the entql [16]byte predicate on the delivered_by field.
+func (f *AnalyticsQuestionFilter) WhereDeliveredBy(p entql.ValueP) {
+	f.Where(p.Field(analyticsquestion.FieldDeliveredBy))
+}
+
+// WhereOutcome applies the entql string predicate on the outcome field.
+func (f *AnalyticsQuestionFilter) WhereOutcome(p entql.StringP) {
+	f.Where(p.Field(analyticsquestion.FieldOutcome))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *AnalyticsQuestionFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldClosedAt))
+}
+
+// WhereAcceptedBy applies the entql [16]byte predicate on the accepted_by field.
+func (f *AnalyticsQuestionFilter) WhereAcceptedBy(p entql.ValueP) {
+	f.Where(p.Field(analyticsquestion.FieldAcceptedBy))
+}
+
+// WhereDisputedAt applies the entql time.Time predicate on the disputed_at field.
+func (f *AnalyticsQuestionFilter) WhereDisputedAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldDisputedAt))
+}
+
+// WhereRatedAt applies the entql time.Time predicate on the rated_at field.
+func (f *AnalyticsQuestionFilter) WhereRatedAt(p entql.TimeP) {
+	f.Where(p.Field(analyticsquestion.FieldRatedAt))
+}
+
+// WhereStars applies the entql int predicate on the stars field.
+func (f *AnalyticsQuestionFilter) WhereStars(p entql.IntP) {
+	f.Where(p.Field(analyticsquestion.FieldStars))
+}
+
+// WhereRatedExpert applies the entql [16]byte predicate on the rated_expert field.
+func (f *AnalyticsQuestionFilter) WhereRatedExpert(p entql.ValueP) {
+	f.Where(p.Field(analyticsquestion.FieldRatedExpert))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AnswerRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1261,7 +1764,7 @@ type AnswerRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnswerRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1370,7 +1873,7 @@ type AssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1474,7 +1977,7 @@ type AuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1568,7 +2071,7 @@ type CreditPurchaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CreditPurchaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1712,7 +2215,7 @@ type DisputeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DisputeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1807,7 +2310,7 @@ type FingerprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FingerprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1862,7 +2365,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1932,7 +2435,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2016,7 +2519,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2086,7 +2589,7 @@ type NotificationPreferenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationPreferenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2146,7 +2649,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2236,7 +2739,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2340,7 +2843,7 @@ type PayoutMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2424,7 +2927,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2548,7 +3051,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2651,7 +3154,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2876,7 +3379,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2946,7 +3449,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3025,7 +3528,7 @@ type RevisionRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RevisionRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3090,7 +3593,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3203,7 +3706,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3268,7 +3771,7 @@ type SettingsVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingsVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3333,7 +3836,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3427,7 +3930,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -5,6 +5,10 @@ package ent
 import (
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -55,6 +59,11 @@ const (
 	TypeAPIKey                 = "APIKey"
 	TypeAccount                = "Account"
 	TypeAccountToken           = "AccountToken"
+	TypeAnalyticsDay           = "AnalyticsDay"
+	TypeAnalyticsDuration      = "AnalyticsDuration"
+	TypeAnalyticsExpertDay     = "AnalyticsExpertDay"
+	TypeAnalyticsLedgerEntry   = "AnalyticsLedgerEntry"
+	TypeAnalyticsQuestion      = "AnalyticsQuestion"
 	TypeAnswerRevision         = "AnswerRevision"
 	TypeAssignment             = "Assignment"
 	TypeAuditLog               = "AuditLog"
@@ -2542,6 +2551,4340 @@ func (m *AccountTokenMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AccountTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AccountToken edge %s", name)
+}
+
+// AnalyticsDayMutation represents an operation that mutates the AnalyticsDay nodes in the graph.
+type AnalyticsDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	day           *time.Time
+	subject       *string
+	submitted     *int64
+	addsubmitted  *int64
+	accepted      *int64
+	addaccepted   *int64
+	cancelled     *int64
+	addcancelled  *int64
+	declined      *int64
+	adddeclined   *int64
+	expired       *int64
+	addexpired    *int64
+	disputed      *int64
+	adddisputed   *int64
+	breaches      *int64
+	addbreaches   *int64
+	captured      *int64
+	addcaptured   *int64
+	fees          *int64
+	addfees       *int64
+	refunded      *int64
+	addrefunded   *int64
+	payouts       *int64
+	addpayouts    *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AnalyticsDay, error)
+	predicates    []predicate.AnalyticsDay
+}
+
+var _ ent.Mutation = (*AnalyticsDayMutation)(nil)
+
+// analyticsdayOption allows management of the mutation configuration using functional options.
+type analyticsdayOption func(*AnalyticsDayMutation)
+
+// newAnalyticsDayMutation creates new mutation for the AnalyticsDay entity.
+func newAnalyticsDayMutation(c config, op Op, opts ...analyticsdayOption) *AnalyticsDayMutation {
+	m := &AnalyticsDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsDayID sets the ID field of the mutation.
+func withAnalyticsDayID(id uuid.UUID) analyticsdayOption {
+	return func(m *AnalyticsDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsDay
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsDay sets the old AnalyticsDay of the mutation.
+func withAnalyticsDay(node *AnalyticsDay) analyticsdayOption {
+	return func(m *AnalyticsDayMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsDay entities.
+func (m *AnalyticsDayMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsDayMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsDayMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *AnalyticsDayMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *AnalyticsDayMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *AnalyticsDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *AnalyticsDayMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *AnalyticsDayMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *AnalyticsDayMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetSubmitted sets the "submitted" field.
+func (m *AnalyticsDayMutation) SetSubmitted(i int64) {
+	m.submitted = &i
+	m.addsubmitted = nil
+}
+
+// Submitted returns the value of the "submitted" field in the mutation.
+func (m *AnalyticsDayMutation) Submitted() (r int64, exists bool) {
+	v := m.submitted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmitted returns the old "submitted" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldSubmitted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmitted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmitted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmitted: %w", err)
+	}
+	return oldValue.Submitted, nil
+}
+
+// AddSubmitted adds i to the "submitted" field.
+func (m *AnalyticsDayMutation) AddSubmitted(i int64) {
+	if m.addsubmitted != nil {
+		*m.addsubmitted += i
+	} else {
+		m.addsubmitted = &i
+	}
+}
+
+// AddedSubmitted returns the value that was added to the "submitted" field in this mutation.
+func (m *AnalyticsDayMutation) AddedSubmitted() (r int64, exists bool) {
+	v := m.addsubmitted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSubmitted resets all changes to the "submitted" field.
+func (m *AnalyticsDayMutation) ResetSubmitted() {
+	m.submitted = nil
+	m.addsubmitted = nil
+}
+
+// SetAccepted sets the "accepted" field.
+func (m *AnalyticsDayMutation) SetAccepted(i int64) {
+	m.accepted = &i
+	m.addaccepted = nil
+}
+
+// Accepted returns the value of the "accepted" field in the mutation.
+func (m *AnalyticsDayMutation) Accepted() (r int64, exists bool) {
+	v := m.accepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccepted returns the old "accepted" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldAccepted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccepted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccepted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccepted: %w", err)
+	}
+	return oldValue.Accepted, nil
+}
+
+// AddAccepted adds i to the "accepted" field.
+func (m *AnalyticsDayMutation) AddAccepted(i int64) {
+	if m.addaccepted != nil {
+		*m.addaccepted += i
+	} else {
+		m.addaccepted = &i
+	}
+}
+
+// AddedAccepted returns the value that was added to the "accepted" field in this mutation.
+func (m *AnalyticsDayMutation) AddedAccepted() (r int64, exists bool) {
+	v := m.addaccepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccepted resets all changes to the "accepted" field.
+func (m *AnalyticsDayMutation) ResetAccepted() {
+	m.accepted = nil
+	m.addaccepted = nil
+}
+
+// SetCancelled sets the "cancelled" field.
+func (m *AnalyticsDayMutation) SetCancelled(i int64) {
+	m.cancelled = &i
+	m.addcancelled = nil
+}
+
+// Cancelled returns the value of the "cancelled" field in the mutation.
+func (m *AnalyticsDayMutation) Cancelled() (r int64, exists bool) {
+	v := m.cancelled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelled returns the old "cancelled" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldCancelled(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelled: %w", err)
+	}
+	return oldValue.Cancelled, nil
+}
+
+// AddCancelled adds i to the "cancelled" field.
+func (m *AnalyticsDayMutation) AddCancelled(i int64) {
+	if m.addcancelled != nil {
+		*m.addcancelled += i
+	} else {
+		m.addcancelled = &i
+	}
+}
+
+// AddedCancelled returns the value that was added to the "cancelled" field in this mutation.
+func (m *AnalyticsDayMutation) AddedCancelled() (r int64, exists bool) {
+	v := m.addcancelled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCancelled resets all changes to the "cancelled" field.
+func (m *AnalyticsDayMutation) ResetCancelled() {
+	m.cancelled = nil
+	m.addcancelled = nil
+}
+
+// SetDeclined sets the "declined" field.
+func (m *AnalyticsDayMutation) SetDeclined(i int64) {
+	m.declined = &i
+	m.adddeclined = nil
+}
+
+// Declined returns the value of the "declined" field in the mutation.
+func (m *AnalyticsDayMutation) Declined() (r int64, exists bool) {
+	v := m.declined
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeclined returns the old "declined" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldDeclined(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeclined is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeclined requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeclined: %w", err)
+	}
+	return oldValue.Declined, nil
+}
+
+// AddDeclined adds i to the "declined" field.
+func (m *AnalyticsDayMutation) AddDeclined(i int64) {
+	if m.adddeclined != nil {
+		*m.adddeclined += i
+	} else {
+		m.adddeclined = &i
+	}
+}
+
+// AddedDeclined returns the value that was added to the "declined" field in this mutation.
+func (m *AnalyticsDayMutation) AddedDeclined() (r int64, exists bool) {
+	v := m.adddeclined
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDeclined resets all changes to the "declined" field.
+func (m *AnalyticsDayMutation) ResetDeclined() {
+	m.declined = nil
+	m.adddeclined = nil
+}
+
+// SetExpired sets the "expired" field.
+func (m *AnalyticsDayMutation) SetExpired(i int64) {
+	m.expired = &i
+	m.addexpired = nil
+}
+
+// Expired returns the value of the "expired" field in the mutation.
+func (m *AnalyticsDayMutation) Expired() (r int64, exists bool) {
+	v := m.expired
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpired returns the old "expired" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldExpired(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpired: %w", err)
+	}
+	return oldValue.Expired, nil
+}
+
+// AddExpired adds i to the "expired" field.
+func (m *AnalyticsDayMutation) AddExpired(i int64) {
+	if m.addexpired != nil {
+		*m.addexpired += i
+	} else {
+		m.addexpired = &i
+	}
+}
+
+// AddedExpired returns the value that was added to the "expired" field in this mutation.
+func (m *AnalyticsDayMutation) AddedExpired() (r int64, exists bool) {
+	v := m.addexpired
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetExpired resets all changes to the "expired" field.
+func (m *AnalyticsDayMutation) ResetExpired() {
+	m.expired = nil
+	m.addexpired = nil
+}
+
+// SetDisputed sets the "disputed" field.
+func (m *AnalyticsDayMutation) SetDisputed(i int64) {
+	m.disputed = &i
+	m.adddisputed = nil
+}
+
+// Disputed returns the value of the "disputed" field in the mutation.
+func (m *AnalyticsDayMutation) Disputed() (r int64, exists bool) {
+	v := m.disputed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputed returns the old "disputed" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldDisputed(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputed: %w", err)
+	}
+	return oldValue.Disputed, nil
+}
+
+// AddDisputed adds i to the "disputed" field.
+func (m *AnalyticsDayMutation) AddDisputed(i int64) {
+	if m.adddisputed != nil {
+		*m.adddisputed += i
+	} else {
+		m.adddisputed = &i
+	}
+}
+
+// AddedDisputed returns the value that was added to the "disputed" field in this mutation.
+func (m *AnalyticsDayMutation) AddedDisputed() (r int64, exists bool) {
+	v := m.adddisputed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDisputed resets all changes to the "disputed" field.
+func (m *AnalyticsDayMutation) ResetDisputed() {
+	m.disputed = nil
+	m.adddisputed = nil
+}
+
+// SetBreaches sets the "breaches" field.
+func (m *AnalyticsDayMutation) SetBreaches(i int64) {
+	m.breaches = &i
+	m.addbreaches = nil
+}
+
+// Breaches returns the value of the "breaches" field in the mutation.
+func (m *AnalyticsDayMutation) Breaches() (r int64, exists bool) {
+	v := m.breaches
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBreaches returns the old "breaches" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldBreaches(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBreaches is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBreaches requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBreaches: %w", err)
+	}
+	return oldValue.Breaches, nil
+}
+
+// AddBreaches adds i to the "breaches" field.
+func (m *AnalyticsDayMutation) AddBreaches(i int64) {
+	if m.addbreaches != nil {
+		*m.addbreaches += i
+	} else {
+		m.addbreaches = &i
+	}
+}
+
+// AddedBreaches returns the value that was added to the "breaches" field in this mutation.
+func (m *AnalyticsDayMutation) AddedBreaches() (r int64, exists bool) {
+	v := m.addbreaches
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBreaches resets all changes to the "breaches" field.
+func (m *AnalyticsDayMutation) ResetBreaches() {
+	m.breaches = nil
+	m.addbreaches = nil
+}
+
+// SetCaptured sets the "captured" field.
+func (m *AnalyticsDayMutation) SetCaptured(i int64) {
+	m.captured = &i
+	m.addcaptured = nil
+}
+
+// Captured returns the value of the "captured" field in the mutation.
+func (m *AnalyticsDayMutation) Captured() (r int64, exists bool) {
+	v := m.captured
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaptured returns the old "captured" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldCaptured(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaptured is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaptured requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaptured: %w", err)
+	}
+	return oldValue.Captured, nil
+}
+
+// AddCaptured adds i to the "captured" field.
+func (m *AnalyticsDayMutation) AddCaptured(i int64) {
+	if m.addcaptured != nil {
+		*m.addcaptured += i
+	} else {
+		m.addcaptured = &i
+	}
+}
+
+// AddedCaptured returns the value that was added to the "captured" field in this mutation.
+func (m *AnalyticsDayMutation) AddedCaptured() (r int64, exists bool) {
+	v := m.addcaptured
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCaptured resets all changes to the "captured" field.
+func (m *AnalyticsDayMutation) ResetCaptured() {
+	m.captured = nil
+	m.addcaptured = nil
+}
+
+// SetFees sets the "fees" field.
+func (m *AnalyticsDayMutation) SetFees(i int64) {
+	m.fees = &i
+	m.addfees = nil
+}
+
+// Fees returns the value of the "fees" field in the mutation.
+func (m *AnalyticsDayMutation) Fees() (r int64, exists bool) {
+	v := m.fees
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFees returns the old "fees" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldFees(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFees is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFees requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFees: %w", err)
+	}
+	return oldValue.Fees, nil
+}
+
+// AddFees adds i to the "fees" field.
+func (m *AnalyticsDayMutation) AddFees(i int64) {
+	if m.addfees != nil {
+		*m.addfees += i
+	} else {
+		m.addfees = &i
+	}
+}
+
+// AddedFees returns the value that was added to the "fees" field in this mutation.
+func (m *AnalyticsDayMutation) AddedFees() (r int64, exists bool) {
+	v := m.addfees
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFees resets all changes to the "fees" field.
+func (m *AnalyticsDayMutation) ResetFees() {
+	m.fees = nil
+	m.addfees = nil
+}
+
+// SetRefunded sets the "refunded" field.
+func (m *AnalyticsDayMutation) SetRefunded(i int64) {
+	m.refunded = &i
+	m.addrefunded = nil
+}
+
+// Refunded returns the value of the "refunded" field in the mutation.
+func (m *AnalyticsDayMutation) Refunded() (r int64, exists bool) {
+	v := m.refunded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefunded returns the old "refunded" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldRefunded(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefunded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefunded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefunded: %w", err)
+	}
+	return oldValue.Refunded, nil
+}
+
+// AddRefunded adds i to the "refunded" field.
+func (m *AnalyticsDayMutation) AddRefunded(i int64) {
+	if m.addrefunded != nil {
+		*m.addrefunded += i
+	} else {
+		m.addrefunded = &i
+	}
+}
+
+// AddedRefunded returns the value that was added to the "refunded" field in this mutation.
+func (m *AnalyticsDayMutation) AddedRefunded() (r int64, exists bool) {
+	v := m.addrefunded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefunded resets all changes to the "refunded" field.
+func (m *AnalyticsDayMutation) ResetRefunded() {
+	m.refunded = nil
+	m.addrefunded = nil
+}
+
+// SetPayouts sets the "payouts" field.
+func (m *AnalyticsDayMutation) SetPayouts(i int64) {
+	m.payouts = &i
+	m.addpayouts = nil
+}
+
+// Payouts returns the value of the "payouts" field in the mutation.
+func (m *AnalyticsDayMutation) Payouts() (r int64, exists bool) {
+	v := m.payouts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayouts returns the old "payouts" field's value of the AnalyticsDay entity.
+// If the AnalyticsDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDayMutation) OldPayouts(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayouts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayouts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayouts: %w", err)
+	}
+	return oldValue.Payouts, nil
+}
+
+// AddPayouts adds i to the "payouts" field.
+func (m *AnalyticsDayMutation) AddPayouts(i int64) {
+	if m.addpayouts != nil {
+		*m.addpayouts += i
+	} else {
+		m.addpayouts = &i
+	}
+}
+
+// AddedPayouts returns the value that was added to the "payouts" field in this mutation.
+func (m *AnalyticsDayMutation) AddedPayouts() (r int64, exists bool) {
+	v := m.addpayouts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPayouts resets all changes to the "payouts" field.
+func (m *AnalyticsDayMutation) ResetPayouts() {
+	m.payouts = nil
+	m.addpayouts = nil
+}
+
+// Where appends a list predicates to the AnalyticsDayMutation builder.
+func (m *AnalyticsDayMutation) Where(ps ...predicate.AnalyticsDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsDay).
+func (m *AnalyticsDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsDayMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.day != nil {
+		fields = append(fields, analyticsday.FieldDay)
+	}
+	if m.subject != nil {
+		fields = append(fields, analyticsday.FieldSubject)
+	}
+	if m.submitted != nil {
+		fields = append(fields, analyticsday.FieldSubmitted)
+	}
+	if m.accepted != nil {
+		fields = append(fields, analyticsday.FieldAccepted)
+	}
+	if m.cancelled != nil {
+		fields = append(fields, analyticsday.FieldCancelled)
+	}
+	if m.declined != nil {
+		fields = append(fields, analyticsday.FieldDeclined)
+	}
+	if m.expired != nil {
+		fields = append(fields, analyticsday.FieldExpired)
+	}
+	if m.disputed != nil {
+		fields = append(fields, analyticsday.FieldDisputed)
+	}
+	if m.breaches != nil {
+		fields = append(fields, analyticsday.FieldBreaches)
+	}
+	if m.captured != nil {
+		fields = append(fields, analyticsday.FieldCaptured)
+	}
+	if m.fees != nil {
+		fields = append(fields, analyticsday.FieldFees)
+	}
+	if m.refunded != nil {
+		fields = append(fields, analyticsday.FieldRefunded)
+	}
+	if m.payouts != nil {
+		fields = append(fields, analyticsday.FieldPayouts)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsday.FieldDay:
+		return m.Day()
+	case analyticsday.FieldSubject:
+		return m.Subject()
+	case analyticsday.FieldSubmitted:
+		return m.Submitted()
+	case analyticsday.FieldAccepted:
+		return m.Accepted()
+	case analyticsday.FieldCancelled:
+		return m.Cancelled()
+	case analyticsday.FieldDeclined:
+		return m.Declined()
+	case analyticsday.FieldExpired:
+		return m.Expired()
+	case analyticsday.FieldDisputed:
+		return m.Disputed()
+	case analyticsday.FieldBreaches:
+		return m.Breaches()
+	case analyticsday.FieldCaptured:
+		return m.Captured()
+	case analyticsday.FieldFees:
+		return m.Fees()
+	case analyticsday.FieldRefunded:
+		return m.Refunded()
+	case analyticsday.FieldPayouts:
+		return m.Payouts()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case analyticsday.FieldDay:
+		return m.OldDay(ctx)
+	case analyticsday.FieldSubject:
+		return m.OldSubject(ctx)
+	case analyticsday.FieldSubmitted:
+		return m.OldSubmitted(ctx)
+	case analyticsday.FieldAccepted:
+		return m.OldAccepted(ctx)
+	case analyticsday.FieldCancelled:
+		return m.OldCancelled(ctx)
+	case analyticsday.FieldDeclined:
+		return m.OldDeclined(ctx)
+	case analyticsday.FieldExpired:
+		return m.OldExpired(ctx)
+	case analyticsday.FieldDisputed:
+		return m.OldDisputed(ctx)
+	case analyticsday.FieldBreaches:
+		return m.OldBreaches(ctx)
+	case analyticsday.FieldCaptured:
+		return m.OldCaptured(ctx)
+	case analyticsday.FieldFees:
+		return m.OldFees(ctx)
+	case analyticsday.FieldRefunded:
+		return m.OldRefunded(ctx)
+	case analyticsday.FieldPayouts:
+		return m.OldPayouts(ctx)
+	}
+	return nil, fmt.Errorf("unknown AnalyticsDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case analyticsday.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case analyticsday.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case analyticsday.FieldSubmitted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmitted(v)
+		return nil
+	case analyticsday.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccepted(v)
+		return nil
+	case analyticsday.FieldCancelled:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelled(v)
+		return nil
+	case analyticsday.FieldDeclined:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeclined(v)
+		return nil
+	case analyticsday.FieldExpired:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpired(v)
+		return nil
+	case analyticsday.FieldDisputed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputed(v)
+		return nil
+	case analyticsday.FieldBreaches:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBreaches(v)
+		return nil
+	case analyticsday.FieldCaptured:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaptured(v)
+		return nil
+	case analyticsday.FieldFees:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFees(v)
+		return nil
+	case analyticsday.FieldRefunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefunded(v)
+		return nil
+	case analyticsday.FieldPayouts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayouts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsDayMutation) AddedFields() []string {
+	var fields []string
+	if m.addsubmitted != nil {
+		fields = append(fields, analyticsday.FieldSubmitted)
+	}
+	if m.addaccepted != nil {
+		fields = append(fields, analyticsday.FieldAccepted)
+	}
+	if m.addcancelled != nil {
+		fields = append(fields, analyticsday.FieldCancelled)
+	}
+	if m.adddeclined != nil {
+		fields = append(fields, analyticsday.FieldDeclined)
+	}
+	if m.addexpired != nil {
+		fields = append(fields, analyticsday.FieldExpired)
+	}
+	if m.adddisputed != nil {
+		fields = append(fields, analyticsday.FieldDisputed)
+	}
+	if m.addbreaches != nil {
+		fields = append(fields, analyticsday.FieldBreaches)
+	}
+	if m.addcaptured != nil {
+		fields = append(fields, analyticsday.FieldCaptured)
+	}
+	if m.addfees != nil {
+		fields = append(fields, analyticsday.FieldFees)
+	}
+	if m.addrefunded != nil {
+		fields = append(fields, analyticsday.FieldRefunded)
+	}
+	if m.addpayouts != nil {
+		fields = append(fields, analyticsday.FieldPayouts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsday.FieldSubmitted:
+		return m.AddedSubmitted()
+	case analyticsday.FieldAccepted:
+		return m.AddedAccepted()
+	case analyticsday.FieldCancelled:
+		return m.AddedCancelled()
+	case analyticsday.FieldDeclined:
+		return m.AddedDeclined()
+	case analyticsday.FieldExpired:
+		return m.AddedExpired()
+	case analyticsday.FieldDisputed:
+		return m.AddedDisputed()
+	case analyticsday.FieldBreaches:
+		return m.AddedBreaches()
+	case analyticsday.FieldCaptured:
+		return m.AddedCaptured()
+	case analyticsday.FieldFees:
+		return m.AddedFees()
+	case analyticsday.FieldRefunded:
+		return m.AddedRefunded()
+	case analyticsday.FieldPayouts:
+		return m.AddedPayouts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case analyticsday.FieldSubmitted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSubmitted(v)
+		return nil
+	case analyticsday.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccepted(v)
+		return nil
+	case analyticsday.FieldCancelled:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCancelled(v)
+		return nil
+	case analyticsday.FieldDeclined:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDeclined(v)
+		return nil
+	case analyticsday.FieldExpired:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpired(v)
+		return nil
+	case analyticsday.FieldDisputed:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDisputed(v)
+		return nil
+	case analyticsday.FieldBreaches:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBreaches(v)
+		return nil
+	case analyticsday.FieldCaptured:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCaptured(v)
+		return nil
+	case analyticsday.FieldFees:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFees(v)
+		return nil
+	case analyticsday.FieldRefunded:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefunded(v)
+		return nil
+	case analyticsday.FieldPayouts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPayouts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AnalyticsDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsDayMutation) ResetField(name string) error {
+	switch name {
+	case analyticsday.FieldDay:
+		m.ResetDay()
+		return nil
+	case analyticsday.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case analyticsday.FieldSubmitted:
+		m.ResetSubmitted()
+		return nil
+	case analyticsday.FieldAccepted:
+		m.ResetAccepted()
+		return nil
+	case analyticsday.FieldCancelled:
+		m.ResetCancelled()
+		return nil
+	case analyticsday.FieldDeclined:
+		m.ResetDeclined()
+		return nil
+	case analyticsday.FieldExpired:
+		m.ResetExpired()
+		return nil
+	case analyticsday.FieldDisputed:
+		m.ResetDisputed()
+		return nil
+	case analyticsday.FieldBreaches:
+		m.ResetBreaches()
+		return nil
+	case analyticsday.FieldCaptured:
+		m.ResetCaptured()
+		return nil
+	case analyticsday.FieldFees:
+		m.ResetFees()
+		return nil
+	case analyticsday.FieldRefunded:
+		m.ResetRefunded()
+		return nil
+	case analyticsday.FieldPayouts:
+		m.ResetPayouts()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsDay edge %s", name)
+}
+
+// AnalyticsDurationMutation represents an operation that mutates the AnalyticsDuration nodes in the graph.
+type AnalyticsDurationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	day           *time.Time
+	subject       *string
+	kind          *analyticsduration.Kind
+	bucket        *int
+	addbucket     *int
+	count         *int64
+	addcount      *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AnalyticsDuration, error)
+	predicates    []predicate.AnalyticsDuration
+}
+
+var _ ent.Mutation = (*AnalyticsDurationMutation)(nil)
+
+// analyticsdurationOption allows management of the mutation configuration using functional options.
+type analyticsdurationOption func(*AnalyticsDurationMutation)
+
+// newAnalyticsDurationMutation creates new mutation for the AnalyticsDuration entity.
+func newAnalyticsDurationMutation(c config, op Op, opts ...analyticsdurationOption) *AnalyticsDurationMutation {
+	m := &AnalyticsDurationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsDuration,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsDurationID sets the ID field of the mutation.
+func withAnalyticsDurationID(id uuid.UUID) analyticsdurationOption {
+	return func(m *AnalyticsDurationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsDuration
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsDuration, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsDuration.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsDuration sets the old AnalyticsDuration of the mutation.
+func withAnalyticsDuration(node *AnalyticsDuration) analyticsdurationOption {
+	return func(m *AnalyticsDurationMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsDuration, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsDurationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsDurationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsDuration entities.
+func (m *AnalyticsDurationMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsDurationMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsDurationMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsDuration.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *AnalyticsDurationMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *AnalyticsDurationMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the AnalyticsDuration entity.
+// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDurationMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *AnalyticsDurationMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *AnalyticsDurationMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *AnalyticsDurationMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the AnalyticsDuration entity.
+// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDurationMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *AnalyticsDurationMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *AnalyticsDurationMutation) SetKind(a analyticsduration.Kind) {
+	m.kind = &a
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *AnalyticsDurationMutation) Kind() (r analyticsduration.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the AnalyticsDuration entity.
+// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDurationMutation) OldKind(ctx context.Context) (v analyticsduration.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *AnalyticsDurationMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetBucket sets the "bucket" field.
+func (m *AnalyticsDurationMutation) SetBucket(i int) {
+	m.bucket = &i
+	m.addbucket = nil
+}
+
+// Bucket returns the value of the "bucket" field in the mutation.
+func (m *AnalyticsDurationMutation) Bucket() (r int, exists bool) {
+	v := m.bucket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBucket returns the old "bucket" field's value of the AnalyticsDuration entity.
+// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDurationMutation) OldBucket(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBucket is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBucket requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBucket: %w", err)
+	}
+	return oldValue.Bucket, nil
+}
+
+// AddBucket adds i to the "bucket" field.
+func (m *AnalyticsDurationMutation) AddBucket(i int) {
+	if m.addbucket != nil {
+		*m.addbucket += i
+	} else {
+		m.addbucket = &i
+	}
+}
+
+// AddedBucket returns the value that was added to the "bucket" field in this mutation.
+func (m *AnalyticsDurationMutation) AddedBucket() (r int, exists bool) {
+	v := m.addbucket
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBucket resets all changes to the "bucket" field.
+func (m *AnalyticsDurationMutation) ResetBucket() {
+	m.bucket = nil
+	m.addbucket = nil
+}
+
+// SetCount sets the "count" field.
+func (m *AnalyticsDurationMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *AnalyticsDurationMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the AnalyticsDuration entity.
+// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsDurationMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *AnalyticsDurationMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *AnalyticsDurationMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *AnalyticsDurationMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// Where appends a list predicates to the AnalyticsDurationMutation builder.
+func (m *AnalyticsDurationMutation) Where(ps ...predicate.AnalyticsDuration) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsDurationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsDurationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsDuration, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsDurationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsDurationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsDuration).
+func (m *AnalyticsDurationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsDurationMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.day != nil {
+		fields = append(fields, analyticsduration.FieldDay)
+	}
+	if m.subject != nil {
+		fields = append(fields, analyticsduration.FieldSubject)
+	}
+	if m.kind != nil {
+		fields = append(fields, analyticsduration.FieldKind)
+	}
+	if m.bucket != nil {
+		fields = append(fields, analyticsduration.FieldBucket)
+	}
+	if m.count != nil {
+		fields = append(fields, analyticsduration.FieldCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsDurationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsduration.FieldDay:
+		return m.Day()
+	case analyticsduration.FieldSubject:
+		return m.Subject()
+	case analyticsduration.FieldKind:
+		return m.Kind()
+	case analyticsduration.FieldBucket:
+		return m.Bucket()
+	case analyticsduration.FieldCount:
+		return m.Count()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsDurationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case analyticsduration.FieldDay:
+		return m.OldDay(ctx)
+	case analyticsduration.FieldSubject:
+		return m.OldSubject(ctx)
+	case analyticsduration.FieldKind:
+		return m.OldKind(ctx)
+	case analyticsduration.FieldBucket:
+		return m.OldBucket(ctx)
+	case analyticsduration.FieldCount:
+		return m.OldCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown AnalyticsDuration field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsDurationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case analyticsduration.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case analyticsduration.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case analyticsduration.FieldKind:
+		v, ok := value.(analyticsduration.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case analyticsduration.FieldBucket:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBucket(v)
+		return nil
+	case analyticsduration.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDuration field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsDurationMutation) AddedFields() []string {
+	var fields []string
+	if m.addbucket != nil {
+		fields = append(fields, analyticsduration.FieldBucket)
+	}
+	if m.addcount != nil {
+		fields = append(fields, analyticsduration.FieldCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsDurationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsduration.FieldBucket:
+		return m.AddedBucket()
+	case analyticsduration.FieldCount:
+		return m.AddedCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsDurationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case analyticsduration.FieldBucket:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBucket(v)
+		return nil
+	case analyticsduration.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDuration numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsDurationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsDurationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsDurationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AnalyticsDuration nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsDurationMutation) ResetField(name string) error {
+	switch name {
+	case analyticsduration.FieldDay:
+		m.ResetDay()
+		return nil
+	case analyticsduration.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case analyticsduration.FieldKind:
+		m.ResetKind()
+		return nil
+	case analyticsduration.FieldBucket:
+		m.ResetBucket()
+		return nil
+	case analyticsduration.FieldCount:
+		m.ResetCount()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsDuration field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsDurationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsDurationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsDurationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsDurationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsDurationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsDurationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsDurationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsDuration unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsDurationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsDuration edge %s", name)
+}
+
+// AnalyticsExpertDayMutation represents an operation that mutates the AnalyticsExpertDay nodes in the graph.
+type AnalyticsExpertDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	day           *time.Time
+	expert_id     *uuid.UUID
+	delivered     *int64
+	adddelivered  *int64
+	on_time       *int64
+	addon_time    *int64
+	accepted      *int64
+	addaccepted   *int64
+	ratings       *int64
+	addratings    *int64
+	stars         *int64
+	addstars      *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AnalyticsExpertDay, error)
+	predicates    []predicate.AnalyticsExpertDay
+}
+
+var _ ent.Mutation = (*AnalyticsExpertDayMutation)(nil)
+
+// analyticsexpertdayOption allows management of the mutation configuration using functional options.
+type analyticsexpertdayOption func(*AnalyticsExpertDayMutation)
+
+// newAnalyticsExpertDayMutation creates new mutation for the AnalyticsExpertDay entity.
+func newAnalyticsExpertDayMutation(c config, op Op, opts ...analyticsexpertdayOption) *AnalyticsExpertDayMutation {
+	m := &AnalyticsExpertDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsExpertDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsExpertDayID sets the ID field of the mutation.
+func withAnalyticsExpertDayID(id uuid.UUID) analyticsexpertdayOption {
+	return func(m *AnalyticsExpertDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsExpertDay
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsExpertDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsExpertDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsExpertDay sets the old AnalyticsExpertDay of the mutation.
+func withAnalyticsExpertDay(node *AnalyticsExpertDay) analyticsexpertdayOption {
+	return func(m *AnalyticsExpertDayMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsExpertDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsExpertDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsExpertDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsExpertDay entities.
+func (m *AnalyticsExpertDayMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsExpertDayMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsExpertDayMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsExpertDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDay sets the "day" field.
+func (m *AnalyticsExpertDayMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *AnalyticsExpertDayMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *AnalyticsExpertDayMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetExpertID sets the "expert_id" field.
+func (m *AnalyticsExpertDayMutation) SetExpertID(u uuid.UUID) {
+	m.expert_id = &u
+}
+
+// ExpertID returns the value of the "expert_id" field in the mutation.
+func (m *AnalyticsExpertDayMutation) ExpertID() (r uuid.UUID, exists bool) {
+	v := m.expert_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpertID returns the old "expert_id" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldExpertID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpertID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpertID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpertID: %w", err)
+	}
+	return oldValue.ExpertID, nil
+}
+
+// ResetExpertID resets all changes to the "expert_id" field.
+func (m *AnalyticsExpertDayMutation) ResetExpertID() {
+	m.expert_id = nil
+}
+
+// SetDelivered sets the "delivered" field.
+func (m *AnalyticsExpertDayMutation) SetDelivered(i int64) {
+	m.delivered = &i
+	m.adddelivered = nil
+}
+
+// Delivered returns the value of the "delivered" field in the mutation.
+func (m *AnalyticsExpertDayMutation) Delivered() (r int64, exists bool) {
+	v := m.delivered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDelivered returns the old "delivered" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldDelivered(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDelivered is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDelivered requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDelivered: %w", err)
+	}
+	return oldValue.Delivered, nil
+}
+
+// AddDelivered adds i to the "delivered" field.
+func (m *AnalyticsExpertDayMutation) AddDelivered(i int64) {
+	if m.adddelivered != nil {
+		*m.adddelivered += i
+	} else {
+		m.adddelivered = &i
+	}
+}
+
+// AddedDelivered returns the value that was added to the "delivered" field in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedDelivered() (r int64, exists bool) {
+	v := m.adddelivered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDelivered resets all changes to the "delivered" field.
+func (m *AnalyticsExpertDayMutation) ResetDelivered() {
+	m.delivered = nil
+	m.adddelivered = nil
+}
+
+// SetOnTime sets the "on_time" field.
+func (m *AnalyticsExpertDayMutation) SetOnTime(i int64) {
+	m.on_time = &i
+	m.addon_time = nil
+}
+
+// OnTime returns the value of the "on_time" field in the mutation.
+func (m *AnalyticsExpertDayMutation) OnTime() (r int64, exists bool) {
+	v := m.on_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnTime returns the old "on_time" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldOnTime(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnTime: %w", err)
+	}
+	return oldValue.OnTime, nil
+}
+
+// AddOnTime adds i to the "on_time" field.
+func (m *AnalyticsExpertDayMutation) AddOnTime(i int64) {
+	if m.addon_time != nil {
+		*m.addon_time += i
+	} else {
+		m.addon_time = &i
+	}
+}
+
+// AddedOnTime returns the value that was added to the "on_time" field in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedOnTime() (r int64, exists bool) {
+	v := m.addon_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOnTime resets all changes to the "on_time" field.
+func (m *AnalyticsExpertDayMutation) ResetOnTime() {
+	m.on_time = nil
+	m.addon_time = nil
+}
+
+// SetAccepted sets the "accepted" field.
+func (m *AnalyticsExpertDayMutation) SetAccepted(i int64) {
+	m.accepted = &i
+	m.addaccepted = nil
+}
+
+// Accepted returns the value of the "accepted" field in the mutation.
+func (m *AnalyticsExpertDayMutation) Accepted() (r int64, exists bool) {
+	v := m.accepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccepted returns the old "accepted" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldAccepted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccepted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccepted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccepted: %w", err)
+	}
+	return oldValue.Accepted, nil
+}
+
+// AddAccepted adds i to the "accepted" field.
+func (m *AnalyticsExpertDayMutation) AddAccepted(i int64) {
+	if m.addaccepted != nil {
+		*m.addaccepted += i
+	} else {
+		m.addaccepted = &i
+	}
+}
+
+// AddedAccepted returns the value that was added to the "accepted" field in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedAccepted() (r int64, exists bool) {
+	v := m.addaccepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccepted resets all changes to the "accepted" field.
+func (m *AnalyticsExpertDayMutation) ResetAccepted() {
+	m.accepted = nil
+	m.addaccepted = nil
+}
+
+// SetRatings sets the "ratings" field.
+func (m *AnalyticsExpertDayMutation) SetRatings(i int64) {
+	m.ratings = &i
+	m.addratings = nil
+}
+
+// Ratings returns the value of the "ratings" field in the mutation.
+func (m *AnalyticsExpertDayMutation) Ratings() (r int64, exists bool) {
+	v := m.ratings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRatings returns the old "ratings" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldRatings(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRatings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRatings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRatings: %w", err)
+	}
+	return oldValue.Ratings, nil
+}
+
+// AddRatings adds i to the "ratings" field.
+func (m *AnalyticsExpertDayMutation) AddRatings(i int64) {
+	if m.addratings != nil {
+		*m.addratings += i
+	} else {
+		m.addratings = &i
+	}
+}
+
+// AddedRatings returns the value that was added to the "ratings" field in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedRatings() (r int64, exists bool) {
+	v := m.addratings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRatings resets all changes to the "ratings" field.
+func (m *AnalyticsExpertDayMutation) ResetRatings() {
+	m.ratings = nil
+	m.addratings = nil
+}
+
+// SetStars sets the "stars" field.
+func (m *AnalyticsExpertDayMutation) SetStars(i int64) {
+	m.stars = &i
+	m.addstars = nil
+}
+
+// Stars returns the value of the "stars" field in the mutation.
+func (m *AnalyticsExpertDayMutation) Stars() (r int64, exists bool) {
+	v := m.stars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStars returns the old "stars" field's value of the AnalyticsExpertDay entity.
+// If the AnalyticsExpertDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertDayMutation) OldStars(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStars is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStars requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStars: %w", err)
+	}
+	return oldValue.Stars, nil
+}
+
+// AddStars adds i to the "stars" field.
+func (m *AnalyticsExpertDayMutation) AddStars(i int64) {
+	if m.addstars != nil {
+		*m.addstars += i
+	} else {
+		m.addstars = &i
+	}
+}
+
+// AddedStars returns the value that was added to the "stars" field in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedStars() (r int64, exists bool) {
+	v := m.addstars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStars resets all changes to the "stars" field.
+func (m *AnalyticsExpertDayMutation) ResetStars() {
+	m.stars = nil
+	m.addstars = nil
+}
+
+// Where appends a list predicates to the AnalyticsExpertDayMutation builder.
+func (m *AnalyticsExpertDayMutation) Where(ps ...predicate.AnalyticsExpertDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsExpertDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsExpertDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsExpertDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsExpertDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsExpertDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsExpertDay).
+func (m *AnalyticsExpertDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsExpertDayMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.day != nil {
+		fields = append(fields, analyticsexpertday.FieldDay)
+	}
+	if m.expert_id != nil {
+		fields = append(fields, analyticsexpertday.FieldExpertID)
+	}
+	if m.delivered != nil {
+		fields = append(fields, analyticsexpertday.FieldDelivered)
+	}
+	if m.on_time != nil {
+		fields = append(fields, analyticsexpertday.FieldOnTime)
+	}
+	if m.accepted != nil {
+		fields = append(fields, analyticsexpertday.FieldAccepted)
+	}
+	if m.ratings != nil {
+		fields = append(fields, analyticsexpertday.FieldRatings)
+	}
+	if m.stars != nil {
+		fields = append(fields, analyticsexpertday.FieldStars)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsExpertDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsexpertday.FieldDay:
+		return m.Day()
+	case analyticsexpertday.FieldExpertID:
+		return m.ExpertID()
+	case analyticsexpertday.FieldDelivered:
+		return m.Delivered()
+	case analyticsexpertday.FieldOnTime:
+		return m.OnTime()
+	case analyticsexpertday.FieldAccepted:
+		return m.Accepted()
+	case analyticsexpertday.FieldRatings:
+		return m.Ratings()
+	case analyticsexpertday.FieldStars:
+		return m.Stars()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsExpertDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case analyticsexpertday.FieldDay:
+		return m.OldDay(ctx)
+	case analyticsexpertday.FieldExpertID:
+		return m.OldExpertID(ctx)
+	case analyticsexpertday.FieldDelivered:
+		return m.OldDelivered(ctx)
+	case analyticsexpertday.FieldOnTime:
+		return m.OldOnTime(ctx)
+	case analyticsexpertday.FieldAccepted:
+		return m.OldAccepted(ctx)
+	case analyticsexpertday.FieldRatings:
+		return m.OldRatings(ctx)
+	case analyticsexpertday.FieldStars:
+		return m.OldStars(ctx)
+	}
+	return nil, fmt.Errorf("unknown AnalyticsExpertDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsExpertDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case analyticsexpertday.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case analyticsexpertday.FieldExpertID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpertID(v)
+		return nil
+	case analyticsexpertday.FieldDelivered:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDelivered(v)
+		return nil
+	case analyticsexpertday.FieldOnTime:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnTime(v)
+		return nil
+	case analyticsexpertday.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccepted(v)
+		return nil
+	case analyticsexpertday.FieldRatings:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRatings(v)
+		return nil
+	case analyticsexpertday.FieldStars:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStars(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsExpertDayMutation) AddedFields() []string {
+	var fields []string
+	if m.adddelivered != nil {
+		fields = append(fields, analyticsexpertday.FieldDelivered)
+	}
+	if m.addon_time != nil {
+		fields = append(fields, analyticsexpertday.FieldOnTime)
+	}
+	if m.addaccepted != nil {
+		fields = append(fields, analyticsexpertday.FieldAccepted)
+	}
+	if m.addratings != nil {
+		fields = append(fields, analyticsexpertday.FieldRatings)
+	}
+	if m.addstars != nil {
+		fields = append(fields, analyticsexpertday.FieldStars)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsExpertDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsexpertday.FieldDelivered:
+		return m.AddedDelivered()
+	case analyticsexpertday.FieldOnTime:
+		return m.AddedOnTime()
+	case analyticsexpertday.FieldAccepted:
+		return m.AddedAccepted()
+	case analyticsexpertday.FieldRatings:
+		return m.AddedRatings()
+	case analyticsexpertday.FieldStars:
+		return m.AddedStars()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsExpertDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case analyticsexpertday.FieldDelivered:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDelivered(v)
+		return nil
+	case analyticsexpertday.FieldOnTime:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOnTime(v)
+		return nil
+	case analyticsexpertday.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccepted(v)
+		return nil
+	case analyticsexpertday.FieldRatings:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRatings(v)
+		return nil
+	case analyticsexpertday.FieldStars:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStars(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsExpertDayMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsExpertDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsExpertDayMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsExpertDayMutation) ResetField(name string) error {
+	switch name {
+	case analyticsexpertday.FieldDay:
+		m.ResetDay()
+		return nil
+	case analyticsexpertday.FieldExpertID:
+		m.ResetExpertID()
+		return nil
+	case analyticsexpertday.FieldDelivered:
+		m.ResetDelivered()
+		return nil
+	case analyticsexpertday.FieldOnTime:
+		m.ResetOnTime()
+		return nil
+	case analyticsexpertday.FieldAccepted:
+		m.ResetAccepted()
+		return nil
+	case analyticsexpertday.FieldRatings:
+		m.ResetRatings()
+		return nil
+	case analyticsexpertday.FieldStars:
+		m.ResetStars()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsExpertDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsExpertDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsExpertDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsExpertDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsExpertDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsExpertDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsExpertDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertDay edge %s", name)
+}
+
+// AnalyticsLedgerEntryMutation represents an operation that mutates the AnalyticsLedgerEntry nodes in the graph.
+type AnalyticsLedgerEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AnalyticsLedgerEntry, error)
+	predicates    []predicate.AnalyticsLedgerEntry
+}
+
+var _ ent.Mutation = (*AnalyticsLedgerEntryMutation)(nil)
+
+// analyticsledgerentryOption allows management of the mutation configuration using functional options.
+type analyticsledgerentryOption func(*AnalyticsLedgerEntryMutation)
+
+// newAnalyticsLedgerEntryMutation creates new mutation for the AnalyticsLedgerEntry entity.
+func newAnalyticsLedgerEntryMutation(c config, op Op, opts ...analyticsledgerentryOption) *AnalyticsLedgerEntryMutation {
+	m := &AnalyticsLedgerEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsLedgerEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsLedgerEntryID sets the ID field of the mutation.
+func withAnalyticsLedgerEntryID(id uuid.UUID) analyticsledgerentryOption {
+	return func(m *AnalyticsLedgerEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsLedgerEntry
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsLedgerEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsLedgerEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsLedgerEntry sets the old AnalyticsLedgerEntry of the mutation.
+func withAnalyticsLedgerEntry(node *AnalyticsLedgerEntry) analyticsledgerentryOption {
+	return func(m *AnalyticsLedgerEntryMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsLedgerEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsLedgerEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsLedgerEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsLedgerEntry entities.
+func (m *AnalyticsLedgerEntryMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsLedgerEntryMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsLedgerEntryMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsLedgerEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// Where appends a list predicates to the AnalyticsLedgerEntryMutation builder.
+func (m *AnalyticsLedgerEntryMutation) Where(ps ...predicate.AnalyticsLedgerEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsLedgerEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsLedgerEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsLedgerEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsLedgerEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsLedgerEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsLedgerEntry).
+func (m *AnalyticsLedgerEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsLedgerEntryMutation) Fields() []string {
+	fields := make([]string, 0, 0)
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsLedgerEntryMutation) Field(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsLedgerEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	return nil, fmt.Errorf("unknown AnalyticsLedgerEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsLedgerEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AnalyticsLedgerEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsLedgerEntryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsLedgerEntryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsLedgerEntryMutation) AddField(name string, value ent.Value) error {
+	return fmt.Errorf("unknown AnalyticsLedgerEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsLedgerEntryMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsLedgerEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsLedgerEntryMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AnalyticsLedgerEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsLedgerEntryMutation) ResetField(name string) error {
+	return fmt.Errorf("unknown AnalyticsLedgerEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsLedgerEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsLedgerEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsLedgerEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsLedgerEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsLedgerEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsLedgerEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsLedgerEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsLedgerEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsLedgerEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsLedgerEntry edge %s", name)
+}
+
+// AnalyticsQuestionMutation represents an operation that mutates the AnalyticsQuestion nodes in the graph.
+type AnalyticsQuestionMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	version           *int
+	addversion        *int
+	subject           *string
+	submitted_at      *time.Time
+	deadline          *time.Time
+	first_claim_at    *time.Time
+	first_delivery_at *time.Time
+	delivered_by      *uuid.UUID
+	outcome           *string
+	closed_at         *time.Time
+	accepted_by       *uuid.UUID
+	disputed_at       *time.Time
+	rated_at          *time.Time
+	stars             *int
+	addstars          *int
+	rated_expert      *uuid.UUID
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*AnalyticsQuestion, error)
+	predicates        []predicate.AnalyticsQuestion
+}
+
+var _ ent.Mutation = (*AnalyticsQuestionMutation)(nil)
+
+// analyticsquestionOption allows management of the mutation configuration using functional options.
+type analyticsquestionOption func(*AnalyticsQuestionMutation)
+
+// newAnalyticsQuestionMutation creates new mutation for the AnalyticsQuestion entity.
+func newAnalyticsQuestionMutation(c config, op Op, opts ...analyticsquestionOption) *AnalyticsQuestionMutation {
+	m := &AnalyticsQuestionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsQuestion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsQuestionID sets the ID field of the mutation.
+func withAnalyticsQuestionID(id uuid.UUID) analyticsquestionOption {
+	return func(m *AnalyticsQuestionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsQuestion
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsQuestion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsQuestion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsQuestion sets the old AnalyticsQuestion of the mutation.
+func withAnalyticsQuestion(node *AnalyticsQuestion) analyticsquestionOption {
+	return func(m *AnalyticsQuestionMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsQuestion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsQuestionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsQuestionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsQuestion entities.
+func (m *AnalyticsQuestionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsQuestionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsQuestionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsQuestion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetVersion sets the "version" field.
+func (m *AnalyticsQuestionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *AnalyticsQuestionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *AnalyticsQuestionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *AnalyticsQuestionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *AnalyticsQuestionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *AnalyticsQuestionMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *AnalyticsQuestionMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *AnalyticsQuestionMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (m *AnalyticsQuestionMutation) SetSubmittedAt(t time.Time) {
+	m.submitted_at = &t
+}
+
+// SubmittedAt returns the value of the "submitted_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) SubmittedAt() (r time.Time, exists bool) {
+	v := m.submitted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedAt returns the old "submitted_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldSubmittedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedAt: %w", err)
+	}
+	return oldValue.SubmittedAt, nil
+}
+
+// ResetSubmittedAt resets all changes to the "submitted_at" field.
+func (m *AnalyticsQuestionMutation) ResetSubmittedAt() {
+	m.submitted_at = nil
+}
+
+// SetDeadline sets the "deadline" field.
+func (m *AnalyticsQuestionMutation) SetDeadline(t time.Time) {
+	m.deadline = &t
+}
+
+// Deadline returns the value of the "deadline" field in the mutation.
+func (m *AnalyticsQuestionMutation) Deadline() (r time.Time, exists bool) {
+	v := m.deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadline returns the old "deadline" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldDeadline(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadline: %w", err)
+	}
+	return oldValue.Deadline, nil
+}
+
+// ResetDeadline resets all changes to the "deadline" field.
+func (m *AnalyticsQuestionMutation) ResetDeadline() {
+	m.deadline = nil
+}
+
+// SetFirstClaimAt sets the "first_claim_at" field.
+func (m *AnalyticsQuestionMutation) SetFirstClaimAt(t time.Time) {
+	m.first_claim_at = &t
+}
+
+// FirstClaimAt returns the value of the "first_claim_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) FirstClaimAt() (r time.Time, exists bool) {
+	v := m.first_claim_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstClaimAt returns the old "first_claim_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldFirstClaimAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstClaimAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstClaimAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstClaimAt: %w", err)
+	}
+	return oldValue.FirstClaimAt, nil
+}
+
+// ClearFirstClaimAt clears the value of the "first_claim_at" field.
+func (m *AnalyticsQuestionMutation) ClearFirstClaimAt() {
+	m.first_claim_at = nil
+	m.clearedFields[analyticsquestion.FieldFirstClaimAt] = struct{}{}
+}
+
+// FirstClaimAtCleared returns if the "first_claim_at" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) FirstClaimAtCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldFirstClaimAt]
+	return ok
+}
+
+// ResetFirstClaimAt resets all changes to the "first_claim_at" field.
+func (m *AnalyticsQuestionMutation) ResetFirstClaimAt() {
+	m.first_claim_at = nil
+	delete(m.clearedFields, analyticsquestion.FieldFirstClaimAt)
+}
+
+// SetFirstDeliveryAt sets the "first_delivery_at" field.
+func (m *AnalyticsQuestionMutation) SetFirstDeliveryAt(t time.Time) {
+	m.first_delivery_at = &t
+}
+
+// FirstDeliveryAt returns the value of the "first_delivery_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) FirstDeliveryAt() (r time.Time, exists bool) {
+	v := m.first_delivery_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstDeliveryAt returns the old "first_delivery_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldFirstDeliveryAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstDeliveryAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstDeliveryAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstDeliveryAt: %w", err)
+	}
+	return oldValue.FirstDeliveryAt, nil
+}
+
+// ClearFirstDeliveryAt clears the value of the "first_delivery_at" field.
+func (m *AnalyticsQuestionMutation) ClearFirstDeliveryAt() {
+	m.first_delivery_at = nil
+	m.clearedFields[analyticsquestion.FieldFirstDeliveryAt] = struct{}{}
+}
+
+// FirstDeliveryAtCleared returns if the "first_delivery_at" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) FirstDeliveryAtCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldFirstDeliveryAt]
+	return ok
+}
+
+// ResetFirstDeliveryAt resets all changes to the "first_delivery_at" field.
+func (m *AnalyticsQuestionMutation) ResetFirstDeliveryAt() {
+	m.first_delivery_at = nil
+	delete(m.clearedFields, analyticsquestion.FieldFirstDeliveryAt)
+}
+
+// SetDeliveredBy sets the "delivered_by" field.
+func (m *AnalyticsQuestionMutation) SetDeliveredBy(u uuid.UUID) {
+	m.delivered_by = &u
+}
+
+// DeliveredBy returns the value of the "delivered_by" field in the mutation.
+func (m *AnalyticsQuestionMutation) DeliveredBy() (r uuid.UUID, exists bool) {
+	v := m.delivered_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredBy returns the old "delivered_by" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldDeliveredBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredBy: %w", err)
+	}
+	return oldValue.DeliveredBy, nil
+}
+
+// ClearDeliveredBy clears the value of the "delivered_by" field.
+func (m *AnalyticsQuestionMutation) ClearDeliveredBy() {
+	m.delivered_by = nil
+	m.clearedFields[analyticsquestion.FieldDeliveredBy] = struct{}{}
+}
+
+// DeliveredByCleared returns if the "delivered_by" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) DeliveredByCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldDeliveredBy]
+	return ok
+}
+
+// ResetDeliveredBy resets all changes to the "delivered_by" field.
+func (m *AnalyticsQuestionMutation) ResetDeliveredBy() {
+	m.delivered_by = nil
+	delete(m.clearedFields, analyticsquestion.FieldDeliveredBy)
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *AnalyticsQuestionMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *AnalyticsQuestionMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (m *AnalyticsQuestionMutation) ClearOutcome() {
+	m.outcome = nil
+	m.clearedFields[analyticsquestion.FieldOutcome] = struct{}{}
+}
+
+// OutcomeCleared returns if the "outcome" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) OutcomeCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldOutcome]
+	return ok
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *AnalyticsQuestionMutation) ResetOutcome() {
+	m.outcome = nil
+	delete(m.clearedFields, analyticsquestion.FieldOutcome)
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *AnalyticsQuestionMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldClosedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (m *AnalyticsQuestionMutation) ClearClosedAt() {
+	m.closed_at = nil
+	m.clearedFields[analyticsquestion.FieldClosedAt] = struct{}{}
+}
+
+// ClosedAtCleared returns if the "closed_at" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) ClosedAtCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldClosedAt]
+	return ok
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *AnalyticsQuestionMutation) ResetClosedAt() {
+	m.closed_at = nil
+	delete(m.clearedFields, analyticsquestion.FieldClosedAt)
+}
+
+// SetAcceptedBy sets the "accepted_by" field.
+func (m *AnalyticsQuestionMutation) SetAcceptedBy(u uuid.UUID) {
+	m.accepted_by = &u
+}
+
+// AcceptedBy returns the value of the "accepted_by" field in the mutation.
+func (m *AnalyticsQuestionMutation) AcceptedBy() (r uuid.UUID, exists bool) {
+	v := m.accepted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcceptedBy returns the old "accepted_by" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldAcceptedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcceptedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcceptedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcceptedBy: %w", err)
+	}
+	return oldValue.AcceptedBy, nil
+}
+
+// ClearAcceptedBy clears the value of the "accepted_by" field.
+func (m *AnalyticsQuestionMutation) ClearAcceptedBy() {
+	m.accepted_by = nil
+	m.clearedFields[analyticsquestion.FieldAcceptedBy] = struct{}{}
+}
+
+// AcceptedByCleared returns if the "accepted_by" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) AcceptedByCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldAcceptedBy]
+	return ok
+}
+
+// ResetAcceptedBy resets all changes to the "accepted_by" field.
+func (m *AnalyticsQuestionMutation) ResetAcceptedBy() {
+	m.accepted_by = nil
+	delete(m.clearedFields, analyticsquestion.FieldAcceptedBy)
+}
+
+// SetDisputedAt sets the "disputed_at" field.
+func (m *AnalyticsQuestionMutation) SetDisputedAt(t time.Time) {
+	m.disputed_at = &t
+}
+
+// DisputedAt returns the value of the "disputed_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) DisputedAt() (r time.Time, exists bool) {
+	v := m.disputed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisputedAt returns the old "disputed_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldDisputedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisputedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisputedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisputedAt: %w", err)
+	}
+	return oldValue.DisputedAt, nil
+}
+
+// ClearDisputedAt clears the value of the "disputed_at" field.
+func (m *AnalyticsQuestionMutation) ClearDisputedAt() {
+	m.disputed_at = nil
+	m.clearedFields[analyticsquestion.FieldDisputedAt] = struct{}{}
+}
+
+// DisputedAtCleared returns if the "disputed_at" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) DisputedAtCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldDisputedAt]
+	return ok
+}
+
+// ResetDisputedAt resets all changes to the "disputed_at" field.
+func (m *AnalyticsQuestionMutation) ResetDisputedAt() {
+	m.disputed_at = nil
+	delete(m.clearedFields, analyticsquestion.FieldDisputedAt)
+}
+
+// SetRatedAt sets the "rated_at" field.
+func (m *AnalyticsQuestionMutation) SetRatedAt(t time.Time) {
+	m.rated_at = &t
+}
+
+// RatedAt returns the value of the "rated_at" field in the mutation.
+func (m *AnalyticsQuestionMutation) RatedAt() (r time.Time, exists bool) {
+	v := m.rated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRatedAt returns the old "rated_at" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldRatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRatedAt: %w", err)
+	}
+	return oldValue.RatedAt, nil
+}
+
+// ClearRatedAt clears the value of the "rated_at" field.
+func (m *AnalyticsQuestionMutation) ClearRatedAt() {
+	m.rated_at = nil
+	m.clearedFields[analyticsquestion.FieldRatedAt] = struct{}{}
+}
+
+// RatedAtCleared returns if the "rated_at" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) RatedAtCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldRatedAt]
+	return ok
+}
+
+// ResetRatedAt resets all changes to the "rated_at" field.
+func (m *AnalyticsQuestionMutation) ResetRatedAt() {
+	m.rated_at = nil
+	delete(m.clearedFields, analyticsquestion.FieldRatedAt)
+}
+
+// SetStars sets the "stars" field.
+func (m *AnalyticsQuestionMutation) SetStars(i int) {
+	m.stars = &i
+	m.addstars = nil
+}
+
+// Stars returns the value of the "stars" field in the mutation.
+func (m *AnalyticsQuestionMutation) Stars() (r int, exists bool) {
+	v := m.stars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStars returns the old "stars" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldStars(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStars is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStars requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStars: %w", err)
+	}
+	return oldValue.Stars, nil
+}
+
+// AddStars adds i to the "stars" field.
+func (m *AnalyticsQuestionMutation) AddStars(i int) {
+	if m.addstars != nil {
+		*m.addstars += i
+	} else {
+		m.addstars = &i
+	}
+}
+
+// AddedStars returns the value that was added to the "stars" field in this mutation.
+func (m *AnalyticsQuestionMutation) AddedStars() (r int, exists bool) {
+	v := m.addstars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStars resets all changes to the "stars" field.
+func (m *AnalyticsQuestionMutation) ResetStars() {
+	m.stars = nil
+	m.addstars = nil
+}
+
+// SetRatedExpert sets the "rated_expert" field.
+func (m *AnalyticsQuestionMutation) SetRatedExpert(u uuid.UUID) {
+	m.rated_expert = &u
+}
+
+// RatedExpert returns the value of the "rated_expert" field in the mutation.
+func (m *AnalyticsQuestionMutation) RatedExpert() (r uuid.UUID, exists bool) {
+	v := m.rated_expert
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRatedExpert returns the old "rated_expert" field's value of the AnalyticsQuestion entity.
+// If the AnalyticsQuestion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsQuestionMutation) OldRatedExpert(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRatedExpert is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRatedExpert requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRatedExpert: %w", err)
+	}
+	return oldValue.RatedExpert, nil
+}
+
+// ClearRatedExpert clears the value of the "rated_expert" field.
+func (m *AnalyticsQuestionMutation) ClearRatedExpert() {
+	m.rated_expert = nil
+	m.clearedFields[analyticsquestion.FieldRatedExpert] = struct{}{}
+}
+
+// RatedExpertCleared returns if the "rated_expert" field was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) RatedExpertCleared() bool {
+	_, ok := m.clearedFields[analyticsquestion.FieldRatedExpert]
+	return ok
+}
+
+// ResetRatedExpert resets all changes to the "rated_expert" field.
+func (m *AnalyticsQuestionMutation) ResetRatedExpert() {
+	m.rated_expert = nil
+	delete(m.clearedFields, analyticsquestion.FieldRatedExpert)
+}
+
+// Where appends a list predicates to the AnalyticsQuestionMutation builder.
+func (m *AnalyticsQuestionMutation) Where(ps ...predicate.AnalyticsQuestion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsQuestionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsQuestionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsQuestion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsQuestionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsQuestionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsQuestion).
+func (m *AnalyticsQuestionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsQuestionMutation) Fields() []string {
+	fields := make([]string, 0, 14)
+	if m.version != nil {
+		fields = append(fields, analyticsquestion.FieldVersion)
+	}
+	if m.subject != nil {
+		fields = append(fields, analyticsquestion.FieldSubject)
+	}
+	if m.submitted_at != nil {
+		fields = append(fields, analyticsquestion.FieldSubmittedAt)
+	}
+	if m.deadline != nil {
+		fields = append(fields, analyticsquestion.FieldDeadline)
+	}
+	if m.first_claim_at != nil {
+		fields = append(fields, analyticsquestion.FieldFirstClaimAt)
+	}
+	if m.first_delivery_at != nil {
+		fields = append(fields, analyticsquestion.FieldFirstDeliveryAt)
+	}
+	if m.delivered_by != nil {
+		fields = append(fields, analyticsquestion.FieldDeliveredBy)
+	}
+	if m.outcome != nil {
+		fields = append(fields, analyticsquestion.FieldOutcome)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, analyticsquestion.FieldClosedAt)
+	}
+	if m.accepted_by != nil {
+		fields = append(fields, analyticsquestion.FieldAcceptedBy)
+	}
+	if m.disputed_at != nil {
+		fields = append(fields, analyticsquestion.FieldDisputedAt)
+	}
+	if m.rated_at != nil {
+		fields = append(fields, analyticsquestion.FieldRatedAt)
+	}
+	if m.stars != nil {
+		fields = append(fields, analyticsquestion.FieldStars)
+	}
+	if m.rated_expert != nil {
+		fields = append(fields, analyticsquestion.FieldRatedExpert)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsQuestionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		return m.Version()
+	case analyticsquestion.FieldSubject:
+		return m.Subject()
+	case analyticsquestion.FieldSubmittedAt:
+		return m.SubmittedAt()
+	case analyticsquestion.FieldDeadline:
+		return m.Deadline()
+	case analyticsquestion.FieldFirstClaimAt:
+		return m.FirstClaimAt()
+	case analyticsquestion.FieldFirstDeliveryAt:
+		return m.FirstDeliveryAt()
+	case analyticsquestion.FieldDeliveredBy:
+		return m.DeliveredBy()
+	case analyticsquestion.FieldOutcome:
+		return m.Outcome()
+	case analyticsquestion.FieldClosedAt:
+		return m.ClosedAt()
+	case analyticsquestion.FieldAcceptedBy:
+		return m.AcceptedBy()
+	case analyticsquestion.FieldDisputedAt:
+		return m.DisputedAt()
+	case analyticsquestion.FieldRatedAt:
+		return m.RatedAt()
+	case analyticsquestion.FieldStars:
+		return m.Stars()
+	case analyticsquestion.FieldRatedExpert:
+		return m.RatedExpert()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsQuestionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		return m.OldVersion(ctx)
+	case analyticsquestion.FieldSubject:
+		return m.OldSubject(ctx)
+	case analyticsquestion.FieldSubmittedAt:
+		return m.OldSubmittedAt(ctx)
+	case analyticsquestion.FieldDeadline:
+		return m.OldDeadline(ctx)
+	case analyticsquestion.FieldFirstClaimAt:
+		return m.OldFirstClaimAt(ctx)
+	case analyticsquestion.FieldFirstDeliveryAt:
+		return m.OldFirstDeliveryAt(ctx)
+	case analyticsquestion.FieldDeliveredBy:
+		return m.OldDeliveredBy(ctx)
+	case analyticsquestion.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case analyticsquestion.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case analyticsquestion.FieldAcceptedBy:
+		return m.OldAcceptedBy(ctx)
+	case analyticsquestion.FieldDisputedAt:
+		return m.OldDisputedAt(ctx)
+	case analyticsquestion.FieldRatedAt:
+		return m.OldRatedAt(ctx)
+	case analyticsquestion.FieldStars:
+		return m.OldStars(ctx)
+	case analyticsquestion.FieldRatedExpert:
+		return m.OldRatedExpert(ctx)
+	}
+	return nil, fmt.Errorf("unknown AnalyticsQuestion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsQuestionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case analyticsquestion.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case analyticsquestion.FieldSubmittedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedAt(v)
+		return nil
+	case analyticsquestion.FieldDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadline(v)
+		return nil
+	case analyticsquestion.FieldFirstClaimAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstClaimAt(v)
+		return nil
+	case analyticsquestion.FieldFirstDeliveryAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstDeliveryAt(v)
+		return nil
+	case analyticsquestion.FieldDeliveredBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredBy(v)
+		return nil
+	case analyticsquestion.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case analyticsquestion.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case analyticsquestion.FieldAcceptedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcceptedBy(v)
+		return nil
+	case analyticsquestion.FieldDisputedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisputedAt(v)
+		return nil
+	case analyticsquestion.FieldRatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRatedAt(v)
+		return nil
+	case analyticsquestion.FieldStars:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStars(v)
+		return nil
+	case analyticsquestion.FieldRatedExpert:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRatedExpert(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsQuestion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsQuestionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, analyticsquestion.FieldVersion)
+	}
+	if m.addstars != nil {
+		fields = append(fields, analyticsquestion.FieldStars)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsQuestionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		return m.AddedVersion()
+	case analyticsquestion.FieldStars:
+		return m.AddedStars()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsQuestionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case analyticsquestion.FieldStars:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStars(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsQuestion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsQuestionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(analyticsquestion.FieldFirstClaimAt) {
+		fields = append(fields, analyticsquestion.FieldFirstClaimAt)
+	}
+	if m.FieldCleared(analyticsquestion.FieldFirstDeliveryAt) {
+		fields = append(fields, analyticsquestion.FieldFirstDeliveryAt)
+	}
+	if m.FieldCleared(analyticsquestion.FieldDeliveredBy) {
+		fields = append(fields, analyticsquestion.FieldDeliveredBy)
+	}
+	if m.FieldCleared(analyticsquestion.FieldOutcome) {
+		fields = append(fields, analyticsquestion.FieldOutcome)
+	}
+	if m.FieldCleared(analyticsquestion.FieldClosedAt) {
+		fields = append(fields, analyticsquestion.FieldClosedAt)
+	}
+	if m.FieldCleared(analyticsquestion.FieldAcceptedBy) {
+		fields = append(fields, analyticsquestion.FieldAcceptedBy)
+	}
+	if m.FieldCleared(analyticsquestion.FieldDisputedAt) {
+		fields = append(fields, analyticsquestion.FieldDisputedAt)
+	}
+	if m.FieldCleared(analyticsquestion.FieldRatedAt) {
+		fields = append(fields, analyticsquestion.FieldRatedAt)
+	}
+	if m.FieldCleared(analyticsquestion.FieldRatedExpert) {
+		fields = append(fields, analyticsquestion.FieldRatedExpert)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsQuestionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsQuestionMutation) ClearField(name string) error {
+	switch name {
+	case analyticsquestion.FieldFirstClaimAt:
+		m.ClearFirstClaimAt()
+		return nil
+	case analyticsquestion.FieldFirstDeliveryAt:
+		m.ClearFirstDeliveryAt()
+		return nil
+	case analyticsquestion.FieldDeliveredBy:
+		m.ClearDeliveredBy()
+		return nil
+	case analyticsquestion.FieldOutcome:
+		m.ClearOutcome()
+		return nil
+	case analyticsquestion.FieldClosedAt:
+		m.ClearClosedAt()
+		return nil
+	case analyticsquestion.FieldAcceptedBy:
+		m.ClearAcceptedBy()
+		return nil
+	case analyticsquestion.FieldDisputedAt:
+		m.ClearDisputedAt()
+		return nil
+	case analyticsquestion.FieldRatedAt:
+		m.ClearRatedAt()
+		return nil
+	case analyticsquestion.FieldRatedExpert:
+		m.ClearRatedExpert()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsQuestion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsQuestionMutation) ResetField(name string) error {
+	switch name {
+	case analyticsquestion.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case analyticsquestion.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case analyticsquestion.FieldSubmittedAt:
+		m.ResetSubmittedAt()
+		return nil
+	case analyticsquestion.FieldDeadline:
+		m.ResetDeadline()
+		return nil
+	case analyticsquestion.FieldFirstClaimAt:
+		m.ResetFirstClaimAt()
+		return nil
+	case analyticsquestion.FieldFirstDeliveryAt:
+		m.ResetFirstDeliveryAt()
+		return nil
+	case analyticsquestion.FieldDeliveredBy:
+		m.ResetDeliveredBy()
+		return nil
+	case analyticsquestion.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case analyticsquestion.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case analyticsquestion.FieldAcceptedBy:
+		m.ResetAcceptedBy()
+		return nil
+	case analyticsquestion.FieldDisputedAt:
+		m.ResetDisputedAt()
+		return nil
+	case analyticsquestion.FieldRatedAt:
+		m.ResetRatedAt()
+		return nil
+	case analyticsquestion.FieldStars:
+		m.ResetStars()
+		return nil
+	case analyticsquestion.FieldRatedExpert:
+		m.ResetRatedExpert()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsQuestion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsQuestionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsQuestionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsQuestionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsQuestionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsQuestionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsQuestionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsQuestionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsQuestion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsQuestionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsQuestion edge %s", name)
 }
 
 // AnswerRevisionMutation represents an operation that mutates the AnswerRevision nodes in the graph.

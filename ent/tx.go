@@ -20,6 +20,16 @@ type Tx struct {
 	Account *AccountClient
 	// AccountToken is the client for interacting with the AccountToken builders.
 	AccountToken *AccountTokenClient
+	// AnalyticsDay is the client for interacting with the AnalyticsDay builders.
+	AnalyticsDay *AnalyticsDayClient
+	// AnalyticsDuration is the client for interacting with the AnalyticsDuration builders.
+	AnalyticsDuration *AnalyticsDurationClient
+	// AnalyticsExpertDay is the client for interacting with the AnalyticsExpertDay builders.
+	AnalyticsExpertDay *AnalyticsExpertDayClient
+	// AnalyticsLedgerEntry is the client for interacting with the AnalyticsLedgerEntry builders.
+	AnalyticsLedgerEntry *AnalyticsLedgerEntryClient
+	// AnalyticsQuestion is the client for interacting with the AnalyticsQuestion builders.
+	AnalyticsQuestion *AnalyticsQuestionClient
 	// AnswerRevision is the client for interacting with the AnswerRevision builders.
 	AnswerRevision *AnswerRevisionClient
 	// Assignment is the client for interacting with the Assignment builders.
@@ -202,6 +212,11 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Account = NewAccountClient(tx.config)
 	tx.AccountToken = NewAccountTokenClient(tx.config)
+	tx.AnalyticsDay = NewAnalyticsDayClient(tx.config)
+	tx.AnalyticsDuration = NewAnalyticsDurationClient(tx.config)
+	tx.AnalyticsExpertDay = NewAnalyticsExpertDayClient(tx.config)
+	tx.AnalyticsLedgerEntry = NewAnalyticsLedgerEntryClient(tx.config)
+	tx.AnalyticsQuestion = NewAnalyticsQuestionClient(tx.config)
 	tx.AnswerRevision = NewAnswerRevisionClient(tx.config)
 	tx.Assignment = NewAssignmentClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)

@@ -44,6 +44,66 @@ func (f AccountTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountTokenMutation", m)
 }
 
+// The AnalyticsDayFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsDay mutator.
+type AnalyticsDayFunc func(context.Context, *ent.AnalyticsDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsDayMutation", m)
+}
+
+// The AnalyticsDurationFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsDuration mutator.
+type AnalyticsDurationFunc func(context.Context, *ent.AnalyticsDurationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsDurationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsDurationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsDurationMutation", m)
+}
+
+// The AnalyticsExpertDayFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsExpertDay mutator.
+type AnalyticsExpertDayFunc func(context.Context, *ent.AnalyticsExpertDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsExpertDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsExpertDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsExpertDayMutation", m)
+}
+
+// The AnalyticsLedgerEntryFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsLedgerEntry mutator.
+type AnalyticsLedgerEntryFunc func(context.Context, *ent.AnalyticsLedgerEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsLedgerEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsLedgerEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsLedgerEntryMutation", m)
+}
+
+// The AnalyticsQuestionFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsQuestion mutator.
+type AnalyticsQuestionFunc func(context.Context, *ent.AnalyticsQuestionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsQuestionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsQuestionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsQuestionMutation", m)
+}
+
 // The AnswerRevisionFunc type is an adapter to allow the use of ordinary
 // function as AnswerRevision mutator.
 type AnswerRevisionFunc func(context.Context, *ent.AnswerRevisionMutation) (ent.Value, error)

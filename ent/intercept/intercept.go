@@ -9,6 +9,11 @@ import (
 	"backbone/ent"
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsledgerentry"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -174,6 +179,141 @@ func (f TraverseAccountToken) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountTokenQuery", q)
+}
+
+// The AnalyticsDayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsDayFunc func(context.Context, *ent.AnalyticsDayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsDayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsDayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsDayQuery", q)
+}
+
+// The TraverseAnalyticsDay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsDay func(context.Context, *ent.AnalyticsDayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsDay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsDay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsDayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsDayQuery", q)
+}
+
+// The AnalyticsDurationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsDurationFunc func(context.Context, *ent.AnalyticsDurationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsDurationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsDurationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsDurationQuery", q)
+}
+
+// The TraverseAnalyticsDuration type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsDuration func(context.Context, *ent.AnalyticsDurationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsDuration) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsDuration) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsDurationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsDurationQuery", q)
+}
+
+// The AnalyticsExpertDayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsExpertDayFunc func(context.Context, *ent.AnalyticsExpertDayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsExpertDayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsExpertDayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsExpertDayQuery", q)
+}
+
+// The TraverseAnalyticsExpertDay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsExpertDay func(context.Context, *ent.AnalyticsExpertDayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsExpertDay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsExpertDay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsExpertDayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsExpertDayQuery", q)
+}
+
+// The AnalyticsLedgerEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsLedgerEntryFunc func(context.Context, *ent.AnalyticsLedgerEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsLedgerEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsLedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsLedgerEntryQuery", q)
+}
+
+// The TraverseAnalyticsLedgerEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsLedgerEntry func(context.Context, *ent.AnalyticsLedgerEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsLedgerEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsLedgerEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsLedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsLedgerEntryQuery", q)
+}
+
+// The AnalyticsQuestionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsQuestionFunc func(context.Context, *ent.AnalyticsQuestionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsQuestionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsQuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsQuestionQuery", q)
+}
+
+// The TraverseAnalyticsQuestion type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsQuestion func(context.Context, *ent.AnalyticsQuestionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsQuestion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsQuestion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsQuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsQuestionQuery", q)
 }
 
 // The AnswerRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -833,6 +973,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.AccountTokenQuery:
 		return &query[*ent.AccountTokenQuery, predicate.AccountToken, accounttoken.OrderOption]{typ: ent.TypeAccountToken, tq: q}, nil
+	case *ent.AnalyticsDayQuery:
+		return &query[*ent.AnalyticsDayQuery, predicate.AnalyticsDay, analyticsday.OrderOption]{typ: ent.TypeAnalyticsDay, tq: q}, nil
+	case *ent.AnalyticsDurationQuery:
+		return &query[*ent.AnalyticsDurationQuery, predicate.AnalyticsDuration, analyticsduration.OrderOption]{typ: ent.TypeAnalyticsDuration, tq: q}, nil
+	case *ent.AnalyticsExpertDayQuery:
+		return &query[*ent.AnalyticsExpertDayQuery, predicate.AnalyticsExpertDay, analyticsexpertday.OrderOption]{typ: ent.TypeAnalyticsExpertDay, tq: q}, nil
+	case *ent.AnalyticsLedgerEntryQuery:
+		return &query[*ent.AnalyticsLedgerEntryQuery, predicate.AnalyticsLedgerEntry, analyticsledgerentry.OrderOption]{typ: ent.TypeAnalyticsLedgerEntry, tq: q}, nil
+	case *ent.AnalyticsQuestionQuery:
+		return &query[*ent.AnalyticsQuestionQuery, predicate.AnalyticsQuestion, analyticsquestion.OrderOption]{typ: ent.TypeAnalyticsQuestion, tq: q}, nil
 	case *ent.AnswerRevisionQuery:
 		return &query[*ent.AnswerRevisionQuery, predicate.AnswerRevision, answerrevision.OrderOption]{typ: ent.TypeAnswerRevision, tq: q}, nil
 	case *ent.AssignmentQuery:

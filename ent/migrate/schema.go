@@ -104,6 +104,116 @@ var (
 			},
 		},
 	}
+	// AnalyticsDaysColumns holds the columns for the "analytics_days" table.
+	AnalyticsDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "day", Type: field.TypeTime},
+		{Name: "subject", Type: field.TypeString, Size: 50},
+		{Name: "submitted", Type: field.TypeInt64, Default: 0},
+		{Name: "accepted", Type: field.TypeInt64, Default: 0},
+		{Name: "cancelled", Type: field.TypeInt64, Default: 0},
+		{Name: "declined", Type: field.TypeInt64, Default: 0},
+		{Name: "expired", Type: field.TypeInt64, Default: 0},
+		{Name: "disputed", Type: field.TypeInt64, Default: 0},
+		{Name: "breaches", Type: field.TypeInt64, Default: 0},
+		{Name: "captured", Type: field.TypeInt64, Default: 0},
+		{Name: "fees", Type: field.TypeInt64, Default: 0},
+		{Name: "refunded", Type: field.TypeInt64, Default: 0},
+		{Name: "payouts", Type: field.TypeInt64, Default: 0},
+	}
+	// AnalyticsDaysTable holds the schema information for the "analytics_days" table.
+	AnalyticsDaysTable = &schema.Table{
+		Name:       "analytics_days",
+		Columns:    AnalyticsDaysColumns,
+		PrimaryKey: []*schema.Column{AnalyticsDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "analyticsday_subject_day",
+				Unique:  true,
+				Columns: []*schema.Column{AnalyticsDaysColumns[2], AnalyticsDaysColumns[1]},
+			},
+		},
+	}
+	// AnalyticsDurationsColumns holds the columns for the "analytics_durations" table.
+	AnalyticsDurationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "day", Type: field.TypeTime},
+		{Name: "subject", Type: field.TypeString, Size: 50},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CLAIM", "DELIVER"}},
+		{Name: "bucket", Type: field.TypeInt},
+		{Name: "count", Type: field.TypeInt64, Default: 0},
+	}
+	// AnalyticsDurationsTable holds the schema information for the "analytics_durations" table.
+	AnalyticsDurationsTable = &schema.Table{
+		Name:       "analytics_durations",
+		Columns:    AnalyticsDurationsColumns,
+		PrimaryKey: []*schema.Column{AnalyticsDurationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "analyticsduration_subject_kind_day_bucket",
+				Unique:  true,
+				Columns: []*schema.Column{AnalyticsDurationsColumns[2], AnalyticsDurationsColumns[3], AnalyticsDurationsColumns[1], AnalyticsDurationsColumns[4]},
+			},
+		},
+	}
+	// AnalyticsExpertDaysColumns holds the columns for the "analytics_expert_days" table.
+	AnalyticsExpertDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "day", Type: field.TypeTime},
+		{Name: "expert_id", Type: field.TypeUUID},
+		{Name: "delivered", Type: field.TypeInt64, Default: 0},
+		{Name: "on_time", Type: field.TypeInt64, Default: 0},
+		{Name: "accepted", Type: field.TypeInt64, Default: 0},
+		{Name: "ratings", Type: field.TypeInt64, Default: 0},
+		{Name: "stars", Type: field.TypeInt64, Default: 0},
+	}
+	// AnalyticsExpertDaysTable holds the schema information for the "analytics_expert_days" table.
+	AnalyticsExpertDaysTable = &schema.Table{
+		Name:       "analytics_expert_days",
+		Columns:    AnalyticsExpertDaysColumns,
+		PrimaryKey: []*schema.Column{AnalyticsExpertDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "analyticsexpertday_day_expert_id",
+				Unique:  true,
+				Columns: []*schema.Column{AnalyticsExpertDaysColumns[1], AnalyticsExpertDaysColumns[2]},
+			},
+		},
+	}
+	// AnalyticsLedgerEntriesColumns holds the columns for the "analytics_ledger_entries" table.
+	AnalyticsLedgerEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+	}
+	// AnalyticsLedgerEntriesTable holds the schema information for the "analytics_ledger_entries" table.
+	AnalyticsLedgerEntriesTable = &schema.Table{
+		Name:       "analytics_ledger_entries",
+		Columns:    AnalyticsLedgerEntriesColumns,
+		PrimaryKey: []*schema.Column{AnalyticsLedgerEntriesColumns[0]},
+	}
+	// AnalyticsQuestionsColumns holds the columns for the "analytics_questions" table.
+	AnalyticsQuestionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt, Default: 0},
+		{Name: "subject", Type: field.TypeString, Size: 50},
+		{Name: "submitted_at", Type: field.TypeTime},
+		{Name: "deadline", Type: field.TypeTime},
+		{Name: "first_claim_at", Type: field.TypeTime, Nullable: true},
+		{Name: "first_delivery_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "outcome", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "accepted_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "disputed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "rated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "stars", Type: field.TypeInt, Default: 0},
+		{Name: "rated_expert", Type: field.TypeUUID, Nullable: true},
+	}
+	// AnalyticsQuestionsTable holds the schema information for the "analytics_questions" table.
+	AnalyticsQuestionsTable = &schema.Table{
+		Name:       "analytics_questions",
+		Columns:    AnalyticsQuestionsColumns,
+		PrimaryKey: []*schema.Column{AnalyticsQuestionsColumns[0]},
+	}
 	// AnswerRevisionsColumns holds the columns for the "answer_revisions" table.
 	AnswerRevisionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -927,6 +1037,11 @@ var (
 		APIKeysTable,
 		AccountsTable,
 		AccountTokensTable,
+		AnalyticsDaysTable,
+		AnalyticsDurationsTable,
+		AnalyticsExpertDaysTable,
+		AnalyticsLedgerEntriesTable,
+		AnalyticsQuestionsTable,
 		AnswerRevisionsTable,
 		AssignmentsTable,
 		AuditLogsTable,

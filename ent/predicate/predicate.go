@@ -15,6 +15,21 @@ type Account func(*sql.Selector)
 // AccountToken is the predicate function for accounttoken builders.
 type AccountToken func(*sql.Selector)
 
+// AnalyticsDay is the predicate function for analyticsday builders.
+type AnalyticsDay func(*sql.Selector)
+
+// AnalyticsDuration is the predicate function for analyticsduration builders.
+type AnalyticsDuration func(*sql.Selector)
+
+// AnalyticsExpertDay is the predicate function for analyticsexpertday builders.
+type AnalyticsExpertDay func(*sql.Selector)
+
+// AnalyticsLedgerEntry is the predicate function for analyticsledgerentry builders.
+type AnalyticsLedgerEntry func(*sql.Selector)
+
+// AnalyticsQuestion is the predicate function for analyticsquestion builders.
+type AnalyticsQuestion func(*sql.Selector)
+
 // AnswerRevision is the predicate function for answerrevision builders.
 type AnswerRevision func(*sql.Selector)
 

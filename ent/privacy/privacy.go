@@ -183,6 +183,126 @@ func (f AccountTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountTokenMutation", m)
 }
 
+// The AnalyticsDayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsDayQueryRuleFunc func(context.Context, *ent.AnalyticsDayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsDayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsDayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsDayQuery", q)
+}
+
+// The AnalyticsDayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsDayMutationRuleFunc func(context.Context, *ent.AnalyticsDayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsDayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsDayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsDayMutation", m)
+}
+
+// The AnalyticsDurationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsDurationQueryRuleFunc func(context.Context, *ent.AnalyticsDurationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsDurationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsDurationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsDurationQuery", q)
+}
+
+// The AnalyticsDurationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsDurationMutationRuleFunc func(context.Context, *ent.AnalyticsDurationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsDurationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsDurationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsDurationMutation", m)
+}
+
+// The AnalyticsExpertDayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsExpertDayQueryRuleFunc func(context.Context, *ent.AnalyticsExpertDayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsExpertDayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsExpertDayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsExpertDayQuery", q)
+}
+
+// The AnalyticsExpertDayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsExpertDayMutationRuleFunc func(context.Context, *ent.AnalyticsExpertDayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsExpertDayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsExpertDayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsExpertDayMutation", m)
+}
+
+// The AnalyticsLedgerEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsLedgerEntryQueryRuleFunc func(context.Context, *ent.AnalyticsLedgerEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsLedgerEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsLedgerEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsLedgerEntryQuery", q)
+}
+
+// The AnalyticsLedgerEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsLedgerEntryMutationRuleFunc func(context.Context, *ent.AnalyticsLedgerEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsLedgerEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsLedgerEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsLedgerEntryMutation", m)
+}
+
+// The AnalyticsQuestionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsQuestionQueryRuleFunc func(context.Context, *ent.AnalyticsQuestionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsQuestionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsQuestionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsQuestionQuery", q)
+}
+
+// The AnalyticsQuestionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsQuestionMutationRuleFunc func(context.Context, *ent.AnalyticsQuestionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsQuestionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsQuestionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsQuestionMutation", m)
+}
+
 // The AnswerRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AnswerRevisionQueryRuleFunc func(context.Context, *ent.AnswerRevisionQuery) error
@@ -800,6 +920,16 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AccountTokenQuery:
 		return q.Filter(), nil
+	case *ent.AnalyticsDayQuery:
+		return q.Filter(), nil
+	case *ent.AnalyticsDurationQuery:
+		return q.Filter(), nil
+	case *ent.AnalyticsExpertDayQuery:
+		return q.Filter(), nil
+	case *ent.AnalyticsLedgerEntryQuery:
+		return q.Filter(), nil
+	case *ent.AnalyticsQuestionQuery:
+		return q.Filter(), nil
 	case *ent.AnswerRevisionQuery:
 		return q.Filter(), nil
 	case *ent.AssignmentQuery:
@@ -860,6 +990,16 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AccountMutation:
 		return m.Filter(), nil
 	case *ent.AccountTokenMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsDayMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsDurationMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsExpertDayMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsLedgerEntryMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsQuestionMutation:
 		return m.Filter(), nil
 	case *ent.AnswerRevisionMutation:
 		return m.Filter(), nil

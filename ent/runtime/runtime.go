@@ -5,6 +5,11 @@ package runtime
 import (
 	"backbone/ent/account"
 	"backbone/ent/accounttoken"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsledgerentry"
+	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
 	"backbone/ent/assignment"
@@ -176,6 +181,172 @@ func init() {
 	accounttokenDescID := accounttokenMixinFields0[0].Descriptor()
 	// accounttoken.DefaultID holds the default value on creation for the id field.
 	accounttoken.DefaultID = accounttokenDescID.Default.(func() uuid.UUID)
+	analyticsdayMixin := schema.AnalyticsDay{}.Mixin()
+	analyticsday.Policy = privacy.NewPolicies(schema.AnalyticsDay{})
+	analyticsday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsdayMixinFields0 := analyticsdayMixin[0].Fields()
+	_ = analyticsdayMixinFields0
+	analyticsdayFields := schema.AnalyticsDay{}.Fields()
+	_ = analyticsdayFields
+	// analyticsdayDescSubject is the schema descriptor for subject field.
+	analyticsdayDescSubject := analyticsdayFields[1].Descriptor()
+	// analyticsday.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	analyticsday.SubjectValidator = analyticsdayDescSubject.Validators[0].(func(string) error)
+	// analyticsdayDescSubmitted is the schema descriptor for submitted field.
+	analyticsdayDescSubmitted := analyticsdayFields[2].Descriptor()
+	// analyticsday.DefaultSubmitted holds the default value on creation for the submitted field.
+	analyticsday.DefaultSubmitted = analyticsdayDescSubmitted.Default.(int64)
+	// analyticsdayDescAccepted is the schema descriptor for accepted field.
+	analyticsdayDescAccepted := analyticsdayFields[3].Descriptor()
+	// analyticsday.DefaultAccepted holds the default value on creation for the accepted field.
+	analyticsday.DefaultAccepted = analyticsdayDescAccepted.Default.(int64)
+	// analyticsdayDescCancelled is the schema descriptor for cancelled field.
+	analyticsdayDescCancelled := analyticsdayFields[4].Descriptor()
+	// analyticsday.DefaultCancelled holds the default value on creation for the cancelled field.
+	analyticsday.DefaultCancelled = analyticsdayDescCancelled.Default.(int64)
+	// analyticsdayDescDeclined is the schema descriptor for declined field.
+	analyticsdayDescDeclined := analyticsdayFields[5].Descriptor()
+	// analyticsday.DefaultDeclined holds the default value on creation for the declined field.
+	analyticsday.DefaultDeclined = analyticsdayDescDeclined.Default.(int64)
+	// analyticsdayDescExpired is the schema descriptor for expired field.
+	analyticsdayDescExpired := analyticsdayFields[6].Descriptor()
+	// analyticsday.DefaultExpired holds the default value on creation for the expired field.
+	analyticsday.DefaultExpired = analyticsdayDescExpired.Default.(int64)
+	// analyticsdayDescDisputed is the schema descriptor for disputed field.
+	analyticsdayDescDisputed := analyticsdayFields[7].Descriptor()
+	// analyticsday.DefaultDisputed holds the default value on creation for the disputed field.
+	analyticsday.DefaultDisputed = analyticsdayDescDisputed.Default.(int64)
+	// analyticsdayDescBreaches is the schema descriptor for breaches field.
+	analyticsdayDescBreaches := analyticsdayFields[8].Descriptor()
+	// analyticsday.DefaultBreaches holds the default value on creation for the breaches field.
+	analyticsday.DefaultBreaches = analyticsdayDescBreaches.Default.(int64)
+	// analyticsdayDescCaptured is the schema descriptor for captured field.
+	analyticsdayDescCaptured := analyticsdayFields[9].Descriptor()
+	// analyticsday.DefaultCaptured holds the default value on creation for the captured field.
+	analyticsday.DefaultCaptured = analyticsdayDescCaptured.Default.(int64)
+	// analyticsdayDescFees is the schema descriptor for fees field.
+	analyticsdayDescFees := analyticsdayFields[10].Descriptor()
+	// analyticsday.DefaultFees holds the default value on creation for the fees field.
+	analyticsday.DefaultFees = analyticsdayDescFees.Default.(int64)
+	// analyticsdayDescRefunded is the schema descriptor for refunded field.
+	analyticsdayDescRefunded := analyticsdayFields[11].Descriptor()
+	// analyticsday.DefaultRefunded holds the default value on creation for the refunded field.
+	analyticsday.DefaultRefunded = analyticsdayDescRefunded.Default.(int64)
+	// analyticsdayDescPayouts is the schema descriptor for payouts field.
+	analyticsdayDescPayouts := analyticsdayFields[12].Descriptor()
+	// analyticsday.DefaultPayouts holds the default value on creation for the payouts field.
+	analyticsday.DefaultPayouts = analyticsdayDescPayouts.Default.(int64)
+	// analyticsdayDescID is the schema descriptor for id field.
+	analyticsdayDescID := analyticsdayMixinFields0[0].Descriptor()
+	// analyticsday.DefaultID holds the default value on creation for the id field.
+	analyticsday.DefaultID = analyticsdayDescID.Default.(func() uuid.UUID)
+	analyticsdurationMixin := schema.AnalyticsDuration{}.Mixin()
+	analyticsduration.Policy = privacy.NewPolicies(schema.AnalyticsDuration{})
+	analyticsduration.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsduration.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsdurationMixinFields0 := analyticsdurationMixin[0].Fields()
+	_ = analyticsdurationMixinFields0
+	analyticsdurationFields := schema.AnalyticsDuration{}.Fields()
+	_ = analyticsdurationFields
+	// analyticsdurationDescSubject is the schema descriptor for subject field.
+	analyticsdurationDescSubject := analyticsdurationFields[1].Descriptor()
+	// analyticsduration.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	analyticsduration.SubjectValidator = analyticsdurationDescSubject.Validators[0].(func(string) error)
+	// analyticsdurationDescCount is the schema descriptor for count field.
+	analyticsdurationDescCount := analyticsdurationFields[4].Descriptor()
+	// analyticsduration.DefaultCount holds the default value on creation for the count field.
+	analyticsduration.DefaultCount = analyticsdurationDescCount.Default.(int64)
+	// analyticsdurationDescID is the schema descriptor for id field.
+	analyticsdurationDescID := analyticsdurationMixinFields0[0].Descriptor()
+	// analyticsduration.DefaultID holds the default value on creation for the id field.
+	analyticsduration.DefaultID = analyticsdurationDescID.Default.(func() uuid.UUID)
+	analyticsexpertdayMixin := schema.AnalyticsExpertDay{}.Mixin()
+	analyticsexpertday.Policy = privacy.NewPolicies(schema.AnalyticsExpertDay{})
+	analyticsexpertday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsexpertday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsexpertdayMixinFields0 := analyticsexpertdayMixin[0].Fields()
+	_ = analyticsexpertdayMixinFields0
+	analyticsexpertdayFields := schema.AnalyticsExpertDay{}.Fields()
+	_ = analyticsexpertdayFields
+	// analyticsexpertdayDescDelivered is the schema descriptor for delivered field.
+	analyticsexpertdayDescDelivered := analyticsexpertdayFields[2].Descriptor()
+	// analyticsexpertday.DefaultDelivered holds the default value on creation for the delivered field.
+	analyticsexpertday.DefaultDelivered = analyticsexpertdayDescDelivered.Default.(int64)
+	// analyticsexpertdayDescOnTime is the schema descriptor for on_time field.
+	analyticsexpertdayDescOnTime := analyticsexpertdayFields[3].Descriptor()
+	// analyticsexpertday.DefaultOnTime holds the default value on creation for the on_time field.
+	analyticsexpertday.DefaultOnTime = analyticsexpertdayDescOnTime.Default.(int64)
+	// analyticsexpertdayDescAccepted is the schema descriptor for accepted field.
+	analyticsexpertdayDescAccepted := analyticsexpertdayFields[4].Descriptor()
+	// analyticsexpertday.DefaultAccepted holds the default value on creation for the accepted field.
+	analyticsexpertday.DefaultAccepted = analyticsexpertdayDescAccepted.Default.(int64)
+	// analyticsexpertdayDescRatings is the schema descriptor for ratings field.
+	analyticsexpertdayDescRatings := analyticsexpertdayFields[5].Descriptor()
+	// analyticsexpertday.DefaultRatings holds the default value on creation for the ratings field.
+	analyticsexpertday.DefaultRatings = analyticsexpertdayDescRatings.Default.(int64)
+	// analyticsexpertdayDescStars is the schema descriptor for stars field.
+	analyticsexpertdayDescStars := analyticsexpertdayFields[6].Descriptor()
+	// analyticsexpertday.DefaultStars holds the default value on creation for the stars field.
+	analyticsexpertday.DefaultStars = analyticsexpertdayDescStars.Default.(int64)
+	// analyticsexpertdayDescID is the schema descriptor for id field.
+	analyticsexpertdayDescID := analyticsexpertdayMixinFields0[0].Descriptor()
+	// analyticsexpertday.DefaultID holds the default value on creation for the id field.
+	analyticsexpertday.DefaultID = analyticsexpertdayDescID.Default.(func() uuid.UUID)
+	analyticsledgerentry.Policy = privacy.NewPolicies(schema.AnalyticsLedgerEntry{})
+	analyticsledgerentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsledgerentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsquestion.Policy = privacy.NewPolicies(schema.AnalyticsQuestion{})
+	analyticsquestion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsquestion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsquestionFields := schema.AnalyticsQuestion{}.Fields()
+	_ = analyticsquestionFields
+	// analyticsquestionDescVersion is the schema descriptor for version field.
+	analyticsquestionDescVersion := analyticsquestionFields[1].Descriptor()
+	// analyticsquestion.DefaultVersion holds the default value on creation for the version field.
+	analyticsquestion.DefaultVersion = analyticsquestionDescVersion.Default.(int)
+	// analyticsquestionDescSubject is the schema descriptor for subject field.
+	analyticsquestionDescSubject := analyticsquestionFields[2].Descriptor()
+	// analyticsquestion.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	analyticsquestion.SubjectValidator = analyticsquestionDescSubject.Validators[0].(func(string) error)
+	// analyticsquestionDescOutcome is the schema descriptor for outcome field.
+	analyticsquestionDescOutcome := analyticsquestionFields[8].Descriptor()
+	// analyticsquestion.OutcomeValidator is a validator for the "outcome" field. It is called by the builders before save.
+	analyticsquestion.OutcomeValidator = analyticsquestionDescOutcome.Validators[0].(func(string) error)
+	// analyticsquestionDescStars is the schema descriptor for stars field.
+	analyticsquestionDescStars := analyticsquestionFields[13].Descriptor()
+	// analyticsquestion.DefaultStars holds the default value on creation for the stars field.
+	analyticsquestion.DefaultStars = analyticsquestionDescStars.Default.(int)
 	answerrevisionMixin := schema.AnswerRevision{}.Mixin()
 	answerrevision.Policy = privacy.NewPolicies(schema.AnswerRevision{})
 	answerrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {

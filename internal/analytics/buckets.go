@@ -1,0 +1,70 @@
+package analytics
+
+import (
+	"math"
+	"time"
+)
+
+// Durations are kept as histograms, since medians cannot be summed across days: bucket 0
+// holds durations under a second, bucket b >= 1 those in [growth^(b-1), growth^b)
+// seconds. A median read from the buckets is the middle of its bucket, within 2.5% of
+// the exact one.
+const growth = 1.05
+
+// BucketOf returns the histogram bucket of duration d (negative durations count as 0).
+func BucketOf(d time.Duration) int {
+	s := d.Seconds()
+	if s < 1 {
+		return 0
+	}
+	b := int(math.Floor(math.Log(s)/math.Log(growth))) + 1
+	// Guard the float rounding at a bucket's edge: s must lie in [lower, upper).
+	for b > 1 && s < bucketLower(b) {
+		b--
+	}
+	for s >= bucketLower(b+1) {
+		b++
+	}
+	return b
+}
+
+// bucketLower is the smallest duration of bucket b, in seconds.
+func bucketLower(b int) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return math.Pow(growth, float64(b-1))
+}
+
+// BucketMiddle is the value a median in bucket b is reported as, in seconds: the middle
+// of the bucket.
+func BucketMiddle(b int) float64 {
+	return (bucketLower(b) + bucketLower(b+1)) / 2
+}
+
+// histogram counts durations by bucket.
+type histogram map[int]int64
+
+// median returns the middle of the bucket holding the lower median (the ((n+1)/2)th
+// smallest duration), or nil for an empty histogram.
+func (h histogram) median() *float64 {
+	var n int64
+	maxB := 0
+	for b, c := range h {
+		n += c
+		maxB = max(maxB, b)
+	}
+	if n <= 0 {
+		return nil
+	}
+	rank := (n + 1) / 2
+	var seen int64
+	for b := 0; b <= maxB; b++ {
+		seen += h[b]
+		if seen >= rank {
+			m := BucketMiddle(b)
+			return &m
+		}
+	}
+	return nil
+}
