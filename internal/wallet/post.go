@@ -3,8 +3,10 @@ package wallet
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -15,6 +17,8 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/posting"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/outbox"
 )
 
 // leg is one posting of an entry: amount added to (positive) or taken from an account.
@@ -52,7 +56,8 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 		return fmt.Errorf("wallet: unbalanced entry %s (sum %d, %d legs)", e.kind, sum, len(legs))
 	}
 	slices.SortFunc(legs, func(a, b leg) int { return cmp.Compare(a.acct.id.String(), b.acct.id.String()) })
-	create := tx.LedgerTransaction.Create().SetID(e.id).SetKind(e.kind).
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	create := tx.LedgerTransaction.Create().SetID(e.id).SetKind(e.kind).SetCreatedAt(at).
 		SetNillableQuestionID(e.question).SetNillablePayoutID(e.payout).SetNillableActorID(e.actor)
 	if e.memo != "" {
 		create.SetMemo(e.memo)
@@ -77,7 +82,26 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 	if err := tx.Posting.CreateBulk(postings...).Exec(ctx); err != nil {
 		return fmt.Errorf("insert postings: %w", err)
 	}
-	return nil
+	return emitPosted(ctx, tx, e, legs, at)
+}
+
+// emitPosted writes the entry's ledger.posted event in its transaction, for the
+// analytics rollups.
+func emitPosted(ctx context.Context, tx *ent.Client, e entry, legs []leg, at time.Time) error {
+	ev := events.LedgerPosted{TransactionID: e.id, Kind: string(e.kind), QuestionID: e.question, PayoutID: e.payout, At: at}
+	for _, l := range legs {
+		if l.amount > 0 {
+			ev.Gross += l.amount
+			if l.acct.kind == account.KindREVENUE {
+				ev.Fees += l.amount
+			}
+		}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", events.TopicLedgerPosted, err)
+	}
+	return outbox.Add(ctx, tx, outbox.Message{Kind: outbox.Event, Topic: events.TopicLedgerPosted, Key: e.id.String(), Payload: b})
 }
 
 // ensureAccounts creates the accounts that do not exist yet, in id order. Every entry

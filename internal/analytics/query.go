@@ -1,0 +1,299 @@
+package analytics
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"backbone/ent"
+	"backbone/ent/analyticsday"
+	"backbone/ent/analyticsduration"
+	"backbone/ent/analyticsexpertday"
+	"backbone/internal/errs"
+	"backbone/internal/viewer"
+)
+
+// Bucket is the span of a time series' points.
+type Bucket string
+
+// Buckets: UTC days, ISO weeks (Monday first), calendar months.
+const (
+	Day   Bucket = "DAY"
+	Week  Bucket = "WEEK"
+	Month Bucket = "MONTH"
+)
+
+// Limits of a request.
+const (
+	// MaxSpan bounds to - from: two years of daily rows.
+	MaxSpan = 731 * 24 * time.Hour
+	// MaxFirst bounds a leaderboard's length.
+	MaxFirst = 100
+)
+
+// Point is the figures of one period [Start, End).
+type Point struct {
+	Start, End time.Time
+	Figures
+	// Medians in seconds (the middle of their histogram bucket); nil when none.
+	MedianToClaim, MedianToDeliver *float64
+}
+
+// span is a validated request: whole UTC days [from, to).
+type span struct{ from, to time.Time }
+
+// check authorizes an admin (a read-only API key will do) and turns [from, to) into
+// whole UTC days: from rounded down, to up. Errors: UNAUTHENTICATED, FORBIDDEN,
+// BAD_USER_INPUT.
+func check(ctx context.Context, from, to time.Time) (span, error) {
+	p, ok := viewer.From(ctx)
+	switch {
+	case !ok:
+		return span{}, errs.E(errs.Unauthenticated, "sign in first")
+	case !p.IsAdmin():
+		return span{}, errs.E(errs.Forbidden, "admins only")
+	case !from.Before(to):
+		return span{}, errs.E(errs.BadUserInput, "from must be before to").With("field", "from")
+	case to.Sub(from) > MaxSpan:
+		return span{}, errs.E(errs.BadUserInput, "from and to may be at most 731 days apart").With("field", "to")
+	}
+	end := dayOf(to)
+	if end.Before(to) {
+		end = end.Add(24 * time.Hour)
+	}
+	return span{dayOf(from), end}, nil
+}
+
+// Series returns one point per bucket of [from, to) for subject (nil: every subject),
+// read from the daily rollups; days without activity count zero. Errors:
+// UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
+func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket, subject *string) ([]Point, error) {
+	sp, err := check(ctx, from, to)
+	if err == nil && bucket != Day && bucket != Week && bucket != Month {
+		err = errs.E(errs.BadUserInput, "unknown bucket").With("field", "bucket")
+	}
+	if err != nil {
+		return nil, errs.Wrap("analytics.Series", err)
+	}
+	ctx = system(ctx)
+	key := ""
+	if subject != nil {
+		key = *subject
+	}
+	days, err := s.db.Client.AnalyticsDay.Query().
+		Where(analyticsday.Subject(key), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).All(ctx)
+	if err != nil {
+		return nil, errs.Wrap("analytics.Series", err)
+	}
+	durations, err := s.db.Client.AnalyticsDuration.Query().
+		Where(analyticsduration.Subject(key), analyticsduration.DayGTE(sp.from), analyticsduration.DayLT(sp.to)).All(ctx)
+	if err != nil {
+		return nil, errs.Wrap("analytics.Series", err)
+	}
+	var points []Point
+	var claims, deliveries []histogram
+	index := map[time.Time]int{}
+	for start := sp.from; start.Before(sp.to); {
+		end := bucketEnd(start, bucket)
+		if end.After(sp.to) {
+			end = sp.to
+		}
+		for d := start; d.Before(end); d = d.Add(24 * time.Hour) {
+			index[d] = len(points)
+		}
+		points = append(points, Point{Start: start, End: end})
+		claims, deliveries = append(claims, histogram{}), append(deliveries, histogram{})
+		start = end
+	}
+	for _, d := range days {
+		i := index[dayOf(d.Day)]
+		points[i].add(Figures{Submitted: d.Submitted, Accepted: d.Accepted, Cancelled: d.Cancelled,
+			Declined: d.Declined, Expired: d.Expired, Disputed: d.Disputed, Breaches: d.Breaches,
+			Captured: d.Captured, Fees: d.Fees, Refunded: d.Refunded, Payouts: d.Payouts})
+	}
+	for _, d := range durations {
+		h := claims
+		if d.Kind == analyticsduration.KindDELIVER {
+			h = deliveries
+		}
+		h[index[dayOf(d.Day)]][d.Bucket] += d.Count
+	}
+	for i := range points {
+		points[i].MedianToClaim, points[i].MedianToDeliver = claims[i].median(), deliveries[i].median()
+	}
+	return points, nil
+}
+
+// bucketEnd is the end of the bucket that starts at day (or that day falls in).
+func bucketEnd(day time.Time, b Bucket) time.Time {
+	switch b {
+	case Week:
+		back := (int(day.Weekday()) + 6) % 7 // days since Monday
+		return day.AddDate(0, 0, 7-back)
+	case Month:
+		return time.Date(day.Year(), day.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return day.Add(24 * time.Hour)
+}
+
+// SubjectPoint is one subject's figures over a period.
+type SubjectPoint struct {
+	Subject string
+	Point
+}
+
+// BySubject returns each subject's figures over [from, to), by subject name. Errors:
+// UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
+func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectPoint, error) {
+	sp, err := check(ctx, from, to)
+	if err != nil {
+		return nil, errs.Wrap("analytics.BySubject", err)
+	}
+	ctx = system(ctx)
+	var sums []struct {
+		Subject   string `json:"subject"`
+		Submitted int64  `json:"submitted"`
+		Accepted  int64  `json:"accepted"`
+		Cancelled int64  `json:"cancelled"`
+		Declined  int64  `json:"declined"`
+		Expired   int64  `json:"expired"`
+		Disputed  int64  `json:"disputed"`
+		Breaches  int64  `json:"breaches"`
+		Captured  int64  `json:"captured"`
+		Fees      int64  `json:"fees"`
+		Refunded  int64  `json:"refunded"`
+		Payouts   int64  `json:"payouts"`
+	}
+	err = s.db.Client.AnalyticsDay.Query().
+		Where(analyticsday.SubjectNEQ(""), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).
+		GroupBy(analyticsday.FieldSubject).
+		Aggregate(ent.As(ent.Sum(analyticsday.FieldSubmitted), "submitted"), ent.As(ent.Sum(analyticsday.FieldAccepted), "accepted"),
+			ent.As(ent.Sum(analyticsday.FieldCancelled), "cancelled"), ent.As(ent.Sum(analyticsday.FieldDeclined), "declined"),
+			ent.As(ent.Sum(analyticsday.FieldExpired), "expired"), ent.As(ent.Sum(analyticsday.FieldDisputed), "disputed"),
+			ent.As(ent.Sum(analyticsday.FieldBreaches), "breaches"), ent.As(ent.Sum(analyticsday.FieldCaptured), "captured"),
+			ent.As(ent.Sum(analyticsday.FieldFees), "fees"), ent.As(ent.Sum(analyticsday.FieldRefunded), "refunded"),
+			ent.As(ent.Sum(analyticsday.FieldPayouts), "payouts")).
+		Scan(ctx, &sums)
+	if err != nil {
+		return nil, errs.Wrap("analytics.BySubject", err)
+	}
+	var buckets []struct {
+		Subject string `json:"subject"`
+		Kind    string `json:"kind"`
+		Bucket  int    `json:"bucket"`
+		Count   int64  `json:"count"`
+	}
+	err = s.db.Client.AnalyticsDuration.Query().
+		Where(analyticsduration.SubjectNEQ(""), analyticsduration.DayGTE(sp.from), analyticsduration.DayLT(sp.to)).
+		GroupBy(analyticsduration.FieldSubject, analyticsduration.FieldKind, analyticsduration.FieldBucket).
+		Aggregate(ent.As(ent.Sum(analyticsduration.FieldCount), "count")).Scan(ctx, &buckets)
+	if err != nil {
+		return nil, errs.Wrap("analytics.BySubject", err)
+	}
+	hist := map[[2]string]histogram{}
+	for _, b := range buckets {
+		k := [2]string{b.Subject, b.Kind}
+		if hist[k] == nil {
+			hist[k] = histogram{}
+		}
+		hist[k][b.Bucket] += b.Count
+	}
+	out := make([]SubjectPoint, len(sums))
+	for i, r := range sums {
+		out[i] = SubjectPoint{Subject: r.Subject, Point: Point{Start: sp.from, End: sp.to,
+			Figures: Figures{Submitted: r.Submitted, Accepted: r.Accepted, Cancelled: r.Cancelled, Declined: r.Declined,
+				Expired: r.Expired, Disputed: r.Disputed, Breaches: r.Breaches, Captured: r.Captured, Fees: r.Fees,
+				Refunded: r.Refunded, Payouts: r.Payouts},
+			MedianToClaim:   hist[[2]string{r.Subject, kindClaim}].median(),
+			MedianToDeliver: hist[[2]string{r.Subject, kindDeliver}].median()}}
+	}
+	slices.SortFunc(out, func(a, b SubjectPoint) int { return cmp.Compare(a.Subject, b.Subject) })
+	return out, nil
+}
+
+// Leaderboard orders.
+const (
+	ByAccepted = "ACCEPTED"
+	ByRating   = "RATING"
+	ByOnTime   = "ON_TIME"
+)
+
+// Leader is one expert's figures over a period.
+type Leader struct {
+	ExpertID uuid.UUID
+	ExpertFigures
+}
+
+// AverageStars is the mean rating; nil without ratings.
+func (l Leader) AverageStars() *float64 { return ratio(l.Stars, l.Ratings) }
+
+// OnTimeRate is the share of first deliveries before the deadline; nil without any.
+func (l Leader) OnTimeRate() *float64 { return ratio(l.OnTime, l.Delivered) }
+
+func ratio(n, d int64) *float64 {
+	if d == 0 {
+		return nil
+	}
+	r := float64(n) / float64(d)
+	return &r
+}
+
+// Leaderboard returns the first experts of [from, to) by accepted answers, average
+// rating or on-time rate (experts with nothing to rank by are left out), ties broken by
+// the count behind the figure, then by id. Errors: UNAUTHENTICATED, FORBIDDEN,
+// BAD_USER_INPUT.
+func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string, first int) ([]Leader, error) {
+	sp, err := check(ctx, from, to)
+	switch {
+	case err != nil:
+	case by != ByAccepted && by != ByRating && by != ByOnTime:
+		err = errs.E(errs.BadUserInput, "unknown order").With("field", "by")
+	case first < 1 || first > MaxFirst:
+		err = errs.Ef(errs.BadUserInput, "first must be 1 to %d", MaxFirst).With("field", "first")
+	}
+	if err != nil {
+		return nil, errs.Wrap("analytics.Leaderboard", err)
+	}
+	var rows []struct {
+		ExpertID  uuid.UUID `json:"expert_id"`
+		Delivered int64     `json:"delivered"`
+		OnTime    int64     `json:"ontime"`
+		Accepted  int64     `json:"accepted"`
+		Ratings   int64     `json:"ratings"`
+		Stars     int64     `json:"stars"`
+	}
+	err = s.db.Client.AnalyticsExpertDay.Query().
+		Where(analyticsexpertday.DayGTE(sp.from), analyticsexpertday.DayLT(sp.to)).
+		GroupBy(analyticsexpertday.FieldExpertID).
+		Aggregate(ent.As(ent.Sum(analyticsexpertday.FieldDelivered), "delivered"), ent.As(ent.Sum(analyticsexpertday.FieldOnTime), "ontime"),
+			ent.As(ent.Sum(analyticsexpertday.FieldAccepted), "accepted"), ent.As(ent.Sum(analyticsexpertday.FieldRatings), "ratings"),
+			ent.As(ent.Sum(analyticsexpertday.FieldStars), "stars")).
+		Scan(system(ctx), &rows)
+	if err != nil {
+		return nil, errs.Wrap("analytics.Leaderboard", err)
+	}
+	var out []Leader
+	for _, r := range rows {
+		l := Leader{ExpertID: r.ExpertID, ExpertFigures: ExpertFigures{Delivered: r.Delivered, OnTime: r.OnTime,
+			Accepted: r.Accepted, Ratings: r.Ratings, Stars: r.Stars}}
+		if (by == ByAccepted && l.Accepted > 0) || (by == ByRating && l.Ratings > 0) || (by == ByOnTime && l.Delivered > 0) {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b Leader) int {
+		var c int
+		switch by {
+		case ByAccepted:
+			c = cmp.Compare(b.Accepted, a.Accepted)
+		case ByRating:
+			c = cmp.Or(cmp.Compare(*b.AverageStars(), *a.AverageStars()), cmp.Compare(b.Ratings, a.Ratings))
+		case ByOnTime:
+			c = cmp.Or(cmp.Compare(*b.OnTimeRate(), *a.OnTimeRate()), cmp.Compare(b.Delivered, a.Delivered))
+		}
+		return cmp.Or(c, cmp.Compare(a.ExpertID.String(), b.ExpertID.String()))
+	})
+	return out[:min(first, len(out))], nil
+}
