@@ -106,6 +106,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AnalyticsPoint struct {
+		Accepted               func(childComplexity int) int
+		Cancelled              func(childComplexity int) int
+		CreditsSpent           func(childComplexity int) int
+		DeadlineBreaches       func(childComplexity int) int
+		Declined               func(childComplexity int) int
+		Disputed               func(childComplexity int) int
+		End                    func(childComplexity int) int
+		Expired                func(childComplexity int) int
+		MedianSecondsToClaim   func(childComplexity int) int
+		MedianSecondsToDeliver func(childComplexity int) int
+		PayoutsApproved        func(childComplexity int) int
+		PlatformRevenue        func(childComplexity int) int
+		Refunds                func(childComplexity int) int
+		Start                  func(childComplexity int) int
+		Submitted              func(childComplexity int) int
+	}
+
 	AnswerRevision struct {
 		Author             func(childComplexity int) int
 		BasedOn            func(childComplexity int) int
@@ -283,6 +301,16 @@ type ComplexityRoot struct {
 		To                     func(childComplexity int) int
 	}
 
+	LeaderboardEntry struct {
+		Accepted     func(childComplexity int) int
+		AverageStars func(childComplexity int) int
+		Delivered    func(childComplexity int) int
+		Expert       func(childComplexity int) int
+		OnTime       func(childComplexity int) int
+		OnTimeRate   func(childComplexity int) int
+		RatingCount  func(childComplexity int) int
+	}
+
 	LedgerEntry struct {
 		Account   func(childComplexity int) int
 		Amount    func(childComplexity int) int
@@ -450,12 +478,15 @@ type ComplexityRoot struct {
 		APIKeys                 func(childComplexity int) int
 		AccountEntries          func(childComplexity int, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		Accounts                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) int
+		Analytics               func(childComplexity int, from time.Time, to time.Time, bucket model.AnalyticsBucket, subject *string) int
+		AnalyticsBySubject      func(childComplexity int, from time.Time, to time.Time) int
 		AuditLogs               func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.AuditLogsFilter) int
 		AvailableTasks          func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		CreditPurchases         func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) int
 		DeadJobs                func(childComplexity int, topic *string) int
 		Disputes                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) int
 		Earnings                func(childComplexity int) int
+		ExpertLeaderboard       func(childComplexity int, from time.Time, to time.Time, by model.LeaderboardOrder, first int) int
 		ExpertStats             func(childComplexity int, expertID *string, from *time.Time, to *time.Time) int
 		LedgerEntries           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		Me                      func(childComplexity int) int
@@ -600,6 +631,11 @@ type ComplexityRoot struct {
 	SettingsVersionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SubjectAnalytics struct {
+		Figures func(childComplexity int) int
+		Subject func(childComplexity int) int
 	}
 
 	SubjectPrice struct {
@@ -827,6 +863,9 @@ type QueryResolver interface {
 	SettingsHistory(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.SettingsVersionConnection, error)
 	PayoutMethod(ctx context.Context) (*accounts.PayoutMethodView, error)
 	SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error)
+	Analytics(ctx context.Context, from time.Time, to time.Time, bucket model.AnalyticsBucket, subject *string) ([]*model.AnalyticsPoint, error)
+	AnalyticsBySubject(ctx context.Context, from time.Time, to time.Time) ([]*model.SubjectAnalytics, error)
+	ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first int) ([]*model.LeaderboardEntry, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -1005,6 +1044,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
+
+	case "AnalyticsPoint.accepted":
+		if e.ComplexityRoot.AnalyticsPoint.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Accepted(childComplexity), true
+	case "AnalyticsPoint.cancelled":
+		if e.ComplexityRoot.AnalyticsPoint.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Cancelled(childComplexity), true
+	case "AnalyticsPoint.creditsSpent":
+		if e.ComplexityRoot.AnalyticsPoint.CreditsSpent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.CreditsSpent(childComplexity), true
+	case "AnalyticsPoint.deadlineBreaches":
+		if e.ComplexityRoot.AnalyticsPoint.DeadlineBreaches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.DeadlineBreaches(childComplexity), true
+	case "AnalyticsPoint.declined":
+		if e.ComplexityRoot.AnalyticsPoint.Declined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Declined(childComplexity), true
+	case "AnalyticsPoint.disputed":
+		if e.ComplexityRoot.AnalyticsPoint.Disputed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Disputed(childComplexity), true
+	case "AnalyticsPoint.end":
+		if e.ComplexityRoot.AnalyticsPoint.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.End(childComplexity), true
+	case "AnalyticsPoint.expired":
+		if e.ComplexityRoot.AnalyticsPoint.Expired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Expired(childComplexity), true
+	case "AnalyticsPoint.medianSecondsToClaim":
+		if e.ComplexityRoot.AnalyticsPoint.MedianSecondsToClaim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.MedianSecondsToClaim(childComplexity), true
+	case "AnalyticsPoint.medianSecondsToDeliver":
+		if e.ComplexityRoot.AnalyticsPoint.MedianSecondsToDeliver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.MedianSecondsToDeliver(childComplexity), true
+	case "AnalyticsPoint.payoutsApproved":
+		if e.ComplexityRoot.AnalyticsPoint.PayoutsApproved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.PayoutsApproved(childComplexity), true
+	case "AnalyticsPoint.platformRevenue":
+		if e.ComplexityRoot.AnalyticsPoint.PlatformRevenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.PlatformRevenue(childComplexity), true
+	case "AnalyticsPoint.refunds":
+		if e.ComplexityRoot.AnalyticsPoint.Refunds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Refunds(childComplexity), true
+	case "AnalyticsPoint.start":
+		if e.ComplexityRoot.AnalyticsPoint.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Start(childComplexity), true
+	case "AnalyticsPoint.submitted":
+		if e.ComplexityRoot.AnalyticsPoint.Submitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnalyticsPoint.Submitted(childComplexity), true
 
 	case "AnswerRevision.author":
 		if e.ComplexityRoot.AnswerRevision.Author == nil {
@@ -1710,6 +1840,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ExpertStats.To(childComplexity), true
+
+	case "LeaderboardEntry.accepted":
+		if e.ComplexityRoot.LeaderboardEntry.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.Accepted(childComplexity), true
+	case "LeaderboardEntry.averageStars":
+		if e.ComplexityRoot.LeaderboardEntry.AverageStars == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.AverageStars(childComplexity), true
+	case "LeaderboardEntry.delivered":
+		if e.ComplexityRoot.LeaderboardEntry.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.Delivered(childComplexity), true
+	case "LeaderboardEntry.expert":
+		if e.ComplexityRoot.LeaderboardEntry.Expert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.Expert(childComplexity), true
+	case "LeaderboardEntry.onTime":
+		if e.ComplexityRoot.LeaderboardEntry.OnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.OnTime(childComplexity), true
+	case "LeaderboardEntry.onTimeRate":
+		if e.ComplexityRoot.LeaderboardEntry.OnTimeRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.OnTimeRate(childComplexity), true
+	case "LeaderboardEntry.ratingCount":
+		if e.ComplexityRoot.LeaderboardEntry.RatingCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LeaderboardEntry.RatingCount(childComplexity), true
 
 	case "LedgerEntry.account":
 		if e.ComplexityRoot.LedgerEntry.Account == nil {
@@ -2616,6 +2789,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Accounts(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["kind"].(*account.Kind), args["ownerId"].(*string)), true
+	case "Query.analytics":
+		if e.ComplexityRoot.Query.Analytics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_analytics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Analytics(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["bucket"].(model.AnalyticsBucket), args["subject"].(*string)), true
+	case "Query.analyticsBySubject":
+		if e.ComplexityRoot.Query.AnalyticsBySubject == nil {
+			break
+		}
+
+		args, err := ec.field_Query_analyticsBySubject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AnalyticsBySubject(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.auditLogs":
 		if e.ComplexityRoot.Query.AuditLogs == nil {
 			break
@@ -2677,6 +2872,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Earnings(childComplexity), true
+	case "Query.expertLeaderboard":
+		if e.ComplexityRoot.Query.ExpertLeaderboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_expertLeaderboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExpertLeaderboard(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["by"].(model.LeaderboardOrder), args["first"].(int)), true
 	case "Query.expertStats":
 		if e.ComplexityRoot.Query.ExpertStats == nil {
 			break
@@ -3367,6 +3573,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SettingsVersionEdge.Node(childComplexity), true
+
+	case "SubjectAnalytics.figures":
+		if e.ComplexityRoot.SubjectAnalytics.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAnalytics.Figures(childComplexity), true
+	case "SubjectAnalytics.subject":
+		if e.ComplexityRoot.SubjectAnalytics.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubjectAnalytics.Subject(childComplexity), true
 
 	case "SubjectPrice.credits":
 		if e.ComplexityRoot.SubjectPrice.Credits == nil {
@@ -5260,6 +5479,109 @@ extend type Mutation {
   """
   resendVerificationEmail: Boolean! @auth
 }
+
+# --- Admin analytics: figures from the rollups (package internal/analytics).
+
+"The span of an analytics series' points: UTC days, ISO weeks (Monday first), calendar months."
+enum AnalyticsBucket {
+  DAY
+  WEEK
+  MONTH
+}
+
+"""
+The marketplace's figures over one period [start, end), read from the analytics rollups:
+daily rows kept up to date from the lifecycle and ledger events (a redelivered event
+counts once) and rebuilt from the base tables by ` + "`" + `backbone rollups rebuild` + "`" + `; no query
+scans the questions. Each figure counts on the UTC day its event happened.
+"""
+type AnalyticsPoint {
+  "The first day of the period (UTC midnight)."
+  start: Time!
+  "The end of the period (UTC midnight, exclusive)."
+  end: Time!
+  "Questions submitted."
+  submitted: Int!
+  "Answers accepted, by their client or automatically."
+  accepted: Int!
+  "Questions cancelled by their client."
+  cancelled: Int!
+  "Questions declined."
+  declined: Int!
+  "Questions expired with no expert."
+  expired: Int!
+  "Disputes opened."
+  disputed: Int!
+  "Credits captured from escrow when answers were accepted or disputes resolved (fees included)."
+  creditsSpent: Int!
+  "The platform's fees of those captures."
+  platformRevenue: Int!
+  "Credits refunded to clients (cancellations, declines, expiries, dispute refunds)."
+  refunds: Int!
+  "Credits of payouts approved (counted only when no subject is asked: a payout has none)."
+  payoutsApproved: Int!
+  """
+  The median time from submission to first claim, in seconds, of the questions first
+  claimed in the period; null when none was. Read from histogram buckets 5% wide: within
+  2.5% of the exact median (under a second: 0.5).
+  """
+  medianSecondsToClaim: Float
+  "The median time from first claim to first delivery, in seconds, of the questions first delivered in the period; as precise as medianSecondsToClaim."
+  medianSecondsToDeliver: Float
+  "Deadline breaches: first deliveries at or after the deadline, and questions expired unanswered."
+  deadlineBreaches: Int!
+}
+
+"One subject's figures over a period."
+type SubjectAnalytics {
+  subject: String!
+  figures: AnalyticsPoint!
+}
+
+"What the expert leaderboard ranks by."
+enum LeaderboardOrder {
+  "Answers accepted."
+  ACCEPTED
+  "Average stars of the ratings received (experts with ratings only)."
+  RATING
+  "Share of first deliveries made before the deadline (experts with deliveries only)."
+  ON_TIME
+}
+
+"An expert's figures over the leaderboard's period, from the per-expert daily rollups."
+type LeaderboardEntry {
+  expert: User!
+  "Answers accepted."
+  accepted: Int!
+  "Questions first delivered by the expert."
+  delivered: Int!
+  "Of those, delivered before the deadline."
+  onTime: Int!
+  "onTime / delivered; null without deliveries."
+  onTimeRate: Float
+  ratingCount: Int!
+  "Average stars; null without ratings."
+  averageStars: Float
+}
+
+extend type Query {
+  """
+  The marketplace's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (rounded out to whole UTC days, at most
+  731 days apart; from must be before to), one point per bucket, days without activity
+  included; of one subject, or of all (subject omitted). Read from the rollups.
+  """
+  analytics(from: Time!, to: Time!, bucket: AnalyticsBucket! = DAY, subject: String): [AnalyticsPoint!]! @hasRole(roles: [ADMIN])
+
+  "Each subject's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics), by subject name. Read from the rollups."
+  analyticsBySubject(from: Time!, to: Time!): [SubjectAnalytics!]! @hasRole(roles: [ADMIN])
+
+  """
+  The first ` + "`" + `first` + "`" + ` experts (1 to 100) from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics) by ` + "`" + `by` + "`" + `; ties
+  go to the larger count behind the figure, then to the older id. Read from the
+  per-expert daily rollups.
+  """
+  expertLeaderboard(from: Time!, to: Time!, by: LeaderboardOrder! = ACCEPTED, first: Int! = 10): [LeaderboardEntry!]! @hasRole(roles: [ADMIN])
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5324,6 +5646,42 @@ func (ec *executionContext) childFields_AccountEdge(ctx context.Context, field g
 		return ec.fieldContext_AccountEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AnalyticsPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_AnalyticsPoint_start(ctx, field)
+	case "end":
+		return ec.fieldContext_AnalyticsPoint_end(ctx, field)
+	case "submitted":
+		return ec.fieldContext_AnalyticsPoint_submitted(ctx, field)
+	case "accepted":
+		return ec.fieldContext_AnalyticsPoint_accepted(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_AnalyticsPoint_cancelled(ctx, field)
+	case "declined":
+		return ec.fieldContext_AnalyticsPoint_declined(ctx, field)
+	case "expired":
+		return ec.fieldContext_AnalyticsPoint_expired(ctx, field)
+	case "disputed":
+		return ec.fieldContext_AnalyticsPoint_disputed(ctx, field)
+	case "creditsSpent":
+		return ec.fieldContext_AnalyticsPoint_creditsSpent(ctx, field)
+	case "platformRevenue":
+		return ec.fieldContext_AnalyticsPoint_platformRevenue(ctx, field)
+	case "refunds":
+		return ec.fieldContext_AnalyticsPoint_refunds(ctx, field)
+	case "payoutsApproved":
+		return ec.fieldContext_AnalyticsPoint_payoutsApproved(ctx, field)
+	case "medianSecondsToClaim":
+		return ec.fieldContext_AnalyticsPoint_medianSecondsToClaim(ctx, field)
+	case "medianSecondsToDeliver":
+		return ec.fieldContext_AnalyticsPoint_medianSecondsToDeliver(ctx, field)
+	case "deadlineBreaches":
+		return ec.fieldContext_AnalyticsPoint_deadlineBreaches(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnalyticsPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_AnswerRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5678,6 +6036,26 @@ func (ec *executionContext) childFields_ExpertStats(ctx context.Context, field g
 		return ec.fieldContext_ExpertStats_earnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ExpertStats", field.Name)
+}
+
+func (ec *executionContext) childFields_LeaderboardEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "expert":
+		return ec.fieldContext_LeaderboardEntry_expert(ctx, field)
+	case "accepted":
+		return ec.fieldContext_LeaderboardEntry_accepted(ctx, field)
+	case "delivered":
+		return ec.fieldContext_LeaderboardEntry_delivered(ctx, field)
+	case "onTime":
+		return ec.fieldContext_LeaderboardEntry_onTime(ctx, field)
+	case "onTimeRate":
+		return ec.fieldContext_LeaderboardEntry_onTimeRate(ctx, field)
+	case "ratingCount":
+		return ec.fieldContext_LeaderboardEntry_ratingCount(ctx, field)
+	case "averageStars":
+		return ec.fieldContext_LeaderboardEntry_averageStars(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LeaderboardEntry", field.Name)
 }
 
 func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6154,6 +6532,16 @@ func (ec *executionContext) childFields_SettingsVersionEdge(ctx context.Context,
 		return ec.fieldContext_SettingsVersionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SettingsVersionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubjectAnalytics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_SubjectAnalytics_subject(ctx, field)
+	case "figures":
+		return ec.fieldContext_SubjectAnalytics_figures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubjectAnalytics", field.Name)
 }
 
 func (ec *executionContext) childFields_SubjectPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7342,6 +7730,66 @@ func (ec *executionContext) field_Query_accounts_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_analyticsBySubject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_analytics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (model.AnalyticsBucket, error) {
+			return ec.unmarshalNAnalyticsBucket2backboneᚋgraphᚋmodelᚐAnalyticsBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditLogs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7537,6 +7985,44 @@ func (ec *executionContext) field_Query_disputes_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["status"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_expertLeaderboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.LeaderboardOrder, error) {
+			return ec.unmarshalNLeaderboardOrder2backboneᚋgraphᚋmodelᚐLeaderboardOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -8610,6 +9096,351 @@ func (ec *executionContext) _AccountEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AnalyticsPoint_start(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AnalyticsPoint_end(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AnalyticsPoint_submitted(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_submitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Submitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_submitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_accepted(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_cancelled(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_declined(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_declined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Declined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_declined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_expired(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_expired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_expired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_disputed(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_disputed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disputed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_disputed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_creditsSpent(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_creditsSpent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditsSpent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_creditsSpent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_platformRevenue(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_platformRevenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlatformRevenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_platformRevenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_refunds(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_refunds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_refunds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_payoutsApproved(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_payoutsApproved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayoutsApproved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_payoutsApproved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AnalyticsPoint_medianSecondsToClaim(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_medianSecondsToClaim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsToClaim, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_medianSecondsToClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AnalyticsPoint_medianSecondsToDeliver(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_medianSecondsToDeliver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSecondsToDeliver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_medianSecondsToDeliver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AnalyticsPoint_deadlineBreaches(ctx context.Context, field graphql.CollectedField, obj *model.AnalyticsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AnalyticsPoint_deadlineBreaches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadlineBreaches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AnalyticsPoint_deadlineBreaches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AnalyticsPoint", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AnswerRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.AnswerRevision) (ret graphql.Marshaler) {
@@ -11475,6 +12306,176 @@ func (ec *executionContext) _ExpertStats_earnings(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ExpertStats_earnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ExpertStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaderboardEntry_expert(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_expert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expert, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_expert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LeaderboardEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LeaderboardEntry_accepted(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaderboardEntry_delivered(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_delivered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delivered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_delivered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaderboardEntry_onTime(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_onTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_onTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaderboardEntry_onTimeRate(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_onTimeRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTimeRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_onTimeRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LeaderboardEntry_ratingCount(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_ratingCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatingCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_ratingCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LeaderboardEntry_averageStars(ctx context.Context, field graphql.CollectedField, obj *model.LeaderboardEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LeaderboardEntry_averageStars(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageStars, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LeaderboardEntry_averageStars(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LeaderboardEntry", field, false, false, "Float")
 }
 
 func (ec *executionContext) _LedgerEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.Posting) (ret graphql.Marshaler) {
@@ -17526,6 +18527,192 @@ func (ec *executionContext) fieldContext_Query_subjectRequests(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_analytics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_analytics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Analytics(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["bucket"].(model.AnalyticsBucket), fc.Args["subject"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.AnalyticsPoint
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.AnalyticsPoint
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AnalyticsPoint) graphql.Marshaler {
+			return ec.marshalNAnalyticsPoint2ᚕᚖbackboneᚋgraphᚋmodelᚐAnalyticsPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_analytics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnalyticsPoint(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_analytics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_analyticsBySubject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_analyticsBySubject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AnalyticsBySubject(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.SubjectAnalytics
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.SubjectAnalytics
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SubjectAnalytics) graphql.Marshaler {
+			return ec.marshalNSubjectAnalytics2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectAnalyticsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_analyticsBySubject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubjectAnalytics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_analyticsBySubject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_expertLeaderboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_expertLeaderboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExpertLeaderboard(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["by"].(model.LeaderboardOrder), fc.Args["first"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.LeaderboardEntry
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.LeaderboardEntry
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LeaderboardEntry) graphql.Marshaler {
+			return ec.marshalNLeaderboardEntry2ᚕᚖbackboneᚋgraphᚋmodelᚐLeaderboardEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_expertLeaderboard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LeaderboardEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_expertLeaderboard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19541,6 +20728,61 @@ func (ec *executionContext) _SettingsVersionEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_SettingsVersionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SettingsVersionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _SubjectAnalytics_subject(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectAnalytics_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectAnalytics_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubjectAnalytics", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubjectAnalytics_figures(ctx context.Context, field graphql.CollectedField, obj *model.SubjectAnalytics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubjectAnalytics_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Figures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AnalyticsPoint) graphql.Marshaler {
+			return ec.marshalNAnalyticsPoint2ᚖbackboneᚋgraphᚋmodelᚐAnalyticsPoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubjectAnalytics_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubjectAnalytics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AnalyticsPoint(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SubjectPrice_subject(ctx context.Context, field graphql.CollectedField, obj *model.SubjectPrice) (ret graphql.Marshaler) {
@@ -23075,6 +24317,109 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var analyticsPointImplementors = []string{"AnalyticsPoint"}
+
+func (ec *executionContext) _AnalyticsPoint(ctx context.Context, sel ast.SelectionSet, obj *model.AnalyticsPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, analyticsPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AnalyticsPoint")
+		case "start":
+			out.Values[i] = ec._AnalyticsPoint_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._AnalyticsPoint_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitted":
+			out.Values[i] = ec._AnalyticsPoint_submitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._AnalyticsPoint_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._AnalyticsPoint_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declined":
+			out.Values[i] = ec._AnalyticsPoint_declined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expired":
+			out.Values[i] = ec._AnalyticsPoint_expired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disputed":
+			out.Values[i] = ec._AnalyticsPoint_disputed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditsSpent":
+			out.Values[i] = ec._AnalyticsPoint_creditsSpent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platformRevenue":
+			out.Values[i] = ec._AnalyticsPoint_platformRevenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunds":
+			out.Values[i] = ec._AnalyticsPoint_refunds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "payoutsApproved":
+			out.Values[i] = ec._AnalyticsPoint_payoutsApproved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianSecondsToClaim":
+			out.Values[i] = ec._AnalyticsPoint_medianSecondsToClaim(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianSecondsToDeliver":
+			out.Values[i] = ec._AnalyticsPoint_medianSecondsToDeliver(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deadlineBreaches":
+			out.Values[i] = ec._AnalyticsPoint_deadlineBreaches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var answerRevisionImplementors = []string{"AnswerRevision", "Node"}
 
 func (ec *executionContext) _AnswerRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.AnswerRevision) graphql.Marshaler {
@@ -24238,6 +25583,69 @@ func (ec *executionContext) _ExpertStats(ctx context.Context, sel ast.SelectionS
 		case "earnings":
 			out.Values[i] = ec._ExpertStats_earnings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var leaderboardEntryImplementors = []string{"LeaderboardEntry"}
+
+func (ec *executionContext) _LeaderboardEntry(ctx context.Context, sel ast.SelectionSet, obj *model.LeaderboardEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaderboardEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LeaderboardEntry")
+		case "expert":
+			out.Values[i] = ec._LeaderboardEntry_expert(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._LeaderboardEntry_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delivered":
+			out.Values[i] = ec._LeaderboardEntry_delivered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onTime":
+			out.Values[i] = ec._LeaderboardEntry_onTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onTimeRate":
+			out.Values[i] = ec._LeaderboardEntry_onTimeRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratingCount":
+			out.Values[i] = ec._LeaderboardEntry_ratingCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageStars":
+			out.Values[i] = ec._LeaderboardEntry_averageStars(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25627,6 +27035,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_subjectRequests(ctx, field)
 				})
+		case "analytics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_analytics(ctx, field)
+				})
+		case "analyticsBySubject":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_analyticsBySubject(ctx, field)
+				})
+		case "expertLeaderboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_expertLeaderboard(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -26456,6 +27882,44 @@ func (ec *executionContext) _SettingsVersionEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._SettingsVersionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subjectAnalyticsImplementors = []string{"SubjectAnalytics"}
+
+func (ec *executionContext) _SubjectAnalytics(ctx context.Context, sel ast.SelectionSet, obj *model.SubjectAnalytics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subjectAnalyticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubjectAnalytics")
+		case "subject":
+			out.Values[i] = ec._SubjectAnalytics_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "figures":
+			out.Values[i] = ec._SubjectAnalytics_figures(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27419,6 +28883,40 @@ func (ec *executionContext) marshalNAccountKind2backboneᚋentᚋaccountᚐKind(
 	return v
 }
 
+func (ec *executionContext) unmarshalNAnalyticsBucket2backboneᚋgraphᚋmodelᚐAnalyticsBucket(ctx context.Context, v any) (model.AnalyticsBucket, error) {
+	var res model.AnalyticsBucket
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAnalyticsBucket2backboneᚋgraphᚋmodelᚐAnalyticsBucket(ctx context.Context, sel ast.SelectionSet, v model.AnalyticsBucket) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNAnalyticsPoint2ᚕᚖbackboneᚋgraphᚋmodelᚐAnalyticsPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AnalyticsPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAnalyticsPoint2ᚖbackboneᚋgraphᚋmodelᚐAnalyticsPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAnalyticsPoint2ᚖbackboneᚋgraphᚋmodelᚐAnalyticsPoint(ctx context.Context, sel ast.SelectionSet, v *model.AnalyticsPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AnalyticsPoint!")
+		return graphql.Null
+	}
+	return ec._AnalyticsPoint(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAnswerKind2backboneᚋentᚋanswerrevisionᚐKind(ctx context.Context, v any) (answerrevision.Kind, error) {
 	var res answerrevision.Kind
 	err := res.UnmarshalGQL(v)
@@ -27768,6 +29266,40 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLeaderboardEntry2ᚕᚖbackboneᚋgraphᚋmodelᚐLeaderboardEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LeaderboardEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLeaderboardEntry2ᚖbackboneᚋgraphᚋmodelᚐLeaderboardEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLeaderboardEntry2ᚖbackboneᚋgraphᚋmodelᚐLeaderboardEntry(ctx context.Context, sel ast.SelectionSet, v *model.LeaderboardEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LeaderboardEntry!")
+		return graphql.Null
+	}
+	return ec._LeaderboardEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLeaderboardOrder2backboneᚋgraphᚋmodelᚐLeaderboardOrder(ctx context.Context, v any) (model.LeaderboardOrder, error) {
+	var res model.LeaderboardOrder
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLeaderboardOrder2backboneᚋgraphᚋmodelᚐLeaderboardOrder(ctx context.Context, sel ast.SelectionSet, v model.LeaderboardOrder) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNLedgerEntryConnection2ᚖbackboneᚋentᚐPostingConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PostingConnection) graphql.Marshaler {
@@ -28200,6 +29732,30 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSubjectAnalytics2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectAnalyticsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubjectAnalytics) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubjectAnalytics2ᚖbackboneᚋgraphᚋmodelᚐSubjectAnalytics(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubjectAnalytics2ᚖbackboneᚋgraphᚋmodelᚐSubjectAnalytics(ctx context.Context, sel ast.SelectionSet, v *model.SubjectAnalytics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubjectAnalytics!")
+		return graphql.Null
+	}
+	return ec._SubjectAnalytics(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSubjectPrice2ᚕᚖbackboneᚋgraphᚋmodelᚐSubjectPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubjectPrice) graphql.Marshaler {

@@ -2,6 +2,7 @@
 package graph
 
 import (
+	"backbone/internal/analytics"
 	"log/slog"
 
 	"backbone/ent"
@@ -34,8 +35,11 @@ type Resolver struct {
 	Notify *notify.Service
 	// Live feeds questionUpdated, taskQueueChanged and platformStats.
 	Live *live.Service
-	Info ServerInfo
-	Log  *slog.Logger
+	// Insight reads the admins' analytics from the rollups (named so as not to clash with
+	// the analytics field).
+	Insight *analytics.Service
+	Info    ServerInfo
+	Log     *slog.Logger
 }
 
 // ServerInfo describes this server for the public serverInfo query.

@@ -17,6 +17,7 @@ import (
 	"backbone/graph/gqlws"
 	"backbone/graph/model"
 	"backbone/internal/accounts"
+	"backbone/internal/analytics"
 	"backbone/internal/auth"
 	"backbone/internal/live"
 	"backbone/internal/markdown"
@@ -793,6 +794,41 @@ func (r *queryResolver) PayoutMethod(ctx context.Context) (*accounts.PayoutMetho
 // SubjectRequests is the resolver for the subjectRequests field.
 func (r *queryResolver) SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error) {
 	return r.Profiles.SubjectRequests(status).Paginate(ctx, after, first, before, last, newestSubjectRequestsFirst)
+}
+
+// Analytics is the resolver for the analytics field.
+func (r *queryResolver) Analytics(ctx context.Context, from time.Time, to time.Time, bucket model.AnalyticsBucket, subject *string) ([]*model.AnalyticsPoint, error) {
+	points, err := r.Insight.Series(ctx, from, to, analytics.Bucket(bucket), subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.AnalyticsPoint, len(points))
+	for i, p := range points {
+		out[i] = analyticsPoint(p)
+	}
+	return out, nil
+}
+
+// AnalyticsBySubject is the resolver for the analyticsBySubject field.
+func (r *queryResolver) AnalyticsBySubject(ctx context.Context, from time.Time, to time.Time) ([]*model.SubjectAnalytics, error) {
+	subjects, err := r.Insight.BySubject(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.SubjectAnalytics, len(subjects))
+	for i, s := range subjects {
+		out[i] = &model.SubjectAnalytics{Subject: s.Subject, Figures: analyticsPoint(s.Point)}
+	}
+	return out, nil
+}
+
+// ExpertLeaderboard is the resolver for the expertLeaderboard field.
+func (r *queryResolver) ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first int) ([]*model.LeaderboardEntry, error) {
+	leaders, err := r.Insight.Leaderboard(ctx, from, to, string(by), first)
+	if err != nil {
+		return nil, err
+	}
+	return r.leaderboard(ctx, leaders)
 }
 
 // ID is the resolver for the id field.

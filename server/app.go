@@ -1,6 +1,7 @@
 package main
 
 import (
+	"backbone/internal/analytics"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ type app struct {
 	wallet      *wallet.Service
 	settings    *settings.Service
 	questions   *questions.Service
+	analytics   *analytics.Service
 	notify      *notify.Service
 	unsubscribe notify.Unsubscriber
 	keys        *token.KeySet // the JWT keys, which also sign unsubscribe links

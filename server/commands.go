@@ -50,6 +50,8 @@ var commands = []command{
 		run:   seedCommand},
 	{name: "reencrypt", summary: "seal every encrypted value (payout details) again under the newest DATA_ENCRYPTION_KEYS key",
 		usage: reencryptUsage, takesArgs: true, run: reencryptCommand},
+	{name: "rollups", summary: "rebuild\nrecompute the admin analytics rollups from the base tables",
+		usage: rollupsUsage, takesArgs: true, run: rollupsCommand},
 	{name: "healthcheck", summary: "exit 0 if the server at ADDR answers /healthz (for container health checks)",
 		usage: "usage: backbone healthcheck\n\nProbes /healthz of the server listening on ADDR (default :8080) and exits 0 when it\nanswers 200, 1 otherwise: a HEALTHCHECK for images without a shell or curl.\n",
 		run: func(ctx context.Context, _ []string, getenv func(string) string, _, _ io.Writer) error {

@@ -52,6 +52,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Jobs:      deadjobs.New(a.queue, a.db.Client, workers.Topics(a.workerDeps())),
 		Notify:    a.notify,
 		Live:      a.live,
+		Insight:   a.analytics,
 		Log:       a.log,
 		Info:      a.serverInfo(),
 	}

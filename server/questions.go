@@ -1,6 +1,7 @@
 package main
 
 import (
+	"backbone/internal/analytics"
 	"errors"
 	"fmt"
 
@@ -11,6 +12,7 @@ import (
 // openQuestions builds the question lifecycle service.
 func (a *app) openQuestions() {
 	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings, Log: a.log}, questions.Options{})
+	a.analytics = analytics.New(a.db)
 }
 
 // openAI builds the model provider of the AI stages; without AI_BASE_URL there is none

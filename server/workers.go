@@ -17,7 +17,7 @@ func (a *app) workers() *workers.Runner {
 // workerDeps are the services the workers run on.
 func (a *app) workerDeps() workers.Deps {
 	return workers.Deps{DB: a.db, Queue: a.queue, Bus: a.bus, Log: a.log,
-		Questions: a.questions, Notify: a.notify, Mail: a.mail, Auth: a.auth, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
+		Questions: a.questions, Analytics: a.analytics, Notify: a.notify, Mail: a.mail, Auth: a.auth, AI: a.ai, StageDeadline: a.cfg.AIStageDeadline}
 }
 
 // workerCommand runs the background workers without the HTTP API, until ctx is cancelled.

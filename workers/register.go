@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"backbone/internal/analytics"
 	"context"
 	"log/slog"
 	"time"
@@ -23,6 +24,8 @@ type Deps struct {
 	Log       *slog.Logger
 	Questions *questions.Service
 	Notify    *notify.Service
+	// Analytics keeps the admins' rollups from the lifecycle and ledger events.
+	Analytics *analytics.Service
 	// Mail sends the emails of mail.send jobs.
 	Mail *mail.Service
 	// Auth handles the account jobs (password reset emails).
@@ -36,7 +39,7 @@ type Deps struct {
 
 // Register puts every queue consumer, scheduled sweep and loop of Backbone on r: the
 // AI pipeline (pipeline.go), question routing and sweeps (questions.go), notifications
-// (notify.go), emails (mail.go) and the outbox relay (outbox.go). The server and the worker command call
+// (notify.go), analytics rollups (analytics.go), emails (mail.go) and the outbox relay (outbox.go). The server and the worker command call
 // only this.
 func Register(r *Runner, d Deps) {
 	if d.StageDeadline <= 0 {
@@ -45,6 +48,7 @@ func Register(r *Runner, d Deps) {
 	registerPipeline(r, d)
 	registerQuestions(r, d)
 	eventJobs := registerNotify(r, d)
+	registerAnalytics(r, d, eventJobs)
 	registerMail(r, d)
 	registerOutbox(r, d, eventJobs)
 }
