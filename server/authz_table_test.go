@@ -162,7 +162,7 @@ func azTable() []azRow {
 		},
 		{op: `mutation($id: ID!) { approveExpert(userId: $id) { expertStatus } }`, prepare: subjectFor(pendingExpert), want: azAdminOnly()},
 		{op: `mutation($id: ID!) { rejectExpert(userId: $id) { expertStatus } }`, prepare: subjectFor(pendingExpert), want: azAdminOnly()},
-	}, append(append(append(append(append(append(append(azWalletRows(), azSettingsRows()...), azQuestionsRows()...), azNotifyRows()...), azLiveRows()...), azInsightRows()...), azAccountsRows()...), azMailRows()...)...)
+	}, append(append(append(append(append(append(append(append(azWalletRows(), azSettingsRows()...), azQuestionsRows()...), azNotifyRows()...), azLiveRows()...), azInsightRows()...), azAccountsRows()...), azMailRows()...), azAnalyticsRows()...)...)
 }
 
 // azRootField is the "Type.field" a row's operation selects, checked against the schema.
