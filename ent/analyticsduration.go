@@ -24,10 +24,8 @@ type AnalyticsDuration struct {
 	Subject string `json:"subject,omitempty"`
 	// Kind holds the value of the "kind" field.
 	Kind analyticsduration.Kind `json:"kind,omitempty"`
-	// Bucket holds the value of the "bucket" field.
-	Bucket int `json:"bucket,omitempty"`
-	// Count holds the value of the "count" field.
-	Count        int64 `json:"count,omitempty"`
+	// Counts holds the value of the "counts" field.
+	Counts       []byte `json:"counts,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -36,8 +34,8 @@ func (*AnalyticsDuration) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case analyticsduration.FieldBucket, analyticsduration.FieldCount:
-			values[i] = new(sql.NullInt64)
+		case analyticsduration.FieldCounts:
+			values[i] = new([]byte)
 		case analyticsduration.FieldSubject, analyticsduration.FieldKind:
 			values[i] = new(sql.NullString)
 		case analyticsduration.FieldDay:
@@ -83,17 +81,11 @@ func (_m *AnalyticsDuration) assignValues(columns []string, values []any) error 
 			} else if value.Valid {
 				_m.Kind = analyticsduration.Kind(value.String)
 			}
-		case analyticsduration.FieldBucket:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field bucket", values[i])
-			} else if value.Valid {
-				_m.Bucket = int(value.Int64)
-			}
-		case analyticsduration.FieldCount:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field count", values[i])
-			} else if value.Valid {
-				_m.Count = value.Int64
+		case analyticsduration.FieldCounts:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field counts", values[i])
+			} else if value != nil {
+				_m.Counts = *value
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -140,11 +132,8 @@ func (_m *AnalyticsDuration) String() string {
 	builder.WriteString("kind=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
 	builder.WriteString(", ")
-	builder.WriteString("bucket=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Bucket))
-	builder.WriteString(", ")
-	builder.WriteString("count=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Count))
+	builder.WriteString("counts=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Counts))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -42,23 +42,9 @@ func (_c *AnalyticsDurationCreate) SetKind(v analyticsduration.Kind) *AnalyticsD
 	return _c
 }
 
-// SetBucket sets the "bucket" field.
-func (_c *AnalyticsDurationCreate) SetBucket(v int) *AnalyticsDurationCreate {
-	_c.mutation.SetBucket(v)
-	return _c
-}
-
-// SetCount sets the "count" field.
-func (_c *AnalyticsDurationCreate) SetCount(v int64) *AnalyticsDurationCreate {
-	_c.mutation.SetCount(v)
-	return _c
-}
-
-// SetNillableCount sets the "count" field if the given value is not nil.
-func (_c *AnalyticsDurationCreate) SetNillableCount(v *int64) *AnalyticsDurationCreate {
-	if v != nil {
-		_c.SetCount(*v)
-	}
+// SetCounts sets the "counts" field.
+func (_c *AnalyticsDurationCreate) SetCounts(v []byte) *AnalyticsDurationCreate {
+	_c.mutation.SetCounts(v)
 	return _c
 }
 
@@ -113,10 +99,6 @@ func (_c *AnalyticsDurationCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *AnalyticsDurationCreate) defaults() error {
-	if _, ok := _c.mutation.Count(); !ok {
-		v := analyticsduration.DefaultCount
-		_c.mutation.SetCount(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if analyticsduration.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized analyticsduration.DefaultID (forgotten import ent/runtime?)")
@@ -148,11 +130,8 @@ func (_c *AnalyticsDurationCreate) check() error {
 			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "AnalyticsDuration.kind": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.Bucket(); !ok {
-		return &ValidationError{Name: "bucket", err: errors.New(`ent: missing required field "AnalyticsDuration.bucket"`)}
-	}
-	if _, ok := _c.mutation.Count(); !ok {
-		return &ValidationError{Name: "count", err: errors.New(`ent: missing required field "AnalyticsDuration.count"`)}
+	if _, ok := _c.mutation.Counts(); !ok {
+		return &ValidationError{Name: "counts", err: errors.New(`ent: missing required field "AnalyticsDuration.counts"`)}
 	}
 	return nil
 }
@@ -202,13 +181,9 @@ func (_c *AnalyticsDurationCreate) createSpec() (*AnalyticsDuration, *sqlgraph.C
 		_spec.SetField(analyticsduration.FieldKind, field.TypeEnum, value)
 		_node.Kind = value
 	}
-	if value, ok := _c.mutation.Bucket(); ok {
-		_spec.SetField(analyticsduration.FieldBucket, field.TypeInt, value)
-		_node.Bucket = value
-	}
-	if value, ok := _c.mutation.Count(); ok {
-		_spec.SetField(analyticsduration.FieldCount, field.TypeInt64, value)
-		_node.Count = value
+	if value, ok := _c.mutation.Counts(); ok {
+		_spec.SetField(analyticsduration.FieldCounts, field.TypeBytes, value)
+		_node.Counts = value
 	}
 	return _node, _spec
 }
@@ -298,39 +273,15 @@ func (u *AnalyticsDurationUpsert) UpdateKind() *AnalyticsDurationUpsert {
 	return u
 }
 
-// SetBucket sets the "bucket" field.
-func (u *AnalyticsDurationUpsert) SetBucket(v int) *AnalyticsDurationUpsert {
-	u.Set(analyticsduration.FieldBucket, v)
+// SetCounts sets the "counts" field.
+func (u *AnalyticsDurationUpsert) SetCounts(v []byte) *AnalyticsDurationUpsert {
+	u.Set(analyticsduration.FieldCounts, v)
 	return u
 }
 
-// UpdateBucket sets the "bucket" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsert) UpdateBucket() *AnalyticsDurationUpsert {
-	u.SetExcluded(analyticsduration.FieldBucket)
-	return u
-}
-
-// AddBucket adds v to the "bucket" field.
-func (u *AnalyticsDurationUpsert) AddBucket(v int) *AnalyticsDurationUpsert {
-	u.Add(analyticsduration.FieldBucket, v)
-	return u
-}
-
-// SetCount sets the "count" field.
-func (u *AnalyticsDurationUpsert) SetCount(v int64) *AnalyticsDurationUpsert {
-	u.Set(analyticsduration.FieldCount, v)
-	return u
-}
-
-// UpdateCount sets the "count" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsert) UpdateCount() *AnalyticsDurationUpsert {
-	u.SetExcluded(analyticsduration.FieldCount)
-	return u
-}
-
-// AddCount adds v to the "count" field.
-func (u *AnalyticsDurationUpsert) AddCount(v int64) *AnalyticsDurationUpsert {
-	u.Add(analyticsduration.FieldCount, v)
+// UpdateCounts sets the "counts" field to the value that was provided on create.
+func (u *AnalyticsDurationUpsert) UpdateCounts() *AnalyticsDurationUpsert {
+	u.SetExcluded(analyticsduration.FieldCounts)
 	return u
 }
 
@@ -424,45 +375,17 @@ func (u *AnalyticsDurationUpsertOne) UpdateKind() *AnalyticsDurationUpsertOne {
 	})
 }
 
-// SetBucket sets the "bucket" field.
-func (u *AnalyticsDurationUpsertOne) SetBucket(v int) *AnalyticsDurationUpsertOne {
+// SetCounts sets the "counts" field.
+func (u *AnalyticsDurationUpsertOne) SetCounts(v []byte) *AnalyticsDurationUpsertOne {
 	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.SetBucket(v)
+		s.SetCounts(v)
 	})
 }
 
-// AddBucket adds v to the "bucket" field.
-func (u *AnalyticsDurationUpsertOne) AddBucket(v int) *AnalyticsDurationUpsertOne {
+// UpdateCounts sets the "counts" field to the value that was provided on create.
+func (u *AnalyticsDurationUpsertOne) UpdateCounts() *AnalyticsDurationUpsertOne {
 	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.AddBucket(v)
-	})
-}
-
-// UpdateBucket sets the "bucket" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsertOne) UpdateBucket() *AnalyticsDurationUpsertOne {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.UpdateBucket()
-	})
-}
-
-// SetCount sets the "count" field.
-func (u *AnalyticsDurationUpsertOne) SetCount(v int64) *AnalyticsDurationUpsertOne {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.SetCount(v)
-	})
-}
-
-// AddCount adds v to the "count" field.
-func (u *AnalyticsDurationUpsertOne) AddCount(v int64) *AnalyticsDurationUpsertOne {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.AddCount(v)
-	})
-}
-
-// UpdateCount sets the "count" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsertOne) UpdateCount() *AnalyticsDurationUpsertOne {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.UpdateCount()
+		s.UpdateCounts()
 	})
 }
 
@@ -723,45 +646,17 @@ func (u *AnalyticsDurationUpsertBulk) UpdateKind() *AnalyticsDurationUpsertBulk 
 	})
 }
 
-// SetBucket sets the "bucket" field.
-func (u *AnalyticsDurationUpsertBulk) SetBucket(v int) *AnalyticsDurationUpsertBulk {
+// SetCounts sets the "counts" field.
+func (u *AnalyticsDurationUpsertBulk) SetCounts(v []byte) *AnalyticsDurationUpsertBulk {
 	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.SetBucket(v)
+		s.SetCounts(v)
 	})
 }
 
-// AddBucket adds v to the "bucket" field.
-func (u *AnalyticsDurationUpsertBulk) AddBucket(v int) *AnalyticsDurationUpsertBulk {
+// UpdateCounts sets the "counts" field to the value that was provided on create.
+func (u *AnalyticsDurationUpsertBulk) UpdateCounts() *AnalyticsDurationUpsertBulk {
 	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.AddBucket(v)
-	})
-}
-
-// UpdateBucket sets the "bucket" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsertBulk) UpdateBucket() *AnalyticsDurationUpsertBulk {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.UpdateBucket()
-	})
-}
-
-// SetCount sets the "count" field.
-func (u *AnalyticsDurationUpsertBulk) SetCount(v int64) *AnalyticsDurationUpsertBulk {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.SetCount(v)
-	})
-}
-
-// AddCount adds v to the "count" field.
-func (u *AnalyticsDurationUpsertBulk) AddCount(v int64) *AnalyticsDurationUpsertBulk {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.AddCount(v)
-	})
-}
-
-// UpdateCount sets the "count" field to the value that was provided on create.
-func (u *AnalyticsDurationUpsertBulk) UpdateCount() *AnalyticsDurationUpsertBulk {
-	return u.Update(func(s *AnalyticsDurationUpsert) {
-		s.UpdateCount()
+		s.UpdateCounts()
 	})
 }
 

@@ -71,45 +71,9 @@ func (_u *AnalyticsDurationUpdate) SetNillableKind(v *analyticsduration.Kind) *A
 	return _u
 }
 
-// SetBucket sets the "bucket" field.
-func (_u *AnalyticsDurationUpdate) SetBucket(v int) *AnalyticsDurationUpdate {
-	_u.mutation.ResetBucket()
-	_u.mutation.SetBucket(v)
-	return _u
-}
-
-// SetNillableBucket sets the "bucket" field if the given value is not nil.
-func (_u *AnalyticsDurationUpdate) SetNillableBucket(v *int) *AnalyticsDurationUpdate {
-	if v != nil {
-		_u.SetBucket(*v)
-	}
-	return _u
-}
-
-// AddBucket adds value to the "bucket" field.
-func (_u *AnalyticsDurationUpdate) AddBucket(v int) *AnalyticsDurationUpdate {
-	_u.mutation.AddBucket(v)
-	return _u
-}
-
-// SetCount sets the "count" field.
-func (_u *AnalyticsDurationUpdate) SetCount(v int64) *AnalyticsDurationUpdate {
-	_u.mutation.ResetCount()
-	_u.mutation.SetCount(v)
-	return _u
-}
-
-// SetNillableCount sets the "count" field if the given value is not nil.
-func (_u *AnalyticsDurationUpdate) SetNillableCount(v *int64) *AnalyticsDurationUpdate {
-	if v != nil {
-		_u.SetCount(*v)
-	}
-	return _u
-}
-
-// AddCount adds value to the "count" field.
-func (_u *AnalyticsDurationUpdate) AddCount(v int64) *AnalyticsDurationUpdate {
-	_u.mutation.AddCount(v)
+// SetCounts sets the "counts" field.
+func (_u *AnalyticsDurationUpdate) SetCounts(v []byte) *AnalyticsDurationUpdate {
+	_u.mutation.SetCounts(v)
 	return _u
 }
 
@@ -187,17 +151,8 @@ func (_u *AnalyticsDurationUpdate) sqlSave(ctx context.Context) (_node int, err 
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(analyticsduration.FieldKind, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.Bucket(); ok {
-		_spec.SetField(analyticsduration.FieldBucket, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedBucket(); ok {
-		_spec.AddField(analyticsduration.FieldBucket, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.Count(); ok {
-		_spec.SetField(analyticsduration.FieldCount, field.TypeInt64, value)
-	}
-	if value, ok := _u.mutation.AddedCount(); ok {
-		_spec.AddField(analyticsduration.FieldCount, field.TypeInt64, value)
+	if value, ok := _u.mutation.Counts(); ok {
+		_spec.SetField(analyticsduration.FieldCounts, field.TypeBytes, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -263,45 +218,9 @@ func (_u *AnalyticsDurationUpdateOne) SetNillableKind(v *analyticsduration.Kind)
 	return _u
 }
 
-// SetBucket sets the "bucket" field.
-func (_u *AnalyticsDurationUpdateOne) SetBucket(v int) *AnalyticsDurationUpdateOne {
-	_u.mutation.ResetBucket()
-	_u.mutation.SetBucket(v)
-	return _u
-}
-
-// SetNillableBucket sets the "bucket" field if the given value is not nil.
-func (_u *AnalyticsDurationUpdateOne) SetNillableBucket(v *int) *AnalyticsDurationUpdateOne {
-	if v != nil {
-		_u.SetBucket(*v)
-	}
-	return _u
-}
-
-// AddBucket adds value to the "bucket" field.
-func (_u *AnalyticsDurationUpdateOne) AddBucket(v int) *AnalyticsDurationUpdateOne {
-	_u.mutation.AddBucket(v)
-	return _u
-}
-
-// SetCount sets the "count" field.
-func (_u *AnalyticsDurationUpdateOne) SetCount(v int64) *AnalyticsDurationUpdateOne {
-	_u.mutation.ResetCount()
-	_u.mutation.SetCount(v)
-	return _u
-}
-
-// SetNillableCount sets the "count" field if the given value is not nil.
-func (_u *AnalyticsDurationUpdateOne) SetNillableCount(v *int64) *AnalyticsDurationUpdateOne {
-	if v != nil {
-		_u.SetCount(*v)
-	}
-	return _u
-}
-
-// AddCount adds value to the "count" field.
-func (_u *AnalyticsDurationUpdateOne) AddCount(v int64) *AnalyticsDurationUpdateOne {
-	_u.mutation.AddCount(v)
+// SetCounts sets the "counts" field.
+func (_u *AnalyticsDurationUpdateOne) SetCounts(v []byte) *AnalyticsDurationUpdateOne {
+	_u.mutation.SetCounts(v)
 	return _u
 }
 
@@ -409,17 +328,8 @@ func (_u *AnalyticsDurationUpdateOne) sqlSave(ctx context.Context) (_node *Analy
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(analyticsduration.FieldKind, field.TypeEnum, value)
 	}
-	if value, ok := _u.mutation.Bucket(); ok {
-		_spec.SetField(analyticsduration.FieldBucket, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedBucket(); ok {
-		_spec.AddField(analyticsduration.FieldBucket, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.Count(); ok {
-		_spec.SetField(analyticsduration.FieldCount, field.TypeInt64, value)
-	}
-	if value, ok := _u.mutation.AddedCount(); ok {
-		_spec.AddField(analyticsduration.FieldCount, field.TypeInt64, value)
+	if value, ok := _u.mutation.Counts(); ok {
+		_spec.SetField(analyticsduration.FieldCounts, field.TypeBytes, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AnalyticsDuration{config: _u.config}

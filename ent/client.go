@@ -16,6 +16,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsledgerentry"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
@@ -70,6 +71,8 @@ type Client struct {
 	AnalyticsDuration *AnalyticsDurationClient
 	// AnalyticsExpertDay is the client for interacting with the AnalyticsExpertDay builders.
 	AnalyticsExpertDay *AnalyticsExpertDayClient
+	// AnalyticsExpertMonth is the client for interacting with the AnalyticsExpertMonth builders.
+	AnalyticsExpertMonth *AnalyticsExpertMonthClient
 	// AnalyticsLedgerEntry is the client for interacting with the AnalyticsLedgerEntry builders.
 	AnalyticsLedgerEntry *AnalyticsLedgerEntryClient
 	// AnalyticsQuestion is the client for interacting with the AnalyticsQuestion builders.
@@ -139,6 +142,7 @@ func (c *Client) init() {
 	c.AnalyticsDay = NewAnalyticsDayClient(c.config)
 	c.AnalyticsDuration = NewAnalyticsDurationClient(c.config)
 	c.AnalyticsExpertDay = NewAnalyticsExpertDayClient(c.config)
+	c.AnalyticsExpertMonth = NewAnalyticsExpertMonthClient(c.config)
 	c.AnalyticsLedgerEntry = NewAnalyticsLedgerEntryClient(c.config)
 	c.AnalyticsQuestion = NewAnalyticsQuestionClient(c.config)
 	c.AnswerRevision = NewAnswerRevisionClient(c.config)
@@ -263,6 +267,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AnalyticsDay:           NewAnalyticsDayClient(cfg),
 		AnalyticsDuration:      NewAnalyticsDurationClient(cfg),
 		AnalyticsExpertDay:     NewAnalyticsExpertDayClient(cfg),
+		AnalyticsExpertMonth:   NewAnalyticsExpertMonthClient(cfg),
 		AnalyticsLedgerEntry:   NewAnalyticsLedgerEntryClient(cfg),
 		AnalyticsQuestion:      NewAnalyticsQuestionClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
@@ -314,6 +319,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AnalyticsDay:           NewAnalyticsDayClient(cfg),
 		AnalyticsDuration:      NewAnalyticsDurationClient(cfg),
 		AnalyticsExpertDay:     NewAnalyticsExpertDayClient(cfg),
+		AnalyticsExpertMonth:   NewAnalyticsExpertMonthClient(cfg),
 		AnalyticsLedgerEntry:   NewAnalyticsLedgerEntryClient(cfg),
 		AnalyticsQuestion:      NewAnalyticsQuestionClient(cfg),
 		AnswerRevision:         NewAnswerRevisionClient(cfg),
@@ -370,13 +376,13 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Account, c.AccountToken, c.AnalyticsDay, c.AnalyticsDuration,
-		c.AnalyticsExpertDay, c.AnalyticsLedgerEntry, c.AnalyticsQuestion,
-		c.AnswerRevision, c.Assignment, c.AuditLog, c.CreditPurchase, c.Dispute,
-		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
-		c.NotificationPreference, c.OutboxMessage, c.Payout, c.PayoutMethod,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
-		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.SubjectRequest,
-		c.User,
+		c.AnalyticsExpertDay, c.AnalyticsExpertMonth, c.AnalyticsLedgerEntry,
+		c.AnalyticsQuestion, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
+		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
+		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
+		c.SubjectRequest, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -387,13 +393,13 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Account, c.AccountToken, c.AnalyticsDay, c.AnalyticsDuration,
-		c.AnalyticsExpertDay, c.AnalyticsLedgerEntry, c.AnalyticsQuestion,
-		c.AnswerRevision, c.Assignment, c.AuditLog, c.CreditPurchase, c.Dispute,
-		c.Fingerprint, c.IdempotencyKey, c.LedgerTransaction, c.Notification,
-		c.NotificationPreference, c.OutboxMessage, c.Payout, c.PayoutMethod,
-		c.PipelineStage, c.Posting, c.Question, c.Rating, c.RefreshToken,
-		c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion, c.SubjectRequest,
-		c.User,
+		c.AnalyticsExpertDay, c.AnalyticsExpertMonth, c.AnalyticsLedgerEntry,
+		c.AnalyticsQuestion, c.AnswerRevision, c.Assignment, c.AuditLog,
+		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
+		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
+		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
+		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
+		c.SubjectRequest, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -414,6 +420,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AnalyticsDuration.mutate(ctx, m)
 	case *AnalyticsExpertDayMutation:
 		return c.AnalyticsExpertDay.mutate(ctx, m)
+	case *AnalyticsExpertMonthMutation:
+		return c.AnalyticsExpertMonth.mutate(ctx, m)
 	case *AnalyticsLedgerEntryMutation:
 		return c.AnalyticsLedgerEntry.mutate(ctx, m)
 	case *AnalyticsQuestionMutation:
@@ -1320,6 +1328,140 @@ func (c *AnalyticsExpertDayClient) mutate(ctx context.Context, m *AnalyticsExper
 		return (&AnalyticsExpertDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AnalyticsExpertDay mutation op: %q", m.Op())
+	}
+}
+
+// AnalyticsExpertMonthClient is a client for the AnalyticsExpertMonth schema.
+type AnalyticsExpertMonthClient struct {
+	config
+}
+
+// NewAnalyticsExpertMonthClient returns a client for the AnalyticsExpertMonth from the given config.
+func NewAnalyticsExpertMonthClient(c config) *AnalyticsExpertMonthClient {
+	return &AnalyticsExpertMonthClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `analyticsexpertmonth.Hooks(f(g(h())))`.
+func (c *AnalyticsExpertMonthClient) Use(hooks ...Hook) {
+	c.hooks.AnalyticsExpertMonth = append(c.hooks.AnalyticsExpertMonth, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `analyticsexpertmonth.Intercept(f(g(h())))`.
+func (c *AnalyticsExpertMonthClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AnalyticsExpertMonth = append(c.inters.AnalyticsExpertMonth, interceptors...)
+}
+
+// Create returns a builder for creating a AnalyticsExpertMonth entity.
+func (c *AnalyticsExpertMonthClient) Create() *AnalyticsExpertMonthCreate {
+	mutation := newAnalyticsExpertMonthMutation(c.config, OpCreate)
+	return &AnalyticsExpertMonthCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AnalyticsExpertMonth entities.
+func (c *AnalyticsExpertMonthClient) CreateBulk(builders ...*AnalyticsExpertMonthCreate) *AnalyticsExpertMonthCreateBulk {
+	return &AnalyticsExpertMonthCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AnalyticsExpertMonthClient) MapCreateBulk(slice any, setFunc func(*AnalyticsExpertMonthCreate, int)) *AnalyticsExpertMonthCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AnalyticsExpertMonthCreateBulk{err: fmt.Errorf("calling to AnalyticsExpertMonthClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AnalyticsExpertMonthCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AnalyticsExpertMonthCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AnalyticsExpertMonth.
+func (c *AnalyticsExpertMonthClient) Update() *AnalyticsExpertMonthUpdate {
+	mutation := newAnalyticsExpertMonthMutation(c.config, OpUpdate)
+	return &AnalyticsExpertMonthUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AnalyticsExpertMonthClient) UpdateOne(_m *AnalyticsExpertMonth) *AnalyticsExpertMonthUpdateOne {
+	mutation := newAnalyticsExpertMonthMutation(c.config, OpUpdateOne, withAnalyticsExpertMonth(_m))
+	return &AnalyticsExpertMonthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AnalyticsExpertMonthClient) UpdateOneID(id uuid.UUID) *AnalyticsExpertMonthUpdateOne {
+	mutation := newAnalyticsExpertMonthMutation(c.config, OpUpdateOne, withAnalyticsExpertMonthID(id))
+	return &AnalyticsExpertMonthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AnalyticsExpertMonth.
+func (c *AnalyticsExpertMonthClient) Delete() *AnalyticsExpertMonthDelete {
+	mutation := newAnalyticsExpertMonthMutation(c.config, OpDelete)
+	return &AnalyticsExpertMonthDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AnalyticsExpertMonthClient) DeleteOne(_m *AnalyticsExpertMonth) *AnalyticsExpertMonthDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AnalyticsExpertMonthClient) DeleteOneID(id uuid.UUID) *AnalyticsExpertMonthDeleteOne {
+	builder := c.Delete().Where(analyticsexpertmonth.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AnalyticsExpertMonthDeleteOne{builder}
+}
+
+// Query returns a query builder for AnalyticsExpertMonth.
+func (c *AnalyticsExpertMonthClient) Query() *AnalyticsExpertMonthQuery {
+	return &AnalyticsExpertMonthQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAnalyticsExpertMonth},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AnalyticsExpertMonth entity by its id.
+func (c *AnalyticsExpertMonthClient) Get(ctx context.Context, id uuid.UUID) (*AnalyticsExpertMonth, error) {
+	return c.Query().Where(analyticsexpertmonth.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AnalyticsExpertMonthClient) GetX(ctx context.Context, id uuid.UUID) *AnalyticsExpertMonth {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AnalyticsExpertMonthClient) Hooks() []Hook {
+	hooks := c.hooks.AnalyticsExpertMonth
+	return append(hooks[:len(hooks):len(hooks)], analyticsexpertmonth.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AnalyticsExpertMonthClient) Interceptors() []Interceptor {
+	return c.inters.AnalyticsExpertMonth
+}
+
+func (c *AnalyticsExpertMonthClient) mutate(ctx context.Context, m *AnalyticsExpertMonthMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AnalyticsExpertMonthCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AnalyticsExpertMonthUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AnalyticsExpertMonthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AnalyticsExpertMonthDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AnalyticsExpertMonth mutation op: %q", m.Op())
 	}
 }
 
@@ -5195,21 +5337,21 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
-		AnalyticsExpertDay, AnalyticsLedgerEntry, AnalyticsQuestion, AnswerRevision,
-		Assignment, AuditLog, CreditPurchase, Dispute, Fingerprint, IdempotencyKey,
-		LedgerTransaction, Notification, NotificationPreference, OutboxMessage, Payout,
-		PayoutMethod, PipelineStage, Posting, Question, Rating, RefreshToken,
-		RevisionRequest, Session, Setting, SettingsVersion, SubjectRequest,
-		User []ent.Hook
+		AnalyticsExpertDay, AnalyticsExpertMonth, AnalyticsLedgerEntry,
+		AnalyticsQuestion, AnswerRevision, Assignment, AuditLog, CreditPurchase,
+		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
+		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
+		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, SubjectRequest, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
-		AnalyticsExpertDay, AnalyticsLedgerEntry, AnalyticsQuestion, AnswerRevision,
-		Assignment, AuditLog, CreditPurchase, Dispute, Fingerprint, IdempotencyKey,
-		LedgerTransaction, Notification, NotificationPreference, OutboxMessage, Payout,
-		PayoutMethod, PipelineStage, Posting, Question, Rating, RefreshToken,
-		RevisionRequest, Session, Setting, SettingsVersion, SubjectRequest,
-		User []ent.Interceptor
+		AnalyticsExpertDay, AnalyticsExpertMonth, AnalyticsLedgerEntry,
+		AnalyticsQuestion, AnswerRevision, Assignment, AuditLog, CreditPurchase,
+		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
+		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
+		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
+		SettingsVersion, SubjectRequest, User []ent.Interceptor
 	}
 )
 

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsledgerentry"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
@@ -110,6 +111,7 @@ func checkColumn(t, c string) error {
 			analyticsday.Table:           analyticsday.ValidColumn,
 			analyticsduration.Table:      analyticsduration.ValidColumn,
 			analyticsexpertday.Table:     analyticsexpertday.ValidColumn,
+			analyticsexpertmonth.Table:   analyticsexpertmonth.ValidColumn,
 			analyticsledgerentry.Table:   analyticsledgerentry.ValidColumn,
 			analyticsquestion.Table:      analyticsquestion.ValidColumn,
 			answerrevision.Table:         answerrevision.ValidColumn,

@@ -8,6 +8,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsledgerentry"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
@@ -45,7 +46,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -148,8 +149,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			analyticsduration.FieldDay:     {Type: field.TypeTime, Column: analyticsduration.FieldDay},
 			analyticsduration.FieldSubject: {Type: field.TypeString, Column: analyticsduration.FieldSubject},
 			analyticsduration.FieldKind:    {Type: field.TypeEnum, Column: analyticsduration.FieldKind},
-			analyticsduration.FieldBucket:  {Type: field.TypeInt, Column: analyticsduration.FieldBucket},
-			analyticsduration.FieldCount:   {Type: field.TypeInt64, Column: analyticsduration.FieldCount},
+			analyticsduration.FieldCounts:  {Type: field.TypeBytes, Column: analyticsduration.FieldCounts},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -174,6 +174,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   analyticsexpertmonth.Table,
+			Columns: analyticsexpertmonth.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: analyticsexpertmonth.FieldID,
+			},
+		},
+		Type: "AnalyticsExpertMonth",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			analyticsexpertmonth.FieldMonth:     {Type: field.TypeTime, Column: analyticsexpertmonth.FieldMonth},
+			analyticsexpertmonth.FieldExpertID:  {Type: field.TypeUUID, Column: analyticsexpertmonth.FieldExpertID},
+			analyticsexpertmonth.FieldDelivered: {Type: field.TypeInt64, Column: analyticsexpertmonth.FieldDelivered},
+			analyticsexpertmonth.FieldOnTime:    {Type: field.TypeInt64, Column: analyticsexpertmonth.FieldOnTime},
+			analyticsexpertmonth.FieldAccepted:  {Type: field.TypeInt64, Column: analyticsexpertmonth.FieldAccepted},
+			analyticsexpertmonth.FieldRatings:   {Type: field.TypeInt64, Column: analyticsexpertmonth.FieldRatings},
+			analyticsexpertmonth.FieldStars:     {Type: field.TypeInt64, Column: analyticsexpertmonth.FieldStars},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   analyticsledgerentry.Table,
 			Columns: analyticsledgerentry.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -184,7 +204,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Type:   "AnalyticsLedgerEntry",
 		Fields: map[string]*sqlgraph.FieldSpec{},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   analyticsquestion.Table,
 			Columns: analyticsquestion.Columns,
@@ -211,7 +231,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			analyticsquestion.FieldRatedExpert:     {Type: field.TypeUUID, Column: analyticsquestion.FieldRatedExpert},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   answerrevision.Table,
 			Columns: answerrevision.Columns,
@@ -235,7 +255,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			answerrevision.FieldPromptVersion:      {Type: field.TypeString, Column: answerrevision.FieldPromptVersion},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assignment.Table,
 			Columns: assignment.Columns,
@@ -258,7 +278,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			assignment.FieldLeaseWarnedAt:  {Type: field.TypeTime, Column: assignment.FieldLeaseWarnedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditlog.Table,
 			Columns: auditlog.Columns,
@@ -279,7 +299,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditlog.FieldUserAgent:  {Type: field.TypeString, Column: auditlog.FieldUserAgent},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   creditpurchase.Table,
 			Columns: creditpurchase.Columns,
@@ -310,7 +330,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			creditpurchase.FieldFlagReason:      {Type: field.TypeString, Column: creditpurchase.FieldFlagReason},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   dispute.Table,
 			Columns: dispute.Columns,
@@ -334,7 +354,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			dispute.FieldResolvedAt: {Type: field.TypeTime, Column: dispute.FieldResolvedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   fingerprint.Table,
 			Columns: fingerprint.Columns,
@@ -350,7 +370,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			fingerprint.FieldRevisionID: {Type: field.TypeUUID, Column: fingerprint.FieldRevisionID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -369,7 +389,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResult:      {Type: field.TypeJSON, Column: idempotencykey.FieldResult},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ledgertransaction.Table,
 			Columns: ledgertransaction.Columns,
@@ -388,7 +408,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ledgertransaction.FieldMemo:       {Type: field.TypeString, Column: ledgertransaction.FieldMemo},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -407,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldDedupKey:  {Type: field.TypeString, Column: notification.FieldDedupKey},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notificationpreference.Table,
 			Columns: notificationpreference.Columns,
@@ -424,7 +444,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notificationpreference.FieldEmail:     {Type: field.TypeJSON, Column: notificationpreference.FieldEmail},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -447,7 +467,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldLastError:    {Type: field.TypeString, Column: outboxmessage.FieldLastError},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payout.Table,
 			Columns: payout.Columns,
@@ -470,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payout.FieldDecisionTransactionID: {Type: field.TypeUUID, Column: payout.FieldDecisionTransactionID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payoutmethod.Table,
 			Columns: payoutmethod.Columns,
@@ -489,7 +509,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payoutmethod.FieldDetailsSealed: {Type: field.TypeBytes, Column: payoutmethod.FieldDetailsSealed},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pipelinestage.Table,
 			Columns: pipelinestage.Columns,
@@ -516,7 +536,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pipelinestage.FieldError:            {Type: field.TypeString, Column: pipelinestage.FieldError},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   posting.Table,
 			Columns: posting.Columns,
@@ -536,7 +556,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			posting.FieldAmount:        {Type: field.TypeInt64, Column: posting.FieldAmount},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   question.Table,
 			Columns: question.Columns,
@@ -572,7 +592,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			question.FieldAutoAcceptAt:      {Type: field.TypeTime, Column: question.FieldAutoAcceptAt},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rating.Table,
 			Columns: rating.Columns,
@@ -591,7 +611,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rating.FieldComment:    {Type: field.TypeString, Column: rating.FieldComment},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -609,7 +629,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   revisionrequest.Table,
 			Columns: revisionrequest.Columns,
@@ -627,7 +647,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			revisionrequest.FieldNote:       {Type: field.TypeString, Column: revisionrequest.FieldNote},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -649,7 +669,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:    {Type: field.TypeString, Column: session.FieldUserAgent},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   setting.Table,
 			Columns: setting.Columns,
@@ -667,7 +687,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			setting.FieldUpdatedBy: {Type: field.TypeUUID, Column: setting.FieldUpdatedBy},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   settingsversion.Table,
 			Columns: settingsversion.Columns,
@@ -685,7 +705,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			settingsversion.FieldCreatedBy: {Type: field.TypeUUID, Column: settingsversion.FieldCreatedBy},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subjectrequest.Table,
 			Columns: subjectrequest.Columns,
@@ -706,7 +726,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subjectrequest.FieldDecidedAt: {Type: field.TypeTime, Column: subjectrequest.FieldDecidedAt},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1500,14 +1520,9 @@ func (f *AnalyticsDurationFilter) WhereKind(p entql.StringP) {
 	f.Where(p.Field(analyticsduration.FieldKind))
 }
 
-// WhereBucket applies the entql int predicate on the bucket field.
-func (f *AnalyticsDurationFilter) WhereBucket(p entql.IntP) {
-	f.Where(p.Field(analyticsduration.FieldBucket))
-}
-
-// WhereCount applies the entql int64 predicate on the count field.
-func (f *AnalyticsDurationFilter) WhereCount(p entql.Int64P) {
-	f.Where(p.Field(analyticsduration.FieldCount))
+// WhereCounts applies the entql []byte predicate on the counts field.
+func (f *AnalyticsDurationFilter) WhereCounts(p entql.BytesP) {
+	f.Where(p.Field(analyticsduration.FieldCounts))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1586,6 +1601,81 @@ func (f *AnalyticsExpertDayFilter) WhereStars(p entql.Int64P) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AnalyticsExpertMonthQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AnalyticsExpertMonthQuery builder.
+func (_q *AnalyticsExpertMonthQuery) Filter() *AnalyticsExpertMonthFilter {
+	return &AnalyticsExpertMonthFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AnalyticsExpertMonthMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AnalyticsExpertMonthMutation builder.
+func (m *AnalyticsExpertMonthMutation) Filter() *AnalyticsExpertMonthFilter {
+	return &AnalyticsExpertMonthFilter{config: m.config, predicateAdder: m}
+}
+
+// AnalyticsExpertMonthFilter provides a generic filtering capability at runtime for AnalyticsExpertMonthQuery.
+type AnalyticsExpertMonthFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AnalyticsExpertMonthFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AnalyticsExpertMonthFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(analyticsexpertmonth.FieldID))
+}
+
+// WhereMonth applies the entql time.Time predicate on the month field.
+func (f *AnalyticsExpertMonthFilter) WhereMonth(p entql.TimeP) {
+	f.Where(p.Field(analyticsexpertmonth.FieldMonth))
+}
+
+// WhereExpertID applies the entql [16]byte predicate on the expert_id field.
+func (f *AnalyticsExpertMonthFilter) WhereExpertID(p entql.ValueP) {
+	f.Where(p.Field(analyticsexpertmonth.FieldExpertID))
+}
+
+// WhereDelivered applies the entql int64 predicate on the delivered field.
+func (f *AnalyticsExpertMonthFilter) WhereDelivered(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertmonth.FieldDelivered))
+}
+
+// WhereOnTime applies the entql int64 predicate on the on_time field.
+func (f *AnalyticsExpertMonthFilter) WhereOnTime(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertmonth.FieldOnTime))
+}
+
+// WhereAccepted applies the entql int64 predicate on the accepted field.
+func (f *AnalyticsExpertMonthFilter) WhereAccepted(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertmonth.FieldAccepted))
+}
+
+// WhereRatings applies the entql int64 predicate on the ratings field.
+func (f *AnalyticsExpertMonthFilter) WhereRatings(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertmonth.FieldRatings))
+}
+
+// WhereStars applies the entql int64 predicate on the stars field.
+func (f *AnalyticsExpertMonthFilter) WhereStars(p entql.Int64P) {
+	f.Where(p.Field(analyticsexpertmonth.FieldStars))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AnalyticsLedgerEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1614,7 +1704,7 @@ type AnalyticsLedgerEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnalyticsLedgerEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1654,7 +1744,7 @@ type AnalyticsQuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnalyticsQuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1764,7 +1854,7 @@ type AnswerRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AnswerRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1873,7 +1963,7 @@ type AssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1977,7 +2067,7 @@ type AuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2071,7 +2161,7 @@ type CreditPurchaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CreditPurchaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2215,7 +2305,7 @@ type DisputeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DisputeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2310,7 +2400,7 @@ type FingerprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FingerprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2365,7 +2455,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2435,7 +2525,7 @@ type LedgerTransactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LedgerTransactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2519,7 +2609,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2589,7 +2679,7 @@ type NotificationPreferenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationPreferenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2649,7 +2739,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2739,7 +2829,7 @@ type PayoutFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2843,7 +2933,7 @@ type PayoutMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PayoutMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2927,7 +3017,7 @@ type PipelineStageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PipelineStageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3051,7 +3141,7 @@ type PostingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PostingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3154,7 +3244,7 @@ type QuestionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *QuestionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3379,7 +3469,7 @@ type RatingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RatingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3449,7 +3539,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3528,7 +3618,7 @@ type RevisionRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RevisionRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3593,7 +3683,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3706,7 +3796,7 @@ type SettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3771,7 +3861,7 @@ type SettingsVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SettingsVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3836,7 +3926,7 @@ type SubjectRequestFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubjectRequestFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3930,7 +4020,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

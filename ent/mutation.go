@@ -8,6 +8,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
 	"backbone/ent/apikey"
@@ -62,6 +63,7 @@ const (
 	TypeAnalyticsDay           = "AnalyticsDay"
 	TypeAnalyticsDuration      = "AnalyticsDuration"
 	TypeAnalyticsExpertDay     = "AnalyticsExpertDay"
+	TypeAnalyticsExpertMonth   = "AnalyticsExpertMonth"
 	TypeAnalyticsLedgerEntry   = "AnalyticsLedgerEntry"
 	TypeAnalyticsQuestion      = "AnalyticsQuestion"
 	TypeAnswerRevision         = "AnswerRevision"
@@ -3908,10 +3910,7 @@ type AnalyticsDurationMutation struct {
 	day           *time.Time
 	subject       *string
 	kind          *analyticsduration.Kind
-	bucket        *int
-	addbucket     *int
-	count         *int64
-	addcount      *int64
+	counts        *[]byte
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*AnalyticsDuration, error)
@@ -4130,116 +4129,40 @@ func (m *AnalyticsDurationMutation) ResetKind() {
 	m.kind = nil
 }
 
-// SetBucket sets the "bucket" field.
-func (m *AnalyticsDurationMutation) SetBucket(i int) {
-	m.bucket = &i
-	m.addbucket = nil
+// SetCounts sets the "counts" field.
+func (m *AnalyticsDurationMutation) SetCounts(b []byte) {
+	m.counts = &b
 }
 
-// Bucket returns the value of the "bucket" field in the mutation.
-func (m *AnalyticsDurationMutation) Bucket() (r int, exists bool) {
-	v := m.bucket
+// Counts returns the value of the "counts" field in the mutation.
+func (m *AnalyticsDurationMutation) Counts() (r []byte, exists bool) {
+	v := m.counts
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldBucket returns the old "bucket" field's value of the AnalyticsDuration entity.
+// OldCounts returns the old "counts" field's value of the AnalyticsDuration entity.
 // If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AnalyticsDurationMutation) OldBucket(ctx context.Context) (v int, err error) {
+func (m *AnalyticsDurationMutation) OldCounts(ctx context.Context) (v []byte, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldBucket is only allowed on UpdateOne operations")
+		return v, errors.New("OldCounts is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldBucket requires an ID field in the mutation")
+		return v, errors.New("OldCounts requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldBucket: %w", err)
+		return v, fmt.Errorf("querying old value for OldCounts: %w", err)
 	}
-	return oldValue.Bucket, nil
+	return oldValue.Counts, nil
 }
 
-// AddBucket adds i to the "bucket" field.
-func (m *AnalyticsDurationMutation) AddBucket(i int) {
-	if m.addbucket != nil {
-		*m.addbucket += i
-	} else {
-		m.addbucket = &i
-	}
-}
-
-// AddedBucket returns the value that was added to the "bucket" field in this mutation.
-func (m *AnalyticsDurationMutation) AddedBucket() (r int, exists bool) {
-	v := m.addbucket
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetBucket resets all changes to the "bucket" field.
-func (m *AnalyticsDurationMutation) ResetBucket() {
-	m.bucket = nil
-	m.addbucket = nil
-}
-
-// SetCount sets the "count" field.
-func (m *AnalyticsDurationMutation) SetCount(i int64) {
-	m.count = &i
-	m.addcount = nil
-}
-
-// Count returns the value of the "count" field in the mutation.
-func (m *AnalyticsDurationMutation) Count() (r int64, exists bool) {
-	v := m.count
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldCount returns the old "count" field's value of the AnalyticsDuration entity.
-// If the AnalyticsDuration object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AnalyticsDurationMutation) OldCount(ctx context.Context) (v int64, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCount is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCount requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCount: %w", err)
-	}
-	return oldValue.Count, nil
-}
-
-// AddCount adds i to the "count" field.
-func (m *AnalyticsDurationMutation) AddCount(i int64) {
-	if m.addcount != nil {
-		*m.addcount += i
-	} else {
-		m.addcount = &i
-	}
-}
-
-// AddedCount returns the value that was added to the "count" field in this mutation.
-func (m *AnalyticsDurationMutation) AddedCount() (r int64, exists bool) {
-	v := m.addcount
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetCount resets all changes to the "count" field.
-func (m *AnalyticsDurationMutation) ResetCount() {
-	m.count = nil
-	m.addcount = nil
+// ResetCounts resets all changes to the "counts" field.
+func (m *AnalyticsDurationMutation) ResetCounts() {
+	m.counts = nil
 }
 
 // Where appends a list predicates to the AnalyticsDurationMutation builder.
@@ -4276,7 +4199,7 @@ func (m *AnalyticsDurationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AnalyticsDurationMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 4)
 	if m.day != nil {
 		fields = append(fields, analyticsduration.FieldDay)
 	}
@@ -4286,11 +4209,8 @@ func (m *AnalyticsDurationMutation) Fields() []string {
 	if m.kind != nil {
 		fields = append(fields, analyticsduration.FieldKind)
 	}
-	if m.bucket != nil {
-		fields = append(fields, analyticsduration.FieldBucket)
-	}
-	if m.count != nil {
-		fields = append(fields, analyticsduration.FieldCount)
+	if m.counts != nil {
+		fields = append(fields, analyticsduration.FieldCounts)
 	}
 	return fields
 }
@@ -4306,10 +4226,8 @@ func (m *AnalyticsDurationMutation) Field(name string) (ent.Value, bool) {
 		return m.Subject()
 	case analyticsduration.FieldKind:
 		return m.Kind()
-	case analyticsduration.FieldBucket:
-		return m.Bucket()
-	case analyticsduration.FieldCount:
-		return m.Count()
+	case analyticsduration.FieldCounts:
+		return m.Counts()
 	}
 	return nil, false
 }
@@ -4325,10 +4243,8 @@ func (m *AnalyticsDurationMutation) OldField(ctx context.Context, name string) (
 		return m.OldSubject(ctx)
 	case analyticsduration.FieldKind:
 		return m.OldKind(ctx)
-	case analyticsduration.FieldBucket:
-		return m.OldBucket(ctx)
-	case analyticsduration.FieldCount:
-		return m.OldCount(ctx)
+	case analyticsduration.FieldCounts:
+		return m.OldCounts(ctx)
 	}
 	return nil, fmt.Errorf("unknown AnalyticsDuration field %s", name)
 }
@@ -4359,19 +4275,12 @@ func (m *AnalyticsDurationMutation) SetField(name string, value ent.Value) error
 		}
 		m.SetKind(v)
 		return nil
-	case analyticsduration.FieldBucket:
-		v, ok := value.(int)
+	case analyticsduration.FieldCounts:
+		v, ok := value.([]byte)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetBucket(v)
-		return nil
-	case analyticsduration.FieldCount:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetCount(v)
+		m.SetCounts(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AnalyticsDuration field %s", name)
@@ -4380,26 +4289,13 @@ func (m *AnalyticsDurationMutation) SetField(name string, value ent.Value) error
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AnalyticsDurationMutation) AddedFields() []string {
-	var fields []string
-	if m.addbucket != nil {
-		fields = append(fields, analyticsduration.FieldBucket)
-	}
-	if m.addcount != nil {
-		fields = append(fields, analyticsduration.FieldCount)
-	}
-	return fields
+	return nil
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AnalyticsDurationMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case analyticsduration.FieldBucket:
-		return m.AddedBucket()
-	case analyticsduration.FieldCount:
-		return m.AddedCount()
-	}
 	return nil, false
 }
 
@@ -4408,20 +4304,6 @@ func (m *AnalyticsDurationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AnalyticsDurationMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case analyticsduration.FieldBucket:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddBucket(v)
-		return nil
-	case analyticsduration.FieldCount:
-		v, ok := value.(int64)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddCount(v)
-		return nil
 	}
 	return fmt.Errorf("unknown AnalyticsDuration numeric field %s", name)
 }
@@ -4458,11 +4340,8 @@ func (m *AnalyticsDurationMutation) ResetField(name string) error {
 	case analyticsduration.FieldKind:
 		m.ResetKind()
 		return nil
-	case analyticsduration.FieldBucket:
-		m.ResetBucket()
-		return nil
-	case analyticsduration.FieldCount:
-		m.ResetCount()
+	case analyticsduration.FieldCounts:
+		m.ResetCounts()
 		return nil
 	}
 	return fmt.Errorf("unknown AnalyticsDuration field %s", name)
@@ -5338,6 +5217,830 @@ func (m *AnalyticsExpertDayMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *AnalyticsExpertDayMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AnalyticsExpertDay edge %s", name)
+}
+
+// AnalyticsExpertMonthMutation represents an operation that mutates the AnalyticsExpertMonth nodes in the graph.
+type AnalyticsExpertMonthMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	month         *time.Time
+	expert_id     *uuid.UUID
+	delivered     *int64
+	adddelivered  *int64
+	on_time       *int64
+	addon_time    *int64
+	accepted      *int64
+	addaccepted   *int64
+	ratings       *int64
+	addratings    *int64
+	stars         *int64
+	addstars      *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AnalyticsExpertMonth, error)
+	predicates    []predicate.AnalyticsExpertMonth
+}
+
+var _ ent.Mutation = (*AnalyticsExpertMonthMutation)(nil)
+
+// analyticsexpertmonthOption allows management of the mutation configuration using functional options.
+type analyticsexpertmonthOption func(*AnalyticsExpertMonthMutation)
+
+// newAnalyticsExpertMonthMutation creates new mutation for the AnalyticsExpertMonth entity.
+func newAnalyticsExpertMonthMutation(c config, op Op, opts ...analyticsexpertmonthOption) *AnalyticsExpertMonthMutation {
+	m := &AnalyticsExpertMonthMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAnalyticsExpertMonth,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAnalyticsExpertMonthID sets the ID field of the mutation.
+func withAnalyticsExpertMonthID(id uuid.UUID) analyticsexpertmonthOption {
+	return func(m *AnalyticsExpertMonthMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AnalyticsExpertMonth
+		)
+		m.oldValue = func(ctx context.Context) (*AnalyticsExpertMonth, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AnalyticsExpertMonth.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAnalyticsExpertMonth sets the old AnalyticsExpertMonth of the mutation.
+func withAnalyticsExpertMonth(node *AnalyticsExpertMonth) analyticsexpertmonthOption {
+	return func(m *AnalyticsExpertMonthMutation) {
+		m.oldValue = func(context.Context) (*AnalyticsExpertMonth, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AnalyticsExpertMonthMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AnalyticsExpertMonthMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AnalyticsExpertMonth entities.
+func (m *AnalyticsExpertMonthMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AnalyticsExpertMonthMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AnalyticsExpertMonthMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AnalyticsExpertMonth.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMonth sets the "month" field.
+func (m *AnalyticsExpertMonthMutation) SetMonth(t time.Time) {
+	m.month = &t
+}
+
+// Month returns the value of the "month" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) Month() (r time.Time, exists bool) {
+	v := m.month
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonth returns the old "month" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldMonth(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonth: %w", err)
+	}
+	return oldValue.Month, nil
+}
+
+// ResetMonth resets all changes to the "month" field.
+func (m *AnalyticsExpertMonthMutation) ResetMonth() {
+	m.month = nil
+}
+
+// SetExpertID sets the "expert_id" field.
+func (m *AnalyticsExpertMonthMutation) SetExpertID(u uuid.UUID) {
+	m.expert_id = &u
+}
+
+// ExpertID returns the value of the "expert_id" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) ExpertID() (r uuid.UUID, exists bool) {
+	v := m.expert_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpertID returns the old "expert_id" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldExpertID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpertID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpertID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpertID: %w", err)
+	}
+	return oldValue.ExpertID, nil
+}
+
+// ResetExpertID resets all changes to the "expert_id" field.
+func (m *AnalyticsExpertMonthMutation) ResetExpertID() {
+	m.expert_id = nil
+}
+
+// SetDelivered sets the "delivered" field.
+func (m *AnalyticsExpertMonthMutation) SetDelivered(i int64) {
+	m.delivered = &i
+	m.adddelivered = nil
+}
+
+// Delivered returns the value of the "delivered" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) Delivered() (r int64, exists bool) {
+	v := m.delivered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDelivered returns the old "delivered" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldDelivered(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDelivered is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDelivered requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDelivered: %w", err)
+	}
+	return oldValue.Delivered, nil
+}
+
+// AddDelivered adds i to the "delivered" field.
+func (m *AnalyticsExpertMonthMutation) AddDelivered(i int64) {
+	if m.adddelivered != nil {
+		*m.adddelivered += i
+	} else {
+		m.adddelivered = &i
+	}
+}
+
+// AddedDelivered returns the value that was added to the "delivered" field in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedDelivered() (r int64, exists bool) {
+	v := m.adddelivered
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDelivered resets all changes to the "delivered" field.
+func (m *AnalyticsExpertMonthMutation) ResetDelivered() {
+	m.delivered = nil
+	m.adddelivered = nil
+}
+
+// SetOnTime sets the "on_time" field.
+func (m *AnalyticsExpertMonthMutation) SetOnTime(i int64) {
+	m.on_time = &i
+	m.addon_time = nil
+}
+
+// OnTime returns the value of the "on_time" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) OnTime() (r int64, exists bool) {
+	v := m.on_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnTime returns the old "on_time" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldOnTime(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnTime: %w", err)
+	}
+	return oldValue.OnTime, nil
+}
+
+// AddOnTime adds i to the "on_time" field.
+func (m *AnalyticsExpertMonthMutation) AddOnTime(i int64) {
+	if m.addon_time != nil {
+		*m.addon_time += i
+	} else {
+		m.addon_time = &i
+	}
+}
+
+// AddedOnTime returns the value that was added to the "on_time" field in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedOnTime() (r int64, exists bool) {
+	v := m.addon_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOnTime resets all changes to the "on_time" field.
+func (m *AnalyticsExpertMonthMutation) ResetOnTime() {
+	m.on_time = nil
+	m.addon_time = nil
+}
+
+// SetAccepted sets the "accepted" field.
+func (m *AnalyticsExpertMonthMutation) SetAccepted(i int64) {
+	m.accepted = &i
+	m.addaccepted = nil
+}
+
+// Accepted returns the value of the "accepted" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) Accepted() (r int64, exists bool) {
+	v := m.accepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccepted returns the old "accepted" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldAccepted(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccepted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccepted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccepted: %w", err)
+	}
+	return oldValue.Accepted, nil
+}
+
+// AddAccepted adds i to the "accepted" field.
+func (m *AnalyticsExpertMonthMutation) AddAccepted(i int64) {
+	if m.addaccepted != nil {
+		*m.addaccepted += i
+	} else {
+		m.addaccepted = &i
+	}
+}
+
+// AddedAccepted returns the value that was added to the "accepted" field in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedAccepted() (r int64, exists bool) {
+	v := m.addaccepted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccepted resets all changes to the "accepted" field.
+func (m *AnalyticsExpertMonthMutation) ResetAccepted() {
+	m.accepted = nil
+	m.addaccepted = nil
+}
+
+// SetRatings sets the "ratings" field.
+func (m *AnalyticsExpertMonthMutation) SetRatings(i int64) {
+	m.ratings = &i
+	m.addratings = nil
+}
+
+// Ratings returns the value of the "ratings" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) Ratings() (r int64, exists bool) {
+	v := m.ratings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRatings returns the old "ratings" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldRatings(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRatings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRatings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRatings: %w", err)
+	}
+	return oldValue.Ratings, nil
+}
+
+// AddRatings adds i to the "ratings" field.
+func (m *AnalyticsExpertMonthMutation) AddRatings(i int64) {
+	if m.addratings != nil {
+		*m.addratings += i
+	} else {
+		m.addratings = &i
+	}
+}
+
+// AddedRatings returns the value that was added to the "ratings" field in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedRatings() (r int64, exists bool) {
+	v := m.addratings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRatings resets all changes to the "ratings" field.
+func (m *AnalyticsExpertMonthMutation) ResetRatings() {
+	m.ratings = nil
+	m.addratings = nil
+}
+
+// SetStars sets the "stars" field.
+func (m *AnalyticsExpertMonthMutation) SetStars(i int64) {
+	m.stars = &i
+	m.addstars = nil
+}
+
+// Stars returns the value of the "stars" field in the mutation.
+func (m *AnalyticsExpertMonthMutation) Stars() (r int64, exists bool) {
+	v := m.stars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStars returns the old "stars" field's value of the AnalyticsExpertMonth entity.
+// If the AnalyticsExpertMonth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AnalyticsExpertMonthMutation) OldStars(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStars is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStars requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStars: %w", err)
+	}
+	return oldValue.Stars, nil
+}
+
+// AddStars adds i to the "stars" field.
+func (m *AnalyticsExpertMonthMutation) AddStars(i int64) {
+	if m.addstars != nil {
+		*m.addstars += i
+	} else {
+		m.addstars = &i
+	}
+}
+
+// AddedStars returns the value that was added to the "stars" field in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedStars() (r int64, exists bool) {
+	v := m.addstars
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStars resets all changes to the "stars" field.
+func (m *AnalyticsExpertMonthMutation) ResetStars() {
+	m.stars = nil
+	m.addstars = nil
+}
+
+// Where appends a list predicates to the AnalyticsExpertMonthMutation builder.
+func (m *AnalyticsExpertMonthMutation) Where(ps ...predicate.AnalyticsExpertMonth) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AnalyticsExpertMonthMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AnalyticsExpertMonthMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AnalyticsExpertMonth, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AnalyticsExpertMonthMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AnalyticsExpertMonthMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AnalyticsExpertMonth).
+func (m *AnalyticsExpertMonthMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AnalyticsExpertMonthMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.month != nil {
+		fields = append(fields, analyticsexpertmonth.FieldMonth)
+	}
+	if m.expert_id != nil {
+		fields = append(fields, analyticsexpertmonth.FieldExpertID)
+	}
+	if m.delivered != nil {
+		fields = append(fields, analyticsexpertmonth.FieldDelivered)
+	}
+	if m.on_time != nil {
+		fields = append(fields, analyticsexpertmonth.FieldOnTime)
+	}
+	if m.accepted != nil {
+		fields = append(fields, analyticsexpertmonth.FieldAccepted)
+	}
+	if m.ratings != nil {
+		fields = append(fields, analyticsexpertmonth.FieldRatings)
+	}
+	if m.stars != nil {
+		fields = append(fields, analyticsexpertmonth.FieldStars)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AnalyticsExpertMonthMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsexpertmonth.FieldMonth:
+		return m.Month()
+	case analyticsexpertmonth.FieldExpertID:
+		return m.ExpertID()
+	case analyticsexpertmonth.FieldDelivered:
+		return m.Delivered()
+	case analyticsexpertmonth.FieldOnTime:
+		return m.OnTime()
+	case analyticsexpertmonth.FieldAccepted:
+		return m.Accepted()
+	case analyticsexpertmonth.FieldRatings:
+		return m.Ratings()
+	case analyticsexpertmonth.FieldStars:
+		return m.Stars()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AnalyticsExpertMonthMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case analyticsexpertmonth.FieldMonth:
+		return m.OldMonth(ctx)
+	case analyticsexpertmonth.FieldExpertID:
+		return m.OldExpertID(ctx)
+	case analyticsexpertmonth.FieldDelivered:
+		return m.OldDelivered(ctx)
+	case analyticsexpertmonth.FieldOnTime:
+		return m.OldOnTime(ctx)
+	case analyticsexpertmonth.FieldAccepted:
+		return m.OldAccepted(ctx)
+	case analyticsexpertmonth.FieldRatings:
+		return m.OldRatings(ctx)
+	case analyticsexpertmonth.FieldStars:
+		return m.OldStars(ctx)
+	}
+	return nil, fmt.Errorf("unknown AnalyticsExpertMonth field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsExpertMonthMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case analyticsexpertmonth.FieldMonth:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonth(v)
+		return nil
+	case analyticsexpertmonth.FieldExpertID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpertID(v)
+		return nil
+	case analyticsexpertmonth.FieldDelivered:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDelivered(v)
+		return nil
+	case analyticsexpertmonth.FieldOnTime:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnTime(v)
+		return nil
+	case analyticsexpertmonth.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccepted(v)
+		return nil
+	case analyticsexpertmonth.FieldRatings:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRatings(v)
+		return nil
+	case analyticsexpertmonth.FieldStars:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStars(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertMonth field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedFields() []string {
+	var fields []string
+	if m.adddelivered != nil {
+		fields = append(fields, analyticsexpertmonth.FieldDelivered)
+	}
+	if m.addon_time != nil {
+		fields = append(fields, analyticsexpertmonth.FieldOnTime)
+	}
+	if m.addaccepted != nil {
+		fields = append(fields, analyticsexpertmonth.FieldAccepted)
+	}
+	if m.addratings != nil {
+		fields = append(fields, analyticsexpertmonth.FieldRatings)
+	}
+	if m.addstars != nil {
+		fields = append(fields, analyticsexpertmonth.FieldStars)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AnalyticsExpertMonthMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case analyticsexpertmonth.FieldDelivered:
+		return m.AddedDelivered()
+	case analyticsexpertmonth.FieldOnTime:
+		return m.AddedOnTime()
+	case analyticsexpertmonth.FieldAccepted:
+		return m.AddedAccepted()
+	case analyticsexpertmonth.FieldRatings:
+		return m.AddedRatings()
+	case analyticsexpertmonth.FieldStars:
+		return m.AddedStars()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AnalyticsExpertMonthMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case analyticsexpertmonth.FieldDelivered:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDelivered(v)
+		return nil
+	case analyticsexpertmonth.FieldOnTime:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOnTime(v)
+		return nil
+	case analyticsexpertmonth.FieldAccepted:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccepted(v)
+		return nil
+	case analyticsexpertmonth.FieldRatings:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRatings(v)
+		return nil
+	case analyticsexpertmonth.FieldStars:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStars(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertMonth numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AnalyticsExpertMonthMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AnalyticsExpertMonthMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AnalyticsExpertMonthMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertMonth nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AnalyticsExpertMonthMutation) ResetField(name string) error {
+	switch name {
+	case analyticsexpertmonth.FieldMonth:
+		m.ResetMonth()
+		return nil
+	case analyticsexpertmonth.FieldExpertID:
+		m.ResetExpertID()
+		return nil
+	case analyticsexpertmonth.FieldDelivered:
+		m.ResetDelivered()
+		return nil
+	case analyticsexpertmonth.FieldOnTime:
+		m.ResetOnTime()
+		return nil
+	case analyticsexpertmonth.FieldAccepted:
+		m.ResetAccepted()
+		return nil
+	case analyticsexpertmonth.FieldRatings:
+		m.ResetRatings()
+		return nil
+	case analyticsexpertmonth.FieldStars:
+		m.ResetStars()
+		return nil
+	}
+	return fmt.Errorf("unknown AnalyticsExpertMonth field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AnalyticsExpertMonthMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AnalyticsExpertMonthMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AnalyticsExpertMonthMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AnalyticsExpertMonthMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AnalyticsExpertMonthMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AnalyticsExpertMonthMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertMonth unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AnalyticsExpertMonthMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AnalyticsExpertMonth edge %s", name)
 }
 
 // AnalyticsLedgerEntryMutation represents an operation that mutates the AnalyticsLedgerEntry nodes in the graph.

@@ -26,6 +26,8 @@ type Tx struct {
 	AnalyticsDuration *AnalyticsDurationClient
 	// AnalyticsExpertDay is the client for interacting with the AnalyticsExpertDay builders.
 	AnalyticsExpertDay *AnalyticsExpertDayClient
+	// AnalyticsExpertMonth is the client for interacting with the AnalyticsExpertMonth builders.
+	AnalyticsExpertMonth *AnalyticsExpertMonthClient
 	// AnalyticsLedgerEntry is the client for interacting with the AnalyticsLedgerEntry builders.
 	AnalyticsLedgerEntry *AnalyticsLedgerEntryClient
 	// AnalyticsQuestion is the client for interacting with the AnalyticsQuestion builders.
@@ -215,6 +217,7 @@ func (tx *Tx) init() {
 	tx.AnalyticsDay = NewAnalyticsDayClient(tx.config)
 	tx.AnalyticsDuration = NewAnalyticsDurationClient(tx.config)
 	tx.AnalyticsExpertDay = NewAnalyticsExpertDayClient(tx.config)
+	tx.AnalyticsExpertMonth = NewAnalyticsExpertMonthClient(tx.config)
 	tx.AnalyticsLedgerEntry = NewAnalyticsLedgerEntryClient(tx.config)
 	tx.AnalyticsQuestion = NewAnalyticsQuestionClient(tx.config)
 	tx.AnswerRevision = NewAnswerRevisionClient(tx.config)

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"backbone/graph/model"
 	"backbone/internal/analytics"
 )
@@ -23,13 +25,18 @@ func analyticsPoint(p analytics.Point) *model.AnalyticsPoint {
 
 // leaderboard converts the leaders, loading their users in one batch.
 func (r *Resolver) leaderboard(ctx context.Context, leaders []analytics.Leader) ([]*model.LeaderboardEntry, error) {
+	ids := make([]uuid.UUID, len(leaders))
+	for i, l := range leaders {
+		ids[i] = l.ExpertID
+	}
+	// One batch for all: a Load per leader would wait out the loader's batch window each.
+	experts, err := r.loaders(ctx).users.LoadAll(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*model.LeaderboardEntry, len(leaders))
 	for i, l := range leaders {
-		expert, err := r.loaders(ctx).users.Load(ctx, l.ExpertID)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = &model.LeaderboardEntry{Expert: expert, Accepted: int(l.Accepted), Delivered: int(l.Delivered),
+		out[i] = &model.LeaderboardEntry{Expert: experts[i], Accepted: int(l.Accepted), Delivered: int(l.Delivered),
 			OnTime: int(l.OnTime), OnTimeRate: l.OnTimeRate(), RatingCount: int(l.Ratings), AverageStars: l.AverageStars()}
 	}
 	return out, nil

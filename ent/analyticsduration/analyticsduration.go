@@ -23,10 +23,8 @@ const (
 	FieldSubject = "subject"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
-	// FieldBucket holds the string denoting the bucket field in the database.
-	FieldBucket = "bucket"
-	// FieldCount holds the string denoting the count field in the database.
-	FieldCount = "count"
+	// FieldCounts holds the string denoting the counts field in the database.
+	FieldCounts = "counts"
 	// Table holds the table name of the analyticsduration in the database.
 	Table = "analytics_durations"
 )
@@ -37,8 +35,7 @@ var Columns = []string{
 	FieldDay,
 	FieldSubject,
 	FieldKind,
-	FieldBucket,
-	FieldCount,
+	FieldCounts,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -61,8 +58,6 @@ var (
 	Policy ent.Policy
 	// SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
 	SubjectValidator func(string) error
-	// DefaultCount holds the default value on creation for the "count" field.
-	DefaultCount int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -111,16 +106,6 @@ func BySubject(opts ...sql.OrderTermOption) OrderOption {
 // ByKind orders the results by the kind field.
 func ByKind(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKind, opts...).ToFunc()
-}
-
-// ByBucket orders the results by the bucket field.
-func ByBucket(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldBucket, opts...).ToFunc()
-}
-
-// ByCount orders the results by the count field.
-func ByCount(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCount, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

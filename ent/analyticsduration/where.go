@@ -65,14 +65,9 @@ func Subject(v string) predicate.AnalyticsDuration {
 	return predicate.AnalyticsDuration(sql.FieldEQ(FieldSubject, v))
 }
 
-// Bucket applies equality check predicate on the "bucket" field. It's identical to BucketEQ.
-func Bucket(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldEQ(FieldBucket, v))
-}
-
-// Count applies equality check predicate on the "count" field. It's identical to CountEQ.
-func Count(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldEQ(FieldCount, v))
+// Counts applies equality check predicate on the "counts" field. It's identical to CountsEQ.
+func Counts(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldEQ(FieldCounts, v))
 }
 
 // DayEQ applies the EQ predicate on the "day" field.
@@ -200,84 +195,44 @@ func KindNotIn(vs ...Kind) predicate.AnalyticsDuration {
 	return predicate.AnalyticsDuration(sql.FieldNotIn(FieldKind, vs...))
 }
 
-// BucketEQ applies the EQ predicate on the "bucket" field.
-func BucketEQ(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldEQ(FieldBucket, v))
+// CountsEQ applies the EQ predicate on the "counts" field.
+func CountsEQ(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldEQ(FieldCounts, v))
 }
 
-// BucketNEQ applies the NEQ predicate on the "bucket" field.
-func BucketNEQ(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldNEQ(FieldBucket, v))
+// CountsNEQ applies the NEQ predicate on the "counts" field.
+func CountsNEQ(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldNEQ(FieldCounts, v))
 }
 
-// BucketIn applies the In predicate on the "bucket" field.
-func BucketIn(vs ...int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldIn(FieldBucket, vs...))
+// CountsIn applies the In predicate on the "counts" field.
+func CountsIn(vs ...[]byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldIn(FieldCounts, vs...))
 }
 
-// BucketNotIn applies the NotIn predicate on the "bucket" field.
-func BucketNotIn(vs ...int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldNotIn(FieldBucket, vs...))
+// CountsNotIn applies the NotIn predicate on the "counts" field.
+func CountsNotIn(vs ...[]byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldNotIn(FieldCounts, vs...))
 }
 
-// BucketGT applies the GT predicate on the "bucket" field.
-func BucketGT(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldGT(FieldBucket, v))
+// CountsGT applies the GT predicate on the "counts" field.
+func CountsGT(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldGT(FieldCounts, v))
 }
 
-// BucketGTE applies the GTE predicate on the "bucket" field.
-func BucketGTE(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldGTE(FieldBucket, v))
+// CountsGTE applies the GTE predicate on the "counts" field.
+func CountsGTE(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldGTE(FieldCounts, v))
 }
 
-// BucketLT applies the LT predicate on the "bucket" field.
-func BucketLT(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldLT(FieldBucket, v))
+// CountsLT applies the LT predicate on the "counts" field.
+func CountsLT(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldLT(FieldCounts, v))
 }
 
-// BucketLTE applies the LTE predicate on the "bucket" field.
-func BucketLTE(v int) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldLTE(FieldBucket, v))
-}
-
-// CountEQ applies the EQ predicate on the "count" field.
-func CountEQ(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldEQ(FieldCount, v))
-}
-
-// CountNEQ applies the NEQ predicate on the "count" field.
-func CountNEQ(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldNEQ(FieldCount, v))
-}
-
-// CountIn applies the In predicate on the "count" field.
-func CountIn(vs ...int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldIn(FieldCount, vs...))
-}
-
-// CountNotIn applies the NotIn predicate on the "count" field.
-func CountNotIn(vs ...int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldNotIn(FieldCount, vs...))
-}
-
-// CountGT applies the GT predicate on the "count" field.
-func CountGT(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldGT(FieldCount, v))
-}
-
-// CountGTE applies the GTE predicate on the "count" field.
-func CountGTE(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldGTE(FieldCount, v))
-}
-
-// CountLT applies the LT predicate on the "count" field.
-func CountLT(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldLT(FieldCount, v))
-}
-
-// CountLTE applies the LTE predicate on the "count" field.
-func CountLTE(v int64) predicate.AnalyticsDuration {
-	return predicate.AnalyticsDuration(sql.FieldLTE(FieldCount, v))
+// CountsLTE applies the LTE predicate on the "counts" field.
+func CountsLTE(v []byte) predicate.AnalyticsDuration {
+	return predicate.AnalyticsDuration(sql.FieldLTE(FieldCounts, v))
 }
 
 // And groups predicates with the AND operator between them.

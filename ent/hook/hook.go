@@ -80,6 +80,18 @@ func (f AnalyticsExpertDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsExpertDayMutation", m)
 }
 
+// The AnalyticsExpertMonthFunc type is an adapter to allow the use of ordinary
+// function as AnalyticsExpertMonth mutator.
+type AnalyticsExpertMonthFunc func(context.Context, *ent.AnalyticsExpertMonthMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AnalyticsExpertMonthFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AnalyticsExpertMonthMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AnalyticsExpertMonthMutation", m)
+}
+
 // The AnalyticsLedgerEntryFunc type is an adapter to allow the use of ordinary
 // function as AnalyticsLedgerEntry mutator.
 type AnalyticsLedgerEntryFunc func(context.Context, *ent.AnalyticsLedgerEntryMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsledgerentry"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
@@ -260,6 +261,33 @@ func (f TraverseAnalyticsExpertDay) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsExpertDayQuery", q)
+}
+
+// The AnalyticsExpertMonthFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AnalyticsExpertMonthFunc func(context.Context, *ent.AnalyticsExpertMonthQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AnalyticsExpertMonthFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AnalyticsExpertMonthQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsExpertMonthQuery", q)
+}
+
+// The TraverseAnalyticsExpertMonth type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAnalyticsExpertMonth func(context.Context, *ent.AnalyticsExpertMonthQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAnalyticsExpertMonth) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAnalyticsExpertMonth) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsExpertMonthQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AnalyticsExpertMonthQuery", q)
 }
 
 // The AnalyticsLedgerEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -979,6 +1007,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AnalyticsDurationQuery, predicate.AnalyticsDuration, analyticsduration.OrderOption]{typ: ent.TypeAnalyticsDuration, tq: q}, nil
 	case *ent.AnalyticsExpertDayQuery:
 		return &query[*ent.AnalyticsExpertDayQuery, predicate.AnalyticsExpertDay, analyticsexpertday.OrderOption]{typ: ent.TypeAnalyticsExpertDay, tq: q}, nil
+	case *ent.AnalyticsExpertMonthQuery:
+		return &query[*ent.AnalyticsExpertMonthQuery, predicate.AnalyticsExpertMonth, analyticsexpertmonth.OrderOption]{typ: ent.TypeAnalyticsExpertMonth, tq: q}, nil
 	case *ent.AnalyticsLedgerEntryQuery:
 		return &query[*ent.AnalyticsLedgerEntryQuery, predicate.AnalyticsLedgerEntry, analyticsledgerentry.OrderOption]{typ: ent.TypeAnalyticsLedgerEntry, tq: q}, nil
 	case *ent.AnalyticsQuestionQuery:

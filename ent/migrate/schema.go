@@ -140,8 +140,7 @@ var (
 		{Name: "day", Type: field.TypeTime},
 		{Name: "subject", Type: field.TypeString, Size: 50},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CLAIM", "DELIVER"}},
-		{Name: "bucket", Type: field.TypeInt},
-		{Name: "count", Type: field.TypeInt64, Default: 0},
+		{Name: "counts", Type: field.TypeBytes},
 	}
 	// AnalyticsDurationsTable holds the schema information for the "analytics_durations" table.
 	AnalyticsDurationsTable = &schema.Table{
@@ -150,9 +149,9 @@ var (
 		PrimaryKey: []*schema.Column{AnalyticsDurationsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "analyticsduration_subject_kind_day_bucket",
+				Name:    "analyticsduration_subject_kind_day",
 				Unique:  true,
-				Columns: []*schema.Column{AnalyticsDurationsColumns[2], AnalyticsDurationsColumns[3], AnalyticsDurationsColumns[1], AnalyticsDurationsColumns[4]},
+				Columns: []*schema.Column{AnalyticsDurationsColumns[2], AnalyticsDurationsColumns[3], AnalyticsDurationsColumns[1]},
 			},
 		},
 	}
@@ -177,6 +176,30 @@ var (
 				Name:    "analyticsexpertday_day_expert_id",
 				Unique:  true,
 				Columns: []*schema.Column{AnalyticsExpertDaysColumns[1], AnalyticsExpertDaysColumns[2]},
+			},
+		},
+	}
+	// AnalyticsExpertMonthsColumns holds the columns for the "analytics_expert_months" table.
+	AnalyticsExpertMonthsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "month", Type: field.TypeTime},
+		{Name: "expert_id", Type: field.TypeUUID},
+		{Name: "delivered", Type: field.TypeInt64, Default: 0},
+		{Name: "on_time", Type: field.TypeInt64, Default: 0},
+		{Name: "accepted", Type: field.TypeInt64, Default: 0},
+		{Name: "ratings", Type: field.TypeInt64, Default: 0},
+		{Name: "stars", Type: field.TypeInt64, Default: 0},
+	}
+	// AnalyticsExpertMonthsTable holds the schema information for the "analytics_expert_months" table.
+	AnalyticsExpertMonthsTable = &schema.Table{
+		Name:       "analytics_expert_months",
+		Columns:    AnalyticsExpertMonthsColumns,
+		PrimaryKey: []*schema.Column{AnalyticsExpertMonthsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "analyticsexpertmonth_month_expert_id",
+				Unique:  true,
+				Columns: []*schema.Column{AnalyticsExpertMonthsColumns[1], AnalyticsExpertMonthsColumns[2]},
 			},
 		},
 	}
@@ -1040,6 +1063,7 @@ var (
 		AnalyticsDaysTable,
 		AnalyticsDurationsTable,
 		AnalyticsExpertDaysTable,
+		AnalyticsExpertMonthsTable,
 		AnalyticsLedgerEntriesTable,
 		AnalyticsQuestionsTable,
 		AnswerRevisionsTable,

@@ -24,6 +24,9 @@ type AnalyticsDuration func(*sql.Selector)
 // AnalyticsExpertDay is the predicate function for analyticsexpertday builders.
 type AnalyticsExpertDay func(*sql.Selector)
 
+// AnalyticsExpertMonth is the predicate function for analyticsexpertmonth builders.
+type AnalyticsExpertMonth func(*sql.Selector)
+
 // AnalyticsLedgerEntry is the predicate function for analyticsledgerentry builders.
 type AnalyticsLedgerEntry func(*sql.Selector)
 

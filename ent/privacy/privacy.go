@@ -255,6 +255,30 @@ func (f AnalyticsExpertDayMutationRuleFunc) EvalMutation(ctx context.Context, m 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsExpertDayMutation", m)
 }
 
+// The AnalyticsExpertMonthQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AnalyticsExpertMonthQueryRuleFunc func(context.Context, *ent.AnalyticsExpertMonthQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AnalyticsExpertMonthQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AnalyticsExpertMonthQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AnalyticsExpertMonthQuery", q)
+}
+
+// The AnalyticsExpertMonthMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AnalyticsExpertMonthMutationRuleFunc func(context.Context, *ent.AnalyticsExpertMonthMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AnalyticsExpertMonthMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AnalyticsExpertMonthMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AnalyticsExpertMonthMutation", m)
+}
+
 // The AnalyticsLedgerEntryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AnalyticsLedgerEntryQueryRuleFunc func(context.Context, *ent.AnalyticsLedgerEntryQuery) error
@@ -926,6 +950,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AnalyticsExpertDayQuery:
 		return q.Filter(), nil
+	case *ent.AnalyticsExpertMonthQuery:
+		return q.Filter(), nil
 	case *ent.AnalyticsLedgerEntryQuery:
 		return q.Filter(), nil
 	case *ent.AnalyticsQuestionQuery:
@@ -996,6 +1022,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AnalyticsDurationMutation:
 		return m.Filter(), nil
 	case *ent.AnalyticsExpertDayMutation:
+		return m.Filter(), nil
+	case *ent.AnalyticsExpertMonthMutation:
 		return m.Filter(), nil
 	case *ent.AnalyticsLedgerEntryMutation:
 		return m.Filter(), nil

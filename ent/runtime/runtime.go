@@ -8,6 +8,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/analyticsledgerentry"
 	"backbone/ent/analyticsquestion"
 	"backbone/ent/answerrevision"
@@ -265,10 +266,6 @@ func init() {
 	analyticsdurationDescSubject := analyticsdurationFields[1].Descriptor()
 	// analyticsduration.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
 	analyticsduration.SubjectValidator = analyticsdurationDescSubject.Validators[0].(func(string) error)
-	// analyticsdurationDescCount is the schema descriptor for count field.
-	analyticsdurationDescCount := analyticsdurationFields[4].Descriptor()
-	// analyticsduration.DefaultCount holds the default value on creation for the count field.
-	analyticsduration.DefaultCount = analyticsdurationDescCount.Default.(int64)
 	// analyticsdurationDescID is the schema descriptor for id field.
 	analyticsdurationDescID := analyticsdurationMixinFields0[0].Descriptor()
 	// analyticsduration.DefaultID holds the default value on creation for the id field.
@@ -311,6 +308,44 @@ func init() {
 	analyticsexpertdayDescID := analyticsexpertdayMixinFields0[0].Descriptor()
 	// analyticsexpertday.DefaultID holds the default value on creation for the id field.
 	analyticsexpertday.DefaultID = analyticsexpertdayDescID.Default.(func() uuid.UUID)
+	analyticsexpertmonthMixin := schema.AnalyticsExpertMonth{}.Mixin()
+	analyticsexpertmonth.Policy = privacy.NewPolicies(schema.AnalyticsExpertMonth{})
+	analyticsexpertmonth.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := analyticsexpertmonth.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	analyticsexpertmonthMixinFields0 := analyticsexpertmonthMixin[0].Fields()
+	_ = analyticsexpertmonthMixinFields0
+	analyticsexpertmonthFields := schema.AnalyticsExpertMonth{}.Fields()
+	_ = analyticsexpertmonthFields
+	// analyticsexpertmonthDescDelivered is the schema descriptor for delivered field.
+	analyticsexpertmonthDescDelivered := analyticsexpertmonthFields[2].Descriptor()
+	// analyticsexpertmonth.DefaultDelivered holds the default value on creation for the delivered field.
+	analyticsexpertmonth.DefaultDelivered = analyticsexpertmonthDescDelivered.Default.(int64)
+	// analyticsexpertmonthDescOnTime is the schema descriptor for on_time field.
+	analyticsexpertmonthDescOnTime := analyticsexpertmonthFields[3].Descriptor()
+	// analyticsexpertmonth.DefaultOnTime holds the default value on creation for the on_time field.
+	analyticsexpertmonth.DefaultOnTime = analyticsexpertmonthDescOnTime.Default.(int64)
+	// analyticsexpertmonthDescAccepted is the schema descriptor for accepted field.
+	analyticsexpertmonthDescAccepted := analyticsexpertmonthFields[4].Descriptor()
+	// analyticsexpertmonth.DefaultAccepted holds the default value on creation for the accepted field.
+	analyticsexpertmonth.DefaultAccepted = analyticsexpertmonthDescAccepted.Default.(int64)
+	// analyticsexpertmonthDescRatings is the schema descriptor for ratings field.
+	analyticsexpertmonthDescRatings := analyticsexpertmonthFields[5].Descriptor()
+	// analyticsexpertmonth.DefaultRatings holds the default value on creation for the ratings field.
+	analyticsexpertmonth.DefaultRatings = analyticsexpertmonthDescRatings.Default.(int64)
+	// analyticsexpertmonthDescStars is the schema descriptor for stars field.
+	analyticsexpertmonthDescStars := analyticsexpertmonthFields[6].Descriptor()
+	// analyticsexpertmonth.DefaultStars holds the default value on creation for the stars field.
+	analyticsexpertmonth.DefaultStars = analyticsexpertmonthDescStars.Default.(int64)
+	// analyticsexpertmonthDescID is the schema descriptor for id field.
+	analyticsexpertmonthDescID := analyticsexpertmonthMixinFields0[0].Descriptor()
+	// analyticsexpertmonth.DefaultID holds the default value on creation for the id field.
+	analyticsexpertmonth.DefaultID = analyticsexpertmonthDescID.Default.(func() uuid.UUID)
 	analyticsledgerentry.Policy = privacy.NewPolicies(schema.AnalyticsLedgerEntry{})
 	analyticsledgerentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

@@ -1,7 +1,10 @@
 package analytics
 
 import (
+	"encoding/binary"
+	"errors"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -65,6 +68,42 @@ func (h histogram) median() *float64 {
 			m := BucketMiddle(b)
 			return &m
 		}
+	}
+	return nil
+}
+
+// encodeCounts writes h's non-empty buckets as varint pairs (bucket, count), in bucket
+// order: the Counts column of a histogram row.
+func encodeCounts(h histogram) []byte {
+	buckets := make([]int, 0, len(h))
+	for b, n := range h {
+		if n != 0 {
+			buckets = append(buckets, b)
+		}
+	}
+	slices.Sort(buckets)
+	out := make([]byte, 0, 4*len(buckets))
+	for _, b := range buckets {
+		out = binary.AppendUvarint(out, uint64(b))
+		out = binary.AppendVarint(out, h[b])
+	}
+	return out
+}
+
+// addCounts adds the histogram encoded in b to h.
+func addCounts(h histogram, b []byte) error {
+	for len(b) > 0 {
+		bucket, n := binary.Uvarint(b)
+		if n <= 0 {
+			return errors.New("analytics: bad histogram bucket")
+		}
+		b = b[n:]
+		count, m := binary.Varint(b)
+		if m <= 0 {
+			return errors.New("analytics: bad histogram count")
+		}
+		b = b[m:]
+		h[int(bucket)] += count
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func (s *Service) refresh(ctx context.Context, tx *ent.Client, id uuid.UUID) err
 	if err := saveFact(ctx, tx, id, row, *now); err != nil {
 		return err
 	}
-	return apply(ctx, tx, d)
+	return apply(ctx, tx, d, s.postgres())
 }
 
 // saveFact records f as what question id contributes: a new row, or an update of row
@@ -200,15 +200,19 @@ func (s *Service) CountLedger(ctx context.Context, e events.LedgerPosted) error 
 		}
 		l := ledgerFact{At: e.At, Kind: e.Kind, Gross: e.Gross, Fees: e.Fees}
 		if e.QuestionID != nil {
-			subject, err := tx.Question.Query().Where(question.ID(*e.QuestionID)).Select(question.FieldSubject).String(ctx)
+			// A posting names its question (the rebuild joins them alike); one that names
+			// none that exists counts in the all-subjects figures only.
+			subjects, err := tx.Question.Query().Where(question.ID(*e.QuestionID)).Select(question.FieldSubject).Strings(ctx)
 			if err != nil {
 				return fmt.Errorf("question's subject: %w", err)
 			}
-			l.Subject = subject
+			if len(subjects) == 1 {
+				l.Subject = subjects[0]
+			}
 		}
 		d := newDelta()
 		l.addTo(d)
-		return apply(ctx, tx, d)
+		return apply(ctx, tx, d, s.postgres())
 	})
 	if err != nil {
 		return fmt.Errorf("analytics.CountLedger %s: %w", e.TransactionID, err)

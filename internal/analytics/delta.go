@@ -127,3 +127,53 @@ func (d *delta) totals() {
 		}
 	}
 }
+
+// histogramKey names one histogram row.
+type histogramKey struct {
+	subject string
+	kind    string
+	day     time.Time
+}
+
+// histograms groups the duration counts by row.
+func (d *delta) histograms() map[histogramKey]histogram {
+	out := map[histogramKey]histogram{}
+	for k, n := range d.durations {
+		hk := histogramKey{k.subject, k.kind, k.day}
+		if out[hk] == nil {
+			out[hk] = histogram{}
+		}
+		out[hk][k.bucket] += n
+	}
+	return out
+}
+
+// monthOf is the first day of t's month (UTC).
+func monthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// months sums the experts' days by month.
+func (d *delta) months() map[expertKey]*ExpertFigures {
+	out := map[expertKey]*ExpertFigures{}
+	for k, e := range d.experts {
+		mk := expertKey{k.expert, monthOf(k.day)}
+		m := out[mk]
+		if m == nil {
+			m = &ExpertFigures{}
+			out[mk] = m
+		}
+		m.add(*e)
+	}
+	return out
+}
+
+// add adds o to e.
+func (e *ExpertFigures) add(o ExpertFigures) {
+	e.Delivered += o.Delivered
+	e.OnTime += o.OnTime
+	e.Accepted += o.Accepted
+	e.Ratings += o.Ratings
+	e.Stars += o.Stars
+}

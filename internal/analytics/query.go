@@ -12,6 +12,7 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -119,7 +120,9 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		if d.Kind == analyticsduration.KindDELIVER {
 			h = deliveries
 		}
-		h[index[dayOf(d.Day)]][d.Bucket] += d.Count
+		if err := addCounts(h[index[dayOf(d.Day)]], d.Counts); err != nil {
+			return nil, errs.Wrap("analytics.Series", err)
+		}
 	}
 	for i := range points {
 		points[i].MedianToClaim, points[i].MedianToDeliver = claims[i].median(), deliveries[i].median()
@@ -180,26 +183,20 @@ func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectP
 	if err != nil {
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
-	var buckets []struct {
-		Subject string `json:"subject"`
-		Kind    string `json:"kind"`
-		Bucket  int    `json:"bucket"`
-		Count   int64  `json:"count"`
-	}
-	err = s.db.Client.AnalyticsDuration.Query().
-		Where(analyticsduration.SubjectNEQ(""), analyticsduration.DayGTE(sp.from), analyticsduration.DayLT(sp.to)).
-		GroupBy(analyticsduration.FieldSubject, analyticsduration.FieldKind, analyticsduration.FieldBucket).
-		Aggregate(ent.As(ent.Sum(analyticsduration.FieldCount), "count")).Scan(ctx, &buckets)
+	durations, err := s.db.Client.AnalyticsDuration.Query().
+		Where(analyticsduration.SubjectNEQ(""), analyticsduration.DayGTE(sp.from), analyticsduration.DayLT(sp.to)).All(ctx)
 	if err != nil {
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
 	hist := map[[2]string]histogram{}
-	for _, b := range buckets {
-		k := [2]string{b.Subject, b.Kind}
+	for _, d := range durations {
+		k := [2]string{d.Subject, string(d.Kind)}
 		if hist[k] == nil {
 			hist[k] = histogram{}
 		}
-		hist[k][b.Bucket] += b.Count
+		if err := addCounts(hist[k], d.Counts); err != nil {
+			return nil, errs.Wrap("analytics.BySubject", err)
+		}
 	}
 	out := make([]SubjectPoint, len(sums))
 	for i, r := range sums {
@@ -257,28 +254,13 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}
-	var rows []struct {
-		ExpertID  uuid.UUID `json:"expert_id"`
-		Delivered int64     `json:"delivered"`
-		OnTime    int64     `json:"ontime"`
-		Accepted  int64     `json:"accepted"`
-		Ratings   int64     `json:"ratings"`
-		Stars     int64     `json:"stars"`
-	}
-	err = s.db.Client.AnalyticsExpertDay.Query().
-		Where(analyticsexpertday.DayGTE(sp.from), analyticsexpertday.DayLT(sp.to)).
-		GroupBy(analyticsexpertday.FieldExpertID).
-		Aggregate(ent.As(ent.Sum(analyticsexpertday.FieldDelivered), "delivered"), ent.As(ent.Sum(analyticsexpertday.FieldOnTime), "ontime"),
-			ent.As(ent.Sum(analyticsexpertday.FieldAccepted), "accepted"), ent.As(ent.Sum(analyticsexpertday.FieldRatings), "ratings"),
-			ent.As(ent.Sum(analyticsexpertday.FieldStars), "stars")).
-		Scan(system(ctx), &rows)
+	byExpert, err := s.expertSums(system(ctx), sp)
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}
 	var out []Leader
-	for _, r := range rows {
-		l := Leader{ExpertID: r.ExpertID, ExpertFigures: ExpertFigures{Delivered: r.Delivered, OnTime: r.OnTime,
-			Accepted: r.Accepted, Ratings: r.Ratings, Stars: r.Stars}}
+	for id, f := range byExpert {
+		l := Leader{ExpertID: id, ExpertFigures: *f}
 		if (by == ByAccepted && l.Accepted > 0) || (by == ByRating && l.Ratings > 0) || (by == ByOnTime && l.Delivered > 0) {
 			out = append(out, l)
 		}
@@ -296,4 +278,63 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 		return cmp.Or(c, cmp.Compare(a.ExpertID.String(), b.ExpertID.String()))
 	})
 	return out[:min(first, len(out))], nil
+}
+
+// expertSum is one expert's summed figures as the GROUP BY queries scan them.
+type expertSum struct {
+	ExpertID  uuid.UUID `json:"expert_id"`
+	Delivered int64     `json:"delivered"`
+	OnTime    int64     `json:"ontime"`
+	Accepted  int64     `json:"accepted"`
+	Ratings   int64     `json:"ratings"`
+	Stars     int64     `json:"stars"`
+}
+
+// expertSums sums each expert's figures over sp: whole calendar months from the monthly
+// rollups, the days before the first and after the last whole month from the daily ones.
+func (s *Service) expertSums(ctx context.Context, sp span) (map[uuid.UUID]*ExpertFigures, error) {
+	firstMonth := monthOf(sp.from)
+	if firstMonth.Before(sp.from) {
+		firstMonth = firstMonth.AddDate(0, 1, 0)
+	}
+	lastMonth := monthOf(sp.to) // the whole months are [firstMonth, lastMonth)
+	days := analyticsexpertday.And(analyticsexpertday.DayGTE(sp.from), analyticsexpertday.DayLT(sp.to))
+	if firstMonth.Before(lastMonth) {
+		days = analyticsexpertday.And(days, analyticsexpertday.Or(
+			analyticsexpertday.DayLT(firstMonth), analyticsexpertday.DayGTE(lastMonth)))
+	}
+	var rows []expertSum
+	err := s.db.Client.AnalyticsExpertDay.Query().Where(days).
+		GroupBy(analyticsexpertday.FieldExpertID).
+		Aggregate(ent.As(ent.Sum(analyticsexpertday.FieldDelivered), "delivered"), ent.As(ent.Sum(analyticsexpertday.FieldOnTime), "ontime"),
+			ent.As(ent.Sum(analyticsexpertday.FieldAccepted), "accepted"), ent.As(ent.Sum(analyticsexpertday.FieldRatings), "ratings"),
+			ent.As(ent.Sum(analyticsexpertday.FieldStars), "stars")).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	if firstMonth.Before(lastMonth) {
+		var months []expertSum
+		err := s.db.Client.AnalyticsExpertMonth.Query().
+			Where(analyticsexpertmonth.MonthGTE(firstMonth), analyticsexpertmonth.MonthLT(lastMonth)).
+			GroupBy(analyticsexpertmonth.FieldExpertID).
+			Aggregate(ent.As(ent.Sum(analyticsexpertmonth.FieldDelivered), "delivered"), ent.As(ent.Sum(analyticsexpertmonth.FieldOnTime), "ontime"),
+				ent.As(ent.Sum(analyticsexpertmonth.FieldAccepted), "accepted"), ent.As(ent.Sum(analyticsexpertmonth.FieldRatings), "ratings"),
+				ent.As(ent.Sum(analyticsexpertmonth.FieldStars), "stars")).
+			Scan(ctx, &months)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, months...)
+	}
+	out := map[uuid.UUID]*ExpertFigures{}
+	for _, r := range rows {
+		f := out[r.ExpertID]
+		if f == nil {
+			f = &ExpertFigures{}
+			out[r.ExpertID] = f
+		}
+		f.add(ExpertFigures{Delivered: r.Delivered, OnTime: r.OnTime, Accepted: r.Accepted, Ratings: r.Ratings, Stars: r.Stars})
+	}
+	return out, nil
 }

@@ -35,7 +35,7 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 	var out RebuildStats
 	err := db.InTx(ctx, s.db.Client, func(tx *ent.Client) error {
 		out = RebuildStats{}
-		for _, table := range []string{"analytics_days", "analytics_durations", "analytics_expert_days", "analytics_questions", "analytics_ledger_entries"} {
+		for _, table := range []string{"analytics_days", "analytics_durations", "analytics_expert_days", "analytics_expert_months", "analytics_questions", "analytics_ledger_entries"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				return fmt.Errorf("empty %s: %w", table, err)
 			}

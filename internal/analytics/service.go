@@ -31,9 +31,13 @@ func system(ctx context.Context) context.Context {
 	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
+// postgres reports whether rows can be locked (FOR UPDATE): a SQLite transaction already
+// holds the database's write lock.
+func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
+
 // placeholder is the n-th bind parameter in the database's syntax.
 func (s *Service) placeholder(n int) string {
-	if s.db.Dialect == dialect.Postgres {
+	if s.postgres() {
 		return "$" + itoa(n)
 	}
 	return "?"

@@ -9,11 +9,14 @@ import (
 	"backbone/ent/analyticsday"
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
+	"backbone/ent/analyticsexpertmonth"
 )
 
-// apply adds d to the rollups in tx: one upsert per changed row, adding to what is there,
-// so that concurrent consumers of different questions never lose each other's counts.
-func apply(ctx context.Context, tx *ent.Client, d *delta) error {
+// apply adds d to the rollups in tx. Counters are upserts that add to what is there, so
+// that concurrent consumers of different questions never lose each other's counts; a
+// histogram row is read locked (on PostgreSQL: lock; SQLite transactions are serial),
+// changed and written back.
+func apply(ctx context.Context, tx *ent.Client, d *delta, lock bool) error {
 	d.totals()
 	for k, f := range d.days {
 		err := dayRow(tx, k, f).
@@ -23,13 +26,9 @@ func apply(ctx context.Context, tx *ent.Client, d *delta) error {
 			return fmt.Errorf("rollup day: %w", err)
 		}
 	}
-	for k, n := range d.durations {
-		err := tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
-			SetKind(analyticsduration.Kind(k.kind)).SetBucket(k.bucket).SetCount(n).
-			OnConflictColumns(analyticsduration.FieldSubject, analyticsduration.FieldKind, analyticsduration.FieldDay, analyticsduration.FieldBucket).
-			Update(func(u *ent.AnalyticsDurationUpsert) { u.AddCount(n) }).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("rollup durations: %w", err)
+	for k, h := range d.histograms() {
+		if err := addHistogram(ctx, tx, k, h, lock); err != nil {
+			return err
 		}
 	}
 	for k, e := range d.experts {
@@ -41,6 +40,40 @@ func apply(ctx context.Context, tx *ent.Client, d *delta) error {
 		if err != nil {
 			return fmt.Errorf("rollup expert day: %w", err)
 		}
+	}
+	for k, e := range d.months() {
+		err := monthRow(tx, k, e).
+			OnConflictColumns(analyticsexpertmonth.FieldMonth, analyticsexpertmonth.FieldExpertID).
+			Update(func(u *ent.AnalyticsExpertMonthUpsert) {
+				u.AddDelivered(e.Delivered).AddOnTime(e.OnTime).AddAccepted(e.Accepted).AddRatings(e.Ratings).AddStars(e.Stars)
+			}).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("rollup expert month: %w", err)
+		}
+	}
+	return nil
+}
+
+// addHistogram adds h to the histogram row k. A row created by two consumers at once
+// fails one of them on the unique index; Refresh runs it again.
+func addHistogram(ctx context.Context, tx *ent.Client, k histogramKey, h histogram, lock bool) error {
+	q := tx.AnalyticsDuration.Query().Where(analyticsduration.Subject(k.subject),
+		analyticsduration.KindEQ(analyticsduration.Kind(k.kind)), analyticsduration.Day(k.day))
+	if lock {
+		q.ForUpdate()
+	}
+	row, err := q.Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		err = tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
+			SetKind(analyticsduration.Kind(k.kind)).SetCounts(encodeCounts(h)).Exec(ctx)
+	case err == nil:
+		if err = addCounts(h, row.Counts); err == nil {
+			err = tx.AnalyticsDuration.UpdateOne(row).SetCounts(encodeCounts(h)).Exec(ctx)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("rollup durations: %w", err)
 	}
 	return nil
 }
@@ -58,12 +91,12 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 			return fmt.Errorf("insert days: %w", err)
 		}
 	}
-	var durations []*ent.AnalyticsDurationCreate
-	for k, n := range d.durations {
-		durations = append(durations, tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
-			SetKind(analyticsduration.Kind(k.kind)).SetBucket(k.bucket).SetCount(n))
+	var histograms []*ent.AnalyticsDurationCreate
+	for k, h := range d.histograms() {
+		histograms = append(histograms, tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
+			SetKind(analyticsduration.Kind(k.kind)).SetCounts(encodeCounts(h)))
 	}
-	for chunk := range slices.Chunk(durations, batch) {
+	for chunk := range slices.Chunk(histograms, batch) {
 		if err := tx.AnalyticsDuration.CreateBulk(chunk...).Exec(ctx); err != nil {
 			return fmt.Errorf("insert durations: %w", err)
 		}
@@ -75,6 +108,15 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 	for chunk := range slices.Chunk(experts, batch) {
 		if err := tx.AnalyticsExpertDay.CreateBulk(chunk...).Exec(ctx); err != nil {
 			return fmt.Errorf("insert expert days: %w", err)
+		}
+	}
+	var months []*ent.AnalyticsExpertMonthCreate
+	for k, e := range d.months() {
+		months = append(months, monthRow(tx, k, e))
+	}
+	for chunk := range slices.Chunk(months, batch) {
+		if err := tx.AnalyticsExpertMonth.CreateBulk(chunk...).Exec(ctx); err != nil {
+			return fmt.Errorf("insert expert months: %w", err)
 		}
 	}
 	return nil
@@ -95,5 +137,10 @@ func dayRow(tx *ent.Client, k dayKey, f *Figures) *ent.AnalyticsDayCreate {
 
 func expertRow(tx *ent.Client, k expertKey, e *ExpertFigures) *ent.AnalyticsExpertDayCreate {
 	return tx.AnalyticsExpertDay.Create().SetDay(k.day).SetExpertID(k.expert).SetDelivered(e.Delivered).
+		SetOnTime(e.OnTime).SetAccepted(e.Accepted).SetRatings(e.Ratings).SetStars(e.Stars)
+}
+
+func monthRow(tx *ent.Client, k expertKey, e *ExpertFigures) *ent.AnalyticsExpertMonthCreate {
+	return tx.AnalyticsExpertMonth.Create().SetMonth(k.day).SetExpertID(k.expert).SetDelivered(e.Delivered).
 		SetOnTime(e.OnTime).SetAccepted(e.Accepted).SetRatings(e.Ratings).SetStars(e.Stars)
 }

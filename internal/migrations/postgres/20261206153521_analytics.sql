@@ -3,13 +3,17 @@ CREATE TABLE "analytics_days" ("id" uuid NOT NULL, "day" timestamptz NOT NULL, "
 -- Create index "analyticsday_subject_day" to table: "analytics_days"
 CREATE UNIQUE INDEX "analyticsday_subject_day" ON "analytics_days" ("subject", "day");
 -- Create "analytics_durations" table
-CREATE TABLE "analytics_durations" ("id" uuid NOT NULL, "day" timestamptz NOT NULL, "subject" character varying NOT NULL, "kind" character varying NOT NULL, "bucket" bigint NOT NULL, "count" bigint NOT NULL DEFAULT 0, PRIMARY KEY ("id"));
--- Create index "analyticsduration_subject_kind_day_bucket" to table: "analytics_durations"
-CREATE UNIQUE INDEX "analyticsduration_subject_kind_day_bucket" ON "analytics_durations" ("subject", "kind", "day", "bucket");
+CREATE TABLE "analytics_durations" ("id" uuid NOT NULL, "day" timestamptz NOT NULL, "subject" character varying NOT NULL, "kind" character varying NOT NULL, "counts" bytea NOT NULL, PRIMARY KEY ("id"));
+-- Create index "analyticsduration_subject_kind_day" to table: "analytics_durations"
+CREATE UNIQUE INDEX "analyticsduration_subject_kind_day" ON "analytics_durations" ("subject", "kind", "day");
 -- Create "analytics_expert_days" table
 CREATE TABLE "analytics_expert_days" ("id" uuid NOT NULL, "day" timestamptz NOT NULL, "expert_id" uuid NOT NULL, "delivered" bigint NOT NULL DEFAULT 0, "on_time" bigint NOT NULL DEFAULT 0, "accepted" bigint NOT NULL DEFAULT 0, "ratings" bigint NOT NULL DEFAULT 0, "stars" bigint NOT NULL DEFAULT 0, PRIMARY KEY ("id"));
 -- Create index "analyticsexpertday_day_expert_id" to table: "analytics_expert_days"
 CREATE UNIQUE INDEX "analyticsexpertday_day_expert_id" ON "analytics_expert_days" ("day", "expert_id");
+-- Create "analytics_expert_months" table
+CREATE TABLE "analytics_expert_months" ("id" uuid NOT NULL, "month" timestamptz NOT NULL, "expert_id" uuid NOT NULL, "delivered" bigint NOT NULL DEFAULT 0, "on_time" bigint NOT NULL DEFAULT 0, "accepted" bigint NOT NULL DEFAULT 0, "ratings" bigint NOT NULL DEFAULT 0, "stars" bigint NOT NULL DEFAULT 0, PRIMARY KEY ("id"));
+-- Create index "analyticsexpertmonth_month_expert_id" to table: "analytics_expert_months"
+CREATE UNIQUE INDEX "analyticsexpertmonth_month_expert_id" ON "analytics_expert_months" ("month", "expert_id");
 -- Create "analytics_ledger_entries" table
 CREATE TABLE "analytics_ledger_entries" ("id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create "analytics_questions" table
