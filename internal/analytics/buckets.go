@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -45,25 +44,38 @@ func BucketMiddle(b int) float64 {
 	return (bucketLower(b) + bucketLower(b+1)) / 2
 }
 
+// maxBucket bounds a bucket number read back (1.05^1000 seconds is far beyond any
+// duration), so that a damaged row cannot make a huge histogram.
+const maxBucket = 1000
+
 // histogram counts durations by bucket.
-type histogram map[int]int64
+type histogram struct{ counts []int64 }
+
+// add counts n durations in bucket b.
+func (h *histogram) add(b int, n int64) {
+	for len(h.counts) <= b {
+		h.counts = append(h.counts, 0)
+	}
+	h.counts[b] += n
+}
 
 // median returns the middle of the bucket holding the lower median (the ((n+1)/2)th
 // smallest duration), or nil for an empty histogram.
-func (h histogram) median() *float64 {
+func (h *histogram) median() *float64 {
+	if h == nil {
+		return nil
+	}
 	var n int64
-	maxB := 0
-	for b, c := range h {
+	for _, c := range h.counts {
 		n += c
-		maxB = max(maxB, b)
 	}
 	if n <= 0 {
 		return nil
 	}
 	rank := (n + 1) / 2
 	var seen int64
-	for b := 0; b <= maxB; b++ {
-		seen += h[b]
+	for b, c := range h.counts {
+		seen += c
 		if seen >= rank {
 			m := BucketMiddle(b)
 			return &m
@@ -72,29 +84,24 @@ func (h histogram) median() *float64 {
 	return nil
 }
 
-// encodeCounts writes h's non-empty buckets as varint pairs (bucket, count), in bucket
-// order: the Counts column of a histogram row.
-func encodeCounts(h histogram) []byte {
-	buckets := make([]int, 0, len(h))
-	for b, n := range h {
+// encode writes h's non-empty buckets as varint pairs (bucket, count), in bucket order:
+// the Counts column of a histogram row.
+func (h *histogram) encode() []byte {
+	var out []byte
+	for b, n := range h.counts {
 		if n != 0 {
-			buckets = append(buckets, b)
+			out = binary.AppendUvarint(out, uint64(b))
+			out = binary.AppendVarint(out, n)
 		}
-	}
-	slices.Sort(buckets)
-	out := make([]byte, 0, 4*len(buckets))
-	for _, b := range buckets {
-		out = binary.AppendUvarint(out, uint64(b))
-		out = binary.AppendVarint(out, h[b])
 	}
 	return out
 }
 
-// addCounts adds the histogram encoded in b to h.
-func addCounts(h histogram, b []byte) error {
+// addEncoded adds the histogram encoded in b to h.
+func (h *histogram) addEncoded(b []byte) error {
 	for len(b) > 0 {
 		bucket, n := binary.Uvarint(b)
-		if n <= 0 {
+		if n <= 0 || bucket > maxBucket {
 			return errors.New("analytics: bad histogram bucket")
 		}
 		b = b[n:]
@@ -103,7 +110,7 @@ func addCounts(h histogram, b []byte) error {
 			return errors.New("analytics: bad histogram count")
 		}
 		b = b[m:]
-		h[int(bucket)] += count
+		h.add(int(bucket), count)
 	}
 	return nil
 }

@@ -136,14 +136,14 @@ type histogramKey struct {
 }
 
 // histograms groups the duration counts by row.
-func (d *delta) histograms() map[histogramKey]histogram {
-	out := map[histogramKey]histogram{}
+func (d *delta) histograms() map[histogramKey]*histogram {
+	out := map[histogramKey]*histogram{}
 	for k, n := range d.durations {
 		hk := histogramKey{k.subject, k.kind, k.day}
 		if out[hk] == nil {
-			out[hk] = histogram{}
+			out[hk] = &histogram{}
 		}
-		out[hk][k.bucket] += n
+		out[hk].add(k.bucket, n)
 	}
 	return out
 }

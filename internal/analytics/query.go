@@ -95,7 +95,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		return nil, errs.Wrap("analytics.Series", err)
 	}
 	var points []Point
-	var claims, deliveries []histogram
+	var claims, deliveries []*histogram
 	index := map[time.Time]int{}
 	for start := sp.from; start.Before(sp.to); {
 		end := bucketEnd(start, bucket)
@@ -106,7 +106,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 			index[d] = len(points)
 		}
 		points = append(points, Point{Start: start, End: end})
-		claims, deliveries = append(claims, histogram{}), append(deliveries, histogram{})
+		claims, deliveries = append(claims, &histogram{}), append(deliveries, &histogram{})
 		start = end
 	}
 	for _, d := range days {
@@ -120,7 +120,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		if d.Kind == analyticsduration.KindDELIVER {
 			h = deliveries
 		}
-		if err := addCounts(h[index[dayOf(d.Day)]], d.Counts); err != nil {
+		if err := h[index[dayOf(d.Day)]].addEncoded(d.Counts); err != nil {
 			return nil, errs.Wrap("analytics.Series", err)
 		}
 	}
@@ -188,13 +188,13 @@ func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectP
 	if err != nil {
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
-	hist := map[[2]string]histogram{}
+	hist := map[[2]string]*histogram{}
 	for _, d := range durations {
 		k := [2]string{d.Subject, string(d.Kind)}
 		if hist[k] == nil {
-			hist[k] = histogram{}
+			hist[k] = &histogram{}
 		}
-		if err := addCounts(hist[k], d.Counts); err != nil {
+		if err := hist[k].addEncoded(d.Counts); err != nil {
 			return nil, errs.Wrap("analytics.BySubject", err)
 		}
 	}

@@ -56,7 +56,7 @@ func apply(ctx context.Context, tx *ent.Client, d *delta, lock bool) error {
 
 // addHistogram adds h to the histogram row k. A row created by two consumers at once
 // fails one of them on the unique index; Refresh runs it again.
-func addHistogram(ctx context.Context, tx *ent.Client, k histogramKey, h histogram, lock bool) error {
+func addHistogram(ctx context.Context, tx *ent.Client, k histogramKey, h *histogram, lock bool) error {
 	q := tx.AnalyticsDuration.Query().Where(analyticsduration.Subject(k.subject),
 		analyticsduration.KindEQ(analyticsduration.Kind(k.kind)), analyticsduration.Day(k.day))
 	if lock {
@@ -66,10 +66,10 @@ func addHistogram(ctx context.Context, tx *ent.Client, k histogramKey, h histogr
 	switch {
 	case ent.IsNotFound(err):
 		err = tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
-			SetKind(analyticsduration.Kind(k.kind)).SetCounts(encodeCounts(h)).Exec(ctx)
+			SetKind(analyticsduration.Kind(k.kind)).SetCounts(h.encode()).Exec(ctx)
 	case err == nil:
-		if err = addCounts(h, row.Counts); err == nil {
-			err = tx.AnalyticsDuration.UpdateOne(row).SetCounts(encodeCounts(h)).Exec(ctx)
+		if err = h.addEncoded(row.Counts); err == nil {
+			err = tx.AnalyticsDuration.UpdateOne(row).SetCounts(h.encode()).Exec(ctx)
 		}
 	}
 	if err != nil {
@@ -94,7 +94,7 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 	var histograms []*ent.AnalyticsDurationCreate
 	for k, h := range d.histograms() {
 		histograms = append(histograms, tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
-			SetKind(analyticsduration.Kind(k.kind)).SetCounts(encodeCounts(h)))
+			SetKind(analyticsduration.Kind(k.kind)).SetCounts(h.encode()))
 	}
 	for chunk := range slices.Chunk(histograms, batch) {
 		if err := tx.AnalyticsDuration.CreateBulk(chunk...).Exec(ctx); err != nil {
