@@ -53,8 +53,8 @@ type histogram struct{ counts []int64 }
 
 // add counts n durations in bucket b.
 func (h *histogram) add(b int, n int64) {
-	for len(h.counts) <= b {
-		h.counts = append(h.counts, 0)
+	if b >= len(h.counts) {
+		h.counts = append(h.counts, make([]int64, b+1-len(h.counts))...)
 	}
 	h.counts[b] += n
 }
