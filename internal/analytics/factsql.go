@@ -64,8 +64,9 @@ func nullUUID(n uuid.NullUUID) *uuid.UUID {
 // SQLite gives the text ent wrote when the column's type is lost (subqueries, CASE).
 type timeValue struct{ t *time.Time }
 
-// sqliteLayouts are the text forms of times in SQLite: modernc's and RFC 3339.
-var sqliteLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"}
+// sqliteLayouts are the text forms of times in SQLite: time.Time.String's (which modernc
+// writes), modernc's own, RFC 3339.
+var sqliteLayouts = []string{"2006-01-02 15:04:05.999999999 -0700 MST", "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999Z07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"}
 
 // Scan implements sql.Scanner.
 func (v *timeValue) Scan(src any) error {
