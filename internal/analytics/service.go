@@ -6,6 +6,7 @@ package analytics
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -38,14 +39,7 @@ func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
 // placeholder is the n-th bind parameter in the database's syntax.
 func (s *Service) placeholder(n int) string {
 	if s.postgres() {
-		return "$" + itoa(n)
+		return "$" + strconv.Itoa(n)
 	}
 	return "?"
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
