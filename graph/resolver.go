@@ -2,11 +2,11 @@
 package graph
 
 import (
-	"backbone/internal/analytics"
 	"log/slog"
 
 	"backbone/ent"
 	"backbone/internal/accounts"
+	"backbone/internal/analytics"
 	"backbone/internal/auth"
 	"backbone/internal/deadjobs"
 	"backbone/internal/live"

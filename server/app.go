@@ -1,7 +1,6 @@
 package main
 
 import (
-	"backbone/internal/analytics"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 
 	"backbone/internal/accounts"
 	"backbone/internal/ai"
+	"backbone/internal/analytics"
 	"backbone/internal/auth"
 	"backbone/internal/auth/token"
 	"backbone/internal/bus"

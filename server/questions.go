@@ -1,11 +1,11 @@
 package main
 
 import (
-	"backbone/internal/analytics"
 	"errors"
 	"fmt"
 
 	"backbone/internal/ai"
+	"backbone/internal/analytics"
 	"backbone/internal/questions"
 )
 

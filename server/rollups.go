@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 )
 
 const rollupsUsage = `usage: backbone rollups rebuild
@@ -16,6 +17,10 @@ this after restoring a backup, or to check them.
 
 // rollupsCommand runs `rollups rebuild`.
 func rollupsCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if slices.ContainsFunc(args, isHelp) {
+		_, err := fmt.Fprint(stdout, rollupsUsage)
+		return err
+	}
 	if len(args) != 1 || args[0] != "rebuild" {
 		return fmt.Errorf("rollups: %w: the only subcommand is rebuild\n%s", errUsage, rollupsUsage)
 	}

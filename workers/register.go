@@ -1,12 +1,12 @@
 package workers
 
 import (
-	"backbone/internal/analytics"
 	"context"
 	"log/slog"
 	"time"
 
 	"backbone/internal/ai"
+	"backbone/internal/analytics"
 	"backbone/internal/auth"
 	"backbone/internal/bus"
 	"backbone/internal/db"
