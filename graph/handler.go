@@ -62,7 +62,9 @@ const keepAliveInterval = 15 * time.Second
 // websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
 // cache and APQ.
 func NewHandler(cfg HandlerConfig) *Handler {
-	schema := NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()})
+	gqlCfg := Config{Resolvers: cfg.Resolver, Directives: directives()}
+	pageCosts(&gqlCfg.Complexity, parsedSchema)
+	schema := NewExecutableSchema(gqlCfg)
 	srv := handler.New(schema)
 	ws := gqlws.New(gqlws.Config{
 		CheckOrigin:     cfg.CheckOrigin,
@@ -109,7 +111,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		srv.Use(noIntrospection{})
 	}
 	if cfg.ComplexityLimit > 0 {
-		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+		srv.Use(newCostLimit(cfg.ComplexityLimit))
 	}
 	if cfg.PersistedQueries != nil {
 		srv.Use(cfg.PersistedQueries)

@@ -15,6 +15,11 @@ import (
 	"time"
 )
 
+// DefaultComplexityLimit is QUERY_COMPLEXITY_LIMIT's default: two full pages (100 nodes)
+// of questions with their people and answers, twice the costliest operation of the
+// server's tests (a page of 100 notifications with their question and payout, 1,001).
+const DefaultComplexityLimit = 5000
+
 // Environments Backbone knows.
 const (
 	Development = "development"
@@ -88,8 +93,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
 	MaxBodyBytes    int64         // MAX_BODY_BYTES: request body limit (default 1 MiB)
-	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted query complexity (default 1000)
+	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted operation cost (default 5000; a connection costs its page size times what it selects)
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
+
+	// PERSISTED_OPERATIONS_FILE: a manifest of trusted documents (GraphQL Code Generator's
+	// persisted-documents.json or Apollo's persisted query manifest) whose operations
+	// clients may run by id; PERSISTED_OPERATIONS_ONLY: run nothing else (default false).
+	PersistedOperationsFile string
+	PersistedOperationsOnly bool
 
 	WSMaxConnsPerUser int // WS_MAX_CONNECTIONS_PER_USER: open websockets and event streams per user (default 20; 0: no limit)
 	// WS_MAX_CONNECTIONS: open websockets and event streams in all (default 0: derived from
@@ -171,8 +182,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TrustedProxies: r.prefixes("TRUSTED_PROXIES"),
 
 		MaxBodyBytes:    int64(r.int("MAX_BODY_BYTES", 1<<20)),
-		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", 1000),
+		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", DefaultComplexityLimit),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		PersistedOperationsFile: r.str("PERSISTED_OPERATIONS_FILE", ""),
+		PersistedOperationsOnly: r.bool("PERSISTED_OPERATIONS_ONLY", false),
 
 		WSMaxConnsPerUser:   r.int("WS_MAX_CONNECTIONS_PER_USER", 20),
 		WSSendQueue:         r.int("WS_SEND_QUEUE", 256),
@@ -274,6 +288,7 @@ func (c Config) Validate() error {
 	if c.ComplexityLimit < 1 {
 		bad("QUERY_COMPLEXITY_LIMIT: must be positive")
 	}
+	problems = append(problems, c.persistedProblems()...)
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
 	}
