@@ -14,6 +14,7 @@ import (
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
+	"backbone/internal/trusted"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -27,8 +28,13 @@ type HandlerConfig struct {
 	// DocumentLimits bound a document before it is validated (zero value: the defaults).
 	DocumentLimits DocumentLimits
 	MaxBodyBytes   int64
-	// PersistedQueries stores automatic persisted queries by hash (APQ).
+	// PersistedQueries stores automatic persisted queries by hash (APQ); unused when
+	// TrustedDocumentsOnly is set.
 	PersistedQueries *APQCache
+	// TrustedDocuments are the operations clients may run by id (documentId, or APQ's
+	// sha256Hash); with TrustedDocumentsOnly, the only ones the server runs.
+	TrustedDocuments     *trusted.Documents
+	TrustedDocumentsOnly bool
 	// CheckOrigin decides whether a websocket upgrade from a browser origin is allowed.
 	CheckOrigin func(r *http.Request) bool
 	// MaxConnsPerUser limits one user's open websockets and event streams (0: no limit).
@@ -98,11 +104,17 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.SetQueryCache(parsed)
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Suggestions)
-	// Order matters: extensions run in the order they are used. APQ first, so that the
-	// guard sees the query a hash stands for; the guard before the complexity walk; the
+	// Order matters: extensions run in the order they are used. Trusted documents, then
+	// APQ first, so that the guard sees the query an id stands for (and nothing else is
+	// parsed when only trusted documents run); the guard before the complexity walk; the
 	// APQ registration last, once everything has accepted the query.
-	if cfg.PersistedQueries != nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: cfg.PersistedQueries})
+	srv.Use(trustedDocuments{docs: cfg.TrustedDocuments, only: cfg.TrustedDocumentsOnly})
+	apq := cfg.PersistedQueries
+	if cfg.TrustedDocumentsOnly {
+		apq = nil
+	}
+	if apq != nil {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 	}
 	srv.Use(documentGuard{limits: limits, parsed: parsed})
 	if cfg.Introspection {
@@ -113,8 +125,8 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	if cfg.ComplexityLimit > 0 {
 		srv.Use(newCostLimit(cfg.ComplexityLimit))
 	}
-	if cfg.PersistedQueries != nil {
-		srv.Use(cfg.PersistedQueries)
+	if apq != nil {
+		srv.Use(apq)
 	}
 	srv.AroundResponses(capErrors)
 	srv.AroundResponses(noteOperation)

@@ -55,6 +55,10 @@ func newHTTP(a *app) (*httpApp, error) {
 		Log:       a.log,
 		Info:      a.serverInfo(),
 	}
+	trustedDocs, err := loadTrustedDocuments(a.cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver:        resolver,
 		Introspection:   a.cfg.Introspection,
@@ -65,12 +69,14 @@ func newHTTP(a *app) (*httpApp, error) {
 			Cache: a.cache, TTL: persistedQueryTTL, MaxBytes: persistedQueryMaxBytes,
 			Limiter: a.rateLimiter(), PerIP: persistedQueriesPerIP, Log: a.log,
 		}),
-		CheckOrigin:     gqlws.AllowOrigins(a.cfg.CORSOrigins...),
-		MaxConnsPerUser: a.cfg.WSMaxConnsPerUser,
-		Connections:     connectionLimits(a.cfg, a.log),
-		SendQueue:       a.cfg.WSSendQueue,
-		Metrics:         reg,
-		OnConnect:       a.live.Track,
+		TrustedDocuments:     trustedDocs,
+		TrustedDocumentsOnly: a.cfg.PersistedOperationsOnly,
+		CheckOrigin:          gqlws.AllowOrigins(a.cfg.CORSOrigins...),
+		MaxConnsPerUser:      a.cfg.WSMaxConnsPerUser,
+		Connections:          connectionLimits(a.cfg, a.log),
+		SendQueue:            a.cfg.WSSendQueue,
+		Metrics:              reg,
+		OnConnect:            a.live.Track,
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
