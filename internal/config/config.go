@@ -15,9 +15,11 @@ import (
 	"time"
 )
 
-// DefaultComplexityLimit is QUERY_COMPLEXITY_LIMIT's default: two full pages (100 nodes)
-// of questions with their people and answers, twice the costliest operation of the
-// server's tests (a page of 100 notifications with their question and payout, 1,001).
+// DefaultComplexityLimit is QUERY_COMPLEXITY_LIMIT's default. A connection costs its
+// page size times what it selects: a page of 100 questions with their title, client,
+// expert and answer costs 1,101, and the costliest operation of the server's tests
+// (100 notifications with their question and payout) 1,001. The limit admits a few such
+// pages in one request; 76 pages of 100 questions (22,876) are refused.
 const DefaultComplexityLimit = 5000
 
 // Environments Backbone knows.
