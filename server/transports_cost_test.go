@@ -28,7 +28,7 @@ var costlyQuery = func() string {
 }()
 
 const (
-	costlyCost  = 76 * (1 + 100*3)
+	costlyCost    = 76 * (1 + 100*3)
 	trustedMe     = "query Me { me { email } }"
 	untrustedText = "query Unknown { me { id } }"
 )
