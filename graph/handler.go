@@ -66,7 +66,7 @@ const keepAliveInterval = 15 * time.Second
 
 // NewHandler builds the GraphQL endpoint: POST and GET per the GraphQL over HTTP spec,
 // websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
-// cache and APQ.
+// cache, trusted documents, APQ and a cost limit that counts page sizes.
 func NewHandler(cfg HandlerConfig) *Handler {
 	gqlCfg := Config{Resolvers: cfg.Resolver, Directives: directives()}
 	pageCosts(&gqlCfg.Complexity, parsedSchema)
@@ -104,10 +104,10 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.SetQueryCache(parsed)
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Suggestions)
-	// Order matters: extensions run in the order they are used. Trusted documents, then
-	// APQ first, so that the guard sees the query an id stands for (and nothing else is
-	// parsed when only trusted documents run); the guard before the complexity walk; the
-	// APQ registration last, once everything has accepted the query.
+	// Order matters: extensions run in the order they are used. Trusted documents first,
+	// then APQ, so that the guard sees the query an id stands for (and, when only trusted
+	// documents run, nothing else is parsed); the guard before the cost walk; the APQ
+	// registration last, once everything has accepted the query.
 	srv.Use(trustedDocuments{docs: cfg.TrustedDocuments, only: cfg.TrustedDocumentsOnly})
 	apq := cfg.PersistedQueries
 	if cfg.TrustedDocumentsOnly {
