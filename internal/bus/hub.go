@@ -10,9 +10,10 @@ type hub struct {
 	mu     sync.RWMutex
 	topics map[string]map[*Subscription]struct{}
 	closed bool
+	m      *Metrics // nil: not counted
 }
 
-func newHub() *hub { return &hub{topics: make(map[string]map[*Subscription]struct{})} }
+func newHub(m *Metrics) *hub { return &hub{topics: make(map[string]map[*Subscription]struct{}), m: m} }
 
 // add registers s and reports whether it is its topic's first subscriber.
 func (h *hub) add(s *Subscription) (first bool, err error) {
@@ -53,6 +54,7 @@ func (h *hub) remove(s *Subscription) (last bool) {
 // subscribers are detached in the background: detaching may unsubscribe in Redis, which
 // must not wait on the goroutine that delivers (the Redis receive loop).
 func (h *hub) deliver(topic string, payload []byte) {
+	h.m.countReceived()
 	m := Message{Topic: topic, Payload: payload}
 	var slow []*Subscription
 	h.mu.RLock()
@@ -63,6 +65,7 @@ func (h *hub) deliver(topic string, payload []byte) {
 	}
 	h.mu.RUnlock()
 	for _, s := range slow {
+		h.m.countDropped()
 		go s.detach()
 	}
 }
@@ -70,6 +73,7 @@ func (h *hub) deliver(topic string, payload []byte) {
 // gap tells every subscriber of topic that messages published since since may have
 // been lost.
 func (h *hub) gap(topic string, since time.Time) {
+	h.m.countGap()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for s := range h.topics[topic] {
