@@ -39,11 +39,12 @@ type Check struct {
 // Checker runs the checks and serves the health endpoints. Configure it with
 // WithTimeout and WithCacheTTL before serving.
 type Checker struct {
-	log      *slog.Logger
-	checks   []Check
-	timeout  time.Duration
-	ttl      time.Duration
-	draining atomic.Bool
+	log        *slog.Logger
+	checks     []Check
+	indicators []Indicator
+	timeout    time.Duration
+	ttl        time.Duration
+	draining   atomic.Bool
 
 	mu   sync.Mutex // held during a run, so concurrent probes share one
 	last Report
@@ -93,14 +94,19 @@ func (c *Checker) Snapshot(ctx context.Context) Report {
 func (c *Checker) withDraining(r Report) Report {
 	r.Draining = c.Draining()
 	r.Dependencies = append([]Result(nil), r.Dependencies...)
+	r.Business = append([]Measurement(nil), r.Business...)
 	return r
 }
 
 func (c *Checker) run(ctx context.Context) Report {
 	results := make([]Result, len(c.checks))
+	measures := make([][]Measurement, len(c.indicators))
 	var wg sync.WaitGroup
 	for i, chk := range c.checks {
 		wg.Go(func() { results[i] = c.probe(ctx, chk) })
+	}
+	for i, in := range c.indicators {
+		wg.Go(func() { measures[i] = c.measure(ctx, in) })
 	}
 	wg.Wait()
 	rep := Report{Status: StatusOK, CheckedAt: time.Now().UTC(), Dependencies: results}
@@ -116,35 +122,25 @@ func (c *Checker) run(ctx context.Context) Report {
 			rep.Status = StatusDegraded
 		}
 	}
+	for _, ms := range measures {
+		rep.Business = append(rep.Business, ms...)
+	}
+	if rep.Status == StatusOK && rep.Warnings() > 0 {
+		rep.Status = StatusWarn
+	}
 	return rep
 }
 
-// probe runs one check under the timeout. A Ping that ignores its context is
-// abandoned at the deadline (its goroutine ends whenever Ping returns).
+// probe runs one check under the timeout.
 func (c *Checker) probe(ctx context.Context, chk Check) Result {
 	res := Result{Name: chk.Name, Mode: chk.Mode, Driver: chk.Driver, Required: chk.Required}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	start := time.Now()
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- fmt.Errorf("panic: %v", v)
-			}
-		}()
+	err := c.guard(ctx, func(ctx context.Context) error {
 		if chk.Ping == nil {
-			done <- fmt.Errorf("no ping function")
-			return
+			return fmt.Errorf("no ping function")
 		}
-		done <- chk.Ping(ctx)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("timed out after %s", c.timeout)
-	}
+		return chk.Ping(ctx)
+	})
 	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Status = Up
 	if err != nil {
