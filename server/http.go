@@ -38,7 +38,7 @@ const (
 var persistedQueriesPerIP = ratelimit.PerHour(100)
 
 func newHTTP(a *app) (*httpApp, error) {
-	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
+	h := &httpApp{health: health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)}
 
 	reg := a.metrics
 

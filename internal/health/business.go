@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
+	"time"
 )
 
 // StatusWarn is the overall state of a Report whose dependencies are up but a business
@@ -18,8 +21,8 @@ const (
 )
 
 // Indicator reads business measures (how far behind the outbox is, how deep the queues
-// are) for Detailed, beside the dependencies. It runs with the checks, under the same
-// timeout and cache.
+// are) for Detailed, beside the dependencies, under the checks' timeout and cache TTL.
+// Readyz and Healthz never read them.
 type Indicator struct {
 	// Name identifies the indicator in the report when it cannot be read.
 	Name string
@@ -48,6 +51,24 @@ type Measurement struct {
 func (c *Checker) WithIndicators(in ...Indicator) *Checker {
 	c.indicators = append(c.indicators, in...)
 	return c
+}
+
+// Business returns the indicators' measures, reading them (in parallel) when the cached
+// ones are older than the cache TTL.
+func (c *Checker) Business(ctx context.Context) []Measurement {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	if c.bat.IsZero() || time.Since(c.bat) >= c.ttl {
+		measures := make([][]Measurement, len(c.indicators))
+		var wg sync.WaitGroup
+		for i, in := range c.indicators {
+			wg.Go(func() { measures[i] = c.measure(context.WithoutCancel(ctx), in) })
+		}
+		wg.Wait()
+		c.measured = slices.Concat(measures...)
+		c.bat = time.Now()
+	}
+	return slices.Clone(c.measured)
 }
 
 // measure reads one indicator under the timeout, like probe reads a dependency.

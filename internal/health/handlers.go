@@ -41,6 +41,10 @@ func (c *Checker) Readyz(w http.ResponseWriter, r *http.Request) {
 // texts may name hosts: serve it to operators only.
 func (c *Checker) Detailed(w http.ResponseWriter, r *http.Request) {
 	rep := c.Snapshot(r.Context())
+	rep.Business = c.Business(r.Context())
+	if rep.Status == StatusOK && rep.Warnings() > 0 {
+		rep.Status = StatusWarn
+	}
 	code := http.StatusOK
 	if rep.Status == StatusDown {
 		code = http.StatusServiceUnavailable

@@ -49,6 +49,12 @@ type Checker struct {
 	mu   sync.Mutex // held during a run, so concurrent probes share one
 	last Report
 	at   time.Time
+
+	// The indicators' last measures, cached like the checks' results but apart: only
+	// Detailed reads them, so the probes of load balancers cost no query.
+	bmu      sync.Mutex
+	measured []Measurement
+	bat      time.Time
 }
 
 // New returns a Checker over checks, with DefaultTimeout and DefaultCacheTTL.
@@ -94,19 +100,14 @@ func (c *Checker) Snapshot(ctx context.Context) Report {
 func (c *Checker) withDraining(r Report) Report {
 	r.Draining = c.Draining()
 	r.Dependencies = append([]Result(nil), r.Dependencies...)
-	r.Business = append([]Measurement(nil), r.Business...)
 	return r
 }
 
 func (c *Checker) run(ctx context.Context) Report {
 	results := make([]Result, len(c.checks))
-	measures := make([][]Measurement, len(c.indicators))
 	var wg sync.WaitGroup
 	for i, chk := range c.checks {
 		wg.Go(func() { results[i] = c.probe(ctx, chk) })
-	}
-	for i, in := range c.indicators {
-		wg.Go(func() { measures[i] = c.measure(ctx, in) })
 	}
 	wg.Wait()
 	rep := Report{Status: StatusOK, CheckedAt: time.Now().UTC(), Dependencies: results}
@@ -121,12 +122,6 @@ func (c *Checker) run(ctx context.Context) Report {
 		} else if rep.Status == StatusOK {
 			rep.Status = StatusDegraded
 		}
-	}
-	for _, ms := range measures {
-		rep.Business = append(rep.Business, ms...)
-	}
-	if rep.Status == StatusOK && rep.Warnings() > 0 {
-		rep.Status = StatusWarn
 	}
 	return rep
 }

@@ -40,7 +40,7 @@ type Report struct {
 	Draining     bool      `json:"draining"`
 	CheckedAt    time.Time `json:"checked_at"`
 	Dependencies []Result  `json:"dependencies"`
-	// Business lists the indicators' measures (none without indicators).
+	// Business lists the indicators' measures (Detailed only; none without indicators).
 	Business []Measurement `json:"business,omitempty"`
 }
 
