@@ -54,10 +54,12 @@ func (h *hub) remove(s *Subscription) (last bool) {
 // subscribers are detached in the background: detaching may unsubscribe in Redis, which
 // must not wait on the goroutine that delivers (the Redis receive loop).
 func (h *hub) deliver(topic string, payload []byte) {
-	h.m.countReceived()
 	m := Message{Topic: topic, Payload: payload}
 	var slow []*Subscription
 	h.mu.RLock()
+	if len(h.topics[topic]) > 0 { // as Redis, which brings only the subscribed topics
+		h.m.countReceived()
+	}
 	for s := range h.topics[topic] {
 		if !s.offer(m) {
 			slow = append(slow, s)

@@ -46,9 +46,12 @@ func TestMemoryBusCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := b.Publish(ctx, "nobody-listens", []byte("x")); err != nil { // published, not received
+		t.Fatal(err)
+	}
 	got := counters(t, reg)
 	want := map[string]float64{
-		"bus_messages_published_total":  3,
+		"bus_messages_published_total":  4,
 		"bus_messages_received_total":   3,
 		"bus_subscribers_dropped_total": 1,
 		"bus_gaps_total":                0,
