@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -46,7 +47,7 @@ type HandlerConfig struct {
 	SendQueue int
 	// OnConnect is called for every authenticated websocket; release runs at its close.
 	OnConnect func(ctx context.Context) (release func())
-	// Metrics receives the websocket transport's metrics when set.
+	// Metrics receives the operation, cache and websocket transport metrics when set.
 	Metrics prometheus.Registerer
 }
 
@@ -86,11 +87,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		OnConnect:       cfg.OnConnect,
 		Log:             cfg.Resolver.Log,
 	})
-	if cfg.Metrics != nil {
-		if err := ws.Register(cfg.Metrics); err != nil {
-			cfg.Resolver.Log.Warn("websocket metrics not registered", "err", err)
-		}
-	}
+	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
 	srv.AddTransport(ws)
 	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
@@ -101,7 +98,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		limits = DefaultDocumentLimits
 	}
 	parsed := lru.New[*ast.QueryDocument](queryCacheSize)
-	srv.SetQueryCache(parsed)
+	srv.SetQueryCache(counted(lookups, "documents", parsed))
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Suggestions)
 	// Order matters: extensions run in the order they are used. Trusted documents first,
@@ -114,7 +111,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		apq = nil
 	}
 	if apq != nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: counted[string](lookups, "apq", apq)})
 	}
 	srv.Use(documentGuard{limits: limits, parsed: parsed})
 	if cfg.Introspection {
@@ -130,10 +127,35 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	srv.AroundResponses(capErrors)
 	srv.AroundResponses(noteOperation)
+	if ops != nil {
+		// Before requireWriteScope, so that the operations it refuses are counted too.
+		srv.Use(ops)
+	}
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
 	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return &Handler{Server: srv, Websockets: ws}
+}
+
+// registerMetrics adds the websocket transport's, the operations' and the caches'
+// metrics to reg; nothing without one. A failed registration is logged and leaves that
+// part unmeasured rather than failing the server.
+func registerMetrics(reg prometheus.Registerer, ws *gqlws.Server, log *slog.Logger) (*operationMetrics, *cacheLookups) {
+	if reg == nil {
+		return nil, nil
+	}
+	if err := ws.Register(reg); err != nil {
+		log.Warn("websocket metrics not registered", "err", err)
+	}
+	ops, err := newOperationMetrics(reg)
+	if err != nil {
+		log.Warn("GraphQL operation metrics not registered", "err", err)
+	}
+	lookups, err := newCacheLookups(reg)
+	if err != nil {
+		log.Warn("GraphQL cache metrics not registered", "err", err)
+	}
+	return ops, lookups
 }

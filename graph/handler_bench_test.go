@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/graph"
@@ -16,22 +17,28 @@ import (
 
 // BenchmarkQuery measures one POST of a small query through the real handler, with the
 // parsed-document cache the server uses and with a cache that never hits (what
-// handler.New gives: every request parsed and validated again).
+// handler.New gives: every request parsed and validated again), and with the server's
+// cache and its metrics (operations, errors, cache lookups) registered, as the server runs.
 //
 //	go test -run '^$' -bench BenchmarkQuery -benchmem ./graph
 func BenchmarkQuery(b *testing.B) {
 	const body = `{"query":"query Info { serverInfo { version environment components { name mode driver } } }"}`
 	for _, bc := range []struct {
-		name  string
-		cache bool
-	}{{"cached", true}, {"reparsed", false}} {
+		name    string
+		cache   bool
+		metrics bool
+	}{{"cached", true, false}, {"reparsed", false, false}, {"cached+metrics", true, true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			srv := graph.NewHandler(graph.HandlerConfig{
+			cfg := graph.HandlerConfig{
 				Resolver: &graph.Resolver{Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 					Info: graph.ServerInfo{Version: "bench", Environment: "development",
 						Components: []graph.Component{{Name: "database", Driver: "sqlite"}}}},
 				ComplexityLimit: 1000,
-			})
+			}
+			if bc.metrics {
+				cfg.Metrics = prometheus.NewRegistry()
+			}
+			srv := graph.NewHandler(cfg)
 			if !bc.cache {
 				srv.SetQueryCache(noCache{})
 			}

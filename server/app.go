@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"backbone/internal/accounts"
@@ -18,6 +19,7 @@ import (
 	"backbone/internal/config"
 	"backbone/internal/db"
 	"backbone/internal/health"
+	"backbone/internal/httpmw"
 	"backbone/internal/live"
 	"backbone/internal/mail"
 	"backbone/internal/migrate"
@@ -38,6 +40,8 @@ type app struct {
 	bus   bus.Bus
 	cache cache.Cache
 	queue queue.Queue
+	// metrics is the registry /metrics serves: the services count into it from the start.
+	metrics *prometheus.Registry
 
 	auth        *auth.Service
 	accounts    *accounts.Service
@@ -59,7 +63,7 @@ type app struct {
 // still starting, and applies migrations unless told not to.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
 	routeLibraryLogs(log)
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: httpmw.NewRegistry()}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -82,15 +86,19 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		log.Info("migrations applied", "files", n)
 	}
 
+	busMetrics, err := bus.NewMetrics(a.metrics)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.RedisURL != "" {
 		if a.redis, err = redisconn.Open(startCtx, cfg.RedisURL, log); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		a.closers = append(a.closers, a.redis.Close)
-		a.bus = bus.NewRedis(a.redis, log, bus.WithChannelPrefix(cfg.Namespace+":bus:"))
+		a.bus = bus.NewRedis(a.redis, log, bus.WithChannelPrefix(cfg.Namespace+":bus:"), bus.WithMetrics(busMetrics))
 		a.cache = cache.NewRedis(a.redis, cfg.Namespace+":cache:")
 	} else {
-		a.bus = bus.NewMemory()
+		a.bus = bus.NewMemory(bus.WithMetrics(busMetrics))
 		a.cache = cache.NewMemory(10_000)
 	}
 	a.closers = append(a.closers, a.bus.Close)
@@ -103,6 +111,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		a.queue = queue.NewMemory(log)
 	}
 	a.closers = append(a.closers, a.queue.Close)
+	if err := a.countJobsAndLedger(); err != nil {
+		return nil, err
+	}
 
 	if err := a.openMail(); err != nil {
 		return nil, err
@@ -123,6 +134,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.openQuestions()
 	a.openNotify()
 	a.openLive()
+	a.collectBacklogs()
 	return a, nil
 }
 

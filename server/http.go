@@ -38,9 +38,9 @@ const (
 var persistedQueriesPerIP = ratelimit.PerHour(100)
 
 func newHTTP(a *app) (*httpApp, error) {
-	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
+	h := &httpApp{health: health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)}
 
-	reg := httpmw.NewRegistry()
+	reg := a.metrics
 
 	resolver := &graph.Resolver{
 		Client:    a.db.Client,

@@ -117,6 +117,8 @@ type Config struct {
 	MetricsAddr string
 	// METRICS_TOKEN: /metrics and /health/detailed require Authorization: Bearer <it>.
 	MetricsToken string
+	// Health holds the thresholds of /health/detailed's business measures (HEALTH_*).
+	Health HealthThresholds
 
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
@@ -205,6 +207,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
 		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
 	}
+	c.Health = readHealth(&r)
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
 	if !r.set["CORS_ORIGINS"] && dev {
@@ -284,6 +287,7 @@ func (c Config) Validate() error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
 		bad("METRICS_TOKEN: must be at least 32 bytes long")
 	}
+	problems = append(problems, c.Health.problems()...)
 	if c.WSSendQueue < 1 {
 		bad("WS_SEND_QUEUE: %d is below 1", c.WSSendQueue)
 	}

@@ -25,8 +25,14 @@ type Memory struct {
 // worker that takes a job and sees more passes the signal on, so none is stranded.
 type memTopic struct {
 	mu     sync.Mutex
-	items  []Job
+	items  []queued
 	signal chan struct{}
+}
+
+// queued is a pending job and when it was queued, for Stats.
+type queued struct {
+	job Job
+	at  time.Time
 }
 
 var _ Queue = (*Memory)(nil)
@@ -54,7 +60,7 @@ func (m *Memory) topic(name string) *memTopic {
 
 func (t *memTopic) push(job Job) {
 	t.mu.Lock()
-	t.items = append(t.items, job)
+	t.items = append(t.items, queued{job: job, at: time.Now()})
 	t.mu.Unlock()
 	t.wake()
 }
@@ -72,7 +78,7 @@ func (t *memTopic) pop() (Job, bool) {
 	if len(t.items) == 0 {
 		return Job{}, false
 	}
-	job := t.items[0]
+	job := t.items[0].job
 	t.items = slices.Delete(t.items, 0, 1)
 	if len(t.items) > 0 {
 		t.wake()
@@ -169,6 +175,22 @@ func (m *Memory) Replay(_ context.Context, topic, id string) (bool, error) {
 	job.Attempt = 1
 	m.topic(topic).push(job)
 	return true, nil
+}
+
+// Stats implements Inspector.
+func (m *Memory) Stats(_ context.Context, topic string) (TopicStats, error) {
+	var s TopicStats
+	t := m.topic(topic)
+	t.mu.Lock()
+	s.Ready = len(t.items)
+	if s.Ready > 0 {
+		s.OldestAge = time.Since(t.items[0].at)
+	}
+	t.mu.Unlock()
+	m.mu.Lock()
+	s.Dead = len(m.dead[topic])
+	m.mu.Unlock()
+	return s, nil
 }
 
 // Ping implements Queue: nil until Close.
