@@ -71,7 +71,7 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	}
 	writeBudgetHeaders(ctx, policy, limit, res)
 	if !res.Allowed {
-		return refusal(errs.Ef(errs.RateLimited, "rate budget spent: this operation costs %d points of %d per %s", charge, points, b.cfg.Window).
+		return refusal(errs.Ef(errs.RateLimited, "rate budget spent: this operation costs %d of your %d points per %s; see retryAfter", charge, points, b.cfg.Window).
 			With("retryAfter", ratelimit.RetryAfterSeconds(res.RetryAfter)).With("cost", charge).With("limit", points))
 	}
 	opCtx.Stats.SetExtension(budgetStats, &model.RateLimit{
