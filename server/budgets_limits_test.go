@@ -60,7 +60,9 @@ func TestSubmitQuestionIsLimitedPerClientPerHour(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, nil)
 	admin, client, other := w.callers[azAdmin], w.callers[azClient], w.callers[azClient2]
-	var set struct{ UpdateSettings struct{ QuestionsPerHour int } }
+	var set struct {
+		UpdateSettings struct{ QuestionsPerHour int }
+	}
 	w.mustGQL(t, admin.Token, `mutation { updateSettings(input: {questionsPerHour: 2}) { questionsPerHour } }`, nil, &set)
 	if set.UpdateSettings.QuestionsPerHour != 2 {
 		t.Fatalf("updateSettings answered %+v", set.UpdateSettings)
