@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"backbone/internal/testenv"
 )
 
 // Rate budget tests: every operation is charged its points before it runs; the answer
@@ -262,4 +264,26 @@ func TestRateBudgetComesBackAfterItsWindow(t *testing.T) {
 			t.Fatal("the budget did not come back within 30s of its retryAfter")
 		}
 	}
+}
+
+// With REDIS_URL every instance charges one budget: an address that spent it on one
+// server is refused by the other.
+func TestRateBudgetIsSharedThroughRedis(t *testing.T) {
+	t.Parallel()
+	shared := map[string]string{
+		"REDIS_URL": testenv.NeedRedis(t), "NAMESPACE": testenv.RandomName("budget-"),
+		"TRUSTED_PROXIES": "127.0.0.1/32", "RATE_BUDGET_ANONYMOUS": "3", "QUERY_COMPLEXITY_LIMIT": "300",
+		"RATE_BUDGET_WINDOW": "1000h", // no point comes back while the test runs
+	}
+	one := startServer(t, withDefaults(shared, embeddedEnv(t)))
+	two := startServer(t, withDefaults(shared, embeddedEnv(t)))
+	ip := newAPI(one).ip
+	if got := budgetCall(t, one, http.MethodPost, ip, "", budgetQuery).rateLimit(t); got.Remaining != 2 {
+		t.Fatalf("first operation, on one: %+v, want remaining 2", got)
+	}
+	if got := budgetCall(t, two, http.MethodPost, ip, "", budgetQuery).rateLimit(t); got.Remaining != 1 {
+		t.Fatalf("second operation, on two: %+v, want remaining 1 (one budget)", got)
+	}
+	budgetCall(t, one, http.MethodPost, ip, "", budgetQuery).rateLimit(t)
+	budgetCall(t, two, http.MethodPost, ip, "", budgetQuery).refusal(t)
 }
