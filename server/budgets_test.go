@@ -109,7 +109,7 @@ func TestRateBudgetChargesEachOperationItsCost(t *testing.T) {
 	t.Parallel()
 	env := authEnv(t)
 	// A window so long that no point comes back while the test runs: exact counts.
-	env["RATE_BUDGET_WINDOW"], env["RATE_BUDGET_ANONYMOUS"], env["RATE_BUDGET_USER"] = "1000h", "1000", "2000"
+	env["RATE_BUDGET_WINDOW"], env["RATE_BUDGET_ANONYMOUS"], env["RATE_BUDGET_USER"], env["RATE_BUDGET_API_KEY"] = "1000h", "1000", "2000", "1500"
 	ts := startServer(t, env)
 	c := newAPI(ts)
 
@@ -131,13 +131,33 @@ func TestRateBudgetChargesEachOperationItsCost(t *testing.T) {
 	}
 	wantBudgetHeaders(t, heavy.header, "anonymous", 1000, 3_600_000, h.Remaining)
 
-	// A signed-in user has a budget of its own, whatever its address has spent.
+	// A signed-in user has a budget of its own, whatever its address has spent, and so has
+	// each of its API keys.
 	s := c.register(t, uniqueEmail("budget"))
 	user := budgetCall(t, ts, http.MethodPost, c.ip, bearer(s.AccessToken), budgetQuery)
 	if got := user.rateLimit(t); got.Cost != 1 || got.Limit != 2000 || got.Remaining != 1999 {
 		t.Fatalf("user's first operation: %+v, want cost 1, limit 2000, remaining 1999", got)
 	}
 	wantBudgetHeaders(t, user.header, "user", 2000, 3_600_000, 1999)
+	var key struct{ CreateApiKey struct{ Secret string } }
+	c.ok(t, bearer(s.AccessToken), `mutation { createApiKey(input: {name: "budget", scopes: [READ]}) { secret } }`, nil, &key)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/query", strings.NewReader(`{"query":"`+budgetQuery+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", key.CreateApiKey.Secret)
+	req.Header.Set("X-Forwarded-For", c.ip)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var byKey struct {
+		Data struct{ RateLimit budgetStatus }
+	}
+	if err := json.NewDecoder(res.Body).Decode(&byKey); err != nil || byKey.Data.RateLimit.Limit != 1500 || byKey.Data.RateLimit.Remaining != 1499 {
+		t.Fatalf("API key's first operation: %+v (%v), want limit 1500, remaining 1499", byKey.Data.RateLimit, err)
+	}
+	wantBudgetHeaders(t, res.Header, "api_key", 1500, 3_600_000, 1499)
+
 	// The address paid for the register mutation (anonymous), not for the user's query.
 	if got := budgetCall(t, ts, http.MethodPost, c.ip, "", budgetQuery).rateLimit(t); got.Remaining != 997-2 {
 		t.Fatalf("anonymous after register and the user's query: %+v, want remaining 995", got)
