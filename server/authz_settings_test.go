@@ -5,6 +5,5 @@ func azSettingsRows() []azRow {
 	return []azRow{
 		{op: `{ settings { subjects platformFeeBps prices { subject urgency credits } } }`, want: azSignedIn()},
 		{op: `mutation { updateSettings(input: {revisionLimit: 3}) { revisionLimit } }`, want: azAdminOnly()},
-		{op: `mutation { updateSettings(input: {questionsPerHour: 30}) { questionsPerHour } }`, want: azAdminOnly()},
 	}
 }
