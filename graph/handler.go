@@ -49,6 +49,10 @@ type HandlerConfig struct {
 	OnConnect func(ctx context.Context) (release func())
 	// Metrics receives the operation, cache and websocket transport metrics when set.
 	Metrics prometheus.Registerer
+	// Budgets charge every operation to its caller's rate budget; nil: no budgets.
+	Budgets *RateBudgets
+	// Handshakes limits the websocket upgrades one address may start (zero: no limit).
+	Handshakes gqlws.HandshakeLimit
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -56,6 +60,15 @@ type HandlerConfig struct {
 type Handler struct {
 	*handler.Server
 	Websockets *gqlws.Server
+}
+
+// ServeHTTP serves the endpoint; a plain HTTP request (not a websocket upgrade) gets the
+// RateLimit headers of its operation's charge.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") == "" {
+		r = r.WithContext(withHeaderSink(r.Context(), w.Header()))
+	}
+	h.Server.ServeHTTP(w, r)
 }
 
 // queryCacheSize bounds the parsed-document cache; parsing dominates small queries.
@@ -85,6 +98,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		ClientIP:        clientIP,
 		RefuseAnonymous: !anonymousSubscriptions(schema.Schema()),
 		OnConnect:       cfg.OnConnect,
+		Handshakes:      cfg.Handshakes,
 		Log:             cfg.Resolver.Log,
 	})
 	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
@@ -121,6 +135,11 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	if cfg.ComplexityLimit > 0 {
 		srv.Use(newCostLimit(cfg.ComplexityLimit))
+	}
+	// After the complexity limit, whose figure it charges; before the APQ registration,
+	// so that a refused operation is not stored.
+	if cfg.Budgets != nil {
+		srv.Use(rateBudget{cfg: *cfg.Budgets, schema: schema})
 	}
 	if apq != nil {
 		srv.Use(apq)

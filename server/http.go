@@ -77,6 +77,8 @@ func newHTTP(a *app) (*httpApp, error) {
 		SendQueue:            a.cfg.WSSendQueue,
 		Metrics:              reg,
 		OnConnect:            a.live.Track,
+		Budgets:              a.rateBudgets(),
+		Handshakes:           a.handshakeLimit(),
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})

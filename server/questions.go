@@ -10,7 +10,7 @@ import (
 
 // openQuestions builds the question lifecycle service.
 func (a *app) openQuestions() {
-	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings, Log: a.log}, questions.Options{})
+	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings, Limiter: a.rateLimiter(), Log: a.log}, questions.Options{})
 }
 
 // openAI builds the model provider of the AI stages; without AI_BASE_URL there is none

@@ -111,6 +111,15 @@ type Config struct {
 	WSMaxConnsPerIP     int // WS_MAX_CONNECTIONS_PER_IP: open websockets and event streams per client address (default 200; 0: no limit)
 	WSMaxAnonymousPerIP int // WS_MAX_ANONYMOUS_PER_IP: of those, not (yet) signed in (default 20; 0: no limit)
 	WSSendQueue         int // WS_SEND_QUEUE: messages a slow subscriber may have waiting before it is disconnected (default 256)
+	WSHandshakesPerIP   int // WS_HANDSHAKES_PER_IP: websocket upgrades one client address may start a minute (default 60; 0: no limit)
+
+	// Rate budgets: points each caller may spend per RATE_BUDGET_WINDOW, an operation
+	// costing max(1, ceil(complexity/100)) points (see ratelimit.Points); 0 turns a kind's
+	// budget off.
+	RateBudgetUser      int           // RATE_BUDGET_USER: per signed-in user (default 5000)
+	RateBudgetAPIKey    int           // RATE_BUDGET_API_KEY: per API key (default 5000)
+	RateBudgetAnonymous int           // RATE_BUDGET_ANONYMOUS: per client address without credentials (default 1000)
+	RateBudgetWindow    time.Duration // RATE_BUDGET_WINDOW: the window a full budget refills over (default 1h)
 
 	// METRICS_ADDR: a listener of its own for /metrics and /health/detailed, which are then
 	// not served on ADDR (default: none).
@@ -197,6 +206,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WSMaxConns:          r.int("WS_MAX_CONNECTIONS", 0),
 		WSMaxConnsPerIP:     r.int("WS_MAX_CONNECTIONS_PER_IP", 200),
 		WSMaxAnonymousPerIP: r.int("WS_MAX_ANONYMOUS_PER_IP", 20),
+		WSHandshakesPerIP:   r.int("WS_HANDSHAKES_PER_IP", 60),
+
+		RateBudgetUser:      r.int("RATE_BUDGET_USER", 5000),
+		RateBudgetAPIKey:    r.int("RATE_BUDGET_API_KEY", 5000),
+		RateBudgetAnonymous: r.int("RATE_BUDGET_ANONYMOUS", 1000),
+		RateBudgetWindow:    r.duration("RATE_BUDGET_WINDOW", time.Hour),
 
 		MetricsAddr:  r.str("METRICS_ADDR", ""),
 		MetricsToken: r.str("METRICS_TOKEN", ""),
@@ -295,6 +310,7 @@ func (c Config) Validate() error {
 		bad("QUERY_COMPLEXITY_LIMIT: must be positive")
 	}
 	problems = append(problems, c.persistedProblems()...)
+	problems = append(problems, c.budgetProblems()...)
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
 	}

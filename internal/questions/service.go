@@ -13,6 +13,7 @@ import (
 	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/ratelimit"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
@@ -22,7 +23,10 @@ type Deps struct {
 	DB       *db.DB
 	Wallet   *wallet.Service
 	Settings *settings.Service
-	Log      *slog.Logger
+	// Limiter counts submissions per client for Settings.QuestionsPerHour (shared in
+	// Redis between instances); nil: an in-process one.
+	Limiter ratelimit.Limiter
+	Log     *slog.Logger
 }
 
 // Options tune the service; zero values take the defaults.
@@ -37,6 +41,7 @@ type Service struct {
 	db       *db.DB
 	wallet   *wallet.Service
 	settings *settings.Service
+	limiter  ratelimit.Limiter
 	log      *slog.Logger
 	clock    func() time.Time
 }
@@ -49,7 +54,10 @@ func New(d Deps, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, log: d.Log, clock: o.Now}
+	if d.Limiter == nil {
+		d.Limiter = ratelimit.NewMemory(0)
+	}
+	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, limiter: d.Limiter, log: d.Log, clock: o.Now}
 }
 
 // now is the clock in UTC at the microsecond precision both databases keep.
