@@ -26,8 +26,8 @@ func TestRateBudgetDefaults(t *testing.T) {
 func TestRateBudgetsAreValidated(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"RATE_BUDGET_USER":      {"RATE_BUDGET_USER": "-1"},
-		"RATE_BUDGET_API_KEY":   {"RATE_BUDGET_API_KEY": "9"}, // the default limit's heaviest operation costs 10
-		"RATE_BUDGET_ANONYMOUS": {"RATE_BUDGET_ANONYMOUS": "20", "QUERY_COMPLEXITY_LIMIT": "5000"},
+		"RATE_BUDGET_API_KEY":   {"RATE_BUDGET_API_KEY": "49"}, // the default limit's heaviest operation costs 50
+		"RATE_BUDGET_ANONYMOUS": {"RATE_BUDGET_ANONYMOUS": "80", "QUERY_COMPLEXITY_LIMIT": "9000"},
 		"RATE_BUDGET_WINDOW":    {"RATE_BUDGET_WINDOW": "500ms"},
 		"WS_HANDSHAKES_PER_IP":  {"WS_HANDSHAKES_PER_IP": "-2"},
 	} {
@@ -39,7 +39,7 @@ func TestRateBudgetsAreValidated(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming %s", env, err, name)
 		}
 	}
-	off := map[string]string{"RATE_BUDGET_USER": "0", "RATE_BUDGET_API_KEY": "10", "RATE_BUDGET_ANONYMOUS": "0", "WS_HANDSHAKES_PER_IP": "0"}
+	off := map[string]string{"RATE_BUDGET_USER": "0", "RATE_BUDGET_API_KEY": "50", "RATE_BUDGET_ANONYMOUS": "0", "WS_HANDSHAKES_PER_IP": "0"}
 	if c, _ := config.FromEnv(envOf(off)); c.Validate() != nil {
 		t.Errorf("%v: %v, want valid (0 turns a budget off)", off, c.Validate())
 	}
