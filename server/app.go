@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"backbone/internal/accounts"
@@ -18,8 +19,10 @@ import (
 	"backbone/internal/config"
 	"backbone/internal/db"
 	"backbone/internal/health"
+	"backbone/internal/httpmw"
 	"backbone/internal/live"
 	"backbone/internal/mail"
+	"backbone/internal/memo"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -38,6 +41,9 @@ type app struct {
 	bus   bus.Bus
 	cache cache.Cache
 	queue queue.Queue
+	// metrics is the registry /metrics serves; memoMetrics count the memos' hits in it.
+	metrics     *prometheus.Registry
+	memoMetrics *memo.Metrics
 
 	auth        *auth.Service
 	accounts    *accounts.Service
@@ -59,7 +65,8 @@ type app struct {
 // still starting, and applies migrations unless told not to.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
 	routeLibraryLogs(log)
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: httpmw.NewRegistry()}
+	a.memoMetrics = memo.NewMetrics(a.metrics)
 	defer func() {
 		if err != nil {
 			a.close()

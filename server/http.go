@@ -40,7 +40,7 @@ var persistedQueriesPerIP = ratelimit.PerHour(100)
 func newHTTP(a *app) (*httpApp, error) {
 	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
 
-	reg := httpmw.NewRegistry()
+	reg := a.metrics
 
 	resolver := &graph.Resolver{
 		Client:    a.db.Client,
