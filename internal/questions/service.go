@@ -13,6 +13,8 @@ import (
 	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/memo"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
@@ -22,7 +24,10 @@ type Deps struct {
 	DB       *db.DB
 	Wallet   *wallet.Service
 	Settings *settings.Service
-	Log      *slog.Logger
+	// Stats caches expertStats (see StatsTTL) and follows question.updated on its bus to
+	// drop an expert's figures when their questions change; nil computes every time.
+	Stats *memo.Memo
+	Log   *slog.Logger
 }
 
 // Options tune the service; zero values take the defaults.
@@ -37,6 +42,7 @@ type Service struct {
 	db       *db.DB
 	wallet   *wallet.Service
 	settings *settings.Service
+	stats    *memo.Memo
 	log      *slog.Logger
 	clock    func() time.Time
 }
@@ -49,7 +55,10 @@ func New(d Deps, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, log: d.Log, clock: o.Now}
+	if d.Stats != nil {
+		d.Stats.Follow(events.TopicQuestionUpdated, statsTags)
+	}
+	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, stats: d.Stats, log: d.Log, clock: o.Now}
 }
 
 // now is the clock in UTC at the microsecond precision both databases keep.
