@@ -50,7 +50,9 @@ func TestExpertStatsAreCachedUntilTheExpertsQuestionChanges(t *testing.T) {
 		}
 		return s
 	}
-	misses := func() int { return memotest.Counter(reg, "memo_misses_total", map[string]string{"cache": "expert_stats"}) }
+	misses := func() int {
+		return memotest.Counter(reg, "memo_misses_total", map[string]string{"cache": "expert_stats"})
+	}
 
 	_, clientCtx := e.client(t, 100)
 	expertID, expertCtx := e.expert(t)
