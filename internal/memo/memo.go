@@ -1,32 +1,33 @@
 // Package memo is Backbone's get-or-compute cache: Get returns the value cached under a
-// key, or runs the loader once for every caller that misses at the same time and keeps
-// its result for a time to live.
+// key, or runs the loader once for every caller that misses it at the same time, and
+// keeps the result for a time to live.
 //
-// Every instance keeps decoded-once, encoded values (JSON) in an in-process LRU. With a
-// shared store (Redis, when REDIS_URL is set) a value loaded by one instance is also
-// kept there for the others, so the in-process and Redis backends behave the same and
-// only the sharing differs.
+// Values are stored encoded (JSON), so every caller gets its own copy and the two
+// backends behave the same: every instance keeps values in an in-process LRU, and with a
+// shared store (the Redis cache, when REDIS_URL is set) a value one instance loaded is
+// kept there for the others too.
 //
 // Entries carry tags. Invalidate(tags...) drops every entry carrying one of them: at
-// once in this process, in the shared store, and in the other instances when the
-// message reaches them over the bus (at most once: a lost message leaves their copy
-// stale until its TTL ends, and a gap in the bus subscription drops every in-process
-// entry). Follow drops tags named by messages that already reach every instance (the
-// lifecycle's events), without a message of its own.
+// once in this process and in the shared store, and in the other instances when the
+// message reaches them over the bus (at most once: a lost message leaves their copy until
+// its TTL ends; a gap the bus reports drops every in-process entry). Follow drops the
+// tags named by messages that already reach every instance (the lifecycle's events),
+// without a message of its own.
 //
 // A loader that started before an invalidation cannot keep its stale result: each tag
-// has a version (a counter in process, a random token in the shared store), an entry
-// is stored under the versions read before its loader ran, and invalidating a tag
-// changes its version, so later reads look under another key. Loader errors are not
-// cached; an unreachable shared store is skipped (logged), never an error.
+// has a version (a counter in process, a random token in the shared store), an entry is
+// stored under the versions read before its loader ran, and invalidating a tag changes
+// its version, so later reads look under another key. Loader errors are not cached; an
+// unreachable shared store is skipped (logged), never an error.
 //
-// Typical use, one Memo per kind of value (its name labels the metrics):
+// One Memo per kind of value (its name labels the metrics); a key always comes with the
+// same tags:
 //
-//	stats, err := memo.Get(ctx, m, "expert:"+id+":"+period, 30*time.Second,
+//	stats, err := memo.Get(ctx, m, id+"|"+period, 30*time.Second,
 //		func(ctx context.Context) (Stats, error) { return compute(ctx, id, period) },
 //		"expert:"+id)
 //	...
-//	err = m.Invalidate(ctx, "expert:"+id)
+//	err = m.Invalidate(ctx, "expert:"+id) // after the change has committed
 package memo
 
 import (
