@@ -1,8 +1,11 @@
 package memo_test
 
 import (
+	"context"
 	"log/slog"
+	"net"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -50,6 +53,34 @@ func TestRedisSharesLoadsBetweenInstances(t *testing.T) {
 	memotest.MustGet(t, two, "k", l, "t")
 	if two.Hits(memo.TierLocal) != 1 {
 		t.Fatalf("second instance's next read: local hits %d, want 1", two.Hits(memo.TierLocal))
+	}
+}
+
+// TestUnreachableSharedStoreStillServes: with Redis down, Get loads and keeps the value
+// in process, and Invalidate still drops it here while reporting the failure.
+func TestUnreachableSharedStoreStillServes(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	down := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1})
+	t.Cleanup(func() { down.Close() })
+	b := bus.NewMemory()
+	t.Cleanup(func() { b.Close() })
+	i := memotest.NewInstance(t, memotest.Backend{Shared: cache.NewRedis(down, "x:"), Bus: func(*testing.T) bus.Bus { return b }})
+	ld := memotest.NewLoader("v1")
+	if memotest.MustGet(t, i, "k", ld, "t") != "v1" || memotest.MustGet(t, i, "k", ld, "t") != "v1" || ld.Calls.Load() != 1 {
+		t.Fatalf("loader called %d times, want once and then the copy in process", ld.Calls.Load())
+	}
+	ld.Set("v2")
+	if err := i.Invalidate(context.Background(), "t"); err == nil {
+		t.Fatal("Invalidate with Redis down reported no error")
+	}
+	if got := memotest.MustGet(t, i, "k", ld, "t"); got != "v2" {
+		t.Fatalf("Get after Invalidate = %q, want v2", got)
 	}
 }
 
