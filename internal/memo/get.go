@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -37,7 +38,15 @@ func Get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 	var led atomic.Bool // whether this caller's flight ran, or it joined another's
 	ch := m.flights.DoChan(lkey, func() (any, error) {
 		led.Store(true)
-		return m.fill(ctx, lkey, key, ttl, tags, func(ctx context.Context) ([]byte, error) {
+		return m.fill(ctx, lkey, key, ttl, tags, func(ctx context.Context) (_ []byte, err error) {
+			// The load runs on singleflight's goroutine, where a panic would end the
+			// process: it becomes the callers' error instead.
+			defer func() {
+				if p := recover(); p != nil {
+					m.log.ErrorContext(ctx, "loader panicked", "key", key, "panic", p, "stack", string(debug.Stack()))
+					err = fmt.Errorf("memo: loader of %q panicked: %v", key, p)
+				}
+			}()
 			v, err := load(ctx)
 			if err != nil {
 				return nil, err

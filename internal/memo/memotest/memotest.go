@@ -135,6 +135,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"loads once, then serves the copy", testLoadsOnce},
 		{"keeps keys apart", testKeysApart},
 		{"does not cache a loader error", testErrorNotCached},
+		{"turns a loader's panic into an error", testPanic},
 		{"gives each caller its own copy", testCopies},
 		{"computes concurrent misses once", testSingleflight},
 		{"drops only the entries of an invalidated tag", testInvalidateTag},
@@ -192,6 +193,14 @@ func testErrorNotCached(t *testing.T, be Backend) {
 	}
 	if v, err := memo.Get(context.Background(), i.Memo, "k", time.Minute, load); err != nil || v != 7 {
 		t.Fatalf("second Get = %d, %v; want 7 from a second load", v, err)
+	}
+}
+
+func testPanic(t *testing.T, be Backend) {
+	i := NewInstance(t, be)
+	load := func(context.Context) (int, error) { panic("loader bug") }
+	if _, err := memo.Get(context.Background(), i.Memo, "k", time.Minute, load); err == nil {
+		t.Fatal("a panicking loader gave no error")
 	}
 }
 
