@@ -22,6 +22,7 @@ import (
 	"backbone/internal/httpmw"
 	"backbone/internal/live"
 	"backbone/internal/mail"
+	"backbone/internal/memo"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
@@ -40,8 +41,9 @@ type app struct {
 	bus   bus.Bus
 	cache cache.Cache
 	queue queue.Queue
-	// metrics is the registry /metrics serves: the services count into it from the start.
-	metrics *prometheus.Registry
+	// metrics is the registry /metrics serves; memoMetrics count the memos' hits in it.
+	metrics     *prometheus.Registry
+	memoMetrics *memo.Metrics
 
 	auth        *auth.Service
 	accounts    *accounts.Service
@@ -64,6 +66,7 @@ type app struct {
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
 	routeLibraryLogs(log)
 	a := &app{cfg: cfg, log: log, metrics: httpmw.NewRegistry()}
+	a.memoMetrics = memo.NewMetrics(a.metrics)
 	defer func() {
 		if err != nil {
 			a.close()

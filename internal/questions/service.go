@@ -13,6 +13,8 @@ import (
 	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/memo"
 	"backbone/internal/ratelimit"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
@@ -26,7 +28,10 @@ type Deps struct {
 	// Limiter counts submissions per client for Settings.QuestionsPerHour (shared in
 	// Redis between instances); nil: an in-process one.
 	Limiter ratelimit.Limiter
-	Log     *slog.Logger
+	// Stats caches expertStats (see StatsTTL) and follows question.updated on its bus to
+	// drop an expert's figures when their questions change; nil computes every time.
+	Stats *memo.Memo
+	Log   *slog.Logger
 }
 
 // Options tune the service; zero values take the defaults.
@@ -42,6 +47,7 @@ type Service struct {
 	wallet   *wallet.Service
 	settings *settings.Service
 	limiter  ratelimit.Limiter
+	stats    *memo.Memo
 	log      *slog.Logger
 	clock    func() time.Time
 }
@@ -57,7 +63,10 @@ func New(d Deps, o Options) *Service {
 	if d.Limiter == nil {
 		d.Limiter = ratelimit.NewMemory(0)
 	}
-	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, limiter: d.Limiter, log: d.Log, clock: o.Now}
+	if d.Stats != nil {
+		d.Stats.Follow(events.TopicQuestionUpdated, statsTags)
+	}
+	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, limiter: d.Limiter, stats: d.Stats, log: d.Log, clock: o.Now}
 }
 
 // now is the clock in UTC at the microsecond precision both databases keep.
