@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
@@ -42,6 +43,8 @@ type HandlerConfig struct {
 	OnConnect func(ctx context.Context) (release func())
 	// Metrics receives the websocket transport's metrics when set.
 	Metrics prometheus.Registerer
+	// Tracer makes a span of every operation when set; nil adds nothing to a request.
+	Tracer trace.TracerProvider
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -113,6 +116,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	if cfg.PersistedQueries != nil {
 		srv.Use(cfg.PersistedQueries)
+	}
+	if cfg.Tracer != nil {
+		srv.Use(newOperationSpans(cfg.Tracer))
 	}
 	srv.AroundResponses(capErrors)
 	srv.AroundResponses(noteOperation)
