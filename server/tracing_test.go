@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,4 +171,99 @@ func randomSpanContext(t *testing.T) trace.SpanContext {
 		t.Fatal("random span context is invalid")
 	}
 	return sc
+}
+
+// otlpCollector is a fake OTLP/HTTP collector: it keeps the bodies posted to /v1/traces.
+type otlpCollector struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func newOTLPCollector(t *testing.T) *otlpCollector {
+	c := &otlpCollector{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/v1/traces" {
+			c.mu.Lock()
+			c.bodies = append(c.bodies, b)
+			c.mu.Unlock()
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// received reports whether an export held every one of the strings.
+func (c *otlpCollector) received(want ...string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range c.bodies {
+		all := true
+		for _, w := range want {
+			all = all && bytes.Contains(b, []byte(w))
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTracesGoToTheOTLPEndpointAndAreFlushedAtShutdown: with OTEL_EXPORTER_OTLP_ENDPOINT
+// set, a request's spans reach the collector, named after the service, by the time the
+// server has stopped: the batch processor's delay (5 s) has not passed, so only the
+// flush at shutdown can have sent them. Not parallel: the SDK reads the process's
+// environment.
+func TestTracesGoToTheOTLPEndpointAndAreFlushedAtShutdown(t *testing.T) {
+	collector := newOTLPCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "60000") // no export but the flush
+	env := embeddedEnv(t)
+	env["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.URL
+	ts := startServer(t, env)
+	if status, r := ts.post(t, `query TracedPing { __typename }`, nil, nil); status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("query: status %d, errors %+v", status, r.Errors)
+	}
+	if collector.received("query TracedPing") {
+		t.Fatal("spans were exported before shutdown; the test cannot tell the flush")
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !collector.received("backbone", "POST /query", "query TracedPing") {
+		t.Fatalf("the collector did not get the request's spans by shutdown (%d exports)", len(collector.bodies))
+	}
+}
+
+// TestTracingOffByDefault: without an OTLP endpoint the configuration leaves tracing off,
+// and OTEL_SDK_DISABLED turns it off with one.
+func TestTracingOffByDefault(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true},
+		{map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_SDK_DISABLED": "true"}, false},
+	} {
+		cfg, err := loadConfig(mapEnv(c.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Tracing != c.want {
+			t.Errorf("env %v: tracing %t, want %t", c.env, cfg.Tracing, c.want)
+		}
+		tr, err := openTracing(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Enabled() != c.want {
+			t.Errorf("env %v: provider enabled %t, want %t", c.env, tr.Enabled(), c.want)
+		}
+		_ = tr.Shutdown(context.Background())
+	}
 }
