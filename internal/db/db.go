@@ -33,7 +33,7 @@ type DB struct {
 // up to 30 s), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
 // or sqlite://:memory: (one private in-memory database, for tests), and file:PATH (a
 // SQLite DSN, query parameters kept). Errors about the URL wrap ErrBadURL. Open does
-// not migrate: see package migrate.
+// not migrate: see package migrate. WithTracerProvider traces the statements.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Option) (*DB, error) {
 	var o options
 	for _, f := range opts {

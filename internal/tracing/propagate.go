@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Propagator reads and writes the W3C trace context (traceparent, tracestate) on every
@@ -17,6 +18,9 @@ type Carrier = map[string]string
 // Inject returns the trace context of ctx's span, or nil when ctx has none (no span, or
 // tracing off and nothing propagated in).
 func Inject(ctx context.Context) Carrier {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return nil // the common case with tracing off: no map to make
+	}
 	c := propagation.MapCarrier{}
 	Propagator.Inject(ctx, c)
 	if len(c) == 0 {
