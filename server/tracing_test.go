@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,7 +27,8 @@ import (
 // statements (the outbox row among them), the relay's publish of the verification email
 // job (continuing the trace context stored in the outbox row) and the mail worker's
 // processing of it (continuing the one in the message), each span the child of the one
-// before; over the in-process queue and over RabbitMQ.
+// before; over the in-process queue and over RabbitMQ. A websocket still opens through the
+// traced HTTP middleware.
 func TestOneTraceFollowsAMutationIntoItsJobs(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -57,6 +59,11 @@ func TestOneTraceFollowsAMutationIntoItsJobs(t *testing.T) {
 				t.Fatalf("register: status %d, errors %+v", status, r.Errors)
 			}
 			ts.emailedToken(t, email, verifySubject) // the worker has sent the email
+			var out struct{ Register struct{ AccessToken string } }
+			if err := json.Unmarshal(r.Data, &out); err != nil {
+				t.Fatal(err)
+			}
+			wsAuthed(t, ts, out.Register.AccessToken) // the traced writer still hijacks
 
 			var spans traceSpans
 			waitFor(t, 30*time.Second, "the mail job's process span", func() bool {

@@ -36,8 +36,9 @@ type Message struct {
 
 // Add writes m with tx, which must be the transaction of the change that causes it: if
 // the transaction rolls back, m is never published; once it commits, a relay publishes m
-// at least once. The row keeps ctx's trace context, which the published jobs continue. Add wakes this process's relays (they look again shortly after, since
-// the commit comes later). Errors are not coded: a bad message is a programming error.
+// at least once. The row keeps ctx's W3C trace context, which the published jobs
+// continue. Add wakes this process's relays (they look again shortly after, since the
+// commit comes later). Errors are not coded: a bad message is a programming error.
 func Add(ctx context.Context, tx *ent.Client, m Message) error {
 	switch {
 	case m.Kind != Job && m.Kind != Event:
