@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
@@ -53,6 +54,8 @@ type HandlerConfig struct {
 	Budgets *RateBudgets
 	// Handshakes limits the websocket upgrades one address may start (zero: no limit).
 	Handshakes gqlws.HandshakeLimit
+	// Tracer makes a span of every operation when set; nil adds nothing to a request.
+	Tracer trace.TracerProvider
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -143,6 +146,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	if apq != nil {
 		srv.Use(apq)
+	}
+	if cfg.Tracer != nil {
+		srv.Use(newOperationSpans(cfg.Tracer))
 	}
 	srv.AroundResponses(capErrors)
 	srv.AroundResponses(noteOperation)

@@ -29,18 +29,20 @@ import (
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
 	"backbone/internal/settings"
+	"backbone/internal/tracing"
 	"backbone/internal/wallet"
 )
 
 // app holds the resources of a running process, opened in order and closed in reverse.
 type app struct {
-	cfg   config.Config
-	log   *slog.Logger
-	db    *db.DB
-	redis *redis.Client // nil in the embedded mode
-	bus   bus.Bus
-	cache cache.Cache
-	queue queue.Queue
+	cfg     config.Config
+	log     *slog.Logger
+	tracing *tracing.Tracing
+	db      *db.DB
+	redis   *redis.Client // nil in the embedded mode
+	bus     bus.Bus
+	cache   cache.Cache
+	queue   queue.Queue
 	// metrics is the registry /metrics serves; memoMetrics count the memos' hits in it.
 	metrics     *prometheus.Registry
 	memoMetrics *memo.Metrics
@@ -76,7 +78,15 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
-	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log); err != nil {
+	if a.tracing, err = openTracing(ctx, cfg); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.flushTracing) // first: flushed after everything else closed
+	var dbOpts []db.Option
+	if a.tracing.Enabled() {
+		dbOpts = append(dbOpts, db.WithTracerProvider(a.tracing.Provider))
+	}
+	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log, dbOpts...); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	a.wrapDriver(ctx)
@@ -107,11 +117,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.closers = append(a.closers, a.bus.Close)
 
 	if cfg.AMQPURL != "" {
-		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace)); err != nil {
+		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace),
+			queue.WithTracerProvider(a.tracing.Provider)); err != nil {
 			return nil, fmt.Errorf("rabbitmq: %w", err)
 		}
 	} else {
-		a.queue = queue.NewMemory(log)
+		a.queue = queue.NewMemory(log, queue.MemoryTracerProvider(a.tracing.Provider))
 	}
 	a.closers = append(a.closers, a.queue.Close)
 	if err := a.countJobsAndLedger(); err != nil {

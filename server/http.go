@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"backbone/server/playground"
@@ -79,6 +80,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		OnConnect:            a.live.Track,
 		Budgets:              a.rateBudgets(),
 		Handshakes:           a.handshakeLimit(),
+		Tracer:               a.tracer(),
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
@@ -116,7 +118,7 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	// Recover sits inside AccessLog and Metrics so that the 500 it writes is logged and
 	// counted; BodyLimit is innermost so MaxBytesReader gets the server's own writer.
-	h.handler = httpmw.Chain(
+	mws := []httpmw.Middleware{
 		httpmw.RequestID,
 		httpmw.ClientIPContext(a.cfg.TrustedProxies),
 		requestOrigin,
@@ -127,7 +129,11 @@ func newHTTP(a *app) (*httpApp, error) {
 		httpmw.SecurityHeaders(httpmw.SecurityOptions{HSTSMaxAge: hstsMaxAge(a.cfg.IsProduction())}),
 		cors,
 		httpmw.BodyLimit(a.cfg.MaxBodyBytes),
-	)(mux)
+	}
+	if tp := a.tracer(); tp != nil {
+		mws = slices.Insert(mws, 0, httpmw.Trace(tp)) // outermost: the span covers it all
+	}
+	h.handler = httpmw.Chain(mws...)(mux)
 	return h, nil
 }
 

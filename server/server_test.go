@@ -29,9 +29,15 @@ type testServer struct {
 // startServer runs serve with env (plus ADDR=127.0.0.1:0) until the test ends.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
+	return startServerCtx(t, context.Background(), env)
+}
+
+// startServerCtx is startServer with the values of ctx, such as withTracing's.
+func startServerCtx(t *testing.T, ctx context.Context, env map[string]string) *testServer {
+	t.Helper()
 	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t),
 		"NAMESPACE": deploymentNamespace(env)})
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(ctx)
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	logs := &syncBuffer{}

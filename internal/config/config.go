@@ -137,6 +137,11 @@ type Config struct {
 	LogFileMaxMB          int // LOG_FILE_MAX_MB: rotate a log file at this size (default 100)
 	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
 
+	// Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+	// is set and OTEL_SDK_DISABLED is not true. The OpenTelemetry SDK reads those and the
+	// other OTEL_* variables itself.
+	Tracing bool
+
 	// set records which variables were given, so Validate can tell a default from a choice.
 	set map[string]bool
 }
@@ -221,6 +226,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogErrorFile:   r.str("LOG_ERROR_FILE", ""),
 		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
 		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
+
+		Tracing: (r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != "") &&
+			!r.bool("OTEL_SDK_DISABLED", false),
 	}
 	c.Health = readHealth(&r)
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
@@ -451,10 +459,10 @@ func (c Config) String() string {
 	if c.SMTPURL != "" {
 		mailTo = maskURL(c.SMTPURL)
 	}
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s",
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s tracing=%t",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider, c.Tracing)
 }
 
 func checkURL(raw string, schemes ...string) error {

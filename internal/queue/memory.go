@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"backbone/internal/errs"
 )
 
@@ -19,6 +21,15 @@ type Memory struct {
 	dead   map[string][]DeadLetter
 	closed chan struct{}
 	once   sync.Once
+	spans  spans
+}
+
+// MemoryOption configures NewMemory.
+type MemoryOption func(*Memory)
+
+// MemoryTracerProvider makes the queue's send and process spans with tp (default: none).
+func MemoryTracerProvider(tp trace.TracerProvider) MemoryOption {
+	return func(m *Memory) { m.spans = newSpans(tp, systemMemory) }
 }
 
 // memTopic is one topic's pending jobs. signal (capacity 1) wakes one idle worker; a
@@ -38,13 +49,18 @@ type queued struct {
 var _ Queue = (*Memory)(nil)
 
 // NewMemory returns an empty in-process queue.
-func NewMemory(log *slog.Logger) *Memory {
-	return &Memory{
+func NewMemory(log *slog.Logger, opts ...MemoryOption) *Memory {
+	m := &Memory{
 		log:    log,
 		topics: map[string]*memTopic{},
 		dead:   map[string][]DeadLetter{},
 		closed: make(chan struct{}),
+		spans:  newSpans(nil, systemMemory),
 	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 func (m *Memory) topic(name string) *memTopic {
@@ -97,7 +113,9 @@ func (m *Memory) Publish(ctx context.Context, topic, id string, payload []byte) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m.topic(topic).push(Job{ID: id, Topic: topic, Payload: slices.Clone(payload), Attempt: 1})
+	span, carried := m.spans.send(ctx, topic, id)
+	m.topic(topic).push(Job{ID: id, Topic: topic, Payload: slices.Clone(payload), Attempt: 1, trace: carried})
+	span.End()
 	return nil
 }
 
@@ -134,7 +152,9 @@ func (m *Memory) Consume(ctx context.Context, topic string, h Handler, opts Cons
 }
 
 func (m *Memory) handle(ctx context.Context, t *memTopic, h Handler, job Job, opts ConsumeOptions) {
+	ctx, span := m.spans.process(ctx, job)
 	err := call(ctx, m.log, h, job)
+	end(span, err)
 	o := decide(err, job.Attempt, opts.MaxAttempts)
 	logOutcome(m.log, o, job, err)
 	switch o {
