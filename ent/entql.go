@@ -460,6 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldTopic:        {Type: field.TypeString, Column: outboxmessage.FieldTopic},
 			outboxmessage.FieldKey:          {Type: field.TypeString, Column: outboxmessage.FieldKey},
 			outboxmessage.FieldPayload:      {Type: field.TypeBytes, Column: outboxmessage.FieldPayload},
+			outboxmessage.FieldTraceContext: {Type: field.TypeJSON, Column: outboxmessage.FieldTraceContext},
 			outboxmessage.FieldAttempts:     {Type: field.TypeInt, Column: outboxmessage.FieldAttempts},
 			outboxmessage.FieldAvailableAt:  {Type: field.TypeTime, Column: outboxmessage.FieldAvailableAt},
 			outboxmessage.FieldClaimedUntil: {Type: field.TypeTime, Column: outboxmessage.FieldClaimedUntil},
@@ -2773,6 +2774,11 @@ func (f *OutboxMessageFilter) WhereKey(p entql.StringP) {
 // WherePayload applies the entql []byte predicate on the payload field.
 func (f *OutboxMessageFilter) WherePayload(p entql.BytesP) {
 	f.Where(p.Field(outboxmessage.FieldPayload))
+}
+
+// WhereTraceContext applies the entql json.RawMessage predicate on the trace_context field.
+func (f *OutboxMessageFilter) WhereTraceContext(p entql.BytesP) {
+	f.Where(p.Field(outboxmessage.FieldTraceContext))
 }
 
 // WhereAttempts applies the entql int predicate on the attempts field.

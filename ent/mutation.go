@@ -16195,6 +16195,7 @@ type OutboxMessageMutation struct {
 	topic         *string
 	key           *string
 	payload       *[]byte
+	trace_context *map[string]string
 	attempts      *int
 	addattempts   *int
 	available_at  *time.Time
@@ -16517,6 +16518,55 @@ func (m *OutboxMessageMutation) ResetPayload() {
 	delete(m.clearedFields, outboxmessage.FieldPayload)
 }
 
+// SetTraceContext sets the "trace_context" field.
+func (m *OutboxMessageMutation) SetTraceContext(value map[string]string) {
+	m.trace_context = &value
+}
+
+// TraceContext returns the value of the "trace_context" field in the mutation.
+func (m *OutboxMessageMutation) TraceContext() (r map[string]string, exists bool) {
+	v := m.trace_context
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraceContext returns the old "trace_context" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldTraceContext(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraceContext is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraceContext requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraceContext: %w", err)
+	}
+	return oldValue.TraceContext, nil
+}
+
+// ClearTraceContext clears the value of the "trace_context" field.
+func (m *OutboxMessageMutation) ClearTraceContext() {
+	m.trace_context = nil
+	m.clearedFields[outboxmessage.FieldTraceContext] = struct{}{}
+}
+
+// TraceContextCleared returns if the "trace_context" field was cleared in this mutation.
+func (m *OutboxMessageMutation) TraceContextCleared() bool {
+	_, ok := m.clearedFields[outboxmessage.FieldTraceContext]
+	return ok
+}
+
+// ResetTraceContext resets all changes to the "trace_context" field.
+func (m *OutboxMessageMutation) ResetTraceContext() {
+	m.trace_context = nil
+	delete(m.clearedFields, outboxmessage.FieldTraceContext)
+}
+
 // SetAttempts sets the "attempts" field.
 func (m *OutboxMessageMutation) SetAttempts(i int) {
 	m.attempts = &i
@@ -16790,7 +16840,7 @@ func (m *OutboxMessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMessageMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, outboxmessage.FieldCreatedAt)
 	}
@@ -16805,6 +16855,9 @@ func (m *OutboxMessageMutation) Fields() []string {
 	}
 	if m.payload != nil {
 		fields = append(fields, outboxmessage.FieldPayload)
+	}
+	if m.trace_context != nil {
+		fields = append(fields, outboxmessage.FieldTraceContext)
 	}
 	if m.attempts != nil {
 		fields = append(fields, outboxmessage.FieldAttempts)
@@ -16839,6 +16892,8 @@ func (m *OutboxMessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Key()
 	case outboxmessage.FieldPayload:
 		return m.Payload()
+	case outboxmessage.FieldTraceContext:
+		return m.TraceContext()
 	case outboxmessage.FieldAttempts:
 		return m.Attempts()
 	case outboxmessage.FieldAvailableAt:
@@ -16868,6 +16923,8 @@ func (m *OutboxMessageMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldKey(ctx)
 	case outboxmessage.FieldPayload:
 		return m.OldPayload(ctx)
+	case outboxmessage.FieldTraceContext:
+		return m.OldTraceContext(ctx)
 	case outboxmessage.FieldAttempts:
 		return m.OldAttempts(ctx)
 	case outboxmessage.FieldAvailableAt:
@@ -16921,6 +16978,13 @@ func (m *OutboxMessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPayload(v)
+		return nil
+	case outboxmessage.FieldTraceContext:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraceContext(v)
 		return nil
 	case outboxmessage.FieldAttempts:
 		v, ok := value.(int)
@@ -17008,6 +17072,9 @@ func (m *OutboxMessageMutation) ClearedFields() []string {
 	if m.FieldCleared(outboxmessage.FieldPayload) {
 		fields = append(fields, outboxmessage.FieldPayload)
 	}
+	if m.FieldCleared(outboxmessage.FieldTraceContext) {
+		fields = append(fields, outboxmessage.FieldTraceContext)
+	}
 	if m.FieldCleared(outboxmessage.FieldClaimedUntil) {
 		fields = append(fields, outboxmessage.FieldClaimedUntil)
 	}
@@ -17036,6 +17103,9 @@ func (m *OutboxMessageMutation) ClearField(name string) error {
 		return nil
 	case outboxmessage.FieldPayload:
 		m.ClearPayload()
+		return nil
+	case outboxmessage.FieldTraceContext:
+		m.ClearTraceContext()
 		return nil
 	case outboxmessage.FieldClaimedUntil:
 		m.ClearClaimedUntil()
@@ -17068,6 +17138,9 @@ func (m *OutboxMessageMutation) ResetField(name string) error {
 		return nil
 	case outboxmessage.FieldPayload:
 		m.ResetPayload()
+		return nil
+	case outboxmessage.FieldTraceContext:
+		m.ResetTraceContext()
 		return nil
 	case outboxmessage.FieldAttempts:
 		m.ResetAttempts()

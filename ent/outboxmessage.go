@@ -4,6 +4,7 @@ package ent
 
 import (
 	"backbone/ent/outboxmessage"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -28,6 +29,8 @@ type OutboxMessage struct {
 	Key string `json:"key,omitempty"`
 	// Payload holds the value of the "payload" field.
 	Payload []byte `json:"payload,omitempty"`
+	// TraceContext holds the value of the "trace_context" field.
+	TraceContext map[string]string `json:"trace_context,omitempty"`
 	// Attempts holds the value of the "attempts" field.
 	Attempts int `json:"attempts,omitempty"`
 	// AvailableAt holds the value of the "available_at" field.
@@ -46,7 +49,7 @@ func (*OutboxMessage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case outboxmessage.FieldPayload:
+		case outboxmessage.FieldPayload, outboxmessage.FieldTraceContext:
 			values[i] = new([]byte)
 		case outboxmessage.FieldAttempts:
 			values[i] = new(sql.NullInt64)
@@ -106,6 +109,14 @@ func (_m *OutboxMessage) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field payload", values[i])
 			} else if value != nil {
 				_m.Payload = *value
+			}
+		case outboxmessage.FieldTraceContext:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field trace_context", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.TraceContext); err != nil {
+					return fmt.Errorf("unmarshal field trace_context: %w", err)
+				}
 			}
 		case outboxmessage.FieldAttempts:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -189,6 +200,9 @@ func (_m *OutboxMessage) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("payload=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Payload))
+	builder.WriteString(", ")
+	builder.WriteString("trace_context=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TraceContext))
 	builder.WriteString(", ")
 	builder.WriteString("attempts=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempts))

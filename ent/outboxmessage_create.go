@@ -70,6 +70,12 @@ func (_c *OutboxMessageCreate) SetPayload(v []byte) *OutboxMessageCreate {
 	return _c
 }
 
+// SetTraceContext sets the "trace_context" field.
+func (_c *OutboxMessageCreate) SetTraceContext(v map[string]string) *OutboxMessageCreate {
+	_c.mutation.SetTraceContext(v)
+	return _c
+}
+
 // SetAttempts sets the "attempts" field.
 func (_c *OutboxMessageCreate) SetAttempts(v int) *OutboxMessageCreate {
 	_c.mutation.SetAttempts(v)
@@ -312,6 +318,10 @@ func (_c *OutboxMessageCreate) createSpec() (*OutboxMessage, *sqlgraph.CreateSpe
 		_spec.SetField(outboxmessage.FieldPayload, field.TypeBytes, value)
 		_node.Payload = value
 	}
+	if value, ok := _c.mutation.TraceContext(); ok {
+		_spec.SetField(outboxmessage.FieldTraceContext, field.TypeJSON, value)
+		_node.TraceContext = value
+	}
 	if value, ok := _c.mutation.Attempts(); ok {
 		_spec.SetField(outboxmessage.FieldAttempts, field.TypeInt, value)
 		_node.Attempts = value
@@ -499,6 +509,9 @@ func (u *OutboxMessageUpsertOne) UpdateNewValues() *OutboxMessageUpsertOne {
 		}
 		if _, exists := u.create.mutation.Payload(); exists {
 			s.SetIgnore(outboxmessage.FieldPayload)
+		}
+		if _, exists := u.create.mutation.TraceContext(); exists {
+			s.SetIgnore(outboxmessage.FieldTraceContext)
 		}
 	}))
 	return u
@@ -826,6 +839,9 @@ func (u *OutboxMessageUpsertBulk) UpdateNewValues() *OutboxMessageUpsertBulk {
 			}
 			if _, exists := b.mutation.Payload(); exists {
 				s.SetIgnore(outboxmessage.FieldPayload)
+			}
+			if _, exists := b.mutation.TraceContext(); exists {
+				s.SetIgnore(outboxmessage.FieldTraceContext)
 			}
 		}
 	}))

@@ -190,6 +190,9 @@ func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.PayloadCleared() {
 		_spec.ClearField(outboxmessage.FieldPayload, field.TypeBytes)
 	}
+	if _u.mutation.TraceContextCleared() {
+		_spec.ClearField(outboxmessage.FieldTraceContext, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Attempts(); ok {
 		_spec.SetField(outboxmessage.FieldAttempts, field.TypeInt, value)
 	}
@@ -429,6 +432,9 @@ func (_u *OutboxMessageUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMes
 	}
 	if _u.mutation.PayloadCleared() {
 		_spec.ClearField(outboxmessage.FieldPayload, field.TypeBytes)
+	}
+	if _u.mutation.TraceContextCleared() {
+		_spec.ClearField(outboxmessage.FieldTraceContext, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Attempts(); ok {
 		_spec.SetField(outboxmessage.FieldAttempts, field.TypeInt, value)

@@ -27,9 +27,10 @@ type DocumentLimits struct {
 // DefaultDocumentLimits are generous for real clients: GraphiQL's introspection query
 // (type references nine levels deep), far larger than the operations in the tests and the
 // README, has 180 tokens, 226 fields once its fragments are expanded and a depth of 15.
-// The token limit is Apollo Router's default; the field limit equals the default
-// complexity limit (gqlgen counts each field as 1, introspection aside). Validating a
-// document at the limits takes a fraction of a second (BenchmarkHostileDocuments).
+// The token limit is Apollo Router's default. The field limit bounds the work of
+// validation and of the cost walk, which is linear in the expanded fields; the cost limit
+// (page sizes multiplied in) is separate. Validating a document at the limits takes a
+// fraction of a second (BenchmarkHostileDocuments).
 var DefaultDocumentLimits = DocumentLimits{
 	Tokens:     15_000,
 	Fields:     1_000,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"strings"
 	"unicode/utf8"
@@ -65,6 +66,16 @@ func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc
 		gqlErr.Extensions["code"] = string(coded.Code)
 		return gqlErr
 	}
+}
+
+// refusal is a coded error for an operation refused before it runs (by a handler
+// extension, whose errors the presenter above never sees), with extensions.code and
+// the error's extensions set the same way.
+func refusal(e *errs.Error) *gqlerror.Error {
+	ext := make(map[string]any, len(e.Extensions)+1)
+	maps.Copy(ext, e.Extensions)
+	ext["code"] = string(e.Code)
+	return &gqlerror.Error{Message: e.Message, Extensions: ext}
 }
 
 // clientWentAway reports an error caused by the request's own cancellation: its context

@@ -501,6 +501,7 @@ type ComplexityRoot struct {
 		PlatformRevenue         func(childComplexity int) int
 		Question                func(childComplexity int, id string) int
 		Questions               func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.QuestionsFilter, orderBy *model.QuestionsOrder) int
+		RateLimit               func(childComplexity int) int
 		Ratings                 func(childComplexity int, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		ServerInfo              func(childComplexity int) int
 		Settings                func(childComplexity int) int
@@ -561,6 +562,13 @@ type ComplexityRoot struct {
 		SettingsVersion   func(childComplexity int) int
 	}
 
+	RateLimit struct {
+		Cost      func(childComplexity int) int
+		Limit     func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		ResetAt   func(childComplexity int) int
+	}
+
 	Rating struct {
 		Comment   func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -609,6 +617,7 @@ type ComplexityRoot struct {
 		OriginalityThreshold func(childComplexity int) int
 		PlatformFeeBPS       func(childComplexity int) int
 		Prices               func(childComplexity int) int
+		QuestionsPerHour     func(childComplexity int) int
 		RevisionLimit        func(childComplexity int) int
 		Subjects             func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
@@ -831,6 +840,7 @@ type PayoutResolver interface {
 }
 type QueryResolver interface {
 	ServerInfo(ctx context.Context) (*model.ServerInfo, error)
+	RateLimit(ctx context.Context) (*model.RateLimit, error)
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	Me(ctx context.Context) (*ent.User, error)
@@ -3018,6 +3028,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Questions(childComplexity, args["after"].(*entgql.Cursor[uuid.UUID]), args["first"].(*int), args["before"].(*entgql.Cursor[uuid.UUID]), args["last"].(*int), args["filter"].(*model.QuestionsFilter), args["orderBy"].(*model.QuestionsOrder)), true
+	case "Query.rateLimit":
+		if e.ComplexityRoot.Query.RateLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RateLimit(childComplexity), true
 	case "Query.ratings":
 		if e.ComplexityRoot.Query.Ratings == nil {
 			break
@@ -3312,6 +3328,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuestionTerms.SettingsVersion(childComplexity), true
 
+	case "RateLimit.cost":
+		if e.ComplexityRoot.RateLimit.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Cost(childComplexity), true
+	case "RateLimit.limit":
+		if e.ComplexityRoot.RateLimit.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Limit(childComplexity), true
+	case "RateLimit.remaining":
+		if e.ComplexityRoot.RateLimit.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Remaining(childComplexity), true
+	case "RateLimit.resetAt":
+		if e.ComplexityRoot.RateLimit.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.ResetAt(childComplexity), true
+
 	case "Rating.comment":
 		if e.ComplexityRoot.Rating.Comment == nil {
 			break
@@ -3492,6 +3533,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Settings.Prices(childComplexity), true
+	case "Settings.questionsPerHour":
+		if e.ComplexityRoot.Settings.QuestionsPerHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settings.QuestionsPerHour(childComplexity), true
 	case "Settings.revisionLimit":
 		if e.ComplexityRoot.Settings.RevisionLimit == nil {
 			break
@@ -4438,6 +4485,8 @@ type Settings {
   originalityThreshold: Float!
   "The model tokens the AI stages may use per UTC day; past it, new questions skip the AI stages (reason: budget). 0 = unlimited."
   aiDailyTokenBudget: Int!
+  "How many questions one client may submit per hour (submitQuestion answers RATE_LIMITED with retryAfter past it); 0 = unlimited."
+  questionsPerHour: Int!
   "The credit packs buyCredits sells, in display order; none means credits cannot be bought."
   creditPacks: [CreditPack!]!
   "When an admin last changed a setting; null while every setting has its default."
@@ -4476,6 +4525,8 @@ input UpdateSettingsInput {
   originalityThreshold: Float
   "0 (unlimited) to 2000000000."
   aiDailyTokenBudget: Int
+  "0 (unlimited) to 10000."
+  questionsPerHour: Int
   "Replaces the credit packs: 0 to 20, ids and credit counts unique."
   creditPacks: [CreditPackInput!]
 }
@@ -4698,9 +4749,32 @@ input SubmitQuestionInput {
   idempotencyKey: String!
 }
 
+"The charge of the current operation against its caller's rate budget."
+type RateLimit {
+  "Points this operation was charged: max(1, ceil(complexity / 100))."
+  cost: Int!
+  "The budget: points per window for your kind of caller (user, API key or anonymous address)."
+  limit: Int!
+  "Points left after this operation; they come back steadily over the window."
+  remaining: Int!
+  "When the budget is full again if nothing more is spent."
+  resetAt: Time!
+}
+
 type Query {
   "What this server is and what it runs on."
   serverInfo: ServerInfo! @public
+
+  """
+  Your rate budget as this operation left it (see the README's "Rate budgets"): signed-in
+  users, API keys and anonymous addresses each have so many points per window, and every
+  operation is charged max(1, ceil(complexity / 100)) points before it runs. Selecting this
+  field costs nothing extra: it is counted in the operation's complexity like any other
+  field, so an operation of rateLimit alone costs the minimum of 1 point. Null when the
+  operation was not charged: no budget is set for your kind of caller, or the budget's
+  store was unavailable.
+  """
+  rateLimit: RateLimit @public
 
   "Fetches an object by its global id; null when it does not exist or is not yours."
   node(id: ID!): Node @auth
@@ -6390,6 +6464,20 @@ func (ec *executionContext) childFields_QuestionTerms(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type QuestionTerms", field.Name)
 }
 
+func (ec *executionContext) childFields_RateLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cost":
+		return ec.fieldContext_RateLimit_cost(ctx, field)
+	case "limit":
+		return ec.fieldContext_RateLimit_limit(ctx, field)
+	case "remaining":
+		return ec.fieldContext_RateLimit_remaining(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_RateLimit_resetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RateLimit", field.Name)
+}
+
 func (ec *executionContext) childFields_Rating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6488,6 +6576,8 @@ func (ec *executionContext) childFields_Settings(ctx context.Context, field grap
 		return ec.fieldContext_Settings_originalityThreshold(ctx, field)
 	case "aiDailyTokenBudget":
 		return ec.fieldContext_Settings_aiDailyTokenBudget(ctx, field)
+	case "questionsPerHour":
+		return ec.fieldContext_Settings_questionsPerHour(ctx, field)
 	case "creditPacks":
 		return ec.fieldContext_Settings_creditPacks(ctx, field)
 	case "updatedAt":
@@ -16734,6 +16824,51 @@ func (ec *executionContext) fieldContext_Query_serverInfo(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_rateLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rateLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RateLimit(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Public == nil {
+					var zeroVal *model.RateLimit
+					return zeroVal, errors.New("directive public is not implemented")
+				}
+				return ec.Directives.Public(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RateLimit) graphql.Marshaler {
+			return ec.marshalORateLimit2ᚖbackboneᚋgraphᚋmodelᚐRateLimit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rateLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RateLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19647,6 +19782,98 @@ func (ec *executionContext) fieldContext_QuestionTerms_platformFeeBps(_ context.
 	return graphql.NewScalarFieldContext("QuestionTerms", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RateLimit_cost(ctx context.Context, field graphql.CollectedField, obj *model.RateLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLimit_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLimit_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RateLimit_limit(ctx context.Context, field graphql.CollectedField, obj *model.RateLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLimit_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLimit_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RateLimit_remaining(ctx context.Context, field graphql.CollectedField, obj *model.RateLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLimit_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLimit_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLimit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RateLimit_resetAt(ctx context.Context, field graphql.CollectedField, obj *model.RateLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RateLimit_resetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RateLimit_resetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RateLimit", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Rating_id(ctx context.Context, field graphql.CollectedField, obj *ent.Rating) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20397,6 +20624,29 @@ func (ec *executionContext) _Settings_aiDailyTokenBudget(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Settings_aiDailyTokenBudget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Settings_questionsPerHour(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settings_questionsPerHour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuestionsPerHour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settings_questionsPerHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Settings", field, false, false, "Int")
 }
 
@@ -23856,7 +24106,7 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "leaseWarningSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget", "creditPacks"}
+	fieldsInOrder := [...]string{"subjects", "prices", "platformFeeBps", "leaseSeconds", "leaseWarningSeconds", "maxActiveClaims", "revisionLimit", "autoAcceptSeconds", "aiPipelineEnabled", "originalityThreshold", "aiDailyTokenBudget", "questionsPerHour", "creditPacks"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23940,6 +24190,13 @@ func (ec *executionContext) unmarshalInputUpdateSettingsInput(ctx context.Contex
 				return it, err
 			}
 			it.AiDailyTokenBudget = data
+		case "questionsPerHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("questionsPerHour"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuestionsPerHour = data
 		case "creditPacks":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creditPacks"))
 			data, err := ec.unmarshalOCreditPackInput2ᚕᚖbackboneᚋgraphᚋmodelᚐCreditPackInputᚄ(ctx, v)
@@ -26843,6 +27100,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_serverInfo(ctx, field)
 				})
+		case "rateLimit":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rateLimit(ctx, field)
+				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -27401,6 +27664,54 @@ func (ec *executionContext) _QuestionTerms(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var rateLimitImplementors = []string{"RateLimit"}
+
+func (ec *executionContext) _RateLimit(ctx context.Context, sel ast.SelectionSet, obj *model.RateLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rateLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RateLimit")
+		case "cost":
+			out.Values[i] = ec._RateLimit_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._RateLimit_limit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._RateLimit_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetAt":
+			out.Values[i] = ec._RateLimit_resetAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ratingImplementors = []string{"Rating", "Node"}
 
 func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, obj *ent.Rating) graphql.Marshaler {
@@ -27735,6 +28046,11 @@ func (ec *executionContext) _Settings(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "aiDailyTokenBudget":
 			out.Values[i] = ec._Settings_aiDailyTokenBudget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "questionsPerHour":
+			out.Values[i] = ec._Settings_questionsPerHour(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -30703,6 +31019,13 @@ func (ec *executionContext) unmarshalOQuestionsOrder2ᚖbackboneᚋgraphᚋmodel
 	}
 	res, err := ec.unmarshalInputQuestionsOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORateLimit2ᚖbackboneᚋgraphᚋmodelᚐRateLimit(ctx context.Context, sel ast.SelectionSet, v *model.RateLimit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RateLimit(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORating2ᚖbackboneᚋentᚐRating(ctx context.Context, sel ast.SelectionSet, v *ent.Rating) graphql.Marshaler {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -11,9 +12,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
+	"backbone/internal/trusted"
 )
 
 // HandlerConfig configures the GraphQL endpoint.
@@ -27,8 +30,13 @@ type HandlerConfig struct {
 	// DocumentLimits bound a document before it is validated (zero value: the defaults).
 	DocumentLimits DocumentLimits
 	MaxBodyBytes   int64
-	// PersistedQueries stores automatic persisted queries by hash (APQ).
+	// PersistedQueries stores automatic persisted queries by hash (APQ); unused when
+	// TrustedDocumentsOnly is set.
 	PersistedQueries *APQCache
+	// TrustedDocuments are the operations clients may run by id (documentId, or APQ's
+	// sha256Hash); with TrustedDocumentsOnly, the only ones the server runs.
+	TrustedDocuments     *trusted.Documents
+	TrustedDocumentsOnly bool
 	// CheckOrigin decides whether a websocket upgrade from a browser origin is allowed.
 	CheckOrigin func(r *http.Request) bool
 	// MaxConnsPerUser limits one user's open websockets and event streams (0: no limit).
@@ -40,8 +48,14 @@ type HandlerConfig struct {
 	SendQueue int
 	// OnConnect is called for every authenticated websocket; release runs at its close.
 	OnConnect func(ctx context.Context) (release func())
-	// Metrics receives the websocket transport's metrics when set.
+	// Metrics receives the operation, cache and websocket transport metrics when set.
 	Metrics prometheus.Registerer
+	// Budgets charge every operation to its caller's rate budget; nil: no budgets.
+	Budgets *RateBudgets
+	// Handshakes limits the websocket upgrades one address may start (zero: no limit).
+	Handshakes gqlws.HandshakeLimit
+	// Tracer makes a span of every operation when set; nil adds nothing to a request.
+	Tracer trace.TracerProvider
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -49,6 +63,15 @@ type HandlerConfig struct {
 type Handler struct {
 	*handler.Server
 	Websockets *gqlws.Server
+}
+
+// ServeHTTP serves the endpoint; a plain HTTP request (not a websocket upgrade) gets the
+// RateLimit headers of its operation's charge.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") == "" {
+		r = r.WithContext(withHeaderSink(r.Context(), w.Header()))
+	}
+	h.Server.ServeHTTP(w, r)
 }
 
 // queryCacheSize bounds the parsed-document cache; parsing dominates small queries.
@@ -60,9 +83,11 @@ const keepAliveInterval = 15 * time.Second
 
 // NewHandler builds the GraphQL endpoint: POST and GET per the GraphQL over HTTP spec,
 // websockets (graphql-transport-ws and graphql-ws), server-sent events, with a query
-// cache and APQ.
+// cache, trusted documents, APQ and a cost limit that counts page sizes.
 func NewHandler(cfg HandlerConfig) *Handler {
-	schema := NewExecutableSchema(Config{Resolvers: cfg.Resolver, Directives: directives()})
+	gqlCfg := Config{Resolvers: cfg.Resolver, Directives: directives()}
+	pageCosts(&gqlCfg.Complexity, parsedSchema)
+	schema := NewExecutableSchema(gqlCfg)
 	srv := handler.New(schema)
 	ws := gqlws.New(gqlws.Config{
 		CheckOrigin:     cfg.CheckOrigin,
@@ -76,13 +101,10 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		ClientIP:        clientIP,
 		RefuseAnonymous: !anonymousSubscriptions(schema.Schema()),
 		OnConnect:       cfg.OnConnect,
+		Handshakes:      cfg.Handshakes,
 		Log:             cfg.Resolver.Log,
 	})
-	if cfg.Metrics != nil {
-		if err := ws.Register(cfg.Metrics); err != nil {
-			cfg.Resolver.Log.Warn("websocket metrics not registered", "err", err)
-		}
-	}
+	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
 	srv.AddTransport(ws)
 	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
@@ -93,14 +115,20 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		limits = DefaultDocumentLimits
 	}
 	parsed := lru.New[*ast.QueryDocument](queryCacheSize)
-	srv.SetQueryCache(parsed)
+	srv.SetQueryCache(counted(lookups, "documents", parsed))
 	srv.SetParserTokenLimit(limits.Tokens)
 	srv.SetDisableSuggestion(!cfg.Suggestions)
-	// Order matters: extensions run in the order they are used. APQ first, so that the
-	// guard sees the query a hash stands for; the guard before the complexity walk; the
-	// APQ registration last, once everything has accepted the query.
-	if cfg.PersistedQueries != nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: cfg.PersistedQueries})
+	// Order matters: extensions run in the order they are used. Trusted documents first,
+	// then APQ, so that the guard sees the query an id stands for (and, when only trusted
+	// documents run, nothing else is parsed); the guard before the cost walk; the APQ
+	// registration last, once everything has accepted the query.
+	srv.Use(trustedDocuments{docs: cfg.TrustedDocuments, only: cfg.TrustedDocumentsOnly})
+	apq := cfg.PersistedQueries
+	if cfg.TrustedDocumentsOnly {
+		apq = nil
+	}
+	if apq != nil {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: counted[string](lookups, "apq", apq)})
 	}
 	srv.Use(documentGuard{limits: limits, parsed: parsed})
 	if cfg.Introspection {
@@ -109,17 +137,50 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		srv.Use(noIntrospection{})
 	}
 	if cfg.ComplexityLimit > 0 {
-		srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+		srv.Use(newCostLimit(cfg.ComplexityLimit))
 	}
-	if cfg.PersistedQueries != nil {
-		srv.Use(cfg.PersistedQueries)
+	// After the complexity limit, whose figure it charges; before the APQ registration,
+	// so that a refused operation is not stored.
+	if cfg.Budgets != nil {
+		srv.Use(rateBudget{cfg: *cfg.Budgets, schema: schema})
+	}
+	if apq != nil {
+		srv.Use(apq)
+	}
+	if cfg.Tracer != nil {
+		srv.Use(newOperationSpans(cfg.Tracer))
 	}
 	srv.AroundResponses(capErrors)
 	srv.AroundResponses(noteOperation)
+	if ops != nil {
+		// Before requireWriteScope, so that the operations it refuses are counted too.
+		srv.Use(ops)
+	}
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
 	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return &Handler{Server: srv, Websockets: ws}
+}
+
+// registerMetrics adds the websocket transport's, the operations' and the caches'
+// metrics to reg; nothing without one. A failed registration is logged and leaves that
+// part unmeasured rather than failing the server.
+func registerMetrics(reg prometheus.Registerer, ws *gqlws.Server, log *slog.Logger) (*operationMetrics, *cacheLookups) {
+	if reg == nil {
+		return nil, nil
+	}
+	if err := ws.Register(reg); err != nil {
+		log.Warn("websocket metrics not registered", "err", err)
+	}
+	ops, err := newOperationMetrics(reg)
+	if err != nil {
+		log.Warn("GraphQL operation metrics not registered", "err", err)
+	}
+	lookups, err := newCacheLookups(reg)
+	if err != nil {
+		log.Warn("GraphQL cache metrics not registered", "err", err)
+	}
+	return ops, lookups
 }

@@ -43,13 +43,26 @@ func noteOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.R
 func errorCodes(resp *graphql.Response) string {
 	var codes []string
 	for _, e := range resp.Errors {
-		code, _ := e.Extensions["code"].(string)
-		if code == "" {
-			code = "NONE"
-		}
+		code := errorCode(e.Extensions)
 		if !slices.Contains(codes, code) {
 			codes = append(codes, code)
 		}
 	}
 	return strings.Join(codes, ",")
+}
+
+// errorCode is an error's extensions.code: "NONE" without one, "OTHER" for a value that
+// is not a code (codes are upper-case words), so that it is safe as a log field and a
+// metrics label.
+func errorCode(ext map[string]any) string {
+	code, _ := ext["code"].(string)
+	if code == "" {
+		return "NONE"
+	}
+	if len(code) > 50 || strings.ContainsFunc(code, func(r rune) bool {
+		return (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_'
+	}) {
+		return "OTHER"
+	}
+	return code
 }

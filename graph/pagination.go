@@ -12,13 +12,34 @@ import (
 // a whole table.
 const maxPageSize = 100
 
-// limitPageSize refuses a first or last argument outside 0..maxPageSize, on any field.
+// defaultPageSize is the page a connection returns when neither first nor last is given,
+// and what such a request is charged for (see pageCosts).
+const defaultPageSize = 20
+
+// limitPageSize refuses a first or last argument outside 0..maxPageSize, on any field,
+// and gives a field that takes them but got neither the default page size.
 func limitPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.IsResolver {
-		for _, arg := range []string{"first", "last"} {
-			if n, ok := fc.Args[arg].(*int); ok && n != nil && (*n < 0 || *n > maxPageSize) {
-				return nil, errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
+		paged, given := "", false
+		for _, arg := range pageArgs {
+			v, takes := fc.Args[arg]
+			if !takes {
+				continue
 			}
+			if paged == "" {
+				paged = arg
+			}
+			if n, ok := v.(*int); ok && n != nil {
+				given = true
+				if *n < 0 || *n > maxPageSize {
+					return nil, errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
+				}
+			}
+		}
+		if paged != "" && !given {
+			// The resolver reads its arguments from this map when it runs.
+			n := defaultPageSize
+			fc.Args[paged] = &n
 		}
 	}
 	return next(ctx)

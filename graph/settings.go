@@ -30,6 +30,7 @@ func settingsPatch(in model.UpdateSettingsInput) settings.Patch {
 		Lease:                seconds(in.LeaseSeconds),
 		LeaseWarning:         seconds(in.LeaseWarningSeconds),
 		AutoAcceptDelay:      seconds(in.AutoAcceptSeconds),
+		QuestionsPerHour:     in.QuestionsPerHour,
 	}
 	if in.AiDailyTokenBudget != nil {
 		budget := int64(*in.AiDailyTokenBudget)

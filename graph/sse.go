@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
 	"backbone/internal/auth"
 	"backbone/internal/errs"
@@ -60,7 +63,44 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// a deadline each instead.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
-	t.SSE.Do(deadlineWriter{ResponseWriter: w, rc: rc}, r.WithContext(ctx), exec)
+	r = r.WithContext(ctx)
+	r.Body = io.NopCloser(bytes.NewReader(documentIDIntoExtensions(r.Body)))
+	t.SSE.Do(deadlineWriter{ResponseWriter: w, rc: rc}, r, exec)
+}
+
+// documentIDIntoExtensions reads a request body and moves its documentId (a trusted
+// document's id) into its extensions, where the server's extensions look for it, as the
+// HTTP and websocket transports do: gqlgen's SSE transport reads only the parameters
+// graphql.RawParams has. A body that is not such a JSON object is left as it is, for the
+// transport to refuse.
+func documentIDIntoExtensions(body io.Reader) []byte {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return raw
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return raw
+	}
+	id, ok := fields[gqlhttp.DocumentIDExtension]
+	if !ok {
+		return raw
+	}
+	var ext map[string]json.RawMessage
+	if e, ok := fields["extensions"]; ok && json.Unmarshal(e, &ext) != nil {
+		return raw
+	}
+	if ext == nil {
+		ext = map[string]json.RawMessage{}
+	}
+	ext[gqlhttp.DocumentIDExtension] = id
+	delete(fields, gqlhttp.DocumentIDExtension)
+	fields["extensions"], _ = json.Marshal(ext)
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // deadlineWriter gives every write and flush of a stream its own deadline.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"backbone/internal/accounts"
@@ -19,26 +20,33 @@ import (
 	"backbone/internal/config"
 	"backbone/internal/db"
 	"backbone/internal/health"
+	"backbone/internal/httpmw"
 	"backbone/internal/live"
 	"backbone/internal/mail"
+	"backbone/internal/memo"
 	"backbone/internal/migrate"
 	"backbone/internal/notify"
 	"backbone/internal/questions"
 	"backbone/internal/queue"
 	"backbone/internal/redisconn"
 	"backbone/internal/settings"
+	"backbone/internal/tracing"
 	"backbone/internal/wallet"
 )
 
 // app holds the resources of a running process, opened in order and closed in reverse.
 type app struct {
-	cfg   config.Config
-	log   *slog.Logger
-	db    *db.DB
-	redis *redis.Client // nil in the embedded mode
-	bus   bus.Bus
-	cache cache.Cache
-	queue queue.Queue
+	cfg     config.Config
+	log     *slog.Logger
+	tracing *tracing.Tracing
+	db      *db.DB
+	redis   *redis.Client // nil in the embedded mode
+	bus     bus.Bus
+	cache   cache.Cache
+	queue   queue.Queue
+	// metrics is the registry /metrics serves; memoMetrics count the memos' hits in it.
+	metrics     *prometheus.Registry
+	memoMetrics *memo.Metrics
 
 	auth        *auth.Service
 	accounts    *accounts.Service
@@ -61,7 +69,8 @@ type app struct {
 // still starting, and applies migrations unless told not to.
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
 	routeLibraryLogs(log)
-	a := &app{cfg: cfg, log: log}
+	a := &app{cfg: cfg, log: log, metrics: httpmw.NewRegistry()}
+	a.memoMetrics = memo.NewMetrics(a.metrics)
 	defer func() {
 		if err != nil {
 			a.close()
@@ -71,7 +80,15 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	startCtx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 
-	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log); err != nil {
+	if a.tracing, err = openTracing(ctx, cfg); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.flushTracing) // first: flushed after everything else closed
+	var dbOpts []db.Option
+	if a.tracing.Enabled() {
+		dbOpts = append(dbOpts, db.WithTracerProvider(a.tracing.Provider))
+	}
+	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log, dbOpts...); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	a.wrapDriver(ctx)
@@ -84,27 +101,35 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		log.Info("migrations applied", "files", n)
 	}
 
+	busMetrics, err := bus.NewMetrics(a.metrics)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.RedisURL != "" {
 		if a.redis, err = redisconn.Open(startCtx, cfg.RedisURL, log); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		a.closers = append(a.closers, a.redis.Close)
-		a.bus = bus.NewRedis(a.redis, log, bus.WithChannelPrefix(cfg.Namespace+":bus:"))
+		a.bus = bus.NewRedis(a.redis, log, bus.WithChannelPrefix(cfg.Namespace+":bus:"), bus.WithMetrics(busMetrics))
 		a.cache = cache.NewRedis(a.redis, cfg.Namespace+":cache:")
 	} else {
-		a.bus = bus.NewMemory()
+		a.bus = bus.NewMemory(bus.WithMetrics(busMetrics))
 		a.cache = cache.NewMemory(10_000)
 	}
 	a.closers = append(a.closers, a.bus.Close)
 
 	if cfg.AMQPURL != "" {
-		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace)); err != nil {
+		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace),
+			queue.WithTracerProvider(a.tracing.Provider)); err != nil {
 			return nil, fmt.Errorf("rabbitmq: %w", err)
 		}
 	} else {
-		a.queue = queue.NewMemory(log)
+		a.queue = queue.NewMemory(log, queue.MemoryTracerProvider(a.tracing.Provider))
 	}
 	a.closers = append(a.closers, a.queue.Close)
+	if err := a.countJobsAndLedger(); err != nil {
+		return nil, err
+	}
 
 	if err := a.openMail(); err != nil {
 		return nil, err
@@ -125,6 +150,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 	a.openQuestions()
 	a.openNotify()
 	a.openLive()
+	a.collectBacklogs()
 	return a, nil
 }
 

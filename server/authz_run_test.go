@@ -73,7 +73,7 @@ func (w *azWorld) overHTTP(t *testing.T, row azRow, req azRequest, field string)
 // at connection_init.
 func (w *azWorld) anonymousSocketRefused(t *testing.T) {
 	t.Helper()
-	_, msg, err := wsDial(t, w.ts, "")
+	_, msg, err := wsDialWith(t, w.ts, w.newAddress(), nil)
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != 4401 {
 		t.Errorf("anonymous socket: got message %v, error %v, want close 4401", msg, err)
@@ -85,7 +85,7 @@ func (w *azWorld) anonymousSocketRefused(t *testing.T) {
 func (w *azWorld) overWebsocket(t *testing.T, row azRow, req azRequest, field string) azOutcome {
 	t.Helper()
 	dialer := websocket.Dialer{Subprotocols: []string{"graphql-transport-ws"}}
-	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(w.ts.URL, "http")+"/query", nil)
+	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(w.ts.URL, "http")+"/query", w.newAddress())
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

@@ -89,6 +89,7 @@ func azTable() []azRow {
 	}
 	return append([]azRow{
 		{op: `{ serverInfo { version } }`, want: azEveryone()},
+		{op: `{ rateLimit { cost limit remaining resetAt } }`, want: azEveryone()},
 		{op: `query($id: ID!) { node(id: $id) { id } }`, prepare: clientID, want: azOwnedByClient(azHidden)},
 		{op: `query($id: ID!) { nodes(ids: [$id]) { id } }`, prepare: clientID, want: azOwnedByClient(azHidden)},
 		{op: `{ me { id } }`, want: azSignedIn()},

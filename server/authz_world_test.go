@@ -98,11 +98,18 @@ func (w *azWorld) token(c azCaller) string {
 	return ""
 }
 
+// newAddress is a request header naming a client address of its own, so that the
+// per-address limits (sign-in, the anonymous rate budget, websocket handshakes) do not
+// throttle a test that makes hundreds of requests.
+func (w *azWorld) newAddress() http.Header {
+	n := w.seq.Add(1)
+	return http.Header{"X-Forwarded-For": {fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}}
+}
+
 // gql posts an operation with token (if any) from an address of its own.
 func (w *azWorld) gql(t *testing.T, token, query string, vars map[string]any) (int, gqlResponse) {
 	t.Helper()
-	n := w.seq.Add(1)
-	h := http.Header{"X-Forwarded-For": {fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}}
+	h := w.newAddress()
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}

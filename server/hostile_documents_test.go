@@ -15,6 +15,12 @@ import (
 // (anonymous sockets are refused), and returns the first result or error message.
 func wsOperation(t *testing.T, ts *testServer, protocol, tok, query string) gqlResponse {
 	t.Helper()
+	return wsOperationPayload(t, ts, protocol, tok, map[string]any{"query": query})
+}
+
+// wsOperationPayload is wsOperation with any subscribe payload (a documentId, extensions).
+func wsOperationPayload(t *testing.T, ts *testServer, protocol, tok string, payload map[string]any) gqlResponse {
+	t.Helper()
 	dialer := websocket.Dialer{Subprotocols: []string{protocol}, HandshakeTimeout: 10 * time.Second}
 	conn, _, err := dialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/query", http.Header{})
 	if err != nil {
@@ -26,7 +32,7 @@ func wsOperation(t *testing.T, ts *testServer, protocol, tok, query string) gqlR
 	if ack, err := wsRead(conn, 10*time.Second); err != nil || ack["type"] != "connection_ack" {
 		t.Fatalf("%s: %v %v, want connection_ack", protocol, ack, err)
 	}
-	mustWriteJSON(t, conn, map[string]any{"id": "1", "type": start, "payload": map[string]any{"query": query}})
+	mustWriteJSON(t, conn, map[string]any{"id": "1", "type": start, "payload": payload})
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a hang guard
 	for {
 		var m struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"backbone/server/playground"
@@ -38,9 +39,9 @@ const (
 var persistedQueriesPerIP = ratelimit.PerHour(100)
 
 func newHTTP(a *app) (*httpApp, error) {
-	h := &httpApp{health: health.New(a.log, a.healthChecks()...)}
+	h := &httpApp{health: health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)}
 
-	reg := httpmw.NewRegistry()
+	reg := a.metrics
 
 	resolver := &graph.Resolver{
 		Client:    a.db.Client,
@@ -56,6 +57,10 @@ func newHTTP(a *app) (*httpApp, error) {
 		Log:       a.log,
 		Info:      a.serverInfo(),
 	}
+	trustedDocs, err := loadTrustedDocuments(a.cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver:        resolver,
 		Introspection:   a.cfg.Introspection,
@@ -66,12 +71,17 @@ func newHTTP(a *app) (*httpApp, error) {
 			Cache: a.cache, TTL: persistedQueryTTL, MaxBytes: persistedQueryMaxBytes,
 			Limiter: a.rateLimiter(), PerIP: persistedQueriesPerIP, Log: a.log,
 		}),
-		CheckOrigin:     gqlws.AllowOrigins(a.cfg.CORSOrigins...),
-		MaxConnsPerUser: a.cfg.WSMaxConnsPerUser,
-		Connections:     connectionLimits(a.cfg, a.log),
-		SendQueue:       a.cfg.WSSendQueue,
-		Metrics:         reg,
-		OnConnect:       a.live.Track,
+		TrustedDocuments:     trustedDocs,
+		TrustedDocumentsOnly: a.cfg.PersistedOperationsOnly,
+		CheckOrigin:          gqlws.AllowOrigins(a.cfg.CORSOrigins...),
+		MaxConnsPerUser:      a.cfg.WSMaxConnsPerUser,
+		Connections:          connectionLimits(a.cfg, a.log),
+		SendQueue:            a.cfg.WSSendQueue,
+		Metrics:              reg,
+		OnConnect:            a.live.Track,
+		Budgets:              a.rateBudgets(),
+		Handshakes:           a.handshakeLimit(),
+		Tracer:               a.tracer(),
 	})
 	h.websockets = gql.Websockets
 	cors, err := httpmw.CORS(a.cfg.CORSOrigins, httpmw.CORSOptions{AllowWildcard: !a.cfg.IsProduction()})
@@ -109,7 +119,7 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	// Recover sits inside AccessLog and Metrics so that the 500 it writes is logged and
 	// counted; BodyLimit is innermost so MaxBytesReader gets the server's own writer.
-	h.handler = httpmw.Chain(
+	mws := []httpmw.Middleware{
 		httpmw.RequestID,
 		httpmw.ClientIPContext(a.cfg.TrustedProxies),
 		requestOrigin,
@@ -120,7 +130,11 @@ func newHTTP(a *app) (*httpApp, error) {
 		httpmw.SecurityHeaders(httpmw.SecurityOptions{HSTSMaxAge: hstsMaxAge(a.cfg.IsProduction())}),
 		cors,
 		httpmw.BodyLimit(a.cfg.MaxBodyBytes),
-	)(mux)
+	}
+	if tp := a.tracer(); tp != nil {
+		mws = slices.Insert(mws, 0, httpmw.Trace(tp)) // outermost: the span covers it all
+	}
+	h.handler = httpmw.Chain(mws...)(mux)
 	return h, nil
 }
 

@@ -66,13 +66,18 @@ func listenOperator(h *httpApp, addr string, log *slog.Logger) (*operatorServer,
 	if h.ops == nil {
 		return nil, nil
 	}
+	return listenOperatorOn(h.ops, addr, log)
+}
+
+// listenOperatorOn opens addr for the operator handler ops (operatorHandler).
+func listenOperatorOn(ops http.Handler, addr string, log *slog.Logger) (*operatorServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
 	}
 	log.Info("operator endpoints listening", "addr", ln.Addr().String(), "paths", "/metrics /health/detailed")
 	return &operatorServer{ln: ln, srv: &http.Server{
-		Handler:           h.ops,
+		Handler:           ops,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -9,10 +9,12 @@ import (
 	"backbone/internal/questions"
 )
 
-// openQuestions builds the question lifecycle service.
+// openQuestions builds the question lifecycle service, its expert figures cached in the
+// "expert_stats" memo.
 func (a *app) openQuestions() {
-	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings, Log: a.log}, questions.Options{})
-	a.analytics = analytics.New(a.db)
+	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings,
+		Limiter: a.rateLimiter(), Stats: a.newMemo("expert_stats"), Log: a.log}, questions.Options{})
+	a.analytics = analytics.New(a.db, a.newMemo("analytics"))
 }
 
 // openAI builds the model provider of the AI stages; without AI_BASE_URL there is none

@@ -1,6 +1,12 @@
 package main
 
-import "backbone/internal/ratelimit"
+import (
+	"time"
+
+	"backbone/graph"
+	"backbone/graph/gqlws"
+	"backbone/internal/ratelimit"
+)
 
 // rateLimiter counts attempts in Redis when it is configured, so that every instance
 // shares the budgets, and in process otherwise.
@@ -9,4 +15,27 @@ func (a *app) rateLimiter() ratelimit.Limiter {
 		return ratelimit.NewRedis(a.redis, a.cfg.Namespace+":")
 	}
 	return ratelimit.NewMemory(0)
+}
+
+// rateBudgets are the cost-based budgets every GraphQL operation is charged to, per
+// user, API key and anonymous address (RATE_BUDGET_*).
+func (a *app) rateBudgets() *graph.RateBudgets {
+	return &graph.RateBudgets{
+		Limiter:   a.rateLimiter(),
+		User:      a.cfg.RateBudgetUser,
+		APIKey:    a.cfg.RateBudgetAPIKey,
+		Anonymous: a.cfg.RateBudgetAnonymous,
+		Window:    a.cfg.RateBudgetWindow,
+		Log:       a.log,
+	}
+}
+
+// handshakeLimit bounds the websocket upgrades per client address (WS_HANDSHAKES_PER_IP
+// a minute; 0: none).
+func (a *app) handshakeLimit() gqlws.HandshakeLimit {
+	if a.cfg.WSHandshakesPerIP <= 0 {
+		return gqlws.HandshakeLimit{}
+	}
+	n := a.cfg.WSHandshakesPerIP
+	return gqlws.HandshakeLimit{Limiter: a.rateLimiter(), PerIP: ratelimit.Limit{Rate: n, Burst: n, Period: time.Minute}}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -28,8 +29,15 @@ type testServer struct {
 // startServer runs serve with env (plus ADDR=127.0.0.1:0) until the test ends.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t)})
-	ctx, cancel := context.WithCancel(context.Background())
+	return startServerCtx(t, context.Background(), env)
+}
+
+// startServerCtx is startServer with the values of ctx, such as withTracing's.
+func startServerCtx(t *testing.T, ctx context.Context, env map[string]string) *testServer {
+	t.Helper()
+	env = withDefaults(env, map[string]string{"ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t),
+		"NAMESPACE": deploymentNamespace(env)})
+	ctx, cancel := context.WithCancel(ctx)
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	logs := &syncBuffer{}
@@ -60,6 +68,19 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 		t.Fatalf("server did not start within 60s\n%s", logs.String())
 	}
 	return nil
+}
+
+// deploymentNamespace keeps the tests' deployments apart on the one Redis they share, as
+// NAMESPACE keeps real ones: servers on one database are one deployment and share a
+// namespace (and so their cached settings and figures); servers on different databases
+// do not. Without Redis or a database URL it is the default.
+func deploymentNamespace(env map[string]string) string {
+	if env["REDIS_URL"] == "" || env["DATABASE_URL"] == "" {
+		return "backbone"
+	}
+	h := fnv.New64a()
+	h.Write([]byte(env["DATABASE_URL"]))
+	return fmt.Sprintf("t%x", h.Sum64())
 }
 
 func withDefaults(env, defaults map[string]string) map[string]string {

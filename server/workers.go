@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 
+	"golang.org/x/sync/errgroup"
+
+	"backbone/internal/health"
 	"backbone/workers"
 )
 
@@ -35,5 +38,18 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	defer a.close()
 	a.log.Info("starting backbone workers", "version", version(), "config", a.cfg.String())
-	return a.workers().Run(ctx)
+	if a.cfg.MetricsAddr == "" {
+		return a.workers().Run(ctx)
+	}
+	// The workers' own counters (jobs consumed, failed, dead-lettered) exist only in
+	// this process: it serves them on METRICS_ADDR, with /health/detailed.
+	checks := health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)
+	ops, err := listenOperatorOn(operatorHandler(a.cfg, checks, a.metrics, a.log), a.cfg.MetricsAddr, a.log)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.workers().Run(gctx) })
+	g.Go(func() error { return ops.serve(gctx) })
+	return g.Wait()
 }

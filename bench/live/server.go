@@ -46,6 +46,7 @@ func (e serverEnv) list() []string {
 		// Every subscriber dials from loopback: one address, no per-address limits.
 		"WS_MAX_CONNECTIONS_PER_IP=0",
 		"WS_MAX_ANONYMOUS_PER_IP=0",
+		"WS_HANDSHAKES_PER_IP=0",
 		"LOG_FORMAT=text",
 		"LOG_LEVEL=" + e.LogLevel,
 	}

@@ -578,6 +578,7 @@ var (
 		{Name: "topic", Type: field.TypeString, Size: 200},
 		{Name: "key", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "payload", Type: field.TypeBytes, Nullable: true},
+		{Name: "trace_context", Type: field.TypeJSON, Nullable: true},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "available_at", Type: field.TypeTime},
 		{Name: "claimed_until", Type: field.TypeTime, Nullable: true},
@@ -593,7 +594,7 @@ var (
 			{
 				Name:    "outboxmessage_available_at",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[7]},
+				Columns: []*schema.Column{OutboxMessagesColumns[8]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "delivered_at IS NULL",
 				},
@@ -601,7 +602,7 @@ var (
 			{
 				Name:    "outboxmessage_delivered_at",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[9]},
+				Columns: []*schema.Column{OutboxMessagesColumns[10]},
 			},
 			{
 				Name:    "outboxmessage_key",

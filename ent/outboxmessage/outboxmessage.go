@@ -28,6 +28,8 @@ const (
 	FieldKey = "key"
 	// FieldPayload holds the string denoting the payload field in the database.
 	FieldPayload = "payload"
+	// FieldTraceContext holds the string denoting the trace_context field in the database.
+	FieldTraceContext = "trace_context"
 	// FieldAttempts holds the string denoting the attempts field in the database.
 	FieldAttempts = "attempts"
 	// FieldAvailableAt holds the string denoting the available_at field in the database.
@@ -50,6 +52,7 @@ var Columns = []string{
 	FieldTopic,
 	FieldKey,
 	FieldPayload,
+	FieldTraceContext,
 	FieldAttempts,
 	FieldAvailableAt,
 	FieldClaimedUntil,

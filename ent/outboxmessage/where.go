@@ -350,6 +350,16 @@ func PayloadNotNil() predicate.OutboxMessage {
 	return predicate.OutboxMessage(sql.FieldNotNull(FieldPayload))
 }
 
+// TraceContextIsNil applies the IsNil predicate on the "trace_context" field.
+func TraceContextIsNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldIsNull(FieldTraceContext))
+}
+
+// TraceContextNotNil applies the NotNil predicate on the "trace_context" field.
+func TraceContextNotNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNotNull(FieldTraceContext))
+}
+
 // AttemptsEQ applies the EQ predicate on the "attempts" field.
 func AttemptsEQ(v int) predicate.OutboxMessage {
 	return predicate.OutboxMessage(sql.FieldEQ(FieldAttempts, v))

@@ -940,15 +940,15 @@ func init() {
 	// outboxmessage.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	outboxmessage.KeyValidator = outboxmessageDescKey.Validators[0].(func(string) error)
 	// outboxmessageDescAttempts is the schema descriptor for attempts field.
-	outboxmessageDescAttempts := outboxmessageFields[4].Descriptor()
+	outboxmessageDescAttempts := outboxmessageFields[5].Descriptor()
 	// outboxmessage.DefaultAttempts holds the default value on creation for the attempts field.
 	outboxmessage.DefaultAttempts = outboxmessageDescAttempts.Default.(int)
 	// outboxmessageDescAvailableAt is the schema descriptor for available_at field.
-	outboxmessageDescAvailableAt := outboxmessageFields[5].Descriptor()
+	outboxmessageDescAvailableAt := outboxmessageFields[6].Descriptor()
 	// outboxmessage.DefaultAvailableAt holds the default value on creation for the available_at field.
 	outboxmessage.DefaultAvailableAt = outboxmessageDescAvailableAt.Default.(func() time.Time)
 	// outboxmessageDescLastError is the schema descriptor for last_error field.
-	outboxmessageDescLastError := outboxmessageFields[8].Descriptor()
+	outboxmessageDescLastError := outboxmessageFields[9].Descriptor()
 	// outboxmessage.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	outboxmessage.LastErrorValidator = outboxmessageDescLastError.Validators[0].(func(string) error)
 	// outboxmessageDescID is the schema descriptor for id field.

@@ -28,6 +28,9 @@ func (OutboxMessage) Fields() []ent.Field {
 		// What the message is about, such as a question id: for logs and inspection.
 		field.String("key").MaxLen(200).Optional().Immutable(),
 		field.Bytes("payload").Optional().Immutable(),
+		// The W3C trace context (traceparent, tracestate) of the change that wrote the row,
+		// which the published job continues; empty when it was not traced.
+		field.JSON("trace_context", map[string]string{}).Optional().Immutable(),
 		// Failed publish attempts so far.
 		field.Int("attempts").Default(0),
 		// When the row is next due: now at first, later after a failed attempt.

@@ -97,7 +97,26 @@ func decodeFields(f map[string]json.RawMessage) (*graphql.RawParams, *requestErr
 	if p.Extensions, err = decodeObject("extensions", f["extensions"]); err != nil {
 		return nil, err
 	}
+	if raw, ok := f["documentId"]; ok && !isNull(raw) {
+		var id string
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, badRequest("documentId must be a string or null")
+		}
+		setDocumentID(p, id)
+	}
 	return p, checkQuery(p, hasQuery)
+}
+
+// DocumentIDExtension is where a request's documentId (GraphQL over HTTP's persisted
+// documents) travels to gqlgen's extensions, which have no field for it: the key of
+// graphql.RawParams.Extensions that holds it.
+const DocumentIDExtension = "documentId"
+
+func setDocumentID(p *graphql.RawParams, id string) {
+	if p.Extensions == nil {
+		p.Extensions = map[string]any{}
+	}
+	p.Extensions[DocumentIDExtension] = id
 }
 
 // readGET takes the request parameters from the URL's query component.
@@ -125,6 +144,9 @@ func readGET(r *http.Request) (*graphql.RawParams, *requestError) {
 			return nil, rerr
 		}
 	}
+	if q.Has("documentId") {
+		setDocumentID(p, q.Get("documentId"))
+	}
 	return p, checkQuery(p, q.Has("query"))
 }
 
@@ -146,14 +168,17 @@ func decodeObject(name string, raw json.RawMessage) (map[string]any, *requestErr
 	return m, nil
 }
 
-// checkQuery refuses a request without a query parameter, unless it names a persisted query:
-// gqlgen's APQ extension fills the query in from its cache.
+// checkQuery refuses a request without a query parameter, unless it names a persisted query
+// or a document by id: an extension (gqlgen's APQ, the server's trusted documents) fills
+// the query in.
 func checkQuery(p *graphql.RawParams, present bool) *requestError {
 	if present {
 		return nil
 	}
-	if _, ok := p.Extensions["persistedQuery"]; ok {
-		return nil
+	for _, ext := range []string{"persistedQuery", DocumentIDExtension} {
+		if _, ok := p.Extensions[ext]; ok {
+			return nil
+		}
 	}
 	return badRequest("query is missing")
 }

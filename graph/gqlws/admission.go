@@ -54,7 +54,7 @@ type slot struct {
 func newAdmission(limits Limits, perUser int) *admission {
 	a := &admission{limits: limits, perUser: perUser,
 		ips: map[string]int{}, anon: map[string]int{}, users: map[string]int{}, refused: map[string]*atomic.Int64{}}
-	for _, l := range []string{limitTotal, limitPerIP, limitAnonymous, limitPerUser, limitNoAnon} {
+	for _, l := range []string{limitTotal, limitPerIP, limitAnonymous, limitPerUser, limitNoAnon, limitHandshake} {
 		a.refused[l] = new(atomic.Int64)
 	}
 	return a

@@ -66,6 +66,8 @@ type Config struct {
 	UserKey func(ctx context.Context) string
 	// Limits bound the connections by address and in total (see Limits).
 	Limits Limits
+	// Handshakes bounds the upgrades an address may start (see HandshakeLimit).
+	Handshakes HandshakeLimit
 	// ClientIP names the address a request comes from, for Limits.PerIP and
 	// Limits.AnonymousPerIP (default: the peer's address).
 	ClientIP func(r *http.Request) string
@@ -167,6 +169,9 @@ func (s *Server) Supports(r *http.Request) bool {
 func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if s.isDraining() {
 		http.Error(w, `{"errors":[{"message":"server is shutting down"}]}`, http.StatusServiceUnavailable)
+		return
+	}
+	if !s.admitHandshake(w, r) {
 		return
 	}
 	// Counted from the upgrade: a socket that never sends connection_init holds a file

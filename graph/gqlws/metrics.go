@@ -54,7 +54,7 @@ func (s *Server) Register(reg prometheus.Registerer) error {
 	for limit, n := range s.admission.refused {
 		collectors = append(collectors, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "websocket_refused_total",
-			Help:        "Websockets and event streams refused by a connection limit (total, ip, anonymous_ip, user) or for being anonymous.",
+			Help:        "Websockets and event streams refused by a connection limit (total, ip, anonymous_ip, user), the handshake rate (handshake_ip) or for being anonymous.",
 			ConstLabels: prometheus.Labels{"limit": limit},
 		}, func() float64 { return float64(n.Load()) }))
 	}

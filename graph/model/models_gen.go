@@ -263,6 +263,18 @@ type QuestionsOrder struct {
 	Direction entgql.OrderDirection `json:"direction"`
 }
 
+// The charge of the current operation against its caller's rate budget.
+type RateLimit struct {
+	// Points this operation was charged: max(1, ceil(complexity / 100)).
+	Cost int `json:"cost"`
+	// The budget: points per window for your kind of caller (user, API key or anonymous address).
+	Limit int `json:"limit"`
+	// Points left after this operation; they come back steadily over the window.
+	Remaining int `json:"remaining"`
+	// When the budget is full again if nothing more is spent.
+	ResetAt time.Time `json:"resetAt"`
+}
+
 type RegisterInput struct {
 	Email string `json:"email"`
 	// 8 to 128 characters, and not easy to guess.
@@ -380,6 +392,8 @@ type UpdateSettingsInput struct {
 	OriginalityThreshold *float64 `json:"originalityThreshold,omitempty"`
 	// 0 (unlimited) to 2000000000.
 	AiDailyTokenBudget *int `json:"aiDailyTokenBudget,omitempty"`
+	// 0 (unlimited) to 10000.
+	QuestionsPerHour *int `json:"questionsPerHour,omitempty"`
 	// Replaces the credit packs: 0 to 20, ids and credit counts unique.
 	CreditPacks []*CreditPackInput `json:"creditPacks,omitempty"`
 }

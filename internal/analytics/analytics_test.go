@@ -78,7 +78,7 @@ func checkAgreement(t *testing.T, d *db.DB) {
 	c.Posting.Create().SetTransactionID(tx.ID).SetAccountID(payout).SetKind(posting.KindPAYOUT_APPROVE).SetAmount(-50).ExecX(ctx)
 	c.Posting.Create().SetTransactionID(tx.ID).SetAccountID(external).SetKind(posting.KindPAYOUT_APPROVE).SetAmount(50).ExecX(ctx)
 
-	s := analytics.New(d)
+	s := analytics.New(d, nil)
 	for range 2 { // the second round is a redelivery of every event
 		for _, id := range []uuid.UUID{accepted, cancelled, disputed, waiting} {
 			if err := s.Refresh(ctx, id); err != nil {

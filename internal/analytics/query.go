@@ -46,6 +46,11 @@ type Point struct {
 // span is a validated request: whole UTC days [from, to).
 type span struct{ from, to time.Time }
 
+// String spells the span in cache keys.
+func (sp span) String() string {
+	return sp.from.Format(time.DateOnly) + "/" + sp.to.Format(time.DateOnly)
+}
+
 // check authorizes an admin (a read-only API key will do) and turns [from, to) into
 // whole UTC days: from rounded down, to up. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT.
@@ -79,11 +84,16 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 	if err != nil {
 		return nil, errs.Wrap("analytics.Series", err)
 	}
-	ctx = system(ctx)
 	key := ""
 	if subject != nil {
 		key = *subject
 	}
+	return cached(ctx, s.memo, "series|"+sp.String()+"|"+string(bucket)+"|"+key,
+		func(ctx context.Context) ([]Point, error) { return s.series(system(ctx), sp, bucket, key) })
+}
+
+// series reads Series' points from the rollups.
+func (s *Service) series(ctx context.Context, sp span, bucket Bucket, key string) ([]Point, error) {
 	days, err := s.db.Client.AnalyticsDay.Query().
 		Where(analyticsday.Subject(key), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).All(ctx)
 	if err != nil {
@@ -155,7 +165,13 @@ func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectP
 	if err != nil {
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
-	ctx = system(ctx)
+	return cached(ctx, s.memo, "subjects|"+sp.String(),
+		func(ctx context.Context) ([]SubjectPoint, error) { return s.bySubject(system(ctx), sp) })
+}
+
+// bySubject reads BySubject's figures from the rollups.
+func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error) {
+	var err error
 	var sums []struct {
 		Subject   string `json:"subject"`
 		Submitted int64  `json:"submitted"`
@@ -254,7 +270,8 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}
-	byExpert, err := s.expertSums(system(ctx), sp)
+	byExpert, err := cached(ctx, s.memo, "experts|"+sp.String(),
+		func(ctx context.Context) (map[uuid.UUID]*ExpertFigures, error) { return s.expertSums(system(ctx), sp) })
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}

@@ -82,6 +82,13 @@ func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
 	if err != nil {
 		return RebuildStats{}, fmt.Errorf("analytics.Rebuild: %w", err)
 	}
+	if s.memo != nil {
+		// Cached reads of the old rollups go; an instance the bus does not reach serves
+		// them until CacheTTL ends.
+		if err := s.memo.Invalidate(ctx, cacheTag); err != nil {
+			return out, fmt.Errorf("analytics.Rebuild: rebuilt, but the cached figures were not dropped everywhere: %w", err)
+		}
+	}
 	return out, nil
 }
 

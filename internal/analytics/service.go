@@ -13,17 +13,35 @@ import (
 	"entgo.io/ent/privacy"
 
 	"backbone/internal/db"
+	"backbone/internal/memo"
 )
 
 // Service reads and maintains the rollups.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db   *db.DB
+	memo *memo.Memo
 }
 
-// New returns the service over d.
-func New(d *db.DB) *Service {
-	return &Service{db: d, now: time.Now}
+// New returns the service over d, its reads cached in m (nil: uncached).
+func New(d *db.DB, m *memo.Memo) *Service {
+	return &Service{db: d, memo: m}
+}
+
+// CacheTTL is how long a read is served from the memo. The rollups change with every
+// question and ledger event, so entries are not dropped per event (under steady activity
+// nothing would stay cached): the figures may trail the rollups by this much. A rebuild
+// drops them all.
+const CacheTTL = 10 * time.Second
+
+// cacheTag tags every cached read, for the rebuild's invalidation.
+const cacheTag = "rollups"
+
+// cached returns key's value from m, computed by load on a miss.
+func cached[T any](ctx context.Context, m *memo.Memo, key string, load func(context.Context) (T, error)) (T, error) {
+	if m == nil {
+		return load(ctx)
+	}
+	return memo.Get(ctx, m, key, CacheTTL, load, cacheTag)
 }
 
 // system marks ctx as the service's own access: the rollup tables are read by no one

@@ -57,6 +57,7 @@ type options struct {
 	buffer      int
 	prefix      string
 	healthEvery time.Duration
+	metrics     *Metrics
 }
 
 func newOptions(opts []Option) options {

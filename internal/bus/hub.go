@@ -10,9 +10,10 @@ type hub struct {
 	mu     sync.RWMutex
 	topics map[string]map[*Subscription]struct{}
 	closed bool
+	m      *Metrics // nil: not counted
 }
 
-func newHub() *hub { return &hub{topics: make(map[string]map[*Subscription]struct{})} }
+func newHub(m *Metrics) *hub { return &hub{topics: make(map[string]map[*Subscription]struct{}), m: m} }
 
 // add registers s and reports whether it is its topic's first subscriber.
 func (h *hub) add(s *Subscription) (first bool, err error) {
@@ -56,6 +57,9 @@ func (h *hub) deliver(topic string, payload []byte) {
 	m := Message{Topic: topic, Payload: payload}
 	var slow []*Subscription
 	h.mu.RLock()
+	if len(h.topics[topic]) > 0 { // as Redis, which brings only the subscribed topics
+		h.m.countReceived()
+	}
 	for s := range h.topics[topic] {
 		if !s.offer(m) {
 			slow = append(slow, s)
@@ -63,6 +67,7 @@ func (h *hub) deliver(topic string, payload []byte) {
 	}
 	h.mu.RUnlock()
 	for _, s := range slow {
+		h.m.countDropped()
 		go s.detach()
 	}
 }
@@ -70,6 +75,7 @@ func (h *hub) deliver(topic string, payload []byte) {
 // gap tells every subscriber of topic that messages published since since may have
 // been lost.
 func (h *hub) gap(topic string, since time.Time) {
+	h.m.countGap()
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for s := range h.topics[topic] {

@@ -10,10 +10,10 @@ type memoryBus struct {
 
 // NewMemory returns an in-process bus, for the embedded mode and single-instance
 // deployments: publishers and subscribers must live in the same process. Of the
-// options, only WithBuffer applies.
+// options, only WithBuffer and WithMetrics apply.
 func NewMemory(opts ...Option) Bus {
 	o := newOptions(opts)
-	return &memoryBus{hub: newHub(), buf: o.buffer}
+	return &memoryBus{hub: newHub(o.metrics), buf: o.buffer}
 }
 
 // Publish delivers payload to the topic's current subscribers; see Bus.
@@ -24,6 +24,7 @@ func (b *memoryBus) Publish(ctx context.Context, topic string, payload []byte) e
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	b.hub.m.countPublished()
 	b.hub.deliver(topic, payload)
 	return nil
 }

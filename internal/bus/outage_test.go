@@ -25,7 +25,8 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: relay.Addr(), DialTimeout: time.Second, MaxRetries: -1})
 	t.Cleanup(func() { client.Close() })
 	prefix := testenv.RandomName("bustest:") + ":"
-	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix))
+	m, reg := newMetrics(t)
+	b := newRedisBus(t, client, bus.WithChannelPrefix(prefix), bus.WithMetrics(m))
 	subscribed := time.Now()
 	s, other := bustest.MustSubscribe(t, b, "t"), bustest.MustSubscribe(t, b, "v")
 	ctx := context.Background()
@@ -55,6 +56,11 @@ func TestRedisRecoversFromOutage(t *testing.T) {
 	}
 	if err := waitPing(b); err != nil {
 		t.Fatalf("Ping after recovery: %v", err)
+	}
+	// Each of the two topics in Redis was subscribed again once at least; both "after"
+	// messages came.
+	if got := counters(t, reg); got["bus_gaps_total"] < 2 || got["bus_messages_received_total"] < 2 {
+		t.Fatalf("counters after the outage = %v, want 2 gaps and 2 messages at least", got)
 	}
 }
 

@@ -45,12 +45,13 @@ type redisBus struct {
 // NewRedis returns a bus over Redis pub/sub that connects every process using the same
 // Redis server (and channel prefix). It reconnects with backoff after Redis restarts and
 // resubscribes every topic in use by itself; messages published during the outage are
-// lost, and each subscription's Gaps fires once its topic is subscribed again. Options: WithBuffer, WithChannelPrefix, WithHealthCheck. The caller keeps
+// lost, and each subscription's Gaps fires once its topic is subscribed again. Options: WithBuffer, WithChannelPrefix, WithHealthCheck, WithMetrics. The caller keeps
 // ownership of client and closes it after the bus.
 func NewRedis(client *redis.Client, log *slog.Logger, opts ...Option) Bus {
 	ctx, cancel := context.WithCancel(context.Background())
+	o := newOptions(opts)
 	b := &redisBus{
-		client: client, log: log, o: newOptions(opts), hub: newHub(),
+		client: client, log: log, o: o, hub: newHub(o.metrics),
 		pending: make(map[string][]chan struct{}),
 		ctx:     ctx, cancel: cancel,
 	}
@@ -73,6 +74,7 @@ func (b *redisBus) Publish(ctx context.Context, topic string, payload []byte) er
 	if err := b.client.Publish(ctx, b.channel(topic), payload).Err(); err != nil {
 		return unavailable("bus.Publish", err)
 	}
+	b.hub.m.countPublished()
 	return nil
 }
 

@@ -15,6 +15,13 @@ import (
 	"time"
 )
 
+// DefaultComplexityLimit is QUERY_COMPLEXITY_LIMIT's default. A connection costs its
+// page size times what it selects: a page of 100 questions with their title, client,
+// expert and answer costs 1,101, and the costliest operation of the server's tests
+// (100 notifications with their question and payout) 1,001. The limit admits a few such
+// pages in one request; 76 pages of 100 questions (22,876) are refused.
+const DefaultComplexityLimit = 5000
+
 // Environments Backbone knows.
 const (
 	Development = "development"
@@ -88,8 +95,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
 	MaxBodyBytes    int64         // MAX_BODY_BYTES: request body limit (default 1 MiB)
-	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted query complexity (default 1000)
+	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted operation cost (default 5000; a connection costs its page size times what it selects)
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
+
+	// PERSISTED_OPERATIONS_FILE: a manifest of trusted documents (GraphQL Code Generator's
+	// persisted-documents.json or Apollo's persisted query manifest) whose operations
+	// clients may run by id; PERSISTED_OPERATIONS_ONLY: run nothing else (default false).
+	PersistedOperationsFile string
+	PersistedOperationsOnly bool
 
 	WSMaxConnsPerUser int // WS_MAX_CONNECTIONS_PER_USER: open websockets and event streams per user (default 20; 0: no limit)
 	// WS_MAX_CONNECTIONS: open websockets and event streams in all (default 0: derived from
@@ -98,12 +111,23 @@ type Config struct {
 	WSMaxConnsPerIP     int // WS_MAX_CONNECTIONS_PER_IP: open websockets and event streams per client address (default 200; 0: no limit)
 	WSMaxAnonymousPerIP int // WS_MAX_ANONYMOUS_PER_IP: of those, not (yet) signed in (default 20; 0: no limit)
 	WSSendQueue         int // WS_SEND_QUEUE: messages a slow subscriber may have waiting before it is disconnected (default 256)
+	WSHandshakesPerIP   int // WS_HANDSHAKES_PER_IP: websocket upgrades one client address may start a minute (default 60; 0: no limit)
+
+	// Rate budgets: points each caller may spend per RATE_BUDGET_WINDOW, an operation
+	// costing max(1, ceil(complexity/100)) points (see ratelimit.Points); 0 turns a kind's
+	// budget off.
+	RateBudgetUser      int           // RATE_BUDGET_USER: per signed-in user (default 5000)
+	RateBudgetAPIKey    int           // RATE_BUDGET_API_KEY: per API key (default 5000)
+	RateBudgetAnonymous int           // RATE_BUDGET_ANONYMOUS: per client address without credentials (default 1000)
+	RateBudgetWindow    time.Duration // RATE_BUDGET_WINDOW: the window a full budget refills over (default 1h)
 
 	// METRICS_ADDR: a listener of its own for /metrics and /health/detailed, which are then
 	// not served on ADDR (default: none).
 	MetricsAddr string
 	// METRICS_TOKEN: /metrics and /health/detailed require Authorization: Bearer <it>.
 	MetricsToken string
+	// Health holds the thresholds of /health/detailed's business measures (HEALTH_*).
+	Health HealthThresholds
 
 	LogFormat string // LOG_FORMAT: json or text (default text in development, json in production)
 	LogLevel  string // LOG_LEVEL: debug, info, warn, error (default info)
@@ -112,6 +136,11 @@ type Config struct {
 	LogFile, LogErrorFile string
 	LogFileMaxMB          int // LOG_FILE_MAX_MB: rotate a log file at this size (default 100)
 	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
+
+	// Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+	// is set and OTEL_SDK_DISABLED is not true. The OpenTelemetry SDK reads those and the
+	// other OTEL_* variables itself.
+	Tracing bool
 
 	// set records which variables were given, so Validate can tell a default from a choice.
 	set map[string]bool
@@ -171,14 +200,23 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TrustedProxies: r.prefixes("TRUSTED_PROXIES"),
 
 		MaxBodyBytes:    int64(r.int("MAX_BODY_BYTES", 1<<20)),
-		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", 1000),
+		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", DefaultComplexityLimit),
 		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+
+		PersistedOperationsFile: r.str("PERSISTED_OPERATIONS_FILE", ""),
+		PersistedOperationsOnly: r.bool("PERSISTED_OPERATIONS_ONLY", false),
 
 		WSMaxConnsPerUser:   r.int("WS_MAX_CONNECTIONS_PER_USER", 20),
 		WSSendQueue:         r.int("WS_SEND_QUEUE", 256),
 		WSMaxConns:          r.int("WS_MAX_CONNECTIONS", 0),
 		WSMaxConnsPerIP:     r.int("WS_MAX_CONNECTIONS_PER_IP", 200),
 		WSMaxAnonymousPerIP: r.int("WS_MAX_ANONYMOUS_PER_IP", 20),
+		WSHandshakesPerIP:   r.int("WS_HANDSHAKES_PER_IP", 60),
+
+		RateBudgetUser:      r.int("RATE_BUDGET_USER", 5000),
+		RateBudgetAPIKey:    r.int("RATE_BUDGET_API_KEY", 5000),
+		RateBudgetAnonymous: r.int("RATE_BUDGET_ANONYMOUS", 1000),
+		RateBudgetWindow:    r.duration("RATE_BUDGET_WINDOW", time.Hour),
 
 		MetricsAddr:  r.str("METRICS_ADDR", ""),
 		MetricsToken: r.str("METRICS_TOKEN", ""),
@@ -188,7 +226,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogErrorFile:   r.str("LOG_ERROR_FILE", ""),
 		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
 		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
+
+		Tracing: (r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != "") &&
+			!r.bool("OTEL_SDK_DISABLED", false),
 	}
+	c.Health = readHealth(&r)
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
 	dev := c.Env != Production
 	if !r.set["CORS_ORIGINS"] && dev {
@@ -268,12 +310,15 @@ func (c Config) Validate() error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
 		bad("METRICS_TOKEN: must be at least 32 bytes long")
 	}
+	problems = append(problems, c.Health.problems()...)
 	if c.WSSendQueue < 1 {
 		bad("WS_SEND_QUEUE: %d is below 1", c.WSSendQueue)
 	}
 	if c.ComplexityLimit < 1 {
 		bad("QUERY_COMPLEXITY_LIMIT: must be positive")
 	}
+	problems = append(problems, c.persistedProblems()...)
+	problems = append(problems, c.budgetProblems()...)
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
 	}
@@ -414,10 +459,10 @@ func (c Config) String() string {
 	if c.SMTPURL != "" {
 		mailTo = maskURL(c.SMTPURL)
 	}
-	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s",
+	return fmt.Sprintf("env=%s addr=%s database=%s redis=%s amqp=%s namespace=%s jwt=%s migrate_on_start=%t playground=%t introspection=%t cors=%v trusted_hosts=%v ai=%s mail=%s public_url=%s payment=%s tracing=%t",
 		c.Env, c.Addr, maskURL(c.DatabaseURL), maskURL(c.RedisURL), maskURL(c.AMQPURL), c.Namespace,
 		map[bool]string{true: "set", false: "unset"}[c.JWTSecret != "" || c.JWTKeys != ""],
-		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider)
+		c.MigrateOnStart, c.Playground, c.Introspection, c.CORSOrigins, c.TrustedHosts, ai, mailTo, c.PublicURL, c.PaymentProvider, c.Tracing)
 }
 
 func checkURL(raw string, schemes ...string) error {

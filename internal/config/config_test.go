@@ -87,6 +87,9 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 			"CHECKOUT_SUCCESS_URL": "https://a.example/ok", "CHECKOUT_CANCEL_URL": "https://a.example/no"}, "STRIPE_WEBHOOK_SECRET"},
 		{"Stripe without its return URLs", map[string]string{"PAYMENT_PROVIDER": "stripe", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "CHECKOUT_SUCCESS_URL"},
 		{"a Stripe API URL that is not http", map[string]string{"STRIPE_API_URL": "ftp://stripe.local"}, "STRIPE_API_URL"},
+		{"an outbox lag threshold of zero", map[string]string{"HEALTH_OUTBOX_LAG_WARN": "0s"}, "HEALTH_OUTBOX_LAG_WARN"},
+		{"a negative queue depth threshold", map[string]string{"HEALTH_QUEUE_DEPTH_WARN": "-1"}, "HEALTH_QUEUE_DEPTH_WARN"},
+		{"a question wait threshold past 100%", map[string]string{"HEALTH_QUESTION_WAIT_WARN_PERCENT": "150"}, "HEALTH_QUESTION_WAIT_WARN_PERCENT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,8 +33,12 @@ type DB struct {
 // up to 30 s), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
 // or sqlite://:memory: (one private in-memory database, for tests), and file:PATH (a
 // SQLite DSN, query parameters kept). Errors about the URL wrap ErrBadURL. Open does
-// not migrate: see package migrate.
-func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+// not migrate: see package migrate. WithTracerProvider traces the statements.
+func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Option) (*DB, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -50,10 +54,10 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 	switch drv {
 	case DriverPostgres:
 		dia = dialect.Postgres
-		pool, connector, err = openPostgres(ctx, dsn, log)
+		pool, connector, err = openPostgres(ctx, dsn, log, o)
 	default:
 		dia = dialect.SQLite
-		pool, err = openSQLite(ctx, dsn)
+		pool, err = openSQLite(ctx, dsn, o)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("db.Open: %w", err)

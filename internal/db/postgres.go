@@ -11,6 +11,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/XSAM/otelsql"
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
 )
@@ -29,12 +30,17 @@ const startupWait = 30 * time.Second
 
 // openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer. It
 // returns the connector too, for pools aside (DB.OpenAside).
-func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (*sql.DB, driver.Connector, error) {
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) (*sql.DB, driver.Connector, error) {
 	connector, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
 	}
-	db := sql.OpenDB(connector)
+	var db *sql.DB
+	if o.tracer != nil {
+		db = otelsql.OpenDB(connector, o.otelOptions(systemPostgres)...)
+	} else {
+		db = sql.OpenDB(connector)
+	}
 	db.SetMaxOpenConns(pgMaxOpen)
 	db.SetMaxIdleConns(pgMaxIdle)
 	db.SetConnMaxLifetime(pgMaxLifetime)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/XSAM/otelsql"
 	"modernc.org/sqlite"
 )
 
@@ -23,8 +24,14 @@ func init() { sql.Register("sqlite3", &sqlite.Driver{}) }
 // connections: WAL lets readers proceed beside the writer, BEGIN IMMEDIATE (_txlock)
 // makes each transaction take the write lock up front, and busy_timeout makes a second
 // writer wait for it. An in-memory database lives in a single connection, so it keeps one.
-func openSQLite(ctx context.Context, dsn string) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn)
+func openSQLite(ctx context.Context, dsn string, o options) (*sql.DB, error) {
+	var db *sql.DB
+	var err error
+	if o.tracer != nil {
+		db, err = otelsql.Open("sqlite", dsn, o.otelOptions(systemSQLite)...)
+	} else {
+		db, err = sql.Open("sqlite", dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

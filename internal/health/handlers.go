@@ -33,13 +33,18 @@ func (c *Checker) Readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": StatusOK})
 }
 
-// Detailed serves the Report as JSON: overall status, draining, and each
-// dependency's name, mode, driver, required, status, latency_ms and error.
-// It answers 503 when a required dependency is down, 200 otherwise (optional
-// ones down give status "degraded"). Error texts may name hosts: serve it to
-// operators only.
+// Detailed serves the Report as JSON: overall status, draining, each
+// dependency's name, mode, driver, required, status, latency_ms and error, and
+// the business measures of the indicators with their thresholds. It answers 503
+// when a required dependency is down, 200 otherwise (optional ones down give
+// status "degraded"; a measure past its threshold or unreadable, "warn"). Error
+// texts may name hosts: serve it to operators only.
 func (c *Checker) Detailed(w http.ResponseWriter, r *http.Request) {
 	rep := c.Snapshot(r.Context())
+	rep.Business = c.Business(r.Context())
+	if rep.Status == StatusOK && rep.Warnings() > 0 {
+		rep.Status = StatusWarn
+	}
 	code := http.StatusOK
 	if rep.Status == StatusDown {
 		code = http.StatusServiceUnavailable

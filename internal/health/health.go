@@ -39,15 +39,22 @@ type Check struct {
 // Checker runs the checks and serves the health endpoints. Configure it with
 // WithTimeout and WithCacheTTL before serving.
 type Checker struct {
-	log      *slog.Logger
-	checks   []Check
-	timeout  time.Duration
-	ttl      time.Duration
-	draining atomic.Bool
+	log        *slog.Logger
+	checks     []Check
+	indicators []Indicator
+	timeout    time.Duration
+	ttl        time.Duration
+	draining   atomic.Bool
 
 	mu   sync.Mutex // held during a run, so concurrent probes share one
 	last Report
 	at   time.Time
+
+	// The indicators' last measures, cached like the checks' results but apart: only
+	// Detailed reads them, so the probes of load balancers cost no query.
+	bmu      sync.Mutex
+	measured []Measurement
+	bat      time.Time
 }
 
 // New returns a Checker over checks, with DefaultTimeout and DefaultCacheTTL.
@@ -119,32 +126,16 @@ func (c *Checker) run(ctx context.Context) Report {
 	return rep
 }
 
-// probe runs one check under the timeout. A Ping that ignores its context is
-// abandoned at the deadline (its goroutine ends whenever Ping returns).
+// probe runs one check under the timeout.
 func (c *Checker) probe(ctx context.Context, chk Check) Result {
 	res := Result{Name: chk.Name, Mode: chk.Mode, Driver: chk.Driver, Required: chk.Required}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	start := time.Now()
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- fmt.Errorf("panic: %v", v)
-			}
-		}()
+	err := c.guard(ctx, func(ctx context.Context) error {
 		if chk.Ping == nil {
-			done <- fmt.Errorf("no ping function")
-			return
+			return fmt.Errorf("no ping function")
 		}
-		done <- chk.Ping(ctx)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		err = fmt.Errorf("timed out after %s", c.timeout)
-	}
+		return chk.Ping(ctx)
+	})
 	res.LatencyMS = float64(time.Since(start).Microseconds()) / 1000
 	res.Status = Up
 	if err != nil {

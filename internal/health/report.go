@@ -34,11 +34,25 @@ type Result struct {
 
 // Report is the outcome of all checks, as served by Detailed.
 type Report struct {
-	// Status is StatusOK, StatusDegraded or StatusDown.
+	// Status is StatusOK, StatusWarn, StatusDegraded or StatusDown (the worst wins:
+	// a dependency down outranks a warning).
 	Status       string    `json:"status"`
 	Draining     bool      `json:"draining"`
 	CheckedAt    time.Time `json:"checked_at"`
 	Dependencies []Result  `json:"dependencies"`
+	// Business lists the indicators' measures (Detailed only; none without indicators).
+	Business []Measurement `json:"business,omitempty"`
+}
+
+// Warnings counts the business measures past their threshold or not read.
+func (r Report) Warnings() int {
+	n := 0
+	for _, m := range r.Business {
+		if m.Status != MeasureOK {
+			n++
+		}
+	}
+	return n
 }
 
 // Ready reports whether every required check passed and the server is not draining.

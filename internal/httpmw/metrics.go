@@ -80,13 +80,15 @@ func Metrics(reg prometheus.Registerer) Middleware {
 }
 
 // Route names the route of the handlers it wraps for Metrics' route label,
-// e.g. Route("graphql")(srv). Use a small fixed set of names.
+// e.g. Route("graphql")(srv), and names a traced request's span after the mux pattern.
+// Use a small fixed set of names.
 func Route(name string) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if slot, ok := r.Context().Value(routeKey{}).(*routeSlot); ok {
 				slot.name = name
 			}
+			nameSpan(r)
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"backbone/ent/outboxmessage"
 	"backbone/ent/privacy"
 	"backbone/internal/db"
+	"backbone/internal/tracing"
 )
 
 // rowID is an outbox row's id.
@@ -25,6 +26,7 @@ type message struct {
 	Key      string
 	Payload  []byte
 	Attempts int
+	Trace    tracing.Carrier
 }
 
 // system lets the relay read the outbox, which no viewer may.
@@ -58,7 +60,7 @@ func (r *Relay) claim(ctx context.Context) ([]message, time.Time, error) {
 		out = make([]message, len(rows))
 		for i, row := range rows {
 			out[i] = message{ID: row.ID, Kind: Kind(row.Kind), Topic: row.Topic, Key: row.Key,
-				Payload: row.Payload, Attempts: row.Attempts}
+				Payload: row.Payload, Attempts: row.Attempts, Trace: row.TraceContext}
 		}
 		return tx.OutboxMessage.Update().Where(outboxmessage.IDIn(ids(out)...)).
 			SetClaimedUntil(until).Exec(ctx)

@@ -9,6 +9,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/outboxmessage"
+	"backbone/internal/tracing"
 )
 
 // Kind says where a message goes.
@@ -35,8 +36,9 @@ type Message struct {
 
 // Add writes m with tx, which must be the transaction of the change that causes it: if
 // the transaction rolls back, m is never published; once it commits, a relay publishes m
-// at least once. Add wakes this process's relays (they look again shortly after, since
-// the commit comes later). Errors are not coded: a bad message is a programming error.
+// at least once. The row keeps ctx's W3C trace context, which the published jobs
+// continue. Add wakes this process's relays (they look again shortly after, since the
+// commit comes later). Errors are not coded: a bad message is a programming error.
 func Add(ctx context.Context, tx *ent.Client, m Message) error {
 	switch {
 	case m.Kind != Job && m.Kind != Event:
@@ -44,12 +46,15 @@ func Add(ctx context.Context, tx *ent.Client, m Message) error {
 	case m.Topic == "" || len(m.Topic) > 200 || len(m.Key) > 200:
 		return fmt.Errorf("outbox.Add: topic must be 1 to 200 bytes and key at most 200, got %q %q", m.Topic, m.Key)
 	}
-	err := tx.OutboxMessage.Create().
+	create := tx.OutboxMessage.Create().
 		SetKind(outboxmessage.Kind(m.Kind)).
 		SetTopic(m.Topic).
 		SetKey(m.Key).
-		SetPayload(m.Payload).
-		Exec(ctx)
+		SetPayload(m.Payload)
+	if tc := tracing.Inject(ctx); tc != nil {
+		create.SetTraceContext(tc)
+	}
+	err := create.Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox.Add: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"backbone/ent"
 	"backbone/ent/outboxmessage"
 )
 
@@ -23,8 +24,10 @@ func (r *Relay) Prune(ctx context.Context) (int, error) {
 }
 
 // Pending returns how many rows are not delivered yet, for health and metrics.
-func (r *Relay) Pending(ctx context.Context) (int, error) {
-	n, err := r.db.Client.OutboxMessage.Query().Where(outboxmessage.DeliveredAtIsNil()).Count(system(ctx))
+func (r *Relay) Pending(ctx context.Context) (int, error) { return countPending(ctx, r.db.Client) }
+
+func countPending(ctx context.Context, client *ent.Client) (int, error) {
+	n, err := client.OutboxMessage.Query().Where(outboxmessage.DeliveredAtIsNil()).Count(system(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("outbox pending: %w", err)
 	}

@@ -188,7 +188,7 @@ func (r *Relay) enqueue(ctx context.Context, claimed []message, stopAt time.Time
 			topics = r.opts.EventJobs[m.Topic]
 		}
 		for _, t := range topics {
-			msgs = append(msgs, queue.Message{Topic: t, ID: m.ID.String(), Payload: m.Payload})
+			msgs = append(msgs, queue.Message{Topic: t, ID: m.ID.String(), Payload: m.Payload, Trace: m.Trace})
 			rowOf = append(rowOf, i)
 		}
 	}

@@ -13,6 +13,9 @@ import (
 	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/memo"
+	"backbone/internal/ratelimit"
 	"backbone/internal/settings"
 	"backbone/internal/wallet"
 )
@@ -22,7 +25,13 @@ type Deps struct {
 	DB       *db.DB
 	Wallet   *wallet.Service
 	Settings *settings.Service
-	Log      *slog.Logger
+	// Limiter counts submissions per client for Settings.QuestionsPerHour (shared in
+	// Redis between instances); nil: an in-process one.
+	Limiter ratelimit.Limiter
+	// Stats caches expertStats (see StatsTTL) and follows question.updated on its bus to
+	// drop an expert's figures when their questions change; nil computes every time.
+	Stats *memo.Memo
+	Log   *slog.Logger
 }
 
 // Options tune the service; zero values take the defaults.
@@ -37,6 +46,8 @@ type Service struct {
 	db       *db.DB
 	wallet   *wallet.Service
 	settings *settings.Service
+	limiter  ratelimit.Limiter
+	stats    *memo.Memo
 	log      *slog.Logger
 	clock    func() time.Time
 }
@@ -49,7 +60,13 @@ func New(d Deps, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, log: d.Log, clock: o.Now}
+	if d.Limiter == nil {
+		d.Limiter = ratelimit.NewMemory(0)
+	}
+	if d.Stats != nil {
+		d.Stats.Follow(events.TopicQuestionUpdated, statsTags)
+	}
+	return &Service{db: d.DB, wallet: d.Wallet, settings: d.Settings, limiter: d.Limiter, stats: d.Stats, log: d.Log, clock: o.Now}
 }
 
 // now is the clock in UTC at the microsecond precision both databases keep.

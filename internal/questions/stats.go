@@ -63,7 +63,8 @@ const statsChunk = 1000
 
 // ExpertStats computes an expert's figures from `from` (nil: the beginning) to `to`
 // (nil: now): an expert their own (expertID nil or theirs), an admin expertID's (required).
-// Every read is an indexed query for the one expert. Errors: UNAUTHENTICATED,
+// Every read is an indexed query for the one expert; the figures are cached (see
+// StatsTTL) after the caller is authorized. Errors: UNAUTHENTICATED,
 // FORBIDDEN (another expert's, or not an expert or admin), BAD_USER_INPUT (expertId
 // missing for an admin, from not before to), NOT_FOUND (no such expert).
 func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to *time.Time) (ExpertStats, error) {
@@ -82,7 +83,13 @@ func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to
 		return ExpertStats{}, errs.Wrap("questions.ExpertStats", err)
 	}
 	out.ExpertID = *who
-	ctx = system(ctx) // authorized above; the figures cross the clients' questions
+	out, err = s.cachedExpertStats(ctx, out, to == nil)
+	return out, errs.Wrap("questions.ExpertStats", err)
+}
+
+// computeExpertStats fills the figures of out's expert and period from the database.
+func (s *Service) computeExpertStats(ctx context.Context, out ExpertStats) (ExpertStats, error) {
+	ctx = system(ctx) // authorized by the caller; the figures cross the clients' questions
 	exists, err := s.db.Client.User.Query().Where(user.ID(out.ExpertID), user.RoleEQ(user.RoleEXPERT)).Exist(ctx)
 	if err == nil && !exists {
 		err = errs.E(errs.NotFound, "expert not found")
@@ -96,7 +103,7 @@ func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to
 	if err == nil {
 		err = s.earningStats(ctx, &out)
 	}
-	return out, errs.Wrap("questions.ExpertStats", err)
+	return out, err
 }
 
 // cohortStats fills the answer figures: the questions whose first answer by the expert

@@ -12,6 +12,7 @@ import (
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
+	"backbone/internal/ratelimit"
 	"backbone/internal/settings"
 	"backbone/internal/textx"
 	"backbone/internal/wallet"
@@ -52,7 +53,7 @@ var idNamespace = uuid.MustParse("6f1d3c8e-6a55-4c55-9a8e-2f0c1d9b7a01")
 // experts (Route) with the pipeline SKIPPED.
 // Errors: UNAUTHENTICATED, FORBIDDEN (not a client), BAD_USER_INPUT (with "field"),
 // INSUFFICIENT_CREDITS (with "shortfall"), CONFLICT (idempotency key reused with
-// another input).
+// another input), RATE_LIMITED (with "retryAfter": past Settings.QuestionsPerHour).
 func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, error) {
 	p, err := client(ctx)
 	if err != nil {
@@ -67,6 +68,9 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	}
 	price, err := validateSubmit(set, &in)
 	if err != nil {
+		return nil, errs.Wrap("questions.Submit", err)
+	}
+	if err := s.checkSubmitRate(ctx, p.UserID, set.QuestionsPerHour); err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
 	in.Subject, _ = set.Subject(in.Subject) // stored in the settings' spelling
@@ -152,4 +156,14 @@ func (s *Service) queueFirstJob(ctx context.Context, tx *ent.Client, q *ent.Ques
 		return err
 	}
 	return emit(ctx, tx, outbox.Job, events.JobPipelineDraft, q.ID, events.PipelineJob{QuestionID: q.ID})
+}
+
+// checkSubmitRate counts one submission of client against the settings' questions per
+// hour (0: no limit). Every valid submission counts, a replay of an idempotency key too:
+// the limit is on attempts, and it is checked before the key is looked up.
+func (s *Service) checkSubmitRate(ctx context.Context, client uuid.UUID, perHour int) error {
+	if perHour <= 0 {
+		return nil
+	}
+	return ratelimit.Check(ctx, s.log, s.limiter, "submit:client:"+client.String(), ratelimit.PerHour(perHour))
 }

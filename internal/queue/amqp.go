@@ -9,6 +9,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 
 	"backbone/internal/errs"
 )
@@ -22,6 +24,8 @@ type AMQP struct {
 	url string
 	cfg amqpConfig
 	log *slog.Logger
+	// spans traces publishes and deliveries.
+	spans spans
 
 	mu       sync.Mutex
 	conn     *amqp.Connection // nil while disconnected
@@ -43,6 +47,7 @@ type amqpConfig struct {
 	minBackoff     time.Duration
 	maxBackoff     time.Duration
 	connName       string
+	tracer         trace.TracerProvider
 }
 
 // AMQPOption configures NewAMQP.
@@ -67,6 +72,12 @@ func WithReconnectBackoff(first, max time.Duration) AMQPOption {
 // "backbone-<host>-<pid>").
 func WithConnectionName(name string) AMQPOption { return func(c *amqpConfig) { c.connName = name } }
 
+// WithTracerProvider makes the queue's send and process spans with tp (default: none).
+// The trace context travels in each message's headers either way.
+func WithTracerProvider(tp trace.TracerProvider) AMQPOption {
+	return func(c *amqpConfig) { c.tracer = tp }
+}
+
 // NewAMQP connects to RabbitMQ at url, retrying with exponential backoff until the connect
 // timeout. A malformed URL or refused credentials fail at once. It returns errs.Unavailable
 // when the broker stays unreachable.
@@ -87,7 +98,7 @@ func NewAMQP(ctx context.Context, url string, log *slog.Logger, opts ...AMQPOpti
 		return nil, errs.Wrap(op, fmt.Errorf("invalid AMQP URL: %w", err))
 	}
 	q := &AMQP{
-		url: url, cfg: cfg, log: log,
+		url: url, cfg: cfg, log: log, spans: newSpans(cfg.tracer, semconv.MessagingSystemRabbitMQ),
 		ready:  make(chan struct{}),
 		names:  map[string]bool{},
 		closed: make(chan struct{}),

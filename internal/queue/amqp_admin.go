@@ -43,7 +43,7 @@ func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, err
 		}
 		reason, _ := d.Headers[headerReason].(string)
 		out = append(out, DeadLetter{
-			Job:    Job{ID: d.MessageId, Topic: topic, Payload: d.Body, Attempt: attemptOf(d.Headers)},
+			Job:    Job{ID: d.MessageId, Topic: topic, Payload: d.Body, Attempt: attemptOf(d.Headers), trace: traceOf(d.Headers)},
 			Reason: reason,
 		})
 	}
@@ -81,7 +81,7 @@ func (q *AMQP) Replay(ctx context.Context, topic, id string) (bool, error) {
 		if d.MessageId != id {
 			continue
 		}
-		if err := q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: d.Body, Attempt: 1}, ""); err != nil {
+		if err := q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: d.Body, Attempt: 1, trace: traceOf(d.Headers)}, ""); err != nil {
 			return false, err
 		}
 		if err := d.Ack(false); err != nil {

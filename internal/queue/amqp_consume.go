@@ -86,8 +86,10 @@ func (q *AMQP) consumeOnce(ctx context.Context, conn *amqp.Connection, topic str
 // handle runs one delivery and settles it: ack on success, or republish to the retry or
 // dead-letter queue and then ack. If that republish fails the delivery is requeued as is.
 func (q *AMQP) handle(ctx context.Context, topic string, h Handler, d amqp.Delivery, opts ConsumeOptions) {
-	job := Job{ID: d.MessageId, Topic: topic, Payload: d.Body, Attempt: attemptOf(d.Headers)}
-	err := call(ctx, q.log, h, job)
+	job := Job{ID: d.MessageId, Topic: topic, Payload: d.Body, Attempt: attemptOf(d.Headers), trace: traceOf(d.Headers)}
+	hctx, span := q.spans.process(ctx, job)
+	err := call(hctx, q.log, h, job)
+	end(span, err)
 	o := decide(err, job.Attempt, opts.MaxAttempts)
 	logOutcome(q.log, o, job, err)
 	pctx, cancel := context.WithTimeout(ctx, confirmTimeout)

@@ -6,8 +6,10 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/trace"
 
 	"backbone/internal/errs"
+	"backbone/internal/tracing"
 )
 
 // Header names carried by AMQP messages.
@@ -66,7 +68,10 @@ func (q *AMQP) Publish(ctx context.Context, topic, id string, payload []byte) er
 	if err := checkTopic(topic); err != nil {
 		return err
 	}
-	return q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: payload, Attempt: 1}, "")
+	span, carried := q.spans.send(ctx, topic, id)
+	err := q.publish(ctx, topic, "", Job{ID: id, Topic: topic, Payload: payload, Attempt: 1, trace: carried}, "")
+	end(span, err)
+	return err
 }
 
 // PublishBatch implements BatchPublisher: it sends every job in order on the publishing
@@ -75,14 +80,20 @@ func (q *AMQP) Publish(ctx context.Context, topic, id string, payload []byte) er
 func (q *AMQP) PublishBatch(ctx context.Context, msgs []Message) []error {
 	out := make([]error, len(msgs))
 	sent := make([]*amqp.DeferredConfirmation, len(msgs))
+	spans := make([]trace.Span, len(msgs))
 	for i, m := range msgs {
 		if out[i] = checkTopic(m.Topic); out[i] == nil {
-			sent[i], out[i] = q.send(ctx, m.Topic, "", Job{ID: m.ID, Topic: m.Topic, Payload: m.Payload, Attempt: 1}, "")
+			var carried tracing.Carrier
+			spans[i], carried = q.spans.send(tracing.Extract(ctx, m.Trace), m.Topic, m.ID)
+			sent[i], out[i] = q.send(ctx, m.Topic, "", Job{ID: m.ID, Topic: m.Topic, Payload: m.Payload, Attempt: 1, trace: carried}, "")
 		}
 	}
 	for i, dc := range sent {
 		if dc != nil {
 			out[i] = confirmed(ctx, dc)
+		}
+		if spans[i] != nil {
+			end(spans[i], out[i])
 		}
 	}
 	return out
@@ -114,6 +125,9 @@ func (q *AMQP) send(ctx context.Context, topic, queue string, job Job, reason st
 	headers := amqp.Table{headerAttempt: int64(job.Attempt)}
 	if reason != "" {
 		headers[headerReason] = reason
+	}
+	for k, v := range job.trace {
+		headers[k] = v
 	}
 	dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, false, false, amqp.Publishing{
 		Headers:      headers,
@@ -182,6 +196,20 @@ func (q *AMQP) retry(ctx context.Context, job Job, delay time.Duration) error {
 // bury moves a job to its topic's dead-letter queue with the reason.
 func (q *AMQP) bury(ctx context.Context, job Job, reason string) error {
 	return q.publish(ctx, job.Topic, q.deadQueue(job.Topic), job, reason)
+}
+
+// traceOf reads the trace context a message carries in its headers.
+func traceOf(h amqp.Table) tracing.Carrier {
+	var c tracing.Carrier
+	for _, k := range tracing.Propagator.Fields() {
+		if v, ok := h[k].(string); ok {
+			if c == nil {
+				c = tracing.Carrier{}
+			}
+			c[k] = v
+		}
+	}
+	return c
 }
 
 func unavailable(err error) error {

@@ -1,12 +1,19 @@
 package queue
 
-import "context"
+import (
+	"context"
+
+	"backbone/internal/tracing"
+)
 
 // Message is one job to publish with PublishAll.
 type Message struct {
 	Topic   string
 	ID      string // the job's id, as Publish's
 	Payload []byte
+	// Trace is the W3C trace context the job continues, such as the one stored with an
+	// outbox row; when empty, the job continues the publishing context's trace.
+	Trace tracing.Carrier
 }
 
 // BatchPublisher is a Queue that publishes many jobs at once faster than one Publish after
@@ -27,7 +34,7 @@ func PublishAll(ctx context.Context, q Queue, msgs []Message) []error {
 	out := make([]error, len(msgs))
 	for i, m := range msgs {
 		if out[i] = ctx.Err(); out[i] == nil {
-			out[i] = q.Publish(ctx, m.Topic, m.ID, m.Payload)
+			out[i] = q.Publish(tracing.Extract(ctx, m.Trace), m.Topic, m.ID, m.Payload)
 		}
 	}
 	return out

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"backbone/internal/errs"
 )
 
@@ -19,26 +21,46 @@ type Memory struct {
 	dead   map[string][]DeadLetter
 	closed chan struct{}
 	once   sync.Once
+	spans  spans
+}
+
+// MemoryOption configures NewMemory.
+type MemoryOption func(*Memory)
+
+// MemoryTracerProvider makes the queue's send and process spans with tp (default: none).
+func MemoryTracerProvider(tp trace.TracerProvider) MemoryOption {
+	return func(m *Memory) { m.spans = newSpans(tp, systemMemory) }
 }
 
 // memTopic is one topic's pending jobs. signal (capacity 1) wakes one idle worker; a
 // worker that takes a job and sees more passes the signal on, so none is stranded.
 type memTopic struct {
 	mu     sync.Mutex
-	items  []Job
+	items  []queued
 	signal chan struct{}
+}
+
+// queued is a pending job and when it was queued, for Stats.
+type queued struct {
+	job Job
+	at  time.Time
 }
 
 var _ Queue = (*Memory)(nil)
 
 // NewMemory returns an empty in-process queue.
-func NewMemory(log *slog.Logger) *Memory {
-	return &Memory{
+func NewMemory(log *slog.Logger, opts ...MemoryOption) *Memory {
+	m := &Memory{
 		log:    log,
 		topics: map[string]*memTopic{},
 		dead:   map[string][]DeadLetter{},
 		closed: make(chan struct{}),
+		spans:  newSpans(nil, systemMemory),
 	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
 
 func (m *Memory) topic(name string) *memTopic {
@@ -54,7 +76,7 @@ func (m *Memory) topic(name string) *memTopic {
 
 func (t *memTopic) push(job Job) {
 	t.mu.Lock()
-	t.items = append(t.items, job)
+	t.items = append(t.items, queued{job: job, at: time.Now()})
 	t.mu.Unlock()
 	t.wake()
 }
@@ -72,7 +94,7 @@ func (t *memTopic) pop() (Job, bool) {
 	if len(t.items) == 0 {
 		return Job{}, false
 	}
-	job := t.items[0]
+	job := t.items[0].job
 	t.items = slices.Delete(t.items, 0, 1)
 	if len(t.items) > 0 {
 		t.wake()
@@ -91,7 +113,9 @@ func (m *Memory) Publish(ctx context.Context, topic, id string, payload []byte) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m.topic(topic).push(Job{ID: id, Topic: topic, Payload: slices.Clone(payload), Attempt: 1})
+	span, carried := m.spans.send(ctx, topic, id)
+	m.topic(topic).push(Job{ID: id, Topic: topic, Payload: slices.Clone(payload), Attempt: 1, trace: carried})
+	span.End()
 	return nil
 }
 
@@ -128,7 +152,9 @@ func (m *Memory) Consume(ctx context.Context, topic string, h Handler, opts Cons
 }
 
 func (m *Memory) handle(ctx context.Context, t *memTopic, h Handler, job Job, opts ConsumeOptions) {
+	ctx, span := m.spans.process(ctx, job)
 	err := call(ctx, m.log, h, job)
+	end(span, err)
 	o := decide(err, job.Attempt, opts.MaxAttempts)
 	logOutcome(m.log, o, job, err)
 	switch o {
@@ -169,6 +195,22 @@ func (m *Memory) Replay(_ context.Context, topic, id string) (bool, error) {
 	job.Attempt = 1
 	m.topic(topic).push(job)
 	return true, nil
+}
+
+// Stats implements Inspector.
+func (m *Memory) Stats(_ context.Context, topic string) (TopicStats, error) {
+	var s TopicStats
+	t := m.topic(topic)
+	t.mu.Lock()
+	s.Ready = len(t.items)
+	if s.Ready > 0 {
+		s.OldestAge = time.Since(t.items[0].at)
+	}
+	t.mu.Unlock()
+	m.mu.Lock()
+	s.Dead = len(m.dead[topic])
+	m.mu.Unlock()
+	return s, nil
 }
 
 // Ping implements Queue: nil until Close.

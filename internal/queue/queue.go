@@ -4,6 +4,8 @@ package queue
 import (
 	"context"
 	"time"
+
+	"backbone/internal/tracing"
 )
 
 // Job is one delivery of a published message to a handler.
@@ -15,6 +17,10 @@ type Job struct {
 	// Attempt is 1 on the first delivery and grows by one after each failed attempt.
 	// A redelivery after a consumer crashed or lost its connection repeats the number.
 	Attempt int
+
+	// trace is the W3C trace context the job carries (its send span's); the handler's
+	// process span continues it.
+	trace tracing.Carrier
 }
 
 // Handler processes a job. A nil error acknowledges it; any other error retries it after

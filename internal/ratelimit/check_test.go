@@ -102,3 +102,12 @@ func closedAddr(t *testing.T) string {
 	_ = ln.Close()
 	return addr
 }
+
+func TestPointsAreComplexityOverAHundredRoundedUpAtLeastOne(t *testing.T) {
+	t.Parallel()
+	for complexity, want := range map[int]int{0: 1, 1: 1, 100: 1, 101: 2, 250: 3, 1000: 10} {
+		if got := ratelimit.Points(complexity); got != want {
+			t.Errorf("Points(%d) = %d, want %d", complexity, got, want)
+		}
+	}
+}

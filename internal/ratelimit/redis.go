@@ -24,17 +24,23 @@ func NewRedis(client redis.UniversalClient, prefix string) Limiter {
 
 // Allow implements Limiter.
 func (r *redisLimiter) Allow(ctx context.Context, key string, l Limit) (Result, error) {
-	if err := l.validate(); err != nil {
+	return r.AllowN(ctx, key, l, 1)
+}
+
+// AllowN implements Limiter.
+func (r *redisLimiter) AllowN(ctx context.Context, key string, l Limit, n int) (Result, error) {
+	if err := l.validate(n); err != nil {
 		return Result{}, err
 	}
-	res, err := r.rl.Allow(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Rate, Burst: l.Burst, Period: l.Period})
+	res, err := r.rl.AllowN(ctx, r.prefix+key, redis_rate.Limit{Rate: l.Rate, Burst: l.Burst, Period: l.Period}, n)
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit: redis allow: %w", err)
 	}
+	reset := max(res.ResetAfter, 0)
 	if res.Allowed == 0 {
-		return Result{Remaining: res.Remaining, RetryAfter: max(res.RetryAfter, 0)}, nil
+		return Result{Remaining: res.Remaining, RetryAfter: max(res.RetryAfter, 0), ResetAfter: reset}, nil
 	}
-	return Result{Allowed: true, Remaining: res.Remaining}, nil
+	return Result{Allowed: true, Remaining: res.Remaining, ResetAfter: reset}, nil
 }
 
 // Reset implements Limiter.

@@ -1,7 +1,6 @@
 package settings_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -11,30 +10,16 @@ import (
 
 func testenvSQLite(t *testing.T) string { return testenv.NewSQLiteURL(t) }
 
-// runService follows the bus until the test ends.
-func runService(t *testing.T, s *settings.Service) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-}
-
 // TestCacheIsInvalidatedAcrossInstances runs two instances on one PostgreSQL database,
-// each with its own Redis client, and a cache that would otherwise last an hour: the
-// second sees the first's update only through the bus.
+// each with its own Redis client and a memo sharing values in Redis as the server's
+// does, and a cache that would otherwise last an hour: the second drops its copy when
+// the first's update reaches it over the bus.
 func TestCacheIsInvalidatedAcrossInstances(t *testing.T) {
 	t.Parallel()
 	d := mustDB(t, testenv.NewPostgresDB(t))
 	prefix := testenv.RandomName("settingstest:") + ":"
-	one := newService(t, d, newRedisBus(t, prefix), time.Hour)
-	two := newService(t, d, newRedisBus(t, prefix), time.Hour)
-	runService(t, one)
-	runService(t, two)
+	one := newSharedService(t, d, prefix)
+	two := newSharedService(t, d, prefix)
 	_, admin := mustViewer(t, d, "ADMIN")
 
 	if got := mustGet(t, two); got.AIPipelineEnabled != true {

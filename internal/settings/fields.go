@@ -28,6 +28,7 @@ var specs = []spec{
 	valueSpec("aiDailyTokenBudget", func(s *Settings) *int64 { return &s.AIDailyTokenBudget }),
 	valueSpec("creditPacks", func(s *Settings) *[]CreditPack { return &s.CreditPacks }),
 	secondsSpec("leaseWarningSeconds", func(s *Settings) *time.Duration { return &s.LeaseWarning }),
+	valueSpec("questionsPerHour", func(s *Settings) *int { return &s.QuestionsPerHour }),
 }
 
 // coupled are keys stored together whenever one of them changes: prices must cover

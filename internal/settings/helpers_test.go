@@ -15,9 +15,11 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/user"
 	"backbone/internal/bus"
+	"backbone/internal/cache"
 	"backbone/internal/db"
 	"backbone/internal/dbtest"
 	"backbone/internal/errs"
+	"backbone/internal/memo"
 	"backbone/internal/settings"
 	"backbone/internal/testenv"
 	"backbone/internal/viewer"
@@ -46,6 +48,22 @@ func newService(tb testing.TB, d *db.DB, b bus.Bus, ttl time.Duration) *settings
 		tb.Cleanup(func() { b.Close() })
 	}
 	return settings.New(settings.Deps{DB: d, Bus: b}, settings.Options{TTL: ttl})
+}
+
+// newSharedService returns a settings service of one server instance on d: its memo
+// shares values in Redis and hears invalidations on a Redis bus of its own client, all
+// under prefix, and its cache lasts an hour.
+func newSharedService(tb testing.TB, d *db.DB, prefix string) *settings.Service {
+	tb.Helper()
+	opt, err := redis.ParseURL(testenv.NeedRedis(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	b := bus.NewRedis(c, slog.New(slog.DiscardHandler), bus.WithChannelPrefix(prefix))
+	m := memo.New(memo.Config{Name: "settings", Shared: cache.NewRedis(c, prefix+"cache:"), Bus: b})
+	tb.Cleanup(func() { m.Close(); b.Close(); c.Close() })
+	return settings.New(settings.Deps{DB: d, Memo: m}, settings.Options{TTL: time.Hour})
 }
 
 // mustViewer creates a user with role and returns a context in which it is the viewer.
@@ -97,20 +115,6 @@ func fieldOf(err error) (errs.Code, any) {
 		return errs.CodeOf(err), nil
 	}
 	return e.Code, e.Extensions["field"]
-}
-
-// newRedisBus returns a Redis bus of its own client (one server instance) on channels
-// named with prefix.
-func newRedisBus(tb testing.TB, prefix string) bus.Bus {
-	tb.Helper()
-	opt, err := redis.ParseURL(testenv.NeedRedis(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	b := bus.NewRedis(c, slog.New(slog.DiscardHandler), bus.WithChannelPrefix(prefix))
-	tb.Cleanup(func() { b.Close(); c.Close() })
-	return b
 }
 
 // eventually polls cond until it holds or 10 s pass.

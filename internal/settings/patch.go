@@ -22,6 +22,7 @@ type Patch struct {
 	AIPipelineEnabled    *bool
 	OriginalityThreshold *float64
 	AIDailyTokenBudget   *int64
+	QuestionsPerHour     *int
 	// CreditPacks replaces the credit packs (currencies are lower-cased).
 	CreditPacks []CreditPack
 }
@@ -48,6 +49,7 @@ func (p Patch) Apply(s Settings) Settings {
 	set(&s.AIPipelineEnabled, p.AIPipelineEnabled)
 	set(&s.OriginalityThreshold, p.OriginalityThreshold)
 	set(&s.AIDailyTokenBudget, p.AIDailyTokenBudget)
+	set(&s.QuestionsPerHour, p.QuestionsPerHour)
 	if p.CreditPacks != nil {
 		s.CreditPacks = normalizePacks(p.CreditPacks)
 	}

@@ -4,58 +4,51 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"backbone/ent"
 	"backbone/ent/privacy"
 	"backbone/internal/bus"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/memo"
 )
 
-// Topic is the bus topic on which an update tells every instance to drop its cache.
-const Topic = "settings.changed"
-
-// DefaultTTL is how long Get serves settings from memory. It bounds how stale an
+// DefaultTTL is how long Get serves settings from its cache. It bounds how stale an
 // instance can be when it misses an invalidation on the bus.
 const DefaultTTL = 5 * time.Second
 
-// loadTimeout bounds a shared load from the database.
-const loadTimeout = 10 * time.Second
+// cacheKey is the settings' key and tag in their memo.
+const cacheKey = "current"
 
 // Deps are what the service is built from.
 type Deps struct {
 	DB *db.DB
-	// Bus carries invalidations between instances; nil means this instance alone.
+	// Memo caches the settings and carries their invalidation to every instance (the
+	// app's "settings" memo, on its bus and Redis); nil: one of its own on Bus.
+	Memo *memo.Memo
+	// Bus carries invalidations between instances when Memo is nil; nil means this
+	// instance alone.
 	Bus bus.Bus
 	Log *slog.Logger
 }
 
 // Options tune the service; zero values take the defaults.
 type Options struct {
-	// TTL is how long Get serves settings from memory (default DefaultTTL).
+	// TTL is how long Get serves settings from its cache (default DefaultTTL).
 	TTL time.Duration
 }
 
 // Service reads and changes the settings. It is safe for concurrent use.
 type Service struct {
-	db  *db.DB
-	bus bus.Bus
-	log *slog.Logger
-	ttl time.Duration
-
-	loads singleflight.Group
-	mu    sync.Mutex
-	cache *Settings
-	until time.Time
-	gen   uint64 // bumped by every invalidation, so a load that raced one is not kept
+	db   *db.DB
+	memo *memo.Memo
+	log  *slog.Logger
+	ttl  time.Duration
 }
 
-// New returns the settings service. Call Run to follow other instances' updates.
+// New returns the settings service. A memo it makes itself (Deps.Memo nil) follows the
+// bus until the process ends.
 func New(d Deps, o Options) *Service {
 	if o.TTL <= 0 {
 		o.TTL = DefaultTTL
@@ -63,51 +56,27 @@ func New(d Deps, o Options) *Service {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	if d.Bus == nil {
-		d.Bus = bus.NewMemory()
+	if d.Memo == nil {
+		d.Memo = memo.New(memo.Config{Name: "settings", Bus: d.Bus, Log: d.Log})
 	}
-	return &Service{db: d.DB, bus: d.Bus, log: d.Log, ttl: o.TTL}
+	return &Service{db: d.DB, memo: d.Memo, log: d.Log, ttl: o.TTL}
 }
 
-// Get returns the current settings: the stored ones over the defaults, from memory when
-// read within the TTL. Errors: INTERNAL (database).
+// Get returns the current settings: the stored ones over the defaults, from the cache
+// when read within the TTL. Errors: INTERNAL (database).
 func (s *Service) Get(ctx context.Context) (Settings, error) {
-	s.mu.Lock()
-	if s.cache != nil && time.Now().Before(s.until) {
-		c := s.cache.clone()
-		s.mu.Unlock()
-		return c, nil
-	}
-	gen := s.gen
-	s.mu.Unlock()
-
-	v, err, _ := s.loads.Do(strconv.FormatUint(gen, 10), func() (any, error) {
-		// Shared by every caller waiting: one caller's cancellation must not fail the others.
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
-		defer cancel()
-		st, err := s.load(lctx, s.db.Client)
-		if err != nil {
-			return nil, err
-		}
-		s.mu.Lock()
-		if s.gen == gen {
-			s.cache, s.until = &st, time.Now().Add(s.ttl)
-		}
-		s.mu.Unlock()
-		return st, nil
-	})
-	if err != nil {
-		return Settings{}, errs.Wrap("settings.Get", err)
-	}
-	return v.(Settings).clone(), nil
+	st, err := memo.Get(ctx, s.memo, cacheKey, s.ttl, func(ctx context.Context) (Settings, error) {
+		return s.load(ctx, s.db.Client)
+	}, cacheKey)
+	return st, errs.Wrap("settings.Get", err)
 }
 
-// Invalidate drops this instance's cached settings.
+// Invalidate drops the cached settings in every instance (in the others when the bus
+// delivers it); one that misses it catches up within the TTL.
 func (s *Service) Invalidate() {
-	s.mu.Lock()
-	s.gen++
-	s.cache = nil
-	s.mu.Unlock()
+	if err := s.memo.Invalidate(context.Background(), cacheKey); err != nil {
+		s.log.Warn("settings change not broadcast; other instances catch up within the TTL", "err", err)
+	}
 }
 
 // load reads the stored settings with c over the defaults: those of the newest version,
@@ -146,26 +115,4 @@ func (s *Service) load(ctx context.Context, c *ent.Client) (Settings, error) {
 		s.log.ErrorContext(ctx, "stored settings are inconsistent", "err", err)
 	}
 	return st, nil
-}
-
-// Run drops the cache whenever another instance publishes an update, until ctx ends. It
-// resubscribes when the bus drops it; the TTL covers what it misses meanwhile.
-func (s *Service) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		sub, err := s.bus.Subscribe(ctx, Topic)
-		if err != nil {
-			select {
-			case <-ctx.Done():
-			case <-time.After(time.Second):
-			}
-			continue
-		}
-		// Something may have changed while we were not subscribed.
-		s.Invalidate()
-		for range sub.C() {
-			s.Invalidate()
-		}
-		sub.Close()
-	}
-	return nil
 }

@@ -159,6 +159,8 @@ func TestUpdateRefusesInvalidSettings(t *testing.T) {
 		{"lease too long", settings.Patch{Lease: ptr(8 * 24 * time.Hour)}, "leaseSeconds"},
 		{"negative lease warning", settings.Patch{LeaseWarning: ptr(-time.Second)}, "leaseWarningSeconds"},
 		{"lease warning over 7 days", settings.Patch{LeaseWarning: ptr(8 * 24 * time.Hour)}, "leaseWarningSeconds"},
+		{"negative questions per hour", settings.Patch{QuestionsPerHour: ptr(-1)}, "questionsPerHour"},
+		{"questions per hour over 10000", settings.Patch{QuestionsPerHour: ptr(10001)}, "questionsPerHour"},
 		{"no claims", settings.Patch{MaxActiveClaims: ptr(0)}, "maxActiveClaims"},
 		{"negative revisions", settings.Patch{RevisionLimit: ptr(-1)}, "revisionLimit"},
 		{"instant auto-accept", settings.Patch{AutoAcceptDelay: ptr(time.Duration(0))}, "autoAcceptSeconds"},

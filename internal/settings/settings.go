@@ -70,6 +70,9 @@ type Settings struct {
 	AIDailyTokenBudget int64
 	// CreditPacks are what credits cost, in the order buyers see them.
 	CreditPacks []CreditPack
+	// QuestionsPerHour is how many questions one client may submit per hour, on top of
+	// the rate budget every operation is charged to; 0 = unlimited.
+	QuestionsPerHour int
 	// UpdatedAt is when an admin last changed a setting; zero if none ever did.
 	UpdatedAt time.Time
 	// Version is the number of the settings' newest version (see History): 0 while no
@@ -98,6 +101,7 @@ func Defaults() Settings {
 		AIPipelineEnabled:    true,
 		OriginalityThreshold: 0.8,
 		CreditPacks:          defaultCreditPacks(),
+		QuestionsPerHour:     30,
 	}
 }
 

@@ -69,8 +69,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		return Settings{}, errs.Wrap("settings.Update", err)
 	}
 	if changed {
-		s.Invalidate()
-		if err := s.bus.Publish(ctx, Topic, nil); err != nil {
+		if err := s.memo.Invalidate(ctx, cacheKey); err != nil {
 			s.log.WarnContext(ctx, "settings change not broadcast; other instances catch up within the TTL", "err", err)
 		}
 	}

@@ -20,6 +20,7 @@ const (
 	MaxClaims        = 100
 	MaxRevisions     = 20
 	MaxDailyTokens   = 2_000_000_000
+	MaxQuestionsHour = 10_000
 	MinAutoAccept    = time.Minute
 	MaxAutoAccept    = 90 * 24 * time.Hour
 )
@@ -50,6 +51,8 @@ func Validate(s Settings) error {
 		return bad("originalityThreshold", "the originality threshold must be 0 to 1")
 	case s.AIDailyTokenBudget < 0 || s.AIDailyTokenBudget > MaxDailyTokens:
 		return bad("aiDailyTokenBudget", "the daily token budget must be 0 (unlimited) to 2,000,000,000")
+	case s.QuestionsPerHour < 0 || s.QuestionsPerHour > MaxQuestionsHour:
+		return bad("questionsPerHour", "the questions per hour must be 0 (unlimited) to 10000")
 	}
 	return validatePacks(s.CreditPacks)
 }

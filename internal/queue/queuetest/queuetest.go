@@ -54,6 +54,14 @@ func Run(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		t.Parallel()
 		testConcurrency(t, newQueue(t))
 	})
+	t.Run("stats count ready jobs, their age and dead letters", func(t *testing.T) {
+		t.Parallel()
+		testStats(t, newQueue(t))
+	})
+	t.Run("a handler continues its publisher's trace", func(t *testing.T) {
+		t.Parallel()
+		testTraceContext(t, newQueue(t))
+	})
 	t.Run("closed queue refuses work with UNAVAILABLE", func(t *testing.T) {
 		t.Parallel()
 		testClosed(t, newQueue(t))

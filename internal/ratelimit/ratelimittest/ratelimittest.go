@@ -25,6 +25,75 @@ func Run(t *testing.T, newLimiter func(t *testing.T) ratelimit.Limiter) {
 	t.Run("TokensComeBackAfterThePeriod", func(t *testing.T) { t.Parallel(); testRefill(t, newLimiter(t)) })
 	t.Run("ConcurrentCallsAdmitExactlyTheBurst", func(t *testing.T) { t.Parallel(); testConcurrent(t, newLimiter(t)) })
 	t.Run("InvalidLimitIsRejected", func(t *testing.T) { t.Parallel(); testInvalid(t, newLimiter(t)) })
+	t.Run("AllowNChargesNAtOnce", func(t *testing.T) { t.Parallel(); testAllowN(t, newLimiter(t)) })
+	t.Run("AllowNBeyondTheRemainderChargesNothing", func(t *testing.T) { t.Parallel(); testAllowNDenied(t, newLimiter(t)) })
+	t.Run("AllowNRejectsAnImpossibleN", func(t *testing.T) { t.Parallel(); testAllowNInvalid(t, newLimiter(t)) })
+	t.Run("ResetAfterIsTheWaitUntilFull", func(t *testing.T) { t.Parallel(); testResetAfter(t, newLimiter(t)) })
+}
+
+// testAllowN spends different amounts from one key: each call takes exactly its n.
+func testAllowN(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 100, Burst: 100, Period: hour}
+	left := 100
+	for _, n := range []int{1, 7, 30, 2} {
+		left -= n
+		res := mustAllowN(t, l, "k", limit, n)
+		if !res.Allowed || res.Remaining != left {
+			t.Fatalf("AllowN(%d): got %+v, want allowed with remaining %d", n, res, left)
+		}
+	}
+	if res := mustAllowN(t, l, "other", limit, 40); !res.Allowed || res.Remaining != 60 {
+		t.Fatalf("AllowN(40) on another key: got %+v, want allowed with remaining 60", res)
+	}
+}
+
+// testAllowNDenied asks for more than is left: denied, and what was left stays.
+func testAllowNDenied(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 10, Burst: 10, Period: hour}
+	mustAllowN(t, l, "k", limit, 7)
+	res := mustAllowN(t, l, "k", limit, 5)
+	interval := hour / 10
+	// Two more tokens are needed: two emission intervals, less the seconds a loaded
+	// machine may take between calls.
+	if res.Allowed || res.Remaining != 0 || res.RetryAfter > 2*interval || res.RetryAfter < 2*interval-time.Minute {
+		t.Fatalf("AllowN(5) with 3 left: got %+v, want denied with RetryAfter just under %v", res, 2*interval)
+	}
+	if res := mustAllowN(t, l, "k", limit, 3); !res.Allowed || res.Remaining != 0 {
+		t.Fatalf("AllowN(3) after the denial: got %+v, want allowed with remaining 0 (the denial took nothing)", res)
+	}
+}
+
+func testAllowNInvalid(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 5, Burst: 5, Period: hour}
+	for _, n := range []int{0, -1, 6} {
+		if _, err := l.AllowN(context.Background(), "k", limit, n); !errors.Is(err, ratelimit.ErrInvalidLimit) {
+			t.Errorf("AllowN(%d) with a burst of 5: got error %v, want ErrInvalidLimit", n, err)
+		}
+	}
+}
+
+// testResetAfter: a full key has nothing to wait for; after spending n it waits n
+// emission intervals (less the seconds a loaded machine may take), denied or not.
+func testResetAfter(t *testing.T, l ratelimit.Limiter) {
+	limit := ratelimit.Limit{Rate: 60, Burst: 60, Period: hour} // one a minute
+	res := mustAllowN(t, l, "k", limit, 3)
+	if !res.Allowed || res.ResetAfter > 3*time.Minute || res.ResetAfter < 2*time.Minute {
+		t.Fatalf("after spending 3: got %+v, want ResetAfter just under 3m", res)
+	}
+	mustAllowN(t, l, "k", limit, 57)
+	res = mustAllowN(t, l, "k", limit, 1)
+	if res.Allowed || res.ResetAfter > hour || res.ResetAfter < hour-time.Minute {
+		t.Fatalf("when spent: got %+v, want denied with ResetAfter just under 1h", res)
+	}
+}
+
+func mustAllowN(t *testing.T, l ratelimit.Limiter, key string, limit ratelimit.Limit, n int) ratelimit.Result {
+	t.Helper()
+	res, err := l.AllowN(context.Background(), key, limit, n)
+	if err != nil {
+		t.Fatalf("AllowN(%q, %s, %d): %v", key, limit, n, err)
+	}
+	return res
 }
 
 func testBurst(t *testing.T, l ratelimit.Limiter) {

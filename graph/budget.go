@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"backbone/graph/model"
+	"backbone/internal/errs"
+	"backbone/internal/httpmw"
+	"backbone/internal/ratelimit"
+	"backbone/internal/viewer"
+)
+
+// RateBudgets are the cost-based budgets of callers, GitHub's GraphQL API's rule: each
+// operation is charged ratelimit.Points of its complexity, out of so many points per
+// Window for each signed-in user, each API key and each anonymous client address.
+type RateBudgets struct {
+	Limiter ratelimit.Limiter
+	// User, APIKey and Anonymous are the points per Window of each kind of caller;
+	// 0 leaves that kind without a budget.
+	User, APIKey, Anonymous int
+	Window                  time.Duration
+	Log                     *slog.Logger
+}
+
+// rateBudget charges every operation before it runs, on every transport (it is an
+// operation context mutator, as the complexity limit is), and refuses it with
+// RATE_LIMITED when its caller's budget cannot pay for it.
+type rateBudget struct {
+	cfg    RateBudgets
+	schema graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = rateBudget{}
+
+// budgetStats is where the charge is kept on the operation, for the rateLimit field.
+const budgetStats = "RateBudget"
+
+func (rateBudget) ExtensionName() string                   { return budgetStats }
+func (rateBudget) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext charges the operation. It fails open, as ratelimit.Check
+// does: when the store cannot answer, the operation runs uncharged and a warning is
+// logged, rather than the whole API going down with Redis.
+func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	policy, key, points := b.caller(ctx)
+	if points <= 0 {
+		return nil
+	}
+	charge := min(ratelimit.Points(b.complexity(ctx, opCtx)), points)
+	limit := ratelimit.Limit{Rate: points, Burst: points, Period: b.cfg.Window}
+	now := time.Now()
+	res, err := b.cfg.Limiter.AllowN(ctx, "budget:"+key, limit, charge)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return cancelled()
+	case err != nil:
+		b.cfg.Log.WarnContext(ctx, "rate budget unavailable, running the operation uncharged", "policy", policy, "err", err)
+		return nil
+	}
+	writeBudgetHeaders(ctx, policy, limit, res)
+	if !res.Allowed {
+		return refusal(errs.Ef(errs.RateLimited, "rate budget spent: this operation costs %d of your %d points per %s; see retryAfter", charge, points, b.cfg.Window).
+			With("retryAfter", ratelimit.RetryAfterSeconds(res.RetryAfter)).With("cost", charge).With("limit", points))
+	}
+	opCtx.Stats.SetExtension(budgetStats, &model.RateLimit{
+		Cost: charge, Limit: points, Remaining: res.Remaining, ResetAt: now.Add(res.ResetAfter).UTC(),
+	})
+	return nil
+}
+
+// caller names the budget an operation is charged to: its policy name (as the
+// RateLimit headers show it), its key and its points per window.
+func (b rateBudget) caller(ctx context.Context) (policy, key string, points int) {
+	p, ok := viewer.From(ctx)
+	switch {
+	case ok && p.IsAPIKey():
+		return "api_key", "key:" + p.APIKeyID.String(), b.cfg.APIKey
+	case ok:
+		return "user", "user:" + p.UserID.String(), b.cfg.User
+	}
+	ip := httpmw.ClientIPFrom(ctx)
+	if ip == "" {
+		ip = "unknown"
+	}
+	return "anonymous", "ip:" + ip, b.cfg.Anonymous
+}
+
+// complexity is the operation's complexity as the complexity limit computed it, or,
+// on a handler without that limit, as gqlgen computes it.
+func (b rateBudget) complexity(ctx context.Context, opCtx *graphql.OperationContext) int {
+	if stats := extension.GetComplexityStats(graphql.WithOperationContext(ctx, opCtx)); stats != nil {
+		return stats.Complexity
+	}
+	return complexity.Calculate(ctx, b.schema, opCtx.Operation, opCtx.Variables)
+}
+
+// rateLimitStatus is the charge of the operation running in ctx; nil when it was not
+// charged (no budget for its kind of caller, or the store was unavailable).
+func rateLimitStatus(ctx context.Context) *model.RateLimit {
+	s, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(budgetStats).(*model.RateLimit)
+	return s
+}
+
+type headerSinkKey struct{}
+
+// withHeaderSink lets the budget set response headers on a plain HTTP request (POST,
+// GET, server-sent events). Websockets get none: their headers left with the upgrade,
+// and many operations share one connection.
+func withHeaderSink(ctx context.Context, h http.Header) context.Context {
+	return context.WithValue(ctx, headerSinkKey{}, h)
+}
+
+// writeBudgetHeaders follows the IETF RateLimit header fields draft in its current
+// form (draft-ietf-httpapi-ratelimit-headers-10, September 2025, whose syntax -11
+// keeps): RateLimit-Policy names the policy, its quota q and window w in seconds;
+// RateLimit gives the remaining quota r and the seconds t until it is full again.
+// Older drafts' RateLimit-Limit/-Remaining/-Reset are not sent. The quota unit is the
+// budget's points, not requests. A refusal adds Retry-After (RFC 9110).
+func writeBudgetHeaders(ctx context.Context, policy string, limit ratelimit.Limit, res ratelimit.Result) {
+	h, ok := ctx.Value(headerSinkKey{}).(http.Header)
+	if !ok {
+		return
+	}
+	name := strconv.Quote(policy)
+	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(limit.Burst)+";w="+strconv.Itoa(int(limit.Period/time.Second)))
+	h.Set("RateLimit", name+";r="+strconv.Itoa(res.Remaining)+";t="+strconv.Itoa(ceilSeconds(res.ResetAfter)))
+	if !res.Allowed {
+		h.Set("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(res.RetryAfter)))
+	}
+}
+
+// ceilSeconds rounds d up to whole seconds (0 stays 0).
+func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -1,0 +1,51 @@
+package db
+
+import (
+	"context"
+	"database/sql/driver"
+
+	"github.com/XSAM/otelsql"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Option tunes Open.
+type Option func(*options)
+
+type options struct {
+	tracer trace.TracerProvider // nil: statements are not traced
+}
+
+// WithTracerProvider makes a span of every statement run within a traced operation (an
+// HTTP request, a job), with tp. Statements outside any trace, such as the pollers' of
+// background loops, make none. Without it the pool is not instrumented at all.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracer = tp }
+}
+
+// otelOptions are otelsql's settings for a pool of dialect system.
+func (o options) otelOptions(system attribute.KeyValue) []otelsql.Option {
+	return []otelsql.Option{
+		otelsql.WithTracerProvider(o.tracer),
+		otelsql.WithMeterProvider(noop.NewMeterProvider()), // metrics are Prometheus's
+		otelsql.WithAttributes(system),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{
+			OmitConnResetSession: true,
+			OmitRows:             true,
+			SpanFilter:           inTrace,
+		}),
+	}
+}
+
+// inTrace keeps statement spans to operations already traced: a root span per poll of
+// every background loop would drown the traces that matter.
+func inTrace(ctx context.Context, _ otelsql.Method, _ string, _ []driver.NamedValue) bool {
+	return trace.SpanContextFromContext(ctx).IsValid()
+}
+
+var (
+	systemPostgres = semconv.DBSystemNamePostgreSQL
+	systemSQLite   = semconv.DBSystemNameSQLite
+)

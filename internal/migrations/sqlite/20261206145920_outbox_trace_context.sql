@@ -1,0 +1,2 @@
+-- Add column "trace_context" to table: "outbox_messages"
+ALTER TABLE `outbox_messages` ADD COLUMN `trace_context` json NULL;
