@@ -486,7 +486,7 @@ type ComplexityRoot struct {
 		DeadJobs                func(childComplexity int, topic *string) int
 		Disputes                func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *dispute.Status) int
 		Earnings                func(childComplexity int) int
-		ExpertLeaderboard       func(childComplexity int, from time.Time, to time.Time, by model.LeaderboardOrder, first int) int
+		ExpertLeaderboard       func(childComplexity int, from time.Time, to time.Time, by model.LeaderboardOrder, first *int) int
 		ExpertStats             func(childComplexity int, expertID *string, from *time.Time, to *time.Time) int
 		LedgerEntries           func(childComplexity int, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) int
 		Me                      func(childComplexity int) int
@@ -875,7 +875,7 @@ type QueryResolver interface {
 	SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error)
 	Analytics(ctx context.Context, from time.Time, to time.Time, bucket model.AnalyticsBucket, subject *string) ([]*model.AnalyticsPoint, error)
 	AnalyticsBySubject(ctx context.Context, from time.Time, to time.Time) ([]*model.SubjectAnalytics, error)
-	ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first int) ([]*model.LeaderboardEntry, error)
+	ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first *int) ([]*model.LeaderboardEntry, error)
 }
 type QuestionResolver interface {
 	ID(ctx context.Context, obj *ent.Question) (string, error)
@@ -2892,7 +2892,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ExpertLeaderboard(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["by"].(model.LeaderboardOrder), args["first"].(int)), true
+		return e.ComplexityRoot.Query.ExpertLeaderboard(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["by"].(model.LeaderboardOrder), args["first"].(*int)), true
 	case "Query.expertStats":
 		if e.ComplexityRoot.Query.ExpertStats == nil {
 			break
@@ -5650,11 +5650,11 @@ extend type Query {
   analyticsBySubject(from: Time!, to: Time!): [SubjectAnalytics!]! @hasRole(roles: [ADMIN])
 
   """
-  The first ` + "`" + `first` + "`" + ` experts (1 to 100) from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics) by ` + "`" + `by` + "`" + `; ties
+  The first ` + "`" + `first` + "`" + ` experts (1 to 100; 10 when omitted) from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics) by ` + "`" + `by` + "`" + `; ties
   go to the larger count behind the figure, then to the older id. Read from the
   per-expert daily rollups.
   """
-  expertLeaderboard(from: Time!, to: Time!, by: LeaderboardOrder! = ACCEPTED, first: Int! = 10): [LeaderboardEntry!]! @hasRole(roles: [ADMIN])
+  expertLeaderboard(from: Time!, to: Time!, by: LeaderboardOrder! = ACCEPTED, first: Int): [LeaderboardEntry!]! @hasRole(roles: [ADMIN])
 }
 `, BuiltIn: false},
 }
@@ -8106,8 +8106,8 @@ func (ec *executionContext) field_Query_expertLeaderboard_args(ctx context.Conte
 	}
 	args["by"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (int, error) {
-			return ec.unmarshalNInt2int(ctx, v)
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18796,7 +18796,7 @@ func (ec *executionContext) _Query_expertLeaderboard(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ExpertLeaderboard(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["by"].(model.LeaderboardOrder), fc.Args["first"].(int))
+			return ec.Resolvers.Query().ExpertLeaderboard(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["by"].(model.LeaderboardOrder), fc.Args["first"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -828,7 +828,7 @@ func (r *queryResolver) AnalyticsBySubject(ctx context.Context, from time.Time, 
 }
 
 // ExpertLeaderboard is the resolver for the expertLeaderboard field.
-func (r *queryResolver) ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first int) ([]*model.LeaderboardEntry, error) {
+func (r *queryResolver) ExpertLeaderboard(ctx context.Context, from time.Time, to time.Time, by model.LeaderboardOrder, first *int) ([]*model.LeaderboardEntry, error) {
 	leaders, err := r.Insight.Leaderboard(ctx, from, to, string(by), first)
 	if err != nil {
 		return nil, err

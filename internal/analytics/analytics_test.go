@@ -96,7 +96,7 @@ func checkAgreement(t *testing.T, d *db.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		leaders, err := s.Leaderboard(admin, day, day.AddDate(0, 0, 3), analytics.ByOnTime, 10)
+		leaders, err := s.Leaderboard(admin, day, day.AddDate(0, 0, 3), analytics.ByOnTime, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,8 +31,9 @@ const (
 const (
 	// MaxSpan bounds to - from: two years of daily rows.
 	MaxSpan = 731 * 24 * time.Hour
-	// MaxFirst bounds a leaderboard's length.
-	MaxFirst = 100
+	// MaxFirst bounds a leaderboard's length; DefaultFirst is its length when not given.
+	MaxFirst     = 100
+	DefaultFirst = 10
 )
 
 // Point is the figures of one period [Start, End).
@@ -254,11 +255,15 @@ func ratio(n, d int64) *float64 {
 	return &r
 }
 
-// Leaderboard returns the first experts of [from, to) by accepted answers, average
+// Leaderboard returns the first experts (nil: DefaultFirst) of [from, to) by accepted answers, average
 // rating or on-time rate (experts with nothing to rank by are left out), ties broken by
 // the count behind the figure, then by id. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT.
-func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string, first int) ([]Leader, error) {
+func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string, firstOrNil *int) ([]Leader, error) {
+	first := DefaultFirst
+	if firstOrNil != nil {
+		first = *firstOrNil
+	}
 	sp, err := check(ctx, from, to)
 	switch {
 	case err != nil:
