@@ -268,3 +268,13 @@ func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }
+
+// liftQuestionLimit turns off the per-client hourly question limit (questionsPerHour) for
+// tests whose client asks more questions than it allows.
+func (w *azWorld) liftQuestionLimit(t *testing.T) {
+	t.Helper()
+	var set struct {
+		UpdateSettings struct{ QuestionsPerHour int }
+	}
+	w.mustGQL(t, w.callers[azAdmin].Token, `mutation { updateSettings(input: {questionsPerHour: 0}) { questionsPerHour } }`, nil, &set)
+}

@@ -87,10 +87,7 @@ func TestMyQuestionsRunsTheSameFewStatementsForAnyPageSize(t *testing.T) {
 	client := w.callers[azClient]
 	experts := []*azAccount{w.qfExpert(t), w.qfExpert(t)}
 	// One client asks 52 questions within the hour: lift the per-client limit.
-	var set struct {
-		UpdateSettings struct{ QuestionsPerHour int }
-	}
-	w.mustGQL(t, w.callers[azAdmin].Token, `mutation { updateSettings(input: {questionsPerHour: 0}) { questionsPerHour } }`, nil, &set)
+	w.liftQuestionLimit(t)
 	// Many waiting questions, then the newest four answered by two experts: both pages
 	// hold answered questions.
 	for range 48 {
