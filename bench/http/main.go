@@ -20,11 +20,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"backbone/bench/internal/module"
 	"backbone/bench/internal/scratch"
 )
 
@@ -67,7 +67,7 @@ func benchmark(ctx context.Context, o options) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk not found: apt-get install wrk")
 	}
-	root, err := moduleRoot(ctx)
+	root, err := module.Root(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,17 +220,4 @@ func runWith(ctx context.Context, env []string, bin string, args ...string) erro
 		return fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, out)
 	}
 	return nil
-}
-
-// moduleRoot is the directory of backbone's go.mod.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the backbone module (run from the repository)")
-	}
-	return filepath.Dir(gomod), nil
 }
