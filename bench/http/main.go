@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,8 @@ type options struct {
 	others       int
 	profile      bool
 	keep         bool
+	server       string
+	only         string
 }
 
 func main() {
@@ -49,6 +52,8 @@ func main() {
 	flag.IntVar(&o.others, "others", 2000, "older questions of other clients in the table")
 	flag.BoolVar(&o.profile, "profile", false, "build the server with the benchpprof tag and save CPU and allocation profiles of each workload's first round")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database and the work directory")
+	flag.StringVar(&o.server, "server", "", "a server binary built elsewhere (such as from main) instead of building ./server")
+	flag.StringVar(&o.only, "workloads", "", "comma-separated workloads to run (P1,P2,P3-client,P3-admin); all when empty")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -83,9 +88,11 @@ func benchmark(ctx context.Context, o options) error {
 	if o.profile {
 		tags = []string{"benchpprof"}
 	}
-	server, err := build(ctx, root, dir, "backbone", "./server", tags...)
-	if err != nil {
-		return err
+	server := o.server
+	if server == "" {
+		if server, err = build(ctx, root, dir, "backbone", "./server", tags...); err != nil {
+			return err
+		}
 	}
 	base, err := build(ctx, root, dir, "baseline", "./bench/http/baseline")
 	if err != nil {
@@ -147,6 +154,15 @@ func benchmark(ctx context.Context, o options) error {
 	}
 
 	plan := workloads(who, clientTok, adminTok)
+	if o.only != "" {
+		keep := plan[:0]
+		for _, s := range plan {
+			if slices.Contains(strings.Split(o.only, ","), s.name) {
+				keep = append(keep, s)
+			}
+		}
+		plan = keep
+	}
 	for _, s := range plan {
 		for _, t := range s.targets(bb, bare, pg) {
 			if err := verify(t.URL, s.forTarget(t)); err != nil {
