@@ -54,6 +54,10 @@ type Loaders struct {
 	// (or payout) by id, and the viewer may no longer see it (an expert who released it).
 	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	visiblePayouts   *dataloadgen.Loader[uuid.UUID, *ent.Payout]
+	// The batch reads behind users and revisions, for priming a page without the
+	// loaders' batch window (primeQuestionPage).
+	readUsers     func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error)
+	readRevisions RevisionsFunc
 }
 
 // NewLoaders returns fresh loaders over client and the sources; they cache for their
@@ -65,11 +69,14 @@ type Loaders struct {
 // outlives its expert's right to the question. Revisions and pipelines are the
 // service's decision.
 func NewLoaders(client *ent.Client, src Sources) *Loaders {
+	readUsers := func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
+		rows, err := client.User.Query().Where(user.IDIn(ids...)).All(system(ctx))
+		return byID(rows, func(u *ent.User) uuid.UUID { return u.ID }), err
+	}
 	return &Loaders{
-		users: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error) {
-			rows, err := client.User.Query().Where(user.IDIn(ids...)).All(system(ctx))
-			return byID(rows, func(u *ent.User) uuid.UUID { return u.ID }), err
-		}),
+		readUsers:     readUsers,
+		readRevisions: src.Revisions,
+		users:         dataloadgen.NewMappedLoader(readUsers),
 		questions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
 			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(system(ctx))
 			return byID(rows, func(q *ent.Question) uuid.UUID { return q.ID }), err

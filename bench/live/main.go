@@ -29,6 +29,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"backbone/bench/internal/module"
 	"backbone/bench/internal/scratch"
 	"backbone/internal/bus"
 	"backbone/internal/config"
@@ -130,7 +131,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 	if err := checkFileLimit(out, most); err != nil {
 		return nil, err
 	}
-	root, err := moduleRoot(ctx)
+	root, err := module.Root(ctx)
 	if err != nil {
 		return nil, err
 	}

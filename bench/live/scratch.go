@@ -6,10 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,19 +24,6 @@ import (
 // database's settings (experts follow only the settings' subjects); no other deployment
 // has it, so events that reach other servers on a shared Redis match none of their experts.
 const benchSubject = "Bench"
-
-// moduleRoot is the directory of backbone's go.mod, where `go build ./server` runs.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside the backbone module (run from the repository)")
-	}
-	return filepath.Dir(gomod), nil
-}
 
 // buildServer compiles ./server into dir and returns the binary's path.
 func buildServer(ctx context.Context, root, dir string) (string, error) {

@@ -17,10 +17,14 @@ import (
 )
 
 // Pool sizes for PostgreSQL: enough for a busy instance, well under the server's default
-// max_connections (100) when a few instances and workers share it.
+// max_connections (100) when a few instances and workers share it. Every open connection
+// may stay idle: with fewer idle slots than open ones, a burst closes the connections it
+// returns past the idle limit and the next burst dials them again (a new PostgreSQL
+// backend each, the Connect seen in CPU profiles under load, issue 18); the idle time
+// below still closes them once the load is gone.
 const (
 	pgMaxOpen     = 20
-	pgMaxIdle     = 10
+	pgMaxIdle     = pgMaxOpen
 	pgMaxLifetime = 30 * time.Minute
 	pgMaxIdleTime = 5 * time.Minute
 )
