@@ -58,8 +58,9 @@ func TestQuestionLifecycleOverGraphQL(t *testing.T) {
 		var rev struct{ RequestRevision qfQuestion }
 		w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "Add the formula.") { `+qfQuestionFields+` } }`,
 			map[string]any{"id": q.ID}, &rev)
-		// A revision goes straight back to the same expert, under a new claim.
-		if r := rev.RequestRevision; r.Status != "CLAIMED" || r.RevisionCount != 1 || r.Expert == nil || r.Expert.ID != expert.ID {
+		// A revision goes straight back to the same expert, under a new claim, and waits
+		// in REVISION_REQUESTED until they deliver it.
+		if r := rev.RequestRevision; r.Status != "REVISION_REQUESTED" || r.RevisionCount != 1 || r.Expert == nil || r.Expert.ID != expert.ID {
 			t.Fatalf("after requestRevision: %s, %d revisions, expert %+v", r.Status, r.RevisionCount, r.Expert)
 		}
 		if d := w.qfAnswer(t, expert, q.ID, "Second answer, with the formula."); d.Status != "DELIVERED" {

@@ -38,7 +38,7 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 		if refund < 0 || refund > q.Price {
 			return nil, errs.Ef(errs.BadUserInput, "the refund must be 0 to %d credits", q.Price).With("field", "refund")
 		}
-		q, err = s.close(ctx, tx, q, question.StatusRESOLVED, "only a disputed question can be resolved", question.StatusDISPUTED)
+		q, err = s.close(ctx, tx, q, actResolve, byAdmin, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -71,9 +71,10 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 	})
 }
 
-// Reassign ends the current claim on a question (outcome REASSIGNED): with expertID
-// nil the question returns to the queue; otherwise that approved expert holds it under
-// a fresh lease (an open question may be assigned directly too). The expert's claim
+// Reassign ends the current claim on a question (outcome REASSIGNED), a revision's
+// included: with expertID nil the question returns to the queue; otherwise that
+// approved expert holds it (CLAIMED) under a fresh lease (an open question may be
+// assigned directly too). The expert's claim
 // limit and subjects do not bind an admin. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT (expertID is not an approved expert), NOT_FOUND, CONFLICT (neither
 // claimed nor, with an expert, open).
@@ -95,18 +96,18 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		if err != nil {
 			return nil, err
 		}
-		from := []question.Status{question.StatusCLAIMED}
-		if expertID != nil {
-			from = append(from, question.StatusAWAITING_EXPERT)
+		act := actAssign
+		if expertID == nil {
+			act = actUnassign
 		}
 		wasQueued := q.Status == question.StatusAWAITING_EXPERT
 		previous := q.ExpertID
 		now := s.now()
-		q, err = s.update(ctx, tx, q, "only a claimed question can be reassigned", from, func(up *ent.QuestionUpdateOne) {
+		q, err = s.transit(ctx, tx, q, act, byAdmin, func(up *ent.QuestionUpdateOne) {
 			if expertID == nil {
-				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
+				up.ClearExpertID()
 			} else {
-				up.SetStatus(question.StatusCLAIMED).SetExpertID(*expertID)
+				up.SetExpertID(*expertID)
 			}
 		})
 		if err != nil {

@@ -18,7 +18,8 @@ import (
 )
 
 // SubmitAnswer delivers the expert's answer to the client: an EXPERT revision, the claim
-// ends as SUBMITTED, the question becomes DELIVERED. basedOn names the revision of this
+// ends as SUBMITTED, the question (CLAIMED, or REVISION_REQUESTED for a revision)
+// becomes DELIVERED. basedOn names the revision of this
 // question the expert edited (an AI version, or their own earlier answer): the answer
 // records it and how much was changed. The answer is checked for originality against
 // every other question's answers first; one scoring below the settings' threshold is
@@ -74,11 +75,10 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 			return nil, err
 		}
 		aiAssisted := base != nil && base.Kind != answerrevision.KindEXPERT
-		q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
-			func(up *ent.QuestionUpdateOne) {
-				up.Where(question.ExpertID(p.UserID)).SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).
-					SetNillableAutoAcceptAt(autoAcceptAt(q, now)).SetAiAssisted(aiAssisted)
-			})
+		q, err = s.transit(ctx, tx, q, actDeliver, byExpert, func(up *ent.QuestionUpdateOne) {
+			up.Where(question.ExpertID(p.UserID)).SetDeliveredAt(now).
+				SetNillableAutoAcceptAt(autoAcceptAt(q, now)).SetAiAssisted(aiAssisted)
+		})
 		if err != nil {
 			return nil, err
 		}

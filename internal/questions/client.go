@@ -2,7 +2,6 @@ package questions
 
 import (
 	"context"
-	"slices"
 
 	"github.com/google/uuid"
 
@@ -30,7 +29,7 @@ func (s *Service) Cancel(ctx context.Context, id uuid.UUID) (*ent.Question, erro
 			return nil, err
 		}
 		wasQueued := q.Status == question.StatusAWAITING_EXPERT
-		q, err = s.close(ctx, tx, q, question.StatusCANCELLED, "only a question no expert has claimed can be cancelled", preClaim...)
+		q, err = s.close(ctx, tx, q, actCancel, byClient, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +67,7 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 		if err != nil {
 			return nil, err
 		}
-		if q, err = s.accept(ctx, tx, q, set); err != nil {
+		if q, err = s.accept(ctx, tx, q, byClient, set); err != nil {
 			return nil, err
 		}
 		err = tx.Rating.Create().SetQuestionID(q.ID).SetClientID(q.ClientID).SetExpertID(*q.ExpertID).
@@ -82,10 +81,10 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 	})
 }
 
-// accept moves a DELIVERED question to ACCEPTED and captures its escrow for the expert
-// at the fee of set.
-func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, set settings.Settings) (*ent.Question, error) {
-	q, err := s.close(ctx, tx, q, question.StatusACCEPTED, "only a delivered answer can be accepted", question.StatusDELIVERED)
+// accept moves a DELIVERED question to ACCEPTED (for its client, or the system's
+// auto-accept) and captures its escrow for the expert at the fee of set.
+func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, by actor, set settings.Settings) (*ent.Question, error) {
+	q, err := s.close(ctx, tx, q, actAccept, by, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +96,12 @@ func (s *Service) accept(ctx context.Context, tx *ent.Client, q *ent.Question, s
 
 // RequestRevision sends a delivered answer back to its expert, with the client's note
 // (a RevisionRequest, and the new assignment's reason), within the revision limit of the
-// question's terms: a new claim for the same expert (status
-// CLAIMED, revision count + 1) under a fresh lease; the expert's claim limit does not
-// apply. The lifecycle's REVISION_REQUESTED is passed through in the same transaction. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (note over 1000
-// characters), NOT_FOUND, CONFLICT (not DELIVERED, or the revision limit is reached).
+// question's terms: the question is REVISION_REQUESTED (revision count + 1) and its
+// expert holds it under a new claim with a fresh lease (the expert's claim limit does
+// not apply) until they deliver again; releasing it or letting the lease run out
+// returns it to DELIVERED with the answer already given. Errors: UNAUTHENTICATED,
+// FORBIDDEN, BAD_USER_INPUT (note over 1000 characters), NOT_FOUND, CONFLICT (not
+// DELIVERED, or the revision limit is reached).
 func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string) (*ent.Question, error) {
 	p, err := client(ctx)
 	if err == nil {
@@ -118,25 +119,23 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 		if err != nil {
 			return nil, err
 		}
+		if _, err := step(actRequestRevision, byClient, q.Status); err != nil {
+			return nil, err
+		}
 		terms := termsFor(q, set)
 		switch {
-		case q.Status != question.StatusDELIVERED:
-			return nil, conflict(q.Status, "only a delivered answer can be revised")
 		case q.RevisionCount >= terms.RevisionLimit:
 			return nil, conflict(q.Status, "the revision limit is reached").With("limit", terms.RevisionLimit)
 		case q.ExpertID == nil:
 			return nil, errs.E(errs.Internal, "delivered question without an expert")
 		}
-		now := s.now()
-		q, err = tx.Question.UpdateOneID(q.ID).
-			Where(question.StatusEQ(question.StatusDELIVERED), question.RevisionCountLT(terms.RevisionLimit)).
-			SetStatus(question.StatusCLAIMED).AddRevisionCount(1).ClearAutoAcceptAt().SetUpdatedAt(now).Save(ctx)
-		if ent.IsNotFound(err) {
-			return nil, afterMiss(ctx, tx, id, "only a delivered answer can be revised")
-		}
+		q, err = s.transit(ctx, tx, q, actRequestRevision, byClient, func(u *ent.QuestionUpdateOne) {
+			u.Where(question.RevisionCountLT(terms.RevisionLimit)).AddRevisionCount(1).ClearAutoAcceptAt()
+		})
 		if err != nil {
 			return nil, err
 		}
+		now := q.UpdatedAt
 		err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*q.ExpertID).SetClaimedAt(now).
 			SetLeaseExpiresAt(now.Add(terms.Lease)).SetReason(note).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 		if err != nil {
@@ -169,8 +168,7 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 		if err != nil {
 			return nil, err
 		}
-		q, err = s.update(ctx, tx, q, "only a delivered answer can be disputed", []question.Status{question.StatusDELIVERED},
-			func(u *ent.QuestionUpdateOne) { u.SetStatus(question.StatusDISPUTED).ClearAutoAcceptAt() })
+		q, err = s.transit(ctx, tx, q, actDispute, byClient, func(u *ent.QuestionUpdateOne) { u.ClearAutoAcceptAt() })
 		if err != nil {
 			return nil, err
 		}
@@ -193,29 +191,34 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 	})
 }
 
-// move changes q's status to `to` if it still is one of from (a conditional update, so
-// that of two racing requests exactly one wins); CONFLICT with the current status if not.
-func (s *Service) move(ctx context.Context, tx *ent.Client, q *ent.Question, to question.Status, msg string, from ...question.Status) (*ent.Question, error) {
-	return s.update(ctx, tx, q, msg, from, func(u *ent.QuestionUpdateOne) { u.SetStatus(to) })
-}
-
-// close is move to a final status, stamping closed_at.
-func (s *Service) close(ctx context.Context, tx *ent.Client, q *ent.Question, to question.Status, msg string, from ...question.Status) (*ent.Question, error) {
-	return s.update(ctx, tx, q, msg, from, func(u *ent.QuestionUpdateOne) { u.SetStatus(to).SetClosedAt(s.now()) })
-}
-
-// update applies set to q if its status is still one of from.
-func (s *Service) update(ctx context.Context, tx *ent.Client, q *ent.Question, msg string, from []question.Status, set func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
-	if !slices.Contains(from, q.Status) {
-		return nil, conflict(q.Status, msg)
+// transit moves q by act, done by by, when the lifecycle allows it from q's status: a
+// conditional update guarded by the act's source states, so that of two racing requests
+// exactly one wins (more adds to the update, nil for nothing). CONFLICT with the current
+// status when q is not, or no longer, in one of them (see step for the other refusals).
+func (s *Service) transit(ctx context.Context, tx *ent.Client, q *ent.Question, act action, by actor, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
+	t, err := step(act, by, q.Status)
+	if err != nil {
+		return nil, err
 	}
-	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusIn(from...)).SetUpdatedAt(s.now())
-	set(u)
+	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusIn(t.from...)).SetStatus(t.to).SetUpdatedAt(s.now())
+	if more != nil {
+		more(u)
+	}
 	out, err := u.Save(ctx)
 	if ent.IsNotFound(err) {
-		return nil, afterMiss(ctx, tx, q.ID, msg)
+		return nil, afterMiss(ctx, tx, q.ID, t.refused())
 	}
 	return out, err
+}
+
+// close is transit to a final status, stamping closed_at.
+func (s *Service) close(ctx context.Context, tx *ent.Client, q *ent.Question, act action, by actor, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
+	return s.transit(ctx, tx, q, act, by, func(u *ent.QuestionUpdateOne) {
+		u.SetClosedAt(s.now())
+		if more != nil {
+			more(u)
+		}
+	})
 }
 
 // refund releases amount (0: all) of q's escrow back to its client.

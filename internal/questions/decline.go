@@ -2,6 +2,7 @@ package questions
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -14,7 +15,7 @@ import (
 
 // Decline closes a question the expert will not answer (out of scope, not answerable)
 // and refunds the client: an open question in the expert's subjects, or one the expert
-// holds (the claim ends as DECLINED with the reason). Errors: UNAUTHENTICATED,
+// holds, a revision included (the claim ends as DECLINED with the reason). Errors: UNAUTHENTICATED,
 // FORBIDDEN, BAD_USER_INPUT (reason 1..1000 characters), NOT_FOUND (not visible to
 // the expert), CONFLICT (neither open nor claimed).
 func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*ent.Question, error) {
@@ -43,7 +44,7 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 			return nil, notFound()
 		case q.Status == question.StatusAWAITING_EXPERT && !mayTake:
 			return nil, errs.E(errs.Forbidden, "this question is not in your subjects")
-		case q.Status == question.StatusCLAIMED:
+		case slices.Contains(held, q.Status):
 			a, err := activeClaim(ctx, tx, q.ID, p.UserID)
 			if err != nil {
 				return nil, err
@@ -53,14 +54,11 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 			}
 		}
 		wasQueued := q.Status == question.StatusAWAITING_EXPERT
-		q, err = s.update(ctx, tx, q, "only an open or claimed question can be declined",
-			[]question.Status{question.StatusAWAITING_EXPERT, question.StatusCLAIMED},
-			func(up *ent.QuestionUpdateOne) {
-				if !wasQueued {
-					up.Where(question.ExpertID(p.UserID))
-				}
-				up.SetStatus(question.StatusDECLINED).SetClosedAt(s.now())
-			})
+		q, err = s.close(ctx, tx, q, actDecline, byExpert, func(up *ent.QuestionUpdateOne) {
+			if !wasQueued {
+				up.Where(question.ExpertID(p.UserID))
+			}
+		})
 		if err != nil {
 			return nil, err
 		}

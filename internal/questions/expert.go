@@ -34,11 +34,11 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 		if err != nil {
 			return err
 		}
-		switch {
-		case slices.Contains(preMarket, q.Status):
+		if slices.Contains(beforeQueue, q.Status) {
 			return notFound() // no expert can have seen it
-		case q.Status != question.StatusAWAITING_EXPERT:
-			return conflict(q.Status, "this question is no longer open")
+		}
+		if _, err := step(actClaim, byExpert, q.Status); err != nil {
+			return err
 		}
 		mayTake, err := takes(ctx, tx, q.ID, p.UserID)
 		if err != nil {
@@ -58,8 +58,7 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 		if active >= set.MaxActiveClaims {
 			return conflict(q.Status, "you hold as many claims as allowed").With("limit", set.MaxActiveClaims)
 		}
-		q, err = s.update(ctx, tx, q, "this question is no longer open", []question.Status{question.StatusAWAITING_EXPERT},
-			func(up *ent.QuestionUpdateOne) { up.SetStatus(question.StatusCLAIMED).SetExpertID(p.UserID) })
+		q, err = s.transit(ctx, tx, q, actClaim, byExpert, func(up *ent.QuestionUpdateOne) { up.SetExpertID(p.UserID) })
 		if err != nil {
 			return err
 		}
@@ -160,7 +159,7 @@ func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question,
 		if err := finish(ctx, tx, a, assignment.OutcomeRELEASED, "", s.now()); err != nil {
 			return nil, err
 		}
-		q, c, err := s.unclaim(ctx, tx, a)
+		q, c, err := s.unclaim(ctx, tx, a, byExpert)
 		if err != nil {
 			return nil, err
 		}
@@ -169,28 +168,32 @@ func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question,
 	})
 }
 
-// unclaim takes a CLAIMED question from the expert of the ended assignment a. A first
+// unclaim takes a held question (CLAIMED, or REVISION_REQUESTED) from the expert of the
+// ended assignment a, for by (the expert releasing it, or the lease sweep). A first
 // claim returns the question to the queue (AWAITING_EXPERT). A revision claim returns
 // it to DELIVERED with its last answer, the auto-accept delay starting again: the
 // client may accept, dispute or ask again (a requeued revision could otherwise expire
 // past its deadline and refund an answer already delivered). It answers CONFLICT when
 // the question is no longer held by that expert.
-func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment) (*ent.Question, change, error) {
+func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment, by actor) (*ent.Question, change, error) {
 	q, err := load(ctx, tx, a.QuestionID)
 	if err != nil {
 		return nil, change{}, err
 	}
 	revision := q.DeliveredAt != nil
-	q, err = s.update(ctx, tx, q, "this question is no longer claimed", []question.Status{question.StatusCLAIMED},
-		func(up *ent.QuestionUpdateOne) {
-			up.Where(question.ExpertID(a.ExpertID))
-			if revision {
-				now := s.now()
-				up.SetStatus(question.StatusDELIVERED).SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
-			} else {
-				up.SetStatus(question.StatusAWAITING_EXPERT).ClearExpertID()
-			}
-		})
+	act := actRequeue
+	if revision {
+		act = actDropRevision
+	}
+	q, err = s.transit(ctx, tx, q, act, by, func(up *ent.QuestionUpdateOne) {
+		up.Where(question.ExpertID(a.ExpertID))
+		if revision {
+			now := s.now()
+			up.SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
+		} else {
+			up.ClearExpertID()
+		}
+	})
 	return q, change{available: !revision}, err
 }
 

@@ -71,10 +71,6 @@ func (s *Service) queueSubjects(ctx context.Context, u *ent.User) ([]string, err
 	return subjects, nil
 }
 
-// beforeQueue are the statuses of a question the AI pipeline still holds: it has not
-// reached the experts' queue yet.
-var beforeQueue = []question.Status{question.StatusSUBMITTED, question.StatusDRAFTING, question.StatusREWRITING, question.StatusCHECKING}
-
 // QueueChanges returns the questions of subjects (matched regardless of case) that
 // entered or may have left the experts' queue since since: queued are in it now, left
 // are past it and were updated since then. At most limit of each, the latest first.

@@ -63,7 +63,7 @@ func TestFullLifecycleMovesTheMoneyExactlyAtEachStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if revised.Status != question.StatusCLAIMED || revised.RevisionCount != 1 || *revised.ExpertID != expertID {
+	if revised.Status != question.StatusREVISION_REQUESTED || revised.RevisionCount != 1 || *revised.ExpertID != expertID {
 		t.Fatalf("after revision request: %s count %d", revised.Status, revised.RevisionCount)
 	}
 	active, err := e.svc.MyAssignments(xctx, true)

@@ -35,18 +35,21 @@ const (
 )
 
 // stageSpec is what a stage is in the lifecycle: the question's status while it runs, the
-// job that runs it, the stage after it and the revision kind it writes.
+// job that runs it, the stage after it and the revision kind it writes; done is the
+// transition that ends it, retry the one that runs the AI stages again from it.
 type stageSpec struct {
 	status question.Status
 	job    string
 	next   Stage
 	kind   answerrevision.Kind
+	done   action
+	retry  action
 }
 
 var stageSpecs = map[Stage]stageSpec{
-	StageDraft:   {question.StatusDRAFTING, events.JobPipelineDraft, StageRewrite, answerrevision.KindAI_DRAFT},
-	StageRewrite: {question.StatusREWRITING, events.JobPipelineRewrite, StageCheck, answerrevision.KindREWRITE},
-	StageCheck:   {question.StatusCHECKING, events.JobPipelineOriginality, "", ""},
+	StageDraft:   {question.StatusDRAFTING, events.JobPipelineDraft, StageRewrite, answerrevision.KindAI_DRAFT, actDrafted, actRetryDraft},
+	StageRewrite: {question.StatusREWRITING, events.JobPipelineRewrite, StageCheck, answerrevision.KindREWRITE, actRewritten, actRetryRewrite},
+	StageCheck:   {question.StatusCHECKING, events.JobPipelineOriginality, "", "", actChecked, actRetryCheck},
 }
 
 // stageOrder lists the stages as they run.
@@ -115,11 +118,11 @@ func (s *Service) StartStage(ctx context.Context, id uuid.UUID, stage Stage) (*S
 		if err != nil {
 			return err
 		}
-		if stage == StageDraft && q.Status == question.StatusSUBMITTED {
+		if stage == StageDraft && allows(actStartPipeline, q.Status) {
 			if overBudget {
 				return s.skip(ctx, tx, q, ReasonBudget)
 			}
-			q, err = s.setStatus(ctx, tx, q, question.StatusSUBMITTED, question.StatusDRAFTING, func(u *ent.QuestionUpdateOne) {
+			q, err = s.setStatus(ctx, tx, q, actStartPipeline, bySystem, func(u *ent.QuestionUpdateOne) {
 				u.SetPipelineStatus(question.PipelineStatusRUNNING)
 			})
 			if err != nil || q == nil {
@@ -177,11 +180,8 @@ func (s *Service) loadAIVersions(ctx context.Context, tx *ent.Client, work *Stag
 func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageResult) error {
 	spec := stageSpecs[work.Stage]
 	return s.inTx(ctx, "questions.CompleteStage", func(ctx context.Context, tx *ent.Client) error {
-		to, last := question.StatusAWAITING_EXPERT, spec.next == ""
-		if !last {
-			to = stageSpecs[spec.next].status
-		}
-		q, err := s.setStatus(ctx, tx, work.Question, spec.status, to, func(u *ent.QuestionUpdateOne) {
+		last := spec.next == ""
+		q, err := s.setStatus(ctx, tx, work.Question, spec.done, bySystem, func(u *ent.QuestionUpdateOne) {
 			if last {
 				u.SetPipelineStatus(question.PipelineStatusDONE)
 			}
@@ -266,7 +266,7 @@ func (s *Service) endPipeline(ctx context.Context, op string, id uuid.UUID, from
 
 // skip sends q to the experts with its AI stages SKIPPED for reason.
 func (s *Service) skip(ctx context.Context, tx *ent.Client, q *ent.Question, reason string) error {
-	q, err := s.setStatus(ctx, tx, q, q.Status, question.StatusAWAITING_EXPERT, func(u *ent.QuestionUpdateOne) {
+	q, err := s.setStatus(ctx, tx, q, actSkipPipeline, bySystem, func(u *ent.QuestionUpdateOne) {
 		u.SetPipelineStatus(question.PipelineStatusSKIPPED).SetPipelineReason(reason)
 	})
 	if err != nil || q == nil {
@@ -282,7 +282,7 @@ func (s *Service) skip(ctx context.Context, tx *ent.Client, q *ent.Question, rea
 
 // fail sends q to the experts with the pipeline FAILED in stage for reason.
 func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, stage Stage, reason string) error {
-	q, err := s.setStatus(ctx, tx, q, q.Status, question.StatusAWAITING_EXPERT, func(u *ent.QuestionUpdateOne) {
+	q, err := s.setStatus(ctx, tx, q, actFailPipeline, bySystem, func(u *ent.QuestionUpdateOne) {
 		u.SetPipelineStatus(question.PipelineStatusFAILED).SetPipelineReason(reason)
 	})
 	if err != nil || q == nil {
@@ -323,10 +323,20 @@ func (s *Service) stopPipeline(ctx context.Context, tx *ent.Client, q *ent.Quest
 
 func ptr[T any](v T) *T { return &v }
 
-// setStatus moves q from `from` to `to` with a conditional update (more set by more);
-// nil, and no error, when q is no longer in from.
-func (s *Service) setStatus(ctx context.Context, tx *ent.Client, q *ent.Question, from, to question.Status, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
-	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusEQ(from)).SetStatus(to).SetUpdatedAt(s.now())
+// setStatus is transit for the pipeline's jobs and sweeps, which find their work done
+// when the question moved on: nil, and no error, when act does not apply to q's status,
+// or q changed since it was read (the update is also guarded by the status read, so
+// that a stage acts only on the state it was decided on).
+func (s *Service) setStatus(ctx context.Context, tx *ent.Client, q *ent.Question, act action, by actor, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
+	t, err := step(act, by, q.Status)
+	if errs.Is(err, errs.Conflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusIn(t.from...), question.StatusEQ(q.Status)).
+		SetStatus(t.to).SetUpdatedAt(s.now())
 	more(u)
 	out, err := u.Save(ctx)
 	if ent.IsNotFound(err) {

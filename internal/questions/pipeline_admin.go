@@ -15,11 +15,6 @@ import (
 	"backbone/internal/outbox"
 )
 
-// pipelineStatuses are the states in which a question waits on its AI stages.
-var pipelineStatuses = []question.Status{
-	question.StatusSUBMITTED, question.StatusDRAFTING, question.StatusREWRITING, question.StatusCHECKING,
-}
-
 // TokensUsedToday sums the model tokens of the stages finished since midnight UTC.
 func (s *Service) TokensUsedToday(ctx context.Context) (int64, error) {
 	midnight := s.now().Truncate(24 * time.Hour)
@@ -42,7 +37,7 @@ func (s *Service) TokensUsedToday(ctx context.Context) (int64, error) {
 // or whose job was dead-lettered, never strands a question. It returns how many it moved.
 func (s *Service) RescueStalled(ctx context.Context, deadline time.Duration) (int, error) {
 	return s.sweep(ctx, "questions.RescueStalled", func(ctx context.Context) ([]uuid.UUID, error) {
-		return s.db.Client.Question.Query().Where(question.StatusIn(pipelineStatuses...),
+		return s.db.Client.Question.Query().Where(question.StatusIn(beforeQueue...),
 			question.UpdatedAtLTE(s.now().Add(-deadline))).Order(ent.Asc(question.FieldUpdatedAt)).Limit(sweepBatch).IDs(ctx)
 	}, s.lockQuestion, func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
 		q, err := load(ctx, tx, id)
@@ -84,8 +79,9 @@ func (s *Service) RetryPipeline(ctx context.Context, id uuid.UUID) (*ent.Questio
 		if err != nil {
 			return nil, err
 		}
-		if q.Status != question.StatusAWAITING_EXPERT {
-			return nil, conflict(q.Status, "only a question waiting for an expert can run its AI stages again")
+		// Every retry row leaves from the same states: ask with the first.
+		if _, err := step(actRetryDraft, byAdmin, q.Status); err != nil {
+			return nil, err
 		}
 		if q.PipelineStatus == nil || (*q.PipelineStatus != question.PipelineStatusFAILED && *q.PipelineStatus != question.PipelineStatusSKIPPED) {
 			return nil, conflict(q.Status, "only a failed or skipped AI pipeline can be run again")
@@ -94,7 +90,7 @@ func (s *Service) RetryPipeline(ctx context.Context, id uuid.UUID) (*ent.Questio
 		if err != nil {
 			return nil, err
 		}
-		q, err = s.setStatus(ctx, tx, q, question.StatusAWAITING_EXPERT, stageSpecs[from].status, func(u *ent.QuestionUpdateOne) {
+		q, err = s.setStatus(ctx, tx, q, stageSpecs[from].retry, byAdmin, func(u *ent.QuestionUpdateOne) {
 			u.SetPipelineStatus(question.PipelineStatusRUNNING).SetPipelineReason("")
 		})
 		if err != nil {
@@ -142,7 +138,7 @@ func firstUnfinished(ctx context.Context, tx *ent.Client, id uuid.UUID, now time
 
 // route moves a SUBMITTED question to the experts' queue (the job "questions.route").
 func (s *Service) route(ctx context.Context, tx *ent.Client, q *ent.Question) error {
-	q, err := s.setStatus(ctx, tx, q, question.StatusSUBMITTED, question.StatusAWAITING_EXPERT, func(*ent.QuestionUpdateOne) {})
+	q, err := s.setStatus(ctx, tx, q, actRoute, bySystem, func(*ent.QuestionUpdateOne) {})
 	if err != nil || q == nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package questions
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -66,7 +67,7 @@ func (s *Service) PipelinesFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 		switch {
 		case p.IsAdmin():
 			detail = PipelineFull
-		case q.ExpertID != nil && *q.ExpertID == p.UserID && q.Status == question.StatusCLAIMED:
+		case q.ExpertID != nil && *q.ExpertID == p.UserID && slices.Contains(held, q.Status):
 			detail = PipelineModel
 		}
 		out[q.ID] = PipelineView{Status: *q.PipelineStatus, Reason: q.PipelineReason,

@@ -14,17 +14,6 @@ import (
 	"backbone/internal/viewer"
 )
 
-// preClaim are the states a client may cancel from: nobody works on the question yet.
-var preClaim = []question.Status{
-	question.StatusSUBMITTED, question.StatusDRAFTING, question.StatusREWRITING,
-	question.StatusCHECKING, question.StatusAWAITING_EXPERT,
-}
-
-// preMarket are the states in which no expert has seen a question.
-var preMarket = []question.Status{
-	question.StatusSUBMITTED, question.StatusDRAFTING, question.StatusREWRITING, question.StatusCHECKING,
-}
-
 // conflict is the CONFLICT of an illegal transition, with the current status.
 func conflict(status question.Status, msg string) *errs.Error {
 	return errs.E(errs.Conflict, msg).With("status", string(status))

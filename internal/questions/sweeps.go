@@ -59,7 +59,7 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 	if err != nil {
 		return false, err
 	}
-	q, c, err := s.unclaim(ctx, tx, a)
+	q, c, err := s.unclaim(ctx, tx, a, bySystem)
 	if errs.Is(err, errs.Conflict) {
 		return true, nil // a stray claim on a question that moved on: ended, nothing to requeue
 	}
@@ -76,14 +76,19 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 // (EXPIRED) and refunds their clients; a claimed question is left to its lease. It returns how many it closed.
 func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
 	return s.sweep(ctx, "questions.ExpireDeadlines", func(ctx context.Context) ([]uuid.UUID, error) {
-		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusAWAITING_EXPERT),
+		return s.db.Client.Question.Query().Where(question.StatusIn(sources(actExpire)...),
 			question.DeadlineLTE(s.now())).Order(ent.Asc(question.FieldDeadline)).Limit(sweepBatch).IDs(ctx)
 	}, s.lockQuestion, func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
+		q, err := load(ctx, tx, id)
+		if err != nil {
+			return false, err
+		}
 		now := s.now()
-		q, err := tx.Question.UpdateOneID(id).
-			Where(question.StatusEQ(question.StatusAWAITING_EXPERT), question.DeadlineLTE(now)).
-			SetStatus(question.StatusEXPIRED).SetClosedAt(now).SetUpdatedAt(now).Save(ctx)
-		if ent.IsNotFound(err) {
+		if !allows(actExpire, q.Status) || q.Deadline.After(now) {
+			return false, nil // claimed, cancelled or given more time meanwhile
+		}
+		q, err = s.close(ctx, tx, q, actExpire, bySystem, func(u *ent.QuestionUpdateOne) { u.Where(question.DeadlineLTE(now)) })
+		if errs.Is(err, errs.Conflict) {
 			return false, nil
 		}
 		if err != nil {
@@ -93,7 +98,7 @@ func (s *Service) ExpireDeadlines(ctx context.Context) (int, error) {
 			return false, err
 		}
 		return true, record(ctx, tx, q, change{action: "question.expired", taken: true,
-			notices: []event{{events.TopicQuestionExpired, events.QuestionExpired{QuestionID: q.ID, ClientID: q.ClientID, At: now}}}})
+			notices: []event{{events.TopicQuestionExpired, events.QuestionExpired{QuestionID: q.ID, ClientID: q.ClientID, At: q.UpdatedAt}}}})
 	})
 }
 
@@ -108,7 +113,7 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 	}
 	return s.sweep(ctx, "questions.AutoAccept", func(ctx context.Context) ([]uuid.UUID, error) {
 		now := s.now()
-		return s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusDELIVERED), question.Or(
+		return s.db.Client.Question.Query().Where(question.StatusIn(sources(actAccept)...), question.Or(
 			question.AutoAcceptAtLTE(now),
 			question.And(question.AutoAcceptAtIsNil(), question.DeliveredAtLTE(now.Add(-set.AutoAcceptDelay))),
 		)).Order(ent.Asc(question.FieldDeliveredAt)).Limit(sweepBatch).IDs(ctx)
@@ -117,10 +122,10 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 		if err != nil {
 			return false, err
 		}
-		if q.Status != question.StatusDELIVERED || !autoAcceptDue(q, set, s.now()) {
+		if !allows(actAccept, q.Status) || !autoAcceptDue(q, set, s.now()) {
 			return false, nil
 		}
-		q, err = s.accept(ctx, tx, q, set)
+		q, err = s.accept(ctx, tx, q, bySystem, set)
 		if errs.Is(err, errs.Conflict) {
 			return false, nil // accepted, revised or disputed meanwhile
 		}
