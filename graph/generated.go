@@ -4549,8 +4549,16 @@ enum QuestionStatus {
   REWRITING
   CHECKING
   AWAITING_EXPERT
+  "An expert holds the question under a lease and is writing the answer."
   CLAIMED
+  "The answer is delivered: the client accepts it, asks for a revision or disputes it (accepted automatically after the auto-accept window)."
   DELIVERED
+  """
+  The client asked for a revision (requestRevision): the same expert holds the question
+  under a new claim with a fresh lease (in their active assignments) and delivers the
+  revision with submitAnswer (DELIVERED again). If they release it, or the lease runs out,
+  it is DELIVERED again with the answer already given. The client waits meanwhile.
+  """
   REVISION_REQUESTED
   ACCEPTED
   DISPUTED
@@ -4914,7 +4922,7 @@ type Mutation {
   "Accepts the delivered answer with a rating of 1 to 5 stars; the expert is paid, less the fee of the question's terms."
   acceptAnswer(id: ID!, stars: Int!, comment: String): Question! @hasRole(roles: [CLIENT])
 
-  "Sends the delivered answer back to its expert for a revision (note: what to change, read back in Question.revisionRequests), within the revision limit of the question's terms."
+  "Sends the delivered answer back to its expert for a revision (note: what to change, read back in Question.revisionRequests), within the revision limit of the question's terms: the question is REVISION_REQUESTED until the expert delivers again."
   requestRevision(id: ID!, note: String!): Question! @hasRole(roles: [CLIENT])
 
   "Disputes the delivered answer; an admin decides (see disputes and Question.dispute)."
@@ -4926,11 +4934,12 @@ type Mutation {
   "Extends the lease of your claim on a question."
   extendLease(id: ID!): Assignment! @hasRole(roles: [EXPERT])
 
-  "Gives a claimed question back to the queue."
+  "Gives a claimed question back to the queue; a revision (REVISION_REQUESTED) goes back to DELIVERED with the answer already given."
   releaseTask(id: ID!): Question! @hasRole(roles: [EXPERT])
 
   """
-  Delivers your answer to the question you hold. basedOn names the revision you edited
+  Delivers your answer to the question you hold (CLAIMED, or REVISION_REQUESTED for a
+  revision the client asked for). basedOn names the revision you edited
   (the AI rewrite or draft, or your earlier answer). An answer that overlaps too much with
   answers to other questions is refused with UNORIGINAL (extensions.originality says how much).
   """
