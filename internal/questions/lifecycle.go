@@ -2,6 +2,7 @@ package questions
 
 import (
 	"slices"
+	"strings"
 
 	"backbone/ent/question"
 	"backbone/internal/errs"
@@ -127,7 +128,7 @@ func step(act action, by actor, status question.Status) (transition, error) {
 	case !ok:
 		return t, errs.Ef(errs.Internal, "no question transition %q", act)
 	case t.by&by == 0:
-		return t, errs.Ef(errs.Forbidden, "you may not %s this question", act)
+		return t, errs.Ef(errs.Forbidden, "you may not %s this question", strings.ReplaceAll(string(act), "_", " "))
 	case !slices.Contains(t.from, status):
 		return t, conflict(status, t.refused())
 	}
