@@ -11,12 +11,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
 	"backbone/internal/auth"
 	"backbone/internal/errs"
+	"backbone/internal/httpmw"
+	"backbone/internal/viewer"
 )
 
 // eventStream is GraphQL over server-sent events (a POST with Accept: text/event-stream),
@@ -35,28 +36,22 @@ const sseWriteTimeout = 10 * time.Second
 func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	release, err := t.limits.Reserve(r, connectionOwner(r.Context()))
 	if err != nil {
-		status, code := http.StatusTooManyRequests, errs.RateLimited
+		code := errs.RateLimited
 		var ce *gqlws.CloseError
 		if errors.As(err, &ce) && ce.Code == gqlws.CloseServerBusy {
-			status, code = http.StatusServiceUnavailable, errs.Unavailable
+			code = errs.Unavailable
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(graphql.Response{Errors: gqlerror.List{{
-			Message: err.Error(), Extensions: map[string]any{"code": string(code)},
-		}}})
+		httpmw.WriteError(w, code, err.Error())
 		return
 	}
 	defer release()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	// The middleware authenticated the request; the stream ends when its credential
-	// expires or is revoked (refused credentials were answered by the fields that need one).
-	cred := liveCredentials{authorization: r.Header.Get("Authorization"), apiKey: r.Header.Get("X-API-Key")}
-	if !cred.empty() {
-		if _, end, err := cred.watch(ctx, t.auth, func(int, string) { cancel() }); err == nil {
-			defer end()
-		}
+	// Authenticate (the middleware) checked the request's credentials; the stream ends
+	// when they expire or are revoked (refused credentials were answered by the fields
+	// that need a caller).
+	if p, ok := viewer.From(ctx); ok {
+		defer watchCredential(t.auth, p, func(int, string) { cancel() })()
 	}
 	// The server's ReadTimeout would end the stream: its deadline stays on the connection
 	// and the read that watches for the client going away would fail with it. Writes get

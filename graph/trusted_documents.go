@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"backbone/graph/gqlhttp"
+	"backbone/internal/errs"
 	"backbone/internal/trusted"
 )
 
@@ -21,7 +22,7 @@ const (
 	// request sent a query's text instead.
 	CodePersistedQueryOnly = "PERSISTED_QUERY_ONLY"
 	// CodeBadRequest: the request's id does not fit its query or is not a string.
-	CodeBadRequest = gqlhttp.CodeBadRequest
+	CodeBadRequest = string(errs.BadRequest)
 )
 
 func init() {

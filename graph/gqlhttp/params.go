@@ -13,19 +13,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"backbone/internal/errs"
 )
 
-// requestError is a request the transport refuses before gqlgen sees it.
+// requestError is a request the transport refuses before gqlgen sees it; the status
+// is its code's (errs.HTTPStatus).
 type requestError struct {
-	status int
-	code   string
-	msg    string
+	code errs.Code
+	msg  string
 }
 
 func (e *requestError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) *requestError {
-	return &requestError{status: http.StatusBadRequest, code: CodeBadRequest, msg: fmt.Sprintf(format, args...)}
+	return &requestError{code: errs.BadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
 // readPOST checks the Content-Type and reads the body of a POST, at most limit bytes.
@@ -33,11 +35,11 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || mt != MediaTypeJSON {
-		return nil, &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+		return nil, &requestError{errs.UnsupportedMediaType,
 			"Content-Type must be application/json"}
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, &requestError{http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+		return nil, &requestError{errs.UnsupportedMediaType,
 			"charset must be utf-8"}
 	}
 	if r.Body == nil {
@@ -70,7 +72,7 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 }
 
 func tooLarge(limit int64) *requestError {
-	return &requestError{http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+	return &requestError{errs.PayloadTooLarge,
 		fmt.Sprintf("request body is larger than %d bytes", limit)}
 }
 

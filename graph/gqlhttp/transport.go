@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"backbone/internal/errs"
 )
 
 // DefaultMaxBodyBytes caps a POST body when Transport.MaxBodyBytes is zero.
@@ -31,7 +33,7 @@ type Transport struct {
 	// ErrorStatus picks the status of an application/graphql-response+json response that
 	// has no data entry (the spec requires 4xx or 5xx there). Zero means: DefaultErrorStatus,
 	// then 400 for a request refused before execution and 500 after it.
-	ErrorStatus func(errs gqlerror.List) int
+	ErrorStatus func(list gqlerror.List) int
 }
 
 var _ graphql.Transport = Transport{}
@@ -60,11 +62,11 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	case http.MethodGet, http.MethodPost:
 	default:
 		w.Header().Set("Allow", allowed)
-		out.refuse(&requestError{http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method must be GET or POST"})
+		out.refuse(&requestError{errs.MethodNotAllowed, "method must be GET or POST"})
 		return
 	}
 	if mediaType == "" {
-		out.refuse(&requestError{http.StatusNotAcceptable, CodeNotAcceptable,
+		out.refuse(&requestError{errs.NotAcceptable,
 			"Accept must allow application/graphql-response+json or application/json"})
 		return
 	}
@@ -96,9 +98,9 @@ func (t Transport) maxBody() int64 {
 // method, dispatch and write the single response.
 func (t Transport) execute(out responder, r *http.Request, params *graphql.RawParams, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	opCtx, errs := exec.CreateOperationContext(ctx, params)
-	if errs != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+	opCtx, list := exec.CreateOperationContext(ctx, params)
+	if list != nil {
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), list)
 		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
 		return
 	}
@@ -106,13 +108,13 @@ func (t Transport) execute(out responder, r *http.Request, params *graphql.RawPa
 	case r.Method == http.MethodGet && op != ast.Query:
 		// GET is safe: the spec requires 405 for a mutation, before anything runs.
 		out.w.Header().Set("Allow", "POST")
-		out.refuse(&requestError{http.StatusMethodNotAllowed, CodeMethodNotAllowed,
+		out.refuse(&requestError{errs.MethodNotAllowed,
 			"GET can only run queries; send " + string(op) + " operations with POST"})
 		return
 	case op == ast.Subscription:
-		errs := gqlerror.List{{Message: "subscriptions need a websocket or server-sent events",
-			Extensions: map[string]any{"code": CodeOperationNotSupported}}}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		list := gqlerror.List{{Message: "subscriptions need a websocket or server-sent events",
+			Extensions: map[string]any{"code": string(errs.OperationNotSupported)}}}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), list)
 		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
 		return
 	}

@@ -7,35 +7,17 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"backbone/internal/errs"
 )
 
-// The extensions.code values of the errors this transport writes itself.
-const (
-	CodeBadRequest            = "BAD_REQUEST"
-	CodeMethodNotAllowed      = "METHOD_NOT_ALLOWED"
-	CodeNotAcceptable         = "NOT_ACCEPTABLE"
-	CodeUnsupportedMediaType  = "UNSUPPORTED_MEDIA_TYPE"
-	CodePayloadTooLarge       = "PAYLOAD_TOO_LARGE"
-	CodeOperationNotSupported = "OPERATION_NOT_SUPPORTED"
-)
-
-// statusByCode maps the extensions.code values of Backbone's errors (internal/errs) to
-// the status a data-less application/graphql-response+json response carries.
-var statusByCode = map[string]int{
-	"UNAUTHENTICATED": http.StatusUnauthorized,
-	"FORBIDDEN":       http.StatusForbidden,
-	"RATE_LIMITED":    http.StatusTooManyRequests,
-	"UNAVAILABLE":     http.StatusServiceUnavailable,
-	"INTERNAL":        http.StatusInternalServerError,
-}
-
-// DefaultErrorStatus returns the status for the first error whose extensions.code it
-// knows (UNAUTHENTICATED 401, FORBIDDEN 403, RATE_LIMITED 429, UNAVAILABLE 503,
-// INTERNAL 500), or 0 when none has such a code.
-func DefaultErrorStatus(errs gqlerror.List) int {
-	for _, e := range errs {
+// DefaultErrorStatus returns the status of the first error whose extensions.code has one
+// (errs.HTTPStatus: UNAUTHENTICATED 401, FORBIDDEN 403, RATE_LIMITED 429, UNAVAILABLE
+// 503, INTERNAL 500...), or 0 when none has.
+func DefaultErrorStatus(list gqlerror.List) int {
+	for _, e := range list {
 		if code, ok := e.Extensions["code"].(string); ok {
-			if s, ok := statusByCode[code]; ok {
+			if s := errs.HTTPStatus(errs.Code(code)); s != 0 {
 				return s
 			}
 		}
@@ -63,8 +45,8 @@ type responder struct {
 
 // refuse answers a request refused before gqlgen saw it.
 func (o responder) refuse(e *requestError) {
-	o.write(e.status, &graphql.Response{Errors: gqlerror.List{{
-		Message: e.msg, Extensions: map[string]any{"code": e.code},
+	o.write(errs.HTTPStatus(e.code), &graphql.Response{Errors: gqlerror.List{{
+		Message: e.msg, Extensions: map[string]any{"code": string(e.code)},
 	}}})
 }
 

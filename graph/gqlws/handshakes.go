@@ -41,7 +41,7 @@ func (s *Server) admitHandshake(w http.ResponseWriter, r *http.Request) bool {
 	retry, _ := e.Extensions["retryAfter"].(int)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	w.WriteHeader(http.StatusTooManyRequests)
+	w.WriteHeader(errs.HTTPStatus(errs.RateLimited))
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
 		"message":    "too many websocket handshakes from this address, try again later",
 		"extensions": map[string]any{"code": string(errs.RateLimited), "retryAfter": retry},

@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"backbone/internal/errs"
 )
 
 // operation is one subscribe (or start) of a client: a query, a mutation or a
@@ -43,7 +45,7 @@ func (c *conn) start(id string, payload json.RawMessage) bool {
 	if len(c.ops) >= c.srv.cfg.MaxOperations {
 		c.mu.Unlock()
 		msg := fmt.Sprintf("too many operations on this connection (limit %d): complete some first", c.srv.cfg.MaxOperations)
-		b, _ := json.Marshal(gqlerror.List{{Message: msg, Extensions: map[string]any{"code": "RATE_LIMITED"}}})
+		b, _ := json.Marshal(gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(errs.RateLimited)}}})
 		c.send(withPayload(id, "error", b))
 		return true
 	}
@@ -129,13 +131,13 @@ func (op *operation) complete() {
 
 // fail ends the operation after an error message: nothing follows an error, not even
 // complete.
-func (op *operation) fail(errs gqlerror.List) {
+func (op *operation) fail(list gqlerror.List) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.c.forget(op)
 	if !op.stopped {
 		op.stopped = true
-		op.c.send(withPayload(op.id, "error", encodeErrors(errs)))
+		op.c.send(withPayload(op.id, "error", encodeErrors(list)))
 	}
 }
 
@@ -152,8 +154,8 @@ func (op *operation) sendResponse(resp *graphql.Response) bool {
 	return !op.stopped && op.c.send(withPayload(op.id, op.c.proto.next, b))
 }
 
-func encodeErrors(errs gqlerror.List) []byte {
-	b, err := json.Marshal(errs)
+func encodeErrors(list gqlerror.List) []byte {
+	b, err := json.Marshal(list)
 	if err != nil {
 		return []byte(`[{"message":"the error could not be encoded"}]`)
 	}
@@ -167,13 +169,13 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.cfg.Log.Error("websocket operation panicked", "panic", fmt.Sprint(r))
-			op.fail(gqlerror.List{{Message: "internal server error", Extensions: map[string]any{"code": "INTERNAL"}}})
+			op.fail(gqlerror.List{{Message: "internal server error", Extensions: map[string]any{"code": string(errs.Internal)}}})
 		}
 	}()
 	ctx = graphql.StartOperationTrace(ctx)
 	params, err := decodeParams(payload)
 	if err != nil {
-		op.fail(gqlerror.List{{Message: err.Error(), Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		op.fail(gqlerror.List{{Message: err.Error(), Extensions: map[string]any{"code": string(errs.BadRequest)}}})
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}

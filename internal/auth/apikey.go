@@ -120,19 +120,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, 
 // lastUsedGranularity limits last-used writes to one per key per minute.
 const lastUsedGranularity = time.Minute
 
-// AuthenticateAPIKey checks an X-API-Key value and returns the principal acting for the
-// key's owner. Unlike access tokens, keys are checked against the database on each use,
-// so a revoked key or a suspended owner stops at once.
-// Errors: UNAUTHENTICATED.
-func (s *Service) AuthenticateAPIKey(ctx context.Context, plain string) (viewer.Principal, error) {
-	k, err := s.apiKey(ctx, plain)
-	if err != nil {
-		return viewer.Principal{}, err
-	}
-	return keyPrincipal(k), nil
-}
-
 // apiKey finds the live key of plain, with its owner, and records its use.
+// Errors: UNAUTHENTICATED "invalid API key" (reason invalid).
 func (s *Service) apiKey(ctx context.Context, plain string) (*ent.APIKey, error) {
 	refused := errs.E(errs.Unauthenticated, "invalid API key").With("reason", "invalid")
 	prefix, hash, err := secret.ParseAPIKey(plain)
@@ -144,7 +133,7 @@ func (s *Service) apiKey(ctx context.Context, plain string) (*ent.APIKey, error)
 		return nil, refused
 	}
 	if err != nil {
-		return nil, errs.Wrap("auth.AuthenticateAPIKey", err)
+		return nil, errs.Wrap("auth.Authenticate", err)
 	}
 	now := s.now()
 	owner := k.Edges.Owner
@@ -163,5 +152,9 @@ func (s *Service) apiKey(ctx context.Context, plain string) (*ent.APIKey, error)
 // keyPrincipal is the principal acting for a key's owner (loaded with the key).
 func keyPrincipal(k *ent.APIKey) viewer.Principal {
 	owner := k.Edges.Owner
-	return viewer.Principal{UserID: owner.ID, Role: string(owner.Role), APIKeyID: k.ID, Scopes: k.Scopes}
+	p := viewer.Principal{UserID: owner.ID, Role: string(owner.Role), APIKeyID: k.ID, Scopes: k.Scopes}
+	if k.ExpiresAt != nil {
+		p.Expires = *k.ExpiresAt
+	}
+	return p
 }

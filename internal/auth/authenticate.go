@@ -3,65 +3,73 @@ package auth
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
+	"backbone/internal/auth/token"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
 
-// Authenticate checks a bearer access token and returns its principal and expiry. It
-// costs no database query: the signature, the claims, and this instance's memory of
-// revoked sessions decide.
+// Credentials are what a caller authenticates with, on every transport: the
+// Authorization and X-API-Key headers of an HTTP request (an event stream's, or a
+// websocket's upgrade request's), or the fields of the same names of a websocket's
+// connection_init payload.
+type Credentials struct {
+	Authorization string // "Bearer <access token>"
+	APIKey        string
+}
+
+// Empty reports credentials that name no caller: the request is anonymous.
+func (c Credentials) Empty() bool { return c.Authorization == "" && c.APIKey == "" }
+
+// Authenticate checks credentials, an API key first, else a bearer access token, and
+// returns the principal, whose Expires says when the credential stops being accepted: a
+// token's exp plus token.DefaultLeeway, a key's expiry, or zero (never). WatchRevocation
+// then tells when it is revoked. An access token costs no database query (the signature,
+// the claims and this instance's memory of revoked sessions decide); a key is looked up
+// on each use, so a revoked key or a suspended owner stops at once.
 // Errors: UNAUTHENTICATED with a reason (invalid, expired, revoked).
-func (s *Service) Authenticate(ctx context.Context, bearer string) (viewer.Principal, time.Time, error) {
+func (s *Service) Authenticate(ctx context.Context, c Credentials) (viewer.Principal, error) {
+	if c.APIKey != "" {
+		k, err := s.apiKey(ctx, c.APIKey)
+		if err != nil {
+			return viewer.Principal{}, err
+		}
+		return keyPrincipal(k), nil
+	}
+	bearer := bearerToken(c.Authorization)
+	if bearer == "" {
+		return viewer.Principal{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>").With("reason", "invalid")
+	}
+	return s.accessToken(bearer)
+}
+
+// accessToken checks a bearer access token.
+func (s *Service) accessToken(bearer string) (viewer.Principal, error) {
 	claims, err := s.tokens.Verify(bearer)
 	if err != nil {
-		return viewer.Principal{}, time.Time{}, err
+		return viewer.Principal{}, err
 	}
 	uid, uerr := uuid.Parse(claims.Subject)
 	sid, serr := uuid.Parse(claims.SessionID)
 	if uerr != nil || serr != nil {
-		return viewer.Principal{}, time.Time{}, errs.E(errs.Unauthenticated, "invalid token").With("reason", "invalid")
+		return viewer.Principal{}, errs.E(errs.Unauthenticated, "invalid token").With("reason", "invalid")
 	}
 	if s.revoked.IsRevoked(sid) {
-		return viewer.Principal{}, time.Time{}, errs.E(errs.Unauthenticated, "session revoked; sign in again").With("reason", "revoked")
+		return viewer.Principal{}, errs.E(errs.Unauthenticated, "session revoked; sign in again").With("reason", "revoked")
 	}
-	return viewer.Principal{UserID: uid, Role: claims.Role, SessionID: sid}, claims.ExpiresAt.Time, nil
+	return viewer.Principal{UserID: uid, Role: claims.Role, SessionID: sid,
+		Expires: claims.ExpiresAt.Add(token.DefaultLeeway)}, nil
 }
 
-// BearerToken extracts the token of an "Authorization: Bearer <token>" value, or "".
-func BearerToken(header string) string {
+// bearerToken extracts the token of an "Authorization: Bearer <token>" value, or "".
+func bearerToken(header string) string {
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
 	return strings.TrimSpace(tok)
-}
-
-// WatchSession calls fn when the session is revoked, on whichever instance revoked it.
-func (s *Service) WatchSession(sessionID uuid.UUID, fn func()) (stop func()) {
-	return s.revoked.Watch(sessionID, fn)
-}
-
-// AuthenticateLive checks the credential of a long-lived connection (a websocket, an
-// event stream): an API key, or else a bearer access token, in the order HTTP requests
-// are checked. It returns the principal and when the credential expires (zero: never).
-// WatchRevocation then tells when it is revoked. Errors: UNAUTHENTICATED with a reason.
-func (s *Service) AuthenticateLive(ctx context.Context, bearer, apiKey string) (viewer.Principal, time.Time, error) {
-	if apiKey == "" {
-		return s.Authenticate(ctx, bearer)
-	}
-	k, err := s.apiKey(ctx, apiKey)
-	if err != nil {
-		return viewer.Principal{}, time.Time{}, err
-	}
-	var expires time.Time
-	if k.ExpiresAt != nil {
-		expires = *k.ExpiresAt
-	}
-	return keyPrincipal(k), expires, nil
 }
 
 // WatchRevocation calls fn when p's credential is revoked, on whichever instance revoked

@@ -71,7 +71,7 @@ func TestEveryAuthFlowRunsOnOneConnection(t *testing.T) {
 		tok, err = svc.Login(ctx, email, testPassword)
 		return err
 	})
-	p, _, err := svc.Authenticate(context.Background(), tok.AccessToken)
+	p, err := svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + tok.AccessToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestEveryAuthFlowRunsOnOneConnection(t *testing.T) {
 		return err
 	})
 	step("API key use", context.Background(), func(ctx context.Context) error {
-		_, err := svc.AuthenticateAPIKey(ctx, key.Secret)
+		_, err := svc.Authenticate(ctx, auth.Credentials{APIKey: key.Secret})
 		return err
 	})
 	step("revokeApiKey", me, func(ctx context.Context) error { _, err := svc.RevokeAPIKey(ctx, key.Key.ID); return err })

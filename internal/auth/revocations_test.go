@@ -56,7 +56,7 @@ func signedOut(t *testing.T, in instance) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := in.svc.Authenticate(context.Background(), tok.AccessToken)
+	p, err := in.svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + tok.AccessToken})
 	if err != nil {
 		t.Fatalf("a fresh token: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestALoggedOutTokenStaysRefused(t *testing.T) {
 	for step := time.Duration(0); step <= 2*time.Minute; step += time.Second {
 		clk.set(t0.Add(step))
 		in.revoked.ForgetExpired()
-		if _, _, err := in.svc.Authenticate(context.Background(), tok); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := in.svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + tok}); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("%v after the logout: %v, want UNAUTHENTICATED", step, err)
 		}
 	}
@@ -99,7 +99,7 @@ func TestAnInstanceStartedAfterALogoutRefusesTheToken(t *testing.T) {
 	if err := later.revoked.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := later.svc.Authenticate(context.Background(), tok)
+	_, err := later.svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + tok})
 	if !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("the signed-out token on an instance started %v later: %v, want UNAUTHENTICATED",
 			token.Lifetime(shortTTL)-time.Second, err)

@@ -30,6 +30,19 @@ const (
 	FailedPrecondition Code = "FAILED_PRECONDITION"
 )
 
+// The codes of requests a transport refuses before any service sees them (GraphQL over
+// HTTP, websockets).
+const (
+	// BadRequest: the request is malformed (its body, its parameters, a subscribe
+	// message's payload, a trusted document's id).
+	BadRequest            Code = "BAD_REQUEST"
+	MethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
+	NotAcceptable         Code = "NOT_ACCEPTABLE"
+	UnsupportedMediaType  Code = "UNSUPPORTED_MEDIA_TYPE"
+	PayloadTooLarge       Code = "PAYLOAD_TOO_LARGE"
+	OperationNotSupported Code = "OPERATION_NOT_SUPPORTED"
+)
+
 // Error is a coded error. Message is shown to the client; Err is only logged.
 type Error struct {
 	Code    Code

@@ -35,7 +35,8 @@ func BodyLimit(n int64) Middleware {
 }
 
 func tooLarge(w http.ResponseWriter) {
-	WriteError(w, http.StatusRequestEntityTooLarge, errs.BadUserInput, "request body too large")
+	// 413 says the body is too large; the code says the input is the client's to fix.
+	writeError(w, http.StatusRequestEntityTooLarge, errs.BadUserInput, "request body too large")
 }
 
 // limitBody notes when the reader hit the limit.

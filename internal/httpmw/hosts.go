@@ -28,7 +28,7 @@ func TrustedHosts(hosts []string, exempt ...string) Middleware {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !exemptPath(r.URL.Path, exempt) && !hostAllowed(r.Host, patterns) {
-				WriteError(w, http.StatusBadRequest, errs.BadUserInput, "host not allowed")
+				WriteError(w, errs.BadUserInput, "host not allowed")
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -32,8 +32,13 @@ type errorItem struct {
 }
 
 // WriteError writes a GraphQL-shaped error response:
-// {"errors":[{"message":msg,"extensions":{"code":code}}]} with the given status.
-func WriteError(w http.ResponseWriter, status int, code errs.Code, msg string) {
+// {"errors":[{"message":msg,"extensions":{"code":code}}]} with the code's status
+// (errs.HTTPStatus).
+func WriteError(w http.ResponseWriter, code errs.Code, msg string) {
+	writeError(w, errs.HTTPStatus(code), code, msg)
+}
+
+func writeError(w http.ResponseWriter, status int, code errs.Code, msg string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

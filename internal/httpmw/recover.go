@@ -35,7 +35,7 @@ func Recover(log *slog.Logger) Middleware {
 					slog.String("path", r.URL.Path),
 				)
 				if !rec.started() {
-					WriteError(rec, http.StatusInternalServerError, errs.Internal, "internal error")
+					WriteError(rec, errs.Internal, "internal error")
 				}
 			}()
 			next.ServeHTTP(rec, r)

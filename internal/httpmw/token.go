@@ -17,7 +17,7 @@ func RequireToken(token string) Middleware {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="operator"`)
-				WriteError(w, http.StatusUnauthorized, errs.Unauthenticated, "operator token required: Authorization: Bearer <token>")
+				WriteError(w, errs.Unauthenticated, "operator token required: Authorization: Bearer <token>")
 				return
 			}
 			next.ServeHTTP(w, r)

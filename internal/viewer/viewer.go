@@ -5,6 +5,7 @@ package viewer
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -30,6 +31,9 @@ type Principal struct {
 	SessionID uuid.UUID // the refresh-token family behind an access token; zero for API keys
 	APIKeyID  uuid.UUID // zero for a user's own session
 	Scopes    []string  // API key scopes; empty for a session, which may do all its role may
+	// Expires is when the credential stops being accepted (a token's exp plus the
+	// leeway, a key's expiry); zero: never. Live connections close then.
+	Expires time.Time
 }
 
 // HasRole reports whether the principal has one of the roles.

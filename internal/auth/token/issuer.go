@@ -13,8 +13,10 @@ import (
 // MaxTokenLen is the longest token Verify reads; anything longer is refused unparsed.
 const MaxTokenLen = 8 << 10
 
-// DefaultLeeway tolerates clock skew between instances on exp, nbf and iat. It is kept
-// short: a token lives TTL plus this, and a revoked session must be remembered as long.
+// DefaultLeeway tolerates clock skew between instances on exp, nbf and iat: a token is
+// accepted until 5 s after its exp, on HTTP and by live connections alike (README, "Tokens,
+// API keys and websockets"). It is kept short, at most 5 s: a token lives TTL plus this,
+// a socket closes this late, and a revoked session must be remembered as long.
 const DefaultLeeway = 5 * time.Second
 
 // Claims are the claims of an access token: iss, aud, sub (user id), exp, iat, nbf, jti,
