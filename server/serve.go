@@ -13,11 +13,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"backbone/internal/config"
+	"backbone/internal/db"
 )
 
 // serve runs the API until ctx is cancelled, then shuts down within the configured deadline.
-// When ready is not nil it receives the listening address (tests listen on :0).
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+// When ready is not nil it receives the listening address (tests listen on :0). dbOpts
+// add to the database's options, for tests.
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string, dbOpts ...db.Option) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -28,7 +30,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	log := newLogger(cfg, stdout)
 	log.Info("starting backbone", "version", version(), "config", cfg.String())
 
-	a, err := openApp(ctx, cfg, log)
+	a, err := openApp(ctx, cfg, log, dbOpts...)
 	if err != nil {
 		return err
 	}
