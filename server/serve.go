@@ -74,8 +74,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.revocations.Run(gctx) })
+	var w *stoppableWorkers // stopped after the HTTP drain (shutdown.go)
 	if cfg.RunWorkers {
-		g.Go(func() error { return a.workers().Run(gctx) })
+		w = startWorkers(ctx, a.workers().Run)
+		g.Go(func() error { return w.failure(gctx) })
 	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -92,11 +94,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		h.health.SetDraining(true)
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return fmt.Errorf("http shutdown: %w", err)
-		}
-		h.waitWebsockets(sctx)
-		return nil
+		return shutdownInOrder(sctx, func(ctx context.Context) error {
+			if err := srv.Shutdown(ctx); err != nil {
+				return fmt.Errorf("http shutdown: %w", err)
+			}
+			h.waitWebsockets(ctx)
+			return nil
+		}, w)
 	})
 	err = g.Wait()
 	log.Info("stopped", "err", err)
