@@ -570,7 +570,7 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, filter *model.UsersFilter) (*ent.UserConnection, error) {
-	q, err := r.Auth.Users(usersFilter(filter))
+	q, err := r.Auth.Users(ctx, usersFilter(filter))
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +585,11 @@ func (r *queryResolver) Wallet(ctx context.Context) (*wallet.Wallet, error) {
 // LedgerEntries is the resolver for the ledgerEntries field.
 func (r *queryResolver) LedgerEntries(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error) {
 	p, _ := viewer.From(ctx)
-	return r.Ledger.LedgerEntries(p.UserID).Paginate(ctx, after, first, before, last, newestPostingsFirst)
+	q, err := r.Ledger.LedgerEntries(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestPostingsFirst)
 }
 
 // Earnings is the resolver for the earnings field.
@@ -596,7 +600,11 @@ func (r *queryResolver) Earnings(ctx context.Context) (*wallet.Earnings, error) 
 
 // Payouts is the resolver for the payouts field.
 func (r *queryResolver) Payouts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *payout.Status) (*ent.PayoutConnection, error) {
-	return r.Ledger.Payouts(wallet.PayoutFilter{Status: status}).Paginate(ctx, after, first, before, last, newestPayoutsFirst)
+	q, err := r.Ledger.Payouts(ctx, wallet.PayoutFilter{Status: status})
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestPayoutsFirst)
 }
 
 // UserWallet is the resolver for the userWallet field.
@@ -627,7 +635,11 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[uuid.
 		}
 		f.OwnerID = &id
 	}
-	return r.Ledger.Accounts(f).Paginate(ctx, after, first, before, last)
+	q, err := r.Ledger.Accounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last)
 }
 
 // AccountEntries is the resolver for the accountEntries field.
@@ -636,12 +648,20 @@ func (r *queryResolver) AccountEntries(ctx context.Context, accountID string, af
 	if err != nil {
 		return nil, err
 	}
-	return r.Ledger.AccountEntries(id).Paginate(ctx, after, first, before, last, newestPostingsFirst)
+	q, err := r.Ledger.AccountEntries(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestPostingsFirst)
 }
 
 // CreditPurchases is the resolver for the creditPurchases field.
 func (r *queryResolver) CreditPurchases(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *creditpurchase.Status, flagged *bool) (*ent.CreditPurchaseConnection, error) {
-	return r.Ledger.CreditPurchases(wallet.PurchaseFilter{Status: status, Flagged: flagged}).Paginate(ctx, after, first, before, last, newestPurchasesFirst)
+	q, err := r.Ledger.CreditPurchases(ctx, wallet.PurchaseFilter{Status: status, Flagged: flagged})
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestPurchasesFirst)
 }
 
 // PlatformRevenue is the resolver for the platformRevenue field.
@@ -665,7 +685,7 @@ func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[uuid
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.Auth.AuditLogs(f)
+	q, err := r.Auth.AuditLogs(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -798,7 +818,11 @@ func (r *queryResolver) PayoutMethod(ctx context.Context) (*accounts.PayoutMetho
 
 // SubjectRequests is the resolver for the subjectRequests field.
 func (r *queryResolver) SubjectRequests(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, status *subjectrequest.Status) (*ent.SubjectRequestConnection, error) {
-	return r.Profiles.SubjectRequests(status).Paginate(ctx, after, first, before, last, newestSubjectRequestsFirst)
+	q, err := r.Profiles.SubjectRequests(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last, newestSubjectRequestsFirst)
 }
 
 // Analytics is the resolver for the analytics field.

@@ -66,8 +66,9 @@ type app struct {
 }
 
 // openApp connects to everything the configuration names, waiting for services that are
-// still starting, and applies migrations unless told not to.
-func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+// still starting, and applies migrations unless told not to. dbOpts add to the database's
+// options (tests wrap its driver with db.WithDriverWrap).
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ...db.Option) (_ *app, err error) {
 	routeLibraryLogs(log)
 	a := &app{cfg: cfg, log: log, metrics: httpmw.NewRegistry()}
 	a.memoMetrics = memo.NewMetrics(a.metrics)
@@ -84,14 +85,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, 
 		return nil, err
 	}
 	a.closers = append(a.closers, a.flushTracing) // first: flushed after everything else closed
-	var dbOpts []db.Option
 	if a.tracing.Enabled() {
 		dbOpts = append(dbOpts, db.WithTracerProvider(a.tracing.Provider))
 	}
 	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log, dbOpts...); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	a.wrapDriver(ctx)
 	a.closers = append(a.closers, a.db.Close)
 	if cfg.MigrateOnStart {
 		n, err := migrate.Apply(startCtx, a.db, log)

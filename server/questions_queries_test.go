@@ -51,9 +51,9 @@ func newCountingWorld(t *testing.T) (*azWorld, *stmtCounter) {
 	c := &stmtCounter{}
 	url := testenv.NewPostgresDB(t)
 	env := map[string]string{"DATABASE_URL": url, "TRUSTED_PROXIES": "127.0.0.1/32", "ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t)}
-	ctx, cancel := context.WithCancel(withDriverWrap(context.Background(), c.wrap))
+	ctx, cancel := context.WithCancel(context.Background())
 	ready, done, logs := make(chan string, 1), make(chan error, 1), &syncBuffer{}
-	go func() { done <- serve(ctx, mapEnv(env), logs, ready) }()
+	go func() { done <- serve(ctx, mapEnv(env), logs, ready, db.WithDriverWrap(c.wrap)) }()
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)

@@ -13,11 +13,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"backbone/internal/config"
+	"backbone/internal/db"
 )
 
 // serve runs the API until ctx is cancelled, then shuts down within the configured deadline.
-// When ready is not nil it receives the listening address (tests listen on :0).
-func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+// When ready is not nil it receives the listening address (tests listen on :0). dbOpts
+// add to the database's options, for tests.
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, ready chan<- string, dbOpts ...db.Option) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -28,7 +30,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	log := newLogger(cfg, stdout)
 	log.Info("starting backbone", "version", version(), "config", cfg.String())
 
-	a, err := openApp(ctx, cfg, log)
+	a, err := openApp(ctx, cfg, log, dbOpts...)
 	if err != nil {
 		return err
 	}
@@ -72,8 +74,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.revocations.Run(gctx) })
+	var w *stoppableWorkers // stopped after the HTTP drain (shutdown.go)
 	if cfg.RunWorkers {
-		g.Go(func() error { return a.workers().Run(gctx) })
+		w = startWorkers(ctx, a.workers().Run)
+		g.Go(func() error { return w.failure(gctx) })
 	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -90,11 +94,13 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		h.health.SetDraining(true)
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			return fmt.Errorf("http shutdown: %w", err)
-		}
-		h.waitWebsockets(sctx)
-		return nil
+		return shutdownInOrder(sctx, func(ctx context.Context) error {
+			if err := srv.Shutdown(ctx); err != nil {
+				return fmt.Errorf("http shutdown: %w", err)
+			}
+			h.waitWebsockets(ctx)
+			return nil
+		}, w)
 	})
 	err = g.Wait()
 	log.Info("stopped", "err", err)

@@ -38,18 +38,26 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	defer a.close()
 	a.log.Info("starting backbone workers", "version", version(), "config", a.cfg.String())
-	if a.cfg.MetricsAddr == "" {
-		return a.workers().Run(ctx)
-	}
-	// The workers' own counters (jobs consumed, failed, dead-lettered) exist only in
-	// this process: it serves them on METRICS_ADDR, with /health/detailed.
-	checks := health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)
-	ops, err := listenOperatorOn(operatorHandler(a.cfg, checks, a.metrics, a.log), a.cfg.MetricsAddr, a.log)
-	if err != nil {
-		return err
-	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.workers().Run(gctx) })
-	g.Go(func() error { return ops.serve(gctx) })
+	if a.cfg.MetricsAddr != "" {
+		// The workers' own counters (jobs consumed, failed, dead-lettered) exist only in
+		// this process: it serves them on METRICS_ADDR, with /health/detailed.
+		checks := health.New(a.log, a.healthChecks()...).WithIndicators(a.healthIndicators()...)
+		ops, err := listenOperatorOn(operatorHandler(a.cfg, checks, a.metrics, a.log), a.cfg.MetricsAddr, a.log)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return ops.serve(gctx) })
+	}
+	// Stopped, the workers finish their work in flight within SHUTDOWN_TIMEOUT.
+	w := startWorkers(ctx, a.workers().Run)
+	g.Go(func() error {
+		if err := w.failure(gctx); err != nil {
+			return err
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+		defer cancel()
+		return w.stopWithin(sctx)
+	})
 	return g.Wait()
 }

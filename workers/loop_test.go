@@ -30,7 +30,7 @@ func TestLoopRunsUntilCancelledAndRestartsAfterFailure(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
+	go func() { done <- r.Run(ctx, context.Background()) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for starts.Load() < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

@@ -41,7 +41,7 @@ func TestConsumersRunUntilCancelled(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
+	go func() { done <- r.Run(ctx, context.Background()) }()
 	for _, p := range []string{"a", "b", "c"} {
 		if err := q.Publish(ctx, "greetings", p, []byte(p)); err != nil {
 			t.Fatal(err)
@@ -89,7 +89,7 @@ func TestScheduleRunsOnOneInstanceAtATime(t *testing.T) {
 		r := workers.New(q, mustOpen(t, url), quietLog())
 		r.Every("sweep", 10*time.Millisecond, job)
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = r.Run(ctx) }()
+		go func() { defer wg.Done(); _ = r.Run(ctx, context.Background()) }()
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for runs.Load() < 20 && time.Now().Before(deadline) {
@@ -175,7 +175,7 @@ func TestPanickingScheduleDoesNotStopTheRunner(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
+	go func() { done <- r.Run(ctx, context.Background()) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for calls.Load() < 4 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)

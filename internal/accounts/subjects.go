@@ -163,12 +163,16 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 
 // SubjectRequests is the query behind the list of requests: an expert's own, every
 // expert's for an admin (the privacy rules filter the rows), of one status when given.
-func (s *Service) SubjectRequests(status *subjectrequest.Status) *ent.SubjectRequestQuery {
+// Errors: UNAUTHENTICATED.
+func (s *Service) SubjectRequests(ctx context.Context, status *subjectrequest.Status) (*ent.SubjectRequestQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
 	q := s.client.SubjectRequest.Query()
 	if status != nil {
 		q.Where(subjectrequest.StatusEQ(*status))
 	}
-	return q
+	return q, nil
 }
 
 // expertTx runs fn in a transaction with the calling approved expert's row, locked so that

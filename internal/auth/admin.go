@@ -25,9 +25,12 @@ type UserFilter struct {
 	Search       string // matched against email and display name, case-insensitively
 }
 
-// Users returns the query behind the admin's user list; the caller paginates it. Privacy
-// rules let only admins see other users' rows.
-func (s *Service) Users(f UserFilter) (*ent.UserQuery, error) {
+// Users returns the query behind the admin's user list; the caller paginates it.
+// Errors: FORBIDDEN (not an admin), BAD_USER_INPUT (search).
+func (s *Service) Users(ctx context.Context, f UserFilter) (*ent.UserQuery, error) {
+	if _, err := admin(ctx); err != nil {
+		return nil, err
+	}
 	var ps []predicate.User
 	if f.Role != nil {
 		ps = append(ps, user.RoleEQ(*f.Role))
@@ -58,8 +61,12 @@ type AuditLogFilter struct {
 }
 
 // AuditLogs returns the query behind the admin's audit log view.
-// Errors: BAD_USER_INPUT (a text filter with control characters or over 200 characters).
-func (s *Service) AuditLogs(f AuditLogFilter) (*ent.AuditLogQuery, error) {
+// Errors: FORBIDDEN (not an admin), BAD_USER_INPUT (a text filter with control characters
+// or over 200 characters).
+func (s *Service) AuditLogs(ctx context.Context, f AuditLogFilter) (*ent.AuditLogQuery, error) {
+	if _, err := admin(ctx); err != nil {
+		return nil, err
+	}
 	// Checked before the query: PostgreSQL refuses NUL in text with an internal error.
 	for _, t := range []struct {
 		field string
@@ -176,16 +183,16 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 // audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
 func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, endSessions bool,
 	change func(context.Context, *ent.Client, *ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
-	p, ok := viewer.From(ctx)
-	if !ok || !p.IsAdmin() {
-		return nil, errs.E(errs.Forbidden, "admins only")
+	p, err := admin(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if id == p.UserID {
 		return nil, errs.E(errs.Forbidden, "you cannot do this to your own account")
 	}
 	var out *ent.User
 	var revoked []uuid.UUID
-	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
+	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
 		u, err := tx.User.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return errs.E(errs.NotFound, "user not found")
@@ -213,4 +220,13 @@ func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, 
 	}
 	s.Broadcast(ctx, revoked)
 	return out, nil
+}
+
+// admin returns the calling admin. Errors: FORBIDDEN.
+func admin(ctx context.Context) (viewer.Principal, error) {
+	p, ok := viewer.From(ctx)
+	if !ok || !p.IsAdmin() {
+		return p, errs.E(errs.Forbidden, "admins only")
+	}
+	return p, nil
 }

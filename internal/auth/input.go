@@ -35,6 +35,12 @@ func NormalizeEmail(raw string) (string, error) {
 	return e, nil
 }
 
+// CleanDisplayName applies the display-name rule: 1..100 characters of plain text.
+// Errors are BAD_USER_INPUT on field "displayName".
+func CleanDisplayName(s string) (string, error) {
+	return cleanText(s, "displayName", maxDisplayName, false)
+}
+
 // cleanText applies the plain-text rules of textx.Plain (no control characters but
 // newline and tab, NFC, trimmed) with 1..max characters (0..max when optional).
 func cleanText(s, field string, max int, optional bool) (string, error) {

@@ -34,7 +34,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 	if err != nil {
 		return nil, err
 	}
-	name, err := cleanText(in.DisplayName, "displayName", maxDisplayName, false)
+	name, err := CleanDisplayName(in.DisplayName)
 	if err != nil {
 		return nil, err
 	}

@@ -117,9 +117,6 @@ func NewService(d Deps, opts Options) *Service {
 	}
 }
 
-// Hasher returns the password hasher, for commands that create accounts.
-func (s *Service) Hasher() *password.Hasher { return s.hasher }
-
 // system marks ctx as the service's own work: reads across users that no viewer could make
 // (a login looks a user up by email before anyone is signed in).
 func system(ctx context.Context) context.Context {

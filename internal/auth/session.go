@@ -92,13 +92,6 @@ func exceptSession(id uuid.UUID) func(*ent.SessionQuery) {
 	return func(q *ent.SessionQuery) { q.Where(session.IDNEQ(id)) }
 }
 
-// RevokeUserSessions ends every session of a user, now and on every instance. Admin
-// actions (suspension, role change) call it inside their own transaction through
-// revokeSessions; this is for callers outside the package.
-func (s *Service) RevokeUserSessions(ctx context.Context, tx *ent.Client, userID uuid.UUID, reason string) ([]uuid.UUID, error) {
-	return s.revokeSessions(ctx, tx, reason, userSessions(userID))
-}
-
 // Broadcast makes revoked sessions fail everywhere; call it after the commit.
 func (s *Service) Broadcast(ctx context.Context, sessionIDs []uuid.UUID) {
 	s.revoked.Revoke(ctx, sessionIDs)

@@ -14,8 +14,8 @@ import (
 // unreachable, or to a subscriber that has been dropped is lost. A subscription that
 // stays open across such a loss is told through its Gaps channel. Consumers that must
 // not miss anything (notificationAdded) replay from the database when they start and
-// after every gap, and use the bus for what comes after. All methods are safe for
-// concurrent use.
+// after every gap, and use the bus for what comes after; how each live feed recovers is
+// in internal/live/overflow.go. All methods are safe for concurrent use.
 type Bus interface {
 	// Publish sends payload to the topic's subscribers. It does not wait for them: a
 	// subscriber whose buffer is full is dropped with ErrSlowConsumer. The bus may keep

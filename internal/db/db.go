@@ -33,7 +33,8 @@ type DB struct {
 // up to 30 s), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
 // or sqlite://:memory: (one private in-memory database, for tests), and file:PATH (a
 // SQLite DSN, query parameters kept). Errors about the URL wrap ErrBadURL. Open does
-// not migrate: see package migrate. WithTracerProvider traces the statements.
+// not migrate: see package migrate. WithTracerProvider traces the statements;
+// WithDriverWrap wraps the client's driver.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Option) (*DB, error) {
 	var o options
 	for _, f := range opts {
@@ -62,7 +63,11 @@ func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Opt
 	if err != nil {
 		return nil, fmt.Errorf("db.Open: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dia, pool)))
+	var entDriver dialect.Driver = entsql.OpenDB(dia, pool)
+	if o.wrap != nil {
+		entDriver = o.wrap(entDriver)
+	}
+	client := ent.NewClient(ent.Driver(entDriver))
 	log.InfoContext(ctx, "database open", "driver", drv)
 	return &DB{SQL: pool, Dialect: dia, Client: client, connector: connector}, nil
 }

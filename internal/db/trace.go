@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 
+	"entgo.io/ent/dialect"
 	"github.com/XSAM/otelsql"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric/noop"
@@ -16,6 +17,13 @@ type Option func(*options)
 
 type options struct {
 	tracer trace.TracerProvider // nil: statements are not traced
+	wrap   func(dialect.Driver) dialect.Driver
+}
+
+// WithDriverWrap routes every statement of the ent client through wrap, such as a driver
+// that counts statements in a test. The pool is not wrapped.
+func WithDriverWrap(wrap func(dialect.Driver) dialect.Driver) Option {
+	return func(o *options) { o.wrap = wrap }
 }
 
 // WithTracerProvider makes a span of every statement run within a traced operation (an

@@ -17,11 +17,6 @@ import (
 // QuestionEvent is a question.updated event: a question's new state.
 type QuestionEvent = events.QuestionUpdated
 
-// questionBox is how many of a question's events wait for a slow subscriber before the
-// oldest is dropped: each change shows its own status (the AI stages follow each other
-// within milliseconds), and a subscriber that falls far behind still gets the latest.
-const questionBox = 16
-
 func newQuestionRouter(s *Service) *router[QuestionEvent] {
 	r := newRouter(s, func(m bus.Message) (QuestionEvent, string, bool) {
 		var e QuestionEvent
@@ -39,8 +34,8 @@ func newQuestionRouter(s *Service) *router[QuestionEvent] {
 }
 
 // QuestionUpdates streams the question.updated events of question id until ctx ends. A
-// subscriber that falls more than questionBox events behind loses the oldest. It checks no
-// rights: QuestionUpdated does. Errors: UNAVAILABLE.
+// subscriber that falls more than questionBox events behind loses the oldest (overflow.go).
+// It checks no rights: QuestionUpdated does. Errors: UNAVAILABLE.
 func (s *Service) QuestionUpdates(ctx context.Context, id uuid.UUID) (<-chan QuestionEvent, error) {
 	return listen(ctx, s.questionUpdates, &listener[QuestionEvent]{keys: []string{id.String()}, box: newMailbox[QuestionEvent](questionBox)})
 }

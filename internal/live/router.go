@@ -22,9 +22,10 @@ type router[E any] struct {
 	// accept, when set, is asked (under the router's lock, so in delivery order) before
 	// an event is handed out; false drops it as stale.
 	accept func(E) bool
-	// refresh, when set, makes the event handed to the listeners of key after the bus
-	// reported a gap (messages may have been lost while Redis was away), so that they
-	// read their state again; false hands nothing.
+	// refresh, when set, makes the event handed to the listeners of key after a loss of
+	// messages (a gap while Redis was away, or a subscription the bus dropped), so that
+	// they read their state again; false hands nothing. Listeners of every event get the
+	// zero event then, to the same end (overflow.go).
 	refresh func(key string) (E, bool)
 	// catchUp, when set, reads from the source of truth what happened to keys since a
 	// gap began; its events, oldest first, are handed out like the bus's (accept
@@ -122,13 +123,15 @@ func (r *router[E]) start() bool {
 // run subscribes to the topics and dispatches their messages until ctx ends. When a
 // subscription ends (a slow consumer, a lost connection) it subscribes again after a
 // backoff that doubles up to ResubscribeMax, and starts again from ResubscribeMin once
-// a subscription has lasted that long.
+// a subscription has lasted that long; what was published meanwhile is lost, so it is
+// then recovered as after a gap.
 func (r *router[E]) run(ctx context.Context, prev <-chan struct{}, ready, done chan struct{}) {
 	defer close(done)
 	if !awaitPrevious(ctx, prev) {
 		return
 	}
 	wait, subscribed := r.s.opt.ResubscribeMin, false
+	var lost time.Time // when the last subscription ended; zero before the first
 	for ctx.Err() == nil {
 		subs, err := r.subscribe(ctx)
 		if err != nil {
@@ -138,11 +141,15 @@ func (r *router[E]) run(ctx context.Context, prev <-chan struct{}, ready, done c
 				close(ready)
 				subscribed = true
 			}
+			if !lost.IsZero() {
+				r.afterGap(ctx, lost) // subscribed first: nothing falls between
+			}
 			began := time.Now()
 			err = r.pump(ctx, subs)
 			if ctx.Err() != nil {
 				return
 			}
+			lost = time.Now()
 			if time.Since(began) >= r.s.opt.ResubscribeMax {
 				wait = r.s.opt.ResubscribeMin
 			}
@@ -282,7 +289,8 @@ func (r *router[E]) afterGap(ctx context.Context, since time.Time) {
 	}
 }
 
-// refreshAll hands every keyed listener its refresh event after a gap.
+// refreshAll hands every keyed listener its refresh event after a gap, and the
+// listeners of every event the zero event.
 func (r *router[E]) refreshAll() {
 	if r.refresh == nil {
 		return
@@ -295,6 +303,10 @@ func (r *router[E]) refreshAll() {
 				box.put(e)
 			}
 		}
+	}
+	var wake E
+	for box := range r.all {
+		box.put(wake)
 	}
 }
 

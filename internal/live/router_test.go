@@ -219,3 +219,24 @@ func TestASlowSubscriberNeitherBlocksNorGrowsWithoutBound(t *testing.T) {
 		}
 	}
 }
+
+// A router the bus dropped (a slow consumer) lost what was published meanwhile: its
+// followers read their question again, as after a gap (overflow.go).
+func TestFollowersReadAgainWhenTheBusDroppedTheirRouter(t *testing.T) {
+	t.Parallel()
+	spy := newSpyBus(memoryBus(t))
+	s := newLive(t, spy, nil, fast())
+	id := uuid.New()
+	ch, err := s.QuestionUpdates(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := spy.subscriptions(events.TopicQuestionUpdated)
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions", len(subs))
+	}
+	subs[0].Close() // as the bus does to a slow consumer; nothing is published after
+	if e := next(t, ch); e.QuestionID != id || e.Status != "" {
+		t.Fatalf("got %+v, want the refresh of %s", e, id)
+	}
+}

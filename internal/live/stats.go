@@ -58,7 +58,8 @@ func newStatsHub(s *Service) *statsHub {
 // ones whenever they changed, at most once per MinInterval (1 s), until ctx ends. Every
 // subscriber of the process shares one computing loop, woken by question.updated events
 // and by changes of the experts online. A subscriber that falls behind gets the latest
-// figures only. Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), UNAVAILABLE.
+// figures only (statsBox, overflow.go). Errors: UNAUTHENTICATED, FORBIDDEN (not an
+// admin), UNAVAILABLE.
 func (s *Service) Stats(ctx context.Context) (<-chan PlatformStats, error) {
 	p, ok := viewer.From(ctx)
 	if !ok {
@@ -68,7 +69,7 @@ func (s *Service) Stats(ctx context.Context) (<-chan PlatformStats, error) {
 		return nil, errs.E(errs.Forbidden, "admins only")
 	}
 	s.presence.run()
-	box := newMailbox[PlatformStats](1)
+	box := newMailbox[PlatformStats](statsBox)
 	if err := s.stats.add(box); err != nil {
 		return nil, err
 	}
@@ -122,7 +123,8 @@ func (h *statsHub) run(ctx context.Context, prev <-chan struct{}, done chan stru
 	if !awaitPrevious(ctx, prev) {
 		return
 	}
-	// Question changes come through the process's one question.updated subscription.
+	// Question changes come through the process's one question.updated subscription; they
+	// only wake the loop (so one is enough), and so does a loss of the bus's messages.
 	changes := &listener[QuestionEvent]{all: true, box: newMailbox[QuestionEvent](1)}
 	if _, err := h.s.questionUpdates.add(changes); err != nil {
 		return

@@ -161,3 +161,34 @@ func TestStatsAreForAdminsOnly(t *testing.T) {
 		t.Errorf("nobody: %v", err)
 	}
 }
+
+// The stats loop is woken when the bus dropped the question.updated subscription: a change
+// may have been lost (overflow.go), and the periodic refresh is an hour away here.
+func TestStatsAreReadAgainWhenTheBusDroppedTheirSubscription(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	spy := newSpyBus(memoryBus(t))
+	qs := &countingQuestions{Service: w.questions}
+	s := newLive(t, spy, qs, fast())
+	ctx, cancel := context.WithCancel(w.admin)
+	defer cancel()
+	ch, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, ch)
+	reads := qs.counts.Load()
+	subs := spy.subscriptions(events.TopicQuestionUpdated)
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions to question.updated", len(subs))
+	}
+	subs[0].Close() // as the bus does to a slow consumer
+
+	deadline := time.Now().Add(wait) // a hang guard
+	for qs.counts.Load() == reads {
+		if time.Now().After(deadline) {
+			t.Fatal("the figures were not read again after the loss")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -40,10 +40,6 @@ type TaskQueueEvent struct {
 	At       time.Time
 }
 
-// taskBox is how many queue changes a subscriber may fall behind before its oldest are
-// dropped: unlike question updates, each change is about another question.
-const taskBox = 256
-
 func newTaskRouter(s *Service) *router[TaskQueueEvent] {
 	r := newRouter(s, decodeTask, events.TopicTaskAvailable, events.TopicTaskTaken)
 	r.accept = newRecency(4096).fresh
@@ -147,8 +143,8 @@ func (r *recency) fresh(e TaskQueueEvent) bool {
 }
 
 // TaskQueue streams the changes of the experts' queue in subjects (matched regardless
-// of case) until ctx ends. A subscriber that falls more than 256 changes behind loses
-// the oldest. It checks no rights: TaskQueueChanged does. Errors: UNAVAILABLE.
+// of case) until ctx ends. A subscriber that falls more than taskBox changes behind loses
+// the oldest (overflow.go). It checks no rights: TaskQueueChanged does. Errors: UNAVAILABLE.
 func (s *Service) TaskQueue(ctx context.Context, subjects []string) (<-chan TaskQueueEvent, error) {
 	return listen(ctx, s.taskQueue, &listener[TaskQueueEvent]{keys: lowerSubjects(subjects), box: newMailbox[TaskQueueEvent](taskBox)})
 }

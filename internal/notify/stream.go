@@ -22,8 +22,9 @@ const replayBatch = 100
 // starts, when an id after that one is announced (which also brings along any whose
 // announcement was lost), when the bus reports a gap (it lost its Redis connection and
 // is subscribed again), and after the bus dropped the subscription (a slow client) and
-// it subscribed again. The channel closes when ctx ends. Errors: UNAUTHENTICATED, and
-// INTERNAL when the database cannot be read.
+// it subscribed again. The channel closes when ctx ends. (The overflow policies of every
+// live feed are stated together in internal/live/overflow.go.) Errors: UNAUTHENTICATED,
+// and INTERNAL when the database cannot be read.
 func (s *Service) Stream(ctx context.Context, after uuid.UUID) (<-chan *ent.Notification, error) {
 	uid, err := viewerID(ctx)
 	if err != nil {

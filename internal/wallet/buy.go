@@ -227,8 +227,11 @@ type PurchaseFilter struct {
 }
 
 // CreditPurchases returns the query of purchases: the viewer's own, or every one for an
-// admin (the read rules decide).
-func (s *Service) CreditPurchases(f PurchaseFilter) *ent.CreditPurchaseQuery {
+// admin (the read rules decide). Errors: UNAUTHENTICATED.
+func (s *Service) CreditPurchases(ctx context.Context, f PurchaseFilter) (*ent.CreditPurchaseQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
 	q := s.client.CreditPurchase.Query()
 	if f.Status != nil {
 		q.Where(creditpurchase.StatusEQ(*f.Status))
@@ -236,7 +239,7 @@ func (s *Service) CreditPurchases(f PurchaseFilter) *ent.CreditPurchaseQuery {
 	if f.Flagged != nil {
 		q.Where(creditpurchase.Flagged(*f.Flagged))
 	}
-	return q
+	return q, nil
 }
 
 // cleanReason bounds a flag reason to its column.

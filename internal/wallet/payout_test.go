@@ -50,7 +50,11 @@ func TestPayoutFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantEarnings(t, e, expertCtx, expertID, wallet.Earnings{Available: 0, PendingPayout: 80})
-			if n, err := e.svc.Payouts(wallet.PayoutFilter{Status: ptr(payout.StatusPENDING)}).Count(adminCtx); err != nil || n != 2 {
+			pending, err := e.svc.Payouts(adminCtx, wallet.PayoutFilter{Status: ptr(payout.StatusPENDING)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := pending.Count(adminCtx); err != nil || n != 2 {
 				t.Fatalf("pending payouts = %d, %v; want 2", n, err)
 			}
 
@@ -78,11 +82,18 @@ func TestPayoutFlow(t *testing.T) {
 				t.Fatalf("payout audit rows = %d, %v; want 2", audits, err)
 			}
 			// The expert sees their own payouts through privacy rules; a client sees none.
-			if n, _ := e.svc.Payouts(wallet.PayoutFilter{}).Count(expertCtx); n != 2 {
-				t.Fatalf("expert sees %d payouts, want 2", n)
-			}
-			if n, _ := e.svc.Payouts(wallet.PayoutFilter{}).Count(clientCtx); n != 0 {
-				t.Fatalf("client sees %d payouts, want 0", n)
+			for _, c := range []struct {
+				who  string
+				ctx  context.Context
+				want int
+			}{{"expert", expertCtx, 2}, {"client", clientCtx, 0}} {
+				q, err := e.svc.Payouts(c.ctx, wallet.PayoutFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n, _ := q.Count(c.ctx); n != c.want {
+					t.Fatalf("%s sees %d payouts, want %d", c.who, n, c.want)
+				}
 			}
 			checkInvariants(t, e.db.Client)
 		})

@@ -84,14 +84,21 @@ func (s *Service) PlatformRevenue(ctx context.Context) (int64, error) {
 
 // LedgerEntries returns the query of the postings of userID's accounts (wallet, escrows,
 // earnings, payouts), for the caller to order and paginate. Privacy rules limit a
-// non-admin to their own.
-func (s *Service) LedgerEntries(userID uuid.UUID) *ent.PostingQuery {
-	return s.client.Posting.Query().Where(posting.OwnerID(userID))
+// non-admin to their own. Errors: UNAUTHENTICATED.
+func (s *Service) LedgerEntries(ctx context.Context, userID uuid.UUID) (*ent.PostingQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
+	return s.client.Posting.Query().Where(posting.OwnerID(userID)), nil
 }
 
-// AccountEntries returns the query of one account's postings (admin views).
-func (s *Service) AccountEntries(accountID uuid.UUID) *ent.PostingQuery {
-	return s.client.Posting.Query().Where(posting.AccountID(accountID))
+// AccountEntries returns the query of one account's postings (admin views; privacy rules
+// limit a non-admin to their own). Errors: UNAUTHENTICATED.
+func (s *Service) AccountEntries(ctx context.Context, accountID uuid.UUID) (*ent.PostingQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
+	return s.client.Posting.Query().Where(posting.AccountID(accountID)), nil
 }
 
 // AccountFilter narrows the admin's list of accounts; empty fields do not filter.
@@ -101,7 +108,11 @@ type AccountFilter struct {
 }
 
 // Accounts returns the query of accounts (admin views of any account; users get theirs).
-func (s *Service) Accounts(f AccountFilter) *ent.AccountQuery {
+// Errors: UNAUTHENTICATED.
+func (s *Service) Accounts(ctx context.Context, f AccountFilter) (*ent.AccountQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
 	var ps []predicate.Account
 	if f.Kind != nil {
 		ps = append(ps, account.KindEQ(*f.Kind))
@@ -109,7 +120,7 @@ func (s *Service) Accounts(f AccountFilter) *ent.AccountQuery {
 	if f.OwnerID != nil {
 		ps = append(ps, account.OwnerID(*f.OwnerID))
 	}
-	return s.client.Account.Query().Where(ps...)
+	return s.client.Account.Query().Where(ps...), nil
 }
 
 // PayoutFilter narrows a list of payouts; empty fields do not filter.
@@ -119,8 +130,11 @@ type PayoutFilter struct {
 }
 
 // Payouts returns the query of payouts: an expert's own, or any for an admin (with
-// Status PENDING: the queue to decide).
-func (s *Service) Payouts(f PayoutFilter) *ent.PayoutQuery {
+// Status PENDING: the queue to decide); privacy rules decide. Errors: UNAUTHENTICATED.
+func (s *Service) Payouts(ctx context.Context, f PayoutFilter) (*ent.PayoutQuery, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
 	q := s.client.Payout.Query()
 	if f.Status != nil {
 		q.Where(payout.StatusEQ(*f.Status))
@@ -128,7 +142,7 @@ func (s *Service) Payouts(f PayoutFilter) *ent.PayoutQuery {
 	if f.ExpertID != nil {
 		q.Where(payout.ExpertID(*f.ExpertID))
 	}
-	return q
+	return q, nil
 }
 
 // sum adds up the balances of the accounts matching ps (0 for none).
@@ -144,12 +158,21 @@ func coalesceSum(column string) ent.AggregateFunc {
 	}
 }
 
+// signedIn returns the caller. Errors: UNAUTHENTICATED.
+func signedIn(ctx context.Context) (viewer.Principal, error) {
+	p, ok := viewer.From(ctx)
+	if !ok {
+		return p, errs.E(errs.Unauthenticated, "sign in first")
+	}
+	return p, nil
+}
+
 // selfOrAdmin lets a user read their own money and an admin anyone's.
 func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
-	p, ok := viewer.From(ctx)
+	p, err := signedIn(ctx)
 	switch {
-	case !ok:
-		return errs.E(errs.Unauthenticated, "sign in first")
+	case err != nil:
+		return err
 	case p.UserID != userID && !p.IsAdmin():
 		return errs.E(errs.Forbidden, "you can only see your own credits")
 	}

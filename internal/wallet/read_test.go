@@ -6,7 +6,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent"
 	"backbone/ent/user"
+	"backbone/internal/errs"
 	"backbone/internal/wallet"
 )
 
@@ -34,22 +36,37 @@ func TestLedgerEntriesAreVisibleToTheirOwnerOnly(t *testing.T) {
 				}
 				return n
 			}
+			entries := func(ctx context.Context, owner uuid.UUID) *ent.PostingQuery {
+				t.Helper()
+				q, err := e.svc.LedgerEntries(ctx, owner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			}
 			// Alice: purchase (wallet) and hold (wallet, escrow) = 3 postings.
-			if n := count(e.svc.LedgerEntries(aliceID), alice); n != 3 {
+			if n := count(entries(alice, aliceID), alice); n != 3 {
 				t.Errorf("alice sees %d of her entries, want 3", n)
 			}
-			if n := count(e.svc.LedgerEntries(aliceID), bob); n != 0 {
+			if n := count(entries(bob, aliceID), bob); n != 0 {
 				t.Errorf("bob sees %d of alice's entries, want 0", n)
 			}
-			if n := count(e.svc.LedgerEntries(bobID), adminCtx); n != 1 {
+			if n := count(entries(adminCtx, bobID), adminCtx); n != 1 {
 				t.Errorf("admin sees %d of bob's entries, want 1", n)
 			}
-			if n := count(e.svc.Accounts(wallet.AccountFilter{}), bob); n != 1 {
+			accounts, err := e.svc.Accounts(bob, wallet.AccountFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := count(accounts, bob); n != 1 {
 				t.Errorf("bob sees %d accounts, want his wallet only", n)
 			}
 			// Ledger transactions: bob sees his purchase only.
 			if n := count(e.db.Client.LedgerTransaction.Query(), bob); n != 1 {
 				t.Errorf("bob sees %d transactions, want 1", n)
+			}
+			if _, err := e.svc.LedgerEntries(context.Background(), aliceID); errs.CodeOf(err) != errs.Unauthenticated {
+				t.Errorf("ledger entries without a viewer: %v, want %s", err, errs.Unauthenticated)
 			}
 			if _, err := e.svc.Wallet(bob, aliceID); err == nil {
 				t.Error("bob read alice's wallet")
