@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -135,22 +136,42 @@ func byID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
 
 type loadersKey struct{}
 
-// WithLoaders returns ctx carrying l.
-func WithLoaders(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, loadersKey{}, l)
+// loaderSlot holds a request's loaders, made on first use: most operations (a
+// { __typename }, a mutation, a single read by id) never load anything in a batch.
+type loaderSlot struct {
+	once   sync.Once
+	make   func() *Loaders
+	values *Loaders
 }
 
-// LoadersMiddleware installs fresh loaders in every HTTP request. A websocket lives for
-// many operations, so its operations get loaders of their own instead (see
-// operationLoaders): a connection-wide cache would serve stale rows.
+func (s *loaderSlot) get() *Loaders {
+	s.once.Do(func() { s.values = s.make() })
+	return s.values
+}
+
+// WithLoaders returns ctx carrying l.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, &loaderSlot{make: func() *Loaders { return l }})
+}
+
+// withLazyLoaders returns ctx carrying the loaders newLoaders makes, on first use.
+func withLazyLoaders(ctx context.Context, newLoaders func() *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, &loaderSlot{make: newLoaders})
+}
+
+// LoadersMiddleware installs fresh loaders in every HTTP request (made when the request
+// first needs one). A websocket lives for many operations, so its operations get loaders
+// of their own instead (see operationLoaders): a connection-wide cache would serve stale
+// rows.
 func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
+	newLoaders := func() *Loaders { return NewLoaders(r.Client, r.sources()) }
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			if req.Header.Get("Upgrade") != "" {
 				next.ServeHTTP(w, req)
 				return
 			}
-			next.ServeHTTP(w, req.WithContext(WithLoaders(req.Context(), NewLoaders(r.Client, r.sources()))))
+			next.ServeHTTP(w, req.WithContext(withLazyLoaders(req.Context(), newLoaders)))
 		})
 	}
 }
@@ -160,15 +181,16 @@ func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
 // lives long, and may be shared by many subscribers, so a row cached while building one
 // event must not be served again in a later one.
 func operationLoaders(client *ent.Client, src Sources) graphql.OperationMiddleware {
+	newLoaders := func() *Loaders { return NewLoaders(client, src) }
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Subscription {
-			responses := next(WithLoaders(ctx, NewLoaders(client, src)))
+			responses := next(withLazyLoaders(ctx, newLoaders))
 			return func(ctx context.Context) *graphql.Response {
-				return responses(WithLoaders(ctx, NewLoaders(client, src)))
+				return responses(withLazyLoaders(ctx, newLoaders))
 			}
 		}
-		if _, ok := ctx.Value(loadersKey{}).(*Loaders); !ok {
-			ctx = WithLoaders(ctx, NewLoaders(client, src))
+		if _, ok := ctx.Value(loadersKey{}).(*loaderSlot); !ok {
+			ctx = withLazyLoaders(ctx, newLoaders)
 		}
 		return next(ctx)
 	}
@@ -176,8 +198,8 @@ func operationLoaders(client *ent.Client, src Sources) graphql.OperationMiddlewa
 
 // loaders returns the loaders of ctx; an operation always has them (operationLoaders).
 func (r *Resolver) loaders(ctx context.Context) *Loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
-		return l
+	if s, ok := ctx.Value(loadersKey{}).(*loaderSlot); ok {
+		return s.get()
 	}
 	return NewLoaders(r.Client, r.sources())
 }

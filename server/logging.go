@@ -9,14 +9,14 @@ import (
 	"backbone/internal/config"
 )
 
-// newLogger returns the process logger: JSON in production, text in development, on w,
-// and also into LOG_FILE (every line) and LOG_ERROR_FILE (errors only) when they are set,
+// newLogger returns the process logger: JSON in production, text in development, on w
+// (lines written together when several are ready at once, see groupWriter), and also into LOG_FILE (every line) and LOG_ERROR_FILE (errors only) when they are set,
 // each rotated by size with lumberjack. The files' writes are unbuffered: nothing is lost
 // when the process exits without closing them.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config.Validate
-	handlers := []slog.Handler{logHandler(cfg, w, level)}
+	handlers := []slog.Handler{logHandler(cfg, logOutput(w), level)}
 	if cfg.LogFile != "" {
 		handlers = append(handlers, logHandler(cfg, rotated(cfg, cfg.LogFile), level))
 	}
