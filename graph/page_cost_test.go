@@ -120,6 +120,7 @@ func TestOmittedPageSizeIsTheDefault(t *testing.T) {
 		{"neither", map[string]any{"first": (*int)(nil), "last": (*int)(nil)}, map[string]*int{"first": ptr(defaultPageSize), "last": nil}},
 		{"first", map[string]any{"first": &seven, "last": (*int)(nil)}, map[string]*int{"first": &seven, "last": nil}},
 		{"last", map[string]any{"first": (*int)(nil), "last": &seven}, map[string]*int{"first": nil, "last": &seven}},
+		{"first alone, not a connection: its own default", map[string]any{"first": (*int)(nil)}, map[string]*int{"first": nil}},
 	}
 	for _, tt := range tests {
 		fc := &graphql.FieldContext{IsResolver: true, Args: tt.args}

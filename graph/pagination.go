@@ -17,8 +17,8 @@ const maxPageSize = 100
 const defaultPageSize = 20
 
 // limitPageSize refuses a first or last argument of the field running in ctx outside
-// 0..maxPageSize, and gives a field that takes them but got neither the default page
-// size. The access directives call it (see directives), which every field taking first
+// 0..maxPageSize, and gives a connection (a field taking both) that got neither the
+// default page size; expertLeaderboard, which takes first alone, has its own default. The access directives call it (see directives), which every field taking first
 // or last declares (TestPagedFieldsDeclareAnAccessDirective): it runs once per paged
 // field, not in a middleware around every field of a response.
 func limitPageSize(ctx context.Context) error {
@@ -26,15 +26,13 @@ func limitPageSize(ctx context.Context) error {
 	if fc == nil || !fc.IsResolver {
 		return nil
 	}
-	paged, given := "", false
+	takes, given := 0, false
 	for _, arg := range pageArgs {
-		v, takes := fc.Args[arg]
-		if !takes {
+		v, ok := fc.Args[arg]
+		if !ok {
 			continue
 		}
-		if paged == "" {
-			paged = arg
-		}
+		takes++
 		if n, ok := v.(*int); ok && n != nil {
 			given = true
 			if *n < 0 || *n > maxPageSize {
@@ -42,10 +40,10 @@ func limitPageSize(ctx context.Context) error {
 			}
 		}
 	}
-	if paged != "" && !given {
+	if takes == len(pageArgs) && !given {
 		// The resolver reads its arguments from this map when it runs.
 		n := defaultPageSize
-		fc.Args[paged] = &n
+		fc.Args["first"] = &n
 	}
 	return nil
 }
