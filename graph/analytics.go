@@ -12,9 +12,20 @@ import (
 
 // Admin analytics: conversions of the rollups' figures to the GraphQL types.
 
+// analyticsPoints converts a series in two allocations, however long it is.
+func analyticsPoints(points []analytics.Point) []*model.AnalyticsPoint {
+	converted := make([]model.AnalyticsPoint, len(points))
+	out := make([]*model.AnalyticsPoint, len(points))
+	for i, p := range points {
+		converted[i] = analyticsPoint(p)
+		out[i] = &converted[i]
+	}
+	return out
+}
+
 // analyticsPoint converts one period's figures.
-func analyticsPoint(p analytics.Point) *model.AnalyticsPoint {
-	return &model.AnalyticsPoint{
+func analyticsPoint(p analytics.Point) model.AnalyticsPoint {
+	return model.AnalyticsPoint{
 		Start: p.Start, End: p.End,
 		Submitted: int(p.Submitted), Accepted: int(p.Accepted), Cancelled: int(p.Cancelled),
 		Declined: int(p.Declined), Expired: int(p.Expired), Disputed: int(p.Disputed),

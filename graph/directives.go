@@ -10,19 +10,31 @@ import (
 	"backbone/internal/viewer"
 )
 
-// directives implements @public, @auth and @hasRole from schema.graphql.
+// directives implements @public, @auth and @hasRole from schema.graphql. Every root field
+// declares one of them (TestEveryRootFieldDeclaresWhoMayCallIt), so they also check the
+// page size of the paged fields (limitPageSize), before who may call them, as a field
+// middleware did without running around every field of a response.
 func directives() DirectiveRoot {
 	return DirectiveRoot{
 		Public: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			if err := limitPageSize(ctx); err != nil {
+				return nil, err
+			}
 			return next(ctx)
 		},
 		Auth: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			if err := limitPageSize(ctx); err != nil {
+				return nil, err
+			}
 			if _, err := signedIn(ctx); err != nil {
 				return nil, err
 			}
 			return next(ctx)
 		},
 		HasRole: func(ctx context.Context, _ any, next graphql.Resolver, roles []user.Role) (any, error) {
+			if err := limitPageSize(ctx); err != nil {
+				return nil, err
+			}
 			p, err := signedIn(ctx)
 			if err != nil {
 				return nil, err

@@ -158,7 +158,6 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
-	srv.AroundFields(limitPageSize)
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return &Handler{Server: srv, Websockets: ws}

@@ -120,20 +120,18 @@ func TestOmittedPageSizeIsTheDefault(t *testing.T) {
 		{"neither", map[string]any{"first": (*int)(nil), "last": (*int)(nil)}, map[string]*int{"first": ptr(defaultPageSize), "last": nil}},
 		{"first", map[string]any{"first": &seven, "last": (*int)(nil)}, map[string]*int{"first": &seven, "last": nil}},
 		{"last", map[string]any{"first": (*int)(nil), "last": &seven}, map[string]*int{"first": nil, "last": &seven}},
+		{"first alone, not a connection: its own default", map[string]any{"first": (*int)(nil)}, map[string]*int{"first": nil}},
 	}
 	for _, tt := range tests {
 		fc := &graphql.FieldContext{IsResolver: true, Args: tt.args}
-		_, err := limitPageSize(graphql.WithFieldContext(context.Background(), fc), func(ctx context.Context) (any, error) {
-			for arg, want := range tt.want {
-				got := graphql.GetFieldContext(ctx).Args[arg].(*int)
-				if (got == nil) != (want == nil) || got != nil && *got != *want {
-					t.Errorf("%s: the resolver got %s = %v, want %v", tt.name, arg, got, want)
-				}
-			}
-			return nil, nil
-		})
-		if err != nil {
+		if err := limitPageSize(graphql.WithFieldContext(context.Background(), fc)); err != nil {
 			t.Errorf("%s: %v", tt.name, err)
+		}
+		for arg, want := range tt.want {
+			got := fc.Args[arg].(*int)
+			if (got == nil) != (want == nil) || got != nil && *got != *want {
+				t.Errorf("%s: the resolver gets %s = %v, want %v", tt.name, arg, got, want)
+			}
 		}
 	}
 }

@@ -16,31 +16,34 @@ const maxPageSize = 100
 // and what such a request is charged for (see pageCosts).
 const defaultPageSize = 20
 
-// limitPageSize refuses a first or last argument outside 0..maxPageSize, on any field,
-// and gives a field that takes them but got neither the default page size.
-func limitPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.IsResolver {
-		paged, given := "", false
-		for _, arg := range pageArgs {
-			v, takes := fc.Args[arg]
-			if !takes {
-				continue
-			}
-			if paged == "" {
-				paged = arg
-			}
-			if n, ok := v.(*int); ok && n != nil {
-				given = true
-				if *n < 0 || *n > maxPageSize {
-					return nil, errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
-				}
-			}
+// limitPageSize refuses a first or last argument of the field running in ctx outside
+// 0..maxPageSize, and gives a connection (a field taking both) that got neither the
+// default page size; expertLeaderboard, which takes first alone, has its own default. The access directives call it (see directives), which every field taking first
+// or last declares (TestPagedFieldsDeclareAnAccessDirective): it runs once per paged
+// field, not in a middleware around every field of a response.
+func limitPageSize(ctx context.Context) error {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !fc.IsResolver {
+		return nil
+	}
+	takes, given := 0, false
+	for _, arg := range pageArgs {
+		v, ok := fc.Args[arg]
+		if !ok {
+			continue
 		}
-		if paged != "" && !given {
-			// The resolver reads its arguments from this map when it runs.
-			n := defaultPageSize
-			fc.Args[paged] = &n
+		takes++
+		if n, ok := v.(*int); ok && n != nil {
+			given = true
+			if *n < 0 || *n > maxPageSize {
+				return errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
+			}
 		}
 	}
-	return next(ctx)
+	if takes == len(pageArgs) && !given {
+		// The resolver reads its arguments from this map when it runs.
+		n := defaultPageSize
+		fc.Args["first"] = &n
+	}
+	return nil
 }

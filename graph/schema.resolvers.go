@@ -831,11 +831,7 @@ func (r *queryResolver) Analytics(ctx context.Context, from time.Time, to time.T
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.AnalyticsPoint, len(points))
-	for i, p := range points {
-		out[i] = analyticsPoint(p)
-	}
-	return out, nil
+	return analyticsPoints(points), nil
 }
 
 // AnalyticsBySubject is the resolver for the analyticsBySubject field.
@@ -846,7 +842,8 @@ func (r *queryResolver) AnalyticsBySubject(ctx context.Context, from time.Time, 
 	}
 	out := make([]*model.SubjectAnalytics, len(subjects))
 	for i, s := range subjects {
-		out[i] = &model.SubjectAnalytics{Subject: s.Subject, Figures: analyticsPoint(s.Point)}
+		figures := analyticsPoint(s.Point)
+		out[i] = &model.SubjectAnalytics{Subject: s.Subject, Figures: &figures}
 	}
 	return out, nil
 }

@@ -61,6 +61,29 @@ func TestEveryRootFieldDeclaresWhoMayCallIt(t *testing.T) {
 	}
 }
 
+// TestPagedFieldsDeclareAnAccessDirective: the access directives are where page sizes are
+// bounded and defaulted (graph's limitPageSize), so a field taking first or last without
+// one would run unbounded.
+func TestPagedFieldsDeclareAnAccessDirective(t *testing.T) {
+	t.Parallel()
+	s := graph.NewExecutableSchema(graph.Config{}).Schema()
+	paged := 0
+	for _, def := range s.Types {
+		for _, f := range def.Fields {
+			if f.Arguments.ForName("first") == nil && f.Arguments.ForName("last") == nil {
+				continue
+			}
+			paged++
+			if !slices.ContainsFunc(f.Directives, func(d *ast.Directive) bool { return slices.Contains(accessDirectives, d.Name) }) {
+				t.Errorf("%s.%s takes first or last but declares none of @public, @auth, @hasRole", def.Name, f.Name)
+			}
+		}
+	}
+	if paged == 0 {
+		t.Fatal("no field of the schema takes first or last")
+	}
+}
+
 func TestAccessCheckCatchesMissingAndConflictingDirectives(t *testing.T) {
 	t.Parallel()
 	const header = `

@@ -25,15 +25,46 @@ func DefaultErrorStatus(list gqlerror.List) int {
 	return 0
 }
 
-// wireResponse is graphql.Response with the data entry left out when there is no data:
-// the spec requires no data entry on a request error, and gqlgen's type writes "data":null.
-type wireResponse struct {
-	Errors     gqlerror.List   `json:"errors,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	Label      string          `json:"label,omitempty"`
-	Path       ast.Path        `json:"path,omitempty"`
-	HasNext    *bool           `json:"hasNext,omitempty"`
-	Extensions map[string]any  `json:"extensions,omitempty"`
+// wireRest is what follows errors and data in a response, each entry left out when empty.
+// The data entry is left out when there is no data: the spec requires no data entry on a
+// request error, and gqlgen's type writes "data":null.
+type wireRest struct {
+	Label      string         `json:"label,omitempty"`
+	Path       ast.Path       `json:"path,omitempty"`
+	HasNext    *bool          `json:"hasNext,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// encode writes resp as {"errors":...,"data":...,...}. The data is gqlgen's output, compact
+// JSON already: it is copied as it is, where encoding/json would check and compact it
+// again (for a large response, such as a year of analytics, a quarter of its time).
+func encode(resp *graphql.Response) ([]byte, error) {
+	rest, err := json.Marshal(wireRest{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
+	if err != nil {
+		return nil, err
+	}
+	body := make([]byte, 0, len(resp.Data)+len(rest)+64)
+	body = append(body, '{')
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		body = append(append(body, `"errors":`...), errs...)
+	}
+	if len(resp.Data) > 0 {
+		if len(body) > 1 {
+			body = append(body, ',')
+		}
+		body = append(append(body, `"data":`...), resp.Data...)
+	}
+	if len(rest) > 2 { // not {}
+		if len(body) > 1 {
+			body = append(body, ',')
+		}
+		body = append(body, rest[1:len(rest)-1]...)
+	}
+	return append(body, '}'), nil
 }
 
 // responder writes responses in the negotiated media type.
@@ -51,10 +82,7 @@ func (o responder) refuse(e *requestError) {
 }
 
 func (o responder) write(status int, resp *graphql.Response) {
-	body, err := json.Marshal(wireResponse{
-		Errors: resp.Errors, Data: resp.Data, Label: resp.Label,
-		Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions,
-	})
+	body, err := encode(resp)
 	if err != nil {
 		status = http.StatusInternalServerError
 		body = []byte(`{"errors":[{"message":"the response could not be encoded","extensions":{"code":"INTERNAL"}}]}`)

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
@@ -75,8 +76,8 @@ func check(ctx context.Context, from, to time.Time) (span, error) {
 }
 
 // Series returns one point per bucket of [from, to) for subject (nil: every subject),
-// read from the daily rollups; days without activity count zero. Errors:
-// UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
+// read from the daily rollups; days without activity count zero. The points are shared
+// with other callers: read them only. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
 func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket, subject *string) ([]Point, error) {
 	sp, err := check(ctx, from, to)
 	if err == nil && bucket != Day && bucket != Week && bucket != Month {
@@ -159,8 +160,8 @@ type SubjectPoint struct {
 	Point
 }
 
-// BySubject returns each subject's figures over [from, to), by subject name. Errors:
-// UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
+// BySubject returns each subject's figures over [from, to), by subject name, shared with
+// other callers as Series' are. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
 func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectPoint, error) {
 	sp, err := check(ctx, from, to)
 	if err != nil {
@@ -297,7 +298,7 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 		case ByOnTime:
 			c = cmp.Or(cmp.Compare(*b.OnTimeRate(), *a.OnTimeRate()), cmp.Compare(b.Delivered, a.Delivered))
 		}
-		return cmp.Or(c, cmp.Compare(a.ExpertID.String(), b.ExpertID.String()))
+		return cmp.Or(c, bytes.Compare(a.ExpertID[:], b.ExpertID[:])) // as their text compares
 	})
 	return out[:min(first, len(out))], nil
 }

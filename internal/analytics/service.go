@@ -36,12 +36,14 @@ const CacheTTL = 10 * time.Second
 // cacheTag tags every cached read, for the rebuild's invalidation.
 const cacheTag = "rollups"
 
-// cached returns key's value from m, computed by load on a miss.
+// cached returns key's value from m, computed by load on a miss. The value is shared
+// with every other reader of key in this process (a year of points is decoded once, not
+// at every request): the service and its callers only read it.
 func cached[T any](ctx context.Context, m *memo.Memo, key string, load func(context.Context) (T, error)) (T, error) {
 	if m == nil {
 		return load(ctx)
 	}
-	return memo.Get(ctx, m, key, CacheTTL, load, cacheTag)
+	return memo.View(ctx, m, key, CacheTTL, load, cacheTag)
 }
 
 // system marks ctx as the service's own access: the rollup tables are read by no one

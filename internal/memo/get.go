@@ -27,10 +27,23 @@ const (
 // come with the same tags. load's error, or a value that does not encode, is returned
 // as an error and not cached.
 func Get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, load func(context.Context) (T, error), tags ...string) (T, error) {
+	return get(ctx, m, key, ttl, load, tags, false)
+}
+
+// View is Get for values their callers only read: in this process, every caller of a
+// key gets the same value, decoded once when the key is first read here rather than at
+// every call. The value must not be modified (its slices, maps and pointers are shared).
+// For large values read often, such as a year of analytics.
+func View[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, load func(context.Context) (T, error), tags ...string) (T, error) {
+	return get(ctx, m, key, ttl, load, tags, true)
+}
+
+// get is Get, or View when shared.
+func get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, load func(context.Context) (T, error), tags []string, shared bool) (T, error) {
 	var zero T
 	lkey := m.localKey(key, tags)
-	if b, ok := m.getLocal(ctx, lkey); ok {
-		if v, err := decode[T](b); err == nil {
+	if e, ok := m.getLocal(ctx, lkey); ok {
+		if v, err := localValue[T](e, shared); err == nil {
 			m.hit(TierLocal)
 			return v, nil
 		}
@@ -75,6 +88,24 @@ func Get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 	}
 }
 
+// localValue is e's value: decoded for this caller, or, when shared, the one decoded for
+// every caller (decoded now if no caller has yet; two that race both decode, harmlessly).
+func localValue[T any](e *localEntry, shared bool) (T, error) {
+	if !shared {
+		return decode[T](e.val)
+	}
+	if p := e.viewed.Load(); p != nil {
+		if v, ok := p.v.(T); ok {
+			return v, nil
+		}
+	}
+	v, err := decode[T](e.val)
+	if err == nil {
+		e.viewed.Store(&viewed{v})
+	}
+	return v, err
+}
+
 // filled is the outcome of one flight: the encoded value and where it came from (a
 // tier, or "" for the loader).
 type filled struct {
@@ -87,8 +118,8 @@ type filled struct {
 func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, tags []string, load func(context.Context) ([]byte, error)) (filled, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.loadTimeout)
 	defer cancel()
-	if b, ok := m.getLocal(ctx, lkey); ok {
-		return filled{val: b, tier: TierLocal}, nil
+	if e, ok := m.getLocal(ctx, lkey); ok {
+		return filled{val: e.val, tier: TierLocal}, nil
 	}
 	var skey string
 	if m.shared != nil {
@@ -98,7 +129,7 @@ func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, ta
 		} else if env, ok, err := m.shared.Get(ctx, skey); err != nil {
 			m.log.WarnContext(ctx, "shared cache unavailable; loading", "key", key, "err", err)
 		} else if b, expires, ok2 := unwrap(env); ok && ok2 {
-			m.setLocal(ctx, lkey, b, expires)
+			m.setLocal(lkey, b, expires)
 			return filled{val: b, tier: TierShared}, nil
 		}
 	}
@@ -115,25 +146,25 @@ func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, ta
 			m.log.WarnContext(ctx, "shared cache unavailable; value kept in process only", "key", key, "err", err)
 		}
 	}
-	m.setLocal(ctx, lkey, b, expires)
+	m.setLocal(lkey, b, expires)
 	return filled{val: b}, nil
 }
 
-// getLocal reads this process's copy (whose errors are only a cancelled ctx).
-func (m *Memo) getLocal(ctx context.Context, lkey string) ([]byte, bool) {
-	b, ok, err := m.local.Get(ctx, lkey)
-	return b, ok && err == nil
+// getLocal reads this process's copy; none for a caller whose ctx has ended.
+func (m *Memo) getLocal(ctx context.Context, lkey string) (*localEntry, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	return m.local.get(lkey)
 }
 
 // setLocal keeps b in process until expires (zero: no expiry); an expired one is not kept.
-func (m *Memo) setLocal(ctx context.Context, lkey string, b []byte, expires time.Time) {
-	var ttl time.Duration
-	if !expires.IsZero() {
-		if ttl = time.Until(expires); ttl <= 0 {
-			return
-		}
+// b is not modified afterwards: callers only decode it.
+func (m *Memo) setLocal(lkey string, b []byte, expires time.Time) {
+	if !expires.IsZero() && !time.Now().Before(expires) {
+		return
 	}
-	_ = m.local.Set(ctx, lkey, b, ttl) // fails only on a cancelled ctx
+	m.local.set(lkey, b, expires)
 }
 
 // wrap prefixes b with its expiry (Unix nanoseconds, 0 for none), so that an instance

@@ -2,10 +2,11 @@
 // key, or runs the loader once for every caller that misses it at the same time, and
 // keeps the result for a time to live.
 //
-// Values are stored encoded (JSON), so every caller gets its own copy and the two
+// Values are stored encoded (JSON), so every caller of Get gets its own copy and the two
 // backends behave the same: every instance keeps values in an in-process LRU, and with a
 // shared store (the Redis cache, when REDIS_URL is set) a value one instance loaded is
-// kept there for the others too.
+// kept there for the others too. View is Get for callers that only read: an instance
+// decodes a value once and hands every caller the same one.
 //
 // Entries carry tags. Invalidate(tags...) drops every entry carrying one of them: at
 // once in this process and in the shared store, and in the other instances when the
@@ -75,7 +76,7 @@ type Config struct {
 // concurrent use. Close it when done.
 type Memo struct {
 	name        string
-	local       cache.Cache
+	local       *local
 	shared      cache.Cache
 	bus         bus.Bus
 	metrics     *Metrics
@@ -109,7 +110,7 @@ func New(c Config) *Memo {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Memo{
-		name: c.Name, local: cache.NewMemory(c.LocalEntries), shared: c.Shared, bus: c.Bus,
+		name: c.Name, local: newLocal(c.LocalEntries), shared: c.Shared, bus: c.Bus,
 		metrics: c.Metrics, log: c.Log.With("memo", c.Name), loadTimeout: c.LoadTimeout,
 		origin: token(), versions: newVersions(c.LocalEntries), ctx: ctx, cancel: cancel,
 	}
