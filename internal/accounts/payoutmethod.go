@@ -104,7 +104,7 @@ func (s *Service) PayoutDestination(ctx context.Context, po *ent.Payout) (*Payou
 	if !ok || !p.IsAdmin() || po.Status != payout.StatusPENDING {
 		return nil, nil
 	}
-	m, details, err := s.open(system(ctx), po.ExpertID)
+	m, details, err := s.open(db.System(ctx), po.ExpertID)
 	if err != nil || m == nil {
 		return nil, errs.Wrap("accounts.PayoutDestination", err)
 	}
@@ -143,7 +143,7 @@ type ReencryptResult struct {
 // a value changed meanwhile (another key id) is skipped and picked up by the next run.
 // Values that do not open are reported together, after the others are done.
 func (s *Service) Reencrypt(ctx context.Context) (ReencryptResult, error) {
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	var res ReencryptResult
 	var failed []error
 	current := s.keys.Current()

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/errs"
 	"backbone/internal/seal"
 	"backbone/internal/settings"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -38,13 +38,7 @@ type Service struct {
 // New returns the accounts service.
 func New(d Deps) *Service {
 	return &Service{client: d.Client, keys: d.Keys, settings: d.Settings,
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
-}
-
-// system marks ctx as the service's own work (an admin's decision updates the expert's
-// row; a payout's destination is read for the admin deciding it).
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
+		now: timex.Now}
 }
 
 // signedIn returns the caller. Errors: UNAUTHENTICATED.

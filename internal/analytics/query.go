@@ -13,6 +13,7 @@ import (
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
 	"backbone/ent/analyticsexpertmonth"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -90,7 +91,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		key = *subject
 	}
 	return cached(ctx, s.memo, "series|"+sp.String()+"|"+string(bucket)+"|"+key,
-		func(ctx context.Context) ([]Point, error) { return s.series(system(ctx), sp, bucket, key) })
+		func(ctx context.Context) ([]Point, error) { return s.series(db.System(ctx), sp, bucket, key) })
 }
 
 // series reads Series' points from the rollups.
@@ -167,7 +168,7 @@ func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectP
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
 	return cached(ctx, s.memo, "subjects|"+sp.String(),
-		func(ctx context.Context) ([]SubjectPoint, error) { return s.bySubject(system(ctx), sp) })
+		func(ctx context.Context) ([]SubjectPoint, error) { return s.bySubject(db.System(ctx), sp) })
 }
 
 // bySubject reads BySubject's figures from the rollups.
@@ -276,7 +277,9 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}
 	byExpert, err := cached(ctx, s.memo, "experts|"+sp.String(),
-		func(ctx context.Context) (map[uuid.UUID]*ExpertFigures, error) { return s.expertSums(system(ctx), sp) })
+		func(ctx context.Context) (map[uuid.UUID]*ExpertFigures, error) {
+			return s.expertSums(db.System(ctx), sp)
+		})
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}

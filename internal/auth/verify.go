@@ -48,7 +48,7 @@ func (s *Service) ResendVerificationEmail(ctx context.Context) error {
 	if err := s.limit(ctx, "verify:user:"+p.UserID.String(), s.opts.Limits.ResendPerUser); err != nil {
 		return err
 	}
-	u, err := s.client.User.Get(system(ctx), p.UserID)
+	u, err := s.client.User.Get(db.System(ctx), p.UserID)
 	if err != nil {
 		return errs.Wrap("auth.ResendVerificationEmail", err)
 	}
@@ -69,7 +69,7 @@ func (s *Service) ResendVerificationEmail(ctx context.Context) error {
 // extensions.reason EMAIL_NOT_VERIFIED. Experts and admins pass. c reads the user as the
 // system (the caller's own row in any case).
 func RequireVerifiedClient(ctx context.Context, c *ent.Client, userID uuid.UUID, action string) error {
-	u, err := c.User.Query().Where(user.ID(userID)).Select(user.FieldRole, user.FieldEmailVerified).Only(system(ctx))
+	u, err := c.User.Query().Where(user.ID(userID)).Select(user.FieldRole, user.FieldEmailVerified).Only(db.System(ctx))
 	if err != nil {
 		return errs.Wrap("auth.RequireVerifiedClient", err)
 	}

@@ -90,7 +90,7 @@ func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 
 // Driver returns "postgres" or "sqlite".
 func (d *DB) Driver() string {
-	if d.Dialect == dialect.Postgres {
+	if d.Postgres() {
 		return DriverPostgres
 	}
 	return DriverSQLite

@@ -2,13 +2,14 @@ package notify
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/ent/notification"
+	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -62,5 +63,5 @@ func (s *Service) MarkRead(ctx context.Context, ids []uuid.UUID, all bool) (int,
 	if !all {
 		u = u.Where(notification.IDIn(ids...))
 	}
-	return u.SetReadAt(time.Now().UTC().Truncate(time.Microsecond)).Save(system(ctx))
+	return u.SetReadAt(timex.Now()).Save(db.System(ctx))
 }
