@@ -17,13 +17,13 @@ func directives() DirectiveRoot {
 			return next(ctx)
 		},
 		Auth: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
-			if _, err := signedIn(ctx); err != nil {
+			if _, err := viewer.Required(ctx); err != nil {
 				return nil, err
 			}
 			return next(ctx)
 		},
 		HasRole: func(ctx context.Context, _ any, next graphql.Resolver, roles []user.Role) (any, error) {
-			p, err := signedIn(ctx)
+			p, err := viewer.Required(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -35,16 +35,4 @@ func directives() DirectiveRoot {
 			return nil, errs.E(errs.Forbidden, "your role may not do this")
 		},
 	}
-}
-
-// signedIn returns the caller, or why there is none: the refusal of the credentials sent,
-// or UNAUTHENTICATED when none were sent.
-func signedIn(ctx context.Context) (viewer.Principal, error) {
-	if p, ok := viewer.From(ctx); ok {
-		return p, nil
-	}
-	if err := viewer.AuthError(ctx); err != nil {
-		return viewer.Principal{}, err
-	}
-	return viewer.Principal{}, errs.E(errs.Unauthenticated, "sign in first")
 }

@@ -47,7 +47,7 @@ type PayoutDestination struct {
 // audited (without the details). Errors: UNAUTHENTICATED, FORBIDDEN (not an expert),
 // BAD_USER_INPUT.
 func (s *Service) SetPayoutMethod(ctx context.Context, kind payoutmethod.Kind, details string) (*PayoutMethodView, error) {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) SetPayoutMethod(ctx context.Context, kind payoutmethod.Kind, d
 // PayoutMethod returns the calling user's payout method, masked; nil when none is set.
 // Errors: UNAUTHENTICATED, INTERNAL (the details do not open with the configured keys).
 func (s *Service) PayoutMethod(ctx context.Context) (*PayoutMethodView, error) {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
 	}

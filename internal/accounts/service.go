@@ -41,15 +41,6 @@ func New(d Deps) *Service {
 		now: timex.Now}
 }
 
-// signedIn returns the caller. Errors: UNAUTHENTICATED.
-func signedIn(ctx context.Context) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	return p, nil
-}
-
 // admin returns the calling admin. Errors: FORBIDDEN.
 func admin(ctx context.Context) (viewer.Principal, error) {
 	p, ok := viewer.From(ctx)

@@ -172,7 +172,7 @@ func (s *Service) SubjectRequests(status *subjectrequest.Status) *ent.SubjectReq
 // expertTx runs fn in a transaction with the calling approved expert's row, locked so that
 // concurrent changes of their subjects apply one after the other.
 func (s *Service) expertTx(ctx context.Context, fn func(tx *ent.Client, u *ent.User) error) error {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return err
 	}

@@ -57,10 +57,10 @@ func (sp span) String() string {
 // whole UTC days: from rounded down, to up. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT.
 func check(ctx context.Context, from, to time.Time) (span, error) {
-	p, ok := viewer.From(ctx)
+	p, err := viewer.Required(ctx)
 	switch {
-	case !ok:
-		return span{}, errs.E(errs.Unauthenticated, "sign in first")
+	case err != nil:
+		return span{}, err
 	case !p.IsAdmin():
 		return span{}, errs.E(errs.Forbidden, "admins only")
 	case !from.Before(to):

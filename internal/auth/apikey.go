@@ -75,9 +75,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string
 
 // APIKeys lists the caller's own keys, newest first.
 func (s *Service) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := s.client.APIKey.Query().Where(apikey.OwnerID(p.UserID)).
 		Order(ent.Desc(apikey.FieldCreatedAt)).All(ctx)

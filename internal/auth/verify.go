@@ -41,9 +41,9 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // ResendVerificationEmail emails the caller a new verification link; earlier links stop
 // working. Errors: UNAUTHENTICATED, CONFLICT (already verified), RATE_LIMITED.
 func (s *Service) ResendVerificationEmail(ctx context.Context) error {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return err
 	}
 	if err := s.limit(ctx, "verify:user:"+p.UserID.String(), s.opts.Limits.ResendPerUser); err != nil {
 		return err

@@ -83,10 +83,10 @@ func (s *Service) known(topic string) error {
 
 // admin requires an admin; write also requires a principal that may make changes.
 func admin(ctx context.Context, write bool) error {
-	p, ok := viewer.From(ctx)
+	p, err := viewer.Required(ctx)
 	switch {
-	case !ok:
-		return errs.E(errs.Unauthenticated, "sign in first")
+	case err != nil:
+		return err
 	case !p.IsAdmin():
 		return errs.E(errs.Forbidden, "admins only")
 	case write && !p.CanWrite():

@@ -60,9 +60,9 @@ func newStatsHub(s *Service) *statsHub {
 // and by changes of the experts online. A subscriber that falls behind gets the latest
 // figures only. Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), UNAVAILABLE.
 func (s *Service) Stats(ctx context.Context) (<-chan PlatformStats, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if !p.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "admins only")

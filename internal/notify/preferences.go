@@ -29,9 +29,9 @@ type PreferenceChange struct {
 // Preferences lists, for every kind the viewer's role receives, whether it also comes
 // by email. Errors: UNAUTHENTICATED.
 func (s *Service) Preferences(ctx context.Context) ([]Preference, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	chosen, err := s.chosen(db.System(ctx), s.client, p.UserID)
 	if err != nil {
@@ -44,9 +44,9 @@ func (s *Service) Preferences(ctx context.Context) ([]Preference, error) {
 // stay) and returns every preference. Errors: UNAUTHENTICATED, BAD_USER_INPUT (a kind
 // the viewer's role does not receive, or one given twice).
 func (s *Service) UpdatePreferences(ctx context.Context, changes []PreferenceChange) ([]Preference, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, c := range changes {

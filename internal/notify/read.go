@@ -15,9 +15,9 @@ import (
 
 // viewerID is the signed-in user, or UNAUTHENTICATED.
 func viewerID(ctx context.Context) (uuid.UUID, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return uuid.Nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return uuid.Nil, err
 	}
 	return p.UserID, nil
 }

@@ -37,9 +37,9 @@ func notFound() error { return errs.E(errs.NotFound, "question not found") }
 // principal returns the caller, UNAUTHENTICATED without one; write also requires a
 // principal that may call mutations (an API key needs the WRITE scope).
 func principal(ctx context.Context, write bool) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return p, err
 	}
 	if write && !p.CanWrite() {
 		return p, errs.E(errs.Forbidden, "this API key may not make changes")

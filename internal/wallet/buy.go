@@ -46,9 +46,9 @@ type Purchase struct {
 // UNAVAILABLE (no provider, or the provider failed: retry with the same key).
 func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error) {
 	const op = "wallet.BuyCredits"
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkKey(in.IdempotencyKey); err != nil {
 		return nil, err

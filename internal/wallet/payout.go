@@ -33,9 +33,9 @@ type payoutInput struct {
 // an expert), BAD_USER_INPUT, INSUFFICIENT_CREDITS (more than earned, with the
 // shortfall), CONFLICT (key reused), FAILED_PRECONDITION (no payout method set).
 func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKey string) (*ent.Payout, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if p.Role != viewer.RoleExpert {
 		return nil, errs.E(errs.Forbidden, "experts only")

@@ -146,10 +146,10 @@ func coalesceSum(column string) ent.AggregateFunc {
 
 // selfOrAdmin lets a user read their own money and an admin anyone's.
 func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
-	p, ok := viewer.From(ctx)
+	p, err := viewer.Required(ctx)
 	switch {
-	case !ok:
-		return errs.E(errs.Unauthenticated, "sign in first")
+	case err != nil:
+		return err
 	case p.UserID != userID && !p.IsAdmin():
 		return errs.E(errs.Forbidden, "you can only see your own credits")
 	}
