@@ -26,7 +26,7 @@ func directives() DirectiveRoot {
 			if err := limitPageSize(ctx); err != nil {
 				return nil, err
 			}
-			if _, err := signedIn(ctx); err != nil {
+			if _, err := viewer.Required(ctx); err != nil {
 				return nil, err
 			}
 			return next(ctx)
@@ -35,7 +35,7 @@ func directives() DirectiveRoot {
 			if err := limitPageSize(ctx); err != nil {
 				return nil, err
 			}
-			p, err := signedIn(ctx)
+			p, err := viewer.Required(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -47,16 +47,4 @@ func directives() DirectiveRoot {
 			return nil, errs.E(errs.Forbidden, "your role may not do this")
 		},
 	}
-}
-
-// signedIn returns the caller, or why there is none: the refusal of the credentials sent,
-// or UNAUTHENTICATED when none were sent.
-func signedIn(ctx context.Context) (viewer.Principal, error) {
-	if p, ok := viewer.From(ctx); ok {
-		return p, nil
-	}
-	if err := viewer.AuthError(ctx); err != nil {
-		return viewer.Principal{}, err
-	}
-	return viewer.Principal{}, errs.E(errs.Unauthenticated, "sign in first")
 }

@@ -183,7 +183,7 @@ func (a *app) healthChecks() []health.Check {
 		return "embedded"
 	}
 	return []health.Check{
-		{Name: "database", Required: true, Mode: mode(a.db.Driver() == "postgres"), Driver: a.db.Driver(), Ping: a.db.Ping},
+		{Name: "database", Required: true, Mode: mode(a.db.Postgres()), Driver: a.db.Driver(), Ping: a.db.Ping},
 		{Name: "bus", Mode: mode(a.redis != nil), Driver: driverName(a.redis != nil, "redis"), Ping: a.bus.Ping},
 		{Name: "cache", Mode: mode(a.redis != nil), Driver: driverName(a.redis != nil, "redis"), Ping: a.cache.Ping},
 		{Name: "queue", Mode: mode(a.cfg.AMQPURL != ""), Driver: driverName(a.cfg.AMQPURL != "", "amqp"), Ping: a.queue.Ping},

@@ -29,7 +29,7 @@ func NewLocker(d *db.DB) *Locker { return &Locker{db: d, local: map[string]bool{
 
 // TryLock takes the named lock if it is free. When ok is true, call release when done.
 func (l *Locker) TryLock(ctx context.Context, name string) (release func(), ok bool, err error) {
-	if l.db.Driver() != "postgres" {
+	if !l.db.Postgres() {
 		return l.tryLocal(name)
 	}
 	pool, err := l.asidePool()

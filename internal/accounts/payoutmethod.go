@@ -47,7 +47,7 @@ type PayoutDestination struct {
 // audited (without the details). Errors: UNAUTHENTICATED, FORBIDDEN (not an expert),
 // BAD_USER_INPUT.
 func (s *Service) SetPayoutMethod(ctx context.Context, kind payoutmethod.Kind, details string) (*PayoutMethodView, error) {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (s *Service) SetPayoutMethod(ctx context.Context, kind payoutmethod.Kind, d
 // PayoutMethod returns the calling user's payout method, masked; nil when none is set.
 // Errors: UNAUTHENTICATED, INTERNAL (the details do not open with the configured keys).
 func (s *Service) PayoutMethod(ctx context.Context) (*PayoutMethodView, error) {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (s *Service) PayoutDestination(ctx context.Context, po *ent.Payout) (*Payou
 	if !ok || !p.IsAdmin() || po.Status != payout.StatusPENDING {
 		return nil, nil
 	}
-	m, details, err := s.open(system(ctx), po.ExpertID)
+	m, details, err := s.open(db.System(ctx), po.ExpertID)
 	if err != nil || m == nil {
 		return nil, errs.Wrap("accounts.PayoutDestination", err)
 	}
@@ -143,7 +143,7 @@ type ReencryptResult struct {
 // a value changed meanwhile (another key id) is skipped and picked up by the next run.
 // Values that do not open are reported together, after the others are done.
 func (s *Service) Reencrypt(ctx context.Context) (ReencryptResult, error) {
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	var res ReencryptResult
 	var failed []error
 	current := s.keys.Current()

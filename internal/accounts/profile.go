@@ -9,6 +9,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/textx"
+	"backbone/internal/viewer"
 )
 
 // Profile limits, in characters.
@@ -28,7 +29,7 @@ type ProfileInput struct {
 // see textx.Plain), audited. Errors: UNAUTHENTICATED, BAD_USER_INPUT (nothing to change,
 // a bad text, a bio of a non-expert).
 func (s *Service) UpdateProfile(ctx context.Context, in ProfileInput) (*ent.User, error) {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
 	}

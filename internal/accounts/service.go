@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/errs"
 	"backbone/internal/seal"
 	"backbone/internal/settings"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -38,22 +38,7 @@ type Service struct {
 // New returns the accounts service.
 func New(d Deps) *Service {
 	return &Service{client: d.Client, keys: d.Keys, settings: d.Settings,
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
-}
-
-// system marks ctx as the service's own work (an admin's decision updates the expert's
-// row; a payout's destination is read for the admin deciding it).
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
-// signedIn returns the caller. Errors: UNAUTHENTICATED.
-func signedIn(ctx context.Context) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	return p, nil
+		now: timex.Now}
 }
 
 // admin returns the calling admin. Errors: FORBIDDEN.

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -114,7 +112,7 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 	if approve {
 		status, action = subjectrequest.StatusAPPROVED, "expert.subjects_approved"
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	var out *ent.SubjectRequest
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
 		r, err := tx.SubjectRequest.Get(ctx, id)
@@ -165,7 +163,7 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 // expert's for an admin (the privacy rules filter the rows), of one status when given.
 // Errors: UNAUTHENTICATED.
 func (s *Service) SubjectRequests(ctx context.Context, status *subjectrequest.Status) (*ent.SubjectRequestQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	q := s.client.SubjectRequest.Query()
@@ -178,7 +176,7 @@ func (s *Service) SubjectRequests(ctx context.Context, status *subjectrequest.St
 // expertTx runs fn in a transaction with the calling approved expert's row, locked so that
 // concurrent changes of their subjects apply one after the other.
 func (s *Service) expertTx(ctx context.Context, fn func(tx *ent.Client, u *ent.User) error) error {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	if err != nil {
 		return err
 	}
@@ -246,9 +244,5 @@ func holds(subjects []string, sub string) bool {
 // lockedUser reads a user's row for update: locked on PostgreSQL; SQLite's transaction
 // already holds the database's write lock once it writes, and has no FOR UPDATE.
 func lockedUser(ctx context.Context, tx *ent.Client, id uuid.UUID) (*ent.User, error) {
-	return tx.User.Query().Where(user.ID(id)).Modify(func(s *entsql.Selector) {
-		if s.Dialect() == dialect.Postgres {
-			s.ForUpdate()
-		}
-	}).Only(ctx)
+	return tx.User.Query().Where(user.ID(id)).Modify(db.ForUpdate).Only(ctx)
 }

@@ -57,14 +57,15 @@ func (s *Service) HandleJob(ctx context.Context, job queue.Job) error {
 // facts again, rather than adding what an event says, makes any number of deliveries of
 // a question's events, in any order, count once.
 func (s *Service) Refresh(ctx context.Context, id uuid.UUID) error {
-	ctx = system(ctx)
-	var err error
-	for range 3 { // a race with another consumer of the same question is resolved by reading again
-		err = db.InTx(ctx, s.db.Client, func(tx *ent.Client) error { return s.refresh(ctx, tx, id) })
-		if !errors.Is(err, errRaced) && !ent.IsConstraintError(err) {
-			break
+	ctx = db.System(ctx)
+	err := db.InTx(ctx, s.db.Client, func(tx *ent.Client) error {
+		err := s.refresh(ctx, tx, id)
+		if errors.Is(err, errRaced) || ent.IsConstraintError(err) {
+			// A race with another consumer of the same question: reading again resolves it.
+			return fmt.Errorf("%w: %w", db.ErrRetry, err)
 		}
-	}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("analytics.Refresh %s: %w", id, err)
 	}
@@ -107,7 +108,7 @@ func (s *Service) refresh(ctx context.Context, tx *ent.Client, id uuid.UUID) err
 	if err := saveFact(ctx, tx, id, row, *now); err != nil {
 		return err
 	}
-	return apply(ctx, tx, d, s.postgres())
+	return apply(ctx, tx, d, s.db.Postgres())
 }
 
 // saveFact records f as what question id contributes: a new row, or an update of row
@@ -187,7 +188,7 @@ func (s *Service) CountLedger(ctx context.Context, e events.LedgerPosted) error 
 	if !countedLedger(e.Kind) {
 		return nil
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	err := db.InTx(ctx, s.db.Client, func(tx *ent.Client) error {
 		seen, err := tx.AnalyticsLedgerEntry.Query().Where(analyticsledgerentry.ID(e.TransactionID)).Exist(ctx)
 		if err != nil || seen {
@@ -212,7 +213,7 @@ func (s *Service) CountLedger(ctx context.Context, e events.LedgerPosted) error 
 		}
 		d := newDelta()
 		l.addTo(d)
-		return apply(ctx, tx, d, s.postgres())
+		return apply(ctx, tx, d, s.db.Postgres())
 	})
 	if err != nil {
 		return fmt.Errorf("analytics.CountLedger %s: %w", e.TransactionID, err)

@@ -14,6 +14,7 @@ import (
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
 	"backbone/ent/analyticsexpertmonth"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -57,10 +58,10 @@ func (sp span) String() string {
 // whole UTC days: from rounded down, to up. Errors: UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT.
 func check(ctx context.Context, from, to time.Time) (span, error) {
-	p, ok := viewer.From(ctx)
+	p, err := viewer.Required(ctx)
 	switch {
-	case !ok:
-		return span{}, errs.E(errs.Unauthenticated, "sign in first")
+	case err != nil:
+		return span{}, err
 	case !p.IsAdmin():
 		return span{}, errs.E(errs.Forbidden, "admins only")
 	case !from.Before(to):
@@ -91,7 +92,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		key = *subject
 	}
 	return cached(ctx, s.memo, "series|"+sp.String()+"|"+string(bucket)+"|"+key,
-		func(ctx context.Context) ([]Point, error) { return s.series(system(ctx), sp, bucket, key) })
+		func(ctx context.Context) ([]Point, error) { return s.series(db.System(ctx), sp, bucket, key) })
 }
 
 // series reads Series' points from the rollups.
@@ -168,7 +169,7 @@ func (s *Service) BySubject(ctx context.Context, from, to time.Time) ([]SubjectP
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
 	return cached(ctx, s.memo, "subjects|"+sp.String(),
-		func(ctx context.Context) ([]SubjectPoint, error) { return s.bySubject(system(ctx), sp) })
+		func(ctx context.Context) ([]SubjectPoint, error) { return s.bySubject(db.System(ctx), sp) })
 }
 
 // bySubject reads BySubject's figures from the rollups.
@@ -277,7 +278,9 @@ func (s *Service) Leaderboard(ctx context.Context, from, to time.Time, by string
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}
 	byExpert, err := cached(ctx, s.memo, "experts|"+sp.String(),
-		func(ctx context.Context) (map[uuid.UUID]*ExpertFigures, error) { return s.expertSums(system(ctx), sp) })
+		func(ctx context.Context) (map[uuid.UUID]*ExpertFigures, error) {
+			return s.expertSums(db.System(ctx), sp)
+		})
 	if err != nil {
 		return nil, errs.Wrap("analytics.Leaderboard", err)
 	}

@@ -31,7 +31,7 @@ GROUP BY t.id, t.kind, t.created_at, q.subject`
 // summed from them and from the ledger. Concurrent consumers wait for it (or it for
 // them) on the rows both write, and count their events against the rebuilt facts.
 func (s *Service) Rebuild(ctx context.Context) (RebuildStats, error) {
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	var out RebuildStats
 	err := db.InTx(ctx, s.db.Client, func(tx *ent.Client) error {
 		out = RebuildStats{}

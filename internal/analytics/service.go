@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"entgo.io/ent/privacy"
 
 	"backbone/internal/db"
 	"backbone/internal/memo"
@@ -46,19 +45,13 @@ func cached[T any](ctx context.Context, m *memo.Memo, key string, load func(cont
 	return memo.View(ctx, m, key, CacheTTL, load, cacheTag)
 }
 
-// system marks ctx as the service's own access: the rollup tables are read by no one
-// else, and the callers are authorized by the service.
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
 // postgres reports whether rows can be locked (FOR UPDATE): a SQLite transaction already
 // holds the database's write lock.
 func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
 
 // placeholder is the n-th bind parameter in the database's syntax.
 func (s *Service) placeholder(n int) string {
-	if s.postgres() {
+	if s.db.Postgres() {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"

@@ -133,7 +133,7 @@ func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) 
 		// Keys stay dead after a reactivation: the owner makes new ones deliberately.
 		open := tx.APIKey.Query().Where(apikey.OwnerID(u.ID), apikey.RevokedAtIsNil())
 		var err error
-		if keys, err = open.IDs(system(ctx)); err != nil {
+		if keys, err = open.IDs(db.System(ctx)); err != nil {
 			return nil, err
 		}
 		if _, err = tx.APIKey.Update().Where(apikey.IDIn(keys...)).SetRevokedAt(s.now()).Save(ctx); err != nil {

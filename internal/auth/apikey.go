@@ -51,7 +51,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string
 	plain, prefix, hash := secret.NewAPIKey(secret.EnvLive)
 	var out *NewAPIKey
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		active, err := tx.APIKey.Query().Where(apikey.OwnerID(p.UserID), apikey.RevokedAtIsNil()).Count(system(ctx))
+		active, err := tx.APIKey.Query().Where(apikey.OwnerID(p.UserID), apikey.RevokedAtIsNil()).Count(db.System(ctx))
 		if err != nil {
 			return err
 		}
@@ -75,9 +75,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string
 
 // APIKeys lists the caller's own keys, newest first.
 func (s *Service) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := s.client.APIKey.Query().Where(apikey.OwnerID(p.UserID)).
 		Order(ent.Desc(apikey.FieldCreatedAt)).All(ctx)
@@ -128,7 +128,7 @@ func (s *Service) apiKey(ctx context.Context, plain string) (*ent.APIKey, error)
 	if err != nil {
 		return nil, refused
 	}
-	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix)).WithOwner().Only(system(ctx))
+	k, err := s.client.APIKey.Query().Where(apikey.Prefix(prefix)).WithOwner().Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil, refused
 	}

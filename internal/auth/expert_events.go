@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"backbone/ent"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
+	"backbone/internal/timex"
 )
 
 // emitExpert writes an event about an expert application (events.ExpertApplied to the
@@ -34,5 +34,5 @@ func expertApplied(ctx context.Context, tx *ent.Client, u *ent.User) error {
 // expertDecided is the event of an admin's decision on u's application.
 func expertDecided(ctx context.Context, tx *ent.Client, u *ent.User, approved bool, reason string) error {
 	return emitExpert(ctx, tx, events.TopicExpertDecided, u, events.ExpertDecided{UserID: u.ID, Approved: approved,
-		Reason: reason, At: time.Now().UTC().Truncate(time.Microsecond)})
+		Reason: reason, At: timex.Now()})
 }

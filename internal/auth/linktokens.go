@@ -11,6 +11,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/accounttoken"
 	"backbone/internal/auth/secret"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/mail"
 )
@@ -59,7 +60,7 @@ func (s *Service) takeLinkToken(ctx context.Context, tx *ent.Client, plain strin
 		return nil, invalidLink()
 	}
 	t, err := tx.AccountToken.Query().
-		Where(accounttoken.TokenHash(hash), accounttoken.PurposeEQ(purpose)).Only(system(ctx))
+		Where(accounttoken.TokenHash(hash), accounttoken.PurposeEQ(purpose)).Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil, invalidLink()
 	}

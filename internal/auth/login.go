@@ -33,7 +33,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, erro
 	var u *ent.User
 	if emailErr == nil && password.Validate(pw) == nil {
 		var err error
-		u, err = s.client.User.Query().Where(user.Email(email)).Only(system(ctx))
+		u, err = s.client.User.Query().Where(user.Email(email)).Only(db.System(ctx))
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, errs.Wrap("auth.Login", err)
 		}

@@ -16,9 +16,9 @@ import (
 
 // sessionPrincipal returns the caller when it signed in with a session (not an API key).
 func sessionPrincipal(ctx context.Context) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return p, err
 	}
 	if p.IsAPIKey() {
 		return p, errs.E(errs.Forbidden, "API keys cannot manage sessions, passwords or keys")
@@ -66,7 +66,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err := s.limit(ctx, "password:user:"+p.UserID.String(), s.opts.Limits.PasswordPerUser); err != nil {
 		return err
 	}
-	u, err := s.client.User.Get(system(ctx), p.UserID)
+	u, err := s.client.User.Get(db.System(ctx), p.UserID)
 	if err != nil {
 		return errs.Wrap("auth.ChangePassword", err)
 	}
@@ -107,9 +107,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 // Me returns the caller's own account.
 // Errors: UNAUTHENTICATED, NOT_FOUND (the account is gone).
 func (s *Service) Me(ctx context.Context) (*ent.User, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	u, err := s.client.User.Get(ctx, p.UserID)
 	if ent.IsNotFound(err) {

@@ -48,7 +48,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, in AdminRequest) (AdminOutcom
 	if err != nil {
 		return AdminOutcome{}, err
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	existing, err := s.client.User.Query().Where(user.Email(email)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):
@@ -161,7 +161,7 @@ func (s *Service) Seed(ctx context.Context, a SeedAccount) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	exists, err := s.client.User.Query().Where(user.Email(email)).Exist(ctx)
 	if err != nil || exists {
 		return false, err

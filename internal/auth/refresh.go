@@ -34,7 +34,7 @@ func (s *Service) Refresh(ctx context.Context, plain string) (*Tokens, error) {
 	rt, err := s.client.RefreshToken.Query().
 		Where(refreshtoken.TokenHash(hash)).
 		WithSession(func(q *ent.SessionQuery) { q.WithUser() }).
-		Only(system(ctx))
+		Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil, errs.E(errs.Unauthenticated, "invalid refresh token").With("reason", "invalid")
 	}

@@ -63,7 +63,7 @@ func (s *Service) HandlePasswordResetJob(ctx context.Context, job queue.Job) err
 	if err := json.Unmarshal(job.Payload, &r); err != nil {
 		return queue.Permanent(fmt.Errorf("auth: decode password reset job %s: %w", job.ID, err))
 	}
-	ctx = audit.WithRequest(system(ctx), audit.Request{IP: r.IP, UserAgent: r.UserAgent})
+	ctx = audit.WithRequest(db.System(ctx), audit.Request{IP: r.IP, UserAgent: r.UserAgent})
 	u, err := s.client.User.Query().Where(user.Email(r.Email)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil // no account: nothing to send, and the asker cannot tell
@@ -112,7 +112,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		return invalidLink()
 	}
 	t, err := s.client.AccountToken.Query().
-		Where(accounttoken.TokenHash(hash), accounttoken.PurposeEQ(accounttoken.PurposePASSWORD_RESET)).Only(system(ctx))
+		Where(accounttoken.TokenHash(hash), accounttoken.PurposeEQ(accounttoken.PurposePASSWORD_RESET)).Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return invalidLink()
 	}
@@ -122,7 +122,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if t.UsedAt != nil || !s.now().Before(t.ExpiresAt) {
 		return invalidLink() // checked again, under the transaction, when it is spent
 	}
-	u, err := s.client.User.Get(system(ctx), t.UserID)
+	u, err := s.client.User.Get(db.System(ctx), t.UserID)
 	if ent.IsNotFound(err) {
 		return invalidLink()
 	}

@@ -14,6 +14,7 @@ import (
 	"backbone/ent/session"
 	"backbone/internal/auth/token"
 	"backbone/internal/bus"
+	"backbone/internal/db"
 )
 
 // RevocationTopic carries revoked session and API key ids between server instances.
@@ -152,11 +153,11 @@ func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time
 	started := r.now()
 	ids, err := r.client.Session.Query().
 		Where(session.RevokedAtGTE(since)).
-		IDs(system(ctx))
+		IDs(db.System(ctx))
 	if err != nil {
 		return since, err
 	}
-	keys, err := r.client.APIKey.Query().Where(apikey.RevokedAtGTE(since)).IDs(system(ctx))
+	keys, err := r.client.APIKey.Query().Where(apikey.RevokedAtGTE(since)).IDs(db.System(ctx))
 	if err != nil {
 		return since, err
 	}

@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/auth/password"
 	"backbone/internal/auth/token"
 	"backbone/internal/ratelimit"
+	"backbone/internal/timex"
 )
 
 // Options tune the auth service; zero values take the defaults.
@@ -112,15 +112,9 @@ func NewService(d Deps, opts Options) *Service {
 		revoked:   d.Revoked,
 		log:       d.Log,
 		opts:      opts,
-		now:       func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		now:       timex.Now,
 		publicURL: strings.TrimRight(d.PublicURL, "/"),
 	}
-}
-
-// system marks ctx as the service's own work: reads across users that no viewer could make
-// (a login looks a user up by email before anyone is signed in).
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
 }
 
 // limit applies a rate limit, answering RATE_LIMITED with a retry-after when it is spent.

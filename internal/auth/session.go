@@ -10,6 +10,7 @@ import (
 	"backbone/ent/session"
 	"backbone/internal/audit"
 	"backbone/internal/auth/secret"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -70,7 +71,7 @@ func (s *Service) revokeSessions(ctx context.Context, tx *ent.Client, reason str
 	for _, w := range where {
 		w(q)
 	}
-	ids, err := q.IDs(system(ctx))
+	ids, err := q.IDs(db.System(ctx))
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}

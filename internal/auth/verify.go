@@ -41,14 +41,14 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) error {
 // ResendVerificationEmail emails the caller a new verification link; earlier links stop
 // working. Errors: UNAUTHENTICATED, CONFLICT (already verified), RATE_LIMITED.
 func (s *Service) ResendVerificationEmail(ctx context.Context) error {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return err
 	}
 	if err := s.limit(ctx, "verify:user:"+p.UserID.String(), s.opts.Limits.ResendPerUser); err != nil {
 		return err
 	}
-	u, err := s.client.User.Get(system(ctx), p.UserID)
+	u, err := s.client.User.Get(db.System(ctx), p.UserID)
 	if err != nil {
 		return errs.Wrap("auth.ResendVerificationEmail", err)
 	}
@@ -69,7 +69,7 @@ func (s *Service) ResendVerificationEmail(ctx context.Context) error {
 // extensions.reason EMAIL_NOT_VERIFIED. Experts and admins pass. c reads the user as the
 // system (the caller's own row in any case).
 func RequireVerifiedClient(ctx context.Context, c *ent.Client, userID uuid.UUID, action string) error {
-	u, err := c.User.Query().Where(user.ID(userID)).Select(user.FieldRole, user.FieldEmailVerified).Only(system(ctx))
+	u, err := c.User.Query().Where(user.ID(userID)).Select(user.FieldRole, user.FieldEmailVerified).Only(db.System(ctx))
 	if err != nil {
 		return errs.Wrap("auth.RequireVerifiedClient", err)
 	}

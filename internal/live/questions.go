@@ -47,9 +47,9 @@ func (s *Service) QuestionUpdates(ctx context.Context, id uuid.UUID) (<-chan Que
 // also returns the audience of the stream: who would see the same values. Errors:
 // UNAUTHENTICATED, NOT_FOUND, UNAVAILABLE.
 func (s *Service) QuestionUpdated(ctx context.Context, id uuid.UUID) (<-chan *ent.Question, string, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, "", errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, "", err
 	}
 	// Listen first, so that no change falls between the check and the stream.
 	lctx, cancel := context.WithCancel(ctx)

@@ -61,9 +61,9 @@ func newStatsHub(s *Service) *statsHub {
 // figures only (statsBox, overflow.go). Errors: UNAUTHENTICATED, FORBIDDEN (not an
 // admin), UNAVAILABLE.
 func (s *Service) Stats(ctx context.Context) (<-chan PlatformStats, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if !p.IsAdmin() {
 		return nil, errs.E(errs.Forbidden, "admins only")

@@ -18,6 +18,7 @@ import (
 	"backbone/ent"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
+	"backbone/internal/timex"
 )
 
 // Message is one email to one recipient. Text is required; HTML, when set, is sent as
@@ -56,7 +57,7 @@ func Enqueue(ctx context.Context, tx *ent.Client, m Message) error {
 		return err
 	}
 	if m.QueuedAt.IsZero() {
-		m.QueuedAt = time.Now().UTC().Truncate(time.Microsecond)
+		m.QueuedAt = timex.Now()
 	}
 	payload, err := json.Marshal(m)
 	if err != nil {

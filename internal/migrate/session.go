@@ -26,7 +26,7 @@ type session struct {
 
 // inLockedTx runs fn in a transaction that no other migration run can enter at once.
 func inLockedTx(ctx context.Context, d *db.DB, fn func(*session) error) error {
-	if d.Driver() == db.DriverPostgres {
+	if d.Postgres() {
 		return pgTx(ctx, d.SQL, false, fn)
 	}
 	return sqliteTx(ctx, d.SQL, false, fn)
@@ -34,7 +34,7 @@ func inLockedTx(ctx context.Context, d *db.DB, fn func(*session) error) error {
 
 // inReadTx runs fn in a read-only transaction, without the lock.
 func inReadTx(ctx context.Context, d *db.DB, fn func(*session) error) error {
-	if d.Driver() == db.DriverPostgres {
+	if d.Postgres() {
 		return pgTx(ctx, d.SQL, true, fn)
 	}
 	return sqliteTx(ctx, d.SQL, true, fn)

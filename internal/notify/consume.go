@@ -50,7 +50,7 @@ func (s *Service) Handle(ctx context.Context, topic string, payload []byte) erro
 	if err := json.Unmarshal(payload, &e); err != nil {
 		return queue.Permanent(fmt.Errorf("decode %s: %w", topic, err))
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	sum := sha256.Sum256(append([]byte(topic+"\x00"), payload...))
 	key := hex.EncodeToString(sum[:16])
 	if slices.Contains(noticeTopics, topic) {
@@ -149,7 +149,7 @@ func (s *Service) expertsIn(ctx context.Context, subject string) ([]uuid.UUID, e
 func (s *Service) add(ctx context.Context, userID uuid.UUID, kind, eventKey string, body map[string]any) error {
 	var n *ent.Notification
 	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		if s.db.Driver() == db.DriverPostgres {
+		if s.db.Postgres() {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", userLockKey(userID)); err != nil {
 				return fmt.Errorf("lock: %w", err)
 			}

@@ -2,10 +2,8 @@
 package notify
 
 import (
-	"context"
 	"log/slog"
 
-	"entgo.io/ent/privacy"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -62,6 +60,3 @@ type Service struct {
 func New(d *db.DB, b bus.Bus, log *slog.Logger) *Service {
 	return &Service{db: d, client: d.Client, bus: b, log: log}
 }
-
-// system lets the consumer read and write across users.
-func system(ctx context.Context) context.Context { return privacy.DecisionContext(ctx, privacy.Allow) }

@@ -29,11 +29,11 @@ type PreferenceChange struct {
 // Preferences lists, for every kind the viewer's role receives, whether it also comes
 // by email. Errors: UNAUTHENTICATED.
 func (s *Service) Preferences(ctx context.Context) ([]Preference, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
-	chosen, err := s.chosen(system(ctx), s.client, p.UserID)
+	chosen, err := s.chosen(db.System(ctx), s.client, p.UserID)
 	if err != nil {
 		return nil, errs.Wrap("notify.Preferences", err)
 	}
@@ -44,9 +44,9 @@ func (s *Service) Preferences(ctx context.Context) ([]Preference, error) {
 // stay) and returns every preference. Errors: UNAUTHENTICATED, BAD_USER_INPUT (a kind
 // the viewer's role does not receive, or one given twice).
 func (s *Service) UpdatePreferences(ctx context.Context, changes []PreferenceChange) ([]Preference, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, c := range changes {
@@ -58,7 +58,7 @@ func (s *Service) UpdatePreferences(ctx context.Context, changes []PreferenceCha
 		}
 		seen[c.Kind] = true
 	}
-	chosen, err := s.choose(system(ctx), p.UserID, changes)
+	chosen, err := s.choose(db.System(ctx), p.UserID, changes)
 	if err != nil {
 		return nil, errs.Wrap("notify.UpdatePreferences", err)
 	}
@@ -71,7 +71,7 @@ func (s *Service) EmailWanted(ctx context.Context, c *ent.Client, userID uuid.UU
 	if !ConcernsRole(kind, role) {
 		return false, nil
 	}
-	chosen, err := s.chosen(system(ctx), c, userID)
+	chosen, err := s.chosen(db.System(ctx), c, userID)
 	if err != nil {
 		return false, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) EmailWanted(ctx context.Context, c *ent.Client, userID uuid.UU
 
 // TurnOffEmail stops the emails of kind to user (the unsubscribe link).
 func (s *Service) TurnOffEmail(ctx context.Context, userID uuid.UUID, kind string) error {
-	_, err := s.choose(system(ctx), userID, []PreferenceChange{{Kind: kind, Email: false}})
+	_, err := s.choose(db.System(ctx), userID, []PreferenceChange{{Kind: kind, Email: false}})
 	return err
 }
 
@@ -128,7 +128,7 @@ func (s *Service) choose(ctx context.Context, userID uuid.UUID, changes []Prefer
 			return fmt.Errorf("create preferences: %w", err)
 		}
 		q := tx.NotificationPreference.Query().Where(notificationpreference.UserID(userID))
-		if s.db.Driver() == db.DriverPostgres {
+		if s.db.Postgres() {
 			q = q.ForUpdate()
 		}
 		row, err := q.Only(ctx)

@@ -2,21 +2,22 @@ package notify
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/ent/notification"
+	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
 // viewerID is the signed-in user, or UNAUTHENTICATED.
 func viewerID(ctx context.Context) (uuid.UUID, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return uuid.Nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return uuid.Nil, err
 	}
 	return p.UserID, nil
 }
@@ -62,5 +63,5 @@ func (s *Service) MarkRead(ctx context.Context, ids []uuid.UUID, all bool) (int,
 	if !all {
 		u = u.Where(notification.IDIn(ids...))
 	}
-	return u.SetReadAt(time.Now().UTC().Truncate(time.Microsecond)).Save(system(ctx))
+	return u.SetReadAt(timex.Now()).Save(db.System(ctx))
 }

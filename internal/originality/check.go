@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
+	"backbone/internal/db"
 )
 
 const (
@@ -52,11 +51,6 @@ type Result struct {
 	Matches []Match
 }
 
-// system lets this package read the fingerprints, which no viewer may.
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
 // Check compares text with every recorded answer of the other questions (those of
 // questionID itself, such as the AI draft an expert edits, do not count). It reads only
 // the answers that share a fingerprint with text, in one indexed query. Fingerprints
@@ -78,7 +72,7 @@ func Check(ctx context.Context, client *ent.Client, questionID uuid.UUID, text s
 			s.FromExpr(entsql.ExprFunc(func(b *entsql.Builder) { candidatesQuery(b, fps, questionID) })).
 				Select("revision_id", "question_id", "shared", "common")
 		}).
-		Scan(system(ctx), &rows)
+		Scan(db.System(ctx), &rows)
 	if err != nil {
 		return Result{}, fmt.Errorf("originality check: %w", err)
 	}
@@ -104,7 +98,7 @@ func Check(ctx context.Context, client *ent.Client, questionID uuid.UUID, text s
 // CommonAnswers+1 rows of each fingerprint's posting list.
 func candidatesQuery(b *entsql.Builder, fps []int64, questionID uuid.UUID) {
 	b.WriteString("(WITH posting AS (")
-	if b.Dialect() == dialect.Postgres {
+	if db.IsPostgres(b.Dialect()) {
 		b.WriteString("SELECT h.hash, f.revision_id, f.question_id FROM unnest(").Arg(pq.Array(fps)).
 			WriteString("::bigint[]) AS h(hash) CROSS JOIN LATERAL (SELECT revision_id, question_id FROM fingerprints WHERE hash = h.hash LIMIT ").
 			Arg(CommonAnswers + 1).WriteString(") AS f), common AS (SELECT hash FROM posting GROUP BY hash HAVING count(*) > ").

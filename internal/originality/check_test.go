@@ -147,7 +147,7 @@ func TestRecordIsIdempotent(t *testing.T) {
 		for range 3 {
 			mustRecord(t, d.Client, q, r, text)
 		}
-		n, err := d.Client.Fingerprint.Query().Where(fingerprint.RevisionID(r)).Count(system(context.Background()))
+		n, err := d.Client.Fingerprint.Query().Where(fingerprint.RevisionID(r)).Count(db.System(context.Background()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func TestShortTextHasNoFingerprints(t *testing.T) {
 	onEachDatabase(t, func(t *testing.T, d *db.DB) {
 		q := uuid.New()
 		mustRecord(t, d.Client, q, uuid.New(), "Too short.")
-		if n := d.Client.Fingerprint.Query().CountX(system(context.Background())); n != 0 {
+		if n := d.Client.Fingerprint.Query().CountX(db.System(context.Background())); n != 0 {
 			t.Fatalf("%d rows for a two-word text, want 0", n)
 		}
 		if res := mustCheck(t, d.Client, uuid.New(), "**Yes.**"); res.Score != 1 || res.Matches != nil {

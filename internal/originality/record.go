@@ -8,6 +8,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/fingerprint"
+	"backbone/internal/db"
 )
 
 // insertBatch bounds the rows of one INSERT, well under SQLite's and PostgreSQL's
@@ -28,7 +29,7 @@ func Record(ctx context.Context, client *ent.Client, questionID, revisionID uuid
 		}
 		err := client.Fingerprint.CreateBulk(creates...).
 			OnConflictColumns(fingerprint.FieldRevisionID, fingerprint.FieldHash).DoNothing().
-			Exec(system(ctx))
+			Exec(db.System(ctx))
 		if err != nil {
 			return fmt.Errorf("originality record: %w", err)
 		}

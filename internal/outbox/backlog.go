@@ -10,6 +10,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/outboxmessage"
+	"backbone/internal/db"
 )
 
 // Backlog is what the outbox holds that no relay has published yet.
@@ -37,7 +38,7 @@ func ReadBacklog(ctx context.Context, client *ent.Client) (Backlog, error) {
 		return Backlog{}, err
 	}
 	oldest, err := client.OutboxMessage.Query().Where(outboxmessage.DeliveredAtIsNil()).
-		Order(outboxmessage.ByCreatedAt()).Select(outboxmessage.FieldCreatedAt).First(system(ctx))
+		Order(outboxmessage.ByCreatedAt()).Select(outboxmessage.FieldCreatedAt).First(db.System(ctx))
 	if ent.IsNotFound(err) { // delivered meanwhile
 		return Backlog{}, nil
 	}

@@ -10,8 +10,8 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/outboxmessage"
-	"backbone/ent/privacy"
 	"backbone/internal/db"
+	"backbone/internal/timex"
 	"backbone/internal/tracing"
 )
 
@@ -29,15 +29,10 @@ type message struct {
 	Trace    tracing.Carrier
 }
 
-// system lets the relay read the outbox, which no viewer may.
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
 // claim takes up to a batch of due rows (undelivered, available, not claimed by a live
 // relay), oldest first, and holds them until the returned time.
 func (r *Relay) claim(ctx context.Context) ([]message, time.Time, error) {
-	t := now()
+	t := timex.Now()
 	until := t.Add(r.opts.Lease)
 	var out []message
 	err := db.InTx(ctx, r.db.Client, func(tx *ent.Client) error {
@@ -49,11 +44,11 @@ func (r *Relay) claim(ctx context.Context) ([]message, time.Time, error) {
 			).
 			Order(ent.Asc(outboxmessage.FieldAvailableAt), ent.Asc(outboxmessage.FieldID)).
 			Limit(r.opts.Batch)
-		if r.db.Driver() == db.DriverPostgres {
+		if r.db.Postgres() {
 			// Concurrent relays skip each other's rows instead of waiting for them.
 			q.ForUpdate(entsql.WithLockAction(entsql.SkipLocked))
 		}
-		rows, err := q.All(system(ctx))
+		rows, err := q.All(db.System(ctx))
 		if err != nil || len(rows) == 0 {
 			return err
 		}
@@ -77,7 +72,7 @@ func (r *Relay) markDelivered(ctx context.Context, rows []rowID) error {
 		return nil
 	}
 	err := r.db.Client.OutboxMessage.Update().Where(outboxmessage.IDIn(rows...)).
-		SetDeliveredAt(now()).ClearClaimedUntil().Exec(ctx)
+		SetDeliveredAt(timex.Now()).ClearClaimedUntil().Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox mark delivered: %w", err)
 	}
@@ -95,7 +90,7 @@ func (r *Relay) fail(ctx context.Context, m message, cause error) error {
 	}
 	err := r.db.Client.OutboxMessage.UpdateOneID(m.ID).
 		SetAttempts(attempts).
-		SetAvailableAt(now().Add(r.opts.Backoff(attempts))).
+		SetAvailableAt(timex.Now().Add(r.opts.Backoff(attempts))).
 		SetLastError(msg).
 		ClearClaimedUntil().
 		Exec(ctx)

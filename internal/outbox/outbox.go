@@ -5,7 +5,6 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"backbone/ent"
 	"backbone/ent/outboxmessage"
@@ -61,7 +60,3 @@ func Add(ctx context.Context, tx *ent.Client, m Message) error {
 	wake.notify()
 	return nil
 }
-
-// now is the current time as the database keeps it (UTC, microseconds), so that times
-// written and compared agree on both dialects.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

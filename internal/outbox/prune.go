@@ -6,13 +6,15 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/outboxmessage"
+	"backbone/internal/db"
+	"backbone/internal/timex"
 )
 
 // Prune deletes rows delivered longer than Retention ago and returns how many. Run it
 // from a scheduled job.
 func (r *Relay) Prune(ctx context.Context) (int, error) {
 	n, err := r.db.Client.OutboxMessage.Delete().
-		Where(outboxmessage.DeliveredAtLT(now().Add(-r.opts.Retention))).
+		Where(outboxmessage.DeliveredAtLT(timex.Now().Add(-r.opts.Retention))).
 		Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("outbox prune: %w", err)
@@ -27,7 +29,7 @@ func (r *Relay) Prune(ctx context.Context) (int, error) {
 func (r *Relay) Pending(ctx context.Context) (int, error) { return countPending(ctx, r.db.Client) }
 
 func countPending(ctx context.Context, client *ent.Client) (int, error) {
-	n, err := client.OutboxMessage.Query().Where(outboxmessage.DeliveredAtIsNil()).Count(system(ctx))
+	n, err := client.OutboxMessage.Query().Where(outboxmessage.DeliveredAtIsNil()).Count(db.System(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("outbox pending: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/assignment"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/originality"
 	"backbone/internal/textx"
@@ -37,7 +38,7 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	a, err := activeClaim(system(ctx), s.db.Client, id, p.UserID)
+	a, err := activeClaim(db.System(ctx), s.db.Client, id, p.UserID)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
@@ -45,7 +46,7 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	score, err := originality.Check(system(ctx), s.db.Client, a.QuestionID, body)
+	score, err := originality.Check(db.System(ctx), s.db.Client, a.QuestionID, body)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}

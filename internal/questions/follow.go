@@ -10,6 +10,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -89,11 +90,11 @@ func (s *Service) QueueChanges(ctx context.Context, subjects []string, since tim
 		return s.db.Client.Question.Query().Where(inSubjects, question.UpdatedAtGTE(since)).
 			Order(ent.Desc(question.FieldUpdatedAt), ent.Desc(question.FieldID)).Limit(limit)
 	}
-	queued, err = changed().Where(question.StatusEQ(QueueStatus)).All(system(ctx))
+	queued, err = changed().Where(question.StatusEQ(QueueStatus)).All(db.System(ctx))
 	if err != nil {
 		return nil, nil, errs.Wrap("questions.QueueChanges", err)
 	}
-	left, err = changed().Where(question.StatusNotIn(append(beforeQueue, QueueStatus)...)).All(system(ctx))
+	left, err = changed().Where(question.StatusNotIn(append(beforeQueue, QueueStatus)...)).All(db.System(ctx))
 	if err != nil {
 		return nil, nil, errs.Wrap("questions.QueueChanges", err)
 	}
@@ -118,7 +119,7 @@ func (s *Service) StatusCounts(ctx context.Context) (map[question.Status]int, er
 		Status question.Status `json:"status"`
 		Count  int             `json:"count"`
 	}
-	err := s.db.Client.Question.Query().GroupBy(question.FieldStatus).Aggregate(ent.Count()).Scan(system(ctx), &rows)
+	err := s.db.Client.Question.Query().GroupBy(question.FieldStatus).Aggregate(ent.Count()).Scan(db.System(ctx), &rows)
 	if err != nil {
 		return nil, errs.Wrap("questions.StatusCounts", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
@@ -25,7 +26,7 @@ func (s *Service) TokensUsedToday(ctx context.Context) (int64, error) {
 	err := s.db.Client.PipelineStage.Query().Where(pipelinestage.FinishedAtGTE(midnight)).
 		Aggregate(ent.As(ent.Sum(pipelinestage.FieldPromptTokens), "prompt"),
 			ent.As(ent.Sum(pipelinestage.FieldCompletionTokens), "completion")).
-		Scan(system(ctx), &rows)
+		Scan(db.System(ctx), &rows)
 	if err != nil || len(rows) == 0 {
 		return 0, errs.Wrap("questions.TokensUsedToday", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) PipelinesFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 	for i, q := range qs {
 		ids[i] = q.ID
 	}
-	rows, err := s.db.Client.PipelineStage.Query().Where(pipelinestage.QuestionIDIn(ids...)).All(system(ctx))
+	rows, err := s.db.Client.PipelineStage.Query().Where(pipelinestage.QuestionIDIn(ids...)).All(db.System(ctx))
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/schema"
 	"backbone/ent/user"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -25,9 +26,9 @@ func notFound() error { return errs.E(errs.NotFound, "question not found") }
 // principal returns the caller, UNAUTHENTICATED without one; write also requires a
 // principal that may call mutations (an API key needs the WRITE scope).
 func principal(ctx context.Context, write bool) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return p, err
 	}
 	if write && !p.CanWrite() {
 		return p, errs.E(errs.Forbidden, "this API key may not make changes")
@@ -64,12 +65,12 @@ func admin(ctx context.Context) (viewer.Principal, error) {
 // approved expert: approval is read from the database, never from the token.
 func (s *Service) approvedExpert(ctx context.Context, c *ent.Client, id uuid.UUID, lock bool) (*ent.User, error) {
 	q := c.User.Query().Where(user.ID(id))
-	if lock && s.postgres() {
+	if lock && s.db.Postgres() {
 		// NO KEY UPDATE: serialises this expert's claims without blocking the inserts
 		// elsewhere whose foreign keys point at the row (KEY SHARE).
 		q.Modify(func(s *entsql.Selector) { s.For(entsql.LockNoKeyUpdate) })
 	}
-	u, err := q.Only(system(ctx))
+	u, err := q.Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil, errs.E(errs.Forbidden, "approved experts only")
 	}
@@ -98,7 +99,7 @@ func (s *Service) expert(ctx context.Context, c *ent.Client, write, lock bool) (
 
 // load reads a question with the service's own rights; NOT_FOUND when missing.
 func load(ctx context.Context, tx *ent.Client, id uuid.UUID) (*ent.Question, error) {
-	q, err := tx.Question.Get(system(ctx), id)
+	q, err := tx.Question.Get(db.System(ctx), id)
 	if ent.IsNotFound(err) {
 		return nil, notFound()
 	}
@@ -131,5 +132,5 @@ func afterMiss(ctx context.Context, tx *ent.Client, id uuid.UUID, msg string) er
 // they are approved): schema.ExpertTakes, the queue rule without the status, which the
 // caller checks on the row it read. Read with tx, inside the caller's transaction.
 func takes(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (bool, error) {
-	return tx.Question.Query().Where(question.ID(id), schema.ExpertTakes(expertID)).Exist(system(ctx))
+	return tx.Question.Query().Where(question.ID(id), schema.ExpertTakes(expertID)).Exist(db.System(ctx))
 }

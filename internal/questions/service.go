@@ -4,19 +4,18 @@ package questions
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/memo"
 	"backbone/internal/ratelimit"
 	"backbone/internal/settings"
+	"backbone/internal/timex"
 	"backbone/internal/wallet"
 )
 
@@ -70,44 +69,19 @@ func New(d Deps, o Options) *Service {
 }
 
 // now is the clock in UTC at the microsecond precision both databases keep.
-func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
+func (s *Service) now() time.Time { return timex.Stored(s.clock()) }
 
-// postgres reports whether row locks (FOR UPDATE) exist: a SQLite transaction already
-// holds the database's write lock.
-func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
-
-// system marks ctx as the service's own read: the service checks ownership itself, so
-// that another user's row answers NOT_FOUND exactly like a missing one.
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
-// maxAttempts bounds the runs of a transaction PostgreSQL aborted as a deadlock or a
-// serialization failure, or that lost an insert race it can resolve by reading again.
-const maxAttempts = 3
-
-// inTx runs fn in one transaction, again when PostgreSQL aborted it as a deadlock, and
-// wraps its error with op. Entities fn returns are unwrapped from the transaction after
-// commit by the caller (see unwrapQ).
+// inTx runs fn in one transaction (db.InTx: again when PostgreSQL aborted it as a
+// deadlock, or fn lost an insert race and returned db.ErrRetry) on the system context,
+// and wraps its error with op. Entities fn returns are unwrapped from the transaction
+// after commit by the caller (see unwrapQ).
 func (s *Service) inTx(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client) error) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = db.InTx(ctx, s.db.Client, func(tx *ent.Client) error { return fn(system(ctx), tx) })
-		if !db.Retryable(err) && !errs.Is(err, retry) {
-			break
-		}
-	}
-	if errs.Is(err, retry) {
+	err := db.InTx(ctx, s.db.Client, func(tx *ent.Client) error { return fn(db.System(ctx), tx) })
+	if errors.Is(err, db.ErrRetry) {
 		err = errs.E(errs.Conflict, "a concurrent request changed this question; retry")
 	}
 	return errs.Wrap(op, err)
 }
-
-// retry is the code of errRetry, an error that asks inTx to run the transaction again.
-const retry errs.Code = "questions.retry"
-
-// errRetry asks inTx for another attempt (an insert race that a new read resolves).
-var errRetry = errs.E(retry, "retry")
 
 // txQuestion runs fn in a transaction and returns its question unwrapped from it, so
 // that the caller can load edges after commit.

@@ -15,6 +15,7 @@ import (
 	"backbone/ent/question"
 	"backbone/ent/rating"
 	"backbone/ent/user"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -89,7 +90,7 @@ func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to
 
 // computeExpertStats fills the figures of out's expert and period from the database.
 func (s *Service) computeExpertStats(ctx context.Context, out ExpertStats) (ExpertStats, error) {
-	ctx = system(ctx) // authorized by the caller; the figures cross the clients' questions
+	ctx = db.System(ctx) // authorized by the caller; the figures cross the clients' questions
 	exists, err := s.db.Client.User.Query().Where(user.ID(out.ExpertID), user.RoleEQ(user.RoleEXPERT)).Exist(ctx)
 	if err == nil && !exists {
 		err = errs.E(errs.NotFound, "expert not found")

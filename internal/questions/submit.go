@@ -9,6 +9,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
@@ -96,7 +97,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 			SetPipelineStatus(pipeline).SetPipelineReason(reason)
 		q, err := recordTerms(create, termsFrom(set)).Save(ctx)
 		if ent.IsConstraintError(err) {
-			return nil, errRetry // a concurrent retry with this key committed first
+			return nil, db.ErrRetry // a concurrent retry with this key committed first
 		}
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/assignment"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/settings"
@@ -141,7 +142,7 @@ func (s *Service) AutoAccept(ctx context.Context) (int, error) {
 // lockQuestion locks one question row for a sweep, skipping it (false) when another
 // instance holds it; on SQLite the transaction already serialises writers.
 func (s *Service) lockQuestion(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
-	if !s.postgres() {
+	if !s.db.Postgres() {
 		return true, nil
 	}
 	ids, err := tx.Question.Query().Where(question.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
@@ -150,7 +151,7 @@ func (s *Service) lockQuestion(ctx context.Context, tx *ent.Client, id uuid.UUID
 
 // lockAssignment is lockQuestion for an assignment row.
 func (s *Service) lockAssignment(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error) {
-	if !s.postgres() {
+	if !s.db.Postgres() {
 		return true, nil
 	}
 	ids, err := tx.Assignment.Query().Where(assignment.ID(id)).ForUpdate(entsql.WithLockAction(entsql.SkipLocked)).IDs(ctx)
@@ -165,7 +166,7 @@ func (s *Service) sweep(ctx context.Context, op string,
 	find func(ctx context.Context) ([]uuid.UUID, error),
 	lock func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error),
 	handle func(ctx context.Context, tx *ent.Client, id uuid.UUID) (bool, error)) (int, error) {
-	ids, err := find(system(ctx))
+	ids, err := find(db.System(ctx))
 	if err != nil {
 		return 0, errs.Wrap(op, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -34,7 +35,7 @@ func (s *Service) OldestWaiting(ctx context.Context) (Waiting, bool, error) {
 	q, err := s.db.Client.Question.Query().Where(question.StatusEQ(question.StatusAWAITING_EXPERT)).
 		Order(question.ByCreatedAt(), question.ByID()).
 		Select(question.FieldID, question.FieldCreatedAt, question.FieldDeadline).
-		First(system(ctx))
+		First(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return Waiting{}, false, nil
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/bus"
 	"backbone/internal/db"
 	"backbone/internal/errs"
@@ -93,7 +92,7 @@ func (s *Service) load(ctx context.Context, c *ent.Client) (Settings, error) {
 	if latest != nil {
 		stored, st.Version, st.UpdatedAt = latest.Settings, latest.Version, latest.CreatedAt
 	} else {
-		rows, err := c.Setting.Query().All(privacy.DecisionContext(ctx, privacy.Allow))
+		rows, err := c.Setting.Query().All(db.System(ctx))
 		if err != nil {
 			return Settings{}, err
 		}

@@ -80,7 +80,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 // the other's change to a shared value such as prices. SQLite transactions already
 // take the write lock when they begin.
 func (s *Service) serialize(ctx context.Context, tx *ent.Client) error {
-	if s.db.Driver() != db.DriverPostgres {
+	if !s.db.Postgres() {
 		return nil
 	}
 	h := fnv.New64a()

@@ -1,5 +1,6 @@
-// Package viewer carries the authenticated caller of a request in its context. It is a leaf
-// package (no ent import) so that the ent privacy rules in ent/schema can use it.
+// Package viewer carries the authenticated caller of a request in its context, and is the
+// one check that a caller is signed in (Required). It is a leaf package (no ent import; it
+// imports only internal/errs) so that the ent privacy rules in ent/schema can use it.
 package viewer
 
 import (
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"backbone/internal/errs"
 )
 
 // Roles, spelled as in the database and the GraphQL schema.
@@ -62,6 +65,18 @@ func With(ctx context.Context, p Principal) context.Context {
 func From(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
+}
+
+// Required returns the caller, or why there is none: the refusal of the credentials sent
+// (WithAuthError), or UNAUTHENTICATED "sign in first" when none were sent.
+func Required(ctx context.Context) (Principal, error) {
+	if p, ok := From(ctx); ok {
+		return p, nil
+	}
+	if err := AuthError(ctx); err != nil {
+		return Principal{}, err
+	}
+	return Principal{}, errs.E(errs.Unauthenticated, "sign in first")
 }
 
 type authErrKey struct{}

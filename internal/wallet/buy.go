@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -16,9 +13,11 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/internal/audit"
 	"backbone/internal/auth"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/settings"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -47,9 +46,9 @@ type Purchase struct {
 // UNAVAILABLE (no provider, or the provider failed: retry with the same key).
 func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error) {
 	const op = "wallet.BuyCredits"
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkKey(in.IdempotencyKey); err != nil {
 		return nil, err
@@ -64,7 +63,7 @@ func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error
 	if err != nil {
 		return nil, err
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	row, created, err := s.purchaseRow(ctx, p.UserID, in.IdempotencyKey, pack)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
@@ -158,7 +157,7 @@ func (s *Service) checkout(ctx context.Context, row *ent.CreditPurchase) (*ent.C
 		// Of concurrent duplicates, which got the same checkout, the first records it.
 		err := tx.CreditPurchase.Update().
 			Where(creditpurchase.ID(row.ID), creditpurchase.Or(creditpurchase.ProviderRefIsNil(), creditpurchase.ProviderRefEQ(""))).
-			SetProviderRef(co.ProviderRef).SetCheckoutURL(co.RedirectURL).SetUpdatedAt(now()).Exec(ctx)
+			SetProviderRef(co.ProviderRef).SetCheckoutURL(co.RedirectURL).SetUpdatedAt(timex.Now()).Exec(ctx)
 		if err != nil || co.Status != payment.Completed {
 			return struct{}{}, err
 		}
@@ -179,11 +178,7 @@ func (s *Service) checkout(ctx context.Context, row *ent.CreditPurchase) (*ent.C
 // happen one after the other.
 func lockPurchase(ctx context.Context, tx *ent.Client, id uuid.UUID) (*ent.CreditPurchase, error) {
 	return tx.CreditPurchase.Query().Where(creditpurchase.ID(id)).
-		Modify(func(s *entsql.Selector) {
-			if s.Dialect() == dialect.Postgres {
-				s.ForUpdate()
-			}
-		}).Only(ctx)
+		Modify(db.ForUpdate).Only(ctx)
 }
 
 // credit completes a paid purchase, in tx, once: the wallet gets the credits from
@@ -192,7 +187,7 @@ func (s *Service) credit(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 	if row.TransactionID != nil {
 		return nil
 	}
-	txID, at := newID(), now()
+	txID, at := newID(), timex.Now()
 	upd := tx.CreditPurchase.UpdateOneID(row.ID).SetStatus(creditpurchase.StatusCOMPLETED).
 		SetTransactionID(txID).SetCompletedAt(at).SetUpdatedAt(at)
 	if u.PaymentRef != "" {
@@ -217,9 +212,6 @@ func (s *Service) credit(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 			"provider": row.Provider, "providerRef": ref, "transactionId": txID.String()}})
 }
 
-// now is the time as the database keeps it (UTC, microseconds).
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
 // PurchaseFilter narrows CreditPurchases.
 type PurchaseFilter struct {
 	Status  *creditpurchase.Status
@@ -229,7 +221,7 @@ type PurchaseFilter struct {
 // CreditPurchases returns the query of purchases: the viewer's own, or every one for an
 // admin (the read rules decide). Errors: UNAUTHENTICATED.
 func (s *Service) CreditPurchases(ctx context.Context, f PurchaseFilter) (*ent.CreditPurchaseQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	q := s.client.CreditPurchase.Query()

@@ -7,6 +7,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/ledgertransaction"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -61,7 +62,7 @@ func (s *Service) Hold(ctx context.Context, in HoldInput) (Receipt, error) {
 // (the key was used for another request).
 func (s *Service) HoldTx(ctx context.Context, tx *ent.Client, in HoldInput) (_ Receipt, err error) {
 	defer func() { err = errs.Wrap("wallet.HoldTx", err) }()
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	if err := checkAmount(in.Amount); err != nil {
 		return Receipt{}, err
 	}
@@ -85,7 +86,7 @@ func (s *Service) Capture(ctx context.Context, in CaptureInput) (Receipt, error)
 // Errors: BAD_USER_INPUT, CONFLICT (nothing or too little held; key reused).
 func (s *Service) CaptureTx(ctx context.Context, tx *ent.Client, in CaptureInput) (_ Receipt, err error) {
 	defer func() { err = errs.Wrap("wallet.CaptureTx", err) }()
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	if in.Amount != 0 {
 		if err := checkAmount(in.Amount); err != nil {
 			return Receipt{}, err
@@ -124,7 +125,7 @@ func (s *Service) Release(ctx context.Context, in ReleaseInput) (Receipt, error)
 // little held; key reused).
 func (s *Service) ReleaseTx(ctx context.Context, tx *ent.Client, in ReleaseInput) (_ Receipt, err error) {
 	defer func() { err = errs.Wrap("wallet.ReleaseTx", err) }()
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	if in.Amount != 0 {
 		if err := checkAmount(in.Amount); err != nil {
 			return Receipt{}, err

@@ -15,6 +15,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/idempotencykey"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 )
 
@@ -64,7 +65,7 @@ func claim(ctx context.Context, tx *ent.Client, c call, result any) (claimed, er
 		return claimed{}, fmt.Errorf("claim idempotency key: %w", err)
 	}
 	prev, err := tx.IdempotencyKey.Query().
-		Where(idempotencykey.Scope(c.scope), idempotencykey.Key(c.key)).Only(system(ctx))
+		Where(idempotencykey.Scope(c.scope), idempotencykey.Key(c.key)).Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		// Only under REPEATABLE READ or stricter, where the winner is not yet visible.
 		return claimed{}, errs.E(errs.Conflict, "a request with this idempotency key is in progress; retry")

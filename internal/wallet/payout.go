@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -12,8 +11,10 @@ import (
 	"backbone/ent/payout"
 	"backbone/ent/payoutmethod"
 	"backbone/internal/audit"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/textx"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -32,9 +33,9 @@ type payoutInput struct {
 // an expert), BAD_USER_INPUT, INSUFFICIENT_CREDITS (more than earned, with the
 // shortfall), CONFLICT (key reused), FAILED_PRECONDITION (no payout method set).
 func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKey string) (*ent.Payout, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "sign in first")
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if p.Role != viewer.RoleExpert {
 		return nil, errs.E(errs.Forbidden, "experts only")
@@ -42,7 +43,7 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 	if err := checkAmount(amount); err != nil {
 		return nil, err
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	return unwrapped(inTx(ctx, s.client, "wallet.RequestPayout", func(tx *ent.Client) (*ent.Payout, error) {
 		res := payoutResult{PayoutID: newID(), TransactionID: newID()}
 		c, err := claim(ctx, tx, call{userScope(p.UserID), idempotencyKey, "payout", payoutInput{amount}}, res)
@@ -100,7 +101,7 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 		return nil, err
 	}
 	in.Note = note
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	return unwrapped(inTx(ctx, s.client, "wallet.DecidePayout", func(tx *ent.Client) (*ent.Payout, error) {
 		txID := newID()
 		c, err := claim(ctx, tx, call{userScope(p.UserID), in.IdempotencyKey, "decidePayout", in}, Receipt{TransactionID: txID})
@@ -123,7 +124,7 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 		}
 		// Conditional on PENDING: of two concurrent decisions, the second matches nothing.
 		n, err := tx.Payout.Update().Where(payout.ID(po.ID), payout.StatusEQ(payout.StatusPENDING)).
-			SetStatus(status).SetDecidedBy(p.UserID).SetDecidedAt(time.Now().UTC().Truncate(time.Microsecond)).
+			SetStatus(status).SetDecidedBy(p.UserID).SetDecidedAt(timex.Now()).
 			SetNote(in.Note).SetDecisionTransactionID(txID).Save(ctx)
 		if err != nil {
 			return nil, err

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
@@ -16,9 +15,11 @@ import (
 	"backbone/ent/account"
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/posting"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/outbox"
+	"backbone/internal/timex"
 )
 
 // leg is one posting of an entry: amount added to (positive) or taken from an account.
@@ -56,7 +57,7 @@ func post(ctx context.Context, tx *ent.Client, e entry) error {
 		return fmt.Errorf("wallet: unbalanced entry %s (sum %d, %d legs)", e.kind, sum, len(legs))
 	}
 	slices.SortFunc(legs, func(a, b leg) int { return cmp.Compare(a.acct.id.String(), b.acct.id.String()) })
-	at := time.Now().UTC().Truncate(time.Microsecond)
+	at := timex.Now()
 	create := tx.LedgerTransaction.Create().SetID(e.id).SetKind(e.kind).SetCreatedAt(at).
 		SetNillableQuestionID(e.question).SetNillablePayoutID(e.payout).SetNillableActorID(e.actor)
 	if e.memo != "" {
@@ -160,7 +161,7 @@ func move(ctx context.Context, tx *ent.Client, l leg) error {
 
 // balance reads an account's balance; a missing account has none.
 func balance(ctx context.Context, tx *ent.Client, id uuid.UUID) (int64, error) {
-	a, err := tx.Account.Query().Where(account.ID(id)).Only(system(ctx))
+	a, err := tx.Account.Query().Where(account.ID(id)).Only(db.System(ctx))
 	if ent.IsNotFound(err) {
 		return 0, nil
 	}
@@ -181,10 +182,8 @@ func lockBalances(ctx context.Context, tx *ent.Client, ids ...uuid.UUID) (map[uu
 	err := tx.Account.Query().Where(account.IDIn(ids...)).Order(account.ByID()).
 		Modify(func(s *entsql.Selector) {
 			s.Select(s.C(account.FieldID), s.C(account.FieldBalance))
-			if s.Dialect() == dialect.Postgres {
-				s.ForUpdate()
-			}
-		}).Scan(system(ctx), &rows)
+			db.ForUpdate(s)
+		}).Scan(db.System(ctx), &rows)
 	if err != nil {
 		return nil, fmt.Errorf("lock accounts: %w", err)
 	}

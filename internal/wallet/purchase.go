@@ -9,6 +9,7 @@ import (
 	"backbone/ent/ledgertransaction"
 	"backbone/ent/user"
 	"backbone/internal/audit"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/textx"
@@ -29,7 +30,7 @@ type paymentInput struct {
 // such user), CONFLICT (event id reused with other data).
 func (s *Service) CreditPayment(ctx context.Context, e payment.Event) error {
 	const op = "wallet.CreditPayment"
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	if e.Credits <= 0 || e.Credits > MaxPurchase || e.Provider == "" {
 		return errs.E(errs.BadUserInput, "invalid payment event")
 	}
@@ -74,7 +75,7 @@ func (s *Service) GrantCredits(ctx context.Context, in GrantInput) (Receipt, err
 	if in.Amount <= 0 || in.Amount > MaxPurchase {
 		return Receipt{}, errs.Ef(errs.BadUserInput, "amount must be between 1 and %d", MaxPurchase).With("field", "amount")
 	}
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	return inTx(ctx, s.client, "wallet.GrantCredits", func(tx *ent.Client) (Receipt, error) {
 		if err := userExists(ctx, tx, in.UserID); err != nil {
 			return Receipt{}, err

@@ -9,9 +9,11 @@ import (
 	"backbone/ent/creditpurchase"
 	"backbone/ent/ledgertransaction"
 	"backbone/internal/audit"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/outbox"
 	"backbone/internal/payment"
+	"backbone/internal/timex"
 )
 
 // EventPurchaseFlagged says a purchase needs an admin: {purchaseId, userId, reason}.
@@ -35,7 +37,7 @@ type PurchaseFlagged struct {
 //
 // Errors: NOT_FOUND (no such purchase), CONFLICT (event id reused with other data).
 func (s *Service) RecordPurchaseUpdate(ctx context.Context, u payment.PurchaseUpdate) error {
-	ctx = system(ctx)
+	ctx = db.System(ctx)
 	_, err := inTx(ctx, s.client, "wallet.RecordPurchaseUpdate", func(tx *ent.Client) (struct{}, error) {
 		row, err := s.purchaseOf(ctx, tx, u)
 		if err != nil {
@@ -80,14 +82,14 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, row *ent.CreditPurc
 		if u.PaymentRef == "" || row.PaymentRef != "" {
 			return nil
 		}
-		return tx.CreditPurchase.UpdateOneID(row.ID).SetPaymentRef(u.PaymentRef).SetUpdatedAt(now()).Exec(ctx)
+		return tx.CreditPurchase.UpdateOneID(row.ID).SetPaymentRef(u.PaymentRef).SetUpdatedAt(timex.Now()).Exec(ctx)
 	case payment.UpdateFailed, payment.UpdateExpired:
 		if row.Status != creditpurchase.StatusPENDING {
 			return nil
 		}
 		status := map[payment.UpdateKind]creditpurchase.Status{
 			payment.UpdateFailed: creditpurchase.StatusFAILED, payment.UpdateExpired: creditpurchase.StatusEXPIRED}[u.Kind]
-		return tx.CreditPurchase.UpdateOneID(row.ID).SetStatus(status).SetUpdatedAt(now()).Exec(ctx)
+		return tx.CreditPurchase.UpdateOneID(row.ID).SetStatus(status).SetUpdatedAt(timex.Now()).Exec(ctx)
 	case payment.UpdateRefunded:
 		return s.refund(ctx, tx, row, u)
 	}
@@ -118,7 +120,7 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 	if due <= 0 {
 		return nil
 	}
-	upd := tx.CreditPurchase.UpdateOneID(row.ID).SetRefundedCredits(refunded).SetUpdatedAt(now())
+	upd := tx.CreditPurchase.UpdateOneID(row.ID).SetRefundedCredits(refunded).SetUpdatedAt(timex.Now())
 	if refunded == row.Credits {
 		upd.SetStatus(creditpurchase.StatusREFUNDED)
 	}
@@ -159,7 +161,7 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 // notification each, through the outbox).
 func (s *Service) flag(ctx context.Context, tx *ent.Client, row *ent.CreditPurchase, reason, paymentRef string) error {
 	reason = cleanReason(reason)
-	upd := tx.CreditPurchase.UpdateOneID(row.ID).SetFlagged(true).SetFlagReason(reason).SetUpdatedAt(now())
+	upd := tx.CreditPurchase.UpdateOneID(row.ID).SetFlagged(true).SetFlagReason(reason).SetUpdatedAt(timex.Now())
 	if paymentRef != "" && row.PaymentRef == "" {
 		upd.SetPaymentRef(paymentRef)
 	}

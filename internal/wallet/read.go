@@ -86,7 +86,7 @@ func (s *Service) PlatformRevenue(ctx context.Context) (int64, error) {
 // earnings, payouts), for the caller to order and paginate. Privacy rules limit a
 // non-admin to their own. Errors: UNAUTHENTICATED.
 func (s *Service) LedgerEntries(ctx context.Context, userID uuid.UUID) (*ent.PostingQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	return s.client.Posting.Query().Where(posting.OwnerID(userID)), nil
@@ -95,7 +95,7 @@ func (s *Service) LedgerEntries(ctx context.Context, userID uuid.UUID) (*ent.Pos
 // AccountEntries returns the query of one account's postings (admin views; privacy rules
 // limit a non-admin to their own). Errors: UNAUTHENTICATED.
 func (s *Service) AccountEntries(ctx context.Context, accountID uuid.UUID) (*ent.PostingQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	return s.client.Posting.Query().Where(posting.AccountID(accountID)), nil
@@ -110,7 +110,7 @@ type AccountFilter struct {
 // Accounts returns the query of accounts (admin views of any account; users get theirs).
 // Errors: UNAUTHENTICATED.
 func (s *Service) Accounts(ctx context.Context, f AccountFilter) (*ent.AccountQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	var ps []predicate.Account
@@ -132,7 +132,7 @@ type PayoutFilter struct {
 // Payouts returns the query of payouts: an expert's own, or any for an admin (with
 // Status PENDING: the queue to decide); privacy rules decide. Errors: UNAUTHENTICATED.
 func (s *Service) Payouts(ctx context.Context, f PayoutFilter) (*ent.PayoutQuery, error) {
-	if _, err := signedIn(ctx); err != nil {
+	if _, err := viewer.Required(ctx); err != nil {
 		return nil, err
 	}
 	q := s.client.Payout.Query()
@@ -158,18 +158,9 @@ func coalesceSum(column string) ent.AggregateFunc {
 	}
 }
 
-// signedIn returns the caller. Errors: UNAUTHENTICATED.
-func signedIn(ctx context.Context) (viewer.Principal, error) {
-	p, ok := viewer.From(ctx)
-	if !ok {
-		return p, errs.E(errs.Unauthenticated, "sign in first")
-	}
-	return p, nil
-}
-
 // selfOrAdmin lets a user read their own money and an admin anyone's.
 func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
-	p, err := signedIn(ctx)
+	p, err := viewer.Required(ctx)
 	switch {
 	case err != nil:
 		return err

@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
-	"backbone/ent/privacy"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/payment"
@@ -90,38 +89,13 @@ type Receipt struct {
 // newID returns a time-ordered UUIDv7, as the schema's IDMixin does.
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-// system marks ctx as the service's own work: the ledger reads and writes rows of several
-// users (a capture credits the expert from the client's escrow).
-func system(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
-}
-
-// inTx runs fn in a transaction of the service's own, for the convenience variants of the
-// operations that can also join a caller's transaction.
+// inTx runs fn in a transaction of the service's own (db.InTx: a deadlock aborted the
+// whole transaction, idempotency claim included, so running it again is safe), for the
+// convenience variants of the operations that can also join a caller's transaction.
 func inTx[T any](ctx context.Context, c *ent.Client, op string, fn func(tx *ent.Client) (T, error)) (T, error) {
-	var out T
-	var err error
-	// A deadlock or serialization failure aborted the whole transaction, idempotency
-	// claim included, so running it again is safe.
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = db.InTx(ctx, c, func(tx *ent.Client) error {
-			var err error
-			out, err = fn(tx)
-			return err
-		})
-		if !db.Retryable(err) {
-			break
-		}
-	}
-	if err != nil {
-		var zero T
-		return zero, errs.Wrap(op, err)
-	}
-	return out, nil
+	out, err := db.InTxValue(ctx, c, fn)
+	return out, errs.Wrap(op, err)
 }
-
-// maxAttempts bounds the runs of a transaction that PostgreSQL aborted as a deadlock.
-const maxAttempts = 3
 
 // checkAmount refuses amounts that are not a positive number of credits.
 func checkAmount(n int64) error {

@@ -4,11 +4,11 @@ package wallettest
 import (
 	"testing"
 
-	"entgo.io/ent/privacy"
 	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/ent/account"
+	"backbone/internal/db"
 )
 
 // CheckInvariants verifies the whole ledger: every transaction sums to zero over two or
@@ -16,7 +16,7 @@ import (
 // and only EXTERNAL is negative.
 func CheckInvariants(tb testing.TB, c *ent.Client) {
 	tb.Helper()
-	ctx := privacy.DecisionContext(tb.Context(), privacy.Allow)
+	ctx := db.System(tb.Context())
 	txs, err := c.LedgerTransaction.Query().WithPostings().All(ctx)
 	if err != nil {
 		tb.Fatal(err)
