@@ -13,8 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"backbone/ent"
-	"backbone/ent/privacy"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/httpmw"
 )
@@ -32,15 +31,9 @@ func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc
 			// Not a fault: a subscriber closed its stream mid-event, or a client its
 			// request. Nobody reads this answer, and it must not feed the error log.
 			coded = errs.E(errs.Cancelled, "the request was cancelled")
-		case errors.As(err, &coded):
-		case errors.Is(err, privacy.Deny):
-			coded = errs.E(errs.Forbidden, "not allowed")
-		case ent.IsNotFound(err):
-			coded = errs.E(errs.NotFound, "not found")
-		case ent.IsValidationError(err):
-			coded = errs.E(errs.BadUserInput, "invalid input")
-		case ent.IsConstraintError(err):
-			coded = errs.E(errs.Conflict, "conflicts with existing data")
+		case errors.As(db.Coded(err), &coded):
+			// Services code their errors, ent's included (db.Coded, where ent is called);
+			// the same translation serves this package's own reads (loaders, connections).
 		case isGraphQLRequestError(err):
 			if !suggestions {
 				gqlErr.Message = withoutSuggestion(gqlErr.Message)
