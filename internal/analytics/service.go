@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"backbone/internal/db"
 	"backbone/internal/memo"
 )
@@ -44,10 +42,6 @@ func cached[T any](ctx context.Context, m *memo.Memo, key string, load func(cont
 	}
 	return memo.View(ctx, m, key, CacheTTL, load, cacheTag)
 }
-
-// postgres reports whether rows can be locked (FOR UPDATE): a SQLite transaction already
-// holds the database's write lock.
-func (s *Service) postgres() bool { return s.db.Dialect == dialect.Postgres }
 
 // placeholder is the n-th bind parameter in the database's syntax.
 func (s *Service) placeholder(n int) string {
