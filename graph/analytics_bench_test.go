@@ -16,6 +16,7 @@ import (
 	"backbone/ent/analyticsduration"
 	"backbone/graph"
 	"backbone/internal/analytics"
+	"backbone/internal/db"
 	"backbone/internal/dbtest"
 	"backbone/internal/memo"
 	"backbone/internal/testenv"
@@ -28,30 +29,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkAnalyticsWarm -benchmem ./graph
 func BenchmarkAnalyticsWarm(b *testing.B) {
-	ctx := context.Background()
-	d := dbtest.Open(b, testenv.NewSQLiteURL(b))
-	end := time.Now().UTC().Truncate(24 * time.Hour)
-	from := end.AddDate(0, 0, -365)
-	for day := from; day.Before(end); day = day.AddDate(0, 0, 1) {
-		n := int64(day.YearDay())
-		d.Client.AnalyticsDay.Create().SetDay(day).SetSubject("").SetSubmitted(2700 + n).SetAccepted(2100 + n).
-			SetCancelled(100 + n).SetDeclined(50).SetExpired(40).SetDisputed(30).SetBreaches(70).
-			SetCaptured(90000 + n).SetFees(9000 + n).SetRefunded(1200).SetPayouts(n * 10).ExecX(ctx)
-		for _, kind := range []analyticsduration.Kind{analyticsduration.KindCLAIM, analyticsduration.KindDELIVER} {
-			var counts []byte
-			for bucket := 100; bucket < 140; bucket += 3 {
-				counts = binary.AppendUvarint(binary.AppendUvarint(counts, uint64(bucket)), uint64(n%7+1))
-			}
-			d.Client.AnalyticsDuration.Create().SetDay(day).SetSubject("").SetKind(kind).SetCounts(counts).ExecX(ctx)
-		}
-	}
-	m := memo.New(memo.Config{Name: "analytics"})
-	b.Cleanup(func() { m.Close() })
-	srv := graph.NewHandler(graph.HandlerConfig{
-		Resolver: &graph.Resolver{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Insight: analytics.New(d, m)},
-		// As the server's default.
-		ComplexityLimit: 5000,
-	})
+	srv, _, _, from, end := analyticsHandler(b, 365)
 	admin := viewer.Principal{UserID: uuid.New(), Role: viewer.RoleAdmin}
 	body := `{"query":"query($from: Time!, $to: Time!) { analytics(from: $from, to: $to, bucket: DAY) { start submitted accepted cancelled declined expired disputed creditsSpent platformRevenue refunds payoutsApproved deadlineBreaches medianSecondsToClaim medianSecondsToDeliver } }",` +
 		`"variables":{"from":"` + from.Format(time.RFC3339) + `","to":"` + end.Format(time.RFC3339) + `"}}`
@@ -73,4 +51,34 @@ func BenchmarkAnalyticsWarm(b *testing.B) {
 			b.Fatalf("status %d: %.500s", w.Code, w.Body)
 		}
 	}
+}
+
+// analyticsHandler serves days of daily rollups (ending today) through the handler, with
+// the analytics memo kept in process.
+func analyticsHandler(tb testing.TB, days int) (http.Handler, *memo.Memo, *db.DB, time.Time, time.Time) {
+	ctx := context.Background()
+	d := dbtest.Open(tb, testenv.NewSQLiteURL(tb))
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	from := end.AddDate(0, 0, -days)
+	for day := from; day.Before(end); day = day.AddDate(0, 0, 1) {
+		n := int64(day.YearDay())
+		d.Client.AnalyticsDay.Create().SetDay(day).SetSubject("").SetSubmitted(2700 + n).SetAccepted(2100 + n).
+			SetCancelled(100 + n).SetDeclined(50).SetExpired(40).SetDisputed(30).SetBreaches(70).
+			SetCaptured(90000 + n).SetFees(9000 + n).SetRefunded(1200).SetPayouts(n * 10).ExecX(ctx)
+		for _, kind := range []analyticsduration.Kind{analyticsduration.KindCLAIM, analyticsduration.KindDELIVER} {
+			var counts []byte
+			for bucket := 100; bucket < 140; bucket += 3 {
+				counts = binary.AppendUvarint(binary.AppendUvarint(counts, uint64(bucket)), uint64(n%7+1))
+			}
+			d.Client.AnalyticsDuration.Create().SetDay(day).SetSubject("").SetKind(kind).SetCounts(counts).ExecX(ctx)
+		}
+	}
+	m := memo.New(memo.Config{Name: "analytics"})
+	tb.Cleanup(func() { m.Close() })
+	srv := graph.NewHandler(graph.HandlerConfig{
+		Resolver: &graph.Resolver{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Insight: analytics.New(d, m)},
+		// As the server's default.
+		ComplexityLimit: 5000,
+	})
+	return srv, m, d, from, end
 }

@@ -158,6 +158,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
+	if cfg.Resolver.Insight != nil && cfg.Resolver.Insight.Caches() {
+		srv.AroundRootFields(renderedAnalytics(cfg.Resolver.Insight, schema.Schema()))
+	}
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
 	return &Handler{Server: srv, Websockets: ws}
