@@ -76,6 +76,16 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 	return unwrapA(a), nil
 }
 
+// ownActiveClaim returns the calling expert's active assignment on question id (or the
+// assignment id), after the checks of s.expert. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND.
+func (s *Service) ownActiveClaim(ctx context.Context, tx *ent.Client, id uuid.UUID) (*ent.Assignment, error) {
+	p, _, err := s.expert(ctx, tx, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return activeClaim(ctx, tx, id, p.UserID)
+}
+
 // activeClaim returns the expert's active assignment on question id (an assignment's
 // own id is accepted too); another expert's answers NOT_FOUND like a missing one.
 func activeClaim(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (*ent.Assignment, error) {
@@ -108,11 +118,7 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 	}
 	var a *ent.Assignment
 	err = s.inTx(ctx, "questions.ExtendLease", func(ctx context.Context, tx *ent.Client) error {
-		p, _, err := s.expert(ctx, tx, true, false)
-		if err != nil {
-			return err
-		}
-		cur, err := activeClaim(ctx, tx, id, p.UserID)
+		cur, err := s.ownActiveClaim(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -148,11 +154,7 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 // Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (the claim already ended).
 func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
 	return s.txQuestion(ctx, "questions.ReleaseTask", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		p, _, err := s.expert(ctx, tx, true, false)
-		if err != nil {
-			return nil, err
-		}
-		a, err := activeClaim(ctx, tx, id, p.UserID)
+		a, err := s.ownActiveClaim(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +165,7 @@ func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question,
 		if err != nil {
 			return nil, err
 		}
-		c.action, c.meta = "question.released", map[string]any{"expertId": p.UserID.String()}
+		c.action, c.meta = "question.released", map[string]any{"expertId": a.ExpertID.String()}
 		return q, record(ctx, tx, q, c)
 	})
 }
