@@ -69,8 +69,5 @@ func (s *Service) UpdateProfile(ctx context.Context, in ProfileInput) (*ent.User
 		return audit.Record(ctx, tx, audit.Entry{Action: "user.profile_updated", TargetType: "User",
 			TargetID: u.ID.String(), Metadata: map[string]any{"fields": changed}})
 	})
-	if err != nil {
-		return nil, errs.Wrap("accounts.UpdateProfile", err)
-	}
-	return out.Unwrap(), nil
+	return committed("accounts.UpdateProfile", out, err)
 }

@@ -52,3 +52,13 @@ func admin(ctx context.Context) (viewer.Principal, error) {
 
 // SealingKeyID is the id of the data encryption key that seals new values.
 func (s *Service) SealingKeyID() string { return s.keys.Current() }
+
+// committed returns out, the row a finished transaction returned, unwrapped from that
+// transaction so that the caller can load its edges; or err, wrapped for op.
+func committed[T interface{ Unwrap() T }](op string, out T, err error) (T, error) {
+	if err != nil {
+		var none T
+		return none, errs.Wrap(op, err)
+	}
+	return out.Unwrap(), nil
+}

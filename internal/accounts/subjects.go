@@ -60,10 +60,7 @@ func (s *Service) RequestSubjects(ctx context.Context, subjects []string) (*ent.
 		return audit.Record(ctx, tx, audit.Entry{Action: "expert.subjects_requested", TargetType: "SubjectRequest",
 			TargetID: out.ID.String(), Metadata: map[string]any{"subjects": wanted}})
 	})
-	if err != nil {
-		return nil, errs.Wrap("accounts.RequestSubjects", err)
-	}
-	return out.Unwrap(), nil
+	return committed("accounts.RequestSubjects", out, err)
 }
 
 // RemoveSubjects stops the calling approved expert answering subjects, at once and without
@@ -91,10 +88,7 @@ func (s *Service) RemoveSubjects(ctx context.Context, subjects []string) (*ent.U
 		return audit.Record(ctx, tx, audit.Entry{Action: "expert.subjects_removed", TargetType: "User",
 			TargetID: u.ID.String(), Metadata: map[string]any{"removed": gone, "subjects": kept}})
 	})
-	if err != nil {
-		return nil, errs.Wrap("accounts.RemoveSubjects", err)
-	}
-	return out.Unwrap(), nil
+	return committed("accounts.RemoveSubjects", out, err)
 }
 
 // DecideSubjectRequest approves (the subjects join the expert's) or rejects a pending
@@ -153,10 +147,7 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 		out, err = tx.SubjectRequest.Get(ctx, id)
 		return err
 	})
-	if err != nil {
-		return nil, errs.Wrap("accounts.DecideSubjectRequest", err)
-	}
-	return out.Unwrap(), nil
+	return committed("accounts.DecideSubjectRequest", out, err)
 }
 
 // SubjectRequests is the query behind the list of requests: an expert's own, every

@@ -73,13 +73,7 @@ func newDelta() *delta {
 
 // day returns the figures of subject on t's day.
 func (d *delta) day(subject string, t time.Time) *Figures {
-	k := dayKey{subject, dayOf(t)}
-	f := d.days[k]
-	if f == nil {
-		f = &Figures{}
-		d.days[k] = f
-	}
-	return f
+	return entry(d.days, dayKey{subject, dayOf(t)})
 }
 
 // duration counts sign durations of kind, ending at t, of subject.
@@ -89,13 +83,17 @@ func (d *delta) duration(subject, kind string, t time.Time, dur time.Duration, s
 
 // expert returns the figures of expert on t's day.
 func (d *delta) expert(id uuid.UUID, t time.Time) *ExpertFigures {
-	k := expertKey{id, dayOf(t)}
-	e := d.experts[k]
-	if e == nil {
-		e = &ExpertFigures{}
-		d.experts[k] = e
+	return entry(d.experts, expertKey{id, dayOf(t)})
+}
+
+// entry returns m's value at k, adding a zero one when there is none.
+func entry[K comparable, V any](m map[K]*V, k K) *V {
+	v := m[k]
+	if v == nil {
+		v = new(V)
+		m[k] = v
 	}
-	return e
+	return v
 }
 
 // totals adds every subject's figures to the all-subjects rows (subject ""), and drops
@@ -139,11 +137,7 @@ type histogramKey struct {
 func (d *delta) histograms() map[histogramKey]*histogram {
 	out := map[histogramKey]*histogram{}
 	for k, n := range d.durations {
-		hk := histogramKey{k.subject, k.kind, k.day}
-		if out[hk] == nil {
-			out[hk] = &histogram{}
-		}
-		out[hk].add(k.bucket, n)
+		entry(out, histogramKey{k.subject, k.kind, k.day}).add(k.bucket, n)
 	}
 	return out
 }
@@ -158,13 +152,7 @@ func monthOf(t time.Time) time.Time {
 func (d *delta) months() map[expertKey]*ExpertFigures {
 	out := map[expertKey]*ExpertFigures{}
 	for k, e := range d.experts {
-		mk := expertKey{k.expert, monthOf(k.day)}
-		m := out[mk]
-		if m == nil {
-			m = &ExpertFigures{}
-			out[mk] = m
-		}
-		m.add(*e)
+		entry(out, expertKey{k.expert, monthOf(k.day)}).add(*e)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,7 +10,6 @@ import (
 	"backbone/ent"
 	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
-	"backbone/ent/predicate"
 	"backbone/ent/user"
 	"backbone/internal/audit"
 	"backbone/internal/db"
@@ -31,16 +31,11 @@ func (s *Service) Users(ctx context.Context, f UserFilter) (*ent.UserQuery, erro
 	if _, err := admin(ctx); err != nil {
 		return nil, err
 	}
-	var ps []predicate.User
-	if f.Role != nil {
-		ps = append(ps, user.RoleEQ(*f.Role))
-	}
-	if f.Status != nil {
-		ps = append(ps, user.StatusEQ(*f.Status))
-	}
-	if f.ExpertStatus != nil {
-		ps = append(ps, user.ExpertStatusEQ(*f.ExpertStatus))
-	}
+	ps := slices.Concat(
+		db.IfSet(f.Role, user.RoleEQ),
+		db.IfSet(f.Status, user.StatusEQ),
+		db.IfSet(f.ExpertStatus, user.ExpertStatusEQ),
+	)
 	q, err := cleanText(f.Search, "search", 100, true) // PostgreSQL refuses NUL in text
 	if err != nil {
 		return nil, err

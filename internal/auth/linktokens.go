@@ -97,9 +97,14 @@ func (s *Service) sendVerification(ctx context.Context, tx *ent.Client, u *ent.U
 	if err != nil {
 		return err
 	}
-	msg, err := verifyEmail.Render(u.Email, map[string]any{
-		"Name": u.DisplayName, "Link": s.link("/verify-email", plain), "Hours": int(VerifyLinkTTL.Hours()),
-	})
+	return s.mailLink(ctx, tx, u, verifyEmail, "/verify-email", plain, map[string]any{"Hours": int(VerifyLinkTTL.Hours())})
+}
+
+// mailLink queues, within tx, the email of tmpl to u with its name and a link to path
+// carrying the token plain; data holds the template's other fields.
+func (s *Service) mailLink(ctx context.Context, tx *ent.Client, u *ent.User, tmpl *mail.Template, path, plain string, data map[string]any) error {
+	data["Name"], data["Link"] = u.DisplayName, s.link(path, plain)
+	msg, err := tmpl.Render(u.Email, data)
 	if err != nil {
 		return err
 	}

@@ -63,10 +63,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, "password:user:"+p.UserID.String(), s.opts.Limits.PasswordPerUser); err != nil {
-		return err
-	}
-	u, err := s.client.User.Get(db.System(ctx), p.UserID)
+	u, err := s.limitedAccount(ctx, p, "password", s.opts.Limits.PasswordPerUser)
 	if err != nil {
 		return errs.Wrap("auth.ChangePassword", err)
 	}

@@ -153,46 +153,30 @@ type SeedAccount struct {
 // Seed creates a unless an account with its email exists, and reports whether it did. The
 // account passes the same checks as a registration's.
 func (s *Service) Seed(ctx context.Context, a SeedAccount) (bool, error) {
-	email, err := NormalizeEmail(a.Email)
-	if err != nil {
-		return false, err
+	var expert *ExpertApplication
+	if a.ExpertStatus != nil {
+		expert = &a.Expert
 	}
-	name, err := CleanDisplayName(a.DisplayName)
+	// The demo passwords are published, not weak: they pass the check any password does.
+	acct, err := checkNewAccount(a.Email, a.DisplayName, a.Password, expert)
 	if err != nil {
 		return false, err
 	}
 	ctx = db.System(ctx)
-	exists, err := s.client.User.Query().Where(user.Email(email)).Exist(ctx)
+	exists, err := s.client.User.Query().Where(user.Email(acct.email)).Exist(ctx)
 	if err != nil || exists {
 		return false, err
-	}
-	// The demo passwords are published, not weak: they pass the check any password does.
-	if err := password.CheckStrength(a.Password, email, name); err != nil {
-		return false, err
-	}
-	create := func(c *ent.Client) *ent.UserCreate {
-		return c.User.Create().SetEmail(email).SetDisplayName(name).SetRole(a.Role).SetEmailVerified(true)
-	}
-	if a.ExpertStatus != nil {
-		subjects, err := cleanSubjects(a.Expert.Subjects)
-		if err != nil {
-			return false, err
-		}
-		bio, err := cleanText(a.Expert.Bio, "bio", maxBio, false)
-		if err != nil {
-			return false, err
-		}
-		plain := create
-		create = func(c *ent.Client) *ent.UserCreate {
-			return plain(c).SetExpertStatus(*a.ExpertStatus).SetExpertSubjects(subjects).SetExpertBio(bio)
-		}
 	}
 	hash, err := s.hasher.Hash(ctx, a.Password)
 	if err != nil {
 		return false, err
 	}
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		u, err := create(tx).SetPasswordHash(hash).Save(ctx)
+		create := acct.create(tx, a.Role, hash).SetEmailVerified(true)
+		if a.ExpertStatus != nil {
+			create.SetExpertStatus(*a.ExpertStatus)
+		}
+		u, err := create.Save(ctx)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"backbone/ent"
 	"backbone/ent/user"
 	"backbone/internal/audit"
-	"backbone/internal/auth/password"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 )
@@ -30,34 +29,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 	if err := s.limit(ctx, "register:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.RegisterPerIP); err != nil {
 		return nil, err
 	}
-	email, err := NormalizeEmail(in.Email)
+	acct, err := checkNewAccount(in.Email, in.DisplayName, in.Password, in.Expert)
 	if err != nil {
 		return nil, err
-	}
-	name, err := CleanDisplayName(in.DisplayName)
-	if err != nil {
-		return nil, err
-	}
-	if err := password.CheckStrength(in.Password, email, name); err != nil {
-		return nil, err
-	}
-	create := func(c *ent.Client) *ent.UserCreate {
-		return c.User.Create().SetEmail(email).SetDisplayName(name).SetRole(user.RoleCLIENT)
-	}
-	if in.Expert != nil {
-		subjects, err := cleanSubjects(in.Expert.Subjects)
-		if err != nil {
-			return nil, err
-		}
-		bio, err := cleanText(in.Expert.Bio, "bio", maxBio, false)
-		if err != nil {
-			return nil, err
-		}
-		plain := create
-		create = func(c *ent.Client) *ent.UserCreate {
-			return plain(c).SetRole(user.RoleEXPERT).SetExpertStatus(user.ExpertStatusPENDING).
-				SetExpertSubjects(subjects).SetExpertBio(bio)
-		}
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
@@ -66,7 +40,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 
 	var out *Tokens
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		u, err := create(tx).SetPasswordHash(hash).Save(ctx)
+		create := acct.create(tx, user.RoleCLIENT, hash)
+		if acct.expert != nil {
+			create.SetRole(user.RoleEXPERT).SetExpertStatus(user.ExpertStatusPENDING)
+		}
+		u, err := create.Save(ctx)
 		if ent.IsConstraintError(err) {
 			return errs.E(errs.Conflict, "an account with this email already exists").With("field", "email")
 		}

@@ -16,7 +16,6 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/events"
-	"backbone/internal/mail"
 	"backbone/internal/outbox"
 	"backbone/internal/queue"
 )
@@ -85,13 +84,7 @@ func (s *Service) HandlePasswordResetJob(ctx context.Context, job queue.Job) err
 		}); err != nil {
 			return err
 		}
-		msg, err := resetEmail.Render(u.Email, map[string]any{
-			"Name": u.DisplayName, "Link": s.link("/reset-password", plain), "Minutes": int(ResetLinkTTL.Minutes()),
-		})
-		if err != nil {
-			return err
-		}
-		return mail.Enqueue(ctx, tx, msg)
+		return s.mailLink(ctx, tx, u, resetEmail, "/reset-password", plain, map[string]any{"Minutes": int(ResetLinkTTL.Minutes())})
 	})
 	if ent.IsConstraintError(err) {
 		return nil // a redelivery: this job's token and email were made before

@@ -9,8 +9,10 @@ import (
 	"backbone/ent"
 	"backbone/internal/auth/password"
 	"backbone/internal/auth/token"
+	"backbone/internal/db"
 	"backbone/internal/ratelimit"
 	"backbone/internal/timex"
+	"backbone/internal/viewer"
 )
 
 // Options tune the auth service; zero values take the defaults.
@@ -120,4 +122,13 @@ func NewService(d Deps, opts Options) *Service {
 // limit applies a rate limit, answering RATE_LIMITED with a retry-after when it is spent.
 func (s *Service) limit(ctx context.Context, key string, l ratelimit.Limit) error {
 	return ratelimit.Check(ctx, s.log, s.limiter, key, l)
+}
+
+// limitedAccount counts one attempt at action by the signed-in p against l (per user) and
+// loads p's account. Errors: RATE_LIMITED, and the read's.
+func (s *Service) limitedAccount(ctx context.Context, p viewer.Principal, action string, l ratelimit.Limit) (*ent.User, error) {
+	if err := s.limit(ctx, action+":user:"+p.UserID.String(), l); err != nil {
+		return nil, err
+	}
+	return s.client.User.Get(db.System(ctx), p.UserID)
 }

@@ -45,10 +45,7 @@ func (s *Service) ResendVerificationEmail(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, "verify:user:"+p.UserID.String(), s.opts.Limits.ResendPerUser); err != nil {
-		return err
-	}
-	u, err := s.client.User.Get(db.System(ctx), p.UserID)
+	u, err := s.limitedAccount(ctx, p, "verify", s.opts.Limits.ResendPerUser)
 	if err != nil {
 		return errs.Wrap("auth.ResendVerificationEmail", err)
 	}

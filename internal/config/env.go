@@ -31,42 +31,30 @@ func (r *reader) str(key, def string) string {
 }
 
 func (r *reader) bool(key string, def bool) bool {
-	v, ok := r.get(key)
-	if !ok {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s: %q is not a boolean (true or false)", key, v))
-		return def
-	}
-	return b
+	return parsed(r, key, def, strconv.ParseBool, "a boolean (true or false)")
 }
 
 func (r *reader) int(key string, def int) int {
-	v, ok := r.get(key)
-	if !ok {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s: %q is not a whole number", key, v))
-		return def
-	}
-	return n
+	return parsed(r, key, def, strconv.Atoi, "a whole number")
 }
 
 func (r *reader) duration(key string, def time.Duration) time.Duration {
+	return parsed(r, key, def, time.ParseDuration, "a duration (such as 15s)")
+}
+
+// parsed reads key with parse: def when unset, and def with an error saying the value is
+// not what (such as "a whole number") when it does not parse.
+func parsed[T any](r *reader, key string, def T, parse func(string) (T, error), what string) T {
 	v, ok := r.get(key)
 	if !ok {
 		return def
 	}
-	d, err := time.ParseDuration(v)
+	x, err := parse(v)
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("%s: %q is not a duration (such as 15s)", key, v))
+		r.errs = append(r.errs, fmt.Errorf("%s: %q is not %s", key, v, what))
 		return def
 	}
-	return d
+	return x
 }
 
 func (r *reader) list(key string) []string {

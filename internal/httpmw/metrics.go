@@ -2,7 +2,6 @@ package httpmw
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"backbone/internal/promx"
 )
 
 // RouteOther labels requests that no Route named, so that raw paths never
@@ -43,16 +44,16 @@ func NewRegistry() *prometheus.Registry {
 // may be called again with the same registry: it reuses the collectors there.
 func Metrics(reg prometheus.Registerer) Middleware {
 	m := httpMetrics{
-		requests: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		requests: promx.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "http_requests_total",
 			Help: "HTTP requests served, by route, method and status code.",
 		}, []string{"route", "method", "code"})),
-		duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		duration: promx.Register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "http_request_duration_seconds",
 			Help:    "Time to serve HTTP requests, by route and method (websockets excluded).",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "method"})),
-		inFlight: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		inFlight: promx.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "http_requests_in_flight",
 			Help: "HTTP requests being served (websockets count until they are upgraded).",
 		})),
@@ -107,18 +108,4 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
-}
-
-// register adds c to reg, or returns the equal collector already registered.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err)
-	}
-	return c
 }

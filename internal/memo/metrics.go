@@ -1,9 +1,9 @@
 package memo
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"backbone/internal/promx"
 )
 
 // Metrics are the counters of every Memo of a process:
@@ -17,11 +17,11 @@ type Metrics struct {
 // NewMetrics registers the counters in reg, or reuses those already there.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
-		hits: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		hits: promx.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memo_hits_total",
 			Help: "Cached values served without running their loader, by cache and where they were found (local, shared, flight: waited for another caller's load).",
 		}, []string{"cache", "tier"})),
-		misses: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		misses: promx.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memo_misses_total",
 			Help: "Cached values computed by their loader, by cache.",
 		}, []string{"cache"})),
@@ -43,18 +43,4 @@ func (m *Memo) count(tier string) {
 	case m.metrics != nil:
 		m.metrics.misses.WithLabelValues(m.name).Inc()
 	}
-}
-
-// register adds c to reg, or returns the equal collector already registered.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err)
-	}
-	return c
 }

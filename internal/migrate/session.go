@@ -42,35 +42,25 @@ func inReadTx(ctx context.Context, d *db.DB, fn func(*session) error) error {
 
 // pgTx: PostgreSQL runs DDL in transactions; the advisory lock makes concurrent starters
 // queue, and once one commits the next sees its revisions (read committed).
-func pgTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*session) error) (err error) {
-	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
-	if err != nil {
-		return err
-	}
-	defer func() {
+func pgTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*session) error) error {
+	return inSQLTx(ctx, pool, readOnly, func(tx *sql.Tx) error {
+		if !readOnly {
+			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+				return fmt.Errorf("take migration lock: %w", err)
+			}
+		}
+		var schemaName string
+		if err := tx.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schemaName); err != nil {
+			return err
+		}
+		drv, err := postgres.Open(tx)
 		if err != nil {
-			_ = tx.Rollback()
+			return err
 		}
-	}()
-	if !readOnly {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
-			return fmt.Errorf("take migration lock: %w", err)
-		}
-	}
-	var schemaName string
-	if err := tx.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schemaName); err != nil {
-		return err
-	}
-	drv, err := postgres.Open(tx)
-	if err != nil {
-		return err
-	}
-	// The schema in the table's identity lets Atlas's clean check ignore the table (it
-	// reports "found schema public" otherwise).
-	if err := fn(&session{drv: drv, revs: &revisions{q: tx, postgres: true, schema: schemaName}}); err != nil {
-		return err
-	}
-	return tx.Commit()
+		// The schema in the table's identity lets Atlas's clean check ignore the table (it
+		// reports "found schema public" otherwise).
+		return fn(&session{drv: drv, revs: &revisions{q: tx, postgres: true, schema: schemaName}})
+	})
 }
 
 // sqliteTx: a write transaction begins IMMEDIATE (db adds _txlock=immediate), which takes
@@ -95,26 +85,33 @@ func sqliteTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*session
 			}
 		}()
 	}
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
-	if err != nil {
-		return err
-	}
-	defer func() {
+	return inSQLTx(ctx, conn, readOnly, func(tx *sql.Tx) error {
+		drv, err := sqlite.Open(tx)
 		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	drv, err := sqlite.Open(tx)
-	if err != nil {
-		return err
-	}
-	if err := fn(&session{drv: drv, revs: &revisions{q: tx}}); err != nil {
-		return err
-	}
-	if !readOnly {
-		if err := foreignKeyCheck(ctx, tx); err != nil {
 			return err
 		}
+		if err := fn(&session{drv: drv, revs: &revisions{q: tx}}); err != nil {
+			return err
+		}
+		if readOnly {
+			return nil
+		}
+		return foreignKeyCheck(ctx, tx)
+	})
+}
+
+// inSQLTx runs fn in a transaction begun on b (read-only when readOnly): committed when
+// fn succeeds, rolled back otherwise.
+func inSQLTx(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, readOnly bool, fn func(*sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
 	}
 	return tx.Commit()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -96,14 +95,8 @@ type stripeWebhook struct {
 }
 
 func (h *stripeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxStripeEvent))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+	body, ok := readWebhookBody(w, r, maxStripeEvent)
+	if !ok {
 		return
 	}
 	if h.cfg.Secret == "" {
@@ -139,20 +132,12 @@ func (h *stripeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // fail answers an error applying u: Stripe retries on anything but 2xx, so what no retry
 // can fix is acknowledged.
 func (h *stripeWebhook) fail(w http.ResponseWriter, r *http.Request, u PurchaseUpdate, err error) {
-	switch errs.CodeOf(err) {
-	case errs.NotFound:
+	if errs.CodeOf(err) == errs.NotFound {
 		h.log.WarnContext(r.Context(), "stripe webhook: no such purchase; acknowledged", "event", u.EventID, "type", u.Kind)
 		w.WriteHeader(http.StatusOK)
-	case errs.BadUserInput:
-		http.Error(w, "invalid event", http.StatusBadRequest)
-	case errs.Conflict:
-		http.Error(w, "event id reused with different data", http.StatusConflict)
-	default:
-		if !errors.Is(err, context.Canceled) {
-			h.log.ErrorContext(r.Context(), "stripe webhook: applying the event failed", "event", u.EventID, "err", err)
-		}
-		http.Error(w, "event not applied", http.StatusInternalServerError)
+		return
 	}
+	answerApplyError(w, r, h.log, err, u.EventID, "stripe webhook: applying the event failed", "event not applied")
 }
 
 // stripeUpdate reads the purchase update of an event; ok is false for an event that is

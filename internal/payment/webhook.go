@@ -3,15 +3,11 @@ package payment
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
-
-	"backbone/internal/errs"
 )
 
 // EventSucceeded is the event type that credits a buyer; other types are acknowledged
@@ -88,14 +84,8 @@ type wireEvent struct {
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
-	if err != nil {
-		http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+	body, ok := readWebhookBody(w, r, maxWebhookBody)
+	if !ok {
 		return
 	}
 	if len(h.cfg.Secret) == 0 {
@@ -128,15 +118,5 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // fail answers a crediting error: the provider retries on 5xx only.
 func (h *webhook) fail(w http.ResponseWriter, r *http.Request, e Event, err error) {
-	switch errs.CodeOf(err) {
-	case errs.BadUserInput, errs.NotFound:
-		http.Error(w, "invalid event", http.StatusBadRequest)
-	case errs.Conflict:
-		http.Error(w, "event id reused with different data", http.StatusConflict)
-	default:
-		if !errors.Is(err, context.Canceled) {
-			h.log.ErrorContext(r.Context(), "payment webhook: credit failed", "event", e.ID, "err", err)
-		}
-		http.Error(w, "credit failed", http.StatusInternalServerError)
-	}
+	answerApplyError(w, r, h.log, err, e.ID, "payment webhook: credit failed", "credit failed")
 }

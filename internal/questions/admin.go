@@ -11,6 +11,7 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/errs"
 	"backbone/internal/events"
+	"backbone/internal/settings"
 	"backbone/internal/textx"
 )
 
@@ -26,11 +27,7 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 	if err != nil {
 		return nil, errs.Wrap("questions.ResolveDispute", err)
 	}
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.ResolveDispute", err)
-	}
-	return s.txQuestion(ctx, "questions.ResolveDispute", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+	return s.txQuestionWith(ctx, "questions.ResolveDispute", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error) {
 		q, err := load(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -82,11 +79,7 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 	if _, err := admin(ctx); err != nil {
 		return nil, errs.Wrap("questions.Reassign", err)
 	}
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.Reassign", err)
-	}
-	return s.txQuestion(ctx, "questions.Reassign", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+	return s.txQuestionWith(ctx, "questions.Reassign", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error) {
 		if expertID != nil {
 			if _, err := s.approvedExpert(ctx, tx, *expertID, false); err != nil {
 				return nil, errs.E(errs.BadUserInput, "not an approved expert").With("field", "expertId")

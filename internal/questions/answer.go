@@ -55,11 +55,7 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 			With("originality", map[string]any{"score": score.Score, "overlap": 1 - score.Score, "threshold": set.OriginalityThreshold}))
 	}
 	return s.txQuestion(ctx, op, func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		p, _, err := s.expert(ctx, tx, true, false)
-		if err != nil {
-			return nil, err
-		}
-		a, err := activeClaim(ctx, tx, id, p.UserID)
+		a, err := s.ownActiveClaim(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}

@@ -58,11 +58,7 @@ func (s *Service) Accept(ctx context.Context, id uuid.UUID, stars int, comment s
 	if err != nil {
 		return nil, errs.Wrap("questions.Accept", err)
 	}
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.Accept", err)
-	}
-	return s.txQuestion(ctx, "questions.Accept", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+	return s.txQuestionWith(ctx, "questions.Accept", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error) {
 		q, err := ownQuestion(ctx, tx, id, p.UserID)
 		if err != nil {
 			return nil, err
@@ -110,11 +106,7 @@ func (s *Service) RequestRevision(ctx context.Context, id uuid.UUID, note string
 	if err != nil {
 		return nil, errs.Wrap("questions.RequestRevision", err)
 	}
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.RequestRevision", err)
-	}
-	return s.txQuestion(ctx, "questions.RequestRevision", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
+	return s.txQuestionWith(ctx, "questions.RequestRevision", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error) {
 		q, err := ownQuestion(ctx, tx, id, p.UserID)
 		if err != nil {
 			return nil, err

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/assignment"
 	"backbone/ent/question"
 	"backbone/internal/errs"
+	"backbone/internal/settings"
 )
 
 // Claim takes an open question in one of the expert's subjects: exactly one of several
@@ -19,61 +20,81 @@ import (
 // subject), NOT_FOUND, CONFLICT (no longer open, its deadline passed, or the expert
 // holds settings.MaxActiveClaims claims already: extension "limit").
 func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.Claim", err)
-	}
-	var a *ent.Assignment
-	err = s.inTx(ctx, "questions.Claim", func(ctx context.Context, tx *ent.Client) error {
+	return s.txAssignment(ctx, "questions.Claim", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Assignment, error) {
 		// The locked user row serialises this expert's claims, so the limit holds.
 		p, _, err := s.expert(ctx, tx, true, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		q, err := load(ctx, tx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if slices.Contains(beforeQueue, q.Status) {
-			return notFound() // no expert can have seen it
+			return nil, notFound() // no expert can have seen it
 		}
 		if _, err := step(actClaim, byExpert, q.Status); err != nil {
-			return err
+			return nil, err
 		}
 		mayTake, err := takes(ctx, tx, q.ID, p.UserID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now()
 		switch {
 		case !mayTake:
-			return errs.E(errs.Forbidden, "this question is not in your subjects")
+			return nil, errs.E(errs.Forbidden, "this question is not in your subjects")
 		case !q.Deadline.After(now):
-			return conflict(q.Status, "this question's deadline has passed")
+			return nil, conflict(q.Status, "this question's deadline has passed")
 		}
 		active, err := tx.Assignment.Query().Where(assignment.ExpertID(p.UserID), assignment.OutcomeIsNil()).Count(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if active >= set.MaxActiveClaims {
-			return conflict(q.Status, "you hold as many claims as allowed").With("limit", set.MaxActiveClaims)
+			return nil, conflict(q.Status, "you hold as many claims as allowed").With("limit", set.MaxActiveClaims)
 		}
 		q, err = s.transit(ctx, tx, q, actClaim, byExpert, func(up *ent.QuestionUpdateOne) { up.SetExpertID(p.UserID) })
 		if err != nil {
-			return err
+			return nil, err
 		}
-		a, err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(p.UserID).SetClaimedAt(now).
+		a, err := tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(p.UserID).SetClaimedAt(now).
 			SetLeaseExpiresAt(now.Add(termsFor(q, set).Lease)).SetCreatedAt(now).SetUpdatedAt(now).Save(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return record(ctx, tx, q, change{action: "question.claimed", taken: true, takenBy: &p.UserID,
+		return a, record(ctx, tx, q, change{action: "question.claimed", taken: true, takenBy: &p.UserID,
 			meta: map[string]any{"assignmentId": a.ID.String()}})
+	})
+}
+
+// txAssignment runs fn in a transaction (see inTx) with the current settings, read
+// before it starts, and returns fn's assignment unwrapped from the transaction.
+func (s *Service) txAssignment(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Assignment, error)) (*ent.Assignment, error) {
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	var a *ent.Assignment
+	err = s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
+		var err error
+		a, err = fn(ctx, tx, set)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return unwrapA(a), nil
+}
+
+// ownActiveClaim returns the calling expert's active assignment on question id (or the
+// assignment id), after the checks of s.expert. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND.
+func (s *Service) ownActiveClaim(ctx context.Context, tx *ent.Client, id uuid.UUID) (*ent.Assignment, error) {
+	p, _, err := s.expert(ctx, tx, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return activeClaim(ctx, tx, id, p.UserID)
 }
 
 // activeClaim returns the expert's active assignment on question id (an assignment's
@@ -102,45 +123,32 @@ func activeClaim(ctx context.Context, tx *ent.Client, id, expertID uuid.UUID) (*
 // the lease length of the question's terms from now. Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND (never the
 // expert's), CONFLICT (the claim ended, or its lease already ran out).
 func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
-	set, err := s.current(ctx)
-	if err != nil {
-		return nil, errs.Wrap("questions.ExtendLease", err)
-	}
-	var a *ent.Assignment
-	err = s.inTx(ctx, "questions.ExtendLease", func(ctx context.Context, tx *ent.Client) error {
-		p, _, err := s.expert(ctx, tx, true, false)
+	return s.txAssignment(ctx, "questions.ExtendLease", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Assignment, error) {
+		cur, err := s.ownActiveClaim(ctx, tx, id)
 		if err != nil {
-			return err
-		}
-		cur, err := activeClaim(ctx, tx, id, p.UserID)
-		if err != nil {
-			return err
+			return nil, err
 		}
 		held, err := load(ctx, tx, cur.QuestionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now()
-		a, err = tx.Assignment.UpdateOneID(cur.ID).
+		a, err := tx.Assignment.UpdateOneID(cur.ID).
 			Where(assignment.OutcomeIsNil(), assignment.LeaseExpiresAtGT(now)).
 			SetLeaseExpiresAt(now.Add(termsFor(held, set).Lease)).ClearLeaseWarnedAt().SetUpdatedAt(now).Save(ctx)
 		if ent.IsNotFound(err) {
-			return afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
+			return nil, afterMiss(ctx, tx, cur.QuestionID, "your lease has run out")
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		q, err := load(ctx, tx, a.QuestionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return record(ctx, tx, q, change{action: "question.lease_extended", at: now,
+		return a, record(ctx, tx, q, change{action: "question.lease_extended", at: now,
 			meta: map[string]any{"leaseExpiresAt": a.LeaseExpiresAt}})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return unwrapA(a), nil
 }
 
 // ReleaseTask gives the expert's claim back: the question returns to the queue, or,
@@ -148,11 +156,7 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 // Errors: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT (the claim already ended).
 func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
 	return s.txQuestion(ctx, "questions.ReleaseTask", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		p, _, err := s.expert(ctx, tx, true, false)
-		if err != nil {
-			return nil, err
-		}
-		a, err := activeClaim(ctx, tx, id, p.UserID)
+		a, err := s.ownActiveClaim(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +167,7 @@ func (s *Service) ReleaseTask(ctx context.Context, id uuid.UUID) (*ent.Question,
 		if err != nil {
 			return nil, err
 		}
-		c.action, c.meta = "question.released", map[string]any{"expertId": p.UserID.String()}
+		c.action, c.meta = "question.released", map[string]any{"expertId": a.ExpertID.String()}
 		return q, record(ctx, tx, q, c)
 	})
 }

@@ -83,6 +83,16 @@ func (s *Service) inTx(ctx context.Context, op string, fn func(ctx context.Conte
 	return errs.Wrap(op, err)
 }
 
+// txQuestionWith is txQuestion with the current settings, read before the transaction
+// starts.
+func (s *Service) txQuestionWith(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error)) (*ent.Question, error) {
+	set, err := s.current(ctx)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	return s.txQuestion(ctx, op, func(ctx context.Context, tx *ent.Client) (*ent.Question, error) { return fn(ctx, tx, set) })
+}
+
 // txQuestion runs fn in a transaction and returns its question unwrapped from it, so
 // that the caller can load edges after commit.
 func (s *Service) txQuestion(ctx context.Context, op string, fn func(ctx context.Context, tx *ent.Client) (*ent.Question, error)) (*ent.Question, error) {

@@ -107,6 +107,18 @@ func (s *Service) computeExpertStats(ctx context.Context, out ExpertStats) (Expe
 	return out, err
 }
 
+// earliest maps each question of rows to the earliest time of its rows.
+func earliest[R any](rows []R, of func(R) (uuid.UUID, time.Time)) map[uuid.UUID]time.Time {
+	out := map[uuid.UUID]time.Time{}
+	for _, r := range rows {
+		id, at := of(r)
+		if t, ok := out[id]; !ok || at.Before(t) {
+			out[id] = at
+		}
+	}
+	return out
+}
+
 // cohortStats fills the answer figures: the questions whose first answer by the expert
 // falls in the period (read from the expert's answers, index author_id, created_at),
 // then those questions, the expert's first claim on each and their disputes.
@@ -117,12 +129,7 @@ func (s *Service) cohortStats(ctx context.Context, out *ExpertStats) error {
 	if err != nil {
 		return err
 	}
-	firstAnswer := map[uuid.UUID]time.Time{}
-	for _, r := range revs {
-		if t, ok := firstAnswer[r.QuestionID]; !ok || r.CreatedAt.Before(t) {
-			firstAnswer[r.QuestionID] = r.CreatedAt
-		}
-	}
+	firstAnswer := earliest(revs, func(r *ent.AnswerRevision) (uuid.UUID, time.Time) { return r.QuestionID, r.CreatedAt })
 	var cohort []uuid.UUID
 	for id, t := range firstAnswer {
 		if out.From == nil || !t.Before(*out.From) {
@@ -140,12 +147,7 @@ func (s *Service) cohortStats(ctx context.Context, out *ExpertStats) error {
 		if err != nil {
 			return err
 		}
-		firstClaim := map[uuid.UUID]time.Time{}
-		for _, a := range claims {
-			if t, ok := firstClaim[a.QuestionID]; !ok || a.ClaimedAt.Before(t) {
-				firstClaim[a.QuestionID] = a.ClaimedAt
-			}
-		}
+		firstClaim := earliest(claims, func(a *ent.Assignment) (uuid.UUID, time.Time) { return a.QuestionID, a.ClaimedAt })
 		disputes, err := s.db.Client.Dispute.Query().Where(dispute.QuestionIDIn(chunk...)).All(ctx)
 		if err != nil {
 			return err

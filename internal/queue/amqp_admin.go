@@ -13,22 +13,33 @@ import (
 // maxDeadLetters caps what DeadLetters reads from RabbitMQ in one call.
 const maxDeadLetters = 1000
 
+// topicChannel opens a channel of its own on the live connection, with topic's queues
+// declared; the caller closes it. Errors: UNAVAILABLE.
+func (q *AMQP) topicChannel(topic string) (*amqp.Channel, error) {
+	conn, _, err := q.current()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if err := q.declareTopic(ch, topic); err != nil {
+		_ = ch.Close()
+		return nil, unavailable(err)
+	}
+	return ch, nil
+}
+
 // DeadLetters implements Queue: it reads up to 1000 messages of the topic's dead-letter
 // queue on a channel of its own and closes it without acking, so they stay.
 func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, error) {
 	const op = "queue.DeadLetters"
-	conn, _, err := q.current()
+	ch, err := q.topicChannel(topic)
 	if err != nil {
 		return nil, errs.Wrap(op, err)
 	}
-	ch, err := conn.Channel()
-	if err != nil {
-		return nil, errs.Wrap(op, unavailable(err))
-	}
 	defer func() { _ = ch.Close() }()
-	if err := q.declareTopic(ch, topic); err != nil {
-		return nil, errs.Wrap(op, unavailable(err))
-	}
 	var out []DeadLetter
 	for len(out) < maxDeadLetters {
 		if err := ctx.Err(); err != nil {
@@ -55,18 +66,11 @@ func (q *AMQP) DeadLetters(ctx context.Context, topic string) ([]DeadLetter, err
 // publishes that job again as a first attempt, then acks it off the dead-letter queue.
 func (q *AMQP) Replay(ctx context.Context, topic, id string) (bool, error) {
 	const op = "queue.Replay"
-	conn, _, err := q.current()
+	ch, err := q.topicChannel(topic)
 	if err != nil {
 		return false, errs.Wrap(op, err)
 	}
-	ch, err := conn.Channel()
-	if err != nil {
-		return false, errs.Wrap(op, unavailable(err))
-	}
 	defer func() { _ = ch.Close() }()
-	if err := q.declareTopic(ch, topic); err != nil {
-		return false, errs.Wrap(op, unavailable(err))
-	}
 	for range maxDeadLetters {
 		if err := ctx.Err(); err != nil {
 			return false, errs.Wrap(op, err)

@@ -38,25 +38,19 @@ func AMQPURL() string { return env("TEST_AMQP_URL", defaultAMQP) }
 // NeedPostgres returns the admin URL, or skips (fails under CI) if PostgreSQL is not up.
 func NeedPostgres(tb testing.TB) string {
 	tb.Helper()
-	u := PostgresURL()
-	need(tb, "PostgreSQL", u)
-	return u
+	return need(tb, "PostgreSQL", PostgresURL())
 }
 
 // NeedRedis returns the Redis URL, or skips (fails under CI) if Redis is not up.
 func NeedRedis(tb testing.TB) string {
 	tb.Helper()
-	u := RedisURL()
-	need(tb, "Redis", u)
-	return u
+	return need(tb, "Redis", RedisURL())
 }
 
 // NeedAMQP returns the RabbitMQ URL, or skips (fails under CI) if RabbitMQ is not up.
 func NeedAMQP(tb testing.TB) string {
 	tb.Helper()
-	u := AMQPURL()
-	need(tb, "RabbitMQ", u)
-	return u
+	return need(tb, "RabbitMQ", AMQPURL())
 }
 
 // NewPostgresDB creates an empty database of its own for the calling test and drops it
@@ -104,7 +98,8 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 // RandomName returns a short random name with the given prefix, for queues and channels.
 func RandomName(prefix string) string { return prefix + randomHex(6) }
 
-func need(tb testing.TB, what, rawURL string) {
+// need returns rawURL when what answers there, or skips (fails under CI).
+func need(tb testing.TB, what, rawURL string) string {
 	tb.Helper()
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -123,6 +118,7 @@ func need(tb testing.TB, what, rawURL string) {
 		tb.Skip(msg)
 	}
 	conn.Close()
+	return rawURL
 }
 
 func defaultPort(scheme string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -221,17 +222,10 @@ type PurchaseFilter struct {
 // CreditPurchases returns the query of purchases: the viewer's own, or every one for an
 // admin (the read rules decide). Errors: UNAUTHENTICATED.
 func (s *Service) CreditPurchases(ctx context.Context, f PurchaseFilter) (*ent.CreditPurchaseQuery, error) {
-	if _, err := viewer.Required(ctx); err != nil {
-		return nil, err
-	}
-	q := s.client.CreditPurchase.Query()
-	if f.Status != nil {
-		q.Where(creditpurchase.StatusEQ(*f.Status))
-	}
-	if f.Flagged != nil {
-		q.Where(creditpurchase.Flagged(*f.Flagged))
-	}
-	return q, nil
+	return signedIn(ctx, s.client.CreditPurchase.Query().Where(slices.Concat(
+		db.IfSet(f.Status, creditpurchase.StatusEQ),
+		db.IfSet(f.Flagged, creditpurchase.Flagged),
+	)...))
 }
 
 // cleanReason bounds a flag reason to its column.

@@ -87,10 +87,8 @@ func (s *Service) Capture(ctx context.Context, in CaptureInput) (Receipt, error)
 func (s *Service) CaptureTx(ctx context.Context, tx *ent.Client, in CaptureInput) (_ Receipt, err error) {
 	defer func() { err = errs.Wrap("wallet.CaptureTx", err) }()
 	ctx = db.System(ctx)
-	if in.Amount != 0 {
-		if err := checkAmount(in.Amount); err != nil {
-			return Receipt{}, err
-		}
+	if err := checkPartAmount(in.Amount); err != nil {
+		return Receipt{}, err
 	}
 	bps, err := s.captureFee(in.FeeBPS)
 	if err != nil {
@@ -126,10 +124,8 @@ func (s *Service) Release(ctx context.Context, in ReleaseInput) (Receipt, error)
 func (s *Service) ReleaseTx(ctx context.Context, tx *ent.Client, in ReleaseInput) (_ Receipt, err error) {
 	defer func() { err = errs.Wrap("wallet.ReleaseTx", err) }()
 	ctx = db.System(ctx)
-	if in.Amount != 0 {
-		if err := checkAmount(in.Amount); err != nil {
-			return Receipt{}, err
-		}
+	if err := checkPartAmount(in.Amount); err != nil {
+		return Receipt{}, err
 	}
 	c, err := claim(ctx, tx, call{questionScope(in.QuestionID), in.IdempotencyKey, "release", in}, nil)
 	if err != nil || c.prior != nil {

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"slices"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
+	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
@@ -86,19 +88,13 @@ func (s *Service) PlatformRevenue(ctx context.Context) (int64, error) {
 // earnings, payouts), for the caller to order and paginate. Privacy rules limit a
 // non-admin to their own. Errors: UNAUTHENTICATED.
 func (s *Service) LedgerEntries(ctx context.Context, userID uuid.UUID) (*ent.PostingQuery, error) {
-	if _, err := viewer.Required(ctx); err != nil {
-		return nil, err
-	}
-	return s.client.Posting.Query().Where(posting.OwnerID(userID)), nil
+	return signedIn(ctx, s.client.Posting.Query().Where(posting.OwnerID(userID)))
 }
 
 // AccountEntries returns the query of one account's postings (admin views; privacy rules
 // limit a non-admin to their own). Errors: UNAUTHENTICATED.
 func (s *Service) AccountEntries(ctx context.Context, accountID uuid.UUID) (*ent.PostingQuery, error) {
-	if _, err := viewer.Required(ctx); err != nil {
-		return nil, err
-	}
-	return s.client.Posting.Query().Where(posting.AccountID(accountID)), nil
+	return signedIn(ctx, s.client.Posting.Query().Where(posting.AccountID(accountID)))
 }
 
 // AccountFilter narrows the admin's list of accounts; empty fields do not filter.
@@ -110,17 +106,10 @@ type AccountFilter struct {
 // Accounts returns the query of accounts (admin views of any account; users get theirs).
 // Errors: UNAUTHENTICATED.
 func (s *Service) Accounts(ctx context.Context, f AccountFilter) (*ent.AccountQuery, error) {
-	if _, err := viewer.Required(ctx); err != nil {
-		return nil, err
-	}
-	var ps []predicate.Account
-	if f.Kind != nil {
-		ps = append(ps, account.KindEQ(*f.Kind))
-	}
-	if f.OwnerID != nil {
-		ps = append(ps, account.OwnerID(*f.OwnerID))
-	}
-	return s.client.Account.Query().Where(ps...), nil
+	return signedIn(ctx, s.client.Account.Query().Where(slices.Concat(
+		db.IfSet(f.Kind, account.KindEQ),
+		db.IfSet(f.OwnerID, account.OwnerID),
+	)...))
 }
 
 // PayoutFilter narrows a list of payouts; empty fields do not filter.
@@ -132,17 +121,10 @@ type PayoutFilter struct {
 // Payouts returns the query of payouts: an expert's own, or any for an admin (with
 // Status PENDING: the queue to decide); privacy rules decide. Errors: UNAUTHENTICATED.
 func (s *Service) Payouts(ctx context.Context, f PayoutFilter) (*ent.PayoutQuery, error) {
-	if _, err := viewer.Required(ctx); err != nil {
-		return nil, err
-	}
-	q := s.client.Payout.Query()
-	if f.Status != nil {
-		q.Where(payout.StatusEQ(*f.Status))
-	}
-	if f.ExpertID != nil {
-		q.Where(payout.ExpertID(*f.ExpertID))
-	}
-	return q, nil
+	return signedIn(ctx, s.client.Payout.Query().Where(slices.Concat(
+		db.IfSet(f.Status, payout.StatusEQ),
+		db.IfSet(f.ExpertID, payout.ExpertID),
+	)...))
 }
 
 // sum adds up the balances of the accounts matching ps (0 for none).
@@ -168,4 +150,14 @@ func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
 		return errs.E(errs.Forbidden, "you can only see your own credits")
 	}
 	return nil
+}
+
+// signedIn returns q to a signed-in caller; the privacy rules decide what it reads.
+// Errors: UNAUTHENTICATED.
+func signedIn[Q any](ctx context.Context, q Q) (Q, error) {
+	if _, err := viewer.Required(ctx); err != nil {
+		var none Q
+		return none, err
+	}
+	return q, nil
 }

@@ -104,3 +104,12 @@ func checkAmount(n int64) error {
 	}
 	return nil
 }
+
+// checkPartAmount checks the amount of a capture or release: zero takes the whole
+// escrow, anything else must be a valid amount.
+func checkPartAmount(n int64) error {
+	if n == 0 {
+		return nil
+	}
+	return checkAmount(n)
+}

@@ -120,16 +120,7 @@ func testDelete(t *testing.T, c cache.Cache) {
 func testExpiry(t *testing.T, c cache.Cache) {
 	MustSet(t, c, "short", "v", 50*time.Millisecond)
 	MustSet(t, c, "long", "v", time.Hour)
-	deadline := time.Now().Add(Wait)
-	for {
-		if _, ok := MustGet(t, c, "short"); !ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("entry with a 50ms ttl still present after %s", Wait)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGone(t, c, "short")
 	if _, ok := MustGet(t, c, "long"); !ok {
 		t.Fatal("entry with a one-hour ttl expired")
 	}
@@ -138,18 +129,24 @@ func testExpiry(t *testing.T, c cache.Cache) {
 func testNoTTL(t *testing.T, c cache.Cache) {
 	MustSet(t, c, "forever", "v", 0)
 	MustSet(t, c, "short", "v", 50*time.Millisecond)
+	waitGone(t, c, "short") // then the one without ttl must remain
+	if _, ok := MustGet(t, c, "forever"); !ok {
+		t.Fatal("entry without ttl expired")
+	}
+}
+
+// waitGone waits until key (set with a 50ms ttl) has expired from c, at most Wait.
+func waitGone(t *testing.T, c cache.Cache, key string) {
+	t.Helper()
 	deadline := time.Now().Add(Wait)
-	for { // once the short one is gone, the one without ttl must remain
-		if _, ok := MustGet(t, c, "short"); !ok {
-			break
+	for {
+		if _, ok := MustGet(t, c, key); !ok {
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("entry with a 50ms ttl still present after %s", Wait)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	if _, ok := MustGet(t, c, "forever"); !ok {
-		t.Fatal("entry without ttl expired")
 	}
 }
 
