@@ -64,6 +64,10 @@ func renderedAnalytics(insight *analytics.Service, schema *ast.Schema) graphql.R
 				return b.Bytes(), nil
 			})
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// The caller has gone, maybe while its rendering still runs on the memo's
+			// goroutine: rendered is not to be read.
+			return graphql.Null
 		case rendered != nil:
 			return rendered
 		case err != nil:
