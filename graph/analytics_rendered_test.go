@@ -14,9 +14,11 @@ import (
 	"backbone/internal/viewer"
 )
 
-// The admin's analytics answers are kept rendered: a second request is answered from the
-// memo even after the rollups moved, until the memo lets go. The kept answer reaches
-// only callers its @hasRole admits, and a rendering with errors is not kept.
+// Over HTTP: an admin's second request is answered from the memo even after the rollups
+// moved, until the memo lets go, and nobody its @hasRole refuses gets the answer. (That
+// the rendering itself is what is kept, once, and not when it failed, is shown by
+// TestRenderedAnalyticsRendersOnceForItsRoles: here the figures' memo alone would give
+// the same answers.)
 func TestAnalyticsAnswersAreKeptRenderedForTheirRolesOnly(t *testing.T) {
 	ctx := context.Background()
 	srv, m, d, from, end := analyticsHandler(t, 3)
