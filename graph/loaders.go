@@ -23,6 +23,10 @@ import (
 // (oldest first); questions without any may be missing from the map.
 type RevisionsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID][]*ent.AnswerRevision, error)
 
+// AnswersFunc returns the newest EXPERT revision the viewer in ctx may see, by question
+// id; questions without one may be missing from the map.
+type AnswersFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.AnswerRevision, error)
+
 // PipelinesFunc returns the AI pipelines the viewer in ctx may see, by question id.
 type PipelinesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]questions.PipelineView, error)
 
@@ -36,6 +40,7 @@ type DisputesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.U
 // Sources are the services' batch reads behind the loaders that decide visibility.
 type Sources struct {
 	Revisions        RevisionsFunc
+	Answers          AnswersFunc
 	Pipelines        PipelinesFunc
 	RevisionRequests RevisionRequestsFunc
 	Disputes         DisputesFunc
@@ -47,6 +52,9 @@ type Loaders struct {
 	users     *dataloadgen.Loader[uuid.UUID, *ent.User]
 	questions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	revisions *dataloadgen.Loader[uuid.UUID, []*ent.AnswerRevision]
+	// A question's answer (its newest EXPERT revision), read apart from its revisions:
+	// a page of questions with their answers reads one row per question, not every draft.
+	answers   *dataloadgen.Loader[uuid.UUID, *ent.AnswerRevision]
 	pipelines *dataloadgen.Loader[uuid.UUID, questions.PipelineView]
 	// A question's revision requests and dispute, by question id.
 	revisionRequests *dataloadgen.Loader[uuid.UUID, []*ent.RevisionRequest]
@@ -55,10 +63,11 @@ type Loaders struct {
 	// (or payout) by id, and the viewer may no longer see it (an expert who released it).
 	visibleQuestions *dataloadgen.Loader[uuid.UUID, *ent.Question]
 	visiblePayouts   *dataloadgen.Loader[uuid.UUID, *ent.Payout]
-	// The batch reads behind users and revisions, for priming a page without the
-	// loaders' batch window (primeQuestionPage).
+	// The batch reads behind users, revisions and answers, for priming a page without
+	// the loaders' batch window (primeQuestionPage).
 	readUsers     func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error)
 	readRevisions RevisionsFunc
+	readAnswers   AnswersFunc
 }
 
 // NewLoaders returns fresh loaders over client and the sources; they cache for their
@@ -77,6 +86,7 @@ func NewLoaders(client *ent.Client, src Sources) *Loaders {
 	return &Loaders{
 		readUsers:     readUsers,
 		readRevisions: src.Revisions,
+		readAnswers:   src.Answers,
 		users:         dataloadgen.NewMappedLoader(readUsers),
 		questions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
 			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(db.System(ctx))
@@ -91,6 +101,7 @@ func NewLoaders(client *ent.Client, src Sources) *Loaders {
 			return byID(rows, func(p *ent.Payout) uuid.UUID { return p.ID }), err
 		}),
 		revisions:        dataloadgen.NewLoader(inOrder(src.Revisions)),
+		answers:          dataloadgen.NewLoader(inOrder(src.Answers)),
 		pipelines:        dataloadgen.NewLoader(inOrder(src.Pipelines)),
 		revisionRequests: dataloadgen.NewLoader(inOrder(src.RevisionRequests)),
 		disputes:         dataloadgen.NewLoader(inOrder(src.Disputes)),

@@ -11,7 +11,7 @@ import (
 )
 
 // primeQuestionPage reads, in one query per kind and before any field resolves, the
-// users and revisions a page of questions will ask the loaders for, and primes the
+// users and revisions (or only the answers) a page of questions will ask the loaders for, and primes the
 // loaders with them, so that the count of statements is fixed (the loaders' time window
 // would batch them too, but only as long as the resolvers run within it: on a loaded
 // machine a page could take a second batch). The reads run side by side and go to the
@@ -26,15 +26,23 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 	l := r.loaders(ctx)
 	var wg sync.WaitGroup
 	if fields["client"] || fields["expert"] {
-		ids := make([]uuid.UUID, 0, 2*len(conn.Edges))
+		// Each user once: a client's page names the same client on every row.
+		seen := make(map[uuid.UUID]bool, 2*len(conn.Edges))
+		users := make([]uuid.UUID, 0, 2*len(conn.Edges))
+		add := func(id uuid.UUID) {
+			if !seen[id] {
+				seen[id] = true
+				users = append(users, id)
+			}
+		}
 		for _, e := range conn.Edges {
-			ids = append(ids, e.Node.ClientID)
+			add(e.Node.ClientID)
 			if e.Node.ExpertID != nil {
-				ids = append(ids, *e.Node.ExpertID)
+				add(*e.Node.ExpertID)
 			}
 		}
 		wg.Go(func() {
-			users, err := l.readUsers(ctx, ids)
+			users, err := l.readUsers(ctx, users)
 			if err != nil {
 				return
 			}
@@ -43,11 +51,14 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			}
 		})
 	}
-	if fields["answer"] || fields["revisions"] {
-		ids := make([]uuid.UUID, 0, len(conn.Edges))
+	ids := make([]uuid.UUID, 0, len(conn.Edges))
+	if fields["revisions"] || fields["answer"] {
 		for _, e := range conn.Edges {
 			ids = append(ids, e.Node.ID)
 		}
+	}
+	switch {
+	case fields["revisions"]: // every revision; the answers come with them
 		wg.Go(func() {
 			revs, err := l.readRevisions(ctx, ids)
 			if err != nil {
@@ -55,6 +66,17 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			}
 			for _, id := range ids {
 				l.revisions.Prime(id, revs[id]) // nil: a question without revisions
+				l.answers.Prime(id, newestExpert(revs[id]))
+			}
+		})
+	case fields["answer"]: // only the answers
+		wg.Go(func() {
+			answers, err := l.readAnswers(ctx, ids)
+			if err != nil {
+				return
+			}
+			for _, id := range ids {
+				l.answers.Prime(id, answers[id]) // nil: a question without an answer
 			}
 		})
 	}

@@ -19,7 +19,7 @@ var newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
 
 // sources are the loaders' batch reads: what the questions service lets the viewer see.
 func (r *Resolver) sources() Sources {
-	return Sources{Revisions: r.Lifecycle.RevisionsFor, Pipelines: r.Lifecycle.PipelinesFor,
+	return Sources{Revisions: r.Lifecycle.RevisionsFor, Answers: r.Lifecycle.AnswersFor, Pipelines: r.Lifecycle.PipelinesFor,
 		RevisionRequests: r.Lifecycle.RevisionRequestsFor, Disputes: r.Lifecycle.DisputesFor}
 }
 
@@ -60,16 +60,18 @@ func (r *Resolver) userOrNil(ctx context.Context, id *uuid.UUID) (*ent.User, err
 // deliveredAnswer is the newest expert revision among those the viewer may see: for a
 // client, the answer as last delivered.
 func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*ent.AnswerRevision, error) {
-	revs, err := r.loaders(ctx).revisions.Load(ctx, questionID)
-	if err != nil {
-		return nil, err
-	}
+	return r.loaders(ctx).answers.Load(ctx, questionID)
+}
+
+// newestExpert is the newest EXPERT revision of revs (oldest first), or nil: what
+// AnswersFor returns for a question, from its revisions.
+func newestExpert(revs []*ent.AnswerRevision) *ent.AnswerRevision {
 	for i := len(revs) - 1; i >= 0; i-- {
 		if revs[i].Kind == answerrevision.KindEXPERT {
-			return revs[i], nil
+			return revs[i]
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // nonNilRevisions turns a missing list into an empty one (the field is non-null).

@@ -11,12 +11,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
+
+	"backbone/internal/config"
 )
 
 func main() {
+	// The collector's target is the process's, so main sets it, not serve (tests run many
+	// servers in one process).
+	pct, set, err := config.GCPercent(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "backbone: configuration:", err)
+		os.Exit(1)
+	}
+	if set {
+		debug.SetGCPercent(pct)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backbone:", err)

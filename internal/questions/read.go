@@ -73,6 +73,30 @@ func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 	return out, nil
 }
 
+// AnswersFor returns, by question id, the newest EXPERT revision the viewer may see
+// (the same read rules as RevisionsFor): a question's answer without reading its AI
+// drafts and older revisions. Questions without one have no entry. Batched for
+// dataloaders. Errors: UNAUTHENTICATED.
+func (s *Service) AnswersFor(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.AnswerRevision, error) {
+	if _, err := principal(ctx, false); err != nil {
+		return nil, errs.Wrap("questions.AnswersFor", err)
+	}
+	out := make(map[uuid.UUID]*ent.AnswerRevision, len(questionIDs))
+	if len(questionIDs) == 0 {
+		return out, nil
+	}
+	revs, err := s.db.Client.AnswerRevision.Query().
+		Where(answerrevision.QuestionIDIn(questionIDs...), answerrevision.KindEQ(answerrevision.KindEXPERT)).
+		Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(ctx)
+	if err != nil {
+		return nil, errs.Wrap("questions.AnswersFor", err)
+	}
+	for _, r := range revs {
+		out[r.QuestionID] = r // oldest first: the newest stays
+	}
+	return out, nil
+}
+
 // AvailableTasks returns the query of the questions in the expert's queue
 // (schema.QueuedFor); the caller paginates it (deadline first). Errors:
 // UNAUTHENTICATED, FORBIDDEN (not an approved expert).
