@@ -40,10 +40,11 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) 
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
 	}
 	var db *sql.DB
+	cached := stmtCacheConnector{connector}
 	if o.tracer != nil {
-		db = otelsql.OpenDB(connector, o.otelOptions(systemPostgres)...)
+		db = otelsql.OpenDB(cached, o.otelOptions(systemPostgres)...)
 	} else {
-		db = sql.OpenDB(connector)
+		db = sql.OpenDB(cached)
 	}
 	db.SetMaxOpenConns(pgMaxOpen)
 	db.SetMaxIdleConns(pgMaxIdle)
