@@ -62,6 +62,31 @@ func TestPostgresConnectionsKeepStatementsPrepared(t *testing.T) {
 		t.Fatalf("the read is prepared %d times, want once", got)
 	}
 
+	// A statement first prepared in a transaction that rolls back stays prepared (they
+	// belong to the session), and one that fails inside a transaction leaves the
+	// connection usable after the rollback.
+	const count = `SELECT count(*) FROM t WHERE n >= $1`
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c int
+	if err := tx.QueryRowContext(ctx, count, 10).Scan(&c); err != nil || c != 2 {
+		t.Fatalf("count in a transaction: %d, %v", c, err)
+	}
+	if _, err := tx.ExecContext(ctx, insert, 0, nil, nil, 0); err == nil {
+		t.Fatal("a duplicate key was inserted")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, count, 0).Scan(&c); err != nil || c != 3 {
+		t.Fatalf("count after the rollback: %d, %v", c, err)
+	}
+	if got := prepared(count); got != 1 {
+		t.Fatalf("the count is prepared %d times, want once", got)
+	}
+
 	if _, err := conn.ExecContext(ctx, `ALTER TABLE t ALTER COLUMN n TYPE bigint`); err != nil {
 		t.Fatal(err)
 	}
