@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"backbone/ent"
@@ -59,8 +60,36 @@ func (r *Resolver) userOrNil(ctx context.Context, id *uuid.UUID) (*ent.User, err
 
 // deliveredAnswer is the newest expert revision among those the viewer may see: for a
 // client, the answer as last delivered.
+// When the question's revisions are selected beside it, the answer is taken from them:
+// one read, not two.
 func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*ent.AnswerRevision, error) {
+	if siblingSelected(ctx, "revisions") {
+		revs, err := r.loaders(ctx).revisions.Load(ctx, questionID)
+		return newestExpert(revs), err
+	}
 	return r.loaders(ctx).answers.Load(ctx, questionID)
+}
+
+// siblingSelected reports whether the object whose field resolves in ctx has the field
+// name selected too (fragments included).
+func siblingSelected(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return false
+	}
+	parent := fc.Parent
+	for parent != nil && parent.Field.Field == nil { // a list element's context
+		parent = parent.Parent
+	}
+	if parent == nil {
+		return false
+	}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Field.Selections, []string{fc.Object, "Node"}) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // newestExpert is the newest EXPERT revision of revs (oldest first), or nil: what
