@@ -32,15 +32,8 @@ func badRequest(format string, args ...any) *requestError {
 
 // readPOST checks the Content-Type and reads the body of a POST, at most limit bytes.
 func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.RawParams, *requestError) {
-	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != MediaTypeJSON {
-		return nil, &requestError{errs.UnsupportedMediaType,
-			"Content-Type must be application/json"}
-	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, &requestError{errs.UnsupportedMediaType,
-			"charset must be utf-8"}
+	if rerr := checkContentType(r.Header.Get("Content-Type")); rerr != nil {
+		return nil, rerr
 	}
 	if r.Body == nil {
 		return nil, badRequest("request body is empty")
@@ -69,6 +62,24 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 		return nil, badRequest("request body must be a JSON object")
 	}
 	return decodeFields(fields)
+}
+
+// checkContentType accepts application/json, in UTF-8 if a charset is named. The two
+// usual spellings are compared as they are; any other goes through the MIME parser.
+func checkContentType(ct string) *requestError {
+	if strings.EqualFold(ct, MediaTypeJSON) || strings.EqualFold(ct, MediaTypeJSON+"; charset=utf-8") {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != MediaTypeJSON {
+		return &requestError{errs.UnsupportedMediaType,
+			"Content-Type must be application/json"}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return &requestError{errs.UnsupportedMediaType,
+			"charset must be utf-8"}
+	}
+	return nil
 }
 
 func tooLarge(limit int64) *requestError {
