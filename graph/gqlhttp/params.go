@@ -41,7 +41,7 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
 		// The server's own body-limit middleware may have wrapped the body too.
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -80,6 +80,29 @@ func checkContentType(ct string) *requestError {
 			"charset must be utf-8"}
 	}
 	return nil
+}
+
+// readBody reads a body of the declared size into a buffer of that size (io.ReadAll
+// starts at 512 bytes, most of them unused by a small query); an undeclared or larger
+// one is read as io.ReadAll reads it. The caller bounds the size.
+func readBody(rd io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 64<<10 {
+		return io.ReadAll(rd)
+	}
+	buf := make([]byte, 0, size+1) // one more: the end is seen without growing
+	for {
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf): // longer than declared: read the rest as ReadAll would
+			rest, err := io.ReadAll(rd)
+			return append(buf, rest...), err
+		}
+	}
 }
 
 func tooLarge(limit int64) *requestError {
