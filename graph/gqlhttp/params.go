@@ -117,7 +117,9 @@ func decodeFields(f map[string]json.RawMessage) (*graphql.RawParams, *requestErr
 	raw, hasQuery := f["query"]
 	hasQuery = hasQuery && !isNull(raw)
 	if hasQuery {
-		if err := json.Unmarshal(raw, &p.Query); err != nil {
+		if q, ok := plainString(raw); ok {
+			p.Query = q
+		} else if err := json.Unmarshal(raw, &p.Query); err != nil {
 			return nil, badRequest("query must be a string")
 		}
 	}
@@ -217,6 +219,16 @@ func checkQuery(p *graphql.RawParams, present bool) *requestError {
 		}
 	}
 	return badRequest("query is missing")
+}
+
+// plainString is the text of a JSON string without escapes, read straight from the
+// value that encoding/json has already checked (its UTF-8 included); ok is false for
+// anything else, which json.Unmarshal then decodes.
+func plainString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 {
+		return "", false
+	}
+	return string(raw[1 : len(raw)-1]), true
 }
 
 func isNull(raw json.RawMessage) bool {

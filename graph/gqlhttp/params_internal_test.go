@@ -1,6 +1,7 @@
 package gqlhttp
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -28,6 +29,23 @@ func TestReadBodyReadsWhatIsThereWhateverTheDeclaredSize(t *testing.T) {
 		got, err := readBody(io.MultiReader(strings.NewReader(body[:5]), iotest.ErrReader(boom)), declared)
 		if !errors.Is(err, boom) || string(got) != body[:5] {
 			t.Errorf("declared %d: %q, %v; want the first bytes and the error", declared, got, err)
+		}
+	}
+}
+
+// plainString reads what json.Unmarshal reads from a string without escapes, and leaves
+// every other value to it.
+func TestPlainStringAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{`"{ __typename }"`, `""`, `"é ☃ 𝄞"`, `"a\"b"`, `"line\nbreak"`, `"\u0041"`, `null`, `12`, `["x"]`, `"`} {
+		got, ok := plainString(json.RawMessage(raw))
+		var want string
+		err := json.Unmarshal([]byte(raw), &want)
+		switch {
+		case ok && (err != nil || got != want):
+			t.Errorf("%s: plainString %q, encoding/json %q, %v", raw, got, want, err)
+		case !ok && !strings.Contains(raw, `\`) && err == nil && raw[0] == '"':
+			t.Errorf("%s: plainString declined a string without escapes", raw)
 		}
 	}
 }
