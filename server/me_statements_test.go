@@ -17,7 +17,9 @@ func TestMeRunsOneStatement(t *testing.T) {
 	client := w.callers[azClient]
 	const me = `{ me { id email role } }`
 	for i := range 3 {
-		var out struct{ Me struct{ ID, Email, Role string } }
+		var out struct {
+			Me struct{ ID, Email, Role string }
+		}
 		n := counter.statements(client.UUID, func() { w.mustGQL(t, client.Token, me, nil, &out) })
 		if n != 1 || out.Me.ID != client.ID || out.Me.Email != client.Email {
 			t.Fatalf("request %d: %d statements, me %+v; want 1 and %s", i+1, n, out.Me, client.Email)
