@@ -37,6 +37,20 @@ type RateBudgets struct {
 type rateBudget struct {
 	cfg    RateBudgets
 	schema graphql.ExecutableSchema
+	// policyHeaders are the RateLimit-Policy values of the kinds of caller, made once.
+	policyHeaders map[string][]string
+}
+
+func newRateBudget(cfg RateBudgets, schema graphql.ExecutableSchema) rateBudget {
+	b := rateBudget{cfg: cfg, schema: schema, policyHeaders: map[string][]string{}}
+	for policy, points := range map[string]int{"user": cfg.User, "api_key": cfg.APIKey, "anonymous": cfg.Anonymous} {
+		b.policyHeaders[policy] = []string{policyHeader(policy, b.limit(points))}
+	}
+	return b
+}
+
+func (b rateBudget) limit(points int) ratelimit.Limit {
+	return ratelimit.Limit{Rate: points, Burst: points, Period: b.cfg.Window}
 }
 
 var _ interface {
@@ -59,7 +73,7 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		return nil
 	}
 	charge := min(ratelimit.Points(b.complexity(ctx, opCtx)), points)
-	limit := ratelimit.Limit{Rate: points, Burst: points, Period: b.cfg.Window}
+	limit := b.limit(points)
 	now := time.Now()
 	res, err := b.cfg.Limiter.AllowN(ctx, "budget:"+key, limit, charge)
 	switch {
@@ -69,7 +83,7 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		b.cfg.Log.WarnContext(ctx, "rate budget unavailable, running the operation uncharged", "policy", policy, "err", err)
 		return nil
 	}
-	writeBudgetHeaders(ctx, policy, limit, res)
+	b.writeHeaders(ctx, policy, limit, res)
 	if !res.Allowed {
 		return refusal(errs.Ef(errs.RateLimited, "rate budget spent: this operation costs %d of your %d points per %s; see retryAfter", charge, points, b.cfg.Window).
 			With("retryAfter", ratelimit.RetryAfterSeconds(res.RetryAfter)).With("cost", charge).With("limit", points))
@@ -122,23 +136,36 @@ func withHeaderSink(ctx context.Context, h http.Header) context.Context {
 	return context.WithValue(ctx, headerSinkKey{}, h)
 }
 
-// writeBudgetHeaders follows the IETF RateLimit header fields draft in its current
+// writeHeaders follows the IETF RateLimit header fields draft in its current
 // form (draft-ietf-httpapi-ratelimit-headers-10, September 2025, whose syntax -11
 // keeps): RateLimit-Policy names the policy, its quota q and window w in seconds;
 // RateLimit gives the remaining quota r and the seconds t until it is full again.
 // Older drafts' RateLimit-Limit/-Remaining/-Reset are not sent. The quota unit is the
 // budget's points, not requests. A refusal adds Retry-After (RFC 9110).
-func writeBudgetHeaders(ctx context.Context, policy string, limit ratelimit.Limit, res ratelimit.Result) {
+func (b rateBudget) writeHeaders(ctx context.Context, policy string, limit ratelimit.Limit, res ratelimit.Result) {
 	h, ok := ctx.Value(headerSinkKey{}).(http.Header)
 	if !ok {
 		return
 	}
-	name := strconv.Quote(policy)
-	h.Set("RateLimit-Policy", name+";q="+strconv.Itoa(limit.Burst)+";w="+strconv.Itoa(int(limit.Period/time.Second)))
-	h.Set("RateLimit", name+";r="+strconv.Itoa(res.Remaining)+";t="+strconv.Itoa(ceilSeconds(res.ResetAfter)))
+	if v, ok := b.policyHeaders[policy]; ok {
+		h["Ratelimit-Policy"] = v[:1:1] // shared: replaced or copied, never written in place
+	} else {
+		h.Set("RateLimit-Policy", policyHeader(policy, limit))
+	}
+	v := strconv.AppendQuote(make([]byte, 0, 48), policy)
+	v = append(v, ";r="...)
+	v = strconv.AppendInt(v, int64(res.Remaining), 10)
+	v = append(v, ";t="...)
+	v = strconv.AppendInt(v, int64(ceilSeconds(res.ResetAfter)), 10)
+	h.Set("RateLimit", string(v))
 	if !res.Allowed {
 		h.Set("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(res.RetryAfter)))
 	}
+}
+
+// policyHeader is the RateLimit-Policy value of a policy.
+func policyHeader(policy string, limit ratelimit.Limit) string {
+	return strconv.Quote(policy) + ";q=" + strconv.Itoa(limit.Burst) + ";w=" + strconv.Itoa(int(limit.Period/time.Second))
 }
 
 // ceilSeconds rounds d up to whole seconds (0 stays 0).

@@ -142,7 +142,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	// After the complexity limit, whose figure it charges; before the APQ registration,
 	// so that a refused operation is not stored.
 	if cfg.Budgets != nil {
-		srv.Use(rateBudget{cfg: *cfg.Budgets, schema: schema})
+		srv.Use(newRateBudget(*cfg.Budgets, schema))
 	}
 	if apq != nil {
 		srv.Use(apq)

@@ -91,7 +91,8 @@ func newHTTP(a *app) (*httpApp, error) {
 
 	mux := http.NewServeMux()
 	route := func(pattern, name string, h http.Handler) { mux.Handle(pattern, httpmw.Route(name)(h)) }
-	route("/query", "query", graph.Authenticate(a.auth)(graph.LoadersMiddleware(resolver)(gql)))
+	// The operations make their loaders (graph.operationLoaders), on first use.
+	route("/query", "query", graph.Authenticate(a.auth)(gql))
 	route("GET /healthz", "healthz", http.HandlerFunc(h.health.Healthz))
 	route("GET /livez", "livez", http.HandlerFunc(h.health.Livez))
 	route("GET /readyz", "readyz", http.HandlerFunc(h.health.Readyz))
@@ -122,9 +123,9 @@ func newHTTP(a *app) (*httpApp, error) {
 	mws := []httpmw.Middleware{
 		httpmw.RequestID,
 		httpmw.ClientIPContext(a.cfg.TrustedProxies),
-		requestOrigin,
 		httpmw.AccessLog(a.log),
 		httpmw.Metrics(reg),
+		requestOrigin, // after the three above, which fill in the request's state without a context layer each
 		httpmw.Recover(a.log),
 		httpmw.TrustedHosts(a.cfg.TrustedHosts, "/healthz", "/livez", "/readyz"),
 		httpmw.SecurityHeaders(httpmw.SecurityOptions{HSTSMaxAge: hstsMaxAge(a.cfg.IsProduction())}),

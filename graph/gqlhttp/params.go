@@ -32,15 +32,8 @@ func badRequest(format string, args ...any) *requestError {
 
 // readPOST checks the Content-Type and reads the body of a POST, at most limit bytes.
 func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.RawParams, *requestError) {
-	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != MediaTypeJSON {
-		return nil, &requestError{errs.UnsupportedMediaType,
-			"Content-Type must be application/json"}
-	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, &requestError{errs.UnsupportedMediaType,
-			"charset must be utf-8"}
+	if rerr := checkContentType(r.Header.Get("Content-Type")); rerr != nil {
+		return nil, rerr
 	}
 	if r.Body == nil {
 		return nil, badRequest("request body is empty")
@@ -48,7 +41,7 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	if err != nil {
 		// The server's own body-limit middleware may have wrapped the body too.
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -71,6 +64,47 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	return decodeFields(fields)
 }
 
+// checkContentType accepts application/json, in UTF-8 if a charset is named. The two
+// usual spellings are compared as they are; any other goes through the MIME parser.
+func checkContentType(ct string) *requestError {
+	if strings.EqualFold(ct, MediaTypeJSON) || strings.EqualFold(ct, MediaTypeJSON+"; charset=utf-8") {
+		return nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != MediaTypeJSON {
+		return &requestError{errs.UnsupportedMediaType,
+			"Content-Type must be application/json"}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return &requestError{errs.UnsupportedMediaType,
+			"charset must be utf-8"}
+	}
+	return nil
+}
+
+// readBody reads a body of the declared size into a buffer of that size (io.ReadAll
+// starts at 512 bytes, most of them unused by a small query); an undeclared or larger
+// one is read as io.ReadAll reads it. The caller bounds the size.
+func readBody(rd io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 64<<10 {
+		return io.ReadAll(rd)
+	}
+	buf := make([]byte, 0, size+1) // one more: the end is seen without growing
+	for {
+		n, err := rd.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf): // longer than declared: read the rest as ReadAll would
+			rest, err := io.ReadAll(rd)
+			return append(buf, rest...), err
+		}
+	}
+}
+
 func tooLarge(limit int64) *requestError {
 	return &requestError{errs.PayloadTooLarge,
 		fmt.Sprintf("request body is larger than %d bytes", limit)}
@@ -83,7 +117,9 @@ func decodeFields(f map[string]json.RawMessage) (*graphql.RawParams, *requestErr
 	raw, hasQuery := f["query"]
 	hasQuery = hasQuery && !isNull(raw)
 	if hasQuery {
-		if err := json.Unmarshal(raw, &p.Query); err != nil {
+		if q, ok := plainString(raw); ok {
+			p.Query = q
+		} else if err := json.Unmarshal(raw, &p.Query); err != nil {
 			return nil, badRequest("query must be a string")
 		}
 	}
@@ -183,6 +219,16 @@ func checkQuery(p *graphql.RawParams, present bool) *requestError {
 		}
 	}
 	return badRequest("query is missing")
+}
+
+// plainString is the text of a JSON string without escapes, read straight from the
+// value that encoding/json has already checked (its UTF-8 included); ok is false for
+// anything else, which json.Unmarshal then decodes.
+func plainString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 {
+		return "", false
+	}
+	return string(raw[1 : len(raw)-1]), true
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -39,9 +39,12 @@ type wireRest struct {
 // JSON already: it is copied as it is, where encoding/json would check and compact it
 // again (for a large response, such as a year of analytics, a quarter of its time).
 func encode(resp *graphql.Response) ([]byte, error) {
-	rest, err := json.Marshal(wireRest{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions})
-	if err != nil {
-		return nil, err
+	rest := []byte("{}")
+	if resp.Label != "" || len(resp.Path) > 0 || resp.HasNext != nil || len(resp.Extensions) > 0 {
+		var err error
+		if rest, err = json.Marshal(wireRest{Label: resp.Label, Path: resp.Path, HasNext: resp.HasNext, Extensions: resp.Extensions}); err != nil {
+			return nil, err
+		}
 	}
 	body := make([]byte, 0, len(resp.Data)+len(rest)+64)
 	body = append(body, '{')
@@ -65,6 +68,12 @@ func encode(resp *graphql.Response) ([]byte, error) {
 		body = append(body, rest[1:len(rest)-1]...)
 	}
 	return append(body, '}'), nil
+}
+
+// contentTypes are the Content-Type values of the two media types, made once.
+var contentTypes = map[string][]string{
+	MediaTypeJSON:            {MediaTypeJSON + "; charset=utf-8"},
+	MediaTypeGraphQLResponse: {MediaTypeGraphQLResponse + "; charset=utf-8"},
 }
 
 // responder writes responses in the negotiated media type.
@@ -93,7 +102,11 @@ func (o responder) write(status int, resp *graphql.Response) {
 			h.Add(k, v)
 		}
 	}
-	h.Set("Content-Type", o.mediaType+"; charset=utf-8")
+	if v, ok := contentTypes[o.mediaType]; ok {
+		h["Content-Type"] = v[:1:1] // shared: replaced or copied, never written in place
+	} else {
+		h.Set("Content-Type", o.mediaType+"; charset=utf-8")
+	}
 	o.w.WriteHeader(status)
 	_, _ = o.w.Write(body)
 }

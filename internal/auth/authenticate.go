@@ -45,9 +45,10 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (viewer.Princ
 	return s.accessToken(bearer)
 }
 
-// accessToken checks a bearer access token.
+// accessToken checks a bearer access token: its signature and claims (remembered once
+// verified, see token.Verified), then its session against the revoked ones, every time.
 func (s *Service) accessToken(bearer string) (viewer.Principal, error) {
-	claims, err := s.tokens.Verify(bearer)
+	claims, err := s.verified.Verify(bearer)
 	if err != nil {
 		return viewer.Principal{}, err
 	}

@@ -77,14 +77,17 @@ func (o Options) withDefaults() Options {
 
 // Service signs people in and out, keeps their sessions, and authenticates requests.
 type Service struct {
-	client  *ent.Client
-	hasher  *password.Hasher
-	tokens  *token.Issuer
-	limiter ratelimit.Limiter
-	revoked *Revocations
-	log     *slog.Logger
-	opts    Options
-	now     func() time.Time
+	client *ent.Client
+	hasher *password.Hasher
+	tokens *token.Issuer
+	// verified remembers verified access tokens (by hash, within their window), so that
+	// a token sent on every request is parsed and its signature checked once.
+	verified *token.Verified
+	limiter  ratelimit.Limiter
+	revoked  *Revocations
+	log      *slog.Logger
+	opts     Options
+	now      func() time.Time
 	// publicURL is where emailed links point (PUBLIC_URL), without a trailing slash.
 	publicURL string
 }
@@ -103,13 +106,19 @@ type Deps struct {
 	PublicURL string
 }
 
+// verifiedTokens bounds the access tokens remembered as verified: a few hundred bytes
+// each, and a token forgotten is only verified again.
+const verifiedTokens = 10_000
+
 // NewService returns the auth service.
 func NewService(d Deps, opts Options) *Service {
 	opts = opts.withDefaults()
+	tokens := &token.Issuer{Keys: d.Keys, Issuer: d.Issuer, Audience: d.Audience, TTL: opts.AccessTTL}
 	return &Service{
 		client:    d.Client,
 		hasher:    d.Hasher,
-		tokens:    &token.Issuer{Keys: d.Keys, Issuer: d.Issuer, Audience: d.Audience, TTL: opts.AccessTTL},
+		tokens:    tokens,
+		verified:  token.NewVerified(tokens, verifiedTokens),
 		limiter:   d.Limiter,
 		revoked:   d.Revoked,
 		log:       d.Log,

@@ -48,7 +48,7 @@ type limitBody struct {
 func (b *limitBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	if err != nil && err != io.EOF && errors.As(err, &mbe) { // the end of every body needs no reflection
 		b.hit.Store(true)
 	}
 	return n, err

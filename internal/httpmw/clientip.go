@@ -70,8 +70,13 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) string {
 func ClientIPContext(trusted []netip.Prefix) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := WithClientIP(r.Context(), ClientIP(r, trusted))
-			next.ServeHTTP(w, r.WithContext(ctx))
+			ip := ClientIP(r, trusted)
+			if st := stateOf(r.Context()); st != nil {
+				st.clientIP = ip
+				next.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithClientIP(r.Context(), ip)))
 		})
 	}
 }

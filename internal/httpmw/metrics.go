@@ -65,7 +65,12 @@ func Metrics(reg prometheus.Registerer) Middleware {
 			defer m.inFlight.Dec()
 			slot := &routeSlot{}
 			rec := record(w)
-			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, slot)))
+			if st := stateOf(r.Context()); st != nil {
+				st.route = slot
+				next.ServeHTTP(rec, r)
+			} else {
+				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, slot)))
+			}
 
 			route := slot.name
 			if route == "" {

@@ -17,7 +17,8 @@ type requestIDKey struct{}
 
 // RequestID keeps a sane incoming X-Request-ID (at most 128 characters of
 // letters, digits and "-_.:") or makes a UUIDv7, sets it on the response and
-// stores it in the context for RequestIDFrom.
+// stores it in the context for RequestIDFrom, in the request state that the middleware
+// after it fill in (state.go).
 func RequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderRequestID)
@@ -25,7 +26,7 @@ func RequestID(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(HeaderRequestID, id)
-		next.ServeHTTP(w, r.WithContext(WithRequestID(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(&stateCtx{Context: r.Context(), s: &requestState{id: id}}))
 	})
 }
 

@@ -56,15 +56,29 @@ func SecurityHeaders(opts SecurityOptions) Middleware {
 			hsts += "; includeSubDomains"
 		}
 	}
+	// The values are made once and shared by every response: a header's values are
+	// replaced (Set) or copied (the server's Clone at WriteHeader), never written in place,
+	// and a slice of one with no room left makes Add copy it too.
+	set := []struct {
+		key   string
+		value []string
+	}{
+		{"X-Content-Type-Options", []string{"nosniff"}},
+		{"Referrer-Policy", []string{referrer}},
+		{"X-Frame-Options", []string{"DENY"}},
+		{"Content-Security-Policy", []string{csp}},
+	}
+	if hsts != "" {
+		set = append(set, struct {
+			key   string
+			value []string
+		}{"Strict-Transport-Security", []string{hsts}})
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", referrer)
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", csp)
-			if hsts != "" {
-				h.Set("Strict-Transport-Security", hsts)
+			for _, kv := range set {
+				h[kv.key] = kv.value[:1:1]
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -1,6 +1,10 @@
 package token_test
 
-import "testing"
+import (
+	"testing"
+
+	"backbone/internal/auth/token"
+)
 
 func BenchmarkIssue(b *testing.B) {
 	iss := newIssuer(b, mustKeys(b, "k1:"+secretA))
@@ -30,6 +34,20 @@ func BenchmarkVerifyRejectsForgery(b *testing.B) {
 	for b.Loop() {
 		if _, err := iss.Verify(tok); err == nil {
 			b.Fatal("forgery accepted")
+		}
+	}
+}
+
+func BenchmarkVerifiedHit(b *testing.B) {
+	iss := newIssuer(b, mustKeys(b, "k1:"+secretA+",k2:"+secretB))
+	tok, _, err := iss.Issue("user-1", "CLIENT", "sess-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := token.NewVerified(iss, 0)
+	for b.Loop() {
+		if _, err := v.Verify(tok); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

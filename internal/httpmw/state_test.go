@@ -1,0 +1,54 @@
+package httpmw_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"backbone/internal/httpmw"
+)
+
+// The server's order: RequestID, ClientIPContext, AccessLog and Metrics keep what they
+// learn in one request state. The handler reads the id and client IP, its notes reach
+// the access line, the route reaches the metrics, and a layer added further in still
+// overrides a value, as context layers do.
+func TestChainSharesOneRequestState(t *testing.T) {
+	t.Parallel()
+	log, buf := newLogger()
+	reg := prometheus.NewRegistry()
+	proxies, err := httpmw.ParseProxies([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seenID, seenIP, innerIP string
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seenID, seenIP = httpmw.RequestIDFrom(r.Context()), httpmw.ClientIPFrom(r.Context())
+		innerIP = httpmw.ClientIPFrom(httpmw.WithClientIP(r.Context(), "192.0.2.7"))
+		httpmw.NoteForAccessLog(r.Context(), slog.String("graphql_operation", "Me"))
+		w.WriteHeader(http.StatusAccepted)
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/query", httpmw.Route("query")(inner))
+	h := httpmw.Chain(httpmw.RequestID, httpmw.ClientIPContext(proxies), httpmw.AccessLog(log), httpmw.Metrics(reg))(mux)
+
+	r := httptest.NewRequest(http.MethodPost, "/query", nil)
+	r.RemoteAddr = "10.1.2.3:443"
+	r.Header.Set("X-Forwarded-For", "198.51.100.9")
+	r.Header.Set(httpmw.HeaderRequestID, "req-42")
+	if w := serve(h, r); w.Code != http.StatusAccepted || w.Header().Get(httpmw.HeaderRequestID) != "req-42" {
+		t.Fatalf("status %d, request id %q", w.Code, w.Header().Get(httpmw.HeaderRequestID))
+	}
+	if seenID != "req-42" || seenIP != "198.51.100.9" || innerIP != "192.0.2.7" {
+		t.Fatalf("handler saw id %q, IP %q, inner layer's IP %q", seenID, seenIP, innerIP)
+	}
+	line := buf.lines(t)[0]
+	if line["request_id"] != "req-42" || line["remote_ip"] != "198.51.100.9" || line["graphql_operation"] != "Me" || line["status"] != float64(http.StatusAccepted) {
+		t.Fatalf("access line %v", line)
+	}
+	if got := counterValue(t, reg, map[string]string{"route": "query", "method": "POST", "code": "202"}); got != 1 {
+		t.Fatalf("http_requests_total{route=query} = %v, want 1", got)
+	}
+}
