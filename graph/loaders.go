@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -165,25 +164,8 @@ func withLazyLoaders(ctx context.Context, newLoaders func() *Loaders) context.Co
 	return context.WithValue(ctx, loadersKey{}, &loaderSlot{make: newLoaders})
 }
 
-// LoadersMiddleware installs fresh loaders in every HTTP request (made when the request
-// first needs one). A websocket lives for many operations, so its operations get loaders
-// of their own instead (see operationLoaders): a connection-wide cache would serve stale
-// rows.
-func LoadersMiddleware(r *Resolver) func(http.Handler) http.Handler {
-	newLoaders := func() *Loaders { return NewLoaders(r.Client, r.sources()) }
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if req.Header.Get("Upgrade") != "" {
-				next.ServeHTTP(w, req)
-				return
-			}
-			next.ServeHTTP(w, req.WithContext(withLazyLoaders(req.Context(), newLoaders)))
-		})
-	}
-}
-
-// operationLoaders gives an operation that arrived without loaders (over a websocket)
-// loaders of its own. A subscription gets fresh loaders for every response it sends: it
+// operationLoaders gives each operation loaders of its own (made when it first needs
+// one), over HTTP and websockets alike: a connection-wide cache would serve stale rows. A subscription gets fresh loaders for every response it sends: it
 // lives long, and may be shared by many subscribers, so a row cached while building one
 // event must not be served again in a later one.
 func operationLoaders(client *ent.Client, src Sources) graphql.OperationMiddleware {
