@@ -4189,6 +4189,34 @@ var (
 			}
 		},
 	}
+	// QuestionOrderFieldDeadline orders Question by deadline.
+	QuestionOrderFieldDeadline = &QuestionOrderField{
+		Value: func(_m *Question) (ent.Value, error) {
+			return _m.Deadline, nil
+		},
+		column: question.FieldDeadline,
+		toTerm: question.ByDeadline,
+		toCursor: func(_m *Question) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Deadline,
+			}
+		},
+	}
+	// QuestionOrderFieldPrice orders Question by price.
+	QuestionOrderFieldPrice = &QuestionOrderField{
+		Value: func(_m *Question) (ent.Value, error) {
+			return _m.Price, nil
+		},
+		column: question.FieldPrice,
+		toTerm: question.ByPrice,
+		toCursor: func(_m *Question) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Price,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -4197,6 +4225,10 @@ func (f QuestionOrderField) String() string {
 	switch f.column {
 	case QuestionOrderFieldCreatedAt.column:
 		str = "CREATED_AT"
+	case QuestionOrderFieldDeadline.column:
+		str = "DEADLINE"
+	case QuestionOrderFieldPrice.column:
+		str = "PRICE"
 	}
 	return str
 }
@@ -4215,6 +4247,10 @@ func (f *QuestionOrderField) UnmarshalGQL(v interface{}) error {
 	switch str {
 	case "CREATED_AT":
 		*f = *QuestionOrderFieldCreatedAt
+	case "DEADLINE":
+		*f = *QuestionOrderFieldDeadline
+	case "PRICE":
+		*f = *QuestionOrderFieldPrice
 	default:
 		return fmt.Errorf("%s is not a valid QuestionOrderField", str)
 	}
