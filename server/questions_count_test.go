@@ -10,7 +10,7 @@ import (
 // TestQuestionPagesCountOnlyForTotalCount pages the admins' question list with pageInfo
 // and edges but no totalCount, both ways: hasNextPage and hasPreviousPage come from the
 // page's own limit+1 read, so no page runs a SELECT COUNT over the filtered table; a page
-// that asks for totalCount, or pageInfo without edges, does count.
+// that asks for totalCount, or pageInfo without edges or with first: 0, does count.
 func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
@@ -90,5 +90,10 @@ func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	p, _, counts = page(`pageInfo { hasNextPage hasPreviousPage }`, map[string]any{"f": 2})
 	if counts != 1 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
 		t.Fatalf("pageInfo without edges: %d SELECT COUNT, %+v", counts, p.PageInfo)
+	}
+	// Nor is there with first: 0, edges or not.
+	p, _, counts = page(noTotal, map[string]any{"f": 0})
+	if counts != 1 || len(p.Edges) != 0 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
+		t.Fatalf("first 0: %d SELECT COUNT, %d edges, %+v", counts, len(p.Edges), p.PageInfo)
 	}
 }
