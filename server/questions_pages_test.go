@@ -148,7 +148,9 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 	node := func(sel string) map[string]any {
 		t.Helper()
 		var out struct {
-			MyQuestions struct{ Edges []struct{ Node map[string]any } }
+			MyQuestions struct {
+				Edges []struct{ Node map[string]any }
+			}
 		}
 		w.mustGQL(t, client.Token, `{ myQuestions(first: 5) { edges { node { `+sel+` } } } }`, nil, &out)
 		if len(out.MyQuestions.Edges) != 1 {
