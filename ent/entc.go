@@ -7,6 +7,7 @@ package main
 
 import (
 	"log"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -14,7 +15,15 @@ import (
 )
 
 func main() {
-	ex, err := entgql.NewExtension()
+	// ent/template/paginate.tmpl redefines entgql's "gql_pagination/helper/paginate" so a
+	// page whose edges are read does not also COUNT the table for pageInfo (the file says
+	// why). ent merges templates by name in order, so it must come after entgql's own.
+	paginate := gen.MustParse(gen.NewTemplate("paginate").
+		Funcs(entgql.TemplateFuncs).
+		ParseFiles("./ent/template/paginate.tmpl"))
+	ex, err := entgql.NewExtension(
+		entgql.WithTemplates(slices.Concat(entgql.AllTemplates, []*gen.Template{paginate})...),
+	)
 	if err != nil {
 		log.Fatalf("entgql: %v", err)
 	}

@@ -1859,36 +1859,6 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
-
-		case "client":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&UserClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
-				return err
-			}
-			_q.withClient = query
-			if _, ok := fieldSeen[question.FieldClientID]; !ok {
-				selectedFields = append(selectedFields, question.FieldClientID)
-				fieldSeen[question.FieldClientID] = struct{}{}
-			}
-
-		case "expert":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&UserClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
-				return err
-			}
-			_q.withExpert = query
-			if _, ok := fieldSeen[question.FieldExpertID]; !ok {
-				selectedFields = append(selectedFields, question.FieldExpertID)
-				fieldSeen[question.FieldExpertID] = struct{}{}
-			}
 		case "createdAt":
 			if _, ok := fieldSeen[question.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, question.FieldCreatedAt)
@@ -1998,11 +1968,6 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[question.FieldPlatformFeeBps]; !ok {
 				selectedFields = append(selectedFields, question.FieldPlatformFeeBps)
 				fieldSeen[question.FieldPlatformFeeBps] = struct{}{}
-			}
-		case "autoAcceptAt":
-			if _, ok := fieldSeen[question.FieldAutoAcceptAt]; !ok {
-				selectedFields = append(selectedFields, question.FieldAutoAcceptAt)
-				fieldSeen[question.FieldAutoAcceptAt] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
-	"backbone/ent/question"
 	"backbone/graph/model"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
@@ -30,19 +29,19 @@ var (
 	})
 )
 
-// questionsOrder is the keyset order of the admins' question list (newest first by default).
-func questionsOrder(o *model.QuestionsOrder) questionOrder {
+// questionsOrder is the order of the admins' question list (newest first by default).
+func questionsOrder(o *model.QuestionsOrder) ent.QuestionPaginateOption {
 	if o == nil {
 		return newestQuestionsFirst
 	}
-	desc := o.Direction == entgql.OrderDirectionDesc
+	field := ent.QuestionOrderFieldCreatedAt
 	switch o.Field {
 	case model.QuestionsOrderFieldDeadline:
-		return questionOrder{question.FieldDeadline, desc, question.ByDeadline, func(q *ent.Question) any { return q.Deadline }}
+		field = ent.QuestionOrderFieldDeadline
 	case model.QuestionsOrderFieldPrice:
-		return questionOrder{question.FieldPrice, desc, question.ByPrice, func(q *ent.Question) any { return q.Price }}
+		field = ent.QuestionOrderFieldPrice
 	}
-	return questionOrder{question.FieldCreatedAt, desc, question.ByCreatedAt, func(q *ent.Question) any { return q.CreatedAt }}
+	return ent.WithQuestionOrder(&ent.QuestionOrder{Direction: o.Direction, Field: field})
 }
 
 // questionsFilter converts the admins' filter to the service's.

@@ -17,16 +17,18 @@ const maxPageSize = 100
 const defaultPageSize = 20
 
 // limitPageSize refuses a first or last argument of the field running in ctx outside
-// 0..maxPageSize, and gives a connection (a field taking both) that got neither the
-// default page size; expertLeaderboard, which takes first alone, has its own default. The access directives call it (see directives), which every field taking first
-// or last declares (TestPagedFieldsDeclareAnAccessDirective): it runs once per paged
-// field, not in a middleware around every field of a response.
+// 0..maxPageSize, and the two together (ent's Paginate would refuse them without a
+// code), and gives a connection (a field taking both) that got neither the default page
+// size; expertLeaderboard, which takes first alone, has its own default. The access
+// directives call it (see directives), which every field taking first or last declares
+// (TestPagedFieldsDeclareAnAccessDirective): it runs once per paged field, not in a
+// middleware around every field of a response.
 func limitPageSize(ctx context.Context) error {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !fc.IsResolver {
 		return nil
 	}
-	takes, given := 0, false
+	takes, given := 0, 0
 	for _, arg := range pageArgs {
 		v, ok := fc.Args[arg]
 		if !ok {
@@ -34,13 +36,16 @@ func limitPageSize(ctx context.Context) error {
 		}
 		takes++
 		if n, ok := v.(*int); ok && n != nil {
-			given = true
+			given++
 			if *n < 0 || *n > maxPageSize {
 				return errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
 			}
 		}
 	}
-	if takes == len(pageArgs) && !given {
+	if given > 1 {
+		return errs.E(errs.BadUserInput, "pass first or last, not both")
+	}
+	if takes == len(pageArgs) && given == 0 {
 		// The resolver reads its arguments from this map when it runs.
 		n := defaultPageSize
 		fc.Args["first"] = &n

@@ -118,9 +118,11 @@ func nodeFields(ctx context.Context) map[string]bool {
 	return out
 }
 
-// questionPage pages q (see pageQuestions) and primes the loaders for the page.
-func (r *Resolver) questionPage(ctx context.Context, q *ent.QuestionQuery, o questionOrder, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*ent.QuestionConnection, error) {
-	conn, err := pageQuestions(ctx, q, o, after, first, before, last)
+// questionPage pages q with ent's Paginate, as every connection, and primes the loaders
+// for the page. The schema leaves the client and expert edges unbound (entgql.Unbind), so
+// Paginate does not eager-load them one query each: the priming reads both in one.
+func (r *Resolver) questionPage(ctx context.Context, q *ent.QuestionQuery, order ent.QuestionPaginateOption, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*ent.QuestionConnection, error) {
+	conn, err := q.Paginate(ctx, after, first, before, last, order)
 	if err != nil {
 		return nil, err
 	}

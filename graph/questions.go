@@ -9,14 +9,26 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/answerrevision"
+	"backbone/ent/question"
 	"backbone/graph/model"
 	"backbone/internal/questions"
 )
 
-// newestAssignmentsFirst orders an expert's claims.
-var newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
-	Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
-})
+// The orders of the question connections (ties broken by id, the same way).
+var (
+	// newestAssignmentsFirst orders an expert's claims.
+	newestAssignmentsFirst = ent.WithAssignmentOrder(&ent.AssignmentOrder{
+		Direction: entgql.OrderDirectionDesc, Field: ent.AssignmentOrderFieldCreatedAt,
+	})
+	// earliestDeadlineFirst is the order experts take tasks in.
+	earliestDeadlineFirst = ent.WithQuestionOrder(&ent.QuestionOrder{
+		Direction: entgql.OrderDirectionAsc, Field: ent.QuestionOrderFieldDeadline,
+	})
+	// newestQuestionsFirst is the order clients see their questions in.
+	newestQuestionsFirst = ent.WithQuestionOrder(&ent.QuestionOrder{
+		Direction: entgql.OrderDirectionDesc, Field: ent.QuestionOrderFieldCreatedAt,
+	})
+)
 
 // sources are the loaders' batch reads: what the questions service lets the viewer see.
 func (r *Resolver) sources() Sources {
@@ -31,6 +43,9 @@ func submitInput(in model.SubmitQuestionInput) questions.SubmitInput {
 		Urgency: questionUrgency(in.Urgency), IdempotencyKey: in.IdempotencyKey,
 	}
 }
+
+// questionUrgency converts the GraphQL urgency to the question's.
+func questionUrgency(u model.Urgency) question.Urgency { return question.Urgency(u) }
 
 // questionID decodes the global id of a Question.
 func questionID(gid string) (uuid.UUID, error) { return idOf("Question", gid) }

@@ -97,7 +97,74 @@ func TestQuestionConnectionsPageInTheirOrder(t *testing.T) {
 		}
 	})
 
+	t.Run("questions by deadline, both directions, both ways", func(t *testing.T) {
+		admin := w.callers[azAdmin]
+		page := func(dir string, vars map[string]any) qfPage {
+			t.Helper()
+			var out struct{ Questions qfPage }
+			vars["o"] = map[string]any{"field": "DEADLINE", "direction": dir}
+			vars["c"] = map[string]any{"clientId": client.ID}
+			w.mustGQL(t, admin.Token, `query($f: Int, $a: Cursor, $l: Int, $b: Cursor, $o: QuestionsOrder, $c: QuestionsFilter) {
+				questions(first: $f, after: $a, last: $l, before: $b, orderBy: $o, filter: $c) { `+fields+` } }`, vars, &out)
+			return out.Questions
+		}
+		latestFirst := slices.Clone(want)
+		slices.Reverse(latestFirst)
+		for dir, order := range map[string][]string{"ASC": want, "DESC": latestFirst} {
+			p := page(dir, map[string]any{"f": 3})
+			if got := p.urgencies(); !slices.Equal(got, order[:3]) || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage || p.TotalCount != 4 {
+				t.Fatalf("%s first 3: %v %+v total %d", dir, got, p.PageInfo, p.TotalCount)
+			}
+			p = page(dir, map[string]any{"f": 3, "a": *p.PageInfo.EndCursor})
+			if got := p.urgencies(); !slices.Equal(got, order[3:]) || p.PageInfo.HasNextPage || !p.PageInfo.HasPreviousPage {
+				t.Fatalf("%s after them: %v %+v", dir, got, p.PageInfo)
+			}
+			p = page(dir, map[string]any{"l": 3})
+			if got := p.urgencies(); !slices.Equal(got, order[1:]) || !p.PageInfo.HasPreviousPage || p.PageInfo.HasNextPage {
+				t.Fatalf("%s last 3: %v %+v", dir, got, p.PageInfo)
+			}
+			p = page(dir, map[string]any{"l": 3, "b": *p.PageInfo.StartCursor})
+			if got := p.urgencies(); !slices.Equal(got, order[:1]) || p.PageInfo.HasPreviousPage || !p.PageInfo.HasNextPage {
+				t.Fatalf("%s before them: %v %+v", dir, got, p.PageInfo)
+			}
+		}
+	})
+
 	t.Run("a client has no tasks", func(t *testing.T) {
 		w.wfFail(t, client.Token, "FORBIDDEN", `{ availableTasks(first: 5) { totalCount } }`, nil)
 	})
+}
+
+// TestQuestionPagesReadTheColumnsTheirResolversNeed selects, on a page of questions, each
+// field whose resolver reads more than its own column: the page's query selects only the
+// columns of the fields it knows (entgql's field collection), so such a field alone must
+// still find what it reads (autoAcceptAt the status, client and expert their ids).
+func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, expert := w.callers[azClient], w.qfExpert(t)
+	w.qfDelivered(t, client, expert)
+	node := func(sel string) map[string]any {
+		t.Helper()
+		var out struct {
+			MyQuestions struct {
+				Edges []struct{ Node map[string]any }
+			}
+		}
+		w.mustGQL(t, client.Token, `{ myQuestions(first: 5) { edges { node { `+sel+` } } } }`, nil, &out)
+		if len(out.MyQuestions.Edges) != 1 {
+			t.Fatalf("%s: %d questions, want 1", sel, len(out.MyQuestions.Edges))
+		}
+		return out.MyQuestions.Edges[0].Node
+	}
+	if n := node("autoAcceptAt"); n["autoAcceptAt"] == nil {
+		t.Fatalf("a delivered question's autoAcceptAt alone is %v", n)
+	}
+	if n := node("expert { id }"); n["expert"] == nil || n["expert"].(map[string]any)["id"] != expert.ID {
+		t.Fatalf("expert alone is %v, want %s", n, expert.ID)
+	}
+	if n := node("client { id }"); n["client"] == nil || n["client"].(map[string]any)["id"] != client.ID {
+		t.Fatalf("client alone is %v, want %s", n, client.ID)
+	}
 }

@@ -20,8 +20,9 @@ import (
 // stmtCounter counts the SQL statements run on behalf of one user (their requests carry
 // them as the viewer), so that background workers sharing the database do not count.
 type stmtCounter struct {
-	user atomic.Value // uuid.UUID
-	n    atomic.Int64
+	user   atomic.Value // uuid.UUID
+	n      atomic.Int64
+	counts atomic.Int64 // of n, the SELECT COUNT statements
 }
 
 // wrap is the driver wrapper openApp applies: ent's debug driver, reporting to the counter.
@@ -32,6 +33,9 @@ func (c *stmtCounter) wrap(d dialect.Driver) dialect.Driver {
 		// Queries and execs count; "started" and "committed" lines of a transaction do not.
 		if msg := fmt.Sprint(args...); ok && p.UserID == who && (strings.Contains(msg, ".Query:") || strings.Contains(msg, ".Exec:")) {
 			c.n.Add(1)
+			if strings.Contains(msg, "SELECT COUNT(") {
+				c.counts.Add(1)
+			}
 		}
 	})
 }
@@ -40,6 +44,7 @@ func (c *stmtCounter) wrap(d dialect.Driver) dialect.Driver {
 func (c *stmtCounter) statements(user uuid.UUID, fn func()) int64 {
 	c.user.Store(user)
 	c.n.Store(0)
+	c.counts.Store(0)
 	fn()
 	c.user.Store(uuid.Nil)
 	return c.n.Load()

@@ -33,9 +33,9 @@ func (Question) Fields() []ent.Field {
 		field.String("title").MaxLen(200).NotEmpty(),
 		field.Text("body").MaxLen(20000).NotEmpty(),
 		field.Enum("urgency").Values("LOW", "NORMAL", "HIGH", "URGENT").Immutable(),
-		field.Time("deadline").Immutable(),
+		field.Time("deadline").Immutable().Annotations(entgql.OrderField("DEADLINE")),
 		// The price held in escrow at submission, in credits.
-		field.Int64("price").Positive().Immutable(),
+		field.Int64("price").Positive().Immutable().Annotations(entgql.OrderField("PRICE")),
 		field.Enum("status").Values(questionStatuses...).Default("SUBMITTED"),
 		// The expert who holds or last held the question; revisions go back to them.
 		field.UUID("expert_id", uuid.UUID{}).Optional().Nillable(),
@@ -58,16 +58,20 @@ func (Question) Fields() []ent.Field {
 		field.Int("lease_seconds").Optional().Nillable().Immutable(),
 		field.Int("platform_fee_bps").Optional().Nillable().Immutable(),
 		// When the delivered answer is accepted for the client unless they act: set at
-		// each delivery from auto_accept_seconds.
-		field.Time("auto_accept_at").Optional().Nillable(),
+		// each delivery from auto_accept_seconds. Skipped by entgql: the GraphQL
+		// autoAcceptAt reads the status too, so a page must not select this column alone.
+		field.Time("auto_accept_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipType)),
 	}
 }
 
 // Edges of the Question.
 func (Question) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("client", User.Type).Field("client_id").Unique().Required().Immutable(),
-		edge.To("expert", User.Type).Field("expert_id").Unique(),
+		// Unbound: graph resolves client and expert through its loaders (primed for a page
+		// in one statement), so Paginate must not eager-load them one query per edge.
+		edge.To("client", User.Type).Field("client_id").Unique().Required().Immutable().
+			Annotations(entgql.Unbind()),
+		edge.To("expert", User.Type).Field("expert_id").Unique().Annotations(entgql.Unbind()),
 		edge.To("revisions", AnswerRevision.Type).Annotations(entgql.Skip()),
 		edge.To("assignments", Assignment.Type).Annotations(entgql.Skip()),
 		edge.To("pipeline_stages", PipelineStage.Type).Annotations(entgql.Skip()),

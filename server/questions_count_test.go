@@ -1,0 +1,99 @@
+package main
+
+import (
+	"slices"
+	"testing"
+
+	"backbone/internal/testenv"
+)
+
+// TestQuestionPagesCountOnlyForTotalCount pages the admins' question list with pageInfo
+// and edges but no totalCount, both ways: hasNextPage and hasPreviousPage come from the
+// page's own limit+1 read, so no page runs a SELECT COUNT over the filtered table; a page
+// that asks for totalCount, or pageInfo without edges or with first: 0, does count.
+func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w, counter := newCountingWorld(t)
+	client, admin := w.callers[azClient], w.callers[azAdmin]
+	w.liftQuestionLimit(t)
+	for range 5 {
+		w.qfSubmit(t, client)
+	}
+	// page runs one questions query for the admin, returning the page and how many
+	// statements, and of them SELECT COUNTs, it ran.
+	page := func(sel string, vars map[string]any) (p qfPage, all, counts int64) {
+		t.Helper()
+		var out struct{ Questions qfPage }
+		vars["c"] = map[string]any{"clientId": client.ID}
+		all = counter.statements(admin.UUID, func() {
+			w.mustGQL(t, admin.Token, `query($f: Int, $a: Cursor, $l: Int, $b: Cursor, $c: QuestionsFilter) {
+				questions(first: $f, after: $a, last: $l, before: $b, filter: $c) { `+sel+` } }`, vars, &out)
+		})
+		return out.Questions, all, counter.counts.Load()
+	}
+	const noTotal = `pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } }`
+	ids := func(p qfPage) []string {
+		out := make([]string, len(p.Edges))
+		for i, e := range p.Edges {
+			out[i] = e.Node.ID
+		}
+		return out
+	}
+
+	// Forwards, 2 at a time: 2, 2, 1.
+	var forward []string
+	vars := map[string]any{"f": 2}
+	for i, n := range []int{2, 2, 1} {
+		p, all, counts := page(noTotal, vars)
+		t.Logf("forward page %d: %d statements, %d counts", i, all, counts)
+		if counts != 0 {
+			t.Fatalf("forward page %d ran %d SELECT COUNT without totalCount", i, counts)
+		}
+		if len(p.Edges) != n || p.PageInfo.HasNextPage != (i < 2) || p.PageInfo.HasPreviousPage != (i > 0) {
+			t.Fatalf("forward page %d: %d edges, %+v", i, len(p.Edges), p.PageInfo)
+		}
+		if *p.PageInfo.StartCursor == "" || *p.PageInfo.EndCursor == "" {
+			t.Fatalf("forward page %d has no cursors: %+v", i, p.PageInfo)
+		}
+		forward = append(forward, ids(p)...)
+		vars = map[string]any{"f": 2, "a": *p.PageInfo.EndCursor}
+	}
+	if distinct := slices.Compact(slices.Sorted(slices.Values(forward))); len(distinct) != 5 {
+		t.Fatalf("forwards read %v, want 5 distinct questions", forward)
+	}
+
+	// Backwards, 2 at a time from the end: the same questions, the last page first.
+	var backward [][]string
+	vars = map[string]any{"l": 2}
+	for i, n := range []int{2, 2, 1} {
+		p, _, counts := page(noTotal, vars)
+		if counts != 0 {
+			t.Fatalf("backward page %d ran %d SELECT COUNT without totalCount", i, counts)
+		}
+		if len(p.Edges) != n || p.PageInfo.HasPreviousPage != (i < 2) || p.PageInfo.HasNextPage != (i > 0) {
+			t.Fatalf("backward page %d: %d edges, %+v", i, len(p.Edges), p.PageInfo)
+		}
+		backward = append([][]string{ids(p)}, backward...)
+		vars = map[string]any{"l": 2, "b": *p.PageInfo.StartCursor}
+	}
+	if got := slices.Concat(backward...); !slices.Equal(got, forward) {
+		t.Fatalf("backwards read %v, forwards %v", got, forward)
+	}
+
+	// totalCount is the count of the whole filtered list, so asking for it counts.
+	p, _, counts := page(`totalCount `+noTotal, map[string]any{"f": 2})
+	if counts != 1 || p.TotalCount != 5 || len(p.Edges) != 2 || !p.PageInfo.HasNextPage {
+		t.Fatalf("with totalCount: %d SELECT COUNT, total %d, %d edges, %+v", counts, p.TotalCount, len(p.Edges), p.PageInfo)
+	}
+	// Without edges there is no page read to tell hasNextPage: the count does.
+	p, _, counts = page(`pageInfo { hasNextPage hasPreviousPage }`, map[string]any{"f": 2})
+	if counts != 1 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
+		t.Fatalf("pageInfo without edges: %d SELECT COUNT, %+v", counts, p.PageInfo)
+	}
+	// Nor is there with first: 0, edges or not.
+	p, _, counts = page(noTotal, map[string]any{"f": 0})
+	if counts != 1 || len(p.Edges) != 0 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
+		t.Fatalf("first 0: %d SELECT COUNT, %d edges, %+v", counts, len(p.Edges), p.PageInfo)
+	}
+}
