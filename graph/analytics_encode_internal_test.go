@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,7 +65,10 @@ func TestEncodeAnalyticsEqualsGqlgen(t *testing.T) {
 		encoded, ok bool
 		mismatch    string
 	}
-	var seen []outcome
+	var (
+		mu   sync.Mutex // root fields resolve concurrently
+		seen []outcome
+	)
 	h.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		rc, oc := graphql.GetRootFieldContext(ctx), graphql.GetOperationContext(ctx)
 		if rc.Field.Name != "analytics" {
@@ -78,7 +82,9 @@ func TestEncodeAnalyticsEqualsGqlgen(t *testing.T) {
 		if ok && !bytes.Equal(mine, theirs.Bytes()) {
 			o.mismatch = fmt.Sprintf("encoded:\n%.600s\ngqlgen:\n%.600s", mine, theirs.Bytes())
 		}
+		mu.Lock()
 		seen = append(seen, o)
+		mu.Unlock()
 		return res
 	})
 	admin := viewer.Principal{UserID: uuid.New(), Role: viewer.RoleAdmin}
