@@ -98,7 +98,6 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 // series reads Series' points from the rollups.
 func (s *Service) series(ctx context.Context, sp span, bucket Bucket, key string) ([]Point, error) {
 	var points []Point
-	var claims, deliveries []*histogram
 	index := map[time.Time]int{}
 	for start := sp.from; start.Before(sp.to); {
 		end := bucketEnd(start, bucket)
@@ -109,26 +108,16 @@ func (s *Service) series(ctx context.Context, sp span, bucket Bucket, key string
 			index[d] = len(points)
 		}
 		points = append(points, Point{Start: start, End: end})
-		claims, deliveries = append(claims, &histogram{}), append(deliveries, &histogram{})
 		start = end
 	}
 	err := s.readDays(ctx, sp, key, func(day time.Time, f Figures) {
 		points[index[dayOf(day)]].add(f)
 	})
 	if err == nil {
-		err = s.readDurations(ctx, sp, key, func(day time.Time, deliver bool, counts []byte) error {
-			h := claims
-			if deliver {
-				h = deliveries
-			}
-			return h[index[dayOf(day)]].addEncoded(counts)
-		})
+		err = s.medians(ctx, sp, key, points, index)
 	}
 	if err != nil {
 		return nil, errs.Wrap("analytics.Series", err)
-	}
-	for i := range points {
-		points[i].MedianToClaim, points[i].MedianToDeliver = claims[i].median(), deliveries[i].median()
 	}
 	return points, nil
 }

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"backbone/ent/analyticsduration"
@@ -33,11 +34,48 @@ func (s *Service) readDays(ctx context.Context, sp span, key string, each func(t
 	return rows.Err()
 }
 
-// readDurations calls each for every duration histogram of subject key in sp: deliver
-// tells a delivery's from a claim's. counts is only valid during the call.
+// medians sets the points' medians from the duration histograms of subject key in sp.
+// The rows come by kind, then day, so a point's rows of one kind are consecutive: they
+// are summed in one histogram, reused from point to point (a histogram per point and
+// kind would be most of a year's allocations).
+func (s *Service) medians(ctx context.Context, sp span, key string, points []Point, index map[time.Time]int) error {
+	var h histogram
+	cur, curDeliver := -1, false
+	flush := func() {
+		if cur < 0 {
+			return
+		}
+		if m := h.median(); curDeliver {
+			points[cur].MedianToDeliver = m
+		} else {
+			points[cur].MedianToClaim = m
+		}
+		h.counts = h.counts[:0]
+	}
+	err := s.readDurations(ctx, sp, key, func(day time.Time, deliver bool, counts []byte) error {
+		i := index[dayOf(day)]
+		if i != cur || deliver != curDeliver {
+			if deliver == curDeliver && i < cur {
+				return errors.New("analytics: duration rows out of order")
+			}
+			flush()
+			cur, curDeliver = i, deliver
+		}
+		return h.addEncoded(counts)
+	})
+	if err != nil {
+		return err
+	}
+	flush()
+	return nil
+}
+
+// readDurations calls each for every duration histogram of subject key in sp, by kind
+// and day: deliver tells a delivery's from a claim's. counts is only valid during the
+// call.
 func (s *Service) readDurations(ctx context.Context, sp span, key string, each func(day time.Time, deliver bool, counts []byte) error) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, kind = `+s.placeholder(1)+`, counts FROM analytics_durations
-	WHERE subject = `+s.placeholder(2)+` AND day >= `+s.placeholder(3)+` AND day < `+s.placeholder(4),
+	WHERE subject = `+s.placeholder(2)+` AND day >= `+s.placeholder(3)+` AND day < `+s.placeholder(4)+` ORDER BY kind, day`,
 		string(analyticsduration.KindDELIVER), key, sp.from, sp.to)
 	if err != nil {
 		return err
