@@ -67,7 +67,8 @@ func encodePoints(oc *graphql.OperationContext, field graphql.CollectedField, po
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = append(strconv.AppendQuote(b, f.Alias), ':') // a GraphQL name: nothing to escape
+			// A GraphQL name ([_A-Za-z][_0-9A-Za-z]*): nothing to escape.
+			b = append(append(append(b, '"'), f.Alias...), '"', ':')
 			var ok bool
 			if b, ok = appendPointField(b, f.Name, &p); !ok {
 				return nil, false
@@ -124,7 +125,9 @@ func appendTime(b []byte, t time.Time) ([]byte, bool) {
 	if t.IsZero() {
 		return nil, false
 	}
-	return strconv.AppendQuote(b, t.Format(time.RFC3339Nano)), true
+	// Digits, '-', ':', '.', 'T', 'Z' and '+': nothing strconv.Quote would escape.
+	b = t.AppendFormat(append(b, '"'), time.RFC3339Nano)
+	return append(b, '"'), true
 }
 
 // appendFloat is graphql.MarshalFloatContext (%g) for a nullable Float; infinities and

@@ -169,10 +169,15 @@ func TestAppendFloatIsGqlgens(t *testing.T) {
 	if got, ok := appendFloat(nil, nil); !ok || string(got) != "null" {
 		t.Errorf("nil: %q", got)
 	}
-	tm := time.Date(2026, 3, 4, 5, 6, 7, 890, time.UTC)
-	var want bytes.Buffer
-	graphql.MarshalTime(tm).MarshalGQL(&want)
-	if got, _ := appendTime(nil, tm); string(got) != want.String() {
-		t.Errorf("time: %s, gqlgen %s", got, want.String())
+	for _, tm := range []time.Time{time.Date(2026, 3, 4, 5, 6, 7, 890, time.UTC), time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -(5*3600+30*60)))} {
+		var want bytes.Buffer
+		graphql.MarshalTime(tm).MarshalGQL(&want)
+		if got, ok := appendTime(nil, tm); !ok || string(got) != want.String() {
+			t.Errorf("time: %s, gqlgen %s", got, want.String())
+		}
+	}
+	if _, ok := appendTime(nil, time.Time{}); ok {
+		t.Error("the zero time encoded; gqlgen reports it as null in a Time!")
 	}
 }
