@@ -53,6 +53,33 @@ func BenchmarkAnalyticsWarm(b *testing.B) {
 	}
 }
 
+// BenchmarkAnalyticsCold is bench/analytics' cold case through the handler: the memo is
+// emptied before each request, so each reads the rollups (SQLite here, where the bench
+// has PostgreSQL), computes the medians and renders the year again.
+//
+//	go test -run '^$' -bench BenchmarkAnalyticsCold -benchmem ./graph
+func BenchmarkAnalyticsCold(b *testing.B) {
+	srv, m, _, from, end := analyticsHandler(b, 365)
+	admin := viewer.Principal{UserID: uuid.New(), Role: viewer.RoleAdmin}
+	body := `{"query":"query($from: Time!, $to: Time!) { analytics(from: $from, to: $to, bucket: DAY) { start submitted accepted cancelled declined expired disputed creditsSpent platformRevenue refunds payoutsApproved deadlineBreaches medianSecondsToClaim medianSecondsToDeliver } }",` +
+		`"variables":{"from":"` + from.Format(time.RFC3339) + `","to":"` + end.Format(time.RFC3339) + `"}}`
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.Invalidate(ctx, "rollups"); err != nil {
+			b.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
+		req = req.WithContext(viewer.With(req.Context(), admin))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"errors"`) {
+			b.Fatalf("status %d: %.500s", w.Code, w.Body)
+		}
+	}
+}
+
 // analyticsHandler serves days of daily rollups (ending today) through the handler, with
 // the analytics memo kept in process.
 func analyticsHandler(tb testing.TB, days int) (http.Handler, *memo.Memo, *db.DB, time.Time, time.Time) {

@@ -55,6 +55,12 @@ func renderedAnalytics(insight *analytics.Service, schema *ast.Schema) graphql.R
 		out, err := insight.Rendered(ctx, renderKey(oc, rc.Field.Alias),
 			func(context.Context) (json.RawMessage, error) {
 				// ctx, not the memo's: the field resolves in this request's operation.
+				if rc.Field.Name == "analytics" {
+					if b, ok := encodeAnalytics(ctx, insight, oc, rc.Field); ok {
+						rendered = graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(b) })
+						return b, nil
+					}
+				}
 				rendered = next(ctx)
 				if fieldFailed(ctx, rc.Field.Alias) {
 					return nil, errNotKept

@@ -7,6 +7,8 @@
 //
 //	go run ./bench/analytics                      # 1,000,000 questions
 //	go run ./bench/analytics -questions 50000     # a quick run
+//	go run ./bench/analytics -keep                # keep the database, then:
+//	go run ./bench/analytics -db NAME             # measure again on it (no loading)
 package main
 
 import (
@@ -32,6 +34,7 @@ type options struct {
 	samples                           int
 	pgURL, redisURL                   string
 	keep                              bool
+	db, pprofAddr                     string
 }
 
 func main() {
@@ -44,6 +47,8 @@ func main() {
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "admin URL of the PostgreSQL server")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis for the server's bus (an API without workers needs it)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
+	flag.StringVar(&o.db, "db", "", "measure on this database, kept by an earlier run's -keep, without loading one (implies -keep; the range ends today)")
+	flag.StringVar(&o.pprofAddr, "pprof", "", "build the server with the benchpprof tag and serve /debug/pprof on this address (such as 127.0.0.1:6060), to profile it while it is measured")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/analytics:", err)
@@ -59,8 +64,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "backbone")
 	fmt.Fprintln(out, "building ./server")
-	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server").CombinedOutput(); err != nil {
+	build := []string{"build", "-o", bin}
+	if o.pprofAddr != "" {
+		build = append(build, "-tags", "benchpprof")
+	}
+	if b, err := exec.CommandContext(ctx, "go", append(build, "./server")...).CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./server (run from the repository root): %w\n%s", err, b)
+	}
+	if o.db != "" {
+		return remeasure(ctx, o, out, bin, tmp)
 	}
 	db, err := scratch.New(ctx, o.pgURL, "backbone_bench_analytics_")
 	if err != nil {
@@ -110,16 +122,50 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s  in %s\n", strings.TrimSpace(lastLine(rebuilt.String())), time.Since(started).Round(time.Second))
 
+	return serveAndMeasure(ctx, o, out, bin, tmp, env, conn, admin, session, end)
+}
+
+// serveAndMeasure starts the server on env's database and measures it.
+func serveAndMeasure(ctx context.Context, o options, out io.Writer, bin, tmp string, env serverEnv, conn *sql.DB, admin, session uuid.UUID, end time.Time) error {
+	env.pprofAddr = o.pprofAddr
 	srv, err := startServer(ctx, bin, env, filepath.Join(tmp, "server.log"))
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
+	if o.pprofAddr != "" {
+		fmt.Fprintf(out, "profiler on http://%s/debug/pprof/\n", o.pprofAddr)
+	}
 	token, err := env.adminToken(admin, session)
 	if err != nil {
 		return err
 	}
 	return measure(ctx, out, o, srv.base, token, conn, end)
+}
+
+// remeasure measures on the database o.db, loaded and kept by an earlier run: its
+// admin gets a fresh session; the range ends today, as a run of the same day would.
+func remeasure(ctx context.Context, o options, out io.Writer, bin, tmp string) error {
+	db, err := scratch.Existing(o.pgURL, o.db)
+	if err != nil {
+		return err
+	}
+	conn, err := sql.Open("postgres", db.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var admin, session uuid.UUID
+	err = conn.QueryRowContext(ctx, `
+INSERT INTO sessions (id, created_at, updated_at, expires_at, last_used_at, user_id)
+SELECT gen_random_uuid(), now(), now(), now() + interval '1 day', now(), id FROM users
+WHERE email = 'bench-admin@bench.invalid' RETURNING user_id, id`).Scan(&admin, &session)
+	if err != nil {
+		return fmt.Errorf("database %s (kept by a run with -keep?): the bench admin: %w", o.db, err)
+	}
+	fmt.Fprintf(out, "measuring on the kept database %s\n", o.db)
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	return serveAndMeasure(ctx, o, out, bin, tmp, newServerEnv(db.URL, o.redisURL), conn, admin, session, end)
 }
 
 // insertUsers adds an admin with a session, clients and approved experts.

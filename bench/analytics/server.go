@@ -21,6 +21,7 @@ import (
 // serverEnv is the server's whole environment: nothing is inherited but PATH and HOME.
 type serverEnv struct {
 	databaseURL, redisURL, jwtSecret, namespace, addr string
+	pprofAddr                                         string // PPROF_ADDR of a benchpprof build
 }
 
 func newServerEnv(dbURL, redisURL string) serverEnv {
@@ -39,6 +40,7 @@ func (e serverEnv) list() []string {
 		// The rollups are built by the rebuild; no consumer or sweep competes for the CPU.
 		// An API without workers needs the Redis bus; NAMESPACE keeps its channels apart.
 		"RUN_WORKERS=false", "REDIS_URL=" + e.redisURL, "NAMESPACE=" + e.namespace, "PLAYGROUND=false", "LOG_FORMAT=text", "LOG_LEVEL=warn",
+		"PPROF_ADDR=" + e.pprofAddr,
 	}
 }
 

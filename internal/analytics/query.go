@@ -97,18 +97,7 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 
 // series reads Series' points from the rollups.
 func (s *Service) series(ctx context.Context, sp span, bucket Bucket, key string) ([]Point, error) {
-	days, err := s.db.Client.AnalyticsDay.Query().
-		Where(analyticsday.Subject(key), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).All(ctx)
-	if err != nil {
-		return nil, errs.Wrap("analytics.Series", err)
-	}
-	durations, err := s.db.Client.AnalyticsDuration.Query().
-		Where(analyticsduration.Subject(key), analyticsduration.DayGTE(sp.from), analyticsduration.DayLT(sp.to)).All(ctx)
-	if err != nil {
-		return nil, errs.Wrap("analytics.Series", err)
-	}
 	var points []Point
-	var claims, deliveries []*histogram
 	index := map[time.Time]int{}
 	for start := sp.from; start.Before(sp.to); {
 		end := bucketEnd(start, bucket)
@@ -119,26 +108,16 @@ func (s *Service) series(ctx context.Context, sp span, bucket Bucket, key string
 			index[d] = len(points)
 		}
 		points = append(points, Point{Start: start, End: end})
-		claims, deliveries = append(claims, &histogram{}), append(deliveries, &histogram{})
 		start = end
 	}
-	for _, d := range days {
-		i := index[dayOf(d.Day)]
-		points[i].add(Figures{Submitted: d.Submitted, Accepted: d.Accepted, Cancelled: d.Cancelled,
-			Declined: d.Declined, Expired: d.Expired, Disputed: d.Disputed, Breaches: d.Breaches,
-			Captured: d.Captured, Fees: d.Fees, Refunded: d.Refunded, Payouts: d.Payouts})
+	err := s.readDays(ctx, sp, key, func(day time.Time, f Figures) {
+		points[index[dayOf(day)]].add(f)
+	})
+	if err == nil {
+		err = s.medians(ctx, sp, key, points, index)
 	}
-	for _, d := range durations {
-		h := claims
-		if d.Kind == analyticsduration.KindDELIVER {
-			h = deliveries
-		}
-		if err := h[index[dayOf(d.Day)]].addEncoded(d.Counts); err != nil {
-			return nil, errs.Wrap("analytics.Series", err)
-		}
-	}
-	for i := range points {
-		points[i].MedianToClaim, points[i].MedianToDeliver = claims[i].median(), deliveries[i].median()
+	if err != nil {
+		return nil, errs.Wrap("analytics.Series", err)
 	}
 	return points, nil
 }

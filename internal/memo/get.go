@@ -32,8 +32,10 @@ func Get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 
 // View is Get for values their callers only read: in this process, every caller of a
 // key gets the same value, decoded once when the key is first read here rather than at
-// every call. The value must not be modified (its slices, maps and pointers are shared).
-// For large values read often, such as a year of analytics.
+// every call; when this process loaded it, the loader's value itself is the shared one
+// (so the loader must not keep modifying it). The value must not be modified (its
+// slices, maps and pointers are shared). For large values read often, such as a year of
+// analytics.
 func View[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, load func(context.Context) (T, error), tags ...string) (T, error) {
 	return get(ctx, m, key, ttl, load, tags, true)
 }
@@ -51,7 +53,8 @@ func get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 	var led atomic.Bool // whether this caller's flight ran, or it joined another's
 	ch := m.flights.DoChan(lkey, func() (any, error) {
 		led.Store(true)
-		return m.fill(ctx, lkey, key, ttl, tags, func(ctx context.Context) (_ []byte, err error) {
+		var loaded T // the loader's value, when it ran
+		f, err := m.fill(ctx, lkey, key, ttl, tags, func(ctx context.Context) (_ []byte, err error) {
 			// The load runs on singleflight's goroutine, where a panic would end the
 			// process: it becomes the callers' error instead.
 			defer func() {
@@ -64,12 +67,15 @@ func get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 			if err != nil {
 				return nil, err
 			}
-			b, err := json.Marshal(v)
-			if err != nil {
-				return nil, fmt.Errorf("memo: encode %T: %w", v, err)
-			}
-			return b, nil
+			loaded = v
+			return encode(v)
 		})
+		if err == nil && shared && f.tier == "" && f.entry != nil {
+			// View: the loader's value is the one every reader here shares, rather
+			// than one decoded again from its encoding.
+			f.entry.viewed.Store(&viewed{loaded})
+		}
+		return f, err
 	})
 	select {
 	case <-ctx.Done():
@@ -83,6 +89,9 @@ func get[T any](ctx context.Context, m *Memo, key string, ttl time.Duration, loa
 			m.count(f.tier)
 		} else {
 			m.hit(TierFlight)
+		}
+		if shared && f.entry != nil {
+			return localValue[T](f.entry, true)
 		}
 		return decode[T](f.val)
 	}
@@ -106,11 +115,26 @@ func localValue[T any](e *localEntry, shared bool) (T, error) {
 	return v, err
 }
 
-// filled is the outcome of one flight: the encoded value and where it came from (a
-// tier, or "" for the loader).
+// filled is the outcome of one flight: the encoded value, where it came from (a tier,
+// or "" for the loader) and its entry in process (nil when it was not kept there).
 type filled struct {
-	val  []byte
-	tier string
+	val   []byte
+	tier  string
+	entry *localEntry
+}
+
+// encode is v as JSON. A json.RawMessage is JSON already and is kept as it is, unchecked
+// (json.Marshal would check and compact it: for a rendered answer of 130 KB, most of
+// the cost of keeping it); its bytes must not be modified afterwards.
+func encode[T any](v T) ([]byte, error) {
+	if raw, ok := any(v).(json.RawMessage); ok && len(raw) > 0 {
+		return raw, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("memo: encode %T: %w", v, err)
+	}
+	return b, nil
 }
 
 // fill finds key for a flight: in process (stored by a flight that just ended), in the
@@ -119,7 +143,7 @@ func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, ta
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.loadTimeout)
 	defer cancel()
 	if e, ok := m.getLocal(ctx, lkey); ok {
-		return filled{val: e.val, tier: TierLocal}, nil
+		return filled{val: e.val, tier: TierLocal, entry: e}, nil
 	}
 	var skey string
 	if m.shared != nil {
@@ -129,8 +153,7 @@ func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, ta
 		} else if env, ok, err := m.shared.Get(ctx, skey); err != nil {
 			m.log.WarnContext(ctx, "shared cache unavailable; loading", "key", key, "err", err)
 		} else if b, expires, ok2 := unwrap(env); ok && ok2 {
-			m.setLocal(lkey, b, expires)
-			return filled{val: b, tier: TierShared}, nil
+			return filled{val: b, tier: TierShared, entry: m.setLocal(lkey, b, expires)}, nil
 		}
 	}
 	b, err := load(ctx)
@@ -146,8 +169,7 @@ func (m *Memo) fill(ctx context.Context, lkey, key string, ttl time.Duration, ta
 			m.log.WarnContext(ctx, "shared cache unavailable; value kept in process only", "key", key, "err", err)
 		}
 	}
-	m.setLocal(lkey, b, expires)
-	return filled{val: b}, nil
+	return filled{val: b, entry: m.setLocal(lkey, b, expires)}, nil
 }
 
 // getLocal reads this process's copy; none for a caller whose ctx has ended.
@@ -158,13 +180,13 @@ func (m *Memo) getLocal(ctx context.Context, lkey string) (*localEntry, bool) {
 	return m.local.get(lkey)
 }
 
-// setLocal keeps b in process until expires (zero: no expiry); an expired one is not kept.
-// b is not modified afterwards: callers only decode it.
-func (m *Memo) setLocal(lkey string, b []byte, expires time.Time) {
+// setLocal keeps b in process until expires (zero: no expiry) and returns its entry; an
+// expired one is not kept (nil). b is not modified afterwards: callers only decode it.
+func (m *Memo) setLocal(lkey string, b []byte, expires time.Time) *localEntry {
 	if !expires.IsZero() && !time.Now().Before(expires) {
-		return
+		return nil
 	}
-	m.local.set(lkey, b, expires)
+	return m.local.set(lkey, b, expires)
 }
 
 // wrap prefixes b with its expiry (Unix nanoseconds, 0 for none), so that an instance

@@ -46,6 +46,8 @@ func (l *local) get(key string) (*localEntry, bool) {
 }
 
 // set keeps val (which the caller no longer modifies) under key until expires.
-func (l *local) set(key string, val []byte, expires time.Time) {
-	l.lru.Add(key, &localEntry{val: val, expires: expires})
+func (l *local) set(key string, val []byte, expires time.Time) *localEntry {
+	e := &localEntry{val: val, expires: expires}
+	l.lru.Add(key, e)
+	return e
 }

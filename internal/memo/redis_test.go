@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,4 +94,52 @@ func newClient(t *testing.T) *redis.Client {
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// countingCache counts the reads a Memo makes of its shared store.
+type countingCache struct {
+	cache.Cache
+	gets atomic.Int64
+}
+
+func (c *countingCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	c.gets.Add(1)
+	return c.Cache.Get(ctx, key)
+}
+
+// TestLocalHitsAskRedisNothing: once an instance holds a value, its reads of it (Get and
+// View alike) are answered in process without a round trip to Redis, and an
+// invalidation from another instance over the Redis bus still reaches that copy.
+func TestLocalHitsAskRedisNothing(t *testing.T) {
+	t.Parallel()
+	be := redisBackend(t)
+	counted := &countingCache{Cache: be.Shared}
+	mine := memotest.NewInstance(t, memotest.Backend{Shared: counted, Bus: be.Bus})
+	other := memotest.NewInstance(t, be)
+	ctx := context.Background()
+	l := memotest.NewLoader("v1")
+	view := func() string {
+		v, err := memo.View(ctx, mine.Memo, "k", time.Minute, l.Load, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if view() != "v1" {
+		t.Fatal("first view")
+	}
+	before := counted.gets.Load()
+	for range 5 {
+		if view() != "v1" || memotest.MustGet(t, mine, "k", l, "t") != "v1" {
+			t.Fatal("a read of the copy in process changed")
+		}
+	}
+	if n := counted.gets.Load() - before; n != 0 || mine.Hits(memo.TierLocal) != 10 {
+		t.Fatalf("ten reads of a value held in process: %d Redis reads, %d local hits; want 0 and 10", n, mine.Hits(memo.TierLocal))
+	}
+	l.Set("v2")
+	if err := other.Invalidate(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	memotest.Eventually(t, "the other instance's invalidation reaching the copy in process", func() bool { return view() == "v2" })
 }

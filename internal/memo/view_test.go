@@ -50,3 +50,31 @@ func TestViewSharesOneDecodedValue(t *testing.T) {
 		t.Errorf("after Invalidate: %d loads, value %v; want a second load", loads, v)
 	}
 }
+
+// TestViewSharesTheLoadersValue: the value a load made in this process is the one View
+// hands out, to the caller that loaded it and to later readers, not a copy decoded again
+// from its encoding; Get still hands out copies.
+func TestViewSharesTheLoadersValue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := memo.New(memo.Config{Name: "view-loaded"})
+	t.Cleanup(func() { m.Close() })
+	var made []int
+	load := func(context.Context) ([]int, error) {
+		made = []int{1, 2, 3}
+		return made, nil
+	}
+	for i := range 2 {
+		v, err := memo.View(ctx, m, "k", time.Hour, load, "tag")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v) != 3 || &v[0] != &made[0] {
+			t.Fatalf("view %d: %v is not the loader's value %v", i, v, made)
+		}
+	}
+	copied, err := memo.Get(ctx, m, "k", time.Hour, load, "tag")
+	if err != nil || len(copied) != 3 || &copied[0] == &made[0] {
+		t.Fatalf("Get: %v %v; want a copy of its own", copied, err)
+	}
+}

@@ -57,3 +57,14 @@ func (s *DB) exec(ctx context.Context, stmt string) error {
 	}
 	return nil
 }
+
+// Existing is the database name, made by New and kept, on the server of admin: to be
+// reused, and dropped by Drop like a new one.
+func Existing(admin, name string) (*DB, error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return nil, fmt.Errorf("admin URL: %w", err)
+	}
+	u.Path = "/" + name
+	return &DB{admin: admin, Name: name, URL: u.String()}, nil
+}
