@@ -90,30 +90,33 @@ func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []d
 	if len(args) == 0 {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
-	st, err := c.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	if err != nil {
-		c.forget(query, err)
-	}
-	return rows, err
+	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Rows, error) {
+		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	})
 }
 
 func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) == 0 {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
+	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Result, error) {
+		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	})
+}
+
+// runPrepared runs query through its prepared statement on c, forgetting the statement
+// when PostgreSQL no longer runs it as prepared.
+func runPrepared[T any](ctx context.Context, c *stmtCacheConn, query string, run func(driver.Stmt) (T, error)) (T, error) {
 	st, err := c.prepared(ctx, query)
 	if err != nil {
-		return nil, err
+		var none T
+		return none, err
 	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+	out, err := run(st)
 	if err != nil {
 		c.forget(query, err)
 	}
-	return res, err
+	return out, err
 }
 
 // Close closes the connection; its statements go with it on the server.
