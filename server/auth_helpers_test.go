@@ -36,6 +36,9 @@ func authEnv(t *testing.T) map[string]string {
 		"DATABASE_URL":    testenv.NewPostgresDB(t),
 		"JWT_SECRET":      testJWTSecret,
 		"TRUSTED_PROXIES": "127.0.0.1/32",
+		// A deployment's own namespace, as its own database: with REDIS_URL, memo entries
+		// (settings, stats) and bus channels are the deployment's, never another test's.
+		"NAMESPACE": testenv.RandomName("t-"),
 	}
 }
 

@@ -17,9 +17,7 @@ import (
 func TestExpertStatsFollowTheExpertsQuestionsAcrossInstancesOverRedis(t *testing.T) {
 	t.Parallel()
 	env := authEnv(t)
-	// A namespace of its own: the memo's keys (settings, expert_stats) are the
-	// deployment's, and other tests' servers on this Redis hold their own values.
-	env["REDIS_URL"], env["NAMESPACE"] = testenv.NeedRedis(t), testenv.RandomName("memo-")
+	env["REDIS_URL"] = testenv.NeedRedis(t) // authEnv's namespace: both instances, no other test
 	w := newAzWorld(t, env)
 	other := &azWorld{ts: startServer(t, env), db: w.db, callers: w.callers}
 	admin := w.callers[azAdmin]
