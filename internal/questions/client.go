@@ -184,15 +184,19 @@ func (s *Service) OpenDispute(ctx context.Context, id uuid.UUID, reason string) 
 }
 
 // transit moves q by act, done by by, when the lifecycle allows it from q's status: a
-// conditional update guarded by the act's source states, so that of two racing requests
-// exactly one wins (more adds to the update, nil for nothing). CONFLICT with the current
-// status when q is not, or no longer, in one of them (see step for the other refusals).
+// conditional update guarded by the act's source states (and by the status read, for
+// the acts decidedOnRead), so that of two racing requests exactly one wins (more adds
+// to the update, nil for nothing). CONFLICT with the current status when q is not, or
+// no longer, in one of them (see step for the other refusals).
 func (s *Service) transit(ctx context.Context, tx *ent.Client, q *ent.Question, act action, by actor, more func(*ent.QuestionUpdateOne)) (*ent.Question, error) {
 	t, err := step(act, by, q.Status)
 	if err != nil {
 		return nil, err
 	}
 	u := tx.Question.UpdateOneID(q.ID).Where(question.StatusIn(t.from...)).SetStatus(t.to).SetUpdatedAt(s.now())
+	if decidedOnRead[act] {
+		u.Where(question.StatusEQ(q.Status))
+	}
 	if more != nil {
 		more(u)
 	}

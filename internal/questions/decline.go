@@ -53,12 +53,8 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 				return nil, err
 			}
 		}
-		read := q.Status
-		wasQueued := read == question.StatusAWAITING_EXPERT
+		wasQueued := q.Status == question.StatusAWAITING_EXPERT
 		q, err = s.close(ctx, tx, q, actDecline, byExpert, func(up *ent.QuestionUpdateOne) {
-			// Guarded by the status read, not the row's every source: a queued question
-			// another expert claimed meanwhile is no longer this expert's to decline.
-			up.Where(question.StatusEQ(read))
 			if !wasQueued {
 				up.Where(question.ExpertID(p.UserID))
 			}

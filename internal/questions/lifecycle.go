@@ -11,7 +11,8 @@ import (
 // The question lifecycle, in one table (lifecycle, below): every change of a question's
 // status names its action, asks the table whether the action is allowed from the status
 // it read and for whom it acts, and guards its conditional UPDATE with the action's
-// source states, so that of two racing changes exactly one wins (transit, setStatus).
+// source states (and the status read, for decidedOnRead), so that of two racing changes
+// exactly one wins (transit, setStatus).
 //
 // In short: the AI stages (SUBMITTED, DRAFTING, REWRITING, CHECKING) lead to the
 // experts' queue (AWAITING_EXPERT); a claim (CLAIMED) ends in a delivery (DELIVERED),
@@ -115,6 +116,14 @@ var lifecycle = map[action]transition{
 	actResolve:         {states(question.StatusDISPUTED), question.StatusRESOLVED, byAdmin, "only a disputed question can be resolved"},
 	actExpire:          {states(question.StatusAWAITING_EXPERT), question.StatusEXPIRED, bySystem, ""},
 }
+
+// decidedOnRead are the actions that do different things from different source states
+// (a decline from the queue ends no claim; from a held state it ends the expert's own).
+// Their UPDATE is guarded by the status read as well, so that they never land on another
+// of their sources the question reached meanwhile (a decline decided on a queued question
+// must not close the claim another expert made since). The others are guarded by their
+// sources alone: a cancel decided on SUBMITTED is as good on AWAITING_EXPERT.
+var decidedOnRead = map[action]bool{actDecline: true}
 
 // states lists the source states of a row.
 func states(s ...question.Status) []question.Status { return s }
