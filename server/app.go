@@ -160,7 +160,15 @@ func openCommandApp(ctx context.Context, getenv func(string) string, logTo io.Wr
 	if err != nil {
 		return nil, err
 	}
-	return openApp(ctx, cfg, newLogger(cfg, logTo))
+	log, closeLog := newLogger(cfg, logTo)
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		closeLog()
+		return nil, err
+	}
+	// First in, so closed last: the other closers may log.
+	a.closers = append([]func() error{func() error { closeLog(); return nil }}, a.closers...)
+	return a, nil
 }
 
 // close releases resources in reverse order of opening.

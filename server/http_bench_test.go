@@ -51,7 +51,8 @@ func BenchmarkProductionQuery(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = out.Close() })
-	log := newLogger(cfg, out)
+	log, closeLog := newLogger(cfg, out)
+	b.Cleanup(closeLog)
 	a, err := openApp(context.Background(), cfg, log)
 	if err != nil {
 		b.Fatal(err)

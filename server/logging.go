@@ -10,13 +10,22 @@ import (
 )
 
 // newLogger returns the process logger: JSON in production, text in development, on w
-// (lines written together when several are ready at once, see groupWriter), and also into LOG_FILE (every line) and LOG_ERROR_FILE (errors only) when they are set,
-// each rotated by size with lumberjack. The files' writes are unbuffered: nothing is lost
-// when the process exits without closing them.
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+// (buffered and written every LOG_FLUSH_INTERVAL, or, with 0, lines ready at once written
+// together: see bufferedLog and groupWriter), and also into LOG_FILE (every line) and
+// LOG_ERROR_FILE (errors only) when they are set, each rotated by size with lumberjack.
+// The files' writes are unbuffered: nothing is lost when the process exits without
+// closing them. closeLog writes out what w's buffer holds; call it once done logging.
+func newLogger(cfg config.Config, w io.Writer) (log *slog.Logger, closeLog func()) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config.Validate
-	handlers := []slog.Handler{logHandler(cfg, logOutput(w), level)}
+	out, buffered := logOutput(w, cfg.LogFlushInterval)
+	stdout := logHandler(cfg, out, level)
+	closeLog = func() {}
+	if buffered != nil {
+		stdout = flushOnError{Handler: stdout, out: buffered}
+		closeLog = func() { _ = buffered.close() }
+	}
+	handlers := []slog.Handler{stdout}
 	if cfg.LogFile != "" {
 		handlers = append(handlers, logHandler(cfg, rotated(cfg, cfg.LogFile), level))
 	}
@@ -24,9 +33,9 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		handlers = append(handlers, logHandler(cfg, rotated(cfg, cfg.LogErrorFile), slog.LevelError))
 	}
 	if len(handlers) == 1 {
-		return slog.New(handlers[0])
+		return slog.New(handlers[0]), closeLog
 	}
-	return slog.New(slog.NewMultiHandler(handlers...))
+	return slog.New(slog.NewMultiHandler(handlers...)), closeLog
 }
 
 func logHandler(cfg config.Config, w io.Writer, level slog.Level) slog.Handler {

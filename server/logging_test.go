@@ -60,7 +60,7 @@ func TestLogFilesReceiveTheirLevels(t *testing.T) {
 		t.Fatal(err)
 	}
 	var console strings.Builder
-	log := newLogger(cfg, &console)
+	log, _ := newLogger(cfg, &console)
 	log.Info("an info line")
 	log.Error("an error line")
 	for file, want := range map[string][]string{

@@ -15,7 +15,8 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout io.W
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stdout)
+	log, closeLog := newLogger(cfg, stdout)
+	defer closeLog()
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
 	d, err := db.Open(ctx, cfg.DatabaseURL, log)

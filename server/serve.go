@@ -27,7 +27,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err := checkSplitDeployment(cfg, !cfg.RunWorkers); err != nil {
 		return err
 	}
-	log := newLogger(cfg, stdout)
+	log, closeLog := newLogger(cfg, stdout)
+	defer closeLog() // last: after the "stopped" line
 	log.Info("starting backbone", "version", version(), "config", cfg.String())
 
 	a, err := openApp(ctx, cfg, log, dbOpts...)

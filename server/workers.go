@@ -32,7 +32,9 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 	if err := checkSplitDeployment(cfg, true); err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, newLogger(cfg, stdout))
+	log, closeLog := newLogger(cfg, stdout)
+	defer closeLog() // after a.close, whose errors it may log
+	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -136,6 +136,11 @@ type Config struct {
 	LogFile, LogErrorFile string
 	LogFileMaxMB          int // LOG_FILE_MAX_MB: rotate a log file at this size (default 100)
 	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
+	// LOG_FLUSH_INTERVAL: log lines to the process's standard output are kept in a buffer
+	// (64 KiB) and written when it fills, every this long, at an ERROR line and at exit;
+	// 0 writes each line before its call returns (default 100ms). A crash (SIGKILL, an
+	// unrecovered panic, the OOM killer) loses the INFO and WARN lines of the last interval.
+	LogFlushInterval time.Duration
 
 	// Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 	// is set and OTEL_SDK_DISABLED is not true. The OpenTelemetry SDK reads those and the
@@ -221,11 +226,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsAddr:  r.str("METRICS_ADDR", ""),
 		MetricsToken: r.str("METRICS_TOKEN", ""),
 
-		LogLevel:       strings.ToLower(r.str("LOG_LEVEL", "info")),
-		LogFile:        r.str("LOG_FILE", ""),
-		LogErrorFile:   r.str("LOG_ERROR_FILE", ""),
-		LogFileMaxMB:   r.int("LOG_FILE_MAX_MB", 100),
-		LogFileBackups: r.int("LOG_FILE_BACKUPS", 5),
+		LogLevel:         strings.ToLower(r.str("LOG_LEVEL", "info")),
+		LogFile:          r.str("LOG_FILE", ""),
+		LogErrorFile:     r.str("LOG_ERROR_FILE", ""),
+		LogFileMaxMB:     r.int("LOG_FILE_MAX_MB", 100),
+		LogFileBackups:   r.int("LOG_FILE_BACKUPS", 5),
+		LogFlushInterval: r.duration("LOG_FLUSH_INTERVAL", 100*time.Millisecond),
 
 		Tracing: (r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != "") &&
 			!r.bool("OTEL_SDK_DISABLED", false),
@@ -324,6 +330,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogFileMaxMB < 1 || c.LogFileBackups < 0 {
 		bad("LOG_FILE_MAX_MB must be at least 1 and LOG_FILE_BACKUPS at least 0 (got %d, %d)", c.LogFileMaxMB, c.LogFileBackups)
+	}
+	if c.LogFlushInterval < 0 {
+		bad("LOG_FLUSH_INTERVAL: %s is negative", c.LogFlushInterval)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("LOG_FORMAT: %q is neither json nor text", c.LogFormat)
