@@ -75,7 +75,7 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	charge := min(ratelimit.Points(b.complexity(ctx, opCtx)), points)
 	limit := b.limit(points)
 	now := time.Now()
-	res, err := b.cfg.Limiter.AllowN(ctx, "budget:"+key, limit, charge)
+	res, err := b.cfg.Limiter.AllowN(ctx, key, limit, charge)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return cancelled()
@@ -95,26 +95,28 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 }
 
 // caller names the budget an operation is charged to: its policy name (as the
-// RateLimit headers show it), its key and its points per window.
+// RateLimit headers show it), its key in the limiter ("budget:" and the caller) and its
+// points per window.
 func (b rateBudget) caller(ctx context.Context) (policy, key string, points int) {
 	p, ok := viewer.From(ctx)
 	switch {
 	case ok && p.IsAPIKey():
-		return "api_key", "key:" + p.APIKeyID.String(), b.cfg.APIKey
+		return "api_key", "budget:key:" + p.APIKeyID.String(), b.cfg.APIKey
 	case ok:
-		return "user", "user:" + p.UserID.String(), b.cfg.User
+		return "user", "budget:user:" + p.UserID.String(), b.cfg.User
 	}
 	ip := httpmw.ClientIPFrom(ctx)
 	if ip == "" {
 		ip = "unknown"
 	}
-	return "anonymous", "ip:" + ip, b.cfg.Anonymous
+	return "anonymous", "budget:ip:" + ip, b.cfg.Anonymous
 }
 
 // complexity is the operation's complexity as the complexity limit computed it, or,
 // on a handler without that limit, as gqlgen computes it.
 func (b rateBudget) complexity(ctx context.Context, opCtx *graphql.OperationContext) int {
-	if stats := extension.GetComplexityStats(graphql.WithOperationContext(ctx, opCtx)); stats != nil {
+	// Read where extension.GetComplexityStats reads, without a context to read it from.
+	if stats, ok := opCtx.Stats.GetExtension(complexityStats).(*extension.ComplexityStats); ok {
 		return stats.Complexity
 	}
 	return complexity.Calculate(ctx, b.schema, opCtx.Operation, opCtx.Variables)
@@ -157,7 +159,7 @@ func (b rateBudget) writeHeaders(ctx context.Context, policy string, limit ratel
 	v = strconv.AppendInt(v, int64(res.Remaining), 10)
 	v = append(v, ";t="...)
 	v = strconv.AppendInt(v, int64(ceilSeconds(res.ResetAfter)), 10)
-	h.Set("RateLimit", string(v))
+	h["Ratelimit"] = []string{string(v)} // RateLimit, canonical: no key copy per request
 	if !res.Allowed {
 		h.Set("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(res.RetryAfter)))
 	}

@@ -118,7 +118,7 @@ func (o responder) write(status int, resp *graphql.Response) {
 	} else {
 		h.Set("Content-Type", o.mediaType+"; charset=utf-8")
 	}
-	h.Set("Content-Length", strconv.Itoa(len(head)+len(data)+len(tail)))
+	h["Content-Length"] = []string{strconv.Itoa(len(head) + len(data) + len(tail))}
 	o.w.WriteHeader(status)
 	for _, part := range [][]byte{head, data, tail} {
 		if _, err := o.w.Write(part); err != nil {

@@ -10,6 +10,11 @@ import (
 // HeaderRequestID is the request id header, read from callers and set on responses.
 const HeaderRequestID = "X-Request-ID"
 
+// requestIDKeyCanonical is HeaderRequestID as net/http keys it in a Header: reading and
+// setting it by this key skips the canonicalization, and the copy of the key it makes,
+// of every request.
+var requestIDKeyCanonical = http.CanonicalHeaderKey(HeaderRequestID)
+
 // maxRequestIDLen bounds an incoming id: it lands in every log line.
 const maxRequestIDLen = 128
 
@@ -21,11 +26,14 @@ type requestIDKey struct{}
 // after it fill in (state.go).
 func RequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(HeaderRequestID)
+		var id string
+		if v := r.Header[requestIDKeyCanonical]; len(v) > 0 {
+			id = v[0]
+		}
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
-		w.Header().Set(HeaderRequestID, id)
+		w.Header()[requestIDKeyCanonical] = []string{id}
 		next.ServeHTTP(w, r.WithContext(&stateCtx{Context: r.Context(), s: &requestState{id: id}}))
 	})
 }
