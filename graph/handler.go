@@ -16,6 +16,7 @@ import (
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
+	"backbone/internal/httpmw"
 	"backbone/internal/trusted"
 )
 
@@ -68,7 +69,7 @@ type Handler struct {
 // ServeHTTP serves the endpoint; a plain HTTP request (not a websocket upgrade) gets the
 // RateLimit headers of its operation's charge.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Upgrade") == "" {
+	if r.Header.Get("Upgrade") == "" && !httpmw.Attach(r.Context(), headerSinkKey{}, w.Header()) {
 		r = r.WithContext(withHeaderSink(r.Context(), w.Header()))
 	}
 	h.Server.ServeHTTP(w, r)

@@ -55,7 +55,10 @@ func (a *app) signingKeys() (*token.KeySet, error) {
 // requestOrigin records the caller's IP and user agent for audit rows and rate limits.
 func requestOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := audit.WithRequest(r.Context(), audit.Request{IP: httpmw.ClientIPFrom(r.Context()), UserAgent: r.UserAgent()})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		origin := audit.Request{IP: httpmw.ClientIPFrom(r.Context()), UserAgent: r.UserAgent()}
+		if !httpmw.Attach(r.Context(), audit.RequestKey, origin) {
+			r = r.WithContext(audit.WithRequest(r.Context(), origin))
+		}
+		next.ServeHTTP(w, r)
 	})
 }

@@ -29,6 +29,10 @@ type Request struct {
 
 type requestKey struct{}
 
+// RequestKey is the context key WithRequest stores the request's origin under, for
+// whoever attaches it to a request otherwise (httpmw.Attach).
+var RequestKey any = requestKey{}
+
 // WithRequest returns ctx carrying the request's origin.
 func WithRequest(ctx context.Context, r Request) context.Context {
 	return context.WithValue(ctx, requestKey{}, r)

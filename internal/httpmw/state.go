@@ -12,6 +12,31 @@ type requestState struct {
 	clientIP any // string; nil until ClientIPContext sets it
 	notes    *logNotes
 	route    *routeSlot
+	// attached are the values other packages gave the request with Attach.
+	attached []attachedValue
+	inline   [2]attachedValue // attached's first values, without an allocation of their own
+}
+
+type attachedValue struct{ key, value any }
+
+type stateKey struct{}
+
+// Attach gives the request ctx belongs to the value val under key, as
+// context.WithValue(ctx, key, val) would, without a context layer and with it a copy of
+// the *http.Request (r.WithContext) per request. It reports false, attaching nothing,
+// outside a request RequestID serves; the caller then adds the layer itself. Use it only
+// when no layer added to the request's context since RequestID holds key: such a layer
+// would answer for key first.
+func Attach(ctx context.Context, key, val any) bool {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	if st == nil {
+		return false
+	}
+	if st.attached == nil {
+		st.attached = st.inline[:0]
+	}
+	st.attached = append(st.attached, attachedValue{key, val})
+	return true
 }
 
 // stateCtx is a request's context carrying its requestState. It answers the keys of
@@ -39,6 +64,13 @@ func (c *stateCtx) Value(key any) any {
 	case routeKey:
 		if c.s.route != nil {
 			return c.s.route
+		}
+	case stateKey:
+		return c.s
+	}
+	for i := len(c.s.attached) - 1; i >= 0; i-- {
+		if c.s.attached[i].key == key {
+			return c.s.attached[i].value
 		}
 	}
 	return c.Context.Value(key)

@@ -1,6 +1,7 @@
 package httpmw_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -50,5 +51,31 @@ func TestChainSharesOneRequestState(t *testing.T) {
 	}
 	if got := counterValue(t, reg, map[string]string{"route": "query", "method": "POST", "code": "202"}); got != 1 {
 		t.Fatalf("http_requests_total{route=query} = %v, want 1", got)
+	}
+}
+
+type attachKey struct{ name string }
+
+// A value attached to the request is read through the context layers added since, as a
+// context.WithValue layer would be; a later layer with the same key still answers first;
+// outside a request RequestID serves nothing is attached.
+func TestAttachGivesTheRequestAValue(t *testing.T) {
+	t.Parallel()
+	var got, shadowed, missing any
+	var attached bool
+	h := httpmw.RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		layered := httpmw.WithClientIP(r.Context(), "192.0.2.1") // a layer added before Attach
+		attached = httpmw.Attach(layered, attachKey{"a"}, "one") && httpmw.Attach(layered, attachKey{"b"}, "two") &&
+			httpmw.Attach(layered, attachKey{"c"}, "three")
+		got = layered.Value(attachKey{"c"})
+		shadowed = context.WithValue(layered, attachKey{"a"}, "inner").Value(attachKey{"a"})
+		missing = layered.Value(attachKey{"d"})
+	}))
+	serve(h, httptest.NewRequest(http.MethodGet, "/", nil))
+	if !attached || got != "three" || shadowed != "inner" || missing != nil {
+		t.Fatalf("attached %v; read %v, %v under a layer with the key, %v for a key never attached", attached, got, shadowed, missing)
+	}
+	if httpmw.Attach(context.Background(), attachKey{"a"}, "x") {
+		t.Fatal("Attach outside a request reported true")
 	}
 }
