@@ -28,6 +28,9 @@ func TestDefaultsAreTheEmbeddedDevelopmentMode(t *testing.T) {
 	if !c.Playground || !c.Introspection || !c.MigrateOnStart {
 		t.Errorf("development should default to playground, introspection and migrations on: %s", c)
 	}
+	if c.LogFlushInterval != 100*time.Millisecond {
+		t.Errorf("LOG_FLUSH_INTERVAL defaults to %s, want 100ms", c.LogFlushInterval)
+	}
 }
 
 func TestPaymentProviderDefaults(t *testing.T) {
@@ -66,6 +69,7 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"unknown environment", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{"negative log flush interval", map[string]string{"LOG_FLUSH_INTERVAL": "-1s"}, "LOG_FLUSH_INTERVAL"},
 		{"bad proxy CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/99"}, "TRUSTED_PROXIES"},
 		{"AI base URL that is not http", map[string]string{"AI_BASE_URL": "ftp://models.local", "AI_MODEL": "m"}, "AI_BASE_URL"},
 		{"AI base URL without a model", map[string]string{"AI_BASE_URL": "http://localhost:11434/v1"}, "AI_MODEL"},
