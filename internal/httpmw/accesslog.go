@@ -17,12 +17,15 @@ func AccessLog(log *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := record(w)
-			notes := &logNotes{}
-			if st := stateOf(r.Context()); st != nil {
+			st := stateOf(r.Context())
+			rec := recordIn(st, w)
+			var notes *logNotes
+			if st != nil {
+				notes = &st.notesInline
 				st.notes = notes
 				next.ServeHTTP(rec, r)
 			} else {
+				notes = &logNotes{}
 				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logNotesKey{}, notes)))
 			}
 

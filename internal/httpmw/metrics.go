@@ -63,12 +63,15 @@ func Metrics(reg prometheus.Registerer) Middleware {
 			start := time.Now()
 			m.inFlight.Inc()
 			defer m.inFlight.Dec()
-			slot := &routeSlot{}
-			rec := record(w)
-			if st := stateOf(r.Context()); st != nil {
+			st := stateOf(r.Context())
+			rec := recordIn(st, w)
+			var slot *routeSlot
+			if st != nil {
+				slot = &st.routeInline
 				st.route = slot
 				next.ServeHTTP(rec, r)
 			} else {
+				slot = &routeSlot{}
 				next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, slot)))
 			}
 

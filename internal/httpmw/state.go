@@ -15,6 +15,12 @@ type requestState struct {
 	// attached are the values other packages gave the request with Attach.
 	attached []attachedValue
 	inline   [2]attachedValue // attached's first values, without an allocation of their own
+
+	// The notes, route slot and response recorder of the request, held here rather than
+	// allocated each on its own.
+	notesInline logNotes
+	routeInline routeSlot
+	recInline   recorder
 }
 
 type attachedValue struct{ key, value any }

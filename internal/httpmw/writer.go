@@ -25,6 +25,18 @@ func record(w http.ResponseWriter) *recorder {
 	return &recorder{ResponseWriter: w}
 }
 
+// recordIn is record with the recorder held in st when there is one and it is free.
+func recordIn(st *requestState, w http.ResponseWriter) *recorder {
+	if rec, ok := w.(*recorder); ok {
+		return rec
+	}
+	if st != nil && st.recInline.ResponseWriter == nil {
+		st.recInline.ResponseWriter = w
+		return &st.recInline
+	}
+	return &recorder{ResponseWriter: w}
+}
+
 // started reports whether the status line has been sent (or the connection taken).
 func (w *recorder) started() bool { return w.status != 0 || w.hijacked }
 
