@@ -6,6 +6,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/ent"
 	"backbone/ent/answerrevision"
@@ -88,23 +89,30 @@ func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*
 // siblingSelected reports whether the object whose field resolves in ctx has the field
 // name selected too (fragments included).
 func siblingSelected(ctx context.Context, name string) bool {
+	_, fields := siblingFields(ctx)
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// siblingFields returns the field that gave the object whose field resolves in ctx, and
+// the fields selected on that object (fragments included); nil outside a field.
+func siblingFields(ctx context.Context) (*ast.Field, []graphql.CollectedField) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return false
+		return nil, nil
 	}
 	parent := fc.Parent
 	for parent != nil && parent.Field.Field == nil { // a list element's context
 		parent = parent.Parent
 	}
 	if parent == nil {
-		return false
+		return nil, nil
 	}
-	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Field.Selections, []string{fc.Object, "Node"}) {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+	return parent.Field.Field, graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Field.Selections, []string{fc.Object, "Node"})
 }
 
 // newestExpert is the newest EXPERT revision of revs (oldest first), or nil: what
