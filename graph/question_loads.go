@@ -49,34 +49,49 @@ func (q *queuedLoads) first(k queuedKey) bool {
 // same loader, key and guard.
 func (r *Resolver) questionLoaders(ctx context.Context, q *ent.Question) *Loaders {
 	l := r.loaders(ctx)
-	parent, fields := siblingFields(ctx)
-	if parent == nil || !l.queued.first(queuedKey{q.ID, parent}) {
+	parent := parentField(ctx)
+	if parent == nil || !l.queued.first(queuedKey{q.ID, parent.Field}) {
 		return l
 	}
-	selected := make(map[string]bool, len(fields))
-	for _, f := range fields {
-		selected[f.Name] = true
+	var selected struct{ client, expert, answer, revisions, pipeline, revisionRequests, dispute bool }
+	for _, f := range collectSiblings(ctx, parent) {
+		switch f.Name {
+		case "client":
+			selected.client = true
+		case "expert":
+			selected.expert = true
+		case "answer":
+			selected.answer = true
+		case "revisions":
+			selected.revisions = true
+		case "pipeline":
+			selected.pipeline = true
+		case "revisionRequests":
+			selected.revisionRequests = true
+		case "dispute":
+			selected.dispute = true
+		}
 	}
-	if selected["client"] {
+	if selected.client {
 		l.users.LoadThunk(ctx, q.ClientID)
 	}
-	if selected["expert"] && q.ExpertID != nil {
+	if selected.expert && q.ExpertID != nil {
 		l.users.LoadThunk(ctx, *q.ExpertID)
 	}
 	switch { // as deliveredAnswer reads the answer
-	case selected["revisions"]:
+	case selected.revisions:
 		l.revisions.LoadThunk(ctx, q.ID)
-	case selected["answer"]:
+	case selected.answer:
 		l.answers.LoadThunk(ctx, q.ID)
 	}
-	if selected["pipeline"] {
+	if selected.pipeline {
 		l.pipelines.LoadThunk(ctx, q.ID)
 	}
-	if (selected["revisionRequests"] || selected["dispute"]) && questions.Party(ctx, q) {
-		if selected["revisionRequests"] {
+	if (selected.revisionRequests || selected.dispute) && questions.Party(ctx, q) {
+		if selected.revisionRequests {
 			l.revisionRequests.LoadThunk(ctx, q.ID)
 		}
-		if selected["dispute"] {
+		if selected.dispute {
 			l.disputes.LoadThunk(ctx, q.ID)
 		}
 	}

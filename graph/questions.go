@@ -6,7 +6,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/ent"
 	"backbone/ent/answerrevision"
@@ -89,8 +88,11 @@ func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*
 // siblingSelected reports whether the object whose field resolves in ctx has the field
 // name selected too (fragments included).
 func siblingSelected(ctx context.Context, name string) bool {
-	_, fields := siblingFields(ctx)
-	for _, f := range fields {
+	parent := parentField(ctx)
+	if parent == nil {
+		return false
+	}
+	for _, f := range collectSiblings(ctx, parent) {
 		if f.Name == name {
 			return true
 		}
@@ -98,21 +100,27 @@ func siblingSelected(ctx context.Context, name string) bool {
 	return false
 }
 
-// siblingFields returns the field that gave the object whose field resolves in ctx, and
-// the fields selected on that object (fragments included); nil outside a field.
-func siblingFields(ctx context.Context) (*ast.Field, []graphql.CollectedField) {
+// parentField is the field that gave the object whose field resolves in ctx; nil
+// outside a field.
+func parentField(ctx context.Context) *graphql.CollectedField {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return nil, nil
+		return nil
 	}
 	parent := fc.Parent
 	for parent != nil && parent.Field.Field == nil { // a list element's context
 		parent = parent.Parent
 	}
 	if parent == nil {
-		return nil, nil
+		return nil
 	}
-	return parent.Field.Field, graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Field.Selections, []string{fc.Object, "Node"})
+	return &parent.Field
+}
+
+// collectSiblings lists the fields parent selects on the object whose field resolves in
+// ctx, fragments included.
+func collectSiblings(ctx context.Context, parent *graphql.CollectedField) []graphql.CollectedField {
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Selections, []string{graphql.GetFieldContext(ctx).Object, "Node"})
 }
 
 // newestExpert is the newest EXPERT revision of revs (oldest first), or nil: what
