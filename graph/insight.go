@@ -101,7 +101,7 @@ func (r *Resolver) revisionRequests(ctx context.Context, q *ent.Question) ([]*en
 	if !questions.Party(ctx, q) {
 		return nil, nil
 	}
-	reqs, err := r.loaders(ctx).revisionRequests.Load(ctx, q.ID)
+	reqs, err := r.questionLoaders(ctx, q).revisionRequests.Load(ctx, q.ID)
 	if reqs == nil && err == nil {
 		reqs = []*ent.RevisionRequest{}
 	}
@@ -113,7 +113,7 @@ func (r *Resolver) questionDispute(ctx context.Context, q *ent.Question) (*ent.D
 	if !questions.Party(ctx, q) {
 		return nil, nil
 	}
-	return r.loaders(ctx).disputes.Load(ctx, q.ID)
+	return r.questionLoaders(ctx, q).disputes.Load(ctx, q.ID)
 }
 
 // disputeQuestion is the question of a dispute the viewer could read: the read rules let

@@ -67,6 +67,8 @@ type Loaders struct {
 	readUsers     func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.User, error)
 	readRevisions RevisionsFunc
 	readAnswers   AnswersFunc
+	// The questions whose selected loader reads have been asked for (questionLoaders).
+	queued queuedLoads
 }
 
 // NewLoaders returns fresh loaders over client and the sources; they cache for their

@@ -16,7 +16,7 @@ import (
 // pipeline is a question's AI pipeline as the viewer may see it; nil when the question
 // predates the pipeline or the viewer may not read it.
 func (r *Resolver) pipeline(ctx context.Context, q *ent.Question) (*model.Pipeline, error) {
-	v, err := r.loaders(ctx).pipelines.Load(ctx, q.ID)
+	v, err := r.questionLoaders(ctx, q).pipelines.Load(ctx, q.ID)
 	if err != nil || v.Status == "" {
 		return nil, err
 	}

@@ -88,23 +88,39 @@ func (r *Resolver) deliveredAnswer(ctx context.Context, questionID uuid.UUID) (*
 // siblingSelected reports whether the object whose field resolves in ctx has the field
 // name selected too (fragments included).
 func siblingSelected(ctx context.Context, name string) bool {
+	parent := parentField(ctx)
+	if parent == nil {
+		return false
+	}
+	for _, f := range collectSiblings(ctx, parent) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// parentField is the field that gave the object whose field resolves in ctx; nil
+// outside a field.
+func parentField(ctx context.Context) *graphql.CollectedField {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
-		return false
+		return nil
 	}
 	parent := fc.Parent
 	for parent != nil && parent.Field.Field == nil { // a list element's context
 		parent = parent.Parent
 	}
 	if parent == nil {
-		return false
+		return nil
 	}
-	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Field.Selections, []string{fc.Object, "Node"}) {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+	return &parent.Field
+}
+
+// collectSiblings lists the fields parent selects on the object whose field resolves in
+// ctx, fragments included.
+func collectSiblings(ctx context.Context, parent *graphql.CollectedField) []graphql.CollectedField {
+	return graphql.CollectFields(graphql.GetOperationContext(ctx), parent.Selections, []string{graphql.GetFieldContext(ctx).Object, "Node"})
 }
 
 // newestExpert is the newest EXPERT revision of revs (oldest first), or nil: what

@@ -869,22 +869,24 @@ func (r *questionResolver) Urgency(ctx context.Context, obj *ent.Question) (mode
 
 // Client is the resolver for the client field.
 func (r *questionResolver) Client(ctx context.Context, obj *ent.Question) (*ent.User, error) {
-	return r.loaders(ctx).users.Load(ctx, obj.ClientID)
+	return r.questionLoaders(ctx, obj).users.Load(ctx, obj.ClientID)
 }
 
 // Expert is the resolver for the expert field.
 func (r *questionResolver) Expert(ctx context.Context, obj *ent.Question) (*ent.User, error) {
+	r.questionLoaders(ctx, obj)
 	return r.userOrNil(ctx, obj.ExpertID)
 }
 
 // Answer is the resolver for the answer field.
 func (r *questionResolver) Answer(ctx context.Context, obj *ent.Question) (*ent.AnswerRevision, error) {
+	r.questionLoaders(ctx, obj)
 	return r.deliveredAnswer(ctx, obj.ID)
 }
 
 // Revisions is the resolver for the revisions field.
 func (r *questionResolver) Revisions(ctx context.Context, obj *ent.Question) ([]*ent.AnswerRevision, error) {
-	return nonNilRevisions(r.loaders(ctx).revisions.Load(ctx, obj.ID))
+	return nonNilRevisions(r.questionLoaders(ctx, obj).revisions.Load(ctx, obj.ID))
 }
 
 // Pipeline is the resolver for the pipeline field.
