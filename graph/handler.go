@@ -57,6 +57,8 @@ type HandlerConfig struct {
 	Handshakes gqlws.HandshakeLimit
 	// Tracer makes a span of every operation when set; nil adds nothing to a request.
 	Tracer trace.TracerProvider
+	// gqlgenPages leaves question pages to gqlgen (tests compare the two).
+	gqlgenPages bool
 }
 
 // Handler is the GraphQL endpoint and its websocket server, which the HTTP server's
@@ -159,6 +161,9 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	srv.AroundOperations(requireWriteScope)
 	srv.AroundOperations(operationLoaders(cfg.Resolver.Client, cfg.Resolver.sources()))
+	if !cfg.gqlgenPages {
+		srv.AroundFields(encodeQuestionPages)
+	}
 	if cfg.Resolver.Insight != nil && cfg.Resolver.Insight.Caches() {
 		srv.AroundRootFields(renderedAnalytics(cfg.Resolver.Insight, schema.Schema()))
 	}

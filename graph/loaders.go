@@ -69,6 +69,9 @@ type Loaders struct {
 	readAnswers   AnswersFunc
 	// The questions whose selected loader reads have been asked for (questionLoaders).
 	queued queuedLoads
+	// The keys primeQuestionPage put in users and answers: a page encoder reads only
+	// those (a Load of any other key would start a batch and wait out its window).
+	primed primedKeys
 }
 
 // NewLoaders returns fresh loaders over client and the sources; they cache for their

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -49,6 +51,7 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			for id, u := range users {
 				l.users.Prime(id, u)
 			}
+			l.primed.add(&l.primed.users, slices.Collect(maps.Keys(users)))
 		})
 	}
 	ids := make([]uuid.UUID, 0, len(conn.Edges))
@@ -68,6 +71,7 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 				l.revisions.Prime(id, revs[id]) // nil: a question without revisions
 				l.answers.Prime(id, newestExpert(revs[id]))
 			}
+			l.primed.add(&l.primed.answers, ids)
 		})
 	case fields["answer"]: // only the answers
 		reads = append(reads, func() {
@@ -78,6 +82,7 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			for _, id := range ids {
 				l.answers.Prime(id, answers[id]) // nil: a question without an answer
 			}
+			l.primed.add(&l.primed.answers, ids)
 		})
 	}
 	// The last read runs on this goroutine: a new one would first grow its stack to
@@ -128,4 +133,31 @@ func (r *Resolver) questionPage(ctx context.Context, q *ent.QuestionQuery, order
 	}
 	r.primeQuestionPage(ctx, conn)
 	return conn, nil
+}
+
+// primedKeys remembers which keys of the users and answers loaders a page primed. A
+// primed key stays in its loader's cache (nothing clears it during an operation), so a
+// Load of it returns at once what the resolvers would get.
+type primedKeys struct {
+	mu             sync.Mutex
+	users, answers map[uuid.UUID]struct{}
+}
+
+func (p *primedKeys) add(set *map[uuid.UUID]struct{}, ids []uuid.UUID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *set == nil {
+		*set = make(map[uuid.UUID]struct{}, len(ids))
+	}
+	for _, id := range ids {
+		(*set)[id] = struct{}{}
+	}
+}
+
+// has reports whether id is in set.
+func (p *primedKeys) has(set *map[uuid.UUID]struct{}, id uuid.UUID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := (*set)[id]
+	return ok
 }
