@@ -32,7 +32,7 @@ func BenchmarkQuestionPage(b *testing.B) {
 	p := newPageBench(b)
 	for _, c := range []struct {
 		name, field, token string
-		viewer            uuid.UUID
+		viewer             uuid.UUID
 	}{
 		{"client", "myQuestions", p.clientToken, p.client},
 		{"admin", "questions", p.adminToken, p.admin},
