@@ -30,8 +30,10 @@ func (c *stmtCounter) wrap(d dialect.Driver) dialect.Driver {
 	return dialect.DebugWithContext(d, func(ctx context.Context, args ...any) {
 		p, ok := viewer.From(ctx)
 		who, _ := c.user.Load().(uuid.UUID)
-		// Queries and execs count; "started" and "committed" lines of a transaction do not.
-		if msg := fmt.Sprint(args...); ok && p.UserID == who && (strings.Contains(msg, ".Query:") || strings.Contains(msg, ".Exec:")) {
+		// Queries and execs count, ent's and plain SQL's (QueryContext, ExecContext);
+		// "started" and "committed" lines of a transaction do not.
+		if msg := fmt.Sprint(args...); ok && p.UserID == who && (strings.Contains(msg, ".Query:") || strings.Contains(msg, ".Exec:") ||
+			strings.Contains(msg, ".QueryContext:") || strings.Contains(msg, ".ExecContext:")) {
 			c.n.Add(1)
 			if strings.Contains(msg, "SELECT COUNT(") {
 				c.counts.Add(1)
