@@ -69,35 +69,36 @@ func (s *Service) readAnswers(ctx context.Context, p viewer.Principal, questionI
 		return err
 	}
 	defer rows.Close()
+	// Declared once: Scan's arguments escape, so per row they would be allocated per row.
+	var (
+		author, basedOn      uuid.NullUUID
+		score, change        sql.NullFloat64
+		matches              []byte
+		model, promptVersion sql.NullString
+	)
 	for rows.Next() {
 		r := &ent.AnswerRevision{Kind: answerrevision.KindEXPERT}
-		var (
-			author, basedOn     uuid.NullUUID
-			score, change       sql.NullFloat64
-			matches             []byte
-			model, promptVersin sql.NullString
-		)
-		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.QuestionID, &r.Body, &author, &score, &matches, &basedOn, &change, &model, &promptVersin); err != nil {
+		if err := rows.Scan(&r.ID, &r.CreatedAt, &r.QuestionID, &r.Body, &author, &score, &matches, &basedOn, &change, &model, &promptVersion); err != nil {
 			return err
 		}
 		if author.Valid {
-			r.AuthorID = &author.UUID
+			r.AuthorID = new(author.UUID)
 		}
 		if basedOn.Valid {
-			r.BasedOnID = &basedOn.UUID
+			r.BasedOnID = new(basedOn.UUID)
 		}
 		if score.Valid {
-			r.OriginalityScore = &score.Float64
+			r.OriginalityScore = new(score.Float64)
 		}
 		if change.Valid {
-			r.ChangeRatio = &change.Float64
+			r.ChangeRatio = new(change.Float64)
 		}
 		if len(matches) > 0 {
 			if err := json.Unmarshal(matches, &r.OriginalityMatches); err != nil {
 				return err
 			}
 		}
-		r.Model, r.PromptVersion = model.String, promptVersin.String
+		r.Model, r.PromptVersion = model.String, promptVersion.String
 		each(r)
 	}
 	return rows.Err()
