@@ -17,9 +17,16 @@ import (
 // answers as ent's read rules (revisionReaders) do: admins all, a client those of their
 // own delivered questions only, an expert those of the questions they hold or held.
 func TestAnswersForFollowsTheReadRules(t *testing.T) {
-	testenv.NeedPostgres(t)
 	t.Parallel()
-	e := newEnv(t)
+	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			answersFollowTheReadRules(t, newEnvAt(t, url(t)))
+		})
+	}
+}
+
+func answersFollowTheReadRules(t *testing.T, e *env) {
 	_, ctxA := e.client(t, 1000)
 	_, ctxB := e.client(t, 1000)
 	_, ctxE1 := e.expert(t)
