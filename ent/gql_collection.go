@@ -1869,7 +1869,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldUpdatedAt)
 				fieldSeen[question.FieldUpdatedAt] = struct{}{}
 			}
-		case "clientID":
+		case "clientID", "client":
 			if _, ok := fieldSeen[question.FieldClientID]; !ok {
 				selectedFields = append(selectedFields, question.FieldClientID)
 				fieldSeen[question.FieldClientID] = struct{}{}
@@ -1884,7 +1884,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldTitle)
 				fieldSeen[question.FieldTitle] = struct{}{}
 			}
-		case "body":
+		case "body", "bodyHtml":
 			if _, ok := fieldSeen[question.FieldBody]; !ok {
 				selectedFields = append(selectedFields, question.FieldBody)
 				fieldSeen[question.FieldBody] = struct{}{}
@@ -1909,7 +1909,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldStatus)
 				fieldSeen[question.FieldStatus] = struct{}{}
 			}
-		case "expertID":
+		case "expertID", "expert":
 			if _, ok := fieldSeen[question.FieldExpertID]; !ok {
 				selectedFields = append(selectedFields, question.FieldExpertID)
 				fieldSeen[question.FieldExpertID] = struct{}{}
@@ -1969,7 +1969,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldPlatformFeeBps)
 				fieldSeen[question.FieldPlatformFeeBps] = struct{}{}
 			}
-		case "id":
+		case "id", "answer", "revisions", "pipeline":
 		case "__typename":
 		default:
 			unknownSeen = true

@@ -37,9 +37,12 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 				users = append(users, id)
 			}
 		}
+		// Only the selected edge's column was read (the field collection).
 		for _, e := range conn.Edges {
-			add(e.Node.ClientID)
-			if e.Node.ExpertID != nil {
+			if fields["client"] {
+				add(e.Node.ClientID)
+			}
+			if fields["expert"] && e.Node.ExpertID != nil {
 				add(*e.Node.ExpertID)
 			}
 		}

@@ -167,4 +167,18 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 	if n := node("client { id }"); n["client"] == nil || n["client"].(map[string]any)["id"] != client.ID {
 		t.Fatalf("client alone is %v, want %s", n, client.ID)
 	}
+	// The fields the schema maps to one column (entgql.MapsTo) and those reading several.
+	if n := node("bodyHtml"); n["bodyHtml"] == "" {
+		t.Fatalf("bodyHtml alone is %v", n)
+	}
+	if n := node("answer { body }"); n["answer"] == nil {
+		t.Fatalf("answer alone is %v", n)
+	}
+	if n := node("revisions { kind }"); len(n["revisions"].([]any)) == 0 {
+		t.Fatalf("revisions alone are %v", n)
+	}
+	// Null unless the viewer is a party: the client must be recognised from the page's row.
+	if n := node("revisionRequests { note }"); n["revisionRequests"] == nil {
+		t.Fatalf("revisionRequests alone are %v, want [] for the question's client", n)
+	}
 }

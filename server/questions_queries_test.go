@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -25,19 +26,91 @@ type stmtCounter struct {
 	counts atomic.Int64 // of n, the SELECT COUNT statements
 }
 
-// wrap is the driver wrapper openApp applies: ent's debug driver, reporting to the counter.
+// wrap is the driver wrapper openApp applies: ent's debug driver, reporting to the
+// counter, while statements counts; the plain driver otherwise (the debug driver formats
+// every statement with its arguments, which would weigh on BenchmarkQuestionPage).
 func (c *stmtCounter) wrap(d dialect.Driver) dialect.Driver {
-	return dialect.DebugWithContext(d, func(ctx context.Context, args ...any) {
-		p, ok := viewer.From(ctx)
-		who, _ := c.user.Load().(uuid.UUID)
-		// Queries and execs count; "started" and "committed" lines of a transaction do not.
-		if msg := fmt.Sprint(args...); ok && p.UserID == who && (strings.Contains(msg, ".Query:") || strings.Contains(msg, ".Exec:")) {
-			c.n.Add(1)
-			if strings.Contains(msg, "SELECT COUNT(") {
-				c.counts.Add(1)
-			}
+	return &countingDriver{Driver: d, debug: c.debug(d), c: c}
+}
+
+func (c *stmtCounter) debug(d dialect.Driver) *dialect.DebugDriver {
+	return dialect.DebugWithContext(d, c.log).(*dialect.DebugDriver)
+}
+
+func (c *stmtCounter) log(ctx context.Context, args ...any) {
+	p, ok := viewer.From(ctx)
+	who, _ := c.user.Load().(uuid.UUID)
+	// Queries and execs count, ent's and plain SQL's (QueryContext, ExecContext);
+	// "started" and "committed" lines of a transaction do not.
+	if msg := fmt.Sprint(args...); ok && p.UserID == who && (strings.Contains(msg, ".Query:") || strings.Contains(msg, ".Exec:") ||
+		strings.Contains(msg, ".QueryContext:") || strings.Contains(msg, ".ExecContext:")) {
+		c.n.Add(1)
+		if strings.Contains(msg, "SELECT COUNT(") {
+			c.counts.Add(1)
 		}
-	})
+	}
+}
+
+// countingDriver sends a statement through debug while the counter counts, else
+// straight to the driver. Its methods are the debug driver's.
+type countingDriver struct {
+	dialect.Driver
+	debug *dialect.DebugDriver
+	c     *stmtCounter
+}
+
+func (d *countingDriver) counting() bool {
+	who, _ := d.c.user.Load().(uuid.UUID)
+	return who != uuid.Nil
+}
+
+func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	if d.counting() {
+		return d.debug.Exec(ctx, query, args, v)
+	}
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	if d.counting() {
+		return d.debug.Query(ctx, query, args, v)
+	}
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
+	if d.counting() {
+		return d.debug.ExecContext(ctx, query, args...)
+	}
+	return d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	}).ExecContext(ctx, query, args...)
+}
+
+func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
+	if d.counting() {
+		return d.debug.QueryContext(ctx, query, args...)
+	}
+	return d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
+	}).QueryContext(ctx, query, args...)
+}
+
+// A transaction is counted whole or not at all, as it begins.
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	if d.counting() {
+		return d.debug.Tx(ctx)
+	}
+	return d.Driver.Tx(ctx)
+}
+
+func (d *countingDriver) BeginTx(ctx context.Context, opts *stdsql.TxOptions) (dialect.Tx, error) {
+	if d.counting() {
+		return d.debug.BeginTx(ctx, opts)
+	}
+	return d.Driver.(interface {
+		BeginTx(context.Context, *stdsql.TxOptions) (dialect.Tx, error)
+	}).BeginTx(ctx, opts)
 }
 
 // statements runs fn and returns how many statements it ran for user.

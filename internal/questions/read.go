@@ -74,25 +74,23 @@ func (s *Service) RevisionsFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 }
 
 // AnswersFor returns, by question id, the newest EXPERT revision the viewer may see
-// (the same read rules as RevisionsFor): a question's answer without reading its AI
-// drafts and older revisions. Questions without one have no entry. Batched for
-// dataloaders. Errors: UNAUTHENTICATED.
+// (the same read rules as RevisionsFor, applied by answersSQL): a question's answer
+// without reading its AI drafts and older revisions. Questions without one have no
+// entry. Batched for dataloaders. Errors: UNAUTHENTICATED.
 func (s *Service) AnswersFor(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.AnswerRevision, error) {
-	if _, err := principal(ctx, false); err != nil {
+	p, err := principal(ctx, false)
+	if err != nil {
 		return nil, errs.Wrap("questions.AnswersFor", err)
 	}
 	out := make(map[uuid.UUID]*ent.AnswerRevision, len(questionIDs))
 	if len(questionIDs) == 0 {
 		return out, nil
 	}
-	revs, err := s.db.Client.AnswerRevision.Query().
-		Where(answerrevision.QuestionIDIn(questionIDs...), answerrevision.KindEQ(answerrevision.KindEXPERT)).
-		Order(ent.Asc(answerrevision.FieldCreatedAt), ent.Asc(answerrevision.FieldID)).All(ctx)
+	err = s.readAnswers(ctx, p, questionIDs, func(r *ent.AnswerRevision) {
+		out[r.QuestionID] = r // oldest first: the newest stays
+	})
 	if err != nil {
 		return nil, errs.Wrap("questions.AnswersFor", err)
-	}
-	for _, r := range revs {
-		out[r.QuestionID] = r // oldest first: the newest stays
 	}
 	return out, nil
 }
