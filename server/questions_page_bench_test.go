@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,24 +47,16 @@ func BenchmarkQuestionPage(b *testing.B) {
 				}
 			}
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := processCPU(b)
 			for b.Loop() {
 				if out := p.post(b, c.token, body); bytes.Contains(out, []byte(`"errors"`)) {
 					b.Fatalf("%.300s", out)
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(stmts), "stmts/op")
 		})
 	}
-}
-
-// processCPU is the CPU time this process has used (user and system), in nanoseconds:
-// under a shared machine's load a steadier figure than the wall time per page.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 type pageBench struct {
