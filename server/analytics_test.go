@@ -33,10 +33,11 @@ func TestAnalyticsRollupsMatchTheBaseTables(t *testing.T) {
 	ctx := w.system()
 	client, expert, other := w.register(t, false), w.qfExpert(t), w.qfExpert(t)
 
-	// A question submitted yesterday and claimed today, 26 hours later: it counts as
-	// submitted yesterday, and its claim took 26 hours.
+	// A question submitted yesterday and claimed today, a day later: it counts as submitted
+	// yesterday, and its claim took a day. Exactly 24 hours back is yesterday's date at any
+	// time of day (26 hours was two days back before 02:00 UTC).
 	late := w.qfWaiting(t, client)
-	anExec(t, w, `UPDATE questions SET created_at = created_at - interval '26 hours' WHERE id = $1`, azUUID(t, late))
+	anExec(t, w, `UPDATE questions SET created_at = created_at - interval '24 hours' WHERE id = $1`, azUUID(t, late))
 	w.qfClaim(t, expert, late)
 	w.qfAnswer(t, expert, late, "Shorter wavelengths scatter more.")
 	w.inAccept(t, client, late, 4, "")
