@@ -73,7 +73,7 @@ func (s *Service) Refresh(ctx context.Context, id uuid.UUID) error {
 }
 
 func (s *Service) refresh(ctx context.Context, tx *ent.Client, id uuid.UUID) error {
-	rows, err := tx.QueryContext(ctx, factSelect+" WHERE q.id = "+s.placeholder(1), id)
+	rows, err := tx.QueryContext(ctx, factSelect+" WHERE q.id = "+s.db.Placeholder(1), id)
 	if err != nil {
 		return fmt.Errorf("read facts: %w", err)
 	}

@@ -17,7 +17,7 @@ import (
 func (s *Service) readDays(ctx context.Context, sp span, key string, each func(time.Time, Figures)) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, submitted, accepted, cancelled, declined, expired,
 	disputed, breaches, captured, fees, refunded, payouts FROM analytics_days
-	WHERE subject = `+s.placeholder(1)+` AND day >= `+s.placeholder(2)+` AND day < `+s.placeholder(3), key, sp.from, sp.to)
+	WHERE subject = `+s.db.Placeholder(1)+` AND day >= `+s.db.Placeholder(2)+` AND day < `+s.db.Placeholder(3), key, sp.from, sp.to)
 	if err != nil {
 		return err
 	}
@@ -74,8 +74,8 @@ func (s *Service) medians(ctx context.Context, sp span, key string, points []Poi
 // and day: deliver tells a delivery's from a claim's. counts is only valid during the
 // call.
 func (s *Service) readDurations(ctx context.Context, sp span, key string, each func(day time.Time, deliver bool, counts []byte) error) error {
-	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, kind = `+s.placeholder(1)+`, counts FROM analytics_durations
-	WHERE subject = `+s.placeholder(2)+` AND day >= `+s.placeholder(3)+` AND day < `+s.placeholder(4)+` ORDER BY kind, day`,
+	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, kind = `+s.db.Placeholder(1)+`, counts FROM analytics_durations
+	WHERE subject = `+s.db.Placeholder(2)+` AND day >= `+s.db.Placeholder(3)+` AND day < `+s.db.Placeholder(4)+` ORDER BY kind, day`,
 		string(analyticsduration.KindDELIVER), key, sp.from, sp.to)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ package analytics
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"backbone/internal/db"
@@ -41,12 +40,4 @@ func cached[T any](ctx context.Context, m *memo.Memo, key string, load func(cont
 		return load(ctx)
 	}
 	return memo.View(ctx, m, key, CacheTTL, load, cacheTag)
-}
-
-// placeholder is the n-th bind parameter in the database's syntax.
-func (s *Service) placeholder(n int) string {
-	if s.db.Postgres() {
-		return "$" + strconv.Itoa(n)
-	}
-	return "?"
 }

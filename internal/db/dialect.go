@@ -1,12 +1,23 @@
 package db
 
 import (
+	"strconv"
+
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 )
 
 // Postgres reports whether the database is PostgreSQL; the other one is SQLite.
 func (d *DB) Postgres() bool { return IsPostgres(d.Dialect) }
+
+// Placeholder is the n-th bind parameter (from 1) of a plain SQL statement in the
+// database's syntax: $n on PostgreSQL, ? on SQLite (which numbers each ? on its own).
+func (d *DB) Placeholder(n int) string {
+	if d.Postgres() {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
 
 // IsPostgres reports whether an ent dialect name, such as a query builder's, is
 // PostgreSQL's.

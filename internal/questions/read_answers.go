@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -23,13 +22,10 @@ import (
 // once one was delivered. TestAnswersForFollowsTheReadRules holds the two together.
 func (s *Service) answersSQL(p viewer.Principal, questionIDs []uuid.UUID) (string, []any) {
 	var b strings.Builder
-	args := make([]any, 0, len(questionIDs)+1)
+	args := make([]any, 0, len(questionIDs)+2)
 	arg := func(v any) string {
 		args = append(args, v)
-		if s.db.Postgres() {
-			return "$" + strconv.Itoa(len(args))
-		}
-		return "?"
+		return s.db.Placeholder(len(args))
 	}
 	b.WriteString(`SELECT r.id, r.created_at, r.question_id, r.body, r.author_id, r.originality_score,
 	r.originality_matches, r.based_on_id, r.change_ratio, r.model, r.prompt_version
@@ -47,13 +43,7 @@ FROM answer_revisions r`)
 	}
 	b.WriteString(`)`)
 	if !admin {
-		me := arg(p.UserID)
-		if s.db.Postgres() {
-			b.WriteString(` AND (q.expert_id = ` + me + ` OR (q.client_id = ` + me + ` AND q.delivered_at IS NOT NULL))`)
-		} else { // SQLite numbers each ? on its own
-			args = append(args, p.UserID)
-			b.WriteString(` AND (q.expert_id = ? OR (q.client_id = ? AND q.delivered_at IS NOT NULL))`)
-		}
+		b.WriteString(` AND (q.expert_id = ` + arg(p.UserID) + ` OR (q.client_id = ` + arg(p.UserID) + ` AND q.delivered_at IS NOT NULL))`)
 	}
 	b.WriteString(` ORDER BY r.created_at, r.id`)
 	return b.String(), args

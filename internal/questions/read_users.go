@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -34,11 +33,7 @@ func (s *Service) UsersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if s.db.Postgres() {
-			b.WriteString("$" + strconv.Itoa(i+1))
-		} else {
-			b.WriteString("?")
-		}
+		b.WriteString(s.db.Placeholder(i + 1))
 		args[i] = id
 	}
 	b.WriteString(`)`)
