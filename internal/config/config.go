@@ -138,7 +138,8 @@ type Config struct {
 	LogFileBackups        int // LOG_FILE_BACKUPS: rotated files kept per log file (default 5)
 	// LOG_FLUSH_INTERVAL: log lines to the process's standard output are kept in a buffer
 	// (64 KiB) and written when it fills, every this long, at an ERROR line and at exit;
-	// 0 writes each line before its call returns (default 100ms). A crash (SIGKILL, an
+	// 0 writes at once, without a buffer or timer (lines that arrive while a write is in
+	// progress go out in the next) (default 100ms). A crash (SIGKILL, an
 	// unrecovered panic, the OOM killer) loses the INFO and WARN lines of the last interval.
 	LogFlushInterval time.Duration
 
