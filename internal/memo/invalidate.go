@@ -20,12 +20,16 @@ type message struct {
 // after the change that outdates them has committed. An error (the shared store or the
 // bus unreachable) means other instances may serve the old values until their TTL
 // ends; this process never does.
+//
+// The shared tags rotate before the local versions move on: a Get in between would
+// otherwise miss locally, find the old value under the old shared token and keep it
+// under the new local version, where it would outlive the invalidation.
 func (m *Memo) Invalidate(ctx context.Context, tags ...string) error {
 	if len(tags) == 0 {
 		return nil
 	}
-	m.versions.bump(tags)
 	err := m.rotateShared(ctx, tags)
+	m.versions.bump(tags)
 	payload, _ := json.Marshal(message{Origin: m.origin, Tags: tags}) // strings only: never fails
 	return errors.Join(err, m.bus.Publish(ctx, m.topic(), payload))
 }
@@ -41,10 +45,10 @@ func (m *Memo) Follow(topic string, tagsOf func(payload []byte) []string) {
 		if len(tags) == 0 {
 			return
 		}
-		m.versions.bump(tags)
 		if err := m.rotateShared(m.ctx, tags); err != nil {
 			m.log.Warn("shared cache not invalidated; other instances may serve old values until their TTL", "tags", tags, "err", err)
 		}
+		m.versions.bump(tags)
 	})
 }
 
