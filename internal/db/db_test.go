@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,48 @@ func mustOpen(tb testing.TB, url string) *db.DB {
 	}
 	tb.Cleanup(func() { d.Close() })
 	return d
+}
+
+// TestOpenPostgresPlansEachStatementOnce: the pool's connections keep one generic plan
+// per prepared statement, unless the URL names plan_cache_mode itself.
+func TestOpenPostgresPlansEachStatementOnce(t *testing.T) {
+	t.Parallel()
+	base := testenv.NewPostgresDB(t)
+	auto, _ := url.Parse(base)
+	q := auto.Query()
+	q.Set("plan_cache_mode", "auto")
+	auto.RawQuery = q.Encode()
+	for _, tt := range []struct{ url, want string }{
+		{base, "force_generic_plan"},
+		{auto.String(), "auto"},
+	} {
+		d := mustOpen(t, tt.url)
+		ctx := context.Background()
+		conn, err := d.SQL.Conn(ctx) // one connection: prepared statements are per connection
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		if err := conn.QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != tt.want {
+			t.Errorf("%s: plan_cache_mode = %q, want %q", tt.url, mode, tt.want)
+		}
+		for range 6 { // auto would try 5 custom plans first
+			var n int
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_class WHERE relname = $1", "pg_class").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var generic, custom int
+		if err := conn.QueryRowContext(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+			WHERE statement = 'SELECT count(*) FROM pg_class WHERE relname = $1'`).Scan(&generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		if wantCustom := tt.want == "auto"; (custom > 0) != wantCustom {
+			t.Errorf("%s: %d generic and %d custom plans of a statement run 6 times", tt.url, generic, custom)
+		}
+		conn.Close()
+	}
 }

@@ -29,13 +29,35 @@ const (
 	pgMaxIdleTime = 5 * time.Minute
 )
 
+// Every connection plans its prepared statements once (issue 18), unless DATABASE_URL
+// names plan_cache_mode itself. The statements stay prepared on their connection
+// (stmtCacheConnector), and under PostgreSQL's default (auto) a statement whose custom
+// plans look cheaper than its generic one, such as a client's page of questions when
+// that client has fewer questions than average, is planned again at every execution:
+// about 0.45 ms of PostgreSQL's CPU per page of 20 questions (planning 0.35 ms, and the
+// custom plan of the answers' read ran slower than the generic one).
+const (
+	planCacheMode = "plan_cache_mode"
+	genericPlans  = "force_generic_plan"
+)
+
 // startupWait bounds how long Open waits for a PostgreSQL server that is still starting.
 const startupWait = 30 * time.Second
 
 // openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer. It
 // returns the connector too, for pools aside (DB.OpenAside).
 func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) (*sql.DB, driver.Connector, error) {
-	connector, err := pq.NewConnector(dsn)
+	cfg, err := pq.NewConfig(dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
+	}
+	if cfg.Runtime == nil {
+		cfg.Runtime = map[string]string{}
+	}
+	if _, set := cfg.Runtime[planCacheMode]; !set {
+		cfg.Runtime[planCacheMode] = genericPlans
+	}
+	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
 	}
