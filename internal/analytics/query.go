@@ -14,6 +14,7 @@ import (
 	"backbone/ent/analyticsduration"
 	"backbone/ent/analyticsexpertday"
 	"backbone/ent/analyticsexpertmonth"
+	"backbone/ent/predicate"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
@@ -303,10 +304,15 @@ func (s *Service) expertSums(ctx context.Context, sp span) (map[uuid.UUID]*Exper
 		firstMonth = firstMonth.AddDate(0, 1, 0)
 	}
 	lastMonth := monthOf(sp.to) // the whole months are [firstMonth, lastMonth)
-	days := analyticsexpertday.And(analyticsexpertday.DayGTE(sp.from), analyticsexpertday.DayLT(sp.to))
+	within := func(from, to time.Time) predicate.AnalyticsExpertDay {
+		return analyticsexpertday.And(analyticsexpertday.DayGTE(from), analyticsexpertday.DayLT(to))
+	}
+	days := within(sp.from, sp.to)
 	if firstMonth.Before(lastMonth) {
-		days = analyticsexpertday.And(days, analyticsexpertday.Or(
-			analyticsexpertday.DayLT(firstMonth), analyticsexpertday.DayGTE(lastMonth)))
+		// Two ranges, each an index range scan of its own: one range over the span with
+		// the whole months filtered out scanned the year's rows to keep a few days' (32
+		// against 20 ms for 300 experts over a year, EXPLAIN ANALYZE).
+		days = analyticsexpertday.Or(within(sp.from, firstMonth), within(lastMonth, sp.to))
 	}
 	var rows []expertSum
 	err := s.db.Client.AnalyticsExpertDay.Query().Where(days).
