@@ -28,25 +28,32 @@ import (
 // transaction (twice) gives the figures the rebuild computes from the base tables.
 func TestConsumerAndRebuildAgreeOnBothDatabases(t *testing.T) {
 	t.Parallel()
+	onBothDatabases(t, checkAgreement)
+}
+
+// onBothDatabases runs check on a new SQLite database (the embedded default) and a new
+// PostgreSQL one.
+func onBothDatabases(t *testing.T, check func(*testing.T, *db.DB)) {
 	for name, url := range map[string]func(testing.TB) string{"sqlite": testenv.NewSQLiteURL, "postgres": testenv.NewPostgresDB} {
 		t.Run(name, func(t *testing.T) {
 			if name == "postgres" {
 				testenv.NeedPostgres(t)
 			}
-			d := dbtest.Open(t, url(t))
-			checkAgreement(t, d)
+			check(t, dbtest.Open(t, url(t)))
 		})
 	}
+}
+
+// newUser adds a user of role.
+func newUser(ctx context.Context, d *db.DB, role user.Role) uuid.UUID {
+	return d.Client.User.Create().SetEmail(uuid.NewString() + "@example.com").SetPasswordHash("x").
+		SetDisplayName("U").SetRole(role).SaveX(ctx).ID
 }
 
 func checkAgreement(t *testing.T, d *db.DB) {
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
 	c := d.Client
-	mkUser := func(role user.Role) uuid.UUID {
-		return c.User.Create().SetEmail(uuid.NewString() + "@example.com").SetPasswordHash("x").
-			SetDisplayName("U").SetRole(role).SaveX(ctx).ID
-	}
-	client, expert := mkUser(user.RoleCLIENT), mkUser(user.RoleEXPERT)
+	client, expert := newUser(ctx, d, user.RoleCLIENT), newUser(ctx, d, user.RoleEXPERT)
 	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
 	at := func(h float64) time.Time { return day.Add(time.Duration(h * float64(time.Hour))) }
 	mkQuestion := func(created time.Time, status question.Status, closed *time.Time) uuid.UUID {
