@@ -2,6 +2,7 @@ package db
 
 import (
 	"strconv"
+	"strings"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -17,6 +18,17 @@ func (d *DB) Placeholder(n int) string {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
+}
+
+// WriteInList writes the bind parameters of an IN list of n values, the first numbered
+// first: "$3, $4, $5" on PostgreSQL, "?, ?, ?" on SQLite.
+func (d *DB) WriteInList(b *strings.Builder, first, n int) {
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Placeholder(first + i))
+	}
 }
 
 // IsPostgres reports whether an ent dialect name, such as a query builder's, is

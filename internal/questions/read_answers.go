@@ -35,11 +35,9 @@ FROM answer_revisions r`)
 		b.WriteString(` JOIN questions q ON q.id = r.question_id`)
 	}
 	b.WriteString(` WHERE r.kind = 'EXPERT' AND r.question_id IN (`)
-	for i, id := range questionIDs {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(arg(id))
+	s.db.WriteInList(&b, len(args)+1, len(questionIDs))
+	for _, id := range questionIDs {
+		args = append(args, id)
 	}
 	b.WriteString(`)`)
 	if !admin {

@@ -28,15 +28,12 @@ func (s *Service) UsersByID(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID
 	var b strings.Builder
 	b.WriteString(`SELECT id, created_at, updated_at, email, display_name, role, status, expert_status,
 	expert_subjects, expert_bio, email_verified FROM users WHERE id IN (`)
+	s.db.WriteInList(&b, 1, len(ids))
+	b.WriteString(`)`)
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(s.db.Placeholder(i + 1))
 		args[i] = id
 	}
-	b.WriteString(`)`)
 	rows, err := s.db.Client.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return nil, errs.Wrap("questions.UsersByID", err)
