@@ -16,6 +16,7 @@ import (
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
+	"backbone/internal/admission"
 	"backbone/internal/httpmw"
 	"backbone/internal/trusted"
 )
@@ -31,6 +32,9 @@ type HandlerConfig struct {
 	// DocumentLimits bound a document before it is validated (zero value: the defaults).
 	DocumentLimits DocumentLimits
 	MaxBodyBytes   int64
+	// Queries gives queries over HTTP their turns to execute (nil: all at once); queries
+	// over websockets and event streams, and mutations, do not wait for one.
+	Queries *admission.Gate
 	// PersistedQueries stores automatic persisted queries by hash (APQ); unused when
 	// TrustedDocumentsOnly is set.
 	PersistedQueries *APQCache
@@ -111,7 +115,11 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	srv.AddTransport(ws)
 	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
-	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes})
+	post := gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes}
+	if cfg.Queries != nil {
+		post.AdmitQuery = cfg.Queries.Enter
+	}
+	srv.AddTransport(post)
 
 	limits := cfg.DocumentLimits
 	if limits == (DocumentLimits{}) {

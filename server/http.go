@@ -11,6 +11,7 @@ import (
 
 	"backbone/graph"
 	"backbone/graph/gqlws"
+	"backbone/internal/admission"
 	"backbone/internal/deadjobs"
 	"backbone/internal/health"
 	"backbone/internal/httpmw"
@@ -67,6 +68,7 @@ func newHTTP(a *app) (*httpApp, error) {
 		Suggestions:     a.cfg.Introspection && !a.cfg.IsProduction(),
 		ComplexityLimit: a.cfg.ComplexityLimit,
 		MaxBodyBytes:    a.cfg.MaxBodyBytes,
+		Queries:         admission.New(a.cfg.MaxConcurrentQueries, a.cfg.QueryQueueTimeout, reg),
 		PersistedQueries: graph.PersistedQueryCache(graph.PersistedQueryConfig{
 			Cache: a.cache, TTL: persistedQueryTTL, MaxBytes: persistedQueryMaxBytes,
 			Limiter: a.rateLimiter(), PerIP: persistedQueriesPerIP, Log: a.log,

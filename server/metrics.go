@@ -3,6 +3,8 @@ package main
 import (
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"backbone/internal/outbox"
 	"backbone/internal/queue"
 	"backbone/internal/wallet"
@@ -31,8 +33,11 @@ func (a *app) countJobsAndLedger() error {
 
 // collectBacklogs reads the outbox's backlog and the workers' queues at scrape time: the
 // database and the broker are asked only when /metrics is, never per request.
+// It also reports the database pool's statistics (go_sql_*{db_name="main"}): its open
+// and idle connections, and how often and how long requests waited for one.
 func (a *app) collectBacklogs() {
 	a.metrics.MustRegister(
+		collectors.NewDBStatsCollector(a.db.SQL, "main"),
 		outbox.NewBacklogCollector(a.db.Client, backlogReadTimeout, a.log),
 		queue.NewStatsCollector(a.queue, workers.Topics(a.workerDeps()), backlogReadTimeout, a.log),
 	)

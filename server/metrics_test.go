@@ -96,6 +96,8 @@ func TestMetricsAfterAFlow(t *testing.T) {
 		{"ledger_transactions_total", []string{`kind="PURCHASE"`}},
 		{"ledger_transactions_total", []string{`kind="HOLD"`}},
 		{"http_requests_total", []string{`route="query"`}},
+		{"go_sql_max_open_connections", []string{`db_name="main"`}},
+		{"go_sql_open_connections", []string{`db_name="main"`}},
 	}
 	for _, c := range atLeastOne {
 		if got := total(m, c.name, c.match...); got < 1 {
@@ -104,7 +106,8 @@ func TestMetricsAfterAFlow(t *testing.T) {
 	}
 	// Present, and zero or more: nothing failed, the outbox may be drained.
 	for _, name := range []string{"queue_jobs_failed_total", "queue_jobs_dead_lettered_total", "bus_messages_received_total",
-		"bus_gaps_total", "bus_subscribers_dropped_total", "outbox_pending", "outbox_lag_seconds"} {
+		"bus_gaps_total", "bus_subscribers_dropped_total", "outbox_pending", "outbox_lag_seconds",
+		"go_sql_wait_count_total", "go_sql_wait_duration_seconds_total"} {
 		if got := total(m, name); got < 0 {
 			t.Errorf("%s missing", name)
 		}

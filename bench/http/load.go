@@ -34,6 +34,7 @@ type result struct {
 	Errors    int64 // socket errors and non-2xx answers
 	CPUPerReq time.Duration
 	Load      string // 1-minute load average when the run ended
+	Pool      string // Backbone's database pool over the run: waits per request, mean wait
 }
 
 // verify sends w once to url and checks the answer.
@@ -88,6 +89,10 @@ func run(ctx context.Context, dir string, t *target, w workload, conns int, d ti
 	if err != nil {
 		return result{}, err
 	}
+	poolBefore, err := readPool(t.Metrics)
+	if err != nil {
+		return result{}, err
+	}
 	cmd := exec.CommandContext(ctx, "wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+d.String(), "--latency", "-s", script, t.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -101,8 +106,15 @@ func run(ctx context.Context, dir string, t *target, w workload, conns int, d ti
 	if err != nil {
 		return result{}, fmt.Errorf("%w\n%s", err, out)
 	}
+	poolAfter, err := readPool(t.Metrics)
+	if err != nil {
+		return result{}, err
+	}
 	if r.Requests > 0 {
 		r.CPUPerReq = time.Duration(after-before) * tick / time.Duration(r.Requests)
+		if t.Metrics != "" {
+			r.Pool = poolAfter.since(poolBefore, r.Requests)
+		}
 	}
 	r.Load = loadAverage()
 	return r, nil

@@ -138,6 +138,7 @@ func benchmark(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	bb.Metrics = "http://" + opsAddr + "/metrics"
 	targets = append(targets, bb)
 	baddr, _ := freeAddr()
 	bare, err := start(ctx, "gqlgen", dir, "http://"+baddr+"/readyz", "http://"+baddr+"/graphql",
@@ -189,9 +190,9 @@ func benchmark(ctx context.Context, o options) error {
 				}
 				key := s.name + "/" + t.Name
 				results[key] = append(results[key], r)
-				fmt.Printf("round %d %-10s %-12s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %-9s errors %d  load %s\n",
+				fmt.Printf("round %d %-10s %-12s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %-9s errors %d  load %s%s\n",
 					round+1, s.name, t.Name, r.RPS, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond),
-					r.CPUPerReq.Round(time.Microsecond), r.Errors, r.Load)
+					r.CPUPerReq.Round(time.Microsecond), r.Errors, r.Load, r.Pool)
 			}
 		}
 	}

@@ -16,6 +16,9 @@ import (
 type target struct {
 	Name string
 	URL  string // the GraphQL endpoint
+	// Metrics is Backbone's /metrics, read around each run for the database pool's
+	// waits; empty for the others.
+	Metrics string
 	cmd  *exec.Cmd
 	log  *os.File
 	done chan error

@@ -68,6 +68,7 @@ type result struct {
 	status      int
 	contentType string
 	allow       string
+	retryAfter  string
 	hasData     bool
 	data        json.RawMessage
 	codes       []string
@@ -102,7 +103,8 @@ func do(tb testing.TB, srv *httptest.Server, method, query string, header map[st
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := result{status: res.StatusCode, contentType: res.Header.Get("Content-Type"), allow: res.Header.Get("Allow")}
+	out := result{status: res.StatusCode, contentType: res.Header.Get("Content-Type"), allow: res.Header.Get("Allow"),
+		retryAfter: res.Header.Get("Retry-After")}
 	if len(raw) == 0 {
 		return out
 	}

@@ -2,6 +2,7 @@
 package gqlhttp
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,6 +35,11 @@ type Transport struct {
 	// has no data entry (the spec requires 4xx or 5xx there). Zero means: DefaultErrorStatus,
 	// then 400 for a request refused before execution and 500 after it.
 	ErrorStatus func(list gqlerror.List) int
+	// AdmitQuery, when set, is asked for a turn before a query executes (mutations do not
+	// ask): it returns the function that gives the turn back, called once, or an error when the query
+	// gets none, answered as UNAVAILABLE (with Retry-After; its status as for any error
+	// before execution) or, when the request's context ended, CANCELLED.
+	AdmitQuery func(ctx context.Context) (leave func(), err error)
 }
 
 var _ graphql.Transport = Transport{}
@@ -118,12 +124,46 @@ func (t Transport) execute(out responder, r *http.Request, params *graphql.RawPa
 		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
 		return
 	}
+	leave, admitted := t.admit(out, ctx, opCtx, exec)
+	if !admitted {
+		return
+	}
+	left := false
+	defer func() {
+		if !left { // the operation panicked
+			leave()
+		}
+	}()
 	handle, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := handle(ctx)
+	left = true
+	leave() // before the write: a client slow to read does not hold the turn
 	if resp == nil {
 		resp = &graphql.Response{Errors: gqlerror.List{{Message: "the operation produced no response"}}}
 	}
 	out.write(t.status(out.mediaType, resp, http.StatusInternalServerError), resp)
+}
+
+// admit waits for the query's turn, when AdmitQuery is set; without one it answers the
+// request itself and returns false.
+func (t Transport) admit(out responder, ctx context.Context, opCtx *graphql.OperationContext, exec graphql.GraphExecutor) (leave func(), ok bool) {
+	if t.AdmitQuery == nil || opCtx.Operation.Operation != ast.Query {
+		return func() {}, true
+	}
+	leave, err := t.AdmitQuery(ctx)
+	if err == nil {
+		return leave, true
+	}
+	code, msg := errs.Unavailable, "the server is busy: try again shortly"
+	if ctx.Err() != nil {
+		code, msg = errs.Cancelled, "the request ended while the query waited for its turn"
+	} else {
+		out.w.Header().Set("Retry-After", "1")
+	}
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx),
+		gqlerror.List{{Message: msg, Extensions: map[string]any{"code": string(code)}}})
+	out.write(t.status(out.mediaType, resp, http.StatusServiceUnavailable), resp)
+	return nil, false
 }
 
 // status is 200 for application/json (the spec's legacy rule) and for any response with

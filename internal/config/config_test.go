@@ -28,6 +28,10 @@ func TestDefaultsAreTheEmbeddedDevelopmentMode(t *testing.T) {
 	if !c.Playground || !c.Introspection || !c.MigrateOnStart {
 		t.Errorf("development should default to playground, introspection and migrations on: %s", c)
 	}
+	if c.MaxConcurrentQueries != config.DefaultMaxConcurrentQueries || c.QueryQueueTimeout != 10*time.Second {
+		t.Errorf("MAX_CONCURRENT_QUERIES, QUERY_QUEUE_TIMEOUT default to %d, %s; want %d, 10s",
+			c.MaxConcurrentQueries, c.QueryQueueTimeout, config.DefaultMaxConcurrentQueries)
+	}
 	if c.LogFlushInterval != 100*time.Millisecond {
 		t.Errorf("LOG_FLUSH_INTERVAL defaults to %s, want 100ms", c.LogFlushInterval)
 	}
@@ -70,6 +74,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
 		{"negative log flush interval", map[string]string{"LOG_FLUSH_INTERVAL": "-1s"}, "LOG_FLUSH_INTERVAL"},
+		{"negative query concurrency", map[string]string{"MAX_CONCURRENT_QUERIES": "-1"}, "MAX_CONCURRENT_QUERIES"},
+		{"a query queue timeout of zero", map[string]string{"QUERY_QUEUE_TIMEOUT": "0s"}, "QUERY_QUEUE_TIMEOUT"},
 		{"bad proxy CIDR", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/99"}, "TRUSTED_PROXIES"},
 		{"AI base URL that is not http", map[string]string{"AI_BASE_URL": "ftp://models.local", "AI_MODEL": "m"}, "AI_BASE_URL"},
 		{"AI base URL without a model", map[string]string{"AI_BASE_URL": "http://localhost:11434/v1"}, "AI_MODEL"},
