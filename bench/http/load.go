@@ -33,8 +33,11 @@ type result struct {
 	Requests  int64
 	Errors    int64 // socket errors and non-2xx answers
 	CPUPerReq time.Duration
-	Load      string // 1-minute load average when the run ended
-	Pool      string // Backbone's database pool over the run: waits per request, mean wait
+	// PGCPUPerReq is the CPU of every PostgreSQL process over the run per request: the
+	// database's share of serving it (other databases on that server should be idle).
+	PGCPUPerReq time.Duration
+	Load        string // 1-minute load average when the run ended
+	Server      string // from Backbone's /metrics over the run: its pool's waits, allocation, collections
 }
 
 // verify sends w once to url and checks the answer.
@@ -89,7 +92,8 @@ func run(ctx context.Context, dir string, t *target, w workload, conns int, d ti
 	if err != nil {
 		return result{}, err
 	}
-	poolBefore, err := readPool(t.Metrics)
+	pgBefore := postgresTicks()
+	serverBefore, err := readCounters(t.Metrics)
 	if err != nil {
 		return result{}, err
 	}
@@ -102,18 +106,20 @@ func run(ctx context.Context, dir string, t *target, w workload, conns int, d ti
 	if err != nil {
 		return result{}, err
 	}
+	pgAfter := postgresTicks()
 	r, err := parseWrk(out)
 	if err != nil {
 		return result{}, fmt.Errorf("%w\n%s", err, out)
 	}
-	poolAfter, err := readPool(t.Metrics)
+	serverAfter, err := readCounters(t.Metrics)
 	if err != nil {
 		return result{}, err
 	}
 	if r.Requests > 0 {
 		r.CPUPerReq = time.Duration(after-before) * tick / time.Duration(r.Requests)
+		r.PGCPUPerReq = time.Duration(pgAfter-pgBefore) * tick / time.Duration(r.Requests)
 		if t.Metrics != "" {
-			r.Pool = poolAfter.since(poolBefore, r.Requests)
+			r.Server = serverAfter.since(serverBefore, r.Requests, d)
 		}
 	}
 	r.Load = loadAverage()
@@ -181,6 +187,27 @@ func cpuTicks(pid int) (int64, error) {
 		return 0, fmt.Errorf("malformed /proc/%d/stat", pid)
 	}
 	return u + s, nil
+}
+
+// postgresTicks is utime+stime of every process named postgres (the server and its
+// backends); a backend that exits during a run takes its ticks with it.
+func postgresTicks() int64 {
+	stats, _ := filepath.Glob("/proc/[0-9]*/comm")
+	var sum int64
+	for _, comm := range stats {
+		name, err := os.ReadFile(comm)
+		if err != nil || strings.TrimSpace(string(name)) != "postgres" {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(filepath.Dir(comm)))
+		if err != nil {
+			continue
+		}
+		if t, err := cpuTicks(pid); err == nil {
+			sum += t
+		}
+	}
+	return sum
 }
 
 // loadAverage is the machine's 1-minute load average: the machine is shared.

@@ -190,9 +190,9 @@ func benchmark(ctx context.Context, o options) error {
 				}
 				key := s.name + "/" + t.Name
 				results[key] = append(results[key], r)
-				fmt.Printf("round %d %-10s %-12s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %-9s errors %d  load %s%s\n",
+				fmt.Printf("round %d %-10s %-12s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %-9s pg cpu/req %-9s errors %d  load %s%s\n",
 					round+1, s.name, t.Name, r.RPS, r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond),
-					r.CPUPerReq.Round(time.Microsecond), r.Errors, r.Load, r.Pool)
+					r.CPUPerReq.Round(time.Microsecond), r.PGCPUPerReq.Round(time.Microsecond), r.Errors, r.Load, r.Server)
 			}
 		}
 	}

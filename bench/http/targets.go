@@ -16,12 +16,12 @@ import (
 type target struct {
 	Name string
 	URL  string // the GraphQL endpoint
-	// Metrics is Backbone's /metrics, read around each run for the database pool's
-	// waits; empty for the others.
+	// Metrics is Backbone's /metrics, read around each run (counters.go); empty for the
+	// others.
 	Metrics string
-	cmd  *exec.Cmd
-	log  *os.File
-	done chan error
+	cmd     *exec.Cmd
+	log     *os.File
+	done    chan error
 }
 
 func (t *target) pid() int { return t.cmd.Process.Pid }

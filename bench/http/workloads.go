@@ -191,11 +191,12 @@ func report(results map[string][]result, rounds int, havePG bool) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		rs := results[k]
-		fmt.Printf("  %-24s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %s\n", k,
+		fmt.Printf("  %-24s %8.0f req/s  p50 %-9s p99 %-9s cpu/req %-9s pg cpu/req %s\n", k,
 			median(rs, func(r result) float64 { return r.RPS }),
 			time.Duration(median(rs, func(r result) float64 { return float64(r.P50) })).Round(10*time.Microsecond),
 			time.Duration(median(rs, func(r result) float64 { return float64(r.P99) })).Round(10*time.Microsecond),
-			time.Duration(median(rs, func(r result) float64 { return float64(r.CPUPerReq) })).Round(time.Microsecond))
+			time.Duration(median(rs, func(r result) float64 { return float64(r.CPUPerReq) })).Round(time.Microsecond),
+			time.Duration(median(rs, func(r result) float64 { return float64(r.PGCPUPerReq) })).Round(time.Microsecond))
 	}
 	fmt.Println("\ntargets (ratio per round; PASS when the median round passes):")
 	ratio := func(a, b string, f func(x, y result) float64) []float64 {
