@@ -117,7 +117,7 @@ func run(ctx context.Context, dir string, t *target, w workload, conns int, d ti
 	}
 	if r.Requests > 0 {
 		r.CPUPerReq = time.Duration(after-before) * tick / time.Duration(r.Requests)
-		r.PGCPUPerReq = time.Duration(pgAfter-pgBefore) * tick / time.Duration(r.Requests)
+		r.PGCPUPerReq = time.Duration(postgresTicksSince(pgBefore, pgAfter)) * tick / time.Duration(r.Requests)
 		if t.Metrics != "" {
 			r.Server = serverAfter.since(serverBefore, r.Requests, d)
 		}
@@ -190,11 +190,11 @@ func cpuTicks(pid int) (int64, error) {
 }
 
 // postgresTicks is utime+stime of every process named postgres (the server and its
-// backends); a backend that exits during a run takes its ticks with it.
-func postgresTicks() int64 {
-	stats, _ := filepath.Glob("/proc/[0-9]*/comm")
-	var sum int64
-	for _, comm := range stats {
+// backends), by pid.
+func postgresTicks() map[int]int64 {
+	comms, _ := filepath.Glob("/proc/[0-9]*/comm")
+	ticks := map[int]int64{}
+	for _, comm := range comms {
 		name, err := os.ReadFile(comm)
 		if err != nil || strings.TrimSpace(string(name)) != "postgres" {
 			continue
@@ -204,8 +204,19 @@ func postgresTicks() int64 {
 			continue
 		}
 		if t, err := cpuTicks(pid); err == nil {
-			sum += t
+			ticks[pid] = t
 		}
+	}
+	return ticks
+}
+
+// postgresTicksSince is the PostgreSQL processes' CPU between two readings: a process
+// that started meanwhile counts whole, one that ended (such as an autovacuum worker)
+// takes its ticks with it.
+func postgresTicksSince(before, after map[int]int64) int64 {
+	var sum int64
+	for pid, t := range after {
+		sum += t - before[pid]
 	}
 	return sum
 }

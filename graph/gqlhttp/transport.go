@@ -36,9 +36,10 @@ type Transport struct {
 	// then 400 for a request refused before execution and 500 after it.
 	ErrorStatus func(list gqlerror.List) int
 	// AdmitQuery, when set, is asked for a turn before a query executes (mutations do not
-	// ask): it returns the function that gives the turn back, called once, or an error when the query
-	// gets none, answered as UNAVAILABLE (with Retry-After; its status as for any error
-	// before execution) or, when the request's context ended, CANCELLED.
+	// ask). It returns the function that gives the turn back, which the transport calls
+	// once, or an error when the query gets no turn: answered UNAVAILABLE with Retry-After
+	// (its status as for any error before execution), or CANCELLED when the request's
+	// context ended.
 	AdmitQuery func(ctx context.Context) (leave func(), err error)
 }
 

@@ -2,11 +2,12 @@
 // others wait for a turn in the order they arrived.
 //
 // Without it, every query that arrives runs at once and they all queue for the database
-// pool's connections, where database/sql hands a freed connection to a random waiter:
-// a query that needs three connections in turn, as a page of questions does, waits three
-// times in a random order, and the slowest ones wait many times longer than the typical
-// one (issue 18). Below the pool's size, a query rarely waits for a connection, and the
-// wait it has instead is first come, first served.
+// pool's connections, where database/sql hands a freed connection to a random waiter. A
+// page of questions asks the pool three times, and each time it may be passed over again:
+// under bench/http's load the slowest pages (p99) took nearly three times as long as the
+// typical one (p50; issue 18). With fewer queries executing than the pool has
+// connections, a query rarely waits for one, and the wait it has instead is first come,
+// first served.
 package admission
 
 import (
@@ -20,7 +21,7 @@ import (
 	"backbone/internal/promx"
 )
 
-// ErrBusy is Enter's answer to a query that waited MaxWait without a turn.
+// ErrBusy is Enter's answer to a query that waited the gate's whole wait limit.
 var ErrBusy = errors.New("admission: no turn within the wait limit")
 
 // Gate admits up to its limit of queries at once. A nil *Gate admits everything.
