@@ -18,9 +18,9 @@ import (
 // DefaultMaxConcurrentQueries is MAX_CONCURRENT_QUERIES's default: below the PostgreSQL
 // pool's 20 connections, which leaves connections for mutations, the workers and a query
 // whose loaders read at once, so that queries wait for their turn in arrival order
-// rather than in the pool, which serves its waiters in random order (issue 18; of the
-// limits 4, 8, 12 and 20 tried in bench/http's page workloads, 12 gave the lowest median
-// p99).
+// rather than in the pool, which serves its waiters in random order (issue 18; in
+// bench/http's page workloads the limits 6 to 16 gave the same p99 within the machine's
+// noise).
 const DefaultMaxConcurrentQueries = 12
 
 // DefaultComplexityLimit is QUERY_COMPLEXITY_LIMIT's default. A connection costs its
