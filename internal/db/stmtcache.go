@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
 
 	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/lib/pq"
@@ -22,8 +23,10 @@ const stmtCacheSize = 64
 // Execute, and PostgreSQL parses and plans it every time; a statement prepared once on
 // a connection runs in one round trip, and PostgreSQL parses it once (issue 18).
 // lib/pq's binary_parameters would give the one round trip too, but sends []byte
-// arguments in binary, which breaks ent's JSON values on jsonb columns. Statements
-// without arguments keep lib/pq's simple protocol (they may hold several commands).
+// arguments in binary, which breaks ent's JSON values on jsonb columns. A read without
+// arguments (the admin's question list: its only values are literals) is prepared too,
+// or PostgreSQL would plan it on every page; other statements without arguments keep
+// lib/pq's simple protocol (they may hold several commands: migrations, DDL).
 type stmtCacheConnector struct{ driver.Connector }
 
 func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -87,7 +90,7 @@ func (c *stmtCacheConn) forget(query string, err error) {
 }
 
 func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 {
+	if len(args) == 0 && !singleSelect(query) {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
 	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Rows, error) {
@@ -102,6 +105,12 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Result, error) {
 		return st.(driver.StmtExecContext).ExecContext(ctx, args)
 	})
+}
+
+// singleSelect reports whether query is one SELECT, which can be prepared: a text with a
+// semicolon may hold several commands, and the simple protocol runs those.
+func singleSelect(query string) bool {
+	return len(query) > len("SELECT ") && strings.EqualFold(query[:len("SELECT ")], "SELECT ") && !strings.Contains(query, ";")
 }
 
 // runPrepared runs query through its prepared statement on c, forgetting the statement

@@ -62,6 +62,32 @@ func TestPostgresConnectionsKeepStatementsPrepared(t *testing.T) {
 		t.Fatalf("the read is prepared %d times, want once", got)
 	}
 
+	const list = `SELECT id FROM t ORDER BY id LIMIT 2`
+	for range 3 {
+		var ids []int
+		rows, err := conn.QueryContext(ctx, list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil || len(ids) != 2 || ids[0] != 0 || ids[1] != 1 {
+			t.Fatalf("list = %v, %v", ids, err)
+		}
+	}
+	if got := prepared(list); got != 1 {
+		t.Fatalf("the read without arguments is prepared %d times, want once", got)
+	}
+	var last int
+	if err := conn.QueryRowContext(ctx, `SELECT max(id) FROM t; SELECT 1`).Scan(&last); err != nil || last != 2 {
+		t.Fatalf("two reads in one text without arguments (lib/pq answers the first): %d, %v", last, err)
+	}
+
 	// A statement first prepared in a transaction that rolls back stays prepared (they
 	// belong to the session), and one that fails inside a transaction leaves the
 	// connection usable after the rollback.
