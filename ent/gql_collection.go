@@ -1919,7 +1919,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldRevisionCount)
 				fieldSeen[question.FieldRevisionCount] = struct{}{}
 			}
-		case "deliveredAt":
+		case "deliveredAt", "answer":
 			if _, ok := fieldSeen[question.FieldDeliveredAt]; !ok {
 				selectedFields = append(selectedFields, question.FieldDeliveredAt)
 				fieldSeen[question.FieldDeliveredAt] = struct{}{}
@@ -1969,7 +1969,7 @@ func (_q *QuestionQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, question.FieldPlatformFeeBps)
 				fieldSeen[question.FieldPlatformFeeBps] = struct{}{}
 			}
-		case "id", "answer", "revisions", "pipeline":
+		case "id", "revisions", "pipeline":
 		case "__typename":
 		default:
 			unknownSeen = true

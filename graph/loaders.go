@@ -26,6 +26,10 @@ type RevisionsFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.
 // id; questions without one may be missing from the map.
 type AnswersFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.AnswerRevision, error)
 
+// AnswersOfReadFunc is an AnswersFunc over questions already read with their client_id,
+// expert_id and delivered_at, whose read rule it decides on those columns.
+type AnswersOfReadFunc func(ctx context.Context, qs []*ent.Question) (map[uuid.UUID]*ent.AnswerRevision, error)
+
 // PipelinesFunc returns the AI pipelines the viewer in ctx may see, by question id.
 type PipelinesFunc func(ctx context.Context, questionIDs []uuid.UUID) (map[uuid.UUID]questions.PipelineView, error)
 
@@ -46,6 +50,7 @@ type Sources struct {
 	Users            UsersFunc
 	Revisions        RevisionsFunc
 	Answers          AnswersFunc
+	AnswersOfRead    AnswersOfReadFunc
 	Pipelines        PipelinesFunc
 	RevisionRequests RevisionRequestsFunc
 	Disputes         DisputesFunc
@@ -73,6 +78,7 @@ type Loaders struct {
 	readUsers     UsersFunc
 	readRevisions RevisionsFunc
 	readAnswers   AnswersFunc
+	readAnswersOf AnswersOfReadFunc
 	// The questions whose selected loader reads have been asked for (questionLoaders).
 	queued queuedLoads
 	// The keys primeQuestionPage put in users and answers: a page encoder reads only
@@ -100,6 +106,7 @@ func NewLoaders(client *ent.Client, src Sources) *Loaders {
 		readUsers:     readUsers,
 		readRevisions: src.Revisions,
 		readAnswers:   src.Answers,
+		readAnswersOf: src.AnswersOfRead,
 		users:         dataloadgen.NewMappedLoader(readUsers),
 		questions: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*ent.Question, error) {
 			rows, err := client.Question.Query().Where(question.IDIn(ids...)).All(db.System(ctx))

@@ -77,8 +77,20 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			l.primed.add(&l.primed.answers, ids)
 		})
 	case fields["answer"]: // only the answers
+		read := func() (map[uuid.UUID]*ent.AnswerRevision, error) { return l.readAnswers(ctx, ids) }
+		if fields["client"] && fields["expert"] && l.readAnswersOf != nil {
+			// The page read client_id, expert_id and delivered_at (ent/schema Question's
+			// entgql.MapsTo): the answers' read rule is decided on them, without a join.
+			read = func() (map[uuid.UUID]*ent.AnswerRevision, error) {
+				qs := make([]*ent.Question, len(conn.Edges))
+				for i, e := range conn.Edges {
+					qs[i] = e.Node
+				}
+				return l.readAnswersOf(ctx, qs)
+			}
+		}
 		reads = append(reads, func() {
-			answers, err := l.readAnswers(ctx, ids)
+			answers, err := read()
 			if err != nil {
 				return
 			}

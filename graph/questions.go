@@ -33,7 +33,7 @@ var (
 // sources are the loaders' batch reads: what the questions service lets the viewer see,
 // and the users it reads for them.
 func (r *Resolver) sources() Sources {
-	src := Sources{Revisions: r.Lifecycle.RevisionsFor, Answers: r.Lifecycle.AnswersFor, Pipelines: r.Lifecycle.PipelinesFor,
+	src := Sources{Revisions: r.Lifecycle.RevisionsFor, Answers: r.Lifecycle.AnswersFor, AnswersOfRead: r.Lifecycle.AnswersOfRead, Pipelines: r.Lifecycle.PipelinesFor,
 		RevisionRequests: r.Lifecycle.RevisionRequestsFor, Disputes: r.Lifecycle.DisputesFor}
 	if r.Lifecycle != nil { // without the service (some tests), ent reads the users
 		src.Users = r.Lifecycle.UsersByID

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"backbone/ent/answerrevision"
 	"backbone/internal/testenv"
 )
 
@@ -180,5 +182,52 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 	// Null unless the viewer is a party: the client must be recognised from the page's row.
 	if n := node("revisionRequests { note }"); n["revisionRequests"] == nil {
 		t.Fatalf("revisionRequests alone are %v, want [] for the question's client", n)
+	}
+}
+
+// TestQuestionPagesShowEachAnswerOnlyToItsReaders reads a page of questions as each
+// viewer, with the fields that let the page decide the answers' read rule on its own rows
+// (client, expert and answer: graph.primeQuestionPage) and with the answer alone (the read
+// rule in SQL). Both must show the same answers: the client only the delivered one, not
+// an expert revision written before delivery; the expert and admins both.
+func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, expert, admin := w.callers[azClient], w.qfExpert(t), w.callers[azAdmin]
+	delivered := w.qfDelivered(t, client, expert)
+	claimed := w.qfClaimed(t, client, expert)
+	w.db.AnswerRevision.Create().SetQuestionID(azUUID(t, claimed)).SetKind(answerrevision.KindEXPERT).
+		SetAuthorID(expert.UUID).SetBody("not delivered yet").SaveX(w.system())
+
+	answers := func(token, field, sel string) map[string]bool {
+		t.Helper()
+		var out map[string]struct {
+			Edges []struct {
+				Node struct {
+					ID     string
+					Answer *struct{ Body string }
+				}
+			}
+		}
+		w.mustGQL(t, token, `{ page: `+field+`(first: 10) { edges { node { id `+sel+` } } } }`, nil, &out)
+		got := map[string]bool{}
+		for _, e := range out["page"].Edges {
+			got[e.Node.ID] = e.Node.Answer != nil
+		}
+		return got
+	}
+	for _, c := range []struct {
+		name, token, field string
+		want               map[string]bool
+	}{
+		{"the client", client.Token, "myQuestions", map[string]bool{delivered: true, claimed: false}},
+		{"an admin", admin.Token, "questions", map[string]bool{delivered: true, claimed: true}},
+	} {
+		for _, sel := range []string{"client { id } expert { id } answer { body }", "answer { body }"} {
+			if got := answers(c.token, c.field, sel); !maps.Equal(got, c.want) {
+				t.Errorf("%s, %s: answers %v, want %v", c.name, sel, got, c.want)
+			}
+		}
 	}
 }

@@ -36,11 +36,13 @@ func (Question) Mixin() []ent.Mixin { return []ent.Mixin{questionIDMixin{}, Time
 // questionIDMixin is IDMixin with the fields that need only the question's id.
 type questionIDMixin struct{ IDMixin }
 
-// Fields of the questionIDMixin: answer, revisions and pipeline load by the id.
+// Fields of the questionIDMixin: revisions and pipeline load by the id. The id is read
+// on every page, so answer maps to delivered_at (below), which a page's answers need to
+// decide their read rule without a join (graph.primeQuestionPage).
 func (questionIDMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("id", uuid.UUID{}).Default(NewID).Immutable().
-			Annotations(entgql.MapsTo("id", "answer", "revisions", "pipeline")),
+			Annotations(entgql.MapsTo("id", "revisions", "pipeline")),
 	}
 }
 
@@ -59,7 +61,7 @@ func (Question) Fields() []ent.Field {
 		// The expert who holds or last held the question; revisions go back to them.
 		field.UUID("expert_id", uuid.UUID{}).Optional().Nillable().Annotations(entgql.MapsTo("expertID", "expert")),
 		field.Int("revision_count").Default(0).NonNegative(),
-		field.Time("delivered_at").Optional().Nillable(),
+		field.Time("delivered_at").Optional().Nillable().Annotations(entgql.MapsTo("deliveredAt", "answer")),
 		field.Time("closed_at").Optional().Nillable(),
 		// The AI pipeline as a whole (PENDING, RUNNING, DONE, SKIPPED, FAILED); null for
 		// questions submitted before it existed.

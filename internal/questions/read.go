@@ -82,15 +82,43 @@ func (s *Service) AnswersFor(ctx context.Context, questionIDs []uuid.UUID) (map[
 	if err != nil {
 		return nil, errs.Wrap("questions.AnswersFor", err)
 	}
+	out, err := s.newestAnswers(ctx, answerReader(p), questionIDs)
+	return out, errs.Wrap("questions.AnswersFor", err)
+}
+
+// AnswersOfRead is AnswersFor over questions already read with their client_id,
+// expert_id and delivered_at (a page of them): the read rule is decided on those
+// columns (mayReadAnswer), so the answers' read needs no join to the questions, which
+// was about a quarter of PostgreSQL's work for a client's page (issue 18). A question
+// read without those columns reads as one the viewer holds no part in: its answer is
+// left out, never shown to the wrong viewer.
+func (s *Service) AnswersOfRead(ctx context.Context, qs []*ent.Question) (map[uuid.UUID]*ent.AnswerRevision, error) {
+	p, err := principal(ctx, false)
+	if err != nil {
+		return nil, errs.Wrap("questions.AnswersOfRead", err)
+	}
+	ids := make([]uuid.UUID, 0, len(qs))
+	for _, q := range qs {
+		if mayReadAnswer(p, q) {
+			ids = append(ids, q.ID)
+		}
+	}
+	out, err := s.newestAnswers(ctx, nil, ids)
+	return out, errs.Wrap("questions.AnswersOfRead", err)
+}
+
+// newestAnswers reads the newest EXPERT revision of each question, for reader (nil:
+// every question's, the rule already applied).
+func (s *Service) newestAnswers(ctx context.Context, reader *uuid.UUID, questionIDs []uuid.UUID) (map[uuid.UUID]*ent.AnswerRevision, error) {
 	out := make(map[uuid.UUID]*ent.AnswerRevision, len(questionIDs))
 	if len(questionIDs) == 0 {
 		return out, nil
 	}
-	err = s.readAnswers(ctx, p, questionIDs, func(r *ent.AnswerRevision) {
+	err := s.readAnswers(ctx, reader, questionIDs, func(r *ent.AnswerRevision) {
 		out[r.QuestionID] = r // oldest first: the newest stays
 	})
 	if err != nil {
-		return nil, errs.Wrap("questions.AnswersFor", err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -10,12 +10,14 @@ import (
 	"backbone/ent"
 	"backbone/ent/answerrevision"
 	"backbone/ent/privacy"
+	"backbone/ent/question"
 	"backbone/internal/testenv"
 )
 
 // TestAnswersForFollowsTheReadRules: AnswersFor's plain SQL gives every viewer the same
 // answers as ent's read rules (revisionReaders) do: admins all, a client those of their
-// own delivered questions only, an expert those of the questions they hold or held.
+// own delivered questions only, an expert those of the questions they hold or held; and
+// AnswersOfRead, the same rule decided on questions already read, agrees with both.
 func TestAnswersForFollowsTheReadRules(t *testing.T) {
 	t.Parallel()
 	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
@@ -79,6 +81,29 @@ func answersFollowTheReadRules(t *testing.T, e *env) {
 		}
 		if want := byRules(c.ctx); !maps.Equal(gotIDs, want) {
 			t.Fatalf("%s: AnswersFor read %v, the read rules %v", c.name, gotIDs, want)
+		}
+		// The same rule decided on questions already read (a page's rows), and on rows read
+		// without the rule's columns: those show no answer but an admin's.
+		for _, cols := range [][]string{question.Columns, {question.FieldID}} {
+			page := e.db.Client.Question.Query().Where(question.IDIn(ids...)).Select(cols...).AllX(sys)
+			of, err := e.svc.AnswersOfRead(c.ctx, page)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			ofIDs := map[uuid.UUID]uuid.UUID{}
+			for q, r := range of {
+				if r.QuestionID != q || r.Body == "" {
+					t.Fatalf("%s: answer %+v under question %s", c.name, r, q)
+				}
+				ofIDs[q] = r.ID
+			}
+			want := gotIDs
+			if len(cols) == 1 && c.ctx != e.admin {
+				want = map[uuid.UUID]uuid.UUID{}
+			}
+			if !maps.Equal(ofIDs, want) {
+				t.Fatalf("%s: AnswersOfRead over %d columns read %v, want %v", c.name, len(cols), ofIDs, want)
+			}
 		}
 		if len(gotIDs) != len(c.want) {
 			t.Fatalf("%s: answers of %v, want %v", c.name, gotIDs, c.want)
