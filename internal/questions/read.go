@@ -89,7 +89,7 @@ func (s *Service) AnswersFor(ctx context.Context, questionIDs []uuid.UUID) (map[
 // AnswersOfRead is AnswersFor over questions already read with their client_id,
 // expert_id and delivered_at (a page of them): the read rule is decided on those
 // columns (mayReadAnswer), so the answers' read needs no join to the questions, which
-// was about a quarter of PostgreSQL's work for a client's page (issue 18). A question
+// was about a fifth of PostgreSQL's work for a client's page (issue 18). A question
 // read without those columns reads as one the viewer holds no part in: its answer is
 // left out, never shown to the wrong viewer.
 func (s *Service) AnswersOfRead(ctx context.Context, qs []*ent.Question) (map[uuid.UUID]*ent.AnswerRevision, error) {
