@@ -78,9 +78,9 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 		})
 	case fields["answer"]: // only the answers
 		read := func() (map[uuid.UUID]*ent.AnswerRevision, error) { return l.readAnswers(ctx, ids) }
-		if fields["client"] && fields["expert"] && l.readAnswersOf != nil {
-			// The page read client_id, expert_id and delivered_at (ent/schema Question's
-			// entgql.MapsTo): the answers' read rule is decided on them, without a join.
+		if l.readAnswersOf != nil && readColumnsOf(ctx, "client", "expert", "answer") {
+			// The page read client_id, expert_id and delivered_at: the answers' read rule is
+			// decided on them, without a join.
 			read = func() (map[uuid.UUID]*ent.AnswerRevision, error) {
 				qs := make([]*ent.Question, len(conn.Edges))
 				for i, e := range conn.Edges {
@@ -136,6 +136,40 @@ func nodeFields(ctx context.Context) map[string]bool {
 		}
 	}
 	return out
+}
+
+// readColumnsOf reports whether the page's query read the columns of each of fields
+// (their entgql.MapsTo in ent/schema) because they were selected on edges.node. entgql's
+// field collection reads the columns of the fields under the field whose response name
+// is edges, then node (ent's collectedField): fields selected only under an alias of
+// either (e: edges, n: node) had no columns read.
+func readColumnsOf(ctx context.Context, fields ...string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return false
+	}
+	op := graphql.GetOperationContext(ctx)
+	field := fc.Field
+walk:
+	for _, name := range []string{"edges", "node"} {
+		for _, f := range graphql.CollectFields(op, field.Selections, nil) {
+			if f.Alias == name {
+				field = f
+				continue walk
+			}
+		}
+		return false
+	}
+	selected := map[string]bool{}
+	for _, f := range graphql.CollectFields(op, field.Selections, nil) {
+		selected[f.Name] = true
+	}
+	for _, name := range fields {
+		if !selected[name] {
+			return false
+		}
+	}
+	return true
 }
 
 // questionPage pages q with ent's Paginate, as every connection, and primes the loaders

@@ -187,9 +187,10 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 
 // TestQuestionPagesShowEachAnswerOnlyToItsReaders reads a page of questions as each
 // viewer, with the fields that let the page decide the answers' read rule on its own rows
-// (client, expert and answer: graph.primeQuestionPage) and with the answer alone (the read
-// rule in SQL). Both must show the same answers: the client only the delivered one, not
-// an expert revision written before delivery; the expert and admins both.
+// (client, expert and answer: graph.primeQuestionPage), with the answer alone (the read
+// rule in SQL), and with the answer under an alias of edges or node, whose columns ent's
+// field collection does not read. All must show the same answers: the client only the
+// delivered one, not an expert revision written before delivery; an admin both.
 func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
@@ -200,20 +201,25 @@ func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 	w.db.AnswerRevision.Create().SetQuestionID(azUUID(t, claimed)).SetKind(answerrevision.KindEXPERT).
 		SetAuthorID(expert.UUID).SetBody("not delivered yet").SaveX(w.system())
 
-	answers := func(token, field, sel string) map[string]bool {
+	const parties = `client { id } expert { id }`
+	shapes := []struct{ sel, edges, node string }{
+		{`edges { node { id ` + parties + ` answer { body } } }`, "edges", "node"},
+		{`edges { node { id answer { body } } }`, "edges", "node"},
+		{`edges { node { id ` + parties + ` } } e: edges { node { id answer { body } } }`, "e", "node"},
+		{`edges { node { id ` + parties + ` } n: node { id answer { body } } }`, "edges", "n"},
+	}
+	// answers reads the page and tells, by question id, whether each has an answer.
+	answers := func(token, field, sel, edgesKey, nodeKey string) map[string]bool {
 		t.Helper()
-		var out map[string]struct {
-			Edges []struct {
-				Node struct {
-					ID     string
-					Answer *struct{ Body string }
-				}
-			}
+		var out map[string]map[string][]map[string]struct {
+			ID     string
+			Answer *struct{ Body string }
 		}
-		w.mustGQL(t, token, `{ page: `+field+`(first: 10) { edges { node { id `+sel+` } } } }`, nil, &out)
+		w.mustGQL(t, token, `{ page: `+field+`(first: 10) { `+sel+` } }`, nil, &out)
 		got := map[string]bool{}
-		for _, e := range out["page"].Edges {
-			got[e.Node.ID] = e.Node.Answer != nil
+		for _, e := range out["page"][edgesKey] {
+			n := e[nodeKey]
+			got[n.ID] = n.Answer != nil
 		}
 		return got
 	}
@@ -224,9 +230,9 @@ func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 		{"the client", client.Token, "myQuestions", map[string]bool{delivered: true, claimed: false}},
 		{"an admin", admin.Token, "questions", map[string]bool{delivered: true, claimed: true}},
 	} {
-		for _, sel := range []string{"client { id } expert { id } answer { body }", "answer { body }"} {
-			if got := answers(c.token, c.field, sel); !maps.Equal(got, c.want) {
-				t.Errorf("%s, %s: answers %v, want %v", c.name, sel, got, c.want)
+		for _, sh := range shapes {
+			if got := answers(c.token, c.field, sh.sel, sh.edges, sh.node); !maps.Equal(got, c.want) {
+				t.Errorf("%s, %s: answers %v, want %v", c.name, sh.sel, got, c.want)
 			}
 		}
 	}
