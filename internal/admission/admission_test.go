@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,7 +17,7 @@ import (
 const patience = 10 * time.Second
 
 func TestNoLimitAdmitsEverything(t *testing.T) {
-	var g *admission.Gate = admission.New(0, time.Second, prometheus.NewRegistry())
+	g := admission.New(0, time.Second, prometheus.NewRegistry())
 	if g != nil {
 		t.Fatal("New(0) is a gate; want nil (no limit)")
 	}
@@ -28,50 +29,58 @@ func TestNoLimitAdmitsEverything(t *testing.T) {
 }
 
 // Waiters get their turns in the order they arrived, and a newcomer does not overtake
-// them even when a turn is free at the moment it arrives.
+// them even when a turn is free at the moment it arrives. In a synctest bubble, so that
+// each waiter is queued in the semaphore (durably blocked) before the next one starts:
+// the waiting gauge rises a moment before that, which a busy machine could stretch.
 func TestTurnsGoInArrivalOrder(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	g := admission.New(1, patience, reg)
-	first, err := g.Enter(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	admitted := make(chan int, 3)
-	leaves := make(chan func(), 3)
-	for i := range 3 {
-		go func() {
-			leave, err := g.Enter(context.Background())
-			if err != nil {
-				t.Errorf("waiter %d: %v", i, err)
-				return
-			}
-			admitted <- i
-			leaves <- leave
-		}()
-		waitFor(t, func() bool { return value(t, reg, "graphql_queries_waiting") == float64(i+1) }, "waiter %d queued", i)
-	}
-	first()
-	for want := range 3 {
-		select {
-		case got := <-admitted:
-			if got != want {
-				t.Fatalf("waiter %d admitted, want %d", got, want)
-			}
-		case <-time.After(patience):
-			t.Fatalf("waiter %d never admitted", want)
+	synctest.Test(t, func(t *testing.T) {
+		reg := prometheus.NewRegistry()
+		g := admission.New(1, patience, reg)
+		first, err := g.Enter(context.Background())
+		if err != nil {
+			t.Fatal(err)
 		}
-		select {
-		case <-admitted:
-			t.Fatal("two waiters hold the one turn")
-		default:
+		admitted := make(chan int, 3)
+		leaves := make(chan func(), 3)
+		for i := range 3 {
+			go func() {
+				leave, err := g.Enter(context.Background())
+				if err != nil {
+					t.Errorf("waiter %d: %v", i, err)
+					return
+				}
+				admitted <- i
+				leaves <- leave
+			}()
+			synctest.Wait()
+			if got := value(t, reg, "graphql_queries_waiting"); got != float64(i+1) {
+				t.Fatalf("%v waiting once waiter %d queued, want %d", got, i, i+1)
+			}
 		}
-		(<-leaves)()
-	}
-	leave, err := g.Enter(context.Background())
-	if err != nil {
-		t.Fatalf("after every turn was given back: %v", err)
-	}
-	leave()
+		first()
+		for want := range 3 {
+			synctest.Wait()
+			select {
+			case got := <-admitted:
+				if got != want {
+					t.Fatalf("waiter %d admitted, want %d", got, want)
+				}
+			default:
+				t.Fatalf("waiter %d not admitted when the turn before it was given back", want)
+			}
+			select {
+			case <-admitted:
+				t.Fatal("two waiters hold the one turn")
+			default:
+			}
+			(<-leaves)()
+		}
+		leave, err := g.Enter(context.Background())
+		if err != nil {
+			t.Fatalf("after every turn was given back: %v", err)
+		}
+		leave()
+	})
 }
 
 func TestAWaiterWithoutATurnIsRefusedBusy(t *testing.T) {
