@@ -289,9 +289,9 @@ func (_m *APIKeyQuery) Paginate(
 		return nil, err
 	}
 	conn := &APIKeyConnection{Edges: []*APIKeyEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -313,7 +313,7 @@ func (_m *APIKeyQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -586,9 +586,9 @@ func (_m *AccountQuery) Paginate(
 		return nil, err
 	}
 	conn := &AccountConnection{Edges: []*AccountEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -610,7 +610,7 @@ func (_m *AccountQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -883,9 +883,9 @@ func (_m *AccountTokenQuery) Paginate(
 		return nil, err
 	}
 	conn := &AccountTokenConnection{Edges: []*AccountTokenEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -907,7 +907,7 @@ func (_m *AccountTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1180,9 +1180,9 @@ func (_m *AnswerRevisionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AnswerRevisionConnection{Edges: []*AnswerRevisionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1204,7 +1204,7 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1477,9 +1477,9 @@ func (_m *AssignmentQuery) Paginate(
 		return nil, err
 	}
 	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1501,7 +1501,7 @@ func (_m *AssignmentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1774,9 +1774,9 @@ func (_m *AuditLogQuery) Paginate(
 		return nil, err
 	}
 	conn := &AuditLogConnection{Edges: []*AuditLogEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1798,7 +1798,7 @@ func (_m *AuditLogQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2071,9 +2071,9 @@ func (_m *CreditPurchaseQuery) Paginate(
 		return nil, err
 	}
 	conn := &CreditPurchaseConnection{Edges: []*CreditPurchaseEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2095,7 +2095,7 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2368,9 +2368,9 @@ func (_m *DisputeQuery) Paginate(
 		return nil, err
 	}
 	conn := &DisputeConnection{Edges: []*DisputeEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2392,7 +2392,7 @@ func (_m *DisputeQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2665,9 +2665,9 @@ func (_m *LedgerTransactionQuery) Paginate(
 		return nil, err
 	}
 	conn := &LedgerTransactionConnection{Edges: []*LedgerTransactionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2689,7 +2689,7 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2962,9 +2962,9 @@ func (_m *NotificationQuery) Paginate(
 		return nil, err
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2986,7 +2986,7 @@ func (_m *NotificationQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3259,9 +3259,9 @@ func (_m *PayoutQuery) Paginate(
 		return nil, err
 	}
 	conn := &PayoutConnection{Edges: []*PayoutEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3283,7 +3283,7 @@ func (_m *PayoutQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3556,9 +3556,9 @@ func (_m *PayoutMethodQuery) Paginate(
 		return nil, err
 	}
 	conn := &PayoutMethodConnection{Edges: []*PayoutMethodEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3580,7 +3580,7 @@ func (_m *PayoutMethodQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3853,9 +3853,9 @@ func (_m *PostingQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostingConnection{Edges: []*PostingEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3877,7 +3877,7 @@ func (_m *PostingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4150,9 +4150,9 @@ func (_m *QuestionQuery) Paginate(
 		return nil, err
 	}
 	conn := &QuestionConnection{Edges: []*QuestionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4174,7 +4174,7 @@ func (_m *QuestionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4483,9 +4483,9 @@ func (_m *RatingQuery) Paginate(
 		return nil, err
 	}
 	conn := &RatingConnection{Edges: []*RatingEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4507,7 +4507,7 @@ func (_m *RatingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4780,9 +4780,9 @@ func (_m *RefreshTokenQuery) Paginate(
 		return nil, err
 	}
 	conn := &RefreshTokenConnection{Edges: []*RefreshTokenEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4804,7 +4804,7 @@ func (_m *RefreshTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5077,9 +5077,9 @@ func (_m *SessionQuery) Paginate(
 		return nil, err
 	}
 	conn := &SessionConnection{Edges: []*SessionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5101,7 +5101,7 @@ func (_m *SessionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5374,9 +5374,9 @@ func (_m *SettingsVersionQuery) Paginate(
 		return nil, err
 	}
 	conn := &SettingsVersionConnection{Edges: []*SettingsVersionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5398,7 +5398,7 @@ func (_m *SettingsVersionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5689,9 +5689,9 @@ func (_m *SubjectRequestQuery) Paginate(
 		return nil, err
 	}
 	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5713,7 +5713,7 @@ func (_m *SubjectRequestQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5986,9 +5986,9 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6010,7 +6010,7 @@ func (_m *UserQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}

@@ -139,33 +139,23 @@ func nodeFields(ctx context.Context) map[string]bool {
 }
 
 // readColumnsOf reports whether the page's query read the columns of each of fields
-// (their entgql.MapsTo in ent/schema) because they were selected on edges.node. entgql's
-// field collection reads the columns of the fields under the field whose response name
-// is edges, then node (ent's collectedField): fields selected only under an alias of
-// either (e: edges, n: node) had no columns read.
+// (their entgql.MapsTo in ent/schema). Paginate reads the columns of the fields selected
+// on edges.node when one node field is selected, under any alias, and every column when
+// several are (ent.SelectedConnectionField).
 func readColumnsOf(ctx context.Context, fields ...string) bool {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
+	node, selected := ent.SelectedConnectionField(ctx, "edges", "node")
+	switch {
+	case !selected:
 		return false
+	case node == nil:
+		return true
 	}
-	op := graphql.GetOperationContext(ctx)
-	field := fc.Field
-walk:
-	for _, name := range []string{"edges", "node"} {
-		for _, f := range graphql.CollectFields(op, field.Selections, nil) {
-			if f.Alias == name {
-				field = f
-				continue walk
-			}
-		}
-		return false
-	}
-	selected := map[string]bool{}
-	for _, f := range graphql.CollectFields(op, field.Selections, nil) {
-		selected[f.Name] = true
+	names := map[string]bool{}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), node.Selections, nil) {
+		names[f.Name] = true
 	}
 	for _, name := range fields {
-		if !selected[name] {
+		if !names[name] {
 			return false
 		}
 	}

@@ -188,9 +188,10 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 // TestQuestionPagesShowEachAnswerOnlyToItsReaders reads a page of questions as each
 // viewer, with the fields that let the page decide the answers' read rule on its own rows
 // (client, expert and answer: graph.primeQuestionPage), with the answer alone (the read
-// rule in SQL), and with the answer under an alias of edges or node, whose columns ent's
-// field collection does not read. All must show the same answers: the client only the
-// delivered one, not an expert revision written before delivery; an admin both.
+// rule in SQL), and with the answer under aliases of edges and node: alone (ent reads the
+// columns its fields select) and beside an unaliased one (ent reads every column). All
+// must show the same answers: the client only the delivered one, not an expert revision
+// written before delivery; an admin both.
 func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
@@ -207,6 +208,7 @@ func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 		{`edges { node { id answer { body } } }`, "edges", "node"},
 		{`edges { node { id ` + parties + ` } } e: edges { node { id answer { body } } }`, "e", "node"},
 		{`edges { node { id ` + parties + ` } n: node { id answer { body } } }`, "edges", "n"},
+		{`e: edges { n: node { id ` + parties + ` answer { body } } }`, "e", "n"},
 	}
 	// answers reads the page and tells, by question id, whether each has an answer.
 	answers := func(token, field, sel, edgesKey, nodeKey string) map[string]bool {

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"backbone/internal/testenv"
+)
+
+// TestConnectionsAnswerTheirFieldsUnderAliases reads connections with edges, node,
+// totalCount and pageInfo under aliases, alone, in a fragment and twice under two names:
+// each answers what the unaliased field answers. ent's field collection once found only
+// unaliased fields: an aliased edges gave an empty page, an aliased totalCount 0, and a
+// field selected only under a second alias had no column read.
+func TestConnectionsAnswerTheirFieldsUnderAliases(t *testing.T) {
+	testenv.NeedPostgres(t)
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, expert, admin := w.callers[azClient], w.qfExpert(t), w.callers[azAdmin]
+	w.qfDelivered(t, client, expert)
+	w.qfClaimed(t, client, expert)
+
+	for _, c := range []struct {
+		token, field, text string // text: a string field of the node, empty in no row
+	}{
+		{client.Token, "myQuestions", "title"},
+		{admin.Token, "questions", "title"},
+		{admin.Token, "users", "email"},
+	} {
+		// read runs the connection with sel and returns its object.
+		read := func(sel string) map[string]any {
+			t.Helper()
+			var out struct{ Page map[string]any }
+			w.mustGQL(t, c.token, `{ page: `+c.field+`(first: 10) { `+sel+` } }`, nil, &out)
+			return out.Page
+		}
+		plain := readPage(t, read(`totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id `+c.text+` } }`),
+			"totalCount", "pageInfo", "edges", "node", c.text)
+		if plain.total < 2 || len(plain.ids) != plain.total || slices.Contains(plain.texts, "") {
+			t.Fatalf("%s: the unaliased page is %+v", c.field, plain)
+		}
+		for _, sh := range []struct{ sel, total, info, edges, node string }{
+			{`n: totalCount i: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id ` + c.text + ` } }`, "n", "i", "e", "x"},
+			{`... on ` + connectionType(c.field) + ` { n: totalCount i: pageInfo { hasNextPage endCursor } e: edges { cursor x: node { id ` + c.text + ` } } }`, "n", "i", "e", "x"},
+		} {
+			if got := readPage(t, read(sh.sel), sh.total, sh.info, sh.edges, sh.node, c.text); !got.equal(plain) {
+				t.Errorf("%s { %s }: %+v, want %+v", c.field, sh.sel, got, plain)
+			}
+		}
+		// One field under two names: the page must read the columns of both.
+		twice := read(`edges { cursor node { id } } e: edges { cursor node { ` + c.text + ` } }`)
+		ids, texts := readPage(t, twice, "", "", "edges", "node", "").ids, readPage(t, twice, "", "", "e", "node", c.text).texts
+		if !slices.Equal(ids, plain.ids) || !slices.Equal(texts, plain.texts) {
+			t.Errorf("%s with edges twice: ids %v and %ss %q, want %v and %q", c.field, ids, c.text, texts, plain.ids, plain.texts)
+		}
+		twice = read(`edges { node { id } x: node { ` + c.text + ` } }`)
+		ids, texts = readPage(t, twice, "", "", "edges", "node", "").ids, readPage(t, twice, "", "", "edges", "x", c.text).texts
+		if !slices.Equal(ids, plain.ids) || !slices.Equal(texts, plain.texts) {
+			t.Errorf("%s with node twice: ids %v and %ss %q, want %v and %q", c.field, ids, c.text, texts, plain.ids, plain.texts)
+		}
+	}
+}
+
+// connectionType is the type of a connection field of Query.
+func connectionType(field string) string {
+	if field == "users" {
+		return "UserConnection"
+	}
+	return "QuestionConnection"
+}
+
+// aliasedPage is what a test compares of a connection page.
+type aliasedPage struct {
+	total   int
+	hasNext bool
+	end     string
+	cursors []string
+	ids     []string
+	texts   []string
+}
+
+func (p aliasedPage) equal(o aliasedPage) bool {
+	return p.total == o.total && p.hasNext == o.hasNext && p.end == o.end &&
+		slices.Equal(p.cursors, o.cursors) && slices.Equal(p.ids, o.ids) && slices.Equal(p.texts, o.texts)
+}
+
+// readPage reads a page's fields under the names a query gave them; an empty name is a
+// field the query did not select.
+func readPage(t *testing.T, page map[string]any, total, info, edges, node, text string) aliasedPage {
+	t.Helper()
+	var p aliasedPage
+	if total != "" {
+		n, _ := page[total].(float64)
+		p.total = int(n)
+	}
+	if info != "" {
+		pi, _ := page[info].(map[string]any)
+		p.hasNext, _ = pi["hasNextPage"].(bool)
+		p.end, _ = pi["endCursor"].(string)
+	}
+	list, ok := page[edges].([]any)
+	if !ok {
+		t.Fatalf("no list under %q in %v", edges, page)
+	}
+	for _, e := range list {
+		e := e.(map[string]any)
+		if c, ok := e["cursor"].(string); ok {
+			p.cursors = append(p.cursors, c)
+		}
+		n := e[node].(map[string]any)
+		if id, ok := n["id"].(string); ok {
+			p.ids = append(p.ids, id)
+		}
+		if text != "" {
+			s, _ := n[text].(string)
+			p.texts = append(p.texts, strings.TrimSpace(s))
+		}
+	}
+	return p
+}
