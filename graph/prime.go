@@ -16,10 +16,10 @@ import (
 // users and revisions (or only the answers) a page of questions will ask the loaders
 // for, and primes the loaders with them, so that the count of statements is fixed (the loaders' time window
 // would batch them too, but only as long as the resolvers run within it: on a loaded
-// machine a page could take a second batch). The reads run side by side and go to the
-// database directly: through the loaders each would first sleep out their batch window
-// (16 ms), one after the other. A read that fails primes nothing; the fields then load
-// through the loaders and report the error.
+// machine a page could take a second batch). The reads go to the database directly:
+// through the loaders each would first sleep out their batch window (16 ms), one after
+// the other. A read that fails primes nothing; the fields then load through the loaders
+// and report the error.
 func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConnection) {
 	if conn == nil || len(conn.Edges) == 0 {
 		return
@@ -100,17 +100,12 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 			l.primed.add(&l.primed.answers, ids)
 		})
 	}
-	// The last read runs on this goroutine: a new one would first grow its stack to
-	// ent's depth, a cost seen in CPU profiles of the page (issue 18).
-	var wg sync.WaitGroup
-	for i, read := range reads {
-		if i == len(reads)-1 {
-			read()
-		} else {
-			wg.Go(read)
-		}
+	// One after the other, on this goroutine. Side by side, each read on a goroutine of
+	// its own grew a new stack to ent's depth and kept two connections busy: 4-6% more
+	// CPU per page under load for one round trip (about 0.1 ms) less (issue 18).
+	for _, read := range reads {
+		read()
 	}
-	wg.Wait()
 }
 
 // nodeFields lists the fields selected on edges.node of the connection field in ctx,
