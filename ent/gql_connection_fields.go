@@ -4,41 +4,63 @@ package ent
 
 import (
 	"context"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // SelectedConnectionField looks for the field at path (such as edges, then node) below
 // the connection field being resolved, matching each step by its name in the schema, so
-// that aliased selections count. selected reports whether path is selected at all. field
-// is the one field at its end, or nil when the path is not selected, when it ends under
-// two or more aliases (the caller then reads every column rather than those one alias
-// selects), or outside a resolver, where everything counts as selected.
+// that aliased selections count. selected reports whether path is selected at all. A step
+// selected under several aliases is merged into one field with the selections of all, so
+// that the page reads the columns and edges every alias asks for; that needs
+// WithConnectionSelections on the operation's context. field is nil when the path is not
+// selected; when a step has several aliases and the context has no
+// WithConnectionSelections (the caller then reads every column); and outside a resolver,
+// where everything counts as selected.
 func SelectedConnectionField(ctx context.Context, path ...string) (field *graphql.CollectedField, selected bool) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return nil, true
 	}
 	oc := graphql.GetOperationContext(ctx)
-	at := []graphql.CollectedField{fc.Field}
-	for _, name := range path {
-		var next []graphql.CollectedField
-		for _, parent := range at {
-			for _, f := range graphql.CollectFields(oc, parent.Selections, nil) {
-				if f.Name == name {
-					next = append(next, f)
-				}
+	kept, _ := ctx.Value(connectionSelectionsKey{}).(*connectionSelections)
+	at := fc.Field
+	for i, name := range path {
+		var matched []graphql.CollectedField
+		for _, f := range graphql.CollectFields(oc, at.Selections, nil) {
+			if f.Name == name {
+				matched = append(matched, f)
 			}
 		}
-		if len(next) == 0 {
+		switch {
+		case len(matched) == 0:
 			return nil, false
+		case len(matched) == 1:
+			at = matched[0]
+		case kept == nil:
+			return nil, selectedUnder(oc, matched, path[i+1:])
+		default:
+			at = kept.merge(at.Selections, matched)
 		}
-		at = next
 	}
-	if len(at) > 1 {
-		return nil, true
+	return &at, true
+}
+
+// selectedUnder reports whether path is selected below any of fields.
+func selectedUnder(oc *graphql.OperationContext, fields []graphql.CollectedField, path []string) bool {
+	if len(path) == 0 {
+		return true
 	}
-	return &at[0], true
+	for _, parent := range fields {
+		for _, f := range graphql.CollectFields(oc, parent.Selections, nil) {
+			if f.Name == path[0] && selectedUnder(oc, []graphql.CollectedField{f}, path[1:]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasConnectionField reports whether the connection field being resolved selects name
@@ -46,4 +68,48 @@ func SelectedConnectionField(ctx context.Context, path ...string) (field *graphq
 func hasConnectionField(ctx context.Context, name string) bool {
 	_, selected := SelectedConnectionField(ctx, name)
 	return selected
+}
+
+// connectionSelections keeps the selection sets SelectedConnectionField merges for one
+// operation, each made once. gqlgen caches an operation's field collection by the
+// address of a selection set: a merged set freed while the operation runs could leave
+// its address to another, which would then be answered with the first one's fields.
+type connectionSelections struct {
+	mu     sync.Mutex
+	merged map[mergedSelectionKey]ast.SelectionSet
+}
+
+// mergedSelectionKey names a merge by where it was made (the parent's selections, kept
+// alive by the key) and what it merged.
+type mergedSelectionKey struct {
+	parent *ast.Selection
+	first  *ast.Field
+	count  int
+}
+
+type connectionSelectionsKey struct{}
+
+// WithConnectionSelections lets the connections paged under ctx merge a field selected
+// under several aliases (edges twice, or node twice) into one field collection. Call it
+// once per operation, on the context its fields resolve under.
+func WithConnectionSelections(ctx context.Context) context.Context {
+	return context.WithValue(ctx, connectionSelectionsKey{}, &connectionSelections{})
+}
+
+// merge returns one field with the selections of fields, which parent selects.
+func (k *connectionSelections) merge(parent ast.SelectionSet, fields []graphql.CollectedField) graphql.CollectedField {
+	key := mergedSelectionKey{parent: &parent[0], first: fields[0].Field, count: len(fields)}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	set, ok := k.merged[key]
+	if !ok {
+		for _, f := range fields {
+			set = append(set, f.Selections...)
+		}
+		if k.merged == nil {
+			k.merged = map[mergedSelectionKey]ast.SelectionSet{}
+		}
+		k.merged[key] = set
+	}
+	return graphql.CollectedField{Field: fields[0].Field, Selections: set}
 }

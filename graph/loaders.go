@@ -188,10 +188,14 @@ func withLazyLoaders(ctx context.Context, newLoaders func() *Loaders) context.Co
 // operationLoaders gives each operation loaders of its own (made when it first needs
 // one), over HTTP and websockets alike: a connection-wide cache would serve stale rows. A subscription gets fresh loaders for every response it sends: it
 // lives long, and may be shared by many subscribers, so a row cached while building one
-// event must not be served again in a later one.
+// event must not be served again in a later one. The operation also gets its store of
+// merged connection selections (ent.WithConnectionSelections, for a connection's edges or
+// node under several aliases), which must last as long as gqlgen's field collection cache:
+// the whole operation, a subscription's every response included.
 func operationLoaders(client *ent.Client, src Sources) graphql.OperationMiddleware {
 	newLoaders := func() *Loaders { return NewLoaders(client, src) }
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		ctx = ent.WithConnectionSelections(ctx)
 		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil && op.Operation.Operation == ast.Subscription {
 			responses := next(withLazyLoaders(ctx, newLoaders))
 			return func(ctx context.Context) *graphql.Response {

@@ -135,8 +135,8 @@ func nodeFields(ctx context.Context) map[string]bool {
 
 // readColumnsOf reports whether the page's query read the columns of each of fields
 // (their entgql.MapsTo in ent/schema). Paginate reads the columns of the fields selected
-// on edges.node when one node field is selected, under any alias, and every column when
-// several are (ent.SelectedConnectionField).
+// on edges.node, under every alias of either (ent.SelectedConnectionField merges them),
+// and every column when it finds no one node field to read for.
 func readColumnsOf(ctx context.Context, fields ...string) bool {
 	node, selected := ent.SelectedConnectionField(ctx, "edges", "node")
 	switch {

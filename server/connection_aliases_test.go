@@ -16,7 +16,7 @@ import (
 func TestConnectionsAnswerTheirFieldsUnderAliases(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
-	w := newAzWorld(t, nil)
+	w, counter := newCountingWorld(t)
 	client, expert, admin := w.callers[azClient], w.qfExpert(t), w.callers[azAdmin]
 	w.qfDelivered(t, client, expert)
 	w.qfClaimed(t, client, expert)
@@ -58,6 +58,52 @@ func TestConnectionsAnswerTheirFieldsUnderAliases(t *testing.T) {
 		ids, texts = readPage(t, twice, "", "", "edges", "node", "").ids, readPage(t, twice, "", "", "edges", "x", c.text).texts
 		if !slices.Equal(ids, plain.ids) || !slices.Equal(texts, plain.texts) {
 			t.Errorf("%s with node twice: ids %v and %ss %q, want %v and %q", c.field, ids, c.text, texts, plain.ids, plain.texts)
+		}
+	}
+
+	// pageInfo alone is answered by a count: under an alias too.
+	var info struct{ First, Last map[string]map[string]bool }
+	w.mustGQL(t, client.Token, `{ first: myQuestions(first: 1) { i: pageInfo { hasNextPage } }
+		last: myQuestions(last: 1) { i: pageInfo { hasPreviousPage } } }`, nil, &info)
+	if !info.First["i"]["hasNextPage"] || !info.Last["i"]["hasPreviousPage"] {
+		t.Errorf("an aliased pageInfo alone, of 2 questions a page of 1: %+v", info)
+	}
+
+	// An edge of the node under two aliases of node, or of edges, is still read with the
+	// page (eager loading), not one statement per row, and each alias gets its columns.
+	type actor struct{ ID, Email string }
+	var logs struct {
+		Page struct {
+			Edges []struct{ Node, N struct{ Actor *actor } }
+			E     []struct{ Node struct{ Actor *actor } }
+		}
+	}
+	page := func(sel string) int64 {
+		t.Helper()
+		logs.Page.Edges, logs.Page.E = nil, nil
+		return counter.statements(admin.UUID, func() {
+			w.mustGQL(t, admin.Token, `{ page: auditLogs(first: 20) { `+sel+` } }`, nil, &logs)
+		})
+	}
+	once := page(`edges { node { actor { id } } }`)
+	if len(logs.Page.Edges) < 3 {
+		t.Fatalf("%d audit log entries, want several", len(logs.Page.Edges))
+	}
+	for _, sel := range []string{
+		`edges { node { actor { id } } n: node { actor { email } } }`,
+		`edges { node { actor { id } } } e: edges { node { actor { email } } }`,
+	} {
+		if n := page(sel); n != once {
+			t.Errorf("%s: %d statements, want %d as with one node", sel, n, once)
+		}
+		for i, e := range logs.Page.Edges {
+			second := e.N.Actor
+			if len(logs.Page.E) > i {
+				second = logs.Page.E[i].Node.Actor
+			}
+			if (e.Node.Actor == nil) != (second == nil) || e.Node.Actor != nil && (e.Node.Actor.ID == "" || second.Email == "") {
+				t.Errorf("%s: entry %d's actor %+v and %+v", sel, i, e.Node.Actor, second)
+			}
 		}
 	}
 }

@@ -189,13 +189,14 @@ func TestQuestionPagesReadTheColumnsTheirResolversNeed(t *testing.T) {
 // viewer, with the fields that let the page decide the answers' read rule on its own rows
 // (client, expert and answer: graph.primeQuestionPage), with the answer alone (the read
 // rule in SQL), and with the answer under aliases of edges and node: alone (ent reads the
-// columns its fields select) and beside an unaliased one (ent reads every column). All
-// must show the same answers: the client only the delivered one, not an expert revision
-// written before delivery; an admin both.
+// columns its fields select) and beside an unaliased one (ent merges the two). All must
+// show the same answers: the client only the delivered one, not an expert revision
+// written before delivery; an admin both. Every shape with client, expert and answer
+// decides the client's read rule on the page's rows: no statement joins questions.
 func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
-	w := newAzWorld(t, nil)
+	w, counter := newCountingWorld(t)
 	client, expert, admin := w.callers[azClient], w.qfExpert(t), w.callers[azAdmin]
 	delivered := w.qfDelivered(t, client, expert)
 	claimed := w.qfClaimed(t, client, expert)
@@ -203,38 +204,55 @@ func TestQuestionPagesShowEachAnswerOnlyToItsReaders(t *testing.T) {
 		SetAuthorID(expert.UUID).SetBody("not delivered yet").SaveX(w.system())
 
 	const parties = `client { id } expert { id }`
-	shapes := []struct{ sel, edges, node string }{
-		{`edges { node { id ` + parties + ` answer { body } } }`, "edges", "node"},
-		{`edges { node { id answer { body } } }`, "edges", "node"},
-		{`edges { node { id ` + parties + ` } } e: edges { node { id answer { body } } }`, "e", "node"},
-		{`edges { node { id ` + parties + ` } n: node { id answer { body } } }`, "edges", "n"},
-		{`e: edges { n: node { id ` + parties + ` answer { body } } }`, "e", "n"},
+	shapes := []struct {
+		sel, edges, node string
+		ruleInSQL        bool // for a client: the page lacks client, expert or answer
+	}{
+		{`edges { node { id ` + parties + ` answer { body } } }`, "edges", "node", false},
+		{`edges { node { id answer { body } } }`, "edges", "node", true},
+		{`edges { node { id ` + parties + ` } } e: edges { node { id answer { body } } }`, "e", "node", false},
+		{`edges { node { id ` + parties + ` } n: node { id answer { body } } }`, "edges", "n", false},
+		{`e: edges { n: node { id ` + parties + ` answer { body } } }`, "e", "n", false},
 	}
-	// answers reads the page and tells, by question id, whether each has an answer.
-	answers := func(token, field, sel, edgesKey, nodeKey string) map[string]bool {
+	// answers reads the page and tells, by question id, whether each has an answer, and
+	// how many statements joined questions.
+	answers := func(who *azAccount, field, sel, edgesKey, nodeKey string) (map[string]bool, int64) {
 		t.Helper()
 		var out map[string]map[string][]map[string]struct {
 			ID     string
 			Answer *struct{ Body string }
 		}
-		w.mustGQL(t, token, `{ page: `+field+`(first: 10) { `+sel+` } }`, nil, &out)
+		counter.statements(who.UUID, func() {
+			w.mustGQL(t, who.Token, `{ page: `+field+`(first: 10) { `+sel+` } }`, nil, &out)
+		})
 		got := map[string]bool{}
 		for _, e := range out["page"][edgesKey] {
 			n := e[nodeKey]
 			got[n.ID] = n.Answer != nil
 		}
-		return got
+		return got, counter.joins.Load()
 	}
 	for _, c := range []struct {
-		name, token, field string
-		want               map[string]bool
+		name   string
+		who    *azAccount
+		field  string
+		want   map[string]bool
+		client bool
 	}{
-		{"the client", client.Token, "myQuestions", map[string]bool{delivered: true, claimed: false}},
-		{"an admin", admin.Token, "questions", map[string]bool{delivered: true, claimed: true}},
+		{"the client", client, "myQuestions", map[string]bool{delivered: true, claimed: false}, true},
+		{"an admin", admin, "questions", map[string]bool{delivered: true, claimed: true}, false},
 	} {
 		for _, sh := range shapes {
-			if got := answers(c.token, c.field, sh.sel, sh.edges, sh.node); !maps.Equal(got, c.want) {
+			got, joins := answers(c.who, c.field, sh.sel, sh.edges, sh.node)
+			if !maps.Equal(got, c.want) {
 				t.Errorf("%s, %s: answers %v, want %v", c.name, sh.sel, got, c.want)
+			}
+			wantJoins := int64(0)
+			if c.client && sh.ruleInSQL {
+				wantJoins = 1
+			}
+			if joins != wantJoins {
+				t.Errorf("%s, %s: %d statements joined questions, want %d", c.name, sh.sel, joins, wantJoins)
 			}
 		}
 	}

@@ -24,6 +24,7 @@ type stmtCounter struct {
 	user   atomic.Value // uuid.UUID
 	n      atomic.Int64
 	counts atomic.Int64 // of n, the SELECT COUNT statements
+	joins  atomic.Int64 // of n, those joining questions (an answers' read rule in SQL)
 }
 
 // wrap is the driver wrapper openApp applies: ent's debug driver, reporting to the
@@ -47,6 +48,9 @@ func (c *stmtCounter) log(ctx context.Context, args ...any) {
 		c.n.Add(1)
 		if strings.Contains(msg, "SELECT COUNT(") {
 			c.counts.Add(1)
+		}
+		if strings.Contains(msg, "JOIN questions") {
+			c.joins.Add(1)
 		}
 	}
 }
@@ -118,6 +122,7 @@ func (c *stmtCounter) statements(user uuid.UUID, fn func()) int64 {
 	c.user.Store(user)
 	c.n.Store(0)
 	c.counts.Store(0)
+	c.joins.Store(0)
 	fn()
 	c.user.Store(uuid.Nil)
 	return c.n.Load()
