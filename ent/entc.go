@@ -18,11 +18,12 @@ func main() {
 	// ent/template/paginate.tmpl redefines entgql's "gql_pagination/helper/paginate" so a
 	// page whose edges are read does not also COUNT the table for pageInfo, and finds an
 	// aliased edges or totalCount (connection_fields.tmpl, ent/gql_connection_fields.go);
-	// the files say why. ent merges templates by name in order, so it must come after
+	// collection.tmpl redefines "gql_collection" so that an edge under two aliases loads
+	// the columns of both. The files say why. ent merges templates by name in order, so it must come after
 	// entgql's own.
 	paginate := gen.MustParse(gen.NewTemplate("paginate").
 		Funcs(entgql.TemplateFuncs).
-		ParseFiles("./ent/template/paginate.tmpl", "./ent/template/connection_fields.tmpl"))
+		ParseFiles("./ent/template/paginate.tmpl", "./ent/template/connection_fields.tmpl", "./ent/template/collection.tmpl"))
 	ex, err := entgql.NewExtension(
 		entgql.WithTemplates(slices.Concat(entgql.AllTemplates, []*gen.Template{paginate})...),
 	)

@@ -64,7 +64,11 @@ func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			_q.withOwner = query
+			if _q.withOwner != nil {
+				_q.withOwner.ctx.Fields = nil
+			} else {
+				_q.withOwner = query
+			}
 			if _, ok := fieldSeen[apikey.FieldOwnerID]; !ok {
 				selectedFields = append(selectedFields, apikey.FieldOwnerID)
 				fieldSeen[apikey.FieldOwnerID] = struct{}{}
@@ -516,7 +520,11 @@ func (_q *AnswerRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
 				return err
 			}
-			_q.withQuestion = query
+			if _q.withQuestion != nil {
+				_q.withQuestion.ctx.Fields = nil
+			} else {
+				_q.withQuestion = query
+			}
 			if _, ok := fieldSeen[answerrevision.FieldQuestionID]; !ok {
 				selectedFields = append(selectedFields, answerrevision.FieldQuestionID)
 				fieldSeen[answerrevision.FieldQuestionID] = struct{}{}
@@ -667,7 +675,11 @@ func (_q *AssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
 				return err
 			}
-			_q.withQuestion = query
+			if _q.withQuestion != nil {
+				_q.withQuestion.ctx.Fields = nil
+			} else {
+				_q.withQuestion = query
+			}
 			if _, ok := fieldSeen[assignment.FieldQuestionID]; !ok {
 				selectedFields = append(selectedFields, assignment.FieldQuestionID)
 				fieldSeen[assignment.FieldQuestionID] = struct{}{}
@@ -813,7 +825,11 @@ func (_q *AuditLogQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			_q.withActor = query
+			if _q.withActor != nil {
+				_q.withActor.ctx.Fields = nil
+			} else {
+				_q.withActor = query
+			}
 			if _, ok := fieldSeen[auditlog.FieldActorID]; !ok {
 				selectedFields = append(selectedFields, auditlog.FieldActorID)
 				fieldSeen[auditlog.FieldActorID] = struct{}{}
@@ -1723,7 +1739,11 @@ func (_q *PostingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ledgertransactionImplementors)...); err != nil {
 				return err
 			}
-			_q.withTransaction = query
+			if _q.withTransaction != nil {
+				_q.withTransaction.ctx.Fields = nil
+			} else {
+				_q.withTransaction = query
+			}
 			if _, ok := fieldSeen[posting.FieldTransactionID]; !ok {
 				selectedFields = append(selectedFields, posting.FieldTransactionID)
 				fieldSeen[posting.FieldTransactionID] = struct{}{}
@@ -1738,7 +1758,11 @@ func (_q *PostingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountImplementors)...); err != nil {
 				return err
 			}
-			_q.withAccount = query
+			if _q.withAccount != nil {
+				_q.withAccount.ctx.Fields = nil
+			} else {
+				_q.withAccount = query
+			}
 			if _, ok := fieldSeen[posting.FieldAccountID]; !ok {
 				selectedFields = append(selectedFields, posting.FieldAccountID)
 				fieldSeen[posting.FieldAccountID] = struct{}{}
@@ -2171,7 +2195,11 @@ func (_q *RefreshTokenQuery) collectField(ctx context.Context, oneNode bool, opC
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
 				return err
 			}
-			_q.withSession = query
+			if _q.withSession != nil {
+				_q.withSession.ctx.Fields = nil
+			} else {
+				_q.withSession = query
+			}
 			if _, ok := fieldSeen[refreshtoken.FieldSessionID]; !ok {
 				selectedFields = append(selectedFields, refreshtoken.FieldSessionID)
 				fieldSeen[refreshtoken.FieldSessionID] = struct{}{}
@@ -2287,7 +2315,11 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			_q.withUser = query
+			if _q.withUser != nil {
+				_q.withUser.ctx.Fields = nil
+			} else {
+				_q.withUser = query
+			}
 			if _, ok := fieldSeen[session.FieldUserID]; !ok {
 				selectedFields = append(selectedFields, session.FieldUserID)
 				fieldSeen[session.FieldUserID] = struct{}{}
