@@ -61,11 +61,15 @@ func (_q *APIKeyQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			again := _q.withOwner != nil
+			if again {
+				query = _q.withOwner
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			if _q.withOwner != nil {
-				_q.withOwner.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withOwner = query
 			}
@@ -517,11 +521,15 @@ func (_q *AnswerRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 				path  = append(path, alias)
 				query = (&QuestionClient{config: _q.config}).Query()
 			)
+			again := _q.withQuestion != nil
+			if again {
+				query = _q.withQuestion
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
 				return err
 			}
-			if _q.withQuestion != nil {
-				_q.withQuestion.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withQuestion = query
 			}
@@ -672,11 +680,15 @@ func (_q *AssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				path  = append(path, alias)
 				query = (&QuestionClient{config: _q.config}).Query()
 			)
+			again := _q.withQuestion != nil
+			if again {
+				query = _q.withQuestion
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, questionImplementors)...); err != nil {
 				return err
 			}
-			if _q.withQuestion != nil {
-				_q.withQuestion.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withQuestion = query
 			}
@@ -822,11 +834,15 @@ func (_q *AuditLogQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			again := _q.withActor != nil
+			if again {
+				query = _q.withActor
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			if _q.withActor != nil {
-				_q.withActor.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withActor = query
 			}
@@ -1736,11 +1752,15 @@ func (_q *PostingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&LedgerTransactionClient{config: _q.config}).Query()
 			)
+			again := _q.withTransaction != nil
+			if again {
+				query = _q.withTransaction
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, ledgertransactionImplementors)...); err != nil {
 				return err
 			}
-			if _q.withTransaction != nil {
-				_q.withTransaction.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withTransaction = query
 			}
@@ -1755,11 +1775,15 @@ func (_q *PostingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&AccountClient{config: _q.config}).Query()
 			)
+			again := _q.withAccount != nil
+			if again {
+				query = _q.withAccount
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountImplementors)...); err != nil {
 				return err
 			}
-			if _q.withAccount != nil {
-				_q.withAccount.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withAccount = query
 			}
@@ -2192,11 +2216,15 @@ func (_q *RefreshTokenQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&SessionClient{config: _q.config}).Query()
 			)
+			again := _q.withSession != nil
+			if again {
+				query = _q.withSession
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, sessionImplementors)...); err != nil {
 				return err
 			}
-			if _q.withSession != nil {
-				_q.withSession.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withSession = query
 			}
@@ -2312,11 +2340,15 @@ func (_q *SessionQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				path  = append(path, alias)
 				query = (&UserClient{config: _q.config}).Query()
 			)
+			again := _q.withUser != nil
+			if again {
+				query = _q.withUser
+			}
 			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
 				return err
 			}
-			if _q.withUser != nil {
-				_q.withUser.ctx.Fields = nil
+			if again {
+				query.ctx.Fields = nil
 			} else {
 				_q.withUser = query
 			}

@@ -97,10 +97,13 @@ var payoutmethodImplementors = []string{"PayoutMethod", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*PayoutMethod) IsNode() {}
 
-var postingImplementors = []string{"Posting", "Node"}
+var postingImplementors = []string{"Posting", "Node", "LedgerEntry"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Posting) IsNode() {}
+
+// IsLedgerEntry implements the LedgerEntry interface check for GQLGen.
+func (*Posting) IsLedgerEntry() {}
 
 var questionImplementors = []string{"Question", "Node"}
 

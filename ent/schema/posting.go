@@ -59,7 +59,10 @@ func (Posting) Policy() ent.Policy {
 	}
 }
 
-// Annotations of the Posting: Relay pagination helpers (ledger entries).
+// Annotations of the Posting: Relay pagination helpers (ledger entries). The GraphQL
+// type of a posting is LedgerEntry (gqlgen.yml): Implements puts that name in the
+// posting's implementors, so that field collection reads the fields of a
+// `... on LedgerEntry` fragment (node(id:)), which it would otherwise skip.
 func (Posting) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{entgql.RelayConnection(), entgql.Implements("LedgerEntry")}
 }
