@@ -19,8 +19,8 @@ func main() {
 	// page whose edges are read does not also COUNT the table for pageInfo, and finds an
 	// aliased edges or totalCount (connection_fields.tmpl, ent/gql_connection_fields.go);
 	// collection.tmpl redefines "gql_collection" so that an edge under two aliases loads
-	// the columns of both. The files say why. ent merges templates by name in order, so it must come after
-	// entgql's own.
+	// the columns of both. The files say why. ent merges templates by name in order, so
+	// they must come after entgql's own.
 	paginate := gen.MustParse(gen.NewTemplate("paginate").
 		Funcs(entgql.TemplateFuncs).
 		ParseFiles("./ent/template/paginate.tmpl", "./ent/template/connection_fields.tmpl", "./ent/template/collection.tmpl"))

@@ -10,7 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// SelectedConnectionField looks for the field at path (such as edges, then node) below
+// selectedConnectionField looks for the field at path (such as edges, then node) below
 // the connection field being resolved, matching each step by its name in the schema, so
 // that aliased selections count. selected reports whether path is selected at all. A step
 // selected under several aliases is merged into one field with the selections of all, so
@@ -19,7 +19,7 @@ import (
 // selected; when a step has several aliases and the context has no
 // WithConnectionSelections (the caller then reads every column); and outside a resolver,
 // where everything counts as selected.
-func SelectedConnectionField(ctx context.Context, path ...string) (field *graphql.CollectedField, selected bool) {
+func selectedConnectionField(ctx context.Context, path ...string) (field *graphql.CollectedField, selected bool) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
 		return nil, true
@@ -66,11 +66,11 @@ func selectedUnder(oc *graphql.OperationContext, fields []graphql.CollectedField
 // hasConnectionField reports whether the connection field being resolved selects name
 // (edges, pageInfo or totalCount), under any alias.
 func hasConnectionField(ctx context.Context, name string) bool {
-	_, selected := SelectedConnectionField(ctx, name)
+	_, selected := selectedConnectionField(ctx, name)
 	return selected
 }
 
-// connectionSelections keeps the selection sets SelectedConnectionField merges for one
+// connectionSelections keeps the selection sets selectedConnectionField merges for one
 // operation, each made once. gqlgen caches an operation's field collection by the
 // address of a selection set: a merged set freed while the operation runs could leave
 // its address to another, which would then be answered with the first one's fields.

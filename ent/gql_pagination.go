@@ -313,7 +313,7 @@ func (_m *APIKeyQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -610,7 +610,7 @@ func (_m *AccountQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -907,7 +907,7 @@ func (_m *AccountTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1204,7 +1204,7 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1501,7 +1501,7 @@ func (_m *AssignmentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1798,7 +1798,7 @@ func (_m *AuditLogQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2095,7 +2095,7 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2392,7 +2392,7 @@ func (_m *DisputeQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2689,7 +2689,7 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2986,7 +2986,7 @@ func (_m *NotificationQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3283,7 +3283,7 @@ func (_m *PayoutQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3580,7 +3580,7 @@ func (_m *PayoutMethodQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3877,7 +3877,7 @@ func (_m *PostingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4174,7 +4174,7 @@ func (_m *QuestionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4507,7 +4507,7 @@ func (_m *RatingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4804,7 +4804,7 @@ func (_m *RefreshTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5101,7 +5101,7 @@ func (_m *SessionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5398,7 +5398,7 @@ func (_m *SettingsVersionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5713,7 +5713,7 @@ func (_m *SubjectRequestQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -6010,7 +6010,7 @@ func (_m *UserQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := SelectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}

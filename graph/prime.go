@@ -78,9 +78,11 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 		})
 	case fields["answer"]: // only the answers
 		read := func() (map[uuid.UUID]*ent.AnswerRevision, error) { return l.readAnswers(ctx, ids) }
-		if l.readAnswersOf != nil && readColumnsOf(ctx, "client", "expert", "answer") {
-			// The page read client_id, expert_id and delivered_at: the answers' read rule is
-			// decided on them, without a join.
+		if l.readAnswersOf != nil && fields["client"] && fields["expert"] {
+			// Paginate read the columns of the fields selected on edges.node, under every
+			// alias (ent's connection_fields.tmpl merges them as nodeFields does): here
+			// client_id, expert_id and delivered_at (answer's column), on which the answers'
+			// read rule is decided, without a join.
 			read = func() (map[uuid.UUID]*ent.AnswerRevision, error) {
 				qs := make([]*ent.Question, len(conn.Edges))
 				for i, e := range conn.Edges {
@@ -109,7 +111,7 @@ func (r *Resolver) primeQuestionPage(ctx context.Context, conn *ent.QuestionConn
 }
 
 // nodeFields lists the fields selected on edges.node of the connection field in ctx,
-// fragments included.
+// fragments and every alias of edges and node included.
 func nodeFields(ctx context.Context) map[string]bool {
 	out := map[string]bool{}
 	fc := graphql.GetFieldContext(ctx)
@@ -131,30 +133,6 @@ func nodeFields(ctx context.Context) map[string]bool {
 		}
 	}
 	return out
-}
-
-// readColumnsOf reports whether the page's query read the columns of each of fields
-// (their entgql.MapsTo in ent/schema). Paginate reads the columns of the fields selected
-// on edges.node, under every alias of either (ent.SelectedConnectionField merges them),
-// and every column when it finds no one node field to read for.
-func readColumnsOf(ctx context.Context, fields ...string) bool {
-	node, selected := ent.SelectedConnectionField(ctx, "edges", "node")
-	switch {
-	case !selected:
-		return false
-	case node == nil:
-		return true
-	}
-	names := map[string]bool{}
-	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), node.Selections, nil) {
-		names[f.Name] = true
-	}
-	for _, name := range fields {
-		if !names[name] {
-			return false
-		}
-	}
-	return true
 }
 
 // questionPage pages q with ent's Paginate, as every connection, and primes the loaders
