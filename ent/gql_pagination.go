@@ -291,7 +291,8 @@ func (_m *APIKeyQuery) Paginate(
 	conn := &APIKeyConnection{Edges: []*APIKeyEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -303,7 +304,7 @@ func (_m *APIKeyQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -313,7 +314,9 @@ func (_m *APIKeyQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{apikey.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -588,7 +591,8 @@ func (_m *AccountQuery) Paginate(
 	conn := &AccountConnection{Edges: []*AccountEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -600,7 +604,7 @@ func (_m *AccountQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -610,7 +614,9 @@ func (_m *AccountQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{account.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -885,7 +891,8 @@ func (_m *AccountTokenQuery) Paginate(
 	conn := &AccountTokenConnection{Edges: []*AccountTokenEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -897,7 +904,7 @@ func (_m *AccountTokenQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -907,7 +914,9 @@ func (_m *AccountTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{accounttoken.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1182,7 +1191,8 @@ func (_m *AnswerRevisionQuery) Paginate(
 	conn := &AnswerRevisionConnection{Edges: []*AnswerRevisionEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1194,7 +1204,7 @@ func (_m *AnswerRevisionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1204,7 +1214,9 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{answerrevision.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1479,7 +1491,8 @@ func (_m *AssignmentQuery) Paginate(
 	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1491,7 +1504,7 @@ func (_m *AssignmentQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1501,7 +1514,9 @@ func (_m *AssignmentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{assignment.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -1776,7 +1791,8 @@ func (_m *AuditLogQuery) Paginate(
 	conn := &AuditLogConnection{Edges: []*AuditLogEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1788,7 +1804,7 @@ func (_m *AuditLogQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1798,7 +1814,9 @@ func (_m *AuditLogQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{auditlog.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2073,7 +2091,8 @@ func (_m *CreditPurchaseQuery) Paginate(
 	conn := &CreditPurchaseConnection{Edges: []*CreditPurchaseEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2085,7 +2104,7 @@ func (_m *CreditPurchaseQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2095,7 +2114,9 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{creditpurchase.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2370,7 +2391,8 @@ func (_m *DisputeQuery) Paginate(
 	conn := &DisputeConnection{Edges: []*DisputeEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2382,7 +2404,7 @@ func (_m *DisputeQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2392,7 +2414,9 @@ func (_m *DisputeQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{dispute.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2667,7 +2691,8 @@ func (_m *LedgerTransactionQuery) Paginate(
 	conn := &LedgerTransactionConnection{Edges: []*LedgerTransactionEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2679,7 +2704,7 @@ func (_m *LedgerTransactionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2689,7 +2714,9 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{ledgertransaction.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -2964,7 +2991,8 @@ func (_m *NotificationQuery) Paginate(
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2976,7 +3004,7 @@ func (_m *NotificationQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2986,7 +3014,9 @@ func (_m *NotificationQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{notification.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3261,7 +3291,8 @@ func (_m *PayoutQuery) Paginate(
 	conn := &PayoutConnection{Edges: []*PayoutEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3273,7 +3304,7 @@ func (_m *PayoutQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3283,7 +3314,9 @@ func (_m *PayoutQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{payout.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3558,7 +3591,8 @@ func (_m *PayoutMethodQuery) Paginate(
 	conn := &PayoutMethodConnection{Edges: []*PayoutMethodEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3570,7 +3604,7 @@ func (_m *PayoutMethodQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3580,7 +3614,9 @@ func (_m *PayoutMethodQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{payoutmethod.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -3855,7 +3891,8 @@ func (_m *PostingQuery) Paginate(
 	conn := &PostingConnection{Edges: []*PostingEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3867,7 +3904,7 @@ func (_m *PostingQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3877,7 +3914,9 @@ func (_m *PostingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{posting.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4152,7 +4191,8 @@ func (_m *QuestionQuery) Paginate(
 	conn := &QuestionConnection{Edges: []*QuestionEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4164,7 +4204,7 @@ func (_m *QuestionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4174,7 +4214,9 @@ func (_m *QuestionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{question.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4485,7 +4527,8 @@ func (_m *RatingQuery) Paginate(
 	conn := &RatingConnection{Edges: []*RatingEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4497,7 +4540,7 @@ func (_m *RatingQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4507,7 +4550,9 @@ func (_m *RatingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{rating.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -4782,7 +4827,8 @@ func (_m *RefreshTokenQuery) Paginate(
 	conn := &RefreshTokenConnection{Edges: []*RefreshTokenEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4794,7 +4840,7 @@ func (_m *RefreshTokenQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4804,7 +4850,9 @@ func (_m *RefreshTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{refreshtoken.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5079,7 +5127,8 @@ func (_m *SessionQuery) Paginate(
 	conn := &SessionConnection{Edges: []*SessionEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5091,7 +5140,7 @@ func (_m *SessionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5101,7 +5150,9 @@ func (_m *SessionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{session.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5376,7 +5427,8 @@ func (_m *SettingsVersionQuery) Paginate(
 	conn := &SettingsVersionConnection{Edges: []*SettingsVersionEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5388,7 +5440,7 @@ func (_m *SettingsVersionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5398,7 +5450,9 @@ func (_m *SettingsVersionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{settingsversion.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5691,7 +5745,8 @@ func (_m *SubjectRequestQuery) Paginate(
 	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5703,7 +5758,7 @@ func (_m *SubjectRequestQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5713,7 +5768,9 @@ func (_m *SubjectRequestQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{subjectrequest.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}
@@ -5988,7 +6045,8 @@ func (_m *UserQuery) Paginate(
 	conn := &UserConnection{Edges: []*UserEdge{}}
 	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
+	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6000,7 +6058,7 @@ func (_m *UserQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || emptyPage {
+	if emptyPage || (ignoredEdges && !pageInfoOnly) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6010,7 +6068,9 @@ func (_m *UserQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
+	if pageInfoOnly {
+		_m.ctx.Fields = []string{user.FieldID}
+	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
 			return nil, err
 		}

@@ -64,12 +64,13 @@ func TestConnectionsAnswerTheirFieldsUnderAliases(t *testing.T) {
 		}
 	}
 
-	// pageInfo alone is answered by a count: under an alias too.
-	var info struct{ First, Last map[string]map[string]bool }
+	// pageInfo alone reads the page: under an alias too.
+	var info struct{ First, Last, All map[string]map[string]bool }
 	w.mustGQL(t, client.Token, `{ first: myQuestions(first: 1) { i: pageInfo { hasNextPage } }
-		last: myQuestions(last: 1) { i: pageInfo { hasPreviousPage } } }`, nil, &info)
-	if !info.First["i"]["hasNextPage"] || !info.Last["i"]["hasPreviousPage"] {
-		t.Errorf("an aliased pageInfo alone, of 2 questions a page of 1: %+v", info)
+		last: myQuestions(last: 1) { i: pageInfo { hasPreviousPage } }
+		all: myQuestions(first: 2) { i: pageInfo { hasNextPage } } }`, nil, &info)
+	if !info.First["i"]["hasNextPage"] || !info.Last["i"]["hasPreviousPage"] || info.All["i"]["hasNextPage"] {
+		t.Errorf("an aliased pageInfo alone, of 2 questions pages of 1, 1 and 2: %+v", info)
 	}
 
 	// An edge of the node under two aliases of node, or of edges, is still read with the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -9,8 +10,8 @@ import (
 
 // TestQuestionPagesCountOnlyForTotalCount pages the admins' question list with pageInfo
 // and edges but no totalCount, both ways: hasNextPage and hasPreviousPage come from the
-// page's own limit+1 read, so no page runs a SELECT COUNT over the filtered table; a page
-// that asks for totalCount, or pageInfo without edges or with first: 0, does count.
+// page's own limit+1 read, so no page runs a SELECT COUNT over the filtered table, with
+// edges or without; a page that asks for totalCount, or pageInfo with first: 0, does count.
 func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
@@ -86,14 +87,50 @@ func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	if counts != 1 || p.TotalCount != 5 || len(p.Edges) != 2 || !p.PageInfo.HasNextPage {
 		t.Fatalf("with totalCount: %d SELECT COUNT, total %d, %d edges, %+v", counts, p.TotalCount, len(p.Edges), p.PageInfo)
 	}
-	// Without edges there is no page read to tell hasNextPage: the count does.
-	p, _, counts = page(`pageInfo { hasNextPage hasPreviousPage }`, map[string]any{"f": 2})
-	if counts != 1 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
-		t.Fatalf("pageInfo without edges: %d SELECT COUNT, %+v", counts, p.PageInfo)
+	// pageInfo without edges reads the page as with edges, cursors included, and counts
+	// nothing: the same pageInfo as the page with edges, at every step both ways, and
+	// hasNextPage false on a page that holds the last question (a count said true).
+	const pageInfoOnly = `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`
+	for _, steps := range []struct{ size, cursor string }{{"f", "a"}, {"l", "b"}} {
+		vars = map[string]any{steps.size: 2}
+		for i := range 4 {
+			want, _, _ := page(noTotal, maps.Clone(vars))
+			got, _, counts := page(pageInfoOnly, maps.Clone(vars))
+			if counts != 0 || got.PageInfo.HasNextPage != want.PageInfo.HasNextPage ||
+				got.PageInfo.HasPreviousPage != want.PageInfo.HasPreviousPage ||
+				!equalCursor(got.PageInfo.StartCursor, want.PageInfo.StartCursor) ||
+				!equalCursor(got.PageInfo.EndCursor, want.PageInfo.EndCursor) {
+				t.Fatalf("pageInfo alone, %s page %d (%v): %d SELECT COUNT, %+v, want %+v", steps.size, i, vars, counts, got.PageInfo, want.PageInfo)
+			}
+			if len(want.Edges) == 0 {
+				if i != 3 {
+					t.Fatalf("%s page %d is empty", steps.size, i)
+				}
+				break
+			}
+			vars = map[string]any{steps.size: 2, steps.cursor: *want.PageInfo.EndCursor}
+			if steps.size == "l" {
+				vars[steps.cursor] = *want.PageInfo.StartCursor
+			}
+		}
+	}
+	p, _, counts = page(pageInfoOnly, map[string]any{"f": 5})
+	if counts != 0 || p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage || p.PageInfo.EndCursor == nil {
+		t.Fatalf("pageInfo alone, first 5 of 5: %d SELECT COUNT, %+v", counts, p.PageInfo)
+	}
+	// With totalCount it counts as well, for totalCount only.
+	p, _, counts = page(`totalCount `+pageInfoOnly, map[string]any{"f": 5})
+	if counts != 1 || p.TotalCount != 5 || p.PageInfo.HasNextPage {
+		t.Fatalf("totalCount and pageInfo, first 5 of 5: %d SELECT COUNT, total %d, %+v", counts, p.TotalCount, p.PageInfo)
 	}
 	// Nor is there with first: 0, edges or not.
 	p, _, counts = page(noTotal, map[string]any{"f": 0})
 	if counts != 1 || len(p.Edges) != 0 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
 		t.Fatalf("first 0: %d SELECT COUNT, %d edges, %+v", counts, len(p.Edges), p.PageInfo)
 	}
+}
+
+// equalCursor reports whether two optional cursors are both null or the same.
+func equalCursor(a, b *string) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
