@@ -152,6 +152,20 @@ func hiddenIsNull[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
+// eagerHiddenIsNull is hiddenIsNull for an edge that ent may have eager-loaded with a
+// page (entgql's field collection), under the same read rule as the visible loaders: the
+// edge, nil where the rule hid it, and loaded false when it was not loaded, so that the
+// caller reads it through its loader instead of reading it a second time.
+func eagerHiddenIsNull[T any](v *T, err error) (*T, bool) {
+	switch {
+	case err == nil:
+		return v, true
+	case ent.IsNotFound(err):
+		return nil, true
+	}
+	return nil, false
+}
+
 func byID[T any](rows []T, id func(T) uuid.UUID) map[uuid.UUID]T {
 	m := make(map[uuid.UUID]T, len(rows))
 	for _, r := range rows {

@@ -81,6 +81,9 @@ func (r *assignmentResolver) ID(ctx context.Context, obj *ent.Assignment) (strin
 
 // Question is the resolver for the question field.
 func (r *assignmentResolver) Question(ctx context.Context, obj *ent.Assignment) (*ent.Question, error) {
+	if q, loaded := eagerHiddenIsNull(obj.Edges.QuestionOrErr()); loaded {
+		return q, nil
+	}
 	return hiddenIsNull(r.loaders(ctx).visibleQuestions.Load(ctx, obj.QuestionID))
 }
 
