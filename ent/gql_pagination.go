@@ -289,22 +289,19 @@ func (_m *APIKeyQuery) Paginate(
 		return nil, err
 	}
 	conn := &APIKeyConnection{Edges: []*APIKeyEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -314,7 +311,7 @@ func (_m *APIKeyQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{apikey.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -589,22 +586,19 @@ func (_m *AccountQuery) Paginate(
 		return nil, err
 	}
 	conn := &AccountConnection{Edges: []*AccountEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -614,7 +608,7 @@ func (_m *AccountQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{account.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -889,22 +883,19 @@ func (_m *AccountTokenQuery) Paginate(
 		return nil, err
 	}
 	conn := &AccountTokenConnection{Edges: []*AccountTokenEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -914,7 +905,7 @@ func (_m *AccountTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{accounttoken.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1189,22 +1180,19 @@ func (_m *AnswerRevisionQuery) Paginate(
 		return nil, err
 	}
 	conn := &AnswerRevisionConnection{Edges: []*AnswerRevisionEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1214,7 +1202,7 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{answerrevision.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1489,22 +1477,19 @@ func (_m *AssignmentQuery) Paginate(
 		return nil, err
 	}
 	conn := &AssignmentConnection{Edges: []*AssignmentEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1514,7 +1499,7 @@ func (_m *AssignmentQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{assignment.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -1789,22 +1774,19 @@ func (_m *AuditLogQuery) Paginate(
 		return nil, err
 	}
 	conn := &AuditLogConnection{Edges: []*AuditLogEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1814,7 +1796,7 @@ func (_m *AuditLogQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{auditlog.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2089,22 +2071,19 @@ func (_m *CreditPurchaseQuery) Paginate(
 		return nil, err
 	}
 	conn := &CreditPurchaseConnection{Edges: []*CreditPurchaseEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2114,7 +2093,7 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{creditpurchase.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2389,22 +2368,19 @@ func (_m *DisputeQuery) Paginate(
 		return nil, err
 	}
 	conn := &DisputeConnection{Edges: []*DisputeEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2414,7 +2390,7 @@ func (_m *DisputeQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{dispute.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2689,22 +2665,19 @@ func (_m *LedgerTransactionQuery) Paginate(
 		return nil, err
 	}
 	conn := &LedgerTransactionConnection{Edges: []*LedgerTransactionEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2714,7 +2687,7 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{ledgertransaction.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -2989,22 +2962,19 @@ func (_m *NotificationQuery) Paginate(
 		return nil, err
 	}
 	conn := &NotificationConnection{Edges: []*NotificationEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3014,7 +2984,7 @@ func (_m *NotificationQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{notification.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3289,22 +3259,19 @@ func (_m *PayoutQuery) Paginate(
 		return nil, err
 	}
 	conn := &PayoutConnection{Edges: []*PayoutEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3314,7 +3281,7 @@ func (_m *PayoutQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{payout.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3589,22 +3556,19 @@ func (_m *PayoutMethodQuery) Paginate(
 		return nil, err
 	}
 	conn := &PayoutMethodConnection{Edges: []*PayoutMethodEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3614,7 +3578,7 @@ func (_m *PayoutMethodQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{payoutmethod.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -3889,22 +3853,19 @@ func (_m *PostingQuery) Paginate(
 		return nil, err
 	}
 	conn := &PostingConnection{Edges: []*PostingEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3914,7 +3875,7 @@ func (_m *PostingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{posting.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4189,22 +4150,19 @@ func (_m *QuestionQuery) Paginate(
 		return nil, err
 	}
 	conn := &QuestionConnection{Edges: []*QuestionEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4214,7 +4172,7 @@ func (_m *QuestionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{question.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4525,22 +4483,19 @@ func (_m *RatingQuery) Paginate(
 		return nil, err
 	}
 	conn := &RatingConnection{Edges: []*RatingEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4550,7 +4505,7 @@ func (_m *RatingQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{rating.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -4825,22 +4780,19 @@ func (_m *RefreshTokenQuery) Paginate(
 		return nil, err
 	}
 	conn := &RefreshTokenConnection{Edges: []*RefreshTokenEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4850,7 +4802,7 @@ func (_m *RefreshTokenQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{refreshtoken.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5125,22 +5077,19 @@ func (_m *SessionQuery) Paginate(
 		return nil, err
 	}
 	conn := &SessionConnection{Edges: []*SessionEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5150,7 +5099,7 @@ func (_m *SessionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{session.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5425,22 +5374,19 @@ func (_m *SettingsVersionQuery) Paginate(
 		return nil, err
 	}
 	conn := &SettingsVersionConnection{Edges: []*SettingsVersionEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5450,7 +5396,7 @@ func (_m *SettingsVersionQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{settingsversion.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -5743,22 +5689,19 @@ func (_m *SubjectRequestQuery) Paginate(
 		return nil, err
 	}
 	conn := &SubjectRequestConnection{Edges: []*SubjectRequestEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5768,7 +5711,7 @@ func (_m *SubjectRequestQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{subjectrequest.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
@@ -6043,22 +5986,19 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasConnectionField(ctx, edgesField)
 	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
-	pageInfoOnly := ignoredEdges && !emptyPage && hasConnectionField(ctx, pageInfoField)
-	if hasConnectionField(ctx, totalCountField) || (hasConnectionField(ctx, pageInfoField) && emptyPage) {
+	readEdges := !emptyPage && hasConnectionField(ctx, edgesField)
+	if hasConnectionField(ctx, totalCountField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
-		if hasPagination || ignoredEdges {
+		if hasPagination || !readEdges {
 			c := _m.Clone()
 			c.ctx.Fields = nil
 			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
 			}
-			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
-			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if emptyPage || (ignoredEdges && !pageInfoOnly) {
+	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6068,7 +6008,7 @@ func (_m *UserQuery) Paginate(
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	if pageInfoOnly {
+	if !readEdges {
 		_m.ctx.Fields = []string{user.FieldID}
 	} else if field, _ := selectedConnectionField(ctx, edgesField, nodeField); field != nil {
 		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {

@@ -11,7 +11,7 @@ import (
 // TestQuestionPagesCountOnlyForTotalCount pages the admins' question list with pageInfo
 // and edges but no totalCount, both ways: hasNextPage and hasPreviousPage come from the
 // page's own limit+1 read, so no page runs a SELECT COUNT over the filtered table, with
-// edges or without; a page that asks for totalCount, or pageInfo with first: 0, does count.
+// edges or without, of any size; only a page that asks for totalCount counts.
 func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	testenv.NeedPostgres(t)
 	t.Parallel()
@@ -60,6 +60,7 @@ func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 		forward = append(forward, ids(p)...)
 		vars = map[string]any{"f": 2, "a": *p.PageInfo.EndCursor}
 	}
+	afterLast := vars["a"] // the last question's cursor
 	if distinct := slices.Compact(slices.Sorted(slices.Values(forward))); len(distinct) != 5 {
 		t.Fatalf("forwards read %v, want 5 distinct questions", forward)
 	}
@@ -78,6 +79,7 @@ func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 		backward = append([][]string{ids(p)}, backward...)
 		vars = map[string]any{"l": 2, "b": *p.PageInfo.StartCursor}
 	}
+	beforeFirst := vars["b"] // the first question's cursor
 	if got := slices.Concat(backward...); !slices.Equal(got, forward) {
 		t.Fatalf("backwards read %v, forwards %v", got, forward)
 	}
@@ -123,10 +125,23 @@ func TestQuestionPagesCountOnlyForTotalCount(t *testing.T) {
 	if counts != 1 || p.TotalCount != 5 || p.PageInfo.HasNextPage {
 		t.Fatalf("totalCount and pageInfo, first 5 of 5: %d SELECT COUNT, total %d, %+v", counts, p.TotalCount, p.PageInfo)
 	}
-	// Nor is there with first: 0, edges or not.
-	p, _, counts = page(noTotal, map[string]any{"f": 0})
-	if counts != 1 || len(p.Edges) != 0 || !p.PageInfo.HasNextPage || p.PageInfo.HasPreviousPage {
-		t.Fatalf("first 0: %d SELECT COUNT, %d edges, %+v", counts, len(p.Edges), p.PageInfo)
+	// A page of 0 reads one row past its cursor for pageInfo, edges or not, and counts
+	// nothing: a count said hasNextPage after the last question too.
+	for _, c := range []struct {
+		vars             map[string]any
+		hasNext, hasPrev bool
+	}{
+		{map[string]any{"f": 0}, true, false},
+		{map[string]any{"f": 0, "a": afterLast}, false, true},
+		{map[string]any{"l": 0}, false, true},
+		{map[string]any{"l": 0, "b": beforeFirst}, true, false},
+	} {
+		for _, sel := range []string{noTotal, pageInfoOnly} {
+			p, _, counts = page(sel, maps.Clone(c.vars))
+			if counts != 0 || len(p.Edges) != 0 || p.PageInfo.HasNextPage != c.hasNext || p.PageInfo.HasPreviousPage != c.hasPrev {
+				t.Fatalf("%v { %s }: %d SELECT COUNT, %d edges, %+v", c.vars, sel, counts, len(p.Edges), p.PageInfo)
+			}
+		}
 	}
 }
 
