@@ -58,7 +58,20 @@ func TestClientMistakesGetClientCodesAndNoErrorLog(t *testing.T) {
 		{`{ serverInf }`, "GRAPHQL_VALIDATION_FAILED"},
 		{doublingFragments(31), CodeQueryLimitExceeded},
 	}
+	// A Time gqlgen cannot read, as a literal or a variable (gqlparser checks neither: it
+	// is a custom scalar). gqlgen's error had no code: INTERNAL and a line at ERROR.
+	timeArgs := []map[string]any{
+		{"query": `{ analytics(from: "yesterday", to: "2026-12-01T00:00:00Z") { submitted } }`},
+		{"query": `{ analytics(from: 12, to: "2026-12-01T00:00:00Z") { submitted } }`},
+		{"query": `query($f: Time!) { analytics(from: $f, to: "2026-12-01T00:00:00Z") { submitted } }`, "variables": map[string]any{"f": "2026-02-30T00:00:00Z"}},
+	}
 	for _, tr := range transports {
+		for _, body := range timeArgs {
+			r := tr.send(api, t, body)
+			if len(r.Errors) != 1 || r.codes()[0] != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "RFC 3339") {
+				t.Errorf("%s: %v: %s %v, want one BAD_USER_INPUT", tr.name, body, r.Data, r.Errors)
+			}
+		}
 		for _, m := range mistakes {
 			r := tr.send(api, t, map[string]any{"query": m.query})
 			if len(r.Errors) != 1 || r.codes()[0] != m.code || len(r.Data) > 0 && string(r.Data) != "null" {

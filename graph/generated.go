@@ -18,6 +18,7 @@ import (
 	"backbone/ent/user"
 	"backbone/graph/cursor"
 	"backbone/graph/model"
+	"backbone/graph/timestamp"
 	"backbone/internal/accounts"
 	"backbone/internal/auth"
 	"backbone/internal/settings"
@@ -30150,13 +30151,13 @@ func (ec *executionContext) marshalNTaskQueueEvent2ᚖbackboneᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := timestamp.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -31243,7 +31244,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := timestamp.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -31253,7 +31254,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := timestamp.MarshalTime(*v)
 	return res
 }
 
