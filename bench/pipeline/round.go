@@ -200,8 +200,9 @@ func submit(ctx context.Context, env *benchEnv, o options, perSecond float64) ([
 			for i := range next {
 				q, err := env.questions.Submit(cctx, questions.SubmitInput{
 					Subject: env.subject, Urgency: question.UrgencyNORMAL,
-					Title: fmt.Sprintf("Bench question %d", i),
-					Body:  "How does the pipeline cope with this many questions at once? " + fmt.Sprint(i),
+					Title:          fmt.Sprintf("Bench question %d", i),
+					Body:           "How does the pipeline cope with this many questions at once? " + fmt.Sprint(i),
+					IdempotencyKey: uuid.NewString(),
 				})
 				if err != nil {
 					return err

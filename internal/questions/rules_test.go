@@ -152,6 +152,8 @@ func TestSubmitValidatesAndReplaysByKey(t *testing.T) {
 		"NUL":                func(in *questions.SubmitInput) { in.Title = "a\x00b" },
 		"unknown urgency":    func(in *questions.SubmitInput) { in.Urgency = "SOON" },
 		"bad idempotencyKey": func(in *questions.SubmitInput) { in.IdempotencyKey = " spaced " },
+		// An empty key once made a new question at every retry, paid each time.
+		"no idempotencyKey": func(in *questions.SubmitInput) { in.IdempotencyKey = "" },
 	}
 	for name, change := range bad {
 		in := ok
@@ -180,6 +182,15 @@ func TestSubmitValidatesAndReplaysByKey(t *testing.T) {
 	theirs, err := e.svc.Submit(otherCtx, ok)
 	if err != nil || theirs.ID == first.ID {
 		t.Fatalf("another client's key: %v", err)
+	}
+
+	// The subject in any case, spaces around: the settings' spelling, at its price (the
+	// price was once looked up by the spelling given: "no price for this subject").
+	_, casedCtx := e.client(t, 30)
+	cased := ok
+	cased.Subject = "  " + strings.ToUpper(subject) + " "
+	if q, err := e.svc.Submit(casedCtx, cased); err != nil || q.Subject != subject || q.Price != first.Price {
+		t.Fatalf("subject %q: %v, %+v", cased.Subject, err, q)
 	}
 
 	ok.IdempotencyKey = "poor"

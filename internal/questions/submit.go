@@ -24,7 +24,8 @@ type SubmitInput struct {
 	Subject, Title, Body string
 	Urgency              question.Urgency
 	// IdempotencyKey makes a retried submission return the first one's question (scoped
-	// to the client; the same key with another input is CONFLICT). Empty: no replay.
+	// to the client; the same key with another input is CONFLICT). Required, as for every
+	// money operation (wallet.CheckKey).
 	IdempotencyKey string
 }
 
@@ -74,11 +75,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	if err := s.checkSubmitRate(ctx, p.UserID, set.QuestionsPerHour); err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
-	in.Subject, _ = set.Subject(in.Subject) // stored in the settings' spelling
-	id, key := uuid.Must(uuid.NewV7()), "submit"
-	if in.IdempotencyKey != "" {
-		id, key = uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey
-	}
+	id, key := uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey
 	return s.txQuestion(ctx, "questions.Submit", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
 		if prior, err := tx.Question.Get(ctx, id); err == nil {
 			return replaySubmit(prior, in)
@@ -113,12 +110,18 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	})
 }
 
-// validateSubmit checks the input against the settings, normalises the title (plain
-// text) and returns the price.
+// validateSubmit checks the input against the settings, normalises the subject (the
+// settings' spelling, matched in any case) and the title (plain text) and returns the
+// price.
 func validateSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
-	if !set.HasSubject(in.Subject) {
+	if err := wallet.CheckKey(in.IdempotencyKey); err != nil {
+		return 0, err
+	}
+	subject, ok := set.Subject(in.Subject)
+	if !ok {
 		return 0, errs.E(errs.BadUserInput, "unknown subject").With("field", "subject")
 	}
+	in.Subject = subject
 	title, err := textx.Plain("title", in.Title, 200, true)
 	if err != nil {
 		return 0, err

@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"maps"
 	"slices"
 	"time"
 )
@@ -30,11 +29,22 @@ type Patch struct {
 // Apply returns s changed by p. It does not validate: see Validate.
 func (p Patch) Apply(s Settings) Settings {
 	s = s.clone()
+	// Subjects match in any case (Settings.Subject): a kept subject keeps its prices under
+	// its new spelling, and a price names its subject in any case.
 	if p.Subjects != nil {
+		old := s.Prices
 		s.Subjects = slices.Clone(p.Subjects)
-		maps.DeleteFunc(s.Prices, func(sub string, _ map[Urgency]int64) bool { return !slices.Contains(s.Subjects, sub) })
+		s.Prices = make(Prices, len(s.Subjects))
+		for sub, byUrgency := range old {
+			if name, ok := s.Subject(sub); ok {
+				s.Prices[name] = byUrgency
+			}
+		}
 	}
 	for _, pr := range p.Prices {
+		if name, ok := s.Subject(pr.Subject); ok {
+			pr.Subject = name
+		}
 		if s.Prices[pr.Subject] == nil {
 			s.Prices[pr.Subject] = map[Urgency]int64{}
 		}

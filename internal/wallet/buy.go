@@ -51,7 +51,7 @@ func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := CheckKey(in.IdempotencyKey); err != nil {
 		return nil, err
 	}
 	if s.provider == nil {

@@ -42,7 +42,7 @@ type claimed struct {
 // waits for the first to commit or roll back, then either inserts (the first rolled
 // back) or finds the first's row. The same key with another input is CONFLICT.
 func claim(ctx context.Context, tx *ent.Client, c call, result any) (claimed, error) {
-	if err := checkKey(c.key); err != nil {
+	if err := CheckKey(c.key); err != nil {
 		return claimed{}, err
 	}
 	hash, err := requestHash(c)
@@ -113,8 +113,9 @@ func requestHash(c call) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// checkKey accepts 1 to 200 printable characters without spaces at either end.
-func checkKey(k string) error {
+// CheckKey accepts an idempotency key of 1 to 200 printable characters without spaces at
+// either end; anything else is BAD_USER_INPUT on the field idempotencyKey.
+func CheckKey(k string) error {
 	bad := k == "" || len(k) > maxKeyLen || strings.TrimSpace(k) != k ||
 		strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0
 	if bad {
