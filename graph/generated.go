@@ -4165,6 +4165,7 @@ input RegisterInput {
 }
 
 input ExpertApplicationInput {
+  "1 to 10 of the platform's subjects (Settings.subjects), in any case; stored in the settings' spelling."
   subjects: [String!]!
   bio: String!
 }

@@ -133,10 +133,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 	if err := a.openMail(); err != nil {
 		return nil, err
 	}
+	a.openSettings() // auth checks an expert's subjects against them
 	if err := a.openAuth(); err != nil {
 		return nil, err
 	}
-	a.openSettings()
 	if err := a.openWallet(); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ func (a *app) openAuth() error {
 		Issuer:    a.cfg.Issuer,
 		Audience:  a.cfg.Audience,
 		PublicURL: a.cfg.PublicURL,
+		Settings:  a.settings,
 	}, auth.Options{AccessTTL: a.cfg.AccessTTL})
 	return nil
 }

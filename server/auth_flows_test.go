@@ -33,10 +33,35 @@ func TestRegister(t *testing.T) {
 		var out struct{ Register tokens }
 		a.ok(t, "", registerMutation, map[string]any{"in": map[string]any{
 			"email": uniqueEmail("expert"), "password": testPassword, "displayName": "Grace",
-			"expert": map[string]any{"subjects": []string{"Physics", "maths"}, "bio": "PhD, ten years of tutoring"},
+			"expert": map[string]any{"subjects": []string{"Physics", "mathematics"}, "bio": "PhD, ten years of tutoring"},
 		}}, &out)
 		if st := out.Register.User.ExpertStatus; st == nil || *st != "PENDING" {
 			t.Errorf("expertStatus = %v, want PENDING", st)
+		}
+	})
+
+	// An expert applies for the platform's subjects, in any case, stored in the settings'
+	// spelling as requestSubjects stores them; another subject (once stored, and approved,
+	// though no question could ever have it) names the subjects field.
+	t.Run("an expert's subjects are the platform's", func(t *testing.T) {
+		var out struct {
+			Register struct{ User struct{ ExpertSubjects []string } }
+		}
+		a.ok(t, "", `mutation($in: RegisterInput!) { register(input: $in) { user { expertSubjects } } }`, map[string]any{"in": map[string]any{
+			"email": uniqueEmail("cased"), "password": testPassword, "displayName": "Grace",
+			"expert": map[string]any{"subjects": []string{"PHYSICS", " computer science ", "physics"}, "bio": "Tutor"},
+		}}, &out)
+		if got := out.Register.User.ExpertSubjects; strings.Join(got, ",") != "Physics,Computer Science" {
+			t.Errorf("expertSubjects = %q, want Physics and Computer Science", got)
+		}
+		for _, subjects := range [][]string{{"Astrology"}, {"Physics", "Basket Weaving"}} {
+			ext := a.fail(t, "BAD_USER_INPUT", "", registerMutation, map[string]any{"in": map[string]any{
+				"email": uniqueEmail("astro"), "password": testPassword, "displayName": "Astro",
+				"expert": map[string]any{"subjects": subjects, "bio": "Stars"},
+			}})
+			if ext["field"] != "subjects" {
+				t.Errorf("subjects %q: field = %v, want subjects", subjects, ext["field"])
+			}
 		}
 	})
 

@@ -109,6 +109,7 @@ type DeadJob struct {
 }
 
 type ExpertApplicationInput struct {
+	// 1 to 10 of the platform's subjects (Settings.subjects), in any case; stored in the settings' spelling.
 	Subjects []string `json:"subjects"`
 	Bio      string   `json:"bio"`
 }

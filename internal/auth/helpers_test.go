@@ -13,6 +13,7 @@ import (
 	"backbone/internal/bus"
 	"backbone/internal/db"
 	"backbone/internal/ratelimit"
+	"backbone/internal/settings"
 )
 
 // testPassword passes the strength policy.
@@ -40,6 +41,7 @@ func newServiceWith(tb testing.TB, d *db.DB, keys *token.KeySet, revoked *auth.R
 	return auth.NewService(auth.Deps{
 		Client: d.Client, Hasher: hasher, Keys: keys, Limiter: ratelimit.NewMemory(0),
 		Revoked: revoked, Log: slog.New(slog.DiscardHandler), Issuer: "t", Audience: "t",
+		Settings: settings.New(settings.Deps{DB: d}, settings.Options{}),
 	}, o)
 }
 

@@ -1,9 +1,13 @@
 package auth
 
 import (
+	"context"
+	"slices"
+
 	"backbone/ent"
 	"backbone/ent/user"
 	"backbone/internal/auth/password"
+	"backbone/internal/errs"
 )
 
 // newAccount is a new account's fields after the checks every new account passes, whether
@@ -50,4 +54,29 @@ func (a newAccount) create(c *ent.Client, role user.Role, hash string) *ent.User
 		uc.SetExpertSubjects(a.expert.Subjects).SetExpertBio(a.expert.Bio)
 	}
 	return uc
+}
+
+// offerSubjects puts an expert application's subjects, cleaned, in the settings' spelling
+// (matched in any case), as requestSubjects does. Errors: BAD_USER_INPUT for a subject
+// the platform does not have (an approved expert of it would never see a question).
+func (s *Service) offerSubjects(ctx context.Context, a *newAccount) error {
+	if a.expert == nil {
+		return nil
+	}
+	set, err := s.settings.Get(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(a.expert.Subjects))
+	for _, n := range a.expert.Subjects {
+		name, ok := set.Subject(n)
+		if !ok {
+			return errs.Ef(errs.BadUserInput, "%q is not one of the platform's subjects", n).With("field", "subjects")
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	a.expert.Subjects = names
+	return nil
 }

@@ -162,6 +162,9 @@ func (s *Service) Seed(ctx context.Context, a SeedAccount) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := s.offerSubjects(ctx, &acct); err != nil {
+		return false, err
+	}
 	ctx = db.System(ctx)
 	exists, err := s.client.User.Query().Where(user.Email(acct.email)).Exist(ctx)
 	if err != nil || exists {

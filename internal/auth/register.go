@@ -33,6 +33,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 	if err != nil {
 		return nil, err
 	}
+	if err := s.offerSubjects(ctx, &acct); err != nil {
+		return nil, err
+	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, errs.Wrap("auth.Register", err)

@@ -11,6 +11,7 @@ import (
 	"backbone/internal/auth/token"
 	"backbone/internal/db"
 	"backbone/internal/ratelimit"
+	"backbone/internal/settings"
 	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
@@ -90,6 +91,7 @@ type Service struct {
 	now      func() time.Time
 	// publicURL is where emailed links point (PUBLIC_URL), without a trailing slash.
 	publicURL string
+	settings  SettingsSource
 }
 
 // Deps are what the service is built from.
@@ -104,6 +106,13 @@ type Deps struct {
 	Issuer, Audience string
 	// PublicURL is the address users open (PUBLIC_URL): emailed links point there.
 	PublicURL string
+	// Settings name the platform's subjects, of which an expert applies for some.
+	Settings SettingsSource
+}
+
+// SettingsSource is where the marketplace settings are read (internal/settings).
+type SettingsSource interface {
+	Get(ctx context.Context) (settings.Settings, error)
 }
 
 // verifiedTokens bounds the access tokens remembered as verified: a few hundred bytes
@@ -125,6 +134,7 @@ func NewService(d Deps, opts Options) *Service {
 		opts:      opts,
 		now:       timex.Now,
 		publicURL: strings.TrimRight(d.PublicURL, "/"),
+		settings:  d.Settings,
 	}
 }
 
