@@ -48,6 +48,10 @@ type change struct {
 	// at is when the change happened; zero means q.UpdatedAt, which every transition of
 	// the question sets (a lease extension changes the assignment only, and says when).
 	at time.Time
+	// statusKept: the question's status did not change (a lease extension). The change
+	// is audited but not announced: question.updated tells its client of a new status
+	// (QUESTION_UPDATED), and the Question its watchers see is the same.
+	statusKept bool
 }
 
 // event is one outbox event about to be written.
@@ -66,8 +70,11 @@ func record(ctx context.Context, tx *ent.Client, q *ent.Question, c change) erro
 	if at.IsZero() {
 		at = q.UpdatedAt
 	}
-	out := []event{{EventQuestionUpdated, events.QuestionUpdated{
-		QuestionID: q.ID, Status: q.Status, ClientID: q.ClientID, ExpertID: q.ExpertID, At: at}}}
+	var out []event
+	if !c.statusKept {
+		out = append(out, event{EventQuestionUpdated, events.QuestionUpdated{
+			QuestionID: q.ID, Status: q.Status, ClientID: q.ClientID, ExpertID: q.ExpertID, At: at}})
+	}
 	if c.available {
 		out = append(out, event{EventTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject,
 			Title: q.Title, Urgency: q.Urgency, Price: q.Price, Deadline: q.Deadline, At: at}})

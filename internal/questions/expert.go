@@ -146,7 +146,7 @@ func (s *Service) ExtendLease(ctx context.Context, id uuid.UUID) (*ent.Assignmen
 		if err != nil {
 			return nil, err
 		}
-		return a, record(ctx, tx, q, change{action: "question.lease_extended", at: now,
+		return a, record(ctx, tx, q, change{action: "question.lease_extended", at: now, statusKept: true,
 			meta: map[string]any{"leaseExpiresAt": a.LeaseExpiresAt}})
 	})
 }
