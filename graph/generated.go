@@ -4813,10 +4813,10 @@ type Query {
   "Payouts, newest first: an expert's own; every expert's for an admin (status: PENDING is the queue to decide)."
   payouts(after: Cursor, first: Int, before: Cursor, last: Int, status: PayoutStatus): PayoutConnection! @hasRole(roles: [EXPERT, ADMIN])
 
-  "Any user's wallet."
+  "Any user's wallet; NOT_FOUND for an id of no user."
   userWallet(userId: ID!): Wallet! @hasRole(roles: [ADMIN])
 
-  "Any expert's earnings."
+  "Any expert's earnings; NOT_FOUND for an id of no user, or of one who is not an expert and never earned."
   userEarnings(userId: ID!): Earnings! @hasRole(roles: [ADMIN])
 
   "Ledger accounts, filtered by kind or owner."

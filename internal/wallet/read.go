@@ -12,6 +12,7 @@ import (
 	"backbone/ent/payout"
 	"backbone/ent/posting"
 	"backbone/ent/predicate"
+	"backbone/ent/user"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
@@ -40,6 +41,9 @@ func (s *Service) Wallet(ctx context.Context, userID uuid.UUID) (Wallet, error) 
 	if err := selfOrAdmin(ctx, userID); err != nil {
 		return Wallet{}, err
 	}
+	if err := s.otherUserExists(ctx, userID, false); err != nil {
+		return Wallet{}, errs.Wrap("wallet.Wallet", err)
+	}
 	bal, err := s.sum(ctx, account.ID(walletAcct(userID).id))
 	if err != nil {
 		return Wallet{}, errs.Wrap("wallet.Wallet", err)
@@ -56,6 +60,9 @@ func (s *Service) Wallet(ctx context.Context, userID uuid.UUID) (Wallet, error) 
 func (s *Service) Earnings(ctx context.Context, expertID uuid.UUID) (Earnings, error) {
 	if err := selfOrAdmin(ctx, expertID); err != nil {
 		return Earnings{}, err
+	}
+	if err := s.otherUserExists(ctx, expertID, true); err != nil {
+		return Earnings{}, errs.Wrap("wallet.Earnings", err)
 	}
 	var out Earnings
 	var err error
@@ -150,6 +157,28 @@ func selfOrAdmin(ctx context.Context, userID uuid.UUID) error {
 		return errs.E(errs.Forbidden, "you can only see your own credits")
 	}
 	return nil
+}
+
+// otherUserExists answers NOT_FOUND when an admin asks about a user who does not exist,
+// or, for earnings, about one who is not an expert and never earned (an expert whose
+// role changed keeps their earnings): zeros would read as an empty account. The caller's
+// own account needs no read.
+func (s *Service) otherUserExists(ctx context.Context, id uuid.UUID, expert bool) error {
+	if p, _ := viewer.From(ctx); p.UserID == id {
+		return nil
+	}
+	u, err := s.client.User.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return errs.E(errs.NotFound, "user not found")
+	}
+	if err != nil || !expert || u.Role == user.RoleEXPERT {
+		return err
+	}
+	earned, err := s.client.Account.Query().Where(account.ID(earningsAcct(id).id)).Exist(ctx)
+	if err == nil && !earned {
+		return errs.E(errs.NotFound, "expert not found")
+	}
+	return err
 }
 
 // signedIn returns q to a signed-in caller; the privacy rules decide what it reads.

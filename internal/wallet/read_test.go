@@ -74,3 +74,39 @@ func TestLedgerEntriesAreVisibleToTheirOwnerOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminReadsOfAnotherUsersMoneyNameTheUser: an admin asking for the wallet of a user
+// who does not exist, or the earnings of one who is not an expert, gets NOT_FOUND (they
+// answered zeros, as an empty account would); an expert who earned nothing yet, and any
+// caller's own wallet, answer zeros.
+func TestAdminReadsOfAnotherUsersMoneyNameTheUser(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, d.url(t), wallet.Options{})
+			clientID, clientCtx := e.mustUser(t, user.RoleCLIENT)
+			expertID, expertCtx := e.mustUser(t, user.RoleEXPERT)
+			_, adminCtx := e.mustUser(t, user.RoleADMIN)
+			if _, err := e.svc.Wallet(adminCtx, uuid.New()); errs.CodeOf(err) != errs.NotFound {
+				t.Errorf("wallet of no one: %v, want NOT_FOUND", err)
+			}
+			if _, err := e.svc.Earnings(adminCtx, uuid.New()); errs.CodeOf(err) != errs.NotFound {
+				t.Errorf("earnings of no one: %v, want NOT_FOUND", err)
+			}
+			if _, err := e.svc.Earnings(adminCtx, clientID); errs.CodeOf(err) != errs.NotFound {
+				t.Errorf("earnings of a client: %v, want NOT_FOUND", err)
+			}
+			for name, read := range map[string]func() error{
+				"a client's wallet, by an admin":    func() error { _, err := e.svc.Wallet(adminCtx, clientID); return err },
+				"an expert's earnings, by an admin": func() error { _, err := e.svc.Earnings(adminCtx, expertID); return err },
+				"a client's own wallet":             func() error { _, err := e.svc.Wallet(clientCtx, clientID); return err },
+				"an expert's own earnings":          func() error { _, err := e.svc.Earnings(expertCtx, expertID); return err },
+			} {
+				if err := read(); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+		})
+	}
+}
