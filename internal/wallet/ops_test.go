@@ -3,6 +3,7 @@ package wallet_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"testing"
 
@@ -139,6 +140,14 @@ func TestOperationsRejectBadInput(t *testing.T) {
 		}, errs.Forbidden},
 		{"grant without reason", func() error {
 			_, err := e.svc.GrantCredits(adminCtx, wallet.GrantInput{UserID: clientID, Amount: 5, Reason: "  ", IdempotencyKey: "k"})
+			return err
+		}, errs.BadUserInput},
+		{"grant of no credits", func() error {
+			_, err := e.svc.GrantCredits(adminCtx, wallet.GrantInput{UserID: clientID, Amount: 0, Reason: "r", IdempotencyKey: "k"})
+			// The field is grantCredits' argument, credits (it said amount).
+			if ee := (*errs.Error)(nil); errors.As(err, &ee) && ee.Extensions["field"] != "credits" {
+				return fmt.Errorf("field %v, want credits: %v", ee.Extensions["field"], err) // no code: fails
+			}
 			return err
 		}, errs.BadUserInput},
 		{"grant to nobody", func() error {

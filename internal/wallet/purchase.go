@@ -73,7 +73,7 @@ func (s *Service) GrantCredits(ctx context.Context, in GrantInput) (Receipt, err
 	}
 	in.Reason = reason
 	if in.Amount <= 0 || in.Amount > MaxPurchase {
-		return Receipt{}, errs.Ef(errs.BadUserInput, "amount must be between 1 and %d", MaxPurchase).With("field", "amount")
+		return Receipt{}, errs.Ef(errs.BadUserInput, "credits must be between 1 and %d", MaxPurchase).With("field", "credits") // grantCredits(credits:)
 	}
 	ctx = db.System(ctx)
 	return inTx(ctx, s.client, "wallet.GrantCredits", func(tx *ent.Client) (Receipt, error) {
