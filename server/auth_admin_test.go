@@ -235,6 +235,9 @@ func TestAuditLogRecordsSensitiveActions(t *testing.T) {
 	email := uniqueEmail("subject")
 	subject := a.register(t, email)
 	a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": email, "p": "wrong password here"})
+	// A password too short for any account is a failure on this one too (it was recorded
+	// as an unknown account, without a target).
+	a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": email, "p": "short"})
 	session := a.login(t, email, testPassword)
 	a.refresh(t, session.RefreshToken)
 	a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": session.RefreshToken})
@@ -269,6 +272,16 @@ func TestAuditLogRecordsSensitiveActions(t *testing.T) {
 		_, id, _ := strings.Cut(string(b), ":")
 		return id
 	}()
+
+	failed := 0
+	for _, r := range logs(t, map[string]any{"action": "auth.login_failed", "actorId": subject.User.ID}) {
+		if r.TargetID == subjectID {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("%d auth.login_failed rows on the account, want 2 (a wrong password, a short one)", failed)
+	}
 
 	for _, tc := range []struct {
 		action, targetID, actor string

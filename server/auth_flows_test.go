@@ -117,6 +117,9 @@ func TestLogin(t *testing.T) {
 		if unknown.Errors[0].Message != wrong.Errors[0].Message {
 			t.Errorf("messages differ: %q vs %q", unknown.Errors[0].Message, wrong.Errors[0].Message)
 		}
+		if unknown.Errors[0].Extensions["reason"] != "invalid" || wrong.Errors[0].Extensions["reason"] != "invalid" {
+			t.Errorf("reasons %v and %v, want invalid", unknown.Errors[0].Extensions, wrong.Errors[0].Extensions)
+		}
 	})
 
 	t.Run("me without credentials is unauthenticated", func(t *testing.T) {
@@ -151,8 +154,10 @@ func TestRefreshRotates(t *testing.T) {
 	if ext["reason"] != "reused" {
 		t.Errorf("old refresh token: reason %v, want reused", ext["reason"])
 	}
-	for _, garbage := range []string{"", "nonsense", first.AccessToken} {
-		a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": garbage})
+	for _, garbage := range []string{"", "nonsense", first.AccessToken, strings.Repeat("x", 43)} {
+		if ext := a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": garbage}); ext["reason"] != "invalid" {
+			t.Errorf("refresh token %.20q: reason %v, want invalid", garbage, ext["reason"])
+		}
 	}
 }
 

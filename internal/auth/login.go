@@ -31,7 +31,7 @@ func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, erro
 		}
 	}
 	var u *ent.User
-	if emailErr == nil && password.Validate(pw) == nil {
+	if emailErr == nil {
 		var err error
 		u, err = s.client.User.Query().Where(user.Email(email)).Only(db.System(ctx))
 		if err != nil && !ent.IsNotFound(err) {
@@ -41,6 +41,14 @@ func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, erro
 	if u == nil {
 		s.hasher.CompareDummy(ctx, pw)
 		s.recordFailure(ctx, nil, email, "unknown account")
+		return nil, invalidCredentials()
+	}
+	// A password no account could have (too short, say) is a wrong one for this account,
+	// audited as such (it was "unknown account", without the account), and takes a hash's
+	// time as a comparison would.
+	if password.Validate(pw) != nil {
+		s.hasher.CompareDummy(ctx, pw)
+		s.recordFailure(ctx, u, email, "wrong password")
 		return nil, invalidCredentials()
 	}
 	ok, err := s.hasher.Compare(ctx, pw, u.PasswordHash)

@@ -99,5 +99,5 @@ func (s *Service) Broadcast(ctx context.Context, sessionIDs []uuid.UUID) {
 }
 
 func invalidCredentials() error {
-	return errs.E(errs.Unauthenticated, "invalid email or password")
+	return errs.E(errs.Unauthenticated, "invalid email or password").With("reason", "invalid")
 }

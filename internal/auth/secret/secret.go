@@ -56,7 +56,7 @@ func ParseRefreshToken(plain string) ([]byte, error) {
 func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
 
 func invalidRefresh() error {
-	e := errs.E(errs.Unauthenticated, "invalid refresh token")
+	e := errs.E(errs.Unauthenticated, "invalid refresh token").With("reason", "invalid")
 	e.Op = "secret.ParseRefreshToken"
 	return e
 }
