@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"backbone/internal/cache"
+	"backbone/internal/errs"
 	"backbone/internal/httpmw"
 	"backbone/internal/ratelimit"
 )
@@ -78,4 +79,21 @@ func (a *APQCache) MutateOperationContext(ctx context.Context, opCtx *graphql.Op
 		a.cfg.Log.WarnContext(ctx, "persisted query not stored", "err", err)
 	}
 	return nil
+}
+
+// codedAPQ is gqlgen's APQ extension with a code on each of its refusals: only its
+// PERSISTED_QUERY_NOT_FOUND carries one, and errors raised before the operation exists
+// never reach the error presenter. A malformed or mismatched persistedQuery extension is
+// BAD_REQUEST, as the transport's other malformed parameters are.
+type codedAPQ struct{ extension.AutomaticPersistedQuery }
+
+func (a codedAPQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	err := a.AutomaticPersistedQuery.MutateOperationParameters(ctx, p)
+	if err != nil && err.Extensions["code"] == nil {
+		if err.Extensions == nil {
+			err.Extensions = map[string]any{}
+		}
+		err.Extensions["code"] = string(errs.BadRequest)
+	}
+	return err
 }

@@ -85,3 +85,31 @@ func TestPersistedQueriesStoreOnlyValidBoundedQueries(t *testing.T) {
 		t.Errorf("by hash: %s %v", r.Data, r.Errors)
 	}
 }
+
+// TestMalformedPersistedQueriesAreBadRequests: gqlgen's APQ refusals carried no code (its
+// not-found aside); each is BAD_REQUEST, over POST, GET and SSE.
+func TestMalformedPersistedQueriesAreBadRequests(t *testing.T) {
+	t.Parallel()
+	apq := PersistedQueryCache(PersistedQueryConfig{
+		Cache: cache.NewMemory(100), TTL: time.Hour, MaxBytes: 1000,
+		Limiter: ratelimit.NewMemory(0), PerIP: ratelimit.PerHour(3), Log: discardLog(),
+	})
+	api := startAPI(t, HandlerConfig{PersistedQueries: apq})
+	const q = `{ __typename }`
+	for what, body := range map[string]map[string]any{
+		"not an object":        {"query": q, "extensions": map[string]any{"persistedQuery": "x"}},
+		"a list":               {"query": q, "extensions": map[string]any{"persistedQuery": []any{}}},
+		"another query's hash": {"query": q, "extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": "abc"}}},
+		"version 2":            {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 2, "sha256Hash": apqHash(q)}}},
+	} {
+		for _, tr := range transports {
+			r := tr.send(api, t, body)
+			if len(r.Errors) != 1 || r.codes()[0] != "BAD_REQUEST" {
+				t.Errorf("%s over %s: %v, want one BAD_REQUEST", what, tr.name, r.Errors)
+			}
+		}
+	}
+	if r := api.postBody(t, apqBody(apqHash(q), "")); len(r.Errors) != 1 || r.codes()[0] != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Errorf("an unknown hash: %v, want PERSISTED_QUERY_NOT_FOUND", r.Errors)
+	}
+}

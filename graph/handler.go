@@ -139,7 +139,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		apq = nil
 	}
 	if apq != nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: counted[string](lookups, "apq", apq)})
+		srv.Use(codedAPQ{extension.AutomaticPersistedQuery{Cache: counted[string](lookups, "apq", apq)}})
 	}
 	srv.Use(documentGuard{limits: limits, parsed: parsed})
 	if cfg.Introspection {
