@@ -155,13 +155,14 @@ func (le *lease) sharedNow(now time.Time) int {
 }
 
 // allowed is the answer to an admitted call: the caller's remaining tokens are its lease
-// and the shared store's estimate, and it is full again when the store would be, less
-// what the lease holds.
+// and the shared store's estimate, at most the burst (the lease's tokens came out of the
+// store, whose estimate counts the tokens come back since up to the burst), and it is
+// full again when the store would be, less what the lease holds.
 func (le *lease) allowed(now time.Time) Result {
 	interval := le.limit.Period / time.Duration(le.limit.Rate)
 	return Result{
 		Allowed:    true,
-		Remaining:  le.tokens + le.sharedNow(now),
+		Remaining:  min(le.limit.Burst, le.tokens+le.sharedNow(now)),
 		ResetAfter: max(0, le.resetAt.Sub(now)-time.Duration(le.tokens)*interval),
 	}
 }

@@ -29,6 +29,7 @@ func Run(t *testing.T, newLimiter func(t *testing.T) ratelimit.Limiter) {
 	t.Run("AllowNBeyondTheRemainderChargesNothing", func(t *testing.T) { t.Parallel(); testAllowNDenied(t, newLimiter(t)) })
 	t.Run("AllowNRejectsAnImpossibleN", func(t *testing.T) { t.Parallel(); testAllowNInvalid(t, newLimiter(t)) })
 	t.Run("ResetAfterIsTheWaitUntilFull", func(t *testing.T) { t.Parallel(); testResetAfter(t, newLimiter(t)) })
+	t.Run("RemainingNeverExceedsTheBurst", func(t *testing.T) { t.Parallel(); testRemainingBounded(t, newLimiter(t)) })
 }
 
 // testAllowN spends different amounts from one key: each call takes exactly its n.
@@ -178,6 +179,20 @@ func testRefill(t *testing.T, l ratelimit.Limiter) {
 			t.Fatalf("no token came back within 10s at 1 per %v", limit.Period)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testRemainingBounded spends a little while tokens come back: whatever the timing, no
+// answer says more remain than the burst (a lease and the shared store's refill were
+// once both counted: a user's budget of 5,000 showed 5,037).
+func testRemainingBounded(t *testing.T, l ratelimit.Limiter) {
+	// A token back every millisecond; a leased limiter holds a hundredth of the burst.
+	limit := ratelimit.Limit{Rate: 1000, Burst: 1000, Period: time.Second}
+	for i := range 40 {
+		if res := mustAllow(t, l, "k", limit); res.Remaining > limit.Burst {
+			t.Fatalf("call %d: remaining %d of a burst of %d", i+1, res.Remaining, limit.Burst)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
