@@ -130,8 +130,17 @@ func TestAdminActions(t *testing.T) {
 		s := a.register(t, email)
 		var out struct{ SetUserRole gqlUser }
 		a.ok(t, as, setRoleMutation, map[string]any{"id": s.User.ID, "role": "EXPERT"}, &out)
-		if out.SetUserRole.Role != "EXPERT" {
+		if out.SetUserRole.Role != "EXPERT" || out.SetUserRole.ExpertStatus == nil || *out.SetUserRole.ExpertStatus != "APPROVED" {
 			t.Errorf("setUserRole = %+v", out.SetUserRole)
+		}
+		// Back to a client: no expert status (it stayed APPROVED), and made an expert
+		// again, approved again.
+		for _, role := range []string{"CLIENT", "EXPERT"} {
+			out.SetUserRole = gqlUser{}
+			a.ok(t, as, setRoleMutation, map[string]any{"id": s.User.ID, "role": role}, &out)
+			if st := out.SetUserRole.ExpertStatus; out.SetUserRole.Role != role || (role == "CLIENT") != (st == nil) || st != nil && *st != "APPROVED" {
+				t.Errorf("setUserRole %s = %+v", role, out.SetUserRole)
+			}
 		}
 		if reason := a.refused(t, bearer(s.AccessToken)); reason != "revoked" {
 			t.Errorf("old token: reason %q, want revoked", reason)

@@ -104,8 +104,11 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
 		}
 		up.SetRole(role)
-		if role == user.RoleEXPERT && u.ExpertStatus == nil {
+		switch {
+		case role == user.RoleEXPERT && u.ExpertStatus == nil:
 			up.SetExpertStatus(user.ExpertStatusAPPROVED) // made an expert by an admin: approved
+		case role != user.RoleEXPERT:
+			up.ClearExpertStatus() // "set for experts and expert applicants" only
 		}
 		return map[string]any{"from": string(u.Role), "to": string(role)}, nil
 	})
