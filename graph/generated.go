@@ -4874,7 +4874,7 @@ type Mutation {
   "Revokes one of your API keys."
   revokeApiKey(id: ID!): APIKey! @auth
 
-  "Changes a user's role; their sessions end so the new role applies at once."
+  "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status."
   setUserRole(userId: ID!, role: Role!): User! @hasRole(roles: [ADMIN])
 
   "Suspends a user: their sessions end everywhere and their API keys are revoked for good."

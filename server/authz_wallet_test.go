@@ -55,6 +55,9 @@ func azWalletRows() []azRow {
 	clientID := func(t *testing.T, w *azWorld, c azCaller, req *azRequest) {
 		req.vars = map[string]any{"id": w.callers[azClient].ID}
 	}
+	expertID := func(t *testing.T, w *azWorld, c azCaller, req *azRequest) { // earnings are an expert's
+		req.vars = map[string]any{"id": w.callers[azExpert].ID}
+	}
 	key := func(t *testing.T, w *azWorld, c azCaller, req *azRequest) {
 		req.vars = map[string]any{"k": uuid.NewString(), "id": w.callers[azClient].ID}
 	}
@@ -71,7 +74,7 @@ func azWalletRows() []azRow {
 			}(),
 		},
 		{op: `query($id: ID!) { userWallet(userId: $id) { balance } }`, prepare: clientID, want: azAdminOnly()},
-		{op: `query($id: ID!) { userEarnings(userId: $id) { available } }`, prepare: clientID, want: azAdminOnly()},
+		{op: `query($id: ID!) { userEarnings(userId: $id) { available } }`, prepare: expertID, want: azAdminOnly()},
 		{op: `{ accounts(first: 5) { totalCount } }`, want: azAdminOnly()},
 		{
 			op: `query($id: ID!) { accountEntries(accountId: $id, first: 5) { totalCount } }`,
