@@ -85,7 +85,9 @@ func (a *APQCache) MutateOperationContext(ctx context.Context, opCtx *graphql.Op
 // PERSISTED_QUERY_NOT_FOUND carries one, and errors raised before the operation exists
 // never reach the error presenter. A malformed or mismatched persistedQuery extension is
 // BAD_REQUEST, as the transport's other malformed parameters are.
-type codedAPQ struct{ extension.AutomaticPersistedQuery }
+type codedAPQ struct {
+	extension.AutomaticPersistedQuery
+}
 
 func (a codedAPQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	err := a.AutomaticPersistedQuery.MutateOperationParameters(ctx, p)

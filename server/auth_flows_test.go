@@ -45,7 +45,9 @@ func TestRegister(t *testing.T) {
 	// though no question could ever have it) names the subjects field.
 	t.Run("an expert's subjects are the platform's", func(t *testing.T) {
 		var out struct {
-			Register struct{ User struct{ ExpertSubjects []string } }
+			Register struct {
+				User struct{ ExpertSubjects []string }
+			}
 		}
 		a.ok(t, "", `mutation($in: RegisterInput!) { register(input: $in) { user { expertSubjects } } }`, map[string]any{"in": map[string]any{
 			"email": uniqueEmail("cased"), "password": testPassword, "displayName": "Grace",
