@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -43,6 +44,9 @@ func TestSeedIsIdempotentAndItsAccountsSignInWithTheDocumentedPasswords(t *testi
 			// An admin approves the applicant; seeding again must not undo it.
 			ctx, c := cmdOpenDB(t, env["DATABASE_URL"])
 			c.User.Update().Where(user.ExpertStatusEQ(user.ExpertStatusPENDING)).SetExpertStatus(user.ExpertStatusAPPROVED).ExecX(ctx)
+			// And drops a subject the applicant applied for: the seeded account is still
+			// left alone (its subjects were once checked before it was found to exist).
+			c.Setting.Create().SetKey("subjects").SetValue(json.RawMessage(`["Mathematics","Physics","Biology"]`)).ExecX(ctx)
 			users, audits = seededState(t, env["DATABASE_URL"])
 			cmdMustRun(t, env, "seed")
 			again, auditsAgain := seededState(t, env["DATABASE_URL"])

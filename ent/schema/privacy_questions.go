@@ -66,8 +66,9 @@ func expertTakes(s *sql.Selector, expertID uuid.UUID) *sql.Predicate {
 }
 
 // hasSubject reports whether the JSON array of strings in subjects holds subject,
-// regardless of case (experts' subjects are stored lower-cased, questions' in the
-// settings' spelling). Both are quoted column references.
+// regardless of case (experts' subjects are stored in the settings' spelling since
+// registration checks them, lower-cased before, and a subject's case may be renamed).
+// Both are quoted column references.
 func hasSubject(dialectName, subjects, subject string) *sql.Predicate {
 	each := "json_each(" + subjects + ") AS subjects WHERE LOWER(subjects.value)"
 	if dialectName == dialect.Postgres {

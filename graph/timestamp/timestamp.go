@@ -16,7 +16,8 @@ import (
 func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
 
 // UnmarshalTime reads what gqlgen reads (RFC 3339, with or without fractions of a
-// second, or "2006-01-02 15:04:05" as UTC); anything else is BAD_USER_INPUT.
+// second, "2006-01-02 15:04:05" as UTC, "" as the zero time); anything else is
+// BAD_USER_INPUT.
 func UnmarshalTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)
 	if err != nil {

@@ -128,6 +128,11 @@ func checkAgreement(t *testing.T, d *db.DB) {
 	if one, err := s.Series(admin, day, day.AddDate(0, 0, 3), analytics.Day, &physics); err != nil || one[0].Payouts != 0 || one[0].Submitted != 2 {
 		t.Fatalf("physics: %+v %v", one, err)
 	}
+	// In any case, as subjects match everywhere (it read nothing but the exact spelling).
+	cased := "PHYSICS"
+	if one, err := s.Series(admin, day, day.AddDate(0, 0, 3), analytics.Day, &cased); err != nil || one[0].Submitted != 2 {
+		t.Fatalf("%s: %+v %v", cased, one, err)
+	}
 	stats, err := s.Rebuild(ctx)
 	if err != nil || stats.Questions != 4 || stats.LedgerEntries != 1 {
 		t.Fatalf("rebuild: %+v %v", stats, err)

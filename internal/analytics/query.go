@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,7 +91,9 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 	}
 	key := ""
 	if subject != nil {
-		key = *subject
+		// Subjects match in any case, as everywhere (settings.Subject); the rollups keep
+		// the questions' spelling.
+		key = strings.ToLower(strings.TrimSpace(*subject))
 	}
 	return cached(ctx, s.memo, "series|"+sp.String()+"|"+string(bucket)+"|"+key,
 		func(ctx context.Context) ([]Point, error) { return s.series(db.System(ctx), sp, bucket, key) })

@@ -17,7 +17,7 @@ import (
 func (s *Service) readDays(ctx context.Context, sp span, key string, each func(time.Time, Figures)) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, submitted, accepted, cancelled, declined, expired,
 	disputed, breaches, captured, fees, refunded, payouts FROM analytics_days
-	WHERE subject = `+s.db.Placeholder(1)+` AND day >= `+s.db.Placeholder(2)+` AND day < `+s.db.Placeholder(3), key, sp.from, sp.to)
+	WHERE LOWER(subject) = LOWER(`+s.db.Placeholder(1)+`) AND day >= `+s.db.Placeholder(2)+` AND day < `+s.db.Placeholder(3), key, sp.from, sp.to)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Service) medians(ctx context.Context, sp span, key string, points []Poi
 // call.
 func (s *Service) readDurations(ctx context.Context, sp span, key string, each func(day time.Time, deliver bool, counts []byte) error) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, kind = `+s.db.Placeholder(1)+`, counts FROM analytics_durations
-	WHERE subject = `+s.db.Placeholder(2)+` AND day >= `+s.db.Placeholder(3)+` AND day < `+s.db.Placeholder(4)+` ORDER BY kind, day`,
+	WHERE LOWER(subject) = LOWER(`+s.db.Placeholder(2)+`) AND day >= `+s.db.Placeholder(3)+` AND day < `+s.db.Placeholder(4)+` ORDER BY kind, day`,
 		string(analyticsduration.KindDELIVER), key, sp.from, sp.to)
 	if err != nil {
 		return err

@@ -104,13 +104,18 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
 		}
 		up.SetRole(role)
+		meta := map[string]any{"from": string(u.Role), "to": string(role)}
 		switch {
 		case role == user.RoleEXPERT && u.ExpertStatus == nil:
 			up.SetExpertStatus(user.ExpertStatusAPPROVED) // made an expert by an admin: approved
-		case role != user.RoleEXPERT:
-			up.ClearExpertStatus() // "set for experts and expert applicants" only
+			meta["expertStatus"] = string(user.ExpertStatusAPPROVED)
+		case role != user.RoleEXPERT && u.ExpertStatus != nil:
+			// "Set for experts and expert applicants" only. Made an expert again later, they
+			// are approved by that decision, as any user made an expert by an admin is.
+			up.ClearExpertStatus()
+			meta["expertStatusCleared"] = string(*u.ExpertStatus)
 		}
-		return map[string]any{"from": string(u.Role), "to": string(role)}, nil
+		return meta, nil
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"backbone/internal/errs"
+	"backbone/internal/settings"
 	"backbone/internal/textx"
 )
 
@@ -14,7 +15,7 @@ const (
 	maxEmailBytes   = 254
 	maxDisplayName  = 100
 	maxSubjects     = 10
-	maxSubjectLen   = 50
+	maxSubjectLen   = settings.MaxSubjectLength // a subject's name, as the settings allow it
 	maxBio          = 2000
 	maxAPIKeyName   = 100
 	maxActiveAPIKey = 20

@@ -120,7 +120,7 @@ func (s *Service) promoteAdmin(ctx context.Context, u *ent.User, name string) (*
 	var out *ent.User
 	var revoked []uuid.UUID
 	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		up := tx.User.UpdateOne(u).SetRole(user.RoleADMIN)
+		up := tx.User.UpdateOne(u).SetRole(user.RoleADMIN).ClearExpertStatus() // as SetUserRole
 		if name != "" {
 			up.SetDisplayName(name)
 		}
@@ -162,14 +162,16 @@ func (s *Service) Seed(ctx context.Context, a SeedAccount) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	exists, err := s.client.User.Query().Where(user.Email(acct.email)).Exist(db.System(ctx))
+	if err != nil || exists {
+		return false, err
+	}
+	// After the exists check: an account seeded before an admin changed the subjects is
+	// left alone, as any existing account is.
 	if err := s.offerSubjects(ctx, &acct); err != nil {
 		return false, err
 	}
 	ctx = db.System(ctx)
-	exists, err := s.client.User.Query().Where(user.Email(acct.email)).Exist(ctx)
-	if err != nil || exists {
-		return false, err
-	}
 	hash, err := s.hasher.Hash(ctx, a.Password)
 	if err != nil {
 		return false, err

@@ -123,7 +123,7 @@ func (s *Service) admins(ctx context.Context) ([]uuid.UUID, error) {
 
 // expertsIn lists the approved experts of subject (subjects match regardless of case).
 func (s *Service) expertsIn(ctx context.Context, subject string) ([]uuid.UUID, error) {
-	us, err := s.client.User.Query().Where(user.ExpertStatusEQ(user.ExpertStatusAPPROVED)).
+	us, err := s.client.User.Query().Where(user.RoleEQ(user.RoleEXPERT), user.ExpertStatusEQ(user.ExpertStatusAPPROVED)).
 		Select(user.FieldID, user.FieldExpertSubjects).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("experts: %w", err)

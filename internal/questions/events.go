@@ -46,7 +46,8 @@ type change struct {
 	// notices are the events that tell the people concerned (events/notices.go).
 	notices []event
 	// at is when the change happened; zero means q.UpdatedAt, which every transition of
-	// the question sets (a lease extension changes the assignment only, and says when).
+	// the question sets (a lease extension changes the assignment only, and says when,
+	// though only its audit row carries it: it keeps the status).
 	at time.Time
 	// statusKept: the question's status did not change (a lease extension). The change
 	// is audited but not announced: question.updated tells its client of a new status

@@ -3,6 +3,7 @@ package questions
 import (
 	"backbone/internal/auth"
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -143,7 +144,8 @@ func validateSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
 // replaySubmit answers a retried submission: the first question when the input is the
 // same, CONFLICT otherwise.
 func replaySubmit(prior *ent.Question, in SubmitInput) (*ent.Question, error) {
-	if prior.Subject != in.Subject || prior.Title != in.Title || prior.Body != in.Body || prior.Urgency != in.Urgency {
+	// The subject in any case: an admin may have renamed its case since (settings.Patch).
+	if !strings.EqualFold(prior.Subject, in.Subject) || prior.Title != in.Title || prior.Body != in.Body || prior.Urgency != in.Urgency {
 		return nil, errs.E(errs.Conflict, "this idempotency key was used with a different question").
 			With("field", "idempotencyKey").With("status", string(prior.Status))
 	}

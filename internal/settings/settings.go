@@ -112,7 +112,7 @@ func (s Settings) Price(subject string, u Urgency) (int64, bool) {
 	return c, ok
 }
 
-// HasSubject reports whether subject is one of the subjects (exact spelling).
+// HasSubject reports whether subject is one of the subjects, in any case (Subject).
 func (s Settings) HasSubject(subject string) bool { _, ok := s.Subject(subject); return ok }
 
 // Subject returns the settings' spelling of a subject, matched regardless of case: a
