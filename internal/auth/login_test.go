@@ -1,10 +1,16 @@
 package auth_test
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"testing"
 
+	"golang.org/x/crypto/argon2"
+
+	"backbone/ent/user"
 	"backbone/internal/auth"
+	"backbone/internal/db"
 	"backbone/internal/dbtest"
 	"backbone/internal/errs"
 	"backbone/internal/testenv"
@@ -123,5 +129,32 @@ func TestSprayingFromOneAddressIsLimited(t *testing.T) {
 	}
 	if code := e.login(t, "198.51.100.9", e.email, testPassword); code != "" {
 		t.Fatalf("the owner from another address: %q, want signed in", code)
+	}
+}
+
+// TestAPasswordSetUnderAnOlderPolicyStillSignsIn: login compares whatever it is given, as
+// Compare promises ("a policy change never locks out an existing user"): a password
+// shorter than today's minimum, stored before, signs in; a wrong short one is refused.
+func TestAPasswordSetUnderAnOlderPolicyStillSignsIn(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewSQLiteURL(t))
+	svc := newService(t, d)
+	email := testenv.RandomName("legacy") + "@example.com"
+	if _, err := svc.Register(from("192.0.2.1"), auth.RegisterInput{Email: email, Password: testPassword, DisplayName: "Legacy"}); err != nil {
+		t.Fatal(err)
+	}
+	// Hash refuses it now, so the stored hash is written as the hasher writes one (PHC).
+	const old = "abc12" // under password.MinLength
+	salt := []byte("0123456789abcdef")
+	p := cheapHashes
+	hash := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte(old), salt, p.Time, p.Memory, p.Threads, p.KeyLen)))
+	d.Client.User.Update().Where(user.Email(email)).SetPasswordHash(hash).ExecX(db.System(context.Background()))
+	e := &loginEnv{svc: svc, email: email}
+	if code := e.login(t, "192.0.2.2", email, "abc13"); code != errs.Unauthenticated {
+		t.Fatalf("a wrong short password: %q, want UNAUTHENTICATED", code)
+	}
+	if code := e.login(t, "192.0.2.2", email, old); code != "" {
+		t.Fatalf("the account's own short password: %q, want signed in", code)
 	}
 }
