@@ -16,10 +16,11 @@ const maxPageSize = 100
 // and what such a request is charged for (see pageCosts).
 const defaultPageSize = 20
 
-// limitPageSize refuses a first or last argument of the field running in ctx outside
-// 0..maxPageSize, and the two together (ent's Paginate would refuse them without a
-// code), and gives a connection (a field taking both) that got neither the default page
-// size; expertLeaderboard, which takes first alone, has its own default. The access
+// limitPageSize refuses, on a connection (a field taking both first and last), a first or
+// last outside 0..maxPageSize and the two together (ent's Paginate would refuse them
+// without a code), and gives one that got neither the default page size.
+// expertLeaderboard, which takes first alone, has its own bounds (1 to 100, one message
+// for every value outside) and default. The access
 // directives call it (see directives), which every field taking first or last declares
 // (TestPagedFieldsDeclareAnAccessDirective): it runs once per paged field, not in a
 // middleware around every field of a response.
@@ -28,14 +29,18 @@ func limitPageSize(ctx context.Context) error {
 	if fc == nil || !fc.IsResolver {
 		return nil
 	}
-	takes, given := 0, 0
+	takes := 0
 	for _, arg := range pageArgs {
-		v, ok := fc.Args[arg]
-		if !ok {
-			continue
+		if _, ok := fc.Args[arg]; ok {
+			takes++
 		}
-		takes++
-		if n, ok := v.(*int); ok && n != nil {
+	}
+	if takes != len(pageArgs) {
+		return nil // not a connection (expertLeaderboard's first): its service checks it
+	}
+	given := 0
+	for _, arg := range pageArgs {
+		if n, ok := fc.Args[arg].(*int); ok && n != nil {
 			given++
 			if *n < 0 || *n > maxPageSize {
 				return errs.Ef(errs.BadUserInput, "%s must be between 0 and %d", arg, maxPageSize).With("field", arg)
@@ -45,7 +50,7 @@ func limitPageSize(ctx context.Context) error {
 	if given > 1 {
 		return errs.E(errs.BadUserInput, "pass first or last, not both")
 	}
-	if takes == len(pageArgs) && given == 0 {
+	if given == 0 {
 		// The resolver reads its arguments from this map when it runs.
 		n := defaultPageSize
 		fc.Args["first"] = &n

@@ -85,6 +85,14 @@ func TestAnalyticsRollupsMatchTheBaseTables(t *testing.T) {
 	if byTime := w.anLeaderboard(t, from, to, "ON_TIME"); len(byTime) != 2 || byTime[0].Delivered != 3 {
 		t.Fatalf("leaderboard by on-time rate: %+v", byTime)
 	}
+	// first outside 1..100 gets one message, whatever side (a connection's "between 0 and
+	// 100" answered the large ones).
+	for _, n := range []int{0, 101, 1 << 40} {
+		_, r := w.gql(t, w.callers[azAdmin].Token, anLeaderboardQuery, map[string]any{"from": from, "to": to, "by": "ACCEPTED", "n": n})
+		if len(r.Errors) != 1 || r.Errors[0].Message != "first must be 1 to 100" || r.Errors[0].Extensions["field"] != "first" {
+			t.Errorf("leaderboard first %d: %+v", n, r.Errors)
+		}
+	}
 
 	// Every question and ledger event handed again to the consumer changes nothing.
 	// An uncached service reads the rollups as they are now (the server's reads are cached
