@@ -41,7 +41,10 @@ func TestMemoryBusCounts(t *testing.T) {
 	t.Cleanup(func() { _ = b.Close() })
 	bustest.MustSubscribe(t, b, "t") // never reads: dropped at the second message
 	ctx := context.Background()
-	for range 3 {
+	// Two: the second overflows the buffer and detaches the subscriber, in the background,
+	// so a third could find the topic without subscribers (not counted as received) or
+	// not yet (counted): on a loaded machine it was either.
+	for range 2 {
 		if err := b.Publish(ctx, "t", []byte("x")); err != nil {
 			t.Fatal(err)
 		}
@@ -51,8 +54,8 @@ func TestMemoryBusCounts(t *testing.T) {
 	}
 	got := counters(t, reg)
 	want := map[string]float64{
-		"bus_messages_published_total":  4,
-		"bus_messages_received_total":   3,
+		"bus_messages_published_total":  3,
+		"bus_messages_received_total":   2,
 		"bus_subscribers_dropped_total": 1,
 		"bus_gaps_total":                0,
 	}
