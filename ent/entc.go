@@ -16,8 +16,9 @@ import (
 
 func main() {
 	// ent/template/paginate.tmpl redefines entgql's "gql_pagination/helper/paginate" so a
-	// page whose edges are read does not also COUNT the table for pageInfo, and finds an
-	// aliased edges or totalCount (connection_fields.tmpl, ent/gql_connection_fields.go);
+	// page counts the table only for totalCount (pageInfo comes from the limit+1 read, with
+	// edges or without), and finds an aliased edges or totalCount (connection_fields.tmpl,
+	// ent/gql_connection_fields.go);
 	// collection.tmpl redefines "gql_collection" so that an edge under two aliases loads
 	// the columns of both. The files say why. ent merges templates by name in order, so
 	// they must come after entgql's own.

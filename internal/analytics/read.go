@@ -13,11 +13,12 @@ import (
 // generic scan every column of every row is a value of its own (a year of days and its
 // durations was ~17,000 allocations, most of a cold request's).
 
-// readDays calls each for every daily row of subject key in sp.
+// readDays calls each for every daily row of subject key (lower case; "": every
+// subject) in sp.
 func (s *Service) readDays(ctx context.Context, sp span, key string, each func(time.Time, Figures)) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, submitted, accepted, cancelled, declined, expired,
 	disputed, breaches, captured, fees, refunded, payouts FROM analytics_days
-	WHERE LOWER(subject) = LOWER(`+s.db.Placeholder(1)+`) AND day >= `+s.db.Placeholder(2)+` AND day < `+s.db.Placeholder(3), key, sp.from, sp.to)
+	WHERE LOWER(subject) = `+s.db.Placeholder(1)+` AND day >= `+s.db.Placeholder(2)+` AND day < `+s.db.Placeholder(3), key, sp.from, sp.to)
 	if err != nil {
 		return err
 	}
@@ -70,12 +71,12 @@ func (s *Service) medians(ctx context.Context, sp span, key string, points []Poi
 	return nil
 }
 
-// readDurations calls each for every duration histogram of subject key in sp, by kind
-// and day: deliver tells a delivery's from a claim's. counts is only valid during the
-// call.
+// readDurations calls each for every duration histogram of subject key (lower case) in
+// sp, by kind and day: deliver tells a delivery's from a claim's. counts is only valid
+// during the call.
 func (s *Service) readDurations(ctx context.Context, sp span, key string, each func(day time.Time, deliver bool, counts []byte) error) error {
 	rows, err := s.db.Client.QueryContext(ctx, `SELECT day, kind = `+s.db.Placeholder(1)+`, counts FROM analytics_durations
-	WHERE LOWER(subject) = LOWER(`+s.db.Placeholder(2)+`) AND day >= `+s.db.Placeholder(3)+` AND day < `+s.db.Placeholder(4)+` ORDER BY kind, day`,
+	WHERE LOWER(subject) = `+s.db.Placeholder(2)+` AND day >= `+s.db.Placeholder(3)+` AND day < `+s.db.Placeholder(4)+` ORDER BY kind, day`,
 		string(analyticsduration.KindDELIVER), key, sp.from, sp.to)
 	if err != nil {
 		return err
