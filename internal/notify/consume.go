@@ -35,6 +35,7 @@ func (s *Service) HandleJob(ctx context.Context, job queue.Job) error {
 type event struct {
 	QuestionID string  `json:"questionId"`
 	Status     string  `json:"status"`
+	StatusKept bool    `json:"statusKept"`
 	ClientID   *string `json:"clientId"`
 	Subject    string  `json:"subject"`
 	PayoutID   string  `json:"payoutId"`
@@ -72,6 +73,9 @@ func (s *Service) Handle(ctx context.Context, topic string, payload []byte) erro
 	)
 	switch topic {
 	case TopicQuestionUpdated:
+		if e.StatusKept {
+			return nil // QUESTION_UPDATED tells of a new status; a lease extension keeps it
+		}
 		kind, users, body = KindQuestionUpdated, ids(e.ClientID), map[string]any{"questionId": e.QuestionID, "status": e.Status}
 	case TopicAnswerDelivered:
 		kind, users, body = KindAnswerDelivered, ids(e.ClientID), map[string]any{"questionId": e.QuestionID}

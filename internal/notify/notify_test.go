@@ -82,6 +82,9 @@ func TestHandleNotifiesTheRightUsersOncePerEvent(t *testing.T) {
 		payload []byte
 	}{
 		{notify.TopicQuestionUpdated, event(t, map[string]any{"questionId": q, "status": "CLAIMED", "clientId": client, "expertId": nil})},
+		// A lease extension keeps the status: the client is not told of it.
+		{notify.TopicQuestionUpdated, event(t, map[string]any{"questionId": q, "status": "CLAIMED", "clientId": client, "expertId": nil,
+			"at": "2026-12-07T10:00:00Z", "statusKept": true})},
 		{notify.TopicAnswerDelivered, event(t, map[string]any{"questionId": q, "clientId": client})},
 		{notify.TopicTaskAvailable, event(t, map[string]any{"questionId": q, "subject": "Physics"})},
 		{notify.TopicPayoutDecided, event(t, map[string]any{"payoutId": uuid.NewString(), "expertId": expert, "status": "APPROVED", "amount": 5})},

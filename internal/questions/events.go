@@ -46,12 +46,10 @@ type change struct {
 	// notices are the events that tell the people concerned (events/notices.go).
 	notices []event
 	// at is when the change happened; zero means q.UpdatedAt, which every transition of
-	// the question sets (a lease extension changes the assignment only, and says when,
-	// though only its audit row carries it: it keeps the status).
+	// the question sets (a lease extension changes the assignment only, and says when).
 	at time.Time
-	// statusKept: the question's status did not change (a lease extension). The change
-	// is audited but not announced: question.updated tells its client of a new status
-	// (QUESTION_UPDATED), and the Question its watchers see is the same.
+	// statusKept: the question's status did not change (a lease extension), which the
+	// question.updated event says, so that its client is not told of it (notify).
 	statusKept bool
 }
 
@@ -71,11 +69,8 @@ func record(ctx context.Context, tx *ent.Client, q *ent.Question, c change) erro
 	if at.IsZero() {
 		at = q.UpdatedAt
 	}
-	var out []event
-	if !c.statusKept {
-		out = append(out, event{EventQuestionUpdated, events.QuestionUpdated{
-			QuestionID: q.ID, Status: q.Status, ClientID: q.ClientID, ExpertID: q.ExpertID, At: at}})
-	}
+	out := []event{{EventQuestionUpdated, events.QuestionUpdated{
+		QuestionID: q.ID, Status: q.Status, ClientID: q.ClientID, ExpertID: q.ExpertID, At: at, StatusKept: c.statusKept}}}
 	if c.available {
 		out = append(out, event{EventTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject,
 			Title: q.Title, Urgency: q.Urgency, Price: q.Price, Deadline: q.Deadline, At: at}})

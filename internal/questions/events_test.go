@@ -62,15 +62,20 @@ func TestEventsCarryWhatLiveSubscribersShow(t *testing.T) {
 		t.Errorf("task.taken %+v, want by %s in %s at %v", taken, expertID, q.Subject, claimedAt)
 	}
 	updates := outboxEvents[events.QuestionUpdated](t, e, q.ID, events.TopicQuestionUpdated)
-	// submitted, routed, claimed; not the lease's extension, which keeps the status: it
-	// told the client QUESTION_UPDATED about nothing they can see.
-	if len(updates) != 3 {
-		t.Fatalf("%d question.updated events: %+v", len(updates), updates)
+	// submitted, routed, claimed, lease extended
+	if len(updates) != 4 {
+		t.Fatalf("%d question.updated events", len(updates))
 	}
-	last := updates[2]
+	last := updates[3]
 	if last.ClientID != clientID || last.ExpertID == nil || *last.ExpertID != expertID || last.Status != "CLAIMED" ||
-		!last.At.Equal(claimedAt) {
-		t.Errorf("question.updated %+v; want the claim at %v", updates, claimedAt)
+		!last.At.Equal(extendedAt) || !updates[2].At.Equal(claimedAt) {
+		t.Errorf("question.updated %+v; want the claim at %v and the extension at %v", updates, claimedAt, extendedAt)
+	}
+	// Only the extension keeps the status: its client is not told of it (notify).
+	for i, u := range updates {
+		if u.StatusKept != (i == 3) {
+			t.Errorf("question.updated %d: statusKept %v", i, u.StatusKept)
+		}
 	}
 	if n := e.db.Client.AuditLog.Query().Where(auditlog.Action("question.lease_extended"), auditlog.TargetID(q.ID.String())).
 		CountX(privacy.DecisionContext(context.Background(), privacy.Allow)); n != 1 {
