@@ -5657,7 +5657,7 @@ extend type Query {
   """
   analytics(from: Time!, to: Time!, bucket: AnalyticsBucket! = DAY, subject: String): [AnalyticsPoint!]! @hasRole(roles: [ADMIN])
 
-  "Each subject's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics), by subject name. Read from the rollups."
+  "Each subject's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics), by subject name, in any case: a subject renamed in case only counts once, under its latest spelling. Read from the rollups."
   analyticsBySubject(from: Time!, to: Time!): [SubjectAnalytics!]! @hasRole(roles: [ADMIN])
 
   """

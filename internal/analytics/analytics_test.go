@@ -151,3 +151,48 @@ func checkAgreement(t *testing.T, d *db.DB) {
 		t.Fatalf("refreshed after the rebuild: %+v", again)
 	}
 }
+
+// A subject renamed in case only keeps rollups under both spellings; BySubject shows it
+// once, under the latest, with both spellings' figures and durations.
+func TestBySubjectCountsACaseRenamedSubjectOnce(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, d *db.DB) {
+		ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+		c := d.Client
+		client, expert := newUser(ctx, d, user.RoleCLIENT), newUser(ctx, d, user.RoleEXPERT)
+		day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -3)
+		ask := func(subject string, created time.Time, claimAfter time.Duration) {
+			id := c.Question.Create().SetClientID(client).SetSubject(subject).SetTitle("T").SetBody("B").
+				SetUrgency(question.UrgencyNORMAL).SetDeadline(created.Add(24 * time.Hour)).SetPrice(20).
+				SetStatus(question.StatusCLAIMED).SetExpertID(expert).SetCreatedAt(created).SetUpdatedAt(created).
+				SaveX(ctx).ID
+			c.Assignment.Create().SetQuestionID(id).SetExpertID(expert).SetClaimedAt(created.Add(claimAfter)).
+				SetLeaseExpiresAt(created.Add(claimAfter + time.Hour)).ExecX(ctx)
+		}
+		ask("Physics", day.Add(time.Hour), time.Hour)        // before the rename
+		ask("PHYSICS", day.Add(25*time.Hour), 3*time.Hour)   // after it
+		ask("Chemistry", day.Add(26*time.Hour), 2*time.Hour) // another subject
+		ask("PHYSICS", day.Add(27*time.Hour), 5*time.Hour)   // after it, again
+		ids := c.Question.Query().IDsX(ctx)
+		s := analytics.New(d, nil)
+		for _, id := range ids {
+			if err := s.Refresh(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		admin := viewer.With(context.Background(), viewer.Principal{UserID: uuid.New(), Role: viewer.RoleAdmin})
+		got, err := s.BySubject(admin, day, day.AddDate(0, 0, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Subject != "Chemistry" || got[0].Submitted != 1 ||
+			got[1].Subject != "PHYSICS" || got[1].Submitted != 3 {
+			t.Fatalf("by subject: %+v", got)
+		}
+		// The median of 1, 3 and 5 hours to claim is 3 hours' bucket: the spellings'
+		// histograms are added, not one of them kept.
+		if m := got[1].MedianToClaim; m == nil || *m != analytics.BucketMiddle(analytics.BucketOf(3*time.Hour)) {
+			t.Fatalf("median to claim: %v", m)
+		}
+	})
+}

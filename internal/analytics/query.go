@@ -190,24 +190,60 @@ func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error
 	if err != nil {
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
-	hist := map[[2]string]*histogram{}
-	for _, d := range durations {
-		k := [2]string{d.Subject, string(d.Kind)}
-		if hist[k] == nil {
-			hist[k] = &histogram{}
+	// A subject renamed in case only (settings match subjects in any case) keeps rows
+	// under both spellings: it counts once, under its latest.
+	type folded struct {
+		SubjectPoint
+		spellings   []string
+		claim, deliv histogram
+	}
+	byKey := map[string]*folded{}
+	var order []*folded
+	for _, r := range sums {
+		k := strings.ToLower(r.Subject)
+		f := byKey[k]
+		if f == nil {
+			f = &folded{SubjectPoint: SubjectPoint{Subject: r.Subject, Point: Point{Start: sp.from, End: sp.to}}}
+			byKey[k] = f
+			order = append(order, f)
 		}
-		if err := hist[k].addEncoded(d.Counts); err != nil {
+		f.spellings = append(f.spellings, r.Subject)
+		f.Figures.add(Figures{Submitted: r.Submitted, Accepted: r.Accepted, Cancelled: r.Cancelled, Declined: r.Declined,
+			Expired: r.Expired, Disputed: r.Disputed, Breaches: r.Breaches, Captured: r.Captured, Fees: r.Fees,
+			Refunded: r.Refunded, Payouts: r.Payouts})
+	}
+	for _, d := range durations {
+		f := byKey[strings.ToLower(d.Subject)]
+		if f == nil {
+			continue // no day rows in the span: nothing to show it under
+		}
+		var h *histogram
+		switch string(d.Kind) {
+		case kindClaim:
+			h = &f.claim
+		case kindDeliver:
+			h = &f.deliv
+		default:
+			continue
+		}
+		if err := h.addEncoded(d.Counts); err != nil {
 			return nil, errs.Wrap("analytics.BySubject", err)
 		}
 	}
-	out := make([]SubjectPoint, len(sums))
-	for i, r := range sums {
-		out[i] = SubjectPoint{Subject: r.Subject, Point: Point{Start: sp.from, End: sp.to,
-			Figures: Figures{Submitted: r.Submitted, Accepted: r.Accepted, Cancelled: r.Cancelled, Declined: r.Declined,
-				Expired: r.Expired, Disputed: r.Disputed, Breaches: r.Breaches, Captured: r.Captured, Fees: r.Fees,
-				Refunded: r.Refunded, Payouts: r.Payouts},
-			MedianToClaim:   hist[[2]string{r.Subject, kindClaim}].median(),
-			MedianToDeliver: hist[[2]string{r.Subject, kindDeliver}].median()}}
+	out := make([]SubjectPoint, len(order))
+	for i, f := range order {
+		if len(f.spellings) > 1 {
+			latest, err := s.db.Client.AnalyticsDay.Query().
+				Where(analyticsday.SubjectIn(f.spellings...), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).
+				Order(ent.Desc(analyticsday.FieldDay), ent.Asc(analyticsday.FieldSubject)).Limit(1).
+				Select(analyticsday.FieldSubject).String(ctx)
+			if err != nil {
+				return nil, errs.Wrap("analytics.BySubject", err)
+			}
+			f.Subject = latest
+		}
+		f.MedianToClaim, f.MedianToDeliver = f.claim.median(), f.deliv.median()
+		out[i] = f.SubjectPoint
 	}
 	slices.SortFunc(out, func(a, b SubjectPoint) int { return cmp.Compare(a.Subject, b.Subject) })
 	return out, nil
