@@ -194,7 +194,7 @@ func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error
 	// under both spellings: it counts once, under its latest.
 	type folded struct {
 		SubjectPoint
-		spellings   []string
+		spellings    []string
 		claim, deliv histogram
 	}
 	byKey := map[string]*folded{}
