@@ -5141,7 +5141,11 @@ type Subscription {
   """
   questionUpdated(id: ID!): Question! @auth
 
-  "Questions entering and leaving the queue in your subjects (approved experts only)."
+  """
+  Questions entering and leaving the queue in your subjects (approved experts only). The
+  stream follows the subjects you had when it started: it completes when they change (a
+  subject given up, or an admin approving more); subscribe again to follow the new ones.
+  """
   taskQueueChanged: TaskQueueEvent! @hasRole(roles: [EXPERT])
 
   """

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,11 +148,11 @@ func lvWarm(t *testing.T, change func(), streams ...*lvStream) [][]lvMessage {
 }
 
 // qfExpertIn signs up an expert in subject and has the admin approve them.
-func (w *azWorld) qfExpertIn(t *testing.T, subject string) *azAccount {
+func (w *azWorld) qfExpertIn(t *testing.T, subjects ...string) *azAccount {
 	t.Helper()
 	email := fmt.Sprintf("lv%d@example.com", w.seq.Add(1))
 	in := map[string]any{"email": email, "password": azPassword, "displayName": "Expert " + email,
-		"expert": map[string]any{"subjects": []string{subject}, "bio": "Teaches " + subject + "."}}
+		"expert": map[string]any{"subjects": subjects, "bio": "Teaches " + strings.Join(subjects, " and ") + "."}}
 	var out struct{ Register azTokens }
 	w.mustGQL(t, "", `mutation($in: RegisterInput!) { register(input: $in) `+azAuthPayload+` }`,
 		map[string]any{"in": in}, &out)

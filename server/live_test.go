@@ -161,6 +161,51 @@ func TestLiveTaskQueueChangedReachesTheApprovedExpertsOfItsSubjectOnly(t *testin
 	}
 }
 
+// A taskQueueChanged stream follows the subjects it was opened over: once the expert
+// gives one up, it completes, and subscribing again follows the rest.
+func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client := w.callers[azClient]
+	expert := w.qfExpertIn(t, "Physics", "Chemistry")
+	stream := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil)
+	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, stream)
+	var removed struct{ RemoveSubjects struct{ ExpertSubjects []string } }
+	w.mustGQL(t, expert.Token, `mutation { removeSubjects(subjects: ["Physics"]) { expertSubjects } }`, nil, &removed)
+	if got := removed.RemoveSubjects.ExpertSubjects; len(got) != 1 || got[0] != "Chemistry" {
+		t.Fatalf("subjects %v", got)
+	}
+	lvUntilComplete(t, stream)
+
+	again := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil)
+	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, again)
+	physics := w.qfSubmitIn(t, client, "Physics")
+	chemistry := w.qfSubmitIn(t, client, "Chemistry")
+	for _, e := range lvTasksUntil(t, again, "ADDED", chemistry) {
+		if e.QuestionID == physics || e.Subject != "Chemistry" {
+			t.Fatalf("after giving up Physics: %+v", e)
+		}
+	}
+
+	// An admin approving more subjects ends it too.
+	var asked struct{ RequestSubjects struct{ ID string } }
+	w.mustGQL(t, expert.Token, `mutation { requestSubjects(subjects: ["Physics"]) { id } }`, nil, &asked)
+	var decided struct{ DecideSubjectRequest struct{ Status string } }
+	w.mustGQL(t, w.callers[azAdmin].Token, `mutation($id: ID!) { decideSubjectRequest(id: $id, approve: true) { status } }`,
+		map[string]any{"id": asked.RequestSubjects.ID}, &decided)
+	lvUntilComplete(t, again)
+}
+
+// lvUntilComplete reads events until the stream completes.
+func lvUntilComplete(t *testing.T, s *lvStream) {
+	t.Helper()
+	for m := s.next(t); m.Type != "complete"; m = s.next(t) {
+		if m.Type != "next" { // events sent before the change may come first
+			t.Fatalf("want the stream to complete, got %s %v %s", m.Type, m.Codes, m.Data)
+		}
+	}
+}
+
 // lvStats is PlatformStats as the tests read it.
 type lvStats struct {
 	QueueDepth, ExpertsOnline int

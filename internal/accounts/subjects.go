@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -13,6 +14,8 @@ import (
 	"backbone/internal/audit"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/events"
+	"backbone/internal/outbox"
 	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
@@ -85,6 +88,9 @@ func (s *Service) RemoveSubjects(ctx context.Context, subjects []string) (*ent.U
 		if out, err = tx.User.UpdateOne(u).SetExpertSubjects(kept).Save(ctx); err != nil {
 			return err
 		}
+		if err := s.subjectsChanged(ctx, tx, u.ID, kept); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "expert.subjects_removed", TargetType: "User",
 			TargetID: u.ID.String(), Metadata: map[string]any{"removed": gone, "subjects": kept}})
 	})
@@ -139,6 +145,9 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 			if err := tx.User.UpdateOne(u).SetExpertSubjects(subjects).Exec(ctx); err != nil {
 				return err
 			}
+			if err := s.subjectsChanged(ctx, tx, u.ID, subjects); err != nil {
+				return err
+			}
 		}
 		if err := audit.Record(ctx, tx, audit.Entry{Action: action, TargetType: "SubjectRequest", TargetID: id.String(),
 			Metadata: map[string]any{"expertId": r.ExpertID.String(), "subjects": r.Subjects, "note": note}}); err != nil {
@@ -184,6 +193,17 @@ func (s *Service) expertTx(ctx context.Context, fn func(tx *ent.Client, u *ent.U
 		}
 		return fn(tx, u)
 	})
+}
+
+// subjectsChanged writes, in the transaction that changes them, the event that ends the
+// expert's task queue streams opened over their old subjects, on every instance.
+func (s *Service) subjectsChanged(ctx context.Context, tx *ent.Client, id uuid.UUID, subjects []string) error {
+	b, err := json.Marshal(events.ExpertSubjectsChanged{UserID: id, Subjects: subjects, At: s.now()})
+	if err != nil {
+		return err
+	}
+	return outbox.Add(ctx, tx, outbox.Message{Kind: outbox.Event, Topic: events.TopicExpertSubjectsChanged,
+		Key: id.String(), Payload: b})
 }
 
 // offered checks requested subjects against the settings and returns them in the

@@ -17,6 +17,7 @@ import (
 	"backbone/ent"
 	"backbone/ent/question"
 	"backbone/internal/bus"
+	"backbone/internal/events"
 )
 
 // Questions is what the live service asks of the question lifecycle (questions.Service):
@@ -103,6 +104,7 @@ type Service struct {
 
 	questionUpdates *router[QuestionEvent]
 	taskQueue       *router[TaskQueueEvent]
+	subjectChanges  *router[events.ExpertSubjectsChanged]
 	presence        *presence
 	stats           *statsHub
 }
@@ -117,6 +119,7 @@ func New(d Deps, o Options) *Service {
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.questionUpdates = newQuestionRouter(s)
 	s.taskQueue = newTaskRouter(s)
+	s.subjectChanges = newSubjectsRouter(s)
 	s.presence = newPresence(s)
 	s.stats = newStatsHub(s)
 	return s

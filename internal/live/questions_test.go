@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/errs"
@@ -111,5 +112,45 @@ func TestTaskQueueChangedIsForApprovedExpertsInTheirSubjects(t *testing.T) {
 	publish(t, mem, events.TopicTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject, Title: q.Title, At: time.Now()})
 	if e := next(t, ch); e.QuestionID != q.ID || e.Change != live.TaskAdded {
 		t.Fatalf("got %+v", e)
+	}
+}
+
+// A task queue stream follows the subjects it was opened over: an
+// expert.subjects_changed event of its expert ends it once the subjects read again
+// differ, and only then (a redelivered event changes nothing; another expert's event is
+// not its own).
+func TestTaskQueueChangedEndsWhenTheExpertsSubjectsChange(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	mem := memoryBus(t)
+	s := newLive(t, mem, w.questions, fast())
+	id, expert := w.user(t, user.RoleEXPERT)
+	other, otherCtx := w.user(t, user.RoleEXPERT)
+	ch, _, err := s.TaskQueueChanged(expert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCh, _, err := s.TaskQueueChanged(otherCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, clientCtx := w.client(t)
+	q := w.waiting(t, clientCtx)
+	sameSubjects := events.ExpertSubjectsChanged{UserID: id, Subjects: []string{"physics"}, At: time.Now()}
+	publish(t, mem, events.TopicExpertSubjectsChanged, sameSubjects)
+	publish(t, mem, events.TopicTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject, Title: q.Title, At: time.Now()})
+	if e := next(t, ch); e.QuestionID != q.ID {
+		t.Fatalf("after an event that changed nothing: %+v", e)
+	}
+	next(t, otherCh)
+
+	w.db.User.UpdateOneID(id).SetExpertSubjects([]string{"chemistry"}).
+		ExecX(privacy.DecisionContext(context.Background(), privacy.Allow))
+	publish(t, mem, events.TopicExpertSubjectsChanged, events.ExpertSubjectsChanged{UserID: id, Subjects: []string{"chemistry"}, At: time.Now()})
+	closes(t, ch)
+	// The other expert's stream goes on.
+	publish(t, mem, events.TopicTaskTaken, events.TaskTaken{QuestionID: q.ID, Subject: q.Subject, ExpertID: &other, At: time.Now()})
+	if e := next(t, otherCh); e.Change != live.TaskRemoved {
+		t.Fatalf("the other expert got %+v", e)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"backbone/internal/bus"
 	"backbone/internal/errs"
 	"backbone/internal/events"
+	"backbone/internal/viewer"
 )
 
 // TaskQueueChange says whether a question entered or left the experts' queue.
@@ -151,18 +152,76 @@ func (s *Service) TaskQueue(ctx context.Context, subjects []string) (<-chan Task
 
 // TaskQueueChanged streams the changes of the queue the viewer, an approved expert,
 // works (questions.TaskSubjects), and returns the audience of the stream: every expert
-// of the same subjects sees the same events. Errors: UNAUTHENTICATED, FORBIDDEN,
+// of the same subjects sees the same events. The stream ends when the viewer's subjects
+// change (an expert.subjects_changed event), so that a subject given up is not followed
+// on: subscribing again follows the new ones. Errors: UNAUTHENTICATED, FORBIDDEN,
 // UNAVAILABLE.
 func (s *Service) TaskQueueChanged(ctx context.Context) (<-chan TaskQueueEvent, string, error) {
+	p, err := viewer.Required(ctx)
+	if err != nil {
+		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+	}
+	// Listen for subject changes first, so that none falls between the read and the stream.
+	lctx, cancel := context.WithCancel(ctx)
+	changes, err := listen(lctx, s.subjectChanges, &listener[events.ExpertSubjectsChanged]{
+		keys: []string{p.UserID.String()}, box: newMailbox[events.ExpertSubjectsChanged](1)})
+	if err != nil {
+		cancel()
+		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+	}
 	subjects, err := s.questions.TaskSubjects(ctx)
 	if err != nil {
+		cancel()
 		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
 	}
-	ch, err := s.TaskQueue(ctx, subjects)
+	ch, err := s.TaskQueue(lctx, subjects)
 	if err != nil {
+		cancel()
 		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
 	}
+	go s.endOnNewSubjects(ctx, cancel, changes, subjects)
 	return ch, TaskQueueAudience(subjects), nil
+}
+
+// endOnNewSubjects cancels a task queue stream (end) once the viewer's subjects are no
+// longer subjects, read again at every change event (a redelivered or replayed one
+// changes nothing), or once the viewer may no longer work the queue.
+func (s *Service) endOnNewSubjects(ctx context.Context, end context.CancelFunc, changes <-chan events.ExpertSubjectsChanged, subjects []string) {
+	defer end()
+	want := lowerSubjects(subjects)
+	for range changes {
+		now, err := s.questions.TaskSubjects(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil && slices.Equal(lowerSubjects(now), want):
+			continue
+		case err == nil:
+			return // other subjects now
+		}
+		switch errs.CodeOf(err) {
+		case errs.Forbidden, errs.Unauthenticated, errs.NotFound:
+			return
+		}
+		// The next change reads them again; ending would make the client resubscribe.
+		s.log.Warn("live: expert subjects reload failed", "err", err)
+	}
+}
+
+func newSubjectsRouter(s *Service) *router[events.ExpertSubjectsChanged] {
+	r := newRouter(s, func(m bus.Message) (events.ExpertSubjectsChanged, string, bool) {
+		var e events.ExpertSubjectsChanged
+		if err := json.Unmarshal(m.Payload, &e); err != nil || e.UserID == uuid.Nil {
+			return e, "", false
+		}
+		return e, e.UserID.String(), true
+	}, events.TopicExpertSubjectsChanged)
+	// After a gap a change may have been missed: every stream reads its subjects again.
+	r.refresh = func(key string) (events.ExpertSubjectsChanged, bool) {
+		id, err := uuid.Parse(key)
+		return events.ExpertSubjectsChanged{UserID: id}, err == nil
+	}
+	return r
 }
 
 // TaskQueueAudience names the experts of subjects: "taskqueue:" and the sorted,
