@@ -170,7 +170,9 @@ func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T)
 	expert := w.qfExpertIn(t, "Physics", "Chemistry")
 	stream := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil)
 	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, stream)
-	var removed struct{ RemoveSubjects struct{ ExpertSubjects []string } }
+	var removed struct {
+		RemoveSubjects struct{ ExpertSubjects []string }
+	}
 	w.mustGQL(t, expert.Token, `mutation { removeSubjects(subjects: ["Physics"]) { expertSubjects } }`, nil, &removed)
 	if got := removed.RemoveSubjects.ExpertSubjects; len(got) != 1 || got[0] != "Chemistry" {
 		t.Fatalf("subjects %v", got)
