@@ -4930,7 +4930,11 @@ type Mutation {
   "Disputes the delivered answer; an admin decides (see disputes and Question.dispute)."
   openDispute(id: ID!, reason: String!): Question! @hasRole(roles: [CLIENT])
 
-  "Claims a waiting question in your subjects, under a lease."
+  """
+  Claims a waiting question in your subjects, under a lease. A question neither in your
+  subjects nor held by you answers NOT_FOUND, as question(id:) does; one of your subjects
+  that is no longer waiting answers CONFLICT with its status.
+  """
   claimTask(id: ID!): Assignment! @hasRole(roles: [EXPERT])
 
   "Extends the lease of your claim on a question."

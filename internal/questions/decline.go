@@ -32,7 +32,7 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 		if err != nil {
 			return nil, err
 		}
-		mine := q.ExpertID != nil && *q.ExpertID == p.UserID
+		mine := heldBy(q, p.UserID)
 		mayTake := false
 		if q.Status == question.StatusAWAITING_EXPERT {
 			if mayTake, err = takes(ctx, tx, q.ID, p.UserID); err != nil {
@@ -42,6 +42,8 @@ func (s *Service) Decline(ctx context.Context, id uuid.UUID, reason string) (*en
 		switch {
 		case q.Status != question.StatusAWAITING_EXPERT && !mine:
 			return nil, notFound()
+		case q.Status == question.StatusAWAITING_EXPERT && !mayTake && !mine:
+			return nil, notFound() // not in their queue: as question(id:) answers them
 		case q.Status == question.StatusAWAITING_EXPERT && !mayTake:
 			return nil, errs.E(errs.Forbidden, "this question is not in your subjects")
 		case slices.Contains(held, q.Status):

@@ -16,9 +16,10 @@ import (
 
 // Claim takes an open question in one of the expert's subjects: exactly one of several
 // racing experts wins. The claim holds for the lease length of the question's terms (ExtendLease renews it).
-// Errors: UNAUTHENTICATED, FORBIDDEN (not an approved expert, or not the expert's
-// subject), NOT_FOUND, CONFLICT (no longer open, its deadline passed, or the expert
-// holds settings.MaxActiveClaims claims already: extension "limit").
+// Errors: UNAUTHENTICATED, FORBIDDEN (not an approved expert, or a question the expert
+// held outside their subjects now), NOT_FOUND (also a question neither in the expert's
+// subjects nor held by them), CONFLICT (no longer open, its deadline passed, or the
+// expert holds settings.MaxActiveClaims claims already: extension "limit").
 func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, error) {
 	return s.txAssignment(ctx, "questions.Claim", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Assignment, error) {
 		// The locked user row serialises this expert's claims, so the limit holds.
@@ -33,11 +34,16 @@ func (s *Service) Claim(ctx context.Context, id uuid.UUID) (*ent.Assignment, err
 		if slices.Contains(beforeQueue, q.Status) {
 			return nil, notFound() // no expert can have seen it
 		}
-		if _, err := step(actClaim, byExpert, q.Status); err != nil {
-			return nil, err
-		}
 		mayTake, err := takes(ctx, tx, q.ID, p.UserID)
 		if err != nil {
+			return nil, err
+		}
+		if !mayTake && !heldBy(q, p.UserID) {
+			// Neither in their subjects nor theirs: as question(id:) answers them, so that
+			// no status tells them it exists.
+			return nil, notFound()
+		}
+		if _, err := step(actClaim, byExpert, q.Status); err != nil {
 			return nil, err
 		}
 		now := s.now()

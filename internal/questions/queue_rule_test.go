@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"backbone/ent/privacy"
+	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/errs"
 	"backbone/internal/testenv"
@@ -13,7 +14,8 @@ import (
 // TestQueueRuleIsTheSameForReadsListsAndClaims runs the queue rule (schema.QueuedFor,
 // SQL over a JSON column) on both databases: a queued question is read by id, listed
 // and claimed by the approved, active experts of its subject (in any case), and by no
-// other expert, whatever the token says.
+// other expert, whatever the token says: an approved expert of another subject gets
+// NOT_FOUND from claimTask and declineQuestion as from question(id:).
 func TestQueueRuleIsTheSameForReadsListsAndClaims(t *testing.T) {
 	t.Parallel()
 	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
@@ -32,8 +34,17 @@ func TestQueueRuleIsTheSameForReadsListsAndClaims(t *testing.T) {
 				if _, err := e.svc.Question(ctx, q.ID); errs.CodeOf(err) != errs.NotFound {
 					t.Errorf("%s: Question = %v, want NOT_FOUND", who, err)
 				}
-				if _, err := e.svc.Claim(ctx, q.ID); errs.CodeOf(err) != errs.Forbidden {
-					t.Errorf("%s: Claim = %v, want FORBIDDEN", who, err)
+				// The one who is an approved expert learns no more from claiming it than from
+				// reading it; the others are refused as who they are.
+				want := errs.Forbidden
+				if who == "another subject" {
+					want = errs.NotFound
+				}
+				if _, err := e.svc.Claim(ctx, q.ID); errs.CodeOf(err) != want {
+					t.Errorf("%s: Claim = %v, want %s", who, err, want)
+				}
+				if _, err := e.svc.Decline(ctx, q.ID, "not mine"); errs.CodeOf(err) != want {
+					t.Errorf("%s: Decline = %v, want %s", who, err, want)
 				}
 			}
 			if tasks, err := e.svc.AvailableTasks(elsewhere); err != nil || tasks.CountX(elsewhere) != 0 {
@@ -51,4 +62,23 @@ func TestQueueRuleIsTheSameForReadsListsAndClaims(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A question that left the queue tells an approved expert of another subject nothing
+// either (NOT_FOUND, not CONFLICT with its status), while an expert of its subject, who
+// saw it queued, learns it is no longer open.
+func TestClaimTellsAnExpertOutsideItsSubjectNothingOfALaterStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	q := e.submit(t, cctx)
+	if _, err := e.svc.Cancel(cctx, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, elsewhere := e.user(t, user.RoleEXPERT, []string{"History"})
+	_, err := e.svc.Claim(elsewhere, q.ID)
+	wantCode(t, err, errs.NotFound)
+	_, inSubject := e.user(t, user.RoleEXPERT, []string{subject})
+	_, err = e.svc.Claim(inSubject, q.ID)
+	wantConflict(t, err, question.StatusCANCELLED)
 }

@@ -128,6 +128,12 @@ func afterMiss(ctx context.Context, tx *ent.Client, id uuid.UUID, msg string) er
 	return conflict(q.Status, msg)
 }
 
+// heldBy reports whether the expert holds or last held q: it is theirs to read, in any
+// status (the read rule's expert_id).
+func heldBy(q *ent.Question, expertID uuid.UUID) bool {
+	return q.ExpertID != nil && *q.ExpertID == expertID
+}
+
 // takes reports whether the expert may take question id (its subject is theirs, and
 // they are approved): schema.ExpertTakes, the queue rule without the status, which the
 // caller checks on the row it read. Read with tx, inside the caller's transaction.
