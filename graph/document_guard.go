@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -65,12 +66,51 @@ func (g documentGuard) MutateOperationParameters(ctx context.Context, p *graphql
 	return nil
 }
 
-// MutateOperationContext abandons the complexity walk and execution once the client has gone.
-func (documentGuard) MutateOperationContext(ctx context.Context, _ *graphql.OperationContext) *gqlerror.Error {
+// MutateOperationContext abandons the complexity walk and execution once the client has
+// gone, and refuses a subscription of several root fields under aliases.
+func (documentGuard) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if ctx.Err() != nil {
 		return cancelled()
 	}
+	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+		return singleRootField(rc.Operation)
+	}
 	return nil
+}
+
+// singleRootField refuses a subscription whose root selects more than one response key.
+// gqlparser's SingleFieldSubscriptions rule counts field names, so `a: f b: f` passed
+// validation and reached the executor, which answers INTERNAL.
+func singleRootField(op *ast.OperationDefinition) *gqlerror.Error {
+	keys := map[string]bool{}
+	spread := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch sel := sel.(type) {
+			case *ast.Field:
+				keys[sel.Alias] = true // the alias is the name when none is given
+			case *ast.InlineFragment:
+				walk(sel.SelectionSet)
+			case *ast.FragmentSpread:
+				if sel.Definition != nil && !spread[sel.Name] {
+					spread[sel.Name] = true
+					walk(sel.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(op.SelectionSet)
+	if len(keys) <= 1 {
+		return nil
+	}
+	name := "Anonymous Subscription"
+	if op.Name != "" {
+		name = "Subscription " + strconv.Quote(op.Name)
+	}
+	err := gqlerror.ErrorPosf(op.Position, "%s must select only one top level field.", name)
+	errcode.Set(err, errcode.ValidationFailed)
+	return err
 }
 
 // cancelled answers work abandoned because the client went away: nobody reads it, and a

@@ -208,6 +208,27 @@ func lvUntilComplete(t *testing.T, s *lvStream) {
 	}
 }
 
+// A subscription selects one root field: two under aliases, directly or through a
+// fragment, are refused as invalid, like two of different names (they reached the
+// executor, which answered INTERNAL).
+func TestLiveSubscriptionsOfTwoRootFieldsAreInvalid(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	for _, op := range []string{
+		`subscription { a: platformStats { at } b: platformStats { at } }`,
+		`subscription S { a: platformStats { at } ...F } fragment F on Subscription { b: platformStats { queueDepth } }`,
+		`subscription { platformStats { at } notificationAdded { id } }`,
+	} {
+		if code := lvSubscribe(t, w, w.callers[azAdmin].Token, op, nil).refused(t); code != "GRAPHQL_VALIDATION_FAILED" {
+			t.Errorf("%s: %s", op, code)
+		}
+	}
+	// One field under an alias, twice under the same one, is one field.
+	s := lvSubscribe(t, w, w.callers[azAdmin].Token, `subscription { a: platformStats { at } a: platformStats { at } }`, nil)
+	var first struct{ A lvStats }
+	s.event(t, &first)
+}
+
 // lvStats is PlatformStats as the tests read it.
 type lvStats struct {
 	QueueDepth, ExpertsOnline int
