@@ -69,12 +69,22 @@ func websocketInit(svc *auth.Service) gqlws.InitFunc {
 			return ctx, nil
 		}
 		if err != nil {
-			return nil, &gqlws.CloseError{Code: gqlws.CloseForbidden, Reason: refusalMessage(err)}
+			return nil, &gqlws.CloseError{Code: initRefusalCode(err), Reason: refusalMessage(err)}
 		}
 		end := watchCredential(svc, p, func(code int, reason string) { gqlws.Close(ctx, code, reason) })
 		context.AfterFunc(ctx, end) // the connection's context ends with it
 		return viewer.With(ctx, p), nil
 	}
+}
+
+// initRefusalCode closes a connection_init whose token expired with 4401, as an open
+// socket closes when its token expires (a client refreshes and connects again), and any
+// other refusal with 4403.
+func initRefusalCode(err error) int {
+	if e, ok := errors.AsType[*errs.Error](err); ok && e.Extensions["reason"] == "expired" {
+		return gqlws.CloseUnauthorized
+	}
+	return gqlws.CloseForbidden
 }
 
 // refusalMessage is what a client is told of refused credentials: the message an HTTP

@@ -145,9 +145,17 @@ func TestWebsocketAuthentication(t *testing.T) {
 	if tampered == s.AccessToken {
 		tampered = s.AccessToken[:len(s.AccessToken)-3] + "BBB"
 	}
+	// An expired token closes as an open socket's does when it expires: the client
+	// refreshes and connects again.
+	t.Run("expired token closes with 4401", func(t *testing.T) {
+		_, msg, err := wsDial(t, a.ts, bearer(expired))
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4401 || ce.Text != "token expired" {
+			t.Errorf("want close 4401 token expired, got message %v, error %v", msg, err)
+		}
+	})
 	for name, authz := range map[string]string{
 		"garbage token":      bearer("not-a-jwt"),
-		"expired token":      bearer(expired),
 		"wrong scheme":       "Basic dXNlcjpwYXNz",
 		"tampered signature": bearer(tampered),
 	} {
