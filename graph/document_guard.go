@@ -72,7 +72,7 @@ func (documentGuard) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 	if ctx.Err() != nil {
 		return cancelled()
 	}
-	if rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
+	if rc != nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription {
 		return singleRootField(rc.Operation)
 	}
 	return nil

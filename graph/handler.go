@@ -113,7 +113,8 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	})
 	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
 	srv.AddTransport(ws)
-	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth})
+	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth,
+		maxBody: cfg.MaxBodyBytes})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	post := gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes}
 	if cfg.Queries != nil {

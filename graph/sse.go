@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -28,6 +29,8 @@ type eventStream struct {
 	transport.SSE
 	limits *gqlws.Server
 	auth   *auth.Service
+	// maxBody bounds the request body as the POST transport's MaxBodyBytes does.
+	maxBody int64
 }
 
 // sseWriteTimeout bounds one write of a stream: a client that stops reading loses it.
@@ -50,63 +53,69 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// Authenticate (the middleware) checked the request's credentials; the stream ends
 	// when they expire or are revoked (refused credentials were answered by the fields
 	// that need a caller).
+	out := deadlineWriter{ResponseWriter: w, ended: new(atomic.Pointer[[]byte])}
 	if p, ok := viewer.From(ctx); ok {
-		defer watchCredential(t.auth, p, func(int, string) { cancel() })()
+		defer watchCredential(t.auth, p, func(code int, reason string) {
+			out.ended.Store(endEvent(code, reason)) // before cancel: the last write sees it
+			cancel()
+		})()
 	}
 	// The server's ReadTimeout would end the stream: its deadline stays on the connection
 	// and the read that watches for the client going away would fail with it. Writes get
 	// a deadline each instead.
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
+	out.rc = http.NewResponseController(w)
+	_ = out.rc.SetReadDeadline(time.Time{})
+	// The body is read and checked as a POST's (gqlgen's transport would answer a bad one
+	// with no code, echoing it, and log it), then handed on re-encoded, with a trusted
+	// document's id moved into the extensions, where the server's extensions look for it.
+	params, perr := gqlhttp.ReadPOST(w, r, t.maxBody)
+	if perr != nil {
+		httpmw.WriteError(w, perr.Code, perr.Message)
+		return
+	}
+	body, err := json.Marshal(params)
+	if err != nil {
+		httpmw.WriteError(w, errs.BadRequest, "request parameters could not be encoded")
+		return
+	}
 	r = r.WithContext(ctx)
-	r.Body = io.NopCloser(bytes.NewReader(documentIDIntoExtensions(r.Body)))
-	t.SSE.Do(deadlineWriter{ResponseWriter: w, rc: rc}, r, exec)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	t.SSE.Do(out, r, exec)
 }
 
-// documentIDIntoExtensions reads a request body and moves its documentId (a trusted
-// document's id) into its extensions, where the server's extensions look for it, as the
-// HTTP and websocket transports do: gqlgen's SSE transport reads only the parameters
-// graphql.RawParams has. A body that is not such a JSON object is left as it is, for the
-// transport to refuse.
-func documentIDIntoExtensions(body io.Reader) []byte {
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return raw
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) != nil {
-		return raw
-	}
-	id, ok := fields[gqlhttp.DocumentIDExtension]
-	if !ok {
-		return raw
-	}
-	var ext map[string]json.RawMessage
-	if e, ok := fields["extensions"]; ok && json.Unmarshal(e, &ext) != nil {
-		return raw
-	}
-	if ext == nil {
-		ext = map[string]json.RawMessage{}
-	}
-	ext[gqlhttp.DocumentIDExtension] = id
-	delete(fields, gqlhttp.DocumentIDExtension)
-	fields["extensions"], _ = json.Marshal(ext)
-	out, err := json.Marshal(fields)
-	if err != nil {
-		return raw
-	}
-	return out
-}
-
-// deadlineWriter gives every write and flush of a stream its own deadline.
+// deadlineWriter gives every write and flush of a stream its own deadline, and puts the
+// event of why the server ended it (ended, when set) before its complete event.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc *http.ResponseController
+	rc    *http.ResponseController
+	ended *atomic.Pointer[[]byte]
 }
+
+// completeEvent is what gqlgen's transport writes, in one write, to end a stream.
+const completeEvent = "event: complete\n\n"
 
 func (w deadlineWriter) Write(p []byte) (int, error) {
 	_ = w.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	if e := w.ended.Load(); e != nil && string(p) == completeEvent {
+		if _, err := w.ResponseWriter.Write(*e); err != nil {
+			return 0, err
+		}
+	}
 	return w.ResponseWriter.Write(p)
+}
+
+// endEvent is the event telling a client why its stream ends, as a websocket's close
+// code does: its credential expired (4401) or was revoked (4403).
+func endEvent(code int, reason string) *[]byte {
+	why := "revoked"
+	if code == gqlws.CloseUnauthorized {
+		why = "expired"
+	}
+	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"message": reason,
+		"extensions": map[string]any{"code": errs.Unauthenticated, "reason": why}}}})
+	e := []byte("event: next\ndata: " + string(b) + "\n\n")
+	return &e
 }
 
 func (w deadlineWriter) Flush() {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -121,10 +122,45 @@ func TestServerSentEvents(t *testing.T) {
 			t.Fatalf("status %d, want an event stream", res.StatusCode)
 		}
 		w.mustGQL(t, other.Token, `mutation { logout(allSessions: true) }`, nil, &struct{}{})
+		// Last, before complete, an event says why, as a websocket's close code would.
+		var last string
 		for {
-			kind, _ := s.event(t) // fails the test if the stream stays open (20 s)
+			kind, data := s.event(t) // fails the test if the stream stays open (20 s)
 			if kind == "complete" {
-				return
+				break
+			}
+			last = data
+		}
+		var why struct {
+			Errors []struct {
+				Message    string
+				Extensions struct{ Code, Reason string }
+			}
+		}
+		if err := json.Unmarshal([]byte(last), &why); err != nil || len(why.Errors) != 1 ||
+			why.Errors[0].Extensions.Code != "UNAUTHENTICATED" || why.Errors[0].Extensions.Reason != "revoked" ||
+			why.Errors[0].Message != "session revoked" {
+			t.Fatalf("last event before complete: %s", last)
+		}
+	})
+
+	t.Run("a malformed body is BAD_REQUEST, not echoed", func(t *testing.T) {
+		for _, body := range []string{`{"query":`, `[1]`, `{"query":"{ me { id } }","variables":"x"}`} {
+			req, err := http.NewRequest(http.MethodPost, w.ts.URL+"/query", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "text/event-stream")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), `"code":"BAD_REQUEST"`) ||
+				strings.Contains(string(raw), body) {
+				t.Errorf("%s: %d %s", body, res.StatusCode, raw)
 			}
 		}
 	})

@@ -30,6 +30,20 @@ func badRequest(format string, args ...any) *requestError {
 	return &requestError{code: errs.BadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
+// ReadPOST reads and checks the parameters of a POST as Do does, for a transport that
+// otherwise leaves the body to gqlgen (server-sent events), at most limit bytes (0: the
+// default). A refusal is an *errs.Error with the code, and so the status, Do answers.
+func ReadPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.RawParams, *errs.Error) {
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	p, rerr := readPOST(w, r, limit)
+	if rerr != nil {
+		return nil, errs.E(rerr.code, rerr.msg)
+	}
+	return p, nil
+}
+
 // readPOST checks the Content-Type and reads the body of a POST, at most limit bytes.
 func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.RawParams, *requestError) {
 	if rerr := checkContentType(r.Header.Get("Content-Type")); rerr != nil {
