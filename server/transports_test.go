@@ -190,5 +190,13 @@ func TestWebsocketFromAForeignOriginIsRefused(t *testing.T) {
 		if res.StatusCode != want {
 			t.Errorf("origin %q: status %d, want %d", origin, res.StatusCode, want)
 		}
+		if want == http.StatusForbidden {
+			var body struct {
+				Errors []struct{ Extensions struct{ Code string } }
+			}
+			if err := json.NewDecoder(res.Body).Decode(&body); err != nil || len(body.Errors) != 1 || body.Errors[0].Extensions.Code != "FORBIDDEN" {
+				t.Errorf("origin %q: body %+v (%v), want one FORBIDDEN error", origin, body, err)
+			}
+		}
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/gorilla/websocket"
+
+	"backbone/internal/errs"
 )
 
 // Subprotocols are the GraphQL websocket subprotocols, the preferred one first.
@@ -168,7 +170,9 @@ func (s *Server) Supports(r *http.Request) bool {
 // Do upgrades the request and serves the connection until it closes.
 func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if s.isDraining() {
-		http.Error(w, `{"errors":[{"message":"server is shutting down"}]}`, http.StatusServiceUnavailable)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write(codedErrorBody("server is shutting down", errs.Unavailable))
 		return
 	}
 	if !s.admitHandshake(w, r) {
@@ -316,8 +320,15 @@ func refuseUpgrade(w http.ResponseWriter, r *http.Request, status int, reason er
 		// gorilla's own words name its Upgrader; the operator needs the setting.
 		msg = "websocket: origin " + strconv.Quote(r.Header.Get("Origin")) + " is not allowed: add it to the server's CORS_ORIGINS"
 	}
+	code := errs.BadRequest
+	switch status {
+	case http.StatusForbidden:
+		code = errs.Forbidden
+	case http.StatusMethodNotAllowed:
+		code = errs.MethodNotAllowed
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Sec-Websocket-Version", "13")
 	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(msg))
+	_, _ = w.Write(codedErrorBody(msg, code))
 }

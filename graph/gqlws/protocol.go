@@ -3,6 +3,8 @@ package gqlws
 import (
 	"encoding/json"
 	"strconv"
+
+	"backbone/internal/errs"
 )
 
 // The two subprotocols. graphql-ws is the legacy subscriptions-transport-ws protocol;
@@ -107,9 +109,11 @@ func withPayload(id, typ string, payload []byte) []byte {
 	return append(b, '}')
 }
 
-// errorBody is {"errors":[{"message": msg}]}.
-func errorBody(msg string) []byte {
-	b, _ := json.Marshal(map[string]any{"errors": []map[string]string{{"message": msg}}})
+// codedErrorBody is a GraphQL-shaped body of one error with its extensions.code, for a
+// refusal before the upgrade.
+func codedErrorBody(msg string, code errs.Code) []byte {
+	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"message": msg,
+		"extensions": map[string]any{"code": code}}}})
 	return b
 }
 
