@@ -130,10 +130,14 @@ func TestLogin(t *testing.T) {
 
 	t.Run("suspended user is forbidden", func(t *testing.T) {
 		victim := uniqueEmail("suspended")
-		id := a.register(t, victim).User.ID
+		tokens := a.register(t, victim)
 		admin := a.makeAdmin(t, env["DATABASE_URL"], a.register(t, uniqueEmail("admin")).User.Email)
-		a.ok(t, bearer(admin.AccessToken), suspendMutation, map[string]any{"id": id}, nil)
+		a.ok(t, bearer(admin.AccessToken), suspendMutation, map[string]any{"id": tokens.User.ID}, nil)
 		a.fail(t, "FORBIDDEN", "", loginMutation, map[string]any{"e": victim, "p": testPassword})
+		// Suspending ended the session too; the refresh token says why it no longer works.
+		if ext := a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": tokens.RefreshToken}); ext["reason"] != "suspended" {
+			t.Errorf("a suspended account's refresh token: reason %v, want suspended", ext["reason"])
+		}
 		// A wrong password still says nothing about the account's state.
 		a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": victim, "p": testPassword + "!"})
 	})

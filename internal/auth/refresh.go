@@ -47,10 +47,11 @@ func (s *Service) Refresh(ctx context.Context, plain string) (*Tokens, error) {
 	switch {
 	case rt.UsedAt != nil:
 		return nil, s.reuseDetected(ctx, sess)
+	case u.Status == user.StatusSUSPENDED:
+		// Before the session's state: suspending a user also ends their sessions.
+		return nil, errs.E(errs.Unauthenticated, "this account is suspended").With("reason", "suspended")
 	case sess.RevokedAt != nil, !now.Before(sess.ExpiresAt), !now.Before(rt.ExpiresAt):
 		return nil, errs.E(errs.Unauthenticated, "session ended; sign in again").With("reason", "session_ended")
-	case u.Status == user.StatusSUSPENDED:
-		return nil, errs.E(errs.Unauthenticated, "this account is suspended").With("reason", "suspended")
 	}
 
 	var out *Tokens
