@@ -90,6 +90,14 @@ type codedAPQ struct {
 }
 
 func (a codedAPQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	// gqlgen looks any hash up, so a missing or malformed one would answer
+	// PERSISTED_QUERY_NOT_FOUND, and the client would send the query for nothing.
+	if pq, ok := p.Extensions["persistedQuery"].(map[string]any); ok {
+		if h, _ := pq["sha256Hash"].(string); !isSHA256Hex(h) {
+			return &gqlerror.Error{Message: "persistedQuery.sha256Hash must be the query's SHA-256 hash, 64 lowercase hex digits",
+				Extensions: map[string]any{"code": string(errs.BadRequest)}}
+		}
+	}
 	err := a.AutomaticPersistedQuery.MutateOperationParameters(ctx, p)
 	if err != nil && err.Extensions["code"] == nil {
 		if err.Extensions == nil {
@@ -98,4 +106,18 @@ func (a codedAPQ) MutateOperationParameters(ctx context.Context, p *graphql.RawP
 		err.Extensions["code"] = string(errs.BadRequest)
 	}
 	return err
+}
+
+// isSHA256Hex reports whether h is a SHA-256 hash as APQ clients send it: 64 lowercase
+// hex digits.
+func isSHA256Hex(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -101,6 +101,10 @@ func TestMalformedPersistedQueriesAreBadRequests(t *testing.T) {
 		"a list":               {"query": q, "extensions": map[string]any{"persistedQuery": []any{}}},
 		"another query's hash": {"query": q, "extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": "abc"}}},
 		"version 2":            {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 2, "sha256Hash": apqHash(q)}}},
+		// With no query these were looked up, and answered PERSISTED_QUERY_NOT_FOUND.
+		"no hash":         {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1}}},
+		"a hash not hex":  {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": "ZZ"}}},
+		"a hash in upper": {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.ToUpper(apqHash(q))}}},
 	} {
 		for _, tr := range transports {
 			r := tr.send(api, t, body)
