@@ -4645,7 +4645,10 @@ enum PipelineStageName {
 "A question's AI stages."
 type Pipeline {
   status: PipelineStatus!
-  "Why the pipeline was skipped or failed; null otherwise."
+  """
+  Why the pipeline was skipped or failed; null otherwise. Of a failure, admins read the
+  recorded reason (the failed stage's error); anyone else which stage failed.
+  """
   reason: String
   "The stages in order."
   stages: [PipelineStage!]!

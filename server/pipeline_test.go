@@ -163,6 +163,12 @@ func TestPipelineProviderDownSendsTheQuestionToTheExperts(t *testing.T) {
 	if strings.Contains(*got.Pipeline.Reason, plAPIKey) {
 		t.Fatalf("reason shows the key: %s", *got.Pipeline.Reason)
 	}
+	// The client reads which stage failed, not the provider's error (admins only).
+	var mine struct{ Question plQuestion }
+	w.mustGQL(t, w.callers[azClient].Token, plQuestionQuery, map[string]any{"id": q.ID}, &mine)
+	if p := mine.Question.Pipeline; p == nil || p.Reason == nil || *p.Reason != "the AI draft failed" || p.Stages[0].Error != nil {
+		t.Fatalf("the client's pipeline %+v, want reason %q and no stage error", p, "the AI draft failed")
+	}
 	// The expert queue has it.
 	var tasks struct {
 		AvailableTasks struct {

@@ -201,7 +201,8 @@ type PayoutMethodInput struct {
 // A question's AI stages.
 type Pipeline struct {
 	Status question.PipelineStatus `json:"status"`
-	// Why the pipeline was skipped or failed; null otherwise.
+	// Why the pipeline was skipped or failed; null otherwise. Of a failure, admins read the
+	// recorded reason (the failed stage's error); anyone else which stage failed.
 	Reason *string `json:"reason,omitempty"`
 	// The stages in order.
 	Stages []*PipelineStage `json:"stages"`

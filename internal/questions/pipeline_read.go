@@ -71,10 +71,34 @@ func (s *Service) PipelinesFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 		case q.ExpertID != nil && *q.ExpertID == p.UserID && slices.Contains(held, q.Status):
 			detail = PipelineModel
 		}
-		out[q.ID] = PipelineView{Status: *q.PipelineStatus, Reason: q.PipelineReason,
+		v := PipelineView{Status: *q.PipelineStatus, Reason: q.PipelineReason,
 			Stages: inStageOrder(byQuestion[q.ID]), Detail: detail}
+		if v.Status == question.PipelineStatusFAILED && detail != PipelineFull {
+			v.Reason = failedStage(v.Stages)
+		}
+		out[q.ID] = v
 	}
 	return out, nil
+}
+
+// failedStage is the reason a viewer who is not an admin reads of a failed pipeline:
+// which stage failed. The recorded reason is that stage's error (the provider's or a
+// guard's words), which only admins see.
+func failedStage(stages []*ent.PipelineStage) string {
+	for _, st := range stages {
+		if st.Status != pipelinestage.StatusFAILED {
+			continue
+		}
+		switch st.Stage {
+		case pipelinestage.StageDRAFT:
+			return "the AI draft failed"
+		case pipelinestage.StageREWRITE:
+			return "the AI rewrite failed"
+		case pipelinestage.StageCHECK:
+			return "the originality check failed"
+		}
+	}
+	return "the AI pipeline failed"
 }
 
 // inStageOrder sorts one question's stage records as the stages run.
