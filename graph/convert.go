@@ -10,6 +10,7 @@ import (
 	"backbone/ent"
 	"backbone/graph/model"
 	"backbone/internal/auth"
+	"backbone/internal/errs"
 	"backbone/internal/viewer"
 )
 
@@ -57,7 +58,7 @@ func auditLogsFilter(in *model.AuditLogsFilter) (auth.AuditLogFilter, error) {
 		From: in.From, To: in.To,
 	}
 	if in.ActorID != nil {
-		id, err := idOf("User", *in.ActorID)
+		id, err := idOf("actorId", "User", *in.ActorID)
 		if err != nil {
 			return out, err
 		}
@@ -78,10 +79,10 @@ func deref[T any](p *T) T {
 }
 
 // idOf decodes a global id that must be of the given type.
-func idOf(typ, gid string) (uuid.UUID, error) {
+func idOf(field, typ, gid string) (uuid.UUID, error) {
 	got, _, id, err := parseGlobalID(gid)
 	if err != nil {
-		return uuid.Nil, err
+		return uuid.Nil, errs.E(errs.BadUserInput, "malformed id").With("field", field)
 	}
 	if got != typ {
 		return uuid.Nil, errNotFound(typ)

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
-	"github.com/google/uuid"
 
 	"backbone/ent"
 	"backbone/graph/model"
@@ -52,10 +51,10 @@ func questionsFilter(f *model.QuestionsFilter) (questions.QuestionFilter, error)
 	out := questions.QuestionFilter{Status: f.Status, Subject: f.Subject, Overdue: f.Overdue,
 		CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Text: f.Text}
 	var err error
-	if out.ClientID, err = optionalUserID(f.ClientID); err != nil {
+	if out.ClientID, err = optionalUserID("clientId", f.ClientID); err != nil {
 		return out, err
 	}
-	out.ExpertID, err = optionalUserID(f.ExpertID)
+	out.ExpertID, err = optionalUserID("expertId", f.ExpertID)
 	return out, err
 }
 
@@ -139,6 +138,3 @@ func jsonText(raw []byte) string {
 	}
 	return string(raw)
 }
-
-// uuidOrNil decodes an optional global id of typ.
-func uuidOrNil(typ string, gid *string) (*uuid.UUID, error) { return optionalID(typ, gid) }

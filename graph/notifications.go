@@ -20,7 +20,7 @@ var newestNotificationsFirst = ent.WithNotificationOrder(&ent.NotificationOrder{
 func notificationIDs(gids []string) ([]uuid.UUID, error) {
 	out := make([]uuid.UUID, 0, len(gids))
 	for _, gid := range gids {
-		id, err := idOf("Notification", gid)
+		id, err := idOf("ids", "Notification", gid)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"backbone/ent/answerrevision"
 	"backbone/ent/question"
 	"backbone/graph/model"
+	"backbone/internal/errs"
 	"backbone/internal/questions"
 )
 
@@ -53,17 +54,29 @@ func submitInput(in model.SubmitQuestionInput) questions.SubmitInput {
 func questionUrgency(u model.Urgency) question.Urgency { return question.Urgency(u) }
 
 // questionID decodes the global id of a Question.
-func questionID(gid string) (uuid.UUID, error) { return idOf("Question", gid) }
+func questionID(gid string) (uuid.UUID, error) { return idOf("id", "Question", gid) }
 
-// optionalUserID decodes the global id of a User, or nil.
-func optionalUserID(gid *string) (*uuid.UUID, error) { return optionalID("User", gid) }
+// optionalUserID decodes the global id of a User given as field, or nil.
+func optionalUserID(field string, gid *string) (*uuid.UUID, error) {
+	return optionalID(field, "User", gid)
+}
 
-// optionalID decodes the global id of a typ, or nil.
-func optionalID(typ string, gid *string) (*uuid.UUID, error) {
+// basedOnID decodes submitAnswer's basedOn: an id of another type is not a revision of
+// the question, as one of another question is not (the service's answer).
+func basedOnID(gid *string) (*uuid.UUID, error) {
+	id, err := optionalID("basedOn", "AnswerRevision", gid)
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil, questions.ErrNotItsRevision()
+	}
+	return id, err
+}
+
+// optionalID decodes the global id of a typ given as field, or nil.
+func optionalID(field, typ string, gid *string) (*uuid.UUID, error) {
 	if gid == nil {
 		return nil, nil
 	}
-	id, err := idOf(typ, *gid)
+	id, err := idOf(field, typ, *gid)
 	if err != nil {
 		return nil, err
 	}

@@ -214,7 +214,7 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateA
 
 // RevokeAPIKey is the resolver for the revokeApiKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*ent.APIKey, error) {
-	keyID, err := idOf("APIKey", id)
+	keyID, err := idOf("id", "APIKey", id)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (r *mutationResolver) RevokeAPIKey(ctx context.Context, id string) (*ent.AP
 
 // SetUserRole is the resolver for the setUserRole field.
 func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role user.Role) (*ent.User, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (r *mutationResolver) SetUserRole(ctx context.Context, userID string, role 
 
 // SuspendUser is the resolver for the suspendUser field.
 func (r *mutationResolver) SuspendUser(ctx context.Context, userID string, reason *string) (*ent.User, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (r *mutationResolver) SuspendUser(ctx context.Context, userID string, reaso
 
 // ReactivateUser is the resolver for the reactivateUser field.
 func (r *mutationResolver) ReactivateUser(ctx context.Context, userID string) (*ent.User, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +250,7 @@ func (r *mutationResolver) ReactivateUser(ctx context.Context, userID string) (*
 
 // ApproveExpert is the resolver for the approveExpert field.
 func (r *mutationResolver) ApproveExpert(ctx context.Context, userID string) (*ent.User, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func (r *mutationResolver) ApproveExpert(ctx context.Context, userID string) (*e
 
 // RejectExpert is the resolver for the rejectExpert field.
 func (r *mutationResolver) RejectExpert(ctx context.Context, userID string, reason *string) (*ent.User, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (r *mutationResolver) BuyCredits(ctx context.Context, credits *int, pack *s
 
 // GrantCredits is the resolver for the grantCredits field.
 func (r *mutationResolver) GrantCredits(ctx context.Context, userID string, credits int, reason string, idempotencyKey string) (*wallet.Wallet, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (r *mutationResolver) RequestPayout(ctx context.Context, amount int, idempo
 
 // DecidePayout is the resolver for the decidePayout field.
 func (r *mutationResolver) DecidePayout(ctx context.Context, payoutID string, approve bool, note *string, idempotencyKey string) (*ent.Payout, error) {
-	id, err := idOf("Payout", payoutID)
+	id, err := idOf("payoutId", "Payout", payoutID)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func (r *mutationResolver) SubmitAnswer(ctx context.Context, id string, body str
 	if err != nil {
 		return nil, err
 	}
-	base, err := optionalID("AnswerRevision", basedOn)
+	base, err := basedOnID(basedOn)
 	if err != nil {
 		return nil, err
 	}
@@ -411,7 +411,7 @@ func (r *mutationResolver) ReassignQuestion(ctx context.Context, id string, expe
 	if err != nil {
 		return nil, err
 	}
-	expert, err := optionalUserID(expertID)
+	expert, err := optionalUserID("expertId", expertID)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +464,7 @@ func (r *mutationResolver) RemoveSubjects(ctx context.Context, subjects []string
 
 // DecideSubjectRequest is the resolver for the decideSubjectRequest field.
 func (r *mutationResolver) DecideSubjectRequest(ctx context.Context, id string, approve bool, note *string) (*ent.SubjectRequest, error) {
-	rid, err := idOf("SubjectRequest", id)
+	rid, err := idOf("id", "SubjectRequest", id)
 	if err != nil {
 		return nil, err
 	}
@@ -612,7 +612,7 @@ func (r *queryResolver) Payouts(ctx context.Context, after *entgql.Cursor[uuid.U
 
 // UserWallet is the resolver for the userWallet field.
 func (r *queryResolver) UserWallet(ctx context.Context, userID string) (*wallet.Wallet, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +621,7 @@ func (r *queryResolver) UserWallet(ctx context.Context, userID string) (*wallet.
 
 // UserEarnings is the resolver for the userEarnings field.
 func (r *queryResolver) UserEarnings(ctx context.Context, userID string) (*wallet.Earnings, error) {
-	id, err := idOf("User", userID)
+	id, err := idOf("userId", "User", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -632,7 +632,7 @@ func (r *queryResolver) UserEarnings(ctx context.Context, userID string) (*walle
 func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int, kind *account.Kind, ownerID *string) (*ent.AccountConnection, error) {
 	f := wallet.AccountFilter{Kind: kind}
 	if ownerID != nil {
-		id, err := idOf("User", *ownerID)
+		id, err := idOf("ownerId", "User", *ownerID)
 		if err != nil {
 			return nil, err
 		}
@@ -647,7 +647,7 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[uuid.
 
 // AccountEntries is the resolver for the accountEntries field.
 func (r *queryResolver) AccountEntries(ctx context.Context, accountID string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.PostingConnection, error) {
-	id, err := idOf("Account", accountID)
+	id, err := idOf("accountId", "Account", accountID)
 	if err != nil {
 		return nil, err
 	}
@@ -759,7 +759,7 @@ func (r *queryResolver) NotificationPreferences(ctx context.Context) ([]*model.N
 
 // ExpertStats is the resolver for the expertStats field.
 func (r *queryResolver) ExpertStats(ctx context.Context, expertID *string, from *time.Time, to *time.Time) (*model.ExpertStats, error) {
-	id, err := uuidOrNil("User", expertID)
+	id, err := optionalUserID("expertId", expertID)
 	if err != nil {
 		return nil, err
 	}
@@ -772,7 +772,7 @@ func (r *queryResolver) ExpertStats(ctx context.Context, expertID *string, from 
 
 // Ratings is the resolver for the ratings field.
 func (r *queryResolver) Ratings(ctx context.Context, expertID *string, after *entgql.Cursor[uuid.UUID], first *int, before *entgql.Cursor[uuid.UUID], last *int) (*ent.RatingConnection, error) {
-	id, err := uuidOrNil("User", expertID)
+	id, err := optionalUserID("expertId", expertID)
 	if err != nil {
 		return nil, err
 	}

@@ -211,7 +211,10 @@ func TestAdminActions(t *testing.T) {
 	t.Run("unknown and malformed ids", func(t *testing.T) {
 		ghost := base64.RawURLEncoding.EncodeToString([]byte("User:" + uuid.NewString()))
 		a.fail(t, "NOT_FOUND", as, suspendMutation, map[string]any{"id": ghost})
-		a.fail(t, "BAD_USER_INPUT", as, suspendMutation, map[string]any{"id": "not-an-id"})
+		// The error names the argument: suspendUser's is userId.
+		if ext := a.fail(t, "BAD_USER_INPUT", as, suspendMutation, map[string]any{"id": "not-an-id"}); ext["field"] != "userId" {
+			t.Errorf("a malformed userId: field %v", ext["field"])
+		}
 	})
 
 	t.Run("non-admins are forbidden", func(t *testing.T) {

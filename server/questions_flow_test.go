@@ -177,3 +177,18 @@ func qfOnlyExpertRevisions(t *testing.T, q qfQuestion, n int) {
 		}
 	}
 }
+
+// basedOn must name a revision of the question: a malformed id and an id of another type
+// are BAD_USER_INPUT on basedOn, as another question's revision is.
+func TestSubmitAnswerBasedOnNamesARevisionOfTheQuestion(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	expert := w.qfExpert(t)
+	id := w.qfClaimed(t, w.callers[azClient], expert)
+	const submit = `mutation($id: ID!, $on: ID) { submitAnswer(id: $id, body: "An answer.", basedOn: $on) { status } }`
+	for what, on := range map[string]string{"a malformed id": "garbage", "a question's id": id} {
+		if ext := w.wfFail(t, expert.Token, "BAD_USER_INPUT", submit, map[string]any{"id": id, "on": on}); ext["field"] != "basedOn" {
+			t.Errorf("%s: field %v, want basedOn", what, ext["field"])
+		}
+	}
+}

@@ -105,9 +105,15 @@ func basedOnRevision(ctx context.Context, tx *ent.Client, questionID uuid.UUID, 
 	}
 	r, err := tx.AnswerRevision.Query().Where(answerrevision.ID(*id), answerrevision.QuestionID(questionID)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, errs.E(errs.BadUserInput, "basedOn must name a revision of this question").With("field", "basedOn")
+		return nil, ErrNotItsRevision()
 	}
 	return r, err
+}
+
+// ErrNotItsRevision is SubmitAnswer's answer for a basedOn that names no revision of the
+// question: another question's, one that does not exist, or an id of another type.
+func ErrNotItsRevision() error {
+	return errs.E(errs.BadUserInput, "basedOn must name a revision of this question").With("field", "basedOn")
 }
 
 // ChangeRatio is how much of before an edit changed, from 0 (unchanged) to 1 (all new):
