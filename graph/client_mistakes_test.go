@@ -79,6 +79,13 @@ func TestClientMistakesGetClientCodesAndNoErrorLog(t *testing.T) {
 			}
 		}
 	}
+	// Two operations and no operationName: gqlgen says "operation  not found".
+	for _, tr := range transports {
+		r := tr.send(api, t, map[string]any{"query": `query A { __typename } query B { __typename }`})
+		if len(r.Errors) != 1 || r.codes()[0] != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.Errors[0].Message, "operationName is required") {
+			t.Errorf("%s: two operations, no operationName: %v", tr.name, r.Errors)
+		}
+	}
 	if r := api.post(t, `{ __typename serverInfo { version } }`); len(r.Errors) > 0 {
 		t.Errorf("an ordinary query with introspection off: %v", r.Errors)
 	}

@@ -18,6 +18,11 @@ import (
 	"backbone/internal/httpmw"
 )
 
+// unnamedOperationNotFound is what gqlgen's executor says of a document of several
+// operations sent without an operationName ("operation %s not found" with the empty
+// name); the presenter says what to send instead.
+const unnamedOperationNotFound = "operation  not found"
+
 // presentError is the one place that turns errors into GraphQL errors with extensions.code.
 // Coded errors show their message; anything else is logged with the request id and shown
 // as "internal error". Without suggestions, validation messages lose their "Did you
@@ -37,6 +42,9 @@ func presentError(log *slog.Logger, suggestions bool) graphql.ErrorPresenterFunc
 		case isGraphQLRequestError(err):
 			if !suggestions {
 				gqlErr.Message = withoutSuggestion(gqlErr.Message)
+			}
+			if gqlErr.Message == unnamedOperationNotFound {
+				gqlErr.Message = "operationName is required: the document holds more than one operation"
 			}
 			gqlErr.Message = truncateMessage(gqlErr.Message)
 			return gqlErr // parse and validation errors already carry their own code
