@@ -1,6 +1,7 @@
 package gqlws
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -195,6 +196,12 @@ func (c *conn) handle(m inbound) bool {
 		}
 		if m.ID == "" || len(m.ID) > maxIDLength {
 			c.protocolError(fmt.Sprintf("an operation id must have 1 to %d bytes", maxIDLength))
+			return false
+		}
+		if p := bytes.TrimSpace(m.Payload); len(p) == 0 || p[0] != '{' {
+			// The protocol requires the payload, an object; without one the message is
+			// malformed, not an operation that failed.
+			c.protocolError(m.Type + " needs a payload object: {\"query\": ...}")
 			return false
 		}
 		if !c.start(m.ID, m.Payload) {

@@ -201,6 +201,8 @@ func TestConnectionRules(t *testing.T) {
 		{"refused init", "graphql-transport-ws", []msg{{Type: "connection_init", Payload: mustJSON(map[string]any{"deny": true})}}, 4403, "denied by the test"},
 		{"refused init, legacy", "graphql-ws", []msg{{Type: "connection_init", Payload: mustJSON(map[string]any{"deny": true})}}, 4403, "denied by the test"},
 		{"unknown message", "graphql-transport-ws", []msg{{Type: "connection_init"}, {Type: "bogus"}}, 4400, "unexpected message"},
+		{"subscribe without a payload", "graphql-transport-ws", []msg{{Type: "connection_init"}, {ID: "1", Type: "subscribe"}}, 4400, "needs a payload object"},
+		{"start with a payload that is no object, legacy", "graphql-ws", []msg{{Type: "connection_init"}, {ID: "1", Type: "start", Payload: mustJSON("x")}}, 4400, "needs a payload object"},
 		{"duplicate id", "graphql-transport-ws", []msg{{Type: "connection_init"},
 			{ID: "1", Type: "subscribe", Payload: mustJSON(map[string]any{"query": ticksQuery, "variables": map[string]any{"topic": "dup"}})},
 			{ID: "1", Type: "subscribe", Payload: mustJSON(map[string]any{"query": ticksQuery, "variables": map[string]any{"topic": "dup"}})}}, 4409, "Subscriber for 1 already exists"},

@@ -39,7 +39,7 @@ func TestNothingFollowsAnError(t *testing.T) {
 	t.Parallel()
 	_, _, ts := newTestServer(t, gqlws.Config{})
 	c := connect(t, ts, "graphql-transport-ws", "u")
-	c.send(msg{ID: "bad", Type: "subscribe", Payload: json.RawMessage(`"not an object"`)})
+	c.send(msg{ID: "bad", Type: "subscribe", Payload: json.RawMessage(`{"query": 5}`)})
 	c.subscribe("ok", `{ hello }`, nil)
 	var got []string
 	for len(got) < 3 {
