@@ -1015,16 +1015,7 @@ func (r *subscriptionResolver) QuestionUpdated(ctx context.Context, id string) (
 
 // TaskQueueChanged is the resolver for the taskQueueChanged field.
 func (r *subscriptionResolver) TaskQueueChanged(ctx context.Context) (<-chan *model.TaskQueueEvent, error) {
-	l, err := r.liveService()
-	if err != nil {
-		return nil, err
-	}
-	ch, audience, err := l.TaskQueueChanged(ctx)
-	if err != nil {
-		return nil, err
-	}
-	gqlws.Share(ctx, audience)
-	return mapStream(ctx, ch, taskQueueEvent), nil
+	return r.taskQueueStream(ctx)
 }
 
 // PlatformStats is the resolver for the platformStats field.

@@ -162,13 +162,17 @@ func TestLiveTaskQueueChangedReachesTheApprovedExpertsOfItsSubjectOnly(t *testin
 }
 
 // A taskQueueChanged stream follows the subjects it was opened over: once the expert
-// gives one up, it completes, and subscribing again follows the rest.
+// gives one up, it completes, and subscribing again follows the rest. Experts of the
+// same subjects share one execution: one's change ends only their own stream, whether
+// they lead the group or joined it.
 func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, nil)
 	client := w.callers[azClient]
-	expert := w.qfExpertIn(t, "Physics", "Chemistry")
-	stream := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil)
+	leader, expert := w.qfExpertIn(t, "Physics", "Chemistry"), w.qfExpertIn(t, "Physics", "Chemistry")
+	led := lvSubscribe(t, w, leader.Token, lvTaskQueueChanged, nil)
+	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, led)
+	stream := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil) // joins the leader's group
 	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, stream)
 	var removed struct {
 		RemoveSubjects struct{ ExpertSubjects []string }
@@ -178,6 +182,8 @@ func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T)
 		t.Fatalf("subjects %v", got)
 	}
 	lvUntilComplete(t, stream)
+	// The leader's stream goes on.
+	lvTasksUntil(t, led, "ADDED", w.qfSubmitIn(t, client, "Physics"))
 
 	again := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil)
 	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, again)
@@ -196,6 +202,16 @@ func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T)
 	w.mustGQL(t, w.callers[azAdmin].Token, `mutation($id: ID!) { decideSubjectRequest(id: $id, approve: true) { status } }`,
 		map[string]any{"id": asked.RequestSubjects.ID}, &decided)
 	lvUntilComplete(t, again)
+
+	// The leader giving one up ends its own stream, and an event stream ends as well.
+	sse, res := sseOpen(t, w, leader.Token, lvTaskQueueChanged, nil)
+	if sse == nil {
+		t.Fatalf("event stream: status %d", res.StatusCode)
+	}
+	w.mustGQL(t, leader.Token, `mutation { removeSubjects(subjects: ["Chemistry"]) { expertSubjects } }`, nil, &removed)
+	lvUntilComplete(t, led)
+	for kind, _ := sse.event(t); kind != "complete"; kind, _ = sse.event(t) {
+	}
 }
 
 // lvUntilComplete reads events until the stream completes.

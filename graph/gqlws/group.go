@@ -31,7 +31,7 @@ type member struct {
 
 // share puts op into the group of key, creating it (and running its execution in this
 // goroutine) if there is none; a joining operation's own execution is cancelled.
-func (s *Server) share(op *operation, key string, replayLatest bool, responses graphql.ResponseHandler, rctx context.Context, cancel context.CancelFunc) {
+func (s *Server) share(op *operation, key string, slot *shareSlot, responses graphql.ResponseHandler, rctx context.Context, cancel context.CancelFunc) {
 	s.mu.Lock()
 	if op.isStopped() {
 		s.mu.Unlock()
@@ -41,7 +41,7 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 	g := s.groups[key]
 	leader := g == nil
 	if leader {
-		g = &group{key: key, cancel: cancel, replayLatest: replayLatest}
+		g = &group{key: key, cancel: cancel, replayLatest: slot.replayLatest}
 		s.groups[key] = g
 	}
 	m := &member{op: op, group: g, envelope: envelope(op.id, op.c.proto.next)}
@@ -56,6 +56,9 @@ func (s *Server) share(op *operation, key string, replayLatest bool, responses g
 	g.mu.Unlock()
 	op.member = m
 	s.mu.Unlock()
+	if slot.ends != nil {
+		go op.endWhen(slot.ends) // once a member: it ends by leaving
+	}
 
 	if !leader {
 		cancel()

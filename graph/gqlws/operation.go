@@ -26,6 +26,7 @@ type operation struct {
 	mu      sync.Mutex
 	stopped bool               // nothing more is sent: completed, stopped by the client, or closed
 	cancel  context.CancelFunc // ends its own execution (not a group's)
+	done    chan struct{}      // closed when stopped (Subscriber)
 
 	member *member // while in a shared group; guarded by Server.mu
 }
@@ -49,11 +50,33 @@ func (c *conn) start(id string, payload json.RawMessage) bool {
 		c.send(withPayload(id, "error", b))
 		return true
 	}
-	op := &operation{c: c, id: id}
+	op := &operation{c: c, id: id, done: make(chan struct{})}
 	c.ops[id] = op
 	c.mu.Unlock()
 	go op.run(c.ctx, payload, graphql.Now())
 	return true
+}
+
+// endWhen completes the operation for its client once ends closes (the resolver said
+// why: EndsWhen), unless it stopped first. A group member leaves its group, whose
+// execution goes on for the others; an operation of its own has its execution cancelled,
+// and completes when that returns.
+func (op *operation) endWhen(ends <-chan struct{}) {
+	select {
+	case <-ends:
+	case <-op.done:
+		return
+	}
+	if op.c.srv.leave(op) {
+		op.complete()
+		return
+	}
+	op.mu.Lock()
+	cancel := op.cancel
+	op.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 }
 
 // stop ends the operation id at the client's request.
@@ -83,8 +106,14 @@ func (op *operation) markStopped() bool {
 	if op.stopped {
 		return false
 	}
-	op.stopped = true
+	op.setStopped()
 	return true
+}
+
+// setStopped marks the operation stopped (op.mu held).
+func (op *operation) setStopped() {
+	op.stopped = true
+	close(op.done)
 }
 
 // end stops the operation: it leaves its group or cancels its execution.
@@ -124,7 +153,7 @@ func (op *operation) complete() {
 	defer op.mu.Unlock()
 	op.c.forget(op)
 	if !op.stopped {
-		op.stopped = true
+		op.setStopped()
 		op.c.send(plain(op.id, "complete"))
 	}
 }
@@ -136,7 +165,7 @@ func (op *operation) fail(list gqlerror.List) {
 	defer op.mu.Unlock()
 	op.c.forget(op)
 	if !op.stopped {
-		op.stopped = true
+		op.setStopped()
 		op.c.send(withPayload(op.id, "error", encodeErrors(list)))
 	}
 }
@@ -195,7 +224,7 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 
 	// The execution's context is cancelled explicitly, by the operation's end or, for a
 	// group, by its last member leaving: a group outlives the client that started it.
-	slot := &shareSlot{}
+	slot := &shareSlot{done: op.done}
 	octx, cancel := context.WithCancel(withShareSlot(context.WithoutCancel(ctx), slot))
 	if !op.setCancel(cancel) {
 		cancel()
@@ -203,8 +232,11 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	}
 	responses, rctx := c.exec.DispatchOperation(octx, rc)
 	if rc.Operation.Operation == ast.Subscription && slot.audience != "" {
-		c.srv.share(op, groupKey(slot.audience, rc), slot.replayLatest, responses, rctx, cancel)
+		c.srv.share(op, groupKey(slot.audience, rc), slot, responses, rctx, cancel)
 		return
+	}
+	if slot.ends != nil {
+		go op.endWhen(slot.ends)
 	}
 	defer cancel()
 	for {

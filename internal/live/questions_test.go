@@ -93,19 +93,20 @@ func TestTaskQueueChangedIsForApprovedExpertsInTheirSubjects(t *testing.T) {
 	mem := memoryBus(t)
 	s := newLive(t, mem, w.questions, fast())
 	_, expert := w.user(t, user.RoleEXPERT)
-	ch, audience, err := s.TaskQueueChanged(expert)
+	sub, err := s.TaskQueueChanged(expert, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if audience != `taskqueue:"physics"` {
-		t.Errorf("audience %q", audience)
+	ch := sub.Events
+	if sub.Audience != `taskqueue:"physics"` {
+		t.Errorf("audience %q", sub.Audience)
 	}
 	_, pending := w.user(t, user.RoleEXPERT, true)
-	if _, _, err := s.TaskQueueChanged(pending); errs.CodeOf(err) != errs.Forbidden {
+	if _, err := s.TaskQueueChanged(pending, nil); errs.CodeOf(err) != errs.Forbidden {
 		t.Errorf("a pending expert: %v", err)
 	}
 	_, clientCtx := w.client(t)
-	if _, _, err := s.TaskQueueChanged(clientCtx); errs.CodeOf(err) != errs.Forbidden {
+	if _, err := s.TaskQueueChanged(clientCtx, nil); errs.CodeOf(err) != errs.Forbidden {
 		t.Errorf("a client: %v", err)
 	}
 	q := w.waiting(t, clientCtx)
@@ -115,42 +116,56 @@ func TestTaskQueueChangedIsForApprovedExpertsInTheirSubjects(t *testing.T) {
 	}
 }
 
-// A task queue stream follows the subjects it was opened over: an
-// expert.subjects_changed event of its expert ends it once the subjects read again
-// differ, and only then (a redelivered event changes nothing; another expert's event is
-// not its own).
-func TestTaskQueueChangedEndsWhenTheExpertsSubjectsChange(t *testing.T) {
+// A task queue subscription follows the subjects it was opened over: an
+// expert.subjects_changed event of its expert closes SubjectsChanged once the subjects
+// read again differ, and only then (a redelivered event changes nothing; another
+// expert's event is not its own). The events go on: others may share them. The watch
+// lasts as long as the subscriber channel, not the context, when one is given.
+func TestTaskQueueChangedSaysWhenTheExpertsSubjectsChange(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	mem := memoryBus(t)
 	s := newLive(t, mem, w.questions, fast())
 	id, expert := w.user(t, user.RoleEXPERT)
-	other, otherCtx := w.user(t, user.RoleEXPERT)
-	ch, _, err := s.TaskQueueChanged(expert)
+	_, otherCtx := w.user(t, user.RoleEXPERT)
+	// A member of a shared execution: its resolver's context ends at once.
+	resolverCtx, cancelResolver := context.WithCancel(expert)
+	subscriber := make(chan struct{})
+	defer close(subscriber)
+	sub, err := s.TaskQueueChanged(resolverCtx, subscriber)
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherCh, _, err := s.TaskQueueChanged(otherCtx)
+	cancelResolver()
+	other, err := s.TaskQueueChanged(otherCtx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, clientCtx := w.client(t)
 	q := w.waiting(t, clientCtx)
-	sameSubjects := events.ExpertSubjectsChanged{UserID: id, Subjects: []string{"physics"}, At: time.Now()}
-	publish(t, mem, events.TopicExpertSubjectsChanged, sameSubjects)
+	publish(t, mem, events.TopicExpertSubjectsChanged, events.ExpertSubjectsChanged{UserID: id, Subjects: []string{"physics"}, At: time.Now()})
 	publish(t, mem, events.TopicTaskAvailable, events.TaskAvailable{QuestionID: q.ID, Subject: q.Subject, Title: q.Title, At: time.Now()})
-	if e := next(t, ch); e.QuestionID != q.ID {
-		t.Fatalf("after an event that changed nothing: %+v", e)
+	if e := next(t, other.Events); e.QuestionID != q.ID {
+		t.Fatalf("the other expert got %+v", e)
 	}
-	next(t, otherCh)
+	select {
+	case <-sub.SubjectsChanged:
+		t.Fatal("SubjectsChanged closed by an event that changed nothing")
+	case <-time.After(200 * time.Millisecond):
+	}
 
 	w.db.User.UpdateOneID(id).SetExpertSubjects([]string{"chemistry"}).
 		ExecX(privacy.DecisionContext(context.Background(), privacy.Allow))
 	publish(t, mem, events.TopicExpertSubjectsChanged, events.ExpertSubjectsChanged{UserID: id, Subjects: []string{"chemistry"}, At: time.Now()})
-	closes(t, ch)
-	// The other expert's stream goes on.
-	publish(t, mem, events.TopicTaskTaken, events.TaskTaken{QuestionID: q.ID, Subject: q.Subject, ExpertID: &other, At: time.Now()})
-	if e := next(t, otherCh); e.Change != live.TaskRemoved {
+	closes(t, sub.SubjectsChanged)
+	select {
+	case <-other.SubjectsChanged:
+		t.Fatal("another expert's change closed this one's")
+	default:
+	}
+	// The events go on for whoever shares them.
+	publish(t, mem, events.TopicTaskTaken, events.TaskTaken{QuestionID: q.ID, Subject: q.Subject, At: time.Now()})
+	if e := next(t, other.Events); e.Change != live.TaskRemoved {
 		t.Fatalf("the other expert got %+v", e)
 	}
 }

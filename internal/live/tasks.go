@@ -150,62 +150,95 @@ func (s *Service) TaskQueue(ctx context.Context, subjects []string) (<-chan Task
 	return listen(ctx, s.taskQueue, &listener[TaskQueueEvent]{keys: lowerSubjects(subjects), box: newMailbox[TaskQueueEvent](taskBox)})
 }
 
+// TaskQueueSubscription is a taskQueueChanged subscription.
+type TaskQueueSubscription struct {
+	// Events are the changes of the queue in the subjects the viewer had when it began.
+	Events <-chan TaskQueueEvent
+	// Audience names who sees the same events: every expert of the same subjects.
+	Audience string
+	// SubjectsChanged closes when the viewer's subjects are no longer those (or they may
+	// no longer work the queue): their subscription should end, so that a subject given
+	// up is not followed on, while Events, which other experts of those subjects may
+	// share, go on.
+	SubjectsChanged <-chan struct{}
+}
+
 // TaskQueueChanged streams the changes of the queue the viewer, an approved expert,
-// works (questions.TaskSubjects), and returns the audience of the stream: every expert
-// of the same subjects sees the same events. The stream ends when the viewer's subjects
-// change (an expert.subjects_changed event), so that a subject given up is not followed
-// on: subscribing again follows the new ones. Errors: UNAUTHENTICATED, FORBIDDEN,
-// UNAVAILABLE.
-func (s *Service) TaskQueueChanged(ctx context.Context) (<-chan TaskQueueEvent, string, error) {
+// works (questions.TaskSubjects). Events last as long as ctx; the subjects are watched
+// (at every expert.subjects_changed event of the viewer, and after a bus gap) until
+// subscriber closes, or ctx ends when subscriber is nil: a transport that shares one
+// execution among subscribers cancels a later subscriber's ctx at once. Errors:
+// UNAUTHENTICATED, FORBIDDEN, UNAVAILABLE.
+func (s *Service) TaskQueueChanged(ctx context.Context, subscriber <-chan struct{}) (TaskQueueSubscription, error) {
 	p, err := viewer.Required(ctx)
 	if err != nil {
-		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+		return TaskQueueSubscription{}, errs.Wrap("live.TaskQueueChanged", err)
 	}
-	// Listen for subject changes first, so that none falls between the read and the stream.
-	lctx, cancel := context.WithCancel(ctx)
-	changes, err := listen(lctx, s.subjectChanges, &listener[events.ExpertSubjectsChanged]{
+	// Listen for subject changes first, so that none falls between the read and the watch.
+	parent := ctx
+	if subscriber != nil {
+		parent = context.WithoutCancel(ctx)
+	}
+	watch, stopWatch := context.WithCancel(parent)
+	if subscriber != nil {
+		go func() {
+			select {
+			case <-subscriber:
+				stopWatch()
+			case <-watch.Done():
+			}
+		}()
+	}
+	changes, err := listen(watch, s.subjectChanges, &listener[events.ExpertSubjectsChanged]{
 		keys: []string{p.UserID.String()}, box: newMailbox[events.ExpertSubjectsChanged](1)})
 	if err != nil {
-		cancel()
-		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+		stopWatch()
+		return TaskQueueSubscription{}, errs.Wrap("live.TaskQueueChanged", err)
 	}
 	subjects, err := s.questions.TaskSubjects(ctx)
 	if err != nil {
-		cancel()
-		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+		stopWatch()
+		return TaskQueueSubscription{}, errs.Wrap("live.TaskQueueChanged", err)
 	}
-	ch, err := s.TaskQueue(lctx, subjects)
+	ch, err := s.TaskQueue(ctx, subjects)
 	if err != nil {
-		cancel()
-		return nil, "", errs.Wrap("live.TaskQueueChanged", err)
+		stopWatch()
+		return TaskQueueSubscription{}, errs.Wrap("live.TaskQueueChanged", err)
 	}
-	go s.endOnNewSubjects(ctx, cancel, changes, subjects)
-	return ch, TaskQueueAudience(subjects), nil
+	changed := make(chan struct{})
+	go func() {
+		defer stopWatch()
+		if s.subjectsChange(watch, changes, subjects) {
+			close(changed)
+		}
+	}()
+	return TaskQueueSubscription{Events: ch, Audience: TaskQueueAudience(subjects), SubjectsChanged: changed}, nil
 }
 
-// endOnNewSubjects cancels a task queue stream (end) once the viewer's subjects are no
-// longer subjects, read again at every change event (a redelivered or replayed one
-// changes nothing), or once the viewer may no longer work the queue.
-func (s *Service) endOnNewSubjects(ctx context.Context, end context.CancelFunc, changes <-chan events.ExpertSubjectsChanged, subjects []string) {
-	defer end()
+// subjectsChange reports, once it knows, whether the viewer's subjects are no longer
+// subjects (or the viewer may no longer work the queue), read again at every change
+// event (a redelivered or replayed one changes nothing); false when ctx ended first.
+func (s *Service) subjectsChange(ctx context.Context, changes <-chan events.ExpertSubjectsChanged, subjects []string) bool {
 	want := lowerSubjects(subjects)
 	for range changes {
 		now, err := s.questions.TaskSubjects(ctx)
 		switch {
 		case ctx.Err() != nil:
-			return
-		case err == nil && slices.Equal(lowerSubjects(now), want):
-			continue
+			return false
 		case err == nil:
-			return // other subjects now
+			if !slices.Equal(lowerSubjects(now), want) {
+				return true
+			}
+			continue
 		}
 		switch errs.CodeOf(err) {
 		case errs.Forbidden, errs.Unauthenticated, errs.NotFound:
-			return
+			return true
 		}
 		// The next change reads them again; ending would make the client resubscribe.
 		s.log.Warn("live: expert subjects reload failed", "err", err)
 	}
+	return false
 }
 
 func newSubjectsRouter(s *Service) *router[events.ExpertSubjectsChanged] {
