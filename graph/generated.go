@@ -5668,7 +5668,7 @@ extend type Query {
   """
   analytics(from: Time!, to: Time!, bucket: AnalyticsBucket! = DAY, subject: String): [AnalyticsPoint!]! @hasRole(roles: [ADMIN])
 
-  "Each subject's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics), by subject name, in any case: a subject renamed in case only counts once, under its latest spelling. Read from the rollups."
+  "Each subject's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (as in analytics), by subject name, in any case: a subject renamed in case only counts once, under the spelling of its newest question. Read from the rollups."
   analyticsBySubject(from: Time!, to: Time!): [SubjectAnalytics!]! @hasRole(roles: [ADMIN])
 
   """

@@ -16,6 +16,7 @@ import (
 	"backbone/ent/analyticsexpertday"
 	"backbone/ent/analyticsexpertmonth"
 	"backbone/ent/predicate"
+	"backbone/ent/question"
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/viewer"
@@ -191,7 +192,7 @@ func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error
 		return nil, errs.Wrap("analytics.BySubject", err)
 	}
 	// A subject renamed in case only (settings match subjects in any case) keeps rows
-	// under both spellings: it counts once, under its latest.
+	// under both spellings: it counts once, under its newest question's.
 	type folded struct {
 		SubjectPoint
 		spellings    []string
@@ -233,10 +234,11 @@ func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error
 	out := make([]SubjectPoint, len(order))
 	for i, f := range order {
 		if len(f.spellings) > 1 {
-			latest, err := s.db.Client.AnalyticsDay.Query().
-				Where(analyticsday.SubjectIn(f.spellings...), analyticsday.DayGTE(sp.from), analyticsday.DayLT(sp.to)).
-				Order(ent.Desc(analyticsday.FieldDay), ent.Asc(analyticsday.FieldSubject)).Limit(1).
-				Select(analyticsday.FieldSubject).String(ctx)
+			// The spelling of the newest question: rollup days hold both spellings on the
+			// day of a rename, and only the questions say which came last.
+			latest, err := s.db.Client.Question.Query().Where(question.SubjectIn(f.spellings...)).
+				Order(ent.Desc(question.FieldCreatedAt), ent.Desc(question.FieldID)).Limit(1).
+				Select(question.FieldSubject).String(ctx)
 			if err != nil {
 				return nil, errs.Wrap("analytics.BySubject", err)
 			}
