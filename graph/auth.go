@@ -20,7 +20,7 @@ import (
 // Authenticate reads the credentials of an HTTP request (Authorization: Bearer, or
 // X-API-Key), a websocket's upgrade request included, and puts the principal in its
 // context. Refused credentials do not fail the request here: public fields still answer,
-// fields that need a caller report why, and a websocket is closed with 4403.
+// fields that need a caller report why, and a websocket is closed (initRefusalCode).
 func Authenticate(svc *auth.Service) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -54,8 +54,8 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // websocketInit authenticates a websocket from its connection_init payload
 // ({"Authorization": "Bearer <token>"} or {"X-API-Key": "<key>"}) or else from the
 // upgrade request's headers of the same names, which Authenticate checked. A connection
-// without credentials stays anonymous; refused credentials close it with 4403 and the
-// refusal's message. An authenticated connection is closed when its token or key expires
+// without credentials stays anonymous; refused credentials close it with 4403 (4401 for an
+// expired token: initRefusalCode) and the refusal's message. An authenticated connection is closed when its token or key expires
 // (4401) or its session or key is revoked (4403), on whichever instance revokes it.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {

@@ -4954,7 +4954,10 @@ type Mutation {
   """
   submitAnswer(id: ID!, body: String!, basedOn: ID): Question! @hasRole(roles: [EXPERT])
 
-  "Declines a question as unanswerable; the client gets the price back."
+  """
+  Declines a question as unanswerable; the client gets the price back. A question neither
+  in your subjects nor held by you answers NOT_FOUND, as question(id:) does.
+  """
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
 
   "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."

@@ -31,11 +31,14 @@ func (r *Resolver) node(ctx context.Context, gid string) (ent.Noder, error) {
 // nodes resolves global ids in order, null where one is absent or hidden.
 func (r *Resolver) nodes(ctx context.Context, gids []string) ([]ent.Noder, error) {
 	if len(gids) > maxNodes {
-		return nil, errs.Ef(errs.BadUserInput, "at most %d ids at once", maxNodes)
+		return nil, errs.Ef(errs.BadUserInput, "at most %d ids at once", maxNodes).With("field", "ids")
 	}
 	out := make([]ent.Noder, len(gids))
 	for i, gid := range gids {
 		n, err := r.node(ctx, gid)
+		if errs.CodeOf(err) == errs.BadUserInput {
+			return nil, errs.E(errs.BadUserInput, "malformed id").With("field", "ids")
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -131,12 +131,18 @@ func TestLogin(t *testing.T) {
 	t.Run("suspended user is forbidden", func(t *testing.T) {
 		victim := uniqueEmail("suspended")
 		tokens := a.register(t, victim)
+		loggedOut := a.login(t, victim, testPassword)
+		a.ok(t, bearer(loggedOut.AccessToken), `mutation { logout }`, nil, nil)
 		admin := a.makeAdmin(t, env["DATABASE_URL"], a.register(t, uniqueEmail("admin")).User.Email)
 		a.ok(t, bearer(admin.AccessToken), suspendMutation, map[string]any{"id": tokens.User.ID}, nil)
 		a.fail(t, "FORBIDDEN", "", loginMutation, map[string]any{"e": victim, "p": testPassword})
 		// Suspending ended the session too; the refresh token says why it no longer works.
 		if ext := a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": tokens.RefreshToken}); ext["reason"] != "suspended" {
 			t.Errorf("a suspended account's refresh token: reason %v, want suspended", ext["reason"])
+		}
+		// A session that had ended before says only that.
+		if ext := a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": loggedOut.RefreshToken}); ext["reason"] != "session_ended" {
+			t.Errorf("a logged-out session's refresh token: reason %v, want session_ended", ext["reason"])
 		}
 		// A wrong password still says nothing about the account's state.
 		a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": victim, "p": testPassword + "!"})

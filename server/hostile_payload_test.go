@@ -206,6 +206,9 @@ func hostileNodeIDs(t *testing.T, w *azWorld) {
 		hostileWant(t, "node: "+name, status, r, "BAD_USER_INPUT")
 		status, r = w.gql(t, w.token(azClient), `query($id: ID!) { nodes(ids: [$id]) { id } }`, map[string]any{"id": gid})
 		hostileWant(t, "nodes: "+name, status, r, "BAD_USER_INPUT")
+		if len(r.Errors) == 1 && r.Errors[0].Extensions["field"] != "ids" {
+			t.Errorf("nodes: %s: field %v, want ids", name, r.Errors[0].Extensions["field"])
+		}
 	}
 	many := make([]string, 101)
 	for i := range many {

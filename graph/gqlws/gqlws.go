@@ -321,11 +321,13 @@ func refuseUpgrade(w http.ResponseWriter, r *http.Request, status int, reason er
 		msg = "websocket: origin " + strconv.Quote(r.Header.Get("Origin")) + " is not allowed: add it to the server's CORS_ORIGINS"
 	}
 	code := errs.BadRequest
-	switch status {
-	case http.StatusForbidden:
+	switch {
+	case status == http.StatusForbidden:
 		code = errs.Forbidden
-	case http.StatusMethodNotAllowed:
+	case status == http.StatusMethodNotAllowed:
 		code = errs.MethodNotAllowed
+	case status >= 500: // the connection cannot be taken over, say
+		code = errs.Internal
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Sec-Websocket-Version", "13")

@@ -119,6 +119,10 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 	})
 }
 
+// actionSuspended is the audit action of a suspension, and the revoke reason of the
+// sessions it ends.
+const actionSuspended = "user.suspended"
+
 // SuspendUser stops a user: their sessions end at once, on every instance, and their
 // API keys are revoked (a reactivation does not bring them back).
 // Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended).
@@ -128,7 +132,7 @@ func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) 
 		return nil, err
 	}
 	var keys []uuid.UUID
-	out, err := s.adminUpdate(ctx, id, "user.suspended", true, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	out, err := s.adminUpdate(ctx, id, actionSuspended, true, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.Status == user.StatusSUSPENDED {
 			return nil, errs.E(errs.Conflict, "user is already suspended")
 		}

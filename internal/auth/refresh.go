@@ -47,10 +47,12 @@ func (s *Service) Refresh(ctx context.Context, plain string) (*Tokens, error) {
 	switch {
 	case rt.UsedAt != nil:
 		return nil, s.reuseDetected(ctx, sess)
-	case u.Status == user.StatusSUSPENDED:
-		// Before the session's state: suspending a user also ends their sessions.
+	case u.Status == user.StatusSUSPENDED && now.Before(sess.ExpiresAt) && now.Before(rt.ExpiresAt) &&
+		(sess.RevokedAt == nil || sess.RevokeReason == actionSuspended):
+		// Suspending a user also ends their sessions: a token that would work but for the
+		// suspension says so; one of a session that had ended anyway says only that.
 		return nil, errs.E(errs.Unauthenticated, "this account is suspended").With("reason", "suspended")
-	case sess.RevokedAt != nil, !now.Before(sess.ExpiresAt), !now.Before(rt.ExpiresAt):
+	case sess.RevokedAt != nil, !now.Before(sess.ExpiresAt), !now.Before(rt.ExpiresAt), u.Status == user.StatusSUSPENDED:
 		return nil, errs.E(errs.Unauthenticated, "session ended; sign in again").With("reason", "session_ended")
 	}
 
