@@ -20,11 +20,13 @@ func main() {
 	// edges or without), and finds an aliased edges or totalCount (connection_fields.tmpl,
 	// ent/gql_connection_fields.go);
 	// collection.tmpl redefines "gql_collection" so that an edge under two aliases loads
-	// the columns of both. The files say why. ent merges templates by name in order, so
+	// the columns of both; both apply after and before as Relay defines them
+	// (relay_cursors.tmpl, ent/gql_relay_cursors.go). The files say why. ent merges templates by name in order, so
 	// they must come after entgql's own.
 	paginate := gen.MustParse(gen.NewTemplate("paginate").
 		Funcs(entgql.TemplateFuncs).
-		ParseFiles("./ent/template/paginate.tmpl", "./ent/template/connection_fields.tmpl", "./ent/template/collection.tmpl"))
+		ParseFiles("./ent/template/paginate.tmpl", "./ent/template/connection_fields.tmpl", "./ent/template/collection.tmpl",
+			"./ent/template/relay_cursors.tmpl"))
 	ex, err := entgql.NewExtension(
 		entgql.WithTemplates(slices.Concat(entgql.AllTemplates, []*gen.Template{paginate})...),
 	)

@@ -270,8 +270,8 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
-				return err
+			for _, p := range relayCursors(args.after, args.before, DefaultPostingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+				query.Where(p)
 			}
 			path = append(path, edgesField, nodeField)
 			if field := collectedField(ctx, path...); field != nil {

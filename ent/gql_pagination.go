@@ -304,8 +304,8 @@ func (_m *APIKeyQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAPIKeyOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -601,8 +601,8 @@ func (_m *AccountQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAccountOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -898,8 +898,8 @@ func (_m *AccountTokenQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAccountTokenOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1195,8 +1195,8 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAnswerRevisionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1492,8 +1492,8 @@ func (_m *AssignmentQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAssignmentOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -1789,8 +1789,8 @@ func (_m *AuditLogQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultAuditLogOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2086,8 +2086,8 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultCreditPurchaseOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2383,8 +2383,8 @@ func (_m *DisputeQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultDisputeOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2680,8 +2680,8 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultLedgerTransactionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -2977,8 +2977,8 @@ func (_m *NotificationQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultNotificationOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3274,8 +3274,8 @@ func (_m *PayoutQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultPayoutOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3571,8 +3571,8 @@ func (_m *PayoutMethodQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultPayoutMethodOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -3868,8 +3868,8 @@ func (_m *PostingQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultPostingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4165,8 +4165,8 @@ func (_m *QuestionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultQuestionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4498,8 +4498,8 @@ func (_m *RatingQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultRatingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -4795,8 +4795,8 @@ func (_m *RefreshTokenQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultRefreshTokenOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -5092,8 +5092,8 @@ func (_m *SessionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultSessionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -5389,8 +5389,8 @@ func (_m *SettingsVersionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultSettingsVersionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -5704,8 +5704,8 @@ func (_m *SubjectRequestQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultSubjectRequestOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
@@ -6001,8 +6001,8 @@ func (_m *UserQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
-		return nil, err
+	for _, p := range relayCursors(after, before, DefaultUserOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {

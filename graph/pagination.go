@@ -3,7 +3,9 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/google/uuid"
 
 	"backbone/internal/errs"
 )
@@ -51,9 +53,15 @@ func limitPageSize(ctx context.Context) error {
 		return errs.E(errs.BadUserInput, "pass first or last, not both")
 	}
 	if given == 0 {
-		// The resolver reads its arguments from this map when it runs.
-		n := defaultPageSize
-		fc.Args["first"] = &n
+		// The resolver reads its arguments from this map when it runs. A page before a
+		// cursor alone is the one just before it (last), not the list's beginning.
+		n, size := defaultPageSize, "first"
+		if before, _ := fc.Args["before"].(*entgql.Cursor[uuid.UUID]); before != nil {
+			if after, _ := fc.Args["after"].(*entgql.Cursor[uuid.UUID]); after == nil {
+				size = "last"
+			}
+		}
+		fc.Args[size] = &n
 	}
 	return nil
 }

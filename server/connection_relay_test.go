@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"testing"
+
+	"backbone/internal/testenv"
+)
+
+// TestConnectionsSliceByAfterAndBeforeAsRelayDoes: after keeps what comes after its
+// cursor and before what comes before, with first or last, together or alone, in either
+// order (users oldest first, auditLogs newest first), on both databases. ent's pager
+// compared both cursors by the read direction, so first with before and last with after
+// read the wrong side; a bare before read the list's beginning.
+func TestConnectionsSliceByAfterAndBeforeAsRelayDoes(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
+			admin := w.callers[azAdmin].Token
+			for range 3 {
+				w.register(t, false)
+			}
+			for _, field := range []string{"users", "auditLogs"} {
+				list, cursors := relayPage(t, w, admin, field, "first: 100")
+				if len(list) < 6 {
+					t.Fatalf("%s: only %d nodes", field, len(list))
+				}
+				n := len(list)
+				c := func(i int) string { return fmt.Sprintf("%q", cursors[i]) }
+				for _, tc := range []struct {
+					args string
+					want []string
+				}{
+					{"before: " + c(3), list[:3]},
+					{"first: 2, before: " + c(3), list[:2]},
+					{"last: 2, before: " + c(3), list[1:3]},
+					{"after: " + c(1), list[2:min(n, 22)]},
+					{"first: 2, after: " + c(1), list[2:4]},
+					{"last: 2, after: " + c(1), list[n-2:]},
+					{"first: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
+					{"last: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
+					{"first: 1, after: " + c(1) + ", before: " + c(4), list[2:3]},
+					{"last: 1, after: " + c(1) + ", before: " + c(4), list[3:4]},
+					{"after: " + c(3) + ", before: " + c(1), []string{}},
+				} {
+					if got, _ := relayPage(t, w, admin, field, tc.args); !slices.Equal(got, tc.want) {
+						t.Errorf("%s(%s): %v, want %v", field, tc.args, got, tc.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// relayPage reads one page of field (a connection of nodes with ids) with args: the
+// ids in order, and their cursors.
+func relayPage(t *testing.T, w *azWorld, token, field, args string) (ids, cursors []string) {
+	t.Helper()
+	var out map[string]struct {
+		Edges []struct {
+			Cursor string
+			Node   struct{ ID string }
+		}
+	}
+	w.mustGQL(t, token, fmt.Sprintf(`{ %s(%s) { edges { cursor node { id } } } }`, field, args), nil, &out)
+	ids, cursors = []string{}, []string{}
+	for _, e := range out[field].Edges {
+		ids = append(ids, e.Node.ID)
+		cursors = append(cursors, e.Cursor)
+	}
+	return ids, cursors
+}
