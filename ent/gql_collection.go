@@ -270,7 +270,12 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
 				continue
 			}
-			for _, p := range relayCursors(args.after, args.before, DefaultPostingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+			cursors, err := relayCursors(args.after, args.before, DefaultPostingOrder.Field.column, pager.order.Field.column,
+				pager.order.Direction, pager.order.Field.toCursor(&Posting{}).Value)
+			if err != nil {
+				return err
+			}
+			for _, p := range cursors {
 				query.Where(p)
 			}
 			path = append(path, edgesField, nodeField)

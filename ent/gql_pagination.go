@@ -304,7 +304,12 @@ func (_m *APIKeyQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAPIKeyOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAPIKeyOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&APIKey{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -601,7 +606,12 @@ func (_m *AccountQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAccountOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAccountOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Account{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -898,7 +908,12 @@ func (_m *AccountTokenQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAccountTokenOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAccountTokenOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&AccountToken{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -1195,7 +1210,12 @@ func (_m *AnswerRevisionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAnswerRevisionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAnswerRevisionOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&AnswerRevision{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -1492,7 +1512,12 @@ func (_m *AssignmentQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAssignmentOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAssignmentOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Assignment{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -1789,7 +1814,12 @@ func (_m *AuditLogQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultAuditLogOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultAuditLogOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&AuditLog{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -2086,7 +2116,12 @@ func (_m *CreditPurchaseQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultCreditPurchaseOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultCreditPurchaseOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&CreditPurchase{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -2383,7 +2418,12 @@ func (_m *DisputeQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultDisputeOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultDisputeOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Dispute{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -2680,7 +2720,12 @@ func (_m *LedgerTransactionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultLedgerTransactionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultLedgerTransactionOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&LedgerTransaction{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -2977,7 +3022,12 @@ func (_m *NotificationQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultNotificationOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultNotificationOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Notification{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -3274,7 +3324,12 @@ func (_m *PayoutQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultPayoutOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultPayoutOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Payout{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -3571,7 +3626,12 @@ func (_m *PayoutMethodQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultPayoutMethodOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultPayoutMethodOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&PayoutMethod{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -3868,7 +3928,12 @@ func (_m *PostingQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultPostingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultPostingOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Posting{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -4165,7 +4230,12 @@ func (_m *QuestionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultQuestionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultQuestionOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Question{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -4498,7 +4568,12 @@ func (_m *RatingQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultRatingOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultRatingOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Rating{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -4795,7 +4870,12 @@ func (_m *RefreshTokenQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultRefreshTokenOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultRefreshTokenOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&RefreshToken{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -5092,7 +5172,12 @@ func (_m *SessionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultSessionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultSessionOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&Session{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -5389,7 +5474,12 @@ func (_m *SettingsVersionQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultSettingsVersionOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultSettingsVersionOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&SettingsVersion{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -5704,7 +5794,12 @@ func (_m *SubjectRequestQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultSubjectRequestOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultSubjectRequestOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&SubjectRequest{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)
@@ -6001,7 +6096,12 @@ func (_m *UserQuery) Paginate(
 	if !readEdges && !hasConnectionField(ctx, pageInfoField) {
 		return conn, nil
 	}
-	for _, p := range relayCursors(after, before, DefaultUserOrder.Field.column, pager.order.Field.column, pager.order.Direction) {
+	cursors, err := relayCursors(after, before, DefaultUserOrder.Field.column, pager.order.Field.column,
+		pager.order.Direction, pager.order.Field.toCursor(&User{}).Value)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cursors {
 		_m.Where(p)
 	}
 	limit := paginateLimit(first, last)

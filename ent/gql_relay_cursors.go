@@ -3,13 +3,47 @@
 package ent
 
 import (
+	"reflect"
+	"time"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
+
+	"backbone/internal/errs"
 )
 
 // relayCursors are the predicates of after and before over a connection ordered by
-// column (then idColumn) in direction: after the one, before the other.
-func relayCursors(after, before *Cursor, idColumn, column string, direction OrderDirection) []func(*sql.Selector) {
+// column (then idColumn) in direction: after the one, before the other. sample is a
+// cursor value of the order (nil when it is by id alone); a cursor whose value is of
+// another kind was made for another order and answers BAD_USER_INPUT.
+func relayCursors(after, before *Cursor, idColumn, column string, direction OrderDirection, sample any) ([]func(*sql.Selector), error) {
+	for name, c := range map[string]*Cursor{"after": after, "before": before} {
+		if c != nil && cursorKind(c.Value) != cursorKind(sample) {
+			return nil, errs.E(errs.BadUserInput, "invalid cursor: it was made for another order of this list").With("field", name)
+		}
+	}
 	ps := entgql.CursorsPredicate(after, nil, idColumn, column, direction)
-	return append(ps, entgql.CursorsPredicate(before, nil, idColumn, column, direction.Reverse())...)
+	return append(ps, entgql.CursorsPredicate(before, nil, idColumn, column, direction.Reverse())...), nil
+}
+
+// cursorKind classes a cursor value as it comes out of the Cursor scalar's msgpack:
+// numbers of any width alike.
+func cursorKind(v any) string {
+	if v == nil {
+		return "none"
+	}
+	if _, ok := v.(time.Time); ok {
+		return "time"
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "bool"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return "other"
 }

@@ -74,3 +74,36 @@ func relayPage(t *testing.T, w *azWorld, token, field, args string) (ids, cursor
 	}
 	return ids, cursors
 }
+
+// A cursor made for another order of a list (the questions by price, then by creation
+// time) is BAD_USER_INPUT naming the argument, on both databases: it reached the
+// database, which answered INTERNAL on PostgreSQL and compared across types on SQLite.
+func TestACursorOfAnotherOrderIsBadUserInput(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
+			client, admin := w.callers[azClient], w.callers[azAdmin].Token
+			w.qfSubmit(t, client)
+			var byPrice struct {
+				Questions struct{ Edges []struct{ Cursor string } }
+			}
+			w.mustGQL(t, admin, `{ questions(first: 1, orderBy: {field: PRICE}) { edges { cursor } } }`, nil, &byPrice)
+			cursor := byPrice.Questions.Edges[0].Cursor
+			for _, tc := range []struct{ token, op, field string }{
+				{admin, `query($c: Cursor) { questions(first: 2, after: $c) { pageInfo { hasNextPage } } }`, "after"},
+				{admin, `query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: DEADLINE}) { edges { cursor } } }`, "before"},
+				{client.Token, `query($c: Cursor) { myQuestions(first: 2, after: $c) { edges { cursor } } }`, "after"},
+				{admin, `query($c: Cursor) { users(first: 2, before: $c) { edges { cursor } } }`, "before"},
+			} {
+				if ext := w.wfFail(t, tc.token, "BAD_USER_INPUT", tc.op, map[string]any{"c": cursor}); ext["field"] != tc.field {
+					t.Errorf("%s: field %v, want %s", tc.op, ext["field"], tc.field)
+				}
+			}
+			// Its own order takes it.
+			w.mustGQL(t, admin, `query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { totalCount } }`,
+				map[string]any{"c": cursor}, &struct{}{})
+		})
+	}
+}
