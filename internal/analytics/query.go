@@ -19,6 +19,7 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
@@ -93,8 +94,12 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 	key := ""
 	if subject != nil {
 		// Subjects match in any case, as everywhere (settings.Subject); the rollups keep
-		// the questions' spelling.
-		key = strings.ToLower(strings.TrimSpace(*subject))
+		// the questions' spelling. Plain refuses a NUL, which PostgreSQL would fail on.
+		clean, err := textx.Plain("subject", *subject, 200, false)
+		if err != nil {
+			return nil, errs.Wrap("analytics.Series", err)
+		}
+		key = strings.ToLower(clean)
 	}
 	return cached(ctx, s.memo, "series|"+sp.String()+"|"+string(bucket)+"|"+key,
 		func(ctx context.Context) ([]Point, error) { return s.series(db.System(ctx), sp, bucket, key) })

@@ -2,9 +2,7 @@ package questions
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -14,6 +12,7 @@ import (
 	"backbone/ent/rating"
 	"backbone/ent/revisionrequest"
 	"backbone/internal/errs"
+	"backbone/internal/textx"
 	"backbone/internal/viewer"
 )
 
@@ -117,7 +116,12 @@ func (s *Service) AllQuestions(ctx context.Context, f QuestionFilter) (*ent.Ques
 		q.Where(question.StatusEQ(*f.Status))
 	}
 	if f.Subject != nil {
-		q.Where(question.SubjectEqualFold(strings.TrimSpace(*f.Subject)))
+		// Plain refuses what PostgreSQL would fail on (a NUL) as the user's mistake.
+		subject, err := textx.Plain("subject", *f.Subject, maxFilterText, false)
+		if err != nil {
+			return nil, errs.Wrap("questions.AllQuestions", err)
+		}
+		q.Where(question.SubjectEqualFold(subject))
 	}
 	if f.ClientID != nil {
 		q.Where(question.ClientID(*f.ClientID))
@@ -143,9 +147,9 @@ func (s *Service) AllQuestions(ctx context.Context, f QuestionFilter) (*ent.Ques
 		q.Where(question.CreatedAtLT(*f.CreatedTo))
 	}
 	if f.Text != nil {
-		text := strings.TrimSpace(*f.Text)
-		if utf8.RuneCountInString(text) > maxFilterText {
-			return nil, errs.Wrap("questions.AllQuestions", errs.Ef(errs.BadUserInput, "text must be at most %d characters", maxFilterText).With("field", "text"))
+		text, err := textx.Plain("text", *f.Text, maxFilterText, false)
+		if err != nil {
+			return nil, errs.Wrap("questions.AllQuestions", err)
 		}
 		if text != "" {
 			q.Where(question.Or(question.TitleContainsFold(text), question.BodyContainsFold(text)))
