@@ -39,28 +39,12 @@ func Sign(secret []byte, t time.Time, body []byte) string {
 // Verify checks a SignatureHeader value against body: a well-formed header, a timestamp
 // within tolerance of now (either way), and a v1 signature made with secret.
 func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
-	var ts string
-	var sigs [][]byte
-	for part := range strings.SplitSeq(header, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return ErrBadSignatureHeader
-		}
-		switch k {
-		case "t":
-			ts = v
-		case "v1":
-			if b, err := hex.DecodeString(v); err == nil {
-				sigs = append(sigs, b)
-			}
-		}
+	ts, sigs, err := parseSignatureHeader(header)
+	if err != nil {
+		return err
 	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || len(sigs) == 0 {
-		return ErrBadSignatureHeader
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return ErrStale
+	if err := checkTimestamp(ts, now, tolerance); err != nil {
+		return err
 	}
 	want := mac(secret, ts, body)
 	for _, s := range sigs {
@@ -77,4 +61,40 @@ func mac(secret []byte, ts string, body []byte) []byte {
 	h.Write([]byte("."))
 	h.Write(body)
 	return h.Sum(nil)
+}
+
+// parseSignatureHeader splits a "t=<unix seconds>,v1=<hex>[,v1=...]" header, the format
+// Stripe-Signature shares: the timestamp as sent, and the v1 signatures.
+func parseSignatureHeader(header string) (ts string, sigs [][]byte, err error) {
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return "", nil, ErrBadSignatureHeader
+		}
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil {
+				sigs = append(sigs, b)
+			}
+		}
+	}
+	if _, err := strconv.ParseInt(ts, 10, 64); err != nil || len(sigs) == 0 {
+		return "", nil, ErrBadSignatureHeader
+	}
+	return ts, sigs, nil
+}
+
+// checkTimestamp is ErrStale unless ts (unix seconds) is within tolerance of now, either
+// way.
+func checkTimestamp(ts string, now time.Time, tolerance time.Duration) error {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return ErrBadSignatureHeader
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return ErrStale
+	}
+	return nil
 }

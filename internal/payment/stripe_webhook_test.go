@@ -106,6 +106,7 @@ func TestStripeWebhookRefuses(t *testing.T) {
 		{"no signature", whsec, http.MethodPost, "", 400},
 		{"another secret", whsec, http.MethodPost, sign("whsec_other", time.Now()), 400},
 		{"older than Stripe's tolerance", whsec, http.MethodPost, sign(whsec, time.Now().Add(-webhook.DefaultTolerance-time.Minute)), 400},
+		{"as far ahead of our clock", whsec, http.MethodPost, sign(whsec, time.Now().Add(webhook.DefaultTolerance+time.Minute)), 400},
 		{"no secret configured", "", http.MethodPost, sign(whsec, time.Now()), 503},
 		{"GET", whsec, http.MethodGet, sign(whsec, time.Now()), 405},
 	}
