@@ -219,6 +219,17 @@ func TestStripeWebhook(t *testing.T) {
 	})
 
 	t.Run("refunds take credits back, or flag the purchase", func(t *testing.T) {
+		// A refund of a payment never credited (flagged above) takes nothing and counts
+		// no credits as refunded.
+		sfSend(t, w.ts, sfEvent("charge.refunded", sfCharge("pi_w2", 100, 100)))
+		if got := w.sfPurchases(t, c.Token, nil); len(got) == 0 {
+			t.Fatal("no purchases")
+		}
+		for _, got := range w.sfPurchases(t, c.Token, nil) {
+			if got.PaymentRef != nil && *got.PaymentRef == "pi_w2" && (got.RefundedCredits != 0 || got.Status != "PENDING") {
+				t.Fatalf("refund of a payment never credited: %+v", got)
+			}
+		}
 		full := sfEvent("charge.refunded", sfCharge("pi_w1", 1000, 1000))
 		sfSend(t, w.ts, full)
 		sfSend(t, w.ts, full)

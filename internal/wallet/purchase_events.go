@@ -112,7 +112,9 @@ func mismatch(row *ent.CreditPurchase, u payment.PurchaseUpdate) string {
 // Provider events carry the total refunded so far, so a later refund takes only the
 // difference.
 func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPurchase, u payment.PurchaseUpdate) error {
-	if row.Amount <= 0 || u.AmountRefunded <= 0 {
+	if row.Amount <= 0 || u.AmountRefunded <= 0 || row.TransactionID == nil {
+		// Never credited (a mismatched payment, flagged already): no credits to take
+		// back, and none counted as refunded.
 		return nil
 	}
 	refunded := min(row.Credits, (row.Credits*u.AmountRefunded+row.Amount-1)/row.Amount)
@@ -126,10 +128,6 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 	}
 	if err := upd.Exec(ctx); err != nil {
 		return err
-	}
-	if row.TransactionID == nil {
-		// Never credited (a mismatched payment, already flagged): nothing to take back.
-		return nil
 	}
 	balances, err := lockBalances(ctx, tx, walletAcct(row.UserID).id)
 	if err != nil {
