@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"backbone/internal/testenv"
+)
 
 // A NUL in a filter's text is the caller's mistake, BAD_USER_INPUT on the filter's field:
 // PostgreSQL refuses it in text, which answered INTERNAL.
@@ -16,5 +20,25 @@ func TestFilterTextWithANULIsBadUserInput(t *testing.T) {
 		if ext := w.wfFail(t, admin, "BAD_USER_INPUT", tc.op, map[string]any{"s": "Phy\x00sics"}); ext["field"] != tc.field {
 			t.Errorf("%s: field %v, want %s", tc.op, ext["field"], tc.field)
 		}
+	}
+}
+
+// A search matches letters outside ASCII in any case on both databases (SQLite's LOWER
+// folded ASCII only, and the term is lowered in Go: "Ömer" found nothing, even as typed).
+func TestSearchFoldsLettersOutsideASCII(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
+			w.mustGQL(t, w.callers[azClient].Token, `mutation { updateProfile(input: {displayName: "Ömer Élan"}) { displayName } }`, nil, &struct{}{})
+			for _, term := range []string{"Ömer", "ömer", "ÖMER", "élan"} {
+				var out struct{ Users struct{ TotalCount int } }
+				w.mustGQL(t, w.callers[azAdmin].Token, `query($s: String) { users(filter: {search: $s}) { totalCount } }`, map[string]any{"s": term}, &out)
+				if out.Users.TotalCount != 1 {
+					t.Errorf("search %q: %d users, want 1", term, out.Users.TotalCount)
+				}
+			}
+		})
 	}
 }

@@ -248,3 +248,21 @@ func TestOpenPostgresPlansEachStatementOnce(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// LOWER folds letters outside ASCII on SQLite as Go (and PostgreSQL) do: ent's
+// ContainsFold lowers its argument in Go and compares it with LOWER(column).
+func TestSQLiteLowerFoldsUnicode(t *testing.T) {
+	t.Parallel()
+	d := mustOpen(t, testenv.NewSQLiteURL(t))
+	for in, want := range map[string]string{"ÖMER Élan": "ömer élan", "ÅNGSTRÖM": "ångström", "ASCII": "ascii"} {
+		var got string
+		if err := d.SQL.QueryRow("SELECT LOWER(?)", in).Scan(&got); err != nil || got != want {
+			t.Errorf("LOWER(%q) = %q (%v), want %q", in, got, err, want)
+		}
+	}
+	var null *string
+	var number string
+	if err := d.SQL.QueryRow("SELECT LOWER(NULL), LOWER(42)").Scan(&null, &number); err != nil || null != nil || number != "42" {
+		t.Errorf("LOWER(NULL), LOWER(42) = %v, %q (%v)", null, number, err)
+	}
+}

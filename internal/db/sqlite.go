@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"runtime"
 	"strings"
@@ -14,7 +15,29 @@ import (
 // Register the pure-Go driver under the cgo driver's name too, so that ent and Atlas code
 // that opens "sqlite3" works without cgo. Never link mattn/go-sqlite3 as well: both
 // registering "sqlite3" panics.
-func init() { sql.Register("sqlite3", &sqlite.Driver{}) }
+func init() {
+	sql.Register("sqlite3", &sqlite.Driver{})
+	// SQLite's LOWER folds ASCII letters only, while ent's ContainsFold and EqualFold lower
+	// their argument in Go: "Ömer" then matched nothing, not even as typed. Go's LOWER
+	// replaces the built-in on every connection, so that text matches in any case as on
+	// PostgreSQL.
+	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, lowerFunc)
+}
+
+// lowerFunc is LOWER(x) with Go's Unicode case mapping; like SQLite's, it answers NULL
+// for NULL and the text of a number for a number.
+func lowerFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	switch v := args[0].(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return strings.ToLower(v), nil
+	case []byte:
+		return strings.ToLower(string(v)), nil
+	default:
+		return fmt.Sprint(v), nil
+	}
+}
 
 // openSQLite opens a SQLite pool.
 //
