@@ -17,9 +17,10 @@ import (
 // cursor value of the order (nil when it is by id alone); a cursor whose value is of
 // another kind was made for another order and answers BAD_USER_INPUT.
 func relayCursors(after, before *Cursor, idColumn, column string, direction OrderDirection, sample any) ([]func(*sql.Selector), error) {
-	for name, c := range map[string]*Cursor{"after": after, "before": before} {
+	for i, c := range [2]*Cursor{after, before} {
 		if c != nil && cursorKind(c.Value) != cursorKind(sample) {
-			return nil, errs.E(errs.BadUserInput, "invalid cursor: it was made for another order of this list").With("field", name)
+			return nil, errs.E(errs.BadUserInput, "invalid cursor: it was made for another order of this list").
+				With("field", [2]string{"after", "before"}[i])
 		}
 	}
 	ps := entgql.CursorsPredicate(after, nil, idColumn, column, direction)
