@@ -4416,7 +4416,7 @@ type CreditPurchase implements Node {
   paymentRef: String
   "Where the buyer pays, while the purchase is PENDING with a provider that takes payment."
   checkoutUrl: String
-  "Credits refunded by the provider (taken back from the wallet, or flagged where it no longer held them); 0 for a purchase never credited, whose refund takes nothing."
+  "Credits refunded by the provider (taken back from the wallet, or flagged where it no longer held them); 0 for a purchase never credited, whose refund takes nothing (REFUNDED once the whole payment is back)."
   refundedCredits: Int!
   "Whether the purchase needs an admin: a payment that does not match the pack, a refund the wallet could not cover."
   flagged: Boolean!

@@ -169,11 +169,12 @@ func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T)
 	t.Parallel()
 	w := newAzWorld(t, nil)
 	client := w.callers[azClient]
-	leader, expert := w.qfExpertIn(t, "Physics", "Chemistry"), w.qfExpertIn(t, "Physics", "Chemistry")
+	leader, expert, stays := w.qfExpertIn(t, "Physics", "Chemistry"), w.qfExpertIn(t, "Physics", "Chemistry"), w.qfExpertIn(t, "Physics", "Chemistry")
 	led := lvSubscribe(t, w, leader.Token, lvTaskQueueChanged, nil)
 	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, led)
 	stream := lvSubscribe(t, w, expert.Token, lvTaskQueueChanged, nil) // joins the leader's group
-	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, stream)
+	member := lvSubscribe(t, w, stays.Token, lvTaskQueueChanged, nil)  // and so does this one
+	lvWarm(t, func() { w.qfSubmitIn(t, client, "Chemistry") }, stream, member)
 	var removed struct {
 		RemoveSubjects struct{ ExpertSubjects []string }
 	}
@@ -212,6 +213,8 @@ func TestLiveTaskQueueChangedCompletesWhenTheExpertGivesUpASubject(t *testing.T)
 	lvUntilComplete(t, led)
 	for kind, _ := sse.event(t); kind != "complete"; kind, _ = sse.event(t) {
 	}
+	// The member whose subjects did not change goes on, the leader gone.
+	lvTasksUntil(t, member, "ADDED", w.qfSubmitIn(t, client, "Chemistry"))
 }
 
 // lvUntilComplete reads events until the stream completes.

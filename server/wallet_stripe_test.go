@@ -220,15 +220,23 @@ func TestStripeWebhook(t *testing.T) {
 
 	t.Run("refunds take credits back, or flag the purchase", func(t *testing.T) {
 		// A refund of a payment never credited (flagged above) takes nothing and counts
-		// no credits as refunded.
-		sfSend(t, w.ts, sfEvent("charge.refunded", sfCharge("pi_w2", 100, 100)))
-		if got := w.sfPurchases(t, c.Token, nil); len(got) == 0 {
-			t.Fatal("no purchases")
-		}
-		for _, got := range w.sfPurchases(t, c.Token, nil) {
-			if got.PaymentRef != nil && *got.PaymentRef == "pi_w2" && (got.RefundedCredits != 0 || got.Status != "PENDING") {
-				t.Fatalf("refund of a payment never credited: %+v", got)
+		// no credits as refunded; once the whole charge is back, the purchase is REFUNDED.
+		uncredited := func() sfPurchase {
+			for _, got := range w.sfPurchases(t, c.Token, nil) {
+				if got.PaymentRef != nil && *got.PaymentRef == "pi_w2" {
+					return got
+				}
 			}
+			t.Fatal("no purchase paid by pi_w2")
+			return sfPurchase{}
+		}
+		sfSend(t, w.ts, sfEvent("charge.refunded", sfCharge("pi_w2", 100, 40)))
+		if got := uncredited(); got.RefundedCredits != 0 || got.Status != "PENDING" {
+			t.Fatalf("part of a payment never credited refunded: %+v", got)
+		}
+		sfSend(t, w.ts, sfEvent("charge.refunded", sfCharge("pi_w2", 100, 100)))
+		if got := uncredited(); got.RefundedCredits != 0 || got.Status != "REFUNDED" || !got.Flagged {
+			t.Fatalf("all of a payment never credited refunded: %+v", got)
 		}
 		full := sfEvent("charge.refunded", sfCharge("pi_w1", 1000, 1000))
 		sfSend(t, w.ts, full)
@@ -289,7 +297,7 @@ func TestStripeWebhook(t *testing.T) {
 		}
 	})
 
-	for action, want := range map[string]int{"wallet.purchase.completed": 2, "wallet.purchase.refunded": 3, "wallet.purchase.flagged": 3} {
+	for action, want := range map[string]int{"wallet.purchase.completed": 2, "wallet.purchase.refunded": 4, "wallet.purchase.flagged": 3} {
 		n, err := w.db.AuditLog.Query().Where(auditlog.Action(action)).Count(w.system())
 		if err != nil || n != want {
 			t.Errorf("audit %s: %d rows (%v), want %d", action, n, err, want)

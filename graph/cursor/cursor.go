@@ -123,7 +123,10 @@ func decodeValue(d *msgpack.Decoder) (any, error) {
 		code == msgpcode.Int8, code == msgpcode.Int16, code == msgpcode.Int32, code == msgpcode.Int64,
 		code == msgpcode.Str8:
 	case code == msgpcode.FixExt4, code == msgpcode.FixExt8, code == msgpcode.Ext8:
-		return d.DecodeTime()
+		// In UTC, as stored: msgpack gives the host's zone, and SQLite compares times as
+		// text (a cursor's wall clock off by the host's offset).
+		t, err := d.DecodeTime()
+		return t.UTC(), err
 	default:
 		return nil, errShape
 	}

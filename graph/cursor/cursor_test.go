@@ -27,6 +27,9 @@ func written(c ent.Cursor) string {
 func entgqlReads(s string) (ent.Cursor, error) {
 	var c ent.Cursor
 	err := c.UnmarshalGQL(s)
+	if t, ok := c.Value.(time.Time); ok {
+		c.Value = t.UTC() // the same instant; UnmarshalCursor gives it in UTC, as stored
+	}
 	return c, err
 }
 

@@ -244,10 +244,12 @@ func (s *Service) bySubject(ctx context.Context, sp span) ([]SubjectPoint, error
 			latest, err := s.db.Client.Question.Query().Where(question.SubjectIn(f.spellings...)).
 				Order(ent.Desc(question.FieldCreatedAt), ent.Desc(question.FieldID)).Limit(1).
 				Select(question.FieldSubject).String(ctx)
-			if err != nil {
+			switch {
+			case err == nil:
+				f.Subject = latest
+			case !ent.IsNotFound(err): // no question left of either spelling: the first stays
 				return nil, errs.Wrap("analytics.BySubject", err)
 			}
-			f.Subject = latest
 		}
 		f.MedianToClaim, f.MedianToDeliver = f.claim.median(), f.deliv.median()
 		out[i] = f.SubjectPoint

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"net/url"
@@ -264,5 +265,15 @@ func TestSQLiteLowerFoldsUnicode(t *testing.T) {
 	var number string
 	if err := d.SQL.QueryRow("SELECT LOWER(NULL), LOWER(42)").Scan(&null, &number); err != nil || null != nil || number != "42" {
 		t.Errorf("LOWER(NULL), LOWER(42) = %v, %q (%v)", null, number, err)
+	}
+	// The cgo driver's name, which ent and Atlas tools open, has it too.
+	other, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var got string
+	if err := other.QueryRow("SELECT LOWER('ÖMER')").Scan(&got); err != nil || got != "ömer" {
+		t.Errorf(`sqlite3: LOWER('ÖMER') = %q (%v)`, got, err)
 	}
 }

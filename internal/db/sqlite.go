@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/XSAM/otelsql"
@@ -16,12 +17,17 @@ import (
 // that opens "sqlite3" works without cgo. Never link mattn/go-sqlite3 as well: both
 // registering "sqlite3" panics.
 func init() {
-	sql.Register("sqlite3", &sqlite.Driver{})
 	// SQLite's LOWER folds ASCII letters only, while ent's ContainsFold and EqualFold lower
 	// their argument in Go: "Ömer" then matched nothing, not even as typed. Go's LOWER
-	// replaces the built-in on every connection, so that text matches in any case as on
-	// PostgreSQL.
+	// replaces the built-in on every connection of both driver names, so that text
+	// matches in any case as on PostgreSQL. It costs a Go call per row where a query
+	// lowers a column (searches).
 	sqlite.MustRegisterDeterministicScalarFunction("lower", 1, lowerFunc)
+	cgoName := &sqlite.Driver{}
+	if err := cgoName.RegisterFunction("lower", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: lowerFunc}); err != nil {
+		panic(err)
+	}
+	sql.Register("sqlite3", cgoName)
 }
 
 // lowerFunc is LOWER(x) with Go's Unicode case mapping; like SQLite's, it answers NULL
@@ -34,6 +40,8 @@ func lowerFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, er
 		return strings.ToLower(v), nil
 	case []byte:
 		return strings.ToLower(string(v)), nil
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64), nil
 	default:
 		return fmt.Sprint(v), nil
 	}

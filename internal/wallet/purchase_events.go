@@ -112,9 +112,10 @@ func mismatch(row *ent.CreditPurchase, u payment.PurchaseUpdate) string {
 // Provider events carry the total refunded so far, so a later refund takes only the
 // difference.
 func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPurchase, u payment.PurchaseUpdate) error {
-	if row.Amount <= 0 || u.AmountRefunded <= 0 || row.TransactionID == nil {
-		// Never credited (a mismatched payment, flagged already): no credits to take
-		// back, and none counted as refunded.
+	if row.TransactionID == nil {
+		return refundUncredited(ctx, tx, row, u)
+	}
+	if row.Amount <= 0 || u.AmountRefunded <= 0 {
 		return nil
 	}
 	refunded := min(row.Credits, (row.Credits*u.AmountRefunded+row.Amount-1)/row.Amount)
@@ -153,6 +154,23 @@ func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPur
 	}
 	return s.flag(ctx, tx, row, fmt.Sprintf("refund of %d credits: the wallet held only %d, %d could not be taken back",
 		due, taken, due-taken), "")
+}
+
+// refundUncredited applies a refund of a payment that was never credited (a mismatched
+// payment, flagged already): no credits to take back, and none counted as refunded, but
+// once the whole charge is back the purchase is REFUNDED, audited, so that an admin
+// working the flagged purchases does not credit money the buyer already has back.
+func refundUncredited(ctx context.Context, tx *ent.Client, row *ent.CreditPurchase, u payment.PurchaseUpdate) error {
+	if row.Status == creditpurchase.StatusREFUNDED || u.AmountRefunded <= 0 || u.AmountRefunded < u.Amount {
+		return nil
+	}
+	err := tx.CreditPurchase.UpdateOneID(row.ID).SetStatus(creditpurchase.StatusREFUNDED).SetUpdatedAt(timex.Now()).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.Entry{Action: "wallet.purchase.refunded", TargetType: "CreditPurchase",
+		TargetID: row.ID.String(), Actor: &row.UserID, Metadata: map[string]any{"refundedCredits": 0, "takenBack": 0,
+			"neverCredited": true, "amountRefunded": u.AmountRefunded, "currency": u.Currency, "paymentRef": u.PaymentRef}})
 }
 
 // flag marks row for the admins with reason, audited, and tells them (a
