@@ -16,44 +16,40 @@ import (
 // read the wrong side; a bare before read the list's beginning.
 func TestConnectionsSliceByAfterAndBeforeAsRelayDoes(t *testing.T) {
 	t.Parallel()
-	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
-			admin := w.callers[azAdmin].Token
-			for range 3 {
-				w.register(t, false)
+	onBothDatabases(t, func(t *testing.T, w *azWorld) {
+		admin := w.callers[azAdmin].Token
+		for range 3 {
+			w.register(t, false)
+		}
+		for _, field := range []string{"users", "auditLogs"} {
+			list, cursors := relayPage(t, w, admin, field, "first: 100")
+			if len(list) < 6 {
+				t.Fatalf("%s: only %d nodes", field, len(list))
 			}
-			for _, field := range []string{"users", "auditLogs"} {
-				list, cursors := relayPage(t, w, admin, field, "first: 100")
-				if len(list) < 6 {
-					t.Fatalf("%s: only %d nodes", field, len(list))
-				}
-				n := len(list)
-				c := func(i int) string { return fmt.Sprintf("%q", cursors[i]) }
-				for _, tc := range []struct {
-					args string
-					want []string
-				}{
-					{"before: " + c(3), list[:3]},
-					{"first: 2, before: " + c(3), list[:2]},
-					{"last: 2, before: " + c(3), list[1:3]},
-					{"after: " + c(1), list[2:min(n, 22)]},
-					{"first: 2, after: " + c(1), list[2:4]},
-					{"last: 2, after: " + c(1), list[n-2:]},
-					{"first: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
-					{"last: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
-					{"first: 1, after: " + c(1) + ", before: " + c(4), list[2:3]},
-					{"last: 1, after: " + c(1) + ", before: " + c(4), list[3:4]},
-					{"after: " + c(3) + ", before: " + c(1), []string{}},
-				} {
-					if got, _ := relayPage(t, w, admin, field, tc.args); !slices.Equal(got, tc.want) {
-						t.Errorf("%s(%s): %v, want %v", field, tc.args, got, tc.want)
-					}
+			n := len(list)
+			c := func(i int) string { return fmt.Sprintf("%q", cursors[i]) }
+			for _, tc := range []struct {
+				args string
+				want []string
+			}{
+				{"before: " + c(3), list[:3]},
+				{"first: 2, before: " + c(3), list[:2]},
+				{"last: 2, before: " + c(3), list[1:3]},
+				{"after: " + c(1), list[2:min(n, 22)]},
+				{"first: 2, after: " + c(1), list[2:4]},
+				{"last: 2, after: " + c(1), list[n-2:]},
+				{"first: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
+				{"last: 10, after: " + c(1) + ", before: " + c(4), list[2:4]},
+				{"first: 1, after: " + c(1) + ", before: " + c(4), list[2:3]},
+				{"last: 1, after: " + c(1) + ", before: " + c(4), list[3:4]},
+				{"after: " + c(3) + ", before: " + c(1), []string{}},
+			} {
+				if got, _ := relayPage(t, w, admin, field, tc.args); !slices.Equal(got, tc.want) {
+					t.Errorf("%s(%s): %v, want %v", field, tc.args, got, tc.want)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // relayPage reads one page of field (a connection of nodes with ids) with args: the
@@ -80,30 +76,38 @@ func relayPage(t *testing.T, w *azWorld, token, field, args string) (ids, cursor
 // database, which answered INTERNAL on PostgreSQL and compared across types on SQLite.
 func TestACursorOfAnotherOrderIsBadUserInput(t *testing.T) {
 	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, w *azWorld) {
+		client, admin := w.callers[azClient], w.callers[azAdmin].Token
+		w.qfSubmit(t, client)
+		var byPrice struct {
+			Questions struct{ Edges []struct{ Cursor string } }
+		}
+		w.mustGQL(t, admin, `{ questions(first: 1, orderBy: {field: PRICE}) { edges { cursor } } }`, nil, &byPrice)
+		cursor := byPrice.Questions.Edges[0].Cursor
+		for _, tc := range []struct{ token, op, field string }{
+			{admin, `query($c: Cursor) { questions(first: 2, after: $c) { pageInfo { hasNextPage } } }`, "after"},
+			{admin, `query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: DEADLINE}) { edges { cursor } } }`, "before"},
+			{client.Token, `query($c: Cursor) { myQuestions(first: 2, after: $c) { edges { cursor } } }`, "after"},
+			{admin, `query($c: Cursor) { users(first: 2, before: $c) { edges { cursor } } }`, "before"},
+		} {
+			if ext := w.wfFail(t, tc.token, "BAD_USER_INPUT", tc.op, map[string]any{"c": cursor}); ext["field"] != tc.field {
+				t.Errorf("%s: field %v, want %s", tc.op, ext["field"], tc.field)
+			}
+		}
+		// Its own order takes it.
+		w.mustGQL(t, admin, `query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { cursor } } }`,
+			map[string]any{"c": cursor}, &struct{}{})
+	})
+}
+
+// onBothDatabases runs check against a server of its own on a new PostgreSQL database and
+// on a new SQLite one (the embedded default).
+func onBothDatabases(t *testing.T, check func(t *testing.T, w *azWorld)) {
+	t.Helper()
 	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
-			client, admin := w.callers[azClient], w.callers[azAdmin].Token
-			w.qfSubmit(t, client)
-			var byPrice struct {
-				Questions struct{ Edges []struct{ Cursor string } }
-			}
-			w.mustGQL(t, admin, `{ questions(first: 1, orderBy: {field: PRICE}) { edges { cursor } } }`, nil, &byPrice)
-			cursor := byPrice.Questions.Edges[0].Cursor
-			for _, tc := range []struct{ token, op, field string }{
-				{admin, `query($c: Cursor) { questions(first: 2, after: $c) { pageInfo { hasNextPage } } }`, "after"},
-				{admin, `query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: DEADLINE}) { edges { cursor } } }`, "before"},
-				{client.Token, `query($c: Cursor) { myQuestions(first: 2, after: $c) { edges { cursor } } }`, "after"},
-				{admin, `query($c: Cursor) { users(first: 2, before: $c) { edges { cursor } } }`, "before"},
-			} {
-				if ext := w.wfFail(t, tc.token, "BAD_USER_INPUT", tc.op, map[string]any{"c": cursor}); ext["field"] != tc.field {
-					t.Errorf("%s: field %v, want %s", tc.op, ext["field"], tc.field)
-				}
-			}
-			// Its own order takes it.
-			w.mustGQL(t, admin, `query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { cursor } } }`,
-				map[string]any{"c": cursor}, &struct{}{})
+			check(t, newAzWorld(t, map[string]string{"DATABASE_URL": url(t)}))
 		})
 	}
 }

@@ -1,10 +1,6 @@
 package main
 
-import (
-	"testing"
-
-	"backbone/internal/testenv"
-)
+import "testing"
 
 // A NUL in a filter's text is the caller's mistake, BAD_USER_INPUT on the filter's field:
 // PostgreSQL refuses it in text, which answered INTERNAL.
@@ -27,18 +23,14 @@ func TestFilterTextWithANULIsBadUserInput(t *testing.T) {
 // folded ASCII only, and the term is lowered in Go: "Ömer" found nothing, even as typed).
 func TestSearchFoldsLettersOutsideASCII(t *testing.T) {
 	t.Parallel()
-	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			w := newAzWorld(t, map[string]string{"DATABASE_URL": url(t)})
-			w.mustGQL(t, w.callers[azClient].Token, `mutation { updateProfile(input: {displayName: "Ömer Élan"}) { displayName } }`, nil, &struct{}{})
-			for _, term := range []string{"Ömer", "ömer", "ÖMER", "élan"} {
-				var out struct{ Users struct{ TotalCount int } }
-				w.mustGQL(t, w.callers[azAdmin].Token, `query($s: String) { users(filter: {search: $s}) { totalCount } }`, map[string]any{"s": term}, &out)
-				if out.Users.TotalCount != 1 {
-					t.Errorf("search %q: %d users, want 1", term, out.Users.TotalCount)
-				}
+	onBothDatabases(t, func(t *testing.T, w *azWorld) {
+		w.mustGQL(t, w.callers[azClient].Token, `mutation { updateProfile(input: {displayName: "Ömer Élan"}) { displayName } }`, nil, &struct{}{})
+		for _, term := range []string{"Ömer", "ömer", "ÖMER", "élan"} {
+			var out struct{ Users struct{ TotalCount int } }
+			w.mustGQL(t, w.callers[azAdmin].Token, `query($s: String) { users(filter: {search: $s}) { totalCount } }`, map[string]any{"s": term}, &out)
+			if out.Users.TotalCount != 1 {
+				t.Errorf("search %q: %d users, want 1", term, out.Users.TotalCount)
 			}
-		})
-	}
+		}
+	})
 }

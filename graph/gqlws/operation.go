@@ -71,12 +71,7 @@ func (op *operation) endWhen(ends <-chan struct{}) {
 		op.complete()
 		return
 	}
-	op.mu.Lock()
-	cancel := op.cancel
-	op.mu.Unlock()
-	if cancel != nil {
-		cancel()
-	}
+	op.cancelExecution()
 }
 
 // stop ends the operation id at the client's request.
@@ -124,6 +119,11 @@ func (op *operation) end() {
 	if op.c.srv.leave(op) {
 		return
 	}
+	op.cancelExecution()
+}
+
+// cancelExecution cancels the operation's own execution, if it has one.
+func (op *operation) cancelExecution() {
 	op.mu.Lock()
 	cancel := op.cancel
 	op.mu.Unlock()
