@@ -258,8 +258,10 @@ func (c *client) next() msg {
 // closed reads until the server's close frame and returns it.
 func (c *client) closed() *websocket.CloseError {
 	c.t.Helper()
+	// One deadline for the whole wait: a connection that stays open but keeps sending (an
+	// error message, keep-alive pings) must not keep the test waiting.
+	_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
-		_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 		_, _, err := c.conn.ReadMessage()
 		if err == nil {
 			continue
