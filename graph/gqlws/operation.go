@@ -57,10 +57,10 @@ func (c *conn) start(id string, payload json.RawMessage) bool {
 	return true
 }
 
-// endWhen completes the operation for its client once ends closes (the resolver said
-// why: EndsWhen), unless it stopped first. A group member leaves its group, whose
-// execution goes on for the others; an operation of its own has its execution cancelled,
-// and completes when that returns.
+// endWhen takes a group member out of its group and completes it for its client once
+// ends closes (the resolver said why: EndsWhen), unless it stopped first; the group's
+// execution goes on for the others. A member no longer in a group was completed when the
+// group ended.
 func (op *operation) endWhen(ends <-chan struct{}) {
 	select {
 	case <-ends:
@@ -69,9 +69,7 @@ func (op *operation) endWhen(ends <-chan struct{}) {
 	}
 	if op.c.srv.leave(op) {
 		op.complete()
-		return
 	}
-	op.cancelExecution()
 }
 
 // stop ends the operation id at the client's request.
@@ -119,11 +117,6 @@ func (op *operation) end() {
 	if op.c.srv.leave(op) {
 		return
 	}
-	op.cancelExecution()
-}
-
-// cancelExecution cancels the operation's own execution, if it has one.
-func (op *operation) cancelExecution() {
 	op.mu.Lock()
 	cancel := op.cancel
 	op.mu.Unlock()
@@ -234,9 +227,6 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 	if rc.Operation.Operation == ast.Subscription && slot.audience != "" {
 		c.srv.share(op, groupKey(slot.audience, rc), slot, responses, rctx, cancel)
 		return
-	}
-	if slot.ends != nil {
-		go op.endWhen(slot.ends)
 	}
 	defer cancel()
 	for {

@@ -39,11 +39,11 @@ func Sign(secret []byte, t time.Time, body []byte) string {
 // Verify checks a SignatureHeader value against body: a well-formed header, a timestamp
 // within tolerance of now (either way), and a v1 signature made with secret.
 func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
-	ts, sigs, err := parseSignatureHeader(header)
+	ts, sec, sigs, err := parseSignatureHeader(header)
 	if err != nil {
 		return err
 	}
-	if err := checkTimestamp(ts, now, tolerance); err != nil {
+	if err := checkTimestamp(sec, now, tolerance); err != nil {
 		return err
 	}
 	want := mac(secret, ts, body)
@@ -64,12 +64,13 @@ func mac(secret []byte, ts string, body []byte) []byte {
 }
 
 // parseSignatureHeader splits a "t=<unix seconds>,v1=<hex>[,v1=...]" header, the format
-// Stripe-Signature shares: the timestamp as sent, and the v1 signatures.
-func parseSignatureHeader(header string) (ts string, sigs [][]byte, err error) {
+// Stripe-Signature shares: the timestamp as sent (what is signed) and read, and the v1
+// signatures.
+func parseSignatureHeader(header string) (ts string, sec int64, sigs [][]byte, err error) {
 	for part := range strings.SplitSeq(header, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
-			return "", nil, ErrBadSignatureHeader
+			return "", 0, nil, ErrBadSignatureHeader
 		}
 		switch k {
 		case "t":
@@ -80,19 +81,16 @@ func parseSignatureHeader(header string) (ts string, sigs [][]byte, err error) {
 			}
 		}
 	}
-	if _, err := strconv.ParseInt(ts, 10, 64); err != nil || len(sigs) == 0 {
-		return "", nil, ErrBadSignatureHeader
+	sec, err = strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return "", 0, nil, ErrBadSignatureHeader
 	}
-	return ts, sigs, nil
+	return ts, sec, sigs, nil
 }
 
-// checkTimestamp is ErrStale unless ts (unix seconds) is within tolerance of now, either
+// checkTimestamp is ErrStale unless sec (unix seconds) is within tolerance of now, either
 // way.
-func checkTimestamp(ts string, now time.Time, tolerance time.Duration) error {
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return ErrBadSignatureHeader
-	}
+func checkTimestamp(sec int64, now time.Time, tolerance time.Duration) error {
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
 		return ErrStale
 	}

@@ -113,9 +113,9 @@ func (h *stripeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		// stripe-go refuses only timestamps too far in the past; one from the future is
 		// refused too, as on our own endpoint (the timestamp is signed: stripe-go checked).
-		var ts string
-		if ts, _, err = parseSignatureHeader(header); err == nil {
-			err = checkTimestamp(ts, time.Now(), DefaultTolerance)
+		var sec int64
+		if _, sec, _, err = parseSignatureHeader(header); err == nil {
+			err = checkTimestamp(sec, time.Now(), DefaultTolerance)
 		}
 	}
 	if err != nil {
