@@ -17,7 +17,12 @@ func testMailDir(t *testing.T) string {
 	if d, ok := testMailDirs.Load(t.Name()); ok {
 		return d.(string)
 	}
-	d, _ := testMailDirs.LoadOrStore(t.Name(), t.TempDir())
+	d, loaded := testMailDirs.LoadOrStore(t.Name(), t.TempDir())
+	if !loaded {
+		// The directory goes with this run of the test: -count=2 runs it again by the
+		// same name.
+		t.Cleanup(func() { testMailDirs.Delete(t.Name()) })
+	}
 	return d.(string)
 }
 
