@@ -197,6 +197,14 @@ func sfCharge(paymentIntent string, amount, amountRefunded int) map[string]any {
 	}
 }
 
+// sfChargeOf is sfCharge of a payment of purchase p, which carries its id as Stripe
+// copies the payment's metadata onto its charges.
+func sfChargeOf(t *testing.T, p sfPurchase, paymentIntent string, amount, amountRefunded int) map[string]any {
+	c := sfCharge(paymentIntent, amount, amountRefunded)
+	c["metadata"] = map[string]any{"purchase_id": azUUID(t, p.ID).String()}
+	return c
+}
+
 // sfSign signs body as Stripe does, at ts, with secret.
 func sfSign(body []byte, secret string, ts time.Time) string {
 	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: ts}).Header

@@ -40,6 +40,8 @@ func TestStripeCheckoutSession(t *testing.T) {
 		"line_items[0][quantity]":                "1",
 		"success_url":                            "https://app.example.com/credits/thanks",
 		"cancel_url":                             "https://app.example.com/credits",
+		// Copied onto the charge by Stripe: a refund names its purchase.
+		"payment_intent_data[metadata][purchase_id]": azUUID(t, p.ID).String(),
 	}
 	for k, v := range want {
 		if f.Get(k) != v {
@@ -302,6 +304,69 @@ func TestStripeWebhook(t *testing.T) {
 		if err != nil || n != want {
 			t.Errorf("audit %s: %d rows (%v), want %d", action, n, err, want)
 		}
+	}
+	wallettest.CheckInvariants(t, w.db)
+}
+
+// TestStripeEventsOutOfOrder: Stripe does not deliver events in order, and retries a
+// failed delivery for days, so a refund may come before the payment's report, and a
+// report of the payment after its refund.
+func TestStripeEventsOutOfOrder(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, sfEnv(newSfStripe(t).URL))
+	c, admin := w.callers[azClient], w.callers[azAdmin]
+
+	// A refund before the payment's report is not acknowledged: Stripe sends it again,
+	// and once the payment is credited, it takes the credits back.
+	p := w.sfBuy(t, c.Token, "starter", 0, "o-1")
+	early := sfEvent("charge.refunded", sfChargeOf(t, p, "pi_o1", 1000, 1000))
+	if got := sfDeliver(t, w.ts, sfSign(early, sfWebhookSecret, time.Now()), early); got != http.StatusServiceUnavailable {
+		t.Fatalf("a refund before its payment's report: status %d, want 503 (delivered again later)", got)
+	}
+	sfSend(t, w.ts, sfEvent("checkout.session.completed", sfSession(t, p, 1000, "usd", "paid", "pi_o1")))
+	if got := w.wfWallet(t, c.Token); got.Balance != 100 {
+		t.Fatalf("wallet after the payment = %+v, want 100", got)
+	}
+	sfSend(t, w.ts, early)
+	if got := w.wfWallet(t, c.Token); got.Balance != 0 {
+		t.Fatalf("wallet after the refund delivered again = %+v, want 0", got)
+	}
+	if got := w.sfPurchaseOf(t, c.Token, p.ID); got.Status != "REFUNDED" || got.RefundedCredits != 100 {
+		t.Fatalf("purchase refunded after its late credit = %+v", got)
+	}
+
+	// A delayed payment method: its refund waits for the payment's success too.
+	p2 := w.sfBuy(t, c.Token, "starter", 0, "o-2")
+	sfSend(t, w.ts, sfEvent("checkout.session.completed", sfSession(t, p2, 1000, "usd", "unpaid", "pi_o2")))
+	early2 := sfEvent("charge.refunded", sfCharge("pi_o2", 1000, 1000))
+	if got := sfDeliver(t, w.ts, sfSign(early2, sfWebhookSecret, time.Now()), early2); got != http.StatusServiceUnavailable {
+		t.Fatalf("a refund of a payment still processing: status %d, want 503", got)
+	}
+	sfSend(t, w.ts, sfEvent("checkout.session.async_payment_succeeded", sfSession(t, p2, 1000, "usd", "paid", "pi_o2")))
+	sfSend(t, w.ts, early2)
+	if got := w.wfWallet(t, c.Token); got.Balance != 0 {
+		t.Fatalf("wallet after a delayed payment and its refund = %+v, want 0", got)
+	}
+
+	// A payment reported after the whole of it was refunded (a mismatched payment, flagged
+	// and never credited, then refunded) is not credited.
+	p3 := w.sfBuy(t, c.Token, "starter", 0, "o-3")
+	sfSend(t, w.ts, sfEvent("checkout.session.completed", sfSession(t, p3, 900, "usd", "paid", "pi_o3")))
+	sfSend(t, w.ts, sfEvent("charge.refunded", sfCharge("pi_o3", 900, 900)))
+	sfSend(t, w.ts, sfEvent("checkout.session.async_payment_succeeded", sfSession(t, p3, 1000, "usd", "paid", "pi_o3")))
+	if got := w.wfWallet(t, c.Token); got.Balance != 0 {
+		t.Fatalf("wallet after a payment reported once refunded = %+v, want 0", got)
+	}
+	if got := w.sfPurchaseOf(t, admin.Token, p3.ID); got.Status != "REFUNDED" || got.RefundedCredits != 0 || !got.Flagged ||
+		got.FlagReason == nil || !strings.Contains(*got.FlagReason, "after the whole payment was refunded") {
+		t.Fatalf("purchase reported paid after its refund = %+v", got)
+	}
+
+	// A refund naming a purchase of ours that another payment already paid is not taken
+	// for it.
+	sfSend(t, w.ts, sfEvent("charge.refunded", sfChargeOf(t, p, "pi_other", 1000, 1000)))
+	if got := w.sfPurchaseOf(t, c.Token, p.ID); got.RefundedCredits != 100 {
+		t.Fatalf("purchase after a refund of another payment = %+v", got)
 	}
 	wallettest.CheckInvariants(t, w.db)
 }

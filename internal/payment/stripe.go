@@ -88,6 +88,12 @@ func (p *StripeProvider) Checkout(ctx context.Context, r CheckoutRequest) (Check
 				},
 			},
 		}},
+		// The payment carries the purchase id too: Stripe copies a PaymentIntent's metadata
+		// onto its charge, so that a refund can name its purchase before the checkout's
+		// completion (and with it the payment's id) has been applied.
+		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{
+			Metadata: map[string]string{"purchase_id": r.PurchaseID.String()},
+		},
 		Metadata: map[string]string{
 			"purchase_id": r.PurchaseID.String(),
 			"user_id":     r.UserID.String(),

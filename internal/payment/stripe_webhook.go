@@ -49,8 +49,9 @@ type PurchaseUpdate struct {
 	Provider string     `json:"provider"`
 	EventID  string     `json:"eventId"`
 	Kind     UpdateKind `json:"kind"`
-	// PurchaseID is the purchase (client_reference_id) of a checkout event; uuid.Nil for
-	// a refund, which names the payment instead.
+	// PurchaseID is the purchase (client_reference_id) of a checkout event. A refund
+	// names the payment instead, and its purchase too when the charge carries it (the
+	// purchase_id metadata of the payment); uuid.Nil otherwise.
 	PurchaseID uuid.UUID `json:"purchaseId"`
 	// CheckoutRef is the checkout's id (a Checkout Session id), when the event has it.
 	CheckoutRef string `json:"checkoutRef,omitempty"`
@@ -184,6 +185,9 @@ func stripeUpdate(ev stripe.Event) (u PurchaseUpdate, ok bool, err error) {
 			return u, false, nil // not a Checkout payment
 		}
 		u.Kind, u.PaymentRef = UpdateRefunded, c.PaymentIntent.ID
+		if id, err := uuid.Parse(c.Metadata["purchase_id"]); err == nil {
+			u.PurchaseID = id
+		}
 		u.Amount, u.Currency, u.AmountRefunded = c.Amount, strings.ToLower(string(c.Currency)), c.AmountRefunded
 		return u, true, nil
 	}

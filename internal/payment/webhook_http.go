@@ -35,6 +35,11 @@ func answerApplyError(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 		http.Error(w, "invalid event", http.StatusBadRequest)
 	case errs.Conflict:
 		http.Error(w, "event id reused with different data", http.StatusConflict)
+	case errs.Unavailable:
+		// Not yet: the provider retries a non-2xx answer later.
+		log.WarnContext(r.Context(), logMsg, "event", eventID, "err", err)
+		w.Header().Set("Retry-After", "60")
+		http.Error(w, "event cannot be applied yet", http.StatusServiceUnavailable)
 	default:
 		if !errors.Is(err, context.Canceled) {
 			log.ErrorContext(r.Context(), logMsg, "event", eventID, "err", err)

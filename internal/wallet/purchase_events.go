@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"backbone/ent"
 	"backbone/ent/creditpurchase"
 	"backbone/ent/ledgertransaction"
@@ -35,7 +37,8 @@ type PurchaseFlagged struct {
 //     it holds them (never below zero), flagging the purchase for what it no longer
 //     holds.
 //
-// Errors: NOT_FOUND (no such purchase), CONFLICT (event id reused with other data).
+// Errors: NOT_FOUND (no such purchase), CONFLICT (event id reused with other data),
+// UNAVAILABLE (a refund of a payment not reported paid yet: deliver it again later).
 func (s *Service) RecordPurchaseUpdate(ctx context.Context, u payment.PurchaseUpdate) error {
 	ctx = db.System(ctx)
 	_, err := inTx(ctx, s.client, "wallet.RecordPurchaseUpdate", func(tx *ent.Client) (struct{}, error) {
@@ -52,8 +55,9 @@ func (s *Service) RecordPurchaseUpdate(ctx context.Context, u payment.PurchaseUp
 	return err
 }
 
-// purchaseOf finds and locks the purchase u is about: by id for a checkout event, by the
-// payment for a refund.
+// purchaseOf finds and locks the purchase u is about: by id for a checkout event; by the
+// payment for a refund, or, before the payment is known, by the purchase id the refund
+// carries.
 func (s *Service) purchaseOf(ctx context.Context, tx *ent.Client, u payment.PurchaseUpdate) (*ent.CreditPurchase, error) {
 	q := tx.CreditPurchase.Query().Where(creditpurchase.Provider(u.Provider))
 	if u.Kind == payment.UpdateRefunded {
@@ -62,6 +66,10 @@ func (s *Service) purchaseOf(ctx context.Context, tx *ent.Client, u payment.Purc
 		q.Where(creditpurchase.ID(u.PurchaseID))
 	}
 	id, err := q.OnlyID(ctx)
+	if ent.IsNotFound(err) && u.Kind == payment.UpdateRefunded && u.PurchaseID != uuid.Nil {
+		id, err = tx.CreditPurchase.Query().Where(creditpurchase.Provider(u.Provider), creditpurchase.ID(u.PurchaseID),
+			creditpurchase.Or(creditpurchase.PaymentRefIsNil(), creditpurchase.PaymentRef(""))).OnlyID(ctx)
+	}
 	if ent.IsNotFound(err) || ent.IsNotSingular(err) {
 		return nil, errs.E(errs.NotFound, "no purchase matches the event")
 	}
@@ -76,6 +84,11 @@ func (s *Service) apply(ctx context.Context, tx *ent.Client, row *ent.CreditPurc
 	case payment.UpdatePaid:
 		if reason := mismatch(row, u); reason != "" {
 			return s.flag(ctx, tx, row, reason, u.PaymentRef)
+		}
+		if row.TransactionID == nil && row.Status == creditpurchase.StatusREFUNDED {
+			// The whole payment is back with the buyer already (a late event): crediting
+			// it now would hand out credits nobody pays for.
+			return s.flag(ctx, tx, row, "reported paid after the whole payment was refunded: not credited", u.PaymentRef)
 		}
 		return s.credit(ctx, tx, row, u)
 	case payment.UpdateProcessing:
@@ -112,6 +125,12 @@ func mismatch(row *ent.CreditPurchase, u payment.PurchaseUpdate) string {
 // Provider events carry the total refunded so far, so a later refund takes only the
 // difference.
 func (s *Service) refund(ctx context.Context, tx *ent.Client, row *ent.CreditPurchase, u payment.PurchaseUpdate) error {
+	if row.TransactionID == nil && row.Status == creditpurchase.StatusPENDING && !row.Flagged {
+		// A payment is refunded only once it succeeded, so its report is on the way
+		// (events arrive in any order): the refund applies after the credit, on the
+		// provider's next delivery.
+		return errs.E(errs.Unavailable, "the refunded payment has not been reported paid yet")
+	}
 	if row.TransactionID == nil {
 		return refundUncredited(ctx, tx, row, u)
 	}
