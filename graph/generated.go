@@ -4963,7 +4963,12 @@ type Mutation {
   "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
-  "Ends the current claim on a question; it goes to expertId, or back to the queue when null."
+  """
+  Ends the current claim on a question; it goes to expertId, or back to the queue when null.
+  A revision (REVISION_REQUESTED) stays with the expert who wrote the answer: without
+  expertId it ends, and the client has the delivered answer back (DELIVERED), as when its
+  expert releases it; with an expertId it is CONFLICT.
+  """
   reassignQuestion(id: ID!, expertId: ID): Question! @hasRole(roles: [ADMIN])
 
   "Runs the AI stages of a question again from the first that did not finish, while no expert has claimed it (pipeline FAILED or SKIPPED)."

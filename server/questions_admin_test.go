@@ -110,6 +110,46 @@ func TestQuestionDisputesAndReassignmentsOverGraphQL(t *testing.T) {
 		qfWantWallet(t, w, client, wfWallet{Held: qfPrice})
 	})
 
+	t.Run("a revision stays with the expert who answered", func(t *testing.T) {
+		t.Parallel()
+		client, first, second := w.register(t, false), w.qfExpert(t), w.qfExpert(t)
+		id := w.qfDelivered(t, client, first)
+		const revise = `mutation($id: ID!) { requestRevision(id: $id, note: "Add the formula.") { status } }`
+		var revised struct{ RequestRevision struct{ Status string } }
+		w.mustGQL(t, client.Token, revise, map[string]any{"id": id}, &revised)
+		const reassign = `mutation($id: ID!, $e: ID) { reassignQuestion(id: $id, expertId: $e) { ` + qfQuestionFields + ` } }`
+		if ext := w.wfFail(t, admin.Token, "CONFLICT", reassign, map[string]any{"id": id, "e": second.ID}); ext["status"] != "REVISION_REQUESTED" {
+			t.Fatalf("reassigning a revision to another expert: extensions %v", ext)
+		}
+		// Ended by the admin, the revision gives the client back the delivered answer,
+		// still the first expert's to be paid for: it does not go back to the queue, where
+		// the client could cancel it and another expert take it.
+		var ended struct{ ReassignQuestion qfQuestion }
+		w.mustGQL(t, admin.Token, reassign, map[string]any{"id": id, "e": nil}, &ended)
+		if q := ended.ReassignQuestion; q.Status != "DELIVERED" || q.Expert == nil || q.Expert.ID != first.ID ||
+			q.Answer == nil || q.Answer.Author == nil || q.Answer.Author.ID != first.ID {
+			t.Fatalf("a revision ended by the admin: %+v", q)
+		}
+		if a := w.qfAssignments(t, first, true); len(a) != 0 {
+			t.Fatalf("the first expert still holds %+v", a)
+		}
+		if w.qfAvailable(t, second, id) {
+			t.Fatal("the ended revision is in another expert's queue")
+		}
+		w.wfFail(t, client.Token, "CONFLICT", `mutation($id: ID!) { cancelQuestion(id: $id) { status } }`, map[string]any{"id": id})
+		var accepted struct{ AcceptAnswer struct{ Status string } }
+		w.mustGQL(t, client.Token, `mutation($id: ID!) { acceptAnswer(id: $id, stars: 5) { status } }`, map[string]any{"id": id}, &accepted)
+		var earned struct{ Earnings struct{ Available int } }
+		w.mustGQL(t, first.Token, `{ earnings { available } }`, nil, &earned)
+		if earned.Earnings.Available == 0 {
+			t.Fatal("the expert who wrote the accepted answer earned nothing")
+		}
+		w.mustGQL(t, second.Token, `{ earnings { available } }`, nil, &earned)
+		if earned.Earnings.Available != 0 {
+			t.Fatalf("the other expert earned %d", earned.Earnings.Available)
+		}
+	})
+
 	t.Run("an unknown question", func(t *testing.T) {
 		t.Parallel()
 		missing := qfGID("Question", uuid.New())

@@ -89,17 +89,26 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		if err != nil {
 			return nil, err
 		}
+		revision := q.Status == question.StatusREVISION_REQUESTED
 		act := actAssign
-		if expertID == nil {
+		switch {
+		case revision && expertID != nil:
+			return nil, conflict(q.Status, "a revision stays with the expert who wrote the answer: reassignQuestion without expertId ends it, and the client has the answer back")
+		case revision:
+			act = actDropRevision
+		case expertID == nil:
 			act = actUnassign
 		}
 		wasQueued := q.Status == question.StatusAWAITING_EXPERT
 		previous := q.ExpertID
 		now := s.now()
 		q, err = s.transit(ctx, tx, q, act, byAdmin, func(up *ent.QuestionUpdateOne) {
-			if expertID == nil {
+			switch {
+			case revision: // as when its expert releases it
+				up.SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
+			case expertID == nil:
 				up.ClearExpertID()
-			} else {
+			default:
 				up.SetExpertID(*expertID)
 			}
 		})
@@ -115,7 +124,7 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 			notices: []event{{events.TopicQuestionReassigned, events.QuestionReassigned{QuestionID: q.ID,
 				From: previous, To: expertID, At: now}}}}
 		if expertID == nil {
-			c.available = true
+			c.available = !revision
 		} else {
 			c.taken, c.takenBy = wasQueued, expertID
 			err = tx.Assignment.Create().SetQuestionID(q.ID).SetExpertID(*expertID).SetClaimedAt(now).

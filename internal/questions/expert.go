@@ -190,7 +190,7 @@ func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment
 	if err != nil {
 		return nil, change{}, err
 	}
-	revision := q.DeliveredAt != nil
+	revision := q.Status == question.StatusREVISION_REQUESTED
 	act := actRequeue
 	if revision {
 		act = actDropRevision

@@ -42,7 +42,7 @@ const (
 	actAssign          action = "assign"           // an admin gives the question to an expert
 	actUnassign        action = "unassign"         // an admin puts a held question back in the queue
 	actRequeue         action = "requeue"          // a first claim ends unanswered (released, lease expired)
-	actDropRevision    action = "drop_revision"    // a revision claim ends undelivered: the last answer stands
+	actDropRevision    action = "drop_revision"    // a revision claim ends undelivered (released, lease expired, ended by an admin): the last answer stands
 	actDeliver         action = "deliver"          // the expert delivers an answer (a first one or a revision)
 	actDecline         action = "decline"          // the expert declines the question: refunded
 	actRequestRevision action = "request_revision" // the client sends the answer back to its expert
@@ -102,11 +102,13 @@ var lifecycle = map[action]transition{
 	actRetryCheck:    {states(question.StatusAWAITING_EXPERT), question.StatusCHECKING, byAdmin, refusedRetry},
 	actCancel: {append(slices.Clone(beforeQueue), question.StatusAWAITING_EXPERT), question.StatusCANCELLED, byClient,
 		"only a question no expert has claimed can be cancelled"},
-	actClaim:        {states(question.StatusAWAITING_EXPERT), question.StatusCLAIMED, byExpert, refusedOpen},
-	actAssign:       {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED, question.StatusREVISION_REQUESTED), question.StatusCLAIMED, byAdmin, refusedReassign},
-	actUnassign:     {held, question.StatusAWAITING_EXPERT, byAdmin, refusedReassign},
+	actClaim: {states(question.StatusAWAITING_EXPERT), question.StatusCLAIMED, byExpert, refusedOpen},
+	// A revision is not reassigned: its answer and its pay are its expert's (an admin ends
+	// it with actDropRevision instead).
+	actAssign:       {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED), question.StatusCLAIMED, byAdmin, refusedReassign},
+	actUnassign:     {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byAdmin, refusedReassign},
 	actRequeue:      {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byExpert | bySystem, refusedHeld},
-	actDropRevision: {held, question.StatusDELIVERED, byExpert | bySystem, refusedHeld},
+	actDropRevision: {states(question.StatusREVISION_REQUESTED), question.StatusDELIVERED, byExpert | bySystem | byAdmin, refusedHeld},
 	actDeliver:      {held, question.StatusDELIVERED, byExpert, refusedHeld},
 	actDecline: {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED, question.StatusREVISION_REQUESTED), question.StatusDECLINED, byExpert,
 		"only an open or claimed question can be declined"},

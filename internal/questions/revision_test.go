@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent/question"
+	"backbone/internal/errs"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
 )
@@ -85,15 +86,19 @@ func TestARevisionWaitsInRevisionRequested(t *testing.T) {
 		}
 	})
 
-	t.Run("an admin may put it back in the queue", func(t *testing.T) {
+	t.Run("an admin may end it, not give it to another expert", func(t *testing.T) {
 		q := e.delivered(t, cctx, xctx)
 		revise(t, q.ID)
+		other, _ := e.expert(t)
+		if _, err := e.svc.Reassign(e.admin, q.ID, &other); errs.CodeOf(err) != errs.Conflict {
+			t.Fatalf("reassigning a revision to another expert: %v, want CONFLICT", err)
+		}
 		got, err := e.svc.Reassign(e.admin, q.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != question.StatusAWAITING_EXPERT || got.ExpertID != nil {
-			t.Fatalf("after reassign: %s, expert %v", got.Status, got.ExpertID)
+		if got.Status != question.StatusDELIVERED || got.ExpertID == nil || *got.ExpertID != expertID || got.AutoAcceptAt == nil {
+			t.Fatalf("after the admin ended the revision: %s, expert %v, auto-accept %v", got.Status, got.ExpertID, got.AutoAcceptAt)
 		}
 	})
 }
