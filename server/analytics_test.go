@@ -168,6 +168,13 @@ func TestAnalyticsRollupsMatchTheBaseTables(t *testing.T) {
 	admin := w.callers[azAdmin].Token
 	w.wfFail(t, admin, "BAD_USER_INPUT", anSeriesQuery, map[string]any{"from": to, "to": from, "b": "DAY"})
 	w.wfFail(t, admin, "BAD_USER_INPUT", anSeriesQuery, map[string]any{"from": to.AddDate(-3, 0, 0), "to": to, "b": "DAY"})
+	// Dates no period can be written for (Go's zero time, the last day of year 9999).
+	for _, r := range [][2]string{{"0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z"}, {"9999-12-31T00:00:00Z", "9999-12-31T12:00:00Z"}} {
+		for _, b := range []string{"DAY", "MONTH"} {
+			w.wfFail(t, admin, "BAD_USER_INPUT", anSeriesQuery, map[string]any{"from": r[0], "to": r[1], "b": b})
+		}
+		w.wfFail(t, admin, "BAD_USER_INPUT", anLeaderboardQuery, map[string]any{"from": r[0], "to": r[1], "by": "RATING", "n": 10})
+	}
 	for _, n := range []int{0, 101} {
 		w.wfFail(t, admin, "BAD_USER_INPUT", anLeaderboardQuery, map[string]any{"from": from, "to": to, "by": "RATING", "n": n})
 	}
