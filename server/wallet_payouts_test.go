@@ -119,4 +119,8 @@ func TestEarningsAndPayouts(t *testing.T) {
 	w.wfFail(t, w.callers[azClient].Token, "FORBIDDEN", wfEarningsQuery, nil)
 	w.wfFail(t, expert.Token, "FORBIDDEN", `query($id: ID!) { userEarnings(userId: $id) { available } }`,
 		map[string]any{"id": expert2.ID})
+	// An admin who never earned reads no zeros of their own, as of any such user.
+	for _, id := range []string{admin.ID, w.callers[azClient].ID} {
+		w.wfFail(t, admin.Token, "NOT_FOUND", `query($id: ID!) { userEarnings(userId: $id) { available } }`, map[string]any{"id": id})
+	}
 }
