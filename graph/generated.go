@@ -4896,8 +4896,9 @@ type Mutation {
   Buys credits for your wallet: a pack of settings.creditPacks, named by pack or by its
   credits. With Stripe the purchase is PENDING: pay at checkoutUrl, and the wallet is
   credited when Stripe reports the payment. The development provider completes at once
-  and also sells a count no pack has. Retrying with the same idempotencyKey buys once
-  (and returns the same checkout).
+  and also sells a count no pack has. With no pack on sale (settings.creditPacks empty)
+  it is UNAVAILABLE. Retrying with the same idempotencyKey buys once (and returns the same
+  checkout).
   """
   buyCredits(credits: Int, pack: String, idempotencyKey: String!): CreditPurchase! @auth
 

@@ -209,3 +209,27 @@ func testLedgerOwnership(t *testing.T, w *azWorld) {
 		t.Fatalf("admin's accountEntries of a's wallet: %s", got)
 	}
 }
+
+// TestNoCreditPacksStopsSales: with every pack taken off sale, buyCredits sells nothing,
+// not even the development provider's counts of no pack.
+func TestNoCreditPacksStopsSales(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	admin, c := w.callers[azAdmin], w.fresh(t, azClient)
+	const packs = `mutation($p: [CreditPackInput!]) { updateSettings(input: {creditPacks: $p}) { creditPacks { id } } }`
+	var out struct {
+		UpdateSettings struct{ CreditPacks []struct{ ID string } }
+	}
+	w.mustGQL(t, admin.Token, packs, map[string]any{"p": []any{}}, &out)
+	if len(out.UpdateSettings.CreditPacks) != 0 {
+		t.Fatalf("packs after taking them all off sale: %+v", out.UpdateSettings.CreditPacks)
+	}
+	w.wfFail(t, c.Token, "UNAVAILABLE", wfBuyMutation, map[string]any{"c": 50, "k": "none-on-sale"})
+	if got := w.wfWallet(t, c.Token); got != (wfWallet{}) {
+		t.Fatalf("wallet after buying with no pack on sale = %+v", got)
+	}
+	w.mustGQL(t, admin.Token, packs, map[string]any{"p": []any{map[string]any{"id": "small", "credits": 10, "price": 100, "currency": "usd"}}}, &out)
+	if got := w.wfBuy(t, c.Token, 50, "on-sale-again"); got.Status != "COMPLETED" {
+		t.Fatalf("buyCredits once a pack is on sale again = %+v", got)
+	}
+}

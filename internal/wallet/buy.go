@@ -88,6 +88,10 @@ func (s *Service) packFor(ctx context.Context, in BuyInput) (settings.CreditPack
 		}
 	}
 	switch {
+	case len(st.CreditPacks) == 0:
+		// The admins took every pack off sale: that stops sales, the development
+		// provider's counts of no pack included.
+		return settings.CreditPack{}, errs.E(errs.Unavailable, "no credit packs are on sale (settings.creditPacks is empty)")
 	case in.Pack != "":
 		pk, ok := st.Pack(in.Pack)
 		if !ok {
