@@ -51,7 +51,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string
 	plain, prefix, hash := secret.NewAPIKey(secret.EnvLive)
 	var out *NewAPIKey
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		active, err := tx.APIKey.Query().Where(apikey.OwnerID(p.UserID), apikey.RevokedAtIsNil()).Count(db.System(ctx))
+		// Expired keys no longer work, so they take no room.
+		active, err := tx.APIKey.Query().Where(apikey.OwnerID(p.UserID), apikey.RevokedAtIsNil(),
+			apikey.Or(apikey.ExpiresAtIsNil(), apikey.ExpiresAtGT(s.now()))).Count(db.System(ctx))
 		if err != nil {
 			return err
 		}
