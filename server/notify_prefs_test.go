@@ -1,8 +1,11 @@
 package main
 
 import (
+	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -141,6 +144,18 @@ func TestUnsubscribeLinkTurnsOffOneKindOfEmail(t *testing.T) {
 	}
 	if !w.prefs(t, client.Token)["ANSWER_DELIVERED"].Email {
 		t.Fatal("GET turned the email off")
+	}
+	// Its button posts to the link itself, wherever PUBLIC_URL puts it behind a proxy.
+	_, page := nkUnsubscribe(t, w, http.MethodGet, tok)
+	m := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form in %s", page)
+	}
+	link := "https://backbone.example/app/unsubscribe?token=" + tok
+	base, _ := url.Parse(link)
+	action, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil || base.ResolveReference(action).String() != link {
+		t.Fatalf("the form of the page at %s posts to %v (%v)", link, base.ResolveReference(action), err)
 	}
 
 	// Tampered tokens are refused and change nothing.

@@ -14,12 +14,13 @@ import (
 const unsubscribeCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 // unsubscribePage is the one page of /unsubscribe: a confirmation (GET), the result
-// (POST), or a refused link.
+// (POST), or a refused link. The form posts to a relative URL, the page's own, so that it
+// reaches the server under whatever path PUBLIC_URL gives it behind a proxy.
 var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Backbone email</title></head><body>
 {{if .Bad}}<p>This unsubscribe link is not valid. You can choose which notifications come by email in your notification preferences.</p>
 {{else if .Done}}<p>You will no longer receive emails about: {{.Kind}}. Notifications still appear in the app; you can turn these emails back on in your notification preferences.</p>
-{{else}}<form method="post" action="/unsubscribe?token={{.Token}}"><p>Stop emails about: {{.Kind}}?</p><button type="submit">Unsubscribe</button></form>
+{{else}}<form method="post" action="unsubscribe?token={{.Token}}"><p>Stop emails about: {{.Kind}}?</p><button type="submit">Unsubscribe</button></form>
 {{end}}</body></html>
 `))
 
