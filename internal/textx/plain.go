@@ -30,11 +30,20 @@ func Plain(field, s string, max int, required bool) (string, error) {
 	if s == "" && required {
 		return "", errs.Ef(errs.BadUserInput, "%s is required", field).With("field", field)
 	}
-	if utf8.RuneCountInString(s) > max || len(s) > max {
-		return "", errs.Ef(errs.BadUserInput, "%s is too long (at most %d characters, fewer outside ASCII)", field, max).
-			With("field", field).With("maxLength", max)
+	if err := checkLength(field, s, max); err != nil {
+		return "", err
 	}
 	return s, nil
+}
+
+// checkLength bounds s to max characters and max bytes, the one message of both kinds of
+// text.
+func checkLength(field, s string, max int) error {
+	if utf8.RuneCountInString(s) > max || len(s) > max {
+		return errs.Ef(errs.BadUserInput, "%s is too long (at most %d characters, fewer outside ASCII)", field, max).
+			With("field", field).With("maxLength", max)
+	}
+	return nil
 }
 
 // forbidden reports a control character other than newline and tab.
@@ -49,8 +58,9 @@ func Markdown(field, s string, max int, required bool) (string, error) {
 		return "", errs.Ef(errs.BadUserInput, "%s must be valid text", field).With("field", field)
 	case required && strings.TrimSpace(s) == "":
 		return "", errs.Ef(errs.BadUserInput, "%s is required", field).With("field", field)
-	case utf8.RuneCountInString(s) > max || len(s) > max:
-		return "", errs.Ef(errs.BadUserInput, "%s is too long (at most %d characters)", field, max).With("field", field)
+	}
+	if err := checkLength(field, s, max); err != nil {
+		return "", err
 	}
 	return s, nil
 }
