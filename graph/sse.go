@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/gorilla/websocket"
 
 	"backbone/graph/gqlhttp"
 	"backbone/graph/gqlws"
@@ -37,23 +38,27 @@ type eventStream struct {
 const sseWriteTimeout = 10 * time.Second
 
 func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	release, err := t.limits.Reserve(r, connectionOwner(r.Context()))
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	out := deadlineWriter{ResponseWriter: w, ended: new(atomic.Pointer[[]byte])}
+	// The server's shutdown ends the stream as it closes the websockets.
+	release, err := t.limits.Reserve(r, connectionOwner(ctx), func() {
+		out.ended.Store(shutdownEvent) // before cancel: the last write sees it
+		cancel()
+	})
 	if err != nil {
 		code := errs.RateLimited
 		var ce *gqlws.CloseError
-		if errors.As(err, &ce) && ce.Code == gqlws.CloseServerBusy {
+		if errors.As(err, &ce) && (ce.Code == gqlws.CloseServerBusy || ce.Code == websocket.CloseGoingAway) {
 			code = errs.Unavailable
 		}
 		httpmw.WriteError(w, code, err.Error())
 		return
 	}
 	defer release()
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
 	// Authenticate (the middleware) checked the request's credentials; the stream ends
 	// when they expire or are revoked (refused credentials were answered by the fields
 	// that need a caller).
-	out := deadlineWriter{ResponseWriter: w, ended: new(atomic.Pointer[[]byte])}
 	if p, ok := viewer.From(ctx); ok {
 		defer watchCredential(t.auth, p, func(code int, reason string) {
 			out.ended.Store(endEvent(code, reason)) // before cancel: the last write sees it
@@ -112,8 +117,16 @@ func endEvent(code int, reason string) *[]byte {
 	if code == gqlws.CloseUnauthorized {
 		why = "expired"
 	}
-	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"message": reason,
-		"extensions": map[string]any{"code": errs.Unauthenticated, "reason": why}}}})
+	return errorEvent(reason, map[string]any{"code": errs.Unauthenticated, "reason": why})
+}
+
+// shutdownEvent ends a stream when the server shuts down, as 1001 (going away) closes a
+// websocket: the client connects again, to another instance or after the restart.
+var shutdownEvent = errorEvent("server shutting down", map[string]any{"code": errs.Unavailable})
+
+// errorEvent is a next event carrying one error.
+func errorEvent(message string, extensions map[string]any) *[]byte {
+	b, _ := json.Marshal(map[string]any{"errors": []map[string]any{{"message": message, "extensions": extensions}}})
 	e := []byte("event: next\ndata: " + string(b) + "\n\n")
 	return &e
 }

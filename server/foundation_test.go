@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -185,6 +186,44 @@ func TestShutdownClosesWebsocketsWithACloseFrame(t *testing.T) {
 	var closeErr *websocket.CloseError
 	if !asCloseError(err, &closeErr) {
 		t.Fatalf("websocket ended without a close frame: %v", err)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+func TestShutdownEndsEventStreams(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, embeddedEnv(t))
+	tok := newAPI(ts).register(t, uniqueEmail("sse-shutdown")).AccessToken
+	body := strings.NewReader(`{"query":"subscription { notificationAdded { kind } }"}`)
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/query", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", bearer(tok))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream refused: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	stream := &sseStream{res: res, read: bufio.NewReader(res.Body)}
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- ts.stop() }()
+	// Last, before complete, an event says why, as a websocket's close code would.
+	var last string
+	for {
+		kind, data := stream.event(t) // fails the test if the stream stays open (20 s)
+		if kind == "complete" {
+			break
+		}
+		last = data
+	}
+	if !strings.Contains(last, `"code":"UNAVAILABLE"`) || !strings.Contains(last, "server shutting down") {
+		t.Errorf("last event before complete: %s, want the UNAVAILABLE error of the shutdown", last)
 	}
 	if err := <-stopped; err != nil {
 		t.Fatalf("shutdown: %v", err)

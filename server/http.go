@@ -149,8 +149,9 @@ func hstsMaxAge(production bool) time.Duration {
 	return 0
 }
 
-// closeWebsockets closes every open websocket with 1001 (going away); the HTTP server's
-// Shutdown does not close hijacked connections.
+// closeWebsockets closes every open websocket with 1001 (going away), and ends the event
+// streams: the HTTP server's Shutdown does not close hijacked connections, and waits for
+// a stream until it ends.
 func (h *httpApp) closeWebsockets() { go h.websockets.Shutdown(context.Background()) }
 
 // waitWebsockets waits until the websockets have closed, or ctx ends.

@@ -59,7 +59,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	// Shutdown does not wait for hijacked websockets: close them with a close frame.
+	// Shutdown does not wait for hijacked websockets, and would wait for an event stream
+	// until its deadline: close them (a close frame, a last event).
 	srv.RegisterOnShutdown(h.closeWebsockets)
 
 	ops, err := listenOperator(h, cfg.MetricsAddr, log)

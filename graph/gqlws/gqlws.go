@@ -130,6 +130,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	streams  map[*slot]func() // Reserve's, with what ends each at Shutdown
 	groups   map[string]*group
 	draining bool
 	kaOnce   sync.Once
@@ -157,6 +158,7 @@ func New(cfg Config) *Server {
 		},
 		admission: newAdmission(cfg.Limits, cfg.MaxConnsPerUser),
 		conns:     make(map[*conn]struct{}),
+		streams:   make(map[*slot]func()),
 		groups:    make(map[string]*group),
 		kaStop:    make(chan struct{}),
 	}
@@ -213,7 +215,8 @@ func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 // two and a half keep-alive rounds.
 func (s *Server) idleTimeout() time.Duration { return 5 * s.cfg.KeepAlive / 2 }
 
-// Shutdown closes every connection with 1001 and waits until they are gone or ctx ends.
+// Shutdown closes every connection with 1001, ends the streams reserved with Reserve,
+// and waits until the connections are gone or ctx ends.
 func (s *Server) Shutdown(ctx context.Context) {
 	s.mu.Lock()
 	if !s.draining {
@@ -224,9 +227,16 @@ func (s *Server) Shutdown(ctx context.Context) {
 	for c := range s.conns {
 		all = append(all, c)
 	}
+	ends := make([]func(), 0, len(s.streams))
+	for _, end := range s.streams {
+		ends = append(ends, end)
+	}
 	s.mu.Unlock()
 	for _, c := range all {
 		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	for _, end := range ends {
+		end()
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -263,14 +273,30 @@ func (s *Server) unregister(c *conn) {
 
 // Reserve counts a stream held by another transport (server-sent events) against the
 // same limits as the websockets: Limits, and MaxConnsPerUser for a user ("": anonymous).
-// release gives the slot back. The error is a *CloseError whose code says which limit
-// refused it: CloseServerBusy for Limits.Total, CloseTooManyConnections for the others.
-func (s *Server) Reserve(r *http.Request, user string) (release func(), err error) {
+// Shutdown calls end (when not nil), as it closes the websockets: the HTTP server's own
+// shutdown waits for a stream, and never ends it. release gives the slot back. The error
+// is a *CloseError whose code says what refused it: CloseServerBusy for Limits.Total,
+// CloseTooManyConnections for the other limits, 1001 (going away) once Shutdown began.
+func (s *Server) Reserve(r *http.Request, user string, end func()) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return nil, &CloseError{Code: websocket.CloseGoingAway, Reason: "server shutting down"}
+	}
 	sl, refused := s.admission.open(s.cfg.ClientIP(r), user)
 	if refused != nil {
 		return nil, refused
 	}
-	return func() { s.admission.release(sl) }, nil
+	if end == nil {
+		end = func() {}
+	}
+	s.streams[sl] = end
+	return func() {
+		s.mu.Lock()
+		delete(s.streams, sl)
+		s.mu.Unlock()
+		s.admission.release(sl)
+	}, nil
 }
 
 // refuseSocket closes a socket that is not served: the close frame, then up to a second

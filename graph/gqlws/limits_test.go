@@ -89,7 +89,7 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	// An event stream from the address counts with its websockets.
 	req := httptest.NewRequest(http.MethodPost, "/", nil)
 	req.Header.Set("X-Test-IP", "10.0.0.1")
-	release, err := ws.Reserve(req, "cid")
+	release, err := ws.Reserve(req, "cid", nil)
 	if err != nil {
 		t.Fatalf("stream refused: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 		!strings.Contains(refused.Text, "this address has 3 open (limit 3)") {
 		t.Fatalf("fourth connection from one address: %+v, want 4429 naming the limit", refused)
 	}
-	if _, err := ws.Reserve(req, "eve"); err == nil {
+	if _, err := ws.Reserve(req, "eve", nil); err == nil {
 		t.Fatal("a stream over the address's limit was admitted")
 	}
 	if _, refused := connectFrom(t, ts, "10.0.0.2", "dan"); refused != nil {
@@ -118,7 +118,7 @@ func TestTheCeilingClosesWith4503(t *testing.T) {
 	}
 	req := httptest.NewRequest(http.MethodPost, "/", nil)
 	var ce *gqlws.CloseError
-	if _, err := ws.Reserve(req, "cid"); !errors.As(err, &ce) || ce.Code != gqlws.CloseServerBusy {
+	if _, err := ws.Reserve(req, "cid", nil); !errors.As(err, &ce) || ce.Code != gqlws.CloseServerBusy {
 		t.Fatalf("stream over the ceiling: %v, want CloseServerBusy", err)
 	}
 	slotFreed(t, ts, first, "10.0.0.3", "bob")
@@ -132,5 +132,29 @@ func TestRefuseAnonymous(t *testing.T) {
 	}
 	if _, refused := connectFrom(t, ts, "", "ann"); refused != nil {
 		t.Fatalf("signed-in connection refused: %+v", refused)
+	}
+}
+
+// Shutdown ends the streams of other transports as it closes the websockets, and admits
+// no new one.
+func TestShutdownEndsReservedStreams(t *testing.T) {
+	t.Parallel()
+	ws := gqlws.New(gqlws.Config{})
+	req := httptest.NewRequest(http.MethodPost, "/", nil)
+	ended := make(chan struct{})
+	release, err := ws.Reserve(req, "cid", func() { close(ended) })
+	if err != nil {
+		t.Fatalf("stream refused: %v", err)
+	}
+	defer release()
+	ws.Shutdown(t.Context())
+	select {
+	case <-ended:
+	default:
+		t.Fatal("Shutdown did not end the stream")
+	}
+	var ce *gqlws.CloseError
+	if _, err := ws.Reserve(req, "cid", nil); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Fatalf("stream during shutdown: %v, want 1001", err)
 	}
 }
