@@ -30,8 +30,8 @@ var commands = []command{
 		run: func(ctx context.Context, _ []string, getenv func(string) string, stdout, _ io.Writer) error {
 			return serve(ctx, getenv, stdout, nil)
 		}},
-	{name: "worker", summary: "run only the background workers (scale them apart from the API; needs REDIS_URL)",
-		usage: "usage: backbone worker\n\nRuns only the background workers. The API must reach the workers' live updates, so a\nseparate worker process needs the shared Redis bus: REDIS_URL is required.\n",
+	{name: "worker", summary: "run only the background workers (scale them apart from the API; needs REDIS_URL and AMQP_URL)",
+		usage: "usage: backbone worker\n\nRuns only the background workers. The API must reach the workers' live updates and jobs,\nso a separate worker process needs the shared Redis bus and RabbitMQ queue: REDIS_URL\nand AMQP_URL are required.\n",
 		run: func(ctx context.Context, _ []string, getenv func(string) string, stdout, _ io.Writer) error {
 			return workerCommand(ctx, getenv, stdout)
 		}},

@@ -71,6 +71,24 @@ func TestASplitDeploymentWithoutRedisIsRefused(t *testing.T) {
 	}
 }
 
+// Apart, they need the RabbitMQ queue too: each process's in-process queue is its own, so
+// the API would never see the workers' jobs (deadJobs, /health/detailed, the metrics).
+func TestASplitDeploymentWithoutRabbitMQIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"worker"}, map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}},
+		{[]string{"serve"}, map[string]string{"RUN_WORKERS": "false", "REDIS_URL": "redis://127.0.0.1:1/0"}},
+	} {
+		err := run(context.Background(), tc.args, mapEnv(tc.env), io.Discard, io.Discard)
+		if !errors.Is(err, errNoSharedQueue) || !strings.Contains(err.Error(), "AMQP_URL") || errors.Is(err, errNoSharedBus) {
+			t.Errorf("%q %v = %v, want the refusal naming AMQP_URL alone", tc.args, tc.env, err)
+		}
+	}
+}
+
 // A command that parses its own flags keeps "help" as a flag's value: it is not a request
 // for help (create-admin then fails on the missing database, not with its usage).
 func TestHelpAsAFlagValueIsNotARequestForHelp(t *testing.T) {

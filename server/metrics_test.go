@@ -160,7 +160,7 @@ type detailedReport struct {
 func TestHealthDetailedWarnsWhenTheOutboxFallsBehind(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, withDefaults(embeddedEnv(t), map[string]string{
-		"RUN_WORKERS": "false", "REDIS_URL": testenv.NeedRedis(t), "NAMESPACE": testenv.RandomName("hw"),
+		"RUN_WORKERS": "false", "REDIS_URL": testenv.NeedRedis(t), "AMQP_URL": testenv.NeedAMQP(t), "NAMESPACE": testenv.RandomName("hw"),
 		"HEALTH_OUTBOX_LAG_WARN": "1ms",
 	}))
 	in := map[string]any{"email": "warn@example.com", "password": azPassword, "displayName": "Warn"}

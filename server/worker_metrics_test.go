@@ -22,7 +22,7 @@ func TestWorkerServesItsMetricsOnMetricsAddr(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	env := withDefaults(embeddedEnv(t), map[string]string{"REDIS_URL": testenv.NeedRedis(t), "METRICS_ADDR": addr,
+	env := withDefaults(embeddedEnv(t), map[string]string{"REDIS_URL": testenv.NeedRedis(t), "AMQP_URL": testenv.NeedAMQP(t), "METRICS_ADDR": addr,
 		"LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t), "NAMESPACE": testenv.RandomName("wm")})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

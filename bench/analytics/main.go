@@ -32,7 +32,7 @@ import (
 type options struct {
 	questions, days, experts, clients int
 	samples                           int
-	pgURL, redisURL                   string
+	pgURL, redisURL, amqpURL          string
 	keep                              bool
 	db, pprofAddr                     string
 }
@@ -46,6 +46,7 @@ func main() {
 	flag.IntVar(&o.samples, "samples", 200, "requests per measured case")
 	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "admin URL of the PostgreSQL server")
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis for the server's bus (an API without workers needs it)")
+	flag.StringVar(&o.amqpURL, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ for the server's job queue (an API without workers needs it too)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database")
 	flag.StringVar(&o.db, "db", "", "measure on this database, kept by an earlier run's -keep, without loading one (implies -keep; the range ends today)")
 	flag.StringVar(&o.pprofAddr, "pprof", "", "build the server with the benchpprof tag and serve /debug/pprof on this address (such as 127.0.0.1:6060), to profile it while it is measured")
@@ -87,7 +88,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			}
 		}()
 	}
-	env := newServerEnv(db.URL, o.redisURL)
+	env := newServerEnv(db.URL, o.redisURL, o.amqpURL)
 	if err := env.command(ctx, bin, io.Discard, "migrate"); err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ WHERE email = 'bench-admin@bench.invalid' RETURNING user_id, id`).Scan(&admin, &
 	}
 	fmt.Fprintf(out, "measuring on the kept database %s\n", o.db)
 	end := time.Now().UTC().Truncate(24 * time.Hour)
-	return serveAndMeasure(ctx, o, out, bin, tmp, newServerEnv(db.URL, o.redisURL), conn, admin, session, end)
+	return serveAndMeasure(ctx, o, out, bin, tmp, newServerEnv(db.URL, o.redisURL, o.amqpURL), conn, admin, session, end)
 }
 
 // insertUsers adds an admin with a session, clients and approved experts.

@@ -20,14 +20,14 @@ import (
 
 // serverEnv is the server's whole environment: nothing is inherited but PATH and HOME.
 type serverEnv struct {
-	databaseURL, redisURL, jwtSecret, namespace, addr string
-	pprofAddr                                         string // PPROF_ADDR of a benchpprof build
+	databaseURL, redisURL, amqpURL, jwtSecret, namespace, addr string
+	pprofAddr                                                  string // PPROF_ADDR of a benchpprof build
 }
 
-func newServerEnv(dbURL, redisURL string) serverEnv {
+func newServerEnv(dbURL, redisURL, amqpURL string) serverEnv {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	return serverEnv{databaseURL: dbURL, redisURL: redisURL, jwtSecret: hex.EncodeToString(b),
+	return serverEnv{databaseURL: dbURL, redisURL: redisURL, amqpURL: amqpURL, jwtSecret: hex.EncodeToString(b),
 		namespace: "bench-analytics-" + hex.EncodeToString(b[:4])}
 }
 
@@ -38,8 +38,9 @@ func (e serverEnv) list() []string {
 		"MIGRATE_ON_START=false", "JWT_SECRET=" + e.jwtSecret,
 		"JWT_ISSUER=backbone", "JWT_AUDIENCE=backbone-api",
 		// The rollups are built by the rebuild; no consumer or sweep competes for the CPU.
-		// An API without workers needs the Redis bus; NAMESPACE keeps its channels apart.
-		"RUN_WORKERS=false", "REDIS_URL=" + e.redisURL, "NAMESPACE=" + e.namespace, "PLAYGROUND=false", "LOG_FORMAT=text", "LOG_LEVEL=warn",
+		// An API without workers needs the Redis bus and the RabbitMQ queue; NAMESPACE keeps
+		// its channels and queues apart.
+		"RUN_WORKERS=false", "REDIS_URL=" + e.redisURL, "AMQP_URL=" + e.amqpURL, "NAMESPACE=" + e.namespace, "PLAYGROUND=false", "LOG_FORMAT=text", "LOG_LEVEL=warn",
 		"PPROF_ADDR=" + e.pprofAddr,
 	}
 }

@@ -47,6 +47,7 @@ type options struct {
 	concurrency int
 	pgURL       string
 	redisURL    string
+	amqpURL     string
 	query       string
 	logLevel    string
 	strict      bool
@@ -88,6 +89,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.concurrency, "dial", 100, "handshakes in flight at once")
 	fs.StringVar(&o.pgURL, "pg", envOr("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "admin PostgreSQL URL; the scratch database is created beside it")
 	fs.StringVar(&o.redisURL, "redis", envOr("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL shared by the server and the publisher")
+	fs.StringVar(&o.amqpURL, "amqp", envOr("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), "RabbitMQ URL for the server's job queue (an API without workers needs it)")
 	fs.StringVar(&o.query, "query", defaultSubscription, "subscription each client sends")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "the server's LOG_LEVEL")
 	fs.BoolVar(&o.strict, "strict", false, "exit 3 when a target is missed")
@@ -156,7 +158,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 		}
 	}()
 	env := serverEnv{
-		DatabaseURL: db.URL, RedisURL: o.redisURL, Namespace: "bench-live-" + randomHex(4),
+		DatabaseURL: db.URL, RedisURL: o.redisURL, AMQPURL: o.amqpURL, Namespace: "bench-live-" + randomHex(4),
 		JWTSecret: randomHex(32), Issuer: "backbone", Audience: "backbone-api",
 		LogLevel: o.logLevel,
 	}
@@ -189,7 +191,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 	pub := bus.NewRedis(rc, slog.New(slog.DiscardHandler), bus.WithChannelPrefix(env.Namespace+":bus:"))
 	defer pub.Close()
 
-	fmt.Fprintf(out, "server: RUN_WORKERS=false (no notification consumer or sweeps competing for the CPU), LOG_LEVEL=%s, in-process job queue\n", o.logLevel)
+	fmt.Fprintf(out, "server: RUN_WORKERS=false (no notification consumer or sweeps competing for the CPU), LOG_LEVEL=%s, job queue on RabbitMQ\n", o.logLevel)
 	fmt.Fprintf(out, "machine: %d CPUs shared by the server, this tool, PostgreSQL and Redis; /proc clock tick %s\n",
 		runtime.NumCPU(), clockTick())
 	fmt.Fprintf(out, "events: %d task.available every %s, at = publish time; latency = client receive time - at\n", o.events, o.interval)

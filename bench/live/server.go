@@ -18,6 +18,7 @@ import (
 // APP_ENV or AMQP_URL cannot change it.
 type serverEnv struct {
 	DatabaseURL, RedisURL string
+	AMQPURL               string // the job queue an API without workers needs
 	Namespace             string // the server's NAMESPACE: its bus channels are the bench's alone
 	JWTSecret             string
 	Issuer, Audience      string
@@ -34,6 +35,7 @@ func (e serverEnv) list() []string {
 		"ADDR=" + e.Addr,
 		"DATABASE_URL=" + e.DatabaseURL,
 		"REDIS_URL=" + e.RedisURL,
+		"AMQP_URL=" + e.AMQPURL,
 		"NAMESPACE=" + e.Namespace,
 		"MIGRATE_ON_START=false", // migrated once by the migrate command
 		// The notification consumer and sweeps would compete for the two cores and would
