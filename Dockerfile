@@ -19,6 +19,8 @@ WORKDIR /data
 USER 65532:65532
 ENV ADDR=:8080
 EXPOSE 8080
+# /backbone healthcheck probes /healthz on METRICS_ADDR when it is set, on ADDR otherwise:
+# a `worker` container (no listener on ADDR) needs METRICS_ADDR, such as :8080, to pass.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/backbone", "healthcheck"]
 ENTRYPOINT ["/backbone"]
 CMD ["serve"]

@@ -52,8 +52,8 @@ var commands = []command{
 		usage: reencryptUsage, takesArgs: true, run: reencryptCommand},
 	{name: "rollups", summary: "rebuild\nrecompute the admin analytics rollups from the base tables",
 		usage: rollupsUsage, takesArgs: true, run: rollupsCommand},
-	{name: "healthcheck", summary: "exit 0 if the server at ADDR answers /healthz (for container health checks)",
-		usage: "usage: backbone healthcheck\n\nProbes /healthz of the server listening on ADDR (default :8080) and exits 0 when it\nanswers 200, 1 otherwise: a HEALTHCHECK for images without a shell or curl.\n",
+	{name: "healthcheck", summary: "exit 0 if the server or worker answers /healthz (for container health checks)",
+		usage: "usage: backbone healthcheck\n\nProbes /healthz on METRICS_ADDR when it is set (the API and a worker both serve it\nthere; a worker has no other listener), on ADDR (default :8080) otherwise, and exits 0\nwhen it answers 200, 1 otherwise: a HEALTHCHECK for images without a shell or curl.\n",
 		run: func(ctx context.Context, _ []string, getenv func(string) string, _, _ io.Writer) error {
 			return healthcheck(ctx, getenv)
 		}},

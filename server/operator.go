@@ -47,10 +47,15 @@ func operatorRoutes(mux *http.ServeMux, cfg config.Config, checks *health.Checke
 	mux.Handle("GET /metrics", httpmw.Route("metrics")(guard(httpmw.MetricsHandler(reg))))
 }
 
-// operatorHandler serves the operator endpoints on their own listener (METRICS_ADDR).
+// operatorHandler serves the operator endpoints on their own listener (METRICS_ADDR),
+// with the probes, open: there `backbone healthcheck` finds a worker, which has no other
+// listener, and finds the API as well.
 func operatorHandler(cfg config.Config, checks *health.Checker, reg *prometheus.Registry, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	operatorRoutes(mux, cfg, checks, reg)
+	mux.Handle("GET /healthz", httpmw.Route("healthz")(http.HandlerFunc(checks.Healthz)))
+	mux.Handle("GET /livez", httpmw.Route("livez")(http.HandlerFunc(checks.Livez)))
+	mux.Handle("GET /readyz", httpmw.Route("readyz")(http.HandlerFunc(checks.Readyz)))
 	return httpmw.Chain(httpmw.RequestID, httpmw.Recover(log))(mux)
 }
 
@@ -75,7 +80,7 @@ func listenOperatorOn(ops http.Handler, addr string, log *slog.Logger) (*operato
 	if err != nil {
 		return nil, fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
 	}
-	log.Info("operator endpoints listening", "addr", ln.Addr().String(), "paths", "/metrics /health/detailed")
+	log.Info("operator endpoints listening", "addr", ln.Addr().String(), "paths", "/metrics /health/detailed /healthz /livez /readyz")
 	return &operatorServer{ln: ln, srv: &http.Server{
 		Handler:           ops,
 		ReadHeaderTimeout: 10 * time.Second,

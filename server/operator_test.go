@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -71,6 +72,11 @@ func TestOperatorEndpointsAreNotPublicInProduction(t *testing.T) {
 			}
 		}
 		probesPublic(t, ts)
+		// `backbone healthcheck` probes METRICS_ADDR, where a worker answers too.
+		env := map[string]string{"ADDR": strings.TrimPrefix(ts.URL, "http://"), "METRICS_ADDR": ops}
+		if err := run(context.Background(), []string{"healthcheck"}, mapEnv(env), io.Discard, io.Discard); err != nil {
+			t.Errorf("healthcheck: %v", err)
+		}
 	})
 
 	t.Run("METRICS_TOKEN: behind the token", func(t *testing.T) {

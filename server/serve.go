@@ -24,6 +24,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err != nil {
 		return err
 	}
+	if err := cfg.ValidateAPI(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
 	if err := checkSplitDeployment(cfg, !cfg.RunWorkers); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -56,5 +57,60 @@ func TestWorkerServesItsMetricsOnMetricsAddr(t *testing.T) {
 	}
 	if code, body := fetch(t, "http://"+addr+"/health/detailed", ""); code != http.StatusOK || !strings.Contains(body, `"business"`) {
 		t.Errorf("worker's /health/detailed = %d %.200s", code, body)
+	}
+}
+
+// A worker never listens on ADDR: METRICS_ADDR may be ADDR's address (the image's
+// ADDR=:8080), and there it serves the probes that `backbone healthcheck` finds with the
+// same environment, so that the image's HEALTHCHECK works for a worker container.
+func TestWorkerIsHealthCheckedOnMetricsAddr(t *testing.T) {
+	t.Parallel()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	env := withDefaults(embeddedEnv(t), map[string]string{"REDIS_URL": testenv.NeedRedis(t), "AMQP_URL": testenv.NeedAMQP(t),
+		"ADDR": addr, "METRICS_ADDR": addr, "LOG_LEVEL": "warn", "MAIL_DIR": testMailDir(t), "NAMESPACE": testenv.RandomName("wh")})
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan struct{})
+	var workerErr error
+	go func() {
+		defer close(exited)
+		workerErr = run(ctx, []string{"worker"}, mapEnv(env), io.Discard, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		<-exited
+		if workerErr != nil {
+			t.Errorf("worker stopped with %v", workerErr)
+		}
+	}()
+	waitFor(t, 30*time.Second, "the worker's /healthz", func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("worker stopped before serving /healthz: %v", workerErr)
+		default:
+		}
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+	for _, path := range []string{"/livez", "/readyz"} {
+		if code, body := fetch(t, "http://"+addr+path, ""); code != http.StatusOK {
+			t.Errorf("worker's %s = %d %.200s", path, code, body)
+		}
+	}
+	if err := run(context.Background(), []string{"healthcheck"}, mapEnv(env), io.Discard, io.Discard); err != nil {
+		t.Errorf("healthcheck with the worker's environment: %v", err)
+	}
+}
+
+// The API listens on ADDR: there METRICS_ADDR must be another address.
+func TestAPIRefusesMetricsAddrOnAddr(t *testing.T) {
+	t.Parallel()
+	env := withDefaults(embeddedEnv(t), map[string]string{"ADDR": "127.0.0.1:1", "METRICS_ADDR": "127.0.0.1:1"})
+	err := run(context.Background(), []string{"serve"}, mapEnv(env), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+		t.Fatalf("serve with METRICS_ADDR = ADDR: %v, want the refusal naming METRICS_ADDR", err)
 	}
 }

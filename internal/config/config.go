@@ -333,8 +333,6 @@ func (c Config) Validate() error {
 	if c.MetricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
 			bad("METRICS_ADDR: %q is not host:port (such as 127.0.0.1:9090): %v", c.MetricsAddr, err)
-		} else if c.MetricsAddr == c.Addr {
-			bad("METRICS_ADDR: %q is ADDR too: give the operator endpoints a listener of their own", c.MetricsAddr)
 		}
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
@@ -370,6 +368,15 @@ func (c Config) Validate() error {
 		problems = append(problems, c.productionProblems()...)
 	}
 	return errors.Join(problems...)
+}
+
+// ValidateAPI checks what only the API process needs, on top of Validate: it listens on
+// ADDR, so METRICS_ADDR must be another address (a worker listens on METRICS_ADDR only).
+func (c Config) ValidateAPI() error {
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		return fmt.Errorf("METRICS_ADDR: %q is ADDR too: give the operator endpoints a listener of their own", c.MetricsAddr)
+	}
+	return nil
 }
 
 // aiProblems checks the AI provider settings; without AI_BASE_URL the others are unused.

@@ -49,8 +49,13 @@ func TestConnectionAndOperatorSettings(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming %s", env, err, name)
 		}
 	}
+	// Only the API listens on ADDR: a worker may have METRICS_ADDR there.
 	same := map[string]string{"ADDR": ":8080", "METRICS_ADDR": ":8080"}
-	if c, _ := config.FromEnv(envOf(same)); c.Validate() == nil {
-		t.Error("METRICS_ADDR equal to ADDR was accepted")
+	c, _ = config.FromEnv(envOf(same))
+	if err := c.Validate(); err != nil {
+		t.Errorf("METRICS_ADDR equal to ADDR refused for every process: %v", err)
+	}
+	if err := c.ValidateAPI(); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+		t.Errorf("METRICS_ADDR equal to ADDR: API error %v, want one naming METRICS_ADDR", err)
 	}
 }
