@@ -92,13 +92,6 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	a.closers = append(a.closers, a.db.Close)
-	if cfg.MigrateOnStart {
-		n, err := migrate.Apply(startCtx, a.db, log)
-		if err != nil {
-			return nil, fmt.Errorf("migrations: %w", err)
-		}
-		log.Info("migrations applied", "files", n)
-	}
 
 	busMetrics, err := bus.NewMetrics(a.metrics)
 	if err != nil {
@@ -126,6 +119,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 		a.queue = queue.NewMemory(log, queue.MemoryTracerProvider(a.tracing.Provider))
 	}
 	a.closers = append(a.closers, a.queue.Close)
+	if err := a.migrate(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.countJobsAndLedger(); err != nil {
 		return nil, err
 	}
@@ -151,6 +147,21 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 	a.openLive()
 	a.collectBacklogs()
 	return a, nil
+}
+
+// migrate applies the pending migrations when MIGRATE_ON_START is set. STARTUP_TIMEOUT,
+// which bounds the waits for the services, does not bound it: a migration may run, or
+// wait for another instance's, as long as it needs.
+func (a *app) migrate(ctx context.Context) error {
+	if !a.cfg.MigrateOnStart {
+		return nil
+	}
+	n, err := migrate.Apply(ctx, a.db, a.log)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	a.log.Info("migrations applied", "files", n)
+	return nil
 }
 
 // openCommandApp reads the configuration and opens the app for a command other than the

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 
+	"backbone/internal/config"
 	"backbone/internal/db"
 	"backbone/internal/migrate"
 )
 
 // migrateCommand applies pending migrations and prints the resulting status.
+// STARTUP_TIMEOUT bounds only the wait for the database: a migration may run, or wait for
+// another run's lock, as long as it needs (this command is where long ones belong).
 func migrateCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -17,11 +21,9 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout io.W
 	}
 	log, closeLog := newLogger(cfg, stdout)
 	defer closeLog()
-	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
-	defer cancel()
-	d, err := db.Open(ctx, cfg.DatabaseURL, log)
+	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		return fmt.Errorf("database: %w", err)
+		return err
 	}
 	defer d.Close()
 	n, err := migrate.Apply(ctx, d, log)
@@ -34,4 +36,15 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout io.W
 	}
 	_, err = fmt.Fprintf(stdout, "applied %d migration(s); %v\n", n, st)
 	return err
+}
+
+// openDatabase waits up to STARTUP_TIMEOUT for the database to answer.
+func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
+	defer cancel()
+	d, err := db.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return d, nil
 }
