@@ -151,9 +151,18 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 
 // migrate applies the pending migrations when MIGRATE_ON_START is set. STARTUP_TIMEOUT,
 // which bounds the waits for the services, does not bound it: a migration may run, or
-// wait for another instance's, as long as it needs.
+// wait for another instance's, as long as it needs. Otherwise it refuses a database that
+// has migrations pending, which the code would meet as missing tables and columns.
 func (a *app) migrate(ctx context.Context) error {
 	if !a.cfg.MigrateOnStart {
+		st, err := migrate.Status(ctx, a.db)
+		if err != nil {
+			return fmt.Errorf("migration status: %w", err)
+		}
+		if len(st.Pending) > 0 {
+			return fmt.Errorf("the database has %d pending migration(s), from %s, and MIGRATE_ON_START is false: "+
+				"run `backbone migrate` first, or set MIGRATE_ON_START=true", len(st.Pending), st.Pending[0])
+		}
 		return nil
 	}
 	n, err := migrate.Apply(ctx, a.db, a.log)

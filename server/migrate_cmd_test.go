@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"database/sql"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +111,23 @@ func TestMigrateOnStartIsNotCutOffByTheStartupTimeout(t *testing.T) {
 	<-exited
 	if err != nil {
 		t.Fatalf("server: %v\n%s", err, logs.String())
+	}
+}
+
+// Without MIGRATE_ON_START an unmigrated database stops the start with what to do, not
+// with the first missing table.
+func TestPendingMigrationsWithoutMigrateOnStartAreNamed(t *testing.T) {
+	t.Parallel()
+	env := withDefaults(embeddedEnv(t), map[string]string{"MIGRATE_ON_START": "false", "ADDR": "127.0.0.1:0", "MAIL_DIR": testMailDir(t)})
+	err := serve(context.Background(), mapEnv(env), &syncBuffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "pending migration") || !strings.Contains(err.Error(), "backbone migrate") {
+		t.Fatalf("start on an unmigrated database: %v, want the pending migrations named and `backbone migrate`", err)
+	}
+	if err := run(context.Background(), []string{"migrate"}, mapEnv(env), io.Discard, io.Discard); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	ts := startServer(t, env) // migrated: it starts
+	if code := ts.getJSON(t, "/readyz", nil); code != http.StatusOK {
+		t.Errorf("/readyz = %d", code)
 	}
 }
