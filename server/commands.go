@@ -37,8 +37,8 @@ var commands = []command{
 		}},
 	{name: "migrate", summary: "apply pending database migrations, print the status and exit",
 		usage: "usage: backbone migrate\n\nApplies the pending migrations to DATABASE_URL (the embedded SQLite file without it),\nprints how many were applied and the resulting status, and exits.\n",
-		run: func(ctx context.Context, _ []string, getenv func(string) string, stdout, _ io.Writer) error {
-			return migrateCommand(ctx, getenv, stdout)
+		run: func(ctx context.Context, _ []string, getenv func(string) string, stdout, stderr io.Writer) error {
+			return migrateCommand(ctx, getenv, stdout, stderr)
 		}},
 	{name: "create-admin", summary: "--email ADDRESS [--name NAME]\ncreate an ADMIN user or promote an existing one",
 		usage: createAdminUsage, takesArgs: true,

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"backbone/internal/testenv"
 )
 
 // Every command answers --help with its own usage and does nothing else: run with a
@@ -98,5 +100,21 @@ func TestHelpAsAFlagValueIsNotARequestForHelp(t *testing.T) {
 	err := run(context.Background(), []string{"create-admin", "--email", "a@example.com", "--name", "help"}, env, &out, io.Discard)
 	if err == nil || strings.HasPrefix(out.String(), "usage:") {
 		t.Errorf("create-admin --name help = %v, printed %q; want it to run (and fail on the database)", err, out.String())
+	}
+}
+
+// migrate, like the other commands, logs to stderr: stdout holds only its result line.
+func TestMigrateLogsToStderr(t *testing.T) {
+	t.Parallel()
+	env := mapEnv(map[string]string{"DATABASE_URL": testenv.NewSQLiteURL(t), "LOG_LEVEL": "info"})
+	var out, logs strings.Builder
+	if err := run(context.Background(), []string{"migrate"}, env, &out, &logs); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, logs.String())
+	}
+	if lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "applied ") {
+		t.Errorf("stdout %q, want only the result line", out.String())
+	}
+	if !strings.Contains(logs.String(), "migration applied") {
+		t.Errorf("stderr %q, want the log lines", logs.String())
 	}
 }

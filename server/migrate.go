@@ -11,15 +11,16 @@ import (
 	"backbone/internal/migrate"
 )
 
-// migrateCommand applies pending migrations and prints the resulting status.
+// migrateCommand applies pending migrations and prints the resulting status on stdout;
+// it logs to stderr, as the other commands do.
 // STARTUP_TIMEOUT bounds only the wait for the database: a migration may run, or wait for
 // another run's lock, as long as it needs (this command is where long ones belong).
-func migrateCommand(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+func migrateCommand(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	log, closeLog := newLogger(cfg, stdout)
+	log, closeLog := newLogger(cfg, stderr)
 	defer closeLog()
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {
