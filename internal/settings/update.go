@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
+	"strings"
 
 	"backbone/ent"
 	"backbone/ent/setting"
@@ -27,10 +29,18 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 	if !ok || !who.IsAdmin() {
 		return Settings{}, errs.E(errs.Forbidden, "admins only")
 	}
+	// A subject matches in any case, so "Physics" and "physics" at one urgency are one
+	// price given twice: refused rather than the last one silently winning.
+	given := map[string]bool{}
 	for _, pr := range p.Prices {
 		if !pr.Urgency.Valid() {
 			return Settings{}, bad("prices", "unknown urgency")
 		}
+		key := strings.ToLower(pr.Subject) + "\x00" + string(pr.Urgency)
+		if given[key] {
+			return Settings{}, bad("prices", fmt.Sprintf("the price of %s at %s is given twice (subjects match in any case)", pr.Subject, pr.Urgency))
+		}
+		given[key] = true
 	}
 	var out Settings
 	changed := false
