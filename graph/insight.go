@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -131,10 +134,24 @@ func settingChanges(v *ent.SettingsVersion) []*model.SettingChange {
 	return out
 }
 
-// jsonText is raw as text, "null" when empty.
+// jsonText is raw as compact JSON text with its object keys sorted, "null" when empty:
+// the same text on either database (PostgreSQL's jsonb spaces and reorders what it
+// stores; SQLite keeps it as written).
 func jsonText(raw []byte) string {
 	if len(raw) == 0 {
 		return "null"
 	}
-	return string(raw)
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return string(raw)
+	}
+	return strings.TrimSuffix(out.String(), "\n")
 }
