@@ -4941,7 +4941,7 @@ type Mutation {
   """
   claimTask(id: ID!): Assignment! @hasRole(roles: [EXPERT])
 
-  "Extends the lease of your claim on a question."
+  "Extends the lease of your claim on a question; id is the question's."
   extendLease(id: ID!): Assignment! @hasRole(roles: [EXPERT])
 
   "Gives a claimed question back to the queue; a revision (REVISION_REQUESTED) goes back to DELIVERED with the answer already given."
@@ -4961,7 +4961,7 @@ type Mutation {
   """
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
 
-  "Settles a dispute: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
+  "Settles the dispute of the question id: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
   """
@@ -5033,7 +5033,7 @@ type Notification implements Node {
   viewer no longer may see the question (a task another expert claimed).
   """
   question: Question
-  "The payout it is about (PAYOUT_DECIDED); null otherwise."
+  "The payout it is about (an expert's PAYOUT_DECIDED, an admin's PAYOUT_REQUESTED); null otherwise."
   payout: Payout
   "When the viewer marked it read; null while unread."
   readAt: Time

@@ -240,8 +240,8 @@ func TestChangePassword(t *testing.T) {
 		t.Errorf("wrong current password: field %v", ext["field"])
 	}
 	ext = a.fail(t, "BAD_USER_INPUT", bearer(current.AccessToken), changePasswordMutation, map[string]any{"c": testPassword, "n": "password"})
-	if ext["field"] != "password" {
-		t.Errorf("weak new password: field %v", ext["field"])
+	if ext["field"] != "newPassword" {
+		t.Errorf("weak new password: field %v, want the argument's name", ext["field"])
 	}
 	a.me(t, bearer(other.AccessToken)) // failed attempts end nothing
 

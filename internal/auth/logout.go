@@ -75,7 +75,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return errs.E(errs.BadUserInput, "the current password is wrong").With("field", "currentPassword")
 	}
 	if err := password.CheckStrength(next, u.Email, u.DisplayName); err != nil {
-		return err
+		return password.Named(err, "newPassword")
 	}
 	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	}
 	// The policy is checked before the token is spent, so that a weak choice can be retried.
 	if err := password.CheckStrength(newPassword, u.Email, u.DisplayName); err != nil {
-		return err
+		return password.Named(err, "newPassword")
 	}
 	pwHash, err := s.hasher.Hash(ctx, newPassword)
 	if err != nil {

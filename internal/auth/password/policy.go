@@ -1,6 +1,7 @@
 package password
 
 import (
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -53,4 +54,14 @@ func reject(reason, msg string) *errs.Error {
 
 func rejectf(reason, format string, args ...any) *errs.Error {
 	return errs.Ef(errs.BadUserInput, format, args...).With("field", "password").With("reason", reason)
+}
+
+// Named returns err, a refusal of the policy, naming the argument that carried the
+// password (such as "newPassword") rather than "password"; other errors as they are.
+func Named(err error, field string) error {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Extensions["field"] == "password" {
+		return e.With("field", field)
+	}
+	return err
 }
