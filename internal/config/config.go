@@ -159,7 +159,7 @@ type Config struct {
 
 	// Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
 	// is set and OTEL_SDK_DISABLED is not true. The OpenTelemetry SDK reads those and the
-	// other OTEL_* variables itself.
+	// other OTEL_* variables itself; FromEnv checks the documented ones (otelProblems).
 	Tracing bool
 
 	// set records which variables were given, so Validate can tell a default from a choice.
@@ -253,6 +253,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 		Tracing: (r.str("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != "") &&
 			!r.bool("OTEL_SDK_DISABLED", false),
+	}
+	if c.Tracing {
+		r.errs = append(r.errs, otelProblems(getenv)...)
 	}
 	c.Health = readHealth(&r)
 	c.AIRewriteModel = r.str("AI_REWRITE_MODEL", c.AIModel)
