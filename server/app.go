@@ -180,7 +180,10 @@ func openCommandApp(ctx context.Context, getenv func(string) string, logTo io.Wr
 	if err != nil {
 		return nil, err
 	}
-	log, closeLog := newLogger(cfg, logTo)
+	log, closeLog, err := newLogger(cfg, logTo)
+	if err != nil {
+		return nil, err
+	}
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		closeLog()

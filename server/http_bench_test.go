@@ -53,7 +53,10 @@ func BenchmarkProductionQuery(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = out.Close() })
-	log, closeLog := newLogger(cfg, out)
+	log, closeLog, err := newLogger(cfg, out)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(closeLog)
 	a, err := openApp(context.Background(), cfg, log)
 	if err != nil {

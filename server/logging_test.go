@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -60,7 +61,10 @@ func TestLogFilesReceiveTheirLevels(t *testing.T) {
 		t.Fatal(err)
 	}
 	var console strings.Builder
-	log, _ := newLogger(cfg, &console)
+	log, _, err := newLogger(cfg, &console)
+	if err != nil {
+		t.Fatal(err)
+	}
 	log.Info("an info line")
 	log.Error("an error line")
 	for file, want := range map[string][]string{
@@ -84,6 +88,33 @@ func TestLogFilesReceiveTheirLevels(t *testing.T) {
 				t.Errorf("%q lacks %q", file, w)
 			}
 		}
+	}
+}
+
+// A LOG_FILE or LOG_ERROR_FILE that cannot be opened for appending stops start-up naming
+// the variable: lumberjack would otherwise drop every line meant for it.
+func TestAnUnwritableLogFileStopsStartUp(t *testing.T) {
+	t.Parallel()
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"LOG_FILE": "/proc/backbone.log", "LOG_ERROR_FILE": filepath.Join(notADir, "errors.log")} {
+		env := withDefaults(embeddedEnv(t), map[string]string{name: path, "ADDR": "127.0.0.1:0"})
+		ctx, cancel := context.WithCancel(context.Background())
+		ready, done := make(chan string, 1), make(chan error, 1)
+		go func() { done <- serve(ctx, mapEnv(env), io.Discard, ready) }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.HasPrefix(err.Error(), name+":") {
+				t.Errorf("%s=%s: start-up error %v, want one naming %s", name, path, err, name)
+			}
+		case <-ready:
+			t.Errorf("%s=%s: the server started", name, path)
+			cancel()
+			<-done
+		}
+		cancel()
 	}
 }
 

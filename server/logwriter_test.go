@@ -158,7 +158,10 @@ func TestLoggerOnAFileFlushesErrorsAndAtClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, closeLog := newLogger(cfg, f)
+	log, closeLog, err := newLogger(cfg, f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	read := func() string {
 		b, err := os.ReadFile(f.Name())
 		if err != nil {

@@ -20,7 +20,10 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout, std
 	if err != nil {
 		return err
 	}
-	log, closeLog := newLogger(cfg, stderr)
+	log, closeLog, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
 	defer closeLog()
 	d, err := openDatabase(ctx, cfg, log)
 	if err != nil {

@@ -30,7 +30,10 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	if err := checkSplitDeployment(cfg, !cfg.RunWorkers); err != nil {
 		return err
 	}
-	log, closeLog := newLogger(cfg, stdout)
+	log, closeLog, err := newLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
 	defer closeLog() // last: after the "stopped" line
 	log.Info("starting backbone", "version", version(), "config", cfg.String())
 

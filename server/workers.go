@@ -32,7 +32,10 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 	if err := checkSplitDeployment(cfg, true); err != nil {
 		return err
 	}
-	log, closeLog := newLogger(cfg, stdout)
+	log, closeLog, err := newLogger(cfg, stdout)
+	if err != nil {
+		return err
+	}
 	defer closeLog() // after a.close, whose errors it may log
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
