@@ -3,6 +3,7 @@ package config
 
 import (
 	"backbone/internal/db"
+	"backbone/internal/httpmw"
 	"backbone/internal/mail"
 	"backbone/internal/seal"
 	"errors"
@@ -315,6 +316,7 @@ func (c Config) Validate() error {
 			bad("DATA_ENCRYPTION_KEYS: %v", err)
 		}
 	}
+	problems = append(problems, c.originAndHostProblems()...)
 	problems = append(problems, c.aiProblems()...)
 	problems = append(problems, c.mailProblems()...)
 	problems = append(problems, c.paymentProblems()...)
@@ -380,6 +382,23 @@ func (c Config) ValidateAPI() error {
 		return fmt.Errorf("METRICS_ADDR: %q is ADDR too: give the operator endpoints a listener of their own", c.MetricsAddr)
 	}
 	return nil
+}
+
+// originAndHostProblems refuses CORS_ORIGINS and TRUSTED_HOSTS entries that could never
+// match a request, which would leave a frontend or a host refused without a clue.
+func (c Config) originAndHostProblems() []error {
+	var p []error
+	for _, o := range c.CORSOrigins {
+		if err := httpmw.CheckOrigin(o); err != nil {
+			p = append(p, fmt.Errorf("CORS_ORIGINS: %w", err))
+		}
+	}
+	for _, h := range c.TrustedHosts {
+		if err := httpmw.CheckHostPattern(h); err != nil {
+			p = append(p, fmt.Errorf("TRUSTED_HOSTS: %w (leave it unset to accept any host)", err))
+		}
+	}
+	return p
 }
 
 // aiProblems checks the AI provider settings; without AI_BASE_URL the others are unused.

@@ -60,7 +60,7 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
-		want string // a variable name the error must mention
+		want string // what the error must mention: the variable, and the bad entry if any
 	}{
 		{"unparsable database URL", map[string]string{"DATABASE_URL": "postgres://%zz"}, "DATABASE_URL"},
 		{"unknown database scheme", map[string]string{"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"},
@@ -87,6 +87,12 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"production without a JWT key", map[string]string{"APP_ENV": "production"}, "JWT_SECRET"},
 		{"production without a data encryption key", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret}, "DATA_ENCRYPTION_KEYS"},
 		{"a data encryption key of 16 bytes", map[string]string{"DATA_ENCRYPTION_KEYS": "k:MDEyMzQ1Njc4OWFiY2RlZg=="}, "DATA_ENCRYPTION_KEYS"},
+		{"an origin with two wildcards", map[string]string{"CORS_ORIGINS": "https://app.example.com,https://*.*.example.com"}, `CORS_ORIGINS: "https://*.*.example.com"`},
+		{"an origin that is not a URL", map[string]string{"CORS_ORIGINS": "not a url"}, `CORS_ORIGINS: "not a url"`},
+		{"an origin with a path", map[string]string{"CORS_ORIGINS": "https://app.example.com/"}, `CORS_ORIGINS: "https://app.example.com/"`},
+		{"a trusted host with a space", map[string]string{"TRUSTED_HOSTS": "bad host"}, `TRUSTED_HOSTS: "bad host"`},
+		{"a trusted host of two stars", map[string]string{"TRUSTED_HOSTS": "api.example.com,**"}, `TRUSTED_HOSTS: "**"`},
+		{"a trusted host with a scheme", map[string]string{"TRUSTED_HOSTS": "https://api.example.com"}, "TRUSTED_HOSTS"},
 		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
 		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
 		{"unknown payment provider", map[string]string{"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"},
