@@ -99,7 +99,7 @@ type Config struct {
 	Playground    bool // PLAYGROUND: serve GraphiQL at / (default on in development)
 	Introspection bool // INTROSPECTION: allow schema introspection (default on in development)
 
-	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" only outside production; unset in development: DevelopmentOrigins
+	CORSOrigins    []string       // CORS_ORIGINS: comma-separated allowed origins; "*" (or "https://*", ...) only outside production; unset in development: DevelopmentOrigins
 	TrustedHosts   []string       // TRUSTED_HOSTS: comma-separated Host values accepted; empty accepts any
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
 
@@ -498,8 +498,8 @@ func (c Config) productionProblems() []error {
 		p = append(p, errors.New("APP_ENV=production: DATA_ENCRYPTION_KEYS is required (kid:base64 of 32 random bytes, such as from openssl rand -base64 32)"))
 	}
 	for _, o := range c.CORSOrigins {
-		if strings.Contains(o, "*") {
-			p = append(p, fmt.Errorf("APP_ENV=production: CORS_ORIGINS may not hold a wildcard (%q)", o))
+		if httpmw.OriginAdmitsAnySite(o) {
+			p = append(p, fmt.Errorf("APP_ENV=production: CORS_ORIGINS %q admits any site's origin; a * may stand only for the subdomains of a domain (https://*.example.com) or a port", o))
 		}
 	}
 	if c.Playground {

@@ -94,6 +94,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"a trusted host of two stars", map[string]string{"TRUSTED_HOSTS": "api.example.com,**"}, `TRUSTED_HOSTS: "**"`},
 		{"a trusted host with a scheme", map[string]string{"TRUSTED_HOSTS": "https://api.example.com"}, "TRUSTED_HOSTS"},
 		{"production with wildcard CORS", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "*"}, "CORS_ORIGINS"},
+		{"production with any https origin", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "https://*"}, `CORS_ORIGINS "https://*"`},
+		{"production with a lookalike wildcard", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "CORS_ORIGINS": "https://*example.com"}, `CORS_ORIGINS "https://*example.com"`},
 		{"production with the playground", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PLAYGROUND": "true"}, "PLAYGROUND"},
 		{"unknown payment provider", map[string]string{"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"},
 		{"production with the development provider", map[string]string{"APP_ENV": "production", "JWT_SECRET": secret, "PAYMENT_PROVIDER": "dev"}, "PAYMENT_PROVIDER"},
@@ -134,6 +136,11 @@ func TestProductionDefaultsAreSecure(t *testing.T) {
 	}
 	if c.Playground || c.Introspection || c.LogFormat != "json" {
 		t.Errorf("production defaults: playground=%t introspection=%t log=%s", c.Playground, c.Introspection, c.LogFormat)
+	}
+	c1, _ := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "DATA_ENCRYPTION_KEYS": keys,
+		"CORS_ORIGINS": "https://*.example.com,https://app.example.org:*"}))
+	if err := c1.Validate(); err != nil {
+		t.Errorf("subdomain and port patterns should be allowed in production: %v", err)
 	}
 	c2, _ := config.FromEnv(envOf(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("k", 32), "DATA_ENCRYPTION_KEYS": keys, "INTROSPECTION": "true"}))
 	if err := c2.Validate(); err != nil || !c2.Introspection {

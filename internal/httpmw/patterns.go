@@ -31,6 +31,27 @@ func CheckOrigin(pattern string) error {
 	return nil
 }
 
+// OriginAdmitsAnySite reports whether a CORS origin pattern admits the origins of sites
+// anyone can register: "*", or a "*" in the host that does not stand for subdomains of a
+// named domain only ("https://*", "https://*example.com", "https://app.*", "https://*.com").
+// A "*" for subdomains ("https://*.example.com") or for the port ("https://app.example.com:*")
+// admits one owner's origins.
+func OriginAdmitsAnySite(pattern string) bool {
+	if pattern == "*" {
+		return true
+	}
+	_, rest, _ := strings.Cut(pattern, "://")
+	before, after, wild := strings.Cut(rest, "*")
+	if !wild {
+		return false
+	}
+	if strings.LastIndexByte(before, ':') > strings.LastIndexByte(before, ']') {
+		return false // in the port
+	}
+	domain, _, _ := strings.Cut(after, ":")
+	return !strings.HasPrefix(domain, ".") || strings.Count(domain, ".") < 2 || strings.HasSuffix(domain, ".")
+}
+
 // CheckHostPattern reports why a TrustedHosts entry could never match a request's Host: it
 // must be a host name or IP address, optionally "*." followed by a domain (subdomains),
 // optionally with a port, as TrustedHosts matches it.

@@ -25,6 +25,21 @@ func TestCheckOrigin(t *testing.T) {
 	}
 }
 
+// A wildcard admits any site unless it stands for subdomains of a named domain or a port.
+func TestOriginAdmitsAnySite(t *testing.T) {
+	t.Parallel()
+	for o, want := range map[string]bool{
+		"*": true, "https://*": true, "http://*": true, "https://*:8443": true, "https://*example.com": true,
+		"https://app.*": true, "https://*.com": true,
+		"https://*.example.com": false, "https://*.example.com:8443": false, "https://app-*.example.com": false,
+		"https://app.example.com:*": false, "http://[::1]:*": false, "https://app.example.com": false,
+	} {
+		if got := httpmw.OriginAdmitsAnySite(o); got != want {
+			t.Errorf("OriginAdmitsAnySite(%q) = %t, want %t", o, got, want)
+		}
+	}
+}
+
 // Host entries TrustedHosts can match are accepted; entries no Host header fits are refused.
 func TestCheckHostPattern(t *testing.T) {
 	t.Parallel()
