@@ -25,6 +25,10 @@ func TestMailSettings(t *testing.T) {
 	if s := c.String(); strings.Contains(s, "topsecret") || !strings.Contains(s, "smtp.example.com") {
 		t.Errorf("String() must name the SMTP server without its password: %s", s)
 	}
+	c, _ = config.FromEnv(envOf(map[string]string{"SMTP_URL": "smtp://user:pass@127.0.0.1:2525?starttls=none"}))
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "SMTP_URL") || strings.Contains(err.Error(), "pass@") {
+		t.Errorf("credentials without TLS: error %v should name SMTP_URL without the password", err)
+	}
 	for name, env := range map[string]map[string]string{
 		"SMTP_URL":   {"SMTP_URL": "smtp://h?starttls=sometimes"},
 		"MAIL_FROM":  {"MAIL_FROM": "nobody"},

@@ -39,7 +39,10 @@ type Transport struct {
 //	smtp://127.0.0.1:2525?starttls=none        plain text, for a local test server only
 //	smtps://user:pass@host:465                 implicit TLS (port default 465)
 //
-// User and password are optional (no SMTP AUTH without them); they are URL-encoded.
+// User and password are optional (no SMTP AUTH without them); they are URL-encoded. They
+// need TLS, so starttls=opportunistic or none refuses them: a server without STARTTLS is
+// then spoken to in clear text, where PLAIN and LOGIN are never sent and every send of a
+// server that offers only those fails.
 func ParseSMTPURL(raw string) (Transport, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -85,6 +88,9 @@ func ParseSMTPURL(raw string) (Transport, error) {
 		default:
 			return Transport{}, fmt.Errorf("starttls=%q is not mandatory, opportunistic or none", mode)
 		}
+	}
+	if t.Username != "" && (t.TLS == STARTTLSOpportunistic || t.TLS == STARTTLSNone) {
+		return Transport{}, fmt.Errorf("a user and password need TLS: use starttls=mandatory (the default) or smtps://, not starttls=%s", t.TLS)
 	}
 	return t, nil
 }
