@@ -4965,7 +4965,9 @@ type Mutation {
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
   """
-  Ends the current claim on a question; it goes to expertId, or back to the queue when null.
+  Gives a question waiting for an expert, or claimed, to expertId (an approved expert of its
+  subject, below the claim limit), ending the current claim; or, with expertId null, puts a
+  claimed question back in the queue.
   A revision (REVISION_REQUESTED) stays with the expert who wrote the answer: without
   expertId it ends, and the client has the delivered answer back (DELIVERED), as when its
   expert releases it; with an expertId it is CONFLICT.

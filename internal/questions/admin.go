@@ -81,13 +81,19 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 	}
 	return s.txQuestionWith(ctx, "questions.Reassign", func(ctx context.Context, tx *ent.Client, set settings.Settings) (*ent.Question, error) {
 		if expertID != nil {
-			if _, err := s.approvedExpert(ctx, tx, *expertID, false); err != nil {
+			// Locked as a claim locks it: the claim limit holds against the expert's own claims.
+			if _, err := s.approvedExpert(ctx, tx, *expertID, true); err != nil {
 				return nil, errs.E(errs.BadUserInput, "not an approved expert").With("field", "expertId")
 			}
 		}
 		q, err := load(ctx, tx, id)
 		if err != nil {
 			return nil, err
+		}
+		if expertID != nil && (q.ExpertID == nil || *q.ExpertID != *expertID) {
+			if err := s.mayBeGiven(ctx, tx, q, *expertID, set); err != nil {
+				return nil, err
+			}
 		}
 		revision := q.Status == question.StatusREVISION_REQUESTED
 		act := actAssign
@@ -135,4 +141,24 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		}
 		return q, record(ctx, tx, q, c)
 	})
+}
+
+// mayBeGiven checks that an admin may give q to the expert: the rules of a claim, the
+// subject and the claim limit, apply to an assignment too.
+func (s *Service) mayBeGiven(ctx context.Context, tx *ent.Client, q *ent.Question, expertID uuid.UUID, set settings.Settings) error {
+	mayTake, err := takes(ctx, tx, q.ID, expertID)
+	if err != nil {
+		return err
+	}
+	if !mayTake {
+		return errs.Ef(errs.BadUserInput, "the expert does not answer %s", q.Subject).With("field", "expertId")
+	}
+	active, err := tx.Assignment.Query().Where(assignment.ExpertID(expertID), assignment.OutcomeIsNil()).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if active >= set.MaxActiveClaims {
+		return conflict(q.Status, "the expert holds as many claims as allowed").With("limit", set.MaxActiveClaims)
+	}
+	return nil
 }

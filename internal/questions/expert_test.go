@@ -9,6 +9,7 @@ import (
 	"backbone/ent/outboxmessage"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
+	"backbone/ent/user"
 	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/questions"
@@ -77,6 +78,20 @@ func TestReassignMovesTheClaim(t *testing.T) {
 	wantCode(t, err, errs.BadUserInput)
 	_, err = e.svc.Reassign(xctx, back.ID, nil)
 	wantCode(t, err, errs.Forbidden)
+
+	// An assignment follows a claim's rules: the expert's subjects, and the claim limit.
+	elsewhere, _ := e.user(t, user.RoleEXPERT, []string{"Chemistry"})
+	_, err = e.svc.Reassign(e.admin, back.ID, &elsewhere)
+	wantCode(t, err, errs.BadUserInput)
+	full, fullCtx := e.expert(t)
+	for range settings.Defaults().MaxActiveClaims {
+		e.claimed(t, cctx, fullCtx)
+	}
+	_, err = e.svc.Reassign(e.admin, back.ID, &full)
+	wantConflict(t, err, question.StatusAWAITING_EXPERT)
+	if got, err := e.svc.Reassign(e.admin, back.ID, &otherID); err != nil || *got.ExpertID != otherID {
+		t.Fatalf("assigned to an expert of its subject: %v %v", err, got)
+	}
 }
 
 func TestTransitionsWriteTheirEvents(t *testing.T) {

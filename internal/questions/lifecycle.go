@@ -84,7 +84,7 @@ const (
 	refusedHeld     = "this question is no longer claimed"
 	refusedOpen     = "this question is no longer open"
 	refusedRetry    = "only a question waiting for an expert can run its AI stages again"
-	refusedReassign = "only a claimed question can be reassigned"
+	refusedReassign = "only a question waiting for an expert or claimed can be reassigned"
 )
 
 // lifecycle is the table: action -> {from, to, who, refusal}. A status change not
