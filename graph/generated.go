@@ -5550,7 +5550,7 @@ extend type Mutation {
   "Stops answering subjects, at once and without approval (approved experts); at least one must remain."
   removeSubjects(subjects: [String!]!): User! @hasRole(roles: [EXPERT])
 
-  "Approves (the subjects join the expert's) or rejects a pending subject request; audited."
+  "Approves (the subjects join the expert's) or rejects a pending subject request; audited. An approval is CONFLICT when the user is no longer an approved expert or a subject is no longer offered (settings.subjects): reject it instead."
   decideSubjectRequest(id: ID!, approve: Boolean!, note: String): SubjectRequest! @hasRole(roles: [ADMIN])
 
   "Sets where your payouts go; the details are stored encrypted and shown to you masked. requestPayout needs one."

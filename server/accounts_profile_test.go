@@ -199,6 +199,27 @@ func TestSubjectRequestsOverGraphQL(t *testing.T) {
 	if _, r := w.gql(t, expert.Token, remove, map[string]any{"s": []string{"Law"}}); r.codes() != "BAD_USER_INPUT" {
 		t.Errorf("removing a subject not held: codes %q, want BAD_USER_INPUT", r.codes())
 	}
+
+	// An approval grants only what still holds: a user who is no longer an approved
+	// expert, or a subject the platform dropped since the request, is CONFLICT, and the
+	// admin rejects the request instead.
+	var role struct{ SetUserRole struct{ Role string } }
+	w.mustGQL(t, admin.Token, `mutation($id: ID!) { setUserRole(userId: $id, role: CLIENT) { role } }`, map[string]any{"id": other.ID}, &role)
+	if _, r := decide(theirs.ID, true, ""); r.codes() != "CONFLICT" {
+		t.Errorf("approving the request of a user made a client: codes %q, want CONFLICT", r.codes())
+	}
+	if rejected, r := decide(theirs.ID, false, ""); len(r.Errors) > 0 || rejected.Status != "REJECTED" {
+		t.Errorf("rejecting it = %+v, %v", rejected, r.Errors)
+	}
+	law, _ := request(expert.Token, "Law")
+	var set struct{ UpdateSettings struct{ Subjects []string } }
+	w.mustGQL(t, admin.Token, `mutation { updateSettings(input: {subjects: ["Mathematics", "Physics", "Chemistry", "Biology"]}) { subjects } }`, nil, &set)
+	if _, r := decide(law.ID, true, ""); r.codes() != "CONFLICT" {
+		t.Errorf("approving a subject the platform dropped: codes %q, want CONFLICT", r.codes())
+	}
+	if got := subjects(expert.Token); len(got) != 1 || got[0] != "Chemistry" {
+		t.Errorf("subjects after the refused approval = %v, want [Chemistry]", got)
+	}
 }
 
 // decodeData decodes the data of an answer without errors into out.

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 
@@ -113,6 +114,20 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 		status, action = subjectrequest.StatusAPPROVED, "expert.subjects_approved"
 	}
 	ctx = db.System(ctx)
+	// An approval adds subjects the platform still offers, in their spelling now. Read
+	// before the transaction: the settings may need a connection of their own.
+	var granted []string
+	if approve {
+		if r, err := s.client.SubjectRequest.Get(ctx, id); err == nil {
+			granted, err = s.offered(ctx, r.Subjects)
+			var gone *errs.Error
+			if errors.As(err, &gone) && gone.Code == errs.BadUserInput {
+				return nil, errs.Ef(errs.Conflict, "%s any more; reject the request instead", gone.Message)
+			} else if err != nil {
+				return nil, errs.Wrap("accounts.DecideSubjectRequest", err)
+			}
+		}
+	}
 	var out *ent.SubjectRequest
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
 		r, err := tx.SubjectRequest.Get(ctx, id)
@@ -136,8 +151,11 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 			if err != nil {
 				return err
 			}
+			if u.Role != user.RoleEXPERT || u.ExpertStatus == nil || *u.ExpertStatus != user.ExpertStatusAPPROVED {
+				return errs.E(errs.Conflict, "the user is no longer an approved expert; reject the request instead")
+			}
 			subjects := slices.Clone(u.ExpertSubjects)
-			for _, sub := range r.Subjects {
+			for _, sub := range granted {
 				if !holds(subjects, sub) {
 					subjects = append(subjects, sub)
 				}
