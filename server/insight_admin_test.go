@@ -85,16 +85,17 @@ func TestDisputesRevisionNotesAndAdminQuestionsOverGraphQL(t *testing.T) {
 		t.Fatalf("the expert reads the resolution as %+v", d)
 	}
 
-	// A question sent back to the queue after a revision request: the experts who now
-	// see it in their queue are not its parties and read no note.
+	// A revision ended by an admin stays with its expert (never back in the queue): the
+	// other experts of its subject do not see the question, let alone its note.
 	requeued := w.qfDelivered(t, client, expert)
 	var revised struct{ RequestRevision struct{ Status string } }
 	w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "Shorter, please.") { status } }`, map[string]any{"id": requeued}, &revised)
 	var reassigned struct{ ReassignQuestion struct{ Status string } }
 	w.mustGQL(t, admin.Token, `mutation($id: ID!) { reassignQuestion(id: $id, expertId: null) { status } }`, map[string]any{"id": requeued}, &reassigned)
-	if q := w.inQuestion(t, other.Token, requeued); q.RevisionRequests != nil || q.Dispute != nil {
-		t.Fatalf("an expert the question is queued for reads %+v", q)
+	if reassigned.ReassignQuestion.Status != "DELIVERED" {
+		t.Fatalf("a revision ended by the admin is %s, want DELIVERED", reassigned.ReassignQuestion.Status)
 	}
+	w.wfFail(t, other.Token, "NOT_FOUND", inQuestionQuery, map[string]any{"id": requeued})
 	if q := w.inQuestion(t, client.Token, requeued); len(q.RevisionRequests) != 1 || q.RevisionRequests[0].Note != "Shorter, please." {
 		t.Fatalf("the client reads %+v", q.RevisionRequests)
 	}
