@@ -89,8 +89,10 @@ func ParseSMTPURL(raw string) (Transport, error) {
 			return Transport{}, fmt.Errorf("starttls=%q is not mandatory, opportunistic or none", mode)
 		}
 	}
-	if t.Username != "" && (t.TLS == STARTTLSOpportunistic || t.TLS == STARTTLSNone) {
-		return Transport{}, fmt.Errorf("a user and password need TLS: use starttls=mandatory (the default) or smtps://, not starttls=%s", t.TLS)
+	// The client's AUTH discovery sends PLAIN and LOGIN only over TLS: with none, a
+	// password would fail every send (opportunistic authenticates once STARTTLS is up).
+	if t.Username != "" && t.TLS == STARTTLSNone {
+		return Transport{}, fmt.Errorf("a user and password need TLS: use starttls=mandatory (the default), opportunistic or smtps://, not starttls=none")
 	}
 	return t, nil
 }
