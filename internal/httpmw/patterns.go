@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // CheckOrigin reports why a CORS origin pattern could never match what a browser sends as
@@ -33,7 +35,8 @@ func CheckOrigin(pattern string) error {
 
 // OriginAdmitsAnySite reports whether a CORS origin pattern admits the origins of sites
 // anyone can register: "*", or a "*" in the host that does not stand for subdomains of a
-// named domain only ("https://*", "https://*example.com", "https://app.*", "https://*.com").
+// named domain only ("https://*", "https://*example.com", "https://app.*"), or stands for
+// the subdomains of a public suffix ("https://*.com", "https://*.co.uk", "https://*.github.io").
 // A "*" for subdomains ("https://*.example.com") or for the port ("https://app.example.com:*")
 // admits one owner's origins.
 func OriginAdmitsAnySite(pattern string) bool {
@@ -49,7 +52,13 @@ func OriginAdmitsAnySite(pattern string) bool {
 		return false // in the port
 	}
 	domain, _, _ := strings.Cut(after, ":")
-	return !strings.HasPrefix(domain, ".") || strings.Count(domain, ".") < 2 || strings.HasSuffix(domain, ".")
+	if !strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return true
+	}
+	// Subdomains of a public suffix (com, co.uk, github.io, vercel.app) are anyone's to
+	// register: only a domain below one is a site of its own.
+	_, err := publicsuffix.EffectiveTLDPlusOne(domain[1:])
+	return err != nil
 }
 
 // CheckHostPattern reports why a TrustedHosts entry could never match a request's Host: it

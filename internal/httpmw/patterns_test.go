@@ -30,8 +30,9 @@ func TestOriginAdmitsAnySite(t *testing.T) {
 	t.Parallel()
 	for o, want := range map[string]bool{
 		"*": true, "https://*": true, "http://*": true, "https://*:8443": true, "https://*example.com": true,
-		"https://app.*": true, "https://*.com": true,
-		"https://*.example.com": false, "https://*.example.com:8443": false, "https://app-*.example.com": false,
+		"https://app.*": true, "https://*.com": true, "https://*.co.uk": true, "https://*.github.io": true, "https://*.vercel.app": true,
+		"https://*.example.co.uk": false,
+		"https://*.example.com":   false, "https://*.example.com:8443": false, "https://app-*.example.com": false,
 		"https://app.example.com:*": false, "http://[::1]:*": false, "https://app.example.com": false,
 	} {
 		if got := httpmw.OriginAdmitsAnySite(o); got != want {
