@@ -60,14 +60,25 @@ func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error
 	if err := auth.RequireVerifiedClient(ctx, s.client, p.UserID, "buy credits"); err != nil {
 		return nil, err
 	}
-	pack, err := s.packFor(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	ctx = db.System(ctx)
-	row, created, err := s.purchaseRow(ctx, p.UserID, in.IdempotencyKey, pack)
-	if err != nil {
+	// A retry replays its purchase whatever the packs on sale are now.
+	row, err := s.client.CreditPurchase.Query().Where(creditpurchase.UserID(p.UserID),
+		creditpurchase.IdempotencyKey(in.IdempotencyKey)).Only(db.System(ctx))
+	created := false
+	switch {
+	case err == nil && (in.Pack != "" || in.Credits != 0) &&
+		(in.Pack == "" || in.Pack == row.PackID) && (in.Credits == 0 || in.Credits == row.Credits):
+		ctx = db.System(ctx)
+	case err != nil && !ent.IsNotFound(err):
 		return nil, errs.Wrap(op, err)
+	default:
+		pack, err := s.packFor(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		ctx = db.System(ctx)
+		if row, created, err = s.purchaseRow(ctx, p.UserID, in.IdempotencyKey, pack); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
 	}
 	if row.Status == creditpurchase.StatusPENDING && row.ProviderRef == "" {
 		if row, err = s.checkout(ctx, row); err != nil {
