@@ -118,7 +118,11 @@ func (s *Service) DecideSubjectRequest(ctx context.Context, id uuid.UUID, approv
 	// before the transaction: the settings may need a connection of their own.
 	var granted []string
 	if approve {
-		if r, err := s.client.SubjectRequest.Get(ctx, id); err == nil {
+		r, err := s.client.SubjectRequest.Get(ctx, id)
+		if err != nil && !ent.IsNotFound(err) {
+			return nil, errs.Wrap("accounts.DecideSubjectRequest", err)
+		}
+		if err == nil {
 			granted, err = s.offered(ctx, r.Subjects)
 			var gone *errs.Error
 			if errors.As(err, &gone) && gone.Code == errs.BadUserInput {

@@ -2,6 +2,7 @@ package questions
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -68,13 +69,14 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 	})
 }
 
-// Reassign ends the current claim on a question (outcome REASSIGNED), a revision's
-// included: with expertID nil the question returns to the queue; otherwise that
-// approved expert holds it (CLAIMED) under a fresh lease (an open question may be
-// assigned directly too). The expert's claim
-// limit and subjects do not bind an admin. Errors: UNAUTHENTICATED, FORBIDDEN,
-// BAD_USER_INPUT (expertID is not an approved expert), NOT_FOUND, CONFLICT (neither
-// claimed nor, with an expert, open).
+// Reassign ends the current claim on a question (outcome REASSIGNED): with expertID nil
+// a claimed question returns to the queue; otherwise that approved expert holds it
+// (CLAIMED) under a fresh lease (a queued question may be assigned directly too), as a
+// claim would: of its subject, below the claim limit. A revision stays with its expert:
+// with expertID nil it ends as a release does (DELIVERED), with an expert it is CONFLICT.
+// Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (expertID is not an approved expert
+// of the subject), NOT_FOUND, CONFLICT (neither queued nor claimed, a revision given an
+// expert, or the expert at the claim limit).
 func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUID) (*ent.Question, error) {
 	if _, err := admin(ctx); err != nil {
 		return nil, errs.Wrap("questions.Reassign", err)
@@ -90,12 +92,9 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		if err != nil {
 			return nil, err
 		}
-		if expertID != nil && (q.ExpertID == nil || *q.ExpertID != *expertID) {
-			if err := s.mayBeGiven(ctx, tx, q, *expertID, set); err != nil {
-				return nil, err
-			}
-		}
-		revision := q.Status == question.StatusREVISION_REQUESTED
+		// A held question with an answer is a revision (REVISION_REQUESTED; CLAIMED with
+		// an answer for a revision reassigned before revisions stayed with their expert).
+		revision := q.DeliveredAt != nil && slices.Contains(held, q.Status)
 		act := actAssign
 		switch {
 		case revision && expertID != nil:
@@ -104,6 +103,11 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 			act = actDropRevision
 		case expertID == nil:
 			act = actUnassign
+		}
+		if expertID != nil && (q.ExpertID == nil || *q.ExpertID != *expertID) {
+			if err := s.mayBeGiven(ctx, tx, q, *expertID, set); err != nil {
+				return nil, err
+			}
 		}
 		wasQueued := q.Status == question.StatusAWAITING_EXPERT
 		previous := q.ExpertID

@@ -190,7 +190,9 @@ func (s *Service) unclaim(ctx context.Context, tx *ent.Client, a *ent.Assignment
 	if err != nil {
 		return nil, change{}, err
 	}
-	revision := q.Status == question.StatusREVISION_REQUESTED
+	// A held question with an answer is a revision (also CLAIMED, for one reassigned
+	// before revisions stayed with their expert): its answer stands.
+	revision := q.DeliveredAt != nil
 	act := actRequeue
 	if revision {
 		act = actDropRevision

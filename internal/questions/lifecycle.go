@@ -105,10 +105,12 @@ var lifecycle = map[action]transition{
 	actClaim: {states(question.StatusAWAITING_EXPERT), question.StatusCLAIMED, byExpert, refusedOpen},
 	// A revision is not reassigned: its answer and its pay are its expert's (an admin ends
 	// it with actDropRevision instead).
-	actAssign:       {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED), question.StatusCLAIMED, byAdmin, refusedReassign},
-	actUnassign:     {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byAdmin, refusedReassign},
-	actRequeue:      {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byExpert | bySystem, refusedHeld},
-	actDropRevision: {states(question.StatusREVISION_REQUESTED), question.StatusDELIVERED, byExpert | bySystem | byAdmin, refusedHeld},
+	actAssign:   {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED), question.StatusCLAIMED, byAdmin, refusedReassign},
+	actUnassign: {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byAdmin, refusedReassign},
+	actRequeue:  {states(question.StatusCLAIMED), question.StatusAWAITING_EXPERT, byExpert | bySystem, refusedHeld},
+	// From CLAIMED as well: a revision reassigned before revisions stayed with their
+	// expert is CLAIMED with its answer.
+	actDropRevision: {held, question.StatusDELIVERED, byExpert | bySystem | byAdmin, refusedHeld},
 	actDeliver:      {held, question.StatusDELIVERED, byExpert, refusedHeld},
 	actDecline: {states(question.StatusAWAITING_EXPERT, question.StatusCLAIMED, question.StatusREVISION_REQUESTED), question.StatusDECLINED, byExpert,
 		"only an open or claimed question can be declined"},

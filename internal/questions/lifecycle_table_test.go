@@ -54,7 +54,7 @@ func TestLifecycleTable(t *testing.T) {
 		{[]question.Status{AW, CL}, actAssign, CL, []actor{byAdmin}},
 		{[]question.Status{CL}, actUnassign, AW, []actor{byAdmin}},
 		{[]question.Status{CL}, actRequeue, AW, []actor{byExpert, bySystem}},
-		{[]question.Status{RR}, actDropRevision, DL, []actor{byExpert, bySystem, byAdmin}},
+		{[]question.Status{CL, RR}, actDropRevision, DL, []actor{byExpert, bySystem, byAdmin}},
 		{[]question.Status{CL, RR}, actDeliver, DL, []actor{byExpert}},
 		{[]question.Status{AW, CL, RR}, actDecline, question.StatusDECLINED, []actor{byExpert}},
 		{[]question.Status{DL}, actRequestRevision, RR, []actor{byClient}},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/internal/errs"
 	"backbone/internal/questions"
@@ -83,6 +84,22 @@ func TestARevisionWaitsInRevisionRequested(t *testing.T) {
 		after := e.money(t, clientID, expertID)
 		if got.Status != question.StatusDECLINED || after.balance != before.balance+20 || after.held != before.held-20 {
 			t.Fatalf("after decline: %s, money %+v -> %+v", got.Status, before, after)
+		}
+	})
+
+	t.Run("one reassigned before revisions stayed with their expert keeps its answer", func(t *testing.T) {
+		// Such a revision was moved to CLAIMED with its answer; given back, it is DELIVERED
+		// again rather than queued, where it could expire and be refunded.
+		q := e.delivered(t, cctx, xctx)
+		revise(t, q.ID)
+		sys := privacy.DecisionContext(context.Background(), privacy.Allow)
+		e.db.Client.Question.UpdateOneID(q.ID).SetStatus(question.StatusCLAIMED).ExecX(sys)
+		got, err := e.svc.ReleaseTask(xctx, q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != question.StatusDELIVERED || *got.ExpertID != expertID {
+			t.Fatalf("after release: %s, expert %v", got.Status, got.ExpertID)
 		}
 	})
 
