@@ -25,7 +25,8 @@ func TestCheckOrigin(t *testing.T) {
 	}
 }
 
-// A wildcard admits any site unless it stands for subdomains of a named domain or a port.
+// A wildcard admits any site unless it stands for a port, or for the subdomains of a named
+// domain that is not itself a public suffix (co.uk, github.io).
 func TestOriginAdmitsAnySite(t *testing.T) {
 	t.Parallel()
 	for o, want := range map[string]bool{
