@@ -4974,7 +4974,12 @@ type Mutation {
   """
   reassignQuestion(id: ID!, expertId: ID): Question! @hasRole(roles: [ADMIN])
 
-  "Runs the AI stages of a question again from the first that did not finish, while no expert has claimed it (pipeline FAILED or SKIPPED)."
+  """
+  Runs the AI stages of a question again from the first that did not finish, while no expert
+  has claimed it (pipeline FAILED or SKIPPED). An admin's retry runs them whatever
+  aiPipelineEnabled and aiDailyTokenBudget say now (its tokens count towards the budget);
+  without an AI provider they are skipped again.
+  """
   retryPipeline(id: ID!): Question! @hasRole(roles: [ADMIN])
 
   "Puts a dead job back on its queue for another try; false when no dead job of the topic has that id."
