@@ -51,7 +51,8 @@ type HandlerConfig struct {
 	// SendQueue is how many messages a slow websocket client may have waiting before it
 	// is disconnected (0: the transport's default).
 	SendQueue int
-	// OnConnect is called for every authenticated websocket; release runs at its close.
+	// OnConnect is called for every authenticated websocket and event stream; release runs
+	// at its close.
 	OnConnect func(ctx context.Context) (release func())
 	// Metrics receives the operation, cache and websocket transport metrics when set.
 	Metrics prometheus.Registerer
@@ -114,7 +115,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
 	srv.AddTransport(ws)
 	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth,
-		maxBody: cfg.MaxBodyBytes})
+		maxBody: cfg.MaxBodyBytes, onConnect: cfg.OnConnect})
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	post := gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes}
 	if cfg.Queries != nil {

@@ -30,6 +30,9 @@ type eventStream struct {
 	transport.SSE
 	limits *gqlws.Server
 	auth   *auth.Service
+	// onConnect counts the caller among the experts online while the stream is open, as
+	// the websocket transport does (HandlerConfig.OnConnect); nil counts no one.
+	onConnect func(ctx context.Context) (release func())
 	// maxBody bounds the request body as the POST transport's MaxBodyBytes does.
 	maxBody int64
 }
@@ -64,6 +67,9 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 			out.ended.Store(endEvent(code, reason)) // before cancel: the last write sees it
 			cancel()
 		})()
+		if t.onConnect != nil {
+			defer t.onConnect(ctx)()
+		}
 	}
 	// The server's ReadTimeout would end the stream: its deadline stays on the connection
 	// and the read that watches for the client going away would fail with it. Writes get

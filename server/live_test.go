@@ -305,11 +305,24 @@ func TestLivePlatformStatsChangeWhenAQuestionIsSubmitted(t *testing.T) {
 		}
 	}
 	_ = conn.Close()
-	for {
-		var got struct{ PlatformStats lvStats }
-		stats.event(t, &got)
-		if got.PlatformStats.ExpertsOnline == 0 {
-			break
+	awaitOnline := func(want int) {
+		t.Helper()
+		for {
+			var got struct{ PlatformStats lvStats }
+			stats.event(t, &got)
+			if got.PlatformStats.ExpertsOnline == want {
+				return
+			}
 		}
 	}
+	awaitOnline(0)
+
+	// So does an expert's event stream, for clients that cannot open a websocket.
+	stream, res := sseOpen(t, w, w.callers[azExpert].Token, `subscription { taskQueueChanged { change } }`, nil)
+	if stream == nil {
+		t.Fatalf("event stream refused: %d", res.StatusCode)
+	}
+	awaitOnline(1)
+	_ = stream.res.Body.Close()
+	awaitOnline(0)
 }

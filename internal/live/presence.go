@@ -59,8 +59,9 @@ func newPresence(s *Service) *presence {
 // Track counts the viewer of ctx among the experts online until release is called, if
 // it is an approved expert: approval is read from the users row now, not from the token.
 // Anyone else is not counted, and gets a release that does nothing. The websocket
-// transport calls it for each authenticated connection after its init, and release when
-// the connection ends; calling release again does nothing.
+// transport calls it for each authenticated connection after its init, the event-stream
+// transport for each signed-in stream, and release when the connection ends; calling
+// release again does nothing.
 func (s *Service) Track(ctx context.Context) (release func()) {
 	noop := func() {}
 	p, ok := viewer.From(ctx)
