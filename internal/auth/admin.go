@@ -186,8 +186,8 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 	})
 }
 
-// adminUpdate runs one admin change to another user in a transaction: load, change,
-// audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
+// adminUpdate runs one admin change to another user in a transaction: load (locked),
+// change, audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
 func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, endSessions bool,
 	change func(context.Context, *ent.Client, *ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
 	p, err := admin(ctx)
@@ -200,7 +200,9 @@ func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, 
 	var out *ent.User
 	var revoked []uuid.UUID
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		u, err := tx.User.Get(ctx, id)
+		// Locked, so that of two admins changing one user at once the second decides on
+		// what the first wrote (CONFLICT for a decision already made), not on a stale read.
+		u, err := tx.User.Query().Where(user.ID(id)).Modify(db.ForNoKeyUpdate).Only(ctx)
 		if ent.IsNotFound(err) {
 			return errs.E(errs.NotFound, "user not found")
 		}

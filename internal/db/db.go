@@ -2,9 +2,9 @@
 // and is the services' kernel for working with it: InTx (one transaction, run again after
 // a deadlock, a serialization failure or ErrRetry, its ent errors coded), Coded (ent's
 // errors as internal/errs codes, where ent is called), System (the privacy bypass for the
-// system's own work) and the one dialect question (DB.Postgres, IsPostgres, ForUpdate).
-// The clock whose times the database keeps is timex.Now; the signed-in check is
-// viewer.Required. It imports only ent and internal/errs, so every service may use it.
+// system's own work) and the one dialect question (DB.Postgres, IsPostgres, ForUpdate,
+// ForNoKeyUpdate). The clock whose times the database keeps is timex.Now; the signed-in
+// check is viewer.Required. It imports only ent and internal/errs, so every service may use it.
 package db
 
 import (

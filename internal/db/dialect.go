@@ -43,3 +43,13 @@ func ForUpdate(s *entsql.Selector) {
 		s.ForUpdate()
 	}
 }
+
+// ForNoKeyUpdate is ForUpdate with PostgreSQL's FOR NO KEY UPDATE, the lock an UPDATE that
+// leaves the key alone takes: other lockers and writers of the rows wait, but not an insert
+// elsewhere that references them (its foreign key check takes KEY SHARE). Use it to lock a
+// row that many tables reference, such as a user's.
+func ForNoKeyUpdate(s *entsql.Selector) {
+	if IsPostgres(s.Dialect()) {
+		s.For(entsql.LockNoKeyUpdate)
+	}
+}
