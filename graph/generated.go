@@ -4877,10 +4877,10 @@ type Mutation {
   "Revokes one of your API keys."
   revokeApiKey(id: ID!): APIKey! @auth
 
-  "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status."
+  "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status. Demoting an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins demote each other at once."
   setUserRole(userId: ID!, role: Role!): User! @hasRole(roles: [ADMIN])
 
-  "Suspends a user: their sessions end everywhere and their API keys are revoked for good."
+  "Suspends a user: their sessions end everywhere and their API keys are revoked for good. Suspending an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins suspend each other at once."
   suspendUser(userId: ID!, reason: String): User! @hasRole(roles: [ADMIN])
 
   "Lets a suspended user sign in again."

@@ -97,7 +97,8 @@ func (s *Service) AuditLogs(ctx context.Context, f AuditLogFilter) (*ent.AuditLo
 
 // SetUserRole changes a user's role and ends their sessions, so the new role applies at
 // their next sign-in rather than when their old token happens to expire.
-// Errors: FORBIDDEN (your own role), NOT_FOUND.
+// Errors: FORBIDDEN (your own role), NOT_FOUND, CONFLICT (the demotion of the last
+// active admin).
 func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role) (*ent.User, error) {
 	return s.adminUpdate(ctx, id, "user.role_changed", true, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if err := user.RoleValidator(role); err != nil {
@@ -125,7 +126,8 @@ const actionSuspended = "user.suspended"
 
 // SuspendUser stops a user: their sessions end at once, on every instance, and their
 // API keys are revoked (a reactivation does not bring them back).
-// Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended).
+// Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended, or the last
+// active admin).
 func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) (*ent.User, error) {
 	reason, err := cleanText(reason, "reason", 500, true)
 	if err != nil {
@@ -188,6 +190,8 @@ func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, 
 
 // adminUpdate runs one admin change to another user in a transaction: load (locked),
 // change, audit, and (when endSessions) revoke the user's sessions, broadcast after commit.
+// A change that would leave no active admin (a demotion or suspension of the last one) is
+// CONFLICT.
 func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, endSessions bool,
 	change func(context.Context, *ent.Client, *ent.User, *ent.UserUpdateOne) (map[string]any, error)) (*ent.User, error) {
 	p, err := admin(ctx)
@@ -200,19 +204,29 @@ func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, 
 	var out *ent.User
 	var revoked []uuid.UUID
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
-		// Locked, so that of two admins changing one user at once the second decides on
-		// what the first wrote (CONFLICT for a decision already made), not on a stale read.
-		u, err := tx.User.Query().Where(user.ID(id)).Modify(db.ForNoKeyUpdate).Only(ctx)
-		if ent.IsNotFound(err) {
-			return errs.E(errs.NotFound, "user not found")
-		}
+		// The user and every active admin, locked in id order (SQLite's transaction holds
+		// the write lock already). Of two admins changing one user at once, the second
+		// decides on what the first wrote (CONFLICT for a decision already made), not on a
+		// stale read; and two changes that could each take away an admin run one after the
+		// other, so the second counts the admins the first left.
+		locked, err := tx.User.Query().
+			Where(user.Or(user.ID(id), user.And(user.RoleEQ(user.RoleADMIN), user.StatusEQ(user.StatusACTIVE)))).
+			Order(ent.Asc(user.FieldID)).Modify(db.ForNoKeyUpdate).All(ctx)
 		if err != nil {
 			return err
 		}
+		i := slices.IndexFunc(locked, func(u *ent.User) bool { return u.ID == id })
+		if i < 0 {
+			return errs.E(errs.NotFound, "user not found")
+		}
+		u := locked[i]
 		up := tx.User.UpdateOne(u)
 		meta, err := change(ctx, tx, u, up)
 		if err != nil {
 			return err
+		}
+		if len(locked) == 1 && removesActiveAdmin(u, up.Mutation()) {
+			return errs.E(errs.Conflict, "this would leave no active admin")
 		}
 		if out, err = up.Save(ctx); err != nil {
 			return err
@@ -229,6 +243,17 @@ func (s *Service) adminUpdate(ctx context.Context, id uuid.UUID, action string, 
 	}
 	s.Broadcast(ctx, revoked)
 	return out, nil
+}
+
+// removesActiveAdmin reports whether the change m to u takes an active admin away: a
+// demotion or a suspension of an ADMIN who is not suspended.
+func removesActiveAdmin(u *ent.User, m *ent.UserMutation) bool {
+	if u.Role != user.RoleADMIN || u.Status != user.StatusACTIVE {
+		return false
+	}
+	role, roleSet := m.Role()
+	status, statusSet := m.Status()
+	return roleSet && role != user.RoleADMIN || statusSet && status != user.StatusACTIVE
 }
 
 // admin returns the calling admin. Errors: FORBIDDEN.

@@ -29,7 +29,7 @@ func TestAdminChangesDecideOnWhatAConcurrentChangeWrote(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t, testenv.NewPostgresDB(t))
 	svc := newService(t, d)
-	asAdmin := adminContext(t, d)
+	_, asAdmin := newAdmin(t, d)
 	pending := user.ExpertStatusPENDING
 	for _, tc := range []struct {
 		name string
@@ -108,20 +108,9 @@ func TestAdminChangesDecideOnWhatAConcurrentChangeWrote(t *testing.T) {
 			if tc.wantCode == "" && err != nil || tc.wantCode != "" && !errs.Is(err, tc.wantCode) {
 				t.Fatalf("change after the other: %v, want code %q", err, tc.wantCode)
 			}
-			after, err := d.Client.User.Get(db.System(context.Background()), u.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc.check(t, after)
+			tc.check(t, getUser(t, d, u.ID))
 		})
 	}
-}
-
-// adminContext is a request by a new admin.
-func adminContext(t *testing.T, d *db.DB) context.Context {
-	t.Helper()
-	a := newUser(t, d, user.RoleADMIN, nil)
-	return viewer.With(from("192.0.2.2"), viewer.Principal{UserID: a.ID, Role: string(user.RoleADMIN)})
 }
 
 // newUser creates an active user with this role and expert status.
@@ -166,23 +155,166 @@ func holdRow(t *testing.T, d *db.DB, table string, id uuid.UUID) *sql.Tx {
 // is where the work expected to wait reports: it must not report first.
 func waitForLockWaiter(t *testing.T, d *db.DB, done <-chan error) {
 	t.Helper()
+	waitForLockWaiters(t, d, 1, done)
+}
+
+// waitForLockWaiters returns once n sessions of the test's database wait for a lock. done
+// is where the work expected to wait reports: it must not report first.
+func waitForLockWaiters(t *testing.T, d *db.DB, n int, done <-chan error) {
+	t.Helper()
 	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
 		var waiting int
 		if err := d.SQL.QueryRow(`SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting > 0 {
+		if waiting >= n {
 			return
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("the change returned before it waited for the row: %v", err)
+			t.Fatalf("a change returned before it waited for a lock: %v", err)
 		default:
 		}
 		if waited > 30*time.Second {
-			t.Fatal("the change never waited for the row")
+			t.Fatalf("fewer than %d changes waited for a lock", n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestAnAdminChangeLeavesAnActiveAdmin: a demotion or suspension of the last active admin
+// is CONFLICT, whoever asks. The caller here is an admin whose demotion by the other
+// committed while their token still works; a suspended admin does not count.
+func TestAnAdminChangeLeavesAnActiveAdmin(t *testing.T) {
+	t.Parallel()
+	for name, url := range map[string]func(testing.TB) string{"postgres": testenv.NewPostgresDB, "sqlite": testenv.NewSQLiteURL} {
+		t.Run(name, func(t *testing.T) {
+			d := dbtest.Open(t, url(t))
+			svc := newService(t, d)
+			caller, asCaller := newAdmin(t, d)
+			last, _ := newAdmin(t, d)
+			suspended, _ := newAdmin(t, d)
+			sys := db.System(context.Background())
+			if err := d.Client.User.UpdateOneID(caller.ID).SetRole(user.RoleCLIENT).Exec(sys); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Client.User.UpdateOneID(suspended.ID).SetStatus(user.StatusSUSPENDED).Exec(sys); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.SetUserRole(asCaller, last.ID, user.RoleEXPERT); !errs.Is(err, errs.Conflict) {
+				t.Errorf("demoting the last active admin: %v, want CONFLICT", err)
+			}
+			if _, err := svc.SuspendUser(asCaller, last.ID, ""); !errs.Is(err, errs.Conflict) {
+				t.Errorf("suspending the last active admin: %v, want CONFLICT", err)
+			}
+			if u := getUser(t, d, last.ID); u.Role != user.RoleADMIN || u.Status != user.StatusACTIVE {
+				t.Fatalf("the last admin is %s, %s; want ADMIN, ACTIVE", u.Role, u.Status)
+			}
+			// A suspended admin may be demoted: the active one stays.
+			if _, err := svc.SetUserRole(asCaller, suspended.ID, user.RoleCLIENT); err != nil {
+				t.Fatalf("demoting a suspended admin: %v", err)
+			}
+			other, _ := newAdmin(t, d)
+			if _, err := svc.SuspendUser(asCaller, last.ID, ""); err != nil {
+				t.Fatalf("suspending an admin beside another: %v", err)
+			}
+			if _, err := svc.SetUserRole(asCaller, other.ID, user.RoleCLIENT); !errs.Is(err, errs.Conflict) {
+				t.Errorf("demoting the admin left: %v, want CONFLICT", err)
+			}
+		})
+	}
+}
+
+// TestTwoAdminsRemovingEachOtherLeaveOne has two admins, the only ones, demote or
+// suspend each other at once. Each admin's sessions are held locked, so that a change that
+// has made its checks and written the user waits there, before its commit, for the
+// sessions it ends: a change that did not wait for the other before its checks would have
+// both under way together, whatever the scheduling. Once two wait (for the sessions, or
+// for each other) the sessions are let go. One change must succeed and the other be
+// CONFLICT, leaving one active admin.
+func TestTwoAdminsRemovingEachOtherLeaveOne(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewPostgresDB(t))
+	svc := newService(t, d)
+	for _, tc := range []struct {
+		name   string
+		remove func(ctx context.Context, id uuid.UUID) error
+	}{{
+		name: "setUserRole",
+		remove: func(ctx context.Context, id uuid.UUID) error {
+			_, err := svc.SetUserRole(ctx, id, user.RoleCLIENT)
+			return err
+		},
+	}, {
+		name: "suspendUser",
+		remove: func(ctx context.Context, id uuid.UUID) error {
+			_, err := svc.SuspendUser(ctx, id, "")
+			return err
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := d.SQL.Exec("UPDATE users SET role = 'CLIENT' WHERE role = 'ADMIN'"); err != nil {
+				t.Fatal(err)
+			}
+			a, asA := newAdmin(t, d)
+			b, asB := newAdmin(t, d)
+			lock := holdRow(t, d, "sessions", newSession(t, d, a.ID))
+			if _, err := lock.Exec("SELECT id FROM sessions WHERE id = $1 FOR UPDATE", newSession(t, d, b.ID)); err != nil {
+				t.Fatal(err)
+			}
+			results := make(chan error, 2)
+			go func() { results <- tc.remove(asA, b.ID) }()
+			go func() { results <- tc.remove(asB, a.ID) }()
+			waitForLockWaiters(t, d, 2, results)
+			if err := lock.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			var ok int
+			for range 2 {
+				switch err := <-results; {
+				case err == nil:
+					ok++
+				case !errs.Is(err, errs.Conflict):
+					t.Fatal(err)
+				}
+			}
+			active, err := d.Client.User.Query().Where(user.RoleEQ(user.RoleADMIN), user.StatusEQ(user.StatusACTIVE)).
+				Count(db.System(context.Background()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != 1 || active != 1 {
+				t.Fatalf("%d changes succeeded and %d active admins remain, want 1 and 1", ok, active)
+			}
+		})
+	}
+}
+
+// newSession creates a session of the user and returns its id.
+func newSession(t *testing.T, d *db.DB, userID uuid.UUID) uuid.UUID {
+	t.Helper()
+	s, err := d.Client.Session.Create().SetUserID(userID).SetExpiresAt(time.Now().Add(time.Hour)).
+		Save(db.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
+}
+
+// newAdmin creates an active admin and returns it with a request of theirs.
+func newAdmin(t *testing.T, d *db.DB) (*ent.User, context.Context) {
+	t.Helper()
+	a := newUser(t, d, user.RoleADMIN, nil)
+	return a, viewer.With(from("192.0.2.2"), viewer.Principal{UserID: a.ID, Role: string(user.RoleADMIN)})
+}
+
+// getUser reads a user as the system.
+func getUser(t *testing.T, d *db.DB, id uuid.UUID) *ent.User {
+	t.Helper()
+	u, err := d.Client.User.Get(db.System(context.Background()), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
