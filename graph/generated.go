@@ -4971,6 +4971,8 @@ type Mutation {
   A revision (REVISION_REQUESTED) stays with the expert who wrote the answer: without
   expertId it ends, and the client has the delivered answer back (DELIVERED), as when its
   expert releases it; with an expertId it is CONFLICT.
+  A question claimed, released or reassigned by someone else between the read and the change
+  is CONFLICT: a claim an expert made meanwhile stands.
   """
   reassignQuestion(id: ID!, expertId: ID): Question! @hasRole(roles: [ADMIN])
 

@@ -74,9 +74,11 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 // (CLAIMED) under a fresh lease (a queued question may be assigned directly too), as a
 // claim would: of its subject, below the claim limit. A revision stays with its expert:
 // with expertID nil it ends as a release does (DELIVERED), with an expert it is CONFLICT.
+// It is decided on the question as read: one claimed, released or reassigned meanwhile is
+// CONFLICT, not taken from the expert who claimed it since.
 // Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (expertID is not an approved expert
-// of the subject), NOT_FOUND, CONFLICT (neither queued nor claimed, a revision given an
-// expert, or the expert at the claim limit).
+// of the subject), NOT_FOUND, CONFLICT (neither queued nor claimed, changed since it was
+// read, a revision given an expert, or the expert at the claim limit).
 func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUID) (*ent.Question, error) {
 	if _, err := admin(ctx); err != nil {
 		return nil, errs.Wrap("questions.Reassign", err)
@@ -109,10 +111,18 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 				return nil, err
 			}
 		}
-		wasQueued := q.Status == question.StatusAWAITING_EXPERT
-		previous := q.ExpertID
+		read, previous := q.Status, q.ExpertID
+		wasQueued := read == question.StatusAWAITING_EXPERT
 		now := s.now()
 		q, err = s.transit(ctx, tx, q, act, byAdmin, func(up *ent.QuestionUpdateOne) {
+			// Decided on the question as read: its status and expert must still be so. An
+			// expert's claim (or release) committed since is not overridden: CONFLICT.
+			up.Where(question.StatusEQ(read))
+			if previous == nil {
+				up.Where(question.ExpertIDIsNil())
+			} else {
+				up.Where(question.ExpertID(*previous))
+			}
 			switch {
 			case revision: // as when its expert releases it
 				up.SetDeliveredAt(now).SetNillableAutoAcceptAt(autoAcceptAt(q, now))
@@ -122,6 +132,10 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 				up.SetExpertID(*expertID)
 			}
 		})
+		if errs.Is(err, errs.Conflict) && allows(act, read) {
+			// Allowed as read, the update missed: the question changed meanwhile.
+			return nil, afterMiss(ctx, tx, id, "this question was claimed, released or reassigned meanwhile: read it again")
+		}
 		if err != nil {
 			return nil, err
 		}
