@@ -1,8 +1,11 @@
 package analytics
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"backbone/ent"
@@ -15,10 +18,14 @@ import (
 // apply adds d to the rollups in tx. Counters are upserts that add to what is there, so
 // that concurrent consumers of different questions never lose each other's counts; a
 // histogram row is read locked (on PostgreSQL: lock; SQLite transactions are serial),
-// changed and written back.
+// changed and written back. The rows are written in one order, whatever the order of
+// d's maps: the tables in turn, each table's rows by key (see the compare methods).
+// Consumers that touch the same rows then lock them in the same order, and wait for one
+// another rather than deadlock.
 func apply(ctx context.Context, tx *ent.Client, d *delta, lock bool) error {
 	d.totals()
-	for k, f := range d.days {
+	for _, k := range sortedKeys(d.days, dayKey.compare) {
+		f := d.days[k]
 		err := dayRow(tx, k, f).
 			OnConflictColumns(analyticsday.FieldSubject, analyticsday.FieldDay).
 			Update(func(u *ent.AnalyticsDayUpsert) { addFigures(u, f) }).Exec(ctx)
@@ -26,12 +33,14 @@ func apply(ctx context.Context, tx *ent.Client, d *delta, lock bool) error {
 			return fmt.Errorf("rollup day: %w", err)
 		}
 	}
-	for k, h := range d.histograms() {
-		if err := addHistogram(ctx, tx, k, h, lock); err != nil {
+	histograms := d.histograms()
+	for _, k := range sortedKeys(histograms, histogramKey.compare) {
+		if err := addHistogram(ctx, tx, k, histograms[k], lock); err != nil {
 			return err
 		}
 	}
-	for k, e := range d.experts {
+	for _, k := range sortedKeys(d.experts, expertKey.compare) {
+		e := d.experts[k]
 		err := expertRow(tx, k, e).
 			OnConflictColumns(analyticsexpertday.FieldDay, analyticsexpertday.FieldExpertID).
 			Update(func(u *ent.AnalyticsExpertDayUpsert) {
@@ -41,7 +50,9 @@ func apply(ctx context.Context, tx *ent.Client, d *delta, lock bool) error {
 			return fmt.Errorf("rollup expert day: %w", err)
 		}
 	}
-	for k, e := range d.months() {
+	months := d.months()
+	for _, k := range sortedKeys(months, expertKey.compare) {
+		e := months[k]
 		err := monthRow(tx, k, e).
 			OnConflictColumns(analyticsexpertmonth.FieldMonth, analyticsexpertmonth.FieldExpertID).
 			Update(func(u *ent.AnalyticsExpertMonthUpsert) {
@@ -78,13 +89,14 @@ func addHistogram(ctx context.Context, tx *ent.Client, k histogramKey, h *histog
 	return nil
 }
 
-// insertAll writes d as new rows (the rollups are empty: a rebuild), in batches.
+// insertAll writes d as new rows (the rollups are empty: a rebuild), in batches, in the
+// order apply writes them.
 func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 	d.totals()
 	const batch = 500
 	var days []*ent.AnalyticsDayCreate
-	for k, f := range d.days {
-		days = append(days, dayRow(tx, k, f))
+	for _, k := range sortedKeys(d.days, dayKey.compare) {
+		days = append(days, dayRow(tx, k, d.days[k]))
 	}
 	for chunk := range slices.Chunk(days, batch) {
 		if err := tx.AnalyticsDay.CreateBulk(chunk...).Exec(ctx); err != nil {
@@ -92,9 +104,10 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 		}
 	}
 	var histograms []*ent.AnalyticsDurationCreate
-	for k, h := range d.histograms() {
+	byKey := d.histograms()
+	for _, k := range sortedKeys(byKey, histogramKey.compare) {
 		histograms = append(histograms, tx.AnalyticsDuration.Create().SetDay(k.day).SetSubject(k.subject).
-			SetKind(analyticsduration.Kind(k.kind)).SetCounts(h.encode()))
+			SetKind(analyticsduration.Kind(k.kind)).SetCounts(byKey[k].encode()))
 	}
 	for chunk := range slices.Chunk(histograms, batch) {
 		if err := tx.AnalyticsDuration.CreateBulk(chunk...).Exec(ctx); err != nil {
@@ -102,8 +115,8 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 		}
 	}
 	var experts []*ent.AnalyticsExpertDayCreate
-	for k, e := range d.experts {
-		experts = append(experts, expertRow(tx, k, e))
+	for _, k := range sortedKeys(d.experts, expertKey.compare) {
+		experts = append(experts, expertRow(tx, k, d.experts[k]))
 	}
 	for chunk := range slices.Chunk(experts, batch) {
 		if err := tx.AnalyticsExpertDay.CreateBulk(chunk...).Exec(ctx); err != nil {
@@ -111,8 +124,9 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 		}
 	}
 	var months []*ent.AnalyticsExpertMonthCreate
-	for k, e := range d.months() {
-		months = append(months, monthRow(tx, k, e))
+	monthly := d.months()
+	for _, k := range sortedKeys(monthly, expertKey.compare) {
+		months = append(months, monthRow(tx, k, monthly[k]))
 	}
 	for chunk := range slices.Chunk(months, batch) {
 		if err := tx.AnalyticsExpertMonth.CreateBulk(chunk...).Exec(ctx); err != nil {
@@ -120,6 +134,25 @@ func insertAll(ctx context.Context, tx *ent.Client, d *delta) error {
 		}
 	}
 	return nil
+}
+
+// sortedKeys returns m's keys in the order compare gives them.
+func sortedKeys[K comparable, V any](m map[K]V, compare func(a, b K) int) []K {
+	return slices.SortedFunc(maps.Keys(m), compare)
+}
+
+// The order of each table's rows: by day, then by the rest of the key.
+
+func (k dayKey) compare(o dayKey) int {
+	return cmp.Or(k.day.Compare(o.day), cmp.Compare(k.subject, o.subject))
+}
+
+func (k histogramKey) compare(o histogramKey) int {
+	return cmp.Or(k.day.Compare(o.day), cmp.Compare(k.subject, o.subject), cmp.Compare(k.kind, o.kind))
+}
+
+func (k expertKey) compare(o expertKey) int {
+	return cmp.Or(k.day.Compare(o.day), bytes.Compare(k.expert[:], o.expert[:]))
 }
 
 func addFigures(u *ent.AnalyticsDayUpsert, f *Figures) {
