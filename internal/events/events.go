@@ -34,7 +34,8 @@ type QuestionUpdated struct {
 	ExpertID *uuid.UUID `json:"expertId"`
 	// At is when the change happened.
 	At time.Time `json:"at"`
-	// StatusKept: the change left the status as it was (a lease extension). The client is
+	// StatusKept: the change left the status as it was (a lease extension, a claim given to
+	// another expert). The client is
 	// told only of a new status (QUESTION_UPDATED); live watchers get every change.
 	StatusKept bool `json:"statusKept,omitempty"`
 }

@@ -144,7 +144,8 @@ func (s *Service) Reassign(ctx context.Context, id uuid.UUID, expertID *uuid.UUI
 		if err != nil {
 			return nil, err
 		}
-		c := change{action: "question.reassigned", meta: map[string]any{"from": previous, "to": expertID},
+		// A claim given to another expert stays CLAIMED: its client is not told (notify).
+		c := change{action: "question.reassigned", meta: map[string]any{"from": previous, "to": expertID}, statusKept: q.Status == read,
 			notices: []event{{events.TopicQuestionReassigned, events.QuestionReassigned{QuestionID: q.ID,
 				From: previous, To: expertID, At: now}}}}
 		if expertID == nil {

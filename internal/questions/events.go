@@ -48,8 +48,9 @@ type change struct {
 	// at is when the change happened; zero means q.UpdatedAt, which every transition of
 	// the question sets (a lease extension changes the assignment only, and says when).
 	at time.Time
-	// statusKept: the question's status did not change (a lease extension), which the
-	// question.updated event says, so that its client is not told of it (notify).
+	// statusKept: the question's status did not change (a lease extension, a claim given
+	// to another expert), which the question.updated event says, so that its client is
+	// not told of it (notify).
 	statusKept bool
 }
 

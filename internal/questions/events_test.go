@@ -47,6 +47,12 @@ func TestEventsCarryWhatLiveSubscribersShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	extendedAt := e.clock.Now()
+	// An admin gives the claim to another expert: still CLAIMED.
+	otherID, _ := e.expert(t)
+	e.clock.advance(time.Minute)
+	if _, err := e.svc.Reassign(e.admin, q.ID, &otherID); err != nil {
+		t.Fatal(err)
+	}
 
 	avail := outboxEvents[events.TaskAvailable](t, e, q.ID, events.TopicTaskAvailable)
 	if len(avail) != 1 {
@@ -62,8 +68,8 @@ func TestEventsCarryWhatLiveSubscribersShow(t *testing.T) {
 		t.Errorf("task.taken %+v, want by %s in %s at %v", taken, expertID, q.Subject, claimedAt)
 	}
 	updates := outboxEvents[events.QuestionUpdated](t, e, q.ID, events.TopicQuestionUpdated)
-	// submitted, routed, claimed, lease extended
-	if len(updates) != 4 {
+	// submitted, routed, claimed, lease extended, reassigned
+	if len(updates) != 5 {
 		t.Fatalf("%d question.updated events", len(updates))
 	}
 	last := updates[3]
@@ -71,9 +77,10 @@ func TestEventsCarryWhatLiveSubscribersShow(t *testing.T) {
 		!last.At.Equal(extendedAt) || !updates[2].At.Equal(claimedAt) {
 		t.Errorf("question.updated %+v; want the claim at %v and the extension at %v", updates, claimedAt, extendedAt)
 	}
-	// Only the extension keeps the status: its client is not told of it (notify).
+	// The extension and the reassignment keep the status: its client is not told of them
+	// (notify).
 	for i, u := range updates {
-		if u.StatusKept != (i == 3) {
+		if u.StatusKept != (i >= 3) {
 			t.Errorf("question.updated %d: statusKept %v", i, u.StatusKept)
 		}
 	}
