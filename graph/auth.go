@@ -56,7 +56,8 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // upgrade request's headers of the same names, which Authenticate checked. A connection
 // without credentials stays anonymous; refused credentials close it with 4403 (4401 for an
 // expired token: initRefusalCode) and the refusal's message. An authenticated connection is closed when its token or key expires
-// (4401) or its session or key is revoked (4403), on whichever instance revokes it.
+// (4401) or its session or key is revoked, or a key's owner changes role (4403), on
+// whichever instance does it.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
 		p, fromUpgrade := viewer.From(ctx)
@@ -98,13 +99,16 @@ func refusalMessage(err error) string {
 
 // watchCredential calls closeWith once, when p's credential expires (4401: at
 // p.Expires, which allows a token the same leeway as an HTTP request gets) or is revoked
-// (4403); stop ends the watch.
+// (4403), or when an API key's owner no longer has the role the key acts with here (4403:
+// a role change or suspension, which end the owner's sessions); stop ends the watch.
 func watchCredential(svc *auth.Service, p viewer.Principal, closeWith func(code int, reason string)) (stop func()) {
 	what := "session"
 	if p.IsAPIKey() {
 		what = "API key"
 	}
-	stopWatch := svc.WatchRevocation(p, func() { closeWith(gqlws.CloseForbidden, what+" revoked") })
+	stopRevocation := svc.WatchRevocation(p, func() { closeWith(gqlws.CloseForbidden, what+" revoked") })
+	stopRole := svc.WatchRole(p, func() { closeWith(gqlws.CloseForbidden, roleChanged) })
+	stopWatch := func() { stopRevocation(); stopRole() }
 	if p.Expires.IsZero() {
 		return stopWatch
 	}
@@ -115,6 +119,10 @@ func watchCredential(svc *auth.Service, p viewer.Principal, closeWith func(code 
 	timer := time.AfterFunc(time.Until(p.Expires), func() { closeWith(gqlws.CloseUnauthorized, expiry) })
 	return func() { timer.Stop(); stopWatch() }
 }
+
+// roleChanged is why a connection opened with an API key closes when its owner's role
+// changed: the key still works, with the new role, on a new connection.
+const roleChanged = "the API key's owner changed role; connect again"
 
 // connectionOwner names the user of a connection for the per-user limit: the session's
 // user, or the API key's owner; "" for anonymous connections.

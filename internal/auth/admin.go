@@ -95,12 +95,16 @@ func (s *Service) AuditLogs(ctx context.Context, f AuditLogFilter) (*ent.AuditLo
 	return q, nil
 }
 
+// actionRoleChanged is the audit action of an admin's change of a user's role.
+const actionRoleChanged = "user.role_changed"
+
 // SetUserRole changes a user's role and ends their sessions, so the new role applies at
-// their next sign-in rather than when their old token happens to expire.
+// their next sign-in rather than when their old token happens to expire, and the live
+// connections of their API keys, which acted with the old role, on every instance.
 // Errors: FORBIDDEN (your own role), NOT_FOUND, CONFLICT (the demotion of the last
 // active admin).
 func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role) (*ent.User, error) {
-	return s.adminUpdate(ctx, id, "user.role_changed", true, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
+	out, err := s.adminUpdate(ctx, id, actionRoleChanged, true, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if err := user.RoleValidator(role); err != nil {
 			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
 		}
@@ -118,6 +122,10 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 		}
 		return meta, nil
 	})
+	if err == nil {
+		s.revoked.AccountsChanged(ctx, []uuid.UUID{id})
+	}
+	return out, err
 }
 
 // actionSuspended is the audit action of a suspension, and the revoke reason of the

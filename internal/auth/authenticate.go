@@ -82,3 +82,15 @@ func (s *Service) WatchRevocation(p viewer.Principal, fn func()) (stop func()) {
 	}
 	return s.revoked.Watch(p.SessionID, fn)
 }
+
+// WatchRole calls fn when an API key's principal acts with a role its owner no longer
+// has, or for an owner no longer active, on whichever instance changed it. A key has no
+// session for a role change to revoke (a session's principal needs no such watch: the
+// change ends the session, WatchRevocation), and a live connection keeps the principal
+// it was authenticated with.
+func (s *Service) WatchRole(p viewer.Principal, fn func()) (stop func()) {
+	if !p.IsAPIKey() {
+		return func() {}
+	}
+	return s.revoked.WatchRole(p.UserID, p.Role, fn)
+}

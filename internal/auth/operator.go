@@ -114,8 +114,12 @@ func (s *Service) createAdmin(ctx context.Context, email, name, pw string) (*ent
 	return u, errs.Wrap("auth.EnsureAdmin", err)
 }
 
+// actionPromotedToAdmin is the audit action of create-admin's promotion of a user.
+const actionPromotedToAdmin = "user.promoted_to_admin"
+
 // promoteAdmin makes u ADMIN (renaming them when name is not empty) and ends their
-// sessions, so that the role applies at their next sign-in.
+// sessions, so that the role applies at their next sign-in, and the live connections of
+// their API keys.
 func (s *Service) promoteAdmin(ctx context.Context, u *ent.User, name string) (*ent.User, error) {
 	var out *ent.User
 	var revoked []uuid.UUID
@@ -128,16 +132,17 @@ func (s *Service) promoteAdmin(ctx context.Context, u *ent.User, name string) (*
 		if out, err = up.Save(ctx); err != nil {
 			return err
 		}
-		if revoked, err = s.revokeSessions(ctx, tx, "user.promoted_to_admin", userSessions(u.ID)); err != nil {
+		if revoked, err = s.revokeSessions(ctx, tx, actionPromotedToAdmin, userSessions(u.ID)); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "user.promoted_to_admin", TargetType: "User",
+		return audit.Record(ctx, tx, audit.Entry{Action: actionPromotedToAdmin, TargetType: "User",
 			TargetID: u.ID.String(), Metadata: map[string]any{"from": string(u.Role)}})
 	})
 	if err != nil {
 		return nil, errs.Wrap("auth.EnsureAdmin", err)
 	}
 	s.Broadcast(ctx, revoked)
+	s.revoked.AccountsChanged(ctx, []uuid.UUID{u.ID})
 	return out, nil
 }
 

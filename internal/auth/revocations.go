@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/apikey"
+	"backbone/ent/auditlog"
 	"backbone/ent/session"
+	"backbone/ent/user"
 	"backbone/internal/auth/token"
 	"backbone/internal/bus"
 	"backbone/internal/db"
@@ -20,11 +23,23 @@ import (
 // RevocationTopic carries revoked session and API key ids between server instances.
 const RevocationTopic = "auth.sessions.revoked"
 
+// AccountTopic carries the ids of users whose role changed between server instances.
+const AccountTopic = "auth.accounts.changed"
+
+// roleChangeActions are the audit actions of a change of a user's role: the poll finds
+// the role changes a lost bus message did not bring in the audit log, the one durable
+// record of them with their time.
+var roleChangeActions = []string{actionRoleChanged, actionPromotedToAdmin}
+
 // Revocations is each instance's memory of the sessions revoked while their access tokens
 // may still be alive, so that checking a token needs no database query. It learns of
 // revocations three ways: its own (Revoke), other instances' (the bus, within
 // milliseconds), and a poll of the sessions table (the safety net for a lost bus message
 // or an instance that just started). Live websockets register to be closed on revocation.
+//
+// It also keeps the role and status last read of the users whose role changed, for live
+// connections opened with an API key: a key has no session to revoke, and acts with the
+// role its owner had when the connection was authenticated (WatchRole).
 type Revocations struct {
 	client   *ent.Client
 	bus      bus.Bus
@@ -36,9 +51,26 @@ type Revocations struct {
 	mu       sync.RWMutex
 	revoked  map[uuid.UUID]time.Time // session -> forget after
 	watchers map[uuid.UUID]map[*watcher]struct{}
+	accounts map[uuid.UUID]account // user -> as read after their role changed
+	// roleWatchers are by user; their role is the one the connection acts with.
+	roleWatchers map[uuid.UUID]map[*watcher]struct{}
 }
 
-type watcher struct{ fn func() }
+type watcher struct {
+	fn   func()
+	role string // for roleWatchers
+}
+
+// account is a user as read after a change of their role.
+type account struct {
+	role, status string
+	until        time.Time // forget after
+}
+
+// allows reports whether a connection acting with role may go on for this account.
+func (a account) allows(role string) bool {
+	return a.role == role && a.status == string(user.StatusACTIVE)
+}
 
 // revocationMargin is how much longer than a token can verify a revocation is remembered:
 // for clocks of instances that differ by more than the leeway, and for a revocation
@@ -51,9 +83,11 @@ const revocationMargin = 30 * time.Second
 func NewRevocations(c *ent.Client, b bus.Bus, log *slog.Logger, accessTTL time.Duration) *Revocations {
 	return &Revocations{
 		client: c, bus: b, log: log, remember: token.Lifetime(accessTTL) + revocationMargin, poll: 2 * time.Second,
-		now:      time.Now,
-		revoked:  map[uuid.UUID]time.Time{},
-		watchers: map[uuid.UUID]map[*watcher]struct{}{},
+		now:          time.Now,
+		revoked:      map[uuid.UUID]time.Time{},
+		watchers:     map[uuid.UUID]map[*watcher]struct{}{},
+		accounts:     map[uuid.UUID]account{},
+		roleWatchers: map[uuid.UUID]map[*watcher]struct{}{},
 	}
 }
 
@@ -102,6 +136,81 @@ func (r *Revocations) Watch(sessionID uuid.UUID, fn func()) (stop func()) {
 	}
 }
 
+// AccountsChanged reads the users' role and status, closes the live connections acting
+// for them with another role (WatchRole), and tells the other instances. Call it after
+// the change committed.
+func (r *Revocations) AccountsChanged(ctx context.Context, userIDs []uuid.UUID) {
+	if len(userIDs) == 0 {
+		return
+	}
+	if err := r.learnAccounts(ctx, userIDs); err != nil {
+		// The poll reads them again within seconds.
+		r.log.WarnContext(ctx, "changed accounts not read", "err", err)
+	}
+	payload, _ := json.Marshal(userIDs)
+	if err := r.bus.Publish(ctx, AccountTopic, payload); err != nil {
+		// The poll still spreads it within seconds.
+		r.log.WarnContext(ctx, "account change not broadcast", "err", err)
+	}
+}
+
+// WatchRole calls fn once when the user is found to have another role than role, or to
+// be no longer active (at once if that is already known: the change may have been learned
+// between the connection's authentication and this call). stop cancels.
+func (r *Revocations) WatchRole(userID uuid.UUID, role string, fn func()) (stop func()) {
+	w := &watcher{fn: fn, role: role}
+	r.mu.Lock()
+	if a, ok := r.accounts[userID]; ok && !a.allows(role) {
+		r.mu.Unlock()
+		fn()
+		return func() {}
+	}
+	if r.roleWatchers[userID] == nil {
+		r.roleWatchers[userID] = map[*watcher]struct{}{}
+	}
+	r.roleWatchers[userID][w] = struct{}{}
+	r.mu.Unlock()
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		delete(r.roleWatchers[userID], w)
+		if len(r.roleWatchers[userID]) == 0 {
+			delete(r.roleWatchers, userID)
+		}
+	}
+}
+
+// learnAccounts reads the users' role and status now, remembers them, and fires the
+// watchers of connections that act with another role.
+func (r *Revocations) learnAccounts(ctx context.Context, userIDs []uuid.UUID) error {
+	users, err := r.client.User.Query().Where(user.IDIn(userIDs...)).
+		Select(user.FieldID, user.FieldRole, user.FieldStatus).All(db.System(ctx))
+	if err != nil {
+		return err
+	}
+	until := r.now().Add(r.remember)
+	var fire []func()
+	r.mu.Lock()
+	for _, u := range users {
+		a := account{role: string(u.Role), status: string(u.Status), until: until}
+		r.accounts[u.ID] = a
+		for w := range r.roleWatchers[u.ID] {
+			if !a.allows(w.role) {
+				fire = append(fire, w.fn)
+				delete(r.roleWatchers[u.ID], w)
+			}
+		}
+		if len(r.roleWatchers[u.ID]) == 0 {
+			delete(r.roleWatchers, u.ID)
+		}
+	}
+	r.mu.Unlock()
+	for _, fn := range fire {
+		fn()
+	}
+	return nil
+}
+
 func (r *Revocations) add(ids []uuid.UUID) {
 	until := r.now().Add(r.remember)
 	var fire []func()
@@ -127,7 +236,12 @@ func (r *Revocations) Load(ctx context.Context) error {
 
 // Run follows the bus and polls the database until ctx ends.
 func (r *Revocations) Run(ctx context.Context) error {
-	go r.follow(ctx)
+	go r.follow(ctx, RevocationTopic, func(ids []uuid.UUID) { r.add(ids) })
+	go r.follow(ctx, AccountTopic, func(ids []uuid.UUID) {
+		if err := r.learnAccounts(ctx, ids); err != nil && ctx.Err() == nil {
+			r.log.WarnContext(ctx, "changed accounts not read", "err", err)
+		}
+	})
 	since := r.now().Add(-r.remember)
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
@@ -147,8 +261,9 @@ func (r *Revocations) Run(ctx context.Context) error {
 	}
 }
 
-// pollSince loads the sessions and API keys revoked at or after since and returns the
-// next starting point, overlapping a little to absorb clock skew between instances.
+// pollSince loads the sessions and API keys revoked, and the accounts whose role changed,
+// at or after since and returns the next starting point, overlapping a little to absorb
+// clock skew between instances.
 func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time, error) {
 	started := r.now()
 	ids, err := r.client.Session.Query().
@@ -162,13 +277,31 @@ func (r *Revocations) pollSince(ctx context.Context, since time.Time) (time.Time
 		return since, err
 	}
 	r.add(append(ids, keys...))
+	targets, err := r.client.AuditLog.Query().
+		Where(auditlog.ActionIn(roleChangeActions...), auditlog.CreatedAtGTE(since)).
+		Select(auditlog.FieldTargetID).Strings(db.System(ctx))
+	if err != nil {
+		return since, err
+	}
+	var users []uuid.UUID
+	for _, t := range targets {
+		if id, err := uuid.Parse(t); err == nil && !slices.Contains(users, id) {
+			users = append(users, id)
+		}
+	}
+	if len(users) > 0 {
+		if err := r.learnAccounts(ctx, users); err != nil {
+			return since, err
+		}
+	}
 	return started.Add(-10 * time.Second), nil
 }
 
-// follow applies revocations broadcast by other instances, resubscribing if the bus drops us.
-func (r *Revocations) follow(ctx context.Context) {
+// follow applies the ids broadcast on topic by other instances, resubscribing if the bus
+// drops us.
+func (r *Revocations) follow(ctx context.Context, topic string, apply func([]uuid.UUID)) {
 	for ctx.Err() == nil {
-		sub, err := r.bus.Subscribe(ctx, RevocationTopic)
+		sub, err := r.bus.Subscribe(ctx, topic)
 		if err != nil {
 			select {
 			case <-ctx.Done():
@@ -180,10 +313,10 @@ func (r *Revocations) follow(ctx context.Context) {
 		for msg := range sub.C() {
 			var ids []uuid.UUID
 			if err := json.Unmarshal(msg.Payload, &ids); err != nil {
-				r.log.Warn("malformed revocation message", "err", err)
+				r.log.Warn("malformed revocation message", "topic", topic, "err", err)
 				continue
 			}
-			r.add(ids)
+			apply(ids)
 		}
 		sub.Close()
 	}
@@ -196,6 +329,11 @@ func (r *Revocations) forgetExpired() {
 	for id, until := range r.revoked {
 		if now.After(until) {
 			delete(r.revoked, id)
+		}
+	}
+	for id, a := range r.accounts {
+		if now.After(a.until) {
+			delete(r.accounts, id)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"backbone/ent/user"
 	"backbone/internal/auth"
 	"backbone/internal/auth/token"
 	"backbone/internal/bus"
@@ -103,5 +104,81 @@ func TestAnInstanceStartedAfterALogoutRefusesTheToken(t *testing.T) {
 	if !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("the signed-out token on an instance started %v later: %v, want UNAUTHENTICATED",
 			token.Lifetime(shortTTL)-time.Second, err)
+	}
+}
+
+// TestAKeysConnectionEndsWhenItsOwnersRoleChanges: a live connection opened with an API
+// key acts with the role its owner had then. A role change closes it on the instance that
+// made the change, and on an instance that missed the bus message (its own bus here) once
+// it polls the database; a connection whose principal was read before the change but
+// registers after it learned the change closes at once; one with the new role stays.
+func TestAKeysConnectionEndsWhenItsOwnersRoleChanges(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewSQLiteURL(t))
+	keys := token.Ephemeral()
+	clk := &testClock{t: time.Now()}
+	here, there := newInstance(t, d, keys, clk), newInstance(t, d, keys, clk)
+	ctx := from("192.0.2.1")
+	register := func(role user.Role) viewer.Principal {
+		tok, err := here.svc.Register(ctx, auth.RegisterInput{
+			Email: testenv.RandomName("u") + "@example.com", Password: testPassword, DisplayName: "Test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Client.User.UpdateOneID(tok.User.ID).SetRole(role).ExecX(db.System(ctx))
+		return viewer.Principal{UserID: tok.User.ID, Role: string(role)}
+	}
+	boss, owner := register(user.RoleADMIN), register(user.RoleADMIN)
+	key, err := here.svc.CreateAPIKey(viewer.With(ctx, owner), "ops", []string{viewer.ScopeRead}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPrincipal := func(in instance) viewer.Principal {
+		p, err := in.svc.Authenticate(ctx, auth.Credentials{APIKey: key.Secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	watch := func(in instance, p viewer.Principal) chan struct{} {
+		ended := make(chan struct{})
+		t.Cleanup(in.svc.WatchRole(p, func() { close(ended) }))
+		return ended
+	}
+	ended := func(c chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	asAdmin := keyPrincipal(here)
+	if asAdmin.Role != viewer.RoleAdmin {
+		t.Fatalf("the key acts as %s, want ADMIN", asAdmin.Role)
+	}
+	onHere, onThere := watch(here, asAdmin), watch(there, asAdmin)
+
+	if _, err := here.svc.SetUserRole(viewer.With(ctx, boss), owner.UserID, user.RoleCLIENT); err != nil {
+		t.Fatal(err)
+	}
+	if !ended(onHere) {
+		t.Error("the instance that changed the role kept the key's connection open")
+	}
+	if ended(onThere) {
+		t.Fatal("the other instance closed the connection before it learned of the change")
+	}
+	if err := there.revoked.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !ended(onThere) {
+		t.Error("the poll of the other instance did not close the key's connection")
+	}
+	if !ended(watch(there, asAdmin)) {
+		t.Error("a connection authenticated as ADMIN before the change, registered after, stays open")
+	}
+	asClient := keyPrincipal(there)
+	if asClient.Role != viewer.RoleClient || ended(watch(there, asClient)) {
+		t.Errorf("a connection authenticated after the change (as %s) was closed", asClient.Role)
 	}
 }
