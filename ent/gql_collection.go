@@ -567,16 +567,6 @@ func (_q *AnswerRevisionQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, answerrevision.FieldAuthorID)
 				fieldSeen[answerrevision.FieldAuthorID] = struct{}{}
 			}
-		case "originalityScore":
-			if _, ok := fieldSeen[answerrevision.FieldOriginalityScore]; !ok {
-				selectedFields = append(selectedFields, answerrevision.FieldOriginalityScore)
-				fieldSeen[answerrevision.FieldOriginalityScore] = struct{}{}
-			}
-		case "originalityMatches":
-			if _, ok := fieldSeen[answerrevision.FieldOriginalityMatches]; !ok {
-				selectedFields = append(selectedFields, answerrevision.FieldOriginalityMatches)
-				fieldSeen[answerrevision.FieldOriginalityMatches] = struct{}{}
-			}
 		case "basedOnID":
 			if _, ok := fieldSeen[answerrevision.FieldBasedOnID]; !ok {
 				selectedFields = append(selectedFields, answerrevision.FieldBasedOnID)

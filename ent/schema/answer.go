@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -26,9 +27,12 @@ func (AnswerRevision) Fields() []ent.Field {
 		field.Text("body").MaxLen(50000).NotEmpty().Immutable(),
 		// The expert who wrote it; empty for AI revisions.
 		field.UUID("author_id", uuid.UUID{}).Optional().Nillable().Immutable(),
-		// Similarity to known text, 0..1, once checked.
-		field.Float("originality_score").Optional().Nillable(),
-		field.JSON("originality_matches", []map[string]any{}).Optional(),
+		// Similarity to known text, 0..1, once checked. Both skipped by entgql: the GraphQL
+		// originalityScore and originalityMatches also read the question (who may see
+		// them) and originalityMatches the score (checked yet?), so field collection must
+		// not select these columns alone: asking for either reads the whole row.
+		field.Float("originality_score").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipType)),
+		field.JSON("originality_matches", []map[string]any{}).Optional().Annotations(entgql.Skip(entgql.SkipType)),
 		// The revision an expert started from (submitAnswer's basedOn), and how much of it
 		// they changed: 0 = unchanged, 1 = all new.
 		field.UUID("based_on_id", uuid.UUID{}).Optional().Nillable().Immutable(),
