@@ -21,11 +21,12 @@ import (
 
 // RateBudgets are the cost-based budgets of callers, GitHub's GraphQL API's rule: each
 // operation is charged ratelimit.Points of its complexity, out of so many points per
-// Window for each signed-in user, each API key and each anonymous client address.
+// Window for each signed-in user (their sessions together), the API keys of each user
+// (all of them together) and each anonymous client address.
 type RateBudgets struct {
 	Limiter ratelimit.Limiter
-	// User, APIKey and Anonymous are the points per Window of each kind of caller;
-	// 0 leaves that kind without a budget.
+	// User, APIKey and Anonymous are the points per Window of each kind of caller (APIKey:
+	// of all one user's keys together); 0 leaves that kind without a budget.
 	User, APIKey, Anonymous int
 	Window                  time.Duration
 	Log                     *slog.Logger
@@ -96,12 +97,14 @@ func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 
 // caller names the budget an operation is charged to: its policy name (as the
 // RateLimit headers show it), its key in the limiter ("budget:" and the caller) and its
-// points per window.
+// points per window. An API key is charged to its owner's keys' budget, not a budget of
+// its own: a user may hold 20 keys and revoke and create more at will, and each new key
+// must not bring a fresh budget.
 func (b rateBudget) caller(ctx context.Context) (policy, key string, points int) {
 	p, ok := viewer.From(ctx)
 	switch {
 	case ok && p.IsAPIKey():
-		return "api_key", "budget:key:" + p.APIKeyID.String(), b.cfg.APIKey
+		return "api_key", "budget:keys:" + p.UserID.String(), b.cfg.APIKey
 	case ok:
 		return "user", "budget:user:" + p.UserID.String(), b.cfg.User
 	}

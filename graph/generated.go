@@ -4766,7 +4766,7 @@ input SubmitQuestionInput {
 type RateLimit {
   "Points this operation was charged: max(1, ceil(complexity / 100))."
   cost: Int!
-  "The budget: points per window for your kind of caller (user, API key or anonymous address)."
+  "The budget: points per window for your kind of caller (user, the user's API keys together, or anonymous address)."
   limit: Int!
   "Points left after this operation; they come back steadily over the window."
   remaining: Int!
@@ -4779,8 +4779,9 @@ type Query {
   serverInfo: ServerInfo! @public
 
   """
-  Your rate budget as this operation left it (see the README's "Rate budgets"): signed-in
-  users, API keys and anonymous addresses each have so many points per window, and every
+  Your rate budget as this operation left it (see the README's "Rate budgets"): each
+  signed-in user, the API keys of each user (all of them together) and each anonymous
+  address have so many points per window, and every
   operation is charged max(1, ceil(complexity / 100)) points before it runs. Selecting this
   field costs nothing extra: it is counted in the operation's complexity like any other
   field, so an operation of rateLimit alone costs the minimum of 1 point. Null when the

@@ -54,7 +54,8 @@ func (a budgetAnswer) refusal(t *testing.T) int {
 	return int(retry)
 }
 
-// budgetCall sends query over POST (or GET) from ip with the credential ("Bearer x" or "").
+// budgetCall sends query over POST (or GET) from ip with the credential ("Bearer x",
+// "key:<secret>" for an API key, or "").
 func budgetCall(t *testing.T, ts *testServer, method, ip, cred, query string) budgetAnswer {
 	t.Helper()
 	var req *http.Request
@@ -67,7 +68,9 @@ func budgetCall(t *testing.T, ts *testServer, method, ip, cred, query string) bu
 	}
 	req.Header.Set("Accept", "application/graphql-response+json")
 	req.Header.Set("X-Forwarded-For", ip)
-	if cred != "" {
+	if key, ok := strings.CutPrefix(cred, "key:"); ok {
+		req.Header.Set("X-API-Key", key)
+	} else if cred != "" {
 		req.Header.Set("Authorization", cred)
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -131,8 +134,8 @@ func TestRateBudgetChargesEachOperationItsCost(t *testing.T) {
 	}
 	wantBudgetHeaders(t, heavy.header, "anonymous", 1000, 3_600_000, h.Remaining)
 
-	// A signed-in user has a budget of its own, whatever its address has spent, and so has
-	// each of its API keys.
+	// A signed-in user has a budget of its own, whatever its address has spent, and so have
+	// its API keys (together: TestAPIKeysOfAUserShareOneBudget).
 	s := c.register(t, uniqueEmail("budget"))
 	user := budgetCall(t, ts, http.MethodPost, c.ip, bearer(s.AccessToken), budgetQuery)
 	if got := user.rateLimit(t); got.Cost != 1 || got.Limit != 2000 || got.Remaining != 1999 {
@@ -161,6 +164,41 @@ func TestRateBudgetChargesEachOperationItsCost(t *testing.T) {
 	// The address paid for the register mutation (anonymous), not for the user's query.
 	if got := budgetCall(t, ts, http.MethodPost, c.ip, "", budgetQuery).rateLimit(t); got.Remaining != 997-2 {
 		t.Fatalf("anonymous after register and the user's query: %+v, want remaining 995", got)
+	}
+}
+
+// The API keys of a user share one budget: a key made after the others spent it brings
+// no new points, nor does revoking one. The user's own sessions keep their budget, and
+// another user's keys theirs.
+func TestAPIKeysOfAUserShareOneBudget(t *testing.T) {
+	t.Parallel()
+	env := authEnv(t)
+	// No point comes back while the test runs: exact counts.
+	env["RATE_BUDGET_WINDOW"], env["RATE_BUDGET_API_KEY"], env["QUERY_COMPLEXITY_LIMIT"] = "1000h", "3", "300"
+	ts := startServer(t, env)
+	c := newAPI(ts)
+	owner := c.register(t, uniqueEmail("keys"))
+	first, second := c.createKey(t, owner, "first", "READ"), c.createKey(t, owner, "second", "READ")
+
+	if got := budgetCall(t, ts, http.MethodPost, c.ip, "key:"+first.Secret, budgetQuery).rateLimit(t); got.Limit != 3 || got.Remaining != 2 {
+		t.Fatalf("first key's operation: %+v, want limit 3, remaining 2", got)
+	}
+	if got := budgetCall(t, ts, http.MethodPost, c.ip, "key:"+second.Secret, budgetQuery).rateLimit(t); got.Remaining != 1 {
+		t.Fatalf("second key's operation: %+v, want remaining 1 (the first key's budget)", got)
+	}
+	spend(t, ts, c.ip, "key:"+first.Secret)
+	budgetCall(t, ts, http.MethodPost, c.ip, "key:"+second.Secret, budgetQuery).refusal(t)
+	c.ok(t, bearer(owner.AccessToken), revokeKeyMutation, map[string]any{"id": first.APIKey.ID}, nil)
+	fresh := c.createKey(t, owner, "fresh", "READ")
+	budgetCall(t, ts, http.MethodPost, c.ip, "key:"+fresh.Secret, budgetQuery).refusal(t)
+
+	// Their sessions paid only for the key mutations (a few points each).
+	if got := budgetCall(t, ts, http.MethodPost, c.ip, bearer(owner.AccessToken), budgetQuery).rateLimit(t); got.Limit != 5000 || got.Remaining < 4900 {
+		t.Errorf("the owner's session after their keys spent theirs: %+v, want the user's budget of 5000, nearly full", got)
+	}
+	other := c.register(t, uniqueEmail("other-keys"))
+	if got := budgetCall(t, ts, http.MethodPost, c.ip, "key:"+c.createKey(t, other, "other", "READ").Secret, budgetQuery).rateLimit(t); got.Remaining != 2 {
+		t.Errorf("another user's key: %+v, want remaining 2", got)
 	}
 }
 

@@ -269,7 +269,7 @@ type QuestionsOrder struct {
 type RateLimit struct {
 	// Points this operation was charged: max(1, ceil(complexity / 100)).
 	Cost int `json:"cost"`
-	// The budget: points per window for your kind of caller (user, API key or anonymous address).
+	// The budget: points per window for your kind of caller (user, the user's API keys together, or anonymous address).
 	Limit int `json:"limit"`
 	// Points left after this operation; they come back steadily over the window.
 	Remaining int `json:"remaining"`

@@ -132,7 +132,7 @@ type Config struct {
 	// costing max(1, ceil(complexity/100)) points (see ratelimit.Points); 0 turns a kind's
 	// budget off.
 	RateBudgetUser      int           // RATE_BUDGET_USER: per signed-in user (default 5000)
-	RateBudgetAPIKey    int           // RATE_BUDGET_API_KEY: per API key (default 5000)
+	RateBudgetAPIKey    int           // RATE_BUDGET_API_KEY: for all one user's API keys together (default 5000)
 	RateBudgetAnonymous int           // RATE_BUDGET_ANONYMOUS: per client address without credentials (default 1000)
 	RateBudgetWindow    time.Duration // RATE_BUDGET_WINDOW: the window a full budget refills over (default 1h)
 
