@@ -95,6 +95,7 @@ const keepAliveInterval = 15 * time.Second
 func NewHandler(cfg HandlerConfig) *Handler {
 	gqlCfg := Config{Resolvers: cfg.Resolver, Directives: directives()}
 	pageCosts(&gqlCfg.Complexity, parsedSchema)
+	listCosts(&gqlCfg.Complexity)
 	schema := NewExecutableSchema(gqlCfg)
 	srv := handler.New(schema)
 	ws := gqlws.New(gqlws.Config{

@@ -98,11 +98,23 @@ func pageCostFunc(name string, typ reflect.Type, positions []int) func([]reflect
 	}
 }
 
+// listCosts prices the fields that return one node per id they are given, as pageCosts
+// prices a page: nodes(ids:) costs 1 plus the number of ids times what it selects (at
+// most maxNodes ids count: more are refused when the field runs), whether the ids are
+// written in the document or passed as a variable (gqlgen hands the coerced value).
+// Without it, nodes(ids:) of 100 questions would cost as much as one.
+func listCosts(root *ComplexityRoot) {
+	root.Query.Nodes = func(child int, ids []string) int { return countCost(len(ids), maxNodes, child) }
+}
+
 // pageCost is 1 + size × child, with size clamped to 1..maxPageSize (a page of none
 // still counts what it selects once, such as totalCount), saturating rather than
 // overflowing: a client must not wrap a huge cost around to a small one.
-func pageCost(size, child int) int {
-	size = min(max(size, 1), maxPageSize)
+func pageCost(size, child int) int { return countCost(size, maxPageSize, child) }
+
+// countCost is 1 + n × child, n clamped to 1..most, saturating (see pageCost).
+func countCost(n, most, child int) int {
+	size := min(max(n, 1), most)
 	child = max(child, 0)
 	if child > (math.MaxInt-1)/size {
 		return math.MaxInt

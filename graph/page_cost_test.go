@@ -67,6 +67,13 @@ func TestOperationCost(t *testing.T) {
 		{"page info counts per node too", `{ notifications(first: 10) { totalCount pageInfo { hasNextPage } edges { cursor } } }`, nil, 1 + 10*(1+2+2)},
 		{"a field without paging: 1 each", `{ serverInfo { version environment } }`, nil, 3},
 		{"76 aliases of 100 questions", aliases(76, "myQuestions(first: 100) { edges { node { id } } }"), nil, 76 * 301},
+		// nodes(ids:) is a page of as many nodes as ids.
+		{"nodes of 3 literal ids", `{ nodes(ids: ["a", "b", "c"]) { id } }`, nil, 1 + 3*1},
+		{"nodes of one id, not a list", `{ nodes(ids: "a") { id } }`, nil, 1 + 1},
+		{"nodes of 100 ids by a variable", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": hundredIDs()}, 1 + 100*1},
+		{"nodes of 150 ids counts the 100 allowed", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": append(hundredIDs(), hundredIDs()[:50]...)}, 1 + 100*1},
+		{"99 aliases of nodes of 100 questions", `query($ids: [ID!]!) ` + aliases(99, `nodes(ids: $ids) { ... on Question { title client { displayName } revisions { body } answer { body } } }`),
+			map[string]any{"ids": hundredIDs()}, 99 * (1 + 100*(1+2+2+2))},
 	}
 	for _, tr := range transports {
 		for _, tt := range tests {
@@ -85,6 +92,15 @@ func TestOperationCost(t *testing.T) {
 			}
 		}
 	}
+}
+
+// hundredIDs are 100 ids, as nodes(ids:) takes at most.
+func hundredIDs() []any {
+	ids := make([]any, 100)
+	for i := range ids {
+		ids[i] = "id" + itoa(i)
+	}
+	return ids
 }
 
 func jsonInt(v any) int {
