@@ -4903,13 +4903,13 @@ type Mutation {
   """
   buyCredits(credits: Int, pack: String, idempotencyKey: String!): CreditPurchase! @auth
 
-  "Gives a user credits, with a reason for the audit log."
+  "Gives a user credits, with a reason for the audit log. Not to yourself (FORBIDDEN): another admin grants them."
   grantCredits(userId: ID!, credits: Int!, reason: String!, idempotencyKey: String!): Wallet! @hasRole(roles: [ADMIN])
 
   "Asks for some of your earnings to be paid out; they are set aside until an admin decides."
   requestPayout(amount: Int!, idempotencyKey: String!): Payout! @hasRole(roles: [EXPERT])
 
-  "Approves or rejects a pending payout; a rejection returns the credits to the expert's earnings."
+  "Approves or rejects a pending payout; a rejection returns the credits to the expert's earnings. Not your own payout (FORBIDDEN): another admin decides it."
   decidePayout(payoutId: ID!, approve: Boolean!, note: String, idempotencyKey: String!): Payout! @hasRole(roles: [ADMIN])
 
   """

@@ -89,8 +89,10 @@ type DecideInput struct {
 }
 
 // DecidePayout approves a pending payout (its credits leave the platform, to EXTERNAL) or
-// rejects it (they return to the expert's earnings), audited. Admins only. Errors:
-// FORBIDDEN, BAD_USER_INPUT, NOT_FOUND, CONFLICT (already decided; key reused).
+// rejects it (they return to the expert's earnings), audited. Admins only, and never
+// their own payout (an expert made an admin may still have one): another admin decides
+// it. Errors: FORBIDDEN (not an admin; your own payout), BAD_USER_INPUT, NOT_FOUND,
+// CONFLICT (already decided; key reused).
 func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout, error) {
 	p, ok := viewer.From(ctx)
 	if !ok || !p.IsAdmin() {
@@ -117,6 +119,9 @@ func (s *Service) DecidePayout(ctx context.Context, in DecideInput) (*ent.Payout
 		}
 		if err != nil {
 			return nil, err
+		}
+		if po.ExpertID == p.UserID {
+			return nil, errs.E(errs.Forbidden, "you cannot decide your own payout")
 		}
 		status, kind, dest := payout.StatusREJECTED, ledgertransaction.KindPAYOUT_REJECT, earningsAcct(po.ExpertID)
 		if in.Approve {

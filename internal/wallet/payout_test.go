@@ -12,6 +12,7 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/errs"
 	"backbone/internal/testenv"
+	"backbone/internal/viewer"
 	"backbone/internal/wallet"
 )
 
@@ -119,4 +120,59 @@ func TestRequestPayoutNeedsAPayoutMethod(t *testing.T) {
 	}
 	_, err := e.svc.RequestPayout(expertCtx, 1, "no-method")
 	wantCode(t, err, errs.FailedPrecondition)
+}
+
+// TestAnAdminCannotPayThemselves: an admin may neither grant credits to their own wallet
+// nor decide their own payout (an expert made an admin may have one pending); another
+// admin does both. Nothing moves on a refusal.
+func TestAnAdminCannotPayThemselves(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, d.url(t), wallet.Options{})
+			clientID, clientCtx := e.mustUser(t, user.RoleCLIENT)
+			expertID, expertCtx := e.mustUser(t, user.RoleEXPERT)
+			_, otherAdminCtx := e.mustUser(t, user.RoleADMIN)
+			e.mustBuy(t, clientCtx, 100)
+			q := uuid.New()
+			if _, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: 100, IdempotencyKey: "h"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.Capture(clientCtx, wallet.CaptureInput{QuestionID: q, ClientID: clientID, ExpertID: expertID, IdempotencyKey: "c"}); err != nil {
+				t.Fatal(err)
+			}
+			pending, err := e.svc.RequestPayout(expertCtx, 50, "p1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The expert is made an admin while the payout waits.
+			if err := e.db.Client.User.UpdateOneID(expertID).SetRole(user.RoleADMIN).Exec(allow()); err != nil {
+				t.Fatal(err)
+			}
+			selfCtx := viewer.With(context.Background(), viewer.Principal{UserID: expertID, Role: viewer.RoleAdmin})
+
+			before := e.wallet(t, expertID)
+			_, err = e.svc.GrantCredits(selfCtx, wallet.GrantInput{UserID: expertID, Amount: 1000, Reason: "bonus", IdempotencyKey: "g-self"})
+			wantCode(t, err, errs.Forbidden)
+			if after := e.wallet(t, expertID); after != before {
+				t.Errorf("wallet after a refused self-grant: %+v, want %+v", after, before)
+			}
+			for _, approve := range []bool{true, false} {
+				_, err = e.svc.DecidePayout(selfCtx, wallet.DecideInput{PayoutID: pending.ID, Approve: approve, IdempotencyKey: "d-self"})
+				wantCode(t, err, errs.Forbidden)
+			}
+			if po, err := e.db.Client.Payout.Get(allow(), pending.ID); err != nil || po.Status != payout.StatusPENDING {
+				t.Fatalf("payout after refused self-decisions: %+v, %v; want PENDING", po, err)
+			}
+
+			if _, err := e.svc.GrantCredits(otherAdminCtx, wallet.GrantInput{UserID: expertID, Amount: 10, Reason: "bonus", IdempotencyKey: "g-other"}); err != nil {
+				t.Errorf("another admin's grant: %v", err)
+			}
+			if po, err := e.svc.DecidePayout(otherAdminCtx, wallet.DecideInput{PayoutID: pending.ID, Approve: true, IdempotencyKey: "d-other"}); err != nil || po.Status != payout.StatusAPPROVED {
+				t.Errorf("another admin's decision: %+v, %v", po, err)
+			}
+			checkInvariants(t, e.db.Client)
+		})
+	}
 }

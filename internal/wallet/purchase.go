@@ -60,12 +60,17 @@ type GrantInput struct {
 }
 
 // GrantCredits credits a user's wallet from outside (a goodwill gesture, a correction),
-// audited with the reason. Admins only. Errors: FORBIDDEN, BAD_USER_INPUT, NOT_FOUND,
-// CONFLICT (key reused).
+// audited with the reason. Admins only, and never to their own wallet: money made from
+// nothing needs a second person, as an admin's changes to their own account do
+// (auth.adminUpdate). Errors: FORBIDDEN (not an admin; yourself), BAD_USER_INPUT,
+// NOT_FOUND, CONFLICT (key reused).
 func (s *Service) GrantCredits(ctx context.Context, in GrantInput) (Receipt, error) {
 	p, ok := viewer.From(ctx)
 	if !ok || !p.IsAdmin() {
 		return Receipt{}, errs.E(errs.Forbidden, "admins only")
+	}
+	if in.UserID == p.UserID {
+		return Receipt{}, errs.E(errs.Forbidden, "you cannot grant credits to your own account")
 	}
 	reason, err := textx.Plain("reason", in.Reason, 500, true)
 	if err != nil {
