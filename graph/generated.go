@@ -5213,7 +5213,11 @@ type Dispute implements Node {
   "Why the client disputes the answer."
   reason: String!
   openedAt: Time!
-  question: Question!
+  """
+  The question, as question(id:) shows it; null once it is no longer yours to see (an
+  expert made a client keeps their disputes, not their questions).
+  """
+  question: Question
   client: User!
   "The expert whose answer is disputed."
   expert: User
@@ -5366,8 +5370,8 @@ type Rating implements Node {
   "1 to 5."
   stars: Int!
   comment: String
-  "The question whose answer was rated."
-  question: Question!
+  "The question whose answer was rated, as question(id:) shows it; null once it is no longer yours to see (an expert made a client keeps their ratings, not their questions)."
+  question: Question
   "The expert rated."
   expert: User!
   createdAt: Time!
@@ -11598,10 +11602,10 @@ func (ec *executionContext) _Dispute_question(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
-			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Dispute_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19997,10 +20001,10 @@ func (ec *executionContext) _Rating_question(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Question) graphql.Marshaler {
-			return ec.marshalNQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
+			return ec.marshalOQuestion2ᚖbackboneᚋentᚐQuestion(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Rating_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -25570,7 +25574,7 @@ func (ec *executionContext) _Dispute(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "question":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dispute_question(ctx, field, obj)
 				})
@@ -27771,7 +27775,7 @@ func (ec *executionContext) _Rating(ctx context.Context, sel ast.SelectionSet, o
 				})
 		case "question":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Rating_question(ctx, field, obj)
 				})

@@ -118,8 +118,10 @@ func (r *Resolver) questionDispute(ctx context.Context, q *ent.Question) (*ent.D
 	return r.questionLoaders(ctx, q).disputes.Load(ctx, q.ID)
 }
 
-// disputeQuestion is the question of a dispute the viewer could read: the read rules let
-// its client, its expert and admins read both.
+// disputeQuestion is the question of a dispute read past the read rules, for what the
+// dispute itself tells whoever may read it (amountAtStake): a dispute stays its expert's
+// to read after they may no longer read its question (made a client). Dispute.question
+// shows the question only as question(id:) would (visibleQuestion).
 func (r *Resolver) disputeQuestion(ctx context.Context, d *ent.Dispute) (*ent.Question, error) {
 	return r.loaders(ctx).questions.Load(ctx, d.QuestionID)
 }

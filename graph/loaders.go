@@ -152,6 +152,12 @@ func hiddenIsNull[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
+// visibleQuestion is question id as question(id:) shows it to the viewer; nil when they
+// may not see it.
+func (r *Resolver) visibleQuestion(ctx context.Context, id uuid.UUID) (*ent.Question, error) {
+	return hiddenIsNull(r.loaders(ctx).visibleQuestions.Load(ctx, id))
+}
+
 // eagerHiddenIsNull is hiddenIsNull for an edge that ent may have eager-loaded with a
 // page (entgql's field collection), under the same read rule as the visible loaders: the
 // edge, nil where the rule hid it, and loaded false when it was not loaded, so that the

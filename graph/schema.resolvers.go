@@ -139,7 +139,7 @@ func (r *disputeResolver) ID(ctx context.Context, obj *ent.Dispute) (string, err
 
 // Question is the resolver for the question field.
 func (r *disputeResolver) Question(ctx context.Context, obj *ent.Dispute) (*ent.Question, error) {
-	return r.disputeQuestion(ctx, obj)
+	return r.visibleQuestion(ctx, obj.QuestionID)
 }
 
 // Client is the resolver for the client field.
@@ -937,7 +937,7 @@ func (r *ratingResolver) Comment(ctx context.Context, obj *ent.Rating) (*string,
 
 // Question is the resolver for the question field.
 func (r *ratingResolver) Question(ctx context.Context, obj *ent.Rating) (*ent.Question, error) {
-	return r.loaders(ctx).questions.Load(ctx, obj.QuestionID)
+	return r.visibleQuestion(ctx, obj.QuestionID)
 }
 
 // Expert is the resolver for the expert field.
