@@ -4657,7 +4657,7 @@ type Pipeline {
 "One AI stage of a question."
 type PipelineStage {
   stage: PipelineStageName!
-  "PENDING, RUNNING, DONE, SKIPPED or FAILED (a REWRITE whose guards refused it twice is FAILED, and the draft stands)."
+  "PENDING, RUNNING, DONE, SKIPPED or FAILED (a REWRITE whose guards refused it twice, or whose answer could not be used, is FAILED, and the draft stands)."
   status: PipelineStatus!
   "How many times a worker started it."
   attempts: Int!

@@ -11,6 +11,7 @@ import (
 
 	"backbone/ent"
 	"backbone/internal/ai"
+	"backbone/internal/errs"
 	"backbone/internal/events"
 	"backbone/internal/originality"
 	"backbone/internal/questions"
@@ -36,20 +37,30 @@ type Pipeline struct {
 func (p *Pipeline) Draft(ctx context.Context, job queue.Job) error {
 	return p.run(ctx, job, questions.StageDraft, func(ctx context.Context, w *questions.StageWork) (questions.StageResult, error) {
 		r, err := p.AI.Draft(ctx, aiQuestion(w))
-		return fromAI(r), err
+		if err != nil {
+			return fromAI(ai.Spent(err)), err
+		}
+		return fromAI(r), nil
 	})
 }
 
 // Rewrite handles pipeline.rewrite: the model rewrites the draft for the client. A
 // rewrite that drops a number, link or code of the draft, or strays too far from its
 // length, is asked for once more naming what it dropped; failing again, the draft stays
-// the final AI version and the finding is recorded on the stage.
+// the final AI version and the finding is recorded on the stage. So does an unusable
+// answer (empty, refused by the model, too long), at once.
 func (p *Pipeline) Rewrite(ctx context.Context, job queue.Job) error {
 	return p.run(ctx, job, questions.StageRewrite, func(ctx context.Context, w *questions.StageWork) (questions.StageResult, error) {
 		var total questions.StageResult
 		failure := ""
 		for try := 1; try <= 2; try++ {
 			r, err := p.AI.Rewrite(ctx, aiQuestion(w), w.Draft.Body, failure)
+			if ai.IsUnusable(err) {
+				// As a rewrite the guards refuse, but not asked for again: the draft stands.
+				total = addUsage(total, fromAI(ai.Spent(err)))
+				total.Text, total.Note = "", fmt.Sprintf("rewrite %d not kept: %v", try, err)
+				return total, nil
+			}
 			if err != nil {
 				return total, err
 			}
@@ -85,7 +96,8 @@ type stageFunc func(ctx context.Context, w *questions.StageWork) (questions.Stag
 
 // run is one stage of one question: start it (nothing to do if the question moved on),
 // do it, then store its result, or send the question to the experts when the provider
-// gave up. Database errors are returned, so that the queue retries the job.
+// gave up or the result cannot be stored. Other database errors are returned, so that
+// the queue retries the job.
 func (p *Pipeline) run(ctx context.Context, job queue.Job, stage questions.Stage, do stageFunc) error {
 	id, err := pipelineQuestion(job)
 	if err != nil {
@@ -106,9 +118,16 @@ func (p *Pipeline) run(ctx context.Context, job queue.Job, stage questions.Stage
 			return err
 		}
 		p.Log.WarnContext(ctx, "pipeline stage failed", "stage", stage, "question", id, "attempt", w.Attempt, "err", err)
-		return p.Questions.FailStage(ctx, w, err.Error())
+		return p.Questions.FailStage(ctx, w, res, err.Error())
 	}
-	return p.Questions.CompleteStage(ctx, w, res)
+	err = p.Questions.CompleteStage(ctx, w, res)
+	if errs.Is(err, errs.BadUserInput) {
+		// A field's check refused the result: it would be refused on every retry, and
+		// doing the stage again would call the model again for the same outcome.
+		p.Log.WarnContext(ctx, "pipeline stage result refused", "stage", stage, "question", id, "err", err)
+		return p.Questions.FailStage(ctx, w, res, "the stage's result could not be stored: "+err.Error())
+	}
+	return err
 }
 
 // pipelineQuestion decodes a pipeline job; a payload that names no question can never
@@ -133,9 +152,12 @@ func fromAI(r ai.Result) questions.StageResult {
 		PromptTokens: r.PromptTokens, CompletionTokens: r.CompletionTokens, ProviderTime: r.Latency}
 }
 
-// addUsage adds r's tokens and time to total and takes r's model and prompt version.
+// addUsage adds r's tokens and time to total and takes r's model and prompt version, if
+// a model answered.
 func addUsage(total, r questions.StageResult) questions.StageResult {
-	total.Model, total.PromptVersion = r.Model, r.PromptVersion
+	if r.Model != "" {
+		total.Model, total.PromptVersion = r.Model, r.PromptVersion
+	}
 	total.PromptTokens += r.PromptTokens
 	total.CompletionTokens += r.CompletionTokens
 	total.ProviderTime += r.ProviderTime

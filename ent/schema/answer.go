@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent/privacy"
+	"backbone/internal/textx"
 )
 
 // AnswerRevision is one version of a question's answer: an AI draft, its rewrite, or an
@@ -24,7 +25,7 @@ func (AnswerRevision) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("question_id", uuid.UUID{}).Immutable(),
 		field.Enum("kind").Values("AI_DRAFT", "REWRITE", "EXPERT").Immutable(),
-		field.Text("body").MaxLen(50000).NotEmpty().Immutable(),
+		field.Text("body").MaxLen(textx.MaxAnswerBody).NotEmpty().Immutable(),
 		// The expert who wrote it; empty for AI revisions.
 		field.UUID("author_id", uuid.UUID{}).Optional().Nillable().Immutable(),
 		// Similarity to known text, 0..1, once checked. Both skipped by entgql: the GraphQL

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/openai/openai-go/v3"
@@ -53,6 +55,13 @@ func (c *Client) complete(ctx context.Context, stage, model, version, system, us
 			msg: fmt.Sprintf("%v; one probe call is testing the provider", ErrBreakerOpen)}
 	}
 	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.unusable {
+			e.spent.PromptVersion, e.spent.Latency = version, time.Since(start)
+			if e.spent.Model == "" {
+				e.spent.Model = model
+			}
+		}
 		return Result{}, err
 	}
 	res.PromptVersion = version
@@ -102,6 +111,7 @@ func (c *Client) retry(ctx context.Context, stage string, params openai.ChatComp
 		e.cancelled, e.Err, e.msg = true, ctx.Err(), ctx.Err().Error()
 	case last != nil:
 		e.Permanent, e.Status, e.Err, e.msg = last.permanent, last.status, last.err, c.scrub(last.Error())
+		e.unusable, e.spent = last.unusable, last.spent
 	default:
 		e.Err, e.msg = err, c.scrub(err.Error())
 	}
@@ -113,6 +123,8 @@ type attemptError struct {
 	err        error
 	status     int           // HTTP status, 0 if none came
 	permanent  bool          // refused or unusable: the same request would fail again
+	unusable   bool          // the provider answered, but not with an answer the pipeline can use
+	spent      Result        // the usage of an unusable answer, which the provider bills all the same
 	stop       bool          // no further attempt: permanent, cancelled, or a Retry-After too long
 	cancelled  bool          // the caller's context ended it
 	retryAfter time.Duration // the provider's Retry-After, 0 if none
@@ -148,25 +160,65 @@ func (c *Client) attempt(ctx context.Context, params openai.ChatCompletionNewPar
 	if err != nil {
 		return Result{}, c.classify(ctx, actx, err)
 	}
-	if len(resp.Choices) == 0 || strings.TrimSpace(resp.Choices[0].Message.Content) == "" {
-		msg := "empty answer"
-		if len(resp.Choices) > 0 {
-			ch := resp.Choices[0]
-			if r := strings.TrimSpace(ch.Message.Refusal); r != "" {
-				msg = "the model refused: " + textx.Truncate(r, 200)
-			} else if ch.FinishReason != "" {
-				msg += " (finish_reason " + ch.FinishReason + ")"
-			}
-		}
-		return Result{}, &attemptError{err: errors.New(msg), status: http.StatusOK, permanent: true, stop: true, msg: msg}
+	spent := Result{Model: resp.Model, PromptTokens: tokenCount(resp.Usage.PromptTokens),
+		CompletionTokens: tokenCount(resp.Usage.CompletionTokens)}
+	text, problem := answerText(resp)
+	if problem != "" {
+		return Result{}, &attemptError{err: errors.New(problem), status: http.StatusOK, permanent: true, unusable: true,
+			stop: true, msg: problem, spent: spent}
 	}
-	return Result{
-		Text:             strings.TrimSpace(resp.Choices[0].Message.Content),
-		Model:            resp.Model,
-		PromptTokens:     int(resp.Usage.PromptTokens),
-		CompletionTokens: int(resp.Usage.CompletionTokens),
-	}, nil
+	spent.Text = text
+	return spent, nil
 }
+
+// answerText is the model's answer as it is stored, or why it cannot be used. Asking
+// again would cost as much and most likely fail the same way, so the caller does not.
+func answerText(resp *openai.ChatCompletion) (text, problem string) {
+	if len(resp.Choices) == 0 {
+		return "", "empty answer"
+	}
+	ch := resp.Choices[0]
+	text = strings.TrimSpace(storable(ch.Message.Content))
+	switch {
+	case text == "":
+		problem = "empty answer"
+		if r := strings.TrimSpace(storable(ch.Message.Refusal)); r != "" {
+			problem = "the model refused: " + textx.Truncate(r, 200)
+		} else if ch.FinishReason != "" {
+			problem += " (finish_reason " + storable(ch.FinishReason) + ")"
+		}
+	case len(text) > textx.MaxAnswerBody:
+		// Bytes, as the database counts them (at least as many as characters).
+		problem = fmt.Sprintf("the answer is %d bytes long, more than the %d an answer may hold", len(text), textx.MaxAnswerBody)
+	}
+	if problem != "" {
+		return "", problem
+	}
+	return text, ""
+}
+
+// storable removes from a model's text what a stored answer may not hold: NUL, which
+// PostgreSQL refuses in text, and with it every control character other than newline and
+// tab, which no answer needs (the rule of plain text, textx.Plain); CRLF and a lone CR
+// become LF. Invalid UTF-8 becomes U+FFFD.
+func storable(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// maxCallTokens bounds the tokens one answer is believed to have cost, so that a sum of a
+// day's stages stays far from overflowing.
+const maxCallTokens = math.MaxInt32
+
+// tokenCount is a provider's token count as recorded: a broken server's negative count
+// is 0, an absurd one maxCallTokens.
+func tokenCount(n int64) int { return int(min(max(n, 0), maxCallTokens)) }
 
 // classify sorts a failed request: the caller gave up, the attempt timed out, the provider
 // answered with an error status, or the connection or the answer's body broke.
@@ -214,7 +266,7 @@ func describeStatus(e *openai.Error) string {
 	s := fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	var detail []string
 	for _, v := range []string{e.Type, e.Code} {
-		if v != "" && len(v) <= 64 && !strings.ContainsAny(v, " \n") {
+		if v != "" && len(v) <= 64 && !strings.ContainsFunc(v, unicode.IsSpace) && !strings.ContainsFunc(v, unicode.IsControl) {
 			detail = append(detail, v)
 		}
 	}

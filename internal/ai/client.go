@@ -61,7 +61,9 @@ func ConfigFrom(c config.Config) Config {
 
 // Result is one model answer and what it cost.
 type Result struct {
-	Text             string // Markdown, trimmed; never empty
+	// Text is Markdown, trimmed, without control characters other than newline and tab;
+	// never empty, at most textx.MaxAnswerBody bytes.
+	Text             string
 	Model            string // the model that answered, as the provider names it
 	PromptVersion    string // DraftPromptVersion or RewritePromptVersion
 	PromptTokens     int

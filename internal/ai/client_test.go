@@ -161,6 +161,50 @@ func TestEmptyAnswerIsAnErrorNotRetried(t *testing.T) {
 	}
 }
 
+func TestAnswerTooLongToStoreIsUnusableAndReportsItsCost(t *testing.T) {
+	c, srv := newClient(t, nil)
+	srv.Handle(func(aitest.Request) aitest.Reply {
+		return aitest.Reply{Text: strings.Repeat("é", 25001), PromptTokens: 40, CompletionTokens: 30000}
+	})
+	_, err := c.Draft(context.Background(), question)
+	if !ai.IsPermanent(err) || !ai.IsUnusable(err) || srv.Count() != 1 {
+		t.Fatalf("%d requests, error %v; want one request, unusable", srv.Count(), err)
+	}
+	if want := "AI draft: provider gave no usable answer: the answer is 50002 bytes long, more than the 50000 an answer may hold"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+	spent := ai.Spent(err)
+	if spent.PromptTokens != 40 || spent.CompletionTokens != 30000 || spent.Model != "test-model" ||
+		spent.PromptVersion != ai.DraftPromptVersion || spent.Text != "" {
+		t.Errorf("spent %+v; want the answer's usage", spent)
+	}
+	// Nothing else was answered, so nothing else was spent.
+	srv.Handle(func(aitest.Request) aitest.Reply { return aitest.Reply{Status: http.StatusBadRequest} })
+	if _, err := c.Draft(context.Background(), question); ai.IsUnusable(err) || ai.Spent(err) != (ai.Result{}) {
+		t.Errorf("a refused request: unusable %t, spent %+v", ai.IsUnusable(err), ai.Spent(err))
+	}
+}
+
+func TestAnswerTextIsMadeStorable(t *testing.T) {
+	c, srv := newClient(t, nil)
+	srv.Enqueue(aitest.Reply{Text: "\x00 Line one\r\nline\x7f two\rline\u0085 three\t(tab)\x00\n", PromptTokens: -3, CompletionTokens: -1})
+	res, err := c.Draft(context.Background(), question)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Line one\nline two\nline three\t(tab)"; res.Text != want {
+		t.Errorf("text %q, want %q", res.Text, want)
+	}
+	if res.PromptTokens != 0 || res.CompletionTokens != 0 {
+		t.Errorf("tokens %d+%d; want negative counts taken as 0", res.PromptTokens, res.CompletionTokens)
+	}
+
+	srv.Enqueue(aitest.Reply{Text: "\x00\x01 \x02"})
+	if _, err := c.Draft(context.Background(), question); !ai.IsUnusable(err) || !strings.Contains(err.Error(), "empty answer") {
+		t.Errorf("an answer of control characters only: %v; want an empty answer", err)
+	}
+}
+
 func TestAttemptsTimeOutAndAreRetried(t *testing.T) {
 	c, srv := newClient(t, func(c *ai.Config) { c.Timeout = 200 * time.Millisecond; c.MaxAttempts = 2 })
 	srv.Enqueue(aitest.Reply{Hang: true})

@@ -18,14 +18,17 @@ var ErrBreakerOpen = errors.New("circuit breaker open after repeated provider fa
 type Error struct {
 	Stage string // "draft" or "rewrite"
 	// Permanent is true when the same request would fail again: the provider refused it
-	// (a 4xx other than 408 and 429) or answered nothing usable. Otherwise the provider was
-	// unavailable: down, too slow, rate limiting past the attempts, or the breaker is open.
+	// (a 4xx other than 408 and 429) or answered nothing usable (empty, refused by the
+	// model, or too long to store). Otherwise the provider was unavailable: down, too
+	// slow, rate limiting past the attempts, or the breaker is open.
 	Permanent bool
 	Attempts  int   // requests sent, 0 when the breaker or a cancelled context stopped the call first
 	Status    int   // HTTP status of the last answer, 0 when there was none
 	Err       error // the cause: ErrBreakerOpen, the caller's context error, or the last attempt's error
 	msg       string
-	cancelled bool // the caller's context ended the call, which says nothing of the provider
+	cancelled bool   // the caller's context ended the call, which says nothing of the provider
+	unusable  bool   // the provider answered, but not with an answer that can be used
+	spent     Result // what that unusable answer cost
 }
 
 func (e *Error) Error() string {
@@ -47,8 +50,27 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// Spent returns what a failed Draft or Rewrite cost: the model, prompt version, tokens
+// and latency of an answer that could not be used (the provider bills it all the same),
+// and zero for any other failure, which came with no answer.
+func Spent(err error) Result {
+	var e *Error
+	if errors.As(err, &e) && e.unusable {
+		return e.spent
+	}
+	return Result{}
+}
+
+// IsUnusable reports whether err is a Draft or Rewrite whose provider answered, but with
+// nothing the pipeline can use (empty, refused by the model, or too long to store):
+// Permanent, and asking again would cost as much.
+func IsUnusable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.unusable
+}
+
 // IsPermanent reports whether err is a Draft or Rewrite failure that retrying the same
-// request would not fix (refused by the provider, or an empty answer), as opposed to an
+// request would not fix (refused by the provider, or an unusable answer), as opposed to an
 // unavailable provider.
 func IsPermanent(err error) bool {
 	var e *Error

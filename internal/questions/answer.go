@@ -29,7 +29,7 @@ import (
 // UNORIGINAL (with "originality": the score and how much overlaps).
 func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, basedOn *uuid.UUID) (*ent.Question, error) {
 	const op = "questions.SubmitAnswer"
-	if _, err := textx.Markdown("body", body, 50000, true); err != nil {
+	if _, err := textx.Markdown("body", body, textx.MaxAnswerBody, true); err != nil {
 		return nil, errs.Wrap(op, err)
 	}
 	// Read what the transaction needs before it starts: the settings and the score (the

@@ -232,23 +232,26 @@ func (s *Service) storeOriginality(ctx context.Context, tx *ent.Client, rev *ent
 }
 
 // FailStage gives up on stage: the question goes to the experts at once with the
-// pipeline FAILED and reason, the stages after it SKIPPED.
-func (s *Service) FailStage(ctx context.Context, work *StageWork, reason string) error {
+// pipeline FAILED and reason, the stages after it SKIPPED. spent is what the stage cost
+// before it failed (an answer that could not be used is billed all the same): its model
+// and tokens are recorded on the stage, so that the daily token budget counts them.
+func (s *Service) FailStage(ctx context.Context, work *StageWork, spent StageResult, reason string) error {
 	return s.endPipeline(ctx, "questions.FailStage", work.Question.ID, stageSpecs[work.Stage].status, work.Stage,
-		question.PipelineStatusFAILED, reason)
+		question.PipelineStatusFAILED, reason, spent)
 }
 
 // SkipPipeline sends a question that has not started its AI stages (SUBMITTED), or is in
 // stage, to the experts with the pipeline SKIPPED and reason (no provider configured).
 func (s *Service) SkipPipeline(ctx context.Context, id uuid.UUID, stage Stage, reason string) error {
 	return s.endPipeline(ctx, "questions.SkipPipeline", id, stageSpecs[stage].status, stage,
-		question.PipelineStatusSKIPPED, reason)
+		question.PipelineStatusSKIPPED, reason, StageResult{})
 }
 
 // endPipeline moves question id from SUBMITTED or from (its status in stage) to the
-// experts' queue with the pipeline ended as status for reason.
+// experts' queue with the pipeline ended as status for reason; a failed stage records
+// what it spent.
 func (s *Service) endPipeline(ctx context.Context, op string, id uuid.UUID, from question.Status, stage Stage,
-	status question.PipelineStatus, reason string) error {
+	status question.PipelineStatus, reason string, spent StageResult) error {
 	return s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
 		q, err := load(ctx, tx, id)
 		if errs.Is(err, errs.NotFound) {
@@ -260,7 +263,7 @@ func (s *Service) endPipeline(ctx context.Context, op string, id uuid.UUID, from
 		if status == question.PipelineStatusSKIPPED {
 			return s.skip(ctx, tx, q, reason)
 		}
-		return s.fail(ctx, tx, q, stage, reason)
+		return s.fail(ctx, tx, q, stage, reason, spent)
 	})
 }
 
@@ -280,8 +283,9 @@ func (s *Service) skip(ctx context.Context, tx *ent.Client, q *ent.Question, rea
 	return record(ctx, tx, q, change{action: "question.pipeline_skipped", available: true, meta: map[string]any{"reason": reason}})
 }
 
-// fail sends q to the experts with the pipeline FAILED in stage for reason.
-func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, stage Stage, reason string) error {
+// fail sends q to the experts with the pipeline FAILED in stage for reason, recording on
+// the stage what it spent when a model answered.
+func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, stage Stage, reason string, spent StageResult) error {
 	q, err := s.setStatus(ctx, tx, q, actFailPipeline, bySystem, func(u *ent.QuestionUpdateOne) {
 		u.SetPipelineStatus(question.PipelineStatusFAILED).SetPipelineReason(reason)
 	})
@@ -289,8 +293,14 @@ func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, sta
 		return err
 	}
 	now := s.now()
-	if _, err := tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StageEQ(stage)).
-		SetStatus(pipelinestage.StatusFAILED).SetError(reason).SetFinishedAt(now).SetUpdatedAt(now).Save(ctx); err != nil {
+	failed := tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StageEQ(stage)).
+		SetStatus(pipelinestage.StatusFAILED).SetError(reason).SetFinishedAt(now).SetUpdatedAt(now)
+	if spent.Model != "" {
+		// Never below 0: a failure must be recordable whatever the result that caused it.
+		failed.SetModel(spent.Model).SetPromptVersion(spent.PromptVersion).SetPromptTokens(max(spent.PromptTokens, 0)).
+			SetCompletionTokens(max(spent.CompletionTokens, 0)).SetProviderMs(max(spent.ProviderTime.Milliseconds(), 0))
+	}
+	if _, err := failed.Save(ctx); err != nil {
 		return err
 	}
 	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).

@@ -55,13 +55,13 @@ func (s *Service) RescueStalled(ctx context.Context, deadline time.Duration) (in
 				// The AI was off: only the routing job was late.
 				return true, s.route(ctx, tx, q)
 			}
-			return true, s.fail(ctx, tx, q, StageDraft, reason)
+			return true, s.fail(ctx, tx, q, StageDraft, reason, StageResult{})
 		case question.StatusDRAFTING:
-			return true, s.fail(ctx, tx, q, StageDraft, reason)
+			return true, s.fail(ctx, tx, q, StageDraft, reason, StageResult{})
 		case question.StatusREWRITING:
-			return true, s.fail(ctx, tx, q, StageRewrite, reason)
+			return true, s.fail(ctx, tx, q, StageRewrite, reason, StageResult{})
 		case question.StatusCHECKING:
-			return true, s.fail(ctx, tx, q, StageCheck, reason)
+			return true, s.fail(ctx, tx, q, StageCheck, reason, StageResult{})
 		}
 		return false, nil
 	})

@@ -200,7 +200,7 @@ func TestPipelineFailureSendsTheQuestionToTheExperts(t *testing.T) {
 	if err != nil || w == nil {
 		t.Fatal(w, err)
 	}
-	if err := e.svc.FailStage(context.Background(), w, "provider down"); err != nil {
+	if err := e.svc.FailStage(context.Background(), w, questions.StageResult{}, "provider down"); err != nil {
 		t.Fatal(err)
 	}
 	got := e.question(t, q.ID)
@@ -352,7 +352,7 @@ func TestPipelineStagesRunOnOneConnection(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return e.svc.FailStage(ctx, w, "provider down")
+		return e.svc.FailStage(ctx, w, questions.StageResult{}, "provider down")
 	})
 	step("retry", func(ctx context.Context) error { _, err := e.svc.RetryPipeline(e.admin, failed.ID); return err })
 	step("skip", func(ctx context.Context) error {
