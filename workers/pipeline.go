@@ -48,7 +48,7 @@ func (p *Pipeline) Draft(ctx context.Context, job queue.Job) error {
 // rewrite that drops a number, link or code of the draft, or strays too far from its
 // length, is asked for once more naming what it dropped; failing again, the draft stays
 // the final AI version and the finding is recorded on the stage. So does an unusable
-// answer (empty, refused by the model, too long), at once.
+// answer (empty, refused by the model, cut off, filtered, too long), at once.
 func (p *Pipeline) Rewrite(ctx context.Context, job queue.Job) error {
 	return p.run(ctx, job, questions.StageRewrite, func(ctx context.Context, w *questions.StageWork) (questions.StageResult, error) {
 		var total questions.StageResult

@@ -255,3 +255,46 @@ func TestResultTheDatabaseRefusesFailsTheStage(t *testing.T) {
 	}
 	e.wantFailed(t, id, questions.StageDraft, "PipelineStage.prompt_tokens", 4)
 }
+
+func TestDraftCutOffAtTheOutputLimitFailsTheStage(t *testing.T) {
+	e := newPipelineEnv(t, func(c *ai.Config) { c.MaxOutputTokens = 50 })
+	id := e.submit(t)
+	e.provider.Handle(func(aitest.Request) aitest.Reply {
+		return aitest.Reply{Text: "The derivative of x squared is", FinishReason: "length", PromptTokens: 80, CompletionTokens: 50}
+	})
+	if err := e.p.Draft(context.Background(), job(t, events.JobPipelineDraft, id)); err != nil {
+		t.Fatalf("Draft = %v; want the stage failed, not the job", err)
+	}
+	if n := e.provider.Count(); n != 1 {
+		t.Errorf("%d provider calls; want 1", n)
+	}
+	e.wantFailed(t, id, questions.StageDraft, "cut off at AI_MAX_OUTPUT_TOKENS (50)", 130)
+	if revs := e.revisions(t, id); len(revs) != 0 {
+		t.Fatalf("revisions %v; want none: a cut-off draft is no draft", revs)
+	}
+}
+
+func TestFilteredRewriteLeavesTheDraft(t *testing.T) {
+	e := newPipelineEnv(t, nil)
+	id := e.submit(t)
+	e.provider.Enqueue(aitest.Reply{}, aitest.Reply{Text: "This is an answer", FinishReason: "content_filter", PromptTokens: 60, CompletionTokens: 4})
+	if err := e.p.Draft(context.Background(), job(t, events.JobPipelineDraft, id)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.p.Rewrite(context.Background(), job(t, events.JobPipelineRewrite, id)); err != nil {
+		t.Fatalf("Rewrite = %v; want the draft to stand", err)
+	}
+	if n := e.provider.Count(); n != 2 {
+		t.Errorf("%d provider calls; want the draft's and one rewrite, not asked again", n)
+	}
+	q := e.question(t, id)
+	st := e.stage(t, id, questions.StageRewrite)
+	if q.Status != question.StatusCHECKING || st.Status != pipelinestage.StatusFAILED ||
+		!strings.Contains(st.Error, "content filter stopped the answer") || st.PromptTokens != 60 {
+		t.Fatalf("question %s; rewrite stage %s %q with %d prompt tokens; want CHECKING, the stage FAILED saying why, with its tokens",
+			q.Status, st.Status, st.Error, st.PromptTokens)
+	}
+	if revs := e.revisions(t, id); len(revs) != 1 || revs[0].Kind != answerrevision.KindAI_DRAFT {
+		t.Fatalf("revisions %v; want the draft alone", revs)
+	}
+}

@@ -162,7 +162,7 @@ func (c *Client) attempt(ctx context.Context, params openai.ChatCompletionNewPar
 	}
 	spent := Result{Model: resp.Model, PromptTokens: tokenCount(resp.Usage.PromptTokens),
 		CompletionTokens: tokenCount(resp.Usage.CompletionTokens)}
-	text, problem := answerText(resp)
+	text, problem := c.answerText(resp)
 	if problem != "" {
 		return Result{}, &attemptError{err: errors.New(problem), status: http.StatusOK, permanent: true, unusable: true,
 			stop: true, msg: problem, spent: spent}
@@ -173,7 +173,9 @@ func (c *Client) attempt(ctx context.Context, params openai.ChatCompletionNewPar
 
 // answerText is the model's answer as it is stored, or why it cannot be used. Asking
 // again would cost as much and most likely fail the same way, so the caller does not.
-func answerText(resp *openai.ChatCompletion) (text, problem string) {
+// An answer that did not end on its own is unusable whatever text it holds: what was cut
+// off or filtered out is not there to be read.
+func (c *Client) answerText(resp *openai.ChatCompletion) (text, problem string) {
 	if len(resp.Choices) == 0 {
 		return "", "empty answer"
 	}
@@ -187,6 +189,12 @@ func answerText(resp *openai.ChatCompletion) (text, problem string) {
 		} else if ch.FinishReason != "" {
 			problem += " (finish_reason " + storable(ch.FinishReason) + ")"
 		}
+	case ch.FinishReason == "length" && c.cfg.MaxOutputTokens > 0:
+		problem = fmt.Sprintf("the model's answer was cut off at AI_MAX_OUTPUT_TOKENS (%d)", c.cfg.MaxOutputTokens)
+	case ch.FinishReason == "length":
+		problem = "the model's answer was cut off at the model's output limit"
+	case ch.FinishReason == "content_filter":
+		problem = "the provider's content filter stopped the answer"
 	case len(text) > textx.MaxAnswerBody:
 		// Bytes, as the database counts them (at least as many as characters).
 		problem = fmt.Sprintf("the answer is %d bytes long, more than the %d an answer may hold", len(text), textx.MaxAnswerBody)

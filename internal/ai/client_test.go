@@ -185,6 +185,32 @@ func TestAnswerTooLongToStoreIsUnusableAndReportsItsCost(t *testing.T) {
 	}
 }
 
+func TestCutOffOrFilteredAnswersAreUnusable(t *testing.T) {
+	for _, c := range []struct {
+		finish, maxTokens, want string
+	}{
+		{"length", "700", "AI rewrite: provider gave no usable answer: the model's answer was cut off at AI_MAX_OUTPUT_TOKENS (700)"},
+		{"length", "", "AI rewrite: provider gave no usable answer: the model's answer was cut off at the model's output limit"},
+		{"content_filter", "", "AI rewrite: provider gave no usable answer: the provider's content filter stopped the answer"},
+	} {
+		client, srv := newClient(t, func(cfg *ai.Config) {
+			if c.maxTokens != "" {
+				cfg.MaxOutputTokens = 700
+			}
+		})
+		srv.Handle(func(aitest.Request) aitest.Reply {
+			return aitest.Reply{Text: "The derivative is", FinishReason: c.finish, CompletionTokens: 700}
+		})
+		_, err := client.Rewrite(context.Background(), question, "The derivative is 2x.", "")
+		if !ai.IsUnusable(err) || srv.Count() != 1 || ai.Spent(err).CompletionTokens != 700 {
+			t.Errorf("finish_reason %s: %d requests, error %v, spent %+v; want one request, unusable, its tokens",
+				c.finish, srv.Count(), err, ai.Spent(err))
+		} else if err.Error() != c.want {
+			t.Errorf("finish_reason %s: message %q, want %q", c.finish, err, c.want)
+		}
+	}
+}
+
 func TestAnswerTextIsMadeStorable(t *testing.T) {
 	c, srv := newClient(t, nil)
 	srv.Enqueue(aitest.Reply{Text: "\x00 Line one\r\nline\x7f two\rline\u0085 three\t(tab)\x00\n", PromptTokens: -3, CompletionTokens: -1})

@@ -19,8 +19,9 @@ type Error struct {
 	Stage string // "draft" or "rewrite"
 	// Permanent is true when the same request would fail again: the provider refused it
 	// (a 4xx other than 408 and 429) or answered nothing usable (empty, refused by the
-	// model, or too long to store). Otherwise the provider was unavailable: down, too
-	// slow, rate limiting past the attempts, or the breaker is open.
+	// model, cut off, stopped by a content filter, or too long to store). Otherwise the
+	// provider was unavailable: down, too slow, rate limiting past the attempts, or the
+	// breaker is open.
 	Permanent bool
 	Attempts  int   // requests sent, 0 when the breaker or a cancelled context stopped the call first
 	Status    int   // HTTP status of the last answer, 0 when there was none
@@ -62,8 +63,8 @@ func Spent(err error) Result {
 }
 
 // IsUnusable reports whether err is a Draft or Rewrite whose provider answered, but with
-// nothing the pipeline can use (empty, refused by the model, or too long to store):
-// Permanent, and asking again would cost as much.
+// nothing the pipeline can use (empty, refused by the model, cut off, stopped by a
+// content filter, or too long to store): Permanent, and asking again would cost as much.
 func IsUnusable(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.unusable
