@@ -23,7 +23,8 @@ import (
 // still shares 55% (38% at K=8). W=4 keeps about 2/(W+1) = 38 fingerprints per 100
 // words, about 115 rows for a 300-word answer, and guarantees that any common run of
 // W+K-1 = 8 words, shorter than most sentences, gives a common fingerprint; a wider window
-// stores fewer rows but needs longer runs.
+// stores fewer rows but needs longer runs. In scripts written without spaces a word is
+// one character (see words): the same K and W then ask for runs of 5 and 8 characters.
 const (
 	// K is the length of a k-gram, in words.
 	K = 5

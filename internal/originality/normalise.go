@@ -29,6 +29,11 @@ var htmlTag = regexp.MustCompile(`<[^>]*>`)
 // everything that is not a letter, a digit or a combining mark (punctuation, whitespace).
 // Invisible format characters (zero-width spaces and joiners, soft hyphens) are dropped
 // first: a reader does not see them, so they must not split a word either.
+//
+// In the scripts written without spaces between words (spaceless), every character, with
+// the combining marks after it, is a word of its own: a run of Chinese, Japanese or Thai
+// text would otherwise be one word, and a paragraph a handful of them, too few for a
+// k-gram, so that a copy in those languages would go unnoticed.
 func words(s string) []string {
 	visible := strings.Map(func(r rune) rune {
 		if unicode.Is(unicode.Cf, r) {
@@ -38,9 +43,51 @@ func words(s string) []string {
 	}, s)
 	plain := plainText(norm.NFKC.String(visible))
 	folded := cases.Fold().String(plain)
-	return strings.FieldsFunc(folded, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
-	})
+	const (
+		between = iota // not in a word
+		inWord         // in a word of a script written with spaces
+		inChar         // in a character of a spaceless script
+	)
+	var out []string
+	state, start := between, 0
+	end := func(i int) {
+		if state != between {
+			out = append(out, folded[start:i])
+		}
+		state = between
+	}
+	for i, r := range folded {
+		switch {
+		case state == inChar && unicode.In(r, unicode.Mn, unicode.Mc):
+			// A combining mark (a Thai vowel or tone mark) belongs to the character before it.
+		case isSpaceless(r):
+			end(i)
+			state, start = inChar, i
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			if state == inChar {
+				end(i)
+			}
+			if state == between {
+				state, start = inWord, i
+			}
+		default:
+			end(i)
+		}
+	}
+	end(len(folded))
+	return out
+}
+
+// spaceless are the scripts written without spaces between words: Chinese characters
+// (and Japanese kanji), the Japanese kana, Thai, Lao, Khmer and Burmese.
+var spaceless = []*unicode.RangeTable{unicode.Han, unicode.Hiragana, unicode.Katakana,
+	unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar}
+
+// isSpaceless reports whether r is a character of a script written without spaces, other
+// than a combining mark. Every such script lies past U+0E00 (Thai), which spares most
+// text the table lookups.
+func isSpaceless(r rune) bool {
+	return r >= 0x0e00 && unicode.In(r, spaceless...) && !unicode.In(r, unicode.Mn, unicode.Mc)
 }
 
 // plainText is the text a reader of the rendered Markdown sees: the words of every block,
