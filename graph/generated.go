@@ -4638,7 +4638,7 @@ enum PipelineStageName {
   DRAFT
   "The model rewrites the draft in a clear, natural voice (REWRITE)."
   REWRITE
-  "The AI answer is compared with every other question's answers (originality score)."
+  "The AI answer is compared with the answers delivered for every other question (originality score)."
   CHECK
 }
 
@@ -4691,9 +4691,9 @@ type AnswerRevision implements Node {
   body: String!
   "The expert who wrote it; null for AI versions."
   author: User
-  "Originality from 0 to 1 (1 = wholly original) against other questions' answers, once checked; for the expert who holds the question and admins."
+  "Originality from 0 to 1 (1 = wholly original) against the answers delivered for other questions, once checked; for the expert who holds the question and admins."
   originalityScore: Float
-  "The closest answers to other questions, most overlap first; for the expert who holds the question and admins."
+  "The closest answers delivered for other questions, most overlap first; for the expert who holds the question and admins."
   originalityMatches: [OriginalityMatch!]
   "The revision the expert edited (submitAnswer's basedOn), when they named one."
   basedOn: AnswerRevision
@@ -4952,7 +4952,8 @@ type Mutation {
   Delivers your answer to the question you hold (CLAIMED, or REVISION_REQUESTED for a
   revision the client asked for). basedOn names the revision you edited
   (the AI rewrite or draft, or your earlier answer). An answer that overlaps too much with
-  answers to other questions is refused with UNORIGINAL (extensions.originality says how much).
+  answers delivered for other questions is refused with UNORIGINAL (extensions.originality
+  says how much); the AI versions of other questions do not count.
   """
   submitAnswer(id: ID!, body: String!, basedOn: ID): Question! @hasRole(roles: [EXPERT])
 

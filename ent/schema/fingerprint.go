@@ -11,9 +11,9 @@ import (
 	"backbone/ent/privacy"
 )
 
-// Fingerprint is one winnowed hash of an answer revision's text (package originality):
-// the inverted index through which an originality check finds the earlier answers that
-// share text with a new one. It is derived data, written once per revision and never
+// Fingerprint is one winnowed hash of a delivered expert answer's text (package
+// originality): the inverted index through which an originality check finds the earlier
+// answers that share text with a new one. AI versions are not indexed. It is derived data, written once per revision and never
 // shown to anyone.
 type Fingerprint struct{ ent.Schema }
 

@@ -52,7 +52,8 @@ type Result struct {
 }
 
 // Check compares text with every recorded answer of the other questions (those of
-// questionID itself, such as the AI draft an expert edits, do not count). It reads only
+// questionID itself do not count; the questions service records the answers delivered
+// to clients). It reads only
 // the answers that share a fingerprint with text, in one indexed query. Fingerprints
 // that more than CommonAnswers answers hold are left out of the comparison, on both
 // sides of the ratio. client may be a transaction's client.

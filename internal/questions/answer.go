@@ -23,8 +23,9 @@ import (
 // becomes DELIVERED. basedOn names the revision of this
 // question the expert edited (an AI version, or their own earlier answer): the answer
 // records it and how much was changed. The answer is checked for originality against
-// every other question's answers first; one scoring below the settings' threshold is
-// refused. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (body 1..50000
+// the answers delivered for every other question first (AI versions are not compared);
+// one scoring below the settings' threshold is refused. Once delivered, it is recorded
+// for the checks of later answers. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT (body 1..50000
 // characters, basedOn not a revision of this question), NOT_FOUND, CONFLICT,
 // UNORIGINAL (with "originality": the score and how much overlaps).
 func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, basedOn *uuid.UUID) (*ent.Question, error) {

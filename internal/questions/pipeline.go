@@ -220,15 +220,13 @@ func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageR
 	})
 }
 
-// storeOriginality records the check's score on the AI answer and indexes the answer,
-// so that later answers are compared with it.
+// storeOriginality records the check's score on the AI answer. The answer is not indexed:
+// later answers are compared with the answers delivered to clients (SubmitAnswer records
+// them), not with machine text that no client may ever receive, which the model writes
+// alike for two clients asking alike.
 func (s *Service) storeOriginality(ctx context.Context, tx *ent.Client, rev *ent.AnswerRevision, res originality.Result) error {
-	err := tx.AnswerRevision.UpdateOneID(rev.ID).SetOriginalityScore(res.Score).
+	return tx.AnswerRevision.UpdateOneID(rev.ID).SetOriginalityScore(res.Score).
 		SetOriginalityMatches(matchesJSON(res.Matches)).Exec(ctx)
-	if err != nil {
-		return err
-	}
-	return originality.Record(ctx, tx, rev.QuestionID, rev.ID, rev.Body)
 }
 
 // FailStage gives up on stage: the question goes to the experts at once with the

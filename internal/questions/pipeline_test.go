@@ -293,6 +293,78 @@ func TestSubmitAnswerRecordsProvenanceAndRefusesCopies(t *testing.T) {
 	wantCode(t, err, errs.BadUserInput)
 }
 
+// runPipeline runs the three stages of question id as the workers do, the model writing
+// draft and rewrite.
+func (e *env) runPipeline(tb testing.TB, id uuid.UUID, draft, rewrite string) *ent.AnswerRevision {
+	tb.Helper()
+	e.runStage(tb, id, questions.StageDraft, questions.StageResult{Text: draft, Model: "m"})
+	e.runStage(tb, id, questions.StageRewrite, questions.StageResult{Text: rewrite, Model: "m"})
+	check, err := e.svc.StartStage(context.Background(), id, questions.StageCheck)
+	if err != nil || check == nil {
+		tb.Fatalf("StartStage(CHECK) = %v, %v", check, err)
+	}
+	res, err := originality.Check(sys, e.db.Client, id, check.Answer.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := e.svc.CompleteStage(context.Background(), check, questions.StageResult{Originality: &res}); err != nil {
+		tb.Fatal(err)
+	}
+	revs := e.aiRevisions(tb, id)
+	return revs[len(revs)-1]
+}
+
+// scoreOf is a revision's originality score, or "none".
+func scoreOf(r *ent.AnswerRevision) any {
+	if r.OriginalityScore == nil {
+		return "none"
+	}
+	return *r.OriginalityScore
+}
+
+// TestOnlyDeliveredAnswersMakeAnAnswerUnoriginal: two clients ask alike and the model
+// answers both alike; the first cancels. Its AI versions, which no client received, do
+// not make the second question's rewrite, or the expert's edit of it, unoriginal. An
+// answer delivered to a client does.
+func TestOnlyDeliveredAnswersMakeAnAnswerUnoriginal(t *testing.T) {
+	e := newEnv(t)
+	_, firstClient := e.client(t, 100)
+	_, secondClient := e.client(t, 100)
+	_, xctx := e.expert(t)
+	draft, rewrite := aiText("the power rule for the derivative"), aiText("the power rule, in plain words,")
+
+	first := e.submitOnly(t, firstClient)
+	e.runPipeline(t, first.ID, draft, rewrite)
+	if _, err := e.svc.Cancel(firstClient, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	second := e.submitOnly(t, secondClient)
+	rw := e.runPipeline(t, second.ID, draft, rewrite)
+	if rw.Kind != answerrevision.KindREWRITE || rw.OriginalityScore == nil || *rw.OriginalityScore != 1 {
+		t.Fatalf("second rewrite %s scored %v; want 1, the first question's machine text not counting", rw.Kind, scoreOf(rw))
+	}
+	if _, err := e.svc.Claim(xctx, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	edited := rewrite + " Ask again if a step is unclear."
+	if _, err := e.svc.SubmitAnswer(xctx, second.ID, edited, &rw.ID); err != nil {
+		t.Fatalf("the expert's edit of the rewrite: %v; want it delivered", err)
+	}
+
+	// The delivered answer counts: the same machine text for a third question scores 0
+	// against it, and delivering it unchanged is refused.
+	third := e.submitOnly(t, firstClient)
+	rw = e.runPipeline(t, third.ID, draft, rewrite)
+	if rw.OriginalityScore == nil || *rw.OriginalityScore > 0.2 {
+		t.Fatalf("third rewrite scored %v; want near 0 against the delivered answer", scoreOf(rw))
+	}
+	if _, err := e.svc.Claim(xctx, third.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.SubmitAnswer(xctx, third.ID, rewrite, &rw.ID)
+	wantCode(t, err, errs.Unoriginal)
+}
+
 func TestChangeRatio(t *testing.T) {
 	for _, c := range []struct {
 		before, after string
