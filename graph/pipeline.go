@@ -39,8 +39,8 @@ func (r *Resolver) pipeline(ctx context.Context, q *ent.Question) (*model.Pipeli
 }
 
 // seesOriginality reports whether the viewer may see the originality of the revisions
-// of question id: admins, and the expert who holds or last held it. The revision itself
-// was already allowed by the questions service.
+// of question id: admins, and the expert who holds it (questions.SeesAIDetails). The
+// revision itself was already allowed by the questions service.
 func (r *Resolver) seesOriginality(ctx context.Context, questionID uuid.UUID) (bool, error) {
 	p, ok := viewer.From(ctx)
 	if !ok {
@@ -53,7 +53,7 @@ func (r *Resolver) seesOriginality(ctx context.Context, questionID uuid.UUID) (b
 	if err != nil {
 		return false, err
 	}
-	return q.ExpertID != nil && *q.ExpertID == p.UserID, nil
+	return questions.SeesAIDetails(p, q), nil
 }
 
 // originalityMatches converts the stored matches; the other question is named to admins only.

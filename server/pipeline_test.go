@@ -101,7 +101,23 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if cq.Answer.BasedOn != nil || cq.Answer.OriginalityScore != nil {
 		t.Fatalf("client sees the AI provenance or the score: %+v", cq.Answer)
 	}
+	// The expert who delivered no longer holds the question: the scores, model and tokens
+	// are gone from their view (the schema: "only for the expert who holds the question").
+	xq = w.plRead(t, expert.Token, q.ID)
+	for _, r := range xq.Revisions {
+		if r.OriginalityScore != nil || r.OriginalityMatches != nil {
+			t.Fatalf("the expert sees the originality of %s after delivery: %+v", r.Kind, r)
+		}
+	}
+	for _, st := range xq.Pipeline.Stages {
+		if st.Model != nil || st.PromptTokens != nil {
+			t.Fatalf("the expert sees stage %s's model after delivery: %+v", st.Stage, st)
+		}
+	}
 	aq := w.plRead(t, admin.Token, q.ID)
+	if aq.Revisions[1].OriginalityScore == nil || aq.Pipeline.Stages[0].Model == nil {
+		t.Fatalf("admin's view after delivery: %+v", aq)
+	}
 	answer := aq.Revisions[len(aq.Revisions)-1]
 	if answer.BasedOn == nil || answer.BasedOn.ID != rewrite.ID || answer.BasedOn.Kind != "REWRITE" ||
 		answer.ChangeRatio == nil || *answer.ChangeRatio <= 0 || *answer.ChangeRatio >= 0.5 {
@@ -282,11 +298,15 @@ func TestCopiedExpertAnswerIsRefused(t *testing.T) {
 	if got := w.qfQuestion(t, expert.Token, second); got.Status != "CLAIMED" {
 		t.Fatalf("refused answer changed the question: %s", got.Status)
 	}
-	// An answer of its own is delivered, with its score for the expert.
+	// An answer of its own is delivered, with its score (for admins: the expert no
+	// longer holds the question).
 	w.qfAnswer(t, expert, second, "Blue light has a shorter wavelength, so the atmosphere scatters it across the whole sky much more strongly than red light.")
-	got := w.plRead(t, expert.Token, second)
+	got := w.plRead(t, w.callers[azAdmin].Token, second)
 	if got.Status != "DELIVERED" || got.Answer == nil || got.Answer.OriginalityScore == nil || *got.Answer.OriginalityScore != 1 {
 		t.Fatalf("own answer: %+v", got)
+	}
+	if got := w.plRead(t, expert.Token, second); got.Answer == nil || got.Answer.OriginalityScore != nil {
+		t.Fatalf("the expert's view of their delivered answer: %+v", got.Answer)
 	}
 }
 

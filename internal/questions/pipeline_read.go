@@ -11,18 +11,28 @@ import (
 	"backbone/ent/question"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/viewer"
 )
 
 // PipelineDetail says how much of a pipeline a viewer sees.
 type PipelineDetail int
 
 // From least to most: every reader of the question sees the stages' status and times;
-// the expert who holds it also the model and tokens; admins also the errors.
+// the expert who holds it also the model and tokens (SeesAIDetails); admins also the
+// errors.
 const (
 	PipelineBasic PipelineDetail = iota
 	PipelineModel
 	PipelineFull
 )
+
+// SeesAIDetails reports whether p may see what the AI did for q beyond its progress: the
+// model and tokens of its stages and the originality of its revisions. Admins may, and
+// the expert who holds q (CLAIMED, or REVISION_REQUESTED for a revision), while they hold
+// it; not its client, nor an expert once the answer is delivered or the claim ended.
+func SeesAIDetails(p viewer.Principal, q *ent.Question) bool {
+	return p.IsAdmin() || (q.ExpertID != nil && *q.ExpertID == p.UserID && slices.Contains(held, q.Status))
+}
 
 // PipelineView is a question's AI pipeline as one viewer may see it.
 type PipelineView struct {
@@ -68,7 +78,7 @@ func (s *Service) PipelinesFor(ctx context.Context, questionIDs []uuid.UUID) (ma
 		switch {
 		case p.IsAdmin():
 			detail = PipelineFull
-		case q.ExpertID != nil && *q.ExpertID == p.UserID && slices.Contains(held, q.Status):
+		case SeesAIDetails(p, q):
 			detail = PipelineModel
 		}
 		v := PipelineView{Status: *q.PipelineStatus, Reason: q.PipelineReason,
