@@ -4732,7 +4732,10 @@ type Assignment implements Node {
   """
   question: Question
   claimedAt: Time!
-  "When the claim lapses unless extended or answered."
+  """
+  When the claim lapses unless extended or answered. A sweep every 15 s ends a lapsed claim;
+  until it does, the expert may still answer or release it, but no longer extend it.
+  """
   leaseExpiresAt: Time!
   "How the claim ended; null while it is active."
   outcome: AssignmentOutcome
