@@ -9,11 +9,10 @@ import (
 )
 
 // newProvider starts the fake OpenAI-compatible provider on loopback: it answers at once,
-// records nothing, and gives every request a text of its own of about words words.
-// Distinct texts matter: the originality check reads the stored answers sharing the
-// text's fingerprints, so one stock answer for all would make each check read every
-// earlier answer, which no real workload does. The texts hold no digit, link or code, so a
-// rewrite of any draft passes the rewrite guards at the first try.
+// records nothing, and gives every request a text of its own of about words words, as
+// real answers are distinct. (The originality check reads only the delivered answers
+// sharing the text's fingerprints, and this tool delivers none.) The texts hold no digit,
+// link or code, so a rewrite of any draft passes the rewrite guards at the first try.
 func newProvider(words int) *aitest.Server {
 	p := aitest.New(aitest.WithoutRecording())
 	var n atomic.Uint64
