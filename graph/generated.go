@@ -4611,7 +4611,11 @@ type Question implements Node {
   expert: User
   "The expert's answer as delivered to the client: the newest delivered expert revision."
   answer: AnswerRevision
-  "The versions of the answer you may see, oldest first: the client only delivered expert answers; the expert who holds the question and admins every kind (the AI draft and rewrite too)."
+  """
+  The versions of the answer you may see, oldest first: the client only delivered expert
+  answers; admins, and the question's expert (who holds it, or whose answer it is), every
+  kind, the AI draft and rewrite too (their originalityScore only while the expert holds it).
+  """
   revisions: [AnswerRevision!]!
   "Whether the delivered answer was edited from an AI version (submitAnswer's basedOn named one); false before delivery."
   aiAssisted: Boolean!
