@@ -104,7 +104,7 @@ func TestConcurrentAppliesOfOneDeltaDoNotDeadlock(t *testing.T) {
 		for range 2 {
 			go func() { results <- applyOnce(ctx, d, days()) }()
 		}
-		waitForLockWaiters(t, d, 2, results)
+		dbtest.WaitForLockWaiters(t, d.SQL, 2, results)
 		if err := gate.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -258,29 +258,4 @@ func (t *recordingTx) Exec(ctx context.Context, query string, args, v any) error
 func (t *recordingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.r.note(query, args)
 	return t.Tx.Query(ctx, query, args, v)
-}
-
-// waitForLockWaiters returns once n sessions of the test's database wait for a lock. done
-// is where the work expected to wait reports: it must not report first.
-func waitForLockWaiters(t *testing.T, d *db.DB, n int, done <-chan error) {
-	t.Helper()
-	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
-		var waiting int
-		if err := d.SQL.QueryRow(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("an apply returned before it waited for a row: %v", err)
-		default:
-		}
-		if waited > 30*time.Second {
-			t.Fatalf("fewer than %d applies waited for a row", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -97,7 +97,7 @@ func TestAdminChangesDecideOnWhatAConcurrentChangeWrote(t *testing.T) {
 			lock := holdRow(t, d, "users", u.ID)
 			done := make(chan error, 1)
 			go func() { done <- tc.change(asAdmin, u.ID) }()
-			waitForLockWaiter(t, d, done)
+			dbtest.WaitForLockWaiters(t, d.SQL, 1, done)
 			if _, err := lock.Exec(tc.meanwhile, u.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -149,38 +149,6 @@ func holdRow(t *testing.T, d *db.DB, table string, id uuid.UUID) *sql.Tx {
 		t.Fatal(err)
 	}
 	return lock
-}
-
-// waitForLockWaiter returns once a session of the test's database waits for a lock. done
-// is where the work expected to wait reports: it must not report first.
-func waitForLockWaiter(t *testing.T, d *db.DB, done <-chan error) {
-	t.Helper()
-	waitForLockWaiters(t, d, 1, done)
-}
-
-// waitForLockWaiters returns once n sessions of the test's database wait for a lock. done
-// is where the work expected to wait reports: it must not report first.
-func waitForLockWaiters(t *testing.T, d *db.DB, n int, done <-chan error) {
-	t.Helper()
-	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
-		var waiting int
-		if err := d.SQL.QueryRow(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting >= n {
-			return
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("a change returned before it waited for a lock: %v", err)
-		default:
-		}
-		if waited > 30*time.Second {
-			t.Fatalf("fewer than %d changes waited for a lock", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestAnAdminChangeLeavesAnActiveAdmin: a demotion or suspension of the last active admin
@@ -266,7 +234,7 @@ func TestTwoAdminsRemovingEachOtherLeaveOne(t *testing.T) {
 			results := make(chan error, 2)
 			go func() { results <- tc.remove(asA, b.ID) }()
 			go func() { results <- tc.remove(asB, a.ID) }()
-			waitForLockWaiters(t, d, 2, results)
+			dbtest.WaitForLockWaiters(t, d.SQL, 2, results)
 			if err := lock.Commit(); err != nil {
 				t.Fatal(err)
 			}

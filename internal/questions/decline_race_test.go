@@ -3,9 +3,9 @@ package questions_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"backbone/ent/question"
+	"backbone/internal/dbtest"
 	"backbone/internal/errs"
 )
 
@@ -35,25 +35,7 @@ func TestDeclineOfAQueuedQuestionLosesToAClaimMadeMeanwhile(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := e.svc.Decline(xctx, q.ID, "out of scope"); done <- err }()
 	// Wait until the decline's UPDATE waits for the row (its read does not).
-	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
-		var waiting int
-		if err := e.db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the decline returned before it waited for the row: %v", err)
-		default:
-		}
-		if waited > 30*time.Second {
-			t.Fatal("the decline never waited for the row")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	dbtest.WaitForLockWaiters(t, e.db.SQL, 1, done)
 	// What a claim by the other expert writes to the question, committed meanwhile.
 	if _, err := lock.ExecContext(ctx, "UPDATE questions SET status = 'CLAIMED', expert_id = $1 WHERE id = $2", otherID, q.ID); err != nil {
 		t.Fatal(err)

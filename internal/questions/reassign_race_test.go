@@ -3,7 +3,6 @@ package questions_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -11,6 +10,7 @@ import (
 	"backbone/ent/auditlog"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
+	"backbone/internal/dbtest"
 )
 
 // TestReassignLosesToAClaimMadeMeanwhile holds the question's row while an admin
@@ -60,7 +60,7 @@ func TestReassignLosesToAClaimMadeMeanwhile(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { _, err := e.svc.Reassign(e.admin, q.ID, tc.expertID); done <- err }()
-			waitForLockWaiter(t, e, done)
+			dbtest.WaitForLockWaiters(t, e.db.SQL, 1, done)
 			if tc.meanwhile != "" {
 				if _, err := lock.ExecContext(ctx, tc.meanwhile, q.ID); err != nil {
 					t.Fatal(err)
@@ -96,30 +96,5 @@ func TestReassignLosesToAClaimMadeMeanwhile(t *testing.T) {
 				t.Fatalf("%d question.reassigned audit rows, want 0", n)
 			}
 		})
-	}
-}
-
-// waitForLockWaiter returns once a session of the test's database waits for a lock. done
-// is where the work expected to wait reports: it must not report first.
-func waitForLockWaiter(t *testing.T, e *env, done <-chan error) {
-	t.Helper()
-	for waited := time.Duration(0); ; waited += 10 * time.Millisecond {
-		var waiting int
-		if err := e.db.SQL.QueryRow(`SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			return
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the change returned before it waited for the row: %v", err)
-		default:
-		}
-		if waited > 30*time.Second {
-			t.Fatal("the change never waited for the row")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
