@@ -180,14 +180,14 @@ func (c *Client) answerText(resp *openai.ChatCompletion) (text, problem string) 
 		return "", "empty answer"
 	}
 	ch := resp.Choices[0]
-	text = strings.TrimSpace(storable(ch.Message.Content))
+	text = strings.TrimSpace(textx.StripControl(ch.Message.Content))
 	switch {
 	case text == "":
 		problem = "empty answer"
-		if r := strings.TrimSpace(storable(ch.Message.Refusal)); r != "" {
+		if r := strings.TrimSpace(textx.StripControl(ch.Message.Refusal)); r != "" {
 			problem = "the model refused: " + textx.Truncate(r, 200)
 		} else if ch.FinishReason != "" {
-			problem += " (finish_reason " + storable(ch.FinishReason) + ")"
+			problem += " (finish_reason " + textx.StripControl(ch.FinishReason) + ")"
 		}
 	case ch.FinishReason == "length" && c.cfg.MaxOutputTokens > 0:
 		problem = fmt.Sprintf("the model's answer was cut off at AI_MAX_OUTPUT_TOKENS (%d)", c.cfg.MaxOutputTokens)
@@ -203,21 +203,6 @@ func (c *Client) answerText(resp *openai.ChatCompletion) (text, problem string) 
 		return "", problem
 	}
 	return text, ""
-}
-
-// storable removes from a model's text what a stored answer may not hold: NUL, which
-// PostgreSQL refuses in text, and with it every control character other than newline and
-// tab, which no answer needs (the rule of plain text, textx.Plain); CRLF and a lone CR
-// become LF. Invalid UTF-8 becomes U+FFFD.
-func storable(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // maxCallTokens bounds the tokens one answer is believed to have cost, so that a sum of a

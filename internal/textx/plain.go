@@ -21,8 +21,7 @@ func Plain(field, s string, max int, required bool) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", errs.Ef(errs.BadUserInput, "%s is not valid UTF-8 text", field).With("field", field)
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
+	s = newlines(s)
 	if strings.ContainsFunc(s, forbidden) {
 		return "", errs.Ef(errs.BadUserInput, "%s contains control characters (only newline and tab are allowed)", field).With("field", field)
 	}
@@ -48,6 +47,24 @@ func checkLength(field, s string, max int) error {
 
 // forbidden reports a control character other than newline and tab.
 func forbidden(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
+
+// newlines turns CRLF and lone CR into LF (what a browser's textarea sends).
+func newlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// StripControl is Plain's rule for text no user typed (a model's answer), which is
+// cleaned rather than refused: CRLF and lone CR become LF, and every other control
+// character than newline and tab is removed (NUL among them, which PostgreSQL refuses in
+// text). Invalid UTF-8 becomes U+FFFD.
+func StripControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if forbidden(r) {
+			return -1
+		}
+		return r
+	}, newlines(s))
+}
 
 // Markdown checks a Markdown body: valid UTF-8, no NUL (PostgreSQL refuses it), not blank
 // when required, at most max characters and bytes. It returns the text unchanged: the
