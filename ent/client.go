@@ -28,6 +28,7 @@ import (
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/modelusage"
 	"backbone/ent/notification"
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
@@ -93,6 +94,8 @@ type Client struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// ModelUsage is the client for interacting with the ModelUsage builders.
+	ModelUsage *ModelUsageClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// NotificationPreference is the client for interacting with the NotificationPreference builders.
@@ -153,6 +156,7 @@ func (c *Client) init() {
 	c.Fingerprint = NewFingerprintClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.LedgerTransaction = NewLedgerTransactionClient(c.config)
+	c.ModelUsage = NewModelUsageClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.NotificationPreference = NewNotificationPreferenceClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
@@ -278,6 +282,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Fingerprint:            NewFingerprintClient(cfg),
 		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
 		LedgerTransaction:      NewLedgerTransactionClient(cfg),
+		ModelUsage:             NewModelUsageClient(cfg),
 		Notification:           NewNotificationClient(cfg),
 		NotificationPreference: NewNotificationPreferenceClient(cfg),
 		OutboxMessage:          NewOutboxMessageClient(cfg),
@@ -330,6 +335,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Fingerprint:            NewFingerprintClient(cfg),
 		IdempotencyKey:         NewIdempotencyKeyClient(cfg),
 		LedgerTransaction:      NewLedgerTransactionClient(cfg),
+		ModelUsage:             NewModelUsageClient(cfg),
 		Notification:           NewNotificationClient(cfg),
 		NotificationPreference: NewNotificationPreferenceClient(cfg),
 		OutboxMessage:          NewOutboxMessageClient(cfg),
@@ -379,10 +385,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AnalyticsExpertDay, c.AnalyticsExpertMonth, c.AnalyticsLedgerEntry,
 		c.AnalyticsQuestion, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
-		c.SubjectRequest, c.User,
+		c.LedgerTransaction, c.ModelUsage, c.Notification, c.NotificationPreference,
+		c.OutboxMessage, c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting,
+		c.Question, c.Rating, c.RefreshToken, c.RevisionRequest, c.Session, c.Setting,
+		c.SettingsVersion, c.SubjectRequest, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -396,10 +402,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AnalyticsExpertDay, c.AnalyticsExpertMonth, c.AnalyticsLedgerEntry,
 		c.AnalyticsQuestion, c.AnswerRevision, c.Assignment, c.AuditLog,
 		c.CreditPurchase, c.Dispute, c.Fingerprint, c.IdempotencyKey,
-		c.LedgerTransaction, c.Notification, c.NotificationPreference, c.OutboxMessage,
-		c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting, c.Question, c.Rating,
-		c.RefreshToken, c.RevisionRequest, c.Session, c.Setting, c.SettingsVersion,
-		c.SubjectRequest, c.User,
+		c.LedgerTransaction, c.ModelUsage, c.Notification, c.NotificationPreference,
+		c.OutboxMessage, c.Payout, c.PayoutMethod, c.PipelineStage, c.Posting,
+		c.Question, c.Rating, c.RefreshToken, c.RevisionRequest, c.Session, c.Setting,
+		c.SettingsVersion, c.SubjectRequest, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -442,6 +448,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IdempotencyKey.mutate(ctx, m)
 	case *LedgerTransactionMutation:
 		return c.LedgerTransaction.mutate(ctx, m)
+	case *ModelUsageMutation:
+		return c.ModelUsage.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *NotificationPreferenceMutation:
@@ -2882,6 +2890,140 @@ func (c *LedgerTransactionClient) mutate(ctx context.Context, m *LedgerTransacti
 		return (&LedgerTransactionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LedgerTransaction mutation op: %q", m.Op())
+	}
+}
+
+// ModelUsageClient is a client for the ModelUsage schema.
+type ModelUsageClient struct {
+	config
+}
+
+// NewModelUsageClient returns a client for the ModelUsage from the given config.
+func NewModelUsageClient(c config) *ModelUsageClient {
+	return &ModelUsageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `modelusage.Hooks(f(g(h())))`.
+func (c *ModelUsageClient) Use(hooks ...Hook) {
+	c.hooks.ModelUsage = append(c.hooks.ModelUsage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `modelusage.Intercept(f(g(h())))`.
+func (c *ModelUsageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ModelUsage = append(c.inters.ModelUsage, interceptors...)
+}
+
+// Create returns a builder for creating a ModelUsage entity.
+func (c *ModelUsageClient) Create() *ModelUsageCreate {
+	mutation := newModelUsageMutation(c.config, OpCreate)
+	return &ModelUsageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ModelUsage entities.
+func (c *ModelUsageClient) CreateBulk(builders ...*ModelUsageCreate) *ModelUsageCreateBulk {
+	return &ModelUsageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ModelUsageClient) MapCreateBulk(slice any, setFunc func(*ModelUsageCreate, int)) *ModelUsageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ModelUsageCreateBulk{err: fmt.Errorf("calling to ModelUsageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ModelUsageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ModelUsageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ModelUsage.
+func (c *ModelUsageClient) Update() *ModelUsageUpdate {
+	mutation := newModelUsageMutation(c.config, OpUpdate)
+	return &ModelUsageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ModelUsageClient) UpdateOne(_m *ModelUsage) *ModelUsageUpdateOne {
+	mutation := newModelUsageMutation(c.config, OpUpdateOne, withModelUsage(_m))
+	return &ModelUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ModelUsageClient) UpdateOneID(id uuid.UUID) *ModelUsageUpdateOne {
+	mutation := newModelUsageMutation(c.config, OpUpdateOne, withModelUsageID(id))
+	return &ModelUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ModelUsage.
+func (c *ModelUsageClient) Delete() *ModelUsageDelete {
+	mutation := newModelUsageMutation(c.config, OpDelete)
+	return &ModelUsageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ModelUsageClient) DeleteOne(_m *ModelUsage) *ModelUsageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ModelUsageClient) DeleteOneID(id uuid.UUID) *ModelUsageDeleteOne {
+	builder := c.Delete().Where(modelusage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ModelUsageDeleteOne{builder}
+}
+
+// Query returns a query builder for ModelUsage.
+func (c *ModelUsageClient) Query() *ModelUsageQuery {
+	return &ModelUsageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeModelUsage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ModelUsage entity by its id.
+func (c *ModelUsageClient) Get(ctx context.Context, id uuid.UUID) (*ModelUsage, error) {
+	return c.Query().Where(modelusage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ModelUsageClient) GetX(ctx context.Context, id uuid.UUID) *ModelUsage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ModelUsageClient) Hooks() []Hook {
+	hooks := c.hooks.ModelUsage
+	return append(hooks[:len(hooks):len(hooks)], modelusage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ModelUsageClient) Interceptors() []Interceptor {
+	return c.inters.ModelUsage
+}
+
+func (c *ModelUsageClient) mutate(ctx context.Context, m *ModelUsageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ModelUsageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ModelUsageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ModelUsageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ModelUsageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ModelUsage mutation op: %q", m.Op())
 	}
 }
 
@@ -5339,19 +5481,19 @@ type (
 		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
 		AnalyticsExpertDay, AnalyticsExpertMonth, AnalyticsLedgerEntry,
 		AnalyticsQuestion, AnswerRevision, Assignment, AuditLog, CreditPurchase,
-		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
-		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, SubjectRequest, User []ent.Hook
+		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, ModelUsage,
+		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
+		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
+		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Account, AccountToken, AnalyticsDay, AnalyticsDuration,
 		AnalyticsExpertDay, AnalyticsExpertMonth, AnalyticsLedgerEntry,
 		AnalyticsQuestion, AnswerRevision, Assignment, AuditLog, CreditPurchase,
-		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, Notification,
-		NotificationPreference, OutboxMessage, Payout, PayoutMethod, PipelineStage,
-		Posting, Question, Rating, RefreshToken, RevisionRequest, Session, Setting,
-		SettingsVersion, SubjectRequest, User []ent.Interceptor
+		Dispute, Fingerprint, IdempotencyKey, LedgerTransaction, ModelUsage,
+		Notification, NotificationPreference, OutboxMessage, Payout, PayoutMethod,
+		PipelineStage, Posting, Question, Rating, RefreshToken, RevisionRequest,
+		Session, Setting, SettingsVersion, SubjectRequest, User []ent.Interceptor
 	}
 )
 

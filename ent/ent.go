@@ -20,6 +20,7 @@ import (
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/modelusage"
 	"backbone/ent/notification"
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
@@ -122,6 +123,7 @@ func checkColumn(t, c string) error {
 			fingerprint.Table:            fingerprint.ValidColumn,
 			idempotencykey.Table:         idempotencykey.ValidColumn,
 			ledgertransaction.Table:      ledgertransaction.ValidColumn,
+			modelusage.Table:             modelusage.ValidColumn,
 			notification.Table:           notification.ValidColumn,
 			notificationpreference.Table: notificationpreference.ValidColumn,
 			outboxmessage.Table:          outboxmessage.ValidColumn,

@@ -48,6 +48,8 @@ type Tx struct {
 	IdempotencyKey *IdempotencyKeyClient
 	// LedgerTransaction is the client for interacting with the LedgerTransaction builders.
 	LedgerTransaction *LedgerTransactionClient
+	// ModelUsage is the client for interacting with the ModelUsage builders.
+	ModelUsage *ModelUsageClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// NotificationPreference is the client for interacting with the NotificationPreference builders.
@@ -228,6 +230,7 @@ func (tx *Tx) init() {
 	tx.Fingerprint = NewFingerprintClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.LedgerTransaction = NewLedgerTransactionClient(tx.config)
+	tx.ModelUsage = NewModelUsageClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.NotificationPreference = NewNotificationPreferenceClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)

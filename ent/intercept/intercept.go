@@ -24,6 +24,7 @@ import (
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/modelusage"
 	"backbone/ent/notification"
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
@@ -560,6 +561,33 @@ func (f TraverseLedgerTransaction) Traverse(ctx context.Context, q ent.Query) er
 	return fmt.Errorf("unexpected query type %T. expect *ent.LedgerTransactionQuery", q)
 }
 
+// The ModelUsageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ModelUsageFunc func(context.Context, *ent.ModelUsageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ModelUsageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ModelUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ModelUsageQuery", q)
+}
+
+// The TraverseModelUsage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseModelUsage func(context.Context, *ent.ModelUsageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseModelUsage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseModelUsage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ModelUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ModelUsageQuery", q)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
 
@@ -1029,6 +1057,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdempotencyKeyQuery, predicate.IdempotencyKey, idempotencykey.OrderOption]{typ: ent.TypeIdempotencyKey, tq: q}, nil
 	case *ent.LedgerTransactionQuery:
 		return &query[*ent.LedgerTransactionQuery, predicate.LedgerTransaction, ledgertransaction.OrderOption]{typ: ent.TypeLedgerTransaction, tq: q}, nil
+	case *ent.ModelUsageQuery:
+		return &query[*ent.ModelUsageQuery, predicate.ModelUsage, modelusage.OrderOption]{typ: ent.TypeModelUsage, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.NotificationPreferenceQuery:

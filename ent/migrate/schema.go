@@ -533,6 +533,29 @@ var (
 			},
 		},
 	}
+	// ModelUsagesColumns holds the columns for the "model_usages" table.
+	ModelUsagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "question_id", Type: field.TypeUUID},
+		{Name: "stage", Type: field.TypeEnum, Enums: []string{"DRAFT", "REWRITE", "CHECK"}},
+		{Name: "model", Type: field.TypeString},
+		{Name: "prompt_tokens", Type: field.TypeInt},
+		{Name: "completion_tokens", Type: field.TypeInt},
+	}
+	// ModelUsagesTable holds the schema information for the "model_usages" table.
+	ModelUsagesTable = &schema.Table{
+		Name:       "model_usages",
+		Columns:    ModelUsagesColumns,
+		PrimaryKey: []*schema.Column{ModelUsagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "modelusage_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ModelUsagesColumns[1]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -1075,6 +1098,7 @@ var (
 		FingerprintsTable,
 		IdempotencyKeysTable,
 		LedgerTransactionsTable,
+		ModelUsagesTable,
 		NotificationsTable,
 		NotificationPreferencesTable,
 		OutboxMessagesTable,

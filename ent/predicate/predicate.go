@@ -57,6 +57,9 @@ type IdempotencyKey func(*sql.Selector)
 // LedgerTransaction is the predicate function for ledgertransaction builders.
 type LedgerTransaction func(*sql.Selector)
 
+// ModelUsage is the predicate function for modelusage builders.
+type ModelUsage func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

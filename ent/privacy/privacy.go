@@ -519,6 +519,30 @@ func (f LedgerTransactionMutationRuleFunc) EvalMutation(ctx context.Context, m e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LedgerTransactionMutation", m)
 }
 
+// The ModelUsageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ModelUsageQueryRuleFunc func(context.Context, *ent.ModelUsageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ModelUsageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ModelUsageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ModelUsageQuery", q)
+}
+
+// The ModelUsageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ModelUsageMutationRuleFunc func(context.Context, *ent.ModelUsageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ModelUsageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ModelUsageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ModelUsageMutation", m)
+}
+
 // The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
@@ -972,6 +996,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.LedgerTransactionQuery:
 		return q.Filter(), nil
+	case *ent.ModelUsageQuery:
+		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
 	case *ent.NotificationPreferenceQuery:
@@ -1044,6 +1070,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IdempotencyKeyMutation:
 		return m.Filter(), nil
 	case *ent.LedgerTransactionMutation:
+		return m.Filter(), nil
+	case *ent.ModelUsageMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
 		return m.Filter(), nil

@@ -20,6 +20,7 @@ import (
 	"backbone/ent/fingerprint"
 	"backbone/ent/idempotencykey"
 	"backbone/ent/ledgertransaction"
+	"backbone/ent/modelusage"
 	"backbone/ent/notification"
 	"backbone/ent/notificationpreference"
 	"backbone/ent/outboxmessage"
@@ -807,6 +808,38 @@ func init() {
 	ledgertransactionDescID := ledgertransactionMixinFields0[0].Descriptor()
 	// ledgertransaction.DefaultID holds the default value on creation for the id field.
 	ledgertransaction.DefaultID = ledgertransactionDescID.Default.(func() uuid.UUID)
+	modelusageMixin := schema.ModelUsage{}.Mixin()
+	modelusage.Policy = privacy.NewPolicies(schema.ModelUsage{})
+	modelusage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := modelusage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	modelusageMixinFields0 := modelusageMixin[0].Fields()
+	_ = modelusageMixinFields0
+	modelusageMixinFields1 := modelusageMixin[1].Fields()
+	_ = modelusageMixinFields1
+	modelusageFields := schema.ModelUsage{}.Fields()
+	_ = modelusageFields
+	// modelusageDescCreatedAt is the schema descriptor for created_at field.
+	modelusageDescCreatedAt := modelusageMixinFields1[0].Descriptor()
+	// modelusage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	modelusage.DefaultCreatedAt = modelusageDescCreatedAt.Default.(func() time.Time)
+	// modelusageDescPromptTokens is the schema descriptor for prompt_tokens field.
+	modelusageDescPromptTokens := modelusageFields[3].Descriptor()
+	// modelusage.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	modelusage.PromptTokensValidator = modelusageDescPromptTokens.Validators[0].(func(int) error)
+	// modelusageDescCompletionTokens is the schema descriptor for completion_tokens field.
+	modelusageDescCompletionTokens := modelusageFields[4].Descriptor()
+	// modelusage.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	modelusage.CompletionTokensValidator = modelusageDescCompletionTokens.Validators[0].(func(int) error)
+	// modelusageDescID is the schema descriptor for id field.
+	modelusageDescID := modelusageMixinFields0[0].Descriptor()
+	// modelusage.DefaultID holds the default value on creation for the id field.
+	modelusage.DefaultID = modelusageDescID.Default.(func() uuid.UUID)
 	notificationMixin := schema.Notification{}.Mixin()
 	notification.Policy = privacy.NewPolicies(schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {

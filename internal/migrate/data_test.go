@@ -9,8 +9,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"backbone/ent"
 	"backbone/ent/answerrevision"
 	"backbone/ent/fingerprint"
+	"backbone/ent/modelusage"
+	"backbone/ent/pipelinestage"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
@@ -81,6 +84,66 @@ func TestAIVersionsAreUnindexed(t *testing.T) {
 				}
 				if want := map[bool]int{true: 3, false: 0}[kept[kind]]; n != want {
 					t.Errorf("%s revision: %d fingerprints, want %d", kind, n, want)
+				}
+			}
+		})
+	}
+}
+
+// TestModelUsageStartsWithWhatTheStagesRecorded: the migration that adds the account of
+// model tokens fills it with what the finished stages recorded, so that the day it runs
+// the daily budget still counts what was spent before it.
+func TestModelUsageStartsWithWhatTheStagesRecorded(t *testing.T) {
+	t.Parallel()
+	const name = "20261207215756_model_usage.sql"
+	for _, dia := range dialects {
+		t.Run(dia.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+			d := mustOpen(t, dia.url(t))
+			dir := embedded(t, dia.name)
+			if _, err := migrate.ApplyFS(ctx, d, until(t, dir, name), nil); err != nil {
+				t.Fatalf("ApplyFS before %s: %v", name, err)
+			}
+			c := d.Client
+			u, err := c.User.Create().SetEmail("client@example.com").SetPasswordHash("hash").
+				SetDisplayName("Client").SetRole(user.RoleCLIENT).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := c.Question.Create().SetClientID(u.ID).SetSubject("Physics").SetTitle("Sky").SetBody("Why blue?").
+				SetUrgency(question.UrgencyNORMAL).SetDeadline(time.Now().Add(time.Hour)).SetPrice(10).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished := time.Now().Add(-time.Hour).Truncate(time.Second).UTC()
+			stages := []*ent.PipelineStageCreate{
+				c.PipelineStage.Create().SetQuestionID(q.ID).SetStage(pipelinestage.StageDRAFT).SetStatus(pipelinestage.StatusDONE).
+					SetFinishedAt(finished).SetModel("m").SetPromptTokens(100).SetCompletionTokens(50),
+				c.PipelineStage.Create().SetQuestionID(q.ID).SetStage(pipelinestage.StageREWRITE).SetStatus(pipelinestage.StatusFAILED).
+					SetFinishedAt(finished).SetModel("m").SetPromptTokens(200).SetCompletionTokens(400),
+				// Nothing spent: the check reads the index, not a model.
+				c.PipelineStage.Create().SetQuestionID(q.ID).SetStage(pipelinestage.StageCHECK).SetStatus(pipelinestage.StatusDONE).
+					SetFinishedAt(finished),
+			}
+			if err := c.PipelineStage.CreateBulk(stages...).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			if _, err := migrate.ApplyFS(ctx, d, dir, nil); err != nil {
+				t.Fatalf("ApplyFS from %s: %v", name, err)
+			}
+			rows, err := c.ModelUsage.Query().Order(ent.Asc(modelusage.FieldStage)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 2 || rows[0].Stage != modelusage.StageDRAFT || rows[0].PromptTokens+rows[0].CompletionTokens != 150 ||
+				rows[1].Stage != modelusage.StageREWRITE || rows[1].PromptTokens+rows[1].CompletionTokens != 600 {
+				t.Fatalf("model usage after the migration = %+v; want the draft's 150 tokens and the rewrite's 600", rows)
+			}
+			for _, r := range rows {
+				if !r.CreatedAt.Equal(finished) || r.QuestionID != q.ID || r.Model != "m" {
+					t.Errorf("usage %+v: want question %s, model m, spent at %s", r, q.ID, finished)
 				}
 			}
 		})

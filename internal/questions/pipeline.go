@@ -10,6 +10,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/answerrevision"
+	"backbone/ent/modelusage"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/question"
 	"backbone/internal/errs"
@@ -210,6 +211,9 @@ func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageR
 		if err != nil {
 			return err
 		}
+		if err := recordUsage(ctx, tx, q.ID, work.Stage, res, now); err != nil {
+			return err
+		}
 		if !last {
 			if err := emit(ctx, tx, outbox.Job, stageSpecs[spec.next].job, q.ID, events.PipelineJob{QuestionID: q.ID}); err != nil {
 				return err
@@ -301,6 +305,9 @@ func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, sta
 	if _, err := failed.Save(ctx); err != nil {
 		return err
 	}
+	if err := recordUsage(ctx, tx, q.ID, stage, spent, now); err != nil {
+		return err
+	}
 	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).
 		SetStatus(pipelinestage.StatusSKIPPED).SetUpdatedAt(now).Save(ctx)
 	if err != nil {
@@ -388,6 +395,17 @@ func (s *Service) startStageRow(ctx context.Context, tx *ent.Client, id uuid.UUI
 	err = tx.PipelineStage.Create().SetQuestionID(id).SetStage(stage).SetStatus(pipelinestage.StatusRUNNING).
 		SetAttempts(1).SetStartedAt(now).SetCreatedAt(now).SetUpdatedAt(now).Exec(ctx)
 	return 1, err
+}
+
+// recordUsage adds what a model's answer in stage cost to the account the daily token
+// budget sums; a stage without a model's answer (the check, a skip) cost nothing.
+func recordUsage(ctx context.Context, tx *ent.Client, id uuid.UUID, stage Stage, res StageResult, at time.Time) error {
+	prompt, completion := max(res.PromptTokens, 0), max(res.CompletionTokens, 0)
+	if prompt == 0 && completion == 0 {
+		return nil
+	}
+	return tx.ModelUsage.Create().SetQuestionID(id).SetStage(modelusage.Stage(stage)).SetModel(res.Model).
+		SetPromptTokens(prompt).SetCompletionTokens(completion).SetCreatedAt(at).Exec(ctx)
 }
 
 // createStages records the three stages of a new question as PENDING.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/modelusage"
 	"backbone/ent/pipelinestage"
 	"backbone/ent/question"
 	"backbone/internal/db"
@@ -16,16 +17,17 @@ import (
 	"backbone/internal/outbox"
 )
 
-// TokensUsedToday sums the model tokens of the stages finished since midnight UTC.
+// TokensUsedToday sums the model tokens spent since midnight UTC, by every stage attempt
+// the model answered (kept, failed, or replaced by a retry).
 func (s *Service) TokensUsedToday(ctx context.Context) (int64, error) {
 	midnight := s.now().Truncate(24 * time.Hour)
 	var rows []struct {
 		Prompt     int64 `json:"prompt"`
 		Completion int64 `json:"completion"`
 	}
-	err := s.db.Client.PipelineStage.Query().Where(pipelinestage.FinishedAtGTE(midnight)).
-		Aggregate(ent.As(ent.Sum(pipelinestage.FieldPromptTokens), "prompt"),
-			ent.As(ent.Sum(pipelinestage.FieldCompletionTokens), "completion")).
+	err := s.db.Client.ModelUsage.Query().Where(modelusage.CreatedAtGTE(midnight)).
+		Aggregate(ent.As(ent.Sum(modelusage.FieldPromptTokens), "prompt"),
+			ent.As(ent.Sum(modelusage.FieldCompletionTokens), "completion")).
 		Scan(db.System(ctx), &rows)
 	if err != nil || len(rows) == 0 {
 		return 0, errs.Wrap("questions.TokensUsedToday", err)

@@ -246,6 +246,45 @@ func TestPipelineSkipsPastTheDailyTokenBudget(t *testing.T) {
 	}
 }
 
+// Every answer the model gave counts towards the day's budget: a failed stage's, and the
+// attempt a retry replaced, not only the stage's last; and on the day it was spent.
+func TestTokensUsedTodayCountEveryAttempt(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	used := func(want int64) {
+		t.Helper()
+		if got, err := e.svc.TokensUsedToday(context.Background()); got != want || err != nil {
+			t.Fatalf("TokensUsedToday = %d, %v; want %d", got, err, want)
+		}
+	}
+	e.clock.advance(24 * time.Hour) // a day of its own, whatever the other tests spent
+	q := e.submitOnly(t, cctx)
+	e.runStage(t, q.ID, questions.StageDraft, questions.StageResult{Text: aiText("draft"), Model: "m", PromptTokens: 100, CompletionTokens: 50})
+	used(150)
+
+	w, err := e.svc.StartStage(context.Background(), q.ID, questions.StageRewrite)
+	if err != nil || w == nil {
+		t.Fatal(w, err)
+	}
+	cutOff := questions.StageResult{Model: "m", PromptTokens: 200, CompletionTokens: 400}
+	if err := e.svc.FailStage(context.Background(), w, cutOff, "cut off"); err != nil {
+		t.Fatal(err)
+	}
+	used(750)
+	if _, err := e.svc.RetryPipeline(e.admin, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	used(750) // the failed attempt stays spent while the stage runs again
+	e.runStage(t, q.ID, questions.StageRewrite, questions.StageResult{Text: aiText("rewrite"), Model: "m", PromptTokens: 200, CompletionTokens: 60})
+	used(1010)
+	if st := e.stages(t, q.ID)[questions.StageRewrite]; st.PromptTokens != 200 || st.CompletionTokens != 60 {
+		t.Fatalf("the rewrite's stage shows %d+%d tokens, want its last attempt's 200+60", st.PromptTokens, st.CompletionTokens)
+	}
+
+	e.clock.advance(24 * time.Hour)
+	used(0)
+}
+
 func TestPipelineRescuesAQuestionStuckInAStage(t *testing.T) {
 	e := newEnv(t)
 	_, cctx := e.client(t, 100)
