@@ -3,6 +3,7 @@ package questions_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/errs"
 	"backbone/internal/questions"
+	"backbone/internal/settings"
 	"backbone/internal/viewer"
 )
 
@@ -136,6 +138,36 @@ func TestOnlyApprovedExpertsWork(t *testing.T) {
 	}
 	_, err = e.svc.Claim(context.Background(), q.ID)
 	wantCode(t, err, errs.Unauthenticated)
+}
+
+// A retry is answered with its first question whatever the settings are now: once an
+// admin removed its subject, it was refused as "unknown subject".
+func TestSubmitReplaysAfterItsSubjectWasRemoved(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clientID, cctx := e.client(t, 30)
+	in := questions.SubmitInput{Subject: " languages", Title: " Ser or estar? ", Body: "Which one, and why?", Urgency: question.UrgencyLOW, IdempotencyKey: "subj-rm"}
+	first, err := e.svc.Submit(cctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := slices.DeleteFunc(settings.Defaults().Subjects, func(s string) bool { return s == "Languages" })
+	if _, err := e.settings.Update(e.admin, settings.Patch{Subjects: kept}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Submit(cctx, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("replay after the subject was removed: %v, %v; want question %v", err, again, first.ID)
+	}
+	wantMoney(t, "one hold", e.money(t, clientID, uuid.Nil), money{balance: 20, held: 10})
+
+	changed := in
+	changed.Title = "Por or para?"
+	_, err = e.svc.Submit(cctx, changed)
+	wantCode(t, err, errs.Conflict)
+	in.IdempotencyKey = "new"
+	_, err = e.svc.Submit(cctx, in)
+	wantCode(t, err, errs.BadUserInput)
 }
 
 func TestSubmitValidatesAndReplaysByKey(t *testing.T) {

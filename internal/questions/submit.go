@@ -65,23 +65,34 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	if err := auth.RequireVerifiedClient(ctx, s.db.Client, p.UserID, "submit questions"); err != nil {
 		return nil, err
 	}
+	if err := checkSubmit(&in); err != nil {
+		return nil, errs.Wrap("questions.Submit", err)
+	}
 	set, err := s.current(ctx)
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
-	price, err := validateSubmit(set, &in)
+	id, key := uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey
+	// A retry is answered with its first question whatever the settings are now (its
+	// subject may have been removed, its price changed): only a new one is priced.
+	prior, err := replayed(db.System(ctx), s.db.Client, id, in)
+	var price int64
+	if err == nil && prior == nil {
+		price, err = priceSubmit(set, &in)
+	}
 	if err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
 	if err := s.checkSubmitRate(ctx, p.UserID, set.QuestionsPerHour); err != nil {
 		return nil, errs.Wrap("questions.Submit", err)
 	}
-	id, key := uuid.NewSHA1(idNamespace, append(p.UserID[:], in.IdempotencyKey...)), in.IdempotencyKey
+	if prior != nil {
+		return prior, nil
+	}
 	return s.txQuestion(ctx, "questions.Submit", func(ctx context.Context, tx *ent.Client) (*ent.Question, error) {
-		if prior, err := tx.Question.Get(ctx, id); err == nil {
-			return replaySubmit(prior, in)
-		} else if !ent.IsNotFound(err) {
-			return nil, err
+		// A concurrent retry with this key may have committed since.
+		if prior, err := replayed(ctx, tx, id, in); prior != nil || err != nil {
+			return prior, err
 		}
 		now := s.now()
 		pipeline, reason := question.PipelineStatusPENDING, ""
@@ -111,29 +122,34 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 	})
 }
 
-// validateSubmit checks the input against the settings, normalises the subject (the
-// settings' spelling, matched in any case) and the title (plain text) and returns the
-// price.
-func validateSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
+// checkSubmit checks what the settings do not decide (the key, the title, the body and
+// the urgency) and normalises the title (plain text).
+func checkSubmit(in *SubmitInput) error {
 	if err := wallet.CheckKey(in.IdempotencyKey); err != nil {
-		return 0, err
+		return err
 	}
+	title, err := textx.Plain("title", in.Title, 200, true)
+	if err != nil {
+		return err
+	}
+	in.Title = title
+	if _, err := textx.Markdown("body", in.Body, 20000, true); err != nil {
+		return err
+	}
+	if question.UrgencyValidator(in.Urgency) != nil {
+		return errs.E(errs.BadUserInput, "unknown urgency").With("field", "urgency")
+	}
+	return nil
+}
+
+// priceSubmit checks a new question's subject against the settings, normalises it (the
+// settings' spelling, matched in any case) and returns the price.
+func priceSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
 	subject, ok := set.Subject(in.Subject)
 	if !ok {
 		return 0, errs.E(errs.BadUserInput, "unknown subject").With("field", "subject")
 	}
 	in.Subject = subject
-	title, err := textx.Plain("title", in.Title, 200, true)
-	if err != nil {
-		return 0, err
-	}
-	in.Title = title
-	if _, err := textx.Markdown("body", in.Body, 20000, true); err != nil {
-		return 0, err
-	}
-	if question.UrgencyValidator(in.Urgency) != nil {
-		return 0, errs.E(errs.BadUserInput, "unknown urgency").With("field", "urgency")
-	}
 	price, ok := set.Price(in.Subject, settings.Urgency(in.Urgency))
 	if !ok || price <= 0 {
 		return 0, errs.E(errs.BadUserInput, "no price for this subject and urgency").With("field", "urgency")
@@ -141,11 +157,19 @@ func validateSubmit(set settings.Settings, in *SubmitInput) (int64, error) {
 	return price, nil
 }
 
-// replaySubmit answers a retried submission: the first question when the input is the
-// same, CONFLICT otherwise.
-func replaySubmit(prior *ent.Question, in SubmitInput) (*ent.Question, error) {
-	// The subject in any case: an admin may have renamed its case since (settings.Patch).
-	if !strings.EqualFold(prior.Subject, in.Subject) || prior.Title != in.Title || prior.Body != in.Body || prior.Urgency != in.Urgency {
+// replayed answers a retried submission: the question its key made (id) when the input
+// is the same, CONFLICT otherwise, and nil, nil when the key is new.
+func replayed(ctx context.Context, c *ent.Client, id uuid.UUID, in SubmitInput) (*ent.Question, error) {
+	prior, err := c.Question.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The subject in any case, spaces around: as the settings match it (Settings.Subject),
+	// and an admin may have renamed its case since (settings.Patch).
+	if !strings.EqualFold(prior.Subject, strings.TrimSpace(in.Subject)) || prior.Title != in.Title || prior.Body != in.Body || prior.Urgency != in.Urgency {
 		return nil, errs.E(errs.Conflict, "this idempotency key was used with a different question").
 			With("field", "idempotencyKey").With("status", string(prior.Status))
 	}
@@ -166,7 +190,7 @@ func (s *Service) queueFirstJob(ctx context.Context, tx *ent.Client, q *ent.Ques
 
 // checkSubmitRate counts one submission of client against the settings' questions per
 // hour (0: no limit). Every valid submission counts, a replay of an idempotency key too:
-// the limit is on attempts, and it is checked before the key is looked up.
+// the limit is on attempts.
 func (s *Service) checkSubmitRate(ctx context.Context, client uuid.UUID, perHour int) error {
 	if perHour <= 0 {
 		return nil
