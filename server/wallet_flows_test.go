@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -56,6 +57,11 @@ func testBuyCredits(t *testing.T, w *azWorld) {
 		t.Run("refuses "+r.name, func(t *testing.T) {
 			w.wfFail(t, c.Token, "BAD_USER_INPUT", wfBuyMutation, map[string]any{"c": r.credits, "k": r.key})
 		})
+	}
+	// A pack with a count of 0 was refused as `pack "starter" has 100 credits, not -1`.
+	_, r := w.gql(t, c.Token, sfBuyMutation, map[string]any{"p": "starter", "c": 0, "k": "buy-pack-zero"})
+	if wantCode(t, r, "BAD_USER_INPUT"); !strings.HasPrefix(r.Errors[0].Message, "credits must be between 1 and") {
+		t.Errorf("buyCredits(pack: starter, credits: 0) answered %q", r.Errors[0].Message)
 	}
 	if got := w.wfWallet(t, c.Token); got != (wfWallet{Balance: 25}) {
 		t.Fatalf("wallet after a replay and refusals = %+v, want 25", got)

@@ -25,7 +25,8 @@ import (
 // BuyInput asks for credits: a pack by id, or a credit count (which must be a pack's
 // when the provider charges money). Retrying with the same IdempotencyKey buys once.
 type BuyInput struct {
-	Pack           string
+	Pack string
+	// Credits is 0 when not given; a caller that asked for 0 passes a negative count.
 	Credits        int64
 	IdempotencyKey string
 }
@@ -103,6 +104,10 @@ func (s *Service) packFor(ctx context.Context, in BuyInput) (settings.CreditPack
 		// The admins took every pack off sale: that stops sales, the development
 		// provider's counts of no pack included.
 		return settings.CreditPack{}, errs.E(errs.Unavailable, "no credit packs are on sale (settings.creditPacks is empty)")
+	case in.Credits < 0 || in.Credits > MaxPurchase || (in.Credits == 0 && in.Pack == ""):
+		// Checked first, with a pack too: an asked-for 0 arrives as -1 (BuyInput), which
+		// "pack has 100 credits, not -1" would show.
+		return settings.CreditPack{}, errs.Ef(errs.BadUserInput, "credits must be between 1 and %d", MaxPurchase).With("field", "credits")
 	case in.Pack != "":
 		pk, ok := st.Pack(in.Pack)
 		if !ok {
@@ -112,8 +117,6 @@ func (s *Service) packFor(ctx context.Context, in BuyInput) (settings.CreditPack
 			return pk, errs.Ef(errs.BadUserInput, "pack %q has %d credits, not %d", pk.ID, pk.Credits, in.Credits).With("field", "credits")
 		}
 		return pk, nil
-	case in.Credits < 1 || in.Credits > MaxPurchase:
-		return settings.CreditPack{}, errs.Ef(errs.BadUserInput, "credits must be between 1 and %d", MaxPurchase).With("field", "credits")
 	}
 	if pk, ok := st.PackOf(in.Credits); ok {
 		return pk, nil
