@@ -3,6 +3,7 @@ package settings
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -23,10 +24,12 @@ const (
 	MaxPackCredits = 1_000_000
 	// MaxPackPrice is the largest amount Stripe charges in one payment (eight digits).
 	MaxPackPrice = 99_999_999
+	// MaxPackID is the longest pack id.
+	MaxPackID = 40
 )
 
 var (
-	packIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+	packIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,` + strconv.Itoa(MaxPackID-1) + `}$`)
 	currencyPattern = regexp.MustCompile(`^[a-z]{3}$`)
 )
 

@@ -18,6 +18,7 @@ import (
 	"backbone/internal/errs"
 	"backbone/internal/payment"
 	"backbone/internal/settings"
+	"backbone/internal/textx"
 	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
@@ -109,9 +110,14 @@ func (s *Service) packFor(ctx context.Context, in BuyInput) (settings.CreditPack
 		// "pack has 100 credits, not -1" would show.
 		return settings.CreditPack{}, errs.Ef(errs.BadUserInput, "credits must be between 1 and %d", MaxPurchase).With("field", "credits")
 	case in.Pack != "":
-		pk, ok := st.Pack(in.Pack)
+		// Bounded as no pack has a longer id, before the message below echoes it.
+		id, err := textx.Plain("pack", in.Pack, settings.MaxPackID, true)
+		if err != nil {
+			return settings.CreditPack{}, err
+		}
+		pk, ok := st.Pack(id)
 		if !ok {
-			return pk, errs.Ef(errs.BadUserInput, "there is no credit pack %q; see settings.creditPacks", in.Pack).With("field", "pack")
+			return pk, errs.Ef(errs.BadUserInput, "there is no credit pack %q; see settings.creditPacks", id).With("field", "pack")
 		}
 		if in.Credits != 0 && in.Credits != pk.Credits {
 			return pk, errs.Ef(errs.BadUserInput, "pack %q has %d credits, not %d", pk.ID, pk.Credits, in.Credits).With("field", "credits")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -130,6 +131,12 @@ func TestOperationsRejectBadInput(t *testing.T) {
 			_, err := e.svc.BuyCredits(context.Background(), wallet.BuyInput{Credits: 5, IdempotencyKey: "k"})
 			return err
 		}, errs.Unauthenticated},
+		{"a pack id of 100,000 characters", func() error {
+			return wantShortMessage(e.svc.BuyCredits(clientCtx, wallet.BuyInput{Pack: strings.Repeat("x", 100_000), IdempotencyKey: "k"}))
+		}, errs.BadUserInput},
+		{"a pack id of 100,000 spaces and a letter", func() error {
+			return wantShortMessage(e.svc.BuyCredits(clientCtx, wallet.BuyInput{Pack: strings.Repeat(" ", 100_000) + "x", IdempotencyKey: "k"}))
+		}, errs.BadUserInput},
 		{"negative hold", func() error {
 			_, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: -5, IdempotencyKey: "k"})
 			return err
@@ -161,6 +168,15 @@ func TestOperationsRejectBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.do(), tt.code) })
 	}
+}
+
+// wantShortMessage returns err, or an error without a code when its message is long: an
+// unknown pack id was echoed in full (there is no credit pack "xxx…").
+func wantShortMessage(_ *wallet.Purchase, err error) error {
+	if err != nil && len(err.Error()) > 200 {
+		return fmt.Errorf("a message of %d bytes: %.100s…", len(err.Error()), err)
+	}
+	return err
 }
 
 func wantPostings(tb testing.TB, e *env, txID uuid.UUID, want map[string]int64) {
