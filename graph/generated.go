@@ -4902,13 +4902,13 @@ type Mutation {
 
   """
   Buys credits for your wallet: a pack of settings.creditPacks, named by pack or by its
-  credits. With Stripe the purchase is PENDING: pay at checkoutUrl, and the wallet is
-  credited when Stripe reports the payment. The development provider completes at once
-  and also sells a count no pack has. With no pack on sale (settings.creditPacks empty)
-  it is UNAVAILABLE. Retrying with the same idempotencyKey buys once (and returns the same
-  checkout).
+  credits. Clients only (FORBIDDEN for others), as credits pay for questions. With Stripe
+  the purchase is PENDING: pay at checkoutUrl, and the wallet is credited when Stripe
+  reports the payment. The development provider completes at once and also sells a count
+  no pack has. With no pack on sale (settings.creditPacks empty) it is UNAVAILABLE.
+  Retrying with the same idempotencyKey buys once (and returns the same checkout).
   """
-  buyCredits(credits: Int, pack: String, idempotencyKey: String!): CreditPurchase! @auth
+  buyCredits(credits: Int, pack: String, idempotencyKey: String!): CreditPurchase! @hasRole(roles: [CLIENT])
 
   "Gives a user credits, with a reason for the audit log. Not to yourself (FORBIDDEN): another admin grants them."
   grantCredits(userId: ID!, credits: Int!, reason: String!, idempotencyKey: String!): Wallet! @hasRole(roles: [ADMIN])
@@ -13644,11 +13644,16 @@ func (ec *executionContext) _Mutation_buyCredits(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Auth == nil {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"CLIENT"})
+				if err != nil {
 					var zeroVal *ent.CreditPurchase
-					return zeroVal, errors.New("directive auth is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Auth(ctx, nil, directive0)
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.CreditPurchase
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
 			}
 
 			next = directive1

@@ -52,6 +52,13 @@ func azAdminOnly() map[azCaller]azOutcome {
 	return azExpect(azUnauthenticated, azForbidden, azAllowed)
 }
 
+// azClientsOnly is a row of the clients' own work: both clients may, no one else.
+func azClientsOnly() map[azCaller]azOutcome {
+	m := azExpect(azUnauthenticated, azForbidden, azForbidden)
+	m[azClient], m[azClient2] = azAllowed, azAllowed
+	return m
+}
+
 // azExpect gives the anonymous caller anon, the admin admin and every other caller others.
 func azExpect(anon, others, admin azOutcome) map[azCaller]azOutcome {
 	return map[azCaller]azOutcome{azAnonymous: anon, azClient: others, azClient2: others,

@@ -85,7 +85,7 @@ func azWalletRows() []azRow {
 		},
 		{op: `{ platformRevenue }`, want: azAdminOnly()},
 		{op: `{ creditPurchases(first: 5) { totalCount } }`, want: azSignedIn()},
-		{op: `mutation($k: String!) { buyCredits(credits: 10, idempotencyKey: $k) { status } }`, prepare: key, want: azSignedIn()},
+		{op: `mutation($k: String!) { buyCredits(credits: 10, idempotencyKey: $k) { status } }`, prepare: key, want: azClientsOnly()},
 		{
 			op:      `mutation($k: String!, $id: ID!) { grantCredits(userId: $id, credits: 5, reason: "table", idempotencyKey: $k) { balance } }`,
 			prepare: key, want: azAdminOnly(),

@@ -44,14 +44,19 @@ type Purchase struct {
 // transaction with the purchase's id and idempotency key, so that a retry, or a
 // concurrent duplicate, is one payment (Stripe returns the same Checkout Session). The
 // development provider completes at once and the wallet is credited; Stripe's checkout
-// is PENDING until its webhook reports the payment. Errors: UNAUTHENTICATED,
-// BAD_USER_INPUT (no such pack), CONFLICT (key reused for another purchase),
-// UNAVAILABLE (no provider, or the provider failed: retry with the same key).
+// is PENDING until its webhook reports the payment. Errors: UNAUTHENTICATED, FORBIDDEN
+// (not a client), BAD_USER_INPUT (no such pack), CONFLICT (key reused for another
+// purchase), UNAVAILABLE (no provider, or the provider failed: retry with the same key).
 func (s *Service) BuyCredits(ctx context.Context, in BuyInput) (*Purchase, error) {
 	const op = "wallet.BuyCredits"
 	p, err := viewer.Required(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// Credits are spent on questions, which only clients ask: anyone else would pay for
+	// credits of no use.
+	if p.Role != viewer.RoleClient {
+		return nil, errs.E(errs.Forbidden, "only clients buy credits")
 	}
 	if err := CheckKey(in.IdempotencyKey); err != nil {
 		return nil, err

@@ -112,6 +112,7 @@ func TestOperationsRejectBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, dialects[1].url(t), wallet.Options{})
 	clientID, clientCtx := e.mustUser(t, user.RoleCLIENT)
+	_, expertCtx := e.mustUser(t, user.RoleEXPERT)
 	_, adminCtx := e.mustUser(t, user.RoleADMIN)
 	q := uuid.New()
 	tests := []struct {
@@ -137,6 +138,15 @@ func TestOperationsRejectBadInput(t *testing.T) {
 		{"a pack id of 100,000 spaces and a letter", func() error {
 			return wantShortMessage(e.svc.BuyCredits(clientCtx, wallet.BuyInput{Pack: strings.Repeat(" ", 100_000) + "x", IdempotencyKey: "k"}))
 		}, errs.BadUserInput},
+		// Only a client spends credits: an expert or an admin paid for credits of no use.
+		{"purchase by an expert", func() error {
+			_, err := e.svc.BuyCredits(expertCtx, wallet.BuyInput{Credits: 5, IdempotencyKey: "k"})
+			return err
+		}, errs.Forbidden},
+		{"purchase by an admin", func() error {
+			_, err := e.svc.BuyCredits(adminCtx, wallet.BuyInput{Credits: 5, IdempotencyKey: "k"})
+			return err
+		}, errs.Forbidden},
 		{"negative hold", func() error {
 			_, err := e.svc.Hold(clientCtx, wallet.HoldInput{QuestionID: q, ClientID: clientID, Amount: -5, IdempotencyKey: "k"})
 			return err
