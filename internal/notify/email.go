@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
+	"backbone/ent/question"
 	"backbone/ent/user"
 	"backbone/internal/auth/token"
 	"backbone/internal/mail"
@@ -70,10 +71,14 @@ func (s *Service) enqueueEmail(ctx context.Context, tx *ent.Client, userID uuid.
 	if err != nil || !want {
 		return err
 	}
+	lines, err := emailDetails(ctx, tx, body)
+	if err != nil {
+		return err
+	}
 	link := s.email.PublicURL + "/unsubscribe?token=" + url.QueryEscape(s.unsubscriber().Token(userID, kind))
 	m, err := notificationEmail.Render(u.Email, emailData{
 		Headline: headline(kind), Kind: strings.ToLower(strings.ReplaceAll(kind, "_", " ")),
-		Details: details(body), UnsubscribeURL: link,
+		Details: lines, UnsubscribeURL: link,
 	})
 	if err != nil {
 		return err
@@ -92,17 +97,57 @@ type emailData struct {
 // detail is one line of a notification email: a payload field other than an id.
 type detail struct{ Name, Value string }
 
-// details lists the payload's fields but the ids, by name.
+// emailDetails are the lines of a notification's email: the question it is about, by
+// its title (the payload names it by id, which a reader cannot tell apart), then the
+// payload's details.
+func emailDetails(ctx context.Context, tx *ent.Client, body map[string]any) ([]detail, error) {
+	out := details(body)
+	id, _ := body["questionId"].(string)
+	questionID, err := uuid.Parse(id)
+	if err != nil {
+		return out, nil
+	}
+	q, err := tx.Question.Query().Where(question.ID(questionID)).Select(question.FieldTitle).Only(ctx)
+	if ent.IsNotFound(err) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("question: %w", err)
+	}
+	return append([]detail{{Name: "question", Value: detailValue(q.Title)}}, out...), nil
+}
+
+// details lists the payload's fields with a value but the ids, by name.
 func details(body map[string]any) []detail {
 	var out []detail
 	for k, v := range body {
-		if strings.HasSuffix(k, "Id") || v == nil {
-			continue
+		if value := detailValue(v); value != "" && !strings.HasSuffix(k, "Id") {
+			out = append(out, detail{Name: k, Value: value})
 		}
-		out = append(out, detail{Name: k, Value: fmt.Sprint(v)})
 	}
 	slices.SortFunc(out, func(a, b detail) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// detailValue is a payload value as an email reads it, on one line (a user's text may
+// hold newlines, which would make lines of its own): "" for none (null, blank text, an
+// empty list), a list joined with ", ".
+func detailValue(v any) string {
+	var s string
+	switch v := v.(type) {
+	case nil:
+	case []any:
+		parts := make([]string, len(v))
+		for i, p := range v {
+			parts[i] = fmt.Sprint(p)
+		}
+		s = strings.Join(parts, ", ")
+	case []string:
+		s = strings.Join(v, ", ")
+	default:
+		s = fmt.Sprint(v)
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // headlines are the subjects of the emails, by kind.
