@@ -97,6 +97,30 @@ func TestRegister(t *testing.T) {
 	})
 }
 
+// TestAnAddressInAnotherUnicodeFormIsTheSameAccount: NFC and NFD spell the same address
+// (the email is normalised to NFC as other text is), so registering it again is a conflict
+// and either spelling signs in to the one account.
+func TestAnAddressInAnotherUnicodeFormIsTheSameAccount(t *testing.T) {
+	t.Parallel()
+	a := newAPI(startServer(t, authEnv(t)))
+	local := strings.TrimSuffix(uniqueEmail("dup"), "@example.com")
+	composed, decomposed := local+"\u00fc@ex\u00e4mple.com", local+"u\u0308@exa\u0308mple.com"
+	s := a.register(t, decomposed)
+	if s.User.Email != composed {
+		t.Errorf("registered as %q: email %q, want %q", decomposed, s.User.Email, composed)
+	}
+	ext := a.fail(t, "CONFLICT", "", registerMutation, map[string]any{"in": map[string]any{
+		"email": composed, "password": testPassword, "displayName": "Ada"}})
+	if ext["field"] != "email" {
+		t.Errorf("%q after %q: field = %v, want email", composed, decomposed, ext["field"])
+	}
+	for _, email := range []string{composed, decomposed} {
+		if me := a.me(t, bearer(a.login(t, email, testPassword).AccessToken)); me.ID != s.User.ID {
+			t.Errorf("login as %q reached %+v, want %s", email, me, s.User.ID)
+		}
+	}
+}
+
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	env := authEnv(t)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"backbone/internal/errs"
 	"backbone/internal/settings"
 	"backbone/internal/textx"
@@ -21,12 +23,17 @@ const (
 	maxActiveAPIKey = 20
 )
 
-// NormalizeEmail trims and lower-cases an address and checks that it is a bare address.
-// Errors are BAD_USER_INPUT on field "email".
+// NormalizeEmail trims an address, normalises it to Unicode NFC (as all typed text is, so
+// that a composed and a decomposed spelling are one address), lower-cases it and checks
+// that it is a bare address. Every email a user gives goes through it. Errors are
+// BAD_USER_INPUT on field "email".
 func NormalizeEmail(raw string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(raw))
 	bad := errs.E(errs.BadUserInput, "enter a valid email address").With("field", "email")
-	if e == "" || len(e) > maxEmailBytes || !utf8.ValidString(e) {
+	if !utf8.ValidString(raw) {
+		return "", bad
+	}
+	e := strings.ToLower(norm.NFC.String(strings.TrimSpace(raw)))
+	if e == "" || len(e) > maxEmailBytes {
 		return "", bad
 	}
 	addr, err := mail.ParseAddress(e)

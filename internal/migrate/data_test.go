@@ -149,3 +149,59 @@ func TestModelUsageStartsWithWhatTheStagesRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestEmailsAreRewrittenInNFC: the migration that follows NormalizeEmail's NFC rewrites on
+// PostgreSQL an email stored in another form, unless another account already holds, or
+// would hold, the same NFC form (both are then left); SQLite, without normalize() in SQL,
+// keeps every email as it was.
+func TestEmailsAreRewrittenInNFC(t *testing.T) {
+	t.Parallel()
+	const name = "20261207221500_nfc_emails.sql"
+	const (
+		nfc      = "\u00fc@ex\u00e4mple.com"
+		nfd      = "u\u0308@exa\u0308mple.com"
+		takenNFC = "j\u00f6@example.com"
+		takenNFD = "jo\u0308@example.com"
+		twinA    = "e\u0323\u0302@example.com" // two spellings of ệ, neither NFC
+		twinB    = "e\u0302\u0323@example.com"
+		composed = "caf\u00e9@example.com"
+	)
+	for _, dia := range dialects {
+		t.Run(dia.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+			d := mustOpen(t, dia.url(t))
+			dir := embedded(t, dia.name)
+			if _, err := migrate.ApplyFS(ctx, d, until(t, dir, name), nil); err != nil {
+				t.Fatalf("ApplyFS before %s: %v", name, err)
+			}
+			c := d.Client
+			ids := map[string]uuid.UUID{}
+			for _, email := range []string{nfd, takenNFC, takenNFD, twinA, twinB, composed} {
+				u, err := c.User.Create().SetEmail(email).SetPasswordHash("hash").
+					SetDisplayName("User").SetRole(user.RoleCLIENT).Save(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids[email] = u.ID
+			}
+
+			if _, err := migrate.ApplyFS(ctx, d, dir, nil); err != nil {
+				t.Fatalf("ApplyFS from %s: %v", name, err)
+			}
+			want := map[string]string{nfd: nfc, takenNFC: takenNFC, takenNFD: takenNFD, twinA: twinA, twinB: twinB, composed: composed}
+			if dia.name == "sqlite" {
+				want[nfd] = nfd
+			}
+			for before, after := range want {
+				u, err := c.User.Get(ctx, ids[before])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.Email != after {
+					t.Errorf("%q became %q, want %q", before, u.Email, after)
+				}
+			}
+		})
+	}
+}

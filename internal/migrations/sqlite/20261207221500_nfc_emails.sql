@@ -1,0 +1,4 @@
+-- Emails are now normalised to Unicode NFC when typed. SQLite has no normalize() in SQL, so an email
+-- the embedded development database stored in another form (NFD) is left as it is (such an account
+-- no longer signs in by email until it is re-registered or its row fixed by hand). PostgreSQL's
+-- migration of the same name rewrites them.
