@@ -184,3 +184,27 @@ func TestReencryptRotatesTheDataKey(t *testing.T) {
 		t.Errorf("payoutMethod under the retired key alone: codes %q, want INTERNAL", r.codes())
 	}
 }
+
+// TestAKeyCannotRedirectPayouts: setPayoutMethod, like managing sessions, passwords and
+// keys, needs the expert's own session: a WRITE API key is FORBIDDEN, and the method is
+// left as it was.
+func TestAKeyCannotRedirectPayouts(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	expert := w.fresh(t, azExpert)
+	set := w.acSetPayoutMethod(t, expert.Token, "PAYPAL", "owner@example.com")
+	var key struct{ CreateAPIKey struct{ Secret string } }
+	w.mustGQL(t, expert.Token, `mutation { createApiKey(input: {name: "ci", scopes: [READ, WRITE]}) { secret } }`, nil, &key)
+
+	h := w.newAddress()
+	h.Set("X-API-Key", key.CreateAPIKey.Secret)
+	_, r := w.ts.post(t, `mutation { setPayoutMethod(input: {kind: PAYPAL, details: "thief@example.com"}) { maskedDetails } }`, nil, h)
+	if r.codes() != "FORBIDDEN" {
+		t.Errorf("setPayoutMethod with a WRITE key: codes %q, want FORBIDDEN", r.codes())
+	}
+	var now struct{ PayoutMethod acPayoutMethod }
+	w.mustGQL(t, expert.Token, `{ payoutMethod { kind maskedDetails updatedAt } }`, nil, &now)
+	if now.PayoutMethod != set {
+		t.Errorf("payout method after the key's attempt: %+v, want %+v as the expert set it", now.PayoutMethod, set)
+	}
+}

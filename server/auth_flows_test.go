@@ -257,6 +257,7 @@ func TestChangePassword(t *testing.T) {
 	email := uniqueEmail("passwd")
 	current := a.register(t, email)
 	other := a.login(t, email, testPassword)
+	key := a.createKey(t, current, "ci", "READ")
 	const next = "a different, long passphrase 7"
 
 	ext := a.fail(t, "BAD_USER_INPUT", bearer(current.AccessToken), changePasswordMutation, map[string]any{"c": "not my password", "n": next})
@@ -276,6 +277,7 @@ func TestChangePassword(t *testing.T) {
 	a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": other.RefreshToken})
 	a.me(t, bearer(current.AccessToken))
 	a.refresh(t, current.RefreshToken)
+	a.me(t, "key:"+key.Secret) // the user knew the password: their keys stay (a reset revokes them)
 
 	a.login(t, email, next)
 	a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": email, "p": testPassword})

@@ -22,7 +22,7 @@ const (
 )
 
 // TestPasswordResetThroughARealSMTPServer: the reset link arrives through a real SMTP
-// server, works once, ends every session, and the request answers an unknown address the
+// server, works once, ends every session and revokes every API key, and the request answers an unknown address the
 // same, with the same work (one outbox job each) and no email.
 func TestPasswordResetThroughARealSMTPServer(t *testing.T) {
 	t.Parallel()
@@ -35,6 +35,7 @@ func TestPasswordResetThroughARealSMTPServer(t *testing.T) {
 	email := uniqueEmail("forgetful")
 	first := a.register(t, email)
 	second := a.login(t, email, testPassword)
+	key := a.createKey(t, first, "made by whoever held the account", "READ", "WRITE")
 	mailtest.WaitFor(t, smtp.Messages, email, verifySubject) // sign-up sent its email over SMTP too
 
 	unknown := uniqueEmail("nobody")
@@ -77,6 +78,13 @@ func TestPasswordResetThroughARealSMTPServer(t *testing.T) {
 
 	for _, s := range []tokens{first, second} {
 		a.fail(t, "UNAUTHENTICATED", "", refreshMutation, map[string]any{"r": s.RefreshToken})
+	}
+	// Recovering the account shuts out whoever held it, their API keys too.
+	if reason := a.refused(t, "key:"+key.Secret); reason != "invalid" {
+		t.Errorf("an API key after the reset: reason %q, want invalid (revoked)", reason)
+	}
+	if !strings.Contains(got.Text, "API keys") {
+		t.Errorf("the reset email does not say the API keys are revoked:\n%s", got.Text)
 	}
 	a.fail(t, "UNAUTHENTICATED", "", loginMutation, map[string]any{"e": email, "p": testPassword})
 	a.login(t, email, newTestPassword)

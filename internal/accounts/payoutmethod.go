@@ -44,10 +44,11 @@ type PayoutDestination struct {
 // SetPayoutMethod sets where the calling expert's payouts go: a bank transfer (the
 // account details, such as holder, IBAN and BIC) or a PayPal address. The details are
 // sealed with the current data encryption key, bound to the expert's id; the change is
-// audited (without the details). Errors: UNAUTHENTICATED, FORBIDDEN (not an expert),
-// BAD_USER_INPUT.
+// audited (without the details). Only the expert's session may: an API key may not
+// redirect their earnings. Errors: UNAUTHENTICATED, FORBIDDEN (not an expert, or an API
+// key), BAD_USER_INPUT.
 func (s *Service) SetPayoutMethod(ctx context.Context, kind payoutmethod.Kind, details string) (*PayoutMethodView, error) {
-	p, err := viewer.Required(ctx)
+	p, err := viewer.RequiredSession(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"backbone/ent"
-	"backbone/ent/apikey"
 	"backbone/ent/auditlog"
 	"backbone/ent/user"
 	"backbone/internal/audit"
@@ -148,12 +147,8 @@ func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) 
 		}
 		up.SetStatus(user.StatusSUSPENDED)
 		// Keys stay dead after a reactivation: the owner makes new ones deliberately.
-		open := tx.APIKey.Query().Where(apikey.OwnerID(u.ID), apikey.RevokedAtIsNil())
 		var err error
-		if keys, err = open.IDs(db.System(ctx)); err != nil {
-			return nil, err
-		}
-		if _, err = tx.APIKey.Update().Where(apikey.IDIn(keys...)).SetRevokedAt(s.now()).Save(ctx); err != nil {
+		if keys, err = s.revokeAPIKeys(ctx, tx, u.ID); err != nil {
 			return nil, err
 		}
 		return map[string]any{"reason": reason, "apiKeysRevoked": len(keys)}, nil

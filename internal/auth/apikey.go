@@ -29,7 +29,7 @@ var validScopes = []string{viewer.ScopeRead, viewer.ScopeWrite}
 // CreateAPIKey makes a key for the caller, acting with the caller's role within scopes.
 // Errors: UNAUTHENTICATED, FORBIDDEN (an API key cannot make keys), BAD_USER_INPUT, CONFLICT (too many keys).
 func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []string, expiresAt *time.Time) (*NewAPIKey, error) {
-	p, err := sessionPrincipal(ctx)
+	p, err := viewer.RequiredSession(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Service) APIKeys(ctx context.Context) ([]*ent.APIKey, error) {
 // RevokeAPIKey revokes one of the caller's keys (an admin may revoke any).
 // Errors: UNAUTHENTICATED, FORBIDDEN (API key), NOT_FOUND, CONFLICT (already revoked).
 func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, error) {
-	if _, err := sessionPrincipal(ctx); err != nil {
+	if _, err := viewer.RequiredSession(ctx); err != nil {
 		return nil, err
 	}
 	var out *ent.APIKey
@@ -117,6 +117,18 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id uuid.UUID) (*ent.APIKey, 
 	}
 	s.Broadcast(ctx, []uuid.UUID{out.ID}) // live connections using the key end, on every instance
 	return out, nil
+}
+
+// revokeAPIKeys revokes every live key of a user within tx and returns their ids, so that
+// the caller can broadcast them once the transaction has committed.
+func (s *Service) revokeAPIKeys(ctx context.Context, tx *ent.Client, userID uuid.UUID) ([]uuid.UUID, error) {
+	ctx = db.System(ctx)
+	ids, err := tx.APIKey.Query().Where(apikey.OwnerID(userID), apikey.RevokedAtIsNil()).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	err = tx.APIKey.Update().Where(apikey.IDIn(ids...), apikey.RevokedAtIsNil()).SetRevokedAt(s.now()).Exec(ctx)
+	return ids, err
 }
 
 // lastUsedGranularity limits last-used writes to one per key per minute.

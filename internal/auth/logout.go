@@ -14,22 +14,10 @@ import (
 	"backbone/internal/viewer"
 )
 
-// sessionPrincipal returns the caller when it signed in with a session (not an API key).
-func sessionPrincipal(ctx context.Context) (viewer.Principal, error) {
-	p, err := viewer.Required(ctx)
-	if err != nil {
-		return p, err
-	}
-	if p.IsAPIKey() {
-		return p, errs.E(errs.Forbidden, "API keys cannot manage sessions, passwords or keys")
-	}
-	return p, nil
-}
-
 // Logout ends the caller's session, or all of the caller's sessions.
 // Errors: UNAUTHENTICATED, FORBIDDEN (API key).
 func (s *Service) Logout(ctx context.Context, all bool) error {
-	p, err := sessionPrincipal(ctx)
+	p, err := viewer.RequiredSession(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,7 +47,7 @@ func (s *Service) Logout(ctx context.Context, all bool) error {
 // current one stays signed in.
 // Errors: UNAUTHENTICATED, FORBIDDEN (API key), BAD_USER_INPUT, RATE_LIMITED.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
-	p, err := sessionPrincipal(ctx)
+	p, err := viewer.RequiredSession(ctx)
 	if err != nil {
 		return err
 	}

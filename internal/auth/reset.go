@@ -93,7 +93,9 @@ func (s *Service) HandlePasswordResetJob(ctx context.Context, job queue.Job) err
 }
 
 // ResetPassword sets a new password with the token of a reset link. The token works once;
-// the password policy applies; every session of the user ends; the address counts as
+// the password policy applies; every session of the user ends and every API key is
+// revoked (a reset recovers an account: whoever held it must keep nothing they made; a
+// change of password, by someone who knew it, keeps the keys); the address counts as
 // verified (the link reached it). Errors: BAD_USER_INPUT (token or password), RATE_LIMITED.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	const op = "auth.ResetPassword"
@@ -130,7 +132,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if err != nil {
 		return errs.Wrap(op, err)
 	}
-	var ids []uuid.UUID
+	var ids, keys []uuid.UUID
 	err = db.InTx(ctx, s.client, func(tx *ent.Client) error {
 		if _, err := s.takeLinkToken(ctx, tx, token, accounttoken.PurposePASSWORD_RESET); err != nil {
 			return err
@@ -144,14 +146,17 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if ids, err = s.revokeSessions(ctx, tx, "password_reset", userSessions(u.ID)); err != nil {
 			return err
 		}
+		if keys, err = s.revokeAPIKeys(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{
 			Action: "auth.password_reset", TargetType: "User", TargetID: u.ID.String(), Actor: &u.ID,
-			Metadata: map[string]any{"sessionsRevoked": len(ids)},
+			Metadata: map[string]any{"sessionsRevoked": len(ids), "apiKeysRevoked": len(keys)},
 		})
 	})
 	if err != nil {
 		return errs.Wrap(op, err)
 	}
-	s.Broadcast(ctx, ids)
+	s.Broadcast(ctx, append(ids, keys...)) // live connections using them end, on every instance
 	return nil
 }

@@ -79,6 +79,21 @@ func Required(ctx context.Context) (Principal, error) {
 	return Principal{}, errs.E(errs.Unauthenticated, "sign in first")
 }
 
+// RequiredSession is Required for what only the user's own session may do, never an API
+// key acting for them: manage sessions, passwords and keys, and say where payouts go (a
+// leaked key must not take over the account or its earnings). Errors: those of Required;
+// FORBIDDEN for an API key.
+func RequiredSession(ctx context.Context) (Principal, error) {
+	p, err := Required(ctx)
+	if err != nil {
+		return p, err
+	}
+	if p.IsAPIKey() {
+		return p, errs.E(errs.Forbidden, "API keys cannot manage sessions, passwords, keys or payout methods")
+	}
+	return p, nil
+}
+
 type authErrKey struct{}
 
 // WithAuthError records why the credentials sent with a request were refused (expired,
