@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"backbone/ent/auditlog"
@@ -219,6 +220,34 @@ func TestSubjectRequestsOverGraphQL(t *testing.T) {
 	}
 	if got := subjects(expert.Token); len(got) != 1 || got[0] != "Chemistry" {
 		t.Errorf("subjects after the refused approval = %v, want [Chemistry]", got)
+	}
+}
+
+// TestAnApplicationForSubjectsNoLongerOfferedIsNotApproved: approveExpert, like
+// decideSubjectRequest, approves only subjects the platform still offers: an applicant one
+// of whose subjects was dropped since is CONFLICT naming it, stays pending, and the admin
+// rejects the application instead.
+func TestAnApplicationForSubjectsNoLongerOfferedIsNotApproved(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	admin := w.callers[azAdmin]
+	var applied struct{ Register azTokens }
+	w.mustGQL(t, "", `mutation($in: RegisterInput!) { register(input: $in) `+azAuthPayload+` }`, map[string]any{"in": map[string]any{
+		"email": "lawyer@example.com", "password": azPassword, "displayName": "Lawyer",
+		"expert": map[string]any{"subjects": []string{"Physics", "Law"}, "bio": "Teaches law."},
+	}}, &applied)
+	var set struct{ UpdateSettings struct{ Subjects []string } }
+	w.mustGQL(t, admin.Token, `mutation { updateSettings(input: {subjects: ["Mathematics", "Physics", "Chemistry", "Biology"]}) { subjects } }`, nil, &set)
+
+	id := map[string]any{"id": applied.Register.User.ID}
+	_, r := w.gql(t, admin.Token, `mutation($id: ID!) { approveExpert(userId: $id) { expertStatus } }`, id)
+	if r.codes() != "CONFLICT" || !strings.Contains(r.Errors[0].Message, `"Law"`) {
+		t.Fatalf("approving an application for a dropped subject: codes %q %v, want CONFLICT naming Law", r.codes(), r.Errors)
+	}
+	var rejected struct{ RejectExpert struct{ ExpertStatus string } }
+	w.mustGQL(t, admin.Token, `mutation($id: ID!) { rejectExpert(userId: $id, reason: "Law is no longer offered") { expertStatus } }`, id, &rejected)
+	if rejected.RejectExpert.ExpertStatus != "REJECTED" {
+		t.Errorf("rejecting it instead: %+v", rejected.RejectExpert)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"backbone/internal/audit"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/settings"
 	"backbone/internal/viewer"
 )
 
@@ -171,20 +172,35 @@ func (s *Service) ReactivateUser(ctx context.Context, id uuid.UUID) (*ent.User, 
 	})
 }
 
-// DecideExpert approves or rejects a pending expert application.
-// Errors: NOT_FOUND, CONFLICT (no pending application).
+// DecideExpert approves or rejects a pending expert application. An approval, like that
+// of a subject request, needs every subject applied for to be still offered (an admin
+// may have dropped one from the settings since): an expert would never see a task of the
+// others.
+// Errors: NOT_FOUND, CONFLICT (no pending application, or a subject no longer offered).
 func (s *Service) DecideExpert(ctx context.Context, id uuid.UUID, approve bool, reason string) (*ent.User, error) {
 	reason, err := cleanText(reason, "reason", 500, true)
 	if err != nil {
 		return nil, err
 	}
 	action, status := "expert.rejected", user.ExpertStatusREJECTED
+	var set settings.Settings
 	if approve {
 		action, status = "expert.approved", user.ExpertStatusAPPROVED
+		// Read before the transaction: the settings may need a connection of their own.
+		if set, err = s.settings.Get(ctx); err != nil {
+			return nil, errs.Wrap("auth.DecideExpert", err)
+		}
 	}
 	return s.adminUpdate(ctx, id, action, false, func(ctx context.Context, tx *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if u.ExpertStatus == nil || *u.ExpertStatus != user.ExpertStatusPENDING {
 			return nil, errs.E(errs.Conflict, "this user has no pending expert application")
+		}
+		if approve {
+			for _, n := range u.ExpertSubjects {
+				if _, ok := set.Subject(n); !ok {
+					return nil, errs.Ef(errs.Conflict, "%q is not one of the platform's subjects any more; reject the application instead", n)
+				}
+			}
 		}
 		up.SetExpertStatus(status)
 		return map[string]any{"reason": reason}, expertDecided(ctx, tx, u, approve, reason)
