@@ -10,7 +10,8 @@ import (
 
 // TestUpdateProfileOverGraphQL: a display name and an expert's bio change, as plain text:
 // normalised to NFC and trimmed, stored as typed (markup included: frontends escape it),
-// control characters refused; a client has no bio; the change is audited.
+// control characters refused, and a name with bidi controls or nothing visible refused; a
+// client has no bio; the change is audited.
 func TestUpdateProfileOverGraphQL(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, nil)
@@ -37,14 +38,18 @@ func TestUpdateProfileOverGraphQL(t *testing.T) {
 	}
 
 	for name, in := range map[string]map[string]any{
-		"a bell in the name":    {"displayName": "Ann\u0007"},
-		"an escape in the bio":  {"bio": "Hi \u001b[31mred"},
-		"a NUL in the name":     {"displayName": "A\u0000B"},
-		"a C1 control":          {"displayName": "A\u0085B"},
-		"an empty name":         {"displayName": "   "},
-		"a name too long":       nil,
-		"nothing to change":     {},
-		"a bio over 2000 chars": {"bio": string(repeatRune('b', 2001))},
+		"a bell in the name":       {"displayName": "Ann\u0007"},
+		"an escape in the bio":     {"bio": "Hi \u001b[31mred"},
+		"a NUL in the name":        {"displayName": "A\u0000B"},
+		"a C1 control":             {"displayName": "A\u0085B"},
+		"an empty name":            {"displayName": "   "},
+		"an invisible name":        {"displayName": " \u200b\u3164\u2800\u115f\u1160\uffa0\u2060 "},
+		"a right-to-left override": {"displayName": "Ann\u202egnp.exe"},
+		"a bidi isolate":           {"displayName": "\u2067Admin\u2069"},
+		"a bidi embedding":         {"displayName": "\u202bAdmin"},
+		"a name too long":          nil,
+		"nothing to change":        {},
+		"a bio over 2000 chars":    {"bio": string(repeatRune('b', 2001))},
 	} {
 		if name == "a name too long" {
 			in = map[string]any{"displayName": string(repeatRune('n', 101))}

@@ -162,8 +162,9 @@ func TestBodyHTMLIsSanitized(t *testing.T) {
 	}
 }
 
-// TestPlainTextFieldsAreCheckedAndNormalised: a title with a control character is
-// refused; one in decomposed Unicode is stored in NFC; markup is kept as typed.
+// TestPlainTextFieldsAreCheckedAndNormalised: a title with a control character, a bidi
+// control or nothing visible is refused; one in decomposed Unicode is stored in NFC;
+// markup is kept as typed. A display name follows the same rules.
 func TestPlainTextFieldsAreCheckedAndNormalised(t *testing.T) {
 	t.Parallel()
 	w := newAzWorld(t, nil)
@@ -174,7 +175,8 @@ func TestPlainTextFieldsAreCheckedAndNormalised(t *testing.T) {
 			map[string]any{"in": map[string]any{"subject": qfSubject, "title": title, "body": "Body.", "urgency": "NORMAL", "idempotencyKey": uuid.NewString()}})
 		return r
 	}
-	for _, bad := range []string{"Bell\u0007", "Esc\u001b[2J", "Del\u007f", "C1\u0085", "NUL\u0000", "   ", strings.Repeat("t", 201)} {
+	for _, bad := range []string{"Bell\u0007", "Esc\u001b[2J", "Del\u007f", "C1\u0085", "NUL\u0000", "   ", strings.Repeat("t", 201),
+		"\u200b\u3164", "Refund \u202edenied\u202c", "\u2066Urgent\u2069"} {
 		if r := submit(bad); r.codes() != "BAD_USER_INPUT" {
 			t.Errorf("title %q: codes %q, want BAD_USER_INPUT", bad, r.codes())
 		}
@@ -193,5 +195,12 @@ func TestPlainTextFieldsAreCheckedAndNormalised(t *testing.T) {
 		"email": "ctl@example.com", "password": azPassword, "displayName": "Evil\u0008Name"}})
 	if rr.codes() != "BAD_USER_INPUT" {
 		t.Errorf("a display name with a backspace: codes %q, want BAD_USER_INPUT", rr.codes())
+	}
+	for _, name := range []string{"\u3164", "\u200b \u2800", "Support\u202e"} {
+		_, rr = w.gql(t, "", `mutation($in: RegisterInput!) { register(input: $in) { accessToken } }`, map[string]any{"in": map[string]any{
+			"email": "blank@example.com", "password": azPassword, "displayName": name}})
+		if rr.codes() != "BAD_USER_INPUT" {
+			t.Errorf("display name %q: codes %q, want BAD_USER_INPUT", name, rr.codes())
+		}
 	}
 }

@@ -25,8 +25,8 @@ type ProfileInput struct {
 	Bio *string
 }
 
-// UpdateProfile changes the caller's display name and, for experts, bio (plain text,
-// see textx.Plain), audited. Errors: UNAUTHENTICATED, BAD_USER_INPUT (nothing to change,
+// UpdateProfile changes the caller's display name (one line, see textx.Line) and, for
+// experts, bio (plain text, see textx.Plain), audited. Errors: UNAUTHENTICATED, BAD_USER_INPUT (nothing to change,
 // a bad text, a bio of a non-expert).
 func (s *Service) UpdateProfile(ctx context.Context, in ProfileInput) (*ent.User, error) {
 	p, err := viewer.Required(ctx)
@@ -45,7 +45,7 @@ func (s *Service) UpdateProfile(ctx context.Context, in ProfileInput) (*ent.User
 		up := tx.User.UpdateOne(u)
 		var changed []string
 		if in.DisplayName != nil {
-			name, err := textx.Plain("displayName", *in.DisplayName, MaxDisplayName, true)
+			name, err := textx.Line("displayName", *in.DisplayName, MaxDisplayName, true)
 			if err != nil {
 				return err
 			}

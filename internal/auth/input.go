@@ -43,10 +43,11 @@ func NormalizeEmail(raw string) (string, error) {
 	return e, nil
 }
 
-// CleanDisplayName applies the display-name rule: 1..100 characters of plain text.
-// Errors are BAD_USER_INPUT on field "displayName".
+// CleanDisplayName applies the display-name rule: 1..100 characters of one-line text
+// (textx.Line: no bidi controls, something visible). Errors are BAD_USER_INPUT on field
+// "displayName".
 func CleanDisplayName(s string) (string, error) {
-	return cleanText(s, "displayName", maxDisplayName, false)
+	return textx.Line("displayName", s, maxDisplayName, true)
 }
 
 // cleanText applies the plain-text rules of textx.Plain (no control characters but

@@ -123,12 +123,12 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (*ent.Question, er
 }
 
 // checkSubmit checks what the settings do not decide (the key, the title, the body and
-// the urgency) and normalises the title (plain text).
+// the urgency) and normalises the title (one line, textx.Line).
 func checkSubmit(in *SubmitInput) error {
 	if err := wallet.CheckKey(in.IdempotencyKey); err != nil {
 		return err
 	}
-	title, err := textx.Plain("title", in.Title, 200, true)
+	title, err := textx.Line("title", in.Title, 200, true)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,42 @@ func Plain(field, s string, max int, required bool) (string, error) {
 	return s, nil
 }
 
+// Line is Plain for a one-line label shown to others among other text: a display name or
+// a question's title. It also refuses the bidirectional embedding, override and isolate
+// controls (U+202A to U+202E, U+2066 to U+2069), which reorder what a reader sees (a name
+// that reads as another, a title that reverses what follows it), and a text with no
+// visible character (only spaces, format characters such as U+200B, and letters that
+// render blank such as the Hangul fillers and the blank braille pattern). Errors are
+// BAD_USER_INPUT naming field.
+func Line(field, s string, max int, required bool) (string, error) {
+	s, err := Plain(field, s, max, required)
+	switch {
+	case err != nil:
+		return "", err
+	case strings.ContainsFunc(s, bidiControl):
+		return "", errs.Ef(errs.BadUserInput, "%s contains bidirectional text controls (U+202A to U+202E, U+2066 to U+2069)", field).With("field", field)
+	case s != "" && !strings.ContainsFunc(s, visible):
+		return "", errs.Ef(errs.BadUserInput, "%s has no visible character", field).With("field", field)
+	}
+	return s, nil
+}
+
+// bidiControl reports an embedding, override or isolate control: a mark (U+200E, U+200F,
+// U+061C) changes the direction of no other character, and is allowed.
+func bidiControl(r rune) bool {
+	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// visible reports a character that shows: not a space, not a format character (Cf), and
+// not one of the letters that fonts draw blank.
+func visible(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0', '\u2800': // Hangul fillers, blank braille pattern
+		return false
+	}
+	return !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+}
+
 // checkLength bounds s to max characters and max bytes, the one message of both kinds of
 // text.
 func checkLength(field, s string, max int) error {
