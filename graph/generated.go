@@ -4158,7 +4158,7 @@ input RegisterInput {
   email: String!
   "8 to 128 characters, and not easy to guess."
   password: String!
-  "Plain text, 1 to 100 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed."
+  "Plain text, 1 to 100 characters: no control characters but newline and tab, no bidi embedding, override or isolate controls, at least one visible character; stored in Unicode NFC, trimmed."
   displayName: String!
   "Apply as an expert; the account stays pending until an admin approves it."
   expert: ExpertApplicationInput
@@ -4760,7 +4760,7 @@ type AssignmentConnection {
 input SubmitQuestionInput {
   "One of the subjects in settings."
   subject: String!
-  "Plain text, 1 to 200 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed."
+  "Plain text, 1 to 200 characters: no control characters but newline and tab, no bidi embedding, override or isolate controls, at least one visible character; stored in Unicode NFC, trimmed."
   title: String!
   "Markdown, up to 20,000 characters; raw HTML in it is not rendered."
   body: String!
@@ -4864,7 +4864,7 @@ type Query {
 }
 
 type Mutation {
-  "Creates a client account (or an expert application) and signs it in."
+  "Creates a client account (or an expert application) and signs it in. At most 20 attempts an hour per IP address, refused ones included (RATE_LIMITED with retryAfter)."
   register(input: RegisterInput!): AuthPayload! @public
 
   "Signs in with email and password."
@@ -4873,16 +4873,16 @@ type Mutation {
   "Exchanges a refresh token for new tokens. A refresh token works once; reusing one ends its session."
   refreshSession(refreshToken: String!): AuthPayload! @public
 
-  "Ends this session, or every session of yours."
+  "Ends this session, or every session of yours. Not with an API key (FORBIDDEN)."
   logout(allSessions: Boolean! = false): Boolean! @auth
 
-  "Changes your password and ends your other sessions."
+  "Changes your password and ends your other sessions; your API keys keep working (resetPassword revokes them). Not with an API key (FORBIDDEN)."
   changePassword(currentPassword: String!, newPassword: String!): Boolean! @auth
 
-  "Creates an API key; its secret is shown once."
+  "Creates an API key; its secret is shown once. Not with an API key (FORBIDDEN)."
   createApiKey(input: CreateAPIKeyInput!): CreateAPIKeyPayload! @auth
 
-  "Revokes one of your API keys."
+  "Revokes one of your API keys, or for an admin anyone's (another user's key is otherwise NOT_FOUND); CONFLICT when already revoked. Not with an API key (FORBIDDEN)."
   revokeApiKey(id: ID!): APIKey! @auth
 
   "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status. Demoting an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins demote each other at once."
@@ -4894,7 +4894,7 @@ type Mutation {
   "Lets a suspended user sign in again."
   reactivateUser(userId: ID!): User! @hasRole(roles: [ADMIN])
 
-  "Approves a pending expert application."
+  "Approves a pending expert application. CONFLICT when there is none, or when a subject applied for is no longer offered (settings.subjects): reject the application instead."
   approveExpert(userId: ID!): User! @hasRole(roles: [ADMIN])
 
   "Rejects a pending expert application."
@@ -5255,10 +5255,12 @@ type DisputeConnection {
 # show bodyHtml, rendered and sanitized on the server, as HTML. Every other text (names,
 # titles, notes, reasons, bios, subjects) is plain text: stored as typed (Unicode NFC, no
 # control characters but newline and tab) and never HTML, so frontends must escape it.
+# Display names and titles also refuse bidi embedding, override and isolate controls and
+# must show at least one visible character.
 
 "A change to your profile; fields left out stay as they are."
 input UpdateProfileInput {
-  "Plain text (frontends must escape it), 1 to 100 characters."
+  "Plain text (frontends must escape it), 1 to 100 characters, with the rules of RegisterInput.displayName."
   displayName: String
   "Experts only: plain text (frontends must escape it), up to 2000 characters; newlines are kept."
   bio: String
@@ -5573,7 +5575,7 @@ extend type Mutation {
   "Approves (the subjects join the expert's) or rejects a pending subject request; audited. An approval is CONFLICT when the user is no longer an approved expert or a subject is no longer offered (settings.subjects): reject it instead."
   decideSubjectRequest(id: ID!, approve: Boolean!, note: String): SubjectRequest! @hasRole(roles: [ADMIN])
 
-  "Sets where your payouts go; the details are stored encrypted and shown to you masked. requestPayout needs one."
+  "Sets where your payouts go; the details are stored encrypted and shown to you masked. requestPayout needs one. Not with an API key, even a WRITE one (FORBIDDEN): only your own session may redirect your payouts."
   setPayoutMethod(input: PayoutMethodInput!): PayoutMethod! @hasRole(roles: [EXPERT])
 }
 
@@ -5588,8 +5590,9 @@ extend type Mutation {
 
   """
   Sets a new password with the token of a reset link: the token works once, the password
-  policy applies, and every session of the account ends (sign in again). An invalid,
-  expired or used token gives BAD_USER_INPUT (field token).
+  policy applies, every session of the account ends (sign in again) and every API key of
+  it is revoked (recovering an account shuts out whoever held it; changePassword keeps the
+  keys). An invalid, expired or used token gives BAD_USER_INPUT (field token).
   """
   resetPassword(token: String!, newPassword: String!): Boolean! @public
 

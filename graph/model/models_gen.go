@@ -281,7 +281,7 @@ type RegisterInput struct {
 	Email string `json:"email"`
 	// 8 to 128 characters, and not easy to guess.
 	Password string `json:"password"`
-	// Plain text, 1 to 100 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed.
+	// Plain text, 1 to 100 characters: no control characters but newline and tab, no bidi embedding, override or isolate controls, at least one visible character; stored in Unicode NFC, trimmed.
 	DisplayName string `json:"displayName"`
 	// Apply as an expert; the account stays pending until an admin approves it.
 	Expert *ExpertApplicationInput `json:"expert,omitempty"`
@@ -328,7 +328,7 @@ type SubjectPriceInput struct {
 type SubmitQuestionInput struct {
 	// One of the subjects in settings.
 	Subject string `json:"subject"`
-	// Plain text, 1 to 200 characters: no control characters but newline and tab; stored in Unicode NFC, trimmed.
+	// Plain text, 1 to 200 characters: no control characters but newline and tab, no bidi embedding, override or isolate controls, at least one visible character; stored in Unicode NFC, trimmed.
 	Title string `json:"title"`
 	// Markdown, up to 20,000 characters; raw HTML in it is not rendered.
 	Body    string  `json:"body"`
@@ -365,7 +365,7 @@ type UpdateNotificationPreferencesInput struct {
 
 // A change to your profile; fields left out stay as they are.
 type UpdateProfileInput struct {
-	// Plain text (frontends must escape it), 1 to 100 characters.
+	// Plain text (frontends must escape it), 1 to 100 characters, with the rules of RegisterInput.displayName.
 	DisplayName *string `json:"displayName,omitempty"`
 	// Experts only: plain text (frontends must escape it), up to 2000 characters; newlines are kept.
 	Bio *string `json:"bio,omitempty"`
