@@ -27,6 +27,13 @@ type testAPI struct {
 // returned API's logs.
 func startAPI(t testing.TB, cfg HandlerConfig) *testAPI {
 	t.Helper()
+	return startAPIWith(t, cfg, nil)
+}
+
+// startAPIWith is startAPI with configure (when not nil) setting up the HTTP server
+// (its timeouts) before it starts.
+func startAPIWith(t testing.TB, cfg HandlerConfig, configure func(*http.Server)) *testAPI {
+	t.Helper()
 	logs := &logBuffer{}
 	if cfg.Resolver == nil {
 		cfg.Resolver = &Resolver{Log: slogTo(logs),
@@ -36,7 +43,11 @@ func startAPI(t testing.TB, cfg HandlerConfig) *testAPI {
 		cfg.ComplexityLimit = 1000
 	}
 	h := NewHandler(cfg)
-	ts := httptest.NewServer(h)
+	ts := httptest.NewUnstartedServer(h)
+	if configure != nil {
+		configure(ts.Config)
+	}
+	ts.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

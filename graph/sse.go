@@ -41,6 +41,21 @@ type eventStream struct {
 const sseWriteTimeout = 10 * time.Second
 
 func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	// The body is read first, under the server's ReadTimeout, so that a client that never
+	// finishes sending it holds neither a connection slot nor the connection. It is checked
+	// as a POST's (gqlgen's transport would answer a bad one with no code, echoing it, and
+	// log it), then handed on re-encoded, with a trusted document's id moved into the
+	// extensions, where the server's extensions look for it.
+	params, perr := gqlhttp.ReadPOST(w, r, t.maxBody)
+	if perr != nil {
+		httpmw.WriteError(w, perr.Code, perr.Message)
+		return
+	}
+	body, err := json.Marshal(params)
+	if err != nil {
+		httpmw.WriteError(w, errs.BadRequest, "request parameters could not be encoded")
+		return
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	out := deadlineWriter{ResponseWriter: w, ended: new(atomic.Pointer[[]byte])}
@@ -76,19 +91,6 @@ func (t eventStream) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// a deadline each instead.
 	out.rc = http.NewResponseController(w)
 	_ = out.rc.SetReadDeadline(time.Time{})
-	// The body is read and checked as a POST's (gqlgen's transport would answer a bad one
-	// with no code, echoing it, and log it), then handed on re-encoded, with a trusted
-	// document's id moved into the extensions, where the server's extensions look for it.
-	params, perr := gqlhttp.ReadPOST(w, r, t.maxBody)
-	if perr != nil {
-		httpmw.WriteError(w, perr.Code, perr.Message)
-		return
-	}
-	body, err := json.Marshal(params)
-	if err != nil {
-		httpmw.WriteError(w, errs.BadRequest, "request parameters could not be encoded")
-		return
-	}
 	r = r.WithContext(ctx)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
