@@ -32,9 +32,11 @@ type RateBudgets struct {
 	Log                     *slog.Logger
 }
 
-// rateBudget charges every operation before it runs, on every transport (it is an
-// operation context mutator, as the complexity limit is), and refuses it with
-// RATE_LIMITED when its caller's budget cannot pay for it.
+// rateBudget charges every operation before it runs, on every transport, and refuses it
+// with RATE_LIMITED when its caller's budget cannot pay for it. On websockets and event
+// streams it is an operation context mutator, as the complexity limit is; POST and GET
+// have it charge an operation once their transport has accepted it (chargeAccepted), so
+// that what the transport refuses (a method, an operation type, no turn) costs nothing.
 type rateBudget struct {
 	cfg    RateBudgets
 	schema graphql.ExecutableSchema
@@ -65,10 +67,28 @@ const budgetStats = "RateBudget"
 func (rateBudget) ExtensionName() string                   { return budgetStats }
 func (rateBudget) Validate(graphql.ExecutableSchema) error { return nil }
 
-// MutateOperationContext charges the operation. It fails open, as ratelimit.Check
-// does: when the store cannot answer, the operation runs uncharged and a warning is
-// logged, rather than the whole API going down with Redis.
+// MutateOperationContext charges the operation, unless its transport charges it once it
+// has accepted it (chargeAccepted).
 func (b rateBudget) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if chargedByTransport(ctx) {
+		return nil
+	}
+	return b.charge(ctx, opCtx)
+}
+
+// chargeAccepted charges an operation the POST and GET transport has accepted
+// (gqlhttp.Transport.Charge).
+func (b rateBudget) chargeAccepted(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	if !chargedByTransport(ctx) { // MutateOperationContext charged it
+		return nil
+	}
+	return b.charge(ctx, opCtx)
+}
+
+// charge charges the operation. It fails open, as ratelimit.Check does: when the store
+// cannot answer, the operation runs uncharged and a warning is logged, rather than the
+// whole API going down with Redis.
+func (b rateBudget) charge(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	policy, key, points := b.caller(ctx)
 	if points <= 0 {
 		return nil
@@ -134,11 +154,27 @@ func rateLimitStatus(ctx context.Context) *model.RateLimit {
 
 type headerSinkKey struct{}
 
-// withHeaderSink lets the budget set response headers on a plain HTTP request (POST,
-// GET, server-sent events). Websockets get none: their headers left with the upgrade,
-// and many operations share one connection.
-func withHeaderSink(ctx context.Context, h http.Header) context.Context {
-	return context.WithValue(ctx, headerSinkKey{}, h)
+// transportSink is the header sink of a request the POST and GET transport serves: it
+// tells the budget that the transport charges the operation (chargeAccepted). The type
+// is the mark, so that the request carries one value, with no allocation, not two.
+type transportSink http.Header
+
+// headerSink is the header sink of a plain HTTP request (POST, GET, server-sent events),
+// to be put under headerSinkKey: the budget sets response headers there. Websockets get
+// none: their headers left with the upgrade, and many operations share one connection.
+// byTransport says the POST and GET transport serves it.
+func headerSink(h http.Header, byTransport bool) any {
+	if byTransport {
+		return transportSink(h)
+	}
+	return h
+}
+
+// chargedByTransport reports whether the request in ctx is served by the POST and GET
+// transport, which charges its operation itself.
+func chargedByTransport(ctx context.Context) bool {
+	_, ok := ctx.Value(headerSinkKey{}).(transportSink)
+	return ok
 }
 
 // writeHeaders follows the IETF RateLimit header fields draft in its current
@@ -148,8 +184,13 @@ func withHeaderSink(ctx context.Context, h http.Header) context.Context {
 // Older drafts' RateLimit-Limit/-Remaining/-Reset are not sent. The quota unit is the
 // budget's points, not requests. A refusal adds Retry-After (RFC 9110).
 func (b rateBudget) writeHeaders(ctx context.Context, policy string, limit ratelimit.Limit, res ratelimit.Result) {
-	h, ok := ctx.Value(headerSinkKey{}).(http.Header)
-	if !ok {
+	var h http.Header
+	switch sink := ctx.Value(headerSinkKey{}).(type) {
+	case http.Header:
+		h = sink
+	case transportSink:
+		h = http.Header(sink)
+	default:
 		return
 	}
 	if v, ok := b.policyHeaders[policy]; ok {

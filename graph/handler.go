@@ -71,13 +71,19 @@ type HandlerConfig struct {
 type Handler struct {
 	*handler.Server
 	Websockets *gqlws.Server
+	// events is the event stream transport, which claims the plain HTTP requests that the
+	// POST and GET transport does not serve.
+	events eventStream
 }
 
 // ServeHTTP serves the endpoint; a plain HTTP request (not a websocket upgrade) gets the
 // RateLimit headers of its operation's charge.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Upgrade") == "" && !httpmw.Attach(r.Context(), headerSinkKey{}, w.Header()) {
-		r = r.WithContext(withHeaderSink(r.Context(), w.Header()))
+	if r.Header.Get("Upgrade") == "" {
+		sink := headerSink(w.Header(), !h.events.Supports(r))
+		if !httpmw.Attach(r.Context(), headerSinkKey{}, sink) {
+			r = r.WithContext(context.WithValue(r.Context(), headerSinkKey{}, sink))
+		}
 	}
 	h.Server.ServeHTTP(w, r)
 }
@@ -115,12 +121,18 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	})
 	ops, lookups := registerMetrics(cfg.Metrics, ws, cfg.Resolver.Log)
 	srv.AddTransport(ws)
-	srv.AddTransport(eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth,
-		maxBody: cfg.MaxBodyBytes, onConnect: cfg.OnConnect})
+	events := eventStream{SSE: transport.SSE{KeepAlivePingInterval: keepAliveInterval}, limits: ws, auth: cfg.Resolver.Auth,
+		maxBody: cfg.MaxBodyBytes, onConnect: cfg.OnConnect}
+	srv.AddTransport(events)
 	// Last: it claims every non-upgrade request, to answer 405/406/415 itself.
 	post := gqlhttp.Transport{MaxBodyBytes: cfg.MaxBodyBytes}
 	if cfg.Queries != nil {
 		post.AdmitQuery = cfg.Queries.Enter
+	}
+	var budget *rateBudget
+	if cfg.Budgets != nil {
+		b := newRateBudget(*cfg.Budgets, schema)
+		budget, post.Charge = &b, b.chargeAccepted
 	}
 	srv.AddTransport(post)
 
@@ -154,9 +166,10 @@ func NewHandler(cfg HandlerConfig) *Handler {
 		srv.Use(newCostLimit(cfg.ComplexityLimit))
 	}
 	// After the complexity limit, whose figure it charges; before the APQ registration,
-	// so that a refused operation is not stored.
-	if cfg.Budgets != nil {
-		srv.Use(newRateBudget(*cfg.Budgets, schema))
+	// so that an operation it refuses on a websocket or an event stream is not stored
+	// (over POST and GET the transport has it charge later, once it accepts the operation).
+	if budget != nil {
+		srv.Use(*budget)
 	}
 	if apq != nil {
 		srv.Use(apq)
@@ -180,7 +193,7 @@ func NewHandler(cfg HandlerConfig) *Handler {
 	}
 	srv.SetErrorPresenter(presentError(cfg.Resolver.Log, cfg.Suggestions))
 	srv.SetRecoverFunc(recoverPanic(cfg.Resolver.Log))
-	return &Handler{Server: srv, Websockets: ws}
+	return &Handler{Server: srv, Websockets: ws, events: events}
 }
 
 // registerMetrics adds the websocket transport's, the operations' and the caches'

@@ -41,6 +41,11 @@ type Transport struct {
 	// (its status as for any error before execution), or CANCELLED when the request's
 	// context ended.
 	AdmitQuery func(ctx context.Context) (leave func(), err error)
+	// Charge, when set, is called once the transport has accepted an operation (its
+	// method, its type, its turn) and before it runs: a rate budget charges it there, so
+	// that what the transport refuses costs nothing. An error refuses the operation, as
+	// an error before execution.
+	Charge func(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error
 }
 
 var _ graphql.Transport = Transport{}
@@ -102,13 +107,12 @@ func (t Transport) maxBody() int64 {
 }
 
 // execute runs gqlgen's flow: build the operation context, check the operation suits the
-// method, dispatch and write the single response.
+// method, wait for its turn, charge it, dispatch and write the single response.
 func (t Transport) execute(out responder, r *http.Request, params *graphql.RawParams, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	opCtx, list := exec.CreateOperationContext(ctx, params)
 	if list != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), list)
-		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
+		t.refuseOperation(out, ctx, opCtx, exec, list)
 		return
 	}
 	switch op := opCtx.Operation.Operation; {
@@ -119,15 +123,20 @@ func (t Transport) execute(out responder, r *http.Request, params *graphql.RawPa
 			"GET can only run queries; send " + string(op) + " operations with POST"})
 		return
 	case op == ast.Subscription:
-		list := gqlerror.List{{Message: "subscriptions need a websocket or server-sent events",
-			Extensions: map[string]any{"code": string(errs.OperationNotSupported)}}}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), list)
-		out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
+		t.refuseOperation(out, ctx, opCtx, exec, gqlerror.List{{Message: "subscriptions need a websocket or server-sent events",
+			Extensions: map[string]any{"code": string(errs.OperationNotSupported)}}})
 		return
 	}
 	leave, admitted := t.admit(out, ctx, opCtx, exec)
 	if !admitted {
 		return
+	}
+	if t.Charge != nil {
+		if err := t.Charge(ctx, opCtx); err != nil {
+			leave()
+			t.refuseOperation(out, ctx, opCtx, exec, gqlerror.List{err})
+			return
+		}
 	}
 	left := false
 	defer func() {
@@ -143,6 +152,12 @@ func (t Transport) execute(out responder, r *http.Request, params *graphql.RawPa
 		resp = &graphql.Response{Errors: gqlerror.List{{Message: "the operation produced no response"}}}
 	}
 	out.write(t.status(out.mediaType, resp, http.StatusInternalServerError), resp)
+}
+
+// refuseOperation answers an operation refused before it ran with list.
+func (t Transport) refuseOperation(out responder, ctx context.Context, opCtx *graphql.OperationContext, exec graphql.GraphExecutor, list gqlerror.List) {
+	resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), list)
+	out.write(t.status(out.mediaType, resp, http.StatusBadRequest), resp)
 }
 
 // admit waits for the query's turn, when AdmitQuery is set; without one it answers the
