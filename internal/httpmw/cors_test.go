@@ -35,6 +35,8 @@ func TestCORS(t *testing.T) {
 		{"no origins configured gets nothing", nil, httpmw.CORSOptions{}, "https://app.example.com", "", "", ""},
 		{"a preflight with the GraphQL headers", apps, httpmw.CORSOptions{}, "https://app.example.com",
 			"authorization,content-type,x-api-key,x-request-id", "https://app.example.com", "true"},
+		{"a preflight with the tracing headers", apps, httpmw.CORSOptions{}, "https://app.example.com",
+			"content-type,traceparent,tracestate", "https://app.example.com", "true"},
 		{"a preflight with an unknown header is refused", apps, httpmw.CORSOptions{}, "https://app.example.com", "x-evil", "", ""},
 		{"a preflight with an extra allowed header", apps, httpmw.CORSOptions{ExtraHeaders: []string{"X-Trace"}},
 			"https://app.example.com", "x-trace", "https://app.example.com", "true"},
@@ -73,8 +75,9 @@ func TestCORS(t *testing.T) {
 				}
 				return
 			}
-			if tt.allowOrigin != "" && w.Header().Get("Access-Control-Expose-Headers") != "X-Request-Id" {
-				t.Fatalf("Expose-Headers = %q", w.Header().Get("Access-Control-Expose-Headers"))
+			// The RateLimit headers README documents, for scripts to read.
+			if got := w.Header().Get("Access-Control-Expose-Headers"); tt.allowOrigin != "" && got != "X-Request-Id, Ratelimit, Ratelimit-Policy, Retry-After" {
+				t.Fatalf("Expose-Headers = %q", got)
 			}
 		})
 	}
@@ -95,5 +98,24 @@ func TestCORSRefusesAPreflightFromAnUnknownOriginNamingTheSetting(t *testing.T) 
 		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "CORS_ORIGINS") {
 			t.Errorf("origins %v: preflight from an unknown origin = %d %q, want 403 naming CORS_ORIGINS", origins, w.Code, w.Body.String())
 		}
+	}
+}
+
+// A preflight from an allowed origin asking for a header the server does not allow gets a
+// 403 naming the header and the allowed ones, rather than a bare CORS failure.
+func TestCORSRefusesAPreflightForAnUnknownHeaderNamingIt(t *testing.T) {
+	t.Parallel()
+	mw, err := httpmw.CORS([]string{"https://app.example.com"}, httpmw.CORSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("a refused preflight reached the handler") }))
+	r := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
+	r.Header.Set("Origin", "https://app.example.com")
+	r.Header.Set("Access-Control-Request-Method", http.MethodPost)
+	r.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-custom")
+	w := serve(h, r)
+	if body := w.Body.String(); w.Code != http.StatusForbidden || !strings.Contains(body, `"x-custom"`) || !strings.Contains(body, "Authorization") {
+		t.Errorf("preflight asking for x-custom = %d %q, want 403 naming it and the allowed headers", w.Code, body)
 	}
 }
