@@ -37,6 +37,12 @@ type eventStream struct {
 	maxBody int64
 }
 
+// Supports claims a POST of JSON that accepts text/event-stream: gqlgen's transport
+// looks for the name alone, and would claim "text/event-stream;q=0" too.
+func (t eventStream) Supports(r *http.Request) bool {
+	return t.SSE.Supports(r) && gqlhttp.Accepts(r.Header.Get("Accept"), "text/event-stream")
+}
+
 // sseWriteTimeout bounds one write of a stream: a client that stops reading loses it.
 const sseWriteTimeout = 10 * time.Second
 

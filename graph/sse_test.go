@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,5 +39,29 @@ func TestEventStreamWithAnUnfinishedBodyIsAnsweredAfterTheReadTimeout(t *testing
 	_ = json.NewDecoder(res.Body).Decode(&body)
 	if res.StatusCode != http.StatusBadRequest || len(body.codes()) != 1 || body.codes()[0] != "BAD_REQUEST" {
 		t.Fatalf("status %d, body %+v; want 400 BAD_REQUEST", res.StatusCode, body)
+	}
+}
+
+// A client that names text/event-stream with q=0 does not accept it: it gets JSON.
+func TestEventStreamRefusedWithQZeroIsNotSent(t *testing.T) {
+	t.Parallel()
+	api := startAPI(t, HandlerConfig{})
+	for accept, want := range map[string]string{
+		"application/json, text/event-stream;q=0":   "application/json",
+		"application/json, text/event-stream;q=0.5": "text/event-stream",
+		"text/event-stream":                         "text/event-stream",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, api.url, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", accept)
+		res, err := httpClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, want) {
+			t.Errorf("Accept %q: Content-Type %q, want %s", accept, got, want)
+		}
 	}
 }

@@ -59,6 +59,14 @@ func negotiate(header string) string {
 	}
 }
 
+// Accepts reports whether an Accept header accepts the media type typ/sub: the most
+// specific range that matches it has a q above 0 (RFC 9110 §12.5.1: q=0 means "not
+// acceptable").
+func Accepts(header, mediaType string) bool {
+	typ, sub, _ := strings.Cut(mediaType, "/")
+	return bestMatch(parseAccept(header), typ, sub).q > 0
+}
+
 // parseAccept splits an Accept header into media ranges, skipping malformed ones.
 func parseAccept(header string) []acceptRange {
 	var out []acceptRange
