@@ -131,6 +131,8 @@ func (l *leased) AllowN(ctx context.Context, key string, limit Limit, n int) (Re
 	}
 	le.known, le.shared, le.sharedAt, le.resetAt = true, res.Remaining, now, now.Add(res.ResetAfter)
 	if !res.Allowed {
+		// The lease's unspent tokens are still the caller's to spend on this instance.
+		res.Remaining = min(limit.Burst, res.Remaining+le.tokens)
 		return res, nil
 	}
 	le.tokens += ask - n

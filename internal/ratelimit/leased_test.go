@@ -94,3 +94,23 @@ func TestLeasedInstancesNeverSpendMoreThanTheSharedBudget(t *testing.T) {
 		t.Fatalf("480 calls over two instances: %d allowed, want exactly the shared budget %d", got, limit.Burst)
 	}
 }
+
+// A call the store refuses reports what this instance's lease still holds: those points
+// are the caller's to spend here (README: RateLimit is the lease plus what the store held).
+func TestLeasedRefusalCountsTheLeaseInRemaining(t *testing.T) {
+	t.Parallel()
+	store := ratelimit.NewMemory(10)
+	l := ratelimit.NewLeased(store, 10, 10) // leases of 10
+	limit := ratelimit.Limit{Rate: 100, Burst: 100, Period: 1000 * time.Hour}
+	mustAllow(t, l, "k", limit) // leases 10, spends 1: 9 in the lease, 90 in the store
+	if res, err := store.AllowN(context.Background(), "k", limit, 90); err != nil || !res.Allowed {
+		t.Fatalf("spending the store's 90 (another instance): %+v, %v", res, err)
+	}
+	res, err := l.AllowN(context.Background(), "k", limit, 20)
+	if err != nil || res.Allowed || res.Remaining != 9 {
+		t.Fatalf("20 with 9 in the lease and none in the store: got %+v, %v; want denied with remaining 9", res, err)
+	}
+	if res, err := l.AllowN(context.Background(), "k", limit, 9); err != nil || !res.Allowed || res.Remaining != 0 {
+		t.Fatalf("the lease's 9: got %+v, %v; want allowed with remaining 0", res, err)
+	}
+}

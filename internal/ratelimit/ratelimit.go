@@ -62,7 +62,8 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, limit Limit) (Result, error)
 	// AllowN records n events at once for key if limit admits all of them, and none
 	// otherwise: a cost-based budget charges an operation's cost this way. n must be 1 to
-	// limit.Burst (ErrInvalidLimit otherwise). A denied AllowN reports Remaining 0.
+	// limit.Burst (ErrInvalidLimit otherwise). A denied AllowN reports Remaining 0 from a
+	// store; a leased limiter (NewLeased) reports what its lease still holds, fewer than n.
 	AllowN(ctx context.Context, key string, limit Limit, n int) (Result, error)
 	// Reset forgets key, giving it a full burst again (for example after a successful login).
 	// Resetting an unknown key is not an error.
