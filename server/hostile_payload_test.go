@@ -15,8 +15,8 @@ const hostileRegisterOp = `mutation($in: RegisterInput!) { register(input: $in) 
 
 func hostileBodies(t *testing.T, w *azWorld) {
 	big := []byte(`{"query":"{ serverInfo { version } }","variables":{"x":"` + strings.Repeat("a", 2<<20) + `"}}`)
-	if status, _ := hostileRaw(t, w, big); status != http.StatusRequestEntityTooLarge {
-		t.Errorf("body over MAX_BODY_BYTES: status %d, want 413", status)
+	if status, raw := hostileRaw(t, w, big); status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"PAYLOAD_TOO_LARGE"`) {
+		t.Errorf("body over MAX_BODY_BYTES: status %d, body %.200s; want 413 PAYLOAD_TOO_LARGE", status, raw)
 	}
 	// The same body streamed without a Content-Length is cut off at the limit.
 	req := hostileRequest(t, w, nil)

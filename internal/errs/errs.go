@@ -34,12 +34,12 @@ const (
 // HTTP, websockets).
 const (
 	// BadRequest: the request is malformed (its body, its parameters, a subscribe
-	// message's payload, a trusted document's id).
+	// message's payload, a trusted document's id) or names a Host not in TRUSTED_HOSTS.
 	BadRequest            Code = "BAD_REQUEST"
 	MethodNotAllowed      Code = "METHOD_NOT_ALLOWED"
 	NotAcceptable         Code = "NOT_ACCEPTABLE"
 	UnsupportedMediaType  Code = "UNSUPPORTED_MEDIA_TYPE"
-	PayloadTooLarge       Code = "PAYLOAD_TOO_LARGE"
+	PayloadTooLarge       Code = "PAYLOAD_TOO_LARGE" // a body over MAX_BODY_BYTES
 	OperationNotSupported Code = "OPERATION_NOT_SUPPORTED"
 )
 

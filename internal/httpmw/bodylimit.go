@@ -6,27 +6,28 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 
 	"backbone/internal/errs"
 )
 
 // BodyLimit caps request bodies at n bytes. A declared Content-Length over n
-// is refused at once with 413 and code BAD_USER_INPUT. A streamed body is cut
+// is refused at once with 413 and code PAYLOAD_TOO_LARGE. A streamed body is cut
 // by http.MaxBytesReader: the handler's Read gets *http.MaxBytesError, and
 // whatever the handler then answers is replaced by the same 413.
 func BodyLimit(n int64) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
-				tooLarge(w)
+				tooLarge(w, n)
 				return
 			}
 			if r.Body == nil || r.Body == http.NoBody {
 				next.ServeHTTP(w, r)
 				return
 			}
-			lw := &limitWriter{ResponseWriter: w}
+			lw := &limitWriter{ResponseWriter: w, limit: n}
 			r.Body = &limitBody{ReadCloser: http.MaxBytesReader(w, r.Body, n), hit: &lw.hit}
 			next.ServeHTTP(lw, r)
 			lw.takeOver() // a handler that wrote nothing still answers 413
@@ -34,9 +35,10 @@ func BodyLimit(n int64) Middleware {
 	}
 }
 
-func tooLarge(w http.ResponseWriter) {
-	// 413 says the body is too large; the code says the input is the client's to fix.
-	writeError(w, http.StatusRequestEntityTooLarge, errs.BadUserInput, "request body too large")
+// tooLarge answers as the GraphQL transport answers a body over its own limit.
+func tooLarge(w http.ResponseWriter, limit int64) {
+	writeError(w, http.StatusRequestEntityTooLarge, errs.PayloadTooLarge,
+		"request body is larger than "+strconv.FormatInt(limit, 10)+" bytes")
 }
 
 // limitBody notes when the reader hit the limit.
@@ -57,6 +59,7 @@ func (b *limitBody) Read(p []byte) (int, error) {
 // limitWriter answers 413 instead of the handler once the limit was hit.
 type limitWriter struct {
 	http.ResponseWriter
+	limit    int64
 	hit      atomic.Bool // set by the body, possibly from another goroutine
 	started  bool        // the handler's response began before the limit was hit
 	replaced bool
@@ -70,7 +73,7 @@ func (w *limitWriter) takeOver() bool {
 	}
 	if !w.replaced {
 		w.replaced = true
-		tooLarge(w.ResponseWriter)
+		tooLarge(w.ResponseWriter, w.limit)
 	}
 	return true
 }

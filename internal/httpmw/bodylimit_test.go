@@ -62,8 +62,8 @@ func TestBodyLimit(t *testing.T) {
 				t.Fatalf("status = %d, want %d (body %q)", w.Code, tt.status, w.Body)
 			}
 			if tt.status == http.StatusRequestEntityTooLarge {
-				if got := errorCode(t, w.Body.Bytes()); got != "BAD_USER_INPUT" {
-					t.Fatalf("code = %q, want BAD_USER_INPUT", got)
+				if got := errorCode(t, w.Body.Bytes()); got != "PAYLOAD_TOO_LARGE" {
+					t.Fatalf("code = %q, want PAYLOAD_TOO_LARGE", got)
 				}
 				return
 			}

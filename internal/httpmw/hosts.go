@@ -3,12 +3,13 @@ package httpmw
 import (
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"backbone/internal/errs"
 )
 
-// TrustedHosts refuses, with 400 and code BAD_USER_INPUT, a request whose
+// TrustedHosts refuses, with 400 and code BAD_REQUEST, a request whose
 // Host is not on the list; an empty list allows every host. Entries are
 // matched case-insensitively: "api.example.com" (any port),
 // "api.example.com:8443" (that port only), "*.example.com" (any subdomain,
@@ -28,7 +29,7 @@ func TrustedHosts(hosts []string, exempt ...string) Middleware {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !exemptPath(r.URL.Path, exempt) && !hostAllowed(r.Host, patterns) {
-				WriteError(w, errs.BadUserInput, "host not allowed")
+				WriteError(w, errs.BadRequest, "host "+strconv.Quote(r.Host)+" is not allowed: see the server's TRUSTED_HOSTS")
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -52,8 +52,8 @@ func TestTrustedHosts(t *testing.T) {
 			if w.Code != http.StatusBadRequest {
 				t.Fatalf("status = %d, want 400", w.Code)
 			}
-			if got := errorCode(t, w.Body.Bytes()); got != "BAD_USER_INPUT" {
-				t.Fatalf("code = %q, want BAD_USER_INPUT", got)
+			if got := errorCode(t, w.Body.Bytes()); got != "BAD_REQUEST" {
+				t.Fatalf("code = %q, want BAD_REQUEST", got)
 			}
 		})
 	}
