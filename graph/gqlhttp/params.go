@@ -66,14 +66,30 @@ func readPOST(w http.ResponseWriter, r *http.Request, limit int64) (*graphql.Raw
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, badRequest("request body is empty")
 	}
+	return decodeParams(body, "request body")
+}
+
+// DecodeParams reads request parameters from a JSON object as a POST body's are read,
+// with the same checks and messages, for another transport (a websocket's subscribe
+// payload). A refusal is an *errs.Error with code BAD_REQUEST.
+func DecodeParams(payload []byte) (*graphql.RawParams, *errs.Error) {
+	p, rerr := decodeParams(payload, "payload")
+	if rerr != nil {
+		return nil, errs.E(rerr.code, rerr.msg)
+	}
+	return p, nil
+}
+
+// decodeParams reads the request parameters of what, a JSON object.
+func decodeParams(body []byte, what string) (*graphql.RawParams, *requestError) {
 	// encoding/json would quietly turn invalid bytes into U+FFFD, and the mangled text
 	// would be stored; JSON must be UTF-8 (RFC 8259), so refuse it instead.
 	if !utf8.Valid(body) {
-		return nil, badRequest("request body is not valid UTF-8")
+		return nil, badRequest("%s is not valid UTF-8", what)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		return nil, badRequest("request body must be a JSON object")
+		return nil, badRequest("%s must be a JSON object", what)
 	}
 	return decodeFields(fields)
 }

@@ -54,6 +54,30 @@ func TestNothingFollowsAnError(t *testing.T) {
 	}
 }
 
+// A subscribe payload of valid JSON with a parameter of the wrong type is refused with
+// the message HTTP gives for it, not "invalid json".
+func TestSubscribePayloadsAreCheckedAsHTTPParameters(t *testing.T) {
+	t.Parallel()
+	_, _, ts := newTestServer(t, gqlws.Config{})
+	c := connect(t, ts, "graphql-transport-ws", "u")
+	for payload, want := range map[string]string{
+		`{"query": 5}`: "query must be a string",
+		`{"query": "{ hello }", "variables": "x"}`: "variables must be a JSON object or null",
+		`{"query": "{ hello }", "documentId": 5}`:  "documentId must be a string or null",
+	} {
+		c.send(msg{ID: "bad", Type: "subscribe", Payload: json.RawMessage(payload)})
+		m := c.next()
+		var errs []struct {
+			Message    string
+			Extensions map[string]any
+		}
+		if m.Type != "error" || json.Unmarshal(m.Payload, &errs) != nil || len(errs) != 1 ||
+			!strings.Contains(errs[0].Message, want) || errs[0].Extensions["code"] != "BAD_REQUEST" {
+			t.Errorf("payload %s: %s %s, want an error %q with BAD_REQUEST", payload, m.Type, m.Payload, want)
+		}
+	}
+}
+
 func TestOperationIDsAreEchoedAsJSON(t *testing.T) {
 	t.Parallel()
 	_, _, ts := newTestServer(t, gqlws.Config{})

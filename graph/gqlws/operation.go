@@ -1,10 +1,8 @@
 package gqlws
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"backbone/graph/gqlhttp"
 	"backbone/internal/errs"
 )
 
@@ -195,9 +194,10 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 		}
 	}()
 	ctx = graphql.StartOperationTrace(ctx)
-	params, err := decodeParams(payload)
-	if err != nil {
-		op.fail(gqlerror.List{{Message: err.Error(), Extensions: map[string]any{"code": string(errs.BadRequest)}}})
+	// The payload's parameters are checked as a POST body's, with the same messages.
+	params, perr := gqlhttp.DecodeParams(payload)
+	if perr != nil {
+		op.fail(gqlerror.List{{Message: perr.Message, Extensions: map[string]any{"code": string(perr.Code)}}})
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
@@ -245,29 +245,4 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 func groupKey(audience string, rc *graphql.OperationContext) string {
 	vars, _ := json.Marshal(rc.Variables) // map keys are sorted: equal variables, equal bytes
 	return audience + "\x00" + rc.OperationName + "\x00" + rc.RawQuery + "\x00" + string(vars)
-}
-
-// DocumentIDExtension is the key of graphql.RawParams.Extensions under which a subscribe
-// payload's documentId (a trusted document's id) reaches the server's extensions, as
-// gqlhttp does for HTTP.
-const DocumentIDExtension = "documentId"
-
-// decodeParams reads a subscribe payload: gqlgen's request parameters plus documentId.
-func decodeParams(payload json.RawMessage) (*graphql.RawParams, error) {
-	var p struct {
-		graphql.RawParams
-		DocumentID *string `json:"documentId"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(&p); err != nil {
-		return nil, errors.New("invalid json")
-	}
-	if p.DocumentID != nil {
-		if p.Extensions == nil {
-			p.Extensions = map[string]any{}
-		}
-		p.Extensions[DocumentIDExtension] = *p.DocumentID
-	}
-	return &p.RawParams, nil
 }
