@@ -3,6 +3,7 @@
 package trusted
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -68,7 +69,7 @@ func Parse(data []byte) (*Documents, error) {
 	if raw, ok := top["format"]; ok {
 		err = d.readApollo(raw, data, top)
 	} else {
-		err = d.readCodegen(top)
+		err = d.readCodegen(data)
 	}
 	if err != nil {
 		return nil, err
@@ -79,11 +80,22 @@ func Parse(data []byte) (*Documents, error) {
 	return d, nil
 }
 
-// readCodegen reads {"<id>": "<document>", ...}.
-func (d *Documents) readCodegen(top map[string]json.RawMessage) error {
-	for id, raw := range top {
+// readCodegen reads {"<id>": "<document>", ...}, data that Parse found to be a JSON
+// object. Its members are read one by one, not into a map, which would keep the last of
+// an id given twice: add refuses an id given two documents.
+func (d *Documents) readCodegen(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		id, _ := tok.(string) // an object's keys are strings
 		var body string
-		if err := json.Unmarshal(raw, &body); err != nil {
+		if err := dec.Decode(&body); err != nil {
 			return fmt.Errorf("document %q is not a string (a persisted-documents.json maps ids to documents)", id)
 		}
 		if err := d.add(id, body, ""); err != nil {

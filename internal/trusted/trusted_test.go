@@ -87,11 +87,30 @@ func TestBadManifests(t *testing.T) {
 		"apollo wrong type":        `{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": "a", "type": "mutation", "body": "` + meDoc + `"}]}`,
 		"apollo duplicate id": `{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
 			{"id": "a", "body": "` + meDoc + `"}, {"id": "a", "body": "` + infoDoc + `"}]}`,
+		"codegen duplicate id":         `{"a": "` + meDoc + `", "a": "` + infoDoc + `"}`,
 		"apollo operations not a list": `{"format": "apollo-persisted-query-manifest", "version": 1, "operations": {"a": "` + meDoc + `"}}`,
 	} {
 		if _, err := trusted.Parse([]byte(m)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestDuplicateIDsAreRefusedInBothFormats: an id given two documents is refused with the
+// same message whichever the format; given the same document twice, it is one document.
+func TestDuplicateIDsAreRefusedInBothFormats(t *testing.T) {
+	t.Parallel()
+	for _, m := range []string{
+		`{"a": "` + meDoc + `", "a": "` + infoDoc + `"}`,
+		`{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
+			{"id": "a", "body": "` + meDoc + `"}, {"id": "a", "body": "` + infoDoc + `"}]}`,
+	} {
+		if _, err := trusted.Parse([]byte(m)); err == nil || err.Error() != `id "a" names two different documents` {
+			t.Errorf("%s: got %v, want the id named with two documents", m, err)
+		}
+	}
+	if d, err := trusted.Parse([]byte(`{"a": "` + meDoc + `", "a": "` + meDoc + `"}`)); err != nil || d.Len() != 1 {
+		t.Errorf("an id given one document twice: %v", err)
 	}
 }
 
