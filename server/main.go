@@ -29,6 +29,9 @@ func main() {
 		debug.SetGCPercent(pct)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Once the first signal starts the shutdown, a second one exits at once: unregistered,
+	// the signal gets its default behaviour back.
+	context.AfterFunc(ctx, stop)
 	err = run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"backbone/internal/config"
 	"backbone/internal/db"
 )
@@ -80,23 +78,23 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		ready <- ln.Addr().String()
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.revocations.Run(gctx) })
+	g, gctx := newTasks(ctx)
+	g.Go("revocations", func() error { return a.revocations.Run(gctx) })
 	var w *stoppableWorkers // stopped after the HTTP drain (shutdown.go)
 	if cfg.RunWorkers {
 		w = startWorkers(ctx, a.workers().Run)
-		g.Go(func() error { return w.failure(gctx) })
+		g.Go("workers", func() error { return w.failure(gctx) })
 	}
-	g.Go(func() error {
+	g.Go("http server", func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http server: %w", err)
 		}
 		return nil
 	})
 	if ops != nil {
-		g.Go(func() error { return ops.serve(gctx) })
+		g.Go("operator server", func() error { return ops.serve(gctx) })
 	}
-	g.Go(func() error {
+	g.Go("shutdown", func() error {
 		<-gctx.Done()
 		log.Info("shutting down", "deadline", cfg.ShutdownTimeout)
 		h.health.SetDraining(true)
@@ -110,7 +108,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 			return nil
 		}, w)
 	})
-	err = g.Wait()
+	err = g.waitWithin(gctx, cfg.ShutdownTimeout+abandonGrace)
 	log.Info("stopped", "err", err)
 	return err
 }

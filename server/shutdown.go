@@ -2,12 +2,25 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Shutdown order. Once asked to stop, serve drains the HTTP server first: requests in
 // flight finish, and may still enqueue jobs. Only then do the workers stop taking jobs,
 // and they finish those in flight. Both happen within one deadline, SHUTDOWN_TIMEOUT:
-// when it passes, the workers' work in flight is cancelled and they return.
+// when it passes, the workers' work in flight is cancelled and they return. Work that
+// ignores its cancellation (a database driver blocked on a server that never answers) is
+// waited for abandonGrace more, then left behind: the process exits without it
+// (tasks.waitWithin). A second SIGINT or SIGTERM exits at once (main).
+
+// abandonGrace is how long a shutdown waits, past its deadline, for the work it cancelled.
+const abandonGrace = 5 * time.Second
 
 // stoppableWorkers runs the workers on contexts of their own, so that they outlive the
 // cancellation that starts the shutdown.
@@ -42,7 +55,8 @@ func (w *stoppableWorkers) failure(ctx context.Context) error {
 }
 
 // stopWithin stops the workers taking work and waits for the work in flight, until ctx
-// ends: that work is then cancelled, and the workers return at once.
+// ends: that work is then cancelled, and the workers return at once (workers.Runner.Run
+// does; tasks.waitWithin bounds the wait for a run that would not).
 func (w *stoppableWorkers) stopWithin(ctx context.Context) error {
 	w.stop()
 	select {
@@ -66,4 +80,72 @@ func shutdownInOrder(ctx context.Context, drainHTTP func(context.Context) error,
 		err = werr
 	}
 	return err
+}
+
+// tasks is an errgroup whose goroutines have names, so that a shutdown that leaves some
+// behind can say which.
+type tasks struct {
+	g       *errgroup.Group
+	mu      sync.Mutex
+	running map[string]int
+}
+
+// newTasks returns tasks and the context that is cancelled when one of them fails or
+// ctx ends (errgroup.WithContext).
+func newTasks(ctx context.Context) (*tasks, context.Context) {
+	g, gctx := errgroup.WithContext(ctx)
+	return &tasks{g: g, running: map[string]int{}}, gctx
+}
+
+// Go runs f as the task name.
+func (t *tasks) Go(name string, f func() error) {
+	t.mu.Lock()
+	t.running[name]++
+	t.mu.Unlock()
+	t.g.Go(func() error {
+		defer func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if t.running[name]--; t.running[name] == 0 {
+				delete(t.running, name)
+			}
+		}()
+		return f()
+	})
+}
+
+// waitWithin returns the first task error once every task has returned. Once stopping
+// ends (the shutdown starts), it waits at most limit: the tasks still running then
+// ignore their cancellation, and it returns an error naming them, which they are left
+// behind with.
+func (t *tasks) waitWithin(stopping context.Context, limit time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- t.g.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-stopping.Done():
+	}
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("shutdown: abandoned %s, still running %s after the shutdown started "+
+			"(blocked on work that ignores its cancellation, such as a database that never answers)",
+			strings.Join(t.names(), ", "), limit)
+	}
+}
+
+// names lists the tasks still running, sorted.
+func (t *tasks) names() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var names []string
+	for name := range t.running {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
 }

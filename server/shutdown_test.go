@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
+
+	"backbone/internal/testenv"
 )
 
 // shutdownLog records the steps of a shutdown in the order they happen.
@@ -83,5 +88,70 @@ func TestShutdownAbandonsTheWorkersAtTheDeadline(t *testing.T) {
 	want := []string{"http drained", "workers stopped", "workers abandoned"}
 	if got := log.get(); !slices.Equal(got, want) {
 		t.Fatalf("steps %q, want %q", got, want)
+	}
+}
+
+// TestShutdownLeavesBehindWorkThatIgnoresItsCancellation: a task blocked for good (a
+// driver waiting on a database that never answers) no longer keeps the process alive.
+func TestShutdownLeavesBehindWorkThatIgnoresItsCancellation(t *testing.T) {
+	t.Parallel()
+	ctx, shutdown := context.WithCancel(context.Background())
+	g, gctx := newTasks(ctx)
+	blocked := make(chan struct{})
+	defer close(blocked)
+	g.Go("revocations", func() error { <-blocked; return nil })
+	g.Go("http server", func() error { <-gctx.Done(); return nil })
+	shutdown()
+	waited := make(chan error, 1)
+	go func() { waited <- g.waitWithin(gctx, 100*time.Millisecond) }()
+	select {
+	case err := <-waited:
+		if err == nil || !strings.Contains(err.Error(), "abandoned revocations,") {
+			t.Fatalf("err %v, want one naming the task left behind (revocations only)", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the shutdown still waits, a minute on, for a task that ignores its cancellation")
+	}
+}
+
+func TestShutdownWaitsForTasksThatReturn(t *testing.T) {
+	t.Parallel()
+	ctx, shutdown := context.WithCancel(context.Background())
+	g, gctx := newTasks(ctx)
+	failed := errors.New("http server: failed")
+	g.Go("http server", func() error { <-gctx.Done(); return failed })
+	shutdown()
+	if err := g.waitWithin(gctx, time.Minute); err != failed {
+		t.Fatalf("err %v, want the task's", err)
+	}
+}
+
+// TestSecondSignalExitsAtOnce: a process whose shutdown waits on a database that never
+// answers (here its start-up: the URL's connect_timeout outlasts the test) exits on a
+// second SIGTERM.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"DATABASE_URL":    "postgres://postgres@" + testenv.Blackhole(t) + "/none?sslmode=disable&connect_timeout=600",
+		"STARTUP_TIMEOUT": "10m",
+	}
+	p := launchProcess(t, buildServerBinary(t), "A", env)
+	p.stop = func() error { return nil } // stopped here
+	for !strings.Contains(p.logs.String(), "starting backbone") {
+		select {
+		case <-p.exited:
+			t.Fatalf("exited at start-up: %v", p.waitErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(time.Second) // the first signal is taken in: the shutdown has started
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+		t.Fatal("still running a minute after a second SIGTERM")
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 
-	"golang.org/x/sync/errgroup"
-
 	"backbone/internal/health"
 	"backbone/workers"
 )
@@ -43,7 +41,7 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	defer a.close()
 	a.log.Info("starting backbone workers", "version", version(), "config", a.cfg.String())
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := newTasks(ctx)
 	if a.cfg.MetricsAddr != "" {
 		// The workers' own counters (jobs consumed, failed, dead-lettered) exist only in
 		// this process: it serves them on METRICS_ADDR, with /health/detailed.
@@ -52,11 +50,11 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return ops.serve(gctx) })
+		g.Go("operator server", func() error { return ops.serve(gctx) })
 	}
 	// Stopped, the workers finish their work in flight within SHUTDOWN_TIMEOUT.
 	w := startWorkers(ctx, a.workers().Run)
-	g.Go(func() error {
+	g.Go("workers", func() error {
 		if err := w.failure(gctx); err != nil {
 			return err
 		}
@@ -64,5 +62,5 @@ func workerCommand(ctx context.Context, getenv func(string) string, stdout io.Wr
 		defer cancel()
 		return w.stopWithin(sctx)
 	})
-	return g.Wait()
+	return g.waitWithin(gctx, a.cfg.ShutdownTimeout+abandonGrace)
 }

@@ -177,6 +177,31 @@ func TestOpenPostgresGivesUpWhenTheContextEnds(t *testing.T) {
 	}
 }
 
+// TestOpenPostgresGivesUpOnAServerThatNeverAnswers: lib/pq bounds its handshake by no
+// context, so only the connection's connect_timeout (a default one) ends the wait.
+func TestOpenPostgresGivesUpOnAServerThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	u := "postgres://postgres@" + testenv.Blackhole(t) + "/none?sslmode=disable"
+	opened := make(chan error, 1)
+	go func() {
+		d, err := db.Open(ctx, u, slog.New(slog.DiscardHandler))
+		if err == nil {
+			d.Close()
+		}
+		opened <- err
+	}()
+	select {
+	case err := <-opened:
+		if err == nil {
+			t.Fatal("Open succeeded on a server that never answers")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("Open still waits, a minute on, for a server that never answers")
+	}
+}
+
 func TestOpenPostgresFailsFastOnAMissingDatabase(t *testing.T) {
 	t.Parallel()
 	admin := testenv.NeedPostgres(t)

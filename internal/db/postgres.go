@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"time"
 
 	"github.com/XSAM/otelsql"
@@ -41,6 +42,16 @@ const (
 	genericPlans  = "force_generic_plan"
 )
 
+// Every connection attempt, the handshake included, gives up after connectTimeout unless
+// DATABASE_URL names connect_timeout itself (or PGCONNECT_TIMEOUT sets one). Without it
+// lib/pq waits forever for a server that accepts the TCP connection and never answers
+// (a hung host, a half-open proxy): it bounds the handshake by neither a context nor a
+// deadline, so start-up, health checks and queries would hang with it.
+const (
+	connectTimeoutParam = "connect_timeout"
+	connectTimeout      = 10 * time.Second
+)
+
 // startupWait bounds how long Open waits for a PostgreSQL server that is still starting.
 const startupWait = 30 * time.Second
 
@@ -56,6 +67,9 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) 
 	}
 	if _, set := cfg.Runtime[planCacheMode]; !set {
 		cfg.Runtime[planCacheMode] = genericPlans
+	}
+	if cfg.ConnectTimeout == 0 && !namesParam(dsn, connectTimeoutParam) {
+		cfg.ConnectTimeout = connectTimeout
 	}
 	connector, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
@@ -77,6 +91,12 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) 
 		return nil, nil, err
 	}
 	return db, connector, nil
+}
+
+// namesParam reports whether the URL dsn has the query parameter name.
+func namesParam(dsn, name string) bool {
+	u, err := url.Parse(dsn)
+	return err == nil && u.Query().Has(name)
 }
 
 // waitReady pings until the server answers, a permanent error occurs (bad password,
