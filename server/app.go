@@ -88,6 +88,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 	if a.tracing.Enabled() {
 		dbOpts = append(dbOpts, db.WithTracerProvider(a.tracing.Provider))
 	}
+	dbOpts = append(dbOpts, db.WithStartupTimeout(cfg.StartupTimeout))
 	if a.db, err = db.Open(startCtx, cfg.DatabaseURL, log, dbOpts...); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -98,7 +99,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 		return nil, err
 	}
 	if cfg.RedisURL != "" {
-		if a.redis, err = redisconn.Open(startCtx, cfg.RedisURL, log); err != nil {
+		if a.redis, err = redisconn.Open(startCtx, cfg.RedisURL, log, redisconn.WithConnectTimeout(cfg.StartupTimeout)); err != nil {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		a.closers = append(a.closers, a.redis.Close)
@@ -111,7 +112,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 	a.closers = append(a.closers, a.bus.Close)
 
 	if cfg.AMQPURL != "" {
-		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace),
+		if a.queue, err = queue.NewAMQP(startCtx, cfg.AMQPURL, log, queue.WithPrefix(cfg.Namespace), queue.WithConnectTimeout(cfg.StartupTimeout),
 			queue.WithTracerProvider(a.tracing.Provider)); err != nil {
 			return nil, fmt.Errorf("rabbitmq: %w", err)
 		}

@@ -46,7 +46,7 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout, std
 func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*db.DB, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.StartupTimeout)
 	defer cancel()
-	d, err := db.Open(ctx, cfg.DatabaseURL, log)
+	d, err := db.Open(ctx, cfg.DatabaseURL, log, db.WithStartupTimeout(cfg.StartupTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}

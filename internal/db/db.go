@@ -36,13 +36,13 @@ type DB struct {
 
 // Open opens the database a URL names and checks that it answers. Accepted URLs:
 // postgres:// or postgresql:// (lib/pq; a server that is still starting is waited for,
-// up to 30 s), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
+// up to WithStartupTimeout), sqlite://PATH (relative, or absolute with a third slash), sqlite::memory:
 // or sqlite://:memory: (one private in-memory database, for tests), and file:PATH (a
 // SQLite DSN, query parameters kept). Errors about the URL wrap ErrBadURL. Open does
 // not migrate: see package migrate. WithTracerProvider traces the statements;
 // WithDriverWrap wraps the client's driver.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger, opts ...Option) (*DB, error) {
-	var o options
+	o := options{startupTimeout: DefaultStartupTimeout}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -52,9 +52,6 @@ const (
 	connectTimeout      = 10 * time.Second
 )
 
-// startupWait bounds how long Open waits for a PostgreSQL server that is still starting.
-const startupWait = 30 * time.Second
-
 // openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer. It
 // returns the connector too, for pools aside (DB.OpenAside).
 func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) (*sql.DB, driver.Connector, error) {
@@ -86,7 +83,7 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) 
 	db.SetMaxIdleConns(pgMaxIdle)
 	db.SetConnMaxLifetime(pgMaxLifetime)
 	db.SetConnMaxIdleTime(pgMaxIdleTime)
-	if err := waitReady(ctx, db, log); err != nil {
+	if err := waitReady(ctx, db, log, o.startupTimeout); err != nil {
 		db.Close()
 		return nil, nil, err
 	}
@@ -100,9 +97,9 @@ func namesParam(dsn, name string) bool {
 }
 
 // waitReady pings until the server answers, a permanent error occurs (bad password,
-// unknown database) or startupWait passes.
-func waitReady(ctx context.Context, db *sql.DB, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, startupWait)
+// unknown database) or timeout passes.
+func waitReady(ctx context.Context, db *sql.DB, log *slog.Logger, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	delay := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
@@ -113,7 +110,7 @@ func waitReady(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 		if !transient(err) {
 			return fmt.Errorf("connect to postgres: %w", err)
 		}
-		log.WarnContext(ctx, "postgres not ready, retrying", "attempt", attempt, "in", delay, "err", err)
+		log.WarnContext(ctx, "postgres not ready, retrying", "attempt", attempt, "in", delay, "timeout", timeout, "err", err)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("connect to postgres: gave up after %d attempts: %w", attempt, err)

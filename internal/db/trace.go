@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql/driver"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/XSAM/otelsql"
@@ -16,8 +17,19 @@ import (
 type Option func(*options)
 
 type options struct {
-	tracer trace.TracerProvider // nil: statements are not traced
-	wrap   func(dialect.Driver) dialect.Driver
+	tracer         trace.TracerProvider // nil: statements are not traced
+	wrap           func(dialect.Driver) dialect.Driver
+	startupTimeout time.Duration
+}
+
+// DefaultStartupTimeout is how long Open waits, by default, for a PostgreSQL server that
+// is still starting.
+const DefaultStartupTimeout = 30 * time.Second
+
+// WithStartupTimeout sets how long Open waits for a PostgreSQL server that is still
+// starting (default DefaultStartupTimeout); ctx may end the wait sooner.
+func WithStartupTimeout(d time.Duration) Option {
+	return func(o *options) { o.startupTimeout = d }
 }
 
 // WithDriverWrap routes every statement of the ent client through wrap, such as a driver

@@ -25,7 +25,7 @@ func (q *AMQP) dialRetry(ctx context.Context) (*amqp.Connection, error) {
 		if errors.Is(err, amqp.ErrCredentials) || errors.Is(err, amqp.ErrVhost) || errors.Is(err, amqp.ErrSASL) {
 			return nil, fmt.Errorf("connect to RabbitMQ: %w", err)
 		}
-		q.log.Warn("queue: RabbitMQ unreachable, retrying", "attempt", attempt, "in", delay, "err", err)
+		q.log.Warn("queue: RabbitMQ unreachable, retrying", "attempt", attempt, "in", delay, "timeout", q.cfg.connectTimeout, "err", err)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():

@@ -67,7 +67,7 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger, opts ...Option) 
 		backoff.WithMaxElapsedTime(o.connectTimeout),
 		backoff.WithNotify(func(err error, next time.Duration) {
 			log.Warn("redis not ready, retrying", "addr", ro.Addr, "attempt", attempt,
-				"retry_in", next.Round(time.Millisecond), "err", err)
+				"retry_in", next.Round(time.Millisecond), "timeout", o.connectTimeout, "err", err)
 		}),
 	)
 	if err != nil {
