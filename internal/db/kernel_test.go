@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"testing"
@@ -30,6 +31,11 @@ func TestCodedTranslatesEntErrorsAndKeepsTheRest(t *testing.T) {
 		{"violated constraint", &ent.ConstraintError{}, errs.Conflict, "conflicts with existing data"},
 		{"a service's own code", own, errs.NotFound, "question not found"},
 		{"a wrapped ent error keeps the wrapper's code", errs.Wrap("op", &ent.NotFoundError{}), errs.Internal, ""},
+		{"a broken connection", errs.Wrap("op", fmt.Errorf("query: %w", driver.ErrBadConn)), errs.Unavailable, "the database is unavailable; retry"},
+		{"a server starting up", &pq.Error{Code: "57P03"}, errs.Unavailable, "the database is unavailable; retry"},
+		{"a server shutting down", errs.Wrap("op", &pq.Error{Code: "57P01"}), errs.Unavailable, "the database is unavailable; retry"},
+		{"a service's own code over an outage", errs.Wrap("op", &errs.Error{Code: errs.NotFound, Message: "gone", Err: driver.ErrBadConn}), errs.NotFound, "gone"},
+		{"a request's own deadline", errs.Wrap("op", fmt.Errorf("%w: %w", context.DeadlineExceeded, driver.ErrBadConn)), errs.Internal, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

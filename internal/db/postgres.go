@@ -55,6 +55,19 @@ const (
 // openPostgres opens a lib/pq pool and waits, with backoff, for the server to answer. It
 // returns the connector too, for pools aside (DB.OpenAside).
 func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) (*sql.DB, driver.Connector, error) {
+	db, connector, err := newPostgresPool(dsn, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := waitReady(ctx, db, log, o.startupTimeout); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, connector, nil
+}
+
+// newPostgresPool makes the pool, which has not connected yet, and its connector.
+func newPostgresPool(dsn string, o options) (*sql.DB, driver.Connector, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadURL, err)
@@ -83,10 +96,6 @@ func openPostgres(ctx context.Context, dsn string, log *slog.Logger, o options) 
 	db.SetMaxIdleConns(pgMaxIdle)
 	db.SetConnMaxLifetime(pgMaxLifetime)
 	db.SetConnMaxIdleTime(pgMaxIdleTime)
-	if err := waitReady(ctx, db, log, o.startupTimeout); err != nil {
-		db.Close()
-		return nil, nil, err
-	}
 	return db, connector, nil
 }
 

@@ -32,7 +32,7 @@ type stmtCacheConnector struct{ driver.Connector }
 func (c stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, connectError{err}
 	}
 	inner, ok := conn.(pqConn)
 	if !ok {
