@@ -91,15 +91,21 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 		}
 		return nil
 	})
+	// The operator listener stops with the API's, after the drain delay.
+	opsCtx, stopOps := context.WithCancel(context.Background())
+	defer stopOps()
 	if ops != nil {
-		g.Go("operator server", func() error { return ops.serve(gctx) })
+		g.Go("operator server", func() error { return ops.serve(opsCtx) })
 	}
 	g.Go("shutdown", func() error {
 		<-gctx.Done()
-		log.Info("shutting down", "deadline", cfg.ShutdownTimeout)
+		log.Info("shutting down", "deadline", cfg.ShutdownTimeout, "drain_delay", cfg.ShutdownDrainDelay)
 		h.health.SetDraining(true)
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
+		// Load balancers see /readyz answer 503 before the listener closes.
+		sleepCtx(sctx, cfg.ShutdownDrainDelay)
+		stopOps()
 		return shutdownInOrder(sctx, func(ctx context.Context) error {
 			if err := srv.Shutdown(ctx); err != nil {
 				return fmt.Errorf("http shutdown: %w", err)

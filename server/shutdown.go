@@ -11,7 +11,8 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Shutdown order. Once asked to stop, serve drains the HTTP server first: requests in
+// Shutdown order. Once asked to stop, serve answers /readyz with 503 for
+// SHUTDOWN_DRAIN_DELAY while still serving, then drains the HTTP server first: requests in
 // flight finish, and may still enqueue jobs. Only then do the workers stop taking jobs,
 // and they finish those in flight. Both happen within one deadline, SHUTDOWN_TIMEOUT:
 // when it passes, the workers' work in flight is cancelled and they return. Work that
@@ -148,4 +149,14 @@ func (t *tasks) names() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

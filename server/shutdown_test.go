@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -153,5 +156,37 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		_ = p.cmd.Process.Kill()
 		<-p.exited
 		t.Fatal("still running a minute after a second SIGTERM")
+	}
+}
+
+// TestReadyzAnswersDrainingDuringTheDrainDelay: after the stop signal, both listeners
+// keep serving for SHUTDOWN_DRAIN_DELAY, /readyz answering 503 draining, so that load
+// balancers see it rather than a refused connection.
+func TestReadyzAnswersDrainingDuringTheDrainDelay(t *testing.T) {
+	t.Parallel()
+	opsAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	ts := startServer(t, withDefaults(embeddedEnv(t), map[string]string{
+		"SHUTDOWN_TIMEOUT": "30s", "SHUTDOWN_DRAIN_DELAY": "3s", "METRICS_ADDR": opsAddr}))
+	stopped := make(chan error, 1)
+	go func() { stopped <- ts.stop() }()
+	client := &http.Client{Timeout: 2 * time.Second}
+	for _, url := range []string{ts.URL + "/readyz", "http://" + opsAddr + "/readyz"} {
+		for draining := false; !draining; {
+			select {
+			case err := <-stopped:
+				t.Fatalf("the server stopped (%v) before %s answered 503 draining", err, url)
+			default:
+			}
+			resp, err := client.Get(url)
+			if err != nil {
+				t.Fatalf("%s during the drain delay: %v", url, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			draining = resp.StatusCode == http.StatusServiceUnavailable && strings.Contains(string(body), `"draining"`)
+		}
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
 	}
 }

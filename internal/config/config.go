@@ -106,6 +106,10 @@ type Config struct {
 	MaxBodyBytes    int64         // MAX_BODY_BYTES: request body limit (default 1 MiB)
 	ComplexityLimit int           // QUERY_COMPLEXITY_LIMIT: highest accepted operation cost (default 5000; a connection costs its page size times what it selects)
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: graceful shutdown deadline (default 15s)
+	// SHUTDOWN_DRAIN_DELAY: how long, within SHUTDOWN_TIMEOUT, the API keeps serving after
+	// SIGTERM with /readyz answering 503 draining, before it stops taking connections, so
+	// that load balancers take it out first (default 0: at once).
+	ShutdownDrainDelay time.Duration
 
 	// MAX_CONCURRENT_QUERIES: GraphQL queries over HTTP executing at once, the others
 	// waiting in arrival order (default DefaultMaxConcurrentQueries; 0: no limit);
@@ -220,9 +224,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		TrustedHosts:   r.list("TRUSTED_HOSTS"),
 		TrustedProxies: r.prefixes("TRUSTED_PROXIES"),
 
-		MaxBodyBytes:    int64(r.int("MAX_BODY_BYTES", 1<<20)),
-		ComplexityLimit: r.int("QUERY_COMPLEXITY_LIMIT", DefaultComplexityLimit),
-		ShutdownTimeout: r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		MaxBodyBytes:       int64(r.int("MAX_BODY_BYTES", 1<<20)),
+		ComplexityLimit:    r.int("QUERY_COMPLEXITY_LIMIT", DefaultComplexityLimit),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		ShutdownDrainDelay: r.duration("SHUTDOWN_DRAIN_DELAY", 0),
 
 		MaxConcurrentQueries: r.int("MAX_CONCURRENT_QUERIES", DefaultMaxConcurrentQueries),
 		QueryQueueTimeout:    r.duration("QUERY_QUEUE_TIMEOUT", 10*time.Second),
@@ -354,6 +359,9 @@ func (c Config) Validate() error {
 	problems = append(problems, c.budgetProblems()...)
 	if c.ShutdownTimeout <= 0 || c.StartupTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT and STARTUP_TIMEOUT: must be positive durations")
+	}
+	if c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay >= c.ShutdownTimeout {
+		bad("SHUTDOWN_DRAIN_DELAY: %s must be at least 0 and below SHUTDOWN_TIMEOUT (%s), which it is part of", c.ShutdownDrainDelay, c.ShutdownTimeout)
 	}
 	if c.LogFileMaxMB < 1 || c.LogFileBackups < 0 {
 		bad("LOG_FILE_MAX_MB must be at least 1 and LOG_FILE_BACKUPS at least 0 (got %d, %d)", c.LogFileMaxMB, c.LogFileBackups)

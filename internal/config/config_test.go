@@ -73,6 +73,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"unknown environment", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{"a drain delay as long as the shutdown", map[string]string{"SHUTDOWN_TIMEOUT": "10s", "SHUTDOWN_DRAIN_DELAY": "10s"}, "SHUTDOWN_DRAIN_DELAY"},
+		{"a negative drain delay", map[string]string{"SHUTDOWN_DRAIN_DELAY": "-1s"}, "SHUTDOWN_DRAIN_DELAY"},
 		{"negative log flush interval", map[string]string{"LOG_FLUSH_INTERVAL": "-1s"}, "LOG_FLUSH_INTERVAL"},
 		{"negative query concurrency", map[string]string{"MAX_CONCURRENT_QUERIES": "-1"}, "MAX_CONCURRENT_QUERIES"},
 		{"a query queue timeout of zero", map[string]string{"QUERY_QUEUE_TIMEOUT": "0s"}, "QUERY_QUEUE_TIMEOUT"},
