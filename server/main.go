@@ -20,14 +20,12 @@ import (
 func main() {
 	// The collector's target is the process's, so main sets it, not serve (tests run many
 	// servers in one process).
-	pct, set, err := config.GCPercent(os.Getenv)
+	pct, err := config.GCPercent(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backbone: configuration:", err)
 		os.Exit(1)
 	}
-	if set {
-		debug.SetGCPercent(pct)
-	}
+	debug.SetGCPercent(pct)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// Once the first signal starts the shutdown, a second one exits at once: unregistered,
 	// the signal gets its default behaviour back.

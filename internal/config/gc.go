@@ -14,19 +14,22 @@ import (
 // itself) caps the heap whatever the target.
 const DefaultGCPercent = 400
 
-// GCPercent returns the collector target to set and true when GOGC is unset (or empty);
-// when it is set the Go runtime has applied it already, and GCPercent only checks that
-// it is a number or "off", so that a typo does not pass silently.
-func GCPercent(getenv func(string) string) (int, bool, error) {
+// GCPercent returns the collector target the server applies (debug.SetGCPercent):
+// DefaultGCPercent when GOGC is unset (or blank), -1 for off, else the number. The Go
+// runtime has read GOGC already, but only a lowercase off and bare digits: it took OFF or
+// " 200" for its default, 100, so the server applies what it reads here. A value neither
+// a number nor off is an error, so that a typo does not pass silently.
+func GCPercent(getenv func(string) string) (int, error) {
 	v := strings.TrimSpace(getenv("GOGC"))
 	if v == "" {
-		return DefaultGCPercent, true, nil
+		return DefaultGCPercent, nil
 	}
 	if strings.EqualFold(v, "off") {
-		return 0, false, nil
+		return -1, nil
 	}
-	if _, err := strconv.Atoi(v); err != nil {
-		return 0, false, fmt.Errorf("GOGC: %q is neither a number nor off", v)
+	pct, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("GOGC: %q is neither a number nor off", v)
 	}
-	return 0, false, nil
+	return pct, nil
 }
