@@ -2,12 +2,12 @@ package auth
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 
 	"backbone/internal/auth/token"
 	"backbone/internal/errs"
+	"backbone/internal/httpmw"
 	"backbone/internal/viewer"
 )
 
@@ -38,7 +38,7 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (viewer.Princ
 		}
 		return keyPrincipal(k), nil
 	}
-	bearer := bearerToken(c.Authorization)
+	bearer := httpmw.BearerToken(c.Authorization)
 	if bearer == "" {
 		return viewer.Principal{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>").With("reason", "invalid")
 	}
@@ -62,15 +62,6 @@ func (s *Service) accessToken(bearer string) (viewer.Principal, error) {
 	}
 	return viewer.Principal{UserID: uid, Role: claims.Role, SessionID: sid,
 		Expires: claims.ExpiresAt.Add(token.DefaultLeeway)}, nil
-}
-
-// bearerToken extracts the token of an "Authorization: Bearer <token>" value, or "".
-func bearerToken(header string) string {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
 }
 
 // WatchRevocation calls fn when p's credential is revoked, on whichever instance revoked
