@@ -71,7 +71,7 @@ func (r *Resolver) taskQueueStream(ctx context.Context) (<-chan *model.TaskQueue
 // taskQueueEvent is the GraphQL shape of a queue change.
 func taskQueueEvent(e live.TaskQueueEvent) *model.TaskQueueEvent {
 	out := &model.TaskQueueEvent{
-		Change: model.TaskQueueChange(e.Change), QuestionID: globalID("Question", e.QuestionID),
+		Change: model.TaskQueueChange(e.Change), QuestionID: GlobalID("Question", e.QuestionID),
 		Subject: e.Subject, Title: e.Title, Deadline: e.Deadline, At: e.At,
 	}
 	if e.Urgency != nil {

@@ -49,7 +49,7 @@ func notificationPayload(n *ent.Notification) map[string]any {
 	}
 	for field, typ := range notificationRefs {
 		if id, ok := payloadID(n, field); ok {
-			out[field] = globalID(typ, id)
+			out[field] = GlobalID(typ, id)
 		}
 	}
 	return out

@@ -265,7 +265,7 @@ func (e *pageEncoder) question(fields []pageField, q *ent.Question) bool {
 		case "__typename":
 			e.b = append(e.b, `"Question"`...)
 		case "id":
-			e.b = appendString(e.b, globalID("Question", q.ID))
+			e.b = appendString(e.b, GlobalID("Question", q.ID))
 		case "subject":
 			e.b = appendString(e.b, q.Subject)
 		case "title":
@@ -346,7 +346,7 @@ func (e *pageEncoder) userObject(fields []pageField, u *ent.User) bool {
 		case "__typename":
 			e.b = append(e.b, `"User"`...)
 		case "id":
-			e.b = appendString(e.b, globalID("User", u.ID))
+			e.b = appendString(e.b, GlobalID("User", u.ID))
 		case "displayName":
 			e.b = appendString(e.b, u.DisplayName)
 		case "role":
@@ -365,7 +365,7 @@ func (e *pageEncoder) answer(fields []pageField, a *ent.AnswerRevision) bool {
 		case "__typename":
 			e.b = append(e.b, `"AnswerRevision"`...)
 		case "id":
-			e.b = appendString(e.b, globalID("AnswerRevision", a.ID))
+			e.b = appendString(e.b, GlobalID("AnswerRevision", a.ID))
 		case "kind":
 			e.b = strconv.AppendQuote(e.b, string(a.Kind))
 		case "body":

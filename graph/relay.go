@@ -44,8 +44,9 @@ var nodeTables = map[string]string{
 // errNotFound is the answer for an id of the wrong type: like one that does not exist.
 func errNotFound(typ string) error { return errs.Ef(errs.NotFound, "%s not found", typ) }
 
-// globalID makes the opaque Relay id of an object: base64url of "Type:uuid".
-func globalID(typ string, id uuid.UUID) string {
+// GlobalID makes the opaque Relay id of an object of the Node type typ, as the API shows
+// ids everywhere (question(id:), node(id:)): base64url of "Type:uuid".
+func GlobalID(typ string, id uuid.UUID) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + id.String()))
 }
 

@@ -33,17 +33,17 @@ import (
 
 // ID is the resolver for the id field.
 func (r *aPIKeyResolver) ID(ctx context.Context, obj *ent.APIKey) (string, error) {
-	return globalID("APIKey", obj.ID), nil
+	return GlobalID("APIKey", obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *accountResolver) ID(ctx context.Context, obj *ent.Account) (string, error) {
-	return globalID("Account", obj.ID), nil
+	return GlobalID("Account", obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *answerRevisionResolver) ID(ctx context.Context, obj *ent.AnswerRevision) (string, error) {
-	return globalID("AnswerRevision", obj.ID), nil
+	return GlobalID("AnswerRevision", obj.ID), nil
 }
 
 // Author is the resolver for the author field.
@@ -76,7 +76,7 @@ func (r *answerRevisionResolver) BodyHTML(ctx context.Context, obj *ent.AnswerRe
 
 // ID is the resolver for the id field.
 func (r *assignmentResolver) ID(ctx context.Context, obj *ent.Assignment) (string, error) {
-	return globalID("Assignment", obj.ID), nil
+	return GlobalID("Assignment", obj.ID), nil
 }
 
 // Question is the resolver for the question field.
@@ -89,12 +89,12 @@ func (r *assignmentResolver) Question(ctx context.Context, obj *ent.Assignment) 
 
 // ID is the resolver for the id field.
 func (r *auditLogResolver) ID(ctx context.Context, obj *ent.AuditLog) (string, error) {
-	return globalID("AuditLog", obj.ID), nil
+	return GlobalID("AuditLog", obj.ID), nil
 }
 
 // ID is the resolver for the id field.
 func (r *creditPurchaseResolver) ID(ctx context.Context, obj *ent.CreditPurchase) (string, error) {
-	return globalID("CreditPurchase", obj.ID), nil
+	return GlobalID("CreditPurchase", obj.ID), nil
 }
 
 // Pack is the resolver for the pack field.
@@ -134,7 +134,7 @@ func (r *creditPurchaseResolver) Wallet(ctx context.Context, obj *ent.CreditPurc
 
 // ID is the resolver for the id field.
 func (r *disputeResolver) ID(ctx context.Context, obj *ent.Dispute) (string, error) {
-	return globalID("Dispute", obj.ID), nil
+	return GlobalID("Dispute", obj.ID), nil
 }
 
 // Question is the resolver for the question field.
@@ -171,7 +171,7 @@ func (r *disputeResolver) ResolutionNote(ctx context.Context, obj *ent.Dispute) 
 
 // ID is the resolver for the id field.
 func (r *ledgerEntryResolver) ID(ctx context.Context, obj *ent.Posting) (string, error) {
-	return globalID("LedgerEntry", obj.ID), nil
+	return GlobalID("LedgerEntry", obj.ID), nil
 }
 
 // Question is the resolver for the question field.
@@ -498,7 +498,7 @@ func (r *mutationResolver) ResendVerificationEmail(ctx context.Context) (bool, e
 
 // ID is the resolver for the id field.
 func (r *notificationResolver) ID(ctx context.Context, obj *ent.Notification) (string, error) {
-	return globalID("Notification", obj.ID), nil
+	return GlobalID("Notification", obj.ID), nil
 }
 
 // Kind is the resolver for the kind field.
@@ -528,7 +528,7 @@ func (r *notificationResolver) Cursor(ctx context.Context, obj *ent.Notification
 
 // ID is the resolver for the id field.
 func (r *payoutResolver) ID(ctx context.Context, obj *ent.Payout) (string, error) {
-	return globalID("Payout", obj.ID), nil
+	return GlobalID("Payout", obj.ID), nil
 }
 
 // Expert is the resolver for the expert field.
@@ -862,7 +862,7 @@ func (r *queryResolver) ExpertLeaderboard(ctx context.Context, from time.Time, t
 
 // ID is the resolver for the id field.
 func (r *questionResolver) ID(ctx context.Context, obj *ent.Question) (string, error) {
-	return globalID("Question", obj.ID), nil
+	return GlobalID("Question", obj.ID), nil
 }
 
 // Urgency is the resolver for the urgency field.
@@ -927,7 +927,7 @@ func (r *questionResolver) BodyHTML(ctx context.Context, obj *ent.Question) (str
 
 // ID is the resolver for the id field.
 func (r *ratingResolver) ID(ctx context.Context, obj *ent.Rating) (string, error) {
-	return globalID("Rating", obj.ID), nil
+	return GlobalID("Rating", obj.ID), nil
 }
 
 // Comment is the resolver for the comment field.
@@ -982,7 +982,7 @@ func (r *settingsVersionResolver) Changes(ctx context.Context, obj *ent.Settings
 
 // ID is the resolver for the id field.
 func (r *subjectRequestResolver) ID(ctx context.Context, obj *ent.SubjectRequest) (string, error) {
-	return globalID("SubjectRequest", obj.ID), nil
+	return GlobalID("SubjectRequest", obj.ID), nil
 }
 
 // Expert is the resolver for the expert field.
@@ -1034,7 +1034,7 @@ func (r *subscriptionResolver) PlatformStats(ctx context.Context) (<-chan *model
 
 // ID is the resolver for the id field.
 func (r *userResolver) ID(ctx context.Context, obj *ent.User) (string, error) {
-	return globalID("User", obj.ID), nil
+	return GlobalID("User", obj.ID), nil
 }
 
 // Email is the resolver for the email field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"backbone/graph"
 	"backbone/internal/health"
 	"backbone/internal/outbox"
 	"backbone/internal/queue"
@@ -53,7 +54,7 @@ func (a *app) healthIndicators() []health.Indicator {
 			now := time.Now()
 			m.Value = w.DeadlineUsed(now)
 			m.Detail = map[string]any{
-				"question_id":     w.ID.String(),
+				"question_id":     graph.GlobalID("Question", w.ID), // as question(id:) takes it
 				"waiting_seconds": now.Sub(w.AskedAt).Seconds(),
 				"deadline":        w.Deadline.UTC(),
 			}
