@@ -153,24 +153,25 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger, dbOpts ..
 // migrate applies the pending migrations when MIGRATE_ON_START is set. STARTUP_TIMEOUT,
 // which bounds the waits for the services, does not bound it: a migration may run, or
 // wait for another instance's, as long as it needs. Otherwise it refuses a database that
-// has migrations pending, which the code would meet as missing tables and columns.
+// has migrations pending, which the code would meet as missing tables and columns. Either
+// way it warns of a database a newer release migrated further.
 func (a *app) migrate(ctx context.Context) error {
-	if !a.cfg.MigrateOnStart {
-		st, err := migrate.Status(ctx, a.db)
+	if a.cfg.MigrateOnStart {
+		n, err := migrate.Apply(ctx, a.db, a.log)
 		if err != nil {
-			return fmt.Errorf("migration status: %w", err)
+			return fmt.Errorf("migrations: %w", err)
 		}
-		if len(st.Pending) > 0 {
-			return fmt.Errorf("the database has %d pending migration(s), from %s, and MIGRATE_ON_START is false: "+
-				"run `backbone migrate` first, or set MIGRATE_ON_START=true", len(st.Pending), st.Pending[0])
-		}
-		return nil
+		a.log.Info("migrations applied", "files", n)
 	}
-	n, err := migrate.Apply(ctx, a.db, a.log)
+	st, err := migrate.Status(ctx, a.db)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return fmt.Errorf("migration status: %w", err)
 	}
-	a.log.Info("migrations applied", "files", n)
+	if len(st.Pending) > 0 && !a.cfg.MigrateOnStart {
+		return fmt.Errorf("the database has %d pending migration(s), from %s, and MIGRATE_ON_START is false: "+
+			"run `backbone migrate` first, or set MIGRATE_ON_START=true", len(st.Pending), st.Pending[0])
+	}
+	warnIfAhead(a.log, st)
 	return nil
 }
 

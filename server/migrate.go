@@ -38,6 +38,7 @@ func migrateCommand(ctx context.Context, getenv func(string) string, stdout, std
 	if err != nil {
 		return fmt.Errorf("migration status: %w", err)
 	}
+	warnIfAhead(log, st)
 	_, err = fmt.Fprintf(stdout, "applied %d migration(s); %v\n", n, st)
 	return err
 }
@@ -51,4 +52,13 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger) (*db
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return d, nil
+}
+
+// warnIfAhead warns when a newer release has migrated the database past this binary's
+// last migration: this binary runs on, but may not know its tables and columns.
+func warnIfAhead(log *slog.Logger, st migrate.State) {
+	if st.Ahead() {
+		log.Warn("the database's schema is newer than this binary's migrations: a newer release migrated it",
+			"database_version", st.Current, "binary_version", st.Latest)
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"backbone/internal/db"
 	"backbone/internal/testenv"
 )
 
@@ -129,5 +130,40 @@ func TestPendingMigrationsWithoutMigrateOnStartAreNamed(t *testing.T) {
 	ts := startServer(t, env) // migrated: it starts
 	if code := ts.getJSON(t, "/readyz", nil); code != http.StatusOK {
 		t.Errorf("/readyz = %d", code)
+	}
+}
+
+// TestAnOlderBinaryWarnsOfANewerSchema: a database a newer release migrated further
+// still opens (its migrations may add what this binary ignores), with a warning naming
+// both versions, in migrate and at start-up.
+func TestAnOlderBinaryWarnsOfANewerSchema(t *testing.T) {
+	t.Parallel()
+	url := testenv.NewSQLiteURL(t)
+	env := map[string]string{"DATABASE_URL": url, "LOG_LEVEL": "warn"}
+	if err := run(context.Background(), []string{"migrate"}, mapEnv(env), io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.SQL.Exec(`INSERT INTO schema_revisions (version, description, type, applied, total, executed_at,
+		execution_time, hash, partial_hashes, operator_version) VALUES ('20990101000000', 'from the future', 2, 1, 1,
+		CURRENT_TIMESTAMP, 0, '', '[]', 'newer')`)
+	d.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const warning = "the database's schema is newer than this binary's migrations"
+	var out, logs strings.Builder
+	if err := run(context.Background(), []string{"migrate"}, mapEnv(env), &out, &logs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), warning) || !strings.Contains(logs.String(), "database_version=20990101000000") {
+		t.Errorf("migrate: stdout %q, stderr %q; want the warning", out.String(), logs.String())
+	}
+	ts := startServer(t, env)
+	if !strings.Contains(ts.logs.String(), warning) {
+		t.Errorf("start-up logs %q, want the warning", ts.logs.String())
 	}
 }

@@ -26,7 +26,13 @@ type State struct {
 	Current string
 	// Pending names the files still to apply, in order.
 	Pending []string
+	// Latest is the version of the directory's last file: this binary's last migration.
+	Latest string
 }
+
+// Ahead reports a database migrated past this binary's migrations, by a newer release:
+// this binary may not know its tables and columns.
+func (s State) Ahead() bool { return s.Latest != "" && s.Current > s.Latest }
 
 // String implements fmt.Stringer: "version V, N pending".
 func (s State) String() string {
@@ -104,6 +110,13 @@ func StatusFS(ctx context.Context, d *db.DB, dir fs.FS) (State, error) {
 		return State{}, err
 	}
 	var st State
+	files, err := mem.Files()
+	if err != nil {
+		return State{}, fmt.Errorf("migrate.Status: %w", err)
+	}
+	if len(files) > 0 {
+		st.Latest = files[len(files)-1].Version()
+	}
 	err = inReadTx(ctx, d, func(s *session) error {
 		revs, err := s.revs.ReadRevisions(ctx)
 		if err != nil {
