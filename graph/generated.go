@@ -17,6 +17,7 @@ import (
 	"backbone/ent/subjectrequest"
 	"backbone/ent/user"
 	"backbone/graph/cursor"
+	"backbone/graph/jsonscalar"
 	"backbone/graph/model"
 	"backbone/graph/timestamp"
 	"backbone/internal/accounts"
@@ -30830,7 +30831,7 @@ func (ec *executionContext) unmarshalOJSON2map(ctx context.Context, v any) (map[
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalMap(v)
+	res, err := jsonscalar.UnmarshalMap(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -30840,7 +30841,7 @@ func (ec *executionContext) marshalOJSON2map(ctx context.Context, sel ast.Select
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalMap(v)
+	res := jsonscalar.MarshalMap(v)
 	return res
 }
 
