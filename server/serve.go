@@ -54,7 +54,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, re
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on ADDR %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           h.handler,

@@ -289,7 +289,7 @@ func (c Config) Validate() error {
 	if c.Env != Development && c.Env != Production {
 		bad("APP_ENV: %q is neither %q nor %q", c.Env, Development, Production)
 	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if err := checkListenAddr(c.Addr); err != nil {
 		bad("ADDR: %q is not host:port (such as :8080): %v", c.Addr, err)
 	}
 	if _, _, err := db.ParseURL(c.DatabaseURL); err != nil {
@@ -341,7 +341,7 @@ func (c Config) Validate() error {
 		bad("WS_MAX_CONNECTIONS, WS_MAX_CONNECTIONS_PER_IP and WS_MAX_ANONYMOUS_PER_IP: may not be negative")
 	}
 	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		if err := checkListenAddr(c.MetricsAddr); err != nil {
 			bad("METRICS_ADDR: %q is not host:port (such as 127.0.0.1:9090): %v", c.MetricsAddr, err)
 		}
 	}
@@ -580,4 +580,15 @@ func maskErr(err error, raw string) string {
 		msg = strings.ReplaceAll(msg, raw[:i], "(credentials)")
 	}
 	return msg
+}
+
+// checkListenAddr checks a listen address as net.Listen will read it: host:port, the port
+// a number from 0 to 65535 or a service name.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	_, err = net.LookupPort("tcp", port)
+	return err
 }

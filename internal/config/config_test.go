@@ -69,6 +69,8 @@ func TestInvalidConfigurationIsRefused(t *testing.T) {
 		{"namespace with a space", map[string]string{"NAMESPACE": "my app"}, "NAMESPACE"},
 		{"namespace in capitals", map[string]string{"NAMESPACE": "Backbone"}, "NAMESPACE"},
 		{"address without a port", map[string]string{"ADDR": "localhost"}, "ADDR"},
+		{"a port past 65535", map[string]string{"ADDR": ":99999"}, "ADDR"},
+		{"an operator port past 65535", map[string]string{"METRICS_ADDR": "127.0.0.1:99999"}, "METRICS_ADDR"},
 		{"short JWT secret", map[string]string{"JWT_SECRET": "short"}, "JWT_SECRET"},
 		{"unknown environment", map[string]string{"APP_ENV": "staging"}, "APP_ENV"},
 		{"bad boolean", map[string]string{"PLAYGROUND": "maybe"}, "PLAYGROUND"},

@@ -2,7 +2,9 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +24,34 @@ func newDirSender(dir string) (dirSender, error) {
 	if err != nil {
 		return dirSender{}, err
 	}
+	if err := checkWritable(abs); err != nil {
+		return dirSender{}, fmt.Errorf("MAIL_DIR %s cannot be written: %w", abs, err)
+	}
 	return dirSender{dir: abs}, nil
+}
+
+// checkWritable checks that dir, or the nearest of its parents that exists when it does
+// not yet (send makes it), takes a file: a temporary one, removed at once.
+func checkWritable(dir string) error {
+	for {
+		fi, err := os.Stat(dir)
+		if errors.Is(err, fs.ErrNotExist) && filepath.Dir(dir) != dir {
+			dir = filepath.Dir(dir)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		f, err := os.CreateTemp(dir, ".backbone-check-*")
+		if err != nil {
+			return err
+		}
+		f.Close()
+		return os.Remove(f.Name())
+	}
 }
 
 func (d dirSender) String() string { return "directory " + d.dir }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,27 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		if _, err := mail.New(c, quiet); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestNewRefusesAMailDirItCannotWrite: at start-up, rather than at the first email.
+func TestNewRefusesAMailDirItCannotWrite(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"/proc/nope", filepath.Join(file, "mail")} {
+		_, err := mail.New(mail.Config{From: "a@b.c", Dir: dir}, quiet)
+		if err == nil || !strings.Contains(err.Error(), "MAIL_DIR") {
+			t.Errorf("MAIL_DIR=%s: %v, want an error naming MAIL_DIR", dir, err)
+		}
+	}
+	notYet := filepath.Join(t.TempDir(), "a", "b")
+	if _, err := mail.New(mail.Config{From: "a@b.c", Dir: notYet}, quiet); err != nil {
+		t.Fatalf("a directory still to make: %v", err)
+	}
+	if _, err := os.Stat(notYet); !os.IsNotExist(err) {
+		t.Errorf("the directory was made before the first email (%v)", err)
 	}
 }
