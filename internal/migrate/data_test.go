@@ -17,6 +17,7 @@ import (
 	"backbone/ent/privacy"
 	"backbone/ent/question"
 	"backbone/ent/user"
+	"backbone/internal/db"
 	"backbone/internal/migrate"
 )
 
@@ -33,6 +34,49 @@ func until(t *testing.T, dir fs.FS, name string) fs.FS {
 	return edited(t, out, nil, true)
 }
 
+// migrationAt is a database migrated up to, not including, one migration: a test writes
+// the rows as they stood before it, then apply runs it and those after it.
+type migrationAt struct {
+	ctx  context.Context
+	db   *db.DB
+	dir  fs.FS
+	name string
+}
+
+func beforeMigration(t *testing.T, dialect, url, name string) *migrationAt {
+	t.Helper()
+	m := &migrationAt{ctx: privacy.DecisionContext(context.Background(), privacy.Allow),
+		db: mustOpen(t, url), dir: embedded(t, dialect), name: name}
+	if _, err := migrate.ApplyFS(m.ctx, m.db, until(t, m.dir, name), nil); err != nil {
+		t.Fatalf("ApplyFS before %s: %v", name, err)
+	}
+	return m
+}
+
+// apply runs the migration and every one after it.
+func (m *migrationAt) apply(t *testing.T) {
+	t.Helper()
+	if n, err := migrate.ApplyFS(m.ctx, m.db, m.dir, nil); err != nil || n != len(fileNames(t, m.dir))-len(fileNames(t, until(t, m.dir, m.name))) {
+		t.Fatalf("ApplyFS from %s = %d, %v", m.name, n, err)
+	}
+}
+
+// aQuestion stores a client and a question of theirs.
+func aQuestion(t *testing.T, ctx context.Context, c *ent.Client) *ent.Question {
+	t.Helper()
+	u, err := c.User.Create().SetEmail("client@example.com").SetPasswordHash("hash").
+		SetDisplayName("Client").SetRole(user.RoleCLIENT).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Question.Create().SetClientID(u.ID).SetSubject("Physics").SetTitle("Sky").SetBody("Why blue?").
+		SetUrgency(question.UrgencyNORMAL).SetDeadline(time.Now().Add(time.Hour)).SetPrice(10).Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
 // TestAIVersionsAreUnindexed: the migration that stops indexing AI versions for the
 // originality check removes the fingerprints they were given before, and keeps the
 // expert answers'.
@@ -42,23 +86,9 @@ func TestAIVersionsAreUnindexed(t *testing.T) {
 	for _, dia := range dialects {
 		t.Run(dia.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
-			d := mustOpen(t, dia.url(t))
-			dir := embedded(t, dia.name)
-			if _, err := migrate.ApplyFS(ctx, d, until(t, dir, name), nil); err != nil {
-				t.Fatalf("ApplyFS before %s: %v", name, err)
-			}
-			c := d.Client
-			u, err := c.User.Create().SetEmail("client@example.com").SetPasswordHash("hash").
-				SetDisplayName("Client").SetRole(user.RoleCLIENT).Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := c.Question.Create().SetClientID(u.ID).SetSubject("Physics").SetTitle("Sky").SetBody("Why blue?").
-				SetUrgency(question.UrgencyNORMAL).SetDeadline(time.Now().Add(time.Hour)).SetPrice(10).Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := beforeMigration(t, dia.name, dia.url(t), name)
+			ctx, c := m.ctx, m.db.Client
+			q := aQuestion(t, ctx, c)
 			kept := map[answerrevision.Kind]bool{answerrevision.KindAI_DRAFT: false, answerrevision.KindREWRITE: false, answerrevision.KindEXPERT: true}
 			revs := map[uuid.UUID]answerrevision.Kind{}
 			for kind := range kept {
@@ -74,9 +104,7 @@ func TestAIVersionsAreUnindexed(t *testing.T) {
 				}
 			}
 
-			if n, err := migrate.ApplyFS(ctx, d, dir, nil); err != nil || n != len(fileNames(t, dir))-len(fileNames(t, until(t, dir, name))) {
-				t.Fatalf("ApplyFS from %s = %d, %v", name, n, err)
-			}
+			m.apply(t)
 			for id, kind := range revs {
 				n, err := c.Fingerprint.Query().Where(fingerprint.RevisionID(id)).Count(ctx)
 				if err != nil {
@@ -99,23 +127,9 @@ func TestModelUsageStartsWithWhatTheStagesRecorded(t *testing.T) {
 	for _, dia := range dialects {
 		t.Run(dia.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
-			d := mustOpen(t, dia.url(t))
-			dir := embedded(t, dia.name)
-			if _, err := migrate.ApplyFS(ctx, d, until(t, dir, name), nil); err != nil {
-				t.Fatalf("ApplyFS before %s: %v", name, err)
-			}
-			c := d.Client
-			u, err := c.User.Create().SetEmail("client@example.com").SetPasswordHash("hash").
-				SetDisplayName("Client").SetRole(user.RoleCLIENT).Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			q, err := c.Question.Create().SetClientID(u.ID).SetSubject("Physics").SetTitle("Sky").SetBody("Why blue?").
-				SetUrgency(question.UrgencyNORMAL).SetDeadline(time.Now().Add(time.Hour)).SetPrice(10).Save(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := beforeMigration(t, dia.name, dia.url(t), name)
+			ctx, c := m.ctx, m.db.Client
+			q := aQuestion(t, ctx, c)
 			finished := time.Now().Add(-time.Hour).Truncate(time.Second).UTC()
 			stages := []*ent.PipelineStageCreate{
 				c.PipelineStage.Create().SetQuestionID(q.ID).SetStage(pipelinestage.StageDRAFT).SetStatus(pipelinestage.StatusDONE).
@@ -130,9 +144,7 @@ func TestModelUsageStartsWithWhatTheStagesRecorded(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			if _, err := migrate.ApplyFS(ctx, d, dir, nil); err != nil {
-				t.Fatalf("ApplyFS from %s: %v", name, err)
-			}
+			m.apply(t)
 			rows, err := c.ModelUsage.Query().Order(ent.Asc(modelusage.FieldStage)).All(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -169,13 +181,8 @@ func TestEmailsAreRewrittenInNFC(t *testing.T) {
 	for _, dia := range dialects {
 		t.Run(dia.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
-			d := mustOpen(t, dia.url(t))
-			dir := embedded(t, dia.name)
-			if _, err := migrate.ApplyFS(ctx, d, until(t, dir, name), nil); err != nil {
-				t.Fatalf("ApplyFS before %s: %v", name, err)
-			}
-			c := d.Client
+			m := beforeMigration(t, dia.name, dia.url(t), name)
+			ctx, c := m.ctx, m.db.Client
 			ids := map[string]uuid.UUID{}
 			for _, email := range []string{nfd, takenNFC, takenNFD, twinA, twinB, composed} {
 				u, err := c.User.Create().SetEmail(email).SetPasswordHash("hash").
@@ -186,9 +193,7 @@ func TestEmailsAreRewrittenInNFC(t *testing.T) {
 				ids[email] = u.ID
 			}
 
-			if _, err := migrate.ApplyFS(ctx, d, dir, nil); err != nil {
-				t.Fatalf("ApplyFS from %s: %v", name, err)
-			}
+			m.apply(t)
 			want := map[string]string{nfd: nfc, takenNFC: takenNFC, takenNFD: takenNFD, twinA: twinA, twinB: twinB, composed: composed}
 			if dia.name == "sqlite" {
 				want[nfd] = nfd
