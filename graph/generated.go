@@ -4871,13 +4871,13 @@ type Mutation {
   "Signs in with email and password."
   login(email: String!, password: String!): AuthPayload! @public
 
-  "Exchanges a refresh token for new tokens. A refresh token works once; reusing one ends its session."
+  "Exchanges a refresh token for new tokens. A refresh token works once; reusing one ends its session. At most 60 a minute per IP address (RATE_LIMITED with retryAfter)."
   refreshSession(refreshToken: String!): AuthPayload! @public
 
   "Ends this session, or every session of yours. Not with an API key (FORBIDDEN)."
   logout(allSessions: Boolean! = false): Boolean! @auth
 
-  "Changes your password and ends your other sessions; your API keys keep working (resetPassword revokes them). Not with an API key (FORBIDDEN)."
+  "Changes your password and ends your other sessions; your API keys keep working (resetPassword revokes them). Not with an API key (FORBIDDEN). At most 5 attempts per 15 minutes per account, wrong ones included (RATE_LIMITED with retryAfter)."
   changePassword(currentPassword: String!, newPassword: String!): Boolean! @auth
 
   "Creates an API key; its secret is shown once. Not with an API key (FORBIDDEN)."
