@@ -57,7 +57,8 @@ func requireWriteScope(ctx context.Context, next graphql.OperationHandler) graph
 // without credentials stays anonymous; refused credentials close it with 4403 (4401 for an
 // expired token: initRefusalCode) and the refusal's message. An authenticated connection is closed when its token or key expires
 // (4401) or its session or key is revoked, or a key's owner changes role (4403), on
-// whichever instance does it.
+// whichever instance does it: its subscriptions stop at once, and the queries and
+// mutations it is running (a logout sent over it) send their results before the close.
 func websocketInit(svc *auth.Service) gqlws.InitFunc {
 	return func(ctx context.Context, payload gqlws.InitPayload) (context.Context, error) {
 		p, fromUpgrade := viewer.From(ctx)
@@ -72,7 +73,7 @@ func websocketInit(svc *auth.Service) gqlws.InitFunc {
 		if err != nil {
 			return nil, &gqlws.CloseError{Code: initRefusalCode(err), Reason: refusalMessage(err)}
 		}
-		end := watchCredential(svc, p, func(code int, reason string) { gqlws.Close(ctx, code, reason) })
+		end := watchCredential(svc, p, func(code int, reason string) { gqlws.CloseAfterOperations(ctx, code, reason) })
 		context.AfterFunc(ctx, end) // the connection's context ends with it
 		return viewer.With(ctx, p), nil
 	}

@@ -284,3 +284,32 @@ func TestHeaderAuthenticatedWebsocketIsClosedWhenItsSessionEnds(t *testing.T) {
 		t.Errorf("close code %d %q, want 4403", ce.Code, ce.Text)
 	}
 }
+
+// A logout sent over the socket ends the session the socket runs on: the socket closes
+// with 4403, but only after the logout's own result has been sent.
+func TestLogoutOverTheSocketIsAnsweredBeforeItCloses(t *testing.T) {
+	t.Parallel()
+	a := newAPI(startServer(t, authEnv(t)))
+	s := a.register(t, uniqueEmail("leaving"))
+	conn := wsAuthed(t, a.ts, s.AccessToken)
+	mustWriteJSON(t, conn, map[string]any{"id": "bye", "type": "subscribe",
+		"payload": map[string]any{"query": logoutMutation, "variables": map[string]any{"all": false}}})
+	msg, err := wsRead(conn, 10*time.Second)
+	if err != nil {
+		t.Fatalf("no result before the socket ended: %v", err)
+	}
+	payload, _ := msg["payload"].(map[string]any)
+	data, _ := payload["data"].(map[string]any)
+	if msg["type"] != "next" || msg["id"] != "bye" || data["logout"] != true {
+		t.Fatalf("want the logout's result, got %v", msg)
+	}
+	if done, err := wsRead(conn, 10*time.Second); err != nil || done["type"] != "complete" {
+		t.Fatalf("after the result: %v %v", done, err)
+	}
+	if ce := wsClosed(t, conn, 10*time.Second); ce.Code != 4403 {
+		t.Errorf("close code %d %q, want 4403", ce.Code, ce.Text)
+	}
+	if reason := a.refused(t, bearer(s.AccessToken)); reason != "revoked" {
+		t.Errorf("the token still works after the logout: reason %q", reason)
+	}
+}

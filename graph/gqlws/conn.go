@@ -36,8 +36,9 @@ type conn struct {
 	queued      int      // their bytes
 	writing     bool     // the writer goroutine owns the socket
 	writerDone  chan struct{}
-	closing     bool // nothing more is accepted
-	closeQueued bool // a close frame is queued or written
+	closing     bool          // nothing more is accepted
+	draining    *pendingClose // CloseAfterOperations: no new operation starts
+	closeQueued bool          // a close frame is queued or written
 	acked       bool
 	ops         map[string]*operation
 	release     func() // from OnConnect
@@ -333,6 +334,9 @@ func (c *conn) teardown() {
 	c.ops = map[string]*operation{}
 	release := c.release
 	c.release = nil
+	if c.draining != nil {
+		c.draining.timer.Stop()
+	}
 	c.mu.Unlock()
 	for _, op := range ops {
 		op.end()

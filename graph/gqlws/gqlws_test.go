@@ -396,3 +396,24 @@ func TestMetrics(t *testing.T) {
 		return got["websocket_messages_sent_total"] >= 3 // ack and two events
 	})
 }
+
+func TestCloseAfterOperationsStopsSubscriptionsAtOnce(t *testing.T) {
+	t.Parallel()
+	inits := make(chan context.Context, 1)
+	b, _, ts := newTestServer(t, gqlws.Config{InitFunc: func(ctx context.Context, _ gqlws.InitPayload) (context.Context, error) {
+		inits <- ctx
+		return ctx, nil
+	}})
+	c := connect(t, ts, "graphql-transport-ws", "")
+	ctx := <-inits
+	c.subscribe("1", `subscription { ticks(topic: "drained") }`, nil)
+	eventually(t, "the subscription", func() bool { return b.count("drained") == 1 })
+	if !gqlws.CloseAfterOperations(ctx, 4403, "session revoked") {
+		t.Fatal("CloseAfterOperations did not find the connection")
+	}
+	// Only a query or mutation in flight is waited for: the close comes at once.
+	if ce := c.closed(); ce.Code != 4403 || ce.Text != "session revoked" {
+		t.Fatalf("closed with %d %q, want 4403 session revoked", ce.Code, ce.Text)
+	}
+	eventually(t, "the subscription's end", func() bool { return b.count("drained") == 0 })
+}

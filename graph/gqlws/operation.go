@@ -28,13 +28,15 @@ type operation struct {
 	done    chan struct{}      // closed when stopped (Subscriber)
 
 	member *member // while in a shared group; guarded by Server.mu
+
+	subscription bool // known once the document is parsed; guarded by conn.mu
 }
 
 // start runs the operation id of payload; false if the id is already in use. Over
 // MaxOperations, the operation is refused with an error message.
 func (c *conn) start(id string, payload json.RawMessage) bool {
 	c.mu.Lock()
-	if c.closing {
+	if c.closing || c.draining != nil {
 		c.mu.Unlock()
 		return true
 	}
@@ -80,6 +82,7 @@ func (c *conn) stop(id string) {
 	if op != nil {
 		op.end()
 	}
+	c.closeIfDrained()
 }
 
 // forget removes a finished operation, so that its id may be used again.
@@ -141,6 +144,7 @@ func (op *operation) isStopped() bool {
 // complete tells the client the operation is over, unless it was stopped. The id is
 // freed first: a client may reuse it as soon as it reads complete.
 func (op *operation) complete() {
+	defer op.c.closeIfDrained() // after the message below is queued
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.c.forget(op)
@@ -153,6 +157,7 @@ func (op *operation) complete() {
 // fail ends the operation after an error message: nothing follows an error, not even
 // complete.
 func (op *operation) fail(list gqlerror.List) {
+	defer op.c.closeIfDrained() // after the message below is queued
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.c.forget(op)
@@ -214,6 +219,12 @@ func (op *operation) run(ctx context.Context, payload json.RawMessage, start tim
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
+	if rc.Operation.Operation == ast.Subscription && !c.markSubscription(op) {
+		op.end() // the connection is closing for its credentials
+		c.forget(op)
+		c.closeIfDrained()
+		return
+	}
 
 	// The execution's context is cancelled explicitly, by the operation's end or, for a
 	// group, by its last member leaving: a group outlives the client that started it.
