@@ -335,6 +335,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptAnswer                  func(childComplexity int, id string, stars int, comment *string) int
+		ApplyAgainAsExpert            func(childComplexity int, input model.ExpertApplicationInput) int
 		ApproveExpert                 func(childComplexity int, userID string) int
 		BuyCredits                    func(childComplexity int, credits *int, pack *string, idempotencyKey string) int
 		CancelQuestion                func(childComplexity int, id string) int
@@ -816,6 +817,7 @@ type MutationResolver interface {
 	UpdateNotificationPreferences(ctx context.Context, input model.UpdateNotificationPreferencesInput) ([]*model.NotificationPreference, error)
 	UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*ent.User, error)
 	RequestSubjects(ctx context.Context, subjects []string) (*ent.SubjectRequest, error)
+	ApplyAgainAsExpert(ctx context.Context, input model.ExpertApplicationInput) (*ent.User, error)
 	RemoveSubjects(ctx context.Context, subjects []string) (*ent.User, error)
 	DecideSubjectRequest(ctx context.Context, id string, approve bool, note *string) (*ent.SubjectRequest, error)
 	SetPayoutMethod(ctx context.Context, input model.PayoutMethodInput) (*accounts.PayoutMethodView, error)
@@ -1976,6 +1978,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptAnswer(childComplexity, args["id"].(string), args["stars"].(int), args["comment"].(*string)), true
+	case "Mutation.applyAgainAsExpert":
+		if e.ComplexityRoot.Mutation.ApplyAgainAsExpert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applyAgainAsExpert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyAgainAsExpert(childComplexity, args["input"].(model.ExpertApplicationInput)), true
 	case "Mutation.approveExpert":
 		if e.ComplexityRoot.Mutation.ApproveExpert == nil {
 			break
@@ -5570,6 +5583,13 @@ extend type Mutation {
   """
   requestSubjects(subjects: [String!]!): SubjectRequest! @hasRole(roles: [EXPERT])
 
+  """
+  Submits your expert application again after an admin rejected it, with new subjects and
+  bio: the account is PENDING until an admin approves or rejects it (admins are notified,
+  EXPERT_APPLIED). CONFLICT unless your application stands REJECTED.
+  """
+  applyAgainAsExpert(input: ExpertApplicationInput!): User! @hasRole(roles: [EXPERT])
+
   "Stops answering subjects, at once and without approval (approved experts); at least one must remain."
   removeSubjects(subjects: [String!]!): User! @hasRole(roles: [EXPERT])
 
@@ -6984,6 +7004,20 @@ func (ec *executionContext) field_Mutation_acceptAnswer_args(ctx context.Context
 		return nil, err
 	}
 	args["comment"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_applyAgainAsExpert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExpertApplicationInput, error) {
+			return ec.unmarshalNExpertApplicationInput2backboneᚋgraphᚋmodelᚐExpertApplicationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -15037,6 +15071,68 @@ func (ec *executionContext) fieldContext_Mutation_requestSubjects(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_requestSubjects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_applyAgainAsExpert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyAgainAsExpert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplyAgainAsExpert(ctx, fc.Args["input"].(model.ExpertApplicationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕbackboneᚋentᚋuserᚐRoleᚄ(ctx, []any{"EXPERT"})
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖbackboneᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyAgainAsExpert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applyAgainAsExpert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26390,6 +26486,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "applyAgainAsExpert":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyAgainAsExpert(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "removeSubjects":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeSubjects(ctx, field)
@@ -29531,6 +29634,11 @@ func (ec *executionContext) marshalNEarnings2ᚖbackboneᚋinternalᚋwalletᚐE
 		return graphql.Null
 	}
 	return ec._Earnings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExpertApplicationInput2backboneᚋgraphᚋmodelᚐExpertApplicationInput(ctx context.Context, v any) (model.ExpertApplicationInput, error) {
+	res, err := ec.unmarshalInputExpertApplicationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNExpertDisputeStats2ᚖbackboneᚋgraphᚋmodelᚐExpertDisputeStats(ctx context.Context, sel ast.SelectionSet, v *model.ExpertDisputeStats) graphql.Marshaler {

@@ -457,6 +457,11 @@ func (r *mutationResolver) RequestSubjects(ctx context.Context, subjects []strin
 	return r.Profiles.RequestSubjects(ctx, subjects)
 }
 
+// ApplyAgainAsExpert is the resolver for the applyAgainAsExpert field.
+func (r *mutationResolver) ApplyAgainAsExpert(ctx context.Context, input model.ExpertApplicationInput) (*ent.User, error) {
+	return r.Auth.ApplyAgain(ctx, auth.ExpertApplication{Subjects: input.Subjects, Bio: input.Bio})
+}
+
 // RemoveSubjects is the resolver for the removeSubjects field.
 func (r *mutationResolver) RemoveSubjects(ctx context.Context, subjects []string) (*ent.User, error) {
 	return r.Profiles.RemoveSubjects(ctx, subjects)

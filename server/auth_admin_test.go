@@ -17,6 +17,7 @@ const (
 	setRoleMutation    = `mutation($id: ID!, $role: Role!) { setUserRole(userId: $id, role: $role) { id role expertStatus } }`
 	approveMutation    = `mutation($id: ID!) { approveExpert(userId: $id) { id expertStatus } }`
 	rejectMutation     = `mutation($id: ID!) { rejectExpert(userId: $id, reason: "no credentials") { id expertStatus } }`
+	applyAgainMutation = `mutation($in: ExpertApplicationInput!) { applyAgainAsExpert(input: $in) { id expertStatus expertSubjects } }`
 	usersQuery         = `query($first: Int, $after: Cursor, $f: UsersFilter) {
 		users(first: $first, after: $after, filter: $f) {
 			totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id email role status expertStatus } } } }`
@@ -198,6 +199,35 @@ func TestAdminActions(t *testing.T) {
 			{approveMutation, yes}, {rejectMutation, yes}, {approveMutation, no}, {rejectMutation, client}, {approveMutation, client},
 		} {
 			a.fail(t, "CONFLICT", as, tc.mutation, map[string]any{"id": tc.id})
+		}
+	})
+
+	t.Run("a rejected applicant applies again", func(t *testing.T) {
+		applicant := a.applyAsExpert(t, uniqueEmail("again"))
+		me := bearer(applicant.AccessToken)
+		again := map[string]any{"in": map[string]any{"subjects": []string{"PHYSICS"}, "bio": "Now with a degree"}}
+		a.fail(t, "CONFLICT", me, applyAgainMutation, again) // still pending
+		a.ok(t, as, rejectMutation, map[string]any{"id": applicant.User.ID}, nil)
+
+		var out struct {
+			ApplyAgainAsExpert struct {
+				ExpertStatus   *string
+				ExpertSubjects []string
+			}
+		}
+		a.ok(t, me, applyAgainMutation, again, &out)
+		if st := out.ApplyAgainAsExpert.ExpertStatus; st == nil || *st != "PENDING" {
+			t.Fatalf("applyAgainAsExpert: %v", st)
+		}
+		if subjects := out.ApplyAgainAsExpert.ExpertSubjects; !slices.Equal(subjects, []string{"Physics"}) {
+			t.Errorf("the new application's subjects: %v", subjects)
+		}
+		a.fail(t, "CONFLICT", me, applyAgainMutation, again) // pending again: an admin decides first
+		a.ok(t, as, approveMutation, map[string]any{"id": applicant.User.ID}, nil)
+		a.fail(t, "CONFLICT", me, applyAgainMutation, again)
+		if ext := a.fail(t, "BAD_USER_INPUT", me, applyAgainMutation,
+			map[string]any{"in": map[string]any{"subjects": []string{"astrology"}, "bio": "x"}}); ext["field"] != "subjects" {
+			t.Errorf("an unknown subject: field %v", ext["field"])
 		}
 	})
 

@@ -45,6 +45,18 @@ func azAccountsRows() []azRow {
 		{op: `mutation { updateProfile(input: {displayName: "Table Row"}) { displayName } }`, prepare: freshExpert, want: azSignedIn()},
 		{op: `mutation { requestSubjects(subjects: ["Chemistry"]) { id } }`, prepare: freshExpert, want: approvedExpertsOnly()},
 		{
+			op: `mutation { applyAgainAsExpert(input: {subjects: ["Chemistry"], bio: "Table row."}) { expertStatus } }`,
+			prepare: func(t *testing.T, w *azWorld, c azCaller, req *azRequest) {
+				if a := w.fresh(t, c); a != nil && (c == azExpert || c == azPending) {
+					if err := w.db.User.UpdateOneID(a.UUID).SetExpertStatus("REJECTED").Exec(w.system()); err != nil {
+						t.Fatal(err)
+					}
+					req.token = a.Token
+				}
+			},
+			want: expertsOnly(), // the role's holders; the service then needs a rejected application
+		},
+		{
 			op: `mutation { removeSubjects(subjects: ["Chemistry"]) { expertSubjects } }`,
 			prepare: func(t *testing.T, w *azWorld, c azCaller, req *azRequest) {
 				if a := w.fresh(t, c); a != nil && (c == azExpert || c == azPending) {

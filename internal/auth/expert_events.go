@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"backbone/ent"
 	"backbone/internal/events"
@@ -21,14 +22,14 @@ func emitExpert(ctx context.Context, tx *ent.Client, topic string, u *ent.User, 
 	return outbox.Add(ctx, tx, outbox.Message{Kind: outbox.Event, Topic: topic, Key: u.ID.String(), Payload: b})
 }
 
-// expertApplied is the event of u's expert application.
-func expertApplied(ctx context.Context, tx *ent.Client, u *ent.User) error {
+// expertApplied is the event of u's expert application, made at.
+func expertApplied(ctx context.Context, tx *ent.Client, u *ent.User, at time.Time) error {
 	admins, err := events.Admins(ctx, tx)
 	if err != nil {
 		return err
 	}
 	return emitExpert(ctx, tx, events.TopicExpertApplied, u, events.ExpertApplied{UserID: u.ID, Subjects: u.ExpertSubjects,
-		At: u.CreatedAt, Admins: admins})
+		At: at, Admins: admins})
 }
 
 // expertDecided is the event of an admin's decision on u's application.

@@ -55,7 +55,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, erro
 			return err
 		}
 		if in.Expert != nil {
-			if err := expertApplied(ctx, tx, u); err != nil {
+			if err := expertApplied(ctx, tx, u, u.CreatedAt); err != nil {
 				return err
 			}
 		}
