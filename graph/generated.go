@@ -4878,7 +4878,7 @@ type Query {
 }
 
 type Mutation {
-  "Creates a client account (or an expert application) and signs it in. At most 20 attempts an hour per IP address, refused ones included (RATE_LIMITED with retryAfter)."
+  "Creates a client account (or an expert application) and signs it in. An address that already has an account is CONFLICT (field email), so this tells whether an address has an account (login and requestPasswordReset do not); hence the limit: at most 20 attempts an hour per IP address, refused ones included (RATE_LIMITED with retryAfter)."
   register(input: RegisterInput!): AuthPayload! @public
 
   "Signs in with email and password."
