@@ -4984,7 +4984,11 @@ type Mutation {
   """
   declineQuestion(id: ID!, reason: String!): Question! @hasRole(roles: [EXPERT])
 
-  "Settles the dispute of the question id: refund (0 to the price) goes back to the client, the rest to the expert (less the fee of the question's terms)."
+  """
+  Settles the dispute of the question id: refund (0 to the price) goes back to the client,
+  the rest to the expert (less the fee of the question's terms). Not a dispute about your
+  own question or answer (FORBIDDEN): another admin resolves it.
+  """
   resolveDispute(id: ID!, refund: Int!, note: String!): Question! @hasRole(roles: [ADMIN])
 
   """

@@ -18,8 +18,11 @@ import (
 
 // ResolveDispute closes a disputed question: refund credits (0..price) go back to the
 // client, the rest is captured for the expert less the platform fee of the question's terms.
-// Errors: UNAUTHENTICATED, FORBIDDEN (not an admin), BAD_USER_INPUT (refund out of
-// range, note over 2000 characters), NOT_FOUND, CONFLICT (not DISPUTED).
+// Not by an admin who is the question's client or expert (a user made an admin later):
+// another admin decides money of their own, as with payouts and grants.
+// Errors: UNAUTHENTICATED, FORBIDDEN (not an admin; the question's client or expert),
+// BAD_USER_INPUT (refund out of range, note over 2000 characters), NOT_FOUND, CONFLICT
+// (not DISPUTED).
 func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64, note string) (*ent.Question, error) {
 	p, err := admin(ctx)
 	if err == nil {
@@ -32,6 +35,9 @@ func (s *Service) ResolveDispute(ctx context.Context, id uuid.UUID, refund int64
 		q, err := load(ctx, tx, id)
 		if err != nil {
 			return nil, err
+		}
+		if q.ClientID == p.UserID || (q.ExpertID != nil && *q.ExpertID == p.UserID) {
+			return nil, errs.E(errs.Forbidden, "you cannot resolve a dispute about your own question or answer: another admin resolves it")
 		}
 		if refund < 0 || refund > q.Price {
 			return nil, errs.Ef(errs.BadUserInput, "the refund must be 0 to %d credits", q.Price).With("field", "refund")

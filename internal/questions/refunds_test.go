@@ -11,8 +11,11 @@ import (
 	"backbone/ent/dispute"
 	"backbone/ent/privacy"
 	"backbone/ent/question"
+	"backbone/ent/user"
+	"backbone/internal/errs"
 	"backbone/internal/questions"
 	"backbone/internal/settings"
+	"backbone/internal/viewer"
 )
 
 func TestCancelBeforeAClaimRefundsThePrice(t *testing.T) {
@@ -191,6 +194,28 @@ func TestResolvedDisputeSplitsTheEscrow(t *testing.T) {
 	}
 	_, err = e.svc.ResolveDispute(e.admin, q.ID, 10, "")
 	wantConflict(t, err, question.StatusRESOLVED)
+}
+
+// A client or expert made an admin later may not settle the dispute of their own
+// question: another admin does, as with their payouts and grants.
+func TestResolveDisputeIsNotForItsOwnParties(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	clientID, cctx := e.client(t, 100)
+	expertID, xctx := e.expert(t)
+	q := e.delivered(t, cctx, xctx)
+	if _, err := e.svc.OpenDispute(cctx, q.ID, "half of it is wrong"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []uuid.UUID{expertID, clientID} {
+		asAdmin := viewer.With(context.Background(), viewer.Principal{UserID: id, Role: string(user.RoleADMIN)})
+		_, err := e.svc.ResolveDispute(asAdmin, q.ID, 0, "mine")
+		wantCode(t, err, errs.Forbidden)
+	}
+	wantMoney(t, "refused", e.money(t, clientID, expertID), money{balance: 80, held: 20})
+	if _, err := e.svc.ResolveDispute(e.admin, q.ID, 0, "another admin"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestAnExpiredRevisionKeepsTheDeliveredAnswer(t *testing.T) {
