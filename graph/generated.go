@@ -4899,7 +4899,7 @@ type Mutation {
   "Revokes one of your API keys, or for an admin anyone's (another user's key is otherwise NOT_FOUND); CONFLICT when already revoked. Not with an API key (FORBIDDEN)."
   revokeApiKey(id: ID!): APIKey! @auth
 
-  "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status. Demoting an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins demote each other at once."
+  "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status. The role the user has already is CONFLICT (their sessions stay), as suspending twice is. Demoting an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins demote each other at once."
   setUserRole(userId: ID!, role: Role!): User! @hasRole(roles: [ADMIN])
 
   "Suspends a user: their sessions end everywhere and their API keys are revoked for good. Suspending an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins suspend each other at once."

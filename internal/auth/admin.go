@@ -101,12 +101,17 @@ const actionRoleChanged = "user.role_changed"
 // SetUserRole changes a user's role and ends their sessions, so the new role applies at
 // their next sign-in rather than when their old token happens to expire, and the live
 // connections of their API keys, which acted with the old role, on every instance.
-// Errors: FORBIDDEN (your own role), NOT_FOUND, CONFLICT (the demotion of the last
-// active admin).
+// The role the user has already is CONFLICT, as a second suspension is: nothing would
+// change, so no sessions end and nothing is audited.
+// Errors: FORBIDDEN (your own role), NOT_FOUND, CONFLICT (the role the user has, the
+// demotion of the last active admin).
 func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role) (*ent.User, error) {
 	out, err := s.adminUpdate(ctx, id, actionRoleChanged, true, func(_ context.Context, _ *ent.Client, u *ent.User, up *ent.UserUpdateOne) (map[string]any, error) {
 		if err := user.RoleValidator(role); err != nil {
 			return nil, errs.E(errs.BadUserInput, "unknown role").With("field", "role")
+		}
+		if u.Role == role {
+			return nil, errs.Ef(errs.Conflict, "the user already has role %s", role)
 		}
 		up.SetRole(role)
 		meta := map[string]any{"from": string(u.Role), "to": string(role)}
