@@ -4902,7 +4902,15 @@ type Mutation {
   "Changes a user's role; their sessions end so the new role applies at once. Made an expert, a user without an expert status is APPROVED; made anything else, they lose their expert status. The role the user has already is CONFLICT (their sessions stay), as suspending twice is. Demoting an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins demote each other at once."
   setUserRole(userId: ID!, role: Role!): User! @hasRole(roles: [ADMIN])
 
-  "Suspends a user: their sessions end everywhere and their API keys are revoked for good. Suspending an ADMIN must leave at least one active (not suspended) admin: CONFLICT otherwise, also when two admins suspend each other at once."
+  """
+  Suspends a user: their sessions end everywhere and their API keys are revoked for good.
+  An expert's claims end at once, as a lapsed lease's do (outcome EXPIRED, LEASE_EXPIRED
+  sent): a claimed question goes back to the queue, a revision back to DELIVERED with its
+  answer. Their delivered answers stay DELIVERED: the client may accept (the expert is
+  paid), dispute, or ask for a revision, which goes to the suspended expert and, unanswered,
+  ends when its lease runs out. Suspending an ADMIN must leave at least one active (not
+  suspended) admin: CONFLICT otherwise, also when two admins suspend each other at once.
+  """
   suspendUser(userId: ID!, reason: String): User! @hasRole(roles: [ADMIN])
 
   "Lets a suspended user sign in again."

@@ -14,6 +14,8 @@ import (
 func (a *app) openQuestions() {
 	a.questions = questions.New(questions.Deps{DB: a.db, Wallet: a.wallet, Settings: a.settings,
 		Limiter: a.rateLimiter(), Stats: a.newMemo("expert_stats"), Log: a.log}, questions.Options{})
+	// A suspended expert can no longer work: their claims go back as a lapsed lease's do.
+	a.auth.OnSuspend(a.questions.ReleaseClaimsOf)
 	a.analytics = analytics.New(a.db, a.newMemo("analytics"))
 }
 

@@ -150,6 +150,41 @@ func TestQuestionDisputesAndReassignmentsOverGraphQL(t *testing.T) {
 		}
 	})
 
+	t.Run("a suspended expert's claims go back as a lapsed lease's do", func(t *testing.T) {
+		t.Parallel()
+		client, expert, other := w.register(t, false), w.qfExpert(t), w.qfExpert(t)
+		claimed := w.qfClaimed(t, client, expert)
+		revising := w.qfDelivered(t, client, expert)
+		var revised struct{ RequestRevision struct{ Status string } }
+		w.mustGQL(t, client.Token, `mutation($id: ID!) { requestRevision(id: $id, note: "More.") { status } }`,
+			map[string]any{"id": revising}, &revised)
+		delivered := w.qfDelivered(t, client, expert)
+
+		var out struct{ SuspendUser struct{ Status string } }
+		w.mustGQL(t, admin.Token, `mutation($id: ID!) { suspendUser(userId: $id, reason: "abuse") { status } }`,
+			map[string]any{"id": expert.ID}, &out)
+		// At once, not when the lease would have run out: back in the queue, for another expert.
+		if q := w.qfQuestion(t, admin.Token, claimed); q.Status != "AWAITING_EXPERT" || q.Expert != nil {
+			t.Fatalf("the claimed question after the suspension: %s by %v", q.Status, q.Expert)
+		}
+		if !w.qfAvailable(t, other, claimed) {
+			t.Fatal("the claimed question is not in another expert's queue")
+		}
+		// A revision ends as its lapsed lease would: the client has the delivered answer back.
+		if q := w.qfQuestion(t, admin.Token, revising); q.Status != "DELIVERED" || q.Expert == nil || q.Expert.ID != expert.ID {
+			t.Fatalf("the revision after the suspension: %s by %v", q.Status, q.Expert)
+		}
+		// A delivered answer stays: its client may still accept it, and the expert is paid.
+		if q := w.qfQuestion(t, admin.Token, delivered); q.Status != "DELIVERED" {
+			t.Fatalf("the delivered question after the suspension: %s", q.Status)
+		}
+		var accepted struct{ AcceptAnswer struct{ Status string } }
+		w.mustGQL(t, client.Token, `mutation($id: ID!) { acceptAnswer(id: $id, stars: 4) { status } }`, map[string]any{"id": delivered}, &accepted)
+		if accepted.AcceptAnswer.Status != "ACCEPTED" {
+			t.Fatalf("accepting the suspended expert's answer: %s", accepted.AcceptAnswer.Status)
+		}
+	})
+
 	t.Run("an unknown question", func(t *testing.T) {
 		t.Parallel()
 		missing := qfGID("Question", uuid.New())

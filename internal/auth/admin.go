@@ -137,8 +137,19 @@ func (s *Service) SetUserRole(ctx context.Context, id uuid.UUID, role user.Role)
 // sessions it ends.
 const actionSuspended = "user.suspended"
 
+// SuspendHook is work of another service that a suspension does in its own transaction
+// tx, such as ending the user's claims on questions; it returns how many things it
+// ended, for the audit row. An error rolls the suspension back.
+type SuspendHook func(ctx context.Context, tx *ent.Client, userID uuid.UUID) (int, error)
+
+// OnSuspend sets the hook every suspension runs (questions.Service.ReleaseClaimsOf: the
+// auth service is built before the question service, which depends on it). Set it
+// before serving.
+func (s *Service) OnSuspend(h SuspendHook) { s.onSuspend = h }
+
 // SuspendUser stops a user: their sessions end at once, on every instance, and their
-// API keys are revoked (a reactivation does not bring them back).
+// API keys are revoked (a reactivation does not bring them back). In the same
+// transaction the OnSuspend hook ends their claims on questions.
 // Errors: FORBIDDEN (yourself), NOT_FOUND, CONFLICT (already suspended, or the last
 // active admin).
 func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) (*ent.User, error) {
@@ -157,7 +168,15 @@ func (s *Service) SuspendUser(ctx context.Context, id uuid.UUID, reason string) 
 		if keys, err = s.revokeAPIKeys(ctx, tx, u.ID); err != nil {
 			return nil, err
 		}
-		return map[string]any{"reason": reason, "apiKeysRevoked": len(keys)}, nil
+		meta := map[string]any{"reason": reason, "apiKeysRevoked": len(keys)}
+		if s.onSuspend != nil {
+			n, err := s.onSuspend(ctx, tx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			meta["claimsReleased"] = n
+		}
+		return meta, nil
 	})
 	if err == nil {
 		s.Broadcast(ctx, keys) // live connections using the keys end, on every instance

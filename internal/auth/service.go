@@ -92,6 +92,8 @@ type Service struct {
 	// publicURL is where emailed links point (PUBLIC_URL), without a trailing slash.
 	publicURL string
 	settings  SettingsSource
+	// onSuspend runs in a suspension's transaction (OnSuspend); nil does nothing.
+	onSuspend SuspendHook
 }
 
 // Deps are what the service is built from.

@@ -60,17 +60,23 @@ func (s *Service) expireLease(ctx context.Context, tx *ent.Client, id uuid.UUID)
 	if err != nil {
 		return false, err
 	}
+	return true, s.takeBackExpired(ctx, tx, a, "question.lease_expired", now)
+}
+
+// takeBackExpired takes the question of the claim a, just ended as EXPIRED, back from its
+// expert (see unclaim) and records it as action, with the events of a lease expiry.
+func (s *Service) takeBackExpired(ctx context.Context, tx *ent.Client, a *ent.Assignment, action string, now time.Time) error {
 	q, c, err := s.unclaim(ctx, tx, a, bySystem)
 	if errs.Is(err, errs.Conflict) {
-		return true, nil // a stray claim on a question that moved on: ended, nothing to requeue
+		return nil // a stray claim on a question that moved on: ended, nothing to requeue
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
-	c.action, c.meta = "question.lease_expired", map[string]any{"expertId": a.ExpertID.String(), "assignmentId": id.String()}
-	c.notices = []event{{events.TopicLeaseExpired, events.LeaseExpired{QuestionID: q.ID, AssignmentID: id,
+	c.action, c.meta = action, map[string]any{"expertId": a.ExpertID.String(), "assignmentId": a.ID.String()}
+	c.notices = []event{{events.TopicLeaseExpired, events.LeaseExpired{QuestionID: q.ID, AssignmentID: a.ID,
 		ExpertID: a.ExpertID, At: now}}}
-	return true, record(ctx, tx, q, c)
+	return record(ctx, tx, q, c)
 }
 
 // ExpireDeadlines closes the open questions whose deadline passed with no expert
