@@ -53,10 +53,8 @@ func auditLogsFilter(in *model.AuditLogsFilter) (auth.AuditLogFilter, error) {
 	if in == nil {
 		return auth.AuditLogFilter{}, nil
 	}
-	out := auth.AuditLogFilter{
-		Action: deref(in.Action), TargetType: deref(in.TargetType), TargetID: deref(in.TargetID),
-		From: in.From, To: in.To,
-	}
+	out := auth.AuditLogFilter{Action: deref(in.Action), From: in.From, To: in.To}
+	out.TargetType, out.TargetID = auditTarget(deref(in.TargetType), deref(in.TargetID))
 	if in.ActorID != nil {
 		id, err := idOf("actorId", "User", *in.ActorID)
 		if err != nil {

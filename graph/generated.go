@@ -752,6 +752,9 @@ type AssignmentResolver interface {
 }
 type AuditLogResolver interface {
 	ID(ctx context.Context, obj *ent.AuditLog) (string, error)
+
+	TargetID(ctx context.Context, obj *ent.AuditLog) (string, error)
+	Metadata(ctx context.Context, obj *ent.AuditLog) (map[string]any, error)
 }
 type CreditPurchaseResolver interface {
 	ID(ctx context.Context, obj *ent.CreditPurchase) (string, error)
@@ -4222,7 +4225,18 @@ type AuditLog implements Node {
   actor: User
   action: String!
   targetType: String!
+  """
+  The target's global id, as its node(id:) takes it, when targetType is a Node type (User,
+  Question, Payout, CreditPurchase, APIKey, SubjectRequest); otherwise the id as stored:
+  a Session's UUID, "marketplace" for Settings, a Job's id.
+  """
   targetId: String!
+  """
+  What the action adds, as it was recorded. Ids of Node objects in it are global ids:
+  expertId (a User), assignmentId (an Assignment), and the from and to of
+  question.reassigned (the experts, null for none). Other ids are as stored: transactionId
+  (a ledger transaction, which is not a Node), keyId (an encryption key's name).
+  """
   metadata: JSON
   ip: String!
   userAgent: String!
@@ -4245,6 +4259,11 @@ input AuditLogsFilter {
   actorId: ID
   action: String
   targetType: String
+  """
+  The targetId as AuditLog.targetId shows it: a global id matches that object (and its
+  type); an id that is not a global id (of a target that is no Node, or a raw UUID as
+  stored) matches the stored id as it is.
+  """
   targetId: String
   "From this time, inclusive."
   from: Time
@@ -10292,7 +10311,7 @@ func (ec *executionContext) _AuditLog_targetId(ctx context.Context, field graphq
 			return ec.fieldContext_AuditLog_targetId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TargetID, nil
+			return ec.Resolvers.AuditLog().TargetID(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10303,7 +10322,7 @@ func (ec *executionContext) _AuditLog_targetId(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuditLog_targetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditLog", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditLog", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuditLog_metadata(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
@@ -10315,7 +10334,7 @@ func (ec *executionContext) _AuditLog_metadata(ctx context.Context, field graphq
 			return ec.fieldContext_AuditLog_metadata(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Metadata, nil
+			return ec.Resolvers.AuditLog().Metadata(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
@@ -10326,7 +10345,7 @@ func (ec *executionContext) _AuditLog_metadata(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_AuditLog_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditLog", field, false, false, "JSON")
+	return graphql.NewScalarFieldContext("AuditLog", field, true, true, "JSON")
 }
 
 func (ec *executionContext) _AuditLog_ip(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
@@ -25106,15 +25125,17 @@ func (ec *executionContext) _AuditLog(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "targetId":
-			out.Values[i] = ec._AuditLog_targetId(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditLog_targetId(ctx, field, obj)
+				})
 		case "metadata":
-			out.Values[i] = ec._AuditLog_metadata(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditLog_metadata(ctx, field, obj)
+				})
 		case "ip":
 			out.Values[i] = ec._AuditLog_ip(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -92,6 +92,16 @@ func (r *auditLogResolver) ID(ctx context.Context, obj *ent.AuditLog) (string, e
 	return GlobalID("AuditLog", obj.ID), nil
 }
 
+// TargetID is the resolver for the targetId field.
+func (r *auditLogResolver) TargetID(ctx context.Context, obj *ent.AuditLog) (string, error) {
+	return auditTargetID(obj), nil
+}
+
+// Metadata is the resolver for the metadata field.
+func (r *auditLogResolver) Metadata(ctx context.Context, obj *ent.AuditLog) (map[string]any, error) {
+	return auditMetadata(obj), nil
+}
+
 // ID is the resolver for the id field.
 func (r *creditPurchaseResolver) ID(ctx context.Context, obj *ent.CreditPurchase) (string, error) {
 	return GlobalID("CreditPurchase", obj.ID), nil

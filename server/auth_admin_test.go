@@ -308,12 +308,8 @@ func TestAuditLogRecordsSensitiveActions(t *testing.T) {
 		}
 		return rows
 	}
-	subjectID, applicantID := rawID(t, subject.User.ID).String(), rawID(t, applicant).String()
-	keyID := func() string {
-		b, _ := base64.RawURLEncoding.DecodeString(key.APIKey.ID)
-		_, id, _ := strings.Cut(string(b), ":")
-		return id
-	}()
+	// Targets are shown by their global ids, as the API shows every id.
+	subjectID, applicantID, keyID := subject.User.ID, applicant, key.APIKey.ID
 
 	failed := 0
 	for _, r := range logs(t, map[string]any{"action": "auth.login_failed", "actorId": subject.User.ID}) {
@@ -368,6 +364,19 @@ func TestAuditLogRecordsSensitiveActions(t *testing.T) {
 			if !slices.Contains(actions, want) {
 				t.Errorf("admin's actions %v lack %s", actions, want)
 			}
+		}
+	})
+
+	t.Run("targetId filter takes the global id an admin holds, and the stored UUID", func(t *testing.T) {
+		for _, target := range []string{subjectID, rawID(t, subjectID).String()} {
+			rows := logs(t, map[string]any{"action": "user.suspended", "targetId": target})
+			if len(rows) != 1 || rows[0].TargetID != subjectID || rows[0].TargetType != "User" {
+				t.Errorf("user.suspended rows of target %s: %+v, want one of %s", target, rows, subjectID)
+			}
+		}
+		// Every given field must match: a User's id with another target type matches nothing.
+		if rows := logs(t, map[string]any{"targetType": "Question", "targetId": subjectID}); len(rows) != 0 {
+			t.Errorf("rows of a User's id as a Question: %+v", rows)
 		}
 	})
 

@@ -60,7 +60,10 @@ type AuditLogsFilter struct {
 	ActorID    *string `json:"actorId,omitempty"`
 	Action     *string `json:"action,omitempty"`
 	TargetType *string `json:"targetType,omitempty"`
-	TargetID   *string `json:"targetId,omitempty"`
+	// The targetId as AuditLog.targetId shows it: a global id matches that object (and its
+	// type); an id that is not a global id (of a target that is no Node, or a raw UUID as
+	// stored) matches the stored id as it is.
+	TargetID *string `json:"targetId,omitempty"`
 	// From this time, inclusive.
 	From *time.Time `json:"from,omitempty"`
 	// Until this time, exclusive.
