@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"math"
 	"reflect"
 	"time"
 
@@ -15,11 +16,16 @@ import (
 // relayCursors are the predicates of after and before over a connection ordered by
 // column (then idColumn) in direction: after the one, before the other. sample is a
 // cursor value of the order (nil when it is by id alone); a cursor whose value is of
-// another kind was made for another order and answers BAD_USER_INPUT.
+// another kind was made for another order, and one the column cannot hold was made by
+// no one: both answer BAD_USER_INPUT.
 func relayCursors(after, before *Cursor, idColumn, column string, direction OrderDirection, sample any) ([]func(*sql.Selector), error) {
 	for i, c := range [2]*Cursor{after, before} {
 		if c != nil && cursorKind(c.Value) != cursorKind(sample) {
 			return nil, errs.E(errs.BadUserInput, "invalid cursor: it was made for another order of this list").
+				With("field", [2]string{"after", "before"}[i])
+		}
+		if c != nil && !cursorFits(c.Value, sample) {
+			return nil, errs.E(errs.BadUserInput, "invalid cursor: pass a cursor this API returned").
 				With("field", [2]string{"after", "before"}[i])
 		}
 	}
@@ -47,4 +53,36 @@ func cursorKind(v any) string {
 		return "number"
 	}
 	return "other"
+}
+
+// cursorFits reports whether v, a cursor value of sample's kind, is one sample's column
+// can hold. A number comes out of msgpack in any width: for an integer column it must be
+// an integer within the column's range and bigint's (the API writes integer orders as
+// integers, and ent stores every integer type in at most a bigint); for a float column,
+// a finite one within the column's range.
+func cursorFits(v, sample any) bool {
+	s, n := reflect.ValueOf(sample), reflect.ValueOf(v)
+	switch {
+	case s.CanFloat():
+		if !n.CanFloat() {
+			return true // an integer; the database converts it
+		}
+		f := n.Float()
+		return !math.IsNaN(f) && !math.IsInf(f, 0) && !s.OverflowFloat(f)
+	case s.CanInt(), s.CanUint():
+		var i int64
+		switch {
+		case n.CanInt():
+			i = n.Int()
+		case n.CanUint() && n.Uint() <= math.MaxInt64:
+			i = int64(n.Uint())
+		default:
+			return false // a float, or past bigint
+		}
+		if s.CanUint() {
+			return i >= 0 && !s.OverflowUint(uint64(i))
+		}
+		return !s.OverflowInt(i)
+	}
+	return true
 }

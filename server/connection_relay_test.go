@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 
 	"testing"
@@ -97,6 +100,50 @@ func TestACursorOfAnotherOrderIsBadUserInput(t *testing.T) {
 		// Its own order takes it.
 		w.mustGQL(t, admin, `query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { cursor } } }`,
 			map[string]any{"c": cursor}, &struct{}{})
+	})
+}
+
+// A cursor whose number no order column holds (uint64's max, 1e308, NaN, infinity, a
+// fraction, written as the tester did: base64 of msgpack {"i": 16 zero bytes, "v": n}) is
+// BAD_USER_INPUT on both the price and the version order: PostgreSQL refused it as out of
+// range for bigint, which answered INTERNAL.
+func TestACursorNumberNoColumnHoldsIsBadUserInput(t *testing.T) {
+	t.Parallel()
+	onBothDatabases(t, func(t *testing.T, w *azWorld) {
+		client, admin := w.callers[azClient], w.callers[azAdmin].Token
+		w.qfSubmit(t, client)
+		w.mustGQL(t, admin, `mutation { updateSettings(input: {revisionLimit: 3}) { version } }`, nil, &struct{}{})
+		cursor := func(value ...byte) string {
+			id := append([]byte{0x82, 0xa1, 'i', 0xc4, 16}, make([]byte, 16)...)
+			return base64.RawStdEncoding.EncodeToString(slices.Concat(id, []byte{0xa1, 'v'}, value))
+		}
+		double := func(f float64) []byte { return binary.BigEndian.AppendUint64([]byte{0xcb}, math.Float64bits(f)) }
+		values := map[string]string{
+			"uint64's max": "gqFpxBAAAAAAAAAAAAAAAAAAAAAAoXbP//////////8",
+			"1e308":        "gqFpxBAAAAAAAAAAAAAAAAAAAAAAoXbLf+HM84XryKA",
+			"NaN":          cursor(double(math.NaN())...),
+			"infinity":     cursor(double(math.Inf(-1))...),
+			"a fraction":   cursor(double(1.5)...),
+		}
+		for name, c := range values {
+			for _, tc := range []struct{ op, field string }{
+				{`query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "after"},
+				{`query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "before"},
+				{`query($c: Cursor) { settingsHistory(first: 2, after: $c) { edges { node { version } } } }`, "after"},
+			} {
+				if ext := w.wfFail(t, admin, "BAD_USER_INPUT", tc.op, map[string]any{"c": c}); ext["field"] != tc.field {
+					t.Errorf("%s: %s: field %v, want %s", name, tc.op, ext["field"], tc.field)
+				}
+			}
+		}
+		// The largest number a bigint holds is a cursor still: newest first, the one version
+		// comes after it.
+		var out struct{ SettingsHistory struct{ Edges []struct{} } }
+		w.mustGQL(t, admin, `query($c: Cursor) { settingsHistory(first: 2, after: $c) { edges { node { version } } } }`,
+			map[string]any{"c": cursor(0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)}, &out)
+		if len(out.SettingsHistory.Edges) != 1 {
+			t.Errorf("after the largest version: %d versions, want 1", len(out.SettingsHistory.Edges))
+		}
 	})
 }
 
