@@ -75,7 +75,7 @@ func (l DocumentLimits) check(doc *ast.QueryDocument) *gqlerror.Error {
 	var ops selectionCost
 	for _, op := range doc.Operations {
 		c := m.selectionSet(op.SelectionSet)
-		c.directives = satAdd(c.directives, len(op.Directives))
+		c.directives = satAdd(c.directives, satAdd(len(op.Directives), variableDirectives(op.VariableDefinitions)))
 		ops.add(c)
 	}
 	if err := l.checkCost(ops); err != nil {

@@ -30,6 +30,13 @@ func hostileShapes() []hostileShape {
 		{"201 aliases", "{ serverInfo {" + aliases(201) + " } }", "aliases"},
 		{"21 levels of fields", rep("{ a ", 21) + rep("}", 21), "depth"},
 		{"501 directives", "{ serverInfo {" + rep(" version @include(if: true)", 501) + " } }", "directives"},
+		{"600 directives on a variable definition", "query Q($a: Int" + rep(" @deprecated", 600) + ") { __typename }", "directives"},
+		{"600 directives on a fragment's variable definition", "{ ...F } fragment F($a: Int" + rep(" @deprecated", 600) + ") on Query { __typename }", "directives"},
+		{"600 directives on an operation", "query Q" + rep(" @deprecated", 600) + " { __typename }", "directives"},
+		{"600 directives on a fragment definition", "{ ...F } fragment F on Query" + rep(" @deprecated", 600) + " { __typename }", "directives"},
+		{"600 directives on a fragment spread", "{ ...F" + rep(" @deprecated", 600) + " } fragment F on Query { __typename }", "directives"},
+		{"600 directives on an inline fragment", "{ ... on Query" + rep(" @deprecated", 600) + " { __typename } }", "directives"},
+		{"300 directives on each of two variables", "query Q($a: Int" + rep(" @deprecated", 300) + ", $b: Int" + rep(" @deprecated", 300) + ") { __typename }", "directives"},
 		{"a chain of 1,500 fragments", fragmentChain(1_500), "fragments"},
 		{"300 fragments compared in pairs", fragmentPairs(300), "fragments"},
 	}
