@@ -63,6 +63,14 @@ func (t trustedDocuments) MutateOperationParameters(_ context.Context, p *graphq
 		if !found {
 			return requestRefused(CodePersistedQueryNotFound, fmt.Sprintf("no trusted document has the id %q", truncateMessage(id)))
 		}
+		if pq, sent := p.Extensions["persistedQuery"]; sent {
+			// Two names for the document must name the same one, as a query beside a
+			// sha256Hash must be its document; else which one runs is a guess.
+			if !t.namesBody(pq, body) {
+				return requestRefused(CodeBadRequest, "the persistedQuery's sha256Hash does not name the documentId's document")
+			}
+			delete(p.Extensions, "persistedQuery") // the manifest's text runs; APQ has nothing to do
+		}
 		p.Query = body
 		return nil
 	}
@@ -86,6 +94,15 @@ func (t trustedDocuments) MutateOperationParameters(_ context.Context, p *graphq
 		return requestRefused(CodePersistedQueryOnly, "this server runs only trusted documents: send the document's id as documentId or extensions.persistedQuery.sha256Hash, not its text")
 	}
 	return nil
+}
+
+// namesBody reports whether pq, a request's persistedQuery extension, is one whose
+// sha256Hash names the trusted document body.
+func (t trustedDocuments) namesBody(pq any, body string) bool {
+	m, _ := pq.(map[string]any)
+	hash, _ := m["sha256Hash"].(string)
+	named, found := t.lookup(hash, (*trusted.Documents).BySHA256)
+	return found && named == body
 }
 
 func (t trustedDocuments) lookup(id string, by func(*trusted.Documents, string) (string, bool)) (string, bool) {

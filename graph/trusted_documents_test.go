@@ -52,6 +52,12 @@ func TestTrustedDocuments(t *testing.T) {
 		{"only: APQ registration", only, apqBody(apqHash(other), other), CodePersistedQueryNotFound},
 		{"only: id and other text", only, apqBody(apqHash(trustedVersion), other), CodeBadRequest},
 		{"only: documentId and query", only, map[string]any{"documentId": trustedID, "query": trustedVersion}, CodeBadRequest},
+		{"only: documentId and its own sha256Hash", only, withExtensions(map[string]any{"documentId": trustedID}, apqHash(trustedVersion)), ""},
+		{"only: documentId and its id as sha256Hash", only, withExtensions(map[string]any{"documentId": trustedID}, trustedID), ""},
+		{"only: documentId and another sha256Hash", only, withExtensions(map[string]any{"documentId": trustedID}, apqHash(other)), CodeBadRequest},
+		{"only: documentId and a hash naming nothing", only, withExtensions(map[string]any{"documentId": trustedID}, "rl"), CodeBadRequest},
+		{"only: documentId and a persistedQuery without hash", only, map[string]any{"documentId": trustedID, "extensions": map[string]any{"persistedQuery": map[string]any{"version": 1}}}, CodeBadRequest},
+		{"mixed: documentId and a hash naming nothing", mixed, withExtensions(map[string]any{"documentId": trustedID}, "rl"), CodeBadRequest},
 		{"mixed: by documentId", mixed, map[string]any{"documentId": trustedID}, ""},
 		{"mixed: free text", mixed, map[string]any{"query": trustedVersion}, ""},
 		{"mixed: unknown documentId", mixed, map[string]any{"documentId": "nope"}, CodePersistedQueryNotFound},
@@ -77,6 +83,12 @@ func TestTrustedDocuments(t *testing.T) {
 	if r := only.postBody(t, apqBody(apqHash(other), "")); len(r.Errors) != 1 || r.codes()[0] != CodePersistedQueryNotFound {
 		t.Errorf("only: a hash registered through the other server: %v", r.Errors)
 	}
+}
+
+// withExtensions is body with an APQ persistedQuery extension of the hash.
+func withExtensions(body map[string]any, hash string) map[string]any {
+	body["extensions"] = map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+	return body
 }
 
 func apqTestConfig() PersistedQueryConfig {
