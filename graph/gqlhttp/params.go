@@ -88,10 +88,29 @@ func decodeParams(body []byte, what string) (*graphql.RawParams, *requestError) 
 		return nil, badRequest("%s is not valid UTF-8", what)
 	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+	if err := json.Unmarshal(body, &fields); nestsTooDeeply(err) {
+		return nil, tooDeep(what)
+	} else if err != nil || fields == nil {
 		return nil, badRequest("%s must be a JSON object", what)
 	}
 	return decodeFields(fields)
+}
+
+// maxJSONDepth is how deep encoding/json reads nested arrays and objects; it refuses
+// anything deeper with a syntax error.
+const maxJSONDepth = 10_000
+
+// nestsTooDeeply reports whether err is encoding/json refusing a value nested deeper than
+// maxJSONDepth: well-formed JSON, whose client deserves to hear why it was refused rather
+// than that it sent no object. encoding/json tells it apart by its message alone
+// (TestTooDeepJSONIsSaidSo pins it).
+func nestsTooDeeply(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.HasSuffix(se.Error(), "exceeded max depth")
+}
+
+func tooDeep(what string) *requestError {
+	return badRequest("%s nests arrays and objects deeper than %d levels", what, maxJSONDepth)
 }
 
 // checkContentType accepts application/json, in UTF-8 if a charset is named. The two
@@ -227,7 +246,9 @@ func decodeObject(name string, raw json.RawMessage) (map[string]any, *requestErr
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil || dec.More() {
+	if err := dec.Decode(&m); nestsTooDeeply(err) {
+		return nil, tooDeep(name)
+	} else if err != nil || m == nil || dec.More() {
 		return nil, badRequest("%s must be a JSON object or null", name)
 	}
 	if _, err := dec.Token(); err != io.EOF {
