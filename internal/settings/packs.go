@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/currency"
 )
 
 // CreditPack is what a number of credits costs: buyCredits sells packs, and the payment
@@ -28,10 +30,7 @@ const (
 	MaxPackID = 40
 )
 
-var (
-	packIDPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,` + strconv.Itoa(MaxPackID-1) + `}$`)
-	currencyPattern = regexp.MustCompile(`^[a-z]{3}$`)
-)
+var packIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,` + strconv.Itoa(MaxPackID-1) + `}$`)
 
 // defaultCreditPacks are the packs when an admin has set none.
 func defaultCreditPacks() []CreditPack {
@@ -88,10 +87,20 @@ func validatePacks(packs []CreditPack) error {
 			return bad("creditPacks", "packs must differ in credits")
 		case p.Price < 1 || p.Price > MaxPackPrice:
 			return bad("creditPacks", "a pack's price must be 1 to 99999999 minor units of its currency")
-		case !currencyPattern.MatchString(p.Currency):
+		case !isCurrencyCode(p.Currency):
 			return bad("creditPacks", "a pack's currency must be a three-letter ISO 4217 code, such as usd")
 		}
 		ids[p.ID], counts[p.Credits] = true, true
 	}
 	return nil
+}
+
+// isCurrencyCode reports whether code is an ISO 4217 currency code in lower case, as
+// normalizePacks stores it. XXX is ISO's code for "no currency", which nothing is sold in.
+func isCurrencyCode(code string) bool {
+	if code != strings.ToLower(code) {
+		return false
+	}
+	unit, err := currency.ParseISO(code)
+	return err == nil && unit != currency.XXX
 }

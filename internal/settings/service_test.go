@@ -172,6 +172,8 @@ func TestUpdateRefusesInvalidSettings(t *testing.T) {
 		{"free pack", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 0, Currency: "usd"}), "creditPacks"},
 		{"pack over Stripe's largest charge", packs(settings.CreditPack{ID: "a", Credits: 10, Price: settings.MaxPackPrice + 1, Currency: "usd"}), "creditPacks"},
 		{"pack without a currency", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "dollars"}), "creditPacks"},
+		{"pack in a currency ISO 4217 does not list", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "xyz"}), "creditPacks"},
+		{"pack in ISO's no-currency code", packs(settings.CreditPack{ID: "a", Credits: 10, Price: 100, Currency: "XXX"}), "creditPacks"},
 		{"one price given twice in two cases", settings.Patch{Prices: []settings.Price{low("Physics", 5), low("physics", 6)}}, "prices"},
 	}
 	for _, dl := range dialects {
