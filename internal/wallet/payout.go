@@ -40,7 +40,7 @@ func (s *Service) RequestPayout(ctx context.Context, amount int64, idempotencyKe
 	if p.Role != viewer.RoleExpert {
 		return nil, errs.E(errs.Forbidden, "experts only")
 	}
-	if err := checkAmount(amount); err != nil {
+	if err := checkAmountUpTo(amount, MaxPayout); err != nil {
 		return nil, err
 	}
 	ctx = db.System(ctx)

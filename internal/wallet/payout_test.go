@@ -2,6 +2,8 @@ package wallet_test
 
 import (
 	"context"
+	"errors"
+	"math"
 	"testing"
 
 	"github.com/google/uuid"
@@ -120,6 +122,22 @@ func TestRequestPayoutNeedsAPayoutMethod(t *testing.T) {
 	}
 	_, err := e.svc.RequestPayout(expertCtx, 1, "no-method")
 	wantCode(t, err, errs.FailedPrecondition)
+}
+
+// TestRequestPayoutNamesAReachableBound: an amount out of range is refused with the
+// bound of requestPayout(amount:), a GraphQL Int, not the ledger's far larger one.
+func TestRequestPayoutNamesAReachableBound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testenv.NewPostgresDB(t), wallet.Options{})
+	_, expertCtx := e.mustUser(t, user.RoleEXPERT)
+	for _, amount := range []int64{0, -1, math.MaxInt32 + 1, wallet.MaxAmount} {
+		_, err := e.svc.RequestPayout(expertCtx, amount, "out-of-range")
+		wantCode(t, err, errs.BadUserInput)
+		var e *errs.Error
+		if want := "amount must be between 1 and 2147483647 credits"; !errors.As(err, &e) || e.Message != want {
+			t.Fatalf("RequestPayout(%d): %v, want %q", amount, err, want)
+		}
+	}
 }
 
 // TestAnAdminCannotPayThemselves: an admin may neither grant credits to their own wallet

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/google/uuid"
 
@@ -97,10 +98,19 @@ func inTx[T any](ctx context.Context, c *ent.Client, op string, fn func(tx *ent.
 	return out, errs.Wrap(op, err)
 }
 
+// MaxPayout is the most one payout asks for: the largest GraphQL Int (32 bits), the most
+// requestPayout(amount:) can say, so its error names a bound a client can reach.
+const MaxPayout = int64(math.MaxInt32)
+
 // checkAmount refuses amounts that are not a positive number of credits.
 func checkAmount(n int64) error {
-	if n <= 0 || n > MaxAmount {
-		return errs.Ef(errs.BadUserInput, "amount must be between 1 and %d credits", MaxAmount).With("field", "amount")
+	return checkAmountUpTo(n, MaxAmount)
+}
+
+// checkAmountUpTo refuses amounts that are not 1 to most credits.
+func checkAmountUpTo(n, most int64) error {
+	if n <= 0 || n > most {
+		return errs.Ef(errs.BadUserInput, "amount must be between 1 and %d credits", most).With("field", "amount")
 	}
 	return nil
 }
