@@ -5562,7 +5562,7 @@ type SettingsVersionConnection {
 extend type Query {
   """
   An expert's performance from ` + "`" + `from` + "`" + ` (inclusive; omitted: the beginning) to ` + "`" + `to` + "`" + `
-  (exclusive; omitted: now). An expert gets their own (expertId omitted or theirs; another
+  (exclusive; omitted: now), both between 1970-01-01 and 9000-01-01. An expert gets their own (expertId omitted or theirs; another
   expert's is FORBIDDEN); an admin anyone's (expertId required).
   """
   expertStats(expertId: ID, from: Time, to: Time): ExpertStats! @hasRole(roles: [EXPERT, ADMIN])

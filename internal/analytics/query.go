@@ -20,6 +20,7 @@ import (
 	"backbone/internal/db"
 	"backbone/internal/errs"
 	"backbone/internal/textx"
+	"backbone/internal/timex"
 	"backbone/internal/viewer"
 )
 
@@ -40,14 +41,6 @@ const (
 	// MaxFirst bounds a leaderboard's length; DefaultFirst is its length when not given.
 	MaxFirst     = 100
 	DefaultFirst = 10
-)
-
-// Earliest and Latest bound from and to: nothing is older than the Unix epoch, and the
-// periods must stay times that the databases and the Time scalar can write (a week or a
-// month bucket reaches past to).
-var (
-	Earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
-	Latest   = time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // Point is the figures of one period [Start, End).
@@ -76,9 +69,10 @@ func check(ctx context.Context, from, to time.Time) (span, error) {
 		return span{}, err
 	case !p.IsAdmin():
 		return span{}, errs.E(errs.Forbidden, "admins only")
-	case from.Before(Earliest) || from.After(Latest):
+	// timex.InReportRange leaves room for a week or a month bucket to reach past to.
+	case !timex.InReportRange(from):
 		return span{}, errs.E(errs.BadUserInput, "from must be between 1970-01-01 and 9000-01-01").With("field", "from")
-	case to.Before(Earliest) || to.After(Latest):
+	case !timex.InReportRange(to):
 		return span{}, errs.E(errs.BadUserInput, "to must be between 1970-01-01 and 9000-01-01").With("field", "to")
 	case !from.Before(to):
 		return span{}, errs.E(errs.BadUserInput, "from must be before to").With("field", "from")

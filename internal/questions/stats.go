@@ -17,6 +17,7 @@ import (
 	"backbone/ent/user"
 	"backbone/internal/db"
 	"backbone/internal/errs"
+	"backbone/internal/timex"
 )
 
 // ExpertStats is an expert's performance in a period [From, To). The answer figures are
@@ -67,7 +68,8 @@ const statsChunk = 1000
 // Every read is an indexed query for the one expert; the figures are cached (see
 // StatsTTL) after the caller is authorized. Errors: UNAUTHENTICATED,
 // FORBIDDEN (another expert's, or not an expert or admin), BAD_USER_INPUT (expertId
-// missing for an admin, from not before to), NOT_FOUND (no such expert).
+// missing for an admin, from or to outside 1970-01-01 to 9000-01-01, from not before
+// to), NOT_FOUND (no such expert).
 func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to *time.Time) (ExpertStats, error) {
 	who, err := expertOrAdmin(ctx, expertID)
 	if err == nil && who == nil {
@@ -77,7 +79,13 @@ func (s *Service) ExpertStats(ctx context.Context, expertID *uuid.UUID, from, to
 	if to != nil {
 		out.To = *to
 	}
-	if err == nil && from != nil && !from.Before(out.To) {
+	switch {
+	case err != nil:
+	case from != nil && !timex.InReportRange(*from):
+		err = errs.E(errs.BadUserInput, "from must be between 1970-01-01 and 9000-01-01").With("field", "from")
+	case to != nil && !timex.InReportRange(*to):
+		err = errs.E(errs.BadUserInput, "to must be between 1970-01-01 and 9000-01-01").With("field", "to")
+	case from != nil && !from.Before(out.To):
 		err = errs.E(errs.BadUserInput, "from must be before to").With("field", "from")
 	}
 	if err != nil {
