@@ -5749,8 +5749,8 @@ type LeaderboardEntry {
 extend type Query {
   """
   The marketplace's figures from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + ` (rounded out to whole UTC days, at most
-  731 days apart, both between 1970-01-01 and 9000-01-01; from must be before to), one point per bucket, days without activity
-  included; of one subject, or of all (subject omitted). Read from the rollups.
+  731 days once rounded, both between 1970-01-01 and 9000-01-01; from must be before to), one point per bucket, days without activity
+  included; of one subject, or of all (subject omitted or null; a blank one is BAD_USER_INPUT). Read from the rollups.
   """
   analytics(from: Time!, to: Time!, bucket: AnalyticsBucket! = DAY, subject: String): [AnalyticsPoint!]! @hasRole(roles: [ADMIN])
 

@@ -36,7 +36,7 @@ const (
 
 // Limits of a request.
 const (
-	// MaxSpan bounds to - from: two years of daily rows.
+	// MaxSpan bounds to - from once rounded out to whole days: two years of daily rows.
 	MaxSpan = 731 * 24 * time.Hour
 	// MaxFirst bounds a leaderboard's length; DefaultFirst is its length when not given.
 	MaxFirst     = 100
@@ -76,19 +76,24 @@ func check(ctx context.Context, from, to time.Time) (span, error) {
 		return span{}, errs.E(errs.BadUserInput, "to must be between 1970-01-01 and 9000-01-01").With("field", "to")
 	case !from.Before(to):
 		return span{}, errs.E(errs.BadUserInput, "from must be before to").With("field", "from")
-	case to.Sub(from) > MaxSpan:
-		return span{}, errs.E(errs.BadUserInput, "from and to may be at most 731 days apart").With("field", "to")
 	}
 	end := dayOf(to)
 	if end.Before(to) {
 		end = end.Add(24 * time.Hour)
 	}
-	return span{dayOf(from), end}, nil
+	// The limit is on the days read, so on the rounded span: 23:59:59 of one day to
+	// 23:59:58 two years on is under 731 days, but reads 732.
+	sp := span{dayOf(from), end}
+	if sp.to.Sub(sp.from) > MaxSpan {
+		return span{}, errs.E(errs.BadUserInput, "from and to, rounded out to whole UTC days, may be at most 731 days apart").With("field", "to")
+	}
+	return sp, nil
 }
 
-// Series returns one point per bucket of [from, to) for subject (nil: every subject),
-// read from the daily rollups; days without activity count zero. The points are shared
-// with other callers: read them only. Errors: UNAUTHENTICATED, FORBIDDEN, BAD_USER_INPUT.
+// Series returns one point per bucket of [from, to) for subject (nil: every subject; blank
+// is BAD_USER_INPUT), read from the daily rollups; days without activity count zero. The
+// points are shared with other callers: read them only. Errors: UNAUTHENTICATED,
+// FORBIDDEN, BAD_USER_INPUT.
 func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket, subject *string) ([]Point, error) {
 	sp, err := check(ctx, from, to)
 	if err == nil && bucket != Day && bucket != Week && bucket != Month {
@@ -102,6 +107,10 @@ func (s *Service) Series(ctx context.Context, from, to time.Time, bucket Bucket,
 		// Subjects match in any case, as everywhere (settings.Subject); the rollups keep
 		// the questions' spelling. Plain refuses a NUL, which PostgreSQL would fail on.
 		clean, err := textx.Plain("subject", *subject, 200, false)
+		if err == nil && clean == "" {
+			// An empty key is every subject's: a blank subject is a mistake, not "all".
+			err = errs.E(errs.BadUserInput, "subject must not be blank; omit it for every subject").With("field", "subject")
+		}
 		if err != nil {
 			return nil, errs.Wrap("analytics.Series", err)
 		}
