@@ -4077,7 +4077,7 @@ directive @hasRole(roles: [Role!]!) on FIELD_DEFINITION
 "An RFC 3339 timestamp, always in UTC."
 scalar Time
 
-"An opaque pagination cursor."
+"An opaque pagination cursor, taken only by the list that returned it (BAD_USER_INPUT elsewhere)."
 scalar Cursor
 
 "A JSON object."
@@ -29588,7 +29588,7 @@ func (ec *executionContext) marshalNCreditPurchaseConnection2ᚖbackboneᚋent�
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[uuid.UUID], error) {
-	res, err := cursor.UnmarshalCursor(v)
+	res, err := cursor.UnmarshalCursor(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29598,11 +29598,11 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[uuid.UUID], error) {
-	res, err := cursor.UnmarshalCursor(v)
+	res, err := cursor.UnmarshalCursor(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29616,7 +29616,7 @@ func (ec *executionContext) marshalNCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Cursor!")
 	}
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalNDeadJob2ᚕᚖbackboneᚋgraphᚋmodelᚐDeadJobᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeadJob) graphql.Marshaler {
@@ -30781,7 +30781,7 @@ func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	if v == nil {
 		return nil, nil
 	}
-	res, err := cursor.UnmarshalCursor(v)
+	res, err := cursor.UnmarshalCursor(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -30790,9 +30790,8 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	_ = sel
-	_ = ctx
 	res := cursor.MarshalCursor(*v)
-	return res
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) marshalODispute2ᚖbackboneᚋentᚐDispute(ctx context.Context, sel ast.SelectionSet, v *ent.Dispute) graphql.Marshaler {

@@ -12,6 +12,7 @@ import (
 
 	"backbone/ent"
 	"backbone/ent/question"
+	"backbone/graph/cursor"
 	"backbone/internal/markdown"
 )
 
@@ -225,13 +226,13 @@ func (e *pageEncoder) pageInfo(fields []pageField, p *ent.PageInfo) bool {
 	})
 }
 
-// cursor writes a nullable cursor as marshalOCursor does.
+// cursor writes a nullable cursor as marshalOCursor does, for the page's list.
 func (e *pageEncoder) cursor(c *ent.Cursor) {
 	if c == nil {
 		e.b = append(e.b, "null"...)
 		return
 	}
-	c.MarshalGQL(e)
+	cursor.Write(e, cursor.ListAt(e.ctx), *c)
 }
 
 func (e *pageEncoder) edge(fields []pageField, edge *ent.QuestionEdge) bool {
@@ -244,7 +245,7 @@ func (e *pageEncoder) edge(fields []pageField, edge *ent.QuestionEdge) bool {
 		case "__typename":
 			e.b = append(e.b, `"QuestionEdge"`...)
 		case "cursor":
-			edge.Cursor.MarshalGQL(e)
+			e.cursor(&edge.Cursor)
 		case "node":
 			if edge.Node == nil {
 				e.b = append(e.b, "null"...)

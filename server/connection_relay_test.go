@@ -158,3 +158,73 @@ func onBothDatabases(t *testing.T, check func(t *testing.T, w *azWorld)) {
 		})
 	}
 }
+
+// connectionFields are the schema's connections (every field taking after: Cursor), each
+// with the arguments it needs besides the page's.
+var connectionFields = map[string]string{
+	"users": "", "ledgerEntries": "", "payouts": "", "accounts": "", "accountEntries": `accountId: "x", `,
+	"creditPurchases": "", "auditLogs": "", "myQuestions": "", "availableTasks": "", "myAssignments": "",
+	"notifications": "", "ratings": "", "questions": "", "disputes": "", "settingsHistory": "", "subjectRequests": "",
+}
+
+// A cursor reads only in the list it was made for: one of another list was taken when its
+// value had the kind of the list's order (an auditLogs cursor in payouts, a questions by
+// price one in settingsHistory) and paged from an arbitrary place. The argument is
+// checked before the access directives, so the admin asks for every list.
+func TestACursorOfAnotherListIsBadUserInput(t *testing.T) {
+	t.Parallel()
+	w := newAzWorld(t, nil)
+	client, admin := w.callers[azClient], w.callers[azAdmin].Token
+	w.qfSubmit(t, client)
+	endCursor := func(query string) string {
+		t.Helper()
+		var out map[string]struct{ PageInfo struct{ EndCursor *string } }
+		w.mustGQL(t, admin, query, nil, &out)
+		for _, conn := range out {
+			if conn.PageInfo.EndCursor != nil {
+				return *conn.PageInfo.EndCursor
+			}
+		}
+		t.Fatalf("%s: no cursor", query)
+		return ""
+	}
+	auditLogs := endCursor(`{ auditLogs(first: 1) { pageInfo { endCursor } } }`)
+	byPrice := endCursor(`{ questions(first: 1, orderBy: {field: PRICE}) { pageInfo { endCursor } } }`)
+	byCreation := endCursor(`{ questions(first: 1) { pageInfo { endCursor } } }`)
+	myQuestions := ""
+	{
+		var out struct {
+			MyQuestions struct{ Edges []struct{ Cursor string } }
+		}
+		w.mustGQL(t, client.Token, `{ myQuestions(first: 1) { edges { cursor } } }`, nil, &out)
+		myQuestions = out.MyQuestions.Edges[0].Cursor
+	}
+	foreign := func(field string) string {
+		switch field {
+		case "auditLogs":
+			return byCreation
+		case "settingsHistory":
+			return byPrice
+		case "questions":
+			return myQuestions // the same questions, another list
+		}
+		return auditLogs
+	}
+	for field, args := range connectionFields {
+		for _, arg := range []string{"after", "before"} {
+			op := fmt.Sprintf(`query($c: Cursor) { %s(%sfirst: 1, %s: $c) { totalCount } }`, field, args, arg)
+			if ext := w.wfFail(t, admin, "BAD_USER_INPUT", op, map[string]any{"c": foreign(field)}); ext["field"] != arg {
+				t.Errorf("%s: field %v, want %s", op, ext["field"], arg)
+			}
+		}
+	}
+	s := lvSubscribe(t, w, client.Token, `subscription($a: Cursor) { notificationAdded(after: $a) { id } }`, map[string]any{"a": auditLogs})
+	defer s.conn.Close()
+	if code := s.refused(t); code != "BAD_USER_INPUT" {
+		t.Errorf("notificationAdded(after:) with an auditLogs cursor: %s, want BAD_USER_INPUT", code)
+	}
+	// Each list takes its own.
+	w.mustGQL(t, admin, `query($c: Cursor) { auditLogs(first: 1, after: $c) { totalCount } }`, map[string]any{"c": auditLogs}, &struct{}{})
+	w.mustGQL(t, admin, `query($c: Cursor) { questions(first: 1, after: $c) { totalCount } }`, map[string]any{"c": byCreation}, &struct{}{})
+	w.mustGQL(t, client.Token, `query($c: Cursor) { myQuestions(first: 1, before: $c) { totalCount } }`, map[string]any{"c": myQuestions}, &struct{}{})
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"backbone/ent"
+	"backbone/graph/cursor"
 )
 
 // Helpers of the notification tests: subscriptions over graphql-transport-ws.
@@ -28,7 +29,7 @@ const nfSubscription = `subscription($after: Cursor) { notificationAdded(after: 
 func nfCursor(t *testing.T, id uuid.UUID) string {
 	t.Helper()
 	var b bytes.Buffer
-	ent.Cursor{ID: id}.MarshalGQL(&b)
+	cursor.Write(&b, "Query.notifications", ent.Cursor{ID: id})
 	s, err := strconv.Unquote(b.String())
 	if err != nil {
 		t.Fatalf("cursor %s: %v", b.String(), err)

@@ -1,14 +1,20 @@
 // Package cursor is the GraphQL Cursor scalar: entgql's cursor (base64 of a msgpack map
-// {"i": id, "v": order value}), so that ent's pagination takes it as it is, decoded
-// without trusting the sizes the input declares. Cursors are attacker input, read before
-// any directive runs: entgql's own decoder allocates what a 100-byte cursor claims (a
-// map of 2^31-1 entries costs ~48 MB). gqlgen.yml binds the scalar to these functions.
+// {"i": id, "v": order value}) with the list it was made for ({"l": "Query.payouts"}),
+// decoded without trusting the sizes the input declares. Cursors are attacker input, read
+// before any directive runs: entgql's own decoder allocates what a 100-byte cursor claims
+// (a map of 2^31-1 entries costs ~48 MB). A cursor of another list is BAD_USER_INPUT: its
+// id and value, read as a position in this list, would page from an arbitrary place
+// (an auditLogs cursor in payouts, a questions cursor by price in settingsHistory).
+// gqlgen.yml binds the scalar to these functions.
 package cursor
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
+	"io"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
@@ -19,16 +25,67 @@ import (
 	"backbone/internal/errs"
 )
 
-// MaxLen bounds a cursor's text. The longest the API hands out holds an id and a
-// 254-byte email (users ordered by email): 376 characters.
+// MaxLen bounds a cursor's text. The longest the API hands out holds an id, a 254-byte
+// email (users ordered by email) and its list (Query.users): 391 characters.
 const MaxLen = 512
 
-// MarshalCursor writes c as entgql does, so cursors handed out before and after this
-// package read the same.
-func MarshalCursor(c ent.Cursor) graphql.Marshaler { return c }
+// wire is a cursor as written: entgql's fields, then the list.
+type wire struct {
+	ID    uuid.UUID `msgpack:"i"`
+	Value ent.Value `msgpack:"v,omitempty"`
+	List  string    `msgpack:"l"`
+}
 
-// UnmarshalCursor reads a cursor this API handed out. Anything else is BAD_USER_INPUT.
-func UnmarshalCursor(v any) (ent.Cursor, error) {
+// sharedLists names the list of a field outside any connection that writes or reads a
+// cursor: a notification's cursor is its place in notifications, and notificationAdded
+// resumes after one.
+var sharedLists = map[string]string{
+	"Notification.cursor":            "Query.notifications",
+	"Subscription.notificationAdded": "Query.notifications",
+}
+
+// ListAt names the list of the field running at ctx: the connection field that it is
+// (an argument's) or is within (a cursor's), as Type.field, or its shared list. A name
+// is at most 31 bytes, as decode reads it (TestListNamesFitACursor).
+func ListAt(ctx context.Context) string {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.Field.Field == nil || fc.Field.Definition == nil {
+			continue // a list element
+		}
+		name := fc.Object + "." + fc.Field.Name
+		if list, ok := sharedLists[name]; ok {
+			return list
+		}
+		if strings.HasSuffix(fc.Field.Definition.Type.Name(), "Connection") {
+			return name
+		}
+	}
+	return ""
+}
+
+// MarshalCursor writes c for the list of the field being written (see ListAt).
+func MarshalCursor(c ent.Cursor) graphql.ContextMarshaler { return marshaler(c) }
+
+type marshaler ent.Cursor
+
+func (m marshaler) MarshalGQLContext(ctx context.Context, w io.Writer) error {
+	Write(w, ListAt(ctx), ent.Cursor(m))
+	return nil
+}
+
+// Write writes c of list as a JSON string: for encoders that write a connection
+// themselves (the question pages).
+func Write(w io.Writer, list string, c ent.Cursor) {
+	_, _ = w.Write([]byte{'"'})
+	wc := base64.NewEncoder(base64.RawStdEncoding, w)
+	_ = msgpack.NewEncoder(wc).Encode(wire{ID: c.ID, Value: c.Value, List: list})
+	_ = wc.Close()
+	_, _ = w.Write([]byte{'"'})
+}
+
+// UnmarshalCursor reads a cursor this API handed out for the list of the field taking
+// it. Anything else is BAD_USER_INPUT.
+func UnmarshalCursor(ctx context.Context, v any) (ent.Cursor, error) {
 	s, ok := v.(string)
 	if !ok || len(s) > MaxLen {
 		return ent.Cursor{}, invalid()
@@ -37,9 +94,16 @@ func UnmarshalCursor(v any) (ent.Cursor, error) {
 	if err != nil {
 		return ent.Cursor{}, invalid()
 	}
-	c, err := decode(raw)
+	c, list, err := decode(raw)
 	if err != nil {
 		return ent.Cursor{}, invalid()
+	}
+	if list != ListAt(ctx) {
+		err := errs.E(errs.BadUserInput, "invalid cursor: it was made for another list")
+		if pc := graphql.GetPathContext(ctx); pc != nil && pc.Field != nil {
+			err = err.With("field", *pc.Field)
+		}
+		return ent.Cursor{}, err
 	}
 	return c, nil
 }
@@ -48,52 +112,60 @@ func invalid() error {
 	return errs.E(errs.BadUserInput, "invalid cursor: pass a cursor this API returned")
 }
 
-// decode reads the map {"i": bin(16), "v": scalar} with msgpack's own decoder, but only
-// after checking each code: every code accepted declares at most 255 bytes and no
-// nested map or array, so nothing allocates more than the input's size.
-func decode(raw []byte) (ent.Cursor, error) {
-	var c ent.Cursor
+// decode reads the map {"i": bin(16), "v": scalar, "l": fixstr} with msgpack's own
+// decoder, but only after checking each code: every code accepted declares at most 255
+// bytes and no nested map or array, so nothing allocates more than the input's size.
+func decode(raw []byte) (c ent.Cursor, list string, err error) {
 	r := bytes.NewReader(raw)
 	d := msgpack.NewDecoder(r)
 	code, err := d.PeekCode()
 	if err != nil {
-		return c, err
+		return c, "", err
 	}
 	if !msgpcode.IsFixedMap(code) {
-		return c, errShape
+		return c, "", errShape
 	}
 	n, err := d.DecodeMapLen()
-	if err != nil || n < 1 || n > 2 {
-		return c, errShape
+	if err != nil || n < 2 || n > 3 {
+		return c, "", errShape
 	}
-	var seenID, seenValue bool
+	var seenID, seenValue, seenList bool
 	for range n {
 		if code, err = d.PeekCode(); err != nil || !msgpcode.IsFixedString(code) {
-			return c, errShape
+			return c, "", errShape
 		}
 		key, err := d.DecodeString()
 		if err != nil {
-			return c, err
+			return c, "", err
 		}
 		switch {
 		case key == "i" && !seenID:
 			seenID = true
 			if c.ID, err = decodeID(d); err != nil {
-				return c, err
+				return c, "", err
 			}
 		case key == "v" && !seenValue:
 			seenValue = true
 			if c.Value, err = decodeValue(d); err != nil {
-				return c, err
+				return c, "", err
+			}
+		case key == "l" && !seenList:
+			seenList = true
+			// A fixstr: at most 31 bytes, the longest list name.
+			if code, err = d.PeekCode(); err != nil || !msgpcode.IsFixedString(code) {
+				return c, "", errShape
+			}
+			if list, err = d.DecodeString(); err != nil {
+				return c, "", err
 			}
 		default:
-			return c, errShape
+			return c, "", errShape
 		}
 	}
-	if !seenID || r.Len() != 0 {
-		return c, errShape
+	if !seenID || !seenList || r.Len() != 0 {
+		return c, "", errShape
 	}
-	return c, nil
+	return c, list, nil
 }
 
 // decodeID reads the id: a uuid, which msgpack writes as 16 bytes of bin8.

@@ -25,7 +25,7 @@ func FuzzUnmarshalCursor(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := UnmarshalCursor(s)
+		c, err := UnmarshalCursor(inTestList, s)
 		if err != nil {
 			if errs.CodeOf(err) != errs.BadUserInput {
 				t.Fatalf("%q: %v, want BAD_USER_INPUT", s, err)
@@ -36,7 +36,7 @@ func FuzzUnmarshalCursor(f *testing.F) {
 		if want, err := entgqlReads(s); err != nil || !reflect.DeepEqual(c, want) {
 			t.Fatalf("%q: read %#v, entgql reads %#v (%v)", s, c, want, err)
 		}
-		again, err := UnmarshalCursor(written(c))
+		again, err := UnmarshalCursor(inTestList, written(c))
 		if err != nil || !reflect.DeepEqual(again, c) {
 			t.Fatalf("%q: %#v does not read back (%#v, %v)", s, c, again, err)
 		}

@@ -2,7 +2,9 @@ package cursor
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -10,18 +12,35 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"backbone/ent"
 	"backbone/internal/errs"
 )
 
-// written is c as the API writes it (without the quotes of the JSON string).
-func written(c ent.Cursor) string {
+// testList is the list the tests' cursors are written for and read in.
+const testList = "Query.things"
+
+// written is c as the API writes it for testList (without the quotes of the JSON string).
+func written(c ent.Cursor) string { return writtenFor(testList, c) }
+
+func writtenFor(list string, c ent.Cursor) string {
 	var b bytes.Buffer
-	MarshalCursor(c).MarshalGQL(&b)
+	Write(&b, list, c)
 	return strings.Trim(b.String(), `"`)
 }
+
+// inField is a context of the field typ.name returning result, reading the argument arg.
+func inField(typ, name, result, arg string) context.Context {
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Object: typ,
+		Field: graphql.CollectedField{Field: &ast.Field{Name: name, Definition: &ast.FieldDefinition{Name: name, Type: ast.NonNullNamedType(result, nil)}}}})
+	return graphql.WithPathContext(ctx, graphql.NewPathWithField(arg))
+}
+
+// inTestList is the context of an argument of testList.
+var inTestList = inField("Query", "things", "ThingConnection", "after")
 
 // entgqlReads decodes s with entgql's own decoder, the reference for what a cursor means.
 func entgqlReads(s string) (ent.Cursor, error) {
@@ -48,7 +67,7 @@ func TestUnmarshalCursorReadsWhatTheAPIWrites(t *testing.T) {
 		"nil id and empty text": {Value: ""},
 	} {
 		s := written(c)
-		got, err := UnmarshalCursor(s)
+		got, err := UnmarshalCursor(inTestList, s)
 		if err != nil {
 			t.Errorf("%s: %q: %v", name, s, err)
 			continue
@@ -103,7 +122,7 @@ func hostileCursors() map[string]any {
 func TestUnmarshalCursorRefusesHostileInputCheaply(t *testing.T) {
 	const runs = 20
 	for name, v := range hostileCursors() {
-		if _, err := UnmarshalCursor(v); errs.CodeOf(err) != errs.BadUserInput {
+		if _, err := UnmarshalCursor(inTestList, v); errs.CodeOf(err) != errs.BadUserInput {
 			t.Errorf("%s: %v, want BAD_USER_INPUT", name, err)
 		}
 		if s, ok := v.(string); ok && len(s) > 1<<10 {
@@ -113,12 +132,62 @@ func TestUnmarshalCursorRefusesHostileInputCheaply(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		for range runs {
-			_, _ = UnmarshalCursor(v)
+			_, _ = UnmarshalCursor(inTestList, v)
 		}
 		runtime.ReadMemStats(&after)
 		// A generous bound: the decoder's own buffers are a few hundred bytes.
 		if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > 16<<10 {
 			t.Errorf("%s: %s bytes allocated per decode", name, strconv.FormatUint(per, 10))
+		}
+	}
+}
+
+// TestACursorOfAnotherListIsRefused: a cursor reads only in the list it was written for,
+// naming the argument; one written before cursors named their list (entgql's own) reads
+// in none.
+func TestACursorOfAnotherListIsRefused(t *testing.T) {
+	c := ent.Cursor{ID: uuid.Must(uuid.NewV7()), Value: time.Now()}
+	payouts := inField("Query", "payouts", "PayoutConnection", "before")
+	_, err := UnmarshalCursor(payouts, writtenFor("Query.auditLogs", c))
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code != errs.BadUserInput || e.Extensions["field"] != "before" {
+		t.Errorf("an auditLogs cursor in payouts: %v, want BAD_USER_INPUT on before", err)
+	}
+	if _, err := UnmarshalCursor(payouts, writtenFor("Query.payouts", c)); err != nil {
+		t.Errorf("a payouts cursor in payouts: %v", err)
+	}
+	var b bytes.Buffer
+	c.MarshalGQL(&b)
+	if _, err := UnmarshalCursor(inTestList, strings.Trim(b.String(), `"`)); errs.CodeOf(err) != errs.BadUserInput {
+		t.Errorf("a cursor without a list: %v, want BAD_USER_INPUT", err)
+	}
+}
+
+// TestListAt: a cursor field within a connection, and the connection's argument, name the
+// connection field; a notification's cursor and notificationAdded name notifications.
+func TestListAt(t *testing.T) {
+	within := func(ctx context.Context, typ, name, result string) context.Context {
+		return graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: typ,
+			Field: graphql.CollectedField{Field: &ast.Field{Name: name, Definition: &ast.FieldDefinition{Name: name, Type: ast.NamedType(result, nil)}}}})
+	}
+	element := func(ctx context.Context) context.Context {
+		i := 0
+		return graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+	}
+	payouts := within(context.Background(), "Query", "payouts", "PayoutConnection")
+	for name, c := range map[string]struct {
+		ctx  context.Context
+		want string
+	}{
+		"argument":          {payouts, "Query.payouts"},
+		"edge cursor":       {within(element(within(payouts, "PayoutConnection", "edges", "PayoutEdge")), "PayoutEdge", "cursor", "Cursor"), "Query.payouts"},
+		"page info":         {within(within(payouts, "PayoutConnection", "pageInfo", "PageInfo"), "PageInfo", "endCursor", "Cursor"), "Query.payouts"},
+		"notification":      {within(within(context.Background(), "Query", "node", "Node"), "Notification", "cursor", "Cursor"), "Query.notifications"},
+		"notificationAdded": {within(context.Background(), "Subscription", "notificationAdded", "Notification"), "Query.notifications"},
+		"no field":          {context.Background(), ""},
+	} {
+		if got := ListAt(c.ctx); got != c.want {
+			t.Errorf("%s: ListAt = %q, want %q", name, got, c.want)
 		}
 	}
 }
