@@ -104,7 +104,7 @@ func TestACursorOfAnotherOrderIsBadUserInput(t *testing.T) {
 }
 
 // A cursor whose number no order column holds (uint64's max, 1e308, NaN, infinity, a
-// fraction, written as the tester did: base64 of msgpack {"i": 16 zero bytes, "v": n}) is
+// fraction, in a cursor otherwise well made for the list) is
 // BAD_USER_INPUT on both the price and the version order: PostgreSQL refused it as out of
 // range for bigint, which answered INTERNAL.
 func TestACursorNumberNoColumnHoldsIsBadUserInput(t *testing.T) {
@@ -113,25 +113,27 @@ func TestACursorNumberNoColumnHoldsIsBadUserInput(t *testing.T) {
 		client, admin := w.callers[azClient], w.callers[azAdmin].Token
 		w.qfSubmit(t, client)
 		w.mustGQL(t, admin, `mutation { updateSettings(input: {revisionLimit: 3}) { version } }`, nil, &struct{}{})
-		cursor := func(value ...byte) string {
-			id := append([]byte{0x82, 0xa1, 'i', 0xc4, 16}, make([]byte, 16)...)
-			return base64.RawStdEncoding.EncodeToString(slices.Concat(id, []byte{0xa1, 'v'}, value))
+		// A cursor names its list (graph/cursor): msgpack {"i": id, "v": value, "l": list}.
+		cursor := func(list string, value ...byte) string {
+			id := append([]byte{0x83, 0xa1, 'i', 0xc4, 16}, make([]byte, 16)...)
+			named := append([]byte{0xa1, 'l', 0xa0 | byte(len(list))}, list...)
+			return base64.RawStdEncoding.EncodeToString(slices.Concat(id, []byte{0xa1, 'v'}, value, named))
 		}
 		double := func(f float64) []byte { return binary.BigEndian.AppendUint64([]byte{0xcb}, math.Float64bits(f)) }
-		values := map[string]string{
-			"uint64's max": "gqFpxBAAAAAAAAAAAAAAAAAAAAAAoXbP//////////8",
-			"1e308":        "gqFpxBAAAAAAAAAAAAAAAAAAAAAAoXbLf+HM84XryKA",
-			"NaN":          cursor(double(math.NaN())...),
-			"infinity":     cursor(double(math.Inf(-1))...),
-			"a fraction":   cursor(double(1.5)...),
+		values := map[string][]byte{
+			"uint64's max": {0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+			"1e308":        double(1e308),
+			"NaN":          double(math.NaN()),
+			"infinity":     double(math.Inf(-1)),
+			"a fraction":   double(1.5),
 		}
-		for name, c := range values {
-			for _, tc := range []struct{ op, field string }{
-				{`query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "after"},
-				{`query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "before"},
-				{`query($c: Cursor) { settingsHistory(first: 2, after: $c) { edges { node { version } } } }`, "after"},
+		for name, v := range values {
+			for _, tc := range []struct{ list, op, field string }{
+				{"Query.questions", `query($c: Cursor) { questions(first: 2, after: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "after"},
+				{"Query.questions", `query($c: Cursor) { questions(last: 2, before: $c, orderBy: {field: PRICE}) { edges { node { id } } } }`, "before"},
+				{"Query.settingsHistory", `query($c: Cursor) { settingsHistory(first: 2, after: $c) { edges { node { version } } } }`, "after"},
 			} {
-				if ext := w.wfFail(t, admin, "BAD_USER_INPUT", tc.op, map[string]any{"c": c}); ext["field"] != tc.field {
+				if ext := w.wfFail(t, admin, "BAD_USER_INPUT", tc.op, map[string]any{"c": cursor(tc.list, v...)}); ext["field"] != tc.field {
 					t.Errorf("%s: %s: field %v, want %s", name, tc.op, ext["field"], tc.field)
 				}
 			}
@@ -140,7 +142,7 @@ func TestACursorNumberNoColumnHoldsIsBadUserInput(t *testing.T) {
 		// comes after it.
 		var out struct{ SettingsHistory struct{ Edges []struct{} } }
 		w.mustGQL(t, admin, `query($c: Cursor) { settingsHistory(first: 2, after: $c) { edges { node { version } } } }`,
-			map[string]any{"c": cursor(0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)}, &out)
+			map[string]any{"c": cursor("Query.settingsHistory", 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)}, &out)
 		if len(out.SettingsHistory.Edges) != 1 {
 			t.Errorf("after the largest version: %d versions, want 1", len(out.SettingsHistory.Edges))
 		}
