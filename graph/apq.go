@@ -72,7 +72,7 @@ func (a *APQCache) MutateOperationContext(ctx context.Context, opCtx *graphql.Op
 	if stats == nil || !stats.SentQuery || len(opCtx.RawQuery) > a.cfg.MaxBytes {
 		return nil
 	}
-	if err := ratelimit.Check(ctx, a.cfg.Log, a.cfg.Limiter, "apq:ip:"+httpmw.ClientIPFrom(ctx), a.cfg.PerIP); err != nil {
+	if err := ratelimit.Check(ctx, a.cfg.Log, a.cfg.Limiter, "apq:ip:"+ratelimit.AddressKey(httpmw.ClientIPFrom(ctx)), a.cfg.PerIP); err != nil {
 		return nil // the query still runs; its client sends it in full next time too
 	}
 	if err := a.cfg.Cache.Set(ctx, apqPrefix+stats.Hash, []byte(opCtx.RawQuery), a.cfg.TTL); err != nil {

@@ -128,7 +128,7 @@ func (b rateBudget) caller(ctx context.Context) (policy, key string, points int)
 	case ok:
 		return "user", "budget:user:" + p.UserID.String(), b.cfg.User
 	}
-	ip := httpmw.ClientIPFrom(ctx)
+	ip := ratelimit.AddressKey(httpmw.ClientIPFrom(ctx))
 	if ip == "" {
 		ip = "unknown"
 	}

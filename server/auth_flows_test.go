@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -421,6 +423,38 @@ func TestRateLimitedLogin(t *testing.T) {
 	a.fail(t, "RATE_LIMITED", "", loginMutation, map[string]any{"e": email, "p": testPassword})
 	if got := newAPI(a.ts).login(t, email, testPassword); got.User.Email != email {
 		t.Errorf("the owner from another address: %+v", got.User)
+	}
+}
+
+// A host usually holds a whole IPv6 /64: a new address from it for every guess is the
+// same address to the login limits, while another /64 is another client.
+func TestLoginLimitsCountAnIPv6HostByItsSlash64(t *testing.T) {
+	t.Parallel()
+	a := newAPI(startServer(t, authEnv(t)))
+	email := uniqueEmail("ipv6")
+	a.register(t, email)
+
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	host := fmt.Sprintf("2001:db8:%x:1::", uint16(b[0])<<8|uint16(b[1]))
+	wrong := map[string]any{"e": email, "p": "wrong password, attempt"}
+	var r gqlResponse
+	for attempt := 1; attempt <= 15; attempt++ {
+		guesser := &api{ts: a.ts, ip: fmt.Sprintf("%s%x", host, attempt)}
+		r = guesser.call(t, "", loginMutation, wrong)
+		if len(r.Errors) > 0 && r.Errors[0].Extensions["code"] == "RATE_LIMITED" {
+			break
+		}
+		wantCode(t, r, "UNAUTHENTICATED")
+	}
+	wantCode(t, r, "RATE_LIMITED")
+	// Still this host, with its right password: it waits like any address that guessed.
+	fresh := &api{ts: a.ts, ip: host + "ffff"}
+	fresh.fail(t, "RATE_LIMITED", "", loginMutation, map[string]any{"e": email, "p": testPassword})
+	// The owner, from another /64, signs in.
+	owner := &api{ts: a.ts, ip: strings.TrimSuffix(host, "1::") + "2::1"}
+	if got := owner.login(t, email, testPassword); got.User.Email != email {
+		t.Errorf("the owner from another /64: %+v", got.User)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"backbone/internal/ratelimit"
 )
 
 // Limits bound the connections a Server holds: websockets from their upgrade to their
@@ -139,6 +141,12 @@ func decrement(m map[string]int, key string) {
 	if m[key]--; m[key] <= 0 {
 		delete(m, key)
 	}
+}
+
+// clientAddress is r's address as the per-address limits count it: an IPv6 address by
+// its /64, since one host usually holds a whole /64.
+func (s *Server) clientAddress(r *http.Request) string {
+	return ratelimit.AddressKey(s.cfg.ClientIP(r))
 }
 
 // peerIP is the default Config.ClientIP: the address the request came from.

@@ -70,8 +70,9 @@ type Config struct {
 	Limits Limits
 	// Handshakes bounds the upgrades an address may start (see HandshakeLimit).
 	Handshakes HandshakeLimit
-	// ClientIP names the address a request comes from, for Limits.PerIP and
-	// Limits.AnonymousPerIP (default: the peer's address).
+	// ClientIP names the address a request comes from, for Limits.PerIP,
+	// Limits.AnonymousPerIP and Handshakes (default: the peer's address). The limits
+	// count an IPv6 address by its /64 (ratelimit.AddressKey).
 	ClientIP func(r *http.Request) string
 	// RefuseAnonymous closes (4401) a connection that connection_init leaves anonymous:
 	// for a schema with no subscription open to anonymous callers, such a socket has
@@ -183,7 +184,7 @@ func (s *Server) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphEx
 	// Counted from the upgrade: a socket that never sends connection_init holds a file
 	// descriptor too. A refusal is a close frame, which browsers see (a refused upgrade
 	// shows them no status).
-	sl, refused := s.admission.open(s.cfg.ClientIP(r), "")
+	sl, refused := s.admission.open(s.clientAddress(r), "")
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		if sl != nil {
@@ -283,7 +284,7 @@ func (s *Server) Reserve(r *http.Request, user string, end func()) (release func
 	if s.draining {
 		return nil, &CloseError{Code: websocket.CloseGoingAway, Reason: "server shutting down"}
 	}
-	sl, refused := s.admission.open(s.cfg.ClientIP(r), user)
+	sl, refused := s.admission.open(s.clientAddress(r), user)
 	if refused != nil {
 		return nil, refused
 	}

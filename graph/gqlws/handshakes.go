@@ -31,7 +31,7 @@ func (s *Server) admitHandshake(w http.ResponseWriter, r *http.Request) bool {
 	if hl.Limiter == nil {
 		return true
 	}
-	err := ratelimit.Check(r.Context(), s.cfg.Log, hl.Limiter, "ws-handshake:ip:"+s.cfg.ClientIP(r), hl.PerIP)
+	err := ratelimit.Check(r.Context(), s.cfg.Log, hl.Limiter, "ws-handshake:ip:"+s.clientAddress(r), hl.PerIP)
 	var e *errs.Error
 	if !errors.As(err, &e) || e.Code != errs.RateLimited {
 		// Admitted, or not a refusal: an ended request fails its upgrade on its own.

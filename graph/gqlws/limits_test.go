@@ -107,6 +107,22 @@ func TestConnectionsPerAddressAreLimited(t *testing.T) {
 	slotFreed(t, ts, first, "10.0.0.1", "dan")
 }
 
+// One host usually holds a whole IPv6 /64 and may use any address in it: the limits
+// count such addresses together, and another /64 apart.
+func TestIPv6AddressesCountByTheirSlash64(t *testing.T) {
+	t.Parallel()
+	_, _, ts := newTestServer(t, gqlws.Config{ClientIP: byTestIP, Limits: gqlws.Limits{AnonymousPerIP: 2}})
+	dialFrom(t, ts, "2001:db8:aaaa:1::1")
+	dialFrom(t, ts, "2001:db8:aaaa:1::2")
+	_, refused := connectFrom(t, ts, "2001:db8:aaaa:1:ffff::3", "")
+	if refused == nil || refused.Code != gqlws.CloseTooManyConnections || !strings.Contains(refused.Text, "without signing in (limit 2)") {
+		t.Fatalf("third anonymous socket from one /64: %+v, want 4429 naming the limit", refused)
+	}
+	if _, refused := connectFrom(t, ts, "2001:db8:aaaa:2::1", "ann"); refused != nil {
+		t.Fatalf("a socket from another /64 was refused: %+v", refused)
+	}
+}
+
 func TestTheCeilingClosesWith4503(t *testing.T) {
 	t.Parallel()
 	_, ws, ts := newTestServer(t, gqlws.Config{ClientIP: byTestIP, Limits: gqlws.Limits{Total: 2}})

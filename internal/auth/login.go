@@ -17,7 +17,7 @@ import (
 // (account, address), and more tightly for an account under attack (see admitLogin).
 // Errors: UNAUTHENTICATED, FORBIDDEN (suspended, after a correct password), RATE_LIMITED.
 func (s *Service) Login(ctx context.Context, rawEmail, pw string) (*Tokens, error) {
-	ip := audit.RequestFrom(ctx).IP
+	ip := callerAddress(ctx)
 	// Every attempt from an address counts, whichever account it names: spraying
 	// passwords over many accounts stops here.
 	if err := s.limit(ctx, "login:ip:"+ip, s.opts.Limits.LoginPerIP); err != nil {

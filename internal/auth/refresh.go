@@ -24,7 +24,7 @@ var errReused = errors.New("refresh token reused")
 // revoked and both holders must sign in again.
 // Errors: UNAUTHENTICATED, RATE_LIMITED.
 func (s *Service) Refresh(ctx context.Context, plain string) (*Tokens, error) {
-	if err := s.limit(ctx, "refresh:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.RefreshPerIP); err != nil {
+	if err := s.limit(ctx, "refresh:ip:"+callerAddress(ctx), s.opts.Limits.RefreshPerIP); err != nil {
 		return nil, err
 	}
 	hash, err := secret.ParseRefreshToken(plain)

@@ -26,7 +26,7 @@ type ExpertApplication struct {
 // Register creates an account, signs it in and emails it a verification link.
 // Errors: BAD_USER_INPUT (with the field), CONFLICT (email taken), RATE_LIMITED.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*Tokens, error) {
-	if err := s.limit(ctx, "register:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.RegisterPerIP); err != nil {
+	if err := s.limit(ctx, "register:ip:"+callerAddress(ctx), s.opts.Limits.RegisterPerIP); err != nil {
 		return nil, err
 	}
 	acct, err := checkNewAccount(in.Email, in.DisplayName, in.Password, in.Expert)

@@ -34,7 +34,7 @@ type resetRequest struct {
 // Errors: BAD_USER_INPUT (not an email address), RATE_LIMITED.
 func (s *Service) RequestPasswordReset(ctx context.Context, rawEmail string) error {
 	req := audit.RequestFrom(ctx)
-	if err := s.limit(ctx, "reset:ip:"+req.IP, s.opts.Limits.ResetPerIP); err != nil {
+	if err := s.limit(ctx, "reset:ip:"+callerAddress(ctx), s.opts.Limits.ResetPerIP); err != nil {
 		return err
 	}
 	email, err := NormalizeEmail(rawEmail)
@@ -99,7 +99,7 @@ func (s *Service) HandlePasswordResetJob(ctx context.Context, job queue.Job) err
 // verified (the link reached it). Errors: BAD_USER_INPUT (token or password), RATE_LIMITED.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	const op = "auth.ResetPassword"
-	if err := s.limit(ctx, "link:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.LinkPerIP); err != nil {
+	if err := s.limit(ctx, "link:ip:"+callerAddress(ctx), s.opts.Limits.LinkPerIP); err != nil {
 		return err
 	}
 	hash, ok := secret.ParseLinkToken(token)

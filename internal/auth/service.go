@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"backbone/ent"
+	"backbone/internal/audit"
 	"backbone/internal/auth/password"
 	"backbone/internal/auth/token"
 	"backbone/internal/db"
@@ -23,7 +24,8 @@ type Options struct {
 	Limits     Limits
 }
 
-// Limits are the brute-force budgets, per IP and per account.
+// Limits are the brute-force budgets, per address (an IPv6 one by its /64, see
+// ratelimit.AddressKey) and per account.
 type Limits struct {
 	// LoginPerIP counts every login attempt from an address, on any account.
 	LoginPerIP ratelimit.Limit
@@ -143,6 +145,12 @@ func NewService(d Deps, opts Options) *Service {
 // limit applies a rate limit, answering RATE_LIMITED with a retry-after when it is spent.
 func (s *Service) limit(ctx context.Context, key string, l ratelimit.Limit) error {
 	return ratelimit.Check(ctx, s.log, s.limiter, key, l)
+}
+
+// callerAddress is the caller's address as the per-address limits count it: an IPv6
+// address by its /64 (ratelimit.AddressKey). Audit rows keep the full address.
+func callerAddress(ctx context.Context) string {
+	return ratelimit.AddressKey(audit.RequestFrom(ctx).IP)
 }
 
 // limitedAccount counts one attempt at action by the signed-in p against l (per user) and

@@ -20,7 +20,7 @@ const ReasonEmailNotVerified = "EMAIL_NOT_VERIFIED"
 // VerifyEmail marks the address of the token's account verified. The token works once.
 // Errors: BAD_USER_INPUT (token), RATE_LIMITED.
 func (s *Service) VerifyEmail(ctx context.Context, token string) error {
-	if err := s.limit(ctx, "link:ip:"+audit.RequestFrom(ctx).IP, s.opts.Limits.LinkPerIP); err != nil {
+	if err := s.limit(ctx, "link:ip:"+callerAddress(ctx), s.opts.Limits.LinkPerIP); err != nil {
 		return err
 	}
 	err := db.InTx(ctx, s.client, func(tx *ent.Client) error {
