@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -27,8 +28,10 @@ func (c Credentials) Empty() bool { return c.Authorization == "" && c.APIKey == 
 // returns the principal, whose Expires says when the credential stops being accepted: a
 // token's exp plus token.DefaultLeeway, a key's expiry, or zero (never). WatchRevocation
 // then tells when it is revoked. An access token costs no database query (the signature,
-// the claims and this instance's memory of revoked sessions decide); a key is looked up
-// on each use, so a revoked key or a suspended owner stops at once.
+// the claims and this instance's memory of revoked sessions decide), except one older than
+// this instance's ACCESS_TOKEN_TTL (issued by an instance with a longer one), whose session
+// is read once per that lifetime; a key is looked up on each use, so a revoked key or a
+// suspended owner stops at once.
 // Errors: UNAUTHENTICATED with a reason (invalid, expired, revoked).
 func (s *Service) Authenticate(ctx context.Context, c Credentials) (viewer.Principal, error) {
 	if c.APIKey != "" {
@@ -42,12 +45,14 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (viewer.Princ
 	if bearer == "" {
 		return viewer.Principal{}, errs.E(errs.Unauthenticated, "use Authorization: Bearer <token>").With("reason", "invalid")
 	}
-	return s.accessToken(bearer)
+	return s.accessToken(ctx, bearer)
 }
 
 // accessToken checks a bearer access token: its signature and claims (remembered once
-// verified, see token.Verified), then its session against the revoked ones, every time.
-func (s *Service) accessToken(bearer string) (viewer.Principal, error) {
+// verified, see token.Verified), then its session against the revoked ones, every time
+// (in memory, or for a token older than this instance's tokens live, in the database:
+// see Revocations.SessionRevoked).
+func (s *Service) accessToken(ctx context.Context, bearer string) (viewer.Principal, error) {
 	claims, err := s.verified.Verify(bearer)
 	if err != nil {
 		return viewer.Principal{}, err
@@ -57,7 +62,15 @@ func (s *Service) accessToken(bearer string) (viewer.Principal, error) {
 	if uerr != nil || serr != nil {
 		return viewer.Principal{}, errs.E(errs.Unauthenticated, "invalid token").With("reason", "invalid")
 	}
-	if s.revoked.IsRevoked(sid) {
+	var issued time.Time
+	if claims.IssuedAt != nil {
+		issued = claims.IssuedAt.Time
+	}
+	revoked, err := s.revoked.SessionRevoked(ctx, sid, issued)
+	if err != nil {
+		return viewer.Principal{}, errs.Wrap("auth.Authenticate", err)
+	}
+	if revoked {
 		return viewer.Principal{}, errs.E(errs.Unauthenticated, "session revoked; sign in again").With("reason", "revoked")
 	}
 	return viewer.Principal{UserID: uid, Role: claims.Role, SessionID: sid,

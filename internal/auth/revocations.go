@@ -37,6 +37,11 @@ var roleChangeActions = []string{actionRoleChanged, actionPromotedToAdmin}
 // milliseconds), and a poll of the sessions table (the safety net for a lost bus message
 // or an instance that just started). Live websockets register to be closed on revocation.
 //
+// The memory covers the local token lifetime: it answers alone for a token issued within
+// it. Another instance may issue longer-lived tokens (a longer ACCESS_TOKEN_TTL); the
+// session of such a token, once older than that, is read from the database
+// (SessionRevoked).
+//
 // It also keeps the role and status last read of the users whose role changed, for live
 // connections opened with an API key: a key has no session to revoke, and acts with the
 // role its owner had when the connection was authenticated (WatchRole).
@@ -45,11 +50,17 @@ type Revocations struct {
 	bus      bus.Bus
 	log      *slog.Logger
 	remember time.Duration // how long a revoked session may still hold a live access token
-	poll     time.Duration
-	now      func() time.Time
+	// vouch is the age up to which a token's session is checked in memory alone: every
+	// revocation since such a token's issue is in it.
+	vouch time.Duration
+	poll  time.Duration
+	now   func() time.Time
 
-	mu       sync.RWMutex
-	revoked  map[uuid.UUID]time.Time // session -> forget after
+	mu      sync.RWMutex
+	revoked map[uuid.UUID]time.Time // session -> forget after
+	// readLive are the sessions of older tokens the database found not revoked, with
+	// when: a revocation since then is in memory, so the read holds for vouch.
+	readLive map[uuid.UUID]time.Time
 	watchers map[uuid.UUID]map[*watcher]struct{}
 	accounts map[uuid.UUID]account // user -> as read after their role changed
 	// roleWatchers are by user; their role is the one the connection acts with.
@@ -82,21 +93,50 @@ const revocationMargin = 30 * time.Second
 // before its revocation can no longer verify (token.Lifetime), and a margin more.
 func NewRevocations(c *ent.Client, b bus.Bus, log *slog.Logger, accessTTL time.Duration) *Revocations {
 	return &Revocations{
-		client: c, bus: b, log: log, remember: token.Lifetime(accessTTL) + revocationMargin, poll: 2 * time.Second,
+		client: c, bus: b, log: log, remember: token.Lifetime(accessTTL) + revocationMargin, vouch: token.Lifetime(accessTTL),
+		poll:         2 * time.Second,
 		now:          time.Now,
 		revoked:      map[uuid.UUID]time.Time{},
+		readLive:     map[uuid.UUID]time.Time{},
 		watchers:     map[uuid.UUID]map[*watcher]struct{}{},
 		accounts:     map[uuid.UUID]account{},
 		roleWatchers: map[uuid.UUID]map[*watcher]struct{}{},
 	}
 }
 
-// IsRevoked reports whether a session was revoked.
-func (r *Revocations) IsRevoked(sessionID uuid.UUID) bool {
+// SessionRevoked reports whether the session of an access token issued at issued (zero:
+// unknown) was revoked. For a token younger than the local token lifetime the memory
+// answers: it holds every revocation since the token's issue. An older token comes from an
+// instance with a longer ACCESS_TOKEN_TTL, and its session may have been revoked before
+// the memory's window (or before this instance started): the database answers, once per
+// session and window. A session the database does not hold counts as revoked.
+// Errors: the database's.
+func (r *Revocations) SessionRevoked(ctx context.Context, sessionID uuid.UUID, issued time.Time) (bool, error) {
+	now := r.now()
 	r.mu.RLock()
-	defer r.mu.RUnlock()
-	_, ok := r.revoked[sessionID]
-	return ok
+	_, revoked := r.revoked[sessionID]
+	readAt, read := r.readLive[sessionID]
+	r.mu.RUnlock()
+	switch {
+	case revoked:
+		return true, nil
+	case now.Sub(issued) <= r.vouch, read && now.Sub(readAt) <= r.vouch:
+		return false, nil
+	}
+	s, err := r.client.Session.Query().Where(session.ID(sessionID)).Select(session.FieldRevokedAt).Only(db.System(ctx))
+	switch {
+	case ent.IsNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, err
+	case s.RevokedAt != nil:
+		r.add([]uuid.UUID{sessionID})
+		return true, nil
+	}
+	r.mu.Lock()
+	r.readLive[sessionID] = now
+	r.mu.Unlock()
+	return false, nil
 }
 
 // Revoke records revoked sessions here and tells the other instances.
@@ -334,6 +374,11 @@ func (r *Revocations) forgetExpired() {
 	for id, a := range r.accounts {
 		if now.After(a.until) {
 			delete(r.accounts, id)
+		}
+	}
+	for id, at := range r.readLive {
+		if now.Sub(at) > r.vouch {
+			delete(r.readLive, id)
 		}
 	}
 }

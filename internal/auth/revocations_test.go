@@ -39,11 +39,18 @@ type instance struct {
 
 func newInstance(t *testing.T, d *db.DB, keys *token.KeySet, clk *testClock) instance {
 	t.Helper()
+	return newInstanceTTL(t, d, keys, clk, shortTTL)
+}
+
+// newInstanceTTL is newInstance issuing access tokens for ttl. Each instance has a bus of
+// its own: it learns of another's revocations from the database only.
+func newInstanceTTL(t *testing.T, d *db.DB, keys *token.KeySet, clk *testClock, ttl time.Duration) instance {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	b := bus.NewMemory()
 	t.Cleanup(func() { b.Close() })
-	revoked := auth.NewRevocations(d.Client, b, log, shortTTL)
-	svc := newServiceWith(t, d, keys, revoked, auth.Options{AccessTTL: shortTTL})
+	revoked := auth.NewRevocations(d.Client, b, log, ttl)
+	svc := newServiceWith(t, d, keys, revoked, auth.Options{AccessTTL: ttl})
 	auth.SetClock(svc, revoked, clk.Now)
 	return instance{svc: svc, revoked: revoked}
 }
@@ -104,6 +111,66 @@ func TestAnInstanceStartedAfterALogoutRefusesTheToken(t *testing.T) {
 	if !errs.Is(err, errs.Unauthenticated) {
 		t.Fatalf("the signed-out token on an instance started %v later: %v, want UNAUTHENTICATED",
 			token.Lifetime(shortTTL)-time.Second, err)
+	}
+}
+
+// TestATokenOutlivingTheLocalLifetimeIsCheckedInTheDatabase: instances with different
+// ACCESS_TOKEN_TTLs share the database and keys. A signed-out session's token from the
+// longer-lived instance stays refused on the shorter-lived one after its memory of the
+// revocation lapsed, and on one started after the revocation left its window; a live
+// session's token is accepted there, and refused once its revocation is learned.
+func TestATokenOutlivingTheLocalLifetimeIsCheckedInTheDatabase(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, testenv.NewSQLiteURL(t))
+	keys := token.Ephemeral()
+	t0 := time.Now()
+	clk := &testClock{t: t0}
+	long := newInstanceTTL(t, d, keys, clk, 15*time.Minute)
+	short := newInstance(t, d, keys, clk)
+	authenticate := func(in instance, tok string) error {
+		_, err := in.svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + tok})
+		return err
+	}
+
+	tok := signedOut(t, long)
+	if err := short.revoked.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	past := token.Lifetime(shortTTL) + time.Minute // past the short instance's memory
+	clk.set(t0.Add(past))
+	short.revoked.ForgetExpired()
+	if err := authenticate(short, tok); !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("the signed-out token %v later, its revocation forgotten: %v, want UNAUTHENTICATED", past, err)
+	}
+	started := newInstance(t, d, keys, clk)
+	if err := started.revoked.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := authenticate(started, tok); !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("the signed-out token on an instance started %v later: %v, want UNAUTHENTICATED", past, err)
+	}
+
+	live, err := long.svc.Register(from("192.0.2.1"), auth.RegisterInput{
+		Email: testenv.RandomName("u") + "@example.com", Password: testPassword, DisplayName: "Test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.set(t0.Add(2 * past))
+	if err := authenticate(short, live.AccessToken); err != nil {
+		t.Fatalf("a live session's token %v old: %v", past, err)
+	}
+	p, err := long.svc.Authenticate(context.Background(), auth.Credentials{Authorization: "Bearer " + live.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := long.svc.Logout(viewer.With(context.Background(), p), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := short.revoked.Load(context.Background()); err != nil { // as its poll does
+		t.Fatal(err)
+	}
+	if err := authenticate(short, live.AccessToken); !errs.Is(err, errs.Unauthenticated) {
+		t.Fatalf("the token once its session's revocation is learned: %v, want UNAUTHENTICATED", err)
 	}
 }
 
