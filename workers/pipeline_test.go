@@ -42,6 +42,7 @@ type pipelineEnv struct {
 	client   *ent.Client
 	svc      *questions.Service
 	asker    context.Context // a client with credits
+	admin    context.Context
 }
 
 func newPipelineEnv(t *testing.T, change func(*ai.Config)) *pipelineEnv {
@@ -84,7 +85,7 @@ func newPipelineEnv(t *testing.T, change func(*ai.Config)) *pipelineEnv {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &pipelineEnv{p: &Pipeline{Questions: svc, AI: model, Client: d.Client, Log: log},
-		provider: provider, client: d.Client, svc: svc, asker: asker}
+		provider: provider, client: d.Client, svc: svc, asker: asker, admin: admin}
 }
 
 // submit submits a question, whose pipeline waits for its draft job.

@@ -177,10 +177,14 @@ func (s *Service) loadAIVersions(ctx context.Context, tx *ent.Client, work *Stag
 
 // CompleteStage stores what stage produced and moves the question on, in one
 // transaction: the revision, the stage's record, the next stage's job (or, after the
-// check, the experts' queue). A question that left the stage meanwhile is left alone.
+// check, the experts' queue). A question that left the stage meanwhile is left alone,
+// but what the model spent is recorded all the same.
 func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageResult) error {
 	spec := stageSpecs[work.Stage]
 	return s.inTx(ctx, "questions.CompleteStage", func(ctx context.Context, tx *ent.Client) error {
+		if err := recordUsage(ctx, tx, work.Question.ID, work.Stage, res, s.now()); err != nil {
+			return err
+		}
 		last := spec.next == ""
 		q, err := s.setStatus(ctx, tx, work.Question, spec.done, bySystem, func(u *ent.QuestionUpdateOne) {
 			if last {
@@ -211,9 +215,6 @@ func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageR
 		if err != nil {
 			return err
 		}
-		if err := recordUsage(ctx, tx, q.ID, work.Stage, res, now); err != nil {
-			return err
-		}
 		if !last {
 			if err := emit(ctx, tx, outbox.Job, stageSpecs[spec.next].job, q.ID, events.PipelineJob{QuestionID: q.ID}); err != nil {
 				return err
@@ -236,36 +237,33 @@ func (s *Service) storeOriginality(ctx context.Context, tx *ent.Client, rev *ent
 // FailStage gives up on stage: the question goes to the experts at once with the
 // pipeline FAILED and reason, the stages after it SKIPPED. spent is what the stage cost
 // before it failed (an answer that could not be used is billed all the same): its model
-// and tokens are recorded on the stage, so that the daily token budget counts them.
+// and tokens are recorded on the stage, and counted by the daily token budget even when
+// the question left the stage meanwhile.
 func (s *Service) FailStage(ctx context.Context, work *StageWork, spent StageResult, reason string) error {
-	return s.endPipeline(ctx, "questions.FailStage", work.Question.ID, stageSpecs[work.Stage].status, work.Stage,
-		question.PipelineStatusFAILED, reason, spent)
+	return s.inTx(ctx, "questions.FailStage", func(ctx context.Context, tx *ent.Client) error {
+		if err := recordUsage(ctx, tx, work.Question.ID, work.Stage, spent, s.now()); err != nil {
+			return err
+		}
+		q, err := load(ctx, tx, work.Question.ID)
+		if err != nil || q.Status != stageSpecs[work.Stage].status {
+			return err
+		}
+		return s.fail(ctx, tx, q, work.Stage, reason, spent)
+	})
 }
 
 // SkipPipeline sends a question that has not started its AI stages (SUBMITTED), or is in
 // stage, to the experts with the pipeline SKIPPED and reason (no provider configured).
 func (s *Service) SkipPipeline(ctx context.Context, id uuid.UUID, stage Stage, reason string) error {
-	return s.endPipeline(ctx, "questions.SkipPipeline", id, stageSpecs[stage].status, stage,
-		question.PipelineStatusSKIPPED, reason, StageResult{})
-}
-
-// endPipeline moves question id from SUBMITTED or from (its status in stage) to the
-// experts' queue with the pipeline ended as status for reason; a failed stage records
-// what it spent.
-func (s *Service) endPipeline(ctx context.Context, op string, id uuid.UUID, from question.Status, stage Stage,
-	status question.PipelineStatus, reason string, spent StageResult) error {
-	return s.inTx(ctx, op, func(ctx context.Context, tx *ent.Client) error {
+	return s.inTx(ctx, "questions.SkipPipeline", func(ctx context.Context, tx *ent.Client) error {
 		q, err := load(ctx, tx, id)
 		if errs.Is(err, errs.NotFound) {
 			return nil
 		}
-		if err != nil || (q.Status != from && q.Status != question.StatusSUBMITTED) {
+		if err != nil || (q.Status != stageSpecs[stage].status && q.Status != question.StatusSUBMITTED) {
 			return err
 		}
-		if status == question.PipelineStatusSKIPPED {
-			return s.skip(ctx, tx, q, reason)
-		}
-		return s.fail(ctx, tx, q, stage, reason, spent)
+		return s.skip(ctx, tx, q, reason)
 	})
 }
 
@@ -286,7 +284,8 @@ func (s *Service) skip(ctx context.Context, tx *ent.Client, q *ent.Question, rea
 }
 
 // fail sends q to the experts with the pipeline FAILED in stage for reason, recording on
-// the stage what it spent when a model answered.
+// the stage what it spent when a model answered (the caller adds it to the budget's
+// account, whatever becomes of the stage).
 func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, stage Stage, reason string, spent StageResult) error {
 	q, err := s.setStatus(ctx, tx, q, actFailPipeline, bySystem, func(u *ent.QuestionUpdateOne) {
 		u.SetPipelineStatus(question.PipelineStatusFAILED).SetPipelineReason(reason)
@@ -303,9 +302,6 @@ func (s *Service) fail(ctx context.Context, tx *ent.Client, q *ent.Question, sta
 			SetCompletionTokens(max(spent.CompletionTokens, 0)).SetProviderMs(max(spent.ProviderTime.Milliseconds(), 0))
 	}
 	if _, err := failed.Save(ctx); err != nil {
-		return err
-	}
-	if err := recordUsage(ctx, tx, q.ID, stage, spent, now); err != nil {
 		return err
 	}
 	_, err = tx.PipelineStage.Update().Where(pipelinestage.QuestionID(q.ID), pipelinestage.StatusIn(pipelinestage.StatusPENDING, pipelinestage.StatusRUNNING)).
