@@ -22,8 +22,10 @@ import (
 // The AI pipeline: SUBMITTED -> DRAFTING -> REWRITING -> CHECKING -> AWAITING_EXPERT.
 // Each stage is a job; a worker calls StartStage, does the slow part (the model, the
 // originality index) outside any transaction, then CompleteStage or FailStage. Every
-// step is a conditional update on the question's status, so a redelivered job, a second
-// worker or a question cancelled meanwhile changes nothing twice.
+// step is a conditional update on the question's status (and, for a stage's result, on
+// its attempt being the stage's latest), so a redelivered job, a second worker, a
+// question cancelled meanwhile or an attempt an admin's retry replaced changes nothing
+// twice.
 
 // Stage is one AI stage.
 type Stage = pipelinestage.Stage
@@ -177,12 +179,17 @@ func (s *Service) loadAIVersions(ctx context.Context, tx *ent.Client, work *Stag
 
 // CompleteStage stores what stage produced and moves the question on, in one
 // transaction: the revision, the stage's record, the next stage's job (or, after the
-// check, the experts' queue). A question that left the stage meanwhile is left alone,
-// but what the model spent is recorded all the same.
+// check, the experts' queue). A question that left the stage meanwhile, or whose stage
+// a later attempt runs now (an admin's retry), is left alone, but what the model spent
+// is recorded all the same.
 func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageResult) error {
 	spec := stageSpecs[work.Stage]
 	return s.inTx(ctx, "questions.CompleteStage", func(ctx context.Context, tx *ent.Client) error {
 		if err := recordUsage(ctx, tx, work.Question.ID, work.Stage, res, s.now()); err != nil {
+			return err
+		}
+		current, err := s.holdAttempt(ctx, tx, work)
+		if err != nil || !current {
 			return err
 		}
 		last := spec.next == ""
@@ -225,6 +232,18 @@ func (s *Service) CompleteStage(ctx context.Context, work *StageWork, res StageR
 	})
 }
 
+// holdAttempt reports whether work is still its stage's current attempt: the stage is
+// RUNNING and no start since (a retry's job, a redelivered one) counted another. The
+// result of an attempt that a later one replaced must not end the stage the later one
+// runs. Its update, of nothing but the record's time, locks the record, so that no
+// start counts another attempt before this transaction ends.
+func (s *Service) holdAttempt(ctx context.Context, tx *ent.Client, work *StageWork) (bool, error) {
+	n, err := tx.PipelineStage.Update().Where(pipelinestage.QuestionID(work.Question.ID), pipelinestage.StageEQ(work.Stage),
+		pipelinestage.Attempts(work.Attempt), pipelinestage.StatusEQ(pipelinestage.StatusRUNNING)).
+		SetUpdatedAt(s.now()).Save(ctx)
+	return n == 1, err
+}
+
 // storeOriginality records the check's score on the AI answer. The answer is not indexed:
 // later answers are compared with the answers delivered to clients (SubmitAnswer records
 // them), not with machine text that no client may ever receive, which the model writes
@@ -238,10 +257,15 @@ func (s *Service) storeOriginality(ctx context.Context, tx *ent.Client, rev *ent
 // pipeline FAILED and reason, the stages after it SKIPPED. spent is what the stage cost
 // before it failed (an answer that could not be used is billed all the same): its model
 // and tokens are recorded on the stage, and counted by the daily token budget even when
-// the question left the stage meanwhile.
+// the question left the stage meanwhile or a later attempt replaced work (then nothing
+// else changes).
 func (s *Service) FailStage(ctx context.Context, work *StageWork, spent StageResult, reason string) error {
 	return s.inTx(ctx, "questions.FailStage", func(ctx context.Context, tx *ent.Client) error {
 		if err := recordUsage(ctx, tx, work.Question.ID, work.Stage, spent, s.now()); err != nil {
+			return err
+		}
+		current, err := s.holdAttempt(ctx, tx, work)
+		if err != nil || !current {
 			return err
 		}
 		q, err := load(ctx, tx, work.Question.ID)

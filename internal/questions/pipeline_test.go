@@ -285,6 +285,59 @@ func TestTokensUsedTodayCountEveryAttempt(t *testing.T) {
 	used(0)
 }
 
+// TestPipelineIgnoresTheResultOfAReplacedAttempt: after the sweep and an admin's retry,
+// the first attempt's draft arrives, before the retry's job started the stage and after.
+// Neither ends the stage the retry runs; both count their tokens.
+func TestPipelineIgnoresTheResultOfAReplacedAttempt(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	e.clock.advance(24 * time.Hour) // a day of its own, whatever the other tests spent
+	q := e.submitOnly(t, cctx)
+	replaced, err := e.svc.StartStage(context.Background(), q.ID, questions.StageDraft)
+	if err != nil || replaced == nil {
+		t.Fatal(replaced, err)
+	}
+	e.clock.advance(11 * time.Minute)
+	if n, err := e.svc.RescueStalled(context.Background(), 10*time.Minute); n != 1 || err != nil {
+		t.Fatalf("RescueStalled = %d, %v; want 1", n, err)
+	}
+	if _, err := e.svc.RetryPipeline(e.admin, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	late := questions.StageResult{Text: aiText("late"), Model: "m", PromptTokens: 10, CompletionTokens: 10}
+	if err := e.svc.CompleteStage(context.Background(), replaced, late); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.question(t, q.ID); got.Status != question.StatusDRAFTING || len(e.aiRevisions(t, q.ID)) != 0 {
+		t.Fatalf("the replaced attempt's draft, before the retry started: %s with %d revisions; want DRAFTING with none",
+			got.Status, len(e.aiRevisions(t, q.ID)))
+	}
+	retry, err := e.svc.StartStage(context.Background(), q.ID, questions.StageDraft)
+	if err != nil || retry == nil || retry.Attempt != 2 {
+		t.Fatalf("the retry's StartStage = %+v, %v; want attempt 2", retry, err)
+	}
+	if err := e.svc.FailStage(context.Background(), replaced, late, "late failure"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.CompleteStage(context.Background(), replaced, late); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.question(t, q.ID); got.Status != question.StatusDRAFTING || len(e.aiRevisions(t, q.ID)) != 0 {
+		t.Fatalf("the replaced attempt's results while the retry runs: %s with %d revisions; want DRAFTING with none",
+			got.Status, len(e.aiRevisions(t, q.ID)))
+	}
+	if err := e.svc.CompleteStage(context.Background(), retry, questions.StageResult{Text: aiText("retry"), Model: "m", PromptTokens: 1, CompletionTokens: 1}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.question(t, q.ID)
+	if revs := e.aiRevisions(t, q.ID); got.Status != question.StatusREWRITING || len(revs) != 1 || revs[0].Body != aiText("retry") {
+		t.Fatalf("after the retry's draft: %s with %d revisions; want REWRITING with the retry's draft", got.Status, len(revs))
+	}
+	if used, err := e.svc.TokensUsedToday(context.Background()); used != 62 || err != nil {
+		t.Fatalf("TokensUsedToday = %d, %v; want 62, every answer counted", used, err)
+	}
+}
+
 func TestPipelineRescuesAQuestionStuckInAStage(t *testing.T) {
 	e := newEnv(t)
 	_, cctx := e.client(t, 100)
