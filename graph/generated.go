@@ -4650,7 +4650,7 @@ type Question implements Node {
   kind, the AI draft and rewrite too (their originalityScore only while the expert holds it).
   """
   revisions: [AnswerRevision!]!
-  "Whether the delivered answer was edited from an AI version (submitAnswer's basedOn named one); false before delivery."
+  "Whether the delivered answer was edited from an AI version: submitAnswer's basedOn named one, or an earlier answer of the question's expert that was itself AI-assisted. Once an answer delivered for the question was AI-assisted, its later revisions are too, whatever they are based on. False before delivery."
   aiAssisted: Boolean!
   "The AI stages of the question; null for questions that predate them."
   pipeline: Pipeline

@@ -68,7 +68,8 @@ func (Question) Fields() []ent.Field {
 		field.Enum("pipeline_status").Values("PENDING", "RUNNING", "DONE", "SKIPPED", "FAILED").Optional().Nillable(),
 		// Why the pipeline was skipped or failed.
 		field.String("pipeline_reason").Optional(),
-		// Whether the delivered answer was edited from an AI version (submitAnswer's basedOn).
+		// Whether the delivered answer was edited from an AI version (submitAnswer's basedOn,
+		// directly or through AI-assisted answers); once true, later revisions keep it.
 		field.Bool("ai_assisted").Default(false),
 		// The settings version the question was submitted under, and the terms copied from
 		// it: a later settings change applies to new questions only. Null for questions

@@ -72,7 +72,10 @@ func (s *Service) SubmitAnswer(ctx context.Context, id uuid.UUID, body string, b
 		if err != nil {
 			return nil, err
 		}
-		aiAssisted := base != nil && base.Kind != answerrevision.KindEXPERT
+		aiAssisted, err := aiAssistedAnswer(ctx, tx, q, base)
+		if err != nil {
+			return nil, err
+		}
 		q, err = s.transit(ctx, tx, q, actDeliver, byExpert, func(up *ent.QuestionUpdateOne) {
 			up.Where(question.ExpertID(p.UserID)).SetDeliveredAt(now).
 				SetNillableAutoAcceptAt(autoAcceptAt(q, now)).SetAiAssisted(aiAssisted)
@@ -109,6 +112,31 @@ func basedOnRevision(ctx context.Context, tx *ent.Client, questionID uuid.UUID, 
 		return nil, ErrNotItsRevision()
 	}
 	return r, err
+}
+
+// aiAssistedAnswer reports whether an answer to q based on base is AI-assisted: base is
+// an AI version, or an expert's answer that was itself AI-assisted (its basedOn chain
+// leads to one), or q's answer delivered before was. A revision of AI-assisted text
+// stays AI-assisted, however little of the AI's words the expert edits this time.
+func aiAssistedAnswer(ctx context.Context, tx *ent.Client, q *ent.Question, base *ent.AnswerRevision) (bool, error) {
+	if q.AiAssisted {
+		return true, nil
+	}
+	// basedOn always names an earlier revision, so the chain ends.
+	for r := base; r != nil; {
+		if r.Kind != answerrevision.KindEXPERT {
+			return true, nil
+		}
+		if r.BasedOnID == nil {
+			return false, nil
+		}
+		next, err := tx.AnswerRevision.Get(ctx, *r.BasedOnID)
+		if err != nil {
+			return false, err
+		}
+		r = next
+	}
+	return false, nil
 }
 
 // ErrNotItsRevision is SubmitAnswer's answer for a basedOn that names no revision of the

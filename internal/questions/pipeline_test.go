@@ -528,3 +528,58 @@ func TestPipelineStagesRunOnOneConnection(t *testing.T) {
 		t.Fatalf("status = %s, want AWAITING_EXPERT", s)
 	}
 }
+
+// TestARevisionOfAnAIAssistedAnswerStaysAIAssisted: the expert delivers their edit of the
+// rewrite, then a revision based on that answer of theirs, then one based on nothing:
+// the text the client reads is still mostly the AI's, and aiAssisted stays true. An
+// answer written from scratch stays unassisted through its revision.
+func TestARevisionOfAnAIAssistedAnswerStaysAIAssisted(t *testing.T) {
+	e := newEnv(t)
+	_, cctx := e.client(t, 100)
+	_, xctx := e.expert(t)
+	expertRevision := func(id uuid.UUID) *ent.AnswerRevision {
+		t.Helper()
+		var last *ent.AnswerRevision
+		for _, r := range e.aiRevisions(t, id) {
+			if r.Kind == answerrevision.KindEXPERT {
+				last = r
+			}
+		}
+		return last
+	}
+	deliver := func(id uuid.UUID, body string, basedOn *uuid.UUID, want bool) {
+		t.Helper()
+		got, err := e.svc.SubmitAnswer(xctx, id, body, basedOn)
+		if err != nil {
+			t.Fatalf("SubmitAnswer: %v", err)
+		}
+		if got.AiAssisted != want {
+			t.Fatalf("delivered answer %q: aiAssisted %v, want %v", body, got.AiAssisted, want)
+		}
+	}
+	revise := func(id uuid.UUID) {
+		t.Helper()
+		if _, err := e.svc.RequestRevision(cctx, id, "one more sentence, please"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	q := e.submitOnly(t, cctx)
+	rw := e.runPipeline(t, q.ID, aiText("the integral of x"), aiText("the integral of x, in plain words,"))
+	if _, err := e.svc.Claim(xctx, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	edited := rw.Body + " The constant matters."
+	deliver(q.ID, edited, &rw.ID, true)
+	revise(q.ID)
+	own := expertRevision(q.ID).ID
+	deliver(q.ID, edited+" Check it by differentiating.", &own, true)
+	revise(q.ID)
+	deliver(q.ID, edited+" Check it by differentiating, term by term.", nil, true)
+
+	scratch := e.claimed(t, cctx, xctx)
+	deliver(scratch.ID, "x^2/2 + C, for any constant C.", nil, false)
+	revise(scratch.ID)
+	own = expertRevision(scratch.ID).ID
+	deliver(scratch.ID, "x^2/2 + C, for any constant C: differentiate it to check.", &own, false)
+}
