@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// drainLimit bounds how long a connection closing with CloseAfterOperations waits for
-// its queries and mutations.
-const drainLimit = 5 * time.Second
-
 // pendingClose is the close a draining connection sends once its operations are done.
 type pendingClose struct {
 	code   int
@@ -17,7 +13,7 @@ type pendingClose struct {
 }
 
 // CloseAfterOperations ends the connection whose context is ctx, as Close does, once
-// the queries and mutations running on it have sent their results (at most drainLimit):
+// the queries and mutations running on it have sent their results (at most Config.DrainTimeout):
 // a logout sent over the socket gets its answer before the socket closes for the
 // session it ended. Its subscriptions stop at once and it starts no new operation. It
 // reports false when ctx belongs to no websocket.
@@ -45,7 +41,7 @@ func (c *conn) drain(code int, reason string) {
 			delete(c.ops, id)
 		}
 	}
-	c.draining.timer = time.AfterFunc(drainLimit, func() { c.close(code, reason) })
+	c.draining.timer = time.AfterFunc(c.srv.cfg.DrainTimeout, func() { c.close(code, reason) })
 	c.mu.Unlock()
 	for _, op := range subscriptions {
 		op.end()

@@ -53,6 +53,9 @@ type Config struct {
 	KeepAlive time.Duration
 	// WriteTimeout bounds one message write (default 10 s).
 	WriteTimeout time.Duration
+	// DrainTimeout bounds how long a connection closing with CloseAfterOperations waits
+	// for its queries and mutations (default 5 s).
+	DrainTimeout time.Duration
 	// SendQueue is how many messages may wait for a slow client before it is
 	// disconnected (default 256); SendQueueBytes bounds their size (default 8 MiB).
 	SendQueue      int
@@ -92,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = 5 * time.Second
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256

@@ -400,7 +400,8 @@ func TestMetrics(t *testing.T) {
 func TestCloseAfterOperationsStopsSubscriptionsAtOnce(t *testing.T) {
 	t.Parallel()
 	inits := make(chan context.Context, 1)
-	b, _, ts := newTestServer(t, gqlws.Config{InitFunc: func(ctx context.Context, _ gqlws.InitPayload) (context.Context, error) {
+	// A drain that never times out: only ending the subscription lets the close come.
+	b, _, ts := newTestServer(t, gqlws.Config{DrainTimeout: time.Hour, InitFunc: func(ctx context.Context, _ gqlws.InitPayload) (context.Context, error) {
 		inits <- ctx
 		return ctx, nil
 	}})
